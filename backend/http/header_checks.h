@@ -1,0 +1,35 @@
+#pragma once
+
+#include <backend/http/http_message.h>
+#include <backend/http/http_parse_error.h>
+
+#include <QByteArrayView>
+
+namespace ToolCapture::HeaderChecks {
+
+// Whether `c` may appear in a token (RFC 9110 section 5.6.2: field names, methods, codings).
+bool isTokenChar(unsigned char c) noexcept;
+
+// Parses a Content-Length value: 1 to 18 ASCII digits, nothing else (no sign, no spaces, no
+// list). Returns -1 when malformed.
+qint64 parseContentLength(QByteArrayView value) noexcept;
+
+// How a message body is framed according to its Content-Length and Transfer-Encoding fields.
+struct Framing {
+    BodyFraming framing = BodyFraming::None; // None: neither field present
+    qint64 contentLength = 0;
+    HttpParseError error;
+};
+
+// Checks Content-Length and Transfer-Encoding (request rules: RFC 9112 section 6.3 without the
+// lenient choices): one well-formed Content-Length, or exactly one Transfer-Encoding that is
+// "chunked", never both. Unknown codings before "chunked" give 501, anything else 400.
+Framing messageFraming(const HttpHeaders &headers);
+
+// Whether the Connection fields list `token` (e.g. "close", "keep-alive").
+bool connectionHas(const HttpHeaders &headers, QByteArrayView token) noexcept;
+
+// The error value for `status` with its reason phrase as title.
+HttpParseError makeError(int status, QByteArray detail);
+
+} // namespace ToolCapture::HeaderChecks

@@ -1,0 +1,160 @@
+#include <backend/http/header_checks.h>
+#include <backend/http/http_request_parser.h>
+#include <backend/http/llhttp_session.h>
+
+namespace ToolCapture {
+
+namespace {
+
+bool isAbsoluteForm(QByteArrayView target) noexcept {
+    qsizetype authority = -1;
+    if (target.size() > 7 && equalsIgnoreCase(target.first(7), "http://"))
+        authority = 7;
+    else if (target.size() > 8 && equalsIgnoreCase(target.first(8), "https://"))
+        authority = 8;
+    if (authority < 0)
+        return false;
+    const char first = target[authority];
+    return first != '/' && first != '?' && first != '#';
+}
+
+} // namespace
+
+struct HttpRequestParser::Impl final : LlhttpSession::Listener {
+    Impl(Handler &handler, Limits limits)
+        : handler(handler)
+        , session(LlhttpSession::Kind::Request,
+                  HeadScanner::Limits{limits.maxRequestLine, limits.maxHeaderBytes,
+                                      limits.maxHeaderCount},
+                  *this) {}
+
+    // LlhttpSession::Listener
+    LlhttpSession::HeadVerdict onHeadComplete() override;
+    void onBody(const char *data, qsizetype size) override;
+    bool onMessageComplete() override;
+
+    LlhttpSession::HeadVerdict refuse(int status, QByteArray detail) {
+        session.fail(status, std::move(detail));
+        return LlhttpSession::HeadVerdict::Fail;
+    }
+
+    Handler &handler;
+    LlhttpSession session;
+    State state = State::Idle;
+    BodyFraming framing = BodyFraming::None;
+};
+
+LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
+    const HeadScanner &scanner = session.scanner();
+    HttpHeaders &headers = session.headers();
+    RequestHead head;
+    head.method = scanner.method().toByteArray();
+    head.target = scanner.target().toByteArray();
+    head.versionMinor = scanner.versionMinor();
+
+    if (head.method == "CONNECT")
+        return refuse(501, "CONNECT is not supported: this proxy does not tunnel");
+    if (head.target == "*") {
+        if (head.method != "OPTIONS")
+            return refuse(400, "asterisk-form target with method " + head.method.left(32));
+    } else if (!head.target.startsWith('/') && !isAbsoluteForm(head.target)) {
+        return refuse(400, "request target is neither origin-form nor absolute-form");
+    }
+
+    const int hosts = countHeaders(headers, "host");
+    if (hosts > 1)
+        return refuse(400, "more than one Host field");
+    if (hosts == 0 && head.versionMinor == 1)
+        return refuse(400, "missing Host field in an HTTP/1.1 request");
+
+    const HeaderChecks::Framing framingResult = HeaderChecks::messageFraming(headers);
+    if (framingResult.error.isError()) {
+        session.fail(framingResult.error);
+        return LlhttpSession::HeadVerdict::Fail;
+    }
+    if (framingResult.framing == BodyFraming::Chunked && head.versionMinor == 0)
+        return refuse(400, "Transfer-Encoding in an HTTP/1.0 request");
+    head.framing = framingResult.framing;
+    head.contentLength = framingResult.contentLength;
+    if (head.framing == BodyFraming::ContentLength && head.contentLength == 0)
+        head.framing = BodyFraming::None;
+    head.keepAlive = head.versionMinor == 1 ? !HeaderChecks::connectionHas(headers, "close")
+                                            : HeaderChecks::connectionHas(headers, "keep-alive") &&
+                                                  !HeaderChecks::connectionHas(headers, "close");
+    head.headers = std::move(headers);
+
+    framing = head.framing;
+    session.setBodyFraming(head.framing);
+    session.setCloseAfterMessage(!head.keepAlive);
+    state = State::PausedAtHead;
+    handler.onRequestHead(std::move(head));
+    return LlhttpSession::HeadVerdict::Pause;
+}
+
+void HttpRequestParser::Impl::onBody(const char *data, qsizetype size) {
+    handler.onRequestBody(data, size);
+}
+
+bool HttpRequestParser::Impl::onMessageComplete() {
+    state = State::PausedAtEnd;
+    handler.onRequestComplete();
+    return true;
+}
+
+HttpRequestParser::HttpRequestParser(Handler &handler, Limits limits)
+    : d(std::make_unique<Impl>(handler, limits)) {}
+
+HttpRequestParser::~HttpRequestParser() = default;
+
+qsizetype HttpRequestParser::feed(const char *data, qsizetype size) {
+    if (d->state == State::Failed || d->state == State::PausedAtHead ||
+        d->state == State::PausedAtEnd)
+        return 0;
+    const qsizetype consumed = d->session.execute(data, size);
+    if (d->session.failed())
+        d->state = State::Failed;
+    else if (d->state == State::Idle && consumed > 0)
+        d->state = State::Head;
+    return consumed;
+}
+
+void HttpRequestParser::finish() {
+    switch (d->state) {
+    case State::Idle:
+    case State::PausedAtEnd:
+    case State::Failed:
+        return;
+    case State::PausedAtHead:
+        if (d->framing == BodyFraming::None)
+            return;
+        break;
+    case State::Head:
+    case State::Body:
+        break;
+    }
+    d->session.fail(400, "incomplete request");
+    d->state = State::Failed;
+}
+
+void HttpRequestParser::resume() {
+    if (d->state == State::PausedAtHead) {
+        d->state = State::Body;
+        d->session.resume(); // a message without body completes here
+    } else if (d->state == State::PausedAtEnd) {
+        d->state = State::Idle;
+        d->framing = BodyFraming::None;
+        d->session.resume();
+    }
+    if (d->session.failed())
+        d->state = State::Failed;
+}
+
+HttpRequestParser::State HttpRequestParser::state() const noexcept {
+    return d->state;
+}
+
+const HttpParseError &HttpRequestParser::error() const noexcept {
+    return d->session.error();
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,85 @@
+#include <tests/fuzz/fuzz_checks.h>
+
+#include <QDir>
+#include <QFile>
+#include <QTest>
+
+using namespace ToolCapture;
+
+// Replays the fuzzers' seed corpus through the same invariant checks as the fuzzers, so every
+// build (any compiler, no libFuzzer) exercises them.
+class TestFuzzCorpus : public QObject {
+    Q_OBJECT
+
+private slots:
+    void replay_data();
+    void replay();
+    void everySplitOfEveryFile();
+};
+
+namespace {
+
+QStringList corpusFiles(const QString &kind) {
+    const QDir dir(QStringLiteral(TOOLCAPTURE_FUZZ_CORPUS_DIR) + '/' + kind);
+    QStringList files;
+    for (const QString &name : dir.entryList(QDir::Files, QDir::Name))
+        files.append(dir.filePath(name));
+    return files;
+}
+
+QByteArray readAll(const QString &path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return file.readAll();
+}
+
+} // namespace
+
+void TestFuzzCorpus::replay_data() {
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("path");
+    for (const QString &kind : {QStringLiteral("request"), QStringLiteral("response")}) {
+        const QStringList files = corpusFiles(kind);
+        QVERIFY2(files.size() >= (kind == QLatin1String("request") ? 30 : 5),
+                 qPrintable(kind + " corpus too small"));
+        for (const QString &path : files)
+            QTest::newRow(qPrintable(kind + '/' + QFileInfo(path).fileName())) << kind << path;
+    }
+}
+
+void TestFuzzCorpus::replay() {
+    QFETCH(QString, kind);
+    QFETCH(QString, path);
+    const QByteArray data = readAll(path);
+    QVERIFY(!data.isEmpty());
+    const auto *bytes = reinterpret_cast<const std::uint8_t *>(data.constData());
+    const std::string violation = kind == QLatin1String("request")
+                                      ? FuzzChecks::checkRequestParser(bytes, data.size())
+                                      : FuzzChecks::checkResponseParser(bytes, data.size());
+    QVERIFY2(violation.empty(), violation.c_str());
+}
+
+void TestFuzzCorpus::everySplitOfEveryFile() {
+    // The first byte picks the cut points; vary it over all values on every file.
+    int runs = 0;
+    for (const QString &kind : {QStringLiteral("request"), QStringLiteral("response")}) {
+        for (const QString &path : corpusFiles(kind)) {
+            QByteArray data = readAll(path);
+            for (int seed = 0; seed < 256; seed += 7) {
+                data[0] = char(seed);
+                const auto *bytes = reinterpret_cast<const std::uint8_t *>(data.constData());
+                const std::string violation =
+                    kind == QLatin1String("request")
+                        ? FuzzChecks::checkRequestParser(bytes, data.size())
+                        : FuzzChecks::checkResponseParser(bytes, data.size());
+                QVERIFY2(violation.empty(), qPrintable(path + ": " + violation.c_str()));
+                ++runs;
+            }
+        }
+    }
+    QVERIFY(runs > 1000);
+}
+
+QTEST_GUILESS_MAIN(TestFuzzCorpus)
+#include "tst_fuzz_corpus.moc"

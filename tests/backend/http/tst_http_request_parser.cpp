@@ -1,0 +1,559 @@
+#include <backend/http/http_request_parser.h>
+
+#include <QTest>
+
+#include <llhttp.h>
+
+#include "request_harness.h"
+
+using namespace ToolCapture;
+
+Q_DECLARE_METATYPE(ToolCapture::BodyFraming)
+
+namespace {
+
+const QByteArray kHost = "Host: a\r\n";
+
+QByteArray get(const QByteArray &fields) {
+    return "GET / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n";
+}
+
+QByteArray post(const QByteArray &fields, const QByteArray &body) {
+    return "POST / HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n" + body;
+}
+
+QByteArray chunked(const QByteArray &body) {
+    return post("Transfer-Encoding: chunked\r\n", body);
+}
+
+// Feeds `raw` to a bare llhttp parser as built for this project (no lenient flags).
+bool llhttpAccepts(const QByteArray &raw) {
+    llhttp_settings_t settings;
+    llhttp_settings_init(&settings);
+    llhttp_t parser;
+    llhttp_init(&parser, HTTP_REQUEST, &settings);
+    return llhttp_execute(&parser, raw.constData(), size_t(raw.size())) == HPE_OK;
+}
+
+} // namespace
+
+// Tests HttpRequestParser: the strictness table, valid requests, pausing, pipelining, limits.
+class TestHttpRequestParser : public QObject {
+    Q_OBJECT
+
+private slots:
+    void llhttpBaseline_data();
+    void llhttpBaseline();
+    void malformed_data();
+    void malformed();
+    void valid_data();
+    void valid();
+    void pipelinedRequestsComeOutOneAtATime();
+    void noHandlerCallAfterError();
+    void pausedParserConsumesNothing();
+    void finishMidMessageFails();
+    void requestLineLimit_data();
+    void requestLineLimit();
+    void headerBytesLimit_data();
+    void headerBytesLimit();
+    void headerCountLimit_data();
+    void headerCountLimit();
+    void pathOfTarget_data();
+    void pathOfTarget();
+};
+
+void TestHttpRequestParser::llhttpBaseline_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<bool>("acceptedByLlhttp");
+    // What llhttp alone rejects ...
+    QTest::newRow("cl+te") << post("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                                   "0\r\n\r\n")
+                           << false;
+    QTest::newRow("duplicate cl") << post("Content-Length: 1\r\nContent-Length: 1\r\n", "ab")
+                                  << false;
+    QTest::newRow("+4") << post("Content-Length: +4\r\n", "abcd") << false;
+    QTest::newRow("0x chunk") << chunked("0x5\r\nhello\r\n0\r\n\r\n") << false;
+    QTest::newRow("nul in header") << get(QByteArray("X: a\0b\r\n", 8)) << false;
+    QTest::newRow("bare LF line ends") << QByteArray("GET / HTTP/1.1\nHost: a\n\n") << false;
+    // ... and what it accepts, hence our own checks.
+    QTest::newRow("obs-fold") << get("X-Foo: a\r\n b\r\n") << true;
+    QTest::newRow("space before colon") << get("X-Foo : a\r\n") << true;
+    QTest::newRow("identity, chunked")
+        << chunked("0\r\n\r\n").replace("chunked", "identity, chunked") << true;
+    QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: a\r\n\r\n") << true;
+    // NOTE: valid per RFC 9112, refused by llhttp 8.1, so by us too (400).
+    QTest::newRow("two chunk extensions with values")
+        << chunked("1;a=b;c=d\r\nx\r\n0\r\n\r\n") << false;
+}
+
+void TestHttpRequestParser::llhttpBaseline() {
+    QFETCH(QByteArray, raw);
+    QFETCH(bool, acceptedByLlhttp);
+    QCOMPARE(llhttpAccepts(raw), acceptedByLlhttp);
+    // Whatever llhttp thinks, we refuse every one of them.
+    QVERIFY(RequestRun::run(raw, 0).error.isError());
+}
+
+void TestHttpRequestParser::malformed_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<int>("status");
+
+    // Content-Length / Transfer-Encoding ambiguity (CL.TE, TE.CL, TE.TE)
+    QTest::newRow("CL.TE") << post("Content-Length: 6\r\nTransfer-Encoding: chunked\r\n",
+                                   "0\r\n\r\nX")
+                           << 400;
+    QTest::newRow("TE.CL") << post("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+                                   "8\r\nSMUGGLED\r\n0\r\n\r\n")
+                           << 400;
+    QTest::newRow("TE.TE space before colon")
+        << post("Transfer-Encoding : chunked\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE xchunked") << post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE chunked + TE x")
+        << post("Transfer-Encoding: chunked\r\nTransfer-encoding: x\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE twice chunked")
+        << post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE gzip, chunked")
+        << post("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n") << 501;
+    QTest::newRow("TE identity, chunked")
+        << post("Transfer-Encoding: identity, chunked\r\n", "0\r\n\r\n") << 501;
+    QTest::newRow("TE chunked, gzip")
+        << post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE chunked, chunked")
+        << post("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE gzip") << post("Transfer-Encoding: gzip\r\n", "") << 400;
+    QTest::newRow("TE empty") << post("Transfer-Encoding: \r\n", "") << 400;
+    QTest::newRow("TE trailing comma")
+        << post("Transfer-Encoding: chunked,\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE quoted") << post("Transfer-Encoding: \"chunked\"\r\n", "0\r\n\r\n") << 400;
+    QTest::newRow("TE vertical tab") << post("Transfer-Encoding:\x0b"
+                                             "chunked\r\n",
+                                             "0\r\n\r\n")
+                                     << 400;
+    QTest::newRow("TE in HTTP/1.0")
+        << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
+    QTest::newRow("CL duplicate identical")
+        << post("Content-Length: 4\r\nContent-Length: 4\r\n", "abcd") << 400;
+    QTest::newRow("CL duplicate different")
+        << post("Content-Length: 4\r\nContent-Length: 5\r\n", "abcde") << 400;
+    QTest::newRow("CL list") << post("Content-Length: 4, 4\r\n", "abcd") << 400;
+    QTest::newRow("CL plus") << post("Content-Length: +4\r\n", "abcd") << 400;
+    QTest::newRow("CL minus") << post("Content-Length: -4\r\n", "") << 400;
+    QTest::newRow("CL space inside") << post("Content-Length: 4 4\r\n", "abcd") << 400;
+    QTest::newRow("CL hex") << post("Content-Length: 0x4\r\n", "abcd") << 400;
+    QTest::newRow("CL letters") << post("Content-Length: abc\r\n", "") << 400;
+    QTest::newRow("CL empty") << post("Content-Length: \r\n", "") << 400;
+    QTest::newRow("CL overflow") << post("Content-Length: 99999999999999999999\r\n", "") << 400;
+    QTest::newRow("CL 19 digits") << post("Content-Length: 1000000000000000000\r\n", "") << 400;
+
+    // Chunked framing
+    QTest::newRow("chunk 0x5") << chunked("0x5\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk overflow") << chunked("FFFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk 16 digits") << chunked("1000000000000000\r\nx\r\n") << 400;
+    QTest::newRow("chunk negative") << chunked("-5\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk size space") << chunked("5 \r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk empty size") << chunked("\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk LF-only lines") << chunked("5\nhello\n0\n\n") << 400;
+    QTest::newRow("chunk data then LF") << chunked("5\r\nhello\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk data too long") << chunked("5\r\nhelloX\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext CTL") << chunked("5;a\x01z\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext LF") << chunked("5;a=b\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext quoted DEL") << chunked("5;a=\"b\x7f\"\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext quoted-pair")
+        << chunked("5;a=\"b\\\"c\"\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext empty name") << chunked("5;;\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("chunk ext space") << chunked("5; a=b\r\nhello\r\n0\r\n\r\n") << 400;
+    QTest::newRow("last chunk LF") << chunked("5\r\nhello\r\n0\r\n\n") << 400;
+    QTest::newRow("trailer obs-fold") << chunked("0\r\nX-T: a\r\n b\r\n\r\n") << 400;
+    QTest::newRow("trailer bare LF") << chunked("0\r\nX-T: a\n\r\n") << 400;
+    QTest::newRow("truncated chunked body") << chunked("5\r\nhel") << 400;
+
+    // Field syntax
+    QTest::newRow("obs-fold") << get("X-Foo: a\r\n b\r\n") << 400;
+    QTest::newRow("obs-fold tab") << get("X-Foo: a\r\n\tb\r\n") << 400;
+    QTest::newRow("space before first field")
+        << QByteArray("GET / HTTP/1.1\r\n Host: a\r\n\r\n") << 400;
+    QTest::newRow("space before colon") << get("X-Foo : a\r\n") << 400;
+    QTest::newRow("tab before colon") << get("X-Foo\t: a\r\n") << 400;
+    QTest::newRow("Host with space before colon")
+        << QByteArray("GET / HTTP/1.1\r\nHost : a\r\n\r\n") << 400;
+    QTest::newRow("bad name char") << get("X(y): a\r\n") << 400;
+    QTest::newRow("slash in name") << get("X/Y: a\r\n") << 400;
+    QTest::newRow("empty name") << get(": a\r\n") << 400;
+    QTest::newRow("no colon") << get("X-Foo a\r\n") << 400;
+    QTest::newRow("NUL in value") << get(QByteArray("X: a\0b\r\n", 8)) << 400;
+    QTest::newRow("SOH in value") << get("X: a\x01z\r\n") << 400;
+    QTest::newRow("DEL in value") << get("X: a\x7fz\r\n") << 400;
+    QTest::newRow("bare CR in value") << get("X: a\rb\r\n") << 400;
+    QTest::newRow("bare LF after field") << QByteArray("GET / HTTP/1.1\r\nHost: a\n\r\n") << 400;
+    QTest::newRow("bare LF at end") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n\n") << 400;
+    QTest::newRow("bare LF everywhere") << QByteArray("GET / HTTP/1.1\nHost: a\n\n") << 400;
+    QTest::newRow("bare LF before request")
+        << QByteArray("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+
+    // Request line and version
+    QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: a\r\n\r\n") << 505;
+    QTest::newRow("HTTP/0.9") << QByteArray("GET / HTTP/0.9\r\nHost: a\r\n\r\n") << 505;
+    QTest::newRow("HTTP/1.2") << QByteArray("GET / HTTP/1.2\r\nHost: a\r\n\r\n") << 505;
+    QTest::newRow("HTTP/3") << QByteArray("GET / HTTP/3\r\nHost: a\r\n\r\n") << 505;
+    QTest::newRow("HTTP/1") << QByteArray("GET / HTTP/1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("http/1.1") << QByteArray("GET / http/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("HTTP/1.1x") << QByteArray("GET / HTTP/1.1x\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("HTTP/01.1") << QByteArray("GET / HTTP/01.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("no version") << QByteArray("GET /\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("trailing space") << QByteArray("GET / HTTP/1.1 \r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("tab separator") << QByteArray("GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("bare CR in request line")
+        << QByteArray("GET / HTTP/1.1\rHost: a\r\n\r\n") << 400;
+    QTest::newRow("NUL in target")
+        << QByteArray("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", 30) << 400;
+    QTest::newRow("high byte in target")
+        << QByteArray("GET /\xff HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("unknown method") << QByteArray("FOO / HTTP/1.1\r\nHost: a\r\n\r\n") << 501;
+    QTest::newRow("method bad char") << QByteArray("G(T / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("CONNECT") << QByteArray("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") << 501;
+    QTest::newRow("authority-form GET")
+        << QByteArray("GET a:80 HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("asterisk GET") << QByteArray("GET * HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("relative target") << QByteArray("GET foo HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+    QTest::newRow("scheme without authority")
+        << QByteArray("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
+
+    // Host
+    QTest::newRow("missing Host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
+    QTest::newRow("two Hosts") << get("Host: b\r\n") << 400;
+    QTest::newRow("two Hosts case") << get("hOST: a\r\n") << 400;
+
+    // Message cut short or followed by junk
+    QTest::newRow("head cut short") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n") << 400;
+    QTest::newRow("request line cut short") << QByteArray("GET / HTT") << 400;
+    QTest::newRow("CL body cut short") << post("Content-Length: 10\r\n", "abc") << 400;
+    QTest::newRow("data after Connection: close") << get("Connection: close\r\n") + get("") << 400;
+    QTest::newRow("data after HTTP/1.0")
+        << QByteArray("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n") << 400;
+}
+
+void TestHttpRequestParser::malformed() {
+    QFETCH(QByteArray, raw);
+    QFETCH(int, status);
+    const RequestRun whole = RequestRun::run(raw, 0);
+    QVERIFY2(whole.error.isError(), "accepted");
+    QCOMPARE(whole.error.status, status);
+    QVERIFY(!whole.error.title.isEmpty());
+    QVERIFY(!whole.error.detail.isEmpty());
+    QVERIFY(!whole.stalled);
+    const RequestRun bytewise = RequestRun::run(raw, 1);
+    QCOMPARE(bytewise.error.status, status);
+    QCOMPARE(bytewise.error.detail, whole.error.detail);
+    QCOMPARE(bytewise.events, whole.events);
+}
+
+void TestHttpRequestParser::valid_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("minor");
+    QTest::addColumn<BodyFraming>("framing");
+    QTest::addColumn<qint64>("contentLength");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("fields");
+
+    const auto None = BodyFraming::None;
+    const auto CL = BodyFraming::ContentLength;
+    const auto Chunked = BodyFraming::Chunked;
+    QTest::newRow("GET") << QByteArray("GET /a?b=c HTTP/1.1\r\nHost: a\r\n\r\n")
+                         << QByteArray("GET") << QByteArray("/a?b=c") << 1 << None << 0LL << true
+                         << QByteArray() << 1;
+    QTest::newRow("POST CL") << post("Content-Length: 5\r\n", "hello") << QByteArray("POST")
+                             << QByteArray("/") << 1 << CL << 5LL << true << QByteArray("hello")
+                             << 2;
+    QTest::newRow("CL zero") << post("Content-Length: 0\r\n", "") << QByteArray("POST")
+                             << QByteArray("/") << 1 << None << 0LL << true << QByteArray() << 2;
+    QTest::newRow("CL leading zeros")
+        << post("Content-Length: 003\r\n", "abc") << QByteArray("POST") << QByteArray("/") << 1
+        << CL << 3LL << true << QByteArray("abc") << 2;
+    QTest::newRow("body with bare LF")
+        << post("Content-Length: 4\r\n", "a\nb\r") << QByteArray("POST") << QByteArray("/") << 1
+        << CL << 4LL << true << QByteArray("a\nb\r") << 2;
+    QTest::newRow("chunked ext trailers") << chunked("5;name=value\r\nhello\r\n6;q=\"a b\"\r\n "
+                                                     "world\r\n1;x;y\r\n!\r\n0\r\nX-T: t\r\n\r\n")
+                                          << QByteArray("POST") << QByteArray("/") << 1 << Chunked
+                                          << 0LL << true << QByteArray("hello world!") << 2;
+    QTest::newRow("chunked hex upper")
+        << chunked("A\r\n0123456789\r\n0\r\n\r\n") << QByteArray("POST") << QByteArray("/") << 1
+        << Chunked << 0LL << true << QByteArray("0123456789") << 2;
+    QTest::newRow("chunked LF in data")
+        << chunked("3\r\na\nb\r\n0\r\n\r\n") << QByteArray("POST") << QByteArray("/") << 1
+        << Chunked << 0LL << true << QByteArray("a\nb") << 2;
+    QTest::newRow("TE tab chunked")
+        << post("Transfer-Encoding:\tchunked\r\n", "1\r\nx\r\n0\r\n\r\n") << QByteArray("POST")
+        << QByteArray("/") << 1 << Chunked << 0LL << true << QByteArray("x") << 2;
+    QTest::newRow("TE CHUNKED") << post("Transfer-Encoding: CHUNKED\r\n", "0\r\n\r\n")
+                                << QByteArray("POST") << QByteArray("/") << 1 << Chunked << 0LL
+                                << true << QByteArray() << 2;
+    QTest::newRow("absolute-form")
+        << QByteArray("GET http://example.com/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        << QByteArray("GET") << QByteArray("http://example.com/x?y") << 1 << None << 0LL << true
+        << QByteArray() << 1;
+    QTest::newRow("OPTIONS *") << QByteArray("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
+                               << QByteArray("OPTIONS") << QByteArray("*") << 1 << None << 0LL
+                               << true << QByteArray() << 1;
+    QTest::newRow("HTTP/1.0 keep-alive")
+        << QByteArray("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n") << QByteArray("GET")
+        << QByteArray("/") << 0 << None << 0LL << true << QByteArray() << 1;
+    QTest::newRow("HTTP/1.0 default close")
+        << QByteArray("GET / HTTP/1.0\r\n\r\n") << QByteArray("GET") << QByteArray("/") << 0 << None
+        << 0LL << false << QByteArray() << 0;
+    QTest::newRow("HTTP/1.1 close")
+        << get("Connection: close\r\n") << QByteArray("GET") << QByteArray("/") << 1 << None << 0LL
+        << false << QByteArray() << 2;
+    QTest::newRow("values with tabs")
+        << get("X-T: a\tb\t \r\nX-E:\r\n") << QByteArray("GET") << QByteArray("/") << 1 << None
+        << 0LL << true << QByteArray() << 3;
+    QTest::newRow("obs-text value")
+        << get("X-U: caf\xc3\xa9\r\n") << QByteArray("GET") << QByteArray("/") << 1 << None << 0LL
+        << true << QByteArray() << 2;
+    QTest::newRow("leading CRLF") << "\r\n" + get("") << QByteArray("GET") << QByteArray("/") << 1
+                                  << None << 0LL << true << QByteArray() << 1;
+    QTest::newRow("upgrade h2c ignored")
+        << get("Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMA\r\n")
+        << QByteArray("GET") << QByteArray("/") << 1 << None << 0LL << true << QByteArray() << 4;
+    QTest::newRow("DELETE with body") << QByteArray("DELETE /x HTTP/1.1\r\nHost: a\r\n"
+                                                    "Content-Length: 2\r\n\r\n{}")
+                                      << QByteArray("DELETE") << QByteArray("/x") << 1 << CL << 2LL
+                                      << true << QByteArray("{}") << 2;
+}
+
+void TestHttpRequestParser::valid() {
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, target);
+    QFETCH(int, minor);
+    QFETCH(BodyFraming, framing);
+    QFETCH(qint64, contentLength);
+    QFETCH(bool, keepAlive);
+    QFETCH(QByteArray, body);
+    QFETCH(int, fields);
+
+    for (qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(2), qsizetype(7)}) {
+        const RequestRun run = RequestRun::run(raw, piece);
+        QVERIFY2(!run.error.isError(), run.error.detail.constData());
+        QVERIFY(!run.stalled);
+        QCOMPARE(run.heads.size(), size_t(1));
+        const RequestHead &head = run.heads.front();
+        QCOMPARE(head.method, method);
+        QCOMPARE(head.target, target);
+        QCOMPARE(head.versionMinor, minor);
+        QCOMPARE(head.framing, framing);
+        QCOMPARE(head.contentLength, contentLength);
+        QCOMPARE(head.keepAlive, keepAlive);
+        QCOMPARE(int(head.headers.size()), fields);
+        QCOMPARE(run.bodies.value(0), body);
+        QCOMPARE(run.completes, 1);
+        QCOMPARE(run.events, body.isEmpty() ? QByteArray("HC") : QByteArray("HBC"));
+    }
+}
+
+void TestHttpRequestParser::pipelinedRequestsComeOutOneAtATime() {
+    const QByteArray first = get("X-N: 1\r\n");
+    const QByteArray secondHead = "POST /two HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n";
+    const QByteArray thirdHead = "PUT /three HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
+                                 "\r\n";
+    const QByteArray thirdBody = "2\r\nhi\r\n0\r\n\r\n";
+    const QByteArray all = first + secondHead + "abc" + thirdHead + thirdBody;
+
+    RequestRun rec;
+    HttpRequestParser parser(rec, {});
+    using State = HttpRequestParser::State;
+    qsizetype offset = 0;
+
+    offset += parser.feed(all.constData() + offset, all.size() - offset);
+    QCOMPARE(offset, first.size());
+    QCOMPARE(parser.state(), State::PausedAtHead);
+    QCOMPARE(rec.events, QByteArray("H"));
+    QCOMPARE(parser.feed(all.constData() + offset, all.size() - offset), 0);
+    parser.resume(); // no body: completes at once
+    QCOMPARE(parser.state(), State::PausedAtEnd);
+    QCOMPARE(rec.events, QByteArray("HC"));
+    parser.resume();
+    QCOMPARE(parser.state(), State::Idle);
+
+    offset += parser.feed(all.constData() + offset, all.size() - offset);
+    QCOMPARE(offset, first.size() + secondHead.size());
+    QCOMPARE(parser.state(), State::PausedAtHead);
+    QCOMPARE(rec.heads.back().target, QByteArray("/two"));
+    parser.resume();
+    QCOMPARE(parser.state(), State::Body);
+    offset += parser.feed(all.constData() + offset, all.size() - offset);
+    QCOMPARE(offset, first.size() + secondHead.size() + 3);
+    QCOMPARE(parser.state(), State::PausedAtEnd);
+    QCOMPARE(rec.bodies.value(1), QByteArray("abc"));
+    parser.resume();
+
+    offset += parser.feed(all.constData() + offset, all.size() - offset);
+    QCOMPARE(parser.state(), State::PausedAtHead);
+    QCOMPARE(rec.heads.back().target, QByteArray("/three"));
+    parser.resume();
+    offset += parser.feed(all.constData() + offset, all.size() - offset);
+    QCOMPARE(offset, all.size());
+    QCOMPARE(parser.state(), State::PausedAtEnd);
+    QCOMPARE(rec.bodies.value(2), QByteArray("hi"));
+    QCOMPARE(rec.events, QByteArray("HCHBCHBC"));
+    parser.resume();
+    QCOMPARE(parser.state(), State::Idle);
+    parser.finish();
+    QVERIFY(!parser.error().isError());
+}
+
+void TestHttpRequestParser::noHandlerCallAfterError() {
+    const QByteArray raw = get("X: a\r\n b\r\n") + get("");
+    RequestRun rec;
+    HttpRequestParser parser(rec, {});
+    parser.feed(raw.constData(), raw.size());
+    QCOMPARE(parser.state(), HttpRequestParser::State::Failed);
+    QCOMPARE(parser.error().detail, QByteArray("obs-fold in field 'X'"));
+    QCOMPARE(parser.feed(raw.constData(), raw.size()), 0);
+    parser.resume();
+    parser.finish();
+    QVERIFY(rec.events.isEmpty());
+    QCOMPARE(parser.state(), HttpRequestParser::State::Failed);
+}
+
+void TestHttpRequestParser::pausedParserConsumesNothing() {
+    const QByteArray raw = post("Content-Length: 2\r\n", "ok");
+    RequestRun rec;
+    HttpRequestParser parser(rec, {});
+    const qsizetype head = parser.feed(raw.constData(), raw.size());
+    QCOMPARE(head, raw.size() - 2);
+    QCOMPARE(parser.feed(raw.constData() + head, 2), 0);
+    QVERIFY(rec.bodies.value(0).isEmpty());
+    parser.resume();
+    QCOMPARE(parser.feed(raw.constData() + head, 1), 1);
+    QCOMPARE(parser.state(), HttpRequestParser::State::Body);
+    QCOMPARE(parser.feed(raw.constData() + head + 1, 1), 1);
+    QCOMPARE(parser.state(), HttpRequestParser::State::PausedAtEnd);
+    QCOMPARE(rec.bodies.value(0), QByteArray("ok"));
+}
+
+void TestHttpRequestParser::finishMidMessageFails() {
+    const QByteArray raw = post("Content-Length: 5\r\n", "he");
+    RequestRun rec;
+    HttpRequestParser parser(rec, {});
+    qsizetype offset = parser.feed(raw.constData(), raw.size());
+    parser.resume();
+    offset += parser.feed(raw.constData() + offset, raw.size() - offset);
+    QCOMPARE(offset, raw.size());
+    parser.finish();
+    QCOMPARE(parser.state(), HttpRequestParser::State::Failed);
+    QCOMPARE(parser.error().status, 400);
+    QCOMPARE(parser.error().detail, QByteArray("incomplete request"));
+    QCOMPARE(rec.completes, 0);
+}
+
+void TestHttpRequestParser::requestLineLimit_data() {
+    QTest::addColumn<int>("extra");
+    QTest::addColumn<int>("status");
+    QTest::newRow("limit - 1") << -1 << 0;
+    QTest::newRow("limit") << 0 << 0;
+    QTest::newRow("limit + 1") << 1 << 414;
+}
+
+void TestHttpRequestParser::requestLineLimit() {
+    QFETCH(int, extra);
+    QFETCH(int, status);
+    HttpRequestParser::Limits limits;
+    limits.maxRequestLine = 100;
+    const QByteArray prefix = "GET /";
+    const QByteArray suffix = " HTTP/1.1";
+    const QByteArray line =
+        prefix + QByteArray(limits.maxRequestLine + extra - prefix.size() - suffix.size(), 'a') +
+        suffix;
+    QCOMPARE(line.size(), limits.maxRequestLine + extra);
+    const QByteArray raw = line + "\r\nHost: a\r\n\r\n";
+    for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
+        const RequestRun run = RequestRun::run(raw, piece, limits);
+        QCOMPARE(run.error.status, status);
+        QCOMPARE(run.completes, status == 0 ? 1 : 0);
+    }
+    if (status != 0) {
+        // Refused as soon as the limit is passed, before the line ends.
+        RequestRun rec;
+        HttpRequestParser parser(rec, limits);
+        qsizetype fed = 0;
+        while (parser.state() != HttpRequestParser::State::Failed && fed < line.size())
+            fed += parser.feed(line.constData() + fed, 1) == 1 ? 1 : line.size();
+        QCOMPARE(parser.error().status, 414);
+    }
+}
+
+void TestHttpRequestParser::headerBytesLimit_data() {
+    QTest::addColumn<int>("extra");
+    QTest::addColumn<int>("status");
+    QTest::newRow("limit - 1") << -1 << 0;
+    QTest::newRow("limit") << 0 << 0;
+    QTest::newRow("limit + 1") << 1 << 431;
+}
+
+void TestHttpRequestParser::headerBytesLimit() {
+    QFETCH(int, extra);
+    QFETCH(int, status);
+    HttpRequestParser::Limits limits;
+    limits.maxHeaderBytes = 300;
+    const QByteArray start = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: ";
+    const QByteArray end = "\r\n\r\n";
+    const QByteArray raw =
+        start + QByteArray(limits.maxHeaderBytes + extra - start.size() - end.size(), 'p') + end;
+    QCOMPARE(raw.size(), limits.maxHeaderBytes + extra);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(64)}) {
+        const RequestRun run = RequestRun::run(raw, piece, limits);
+        QCOMPARE(run.error.status, status);
+        QCOMPARE(run.completes, status == 0 ? 1 : 0);
+    }
+}
+
+void TestHttpRequestParser::headerCountLimit_data() {
+    QTest::addColumn<int>("extra");
+    QTest::addColumn<int>("status");
+    QTest::newRow("limit - 1") << -1 << 0;
+    QTest::newRow("limit") << 0 << 0;
+    QTest::newRow("limit + 1") << 1 << 431;
+}
+
+void TestHttpRequestParser::headerCountLimit() {
+    QFETCH(int, extra);
+    QFETCH(int, status);
+    HttpRequestParser::Limits limits;
+    limits.maxHeaderCount = 20;
+    QByteArray fields;
+    for (int i = 1; i < limits.maxHeaderCount + extra; ++i) // plus Host
+        fields += "X-F" + QByteArray::number(i) + ": v\r\n";
+    const QByteArray raw = get(fields);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
+        const RequestRun run = RequestRun::run(raw, piece, limits);
+        QCOMPARE(run.error.status, status);
+        if (status == 0)
+            QCOMPARE(int(run.heads.front().headers.size()), limits.maxHeaderCount + extra);
+    }
+}
+
+void TestHttpRequestParser::pathOfTarget_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("path");
+    QTest::newRow("origin") << QByteArray("/a/b?c=d") << QByteArray("/a/b");
+    QTest::newRow("origin no query") << QByteArray("/a") << QByteArray("/a");
+    QTest::newRow("absolute") << QByteArray("http://h:8/x/y?z") << QByteArray("/x/y");
+    QTest::newRow("absolute no path") << QByteArray("http://h?z") << QByteArray("/");
+    QTest::newRow("asterisk") << QByteArray("*") << QByteArray("*");
+}
+
+void TestHttpRequestParser::pathOfTarget() {
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, path);
+    RequestHead head;
+    head.target = target;
+    QCOMPARE(head.path().toByteArray(), path);
+}
+
+QTEST_GUILESS_MAIN(TestHttpRequestParser)
+#include "tst_http_request_parser.moc"

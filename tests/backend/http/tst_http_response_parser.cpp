@@ -1,0 +1,259 @@
+#include <backend/http/http_response_parser.h>
+
+#include <QTest>
+
+#include <vector>
+
+using namespace ToolCapture;
+
+Q_DECLARE_METATYPE(ToolCapture::BodyFraming)
+
+namespace {
+
+// Records what an HttpResponseParser reports for one upstream connection.
+struct ResponseRun : HttpResponseParser::Handler {
+    std::vector<ResponseHead> heads;
+    QList<QByteArray> bodies;
+    QByteArray events;
+    HttpParseError error;
+    HttpResponseParser::State finalState = HttpResponseParser::State::Idle;
+
+    void onResponseHead(ResponseHead &&head) override {
+        heads.push_back(std::move(head));
+        bodies.append(QByteArray());
+        events.append('H');
+    }
+    void onResponseBody(const char *data, qsizetype size) override {
+        bodies.last().append(data, size);
+        if (!events.endsWith('B'))
+            events.append('B');
+    }
+    void onResponseComplete() override { events.append('C'); }
+
+    // Feeds in pieces (0: all at once); after each final response expects the next to `method`.
+    static ResponseRun run(const QByteArray &raw, QByteArrayView method, qsizetype piece,
+                           bool closeAtEnd = true) {
+        ResponseRun result;
+        HttpResponseParser parser(result, {});
+        parser.expectResponseTo(method);
+        qsizetype offset = 0;
+        while (offset < raw.size()) {
+            const qsizetype length =
+                piece > 0 ? qMin(piece, raw.size() - offset) : raw.size() - offset;
+            offset += parser.feed(raw.constData() + offset, length);
+            if (parser.state() == HttpResponseParser::State::Failed)
+                break;
+            if (parser.state() == HttpResponseParser::State::Complete && offset < raw.size())
+                parser.expectResponseTo("GET");
+        }
+        if (closeAtEnd)
+            parser.finish();
+        result.error = parser.error();
+        result.finalState = parser.state();
+        return result;
+    }
+};
+
+} // namespace
+
+// Tests HttpResponseParser: bodiless statuses, HEAD, interim responses, until-close bodies,
+// truncation and the strictness shared with the request parser.
+class TestHttpResponseParser : public QObject {
+    Q_OBJECT
+
+private slots:
+    void valid_data();
+    void valid();
+    void malformed_data();
+    void malformed();
+    void continueThenFinalInOneFeed();
+    void keepAliveConnectionCarriesTwoResponses();
+};
+
+void TestHttpResponseParser::valid_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("statuses");
+    QTest::addColumn<BodyFraming>("framing");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QByteArray>("events");
+
+    QTest::newRow("200 CL") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+                            << QByteArray("GET") << QByteArray("200") << BodyFraming::ContentLength
+                            << true << QByteArray("hello") << QByteArray("HBC");
+    QTest::newRow("200 chunked") << QByteArray(
+                                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                        "5\r\nhello\r\n0\r\n\r\n")
+                                 << QByteArray("GET") << QByteArray("200") << BodyFraming::Chunked
+                                 << true << QByteArray("hello") << QByteArray("HBC");
+    QTest::newRow("HEAD with CL") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n")
+                                  << QByteArray("HEAD") << QByteArray("200") << BodyFraming::None
+                                  << true << QByteArray() << QByteArray("HC");
+    QTest::newRow("HEAD with chunked")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n") << QByteArray("HEAD")
+        << QByteArray("200") << BodyFraming::None << true << QByteArray() << QByteArray("HC");
+    QTest::newRow("204") << QByteArray("HTTP/1.1 204 No Content\r\n\r\n") << QByteArray("GET")
+                         << QByteArray("204") << BodyFraming::None << true << QByteArray()
+                         << QByteArray("HC");
+    QTest::newRow("304 with CL") << QByteArray(
+                                        "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n")
+                                 << QByteArray("GET") << QByteArray("304") << BodyFraming::None
+                                 << true << QByteArray() << QByteArray("HC");
+    QTest::newRow("100 then 200")
+        << QByteArray("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        << QByteArray("POST") << QByteArray("100,200") << BodyFraming::ContentLength << true
+        << QByteArray("ok") << QByteArray("HCHBC");
+    QTest::newRow("until close") << QByteArray("HTTP/1.1 200 OK\r\n\r\nall of it\r\n")
+                                 << QByteArray("GET") << QByteArray("200")
+                                 << BodyFraming::UntilClose << false << QByteArray("all of it\r\n")
+                                 << QByteArray("HBC");
+    QTest::newRow("HTTP/1.0 no keep-alive")
+        << QByteArray("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx") << QByteArray("GET")
+        << QByteArray("200") << BodyFraming::ContentLength << false << QByteArray("x")
+        << QByteArray("HBC");
+    QTest::newRow("Connection: close")
+        << QByteArray("HTTP/1.1 404 Not Found\r\nConnection: close"
+                      "\r\nContent-Length: 0\r\n\r\n")
+        << QByteArray("GET") << QByteArray("404") << BodyFraming::None << false << QByteArray()
+        << QByteArray("HC");
+    QTest::newRow("empty reason") << QByteArray("HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n")
+                                  << QByteArray("GET") << QByteArray("200") << BodyFraming::None
+                                  << true << QByteArray() << QByteArray("HC");
+}
+
+void TestHttpResponseParser::valid() {
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, statuses);
+    QFETCH(BodyFraming, framing);
+    QFETCH(bool, keepAlive);
+    QFETCH(QByteArray, body);
+    QFETCH(QByteArray, events);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(5)}) {
+        const ResponseRun run = ResponseRun::run(raw, method, piece);
+        QVERIFY2(!run.error.isError(), run.error.detail.constData());
+        QCOMPARE(run.finalState, HttpResponseParser::State::Complete);
+        QByteArrayList seen;
+        for (const ResponseHead &head : run.heads)
+            seen.append(QByteArray::number(head.status));
+        QCOMPARE(seen.join(','), statuses);
+        QCOMPARE(run.heads.back().framing, framing);
+        QCOMPARE(run.heads.back().keepAlive, keepAlive);
+        QCOMPARE(run.bodies.back(), body);
+        QCOMPARE(run.events, events);
+    }
+}
+
+void TestHttpResponseParser::malformed_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("detailPart");
+
+    QTest::newRow("CL + TE")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked"
+                      "\r\n\r\n0\r\n\r\n")
+        << QByteArray("GET") << QByteArray("Content-Length together with Transfer-Encoding");
+    QTest::newRow("duplicate CL")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx")
+        << QByteArray("GET") << QByteArray("duplicate Content-Length");
+    QTest::newRow("duplicate CL on HEAD")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")
+        << QByteArray("HEAD") << QByteArray("Content-Length");
+    QTest::newRow("CL list") << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 1,1\r\n\r\nx")
+                             << QByteArray("GET") << QByteArray("Content-Length");
+    QTest::newRow("TE gzip") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nx")
+                             << QByteArray("GET") << QByteArray("chunked");
+    QTest::newRow("TE chunked, gzip")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")
+        << QByteArray("GET") << QByteArray("chunked");
+    QTest::newRow("obs-fold") << QByteArray("HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\n\r\n")
+                              << QByteArray("GET") << QByteArray("obs-fold in field 'X-A'");
+    QTest::newRow("space before colon")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n") << QByteArray("GET")
+        << QByteArray("whitespace between field name and colon");
+    QTest::newRow("bare LF") << QByteArray("HTTP/1.1 200 OK\nContent-Length: 0\n\n")
+                             << QByteArray("GET") << QByteArray("bare LF");
+    QTest::newRow("HTTP/2.0") << QByteArray("HTTP/2.0 200 OK\r\n\r\n") << QByteArray("GET")
+                              << QByteArray("unsupported HTTP version");
+    QTest::newRow("HTTP/1") << QByteArray("HTTP/1 200 OK\r\n\r\n") << QByteArray("GET")
+                            << QByteArray("HTTP version");
+    QTest::newRow("status 2 digits")
+        << QByteArray("HTTP/1.1 20 OK\r\n\r\n") << QByteArray("GET") << QByteArray("status code");
+    QTest::newRow("status 600") << QByteArray("HTTP/1.1 600 X\r\n\r\n") << QByteArray("GET")
+                                << QByteArray("out of range");
+    QTest::newRow("HTTP/1.0 interim")
+        << QByteArray("HTTP/1.0 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+                      "Content-Length: 0\r\n\r\n")
+        << QByteArray("POST") << QByteArray("interim 100");
+    QTest::newRow("101") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\n"
+                                       "Connection: upgrade\r\n\r\n")
+                         << QByteArray("GET") << QByteArray("101");
+    QTest::newRow("NUL in value") << QByteArray("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", 29)
+                                  << QByteArray("GET") << QByteArray("invalid character 0x00");
+    QTest::newRow("chunk 0x") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                            "0x1\r\nx\r\n0\r\n\r\n")
+                              << QByteArray("GET") << QByteArray("chunk size");
+    QTest::newRow("truncated CL body")
+        << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc") << QByteArray("GET")
+        << QByteArray("incomplete response");
+    QTest::newRow("truncated chunked body")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel")
+        << QByteArray("GET") << QByteArray("incomplete response");
+    QTest::newRow("truncated head") << QByteArray("HTTP/1.1 200 OK\r\nContent-Le")
+                                    << QByteArray("GET") << QByteArray("incomplete response");
+    QTest::newRow("only 100 then close") << QByteArray("HTTP/1.1 100 Continue\r\n\r\n")
+                                         << QByteArray("POST") << QByteArray("incomplete response");
+}
+
+void TestHttpResponseParser::malformed() {
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, detailPart);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
+        const ResponseRun run = ResponseRun::run(raw, method, piece);
+        QCOMPARE(run.finalState, HttpResponseParser::State::Failed);
+        QCOMPARE(run.error.status, 502);
+        QCOMPARE(run.error.title, QByteArray("Bad Gateway"));
+        QVERIFY2(run.error.detail.contains(detailPart), run.error.detail.constData());
+        QVERIFY(!run.events.endsWith('C') || raw.startsWith("HTTP/1.1 100"));
+    }
+}
+
+void TestHttpResponseParser::continueThenFinalInOneFeed() {
+    const QByteArray raw = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n"
+                           "Content-Length: 0\r\n\r\n";
+    ResponseRun rec;
+    HttpResponseParser parser(rec, {});
+    parser.expectResponseTo("POST");
+    QCOMPARE(parser.feed(raw.constData(), raw.size()), raw.size());
+    QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    QCOMPARE(rec.heads.size(), size_t(2));
+    QCOMPARE(rec.heads[0].status, 100);
+    QCOMPARE(rec.heads[1].status, 201);
+    QCOMPARE(rec.events, QByteArray("HCHC"));
+}
+
+void TestHttpResponseParser::keepAliveConnectionCarriesTwoResponses() {
+    const QByteArray first = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na";
+    const QByteArray second = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nb\r\n0"
+                              "\r\n\r\n";
+    const QByteArray raw = first + second;
+    ResponseRun rec;
+    HttpResponseParser parser(rec, {});
+    parser.expectResponseTo("GET");
+    const qsizetype consumed = parser.feed(raw.constData(), raw.size());
+    QCOMPARE(consumed, first.size());
+    QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    QCOMPARE(parser.feed(raw.constData() + consumed, raw.size() - consumed), 0);
+    parser.expectResponseTo("GET");
+    QCOMPARE(parser.state(), HttpResponseParser::State::Idle);
+    QCOMPARE(parser.feed(raw.constData() + consumed, raw.size() - consumed), raw.size() - consumed);
+    QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    QCOMPARE(rec.bodies, QList<QByteArray>({"a", "b"}));
+    parser.finish();
+    QVERIFY(!parser.error().isError());
+}
+
+QTEST_GUILESS_MAIN(TestHttpResponseParser)
+#include "tst_http_response_parser.moc"

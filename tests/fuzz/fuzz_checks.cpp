@@ -1,0 +1,261 @@
+#include "fuzz_checks.h"
+
+#include <backend/http/http_request_parser.h>
+#include <backend/http/http_response_parser.h>
+
+#include <array>
+#include <vector>
+
+namespace ToolCapture::FuzzChecks {
+
+namespace {
+
+// Up to 3 pieces whose cut points come from the first byte.
+std::vector<std::size_t> pieceEnds(const std::uint8_t *data, std::size_t size) {
+    std::vector<std::size_t> ends;
+    if (size == 0)
+        return ends;
+    const unsigned seed = data[0];
+    const unsigned pieces = 1 + seed % 3;
+    std::size_t previous = 0;
+    unsigned state = seed * 2654435761u + 1;
+    for (unsigned i = 1; i < pieces; ++i) {
+        state = state * 1103515245u + 12345u;
+        const std::size_t cut = previous + (size - previous) * ((state >> 16) % 1000) / 1000;
+        ends.push_back(cut);
+        previous = cut;
+    }
+    ends.push_back(size);
+    return ends;
+}
+
+struct RequestChecker : HttpRequestParser::Handler {
+    std::string violation;
+    HttpRequestParser *parser = nullptr;
+    bool failedSeen = false;
+    bool inMessage = false;
+    BodyFraming framing = BodyFraming::None;
+    qint64 contentLength = 0;
+    qint64 bodyBytes = 0;
+
+    void violate(const char *what) {
+        if (violation.empty())
+            violation = what;
+    }
+    void onRequestHead(RequestHead &&head) override {
+        if (failedSeen)
+            violate("onRequestHead after a failure");
+        if (inMessage)
+            violate("onRequestHead twice for one message");
+        inMessage = true;
+        framing = head.framing;
+        contentLength = head.contentLength;
+        bodyBytes = 0;
+        if (head.framing == BodyFraming::ContentLength && head.contentLength <= 0)
+            violate("ContentLength framing without a length");
+        if (head.versionMinor != 0 && head.versionMinor != 1)
+            violate("version other than 1.0/1.1 accepted");
+        if (head.method == "CONNECT")
+            violate("CONNECT accepted");
+    }
+    void onRequestBody(const char *, qsizetype size) override {
+        if (failedSeen)
+            violate("onRequestBody after a failure");
+        if (!inMessage)
+            violate("body outside a message");
+        if (size <= 0)
+            violate("empty body callback");
+        bodyBytes += size;
+        if (framing == BodyFraming::None)
+            violate("body bytes for a message without body");
+        if (framing == BodyFraming::ContentLength && bodyBytes > contentLength)
+            violate("more body bytes than Content-Length");
+    }
+    void onRequestComplete() override {
+        if (failedSeen)
+            violate("onRequestComplete after a failure");
+        if (!inMessage)
+            violate("complete without head");
+        if (framing == BodyFraming::ContentLength && bodyBytes != contentLength)
+            violate("complete before Content-Length bytes");
+        inMessage = false;
+    }
+};
+
+bool allowedRequestStatus(int status) {
+    return status == 400 || status == 414 || status == 431 || status == 501 || status == 505;
+}
+
+} // namespace
+
+std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
+    RequestChecker checker;
+    HttpRequestParser::Limits limits;
+    limits.maxRequestLine = 512;
+    limits.maxHeaderBytes = 2048;
+    limits.maxHeaderCount = 24;
+    HttpRequestParser parser(checker, limits);
+    checker.parser = &parser;
+    using State = HttpRequestParser::State;
+    const char *bytes = reinterpret_cast<const char *>(data);
+    std::size_t start = 0;
+    for (const std::size_t end : pieceEnds(data, size)) {
+        std::size_t offset = start;
+        int idleRounds = 0;
+        while (offset < end && checker.violation.empty()) {
+            const qsizetype offered = qsizetype(end - offset);
+            const qsizetype consumed = parser.feed(bytes + offset, offered);
+            if (consumed < 0 || consumed > offered)
+                return "feed consumed " + std::to_string(consumed) + " of " +
+                       std::to_string(offered);
+            offset += std::size_t(consumed);
+            const State state = parser.state();
+            if (state == State::Failed) {
+                checker.failedSeen = true;
+                break;
+            }
+            if (state == State::PausedAtHead || state == State::PausedAtEnd) {
+                parser.resume();
+                if (parser.state() == State::PausedAtEnd)
+                    parser.resume();
+                idleRounds = 0;
+                continue;
+            }
+            if (consumed < offered)
+                return "feed stopped without pause or failure";
+            if (consumed == 0 && ++idleRounds > 2)
+                return "no progress";
+        }
+        if (!checker.violation.empty() || checker.failedSeen)
+            break;
+        start = end;
+    }
+    if (parser.state() == State::Failed) {
+        checker.failedSeen = true;
+        // Everything refused afterwards stays refused without handler calls.
+        if (parser.feed(bytes, qsizetype(size)) != 0)
+            return "feed consumed after a failure";
+        parser.resume();
+    }
+    parser.finish();
+    if (parser.state() == State::Failed) {
+        checker.failedSeen = true;
+        const HttpParseError &error = parser.error();
+        if (!allowedRequestStatus(error.status))
+            return "unexpected status " + std::to_string(error.status);
+        if (error.title.isEmpty() || error.detail.isEmpty())
+            return "error without title or detail";
+    } else if (parser.error().isError()) {
+        return "error set without Failed state";
+    }
+    return checker.violation;
+}
+
+namespace {
+
+struct ResponseChecker : HttpResponseParser::Handler {
+    std::string violation;
+    bool failedSeen = false;
+    bool inMessage = false;
+    bool headRequest = false;
+    BodyFraming framing = BodyFraming::None;
+    qint64 contentLength = 0;
+    qint64 bodyBytes = 0;
+    int finals = 0;
+
+    void violate(const char *what) {
+        if (violation.empty())
+            violation = what;
+    }
+    void onResponseHead(ResponseHead &&head) override {
+        if (failedSeen)
+            violate("onResponseHead after a failure");
+        if (inMessage)
+            violate("onResponseHead twice for one message");
+        inMessage = true;
+        framing = head.framing;
+        contentLength = head.contentLength;
+        bodyBytes = 0;
+        if (head.status < 100 || head.status > 599)
+            violate("status out of range");
+        if ((headRequest || head.status < 200 || head.status == 204 || head.status == 304) &&
+            head.framing != BodyFraming::None)
+            violate("body framing on a bodiless response");
+    }
+    void onResponseBody(const char *, qsizetype size) override {
+        if (failedSeen)
+            violate("onResponseBody after a failure");
+        if (!inMessage || size <= 0)
+            violate("body outside a message");
+        bodyBytes += size;
+        if (framing == BodyFraming::None)
+            violate("body bytes for a message without body");
+        if (framing == BodyFraming::ContentLength && bodyBytes > contentLength)
+            violate("more body bytes than Content-Length");
+    }
+    void onResponseComplete() override {
+        if (failedSeen)
+            violate("onResponseComplete after a failure");
+        if (!inMessage)
+            violate("complete without head");
+        if (framing == BodyFraming::ContentLength && bodyBytes != contentLength)
+            violate("complete before Content-Length bytes");
+        inMessage = false;
+    }
+};
+
+} // namespace
+
+std::string checkResponseParser(const std::uint8_t *data, std::size_t size) {
+    ResponseChecker checker;
+    HttpResponseParser::Limits limits;
+    limits.maxHeaderBytes = 2048;
+    limits.maxHeaderCount = 24;
+    HttpResponseParser parser(checker, limits);
+    using State = HttpResponseParser::State;
+    checker.headRequest = size > 0 && (data[0] & 0x80) != 0;
+    parser.expectResponseTo(checker.headRequest ? "HEAD" : "GET");
+    const char *bytes = reinterpret_cast<const char *>(data);
+    std::size_t start = 0;
+    for (const std::size_t end : pieceEnds(data, size)) {
+        std::size_t offset = start;
+        while (offset < end && checker.violation.empty()) {
+            const qsizetype offered = qsizetype(end - offset);
+            const qsizetype consumed = parser.feed(bytes + offset, offered);
+            if (consumed < 0 || consumed > offered)
+                return "feed consumed more than offered";
+            offset += std::size_t(consumed);
+            const State state = parser.state();
+            if (state == State::Failed) {
+                checker.failedSeen = true;
+                break;
+            }
+            if (state == State::Complete) {
+                if (checker.inMessage)
+                    return "Complete inside a message";
+                parser.expectResponseTo("GET");
+                checker.headRequest = false;
+                if (parser.state() != State::Idle && parser.state() != State::Failed)
+                    return "expectResponseTo did not reset";
+                continue;
+            }
+            if (consumed < offered)
+                return "feed stopped without completion or failure";
+        }
+        if (!checker.violation.empty() || checker.failedSeen)
+            break;
+        start = end;
+    }
+    parser.finish();
+    if (parser.state() == State::Failed) {
+        checker.failedSeen = true;
+        if (parser.error().status != 502)
+            return "response error status " + std::to_string(parser.error().status);
+        if (parser.feed(bytes, qsizetype(size)) != 0)
+            return "feed consumed after a failure";
+        parser.finish();
+    }
+    return checker.violation;
+}
+
+} // namespace ToolCapture::FuzzChecks
