@@ -1,0 +1,76 @@
+#include <backend/config/proxy_config.h>
+#include <backend/config/proxy_config_parser.h>
+
+#include <QFile>
+#include <QThread>
+
+#include <algorithm>
+
+namespace ToolCapture {
+
+QString ListenAddress::toString() const {
+    const QString address = host.protocol() == QAbstractSocket::IPv6Protocol
+                                ? QLatin1Char('[') + host.toString() + QLatin1Char(']')
+                                : host.toString();
+    return address + QLatin1Char(':') + QString::number(port);
+}
+
+int ProxyConfig::effectiveWorkers() const {
+    return workers > 0 ? workers : std::max(1, QThread::idealThreadCount());
+}
+
+std::optional<ProxyConfig> profileDefaults(const QString &profile) {
+    // Shared by both profiles; the struct initialisers hold the rest (limits, addresses, ...).
+    ProxyConfig config;
+    config.profile = profile;
+    config.workers = 0;
+    config.timeouts.headerRead = milliseconds(10000);
+    config.timeouts.idleKeepAlive = milliseconds(60000);
+    config.timeouts.drain = milliseconds(10000);
+    config.pool.maxIdle = 20;
+    config.pool.idleTimeout = milliseconds(30000);
+    config.retry.baseDelay = milliseconds(50);
+    config.retry.maxDelay = milliseconds(2000);
+    config.retry.budget = 0.2;
+
+    // The source documents give max_retries (2 and 3); an attempt count includes the first try.
+    if (profile == QLatin1String("development")) {
+        config.timeouts.connect = milliseconds(5000);
+        config.timeouts.firstByte = milliseconds(30000);
+        config.pool.maxConnections = 20;
+        config.retry.maxAttempts = 2 + 1;
+        config.logging.json = false;
+    } else if (profile == QLatin1String("production")) {
+        config.timeouts.connect = milliseconds(10000);
+        config.timeouts.firstByte = milliseconds(60000);
+        config.pool.maxConnections = 100;
+        config.retry.maxAttempts = 3 + 1;
+        config.logging.json = true; // one JSON object per line, for log collectors
+    } else {
+        return std::nullopt;
+    }
+    config.pool.maxIdle = std::min(config.pool.maxIdle, config.pool.maxConnections);
+    return config;
+}
+
+ConfigLoadResult parseProxyConfig(const QByteArray &json) {
+    return ProxyConfigParser().parse(json);
+}
+
+ConfigLoadResult loadProxyConfigFile(const QString &path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        ConfigLoadResult result;
+        result.errors.push_back({path, QStringLiteral("cannot read: %1").arg(file.errorString())});
+        return result;
+    }
+    ConfigLoadResult result = parseProxyConfig(file.readAll());
+    // Whole-document errors name the file instead of "<document>".
+    for (ConfigError &error : result.errors) {
+        if (error.path == QLatin1String("<document>"))
+            error.path = path;
+    }
+    return result;
+}
+
+} // namespace ToolCapture
