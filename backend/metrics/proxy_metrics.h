@@ -1,0 +1,99 @@
+#pragma once
+
+#include <backend/metrics/local_counter.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace ToolCapture {
+
+// Upper bounds of the latency histogram buckets, in milliseconds (the last bucket is +Inf).
+inline constexpr std::array<double, 14> kLatencyBucketsMs{
+    1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
+inline constexpr int kLatencyBucketCount = int(kLatencyBucketsMs.size()) + 1;
+
+// Index of the bucket a latency falls in.
+int latencyBucketIndex(std::chrono::microseconds latency) noexcept;
+
+// What one worker saw of one upstream instance. Written by that worker only.
+struct InstanceCounters {
+    std::array<LocalCounter, 6> responses;  // [1..5]: status class of the upstream's response
+    LocalCounter connectFailures;           // refused, unreachable, connect timeout
+    LocalCounter resets;                    // reset or closed before/while responding
+    LocalCounter firstByteTimeouts;
+    LocalCounter connectionsOpened;
+    LocalCounter bytesToUpstream;
+    LocalCounter bytesFromUpstream;
+    std::array<LocalCounter, kLatencyBucketCount> latencyBuckets; // request sent to response end
+    LocalCounter latencySumMicros;
+    LocalGauge poolActive; // connections carrying a request
+    LocalGauge poolIdle;   // connections kept for reuse
+    LocalGauge inFlight;   // requests routed to the instance and not yet done
+
+    void recordLatency(std::chrono::microseconds latency) noexcept;
+};
+
+// Everything one proxy worker counts. Written by that worker only, read by the engine.
+struct WorkerCounters {
+    explicit WorkerCounters(int instanceCount);
+
+    std::unique_ptr<InstanceCounters[]> instances; // indexed by global instance index
+    int instanceCount = 0;
+    LocalGauge clientConnections;
+    LocalCounter clientConnectionsAccepted;
+    LocalCounter requests;               // request heads accepted from clients
+    LocalCounter bytesFromClients;
+    LocalCounter bytesToClients;
+    std::array<LocalCounter, 200> proxyErrors; // responses the proxy produced, status 400..599
+    LocalCounter unrouted;               // requests that matched no service
+};
+
+// Plain-value totals over all workers for one instance.
+struct InstanceTotals {
+    std::array<std::uint64_t, 6> responses{};
+    std::uint64_t connectFailures = 0;
+    std::uint64_t resets = 0;
+    std::uint64_t firstByteTimeouts = 0;
+    std::uint64_t connectionsOpened = 0;
+    std::uint64_t bytesToUpstream = 0;
+    std::uint64_t bytesFromUpstream = 0;
+    std::array<std::uint64_t, kLatencyBucketCount> latencyBuckets{}; // not cumulative
+    std::uint64_t latencySumMicros = 0;
+    std::int64_t poolActive = 0;
+    std::int64_t poolIdle = 0;
+    std::int64_t inFlight = 0;
+
+    std::uint64_t responseCount() const noexcept;
+    // Latency at quantile q (0..1) interpolated within histogram buckets; 0 without data.
+    double latencyQuantileMs(double q) const noexcept;
+};
+
+// Plain-value totals over all workers.
+struct ProxyTotals {
+    std::vector<InstanceTotals> instances;
+    std::int64_t clientConnections = 0;
+    std::uint64_t clientConnectionsAccepted = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t bytesFromClients = 0;
+    std::uint64_t bytesToClients = 0;
+    std::array<std::uint64_t, 200> proxyErrors{}; // status 400..599
+    std::uint64_t unrouted = 0;
+};
+
+// Owns one WorkerCounters per worker and sums them on request (engine thread).
+class ProxyMetrics {
+public:
+    ProxyMetrics(int workerCount, int instanceCount);
+    WorkerCounters &worker(int index) { return *m_workers[size_t(index)]; }
+    int workerCount() const { return int(m_workers.size()); }
+    ProxyTotals totals() const;
+
+private:
+    std::vector<std::unique_ptr<WorkerCounters>> m_workers;
+    int m_instanceCount;
+};
+
+} // namespace ToolCapture

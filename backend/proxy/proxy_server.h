@@ -1,0 +1,67 @@
+#pragma once
+
+#include <backend/config/proxy_config.h>
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+class QThread;
+class QTimer;
+
+namespace ToolCapture {
+
+class ProxyMetrics;
+class ProxyWorker;
+class ServiceRegistry;
+
+// The data path: one listening socket, served by an acceptor thread of its own, whose accepted
+// connections are handed round-robin to N workers, each running its own event loop in its own
+// thread. Lives in the engine thread; nothing on the data path waits for the engine thread.
+class ProxyServer final : public QObject {
+    Q_OBJECT
+public:
+    explicit ProxyServer(const ProxyConfig &config, QObject *parent = nullptr);
+    ~ProxyServer() override;
+
+    bool listen(QString *error = nullptr);
+    quint16 port() const;
+    QHostAddress address() const;
+
+    // Stops accepting and drains every worker; drained() follows when all connections are
+    // closed, or after `timeout` when the rest is aborted.
+    void drain(std::chrono::milliseconds timeout);
+    bool isDraining() const { return m_draining; }
+
+    const ServiceRegistry &registry() const { return *m_registry; }
+    const ProxyMetrics &metrics() const { return *m_metrics; }
+    int workerCount() const { return int(m_workers.size()); }
+
+signals:
+    void drained();
+
+private:
+    class Acceptor;
+    void onWorkerDrained();
+    void finishDrain();
+
+    ProxyConfig m_config;
+    std::unique_ptr<ServiceRegistry> m_registry;
+    std::unique_ptr<ProxyMetrics> m_metrics;
+    QThread *m_acceptorThread;
+    Acceptor *m_acceptor = nullptr; // lives in m_acceptorThread
+    quint16 m_port = 0;
+    QHostAddress m_address;
+    std::vector<ProxyWorker *> m_workers;
+    std::vector<QThread *> m_threads;
+    size_t m_next = 0;
+    int m_workersDrained = 0;
+    bool m_draining = false;
+    bool m_drainFinished = false;
+    QTimer *m_drainTimer = nullptr;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,120 @@
+#include <backend/metrics/proxy_metrics.h>
+#include <backend/proxy/client_session.h>
+#include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/upstream_pool.h>
+#include <backend/routing/round_robin_selector.h>
+#include <backend/routing/service_registry.h>
+
+#include <QTimer>
+
+namespace ToolCapture {
+
+namespace {
+// Deadlines are checked on this period: timeouts fire up to this much late.
+constexpr std::chrono::milliseconds kTick{50};
+} // namespace
+
+ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
+                         ServiceRegistry &registry, WorkerCounters &counters)
+    : m_index(index)
+    , m_workerCount(workerCount)
+    , m_config(config)
+    , m_parserLimits{config.limits.maxRequestLine, config.limits.maxHeaderBytes,
+                     config.limits.maxHeaderCount}
+    , m_registry(registry)
+    , m_routes(registry)
+    , m_selector(std::make_unique<RoundRobinSelector>(registry, unsigned(index)))
+    , m_counters(counters)
+    , m_pools(size_t(registry.instanceCount()), nullptr)
+{
+}
+
+ProxyWorker::~ProxyWorker() = default;
+
+void ProxyWorker::start()
+{
+    m_timer = new QTimer(this);
+    m_timer->setInterval(kTick);
+    connect(m_timer, &QTimer::timeout, this, &ProxyWorker::tick);
+    m_timer->start();
+}
+
+void ProxyWorker::adopt(qintptr descriptor)
+{
+    auto *session = new ClientSession(*this, descriptor);
+    session->slot = int(m_sessions.size());
+    m_sessions.push_back(session);
+    if (m_draining)
+        session->drain();
+    else
+        session->checkDeadline(std::chrono::steady_clock::now()); // nothing due; keeps it uniform
+}
+
+void ProxyWorker::removeSession(ClientSession *session)
+{
+    const int slot = session->slot;
+    if (slot < 0)
+        return;
+    ClientSession *last = m_sessions.back();
+    m_sessions[size_t(slot)] = last;
+    last->slot = slot;
+    m_sessions.pop_back();
+    session->slot = -1;
+    session->deleteLater();
+    if (m_draining && m_sessions.empty())
+        emit drained();
+}
+
+UpstreamPool &ProxyWorker::pool(int instanceIndex)
+{
+    UpstreamPool *&pool = m_pools[size_t(instanceIndex)];
+    if (!pool) {
+        pool = new UpstreamPool(m_registry.instance(instanceIndex),
+                                m_counters.instances[size_t(instanceIndex)], m_workerCount, this);
+    }
+    return *pool;
+}
+
+void ProxyWorker::drain()
+{
+    m_draining = true;
+    // Copy: draining may close (and so remove) sessions.
+    const std::vector<ClientSession *> sessions = m_sessions;
+    for (ClientSession *session : sessions)
+        session->drain();
+    for (UpstreamPool *pool : m_pools) {
+        if (pool)
+            pool->closeIdle();
+    }
+    if (m_sessions.empty())
+        emit drained();
+}
+
+void ProxyWorker::abortAll()
+{
+    const std::vector<ClientSession *> sessions = m_sessions;
+    for (ClientSession *session : sessions)
+        session->abort();
+    for (UpstreamPool *pool : m_pools) {
+        if (pool)
+            pool->closeIdle();
+    }
+}
+
+void ProxyWorker::tick()
+{
+    const auto now = std::chrono::steady_clock::now();
+    // Index loop: a deadline may remove the session it fires for (swap with the last).
+    for (size_t i = 0; i < m_sessions.size();) {
+        ClientSession *session = m_sessions[i];
+        session->checkDeadline(now);
+        if (i < m_sessions.size() && m_sessions[i] == session)
+            ++i;
+    }
+    for (UpstreamPool *pool : m_pools) {
+        if (pool)
+            pool->expireIdle(now);
+    }
+}
+
+} // namespace ToolCapture

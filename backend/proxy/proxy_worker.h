@@ -1,0 +1,75 @@
+#pragma once
+
+#include <backend/config/proxy_config.h>
+#include <backend/http/http_request_parser.h>
+#include <backend/proxy/correlation_id_generator.h>
+#include <backend/routing/route_table.h>
+
+#include <QObject>
+
+#include <memory>
+#include <vector>
+
+class QTimer;
+
+namespace ToolCapture {
+
+class ClientSession;
+class InstanceSelector;
+class ServiceRegistry;
+class UpstreamPool;
+struct WorkerCounters;
+
+// One data-path thread: adopts accepted client connections and owns their sessions, its own
+// upstream pools, instance selector and counters, so nothing on the request path is shared with
+// another worker. Lives in its own QThread.
+class ProxyWorker final : public QObject {
+    Q_OBJECT
+public:
+    ProxyWorker(int index, int workerCount, const ProxyConfig &config,
+                ServiceRegistry &registry, WorkerCounters &counters);
+    ~ProxyWorker() override;
+
+    // Called in the worker's thread (queued) once it runs.
+    void start();
+    // Takes over an accepted socket (queued from the acceptor).
+    void adopt(qintptr descriptor);
+    // Graceful shutdown: idle connections close now, busy ones after their response;
+    // drained() follows when none is left.
+    void drain();
+    // Closes every connection now.
+    void abortAll();
+    int sessionCount() const { return int(m_sessions.size()); }
+
+    // For the sessions.
+    const ProxyConfig &config() const noexcept { return m_config; }
+    HttpRequestParser::Limits parserLimits() const noexcept { return m_parserLimits; }
+    const RouteTable &routes() const noexcept { return m_routes; }
+    InstanceSelector &selector() noexcept { return *m_selector; }
+    UpstreamPool &pool(int instanceIndex);
+    WorkerCounters &counters() noexcept { return m_counters; }
+    CorrelationIdGenerator &correlationIds() noexcept { return m_ids; }
+    void removeSession(ClientSession *session);
+
+signals:
+    void drained();
+
+private:
+    void tick();
+
+    int m_index;
+    int m_workerCount;
+    ProxyConfig m_config;
+    HttpRequestParser::Limits m_parserLimits;
+    ServiceRegistry &m_registry;
+    RouteTable m_routes;
+    std::unique_ptr<InstanceSelector> m_selector;
+    WorkerCounters &m_counters;
+    CorrelationIdGenerator m_ids;
+    std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
+    std::vector<ClientSession *> m_sessions;
+    QTimer *m_timer = nullptr;
+    bool m_draining = false;
+};
+
+} // namespace ToolCapture

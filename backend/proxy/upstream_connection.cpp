@@ -1,0 +1,213 @@
+#include <backend/core/logging.h>
+#include <backend/proxy/upstream_connection.h>
+#include <backend/routing/upstream_instance.h>
+
+#include <QTcpSocket>
+
+namespace ToolCapture {
+
+namespace {
+constexpr qint64 kReadChunk = 64 * 1024;
+constexpr qint64 kWriteLowMark = 64 * 1024;
+} // namespace
+
+UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *parent)
+    : QObject(parent)
+    , m_instance(instance)
+    , m_socket(new QTcpSocket(this))
+    , m_parser(*this, HttpResponseParser::Limits{})
+{
+    // NOTE: a bounded socket read buffer is what makes TCP flow control reach the upstream when
+    // the client reads slowly; without it Qt would buffer a whole large body.
+    m_socket->setReadBufferSize(kReadChunk);
+    connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
+    connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
+        if (error == QAbstractSocket::RemoteHostClosedError)
+            return; // onDisconnected handles the end of the stream
+        if (!m_connected)
+            fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
+        else
+            onDisconnected();
+    });
+}
+
+UpstreamConnection::~UpstreamConnection() = default;
+
+void UpstreamConnection::connectToUpstream()
+{
+    if (!m_instance.address().isNull())
+        m_socket->connectToHost(m_instance.address(), m_instance.port());
+    else
+        m_socket->connectToHost(m_instance.host(), m_instance.port());
+}
+
+void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod)
+{
+    m_listener = listener;
+    m_responseComplete = false;
+    ++m_exchanges;
+    m_parser.expectResponseTo(requestMethod);
+    m_readingPaused = false;
+    if (m_connected && m_socket->bytesAvailable() > 0)
+        onReadyRead();
+}
+
+void UpstreamConnection::detach()
+{
+    m_listener = nullptr;
+}
+
+void UpstreamConnection::write(QByteArrayView data)
+{
+    m_socket->write(data.data(), data.size());
+}
+
+void UpstreamConnection::flush()
+{
+    m_socket->flush();
+}
+
+qint64 UpstreamConnection::bytesToWrite() const
+{
+    return m_socket->bytesToWrite();
+}
+
+void UpstreamConnection::resumeReading()
+{
+    if (!m_readingPaused)
+        return;
+    m_readingPaused = false;
+    onReadyRead();
+}
+
+bool UpstreamConnection::isReusable() const noexcept
+{
+    return m_connected && !m_broken && m_responseComplete &&
+           m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void UpstreamConnection::close()
+{
+    m_listener = nullptr;
+    m_broken = true;
+    m_socket->abort();
+}
+
+void UpstreamConnection::onConnected()
+{
+    m_connected = true;
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_listener)
+        m_listener->onUpstreamReady(this);
+}
+
+void UpstreamConnection::onReadyRead()
+{
+    if (m_inRead)
+        return;
+    if (!m_listener) {
+        // Bytes on an idle connection: the upstream is not speaking HTTP request/response.
+        if (m_socket->bytesAvailable() > 0) {
+            m_broken = true;
+            m_socket->abort();
+            emit closedWhileIdle(this);
+        }
+        return;
+    }
+    m_inRead = true;
+    while (m_listener && !m_readingPaused && m_socket->bytesAvailable() > 0) {
+        m_buffer.resize(qMin(m_socket->bytesAvailable(), kReadChunk));
+        const qint64 got = m_socket->read(m_buffer.data(), m_buffer.size());
+        if (got <= 0)
+            break;
+        qsizetype offset = 0;
+        while (offset < got && m_listener) {
+            if (m_responseComplete) {
+                // Bytes after a complete response: never reuse this connection.
+                m_broken = true;
+                break;
+            }
+            const qsizetype used = m_parser.feed(m_buffer.constData() + offset, got - offset);
+            offset += used;
+            if (m_parser.state() == HttpResponseParser::State::Failed) {
+                m_inRead = false;
+                fail(UpstreamFailure::BadResponse, QString::fromUtf8(m_parser.error().detail));
+                return;
+            }
+            if (used == 0 && !m_responseComplete)
+                break;
+        }
+    }
+    m_inRead = false;
+}
+
+void UpstreamConnection::onDisconnected()
+{
+    if (!m_connected) {
+        fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
+        return;
+    }
+    // Deliver what was buffered before the close, then end the stream.
+    if (m_listener && !m_readingPaused)
+        onReadyRead();
+    m_broken = true;
+    if (!m_listener) {
+        emit closedWhileIdle(this);
+        return;
+    }
+    if (m_responseComplete)
+        return;
+    if (m_readingPaused && m_socket->bytesAvailable() > 0)
+        return; // resumeReading() delivers the rest and comes back here through finish below
+    m_parser.finish();
+    if (m_parser.state() == HttpResponseParser::State::Complete)
+        return; // an until-close body ended; onResponseComplete already ran
+    fail(UpstreamFailure::Reset, QStringLiteral("upstream closed the connection before the response "
+                                                "was complete"));
+}
+
+void UpstreamConnection::onBytesWritten()
+{
+    if (m_listener && m_socket->bytesToWrite() < kWriteLowMark)
+        m_listener->onUpstreamWritable();
+}
+
+void UpstreamConnection::fail(UpstreamFailure failure, const QString &detail)
+{
+    m_broken = true;
+    Listener *listener = m_listener;
+    m_listener = nullptr;
+    if (listener)
+        listener->onUpstreamFailed(failure, detail);
+    else
+        emit closedWhileIdle(this);
+}
+
+void UpstreamConnection::onResponseHead(ResponseHead &&head)
+{
+    m_lastStatus = head.status;
+    if (head.status >= 200 && !head.keepAlive)
+        m_broken = true;
+    if (m_listener)
+        m_listener->onUpstreamResponseHead(std::move(head));
+}
+
+void UpstreamConnection::onResponseBody(const char *data, qsizetype size)
+{
+    if (m_listener)
+        m_listener->onUpstreamResponseBody(data, size);
+}
+
+void UpstreamConnection::onResponseComplete()
+{
+    if (m_lastStatus < 200)
+        return; // an interim 1xx response; the final one follows
+    m_responseComplete = true;
+    if (m_listener)
+        m_listener->onUpstreamResponseComplete();
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <backend/http/http_response_parser.h>
+
+#include <QByteArray>
+#include <QObject>
+
+class QTcpSocket;
+
+namespace ToolCapture {
+
+class UpstreamInstance;
+
+// Why an upstream exchange failed.
+enum class UpstreamFailure {
+    ConnectFailed,  // refused, unreachable
+    ConnectTimeout, // no connection within the connect timeout
+    Reset,          // closed or reset before the response was complete
+    BadResponse,    // the response broke HTTP framing rules
+};
+
+// One keep-alive TCP connection to an upstream instance, carrying one exchange at a time for the
+// session it is attached to. Lives in a proxy worker's thread; owned by that worker's pool.
+class UpstreamConnection final : public QObject, private HttpResponseParser::Handler {
+    Q_OBJECT
+public:
+    // The session side of an exchange.
+    class Listener {
+    public:
+        virtual ~Listener() = default;
+        virtual void onUpstreamReady(UpstreamConnection *connection) = 0;
+        virtual void onUpstreamResponseHead(ResponseHead &&head) = 0;
+        virtual void onUpstreamResponseBody(const char *data, qsizetype size) = 0;
+        virtual void onUpstreamResponseComplete() = 0;
+        virtual void onUpstreamFailed(UpstreamFailure failure, const QString &detail) = 0;
+        virtual void onUpstreamWritable() = 0; // the write buffer drained below the low mark
+    };
+
+    UpstreamConnection(UpstreamInstance &instance, QObject *parent);
+    ~UpstreamConnection() override;
+
+    UpstreamInstance &instance() const noexcept { return m_instance; }
+    void connectToUpstream();
+    bool isConnected() const noexcept { return m_connected; }
+    // Whether it carried an exchange before the current one.
+    bool isReused() const noexcept { return m_exchanges > 1; }
+
+    // Starts an exchange: the listener gets every event until detach().
+    void attach(Listener *listener, QByteArrayView requestMethod);
+    void detach();
+    Listener *listener() const noexcept { return m_listener; }
+
+    void write(QByteArrayView data);
+    void flush();
+    qint64 bytesToWrite() const;
+    // Response-direction backpressure: stop reading the socket until resumeReading().
+    void pauseReading() { m_readingPaused = true; }
+    void resumeReading();
+
+    // Whether the last exchange ended cleanly with the connection fit for another one.
+    bool isReusable() const noexcept;
+    // Closes now; no more events reach the listener.
+    void close();
+
+signals:
+    // The socket closed or failed while no listener was attached (idle in the pool).
+    void closedWhileIdle(ToolCapture::UpstreamConnection *connection);
+
+private:
+    // HttpResponseParser::Handler
+    void onResponseHead(ResponseHead &&head) override;
+    void onResponseBody(const char *data, qsizetype size) override;
+    void onResponseComplete() override;
+
+    void onConnected();
+    void onReadyRead();
+    void onDisconnected();
+    void onBytesWritten();
+    void fail(UpstreamFailure failure, const QString &detail);
+
+    UpstreamInstance &m_instance;
+    QTcpSocket *m_socket;
+    HttpResponseParser m_parser;
+    QByteArray m_buffer;
+    Listener *m_listener = nullptr;
+    int m_exchanges = 0;
+    int m_lastStatus = 0;
+    bool m_connected = false;
+    bool m_readingPaused = false;
+    bool m_inRead = false;
+    bool m_broken = false;        // extra bytes, a failure, or not keep-alive
+    bool m_responseComplete = false;
+};
+
+} // namespace ToolCapture

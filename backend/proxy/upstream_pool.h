@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QObject>
+
+#include <chrono>
+#include <deque>
+#include <vector>
+
+namespace ToolCapture {
+
+struct InstanceCounters;
+class UpstreamConnection;
+class UpstreamInstance;
+
+// Keep-alive connections of one proxy worker to one upstream instance: idle connections are
+// reused most-recent-first and expire after the idle timeout; at most `maxConnections` exist;
+// beyond that, requests wait in order for a connection to be released.
+// Lives in a proxy worker's thread.
+//
+// NOTE: each worker has its own pool, so the instance-wide limits of the configuration are
+// divided among the workers (rounded up): no lock is shared between workers, at the price of
+// a worker not borrowing another's idle connection.
+class UpstreamPool final : public QObject {
+    Q_OBJECT
+public:
+    // Someone waiting for a connection.
+    class Waiter {
+    public:
+        virtual ~Waiter() = default;
+        virtual void onConnectionLeased(UpstreamConnection *connection) = 0;
+    };
+
+    UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
+                 QObject *parent);
+    ~UpstreamPool() override;
+
+    // An idle connection (connected), a new one (connecting; the listener hears
+    // onUpstreamReady), or nullptr when the pool is full: then `waiter` is queued and
+    // onConnectionLeased follows when a connection is released (or cancelWait()).
+    UpstreamConnection *lease(Waiter *waiter, bool fresh = false);
+    void cancelWait(Waiter *waiter);
+    // Gives a connection back after an exchange: kept if reusable, closed otherwise.
+    void release(UpstreamConnection *connection);
+    // Closes idle connections past their idle timeout.
+    void expireIdle(std::chrono::steady_clock::time_point now);
+    void closeIdle();
+
+    int size() const noexcept { return m_total; }
+    int idleCount() const noexcept { return int(m_idle.size()); }
+    int maxConnections() const noexcept { return m_maxConnections; }
+
+private:
+    struct Idle {
+        UpstreamConnection *connection;
+        std::chrono::steady_clock::time_point since;
+    };
+    UpstreamConnection *createConnection();
+    void destroy(UpstreamConnection *connection);
+    void serveWaiters();
+
+    UpstreamInstance &m_instance;
+    InstanceCounters &m_counters;
+    int m_maxConnections;
+    int m_maxIdle;
+    std::chrono::milliseconds m_idleTimeout;
+    int m_total = 0;
+    std::vector<Idle> m_idle; // most recently released last
+    std::deque<Waiter *> m_waiters;
+    bool m_serveScheduled = false;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <backend/config/proxy_config.h>
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <chrono>
+
+namespace ToolCapture {
+
+// One upstream instance as every worker sees it: fixed identity and limits, plus state shared
+// through atomics (no lock on the request path).
+class UpstreamInstance {
+public:
+    UpstreamInstance(int index, int serviceIndex, const InstanceConfig &config,
+                     const ServiceConfig &service);
+
+    int index() const noexcept { return m_index; }               // global, 0..instanceCount-1
+    int serviceIndex() const noexcept { return m_serviceIndex; }
+    const QString &id() const noexcept { return m_id; }
+    const QString &url() const noexcept { return m_url; }
+    const QHostAddress &address() const noexcept { return m_address; } // null for a host name
+    const QString &host() const noexcept { return m_host; }
+    quint16 port() const noexcept { return m_port; }
+    const QStringList &capabilities() const noexcept { return m_capabilities; }
+    const PoolConfig &pool() const noexcept { return m_pool; }
+    const TimeoutConfig &timeouts() const noexcept { return m_timeouts; }
+
+    // Passive reachability: a connect failure takes the instance out of rotation for a while.
+    // NOTE: the active health checks and breakers of the resilience layer replace this mark
+    // as the source of truth; it stays as the cheapest signal that a port is closed.
+    bool isReachable(std::chrono::steady_clock::time_point now) const noexcept;
+    void markUnreachable(std::chrono::steady_clock::time_point until) noexcept;
+
+private:
+    int m_index;
+    int m_serviceIndex;
+    QString m_id;
+    QString m_url;
+    QString m_host;
+    QHostAddress m_address;
+    quint16 m_port;
+    QStringList m_capabilities;
+    PoolConfig m_pool;
+    TimeoutConfig m_timeouts;
+    std::atomic<std::int64_t> m_unreachableUntilNs{0};
+};
+
+} // namespace ToolCapture

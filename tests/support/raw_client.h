@@ -1,0 +1,42 @@
+#pragma once
+
+#include <backend/http/http_message.h>
+
+#include <QByteArray>
+#include <QTcpSocket>
+
+namespace ToolCapture {
+
+// A response as a test sees it.
+struct RawResponse {
+    bool complete = false; // a whole response was parsed
+    int status = 0;
+    HttpHeaders headers;
+    QByteArray body;
+    QByteArray header(QByteArrayView name) const;
+};
+
+// A blocking HTTP/1.1 client for tests: sends raw bytes, reads whole responses.
+class RawClient {
+public:
+    explicit RawClient(quint16 port, int timeoutMs = 10000);
+    bool isConnected() const;
+    void send(QByteArrayView bytes);
+    // Reads one response (to a request of `method`); complete is false on timeout or close.
+    RawResponse read(QByteArrayView method = "GET");
+    // Waits for the server to close the connection; true if it did within the timeout.
+    bool waitForClose(int timeoutMs = 5000);
+    // Sends `request` and reads its response.
+    RawResponse roundTrip(QByteArrayView request, QByteArrayView method = "GET");
+    QTcpSocket &socket() { return m_socket; }
+
+private:
+    QTcpSocket m_socket;
+    QByteArray m_pending; // bytes read past the previous response
+    int m_timeoutMs;
+};
+
+// "GET <target> HTTP/1.1\r\nHost: test\r\n<extra>\r\n"
+QByteArray simpleGet(QByteArrayView target, QByteArrayView extraHeaders = {});
+
+} // namespace ToolCapture

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QMutex>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+
+namespace ToolCapture {
+
+class TestUpstreamServer;
+
+// A scriptable HTTP upstream on 127.0.0.1 running in a thread of its own, so a test can use
+// blocking clients against a proxy in front of it. It counts connections and bytes, and
+// misbehaves on request.
+class TestUpstream {
+public:
+    enum class Mode {
+        Echo,             // 200, body = JSON of the request head and body size
+        Raw,              // answer every request with `raw` as is
+        CloseAfterRequest,// read the request head, then close without answering
+        ResetAfterRequest,// read the request head, then reset the connection
+        ResetMidBody,     // send a head with Content-Length: 100000, 1000 bytes, then reset
+        Hang,             // read the request, never answer
+        Download,         // 200 with `downloadBytes` bytes, streamed as the socket drains
+        Sink,             // read the whole body, answer with its size and a checksum
+    };
+    struct Behaviour {
+        Mode mode = Mode::Echo;
+        QByteArray raw;
+        qint64 downloadBytes = 0;
+        bool chunked = false; // Download: chunked instead of Content-Length
+        int delayMs = 0;      // Echo: answer this much later (timer)
+        bool closeAfterResponse = false; // Raw: close the connection after answering
+    };
+
+    TestUpstream();
+    explicit TestUpstream(Behaviour behaviour);
+    ~TestUpstream();
+
+    quint16 port() const { return m_port; }
+    QByteArray url() const;
+    void setBehaviour(const Behaviour &behaviour);
+    Behaviour behaviour() const;
+
+    int connectionsAccepted() const { return m_connections.load(); }
+    int openConnections() const { return m_open.load(); }
+    int requestsReceived() const { return m_requests.load(); }
+    qint64 bytesReceived() const { return m_bytes.load(); }
+    qint64 lastBodyBytes() const { return m_lastBody.load(); }
+    // The raw heads of every request received, in order.
+    QList<QByteArray> heads() const;
+
+private:
+    friend class TestUpstreamServer;
+    friend class TestUpstreamConnection;
+    void recordHead(const QByteArray &head);
+
+    QThread m_thread;
+    TestUpstreamServer *m_server = nullptr;
+    quint16 m_port = 0;
+    mutable QMutex m_mutex;
+    Behaviour m_behaviour;
+    QList<QByteArray> m_heads;
+    std::atomic<int> m_connections{0};
+    std::atomic<int> m_open{0};
+    std::atomic<int> m_requests{0};
+    std::atomic<qint64> m_bytes{0};
+    std::atomic<qint64> m_lastBody{0};
+};
+
+// A port on 127.0.0.1 where nothing listens (bound, then closed).
+quint16 closedLoopbackPort();
+
+} // namespace ToolCapture
