@@ -76,8 +76,6 @@ bool Engine::start(QString *error)
             m_proxy->address(), m_proxy->port(),
             TrafficGenerator::Options{m_options.demoRequestsPerSecond, 4});
         m_traffic->start();
-        qCInfo(lcEngine) << "demo traffic:" << m_options.demoRequestsPerSecond
-                         << "requests/s over inventory, pricing and catalog";
     }
     m_snapshotTimer = new QTimer(this);
     connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(snapshot()); });
