@@ -195,11 +195,17 @@ void ClientSession::beginExchange()
     m_instanceCounters->inFlight.add(1);
     m_pool = &m_worker.pool(m_instance->index());
     m_upstreamHead.clear();
+    QByteArray defaultHost;
+    if (!findHeader(m_request.headers, "host")) {
+        defaultHost = m_instance->host().toLatin1() + ':' +
+                      QByteArray::number(m_instance->port());
+    }
     writeUpstreamRequestHead(m_upstreamHead, m_request,
                              {m_clientAddress, m_correlationId,
                               m_service->match.stripPrefix
                                   ? QByteArrayView(m_service->match.pathPrefix)
-                                  : QByteArrayView()});
+                                  : QByteArrayView(),
+                              defaultHost});
     acquireUpstream(false);
 }
 
@@ -464,9 +470,12 @@ void ClientSession::finishExchange(bool close)
         // PausedAtHead: a request without a body answered before forwarding; its end follows
         // on an empty feed.
         m_parser.resume();
-        // Continue on the next turn: never recurse from inside the parser's or the upstream's
-        // callbacks.
-        QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
+        // A pipelined request already waiting continues on the next turn of the event loop:
+        // never recurse from inside the parser's or the upstream's callbacks. Otherwise the
+        // next readyRead brings it, with no event posted per request.
+        if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
+            m_client->bytesAvailable() > 0)
+            QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
     }
 }
 

@@ -125,11 +125,7 @@ void UpstreamConnection::onReadyRead()
             break;
         qsizetype offset = 0;
         while (offset < got && m_listener) {
-            if (m_responseComplete) {
-                // Bytes after a complete response: never reuse this connection.
-                m_broken = true;
-                break;
-            }
+            const int exchange = m_exchanges;
             const qsizetype used = m_parser.feed(m_buffer.constData() + offset, got - offset);
             offset += used;
             if (m_parser.state() == HttpResponseParser::State::Failed) {
@@ -137,7 +133,21 @@ void UpstreamConnection::onReadyRead()
                 fail(UpstreamFailure::BadResponse, QString::fromUtf8(m_parser.error().detail));
                 return;
             }
-            if (used == 0 && !m_responseComplete)
+            if (m_parser.state() == HttpResponseParser::State::Complete ||
+                exchange != m_exchanges) {
+                // The response ended (and the connection may already carry the next exchange):
+                // bytes beyond it were never asked for, so the connection must not be reused.
+                if (offset < got) {
+                    m_broken = true;
+                    m_inRead = false;
+                    if (m_listener)
+                        fail(UpstreamFailure::BadResponse,
+                             QStringLiteral("upstream sent bytes after a complete response"));
+                    return;
+                }
+                break;
+            }
+            if (used == 0)
                 break;
         }
     }
