@@ -1,0 +1,154 @@
+#include <app/app_logging.h>
+#include <app/command_line.h>
+#include <app/headless_runner.h>
+#include <backend/core/logging.h>
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#ifdef TOOLCAPTURE_HAS_GUI
+#include <app/engine_host.h>
+#include <app/main_window.h>
+#include <app/unix_signal_watcher.h>
+
+#include <QApplication>
+#include <QLibraryInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QTranslator>
+#endif
+
+using namespace ToolCapture;
+
+namespace {
+
+constexpr bool kGuiBuilt =
+#ifdef TOOLCAPTURE_HAS_GUI
+    true;
+#else
+    false;
+#endif
+
+QStringList argumentList(int argc, char **argv) {
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
+    return arguments;
+}
+
+int runHeadless(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
+                const QStringList &notes, const QString &why) {
+    QCoreApplication app(argc, argv);
+    installLogHandler(config.logging.json);
+    qCInfo(lcApp).noquote() << "console not started:" << why;
+    for (const QString &note : notes)
+        qCInfo(lcApp).noquote() << note;
+
+    HeadlessRunner runner(config, options);
+    QObject::connect(&runner, &HeadlessRunner::finished, &app, &QCoreApplication::exit);
+    QString error;
+    if (!runner.start(&error)) {
+        qCCritical(lcApp).noquote() << "cannot start:" << error;
+        return kExitFailure;
+    }
+    return app.exec();
+}
+
+#ifdef TOOLCAPTURE_HAS_GUI
+int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
+               const QStringList &notes) {
+    QApplication app(argc, argv);
+    installLogHandler(config.logging.json);
+    for (const QString &note : notes)
+        qCInfo(lcApp).noquote() << note;
+
+    QTranslator qtTranslator;
+    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(&qtTranslator);
+    QTranslator translator;
+    if (translator.load(QLocale(), QStringLiteral("toolcapture"), QStringLiteral("_"),
+                        QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(&translator);
+
+    MainWindow window;
+    EngineHost host(config, options);
+    QObject::connect(&host, &EngineHost::snapshotReady, &window, &MainWindow::applySnapshot);
+    QObject::connect(&host, &EngineHost::startFailed, &window, [&window](const QString &error) {
+        qCCritical(lcApp).noquote() << "cannot start:" << error;
+        auto *box = new QMessageBox(
+            QMessageBox::Critical, window.windowTitle(),
+            QCoreApplication::translate("Console", "The proxy could not start:\n%1").arg(error),
+            QMessageBox::Close, &window);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        QObject::connect(box, &QMessageBox::finished, qApp, [] { QCoreApplication::exit(1); });
+        box->open();
+    });
+    // Ctrl-C or SIGTERM closes the console like File > Quit: the engine then drains and stops.
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
+        qCInfo(lcApp) << "signal" << signal << "received: closing the console";
+        QApplication::closeAllWindows();
+    });
+    signalWatcher.watch(SIGINT);
+    signalWatcher.watch(SIGTERM);
+
+    host.start();
+    window.show();
+    return app.exec();
+}
+#endif
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // NOTE: Qt's poll()-based event dispatcher, not the GLib one: on the proxy's workers it
+    // answers 1.5x the requests per second (GLib wakes threads through an eventfd on every
+    // notifier change). Every thread's dispatcher is chosen by this one switch.
+    if (qEnvironmentVariableIsEmpty("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
+    QCoreApplication::setApplicationName(QStringLiteral("toolcapture"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(TOOLCAPTURE_VERSION));
+    QCoreApplication::setOrganizationName(QStringLiteral("ToolCapture"));
+
+    const CommandLineResult parsed = parseCommandLine(argumentList(argc, argv));
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    switch (parsed.action) {
+    case CommandLineResult::Action::ShowHelp:
+    case CommandLineResult::Action::ShowVersion:
+        out << parsed.message;
+        return kExitOk;
+    case CommandLineResult::Action::Fail:
+        err << "toolcapture: " << parsed.message << "\n"
+            << "Try 'toolcapture --help' for more information.\n";
+        return parsed.exitCode;
+    case CommandLineResult::Action::CheckConfig: {
+        QCoreApplication app(argc, argv);
+        return checkConfigFile(parsed.options.checkConfigFile, out, err);
+    }
+    case CommandLineResult::Action::Run:
+        break;
+    }
+
+    const RuntimeConfig runtime = resolveRuntimeConfig(parsed.options);
+    if (!runtime.config) {
+        for (const QString &error : runtime.errors)
+            err << "toolcapture: " << error << '\n';
+        return runtime.exitCode;
+    }
+    Engine::Options options;
+    options.demo = parsed.options.demo;
+
+    const QString why =
+        headlessReason(parsed.options, kGuiBuilt, QProcessEnvironment::systemEnvironment());
+#ifdef TOOLCAPTURE_HAS_GUI
+    if (why.isEmpty())
+        return runConsole(argc, argv, *runtime.config, options, runtime.notes);
+#endif
+    return runHeadless(argc, argv, *runtime.config, options, runtime.notes, why);
+}
