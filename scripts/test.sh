@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds and runs the whole test suite: the CI entry point.
+#   scripts/test.sh                  all stages (what CI runs)
+#   scripts/test.sh --quick          only the regular build and its tests
+#   scripts/test.sh --quick -R http  only the tests whose name matches a regex
+#   scripts/test.sh --only fuzz      only some of: test, asan, fuzz (comma-separated)
+# Options: --quick (= --only test), --only LIST, -R|--filter REGEX, --fuzz-time SECONDS
+# (default 30), --help.
+# Stages: deps; build (build/, RelWithDebInfo); test; asan-build (build-asan/, ASan+UBSan);
+# asan-test; fuzz-build (build-fuzz/, clang, libFuzzer); fuzz-run. A stage whose build failed
+# is skipped; the script runs every other stage and exits non-zero if anything failed.
+# TOOLCAPTURE_BUILD_PREFIX=DIR uses DIR, DIR-asan and DIR-fuzz instead of build, build-asan and
+# build-fuzz (relative to the repository root).
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$TC_ROOT" || exit 1
+
+groups=",test,asan,fuzz,"
+filter=""
+fuzz_seconds=30
+ctest_jobs=2
+ctest_timeout=300 # seconds, for tests that do not set their own TIMEOUT
+fuzz_targets=(fuzz_request_parser fuzz_response_parser)
+
+while (($#)); do
+    case "$1" in
+    --quick) groups=",test," ;;
+    --only)
+        groups=",${2:?--only needs a list: test,asan,fuzz},"
+        shift
+        ;;
+    -R | --filter)
+        filter="${2:?$1 needs a regex}"
+        shift
+        ;;
+    --fuzz-time)
+        fuzz_seconds="${2:?--fuzz-time needs seconds}"
+        shift
+        ;;
+    -h | --help)
+        tc_usage
+        exit 0
+        ;;
+    *)
+        echo "test.sh: unknown option $1 (see --help)" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+for g in ${groups//,/ }; do
+    [[ "$g" =~ ^(test|asan|fuzz)$ ]] || tc_die "--only takes test, asan and fuzz, not '$g'"
+done
+
+prefix="${TOOLCAPTURE_BUILD_PREFIX:-build}"
+main_dir="$prefix"
+asan_dir="$prefix-asan"
+fuzz_dir="$prefix-fuzz"
+logdir="$TC_ROOT/$main_dir/test-logs"
+mkdir -p "$logdir"
+summary=()
+failed=0
+stage_number=0
+started=$SECONDS
+
+# stage NAME COMMAND...: runs one stage, records its status and duration.
+stage() {
+    local name="$1"
+    shift
+    stage_number=$((stage_number + 1))
+    tc_header "[$stage_number] $name: $*"
+    local begin=$SECONDS status=0
+    "$@" || status=$?
+    local took=$((SECONDS - begin))
+    if ((status == 0)); then
+        summary+=("$(printf '%-11s PASS  %4ss' "$name" "$took")")
+    else
+        summary+=("$(printf '%-11s FAIL  %4ss  (exit %s)' "$name" "$took" "$status")")
+        failed=1
+    fi
+    return "$status"
+}
+
+skip() {
+    summary+=("$(printf '%-11s SKIP        (%s)' "$1" "$2")")
+    tc_header "$1: skipped ($2)"
+}
+
+build_dir() {
+    local dir="$1"
+    shift
+    tc_configure "$dir" "$@" && cmake --build "$dir" -j"$TC_JOBS"
+}
+
+# ctest's closing lines: the pass rate, the total time and one line per failed test.
+ctest_summary='^[0-9]+% tests passed|^Total Test time|^No tests were found|^[[:space:]]+[0-9]+ - .* \(.*\)$'
+
+# run_ctest DIR NAME: the whole suite (or -R filter), with ctest's summary kept for the end.
+# A throwaway PostgreSQL cluster runs meanwhile (TOOLCAPTURE_PG_URL) for the store's tests.
+run_ctest() {
+    local dir="$1" name="$2" log="$logdir/$2.log" status=0
+    local args=(--test-dir "$dir" --output-on-failure -j"$ctest_jobs" --timeout "$ctest_timeout"
+        --no-tests=error)
+    [[ -n "$filter" ]] && args+=(-R "$filter")
+    "$TC_ROOT/scripts/start-postgres.sh" -- ctest "${args[@]}" 2>&1 | tee "$log" || status=$?
+    local line
+    while IFS= read -r line; do
+        summary+=("              $name: $line")
+    done < <(grep -E "$ctest_summary" "$log")
+    return "$status"
+}
+
+# fuzz_build: clang, libFuzzer + ASan, only the fuzz targets (the GUI is not needed).
+fuzz_build() {
+    tc_configure "$fuzz_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+        -DCMAKE_CXX_COMPILER=clang++ -DTOOLCAPTURE_FUZZ=ON -DTOOLCAPTURE_BUILD_GUI=OFF &&
+        cmake --build "$fuzz_dir" -j"$TC_JOBS" --target "${fuzz_targets[@]}"
+}
+
+# run_fuzzers: each libFuzzer target for a bounded time, in parallel, starting from the
+# checked-in corpus (read only: new inputs go to <fuzz dir>/fuzz-work/<target>/corpus).
+run_fuzzers() {
+    local target bin seed work status=0 pids=() names=()
+    for target in "${fuzz_targets[@]}"; do
+        bin="$(find "$fuzz_dir" -type f -name "$target" -perm -u+x 2>/dev/null | head -n 1)"
+        if [[ -z "$bin" ]]; then
+            echo "fuzz-run: $target was not built" >&2
+            status=1
+            continue
+        fi
+        seed="tests/fuzz/corpus/${target#fuzz_}"
+        seed="${seed%_parser}"
+        [[ -d "$seed" ]] || seed="tests/fuzz/corpus/$target"
+        work="$fuzz_dir/fuzz-work/$target"
+        rm -rf "$work"
+        mkdir -p "$work/corpus" "$work/artifacts"
+        local seeds=()
+        [[ -d "$seed" ]] && seeds+=("$seed")
+        echo "fuzz-run: $target for ${fuzz_seconds}s, seeds: ${seeds[*]:-none}, log: $work/fuzz.log"
+        "$bin" -max_total_time="$fuzz_seconds" -timeout=10 -rss_limit_mb=2048 \
+            -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+            "$work/corpus" "${seeds[@]}" >"$work/fuzz.log" 2>&1 &
+        pids+=($!)
+        names+=("$target")
+    done
+    local i rc
+    for i in "${!pids[@]}"; do
+        rc=0
+        wait "${pids[$i]}" || rc=$?
+        work="$fuzz_dir/fuzz-work/${names[$i]}"
+        if ((rc == 0)); then
+            echo "fuzz-run: ${names[$i]} OK: $(grep -E '^Done|stat::number_of_executed_units' \
+                "$work/fuzz.log" | tr -s ' \n' ' ')"
+            summary+=("              fuzz-run: ${names[$i]}: no crash in ${fuzz_seconds}s")
+        else
+            echo "fuzz-run: ${names[$i]} FAILED (exit $rc); crash inputs in $work/artifacts/" >&2
+            tail -n 60 "$work/fuzz.log" >&2
+            summary+=("              fuzz-run: ${names[$i]}: FAILED, see $work/")
+            status=1
+        fi
+    done
+    return "$status"
+}
+
+stage deps "$TC_ROOT/scripts/install-deps.sh"
+
+wanted() { [[ "$groups" == *",$1,"* ]]; }
+
+if wanted test && stage build build_dir "$main_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DTOOLCAPTURE_BUILD_GUI=ON; then
+    stage test run_ctest "$main_dir" test
+elif wanted test; then
+    skip test "build failed"
+fi
+
+if wanted asan || wanted fuzz; then
+    export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+    if [[ -f tests/lsan.supp ]]; then
+        export LSAN_OPTIONS="suppressions=$TC_ROOT/tests/lsan.supp:print_suppressions=0"
+    fi
+fi
+if wanted asan; then
+    if stage asan-build build_dir "$asan_dir" -DCMAKE_BUILD_TYPE=Debug \
+        -DTOOLCAPTURE_SANITIZE=ON -DTOOLCAPTURE_BUILD_GUI=ON; then
+        stage asan-test run_ctest "$asan_dir" asan-test
+    else
+        skip asan-test "asan-build failed"
+    fi
+fi
+if wanted fuzz; then
+    if stage fuzz-build fuzz_build; then
+        stage fuzz-run run_fuzzers
+    else
+        skip fuzz-run "fuzz-build failed"
+    fi
+fi
+
+tc_header "summary ($((SECONDS - started))s in total; logs in $main_dir/test-logs/)"
+printf '%s\n' "${summary[@]}"
+if ((failed)); then
+    echo "RESULT: FAILED"
+    exit 1
+fi
+echo "RESULT: PASSED"

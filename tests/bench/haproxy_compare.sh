@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Compares ToolCapture's proxy with HAProxy in front of the same nginx upstream, with wrk.
+# Everything listens on 127.0.0.1, on ports the kernel picks, from a temporary directory, and is
+# stopped on exit. Output: one table row per target and the toolcapture/haproxy ratio.
+#
+#   tests/bench/haproxy_compare.sh [options]
+#     --duration SECONDS     wrk run per target (default 10)
+#     --connections N        wrk connections (default 64; wrk uses 1 thread)
+#     --workers N            ToolCapture workers = HAProxy threads (default 1)
+#     --toolcapture PATH     the binary (default build/app/toolcapture)
+#     --only-baselines       nginx and HAProxy only (no ToolCapture needed)
+#     --path PATH            request path (default /bench/items)
+#     --warmup SECONDS       unmeasured run before each measured one (default 1; 0: none)
+#     --keep                 keep the temporary directory (configs, logs, raw wrk output)
+set -euo pipefail
+# shellcheck source=SCRIPTDIR/../../scripts/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
+bench_dir="$TC_ROOT/tests/bench"
+
+duration=10
+connections=64
+workers=1
+toolcapture="$TC_ROOT/build/app/toolcapture"
+only_baselines=0
+path="/bench/items"
+warmup=1
+keep=0
+
+usage() { tc_usage; }
+
+while (($#)); do
+    case "$1" in
+    --duration) duration="${2:?}" && shift ;;
+    --connections) connections="${2:?}" && shift ;;
+    --workers) workers="${2:?}" && shift ;;
+    --toolcapture) toolcapture="$(realpath "${2:?}")" && shift ;;
+    --only-baselines) only_baselines=1 ;;
+    --path) path="${2:?}" && shift ;;
+    --warmup) warmup="${2:?}" && shift ;;
+    --keep) keep=1 ;;
+    -h | --help) usage && exit 0 ;;
+    *) usage >&2 && exit 2 ;;
+    esac
+    shift
+done
+duration="${duration%s}"
+warmup="${warmup%s}"
+for n in "$duration" "$connections" "$workers" "$warmup"; do
+    [[ "$n" =~ ^[0-9]+$ ]] || tc_die "not a whole number: $n"
+done
+((duration > 0 && connections > 0 && workers > 0)) || tc_die "values must be positive"
+[[ "$path" == /* ]] || tc_die "--path must start with /"
+if ((only_baselines == 0)) && [[ ! -x "$toolcapture" ]]; then
+    tc_die "no ToolCapture binary at $toolcapture: build it (scripts/bench.sh does)," \
+        "pass --toolcapture PATH, or use --only-baselines"
+fi
+
+"$TC_ROOT/scripts/install-deps.sh" --bench
+for tool in nginx haproxy wrk; do
+    command -v "$tool" >/dev/null || [[ -x "/usr/sbin/$tool" ]] || tc_die "$tool not found"
+done
+export PATH="$PATH:/usr/sbin"
+
+# Every process here may hold a few thousand sockets: raise the soft limit as far as allowed.
+hard_nofile="$(ulimit -Hn)"
+[[ "$hard_nofile" == unlimited ]] && hard_nofile=65536
+ulimit -n "$((hard_nofile > 65536 ? 65536 : hard_nofile))" 2>/dev/null || true
+nofile="$(ulimit -n)"
+maxconn=$(((nofile - 100) / 2))
+((maxconn > 10000)) && maxconn=10000
+((connections <= maxconn)) || tc_die "--connections $connections exceeds the fd limit ($nofile)"
+
+workdir="$(mktemp -d /tmp/toolcapture-bench.XXXXXX)"
+chmod 755 "$workdir"
+pids=()
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if ((keep)); then
+        echo "bench: kept $workdir"
+    else
+        rm -rf -- "$workdir"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mapfile -t ports < <(tc_free_ports 4)
+nginx_port="${ports[0]}"
+haproxy_port="${ports[1]}"
+tc_port="${ports[2]}"
+tc_admin_port="${ports[3]}"
+body='{"ok":true,"service":"bench","items":[1,2,3,4,5],"note":"a small JSON body for the proxy benchmark"}'
+
+# render TEMPLATE OUTPUT: fills in the @VARS@ of a template.
+render() {
+    sed -e "s|@WORKDIR@|$workdir|g" -e "s|@NGINX_PORT@|$nginx_port|g" \
+        -e "s|@HAPROXY_PORT@|$haproxy_port|g" -e "s|@THREADS@|$workers|g" -e "s|@MAXCONN@|$maxconn|g" \
+        -e "s|@BODY@|$body|g" "$1" >"$2"
+}
+
+# fail_start NAME LOG: reports a process that did not come up.
+fail_start() {
+    echo "bench: $1 did not start; last lines of $2:" >&2
+    tail -n 20 "$2" >&2 || true
+    exit 1
+}
+
+echo "bench: starting nginx on 127.0.0.1:$nginx_port (1 worker)"
+mkdir -p "$workdir/nginx-tmp"
+render "$bench_dir/nginx.conf.in" "$workdir/nginx.conf"
+nginx -e "$workdir/nginx-error.log" -p "$workdir" -c "$workdir/nginx.conf" \
+    >"$workdir/nginx.out" 2>&1 &
+pids+=($!)
+tc_wait_http nginx 127.0.0.1 "$nginx_port" "$path" "${pids[-1]}" ||
+    fail_start nginx "$workdir/nginx.out"
+
+echo "bench: starting haproxy on 127.0.0.1:$haproxy_port (nbthread $workers)"
+render "$bench_dir/haproxy.cfg.in" "$workdir/haproxy.cfg"
+haproxy -db -f "$workdir/haproxy.cfg" >"$workdir/haproxy.out" 2>&1 &
+pids+=($!)
+tc_wait_http haproxy 127.0.0.1 "$haproxy_port" "$path" "${pids[-1]}" ||
+    fail_start haproxy "$workdir/haproxy.out"
+
+targets=("nginx (direct)=$nginx_port" "haproxy=$haproxy_port")
+if ((only_baselines == 0)); then
+    echo "bench: starting toolcapture on 127.0.0.1:$tc_port (--workers $workers)," \
+        "admin on 127.0.0.1:$tc_admin_port"
+    cat >"$workdir/toolcapture.json" <<EOF
+{
+  "listen": "127.0.0.1:$tc_port",
+  "admin": "127.0.0.1:$tc_admin_port",
+  "workers": $workers,
+  "services": {
+    "bench": {
+      "match": { "path_prefix": "/" },
+      "instances": [ { "id": "nginx-1", "url": "http://127.0.0.1:$nginx_port" } ]
+    }
+  }
+}
+EOF
+    "$toolcapture" --no-gui --config "$workdir/toolcapture.json" --workers "$workers" \
+        >"$workdir/toolcapture.out" 2>&1 &
+    pids+=($!)
+    tc_wait_http toolcapture 127.0.0.1 "$tc_port" "$path" "${pids[-1]}" 30 ||
+        fail_start toolcapture "$workdir/toolcapture.out"
+    targets+=("toolcapture=$tc_port")
+fi
+
+# to_ms VALUE: wrk's "607.43us" / "1.23ms" / "1.05s" / "2.00m" in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1
+        if (f < 0) { print "?"; exit }
+        printf "%.2f", n * f }'
+}
+
+declare -A rps p50 p99 non2xx errors
+run_wrk() {
+    local name="$1" port="$2" out
+    local url="http://127.0.0.1:$port$path"
+    out="$workdir/wrk-${name%% *}.txt"
+    if ((warmup > 0)); then
+        wrk -t1 -c"$connections" -d"${warmup}s" "$url" >/dev/null
+    fi
+    echo "bench: wrk -t1 -c$connections -d${duration}s --latency $url   ($name)"
+    wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" >"$out"
+    rps[$name]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    p50[$name]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
+    p99[$name]="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
+    non2xx[$name]="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
+    errors[$name]="$(awk '/Socket errors:/ {
+        n = 0; for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) n += $i + 0; print n }' "$out")"
+    [[ -n "${rps[$name]}" ]] || {
+        cat "$out" >&2
+        tc_die "could not read wrk's output for $name"
+    }
+}
+
+for entry in "${targets[@]}"; do
+    run_wrk "${entry%=*}" "${entry##*=}"
+done
+
+echo
+printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores\n' \
+    "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS"
+printf '%-16s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
+for entry in "${targets[@]}"; do
+    name="${entry%=*}"
+    printf '%-16s %12s %9s %9s %9s %9s\n' "$name" "${rps[$name]}" "${p50[$name]}" \
+        "${p99[$name]}" "${non2xx[$name]:-0}" "${errors[$name]:-0}"
+done
+if ((only_baselines == 0)); then
+    ratio="$(awk -v a="${rps[toolcapture]}" -v b="${rps[haproxy]}" \
+        'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+    echo "ratio toolcapture/haproxy: $ratio (requests/s), p99 ${p99[toolcapture]} ms vs" \
+        "${p99[haproxy]} ms"
+    if [[ -n "${non2xx[toolcapture]:-}" || "${errors[toolcapture]:-0}" != 0 ]]; then
+        echo "bench: WARNING: toolcapture had non-2xx responses or socket errors;" \
+            "its numbers are not comparable (see --keep and toolcapture.out)" >&2
+    fi
+else
+    ratio="$(awk -v a="${rps[haproxy]}" -v b="${rps[nginx (direct)]}" \
+        'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+    echo "ratio haproxy/nginx (direct): $ratio (requests/s); ToolCapture skipped (--only-baselines)"
+fi
