@@ -48,11 +48,31 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+// Names other tools (and the source documents) use for our keys; offered only where the key
+// they stand for is allowed.
+struct KeyAlias {
+    std::string_view alias;
+    std::string_view key;
+};
+constexpr KeyAlias kKeyAliases[] = {
+    {"failure_threshold", "consecutive_failures"}, // pybreaker, circuitbreaker
+    {"recovery_timeout", "open_ms"},
+    {"recovery_timeout_ms", "open_ms"},
+    {"max_retries", "max_attempts"},
+    {"permitted_number_of_calls_in_half_open_state", "half_open_probes"}, // Resilience4j
+    {"sliding_window_size", "window_size"},
+};
+
 std::optional<std::string_view> closestKey(std::string_view key, ConfigReader::KeyList allowed) {
     const std::string snake = toSnakeCase(key);
     for (const std::string_view candidate : allowed) {
         if (snake == candidate || snake + "_ms" == candidate) // "connect" -> "connect_ms"
             return candidate;
+    }
+    for (const KeyAlias &alias : kKeyAliases) {
+        if (snake == alias.alias &&
+            std::find(allowed.begin(), allowed.end(), alias.key) != allowed.end())
+            return alias.key;
     }
     std::optional<std::string_view> best;
     std::size_t bestDistance = 3; // at most two edits away

@@ -238,6 +238,29 @@ QString checkKafkaBrokers(QStringView text) {
     return {};
 }
 
+QString checkAdminToken(QStringView token) {
+    constexpr qsizetype kMinimum = 16;
+    constexpr qsizetype kMaximum = 512;
+    if (token.size() < kMinimum) {
+        return QStringLiteral("must be at least %1 characters long, got %2")
+            .arg(kMinimum)
+            .arg(token.size());
+    }
+    if (token.size() > kMaximum) {
+        return QStringLiteral("must be at most %1 characters long, got %2")
+            .arg(kMaximum)
+            .arg(token.size());
+    }
+    for (qsizetype i = 0; i < token.size(); ++i) {
+        const char16_t c = token[i].unicode();
+        if (c <= 0x20 || c >= 0x7f) {
+            return QStringLiteral("must be printable ASCII without spaces; character %1 is not")
+                .arg(i + 1);
+        }
+    }
+    return {};
+}
+
 bool isValidServiceName(QStringView name) {
     return isIdentifier(
         name, [](QChar c) { return isAsciiLower(c) || isAsciiDigit(c); },

@@ -28,6 +28,10 @@ QString checkKafkaBrokers(QStringView text);
 // A DNS name (RFC 1123 labels) or a dotted IPv4 address, without a port.
 QString checkHostName(QStringView host);
 
+// The admin API's bearer token: 16..512 printable ASCII characters, no spaces. The reason never
+// quotes the token (it is a secret).
+QString checkAdminToken(QStringView token);
+
 // Service names: [a-z0-9][a-z0-9_-]*, at most 64 characters.
 bool isValidServiceName(QStringView name);
 

@@ -32,6 +32,15 @@ std::optional<ProxyConfig> profileDefaults(const QString &profile) {
     config.retry.baseDelay = milliseconds(50);
     config.retry.maxDelay = milliseconds(2000);
     config.retry.budget = 0.2;
+    // Breaker and health checks as in the source documents, for both profiles: a breaker opens
+    // after 5 consecutive failures (failure_threshold=5) for 30 s (recovery_timeout=30); health
+    // checks every 10 s with a 3 s timeout (the Consul check). One example's production
+    // settings write failure_threshold=10, next to other values the production profile does not
+    // follow either (200 connections, 5 retries): it is a deployment's choice, not a default.
+    config.breaker.consecutiveFailures = 5;
+    config.breaker.openDuration = milliseconds(30000);
+    config.health.interval = milliseconds(10000);
+    config.health.timeout = milliseconds(3000);
 
     // The source documents give max_retries (2 and 3); an attempt count includes the first try.
     if (profile == QLatin1String("development")) {

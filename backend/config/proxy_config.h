@@ -22,18 +22,18 @@ struct ListenAddress {
 
 // One upstream instance of a service.
 struct InstanceConfig {
-    QString id;         // unique across the whole configuration
-    QString url;        // as written, "http://127.0.0.1:9101"
-    QString host;       // from url
-    quint16 port = 80;  // from url
+    QString id;        // unique across the whole configuration
+    QString url;       // as written, "http://127.0.0.1:9101"
+    QString host;      // from url
+    quint16 port = 80; // from url
     QStringList capabilities;
 };
 
 // How requests are matched to a service. A request also matches a service whose name equals
 // its X-Target-Service header. Precedence: X-Target-Service, then Host, then longest prefix.
 struct MatchConfig {
-    QByteArray pathPrefix; // e.g. "/inventory/"; empty: none
-    QByteArray host;       // e.g. "inventory.local" (compared without port); empty: none
+    QByteArray pathPrefix;    // e.g. "/inventory/"; empty: none
+    QByteArray host;          // e.g. "inventory.local" (compared without port); empty: none
     bool stripPrefix = false; // remove pathPrefix before forwarding
 };
 
@@ -66,16 +66,94 @@ struct RetryConfig {
     int maxAttempts = 3;
     milliseconds baseDelay{50};
     milliseconds maxDelay{2000};
-    double budget = 0.2;
+    double budget = 0.2;             // retries at most this share of the service's active requests
+    int minRetryConcurrency = 3;     // retries always allowed up to this many at once
+    milliseconds perTryTimeout{0};   // 0: the first-byte timeout
+    bool retryInternalError = false; // also retry an upstream 500 (502/503/504 always are)
+};
+
+// Circuit breaker settings, per instance of a service.
+struct BreakerConfig {
+    enum class Window { Count, Time };
+    Window window = Window::Count;
+    int windowSize = 20;                  // calls (Count)
+    milliseconds windowDuration{10000};   // (Time)
+    int minimumCalls = 10;                // rates count only from this many calls in the window
+    double failureRate = 0.5;             // trip at or above (the adaptive base)
+    double slowCallRate = 1.0;            // trip at or above; 1.0 with slow calls off is "never"
+    milliseconds slowCallDuration{2000};  // a call taking longer is slow
+    int consecutiveFailures = 5;          // hard limit
+    milliseconds openDuration{30000};     // first open period
+    double openBackoff = 2.0;             // each consecutive trip multiplies the open period
+    milliseconds maxOpenDuration{300000}; // cap
+    int halfOpenProbes = 3;               // admitted in half-open; that many successes close
+    milliseconds probeTimeout{5000};      // a probe still unanswered then counts as failed
+    bool adaptive = true;                 // move failureRate with the instance's baseline
+    double adaptiveMin = 0.2;             // bounds of the threshold in force
+    double adaptiveMax = 0.8;
+    // What counts as a failure (429 never does: it is overload).
+    bool connectErrorIsFailure = true;
+    bool resetIsFailure = true;
+    bool timeoutIsFailure = true;
+    bool status5xxIsFailure = true;
+};
+
+// Concurrency limits per instance.
+struct BulkheadConfig {
+    int maxActive = 100; // requests in flight on one instance
+    int maxPending = 50; // requests waiting for a slot; beyond: another instance or 503
+};
+
+// Token bucket per service; 0 requests per second: unlimited.
+struct RateLimitConfig {
+    double requestsPerSecond = 0;
+    int burst = 0; // bucket size; 0: one second's worth
+};
+
+// Active health checks per instance.
+struct HealthConfig {
+    QByteArray path = "/health";
+    milliseconds interval{10000};
+    milliseconds timeout{3000};
+    int rise = 2;                  // consecutive passes to become healthy
+    int fall = 3;                  // consecutive failures to become unhealthy
+    milliseconds slowStart{30000}; // a returning instance's share ramps up over this long
+    bool enabled = true;
+};
+
+// Passive outlier detection from live traffic (Envoy's outlier detection, simplified).
+struct OutlierConfig {
+    int consecutiveFailures = 5;
+    double successRateStdevFactor = 1.9; // eject below mean - factor * stdev of the service
+    int successRateMinimumHosts = 3;
+    int successRateRequestVolume = 50; // per interval, per instance
+    milliseconds interval{10000};
+    milliseconds baseEjection{30000};
+    double maxEjectionPercent = 0.5;
+};
+
+// Weights of the routing score; they need not sum to 1 (they are normalised).
+struct RoutingConfig {
+    double latencyWeight = 0.3;
+    double reliabilityWeight = 0.3;
+    double loadWeight = 0.2;
+    double compatibilityWeight = 0.2;
+    int capacity = 100; // active requests an instance takes at full load (for the load score)
 };
 
 struct ServiceConfig {
     QString name;
     MatchConfig match;
     std::vector<InstanceConfig> instances;
-    PoolConfig pool;       // the global pool settings unless the service overrides them
+    PoolConfig pool;        // the global pool settings unless the service overrides them
     TimeoutConfig timeouts; // the global timeouts unless the service overrides connect/firstByte
     RetryConfig retry;
+    BreakerConfig breaker;
+    BulkheadConfig bulkhead;
+    RateLimitConfig rateLimit;
+    HealthConfig health;
+    OutlierConfig outlier;
+    RoutingConfig routing;
 };
 
 struct KafkaConfig {
@@ -97,6 +175,12 @@ struct ProxyConfig {
     LimitsConfig limits;
     PoolConfig pool;
     RetryConfig retry;
+    BreakerConfig breaker; // defaults for every service
+    BulkheadConfig bulkhead;
+    HealthConfig health;
+    OutlierConfig outlier;
+    RoutingConfig routing;
+    QString adminToken; // empty: generated at first start and kept in the user's config dir
     std::vector<ServiceConfig> services;
     KafkaConfig kafka;
     QString store = QStringLiteral("sqlite");
@@ -110,7 +194,9 @@ struct ProxyConfig {
 struct ConfigError {
     QString path;
     QString message;
-    QString toString() const { return path.isEmpty() ? message : path + QLatin1String(": ") + message; }
+    QString toString() const {
+        return path.isEmpty() ? message : path + QLatin1String(": ") + message;
+    }
 };
 
 struct ConfigLoadResult {

@@ -1,5 +1,6 @@
 #include <backend/config/config_syntax.h>
 #include <backend/config/proxy_config_parser.h>
+#include <backend/config/resilience_config_reader.h>
 
 #include <algorithm>
 #include <array>
@@ -18,19 +19,29 @@ constexpr qint64 kMaxPoolConnections = 100000;
 constexpr qint64 kMaxWorkers = 256;
 constexpr qint64 kMaxRetryAttempts = 10;
 
-constexpr std::array kTopLevelKeys{"profile"sv,  "listen"sv, "admin"sv, "workers"sv,
-                                   "timeouts"sv, "limits"sv, "pool"sv,  "retry"sv,
-                                   "services"sv, "kafka"sv,  "store"sv, "logging"sv};
+constexpr std::array kTopLevelKeys{"profile"sv,  "listen"sv,     "admin"sv,       "workers"sv,
+                                   "timeouts"sv, "limits"sv,     "pool"sv,        "retry"sv,
+                                   "breaker"sv,  "bulkhead"sv,   "health"sv,      "outlier"sv,
+                                   "routing"sv,  "rate_limit"sv, "admin_token"sv, "services"sv,
+                                   "kafka"sv,    "store"sv,      "logging"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv, "header_read_ms"sv,
                                   "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
 constexpr std::array kLimitKeys{"max_request_line"sv, "max_header_bytes"sv, "max_header_count"sv,
                                 "max_body_bytes"sv};
 constexpr std::array kPoolKeys{"max_connections"sv, "max_idle"sv, "idle_timeout_ms"sv};
-constexpr std::array kRetryKeys{"max_attempts"sv, "base_ms"sv, "max_ms"sv, "budget"sv};
-constexpr std::array kServiceKeys{"match"sv, "instances"sv, "pool"sv, "timeouts"sv, "retry"sv};
-// Shown in the design sketch, implemented by later issues: refused, but recognisably.
-constexpr std::array kPlannedServiceKeys{"breaker"sv, "cache"sv, "health"sv};
+constexpr std::array kRetryKeys{"max_attempts"sv,
+                                "base_ms"sv,
+                                "max_ms"sv,
+                                "budget"sv,
+                                "min_retry_concurrency"sv,
+                                "per_try_timeout_ms"sv,
+                                "retry_internal_error"sv};
+constexpr std::array kServiceKeys{"match"sv,  "instances"sv, "pool"sv,     "timeouts"sv,
+                                  "retry"sv,  "breaker"sv,   "bulkhead"sv, "rate_limit"sv,
+                                  "health"sv, "outlier"sv,   "routing"sv};
+// Shown in the design sketch, implemented by a later issue: refused, but recognisably.
+constexpr std::array kPlannedServiceKeys{"cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
 constexpr std::array kInstanceKeys{"id"sv, "url"sv, "capabilities"sv};
 constexpr std::array kKafkaKeys{"brokers"sv};
@@ -231,6 +242,27 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                 readPool(path, value, m_config.pool);
             } else if (key == "retry") {
                 readRetry(path, value, m_config.retry);
+            } else if (key == "breaker") {
+                m_resilience.readBreaker(path, value, m_config.breaker);
+            } else if (key == "bulkhead") {
+                m_resilience.readBulkhead(path, value, m_config.bulkhead);
+            } else if (key == "health") {
+                m_resilience.readHealth(path, value, m_config.health);
+            } else if (key == "outlier") {
+                m_resilience.readOutlier(path, value, m_config.outlier);
+            } else if (key == "routing") {
+                m_resilience.readRouting(path, value, m_config.routing);
+            } else if (key == "rate_limit") {
+                m_reader.error(path, QStringLiteral("allowed only inside a service, as "
+                                                    "services.<name>.rate_limit (the limit is per "
+                                                    "service)"));
+            } else if (key == "admin_token") {
+                const auto token = m_reader.readString(path, value);
+                const QString error = token ? checkAdminToken(*token) : QString();
+                if (!error.isEmpty())
+                    m_reader.error(path, error);
+                else if (token)
+                    m_config.adminToken = *token;
             } else if (key == "services") {
                 services = &value; // read last: services inherit the global settings
             } else if (key == "kafka") {
@@ -397,6 +429,15 @@ void ProxyConfigParser::readRetry(const QString &path, const ConfigJson &value,
             } else if (key == "budget") {
                 if (const auto budget = m_reader.readNumber(p, v, 0.0, 1.0))
                     retry.budget = *budget;
+            } else if (key == "min_retry_concurrency") {
+                if (const auto n = m_reader.readInteger(p, v, 0, kMaxPoolConnections))
+                    retry.minRetryConcurrency = int(*n);
+            } else if (key == "per_try_timeout_ms") {
+                if (const auto ms = m_reader.readMilliseconds(p, v, 0, kMaxTimeoutMs))
+                    retry.perTryTimeout = *ms;
+            } else if (key == "retry_internal_error") {
+                if (const auto retry500 = m_reader.readBool(p, v))
+                    retry.retryInternalError = *retry500;
             }
         });
     if (m_reader.errorCount() != errorsBefore || retry.baseDelay <= retry.maxDelay)
@@ -441,6 +482,11 @@ void ProxyConfigParser::readService(const QString &path, const QString &name,
     service.pool = m_config.pool;
     service.timeouts = m_config.timeouts;
     service.retry = m_config.retry;
+    service.breaker = m_config.breaker;
+    service.bulkhead = m_config.bulkhead;
+    service.health = m_config.health;
+    service.outlier = m_config.outlier;
+    service.routing = m_config.routing;
     bool hasMatch = false;
     bool hasInstances = false;
     if (!m_reader.expectObject(path, value))
@@ -460,6 +506,18 @@ void ProxyConfigParser::readService(const QString &path, const QString &name,
                 readTimeouts(p, v, service.timeouts, true);
             } else if (key == "retry") {
                 readRetry(p, v, service.retry);
+            } else if (key == "breaker") {
+                m_resilience.readBreaker(p, v, service.breaker);
+            } else if (key == "bulkhead") {
+                m_resilience.readBulkhead(p, v, service.bulkhead);
+            } else if (key == "rate_limit") {
+                m_resilience.readRateLimit(p, v, service.rateLimit);
+            } else if (key == "health") {
+                m_resilience.readHealth(p, v, service.health);
+            } else if (key == "outlier") {
+                m_resilience.readOutlier(p, v, service.outlier);
+            } else if (key == "routing") {
+                m_resilience.readRouting(p, v, service.routing);
             }
         },
         kPlannedServiceKeys);

@@ -1,9 +1,14 @@
+#include <backend/config/config_syntax.h>
 #include <backend/config/proxy_config.h>
 
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QVariant>
+
+#include <functional>
+#include <map>
 
 using namespace ToolCapture;
 using namespace std::chrono_literals;
@@ -28,6 +33,111 @@ QByteArray instances(const QByteArray &list) {
     return service(R"("match": {"path_prefix": "/inv/"}, "instances": [)" + list + "]");
 }
 
+// The one service "inv" with a route, an instance and the given extra members.
+QByteArray serviceWith(const QByteArray &members) {
+    return service(R"("match": {"path_prefix": "/inv/"},
+                      "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}], )" +
+                   members);
+}
+
+// The resilience settings of the global defaults or of one service, side by side.
+struct ResilienceSections {
+    const RetryConfig &retry;
+    const BreakerConfig &breaker;
+    const BulkheadConfig &bulkhead;
+    const RateLimitConfig &rateLimit;
+    const HealthConfig &health;
+    const OutlierConfig &outlier;
+    const RoutingConfig &routing;
+};
+
+ResilienceSections sectionsOf(const ServiceConfig &s) {
+    return {s.retry, s.breaker, s.bulkhead, s.rateLimit, s.health, s.outlier, s.routing};
+}
+
+ResilienceSections sectionsOf(const ProxyConfig &c) {
+    static const RateLimitConfig unlimited; // no global rate limit: it is per service
+    return {c.retry, c.breaker, c.bulkhead, unlimited, c.health, c.outlier, c.routing};
+}
+
+QVariant msOf(milliseconds duration) {
+    return QVariant(qint64(duration.count()));
+}
+
+// One setting by its key path in the file; durations as milliseconds (qint64).
+QVariant settingOf(const ResilienceSections &sections, const QString &key) {
+    using Getter = std::function<QVariant(const ResilienceSections &)>;
+    static const std::map<QString, Getter> getters{
+        {"retry.min_retry_concurrency",
+         [](auto &s) { return QVariant(s.retry.minRetryConcurrency); }},
+        {"retry.per_try_timeout_ms", [](auto &s) { return msOf(s.retry.perTryTimeout); }},
+        {"retry.retry_internal_error",
+         [](auto &s) { return QVariant(s.retry.retryInternalError); }},
+        {"breaker.window",
+         [](auto &s) {
+             return QVariant(s.breaker.window == BreakerConfig::Window::Time
+                                 ? QStringLiteral("time")
+                                 : QStringLiteral("count"));
+         }},
+        {"breaker.window_size", [](auto &s) { return QVariant(s.breaker.windowSize); }},
+        {"breaker.window_ms", [](auto &s) { return msOf(s.breaker.windowDuration); }},
+        {"breaker.minimum_calls", [](auto &s) { return QVariant(s.breaker.minimumCalls); }},
+        {"breaker.failure_rate", [](auto &s) { return QVariant(s.breaker.failureRate); }},
+        {"breaker.slow_call_rate", [](auto &s) { return QVariant(s.breaker.slowCallRate); }},
+        {"breaker.slow_call_ms", [](auto &s) { return msOf(s.breaker.slowCallDuration); }},
+        {"breaker.consecutive_failures",
+         [](auto &s) { return QVariant(s.breaker.consecutiveFailures); }},
+        {"breaker.open_ms", [](auto &s) { return msOf(s.breaker.openDuration); }},
+        {"breaker.open_backoff", [](auto &s) { return QVariant(s.breaker.openBackoff); }},
+        {"breaker.max_open_ms", [](auto &s) { return msOf(s.breaker.maxOpenDuration); }},
+        {"breaker.half_open_probes", [](auto &s) { return QVariant(s.breaker.halfOpenProbes); }},
+        {"breaker.probe_timeout_ms", [](auto &s) { return msOf(s.breaker.probeTimeout); }},
+        {"breaker.adaptive", [](auto &s) { return QVariant(s.breaker.adaptive); }},
+        {"breaker.adaptive_min", [](auto &s) { return QVariant(s.breaker.adaptiveMin); }},
+        {"breaker.adaptive_max", [](auto &s) { return QVariant(s.breaker.adaptiveMax); }},
+        {"breaker.failure_on.connect_error",
+         [](auto &s) { return QVariant(s.breaker.connectErrorIsFailure); }},
+        {"breaker.failure_on.reset", [](auto &s) { return QVariant(s.breaker.resetIsFailure); }},
+        {"breaker.failure_on.timeout",
+         [](auto &s) { return QVariant(s.breaker.timeoutIsFailure); }},
+        {"breaker.failure_on.status_5xx",
+         [](auto &s) { return QVariant(s.breaker.status5xxIsFailure); }},
+        {"bulkhead.max_active", [](auto &s) { return QVariant(s.bulkhead.maxActive); }},
+        {"bulkhead.max_pending", [](auto &s) { return QVariant(s.bulkhead.maxPending); }},
+        {"rate_limit.requests_per_second",
+         [](auto &s) { return QVariant(s.rateLimit.requestsPerSecond); }},
+        {"rate_limit.burst", [](auto &s) { return QVariant(s.rateLimit.burst); }},
+        {"health.path", [](auto &s) { return QVariant(QString::fromLatin1(s.health.path)); }},
+        {"health.interval_ms", [](auto &s) { return msOf(s.health.interval); }},
+        {"health.timeout_ms", [](auto &s) { return msOf(s.health.timeout); }},
+        {"health.rise", [](auto &s) { return QVariant(s.health.rise); }},
+        {"health.fall", [](auto &s) { return QVariant(s.health.fall); }},
+        {"health.slow_start_ms", [](auto &s) { return msOf(s.health.slowStart); }},
+        {"health.enabled", [](auto &s) { return QVariant(s.health.enabled); }},
+        {"outlier.consecutive_failures",
+         [](auto &s) { return QVariant(s.outlier.consecutiveFailures); }},
+        {"outlier.success_rate_stdev_factor",
+         [](auto &s) { return QVariant(s.outlier.successRateStdevFactor); }},
+        {"outlier.success_rate_minimum_hosts",
+         [](auto &s) { return QVariant(s.outlier.successRateMinimumHosts); }},
+        {"outlier.success_rate_request_volume",
+         [](auto &s) { return QVariant(s.outlier.successRateRequestVolume); }},
+        {"outlier.interval_ms", [](auto &s) { return msOf(s.outlier.interval); }},
+        {"outlier.base_ejection_ms", [](auto &s) { return msOf(s.outlier.baseEjection); }},
+        {"outlier.max_ejection_percent",
+         [](auto &s) { return QVariant(s.outlier.maxEjectionPercent); }},
+        {"routing.weights.latency", [](auto &s) { return QVariant(s.routing.latencyWeight); }},
+        {"routing.weights.reliability",
+         [](auto &s) { return QVariant(s.routing.reliabilityWeight); }},
+        {"routing.weights.load", [](auto &s) { return QVariant(s.routing.loadWeight); }},
+        {"routing.weights.compatibility",
+         [](auto &s) { return QVariant(s.routing.compatibilityWeight); }},
+        {"routing.capacity", [](auto &s) { return QVariant(s.routing.capacity); }},
+    };
+    const auto it = getters.find(key);
+    return it == getters.end() ? QVariant() : it->second(sections);
+}
+
 QStringList errorStrings(const ConfigLoadResult &result) {
     QStringList lines;
     for (const ConfigError &error : result.errors)
@@ -44,6 +154,14 @@ class TestProxyConfig : public QObject {
 private slots:
     void rejectsBadDocuments_data();
     void rejectsBadDocuments();
+    void rejectsBadResilienceSettings_data();
+    void rejectsBadResilienceSettings();
+    void resilienceSettings_data();
+    void resilienceSettings();
+    void resilienceOverridesMergeWithGlobal();
+    void resilienceProfileDefaults_data();
+    void resilienceProfileDefaults();
+    void adminToken();
     void minimalDocumentTakesDevelopmentDefaults();
     void fullDocument();
     void productionProfile();
@@ -121,9 +239,9 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << topLevel(R"("logging": {"colour": true})")
         << QStringList{"logging: unknown key \"colour\" (expected one of: json)"};
     QTest::newRow("planned key not yet supported")
-        << service(R"("match": {"path_prefix": "/inv/"}, "breaker": {"window": 20},
+        << service(R"("match": {"path_prefix": "/inv/"}, "cache": {"enabled": true},
                       "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])")
-        << QStringList{"services.inv: unknown key \"breaker\" (not supported yet)"};
+        << QStringList{"services.inv: unknown key \"cache\" (not supported yet)"};
     QTest::newRow("client timeout at service level")
         << service(R"("match": {"path_prefix": "/inv/"}, "timeouts": {"drain_ms": 5},
                       "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])")
@@ -359,6 +477,520 @@ void TestProxyConfig::rejectsBadDocuments() {
 
     QCOMPARE(errorStrings(result), expected);
     QVERIFY(!result.config);
+}
+
+void TestProxyConfig::rejectsBadResilienceSettings_data() {
+    QTest::addColumn<QByteArray>("document");
+    QTest::addColumn<QStringList>("expected");
+
+    // breaker: ranges and types.
+    QTest::newRow("breaker window unknown")
+        << topLevel(R"("breaker": {"window": "sliding"})")
+        << QStringList{"breaker.window: expected \"count\" or \"time\", got \"sliding\""};
+    QTest::newRow("breaker window as a size (the design sketch)")
+        << topLevel(R"("breaker": {"window": 20})")
+        << QStringList{"breaker.window: expected \"count\" or \"time\", got a number (the size "
+                       "goes in window_size)"};
+    QTest::newRow("breaker window_size zero")
+        << topLevel(R"("breaker": {"window_size": 0})")
+        << QStringList{"breaker.window_size: must be a positive integer, got 0"};
+    QTest::newRow("breaker window_size too large")
+        << topLevel(R"("breaker": {"window_size": 20000})")
+        << QStringList{"breaker.window_size: must be at most 10000, got 20000"};
+    QTest::newRow("breaker window_ms zero")
+        << topLevel(R"("breaker": {"window_ms": 0})")
+        << QStringList{"breaker.window_ms: must be a positive integer, got 0"};
+    QTest::newRow("breaker minimum_calls negative")
+        << topLevel(R"("breaker": {"minimum_calls": -1})")
+        << QStringList{"breaker.minimum_calls: must be a positive integer, got -1"};
+    QTest::newRow("breaker failure_rate above one")
+        << topLevel(R"("breaker": {"failure_rate": 1.5})")
+        << QStringList{"breaker.failure_rate: must be between 0 and 1, got 1.5"};
+    QTest::newRow("breaker failure_rate zero")
+        << topLevel(R"("breaker": {"failure_rate": 0})")
+        << QStringList{"breaker.failure_rate: must be greater than 0, got 0"};
+    QTest::newRow("breaker slow_call_rate negative")
+        << topLevel(R"("breaker": {"slow_call_rate": -0.1})")
+        << QStringList{"breaker.slow_call_rate: must be between 0 and 1, got -0.1"};
+    QTest::newRow("breaker slow_call_ms as text")
+        << topLevel(R"("breaker": {"slow_call_ms": "2s"})")
+        << QStringList{"breaker.slow_call_ms: expected an integer, got a string"};
+    QTest::newRow("breaker consecutive_failures zero")
+        << topLevel(R"("breaker": {"consecutive_failures": 0})")
+        << QStringList{"breaker.consecutive_failures: must be a positive integer, got 0"};
+    QTest::newRow("breaker open_ms zero")
+        << topLevel(R"("breaker": {"open_ms": 0})")
+        << QStringList{"breaker.open_ms: must be a positive integer, got 0"};
+    QTest::newRow("breaker open_backoff below one")
+        << topLevel(R"("breaker": {"open_backoff": 0.5})")
+        << QStringList{"breaker.open_backoff: must be between 1 and 100, got 0.5"};
+    QTest::newRow("breaker half_open_probes zero")
+        << topLevel(R"("breaker": {"half_open_probes": 0})")
+        << QStringList{"breaker.half_open_probes: must be a positive integer, got 0"};
+    QTest::newRow("breaker probe_timeout_ms zero")
+        << topLevel(R"("breaker": {"probe_timeout_ms": 0})")
+        << QStringList{"breaker.probe_timeout_ms: must be a positive integer, got 0"};
+    QTest::newRow("breaker adaptive as text")
+        << topLevel(R"("breaker": {"adaptive": "yes"})")
+        << QStringList{"breaker.adaptive: expected true or false, got a string"};
+    QTest::newRow("breaker adaptive_min above one")
+        << topLevel(R"("breaker": {"adaptive_min": 2})")
+        << QStringList{"breaker.adaptive_min: must be between 0 and 1, got 2"};
+    QTest::newRow("breaker failure_on not boolean")
+        << topLevel(R"("breaker": {"failure_on": {"timeout": 1}})")
+        << QStringList{"breaker.failure_on.timeout: expected true or false, got a number"};
+    QTest::newRow("breaker failure_on typo")
+        << topLevel(R"("breaker": {"failure_on": {"status_500": true}})")
+        << QStringList{
+               "breaker.failure_on: unknown key \"status_500\" (did you mean \"status_5xx\"?)"};
+    QTest::newRow("breaker not an object")
+        << topLevel(R"("breaker": true)")
+        << QStringList{"breaker: expected an object, got a boolean"};
+    QTest::newRow("breaker key of the source documents")
+        << topLevel(R"("breaker": {"failure_threshold": 10, "recovery_timeout": 30})")
+        << QStringList{"breaker: unknown key \"failure_threshold\" (did you mean "
+                       "\"consecutive_failures\"?)",
+                       "breaker: unknown key \"recovery_timeout\" (did you mean \"open_ms\"?)"};
+
+    // breaker: rules between keys, reported at the key the object wrote.
+    QTest::newRow("breaker max_open below open")
+        << topLevel(R"("breaker": {"max_open_ms": 1000})")
+        << QStringList{"breaker.max_open_ms: must not be less than open_ms (30000), got 1000"};
+    QTest::newRow("breaker open above max_open")
+        << topLevel(R"("breaker": {"open_ms": 600000})")
+        << QStringList{"breaker.open_ms: must not exceed max_open_ms (300000), got 600000"};
+    QTest::newRow("breaker minimum_calls above count window")
+        << topLevel(R"("breaker": {"minimum_calls": 30})")
+        << QStringList{"breaker.minimum_calls: must not exceed window_size (20) in a count "
+                       "window, got 30"};
+    QTest::newRow("breaker count window below minimum_calls")
+        << topLevel(R"("breaker": {"window_size": 5})")
+        << QStringList{"breaker.window_size: must be at least minimum_calls (10) in a count "
+                       "window, got 5"};
+    QTest::newRow("service switches to a count window too small")
+        << topLevel(R"("breaker": {"window": "time", "minimum_calls": 30})")
+               .replace(R"("instances")", R"("breaker": {"window": "count"}, "instances")")
+        << QStringList{"services.inv.breaker.window: a count window needs window_size (20) to be "
+                       "at least minimum_calls (30)"};
+    QTest::newRow("breaker failure_rate above adaptive_max")
+        << topLevel(R"("breaker": {"failure_rate": 0.9})")
+        << QStringList{"breaker.failure_rate: must be between adaptive_min (0.2) and adaptive_max "
+                       "(0.8) when adaptive is on, got 0.9"};
+    QTest::newRow("breaker failure_rate below adaptive_min")
+        << topLevel(R"("breaker": {"adaptive_min": 0.3, "failure_rate": 0.25})")
+        << QStringList{"breaker.failure_rate: must be between adaptive_min (0.3) and adaptive_max "
+                       "(0.8) when adaptive is on, got 0.25"};
+    QTest::newRow("breaker adaptive_max below failure_rate")
+        << topLevel(R"("breaker": {"adaptive_max": 0.4})")
+        << QStringList{"breaker.adaptive_max: must not be less than failure_rate (0.5), got 0.4"};
+    QTest::newRow("breaker adaptive_min above failure_rate")
+        << topLevel(R"("breaker": {"adaptive_min": 0.6})")
+        << QStringList{"breaker.adaptive_min: must not exceed failure_rate (0.5), got 0.6"};
+    QTest::newRow("service turns adaptive on around an inherited rate")
+        << topLevel(R"("breaker": {"adaptive": false, "failure_rate": 0.9})")
+               .replace(R"("instances")", R"("breaker": {"adaptive": true}, "instances")")
+        << QStringList{"services.inv.breaker.adaptive: needs adaptive_min <= failure_rate <= "
+                       "adaptive_max, got 0.2, 0.9, 0.8"};
+    QTest::newRow("service override conflicts with inherited bound")
+        << topLevel(R"("breaker": {"adaptive_max": 0.6})")
+               .replace(R"("instances")", R"("breaker": {"failure_rate": 0.7}, "instances")")
+        << QStringList{"services.inv.breaker.failure_rate: must be between adaptive_min (0.2) and "
+                       "adaptive_max (0.6) when adaptive is on, got 0.7"};
+    QTest::newRow("breaker range error suppresses rule checks")
+        << topLevel(R"("breaker": {"window_size": 5, "open_backoff": 0})")
+        << QStringList{"breaker.open_backoff: must be between 1 and 100, got 0"};
+    QTest::newRow("global breaker error is not repeated for each service")
+        << topLevel(R"("breaker": {"failure_rate": 0.9})")
+               .replace(R"("instances")", R"("breaker": {"open_ms": 1000}, "instances")")
+        << QStringList{"breaker.failure_rate: must be between adaptive_min (0.2) and adaptive_max "
+                       "(0.8) when adaptive is on, got 0.9"};
+
+    // retry additions.
+    QTest::newRow("retry min_retry_concurrency negative")
+        << topLevel(R"("retry": {"min_retry_concurrency": -1})")
+        << QStringList{"retry.min_retry_concurrency: must not be negative, got -1"};
+    QTest::newRow("retry per_try_timeout_ms fractional")
+        << topLevel(R"("retry": {"per_try_timeout_ms": 1.5})")
+        << QStringList{"retry.per_try_timeout_ms: expected an integer, got 1.5"};
+    QTest::newRow("retry per_try_timeout_ms beyond a day")
+        << serviceWith(R"("retry": {"per_try_timeout_ms": 86400001})")
+        << QStringList{
+               "services.inv.retry.per_try_timeout_ms: must be at most 86400000, got 86400001"};
+    QTest::newRow("retry retry_internal_error as text")
+        << topLevel(R"("retry": {"retry_internal_error": "no"})")
+        << QStringList{"retry.retry_internal_error: expected true or false, got a string"};
+    QTest::newRow("retry max_retries of the source documents")
+        << topLevel(R"("retry": {"max_retries": 3})")
+        << QStringList{"retry: unknown key \"max_retries\" (did you mean \"max_attempts\"?)"};
+
+    // bulkhead.
+    QTest::newRow("bulkhead max_active zero")
+        << topLevel(R"("bulkhead": {"max_active": 0})")
+        << QStringList{"bulkhead.max_active: must be a positive integer, got 0"};
+    QTest::newRow("bulkhead max_pending negative")
+        << serviceWith(R"("bulkhead": {"max_pending": -1})")
+        << QStringList{"services.inv.bulkhead.max_pending: must not be negative, got -1"};
+    QTest::newRow("bulkhead not an object")
+        << topLevel(R"("bulkhead": [])")
+        << QStringList{"bulkhead: expected an object, got an array"};
+
+    // rate_limit: per service only.
+    QTest::newRow("rate_limit at top level")
+        << topLevel(R"("rate_limit": {"requests_per_second": 10})")
+        << QStringList{"rate_limit: allowed only inside a service, as services.<name>.rate_limit "
+                       "(the limit is per service)"};
+    QTest::newRow("rate_limit negative rate")
+        << serviceWith(R"("rate_limit": {"requests_per_second": -1})")
+        << QStringList{"services.inv.rate_limit.requests_per_second: must be between 0 and "
+                       "1000000, got -1"};
+    QTest::newRow("rate_limit burst fractional")
+        << serviceWith(R"("rate_limit": {"requests_per_second": 5, "burst": 2.5})")
+        << QStringList{"services.inv.rate_limit.burst: expected an integer, got 2.5"};
+    QTest::newRow("rate_limit burst without rate")
+        << serviceWith(R"("rate_limit": {"burst": 10})")
+        << QStringList{"services.inv.rate_limit.burst: needs requests_per_second (0 means "
+                       "unlimited)"};
+    QTest::newRow("rate_limit unknown key")
+        << serviceWith(R"("rate_limit": {"rps": 5})")
+        << QStringList{"services.inv.rate_limit: unknown key \"rps\" (expected one of: "
+                       "requests_per_second, burst)"};
+
+    // health.
+    QTest::newRow("health path relative")
+        << topLevel(R"("health": {"path": "health"})")
+        << QStringList{"health.path: must start with \"/\", got \"health\""};
+    QTest::newRow("health path with a space")
+        << serviceWith(R"("health": {"path": "/he alth"})")
+        << QStringList{"services.inv.health.path: must be a plain path (printable ASCII, no "
+                       "spaces or \"#\"), got \"/he alth\""};
+    QTest::newRow("health interval zero")
+        << topLevel(R"("health": {"interval_ms": 0})")
+        << QStringList{"health.interval_ms: must be a positive integer, got 0"};
+    QTest::newRow("health timeout above interval")
+        << topLevel(R"("health": {"timeout_ms": 20000})")
+        << QStringList{"health.timeout_ms: must not exceed interval_ms (10000), got 20000"};
+    QTest::newRow("health interval below timeout")
+        << serviceWith(R"("health": {"interval_ms": 1000})")
+        << QStringList{"services.inv.health.interval_ms: must not be less than timeout_ms (3000), "
+                       "got 1000"};
+    QTest::newRow("health rise zero")
+        << topLevel(R"("health": {"rise": 0})")
+        << QStringList{"health.rise: must be a positive integer, got 0"};
+    QTest::newRow("health fall too large")
+        << topLevel(R"("health": {"fall": 101})")
+        << QStringList{"health.fall: must be at most 100, got 101"};
+    QTest::newRow("health slow_start negative")
+        << topLevel(R"("health": {"slow_start_ms": -1})")
+        << QStringList{"health.slow_start_ms: must not be negative, got -1"};
+    QTest::newRow("health enabled null")
+        << topLevel(R"("health": {"enabled": null})")
+        << QStringList{"health.enabled: expected true or false, got null"};
+    QTest::newRow("health interval without unit")
+        << topLevel(R"("health": {"interval": 5000})")
+        << QStringList{"health: unknown key \"interval\" (did you mean \"interval_ms\"?)"};
+
+    // outlier.
+    QTest::newRow("outlier consecutive_failures zero")
+        << topLevel(R"("outlier": {"consecutive_failures": 0})")
+        << QStringList{"outlier.consecutive_failures: must be a positive integer, got 0"};
+    QTest::newRow("outlier stdev factor zero")
+        << topLevel(R"("outlier": {"success_rate_stdev_factor": 0})")
+        << QStringList{"outlier.success_rate_stdev_factor: must be greater than 0, got 0"};
+    QTest::newRow("outlier stdev factor too large")
+        << topLevel(R"("outlier": {"success_rate_stdev_factor": 11})")
+        << QStringList{"outlier.success_rate_stdev_factor: must be between 0 and 10, got 11"};
+    QTest::newRow("outlier one host has no deviation")
+        << topLevel(R"("outlier": {"success_rate_minimum_hosts": 1})")
+        << QStringList{"outlier.success_rate_minimum_hosts: must be at least 2, got 1"};
+    QTest::newRow("outlier request volume zero")
+        << topLevel(R"("outlier": {"success_rate_request_volume": 0})")
+        << QStringList{"outlier.success_rate_request_volume: must be a positive integer, got 0"};
+    QTest::newRow("outlier interval zero")
+        << topLevel(R"("outlier": {"interval_ms": 0})")
+        << QStringList{"outlier.interval_ms: must be a positive integer, got 0"};
+    QTest::newRow("outlier base ejection zero")
+        << serviceWith(R"("outlier": {"base_ejection_ms": 0})")
+        << QStringList{"services.inv.outlier.base_ejection_ms: must be a positive integer, got 0"};
+    QTest::newRow("outlier ejection written as percent")
+        << topLevel(R"("outlier": {"max_ejection_percent": 10})")
+        << QStringList{"outlier.max_ejection_percent: must be a fraction between 0 and 1 (0.1 for "
+                       "10 %), got 10"};
+    QTest::newRow("outlier ejection above 100")
+        << topLevel(R"("outlier": {"max_ejection_percent": 150})")
+        << QStringList{"outlier.max_ejection_percent: must be between 0 and 1, got 150"};
+
+    // routing.
+    QTest::newRow("routing weights all zero")
+        << topLevel(R"("routing": {"weights": {"latency": 0, "reliability": 0, "load": 0,
+                                               "compatibility": 0}})")
+        << QStringList{"routing.weights: at least one weight must be greater than 0"};
+    QTest::newRow("service zeroes the weights the global file left")
+        << topLevel(R"("routing": {"weights": {"load": 0, "compatibility": 0}})")
+               .replace(R"("instances")",
+                        R"("routing": {"weights": {"latency": 0, "reliability": 0}}, "instances")")
+        << QStringList{"services.inv.routing.weights: at least one weight must be greater than 0"};
+    QTest::newRow("routing weight negative")
+        << topLevel(R"("routing": {"weights": {"latency": -1}})")
+        << QStringList{"routing.weights.latency: must be between 0 and 1000, got -1"};
+    QTest::newRow("routing weight of another name")
+        << topLevel(R"("routing": {"weights": {"performance": 0.3}})")
+        << QStringList{"routing.weights: unknown key \"performance\" (expected one of: latency, "
+                       "reliability, load, compatibility)"};
+    QTest::newRow("routing capacity zero")
+        << serviceWith(R"("routing": {"capacity": 0})")
+        << QStringList{"services.inv.routing.capacity: must be a positive integer, got 0"};
+
+    // admin_token: never echoed.
+    QTest::newRow("admin_token too short")
+        << topLevel(R"("admin_token": "short")")
+        << QStringList{"admin_token: must be at least 16 characters long, got 5"};
+    QTest::newRow("admin_token with a space")
+        << topLevel(R"("admin_token": "abcdefgh ijklmnopq")")
+        << QStringList{"admin_token: must be printable ASCII without spaces; character 9 is not"};
+    QTest::newRow("admin_token not ASCII")
+        << topLevel(R"("admin_token": "0123456789abcdef\u00e9")")
+        << QStringList{"admin_token: must be printable ASCII without spaces; character 17 is not"};
+    QTest::newRow("admin_token too long")
+        << topLevel("\"admin_token\": \"" + QByteArray(513, 'a') + "\"")
+        << QStringList{"admin_token: must be at most 512 characters long, got 513"};
+    QTest::newRow("admin_token a number")
+        << topLevel(R"("admin_token": 1234567890123456)")
+        << QStringList{"admin_token: expected a string, got a number"};
+    QTest::newRow("admin_token inside a service")
+        << serviceWith(R"("admin_token": "0123456789abcdef")")
+        << QStringList{"services.inv: unknown key \"admin_token\" (expected one of: match, "
+                       "instances, pool, timeouts, retry, breaker, bulkhead, rate_limit, health, "
+                       "outlier, routing)"};
+}
+
+void TestProxyConfig::rejectsBadResilienceSettings() {
+    rejectsBadDocuments();
+}
+
+void TestProxyConfig::resilienceSettings_data() {
+    QTest::addColumn<QByteArray>("section"); // its key in the file
+    QTest::addColumn<QByteArray>("object");  // what the file writes there
+    QTest::addColumn<QString>("key");        // the setting checked
+    QTest::addColumn<QVariant>("expected");
+
+    const auto row = [](const char *section, const char *object, const char *key,
+                        const QVariant &expected) {
+        QTest::addRow("%s", key) << QByteArray(section) << QByteArray(object) << QString(key)
+                                 << expected;
+    };
+    row("retry", R"({"min_retry_concurrency": 0})", "retry.min_retry_concurrency", 0);
+    row("retry", R"({"per_try_timeout_ms": 750})", "retry.per_try_timeout_ms", qint64(750));
+    row("retry", R"({"retry_internal_error": true})", "retry.retry_internal_error", true);
+
+    row("breaker", R"({"window": "time"})", "breaker.window", QStringLiteral("time"));
+    row("breaker", R"({"window_size": 50})", "breaker.window_size", 50);
+    row("breaker", R"({"window_ms": 60000})", "breaker.window_ms", qint64(60000));
+    row("breaker", R"({"minimum_calls": 20})", "breaker.minimum_calls", 20);
+    row("breaker", R"({"failure_rate": 0.25})", "breaker.failure_rate", 0.25);
+    row("breaker", R"({"slow_call_rate": 0.75})", "breaker.slow_call_rate", 0.75);
+    row("breaker", R"({"slow_call_ms": 800})", "breaker.slow_call_ms", qint64(800));
+    row("breaker", R"({"consecutive_failures": 10})", "breaker.consecutive_failures", 10);
+    row("breaker", R"({"open_ms": 5000})", "breaker.open_ms", qint64(5000));
+    row("breaker", R"({"open_backoff": 1})", "breaker.open_backoff", 1.0);
+    row("breaker", R"({"max_open_ms": 30000})", "breaker.max_open_ms", qint64(30000));
+    row("breaker", R"({"half_open_probes": 1})", "breaker.half_open_probes", 1);
+    row("breaker", R"({"probe_timeout_ms": 1500})", "breaker.probe_timeout_ms", qint64(1500));
+    row("breaker", R"({"adaptive": false})", "breaker.adaptive", false);
+    row("breaker", R"({"adaptive_min": 0})", "breaker.adaptive_min", 0.0);
+    row("breaker", R"({"adaptive_max": 1})", "breaker.adaptive_max", 1.0);
+    row("breaker", R"({"failure_on": {"connect_error": false}})",
+        "breaker.failure_on.connect_error", false);
+    row("breaker", R"({"failure_on": {"reset": false}})", "breaker.failure_on.reset", false);
+    row("breaker", R"({"failure_on": {"timeout": false}})", "breaker.failure_on.timeout", false);
+    row("breaker", R"({"failure_on": {"status_5xx": false}})", "breaker.failure_on.status_5xx",
+        false);
+
+    row("bulkhead", R"({"max_active": 8})", "bulkhead.max_active", 8);
+    row("bulkhead", R"({"max_pending": 0})", "bulkhead.max_pending", 0);
+
+    row("rate_limit", R"({"requests_per_second": 2.5})", "rate_limit.requests_per_second", 2.5);
+    row("rate_limit", R"({"requests_per_second": 100, "burst": 20})", "rate_limit.burst", 20);
+
+    row("health", R"({"path": "/status?deep=1"})", "health.path", QStringLiteral("/status?deep=1"));
+    row("health", R"({"interval_ms": 5000})", "health.interval_ms", qint64(5000));
+    row("health", R"({"timeout_ms": 10000})", "health.timeout_ms", qint64(10000));
+    row("health", R"({"rise": 1})", "health.rise", 1);
+    row("health", R"({"fall": 10})", "health.fall", 10);
+    row("health", R"({"slow_start_ms": 0})", "health.slow_start_ms", qint64(0));
+    row("health", R"({"enabled": false})", "health.enabled", false);
+
+    row("outlier", R"({"consecutive_failures": 7})", "outlier.consecutive_failures", 7);
+    row("outlier", R"({"success_rate_stdev_factor": 2.5})", "outlier.success_rate_stdev_factor",
+        2.5);
+    row("outlier", R"({"success_rate_minimum_hosts": 2})", "outlier.success_rate_minimum_hosts", 2);
+    row("outlier", R"({"success_rate_request_volume": 100})", "outlier.success_rate_request_volume",
+        100);
+    row("outlier", R"({"interval_ms": 1000})", "outlier.interval_ms", qint64(1000));
+    row("outlier", R"({"base_ejection_ms": 60000})", "outlier.base_ejection_ms", qint64(60000));
+    row("outlier", R"({"max_ejection_percent": 0.1})", "outlier.max_ejection_percent", 0.1);
+
+    row("routing", R"({"weights": {"latency": 0.5}})", "routing.weights.latency", 0.5);
+    row("routing", R"({"weights": {"reliability": 0}})", "routing.weights.reliability", 0.0);
+    row("routing", R"({"weights": {"load": 2}})", "routing.weights.load", 2.0);
+    row("routing", R"({"weights": {"compatibility": 0.05}})", "routing.weights.compatibility",
+        0.05);
+    row("routing", R"({"capacity": 250})", "routing.capacity", 250);
+}
+
+void TestProxyConfig::resilienceSettings() {
+    QFETCH(QByteArray, section);
+    QFETCH(QByteArray, object);
+    QFETCH(QString, key);
+    QFETCH(QVariant, expected);
+    const ProxyConfig defaults = *ToolCapture::profileDefaults(QStringLiteral("development"));
+    const QVariant byDefault = settingOf(sectionsOf(defaults), key);
+    QVERIFY2(byDefault.isValid(), "no getter for this key");
+    QVERIFY2(byDefault != expected, "the row must change the default to show anything");
+    const QByteArray member = "\"" + section + "\": " + object;
+
+    // In a service: that service only.
+    const ConfigLoadResult inService = parseProxyConfig(serviceWith(member));
+    QCOMPARE(errorStrings(inService), QStringList());
+    QCOMPARE(settingOf(sectionsOf(inService.config->services.front()), key), expected);
+    QCOMPARE(settingOf(sectionsOf(*inService.config), key), byDefault);
+
+    // At the top level: the default of every service.
+    if (section == "rate_limit")
+        return; // per service only (rejectsBadResilienceSettings)
+    const ConfigLoadResult global = parseProxyConfig(topLevel(member));
+    QCOMPARE(errorStrings(global), QStringList());
+    QCOMPARE(settingOf(sectionsOf(*global.config), key), expected);
+    QCOMPARE(settingOf(sectionsOf(global.config->services.front()), key), expected);
+}
+
+void TestProxyConfig::resilienceOverridesMergeWithGlobal() {
+    // Globals written after the services still reach them; a service overrides key by key.
+    const ConfigLoadResult result = parseProxyConfig(R"({
+        "services": {
+            "a": {"match": {"path_prefix": "/a/"},
+                  "instances": [{"id": "a-1", "url": "http://h:1"}]},
+            "b": {"match": {"path_prefix": "/b/"},
+                  "instances": [{"id": "b-1", "url": "http://h:2"}],
+                  "breaker": {"open_ms": 5000, "failure_on": {"timeout": false}},
+                  "retry": {"per_try_timeout_ms": 300},
+                  "bulkhead": {"max_pending": 0},
+                  "rate_limit": {"requests_per_second": 50},
+                  "health": {"interval_ms": 2000, "timeout_ms": 1000},
+                  "outlier": {"interval_ms": 500},
+                  "routing": {"weights": {"load": 0.5}}}
+        },
+        "breaker": {"failure_rate": 0.6, "open_ms": 10000, "failure_on": {"reset": false},
+                    "half_open_probes": 2},
+        "retry": {"min_retry_concurrency": 1},
+        "bulkhead": {"max_active": 10},
+        "health": {"path": "/status", "rise": 4},
+        "outlier": {"consecutive_failures": 3},
+        "routing": {"weights": {"latency": 1}, "capacity": 40}
+    })");
+
+    QCOMPARE(errorStrings(result), QStringList());
+    const ServiceConfig &a = result.config->services[0];
+    const ServiceConfig &b = result.config->services[1];
+
+    QCOMPARE(a.breaker.failureRate, 0.6);
+    QCOMPARE(a.breaker.openDuration, 10s);
+    QCOMPARE(a.breaker.resetIsFailure, false);
+    QCOMPARE(a.breaker.timeoutIsFailure, true);
+    QCOMPARE(a.rateLimit.requestsPerSecond, 0.0); // unlimited unless the service says
+    QCOMPARE(a.health.path, QByteArray("/status"));
+    QCOMPARE(a.health.interval, 10s);
+    QCOMPARE(a.routing.capacity, 40);
+
+    QCOMPARE(b.breaker.failureRate, 0.6);        // global
+    QCOMPARE(b.breaker.halfOpenProbes, 2);       // global
+    QCOMPARE(b.breaker.openDuration, 5s);        // its own
+    QCOMPARE(b.breaker.resetIsFailure, false);   // global, inside failure_on
+    QCOMPARE(b.breaker.timeoutIsFailure, false); // its own, inside failure_on
+    QCOMPARE(b.breaker.consecutiveFailures, 5);  // profile
+    QCOMPARE(b.retry.minRetryConcurrency, 1);
+    QCOMPARE(b.retry.perTryTimeout, 300ms);
+    QCOMPARE(b.retry.maxAttempts, 3);
+    QCOMPARE(b.bulkhead.maxActive, 10);
+    QCOMPARE(b.bulkhead.maxPending, 0);
+    QCOMPARE(b.rateLimit.requestsPerSecond, 50.0);
+    QCOMPARE(b.rateLimit.burst, 0);
+    QCOMPARE(b.health.path, QByteArray("/status"));
+    QCOMPARE(b.health.rise, 4);
+    QCOMPARE(b.health.interval, 2s);
+    QCOMPARE(b.health.timeout, 1s);
+    QCOMPARE(b.outlier.consecutiveFailures, 3);
+    QCOMPARE(b.outlier.interval, 500ms);
+    QCOMPARE(b.routing.latencyWeight, 1.0);     // global
+    QCOMPARE(b.routing.loadWeight, 0.5);        // its own
+    QCOMPARE(b.routing.reliabilityWeight, 0.3); // profile
+    QCOMPARE(b.routing.capacity, 40);
+
+    // The globals themselves are untouched by the services' overrides.
+    QCOMPARE(result.config->breaker.openDuration, 10s);
+    QCOMPARE(result.config->health.interval, 10s);
+    QCOMPARE(result.config->routing.loadWeight, 0.2);
+}
+
+void TestProxyConfig::resilienceProfileDefaults_data() {
+    QTest::addColumn<QString>("profile");
+    // Both profiles keep the source documents' values (see docs/configuration.md).
+    QTest::newRow("development") << QStringLiteral("development");
+    QTest::newRow("production") << QStringLiteral("production");
+}
+
+void TestProxyConfig::resilienceProfileDefaults() {
+    QFETCH(QString, profile);
+
+    const ConfigLoadResult result =
+        parseProxyConfig(topLevel("\"profile\": \"" + profile.toUtf8() + "\""));
+
+    QCOMPARE(errorStrings(result), QStringList());
+    const ProxyConfig &config = *result.config;
+    for (const ResilienceSections &s : {sectionsOf(config), sectionsOf(config.services.front())}) {
+        QCOMPARE(s.breaker.window, BreakerConfig::Window::Count);
+        QCOMPARE(s.breaker.windowSize, 20);
+        QCOMPARE(s.breaker.minimumCalls, 10);
+        QCOMPARE(s.breaker.failureRate, 0.5);
+        QCOMPARE(s.breaker.consecutiveFailures, 5); // failure_threshold=5
+        QCOMPARE(s.breaker.openDuration, 30s);      // recovery_timeout=30
+        QCOMPARE(s.breaker.maxOpenDuration, 300s);
+        QCOMPARE(s.breaker.halfOpenProbes, 3);
+        QVERIFY(s.breaker.adaptive);
+        QVERIFY(s.breaker.adaptiveMin <= s.breaker.failureRate &&
+                s.breaker.failureRate <= s.breaker.adaptiveMax);
+        QVERIFY(s.breaker.connectErrorIsFailure && s.breaker.resetIsFailure &&
+                s.breaker.timeoutIsFailure && s.breaker.status5xxIsFailure);
+        QCOMPARE(s.retry.budget, 0.2);
+        QCOMPARE(s.retry.minRetryConcurrency, 3);
+        QCOMPARE(s.retry.perTryTimeout, 0ms);
+        QCOMPARE(s.retry.retryInternalError, false);
+        QCOMPARE(s.bulkhead.maxActive, 100);
+        QCOMPARE(s.bulkhead.maxPending, 50);
+        QCOMPARE(s.rateLimit.requestsPerSecond, 0.0);
+        QCOMPARE(s.health.path, QByteArray("/health"));
+        QCOMPARE(s.health.interval, 10s);
+        QCOMPARE(s.health.timeout, 3s);
+        QVERIFY(s.health.enabled);
+        QCOMPARE(s.outlier.consecutiveFailures, 5);
+        QCOMPARE(s.routing.latencyWeight, 0.3);
+        QCOMPARE(s.routing.reliabilityWeight, 0.3);
+        QCOMPARE(s.routing.loadWeight, 0.2);
+        QCOMPARE(s.routing.compatibilityWeight, 0.2);
+    }
+    QVERIFY(config.adminToken.isEmpty()); // generated at first start
+}
+
+void TestProxyConfig::adminToken() {
+    const QString token = QStringLiteral("s3cr3t-T0ken_with~punctuation!");
+
+    const ConfigLoadResult result =
+        parseProxyConfig(topLevel("\"admin_token\": \"" + token.toUtf8() + "\""));
+
+    QCOMPARE(errorStrings(result), QStringList());
+    QCOMPARE(result.config->adminToken, token);
+    QCOMPARE(checkAdminToken(QStringLiteral("0123456789abcdef")), QString()); // exactly 16
+    QCOMPARE(checkAdminToken(QStringLiteral("0123456789abcde")),
+             QStringLiteral("must be at least 16 characters long, got 15"));
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
@@ -640,6 +1272,27 @@ void TestProxyConfig::exampleFileLoads() {
     QCOMPARE(result.config->services[1].name, QStringLiteral("pricing"));
     QCOMPARE(result.config->services[1].pool.maxConnections, 8);
     QCOMPARE(result.config->services[1].pool.maxIdle, 8);
+    // The resilience examples: each service overrides a few keys of the global sections.
+    const ServiceConfig &inventory = result.config->services[0];
+    QCOMPARE(inventory.breaker.window, BreakerConfig::Window::Time);
+    QCOMPARE(inventory.breaker.windowDuration, 30s);
+    QCOMPARE(inventory.breaker.openDuration, 10s);
+    QCOMPARE(inventory.breaker.consecutiveFailures, 5);
+    QCOMPARE(inventory.health.path, QByteArray("/inventory/health"));
+    QCOMPARE(inventory.health.timeout, 1s);
+    const ServiceConfig &pricing = result.config->services[1];
+    QCOMPARE(pricing.rateLimit.requestsPerSecond, 50.0);
+    QCOMPARE(pricing.rateLimit.burst, 100);
+    QCOMPARE(pricing.bulkhead.maxActive, 8);
+    QCOMPARE(pricing.bulkhead.maxPending, 0);
+    QCOMPARE(pricing.health.enabled, false);
+    const ServiceConfig &search = result.config->services[2];
+    QCOMPARE(search.routing.latencyWeight, 0.6);
+    QCOMPARE(search.routing.reliabilityWeight, 0.3);
+    QCOMPARE(search.routing.compatibilityWeight, 0.0);
+    QCOMPARE(search.routing.capacity, 50);
+    QCOMPARE(search.outlier.successRateMinimumHosts, 2);
+    QCOMPARE(search.rateLimit.requestsPerSecond, 0.0);
 }
 
 void TestProxyConfig::unreadableFileNamesFileAndReason() {
