@@ -1,0 +1,222 @@
+#include <backend/health/health_checker.h>
+#include <backend/http/http_response_parser.h>
+#include <backend/routing/service_registry.h>
+
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <algorithm>
+#include <utility>
+
+namespace ToolCapture {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr qint64 kMaxResponseBytes = 1024 * 1024;
+
+} // namespace
+
+// One checked instance: its schedule, and the check in flight.
+struct HealthChecker::Target final : HttpResponseParser::Handler {
+    int index = 0;
+    const UpstreamInstance *instance = nullptr;
+    HealthConfig config;
+    QByteArray request;
+    milliseconds initialDelay{0};
+    QTimer *nextTimer = nullptr;
+    QTimer *timeoutTimer = nullptr;
+    QTcpSocket *socket = nullptr; // the check in flight
+    std::unique_ptr<HttpResponseParser> parser;
+    Clock::time_point started{};
+    int status = 0;
+    qint64 received = 0;
+
+    // HttpResponseParser::Handler
+    void onResponseHead(ResponseHead &&head) override { status = head.status; }
+    void onResponseBody(const char *, qsizetype) override {}
+    void onResponseComplete() override {}
+};
+
+HealthChecker::HealthChecker(const ServiceRegistry &registry,
+                             const std::vector<ServiceConfig> &services,
+                             std::span<HealthState> states, const Clock &clock, QObject *parent)
+    : QObject(parent)
+    , m_clock(clock)
+    , m_states(states) {
+    Q_ASSERT(states.size() >= size_t(registry.instanceCount()));
+    for (const ServiceEntry &entry : registry.services()) {
+        if (size_t(entry.index) >= services.size())
+            continue;
+        const HealthConfig &config = services[size_t(entry.index)].health;
+        for (const UpstreamInstance *instance : entry.instances) {
+            m_states[size_t(instance->index())].setSlowStart(config.slowStart);
+            if (!config.enabled)
+                continue;
+            auto target = std::make_unique<Target>();
+            target->index = instance->index();
+            target->instance = instance;
+            target->config = config;
+            target->config.interval = std::max(config.interval, milliseconds(1));
+            const QByteArray hostHeader =
+                instance->host().toUtf8() + ':' + QByteArray::number(instance->port());
+            target->request = "GET " + (config.path.isEmpty() ? QByteArray("/") : config.path) +
+                              " HTTP/1.1\r\nHost: " + hostHeader +
+                              "\r\nUser-Agent: ToolCapture-HealthCheck\r\nAccept: */*\r\n"
+                              "Connection: close\r\n\r\n";
+            target->nextTimer = new QTimer(this);
+            target->nextTimer->setSingleShot(true);
+            target->timeoutTimer = new QTimer(this);
+            target->timeoutTimer->setSingleShot(true);
+            Target *t = target.get();
+            connect(t->nextTimer, &QTimer::timeout, this, [this, t] { beginCheck(*t); });
+            connect(t->timeoutTimer, &QTimer::timeout, this, [this, t] {
+                finishCheck(*t, false, t->status,
+                            QStringLiteral("timed out after %1 ms").arg(t->config.timeout.count()));
+            });
+            m_targets.push_back(std::move(target));
+        }
+    }
+    // Stagger: spread the first checks of all instances evenly over one interval.
+    const size_t total = m_targets.size();
+    for (size_t k = 0; k < total; ++k) {
+        Target &target = *m_targets[k];
+        target.initialDelay =
+            milliseconds(target.config.interval.count() * qint64(k) / qint64(total));
+    }
+}
+
+HealthChecker::~HealthChecker() {
+    stop();
+}
+
+void HealthChecker::start() {
+    if (m_running)
+        return;
+    m_running = true;
+    for (const auto &target : m_targets)
+        target->nextTimer->start(target->initialDelay);
+}
+
+void HealthChecker::stop() {
+    m_running = false;
+    for (const auto &target : m_targets) {
+        target->nextTimer->stop();
+        target->timeoutTimer->stop();
+        if (QTcpSocket *socket = std::exchange(target->socket, nullptr)) {
+            socket->disconnect();
+            socket->abort();
+            socket->deleteLater();
+        }
+        target->parser.reset();
+    }
+}
+
+milliseconds HealthChecker::initialDelay(int instanceIndex) const {
+    for (const auto &target : m_targets) {
+        if (target->index == instanceIndex)
+            return target->initialDelay;
+    }
+    return milliseconds(-1);
+}
+
+void HealthChecker::beginCheck(Target &target) {
+    if (!m_running || target.socket)
+        return;
+    target.started = m_clock.now();
+    target.status = 0;
+    target.received = 0;
+    target.parser = std::make_unique<HttpResponseParser>(target, HttpResponseParser::Limits{});
+    target.parser->expectResponseTo("GET");
+    auto *socket = new QTcpSocket(this);
+    target.socket = socket;
+    Target *t = &target;
+    connect(socket, &QTcpSocket::connected, this, [socket, t] { socket->write(t->request); });
+    connect(socket, &QTcpSocket::readyRead, this, [this, t] { onReadyRead(*t); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, t] { onClosed(*t); });
+    connect(socket, &QTcpSocket::errorOccurred, this,
+            [this, t, socket](QAbstractSocket::SocketError error) {
+                if (error == QAbstractSocket::RemoteHostClosedError)
+                    onClosed(*t);
+                else
+                    finishCheck(*t, false, 0, socket->errorString());
+            });
+    target.timeoutTimer->start(target.config.timeout);
+    const UpstreamInstance &instance = *target.instance;
+    if (instance.address().isNull())
+        socket->connectToHost(instance.host(), instance.port());
+    else
+        socket->connectToHost(instance.address(), instance.port());
+}
+
+void HealthChecker::onReadyRead(Target &target) {
+    if (!target.socket)
+        return;
+    const QByteArray data = target.socket->readAll();
+    target.received += data.size();
+    qsizetype offset = 0;
+    while (offset < data.size() && target.parser->state() != HttpResponseParser::State::Complete &&
+           target.parser->state() != HttpResponseParser::State::Failed) {
+        const qsizetype used = target.parser->feed(data.constData() + offset, data.size() - offset);
+        if (used <= 0)
+            break;
+        offset += used;
+    }
+    const HttpResponseParser::State state = target.parser->state();
+    if (state == HttpResponseParser::State::Complete) {
+        finishCheck(target, target.status >= 200 && target.status < 300, target.status,
+                    QStringLiteral("HTTP %1").arg(target.status));
+    } else if (state == HttpResponseParser::State::Failed) {
+        finishCheck(target, false, target.status,
+                    QStringLiteral("bad response: ") +
+                        QString::fromUtf8(target.parser->error().detail));
+    } else if (target.received > kMaxResponseBytes) {
+        finishCheck(target, false, target.status, QStringLiteral("response too large"));
+    }
+}
+
+void HealthChecker::onClosed(Target &target) {
+    if (!target.socket)
+        return;
+    target.parser->finish();
+    if (target.parser->state() == HttpResponseParser::State::Complete) {
+        finishCheck(target, target.status >= 200 && target.status < 300, target.status,
+                    QStringLiteral("HTTP %1").arg(target.status));
+    } else {
+        finishCheck(target, false, target.status,
+                    QStringLiteral("connection closed before a complete response"));
+    }
+}
+
+void HealthChecker::finishCheck(Target &target, bool passed, int status, const QString &error) {
+    QTcpSocket *socket = std::exchange(target.socket, nullptr);
+    if (!socket)
+        return;
+    socket->disconnect();
+    socket->abort();
+    socket->deleteLater();
+    target.timeoutTimer->stop();
+    target.parser.reset();
+
+    const Clock::time_point now = m_clock.now();
+    const milliseconds latency = std::chrono::duration_cast<milliseconds>(now - target.started);
+    HealthCheckResult result{passed, status, latency, passed ? QString() : error};
+    HealthState &state = m_states[size_t(target.index)];
+    const bool changed = state.recordCheck(result, target.config.rise, target.config.fall, now);
+    if (m_running) // fixed cadence: the next check an interval after this one began
+        target.nextTimer->start(std::max(milliseconds(0), target.config.interval - latency));
+
+    if (changed) {
+        const bool healthy = state.isActiveHealthy();
+        const QString reason = healthy ? QStringLiteral("%1 consecutive checks passed")
+                                             .arg(std::max(1, target.config.rise))
+                                       : QStringLiteral("%1 consecutive checks failed, last: %2")
+                                             .arg(std::max(1, target.config.fall))
+                                             .arg(error);
+        emit healthChanged(target.instance->id(), healthy, reason);
+    }
+    emit checkFinished(target.index, passed);
+}
+
+} // namespace ToolCapture
