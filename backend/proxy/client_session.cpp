@@ -260,6 +260,8 @@ void ClientSession::sendRequestHead()
 
 void ClientSession::onRequestBody(const char *data, qsizetype size)
 {
+    if (m_closing)
+        return; // refused already (413 below): the rest of this feed is not ours to judge
     m_requestBodyBytes += size;
     const qint64 maxBody = m_worker.config().limits.maxBodyBytes;
     if (maxBody > 0 && m_requestBodyBytes > maxBody) {
@@ -444,8 +446,8 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     m_responseHeadSent = true;
     m_responseStatus = status;
     qCDebug(lcProxy).noquote() << status << detail << "correlation" << m_correlationId;
-    if (m_upstream)
-        releaseUpstream(false);
+    // Also leaves the pool's wait queue (503 after a pool wait): finishExchange forgets m_pool.
+    releaseUpstream(false);
     finishExchange(!m_keepAlive);
 }
 
@@ -498,6 +500,9 @@ void ClientSession::abortTruncated()
     releaseUpstream(false);
     const qintptr fd = m_client->socketDescriptor();
     if (fd >= 0) {
+        // What was relayed before the failure goes first (abort() discards Qt's write buffer),
+        // so the client sees the status and a short body, then the reset.
+        m_client->flush();
         const linger hard{1, 0};
         ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     }

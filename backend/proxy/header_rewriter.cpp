@@ -76,6 +76,7 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
     }
     QByteArray forwardedFor;
     QByteArray via;
+    bool hasHost = false;
     for (const HttpHeader &h : request.headers) {
         if (isHopByHopHeader(h.name) || namedByConnection(request.headers, h.name, hasConnection))
             continue;
@@ -90,11 +91,19 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
         if (equalsIgnoreCase(h.name, "x-forwarded-proto") ||
             equalsIgnoreCase(h.name, "x-correlation-id"))
             continue;
-        if (!authority.isEmpty() && equalsIgnoreCase(h.name, "host")) {
-            appendHeader(out, h.name, authority);
+        if (equalsIgnoreCase(h.name, "host")) {
+            hasHost = true;
+            appendHeader(out, h.name, authority.isEmpty() ? QByteArrayView(h.value) : authority);
             continue;
         }
         appendHeader(out, h.name, h.value);
+    }
+    if (!hasHost) {
+        // We forward as HTTP/1.1, which requires Host; an HTTP/1.0 request may lack it.
+        if (!authority.isEmpty())
+            appendHeader(out, "Host", authority);
+        else if (!info.defaultHost.isEmpty())
+            appendHeader(out, "Host", info.defaultHost);
     }
     out.append("X-Forwarded-For: ");
     if (!forwardedFor.isEmpty())

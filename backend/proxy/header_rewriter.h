@@ -16,11 +16,13 @@ struct ForwardedRequestInfo {
     QByteArrayView clientAddress;  // for X-Forwarded-For
     QByteArrayView correlationId;  // X-Correlation-ID, replacing any the client sent
     QByteArrayView stripPrefix;    // removed from the start of the path when non-empty
+    QByteArrayView defaultHost;    // Host for a request without one (HTTP/1.0): the upstream's
 };
 
 // Serializes the head of `request` as the proxy forwards it: origin-form target (absolute-form
 // becomes origin-form and its authority the Host), hop-by-hop fields and the fields Connection
-// names dropped, X-Forwarded-For appended to, X-Forwarded-Proto and X-Correlation-ID set, Via
+// names dropped, Host added when missing (an HTTP/1.1 message must have one), X-Forwarded-For
+// appended to, X-Forwarded-Proto and X-Correlation-ID set, Via
 // appended to, and framing re-emitted (Content-Length or chunked). Appends to `out`.
 void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
                               const ForwardedRequestInfo &info);

@@ -1,7 +1,15 @@
 #include <backend/http/http_response_parser.h>
 #include <tests/support/raw_client.h>
 
+#include <QDeadlineTimer>
 #include <QHostAddress>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace ToolCapture {
 
@@ -10,19 +18,16 @@ namespace {
 struct Collector : HttpResponseParser::Handler {
     RawResponse response;
     bool final = false;
-    void onResponseHead(ResponseHead &&head) override
-    {
+    void onResponseHead(ResponseHead &&head) override {
         if (head.status >= 200) {
             response.status = head.status;
             response.headers = std::move(head.headers);
         }
     }
-    void onResponseBody(const char *data, qsizetype size) override
-    {
+    void onResponseBody(const char *data, qsizetype size) override {
         response.body.append(data, size);
     }
-    void onResponseComplete() override
-    {
+    void onResponseComplete() override {
         if (response.status >= 200)
             final = true;
     }
@@ -30,32 +35,27 @@ struct Collector : HttpResponseParser::Handler {
 
 } // namespace
 
-QByteArray RawResponse::header(QByteArrayView name) const
-{
+QByteArray RawResponse::header(QByteArrayView name) const {
     const HttpHeader *h = findHeader(headers, name);
     return h ? h->value : QByteArray();
 }
 
 RawClient::RawClient(quint16 port, int timeoutMs)
-    : m_timeoutMs(timeoutMs)
-{
+    : m_timeoutMs(timeoutMs) {
     m_socket.connectToHost(QHostAddress(QHostAddress::LocalHost), port);
     m_socket.waitForConnected(timeoutMs);
 }
 
-bool RawClient::isConnected() const
-{
+bool RawClient::isConnected() const {
     return m_socket.state() == QAbstractSocket::ConnectedState;
 }
 
-void RawClient::send(QByteArrayView bytes)
-{
+void RawClient::send(QByteArrayView bytes) {
     m_socket.write(bytes.data(), bytes.size());
     m_socket.waitForBytesWritten(m_timeoutMs);
 }
 
-RawResponse RawClient::read(QByteArrayView method)
-{
+RawResponse RawClient::read(QByteArrayView method) {
     Collector collector;
     HttpResponseParser::Limits limits;
     limits.maxHeaderBytes = 1 << 20;
@@ -85,8 +85,7 @@ RawResponse RawClient::read(QByteArrayView method)
     }
 }
 
-bool RawClient::waitForClose(int timeoutMs)
-{
+bool RawClient::waitForClose(int timeoutMs) {
     if (m_socket.state() == QAbstractSocket::UnconnectedState)
         return true;
     while (m_socket.waitForReadyRead(timeoutMs))
@@ -94,14 +93,52 @@ bool RawClient::waitForClose(int timeoutMs)
     return m_socket.state() == QAbstractSocket::UnconnectedState;
 }
 
-RawResponse RawClient::roundTrip(QByteArrayView request, QByteArrayView method)
-{
+RawResponse RawClient::roundTrip(QByteArrayView request, QByteArrayView method) {
     send(request);
     return read(method);
 }
 
-QByteArray simpleGet(QByteArrayView target, QByteArrayView extraHeaders)
-{
+RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs) {
+    RawTranscript transcript;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return transcript;
+    }
+    qsizetype sent = 0;
+    while (sent < request.size()) {
+        const ssize_t n =
+            ::send(fd, request.data() + sent, size_t(request.size() - sent), MSG_NOSIGNAL);
+        if (n <= 0)
+            break; // the server may refuse before reading everything: read what it said
+        sent += n;
+    }
+    const QDeadlineTimer deadline(timeoutMs);
+    char buffer[64 * 1024];
+    while (!deadline.hasExpired()) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, int(qMax<qint64>(deadline.remainingTime(), 0))) <= 0)
+            break;
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n > 0) {
+            transcript.bytes.append(buffer, n);
+            continue;
+        }
+        if (n == 0)
+            transcript.closed = true;
+        else
+            transcript.reset = errno == ECONNRESET;
+        break;
+    }
+    ::close(fd);
+    return transcript;
+}
+
+QByteArray simpleGet(QByteArrayView target, QByteArrayView extraHeaders) {
     QByteArray out = "GET ";
     out.append(target).append(" HTTP/1.1\r\nHost: test\r\n").append(extraHeaders).append("\r\n");
     return out;

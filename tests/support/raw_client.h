@@ -36,6 +36,17 @@ private:
     int m_timeoutMs;
 };
 
+// What a plain socket saw of a server: every byte until the connection ended, and how it ended
+// (QTcpSocket reports a FIN and a reset alike).
+struct RawTranscript {
+    QByteArray bytes;
+    bool closed = false; // the server closed with a FIN
+    bool reset = false;  // the server reset the connection
+};
+
+// Connects to 127.0.0.1:`port`, sends `request`, reads until the server ends the connection.
+RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs = 10000);
+
 // "GET <target> HTTP/1.1\r\nHost: test\r\n<extra>\r\n"
 QByteArray simpleGet(QByteArrayView target, QByteArrayView extraHeaders = {});
 

@@ -16,8 +16,7 @@ namespace ToolCapture {
 
 namespace {
 
-void hardReset(QTcpSocket *socket)
-{
+void hardReset(QTcpSocket *socket) {
     const linger hard{1, 0};
     ::setsockopt(int(socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     socket->abort();
@@ -26,14 +25,15 @@ void hardReset(QTcpSocket *socket)
 } // namespace
 
 // One upstream connection: parses requests and answers them as the behaviour says.
-class TestUpstreamConnection final : public QObject, private HttpRequestParser::Handler {
+class TestUpstreamConnection final
+    : public QObject
+    , private HttpRequestParser::Handler {
 public:
     TestUpstreamConnection(TestUpstream &owner, QTcpSocket *socket)
         : QObject(socket)
         , m_owner(owner)
         , m_socket(socket)
-        , m_parser(*this, HttpRequestParser::Limits{1 << 20, 1 << 20, 1000})
-    {
+        , m_parser(*this, HttpRequestParser::Limits{1 << 20, 1 << 20, 1000}) {
         m_socket->setReadBufferSize(256 * 1024);
         connect(m_socket, &QTcpSocket::readyRead, this, &TestUpstreamConnection::onReadyRead);
         connect(m_socket, &QTcpSocket::bytesWritten, this, &TestUpstreamConnection::feedDownload);
@@ -44,8 +44,7 @@ public:
     }
 
 private:
-    void onReadyRead()
-    {
+    void onReadyRead() {
         while (m_socket->bytesAvailable() > 0 || !m_buffer.isEmpty()) {
             if (m_buffer.isEmpty()) {
                 m_buffer = m_socket->read(256 * 1024);
@@ -74,8 +73,7 @@ private:
     }
 
     // Returns false when the connection is gone.
-    bool onHeadAccepted()
-    {
+    bool onHeadAccepted() {
         const TestUpstream::Behaviour b = m_owner.behaviour();
         switch (b.mode) {
         case TestUpstream::Mode::CloseAfterRequest:
@@ -89,8 +87,7 @@ private:
         }
     }
 
-    void onRequestHead(RequestHead &&head) override
-    {
+    void onRequestHead(RequestHead &&head) override {
         m_owner.m_requests.fetch_add(1);
         m_head = std::move(head);
         m_bodyBytes = 0;
@@ -103,15 +100,14 @@ private:
         m_owner.recordHead(raw);
     }
 
-    void onRequestBody(const char *data, qsizetype size) override
-    {
+    void onRequestBody(const char *data, qsizetype size) override {
         m_bodyBytes += size;
         for (qsizetype i = 0; i < size; ++i)
             m_checksum = m_checksum * 31 + quint8(data[i]);
     }
 
-    void onRequestComplete() override
-    {
+    void onRequestComplete() override {
+        m_owner.m_completed.fetch_add(1);
         m_owner.m_lastBody.store(m_bodyBytes);
         const TestUpstream::Behaviour b = m_owner.behaviour();
         switch (b.mode) {
@@ -131,10 +127,17 @@ private:
             done();
             break;
         case TestUpstream::Mode::ResetMidBody:
-            m_socket->write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
-            m_socket->write(QByteArray(1000, 'x'));
+            if (b.chunked) {
+                m_socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "3e8\r\n" +
+                                QByteArray(1000, 'x') + "\r\n");
+            } else {
+                m_socket->write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n");
+                m_socket->write(QByteArray(1000, 'x'));
+            }
             m_socket->flush();
-            QTimer::singleShot(20, m_socket, [s = m_socket] { hardReset(s); });
+            QTimer::singleShot(b.delayMs > 0 ? b.delayMs : 20, m_socket,
+                               [s = m_socket] { hardReset(s); });
             break;
         case TestUpstream::Mode::Hang:
             break;
@@ -163,8 +166,7 @@ private:
         }
     }
 
-    void answerEcho()
-    {
+    void answerEcho() {
         QJsonObject headers;
         for (const HttpHeader &h : m_head.headers) {
             const QString name = QString::fromLatin1(h.name).toLower();
@@ -184,8 +186,7 @@ private:
         done();
     }
 
-    void feedDownload()
-    {
+    void feedDownload() {
         while (m_downloadLeft > 0 && m_socket->bytesToWrite() < 512 * 1024) {
             const qint64 n = qMin<qint64>(m_downloadLeft, 64 * 1024);
             QByteArray chunk(n, char('a' + (m_downloadLeft / (64 * 1024)) % 26));
@@ -202,8 +203,7 @@ private:
         }
     }
 
-    void done()
-    {
+    void done() {
         m_busy = false;
         if (m_parser.state() == HttpRequestParser::State::PausedAtEnd)
             QTimer::singleShot(0, this, &TestUpstreamConnection::onReadyRead);
@@ -225,11 +225,8 @@ private:
 class TestUpstreamServer final : public QObject {
 public:
     explicit TestUpstreamServer(TestUpstream &owner)
-        : m_owner(owner)
-    {
-    }
-    quint16 listen()
-    {
+        : m_owner(owner) {}
+    quint16 listen() {
         m_server = new QTcpServer(this);
         m_server->listen(QHostAddress(QHostAddress::LocalHost), 0);
         connect(m_server, &QTcpServer::newConnection, this, [this] {
@@ -248,13 +245,10 @@ private:
 };
 
 TestUpstream::TestUpstream()
-    : TestUpstream(Behaviour{})
-{
-}
+    : TestUpstream(Behaviour{}) {}
 
 TestUpstream::TestUpstream(Behaviour behaviour)
-    : m_behaviour(std::move(behaviour))
-{
+    : m_behaviour(std::move(behaviour)) {
     m_thread.setObjectName(QStringLiteral("test-upstream"));
     m_thread.start();
     m_server = new TestUpstreamServer(*this);
@@ -268,43 +262,36 @@ TestUpstream::TestUpstream(Behaviour behaviour)
     ready.acquire();
 }
 
-TestUpstream::~TestUpstream()
-{
+TestUpstream::~TestUpstream() {
     m_thread.quit();
     m_thread.wait();
 }
 
-QByteArray TestUpstream::url() const
-{
+QByteArray TestUpstream::url() const {
     return "http://127.0.0.1:" + QByteArray::number(m_port);
 }
 
-void TestUpstream::setBehaviour(const Behaviour &behaviour)
-{
+void TestUpstream::setBehaviour(const Behaviour &behaviour) {
     QMutexLocker lock(&m_mutex);
     m_behaviour = behaviour;
 }
 
-TestUpstream::Behaviour TestUpstream::behaviour() const
-{
+TestUpstream::Behaviour TestUpstream::behaviour() const {
     QMutexLocker lock(&m_mutex);
     return m_behaviour;
 }
 
-QList<QByteArray> TestUpstream::heads() const
-{
+QList<QByteArray> TestUpstream::heads() const {
     QMutexLocker lock(&m_mutex);
     return m_heads;
 }
 
-void TestUpstream::recordHead(const QByteArray &head)
-{
+void TestUpstream::recordHead(const QByteArray &head) {
     QMutexLocker lock(&m_mutex);
     m_heads.append(head);
 }
 
-quint16 closedLoopbackPort()
-{
+quint16 closedLoopbackPort() {
     QTcpServer server;
     server.listen(QHostAddress(QHostAddress::LocalHost), 0);
     const quint16 port = server.serverPort();

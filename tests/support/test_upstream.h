@@ -18,21 +18,22 @@ class TestUpstreamServer;
 class TestUpstream {
 public:
     enum class Mode {
-        Echo,             // 200, body = JSON of the request head and body size
-        Raw,              // answer every request with `raw` as is
-        CloseAfterRequest,// read the request head, then close without answering
-        ResetAfterRequest,// read the request head, then reset the connection
-        ResetMidBody,     // send a head with Content-Length: 100000, 1000 bytes, then reset
-        Hang,             // read the request, never answer
-        Download,         // 200 with `downloadBytes` bytes, streamed as the socket drains
-        Sink,             // read the whole body, answer with its size and a checksum
+        Echo,              // 200, body = JSON of the request head and body size
+        Raw,               // answer every request with `raw` as is
+        CloseAfterRequest, // read the request head, then close without answering
+        ResetAfterRequest, // read the request head, then reset the connection
+        ResetMidBody,      // send a head with Content-Length: 100000 (or chunked), 1000 bytes,
+                           // then reset
+        Hang,              // read the request, never answer
+        Download,          // 200 with `downloadBytes` bytes, streamed as the socket drains
+        Sink,              // read the whole body, answer with its size and a checksum
     };
     struct Behaviour {
         Mode mode = Mode::Echo;
         QByteArray raw;
         qint64 downloadBytes = 0;
-        bool chunked = false; // Download: chunked instead of Content-Length
-        int delayMs = 0;      // Echo: answer this much later (timer)
+        bool chunked = false; // Download, ResetMidBody: chunked instead of Content-Length
+        int delayMs = 0; // Echo: answer this much later; ResetMidBody: reset after (default 20)
         bool closeAfterResponse = false; // Raw: close the connection after answering
     };
 
@@ -47,7 +48,8 @@ public:
 
     int connectionsAccepted() const { return m_connections.load(); }
     int openConnections() const { return m_open.load(); }
-    int requestsReceived() const { return m_requests.load(); }
+    int requestsReceived() const { return m_requests.load(); }   // heads
+    int requestsCompleted() const { return m_completed.load(); } // whole messages
     qint64 bytesReceived() const { return m_bytes.load(); }
     qint64 lastBodyBytes() const { return m_lastBody.load(); }
     // The raw heads of every request received, in order.
@@ -67,6 +69,7 @@ private:
     std::atomic<int> m_connections{0};
     std::atomic<int> m_open{0};
     std::atomic<int> m_requests{0};
+    std::atomic<int> m_completed{0};
     std::atomic<qint64> m_bytes{0};
     std::atomic<qint64> m_lastBody{0};
 };

@@ -1,4 +1,5 @@
 #include <backend/http/http_request_parser.h>
+#include <tests/support/malformed_requests.h>
 
 #include <QTest>
 
@@ -97,140 +98,9 @@ void TestHttpRequestParser::llhttpBaseline() {
 void TestHttpRequestParser::malformed_data() {
     QTest::addColumn<QByteArray>("raw");
     QTest::addColumn<int>("status");
-
-    // Content-Length / Transfer-Encoding ambiguity (CL.TE, TE.CL, TE.TE)
-    QTest::newRow("CL.TE") << post("Content-Length: 6\r\nTransfer-Encoding: chunked\r\n",
-                                   "0\r\n\r\nX")
-                           << 400;
-    QTest::newRow("TE.CL") << post("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
-                                   "8\r\nSMUGGLED\r\n0\r\n\r\n")
-                           << 400;
-    QTest::newRow("TE.TE space before colon")
-        << post("Transfer-Encoding : chunked\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE xchunked") << post("Transfer-Encoding: xchunked\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE chunked + TE x")
-        << post("Transfer-Encoding: chunked\r\nTransfer-encoding: x\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE twice chunked")
-        << post("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE gzip, chunked")
-        << post("Transfer-Encoding: gzip, chunked\r\n", "0\r\n\r\n") << 501;
-    QTest::newRow("TE identity, chunked")
-        << post("Transfer-Encoding: identity, chunked\r\n", "0\r\n\r\n") << 501;
-    QTest::newRow("TE chunked, gzip")
-        << post("Transfer-Encoding: chunked, gzip\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE chunked, chunked")
-        << post("Transfer-Encoding: chunked, chunked\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE gzip") << post("Transfer-Encoding: gzip\r\n", "") << 400;
-    QTest::newRow("TE empty") << post("Transfer-Encoding: \r\n", "") << 400;
-    QTest::newRow("TE trailing comma")
-        << post("Transfer-Encoding: chunked,\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE quoted") << post("Transfer-Encoding: \"chunked\"\r\n", "0\r\n\r\n") << 400;
-    QTest::newRow("TE vertical tab") << post("Transfer-Encoding:\x0b"
-                                             "chunked\r\n",
-                                             "0\r\n\r\n")
-                                     << 400;
-    QTest::newRow("TE in HTTP/1.0")
-        << QByteArray("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
-    QTest::newRow("CL duplicate identical")
-        << post("Content-Length: 4\r\nContent-Length: 4\r\n", "abcd") << 400;
-    QTest::newRow("CL duplicate different")
-        << post("Content-Length: 4\r\nContent-Length: 5\r\n", "abcde") << 400;
-    QTest::newRow("CL list") << post("Content-Length: 4, 4\r\n", "abcd") << 400;
-    QTest::newRow("CL plus") << post("Content-Length: +4\r\n", "abcd") << 400;
-    QTest::newRow("CL minus") << post("Content-Length: -4\r\n", "") << 400;
-    QTest::newRow("CL space inside") << post("Content-Length: 4 4\r\n", "abcd") << 400;
-    QTest::newRow("CL hex") << post("Content-Length: 0x4\r\n", "abcd") << 400;
-    QTest::newRow("CL letters") << post("Content-Length: abc\r\n", "") << 400;
-    QTest::newRow("CL empty") << post("Content-Length: \r\n", "") << 400;
-    QTest::newRow("CL overflow") << post("Content-Length: 99999999999999999999\r\n", "") << 400;
-    QTest::newRow("CL 19 digits") << post("Content-Length: 1000000000000000000\r\n", "") << 400;
-
-    // Chunked framing
-    QTest::newRow("chunk 0x5") << chunked("0x5\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk overflow") << chunked("FFFFFFFFFFFFFFFFF\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk 16 digits") << chunked("1000000000000000\r\nx\r\n") << 400;
-    QTest::newRow("chunk negative") << chunked("-5\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk size space") << chunked("5 \r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk empty size") << chunked("\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk LF-only lines") << chunked("5\nhello\n0\n\n") << 400;
-    QTest::newRow("chunk data then LF") << chunked("5\r\nhello\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk data too long") << chunked("5\r\nhelloX\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext CTL") << chunked("5;a\x01z\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext LF") << chunked("5;a=b\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext quoted DEL") << chunked("5;a=\"b\x7f\"\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext quoted-pair")
-        << chunked("5;a=\"b\\\"c\"\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext empty name") << chunked("5;;\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("chunk ext space") << chunked("5; a=b\r\nhello\r\n0\r\n\r\n") << 400;
-    QTest::newRow("last chunk LF") << chunked("5\r\nhello\r\n0\r\n\n") << 400;
-    QTest::newRow("trailer obs-fold") << chunked("0\r\nX-T: a\r\n b\r\n\r\n") << 400;
-    QTest::newRow("trailer bare LF") << chunked("0\r\nX-T: a\n\r\n") << 400;
-    QTest::newRow("truncated chunked body") << chunked("5\r\nhel") << 400;
-
-    // Field syntax
-    QTest::newRow("obs-fold") << get("X-Foo: a\r\n b\r\n") << 400;
-    QTest::newRow("obs-fold tab") << get("X-Foo: a\r\n\tb\r\n") << 400;
-    QTest::newRow("space before first field")
-        << QByteArray("GET / HTTP/1.1\r\n Host: a\r\n\r\n") << 400;
-    QTest::newRow("space before colon") << get("X-Foo : a\r\n") << 400;
-    QTest::newRow("tab before colon") << get("X-Foo\t: a\r\n") << 400;
-    QTest::newRow("Host with space before colon")
-        << QByteArray("GET / HTTP/1.1\r\nHost : a\r\n\r\n") << 400;
-    QTest::newRow("bad name char") << get("X(y): a\r\n") << 400;
-    QTest::newRow("slash in name") << get("X/Y: a\r\n") << 400;
-    QTest::newRow("empty name") << get(": a\r\n") << 400;
-    QTest::newRow("no colon") << get("X-Foo a\r\n") << 400;
-    QTest::newRow("NUL in value") << get(QByteArray("X: a\0b\r\n", 8)) << 400;
-    QTest::newRow("SOH in value") << get("X: a\x01z\r\n") << 400;
-    QTest::newRow("DEL in value") << get("X: a\x7fz\r\n") << 400;
-    QTest::newRow("bare CR in value") << get("X: a\rb\r\n") << 400;
-    QTest::newRow("bare LF after field") << QByteArray("GET / HTTP/1.1\r\nHost: a\n\r\n") << 400;
-    QTest::newRow("bare LF at end") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n\n") << 400;
-    QTest::newRow("bare LF everywhere") << QByteArray("GET / HTTP/1.1\nHost: a\n\n") << 400;
-    QTest::newRow("bare LF before request")
-        << QByteArray("\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-
-    // Request line and version
-    QTest::newRow("HTTP/2.0") << QByteArray("GET / HTTP/2.0\r\nHost: a\r\n\r\n") << 505;
-    QTest::newRow("HTTP/0.9") << QByteArray("GET / HTTP/0.9\r\nHost: a\r\n\r\n") << 505;
-    QTest::newRow("HTTP/1.2") << QByteArray("GET / HTTP/1.2\r\nHost: a\r\n\r\n") << 505;
-    QTest::newRow("HTTP/3") << QByteArray("GET / HTTP/3\r\nHost: a\r\n\r\n") << 505;
-    QTest::newRow("HTTP/1") << QByteArray("GET / HTTP/1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("http/1.1") << QByteArray("GET / http/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("HTTP/1.1x") << QByteArray("GET / HTTP/1.1x\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("HTTP/01.1") << QByteArray("GET / HTTP/01.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("no version") << QByteArray("GET /\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("trailing space") << QByteArray("GET / HTTP/1.1 \r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("tab separator") << QByteArray("GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("bare CR in request line")
-        << QByteArray("GET / HTTP/1.1\rHost: a\r\n\r\n") << 400;
-    QTest::newRow("NUL in target")
-        << QByteArray("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", 30) << 400;
-    QTest::newRow("high byte in target")
-        << QByteArray("GET /\xff HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("unknown method") << QByteArray("FOO / HTTP/1.1\r\nHost: a\r\n\r\n") << 501;
-    QTest::newRow("method bad char") << QByteArray("G(T / HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("CONNECT") << QByteArray("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n") << 501;
-    QTest::newRow("authority-form GET")
-        << QByteArray("GET a:80 HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("asterisk GET") << QByteArray("GET * HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("relative target") << QByteArray("GET foo HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-    QTest::newRow("scheme without authority")
-        << QByteArray("GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n") << 400;
-
-    // Host
-    QTest::newRow("missing Host") << QByteArray("GET / HTTP/1.1\r\n\r\n") << 400;
-    QTest::newRow("two Hosts") << get("Host: b\r\n") << 400;
-    QTest::newRow("two Hosts case") << get("hOST: a\r\n") << 400;
-
-    // Message cut short or followed by junk
-    QTest::newRow("head cut short") << QByteArray("GET / HTTP/1.1\r\nHost: a\r\n") << 400;
-    QTest::newRow("request line cut short") << QByteArray("GET / HTT") << 400;
-    QTest::newRow("CL body cut short") << post("Content-Length: 10\r\n", "abc") << 400;
-    QTest::newRow("data after Connection: close") << get("Connection: close\r\n") + get("") << 400;
-    QTest::newRow("data after HTTP/1.0")
-        << QByteArray("GET / HTTP/1.0\r\n\r\nGET / HTTP/1.0\r\n\r\n") << 400;
+    // The table is shared with the proxy suites (tst_proxy_malformed).
+    for (const MalformedRequest &row : malformedRequests())
+        QTest::newRow(row.name) << row.raw << row.status;
 }
 
 void TestHttpRequestParser::malformed() {
