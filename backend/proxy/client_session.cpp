@@ -41,12 +41,16 @@ ClientSession::ClientSession(ProxyWorker &worker, qintptr descriptor)
     , m_client(new QTcpSocket(this))
     , m_parser(*this, worker.parserLimits())
 {
-    m_client->setSocketDescriptor(descriptor);
+    // NOTE: unbuffered: reads go straight from the kernel into m_in, and Qt stops watching the
+    // socket while we do not read, so TCP flow control slows a client whose upstream is slow.
+    m_client->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
+                                  QIODevice::ReadWrite | QIODevice::Unbuffered);
     m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    // NOTE: a bounded read buffer lets TCP flow control slow a client whose upstream is slow.
-    m_client->setReadBufferSize(kReadChunk);
     m_clientAddress = m_client->peerAddress().toString().toLatin1();
-    connect(m_client, &QTcpSocket::readyRead, this, &ClientSession::pump);
+    connect(m_client, &QTcpSocket::readyRead, this, [this] {
+        m_readPending = true;
+        pump();
+    });
     connect(m_client, &QTcpSocket::bytesWritten, this, &ClientSession::onClientBytesWritten);
     connect(m_client, &QTcpSocket::disconnected, this, &ClientSession::onClientDisconnected);
     connect(m_client, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
@@ -71,8 +75,16 @@ void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in)
 
 void ClientSession::writeToClient(QByteArrayView data)
 {
-    m_client->write(data.data(), data.size());
+    m_clientOut.append(data);
     m_worker.counters().bytesToClients.add(std::uint64_t(data.size()));
+}
+
+void ClientSession::flushClient()
+{
+    if (m_clientOut.isEmpty())
+        return;
+    m_client->write(m_clientOut.constData(), m_clientOut.size());
+    m_clientOut.resize(0);
 }
 
 void ClientSession::writeToUpstream(QByteArrayView data)
@@ -87,6 +99,9 @@ void ClientSession::pump()
     if (m_inPump || m_closing)
         return;
     m_inPump = true;
+    // A read shorter than asked for drained the socket: readiness is level-triggered, so Qt
+    // reports more data when it comes, and no read is spent learning it would block.
+    bool drained = false;
     while (!m_closing) {
         const auto state = m_parser.state();
         if (state == HttpRequestParser::State::Failed)
@@ -106,15 +121,26 @@ void ClientSession::pump()
         } else if (m_inPos >= m_in.size()) {
             if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark)
                 break; // onUpstreamWritable resumes
-            const qint64 available = m_client->bytesAvailable();
-            if (available <= 0)
+            if (drained)
                 break;
-            m_in.resize(qMin(available, kReadChunk));
-            const qint64 got = m_client->read(m_in.data(), m_in.size());
+            m_in.resize(kReadChunk);
+            const qint64 got = m_client->read(m_in.data(), kReadChunk);
             m_in.resize(qMax<qint64>(got, 0));
             m_inPos = 0;
-            if (got <= 0)
+            if (got == 0) {
+                m_readPending = false; // drained: Qt watches the socket again
                 break;
+            }
+            if (got < 0) {
+                // End of stream or error (Qt signals neither for unbuffered sockets).
+                m_inPump = false;
+                onClientDisconnected();
+                return;
+            }
+            if (got < kReadChunk) {
+                drained = true;
+                m_readPending = false;
+            }
             m_worker.counters().bytesFromClients.add(std::uint64_t(got));
         }
         // Also with nothing left to feed: a message without a body completes on an empty feed.
@@ -131,10 +157,10 @@ void ClientSession::pump()
         if (m_parser.state() == HttpRequestParser::State::Head &&
             m_deadlineKind == Deadline::Idle)
             setDeadline(Deadline::HeaderRead, m_worker.config().timeouts.headerRead);
-        if (used == 0 && m_parser.state() == HttpRequestParser::State::Body &&
-            m_inPos >= m_in.size() && m_client->bytesAvailable() <= 0)
-            break;
     }
+    if (m_upstream)
+        m_upstream->flush();
+    flushClient();
     m_inPump = false;
 }
 
@@ -341,15 +367,22 @@ void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size)
     } else {
         writeToClient(QByteArrayView(data, size));
     }
+    if (m_clientOut.size() >= kReadChunk)
+        flushClient();
     if (m_client->bytesToWrite() > kWriteHighMark && m_upstream)
         m_upstream->pauseReading();
+}
+
+void ClientSession::onUpstreamBatchDone()
+{
+    flushClient();
 }
 
 void ClientSession::onUpstreamResponseComplete()
 {
     if (m_clientFraming == ClientFraming::Chunked)
         writeToClient("0\r\n\r\n");
-    m_client->flush();
+    flushClient();
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
@@ -442,7 +475,7 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
         m_keepAlive = false;
     ProblemDetails problem{status, reasonPhrase(status), detail.toByteArray(), type.toByteArray()};
     writeToClient(problem.toHttpResponse(m_correlationId, !m_keepAlive, extraHeaders));
-    m_client->flush();
+    flushClient();
     m_responseHeadSent = true;
     m_responseStatus = status;
     qCDebug(lcProxy).noquote() << status << detail << "correlation" << m_correlationId;
@@ -476,7 +509,7 @@ void ClientSession::finishExchange(bool close)
         // never recurse from inside the parser's or the upstream's callbacks. Otherwise the
         // next readyRead brings it, with no event posted per request.
         if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
-            m_client->bytesAvailable() > 0)
+            m_readPending)
             QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
     }
 }
@@ -488,6 +521,7 @@ void ClientSession::closeGracefully()
     m_closing = true;
     m_deadlineKind = Deadline::None;
     releaseUpstream(false);
+    flushClient();
     m_client->disconnectFromHost(); // sends what is buffered, then FIN
     if (m_client->state() == QAbstractSocket::UnconnectedState)
         onClientDisconnected();
@@ -498,6 +532,7 @@ void ClientSession::abortTruncated()
     // A response cut short must not look complete: reset the connection rather than close it.
     m_closing = true;
     releaseUpstream(false);
+    flushClient();
     const qintptr fd = m_client->socketDescriptor();
     if (fd >= 0) {
         // What was relayed before the failure goes first (abort() discards Qt's write buffer),

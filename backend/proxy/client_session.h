@@ -56,6 +56,7 @@ private:
     void onUpstreamResponseComplete() override;
     void onUpstreamFailed(UpstreamFailure failure, const QString &detail) override;
     void onUpstreamWritable() override;
+    void onUpstreamBatchDone() override;
 
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;
@@ -74,7 +75,8 @@ private:
     void onClientBytesWritten();
     void onClientDisconnected();
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
-    void writeToClient(QByteArrayView data);
+    void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
+    void flushClient();
     void writeToUpstream(QByteArrayView data);
     bool requestBodyUnread() const;
 
@@ -85,6 +87,7 @@ private:
     qsizetype m_inPos = 0;
     QByteArray m_clientAddress;
     QByteArray m_scratch;
+    QByteArray m_clientOut;
 
     // The exchange in progress.
     RequestHead m_request;
@@ -111,6 +114,7 @@ private:
     Deadline m_deadlineKind = Deadline::None;
     time_point m_deadline;
     bool m_inPump = false;
+    bool m_readPending = false; // readyRead came and not everything was read yet
     bool m_closing = false;
     bool m_draining = false;
 };

@@ -17,9 +17,6 @@ UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *pare
     , m_socket(new QTcpSocket(this))
     , m_parser(*this, HttpResponseParser::Limits{})
 {
-    // NOTE: a bounded socket read buffer is what makes TCP flow control reach the upstream when
-    // the client reads slowly; without it Qt would buffer a whole large body.
-    m_socket->setReadBufferSize(kReadChunk);
     connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
@@ -38,10 +35,14 @@ UpstreamConnection::~UpstreamConnection() = default;
 
 void UpstreamConnection::connectToUpstream()
 {
+    // NOTE: unbuffered: reads go straight from the kernel into our buffer (no copy through
+    // Qt's ring buffer, no FIONREAD per read) and Qt stops watching the socket while we do not
+    // read, which is what lets TCP flow control reach the upstream when the client is slow.
+    constexpr auto mode = QIODevice::ReadWrite | QIODevice::Unbuffered;
     if (!m_instance.address().isNull())
-        m_socket->connectToHost(m_instance.address(), m_instance.port());
+        m_socket->connectToHost(m_instance.address(), m_instance.port(), mode);
     else
-        m_socket->connectToHost(m_instance.host(), m_instance.port());
+        m_socket->connectToHost(m_instance.host(), m_instance.port(), mode);
 }
 
 void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod)
@@ -51,7 +52,7 @@ void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod
     ++m_exchanges;
     m_parser.expectResponseTo(requestMethod);
     m_readingPaused = false;
-    if (m_connected && m_socket->bytesAvailable() > 0)
+    if (m_connected && m_readPending)
         onReadyRead();
 }
 
@@ -62,17 +63,22 @@ void UpstreamConnection::detach()
 
 void UpstreamConnection::write(QByteArrayView data)
 {
-    m_socket->write(data.data(), data.size());
+    m_out.append(data);
+    if (m_out.size() >= kReadChunk)
+        flush();
 }
 
 void UpstreamConnection::flush()
 {
-    m_socket->flush();
+    if (m_out.isEmpty())
+        return;
+    m_socket->write(m_out.constData(), m_out.size());
+    m_out.resize(0);
 }
 
 qint64 UpstreamConnection::bytesToWrite() const
 {
-    return m_socket->bytesToWrite();
+    return m_out.size() + m_socket->bytesToWrite();
 }
 
 void UpstreamConnection::resumeReading()
@@ -80,7 +86,8 @@ void UpstreamConnection::resumeReading()
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
-    onReadyRead();
+    if (m_readPending)
+        onReadyRead();
 }
 
 bool UpstreamConnection::isReusable() const noexcept
@@ -106,24 +113,43 @@ void UpstreamConnection::onConnected()
 
 void UpstreamConnection::onReadyRead()
 {
+    m_readPending = true;
     if (m_inRead)
         return;
     if (!m_listener) {
-        // Bytes on an idle connection: the upstream is not speaking HTTP request/response.
-        if (m_socket->bytesAvailable() > 0) {
-            m_broken = true;
-            m_socket->abort();
-            emit closedWhileIdle(this);
+        // Readable while idle: the upstream closed, or sent bytes nobody asked for.
+        char probe;
+        if (m_socket->read(&probe, 1) == 0) {
+            m_readPending = false;
+            return;
         }
+        m_broken = true;
+        m_socket->abort();
+        emit closedWhileIdle(this);
         return;
     }
+    if (m_readingPaused)
+        return; // resumeReading() comes back here
     m_inRead = true;
-    while (m_listener && !m_readingPaused && m_socket->bytesAvailable() > 0) {
-        m_buffer.resize(qMin(m_socket->bytesAvailable(), kReadChunk));
-        const qint64 got = m_socket->read(m_buffer.data(), m_buffer.size());
-        if (got <= 0)
+    while (m_listener && !m_readingPaused) {
+        m_buffer.resize(kReadChunk);
+        const qint64 got = m_socket->read(m_buffer.data(), kReadChunk);
+        if (got == 0) {
+            m_readPending = false; // drained: Qt watches the socket again
             break;
+        }
+        if (got < 0) {
+            m_readPending = false;
+            m_inRead = false;
+            onEndOfStream();
+            return;
+        }
+        // A short read drained the socket (see ClientSession::pump).
+        const bool drained = got < kReadChunk;
+        if (drained)
+            m_readPending = false;
         qsizetype offset = 0;
+        bool ended = false;
         while (offset < got && m_listener) {
             const int exchange = m_exchanges;
             const qsizetype used = m_parser.feed(m_buffer.constData() + offset, got - offset);
@@ -145,13 +171,18 @@ void UpstreamConnection::onReadyRead()
                              QStringLiteral("upstream sent bytes after a complete response"));
                     return;
                 }
+                ended = true;
                 break;
             }
             if (used == 0)
                 break;
         }
+        if (ended || drained)
+            break;
     }
     m_inRead = false;
+    if (m_listener)
+        m_listener->onUpstreamBatchDone();
 }
 
 void UpstreamConnection::onDisconnected()
@@ -160,9 +191,11 @@ void UpstreamConnection::onDisconnected()
         fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
         return;
     }
-    // Deliver what was buffered before the close, then end the stream.
-    if (m_listener && !m_readingPaused)
-        onReadyRead();
+    onEndOfStream();
+}
+
+void UpstreamConnection::onEndOfStream()
+{
     m_broken = true;
     if (!m_listener) {
         emit closedWhileIdle(this);
@@ -170,8 +203,6 @@ void UpstreamConnection::onDisconnected()
     }
     if (m_responseComplete)
         return;
-    if (m_readingPaused && m_socket->bytesAvailable() > 0)
-        return; // resumeReading() delivers the rest and comes back here through finish below
     m_parser.finish();
     if (m_parser.state() == HttpResponseParser::State::Complete)
         return; // an until-close body ended; onResponseComplete already ran

@@ -34,6 +34,7 @@ public:
         virtual void onUpstreamResponseComplete() = 0;
         virtual void onUpstreamFailed(UpstreamFailure failure, const QString &detail) = 0;
         virtual void onUpstreamWritable() = 0; // the write buffer drained below the low mark
+        virtual void onUpstreamBatchDone() = 0; // what one readiness brought has been delivered
     };
 
     UpstreamConnection(UpstreamInstance &instance, QObject *parent);
@@ -50,6 +51,7 @@ public:
     void detach();
     Listener *listener() const noexcept { return m_listener; }
 
+    // Queues bytes for the upstream; flush() sends what is queued with one write.
     void write(QByteArrayView data);
     void flush();
     qint64 bytesToWrite() const;
@@ -75,6 +77,7 @@ private:
     void onConnected();
     void onReadyRead();
     void onDisconnected();
+    void onEndOfStream();
     void onBytesWritten();
     void fail(UpstreamFailure failure, const QString &detail);
 
@@ -82,12 +85,14 @@ private:
     QTcpSocket *m_socket;
     HttpResponseParser m_parser;
     QByteArray m_buffer;
+    QByteArray m_out;
     Listener *m_listener = nullptr;
     int m_exchanges = 0;
     int m_lastStatus = 0;
     bool m_connected = false;
     bool m_readingPaused = false;
     bool m_inRead = false;
+    bool m_readPending = false; // readyRead came and not everything was read yet
     bool m_broken = false;        // extra bytes, a failure, or not keep-alive
     bool m_responseComplete = false;
 };
