@@ -17,6 +17,7 @@ UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *pare
     , m_socket(new QTcpSocket(this))
     , m_parser(*this, HttpResponseParser::Limits{})
 {
+    m_socket->setReadBufferSize(kReadChunk); // bounds Qt's own buffering, should it buffer
     connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
