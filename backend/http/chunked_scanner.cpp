@@ -191,8 +191,9 @@ qsizetype ChunkedScanner::scan(const char *data, qsizetype size) {
             m_state = State::Done;
             return i + 1;
         case State::Data:
-        case State::Done:
             return i;
+        case State::Done: // only reached by a caller out of step: refuse rather than spin
+            return fail(i, "chunked scanner out of step: called after the last chunk");
         }
         ++i;
     }

@@ -323,7 +323,8 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
             m_state = State::Done;
             m_total += i + 1;
             return i + 1;
-        default:
+        default: // only reached by a caller out of step: refuse rather than return 0 forever
+            fail(400, "header scanner out of step: called outside the field lines");
             return i;
         }
     }

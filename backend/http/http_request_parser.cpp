@@ -81,6 +81,7 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
     head.keepAlive = head.versionMinor == 1 ? !HeaderChecks::connectionHas(headers, "close")
                                             : HeaderChecks::connectionHas(headers, "keep-alive") &&
                                                   !HeaderChecks::connectionHas(headers, "close");
+    head.keepAlive = head.keepAlive && session.llhttpKeepsAlive();
     head.headers = std::move(headers);
 
     framing = head.framing;

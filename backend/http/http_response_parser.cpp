@@ -71,6 +71,7 @@ LlhttpSession::HeadVerdict HttpResponseParser::Impl::onHeadComplete() {
     else
         head.keepAlive = HeaderChecks::connectionHas(headers, "keep-alive") &&
                          !HeaderChecks::connectionHas(headers, "close");
+    head.keepAlive = head.keepAlive && session.llhttpKeepsAlive();
     head.headers = std::move(headers);
 
     framing = head.framing;

@@ -115,6 +115,7 @@ qsizetype LlhttpSession::runLlhttp(const char *data, qsizetype size) {
 
 qsizetype LlhttpSession::execute(const char *data, qsizetype size) {
     qsizetype pos = 0;
+    int idleRounds = 0;
     while (!m_error.isError() && !m_userPaused) {
         const qsizetype before = pos;
         const Phase phase = m_phase;
@@ -164,8 +165,12 @@ qsizetype LlhttpSession::execute(const char *data, qsizetype size) {
             break;
         }
         // NOTE: the scanners and llhttp must agree on where messages end; should they ever
-        // disagree, refuse the connection rather than spin.
-        if (pos == before && m_phase == phase && !m_error.isError() && !m_userPaused)
+        // disagree, refuse the connection rather than spin. A legitimate round without
+        // progress only changes the phase (a start line handed over, a message ended), and
+        // never twice in a row.
+        if (pos != before || m_error.isError() || m_userPaused)
+            idleRounds = 0;
+        else if (++idleRounds > 2 || m_phase == phase)
             fail(400, "parser out of step with llhttp");
     }
     return pos;
@@ -189,6 +194,12 @@ void LlhttpSession::finishUntilClose() {
     }
     if (error != HPE_OK)
         setLlhttpError(error);
+}
+
+bool LlhttpSession::llhttpKeepsAlive() const noexcept {
+    if (m_parser.http_major > 0 && m_parser.http_minor > 0) // llhttp_should_keep_alive()
+        return (m_parser.flags & F_CONNECTION_CLOSE) == 0;
+    return (m_parser.flags & F_CONNECTION_KEEP_ALIVE) != 0;
 }
 
 void LlhttpSession::setBodyFraming(BodyFraming framing) {
@@ -281,7 +292,10 @@ int LlhttpSession::onMessageCompleteCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
     self->m_phase = Phase::StartLine;
     self->m_head.reset();
-    if (self->m_closeAfterMessage)
+    // NOTE: llhttp as built here (without LLHTTP_STRICT_MODE) silently swallows every byte
+    // after a message it considers the last one, so whenever either side ends the connection
+    // (a trailer may still say "Connection: close"), later bytes must be refused by us.
+    if (self->m_closeAfterMessage || !llhttp_should_keep_alive(parser))
         self->m_closed = true;
     if (self->m_listener.onMessageComplete())
         return HPE_PAUSED;

@@ -55,6 +55,10 @@ public:
     const HeadScanner &scanner() const noexcept { return m_head; }
     HttpHeaders &headers() noexcept { return m_headers; }
     void setBodyFraming(BodyFraming framing);
+    // Whether llhttp's own reading of the version and Connection fields of the current head
+    // keeps the connection open. Where it does not, llhttp ends the connection after this
+    // message whatever we decide, so the listeners must not promise keep-alive either.
+    bool llhttpKeepsAlive() const noexcept;
     // Whether the connection ends after this message: more bytes are then an error.
     void setCloseAfterMessage(bool close) noexcept { m_closeAfterMessage = close; }
 

@@ -10,12 +10,11 @@ namespace ToolCapture::FuzzChecks {
 
 namespace {
 
-// Up to 3 pieces whose cut points come from the first byte.
-std::vector<std::size_t> pieceEnds(const std::uint8_t *data, std::size_t size) {
+// Up to 3 pieces whose cut points come from `seed`.
+std::vector<std::size_t> pieceEnds(unsigned seed, std::size_t size) {
     std::vector<std::size_t> ends;
     if (size == 0)
         return ends;
-    const unsigned seed = data[0];
     const unsigned pieces = 1 + seed % 3;
     std::size_t previous = 0;
     unsigned state = seed * 2654435761u + 1;
@@ -89,6 +88,10 @@ bool allowedRequestStatus(int status) {
 } // namespace
 
 std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
+    return checkRequestParser(data, size, size > 0 ? data[0] : 0u);
+}
+
+std::string checkRequestParser(const std::uint8_t *data, std::size_t size, unsigned splitSeed) {
     RequestChecker checker;
     HttpRequestParser::Limits limits;
     limits.maxRequestLine = 512;
@@ -99,9 +102,9 @@ std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
     using State = HttpRequestParser::State;
     const char *bytes = reinterpret_cast<const char *>(data);
     std::size_t start = 0;
-    for (const std::size_t end : pieceEnds(data, size)) {
+    int idleRounds = 0;
+    for (const std::size_t end : pieceEnds(splitSeed, size)) {
         std::size_t offset = start;
-        int idleRounds = 0;
         while (offset < end && checker.violation.empty()) {
             const qsizetype offered = qsizetype(end - offset);
             const qsizetype consumed = parser.feed(bytes + offset, offered);
@@ -109,6 +112,11 @@ std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
                 return "feed consumed " + std::to_string(consumed) + " of " +
                        std::to_string(offered);
             offset += std::size_t(consumed);
+            // Every feed of a paused-then-resumed parser takes at least one byte; rounds that
+            // take none mean a loop that would spin forever in a server.
+            idleRounds = consumed > 0 ? 0 : idleRounds + 1;
+            if (idleRounds > 2)
+                return "no progress: feed() keeps consuming nothing";
             const State state = parser.state();
             if (state == State::Failed) {
                 checker.failedSeen = true;
@@ -118,13 +126,10 @@ std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
                 parser.resume();
                 if (parser.state() == State::PausedAtEnd)
                     parser.resume();
-                idleRounds = 0;
                 continue;
             }
             if (consumed < offered)
                 return "feed stopped without pause or failure";
-            if (consumed == 0 && ++idleRounds > 2)
-                return "no progress";
         }
         if (!checker.violation.empty() || checker.failedSeen)
             break;
@@ -143,6 +148,8 @@ std::string checkRequestParser(const std::uint8_t *data, std::size_t size) {
         const HttpParseError &error = parser.error();
         if (!allowedRequestStatus(error.status))
             return "unexpected status " + std::to_string(error.status);
+        if (error.detail.contains("out of step"))
+            return "loop guard fired: " + error.detail.toStdString();
         if (error.title.isEmpty() || error.detail.isEmpty())
             return "error without title or detail";
     } else if (parser.error().isError()) {
@@ -207,17 +214,22 @@ struct ResponseChecker : HttpResponseParser::Handler {
 } // namespace
 
 std::string checkResponseParser(const std::uint8_t *data, std::size_t size) {
+    return checkResponseParser(data, size, size > 0 ? data[0] : 0u);
+}
+
+std::string checkResponseParser(const std::uint8_t *data, std::size_t size, unsigned splitSeed) {
     ResponseChecker checker;
     HttpResponseParser::Limits limits;
     limits.maxHeaderBytes = 2048;
     limits.maxHeaderCount = 24;
     HttpResponseParser parser(checker, limits);
     using State = HttpResponseParser::State;
-    checker.headRequest = size > 0 && (data[0] & 0x80) != 0;
+    checker.headRequest = (splitSeed & 0x80) != 0;
     parser.expectResponseTo(checker.headRequest ? "HEAD" : "GET");
     const char *bytes = reinterpret_cast<const char *>(data);
     std::size_t start = 0;
-    for (const std::size_t end : pieceEnds(data, size)) {
+    int idleRounds = 0;
+    for (const std::size_t end : pieceEnds(splitSeed, size)) {
         std::size_t offset = start;
         while (offset < end && checker.violation.empty()) {
             const qsizetype offered = qsizetype(end - offset);
@@ -225,6 +237,10 @@ std::string checkResponseParser(const std::uint8_t *data, std::size_t size) {
             if (consumed < 0 || consumed > offered)
                 return "feed consumed more than offered";
             offset += std::size_t(consumed);
+            // A feed after expectResponseTo() takes at least one byte.
+            idleRounds = consumed > 0 ? 0 : idleRounds + 1;
+            if (idleRounds > 2)
+                return "no progress: feed() keeps consuming nothing";
             const State state = parser.state();
             if (state == State::Failed) {
                 checker.failedSeen = true;
@@ -251,6 +267,8 @@ std::string checkResponseParser(const std::uint8_t *data, std::size_t size) {
         checker.failedSeen = true;
         if (parser.error().status != 502)
             return "response error status " + std::to_string(parser.error().status);
+        if (parser.error().detail.contains("out of step"))
+            return "loop guard fired: " + parser.error().detail.toStdString();
         if (parser.feed(bytes, qsizetype(size)) != 0)
             return "feed consumed after a failure";
         parser.finish();

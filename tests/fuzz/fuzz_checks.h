@@ -6,13 +6,16 @@
 
 namespace ToolCapture::FuzzChecks {
 
-// Feeds `data` to an HttpRequestParser in 1 to 3 pieces (cut where the first byte says),
-// resuming after every pause, and checks the parser's invariants: consumed <= offered, no
-// handler call after a failure, body bytes never beyond Content-Length, progress unless paused,
-// refusals only with the documented statuses. Returns "" or what was violated.
+// Feeds `data` to an HttpRequestParser in 1 to 3 pieces (cut where `splitSeed` says; the
+// first byte without it), resuming after every pause, and checks the parser's invariants:
+// consumed <= offered, no handler call after a failure, body bytes never beyond
+// Content-Length, progress on every feed (a loop that spins fails loudly), refusals only with
+// the documented statuses. Returns "" or what was violated.
 std::string checkRequestParser(const std::uint8_t *data, std::size_t size);
+std::string checkRequestParser(const std::uint8_t *data, std::size_t size, unsigned splitSeed);
 
-// The same for HttpResponseParser (answers to GET or, by the first byte, HEAD).
+// The same for HttpResponseParser (answers to GET or, when bit 7 of the seed is set, HEAD).
 std::string checkResponseParser(const std::uint8_t *data, std::size_t size);
+std::string checkResponseParser(const std::uint8_t *data, std::size_t size, unsigned splitSeed);
 
 } // namespace ToolCapture::FuzzChecks

@@ -50,6 +50,8 @@ private slots:
     void valid_data();
     void valid();
     void pipelinedRequestsComeOutOneAtATime();
+    void closingRequestEndsTheConnection_data();
+    void closingRequestEndsTheConnection();
     void noHandlerCallAfterError();
     void pausedParserConsumesNothing();
     void finishMidMessageFails();
@@ -274,6 +276,36 @@ void TestHttpRequestParser::pipelinedRequestsComeOutOneAtATime() {
     QCOMPARE(parser.state(), State::Idle);
     parser.finish();
     QVERIFY(!parser.error().isError());
+}
+
+void TestHttpRequestParser::closingRequestEndsTheConnection_data() {
+    QTest::addColumn<QByteArray>("first");
+    QTest::addColumn<bool>("keepAlive");
+    QTest::addColumn<QByteArray>("events");
+    // llhttp must agree: it silently drops what follows a request it considers the last, so a
+    // pipelined request must be refused, not lost (it used to vanish, or spin the parser).
+    QTest::newRow("Connection: close") << get("Connection: close\r\n") << false << QByteArray("HC");
+    QTest::newRow("HTTP/1.0 keep-alive with a tab")
+        << QByteArray("GET / HTTP/1.0\r\nConnection: keep-alive\t\r\n\r\n") << false
+        << QByteArray("HC");
+    QTest::newRow("trailer Connection: close")
+        << chunked("1\r\nx\r\n0\r\nConnection: close\r\n\r\n") << true << QByteArray("HBC");
+}
+
+void TestHttpRequestParser::closingRequestEndsTheConnection() {
+    QFETCH(QByteArray, first);
+    QFETCH(bool, keepAlive);
+    QFETCH(QByteArray, events);
+    const QByteArray raw = first + get("");
+    for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
+        const RequestRun run = RequestRun::run(raw, piece);
+        QVERIFY(!run.stalled);
+        QCOMPARE(run.heads.size(), size_t(1));
+        QCOMPARE(run.heads[0].keepAlive, keepAlive);
+        QCOMPARE(run.events, events);
+        QCOMPARE(run.error.status, 400);
+        QCOMPARE(run.error.detail, QByteArray("data after the last message on this connection"));
+    }
 }
 
 void TestHttpRequestParser::noHandlerCallAfterError() {

@@ -10,6 +10,12 @@ Q_DECLARE_METATYPE(ToolCapture::BodyFraming)
 
 namespace {
 
+// All bytes of a string literal, embedded NULs included, without its terminator.
+template<qsizetype N>
+QByteArray bytes(const char (&literal)[N]) {
+    return QByteArray(literal, N - 1);
+}
+
 // Records what an HttpResponseParser reports for one upstream connection.
 struct ResponseRun : HttpResponseParser::Handler {
     std::vector<ResponseHead> heads;
@@ -17,6 +23,7 @@ struct ResponseRun : HttpResponseParser::Handler {
     QByteArray events;
     HttpParseError error;
     HttpResponseParser::State finalState = HttpResponseParser::State::Idle;
+    bool stalled = false; // feed() took nothing twice in a row: a caller's loop would spin
 
     void onResponseHead(ResponseHead &&head) override {
         heads.push_back(std::move(head));
@@ -37,12 +44,19 @@ struct ResponseRun : HttpResponseParser::Handler {
         HttpResponseParser parser(result, {});
         parser.expectResponseTo(method);
         qsizetype offset = 0;
+        int idleRounds = 0;
         while (offset < raw.size()) {
             const qsizetype length =
                 piece > 0 ? qMin(piece, raw.size() - offset) : raw.size() - offset;
-            offset += parser.feed(raw.constData() + offset, length);
+            const qsizetype consumed = parser.feed(raw.constData() + offset, length);
+            offset += consumed;
             if (parser.state() == HttpResponseParser::State::Failed)
                 break;
+            idleRounds = consumed > 0 ? 0 : idleRounds + 1;
+            if (idleRounds > 1) {
+                result.stalled = true;
+                break;
+            }
             if (parser.state() == HttpResponseParser::State::Complete && offset < raw.size())
                 parser.expectResponseTo("GET");
         }
@@ -68,6 +82,8 @@ private slots:
     void malformed();
     void continueThenFinalInOneFeed();
     void keepAliveConnectionCarriesTwoResponses();
+    void closingResponseEndsTheConnection_data();
+    void closingResponseEndsTheConnection();
 };
 
 void TestHttpResponseParser::valid_data() {
@@ -132,6 +148,7 @@ void TestHttpResponseParser::valid() {
     QFETCH(QByteArray, events);
     for (qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(5)}) {
         const ResponseRun run = ResponseRun::run(raw, method, piece);
+        QVERIFY(!run.stalled);
         QVERIFY2(!run.error.isError(), run.error.detail.constData());
         QCOMPARE(run.finalState, HttpResponseParser::State::Complete);
         QByteArrayList seen;
@@ -186,10 +203,20 @@ void TestHttpResponseParser::malformed_data() {
         << QByteArray("HTTP/1.0 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
                       "Content-Length: 0\r\n\r\n")
         << QByteArray("POST") << QByteArray("interim 100");
+    // Used to hang: llhttp ended the connection after the HTTP/1.0 interim response and
+    // swallowed the rest, while the head scanner, stuck at the end of the head, took nothing.
+    QTest::newRow("HTTP/1.0 interim then malformed CL")
+        << QByteArray("HTTP/1.0 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+                      "Content-Length: 3T\r\n\r\nok")
+        << QByteArray("POST") << QByteArray("interim 100");
+    QTest::newRow("interim with Connection: close")
+        << QByteArray("HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\nHTTP/1.1 200 OK\r\n"
+                      "Content-Length: 2\r\n\r\nok")
+        << QByteArray("POST") << QByteArray("data after the last message");
     QTest::newRow("101") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\n"
                                        "Connection: upgrade\r\n\r\n")
                          << QByteArray("GET") << QByteArray("101");
-    QTest::newRow("NUL in value") << QByteArray("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n", 29)
+    QTest::newRow("NUL in value") << bytes("HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n")
                                   << QByteArray("GET") << QByteArray("invalid character 0x00");
     QTest::newRow("chunk 0x") << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
                                             "0x1\r\nx\r\n0\r\n\r\n")
@@ -212,6 +239,7 @@ void TestHttpResponseParser::malformed() {
     QFETCH(QByteArray, detailPart);
     for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
         const ResponseRun run = ResponseRun::run(raw, method, piece);
+        QVERIFY(!run.stalled);
         QCOMPARE(run.finalState, HttpResponseParser::State::Failed);
         QCOMPARE(run.error.status, 502);
         QCOMPARE(run.error.title, QByteArray("Bad Gateway"));
@@ -253,6 +281,42 @@ void TestHttpResponseParser::keepAliveConnectionCarriesTwoResponses() {
     QCOMPARE(rec.bodies, QList<QByteArray>({"a", "b"}));
     parser.finish();
     QVERIFY(!parser.error().isError());
+}
+
+void TestHttpResponseParser::closingResponseEndsTheConnection_data() {
+    QTest::addColumn<QByteArray>("first");
+    QTest::addColumn<bool>("keepAlive");
+    // llhttp must agree: it silently drops what follows a response it considers the last.
+    QTest::newRow("Connection: close") << QByteArray("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+                                                     "Content-Length: 0\r\n\r\n")
+                                       << false;
+    QTest::newRow("HTTP/1.0 keep-alive with a tab")
+        << QByteArray("HTTP/1.0 200 OK\r\nConnection: keep-alive\t\r\nContent-Length: 0\r\n\r\n")
+        << false;
+    QTest::newRow("trailer Connection: close")
+        << QByteArray("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "0\r\nConnection: close\r\n\r\n")
+        << true;
+}
+
+void TestHttpResponseParser::closingResponseEndsTheConnection() {
+    QFETCH(QByteArray, first);
+    QFETCH(bool, keepAlive);
+    const QByteArray second = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    ResponseRun rec;
+    HttpResponseParser parser(rec, {});
+    parser.expectResponseTo("GET");
+    QCOMPARE(parser.feed(first.constData(), first.size()), first.size());
+    QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    QCOMPARE(rec.heads.size(), size_t(1));
+    QCOMPARE(rec.heads[0].keepAlive, keepAlive);
+    parser.expectResponseTo("GET");
+    QCOMPARE(parser.feed(second.constData(), second.size()), 0);
+    QCOMPARE(parser.state(), HttpResponseParser::State::Failed);
+    QCOMPARE(parser.error().status, 502);
+    QVERIFY2(parser.error().detail.contains("data after the last message"),
+             parser.error().detail.constData());
+    QCOMPARE(rec.events, QByteArray("HC"));
 }
 
 QTEST_GUILESS_MAIN(TestHttpResponseParser)
