@@ -51,7 +51,11 @@ TrafficChartView::TrafficChartView(const TrafficSeries *series, QWidget *parent)
     chart->addAxis(m_rateAxis, Qt::AlignLeft);
     m_line->attachAxis(m_timeAxis);
     m_line->attachAxis(m_rateAxis);
-    setChart(chart); // the view owns the chart, the chart the series and axes
+    // The view owns the chart, the chart the series and axes. setChart() does not delete the
+    // chart the view was constructed with: that is ours to delete.
+    QChart *initial = this->chart();
+    setChart(chart);
+    delete initial;
     setRenderHint(QPainter::Antialiasing);
     setMinimumHeight(180);
 

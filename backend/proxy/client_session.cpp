@@ -4,10 +4,14 @@
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/routing/instance_selector.h>
+#include <backend/routing/routing_decision.h>
+#include <backend/routing/selection_context.h>
 #include <backend/routing/route_table.h>
 #include <backend/routing/service_registry.h>
 
+#include <QRandomGenerator>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <sys/socket.h>
 
@@ -21,6 +25,42 @@ constexpr qint64 kWriteLowMark = 64 * 1024;
 // NOTE: after a connect failure an instance is skipped this long; the resilience layer's
 // health checks and breakers refine this.
 constexpr std::chrono::milliseconds kUnreachableFor{1000};
+// A request body up to this size is kept (as sent) so that a retry can send it again.
+constexpr qsizetype kMaxReplayBody = 64 * 1024;
+
+CallOutcome::Kind outcomeOf(UpstreamFailure failure)
+{
+    switch (failure) {
+    case UpstreamFailure::ConnectFailed:
+        return CallOutcome::Kind::ConnectError;
+    case UpstreamFailure::ConnectTimeout:
+        return CallOutcome::Kind::Timeout;
+    case UpstreamFailure::Reset:
+    case UpstreamFailure::BadResponse:
+        return CallOutcome::Kind::Reset;
+    }
+    return CallOutcome::Kind::Reset;
+}
+
+RetryPolicy::FailureKind retryKindOf(UpstreamFailure failure)
+{
+    switch (failure) {
+    case UpstreamFailure::ConnectFailed:
+    case UpstreamFailure::ConnectTimeout:
+        return RetryPolicy::FailureKind::ConnectError;
+    case UpstreamFailure::Reset:
+        return RetryPolicy::FailureKind::Reset;
+    case UpstreamFailure::BadResponse:
+        return RetryPolicy::FailureKind::BadResponse;
+    }
+    return RetryPolicy::FailureKind::Reset;
+}
+
+QByteArray retryAfterHeader(std::chrono::milliseconds after)
+{
+    const qint64 seconds = qMax<qint64>(1, (after.count() + 999) / 1000);
+    return "Retry-After: " + QByteArray::number(seconds) + "\r\n";
+}
 
 bool isIdempotent(QByteArrayView method)
 {
@@ -211,15 +251,84 @@ void ClientSession::beginExchange()
                      "prefix)");
         return;
     }
+    UpstreamRuntime &runtime = m_worker.runtime();
+    RateLimiter &limiter = runtime.rateLimiter(m_service->index);
     const auto now = std::chrono::steady_clock::now();
-    m_instance = m_worker.selector().select(*m_service, m_request, now);
-    if (!m_instance) {
-        respondError(503, "urn:toolcapture:problem:no-instance",
-                     "no reachable instance of service '" + m_service->nameBytes + "'",
-                     "Retry-After: 1\r\n");
+    if (!limiter.tryTake(now)) {
+        respondError(429, "urn:toolcapture:problem:rate-limited",
+                     "service '" + m_service->nameBytes + "' is limited to " +
+                         QByteArray::number(m_worker.serviceConfig(m_service->index)
+                                                .rateLimit.requestsPerSecond) +
+                         " requests per second",
+                     retryAfterHeader(limiter.retryAfter(now)));
         return;
     }
-    m_instanceCounters = &counters.instances[size_t(m_instance->index())];
+    runtime.retryBudget(m_service->index).requestStarted();
+    m_budgetCounted = true;
+    m_attempts = 0;
+    m_avoid.clear();
+    m_replayWire.clear();
+    m_replayable = true;
+    startAttempt();
+}
+
+void ClientSession::startAttempt()
+{
+    UpstreamRuntime &runtime = m_worker.runtime();
+    const auto now = std::chrono::steady_clock::now();
+    const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
+    UpstreamInstance *chosen = nullptr;
+    // The selector sees breakers, health and bulkheads through the candidate filter; a
+    // half-open breaker whose probes are all taken or a bulkhead that just filled refuses here,
+    // and the choice is made again without that instance.
+    for (size_t tries = 0; tries <= m_service->instances.size() && !chosen; ++tries) {
+        chosen = m_worker.selector().select(*m_service, m_request, now, context, nullptr);
+        if (!chosen)
+            break;
+        const int index = chosen->index();
+        m_bulkheadPermit = runtime.bulkhead(index).tryAcquire();
+        if (m_bulkheadPermit.isActive()) {
+            m_breakerPermit = runtime.breaker(index).tryAcquire();
+            if (m_breakerPermit.admitted())
+                break;
+            m_bulkheadPermit.release();
+        }
+        if (std::find(m_avoid.begin(), m_avoid.end(), index) != m_avoid.end())
+            break; // already avoided and chosen again: nothing else can take it
+        m_avoid.push_back(index);
+        chosen = nullptr;
+    }
+    if (!chosen && m_attempts > 0) {
+        // A retry found nowhere to go: answer with what the last attempt ran into.
+        respondError(m_lastFailureStatus, m_lastFailureType,
+                     m_lastFailureDetail + "; no instance was left for another attempt");
+        return;
+    }
+    if (!chosen) {
+        // Say why, instance by instance (the explanation allocates: this is the failure path).
+        RoutingDecision why;
+        m_worker.selector().select(*m_service, m_request, now, context, &why);
+        QByteArray reasons;
+        for (const auto &candidate : why.candidates) {
+            reasons += (reasons.isEmpty() ? "" : "; ") + candidate.instanceId.toUtf8() + ": " +
+                       (candidate.excluded ? candidate.reason.toUtf8() : QByteArray("refused"));
+        }
+        const auto reopen = runtime.earliestReopen(m_service->index);
+        const auto after = reopen ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        *reopen - now)
+                                  : std::chrono::milliseconds(1000);
+        respondError(503, "urn:toolcapture:problem:no-instance",
+                     "no instance of service '" + m_service->nameBytes +
+                         "' can take the request (" + reasons + ")",
+                     retryAfterHeader(after));
+        return;
+    }
+    m_instance = chosen;
+    ++m_attempts;
+    m_attemptActive = true;
+    m_attemptStart = now;
+    m_activeRequest = runtime.stats(chosen->index()).beginRequest();
+    m_instanceCounters = &m_worker.counters().instances[size_t(m_instance->index())];
     m_instanceCounters->inFlight.add(1);
     m_pool = &m_worker.pool(m_instance->index());
     m_upstreamHead.clear();
@@ -235,6 +344,84 @@ void ClientSession::beginExchange()
                                   : QByteArrayView(),
                               defaultHost});
     acquireUpstream(false);
+}
+
+void ClientSession::endAttempt(CallOutcome::Kind kind, bool success)
+{
+    if (!m_attemptActive)
+        return;
+    m_attemptActive = false;
+    const auto now = std::chrono::steady_clock::now();
+    const auto took = now - m_attemptStart;
+    UpstreamRuntime &runtime = m_worker.runtime();
+    const int index = m_instance->index();
+    runtime.breaker(index).record(
+        std::move(m_breakerPermit),
+        {kind, std::chrono::duration_cast<std::chrono::milliseconds>(took)});
+    runtime.stats(index).recordResponse(took, success, now);
+    m_activeRequest.release();
+    m_bulkheadPermit.release();
+    if (m_instanceCounters)
+        m_instanceCounters->inFlight.add(-1);
+}
+
+void ClientSession::abandonAttempt()
+{
+    if (!m_attemptActive)
+        return;
+    // Nobody learns how it would have ended (the client left): no outcome is recorded; a probe
+    // permit dropped this way counts as a failed probe (the breaker's rule).
+    m_attemptActive = false;
+    m_breakerPermit = BreakerPermit();
+    m_activeRequest.release();
+    m_bulkheadPermit.release();
+    if (m_instanceCounters)
+        m_instanceCounters->inFlight.add(-1);
+}
+
+bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteArrayView type,
+                               QByteArrayView detail)
+{
+    if (m_responseHeadSent || m_closing || !m_service)
+        return false;
+    // The request must be sendable again: without a body, or with a small one fully read.
+    const bool resendable = m_request.framing == BodyFraming::None ||
+                            (m_requestComplete && m_replayable);
+    if (!resendable)
+        return false;
+    UpstreamRuntime &runtime = m_worker.runtime();
+    const RetryPolicy &policy = runtime.retryPolicy(m_service->index);
+    const bool idempotencyKey = findHeader(m_request.headers, "idempotency-key") != nullptr;
+    if (!RetryPolicy::isRetryable(m_request.method, idempotencyKey) ||
+        !policy.shouldRetry(m_attempts, kind, false))
+        return false;
+    RetryPermit permit = runtime.retryBudget(m_service->index).tryAcquireRetry();
+    if (!permit.admitted())
+        return false;
+    m_retryPermit = std::move(permit);
+    m_lastFailureStatus = status;
+    m_lastFailureType = type.toByteArray();
+    m_lastFailureDetail = detail.toByteArray();
+    if (std::find(m_avoid.begin(), m_avoid.end(), m_instance->index()) == m_avoid.end())
+        m_avoid.push_back(m_instance->index());
+    releaseUpstream(false); // the response in progress, if any, is not read: never reused
+    m_responseStarted = false;
+    m_deadlineKind = Deadline::None;
+    m_instanceCounters = nullptr;
+    m_instance = nullptr;
+    m_pool = nullptr;
+    if (!m_retryTimer) {
+        m_retryTimer = new QTimer(this);
+        m_retryTimer->setSingleShot(true);
+        connect(m_retryTimer, &QTimer::timeout, this, [this] {
+            if (!m_closing && m_inExchange)
+                startAttempt();
+        });
+    }
+    const auto delay = policy.backoff(m_attempts - 1, QRandomGenerator::global()->generate64());
+    m_retryTimer->start(delay);
+    qCDebug(lcProxy).noquote() << "retrying" << m_correlationId << "in" << delay.count() << "ms";
+    return true;
 }
 
 void ClientSession::acquireUpstream(bool fresh)
@@ -274,9 +461,12 @@ void ClientSession::sendRequestHead()
     m_deadlineKind = Deadline::None;
     writeToUpstream(m_upstreamHead);
     if (m_requestComplete) {
-        // A retry: the request (without a body) was complete already.
+        // A retry: the request was complete already; its body (if any) was kept as sent.
+        writeToUpstream(m_replayWire);
         m_upstream->flush();
-        setDeadline(Deadline::FirstByte, m_instance->timeouts().firstByte);
+        setDeadline(Deadline::FirstByte, m_worker.runtime()
+                                             .retryPolicy(m_service->index)
+                                             .perTryTimeout(m_instance->timeouts().firstByte));
         return;
     }
     if (m_inPump)
@@ -309,8 +499,16 @@ void ClientSession::onRequestBody(const char *data, qsizetype size)
         writeToUpstream(m_scratch);
         writeToUpstream(QByteArrayView(data, size));
         writeToUpstream("\r\n");
+        if (m_replayable)
+            m_replayWire.append(m_scratch).append(data, size).append("\r\n");
     } else {
         writeToUpstream(QByteArrayView(data, size));
+        if (m_replayable)
+            m_replayWire.append(data, size);
+    }
+    if (m_replayable && m_replayWire.size() > kMaxReplayBody) {
+        m_replayable = false; // too large to keep: this request is not retried
+        m_replayWire.clear();
     }
 }
 
@@ -319,11 +517,16 @@ void ClientSession::onRequestComplete()
     m_requestComplete = true;
     if (!m_upstream)
         return; // an error response was (or is being) given without forwarding
-    if (m_request.framing == BodyFraming::Chunked)
+    if (m_request.framing == BodyFraming::Chunked) {
         writeToUpstream("0\r\n\r\n");
+        if (m_replayable)
+            m_replayWire.append("0\r\n\r\n");
+    }
     m_upstream->flush();
     if (!m_responseStarted)
-        setDeadline(Deadline::FirstByte, m_instance->timeouts().firstByte);
+        setDeadline(Deadline::FirstByte, m_worker.runtime()
+                                             .retryPolicy(m_service->index)
+                                             .perTryTimeout(m_instance->timeouts().firstByte));
 }
 
 void ClientSession::onUpstreamResponseHead(ResponseHead &&head)
@@ -345,6 +548,21 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head)
             writeToClient(m_scratch);
         }
         return;
+    }
+    if (const auto kind = RetryPolicy::failureKindForStatus(head.status)) {
+        // A gateway error not forwarded yet: another instance may do better.
+        const bool counts = m_worker.serviceConfig(m_service->index).breaker.status5xxIsFailure;
+        endAttempt(counts ? CallOutcome::Kind::Status5xx : CallOutcome::Kind::Success, false);
+        const UpstreamInstance *failedOn = m_instance;
+        InstanceCounters *counters = m_instanceCounters;
+        if (maybeRetry(*kind, 502, "urn:toolcapture:problem:upstream-failed",
+                       "instance '" + failedOn->id().toUtf8() + "' answered " +
+                           QByteArray::number(head.status))) {
+            counters->responses[5].add();
+            qCDebug(lcUpstream) << "upstream" << failedOn->id() << "answered" << head.status
+                                << "; retrying";
+            return;
+        }
     }
     m_responseStatus = head.status;
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
@@ -389,6 +607,12 @@ void ClientSession::onUpstreamResponseComplete()
         std::chrono::steady_clock::now() - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
     m_instanceCounters->recordLatency(elapsed);
+    if (m_responseStatus == 429)
+        endAttempt(CallOutcome::Kind::Overload, true);
+    else if (m_responseStatus >= 500)
+        endAttempt(CallOutcome::Kind::Status5xx, false);
+    else
+        endAttempt(CallOutcome::Kind::Success, true);
     releaseUpstream(m_requestComplete);
     finishExchange(!m_keepAlive);
 }
@@ -419,17 +643,20 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
         return;
     }
     qCDebug(lcUpstream) << "upstream" << m_instance->id() << "failed:" << detail;
+    endAttempt(outcomeOf(failure), false);
     if (m_responseHeadSent) {
         abortTruncated();
         return;
     }
     const bool timeout = failure == UpstreamFailure::ConnectTimeout;
-    const QByteArray what = detail.toUtf8();
-    respondError(timeout ? 504 : 502,
-                 timeout ? "urn:toolcapture:problem:upstream-timeout"
-                         : "urn:toolcapture:problem:upstream-failed",
-                 "instance '" + m_instance->id().toUtf8() + "' of service '" +
-                     m_service->nameBytes + "': " + what);
+    const int status = timeout ? 504 : 502;
+    const QByteArrayView type = timeout ? "urn:toolcapture:problem:upstream-timeout"
+                                        : "urn:toolcapture:problem:upstream-failed";
+    const QByteArray what = "instance '" + m_instance->id().toUtf8() + "' of service '" +
+                            m_service->nameBytes + "': " + detail.toUtf8();
+    if (maybeRetry(retryKindOf(failure), status, type, what))
+        return; // (maybeRetry leaves the exchange untouched when it says no)
+    respondError(status, type, what);
 }
 
 void ClientSession::onUpstreamWritable()
@@ -486,10 +713,20 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     finishExchange(!m_keepAlive);
 }
 
+void ClientSession::endExchangeAccounting()
+{
+    abandonAttempt(); // normally ended already
+    m_retryPermit.release();
+    if (m_retryTimer)
+        m_retryTimer->stop();
+    if (m_budgetCounted && m_service)
+        m_worker.runtime().retryBudget(m_service->index).requestFinished();
+    m_budgetCounted = false;
+}
+
 void ClientSession::finishExchange(bool close)
 {
-    if (m_instanceCounters && m_inExchange)
-        m_instanceCounters->inFlight.add(-1);
+    endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
     m_instance = nullptr;
@@ -561,8 +798,7 @@ void ClientSession::onClientDisconnected()
         return; // already gone
     m_closing = true;
     releaseUpstream(false);
-    if (m_instanceCounters && m_inExchange)
-        m_instanceCounters->inFlight.add(-1);
+    endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
     m_worker.removeSession(this);
@@ -616,14 +852,22 @@ void ClientSession::checkDeadline(time_point now)
                          QStringLiteral("no connection within %1 ms")
                              .arg(m_instance->timeouts().connect.count()));
         break;
-    case Deadline::FirstByte:
+    case Deadline::FirstByte: {
         m_instanceCounters->firstByteTimeouts.add();
         releaseUpstream(false);
-        respondError(504, "urn:toolcapture:problem:upstream-timeout",
-                     "instance '" + m_instance->id().toUtf8() + "' sent no response within " +
-                         QByteArray::number(qint64(m_instance->timeouts().firstByte.count())) +
-                         " ms");
+        endAttempt(CallOutcome::Kind::Timeout, false);
+        const QByteArray id = m_instance->id().toUtf8();
+        const auto waited = m_worker.runtime()
+                                .retryPolicy(m_service->index)
+                                .perTryTimeout(m_instance->timeouts().firstByte);
+        const QByteArray what = "instance '" + id + "' sent no response within " +
+                                QByteArray::number(qint64(waited.count())) + " ms";
+        if (maybeRetry(RetryPolicy::FailureKind::PerTryTimeout, 504,
+                       "urn:toolcapture:problem:upstream-timeout", what))
+            break;
+        respondError(504, "urn:toolcapture:problem:upstream-timeout", what);
         break;
+    }
     }
 }
 

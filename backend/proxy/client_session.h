@@ -4,6 +4,12 @@
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
+#include <backend/resilience/breaker_permit.h>
+#include <backend/resilience/bulkhead_permit.h>
+#include <backend/resilience/call_outcome.h>
+#include <backend/resilience/retry_permit.h>
+#include <backend/resilience/retry_policy.h>
+#include <backend/routing/instance_stats.h>
 
 #include <QByteArray>
 #include <QObject>
@@ -11,6 +17,7 @@
 #include <chrono>
 
 class QTcpSocket;
+class QTimer;
 
 namespace ToolCapture {
 
@@ -63,6 +70,19 @@ private:
 
     void pump();
     void beginExchange();
+    void startAttempt();
+    // Records how the attempt in progress ended (breaker, routing statistics) and frees its
+    // bulkhead slot.
+    void endAttempt(CallOutcome::Kind kind, bool success);
+    void abandonAttempt();
+    // Gives back what the exchange holds: its attempt, retry permit and place in the budget.
+    void endExchangeAccounting();
+    // Schedules another attempt on another instance if the policy, the budget and the request
+    // allow it; false when the failure must be answered.
+    // `status` and `detail` are the answer should no instance be left for the retry.
+    bool maybeRetry(RetryPolicy::FailureKind kind, int status, QByteArrayView type,
+                    QByteArrayView detail);
+    void failAttempt(UpstreamFailure failure, const QString &detail);
     void acquireUpstream(bool fresh);
     void startExchange();
     void sendRequestHead();
@@ -109,7 +129,24 @@ private:
     bool m_responseStarted = false;
     bool m_responseHeadSent = false;
     bool m_waitingForPool = false;
-    bool m_retried = false;
+    bool m_retried = false; // the one transparent retry of a stale kept-alive connection
+
+    // Resilience state of the exchange and of its attempt in progress.
+    int m_attempts = 0;
+    std::vector<int> m_avoid;       // instances an earlier attempt failed on
+    QByteArray m_replayWire;        // the body as sent upstream, while small enough to resend
+    bool m_replayable = true;
+    bool m_attemptActive = false;
+    bool m_budgetCounted = false;
+    time_point m_attemptStart;
+    BreakerPermit m_breakerPermit;
+    BulkheadPermit m_bulkheadPermit;
+    InstanceStats::ActiveRequest m_activeRequest;
+    RetryPermit m_retryPermit;
+    QTimer *m_retryTimer = nullptr;
+    int m_lastFailureStatus = 0; // what the last failed attempt would have been answered with
+    QByteArray m_lastFailureType;
+    QByteArray m_lastFailureDetail;
 
     Deadline m_deadlineKind = Deadline::None;
     time_point m_deadline;

@@ -2,6 +2,7 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/proxy_server.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/service_registry.h>
 
 #include <QSemaphore>
@@ -42,10 +43,20 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
 {
     const int workers = config.effectiveWorkers();
     m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCount());
+    qRegisterMetaType<ToolCapture::BreakerTransition>();
+    // Transitions happen on whichever worker saw the deciding call: hand them to this thread.
+    m_runtime = std::make_unique<UpstreamRuntime>(
+        *m_registry, m_config.services, SteadyClock::instance(),
+        [this](const BreakerTransition &transition) {
+            QMetaObject::invokeMethod(
+                this, [this, transition] { emit breakerTransition(transition); },
+                Qt::QueuedConnection);
+        });
     for (int i = 0; i < workers; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(i, workers, m_config, *m_registry, m_metrics->worker(i));
+        auto *worker = new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime,
+                                       m_metrics->worker(i));
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &ProxyWorker::drained, this, &ProxyServer::onWorkerDrained,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/resilience/breaker_transition.h>
 
 #include <QHostAddress>
 #include <QObject>
@@ -17,6 +18,7 @@ namespace ToolCapture {
 class ProxyMetrics;
 class ProxyWorker;
 class ServiceRegistry;
+class UpstreamRuntime;
 
 // The data path: one listening socket, served by an acceptor thread of its own, whose accepted
 // connections are handed round-robin to N workers, each running its own event loop in its own
@@ -37,11 +39,17 @@ public:
     bool isDraining() const { return m_draining; }
 
     const ServiceRegistry &registry() const { return *m_registry; }
+    // Breakers, bulkheads, statistics, health, retry budgets and rate limits of every instance
+    // and service; shared with the workers (lock-free), commands and snapshots from here.
+    UpstreamRuntime &runtime() { return *m_runtime; }
+    const UpstreamRuntime &runtime() const { return *m_runtime; }
     const ProxyMetrics &metrics() const { return *m_metrics; }
     int workerCount() const { return int(m_workers.size()); }
 
 signals:
     void drained();
+    // A circuit breaker changed state (delivered in this object's thread).
+    void breakerTransition(const ToolCapture::BreakerTransition &transition);
 
 private:
     class Acceptor;
@@ -51,6 +59,7 @@ private:
     ProxyConfig m_config;
     std::unique_ptr<ServiceRegistry> m_registry;
     std::unique_ptr<ProxyMetrics> m_metrics;
+    std::unique_ptr<UpstreamRuntime> m_runtime;
     QThread *m_acceptorThread;
     Acceptor *m_acceptor = nullptr; // lives in m_acceptorThread
     quint16 m_port = 0;
@@ -65,3 +74,5 @@ private:
 };
 
 } // namespace ToolCapture
+
+Q_DECLARE_METATYPE(ToolCapture::BreakerTransition)

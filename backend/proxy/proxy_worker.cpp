@@ -2,7 +2,7 @@
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/upstream_pool.h>
-#include <backend/routing/round_robin_selector.h>
+#include <backend/routing/scoring_selector.h>
 #include <backend/routing/service_registry.h>
 
 #include <QTimer>
@@ -15,7 +15,8 @@ constexpr std::chrono::milliseconds kTick{50};
 } // namespace
 
 ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
-                         ServiceRegistry &registry, WorkerCounters &counters)
+                         ServiceRegistry &registry, UpstreamRuntime &runtime,
+                         WorkerCounters &counters)
     : m_index(index)
     , m_workerCount(workerCount)
     , m_config(config)
@@ -23,7 +24,10 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
                      config.limits.maxHeaderCount}
     , m_registry(registry)
     , m_routes(registry)
-    , m_selector(std::make_unique<RoundRobinSelector>(registry, unsigned(index)))
+    , m_runtime(runtime)
+    , m_filter(runtime)
+    , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
+                                                   std::uint64_t(index) + 1))
     , m_counters(counters)
     , m_pools(size_t(registry.instanceCount()), nullptr)
 {

@@ -3,6 +3,7 @@
 #include <backend/config/proxy_config.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/correlation_id_generator.h>
+#include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/route_table.h>
 
 #include <QObject>
@@ -27,7 +28,7 @@ class ProxyWorker final : public QObject {
     Q_OBJECT
 public:
     ProxyWorker(int index, int workerCount, const ProxyConfig &config,
-                ServiceRegistry &registry, WorkerCounters &counters);
+                ServiceRegistry &registry, UpstreamRuntime &runtime, WorkerCounters &counters);
     ~ProxyWorker() override;
 
     // Called in the worker's thread (queued) once it runs.
@@ -46,6 +47,12 @@ public:
     HttpRequestParser::Limits parserLimits() const noexcept { return m_parserLimits; }
     const RouteTable &routes() const noexcept { return m_routes; }
     InstanceSelector &selector() noexcept { return *m_selector; }
+    UpstreamRuntime &runtime() noexcept { return m_runtime; }
+    const CandidateFilter &candidateFilter() const noexcept { return m_filter; }
+    const ServiceConfig &serviceConfig(int service) const noexcept
+    {
+        return m_config.services[size_t(service)];
+    }
     UpstreamPool &pool(int instanceIndex);
     WorkerCounters &counters() noexcept { return m_counters; }
     CorrelationIdGenerator &correlationIds() noexcept { return m_ids; }
@@ -63,6 +70,8 @@ private:
     HttpRequestParser::Limits m_parserLimits;
     ServiceRegistry &m_registry;
     RouteTable m_routes;
+    UpstreamRuntime &m_runtime;
+    RuntimeCandidateFilter m_filter;
     std::unique_ptr<InstanceSelector> m_selector;
     WorkerCounters &m_counters;
     CorrelationIdGenerator m_ids;

@@ -14,6 +14,11 @@ public:
     // InstanceSelector
     UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
                              std::chrono::steady_clock::time_point now) override;
+    // Skips instances the filter excludes (slow-start weights are ignored) and avoided ones
+    // while another is available. The explanation has exclusions but no scores.
+    UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
+                             std::chrono::steady_clock::time_point now,
+                             const SelectionContext &context, RoutingDecision *explain) override;
 
 private:
     std::vector<unsigned> m_next; // per service

@@ -184,6 +184,7 @@ private slots:
         std::atomic<bool> done{false};
         std::atomic<int> invalid{0};
         std::atomic<qint64> reads{0};
+        std::atomic<int> started{0}; // readers that have read at least once
         std::vector<std::thread> readers;
         for (int r = 0; r < 3; ++r) {
             readers.emplace_back([&] {
@@ -195,11 +196,15 @@ private slots:
                     if (!(w == 0.0 || (w >= HealthState::kSlowStartMinWeight && w <= 1.0)))
                         invalid.fetch_add(1);
                     (void)state.isHealthy(now);
-                    ++n;
+                    if (n++ == 0)
+                        started.fetch_add(1);
                 }
                 reads.fetch_add(n);
             });
         }
+        // The writes must overlap the reads: start once every reader is reading.
+        while (started.load() < 3)
+            std::this_thread::yield();
         for (int i = 0; i < 20000; ++i) {
             const auto now = base + milliseconds(i % 5000);
             state.setHealthy(i % 3 != 0, now);

@@ -52,10 +52,13 @@ inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
     return proxy;
 }
 
+// One attempt per request: the data-path suites test what a single exchange does; the
+// resilience suites turn retries on.
 inline ProxyConfig testConfig(int workers = 1)
 {
     ProxyConfig config;
     config.workers = workers;
+    config.retry.maxAttempts = 1;
     return config;
 }
 

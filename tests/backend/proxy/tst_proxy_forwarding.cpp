@@ -320,8 +320,9 @@ private slots:
         QVERIFY(client.waitForClose());
     }
 
-    void roundRobinAcrossInstances()
+    void spreadsAcrossEqualInstances()
     {
+        // Power of two choices over equal instances: every one takes a fair share.
         TestUpstream a;
         TestUpstream b;
         TestUpstream c;
@@ -329,11 +330,12 @@ private slots:
                                 {{QStringLiteral("svc"), "/", {a.port(), b.port(), c.port()}}});
         QVERIFY(proxy);
         RawClient client(proxy->port());
-        for (int i = 0; i < 30; ++i)
+        for (int i = 0; i < 300; ++i)
             QCOMPARE(client.roundTrip(simpleGet("/x")).status, 200);
-        QCOMPARE(a.requestsReceived(), 10);
-        QCOMPARE(b.requestsReceived(), 10);
-        QCOMPARE(c.requestsReceived(), 10);
+        QCOMPARE(a.requestsReceived() + b.requestsReceived() + c.requestsReceived(), 300);
+        for (const TestUpstream *upstream : {&a, &b, &c})
+            QVERIFY2(upstream->requestsReceived() >= 40,
+                     qPrintable(QString::number(upstream->requestsReceived())));
     }
 
     void metricsCountResponses()
