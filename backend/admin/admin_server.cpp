@@ -2,9 +2,14 @@
 #include <backend/admin/prometheus_writer.h>
 #include <backend/http/problem_details.h>
 
+#include <QByteArrayView>
+
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
+#include <utility>
 
 namespace ToolCapture {
 
@@ -56,6 +61,136 @@ void instanceCounter(PrometheusWriter &writer, const EngineSnapshot &snapshot, Q
                         const InstanceSnapshot &) { writer.sample(labels, totals.*field); });
 }
 
+constexpr std::array<BreakerState, 6> kBreakerStates{
+    BreakerState::Closed,     BreakerState::Open,         BreakerState::HalfOpen,
+    BreakerState::ForcedOpen, BreakerState::ForcedClosed, BreakerState::Disabled};
+
+constexpr QByteArrayView kBreakersPath = "/api/v1/breakers";
+constexpr QByteArrayView kBreakerPrefix = "/api/v1/breakers/";
+
+// A JSON null for an absent value.
+template<typename T>
+Json orNull(bool present, T value) {
+    return present ? Json(value) : Json(nullptr);
+}
+
+Json isoTime(const QDateTime &time) {
+    return time.isValid() ? Json(str(time.toUTC().toString(Qt::ISODateWithMs))) : Json(nullptr);
+}
+
+double toMs(std::chrono::steady_clock::duration duration) {
+    return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+Json outcomesJson(const std::vector<OutcomeRecord> &outcomes) {
+    Json list = Json::array();
+    for (const OutcomeRecord &outcome : outcomes) {
+        list.push_back({{"kind", toString(outcome.kind)},
+                        {"failure", outcome.failure},
+                        {"slow", outcome.slow},
+                        {"duration_ms", outcome.duration.count()},
+                        {"at", isoTime(outcome.at)}});
+    }
+    return list;
+}
+
+Json transitionJson(const BreakerTransition &transition) {
+    return {{"instance", str(transition.instanceId)}, {"from", toString(transition.from)},
+            {"to", toString(transition.to)},          {"at", isoTime(transition.at)},
+            {"cause", str(transition.cause)},         {"story", outcomesJson(transition.story)}};
+}
+
+Json breakerJson(const ServiceSnapshot &service, const InstanceSnapshot &instance) {
+    const BreakerSnapshot &b = instance.breaker;
+    const bool open = b.state == BreakerState::Open;
+    Json transitions = Json::array();
+    for (const BreakerTransition &transition : b.recentTransitions)
+        transitions.push_back(transitionJson(transition));
+    return {
+        {"instance", str(instance.id)},
+        {"service", str(service.name)},
+        {"state", toString(b.state)},
+        {"mode", toString(b.mode)},
+        {"window",
+         {{"calls", b.calls},
+          {"failures", b.failures},
+          {"slow_calls", b.slowCalls},
+          {"overload_calls", b.overloadCalls},
+          {"minimum_calls", b.minimumCalls},
+          {"failure_rate", b.failureRate},
+          {"slow_call_rate", b.slowCallRate}}},
+        {"totals",
+         {{"calls", b.totalCalls},
+          {"failures", b.totalFailures},
+          {"slow_calls", b.totalSlowCalls},
+          {"overload_calls", b.totalOverloadCalls}}},
+        {"threshold",
+         {{"failure_rate", b.threshold},
+          {"explanation", str(b.thresholdExplanation)},
+          {"baseline_failure_rate", b.baselineFailureRate}}},
+        {"consecutive_failures", b.consecutiveFailures},
+        {"consecutive_trips", b.consecutiveTrips},
+        {"open_until", open ? isoTime(b.openUntil) : Json(nullptr)},
+        {"reopens_in_ms", orNull(open, b.openRemaining.count())},
+        {"probes", {{"admitted", b.probesAdmitted}, {"succeeded", b.probesSucceeded}}},
+        {"transitions_total", instance.breakerTransitions},
+        {"story", outcomesJson(b.story)},
+        {"recent_transitions", std::move(transitions)},
+    };
+}
+
+Json healthJson(const HealthSnapshot &h, std::chrono::steady_clock::time_point now) {
+    Json lastCheck = nullptr;
+    if (h.lastResult != HealthSnapshot::CheckResult::None) {
+        lastCheck = {
+            {"result", h.lastResult == HealthSnapshot::CheckResult::Passed ? "passed" : "failed"},
+            {"status", orNull(h.lastStatus != 0, h.lastStatus)},
+            {"latency_ms", h.lastLatency.count()},
+            {"error", orNull(!h.lastError.isEmpty(), str(h.lastError))},
+            {"age_ms", toMs(now - h.lastCheckAt)}};
+    }
+    return {{"healthy", h.healthy},
+            {"active_healthy", h.activeHealthy},
+            {"checked", h.checked},
+            {"weight", h.weight},
+            {"consecutive_passes", h.consecutivePasses},
+            {"consecutive_failures", h.consecutiveFailures},
+            {"ejected", h.ejected},
+            {"ejected_for_ms", orNull(h.ejected, toMs(h.ejectedUntil - now))},
+            {"ejection_reason", orNull(!h.ejectionReason.isEmpty(), str(h.ejectionReason))},
+            {"last_check", std::move(lastCheck)}};
+}
+
+// The instance with `id` and its service, or nulls.
+std::pair<const ServiceSnapshot *, const InstanceSnapshot *>
+findInstance(const EngineSnapshot &snapshot, const QString &id) {
+    for (const ServiceSnapshot &service : snapshot.services) {
+        for (const InstanceSnapshot &instance : service.instances) {
+            if (instance.id == id)
+                return {&service, &instance};
+        }
+    }
+    return {nullptr, nullptr};
+}
+
+// The operator actions of POST /api/v1/breakers/{instance}.
+std::optional<BreakerMode> parseAction(std::string_view action) {
+    if (action == "force_open")
+        return BreakerMode::ForceOpen;
+    if (action == "force_closed")
+        return BreakerMode::ForceClosed;
+    if (action == "disable")
+        return BreakerMode::Disabled;
+    if (action == "auto")
+        return BreakerMode::Auto;
+    return std::nullopt;
+}
+
+HttpResponse withAllow(HttpResponse response, QByteArray allow) {
+    response.headers.push_back({"Allow", std::move(allow)});
+    return response;
+}
+
 double meanLatencyMs(const InstanceTotals &totals) {
     std::uint64_t count = 0;
     for (std::uint64_t n : totals.latencyBuckets)
@@ -88,6 +223,14 @@ void AdminServer::close() {
     m_http->close();
 }
 
+void AdminServer::setCommands(AdminCommands commands) {
+    m_commands = std::move(commands);
+}
+
+void AdminServer::setToken(std::optional<AdminToken> token) {
+    m_token = std::move(token);
+}
+
 void AdminServer::handle(const HttpRequest &request,
                          const std::shared_ptr<HttpResponder> &responder) {
     using Render = HttpResponse (*)(const EngineSnapshot &);
@@ -95,14 +238,21 @@ void AdminServer::handle(const HttpRequest &request,
         QByteArrayView path;
         Render render;
     };
-    static const std::array<Route, 4> routes{{
+    static const std::array<Route, 5> routes{{
         {"/health", &AdminServer::health},
+        {kBreakersPath, &AdminServer::breakers},
         {"/metrics", &AdminServer::metrics},
         {"/api/v1/services", &AdminServer::services},
         {"/api/v1/status", &AdminServer::status},
     }};
 
     const QByteArrayView path = request.head.path();
+    if (path.startsWith(kBreakerPrefix) && path.size() > kBreakerPrefix.size()) {
+        const QString id = QString::fromUtf8(
+            QByteArray::fromPercentEncoding(path.sliced(kBreakerPrefix.size()).toByteArray()));
+        responder->respond(withNoStore(handleBreaker(request, path, id)));
+        return;
+    }
     const auto route = std::find_if(routes.begin(), routes.end(),
                                     [path](const Route &r) { return r.path == path; });
     if (route == routes.end()) {
@@ -132,6 +282,97 @@ HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayV
     response.body =
         QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
     return withNoStore(std::move(response));
+}
+
+HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayView path,
+                                        const QString &instanceId) {
+    const QByteArray &method = request.head.method;
+    if (method == "GET" || method == "HEAD")
+        return breaker(m_snapshot(), instanceId); // reads only, whatever the query says
+    if (method != "POST") {
+        return withAllow(problem(405, "The method " + method + " is not allowed here.", path),
+                         "GET, HEAD, POST");
+    }
+    if (!isAuthorized(request)) {
+        HttpResponse response =
+            problem(401, "Changing a breaker requires the admin token as a bearer token.", path);
+        response.headers.push_back({"WWW-Authenticate", R"(Bearer realm="toolcapture-admin")"});
+        return response;
+    }
+    if (!m_commands.setBreakerMode)
+        return problem(503, "This engine takes no breaker commands.", path);
+
+    const Json body = Json::parse(request.body.begin(), request.body.end(), nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+        return problem(400, "The body must be a JSON object such as {\"action\": \"auto\"}.", path,
+                       "");
+    }
+    constexpr QByteArrayView actions = "force_open, force_closed, disable or auto";
+    const auto action = body.find("action");
+    if (action == body.end() || !action->is_string()) {
+        return problem(400, "action: a string is required: " + actions.toByteArray() + ".", path,
+                       "/action");
+    }
+    const std::optional<BreakerMode> mode = parseAction(action->get<std::string>());
+    if (!mode) {
+        return problem(400,
+                       "action: \"" + QByteArray::fromStdString(action->get<std::string>()) +
+                           "\" is not one of " + actions.toByteArray() + ".",
+                       path, "/action");
+    }
+    if (!m_commands.setBreakerMode(instanceId, *mode)) {
+        return problem(404, "No instance " + instanceId.toUtf8() + " has a circuit breaker.", path);
+    }
+    return breaker(m_snapshot(), instanceId);
+}
+
+bool AdminServer::isAuthorized(const HttpRequest &request) const {
+    if (!m_token)
+        return false;
+    const HttpHeader *header = findHeader(request.head.headers, "Authorization");
+    if (!header)
+        return false;
+    const QByteArrayView value = QByteArrayView(header->value).trimmed();
+    constexpr QByteArrayView scheme = "Bearer ";
+    if (value.size() <= scheme.size() || !equalsIgnoreCase(value.first(scheme.size()), scheme))
+        return false;
+    return m_token->matches(value.sliced(scheme.size()).trimmed());
+}
+
+HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance,
+                                  QByteArrayView pointer) {
+    HttpResponse response = problem(status, detail, instance);
+    Json body = Json::parse(response.body.toStdString());
+    body["errors"] = Json::array({{{"detail", detail.toByteArray().toStdString()},
+                                   {"pointer", pointer.toByteArray().toStdString()}}});
+    response.body =
+        QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
+    return response;
+}
+
+HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {
+    Json list = Json::array();
+    for (const ServiceSnapshot &service : snapshot.services) {
+        for (const InstanceSnapshot &instance : service.instances)
+            list.push_back(breakerJson(service, instance));
+    }
+    Json transitions = Json::array();
+    for (const BreakerTransition &transition : snapshot.recentTransitions)
+        transitions.push_back(transitionJson(transition));
+    Json body;
+    body["breakers"] = std::move(list);
+    body["transitions_total"] = snapshot.breakerTransitionsTotal;
+    body["recent_transitions"] = std::move(transitions);
+    return HttpResponse::json(200, dump(body));
+}
+
+HttpResponse AdminServer::breaker(const EngineSnapshot &snapshot, const QString &instanceId) {
+    const auto [service, instance] = findInstance(snapshot, instanceId);
+    if (!instance) {
+        return problem(404, "No instance " + instanceId.toUtf8() + " has a circuit breaker.",
+                       kBreakerPrefix.toByteArray() + instanceId.toUtf8());
+    }
+    return HttpResponse::json(200, dump(breakerJson(*service, *instance)));
 }
 
 HttpResponse AdminServer::health(const EngineSnapshot &snapshot) {
@@ -219,6 +460,53 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
         w.sample(labels, std::int64_t(instance.reachable ? 1 : 0));
     });
 
+    w.family("toolcapture_breaker_state", Type::Gauge,
+             "Circuit breaker state of an upstream instance: 1 for the current state.");
+    forEachInstance(snapshot, [&](const Labels &labels, const InstanceTotals &,
+                                  const InstanceSnapshot &instance) {
+        for (BreakerState state : kBreakerStates) {
+            Labels withState = labels;
+            withState.emplace_back("state", toString(state));
+            w.sample(withState, std::int64_t(instance.breaker.state == state ? 1 : 0));
+        }
+    });
+    w.family("toolcapture_breaker_transitions_total", Type::Counter,
+             "Circuit breaker state changes of an upstream instance.");
+    forEachInstance(snapshot, [&](const Labels &labels, const InstanceTotals &,
+                                  const InstanceSnapshot &instance) {
+        w.sample(labels, std::uint64_t(instance.breakerTransitions));
+    });
+    w.family("toolcapture_instance_healthy", Type::Gauge,
+             "Whether an upstream instance receives traffic by its health checks and outlier "
+             "detection (1) or not (0).");
+    forEachInstance(snapshot, [&](const Labels &labels, const InstanceTotals &,
+                                  const InstanceSnapshot &instance) {
+        w.sample(labels, std::int64_t(instance.health.healthy ? 1 : 0));
+    });
+    w.family("toolcapture_bulkhead_active", Type::Gauge,
+             "Requests holding a bulkhead slot of an upstream instance.");
+    forEachInstance(snapshot, [&](const Labels &labels, const InstanceTotals &,
+                                  const InstanceSnapshot &instance) {
+        w.sample(labels, std::int64_t(instance.bulkheadActive));
+    });
+    w.family("toolcapture_bulkhead_pending", Type::Gauge,
+             "Requests waiting for a bulkhead slot of an upstream instance.");
+    forEachInstance(snapshot, [&](const Labels &labels, const InstanceTotals &,
+                                  const InstanceSnapshot &instance) {
+        w.sample(labels, std::int64_t(instance.bulkheadPending));
+    });
+    w.family("toolcapture_retries_total", Type::Counter,
+             "Retries of a service admitted or refused by its retry budget.");
+    for (const ServiceSnapshot &service : snapshot.services) {
+        const QByteArray name = service.name.toUtf8();
+        w.sample({{"service", name}, {"outcome", "admitted"}}, service.retryBudget.admitted);
+        w.sample({{"service", name}, {"outcome", "refused"}}, service.retryBudget.refused);
+    }
+    w.family("toolcapture_rate_limited_total", Type::Counter,
+             "Requests of a service answered 429 by its rate limit.");
+    for (const ServiceSnapshot &service : snapshot.services)
+        w.sample({{"service", service.name.toUtf8()}}, service.rateLimit.limited);
+
     w.family("toolcapture_client_connections", Type::Gauge, "Open client connections.");
     w.sample({}, std::int64_t(totals.clientConnections));
     w.family("toolcapture_client_connections_accepted_total", Type::Counter,
@@ -275,12 +563,40 @@ HttpResponse AdminServer::services(const EngineSnapshot &snapshot) {
                   {"mean", meanLatencyMs(t)}}},
                 {"pool", {{"active", t.poolActive}, {"idle", t.poolIdle}}},
                 {"in_flight", t.inFlight},
+                {"breaker",
+                 {{"state", toString(instance.breaker.state)},
+                  {"mode", toString(instance.breaker.mode)},
+                  {"failure_rate", instance.breaker.failureRate},
+                  {"threshold", instance.breaker.threshold},
+                  {"consecutive_failures", instance.breaker.consecutiveFailures}}},
+                {"health", healthJson(instance.health, snapshot.takenAt)},
+                {"bulkhead",
+                 {{"active", instance.bulkheadActive},
+                  {"pending", instance.bulkheadPending},
+                  {"max_active", instance.bulkheadMaxActive},
+                  {"max_pending", instance.bulkheadMaxPending}}},
             });
         }
+        const RetryBudgetNumbers &budget = service.retryBudget;
+        const RateLimitNumbers &limit = service.rateLimit;
         services.push_back({{"name", str(service.name)},
                             {"match", str(service.match)},
                             {"ready", reachableInstances(service) > 0},
-                            {"instances", std::move(instances)}});
+                            {"instances", std::move(instances)},
+                            {"scores", Json(toJson(service.currentScores))},
+                            {"retry_budget",
+                             {{"active_requests", budget.activeRequests},
+                              {"active_retries", budget.activeRetries},
+                              {"retry_limit", budget.retryLimit},
+                              {"admitted", budget.admitted},
+                              {"refused", budget.refused}}},
+                            {"rate_limit",
+                             {{"unlimited", limit.unlimited},
+                              {"requests_per_second", limit.requestsPerSecond},
+                              {"burst", limit.burst},
+                              {"available_tokens", orNull(!limit.unlimited, limit.availableTokens)},
+                              {"admitted", limit.admitted},
+                              {"limited", limit.limited}}}});
     }
     Json body;
     body["services"] = std::move(services);

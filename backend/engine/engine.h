@@ -2,11 +2,17 @@
 
 #include <backend/config/proxy_config.h>
 #include <backend/engine/engine_snapshot.h>
+#include <backend/engine/health_event.h>
+#include <backend/resilience/breaker_state.h>
+#include <backend/resilience/breaker_transition.h>
 
 #include <QElapsedTimer>
 #include <QObject>
 
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <vector>
 
 class QTimer;
 
@@ -14,11 +20,16 @@ namespace ToolCapture {
 
 class AdminServer;
 class DemoServices;
+class HealthChecker;
+class OutlierDetector;
 class ProxyServer;
+class ScoringSelector;
 class TrafficGenerator;
 
 // Wires the parts of the engine and owns their threads: the proxy (listener and workers), the
-// admin API and, in demo mode, the demo upstream services and the traffic generator.
+// admin API, the resilience control loops (active health checks, outlier detection, breaker
+// ticks, transition history) and, in demo mode, the demo upstream services and the traffic
+// generator.
 // Lives in the engine thread (the main thread when headless). Read it through snapshot() or
 // snapshotReady; command it through queued calls.
 class Engine : public QObject {
@@ -45,12 +56,26 @@ public:
     quint16 adminPort() const;
     bool isRunning() const { return m_running; }
 
+    // Commands (engine thread).
+    // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
+    bool setBreakerMode(const QString &instanceId, BreakerMode mode);
+
+    static constexpr int kTransitionHistory = 200;
+    static constexpr int kHealthHistory = 100;
+    static constexpr int kSnapshotHistory = 50; // of each, in a snapshot
+
 signals:
     // About four times a second while running.
     void snapshotReady(const ToolCapture::EngineSnapshot &snapshot);
     void stopped();
 
 private:
+    void startResilience();
+    void stopResilience();
+    void onBreakerTransition(const BreakerTransition &transition);
+    void onHealthChanged(const QString &instanceId, bool healthy, const QString &reason);
+    void runOutlierDetection();
+    void recordHealthEvent(HealthEvent event);
     void finishStop();
 
     ProxyConfig m_config;
@@ -59,7 +84,18 @@ private:
     std::unique_ptr<ProxyServer> m_proxy;
     std::unique_ptr<AdminServer> m_admin;
     std::unique_ptr<TrafficGenerator> m_traffic;
+    std::unique_ptr<HealthChecker> m_healthChecker;
+    std::unique_ptr<OutlierDetector> m_outlier;
+    // Scores every service's instances for snapshots; the workers have selectors of their own.
+    std::unique_ptr<ScoringSelector> m_scorer;
+    std::vector<InstanceTotals> m_outlierBaseline; // proxy totals at the last outlier update
+    std::deque<BreakerTransition> m_transitions;   // oldest first, at most kTransitionHistory
+    std::vector<std::uint64_t> m_transitionCounts; // by instance index
+    std::uint64_t m_transitionsTotal = 0;
+    std::deque<HealthEvent> m_healthEvents; // oldest first, at most kHealthHistory
     QTimer *m_snapshotTimer = nullptr;
+    QTimer *m_breakerTimer = nullptr;
+    QTimer *m_outlierTimer = nullptr;
     QElapsedTimer m_uptime;
     bool m_running = false;
     bool m_stopping = false;

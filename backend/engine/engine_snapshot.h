@@ -1,11 +1,18 @@
 #pragma once
 
+#include <backend/engine/health_event.h>
+#include <backend/health/health_snapshot.h>
 #include <backend/metrics/proxy_metrics.h>
+#include <backend/resilience/breaker_snapshot.h>
+#include <backend/resilience/breaker_transition.h>
+#include <backend/routing/routing_decision.h>
 
 #include <QMetaType>
 #include <QString>
 #include <QStringList>
 
+#include <chrono>
+#include <cstdint>
 #include <vector>
 
 namespace ToolCapture {
@@ -17,6 +24,37 @@ struct InstanceSnapshot {
     QStringList capabilities;
     bool reachable = true; // false while marked down after a connect failure
     InstanceTotals totals;
+
+    // Resilience.
+    BreakerSnapshot breaker;
+    std::uint64_t breakerTransitions = 0; // seen by the engine since it started
+    HealthSnapshot health;                // time points on the steady clock (see takenAt)
+    int bulkheadActive = 0;
+    int bulkheadPending = 0;
+    int bulkheadMaxActive = 0;
+    int bulkheadMaxPending = 0;
+    // Routing: this instance's entry of its service's currentScores (score, the four parts,
+    // the inputs, or why it is excluded).
+    CandidateScore score;
+};
+
+// A service's retry budget at one moment.
+struct RetryBudgetNumbers {
+    int activeRequests = 0;
+    int activeRetries = 0;
+    int retryLimit = 0; // concurrent retries allowed now
+    std::uint64_t admitted = 0;
+    std::uint64_t refused = 0;
+};
+
+// A service's rate limiter at one moment.
+struct RateLimitNumbers {
+    bool unlimited = true;
+    double requestsPerSecond = 0;
+    int burst = 0;
+    int availableTokens = 0; // meaningless when unlimited
+    std::uint64_t admitted = 0;
+    std::uint64_t limited = 0; // answered 429
 };
 
 // One service and its instances at one moment.
@@ -24,9 +62,13 @@ struct ServiceSnapshot {
     QString name;
     QString match; // human-readable: "path /inventory/, host inventory.local"
     std::vector<InstanceSnapshot> instances;
+    // How every instance scores now for a plain "GET /" and why excluded ones are excluded;
+    // computed when the snapshot is taken (the choice itself is one power-of-two draw).
+    RoutingDecision currentScores;
+    RetryBudgetNumbers retryBudget;
+    RateLimitNumbers rateLimit;
     // At least one reachable instance.
-    bool ready() const
-    {
+    bool ready() const {
         for (const InstanceSnapshot &instance : instances) {
             if (instance.reachable)
                 return true;
@@ -48,6 +90,12 @@ struct EngineSnapshot {
     // Proxy-wide totals. Per-instance totals are in services[].instances[].totals, so
     // totals.instances is left empty.
     ProxyTotals totals;
+
+    // When the snapshot was taken, on the steady clock of the health time points.
+    std::chrono::steady_clock::time_point takenAt{};
+    std::vector<BreakerTransition> recentTransitions; // oldest first, at most 50
+    std::uint64_t breakerTransitionsTotal = 0;
+    std::vector<HealthEvent> recentHealthEvents; // oldest first, at most 50
 };
 
 } // namespace ToolCapture

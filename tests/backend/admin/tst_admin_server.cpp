@@ -69,6 +69,72 @@ EngineSnapshot sampleSnapshot() {
     s.totals.proxyErrors[502 - 400] = 4;
     s.totals.proxyErrors[503 - 400] = 1;
     s.totals.unrouted = 6;
+
+    // Resilience: inventory-1 closed and healthy, inventory-2 open after a trip and ejected.
+    s.takenAt = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+    InstanceSnapshot &inv1 = s.services[0].instances[0];
+    inv1.breaker.instanceId = inv1.id;
+    inv1.breaker.calls = 12;
+    inv1.breaker.failures = 2;
+    inv1.breaker.minimumCalls = 10;
+    inv1.breaker.failureRate = 2.0 / 12.0;
+    inv1.breaker.threshold = 0.5;
+    inv1.breaker.thresholdExplanation = "base 0.50";
+    inv1.health.checked = true;
+    inv1.health.lastResult = HealthSnapshot::CheckResult::Passed;
+    inv1.health.lastStatus = 200;
+    inv1.health.lastLatency = std::chrono::milliseconds(3);
+    inv1.health.lastCheckAt = s.takenAt - std::chrono::milliseconds(1500);
+    inv1.bulkheadActive = 7;
+    inv1.bulkheadPending = 2;
+    inv1.bulkheadMaxActive = 100;
+    inv1.bulkheadMaxPending = 50;
+
+    InstanceSnapshot &inv2 = s.services[0].instances[1];
+    BreakerTransition trip;
+    trip.instanceId = inv2.id;
+    trip.from = BreakerState::Closed;
+    trip.to = BreakerState::Open;
+    trip.at = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5, 678), Qt::UTC);
+    trip.cause = "5 consecutive failures";
+    trip.story = {
+        {CallOutcome::Kind::Success, false, false, std::chrono::milliseconds(4), trip.at},
+        {CallOutcome::Kind::Timeout, true, true, std::chrono::milliseconds(3000), trip.at}};
+    inv2.breaker.instanceId = inv2.id;
+    inv2.breaker.state = BreakerState::Open;
+    inv2.breaker.consecutiveFailures = 5;
+    inv2.breaker.consecutiveTrips = 1;
+    inv2.breaker.openUntil = trip.at.addSecs(30);
+    inv2.breaker.openRemaining = std::chrono::milliseconds(29000);
+    inv2.breaker.story = trip.story;
+    inv2.breaker.recentTransitions = {trip};
+    inv2.breakerTransitions = 1;
+    inv2.health.healthy = false;
+    inv2.health.ejected = true;
+    inv2.health.ejectedUntil = s.takenAt + std::chrono::milliseconds(20000);
+    inv2.health.ejectionReason = "5 consecutive failures";
+    inv2.health.weight = 0;
+    s.recentTransitions = {trip};
+    s.breakerTransitionsTotal = 1;
+
+    ServiceSnapshot &inventorySnapshot = s.services[0];
+    inventorySnapshot.currentScores.policy = "scoring";
+    inventorySnapshot.currentScores.service = "inventory";
+    inventorySnapshot.currentScores.chosenId = "inventory-1";
+    inventorySnapshot.currentScores.chosenIndex = 0;
+    CandidateScore best;
+    best.instanceId = "inventory-1";
+    best.instanceIndex = 0;
+    best.score = 0.9;
+    CandidateScore excluded;
+    excluded.instanceId = "inventory-2";
+    excluded.instanceIndex = 1;
+    excluded.excluded = true;
+    excluded.exclusion = Exclusion::BreakerOpen;
+    excluded.reason = "breaker open";
+    inventorySnapshot.currentScores.candidates = {best, excluded};
+    inventorySnapshot.retryBudget = {10, 1, 3, 8, 5};
+    inventorySnapshot.rateLimit = {false, 50.0, 100, 42, 1000, 17};
     return s;
 }
 
@@ -142,6 +208,20 @@ double sampleValue(const QByteArray &text, const QByteArray &prefix) {
     return std::numeric_limits<double>::quiet_NaN();
 }
 
+constexpr QByteArrayView kToken = "t0ken-for-tests";
+
+// A POST /api/v1/breakers/{target} with these extra header lines and body.
+QByteArray postRequest(QByteArrayView target, QByteArrayView headerLines, QByteArrayView body) {
+    return "POST /api/v1/breakers/" + target.toByteArray() + " HTTP/1.1\r\nHost: a\r\n" +
+           headerLines.toByteArray() +
+           "Content-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) +
+           "\r\n\r\n" + body.toByteArray();
+}
+
+QByteArray bearer(QByteArrayView token) {
+    return "Authorization: Bearer " + token.toByteArray() + "\r\n";
+}
+
 } // namespace
 
 class TestAdminServer : public QObject {
@@ -166,21 +246,53 @@ private slots:
     void wrongMethodIs405();
     void oneConnectionServesEveryEndpoint();
 
+    void servicesResilience();
+    void metricsResilience_data();
+    void metricsResilience();
+    void breakersList();
+    void breakerGet_data();
+    void breakerGet();
+    void breakerGetNeverChangesState();
+    void breakerPost_data();
+    void breakerPost();
+    void breakerPostWithoutConfiguredToken();
+    void breakerPostWithoutCommands();
+    void breakerWrongMethodIs405_data();
+    void breakerWrongMethodIs405();
+
 private:
     std::optional<RawHttpResponse> get(QByteArrayView target);
+    std::optional<RawHttpResponse> send(const QByteArray &request);
+    InstanceSnapshot *findInstance(const QString &id);
 
     EngineSnapshot m_snapshot;
     int m_snapshotsTaken = 0;
     std::unique_ptr<AdminServer> m_server;
+    QList<QPair<QString, BreakerMode>> m_commands; // received by the fake command interface
 };
 
 void TestAdminServer::init() {
     m_snapshot = sampleSnapshot();
     m_snapshotsTaken = 0;
+    m_commands.clear();
     m_server = std::make_unique<AdminServer>([this] {
         ++m_snapshotsTaken;
         return m_snapshot;
     });
+    // A fake engine: records the command and applies it to the snapshot it serves.
+    m_server->setCommands(AdminCommands{[this](const QString &id, BreakerMode mode) {
+        m_commands.append({id, mode});
+        InstanceSnapshot *instance = findInstance(id);
+        if (!instance)
+            return false;
+        instance->breaker.mode = mode;
+        static constexpr std::array<BreakerState, 4> states{
+            BreakerState::Closed, BreakerState::ForcedOpen, BreakerState::ForcedClosed,
+            BreakerState::Disabled};
+        instance->breaker.state = states[size_t(mode)];
+        return true;
+    }});
+    m_server->setToken(AdminToken::load(QString::fromLatin1(kToken.toByteArray()), {}));
     QString error;
     QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));
     QVERIFY(m_server->port() != 0);
@@ -188,6 +300,23 @@ void TestAdminServer::init() {
 
 void TestAdminServer::cleanup() {
     m_server.reset();
+}
+
+std::optional<RawHttpResponse> TestAdminServer::send(const QByteArray &request) {
+    RawHttpClient client;
+    if (!client.connectTo(m_server->port()))
+        return std::nullopt;
+    return client.exchange(request);
+}
+
+InstanceSnapshot *TestAdminServer::findInstance(const QString &id) {
+    for (ServiceSnapshot &service : m_snapshot.services) {
+        for (InstanceSnapshot &instance : service.instances) {
+            if (instance.id == id)
+                return &instance;
+        }
+    }
+    return nullptr;
 }
 
 std::optional<RawHttpResponse> TestAdminServer::get(QByteArrayView target) {
@@ -481,6 +610,368 @@ void TestAdminServer::oneConnectionServesEveryEndpoint() {
     }
     m_server->close();
     QVERIFY(client.waitForDisconnected());
+}
+
+void TestAdminServer::servicesResilience() {
+    const auto response = get("/api/v1/services");
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    const Json body = Json::parse(response->body.toStdString());
+    const Json &inventory = body.at("services").at(0);
+    const Json &first = inventory.at("instances").at(0);
+    QCOMPARE(first.at("breaker").at("state").get<std::string>(), std::string("closed"));
+    QCOMPARE(first.at("breaker").at("threshold").get<double>(), 0.5);
+    QCOMPARE(first.at("health").at("healthy").get<bool>(), true);
+    QCOMPARE(first.at("health").at("weight").get<double>(), 1.0);
+    QCOMPARE(first.at("health").at("ejected").get<bool>(), false);
+    QVERIFY(first.at("health").at("ejection_reason").is_null());
+    const Json &lastCheck = first.at("health").at("last_check");
+    QCOMPARE(lastCheck.at("result").get<std::string>(), std::string("passed"));
+    QCOMPARE(lastCheck.at("status").get<int>(), 200);
+    QCOMPARE(lastCheck.at("latency_ms").get<int>(), 3);
+    QCOMPARE(lastCheck.at("age_ms").get<double>(), 1500.0);
+    QCOMPARE(first.at("bulkhead").at("active").get<int>(), 7);
+    QCOMPARE(first.at("bulkhead").at("pending").get<int>(), 2);
+    QCOMPARE(first.at("bulkhead").at("max_active").get<int>(), 100);
+
+    const Json &second = inventory.at("instances").at(1);
+    QCOMPARE(second.at("breaker").at("state").get<std::string>(), std::string("open"));
+    QCOMPARE(second.at("health").at("healthy").get<bool>(), false);
+    QCOMPARE(second.at("health").at("ejected").get<bool>(), true);
+    QCOMPARE(second.at("health").at("ejected_for_ms").get<double>(), 20000.0);
+    QCOMPARE(second.at("health").at("ejection_reason").get<std::string>(),
+             std::string("5 consecutive failures"));
+    QVERIFY(second.at("health").at("last_check").is_null());
+
+    const Json &scores = inventory.at("scores");
+    QCOMPARE(scores.at("policy").get<std::string>(), std::string("scoring"));
+    QCOMPARE(scores.at("chosen").get<std::string>(), std::string("inventory-1"));
+    QCOMPARE(scores.at("candidates").size(), std::size_t(2));
+    QCOMPARE(scores.at("candidates").at(1).at("excluded").get<bool>(), true);
+    QCOMPARE(scores.at("candidates").at(1).at("exclusion").get<std::string>(),
+             std::string("breaker_open"));
+
+    const Json &budget = inventory.at("retry_budget");
+    QCOMPARE(budget.at("active_requests").get<int>(), 10);
+    QCOMPARE(budget.at("active_retries").get<int>(), 1);
+    QCOMPARE(budget.at("retry_limit").get<int>(), 3);
+    QCOMPARE(budget.at("admitted").get<int>(), 8);
+    QCOMPARE(budget.at("refused").get<int>(), 5);
+    const Json &limit = inventory.at("rate_limit");
+    QCOMPARE(limit.at("unlimited").get<bool>(), false);
+    QCOMPARE(limit.at("requests_per_second").get<double>(), 50.0);
+    QCOMPARE(limit.at("available_tokens").get<int>(), 42);
+    QCOMPARE(limit.at("limited").get<int>(), 17);
+    // The orders service has no limit: no token count.
+    QVERIFY(body.at("services").at(1).at("rate_limit").at("available_tokens").is_null());
+}
+
+void TestAdminServer::metricsResilience_data() {
+    QTest::addColumn<QByteArray>("sample");
+    QTest::addColumn<double>("value");
+
+    const QByteArray inv1 = R"(service="inventory",instance="inventory-1")";
+    const QByteArray inv2 = R"(service="inventory",instance="inventory-2")";
+    QTest::newRow("closed is current")
+        << "toolcapture_breaker_state{" + inv1 + R"(,state="closed"})" << 1.0;
+    QTest::newRow("open is not") << "toolcapture_breaker_state{" + inv1 + R"(,state="open"})"
+                                 << 0.0;
+    QTest::newRow("forced_open listed")
+        << "toolcapture_breaker_state{" + inv1 + R"(,state="forced_open"})" << 0.0;
+    QTest::newRow("open is current")
+        << "toolcapture_breaker_state{" + inv2 + R"(,state="open"})" << 1.0;
+    QTest::newRow("closed is not")
+        << "toolcapture_breaker_state{" + inv2 + R"(,state="closed"})" << 0.0;
+    QTest::newRow("transitions") << "toolcapture_breaker_transitions_total{" + inv2 + "}" << 1.0;
+    QTest::newRow("no transitions") << "toolcapture_breaker_transitions_total{" + inv1 + "}" << 0.0;
+    QTest::newRow("healthy") << "toolcapture_instance_healthy{" + inv1 + "}" << 1.0;
+    QTest::newRow("ejected") << "toolcapture_instance_healthy{" + inv2 + "}" << 0.0;
+    QTest::newRow("bulkhead active") << "toolcapture_bulkhead_active{" + inv1 + "}" << 7.0;
+    QTest::newRow("bulkhead pending") << "toolcapture_bulkhead_pending{" + inv1 + "}" << 2.0;
+    QTest::newRow("retries admitted")
+        << QByteArray(R"(toolcapture_retries_total{service="inventory",outcome="admitted"})")
+        << 8.0;
+    QTest::newRow("retries refused")
+        << QByteArray(R"(toolcapture_retries_total{service="inventory",outcome="refused"})") << 5.0;
+    QTest::newRow("rate limited") << QByteArray(
+                                         R"(toolcapture_rate_limited_total{service="inventory"})")
+                                  << 17.0;
+    QTest::newRow("rate limited none")
+        << QByteArray(R"(toolcapture_rate_limited_total{service="orders"})") << 0.0;
+}
+
+void TestAdminServer::metricsResilience() {
+    QFETCH(QByteArray, sample);
+    QFETCH(double, value);
+
+    const auto response = get("/metrics");
+    QVERIFY(response);
+    const QStringList errors = validateExposition(response->body);
+    QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
+    for (const char *family :
+         {"toolcapture_breaker_state gauge", "toolcapture_breaker_transitions_total counter",
+          "toolcapture_instance_healthy gauge", "toolcapture_bulkhead_active gauge",
+          "toolcapture_bulkhead_pending gauge", "toolcapture_retries_total counter",
+          "toolcapture_rate_limited_total counter"}) {
+        QVERIFY2(response->body.contains("\n# TYPE " + QByteArray(family) + '\n'), family);
+    }
+    QCOMPARE(sampleValue(response->body, sample), value);
+    // Every state is listed for every instance, exactly one of them current.
+    for (const ServiceSnapshot &service : m_snapshot.services) {
+        for (const InstanceSnapshot &instance : service.instances) {
+            const QByteArray prefix =
+                "toolcapture_breaker_state{service=\"" + service.name.toUtf8() + "\",instance=\"" +
+                PrometheusWriter::escapeLabelValue(instance.id.toUtf8()) + "\",state=";
+            QCOMPARE(response->body.count(prefix), qsizetype(6));
+            double current = 0;
+            for (const char *state :
+                 {"closed", "open", "half_open", "forced_open", "forced_closed", "disabled"})
+                current += sampleValue(response->body, prefix + '"' + state + "\"}");
+            QCOMPARE(current, 1.0);
+        }
+    }
+}
+
+void TestAdminServer::breakersList() {
+    const auto response = get("/api/v1/breakers");
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    QCOMPARE(response->header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(response->header("Cache-Control"), QByteArray("no-store"));
+    const Json body = Json::parse(response->body.toStdString());
+    const Json &breakers = body.at("breakers");
+    QCOMPARE(breakers.size(), std::size_t(3));
+
+    const Json &closed = breakers.at(0);
+    QCOMPARE(closed.at("instance").get<std::string>(), std::string("inventory-1"));
+    QCOMPARE(closed.at("service").get<std::string>(), std::string("inventory"));
+    QCOMPARE(closed.at("state").get<std::string>(), std::string("closed"));
+    QCOMPARE(closed.at("mode").get<std::string>(), std::string("auto"));
+    QCOMPARE(closed.at("window").at("calls").get<int>(), 12);
+    QCOMPARE(closed.at("window").at("failures").get<int>(), 2);
+    QCOMPARE(closed.at("window").at("minimum_calls").get<int>(), 10);
+    QCOMPARE(closed.at("window").at("failure_rate").get<double>(), 2.0 / 12.0);
+    QCOMPARE(closed.at("threshold").at("failure_rate").get<double>(), 0.5);
+    QCOMPARE(closed.at("threshold").at("explanation").get<std::string>(), std::string("base 0.50"));
+    QVERIFY(closed.at("open_until").is_null());
+    QVERIFY(closed.at("reopens_in_ms").is_null());
+
+    const Json &open = breakers.at(1);
+    QCOMPARE(open.at("state").get<std::string>(), std::string("open"));
+    QCOMPARE(open.at("consecutive_failures").get<int>(), 5);
+    QCOMPARE(open.at("consecutive_trips").get<int>(), 1);
+    QCOMPARE(open.at("open_until").get<std::string>(), std::string("2026-01-02T03:04:35.678Z"));
+    QCOMPARE(open.at("reopens_in_ms").get<int>(), 29000);
+    QCOMPARE(open.at("transitions_total").get<int>(), 1);
+    const Json &story = open.at("story");
+    QCOMPARE(story.size(), std::size_t(2));
+    QCOMPARE(story.at(1).at("kind").get<std::string>(), std::string("timeout"));
+    QCOMPARE(story.at(1).at("failure").get<bool>(), true);
+    QCOMPARE(story.at(1).at("slow").get<bool>(), true);
+    QCOMPARE(story.at(1).at("duration_ms").get<int>(), 3000);
+    QCOMPARE(story.at(1).at("at").get<std::string>(), std::string("2026-01-02T03:04:05.678Z"));
+    QCOMPARE(story.at(0).at("kind").get<std::string>(), std::string("success"));
+    const Json &transition = open.at("recent_transitions").at(0);
+    QCOMPARE(transition.at("from").get<std::string>(), std::string("closed"));
+    QCOMPARE(transition.at("to").get<std::string>(), std::string("open"));
+    QCOMPARE(transition.at("cause").get<std::string>(), std::string("5 consecutive failures"));
+    QCOMPARE(transition.at("story").size(), std::size_t(2));
+
+    QCOMPARE(body.at("transitions_total").get<int>(), 1);
+    QCOMPARE(body.at("recent_transitions").size(), std::size_t(1));
+    QCOMPARE(body.at("recent_transitions").at(0).at("instance").get<std::string>(),
+             std::string("inventory-2"));
+}
+
+void TestAdminServer::breakerGet_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("instance");
+
+    QTest::newRow("inventory-2") << QByteArray("/api/v1/breakers/inventory-2") << 200
+                                 << "inventory-2";
+    QTest::newRow("percent-encoded")
+        << QByteArray("/api/v1/breakers/orders-%221%22") << 200 << "orders-\"1\"";
+    QTest::newRow("unknown") << QByteArray("/api/v1/breakers/nope") << 404 << QString();
+    QTest::newRow("nested path") << QByteArray("/api/v1/breakers/inventory-1/x") << 404
+                                 << QString();
+}
+
+void TestAdminServer::breakerGet() {
+    QFETCH(QByteArray, target);
+    QFETCH(int, status);
+    QFETCH(QString, instance);
+
+    const auto response = get(target);
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->header("Cache-Control"), QByteArray("no-store"));
+    const Json body = Json::parse(response->body.toStdString());
+    if (status == 200) {
+        QCOMPARE(body.at("instance").get<std::string>(), instance.toStdString());
+        QVERIFY(body.contains("story"));
+    } else {
+        QCOMPARE(response->header("Content-Type"), QByteArray("application/problem+json"));
+        QCOMPARE(body.at("status").get<int>(), 404);
+    }
+    QVERIFY(m_commands.isEmpty());
+}
+
+void TestAdminServer::breakerGetNeverChangesState() {
+    const auto response = get("/api/v1/breakers/inventory-1?action=force_open");
+    QVERIFY(response);
+    QCOMPARE(response->status, 200);
+    const Json body = Json::parse(response->body.toStdString());
+    QCOMPARE(body.at("state").get<std::string>(), std::string("closed"));
+    QVERIFY(m_commands.isEmpty());
+}
+
+void TestAdminServer::breakerPost_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("headers");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("commands");   // reaching the engine
+    QTest::addColumn<QString>("result"); // 200: the state; else the JSON pointer ("-": none)
+
+    const QByteArray ok = bearer(kToken);
+    const QByteArray target = "inventory-1";
+    QTest::newRow("force_open") << target << ok << QByteArray(R"({"action":"force_open"})") << 200
+                                << 1 << "forced_open";
+    QTest::newRow("force_closed") << target << ok << QByteArray(R"({"action":"force_closed"})")
+                                  << 200 << 1 << "forced_closed";
+    QTest::newRow("disable") << target << ok << QByteArray(R"({"action":"disable"})") << 200 << 1
+                             << "disabled";
+    QTest::newRow("auto") << target << ok << QByteArray(R"({"action":"auto","note":"x"})") << 200
+                          << 1 << "closed";
+    QTest::newRow("scheme case") << target
+                                 << "authorization: bearer " + kToken.toByteArray() + "\r\n"
+                                 << QByteArray(R"({"action":"force_open"})") << 200 << 1
+                                 << "forced_open";
+    QTest::newRow("percent-encoded id")
+        << QByteArray("orders-%221%22") << ok << QByteArray(R"({"action":"force_open"})") << 200
+        << 1 << "forced_open";
+
+    QTest::newRow("no token") << target << QByteArray() << QByteArray(R"({"action":"force_open"})")
+                              << 401 << 0 << "-";
+    QTest::newRow("wrong token") << target << bearer("t0ken-for-test")
+                                 << QByteArray(R"({"action":"force_open"})") << 401 << 0 << "-";
+    QTest::newRow("longer token") << target << bearer(kToken.toByteArray() + "x")
+                                  << QByteArray(R"({"action":"force_open"})") << 401 << 0 << "-";
+    QTest::newRow("basic scheme") << target
+                                  << "Authorization: Basic " + kToken.toByteArray() + "\r\n"
+                                  << QByteArray(R"({"action":"force_open"})") << 401 << 0 << "-";
+    QTest::newRow("empty bearer") << target << QByteArray("Authorization: Bearer \r\n")
+                                  << QByteArray(R"({"action":"force_open"})") << 401 << 0 << "-";
+    QTest::newRow("unauthorized before unknown instance")
+        << QByteArray("nope") << QByteArray() << QByteArray(R"({"action":"auto"})") << 401 << 0
+        << "-";
+
+    QTest::newRow("bad JSON") << target << ok << QByteArray(R"({"action":)") << 400 << 0 << "";
+    QTest::newRow("empty body") << target << ok << QByteArray() << 400 << 0 << "";
+    QTest::newRow("array") << target << ok << QByteArray(R"(["force_open"])") << 400 << 0 << "";
+    QTest::newRow("no action") << target << ok << QByteArray(R"({"mode":"force_open"})") << 400 << 0
+                               << "/action";
+    QTest::newRow("action not a string")
+        << target << ok << QByteArray(R"({"action":1})") << 400 << 0 << "/action";
+    QTest::newRow("unknown action")
+        << target << ok << QByteArray(R"({"action":"explode"})") << 400 << 0 << "/action";
+    QTest::newRow("state name is not an action")
+        << target << ok << QByteArray(R"({"action":"forced_open"})") << 400 << 0 << "/action";
+
+    QTest::newRow("unknown instance")
+        << QByteArray("nope") << ok << QByteArray(R"({"action":"auto"})") << 404 << 1 << "-";
+}
+
+void TestAdminServer::breakerPost() {
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, headers);
+    QFETCH(QByteArray, body);
+    QFETCH(int, status);
+    QFETCH(int, commands);
+    QFETCH(QString, result);
+
+    const auto response = send(postRequest(target, headers, body));
+    QVERIFY(response);
+    QCOMPARE(response->status, status);
+    QCOMPARE(response->header("Cache-Control"), QByteArray("no-store"));
+    QCOMPARE(m_commands.size(), commands);
+    const Json json = Json::parse(response->body.toStdString());
+    if (status == 200) {
+        QCOMPARE(response->header("Content-Type"), QByteArray("application/json"));
+        QCOMPARE(json.at("state").get<std::string>(), result.toStdString());
+        QCOMPARE(json.at("instance").get<std::string>(),
+                 QByteArray::fromPercentEncoding(target).toStdString());
+        QCOMPARE(m_commands.at(0).first,
+                 QString::fromUtf8(QByteArray::fromPercentEncoding(target)));
+        return;
+    }
+    QCOMPARE(response->header("Content-Type"), QByteArray("application/problem+json"));
+    QCOMPARE(json.at("status").get<int>(), status);
+    QCOMPARE(json.at("instance").get<std::string>(), "/api/v1/breakers/" + target.toStdString());
+    QCOMPARE(response->hasHeader("WWW-Authenticate"), status == 401);
+    if (status == 401)
+        QVERIFY(response->header("WWW-Authenticate").startsWith("Bearer"));
+    if (result == "-") {
+        QVERIFY(!json.contains("errors"));
+    } else {
+        const Json &error = json.at("errors").at(0);
+        QCOMPARE(error.at("pointer").get<std::string>(), result.toStdString());
+        QVERIFY(!error.at("detail").get<std::string>().empty());
+        if (result == "/action")
+            QVERIFY(json.at("detail").get<std::string>().find("action") != std::string::npos);
+    }
+    // Nothing changed.
+    QCOMPARE(m_snapshot.services[0].instances[0].breaker.mode, BreakerMode::Auto);
+}
+
+void TestAdminServer::breakerPostWithoutConfiguredToken() {
+    m_server->setToken(std::nullopt);
+    for (const QByteArray &headers : {bearer(kToken), bearer(""), QByteArray()}) {
+        const auto response =
+            send(postRequest("inventory-1", headers, R"({"action":"force_open"})"));
+        QVERIFY(response);
+        QCOMPARE(response->status, 401);
+    }
+    QVERIFY(m_commands.isEmpty());
+}
+
+void TestAdminServer::breakerPostWithoutCommands() {
+    m_server->setCommands({});
+    const auto response =
+        send(postRequest("inventory-1", bearer(kToken), R"({"action":"force_open"})"));
+    QVERIFY(response);
+    QCOMPARE(response->status, 503);
+    QCOMPARE(m_snapshot.services[0].instances[0].breaker.mode, BreakerMode::Auto);
+}
+
+void TestAdminServer::breakerWrongMethodIs405_data() {
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("allow");
+
+    QTest::newRow("PUT instance") << QByteArray("PUT /api/v1/breakers/inventory-1 HTTP/1.1\r\n"
+                                                "Host: a\r\nContent-Length: 2\r\n\r\n{}")
+                                  << QByteArray("GET, HEAD, POST");
+    QTest::newRow("DELETE instance")
+        << "DELETE /api/v1/breakers/inventory-1 HTTP/1.1\r\nHost: a\r\n" + bearer(kToken) + "\r\n"
+        << QByteArray("GET, HEAD, POST");
+    QTest::newRow("POST collection")
+        << "POST /api/v1/breakers HTTP/1.1\r\nHost: a\r\n" + bearer(kToken) +
+               "Content-Length: 23\r\n\r\n{\"action\":\"force_open\"}"
+        << QByteArray("GET, HEAD");
+}
+
+void TestAdminServer::breakerWrongMethodIs405() {
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, allow);
+
+    const auto response = send(request);
+    QVERIFY(response);
+    QCOMPARE(response->status, 405);
+    QCOMPARE(response->header("Allow"), allow);
+    QCOMPARE(response->header("Content-Type"), QByteArray("application/problem+json"));
+    QVERIFY(m_commands.isEmpty());
+    QCOMPARE(m_snapshot.services[0].instances[0].breaker.mode, BreakerMode::Auto);
 }
 
 QTEST_GUILESS_MAIN(TestAdminServer)

@@ -33,7 +33,8 @@ private:
         file.write(R"({"listen":"127.0.0.1:0","admin":"127.0.0.1:0","workers":2,)"
                    R"("timeouts":{"drain_ms":)" +
                    QByteArray::number(drainMs) +
-                   R"(},"services":{"svc":{"match":{"path_prefix":"/"},"instances":[)"
+                   R"(},"health":{"enabled":false})"
+                   R"(,"services":{"svc":{"match":{"path_prefix":"/"},"instances":[)"
                    R"({"id":"svc-1","url":")" +
                    upstream.url() + R"("}]}}})");
         file.close();
