@@ -334,7 +334,7 @@ private slots:
             QCOMPARE(client.roundTrip(simpleGet("/x")).status, 200);
         QCOMPARE(a.requestsReceived() + b.requestsReceived() + c.requestsReceived(), 300);
         for (const TestUpstream *upstream : {&a, &b, &c})
-            QVERIFY2(upstream->requestsReceived() >= 40,
+            QVERIFY2(upstream->requestsReceived() >= 20, // starvation would be ~1
                      qPrintable(QString::number(upstream->requestsReceived())));
     }
 
