@@ -16,8 +16,7 @@ public:
 class SteadyClock final : public Clock {
 public:
     time_point now() const override { return std::chrono::steady_clock::now(); }
-    static const SteadyClock &instance()
-    {
+    static const SteadyClock &instance() {
         static const SteadyClock clock;
         return clock;
     }

@@ -20,8 +20,7 @@ namespace {
 
 std::atomic<bool> g_json{false};
 
-const char *levelName(QtMsgType type)
-{
+const char *levelName(QtMsgType type) {
     switch (type) {
     case QtDebugMsg:
         return "debug";
@@ -37,8 +36,7 @@ const char *levelName(QtMsgType type)
     return "info";
 }
 
-void handleMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
-{
+void handleMessage(QtMsgType type, const QMessageLogContext &context, const QString &message) {
     const QString time = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
     const char *category = context.category ? context.category : "default";
     QByteArray line;
@@ -59,8 +57,7 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
 
 } // namespace
 
-void installLogHandler(bool json)
-{
+void installLogHandler(bool json) {
     g_json.store(json, std::memory_order_relaxed);
     qInstallMessageHandler(handleMessage);
 }

@@ -9,8 +9,7 @@ namespace ToolCapture {
 // relaxed load and store (no locked read-modify-write); readers see a recent value.
 class LocalCounter {
 public:
-    void add(std::uint64_t n = 1) noexcept
-    {
+    void add(std::uint64_t n = 1) noexcept {
         m_value.store(m_value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
     std::uint64_t value() const noexcept { return m_value.load(std::memory_order_relaxed); }
@@ -22,8 +21,7 @@ private:
 // A gauge with one writer thread and any number of readers.
 class LocalGauge {
 public:
-    void add(std::int64_t delta) noexcept
-    {
+    void add(std::int64_t delta) noexcept {
         m_value.store(m_value.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
     }
     std::int64_t value() const noexcept { return m_value.load(std::memory_order_relaxed); }

@@ -4,35 +4,29 @@
 
 namespace ToolCapture {
 
-int latencyBucketIndex(std::chrono::microseconds latency) noexcept
-{
+int latencyBucketIndex(std::chrono::microseconds latency) noexcept {
     const double ms = double(latency.count()) / 1000.0;
     const auto it = std::lower_bound(kLatencyBucketsMs.begin(), kLatencyBucketsMs.end(), ms);
     return int(it - kLatencyBucketsMs.begin());
 }
 
-void InstanceCounters::recordLatency(std::chrono::microseconds latency) noexcept
-{
+void InstanceCounters::recordLatency(std::chrono::microseconds latency) noexcept {
     latencyBuckets[size_t(latencyBucketIndex(latency))].add();
     latencySumMicros.add(std::uint64_t(std::max<std::int64_t>(0, latency.count())));
 }
 
 WorkerCounters::WorkerCounters(int instanceCount)
     : instances(std::make_unique<InstanceCounters[]>(size_t(instanceCount)))
-    , instanceCount(instanceCount)
-{
-}
+    , instanceCount(instanceCount) {}
 
-std::uint64_t InstanceTotals::responseCount() const noexcept
-{
+std::uint64_t InstanceTotals::responseCount() const noexcept {
     std::uint64_t sum = 0;
     for (std::uint64_t n : responses)
         sum += n;
     return sum;
 }
 
-double InstanceTotals::latencyQuantileMs(double q) const noexcept
-{
+double InstanceTotals::latencyQuantileMs(double q) const noexcept {
     std::uint64_t total = 0;
     for (std::uint64_t n : latencyBuckets)
         total += n;
@@ -56,14 +50,12 @@ double InstanceTotals::latencyQuantileMs(double q) const noexcept
 }
 
 ProxyMetrics::ProxyMetrics(int workerCount, int instanceCount)
-    : m_instanceCount(instanceCount)
-{
+    : m_instanceCount(instanceCount) {
     for (int i = 0; i < workerCount; ++i)
         m_workers.push_back(std::make_unique<WorkerCounters>(instanceCount));
 }
 
-ProxyTotals ProxyMetrics::totals() const
-{
+ProxyTotals ProxyMetrics::totals() const {
     ProxyTotals t;
     t.instances.resize(size_t(m_instanceCount));
     for (const auto &worker : m_workers) {

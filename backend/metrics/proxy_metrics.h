@@ -11,8 +11,8 @@
 namespace ToolCapture {
 
 // Upper bounds of the latency histogram buckets, in milliseconds (the last bucket is +Inf).
-inline constexpr std::array<double, 14> kLatencyBucketsMs{
-    1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000};
+inline constexpr std::array<double, 14> kLatencyBucketsMs{1,   2.5, 5,    10,   25,   50,    100,
+                                                          250, 500, 1000, 2500, 5000, 10000, 30000};
 inline constexpr int kLatencyBucketCount = int(kLatencyBucketsMs.size()) + 1;
 
 // Index of the bucket a latency falls in.
@@ -20,9 +20,9 @@ int latencyBucketIndex(std::chrono::microseconds latency) noexcept;
 
 // What one worker saw of one upstream instance. Written by that worker only.
 struct InstanceCounters {
-    std::array<LocalCounter, 6> responses;  // [1..5]: status class of the upstream's response
-    LocalCounter connectFailures;           // refused, unreachable, connect timeout
-    LocalCounter resets;                    // reset or closed before/while responding
+    std::array<LocalCounter, 6> responses; // [1..5]: status class of the upstream's response
+    LocalCounter connectFailures;          // refused, unreachable, connect timeout
+    LocalCounter resets;                   // reset or closed before/while responding
     LocalCounter firstByteTimeouts;
     LocalCounter connectionsOpened;
     LocalCounter bytesToUpstream;
@@ -44,11 +44,11 @@ struct WorkerCounters {
     int instanceCount = 0;
     LocalGauge clientConnections;
     LocalCounter clientConnectionsAccepted;
-    LocalCounter requests;               // request heads accepted from clients
+    LocalCounter requests; // request heads accepted from clients
     LocalCounter bytesFromClients;
     LocalCounter bytesToClients;
     std::array<LocalCounter, 200> proxyErrors; // responses the proxy produced, status 400..599
-    LocalCounter unrouted;               // requests that matched no service
+    LocalCounter unrouted;                     // requests that matched no service
 };
 
 // Plain-value totals over all workers for one instance.

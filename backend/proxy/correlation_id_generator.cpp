@@ -5,16 +5,13 @@
 namespace ToolCapture {
 
 CorrelationIdGenerator::CorrelationIdGenerator()
-    : m_engine(QRandomGenerator::system()->generate64())
-{
-}
+    : m_engine(QRandomGenerator::system()->generate64()) {}
 
-QByteArray CorrelationIdGenerator::next()
-{
+QByteArray CorrelationIdGenerator::next() {
     static constexpr char kHex[] = "0123456789abcdef";
     std::uint64_t hi = m_engine();
     std::uint64_t lo = m_engine();
-    hi = (hi & ~0xF000ull) | 0x4000ull;                         // version 4
+    hi = (hi & ~0xF000ull) | 0x4000ull;                        // version 4
     lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull; // variant 10
     QByteArray id(36, Qt::Uninitialized);
     char *out = id.data();

@@ -7,8 +7,7 @@ namespace {
 constexpr QByteArrayView kVia = "1.1 toolcapture";
 
 // Whether `name` is one of the comma-separated tokens of the Connection fields.
-bool namedByConnection(const HttpHeaders &headers, QByteArrayView name, bool hasConnection)
-{
+bool namedByConnection(const HttpHeaders &headers, QByteArrayView name, bool hasConnection) {
     if (!hasConnection)
         return false;
     for (const HttpHeader &h : headers) {
@@ -18,15 +17,13 @@ bool namedByConnection(const HttpHeaders &headers, QByteArrayView name, bool has
     return false;
 }
 
-void appendHeader(QByteArray &out, QByteArrayView name, QByteArrayView value)
-{
+void appendHeader(QByteArray &out, QByteArrayView name, QByteArrayView value) {
     out.append(name).append(": ").append(value).append("\r\n");
 }
 
 } // namespace
 
-bool isHopByHopHeader(QByteArrayView name) noexcept
-{
+bool isHopByHopHeader(QByteArrayView name) noexcept {
     switch (name.size()) {
     case 2:
         return equalsIgnoreCase(name, "te");
@@ -49,8 +46,7 @@ bool isHopByHopHeader(QByteArrayView name) noexcept
 }
 
 void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
-                              const ForwardedRequestInfo &info)
-{
+                              const ForwardedRequestInfo &info) {
     QByteArrayView target = request.target;
     QByteArrayView authority;
     if (target.size() > 7 && equalsIgnoreCase(target.first(7), "http://")) {
@@ -115,7 +111,9 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
     appendHeader(out, "X-Correlation-ID", info.correlationId);
     switch (request.framing) {
     case BodyFraming::ContentLength:
-        out.append("Content-Length: ").append(QByteArray::number(request.contentLength)).append("\r\n");
+        out.append("Content-Length: ")
+            .append(QByteArray::number(request.contentLength))
+            .append("\r\n");
         break;
     case BodyFraming::Chunked:
         out.append("Transfer-Encoding: chunked\r\n");
@@ -127,8 +125,7 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
     out.append("\r\n");
 }
 
-ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMinor) noexcept
-{
+ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMinor) noexcept {
     switch (response.framing) {
     case BodyFraming::None:
         return ClientFraming::None;
@@ -141,10 +138,8 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
     return ClientFraming::UntilClose;
 }
 
-void writeClientResponseHead(QByteArray &out, const ResponseHead &response,
-                             ClientFraming framing, bool keepAlive, int clientVersionMinor,
-                             QByteArrayView correlationId)
-{
+void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
+                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId) {
     out.append("HTTP/1.1 ").append(QByteArray::number(response.status)).append(' ');
     out.append(response.reason).append("\r\n");
     bool hasConnection = false;
@@ -178,7 +173,9 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response,
     appendHeader(out, "X-Correlation-ID", correlationId);
     switch (framing) {
     case ClientFraming::ContentLength:
-        out.append("Content-Length: ").append(QByteArray::number(response.contentLength)).append("\r\n");
+        out.append("Content-Length: ")
+            .append(QByteArray::number(response.contentLength))
+            .append("\r\n");
         break;
     case ClientFraming::Chunked:
         out.append("Transfer-Encoding: chunked\r\n");
@@ -194,13 +191,12 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response,
     out.append("\r\n");
 }
 
-bool isAcceptableCorrelationId(QByteArrayView id) noexcept
-{
+bool isAcceptableCorrelationId(QByteArrayView id) noexcept {
     if (id.isEmpty() || id.size() > 128)
         return false;
     for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '.' || c == '_' || c == ':';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == ':';
         if (!ok)
             return false;
     }

@@ -13,10 +13,10 @@ bool isHopByHopHeader(QByteArrayView name) noexcept;
 
 // What the proxy adds to a request it forwards.
 struct ForwardedRequestInfo {
-    QByteArrayView clientAddress;  // for X-Forwarded-For
-    QByteArrayView correlationId;  // X-Correlation-ID, replacing any the client sent
-    QByteArrayView stripPrefix;    // removed from the start of the path when non-empty
-    QByteArrayView defaultHost;    // Host for a request without one (HTTP/1.0): the upstream's
+    QByteArrayView clientAddress; // for X-Forwarded-For
+    QByteArrayView correlationId; // X-Correlation-ID, replacing any the client sent
+    QByteArrayView stripPrefix;   // removed from the start of the path when non-empty
+    QByteArrayView defaultHost;   // Host for a request without one (HTTP/1.0): the upstream's
 };
 
 // Serializes the head of `request` as the proxy forwards it: origin-form target (absolute-form
@@ -37,9 +37,8 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
 
 // Serializes the head of a response as the proxy returns it: hop-by-hop fields dropped, Via
 // appended to, X-Correlation-ID set, framing per `framing`, Connection per `keepAlive`.
-void writeClientResponseHead(QByteArray &out, const ResponseHead &response,
-                             ClientFraming framing, bool keepAlive, int clientVersionMinor,
-                             QByteArrayView correlationId);
+void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
+                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId);
 
 // A correlation id from a client is used only if it is 1..128 characters of [A-Za-z0-9._:-].
 bool isAcceptableCorrelationId(QByteArrayView id) noexcept;

@@ -17,17 +17,14 @@ namespace ToolCapture {
 class ProxyServer::Acceptor final : public QTcpServer {
 public:
     explicit Acceptor(std::vector<ProxyWorker *> workers)
-        : m_workers(std::move(workers))
-    {
-    }
+        : m_workers(std::move(workers)) {}
 
 protected:
-    void incomingConnection(qintptr descriptor) override
-    {
+    void incomingConnection(qintptr descriptor) override {
         ProxyWorker *worker = m_workers[m_next];
         m_next = (m_next + 1) % m_workers.size();
-        QMetaObject::invokeMethod(worker, [worker, descriptor] { worker->adopt(descriptor); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            worker, [worker, descriptor] { worker->adopt(descriptor); }, Qt::QueuedConnection);
     }
 
 private:
@@ -39,8 +36,7 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_registry(std::make_unique<ServiceRegistry>(config.services))
-    , m_acceptorThread(new QThread(this))
-{
+    , m_acceptorThread(new QThread(this)) {
     const int workers = config.effectiveWorkers();
     m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCount());
     qRegisterMetaType<ToolCapture::BreakerTransition>();
@@ -55,8 +51,8 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     for (int i = 0; i < workers; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker = new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime,
-                                       m_metrics->worker(i));
+        auto *worker =
+            new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime, m_metrics->worker(i));
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &ProxyWorker::drained, this, &ProxyServer::onWorkerDrained,
@@ -73,8 +69,7 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     m_acceptorThread->start();
 }
 
-ProxyServer::~ProxyServer()
-{
+ProxyServer::~ProxyServer() {
     m_acceptorThread->quit(); // the acceptor closes as it is deleted
     m_acceptorThread->wait();
     for (ProxyWorker *worker : m_workers)
@@ -85,8 +80,7 @@ ProxyServer::~ProxyServer()
     }
 }
 
-bool ProxyServer::listen(QString *error)
-{
+bool ProxyServer::listen(QString *error) {
     // The socket is opened in the acceptor's thread; this thread waits for the outcome once,
     // at start-up.
     QSemaphore done;
@@ -108,18 +102,15 @@ bool ProxyServer::listen(QString *error)
     return failure.isEmpty();
 }
 
-quint16 ProxyServer::port() const
-{
+quint16 ProxyServer::port() const {
     return m_port;
 }
 
-QHostAddress ProxyServer::address() const
-{
+QHostAddress ProxyServer::address() const {
     return m_address;
 }
 
-void ProxyServer::drain(std::chrono::milliseconds timeout)
-{
+void ProxyServer::drain(std::chrono::milliseconds timeout) {
     if (m_draining)
         return;
     m_draining = true;
@@ -139,14 +130,12 @@ void ProxyServer::drain(std::chrono::milliseconds timeout)
         QMetaObject::invokeMethod(worker, &ProxyWorker::drain, Qt::QueuedConnection);
 }
 
-void ProxyServer::onWorkerDrained()
-{
+void ProxyServer::onWorkerDrained() {
     if (++m_workersDrained >= int(m_workers.size()))
         finishDrain();
 }
 
-void ProxyServer::finishDrain()
-{
+void ProxyServer::finishDrain() {
     if (m_drainFinished)
         return;
     m_drainFinished = true;

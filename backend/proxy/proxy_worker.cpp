@@ -29,22 +29,18 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
                                                    std::uint64_t(index) + 1))
     , m_counters(counters)
-    , m_pools(size_t(registry.instanceCount()), nullptr)
-{
-}
+    , m_pools(size_t(registry.instanceCount()), nullptr) {}
 
 ProxyWorker::~ProxyWorker() = default;
 
-void ProxyWorker::start()
-{
+void ProxyWorker::start() {
     m_timer = new QTimer(this);
     m_timer->setInterval(kTick);
     connect(m_timer, &QTimer::timeout, this, &ProxyWorker::tick);
     m_timer->start();
 }
 
-void ProxyWorker::adopt(qintptr descriptor)
-{
+void ProxyWorker::adopt(qintptr descriptor) {
     auto *session = new ClientSession(*this, descriptor);
     session->slot = int(m_sessions.size());
     m_sessions.push_back(session);
@@ -54,8 +50,7 @@ void ProxyWorker::adopt(qintptr descriptor)
         session->checkDeadline(std::chrono::steady_clock::now()); // nothing due; keeps it uniform
 }
 
-void ProxyWorker::removeSession(ClientSession *session)
-{
+void ProxyWorker::removeSession(ClientSession *session) {
     const int slot = session->slot;
     if (slot < 0)
         return;
@@ -69,8 +64,7 @@ void ProxyWorker::removeSession(ClientSession *session)
         emit drained();
 }
 
-UpstreamPool &ProxyWorker::pool(int instanceIndex)
-{
+UpstreamPool &ProxyWorker::pool(int instanceIndex) {
     UpstreamPool *&pool = m_pools[size_t(instanceIndex)];
     if (!pool) {
         pool = new UpstreamPool(m_registry.instance(instanceIndex),
@@ -79,8 +73,7 @@ UpstreamPool &ProxyWorker::pool(int instanceIndex)
     return *pool;
 }
 
-void ProxyWorker::drain()
-{
+void ProxyWorker::drain() {
     m_draining = true;
     // Copy: draining may close (and so remove) sessions.
     const std::vector<ClientSession *> sessions = m_sessions;
@@ -94,8 +87,7 @@ void ProxyWorker::drain()
         emit drained();
 }
 
-void ProxyWorker::abortAll()
-{
+void ProxyWorker::abortAll() {
     const std::vector<ClientSession *> sessions = m_sessions;
     for (ClientSession *session : sessions)
         session->abort();
@@ -105,8 +97,7 @@ void ProxyWorker::abortAll()
     }
 }
 
-void ProxyWorker::tick()
-{
+void ProxyWorker::tick() {
     const auto now = std::chrono::steady_clock::now();
     // Index loop: a deadline may remove the session it fires for (swap with the last).
     for (size_t i = 0; i < m_sessions.size();) {

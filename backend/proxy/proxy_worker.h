@@ -27,8 +27,8 @@ struct WorkerCounters;
 class ProxyWorker final : public QObject {
     Q_OBJECT
 public:
-    ProxyWorker(int index, int workerCount, const ProxyConfig &config,
-                ServiceRegistry &registry, UpstreamRuntime &runtime, WorkerCounters &counters);
+    ProxyWorker(int index, int workerCount, const ProxyConfig &config, ServiceRegistry &registry,
+                UpstreamRuntime &runtime, WorkerCounters &counters);
     ~ProxyWorker() override;
 
     // Called in the worker's thread (queued) once it runs.
@@ -49,8 +49,7 @@ public:
     InstanceSelector &selector() noexcept { return *m_selector; }
     UpstreamRuntime &runtime() noexcept { return m_runtime; }
     const CandidateFilter &candidateFilter() const noexcept { return m_filter; }
-    const ServiceConfig &serviceConfig(int service) const noexcept
-    {
+    const ServiceConfig &serviceConfig(int service) const noexcept {
         return m_config.services[size_t(service)];
     }
     UpstreamPool &pool(int instanceIndex);

@@ -15,8 +15,7 @@ UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *pare
     : QObject(parent)
     , m_instance(instance)
     , m_socket(new QTcpSocket(this))
-    , m_parser(*this, HttpResponseParser::Limits{})
-{
+    , m_parser(*this, HttpResponseParser::Limits{}) {
     m_socket->setReadBufferSize(kReadChunk); // bounds Qt's own buffering, should it buffer
     connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
     connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
@@ -34,8 +33,7 @@ UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *pare
 
 UpstreamConnection::~UpstreamConnection() = default;
 
-void UpstreamConnection::connectToUpstream()
-{
+void UpstreamConnection::connectToUpstream() {
     // NOTE: unbuffered: reads go straight from the kernel into our buffer (no copy through
     // Qt's ring buffer, no FIONREAD per read) and Qt stops watching the socket while we do not
     // read, which is what lets TCP flow control reach the upstream when the client is slow.
@@ -46,8 +44,7 @@ void UpstreamConnection::connectToUpstream()
         m_socket->connectToHost(m_instance.host(), m_instance.port(), mode);
 }
 
-void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod)
-{
+void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod) {
     m_listener = listener;
     m_responseComplete = false;
     ++m_exchanges;
@@ -57,33 +54,28 @@ void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod
         onReadyRead();
 }
 
-void UpstreamConnection::detach()
-{
+void UpstreamConnection::detach() {
     m_listener = nullptr;
 }
 
-void UpstreamConnection::write(QByteArrayView data)
-{
+void UpstreamConnection::write(QByteArrayView data) {
     m_out.append(data);
     if (m_out.size() >= kReadChunk)
         flush();
 }
 
-void UpstreamConnection::flush()
-{
+void UpstreamConnection::flush() {
     if (m_out.isEmpty())
         return;
     m_socket->write(m_out.constData(), m_out.size());
     m_out.resize(0);
 }
 
-qint64 UpstreamConnection::bytesToWrite() const
-{
+qint64 UpstreamConnection::bytesToWrite() const {
     return m_out.size() + m_socket->bytesToWrite();
 }
 
-void UpstreamConnection::resumeReading()
-{
+void UpstreamConnection::resumeReading() {
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
@@ -91,29 +83,25 @@ void UpstreamConnection::resumeReading()
         onReadyRead();
 }
 
-bool UpstreamConnection::isReusable() const noexcept
-{
+bool UpstreamConnection::isReusable() const noexcept {
     return m_connected && !m_broken && m_responseComplete &&
            m_socket->state() == QAbstractSocket::ConnectedState;
 }
 
-void UpstreamConnection::close()
-{
+void UpstreamConnection::close() {
     m_listener = nullptr;
     m_broken = true;
     m_socket->abort();
 }
 
-void UpstreamConnection::onConnected()
-{
+void UpstreamConnection::onConnected() {
     m_connected = true;
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_listener)
         m_listener->onUpstreamReady(this);
 }
 
-void UpstreamConnection::onReadyRead()
-{
+void UpstreamConnection::onReadyRead() {
     m_readPending = true;
     if (m_inRead)
         return;
@@ -186,8 +174,7 @@ void UpstreamConnection::onReadyRead()
         m_listener->onUpstreamBatchDone();
 }
 
-void UpstreamConnection::onDisconnected()
-{
+void UpstreamConnection::onDisconnected() {
     if (!m_connected) {
         fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
         return;
@@ -195,8 +182,7 @@ void UpstreamConnection::onDisconnected()
     onEndOfStream();
 }
 
-void UpstreamConnection::onEndOfStream()
-{
+void UpstreamConnection::onEndOfStream() {
     m_broken = true;
     if (!m_listener) {
         emit closedWhileIdle(this);
@@ -207,18 +193,17 @@ void UpstreamConnection::onEndOfStream()
     m_parser.finish();
     if (m_parser.state() == HttpResponseParser::State::Complete)
         return; // an until-close body ended; onResponseComplete already ran
-    fail(UpstreamFailure::Reset, QStringLiteral("upstream closed the connection before the response "
-                                                "was complete"));
+    fail(UpstreamFailure::Reset,
+         QStringLiteral("upstream closed the connection before the response "
+                        "was complete"));
 }
 
-void UpstreamConnection::onBytesWritten()
-{
+void UpstreamConnection::onBytesWritten() {
     if (m_listener && m_socket->bytesToWrite() < kWriteLowMark)
         m_listener->onUpstreamWritable();
 }
 
-void UpstreamConnection::fail(UpstreamFailure failure, const QString &detail)
-{
+void UpstreamConnection::fail(UpstreamFailure failure, const QString &detail) {
     m_broken = true;
     Listener *listener = m_listener;
     m_listener = nullptr;
@@ -228,8 +213,7 @@ void UpstreamConnection::fail(UpstreamFailure failure, const QString &detail)
         emit closedWhileIdle(this);
 }
 
-void UpstreamConnection::onResponseHead(ResponseHead &&head)
-{
+void UpstreamConnection::onResponseHead(ResponseHead &&head) {
     m_lastStatus = head.status;
     if (head.status >= 200 && !head.keepAlive)
         m_broken = true;
@@ -237,14 +221,12 @@ void UpstreamConnection::onResponseHead(ResponseHead &&head)
         m_listener->onUpstreamResponseHead(std::move(head));
 }
 
-void UpstreamConnection::onResponseBody(const char *data, qsizetype size)
-{
+void UpstreamConnection::onResponseBody(const char *data, qsizetype size) {
     if (m_listener)
         m_listener->onUpstreamResponseBody(data, size);
 }
 
-void UpstreamConnection::onResponseComplete()
-{
+void UpstreamConnection::onResponseComplete() {
     if (m_lastStatus < 200)
         return; // an interim 1xx response; the final one follows
     m_responseComplete = true;

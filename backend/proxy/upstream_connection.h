@@ -21,7 +21,9 @@ enum class UpstreamFailure {
 
 // One keep-alive TCP connection to an upstream instance, carrying one exchange at a time for the
 // session it is attached to. Lives in a proxy worker's thread; owned by that worker's pool.
-class UpstreamConnection final : public QObject, private HttpResponseParser::Handler {
+class UpstreamConnection final
+    : public QObject
+    , private HttpResponseParser::Handler {
     Q_OBJECT
 public:
     // The session side of an exchange.
@@ -33,7 +35,7 @@ public:
         virtual void onUpstreamResponseBody(const char *data, qsizetype size) = 0;
         virtual void onUpstreamResponseComplete() = 0;
         virtual void onUpstreamFailed(UpstreamFailure failure, const QString &detail) = 0;
-        virtual void onUpstreamWritable() = 0; // the write buffer drained below the low mark
+        virtual void onUpstreamWritable() = 0;  // the write buffer drained below the low mark
         virtual void onUpstreamBatchDone() = 0; // what one readiness brought has been delivered
     };
 
@@ -93,7 +95,7 @@ private:
     bool m_readingPaused = false;
     bool m_inRead = false;
     bool m_readPending = false; // readyRead came and not everything was read yet
-    bool m_broken = false;        // extra bytes, a failure, or not keep-alive
+    bool m_broken = false;      // extra bytes, a failure, or not keep-alive
     bool m_responseComplete = false;
 };
 

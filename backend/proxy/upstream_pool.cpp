@@ -7,24 +7,21 @@
 
 namespace ToolCapture {
 
-UpstreamPool::UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters,
-                           int workerCount, QObject *parent)
+UpstreamPool::UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
+                           QObject *parent)
     : QObject(parent)
     , m_instance(instance)
     , m_counters(counters)
-    , m_maxConnections(std::max(1, (instance.pool().maxConnections + workerCount - 1) / workerCount))
+    , m_maxConnections(
+          std::max(1, (instance.pool().maxConnections + workerCount - 1) / workerCount))
     , m_maxIdle(std::max(1, (instance.pool().maxIdle + workerCount - 1) / workerCount))
-    , m_idleTimeout(instance.pool().idleTimeout)
-{
-}
+    , m_idleTimeout(instance.pool().idleTimeout) {}
 
-UpstreamPool::~UpstreamPool()
-{
+UpstreamPool::~UpstreamPool() {
     closeIdle();
 }
 
-UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh)
-{
+UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh) {
     if (!fresh) {
         while (!m_idle.empty()) {
             UpstreamConnection *connection = m_idle.back().connection;
@@ -55,13 +52,11 @@ UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh)
     return connection;
 }
 
-void UpstreamPool::cancelWait(Waiter *waiter)
-{
+void UpstreamPool::cancelWait(Waiter *waiter) {
     m_waiters.erase(std::remove(m_waiters.begin(), m_waiters.end(), waiter), m_waiters.end());
 }
 
-void UpstreamPool::release(UpstreamConnection *connection)
-{
+void UpstreamPool::release(UpstreamConnection *connection) {
     connection->detach();
     m_counters.poolActive.add(-1);
     if (connection->isReusable() && int(m_idle.size()) < m_maxIdle) {
@@ -78,8 +73,7 @@ void UpstreamPool::release(UpstreamConnection *connection)
     }
 }
 
-void UpstreamPool::serveWaiters()
-{
+void UpstreamPool::serveWaiters() {
     m_serveScheduled = false;
     while (!m_waiters.empty()) {
         if (m_idle.empty() && m_total >= m_maxConnections)
@@ -90,8 +84,7 @@ void UpstreamPool::serveWaiters()
     }
 }
 
-void UpstreamPool::expireIdle(std::chrono::steady_clock::time_point now)
-{
+void UpstreamPool::expireIdle(std::chrono::steady_clock::time_point now) {
     const auto keep = std::stable_partition(m_idle.begin(), m_idle.end(), [&](const Idle &idle) {
         return now - idle.since < m_idleTimeout && idle.connection->isReusable();
     });
@@ -102,8 +95,7 @@ void UpstreamPool::expireIdle(std::chrono::steady_clock::time_point now)
     m_idle.erase(keep, m_idle.end());
 }
 
-void UpstreamPool::closeIdle()
-{
+void UpstreamPool::closeIdle() {
     for (const Idle &idle : m_idle) {
         destroy(idle.connection);
         m_counters.poolIdle.add(-1);
@@ -111,8 +103,7 @@ void UpstreamPool::closeIdle()
     m_idle.clear();
 }
 
-UpstreamConnection *UpstreamPool::createConnection()
-{
+UpstreamConnection *UpstreamPool::createConnection() {
     auto *connection = new UpstreamConnection(m_instance, this);
     ++m_total;
     m_counters.connectionsOpened.add();
@@ -130,8 +121,7 @@ UpstreamConnection *UpstreamPool::createConnection()
     return connection;
 }
 
-void UpstreamPool::destroy(UpstreamConnection *connection)
-{
+void UpstreamPool::destroy(UpstreamConnection *connection) {
     --m_total;
     connection->close();
     connection->deleteLater();

@@ -9,13 +9,12 @@ UpstreamRuntime::UpstreamRuntime(const ServiceRegistry &registry,
     : m_registry(registry)
     , m_instanceCount(registry.instanceCount())
     , m_stats(std::make_unique<InstanceStats[]>(size_t(registry.instanceCount())))
-    , m_health(size_t(registry.instanceCount()))
-{
+    , m_health(size_t(registry.instanceCount())) {
     for (int i = 0; i < m_instanceCount; ++i) {
         const UpstreamInstance &instance = registry.instance(i);
         const ServiceConfig &service = services[size_t(instance.serviceIndex())];
-        m_breakers.push_back(std::make_unique<CircuitBreaker>(instance.id(), service.breaker,
-                                                              clock, onTransition));
+        m_breakers.push_back(
+            std::make_unique<CircuitBreaker>(instance.id(), service.breaker, clock, onTransition));
         m_bulkheads.push_back(std::make_unique<Bulkhead>(service.bulkhead));
         m_health[size_t(i)].setSlowStart(service.health.slowStart);
     }
@@ -28,8 +27,7 @@ UpstreamRuntime::UpstreamRuntime(const ServiceRegistry &registry,
 }
 
 CandidateStatus UpstreamRuntime::status(const UpstreamInstance &instance,
-                                        std::chrono::steady_clock::time_point now) const noexcept
-{
+                                        std::chrono::steady_clock::time_point now) const noexcept {
     const int i = instance.index();
     const HealthState &health = m_health[size_t(i)];
     if (!health.isHealthy(now))
@@ -49,9 +47,8 @@ CandidateStatus UpstreamRuntime::status(const UpstreamInstance &instance,
     return {Exclusion::None, health.trafficWeight(now)};
 }
 
-std::optional<std::chrono::steady_clock::time_point> UpstreamRuntime::earliestReopen(
-    int service) const
-{
+std::optional<std::chrono::steady_clock::time_point>
+UpstreamRuntime::earliestReopen(int service) const {
     std::optional<std::chrono::steady_clock::time_point> earliest;
     for (const UpstreamInstance *instance : m_registry.services()[size_t(service)].instances) {
         const auto at = m_breakers[size_t(instance->index())]->reopensAt();

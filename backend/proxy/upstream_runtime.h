@@ -31,15 +31,13 @@ public:
 
     int instanceCount() const noexcept { return m_instanceCount; }
     CircuitBreaker &breaker(int instance) noexcept { return *m_breakers[size_t(instance)]; }
-    const CircuitBreaker &breaker(int instance) const noexcept
-    {
+    const CircuitBreaker &breaker(int instance) const noexcept {
         return *m_breakers[size_t(instance)];
     }
     Bulkhead &bulkhead(int instance) noexcept { return *m_bulkheads[size_t(instance)]; }
     const Bulkhead &bulkhead(int instance) const noexcept { return *m_bulkheads[size_t(instance)]; }
     InstanceStats &stats(int instance) noexcept { return m_stats[size_t(instance)]; }
-    std::span<const InstanceStats> stats() const noexcept
-    {
+    std::span<const InstanceStats> stats() const noexcept {
         return {m_stats.get(), size_t(m_instanceCount)};
     }
     HealthState &health(int instance) noexcept { return m_health[size_t(instance)]; }
@@ -74,13 +72,10 @@ private:
 class RuntimeCandidateFilter final : public CandidateFilter {
 public:
     explicit RuntimeCandidateFilter(const UpstreamRuntime &runtime)
-        : m_runtime(runtime)
-    {
-    }
+        : m_runtime(runtime) {}
     // CandidateFilter
     CandidateStatus check(const UpstreamInstance &instance,
-                          std::chrono::steady_clock::time_point now) const override
-    {
+                          std::chrono::steady_clock::time_point now) const override {
         return m_runtime.status(instance, now);
     }
 

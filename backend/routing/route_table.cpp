@@ -5,8 +5,7 @@
 namespace ToolCapture {
 
 RouteTable::RouteTable(const ServiceRegistry &registry)
-    : m_registry(registry)
-{
+    : m_registry(registry) {
     for (const ServiceEntry &service : registry.services()) {
         if (!service.match.pathPrefix.isEmpty())
             m_byPrefix.push_back(&service);
@@ -16,8 +15,7 @@ RouteTable::RouteTable(const ServiceRegistry &registry)
     });
 }
 
-const ServiceEntry *RouteTable::match(const RequestHead &head) const
-{
+const ServiceEntry *RouteTable::match(const RequestHead &head) const {
     const auto &services = m_registry.services();
     if (const HttpHeader *target = findHeader(head.headers, "x-target-service")) {
         const QByteArray name = target->value.trimmed();

@@ -273,8 +273,9 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
     // Power of two choices: two distinct random candidates, the better one wins; scores within
     // kScoreTieBand are a tie and the first drawn (itself random) wins. NOTE: without the band
     // the instance ranked last by sub-millisecond noise loses every draw it is in and starves
-    // until its latency estimate decays (tst_proxy_forwarding saw 1 request in 300). A winner in slow start keeps the request with probability
-    // equal to its weight, else the other takes it: its share scales with the weight.
+    // until its latency estimate decays (tst_proxy_forwarding saw 1 request in 300). A winner in
+    // slow start keeps the request with probability equal to its weight, else the other takes it:
+    // its share scales with the weight.
     int chosen = -1;
     int runnerUp = -1;
     bool slowStartYielded = false;

@@ -2,8 +2,7 @@
 
 namespace ToolCapture {
 
-ServiceRegistry::ServiceRegistry(const std::vector<ServiceConfig> &services)
-{
+ServiceRegistry::ServiceRegistry(const std::vector<ServiceConfig> &services) {
     m_services.reserve(services.size());
     for (const ServiceConfig &service : services) {
         ServiceEntry entry;

@@ -28,7 +28,9 @@ public:
     const std::vector<ServiceEntry> &services() const noexcept { return m_services; }
     int instanceCount() const noexcept { return int(m_instances.size()); }
     UpstreamInstance &instance(int index) noexcept { return *m_instances[size_t(index)]; }
-    const UpstreamInstance &instance(int index) const noexcept { return *m_instances[size_t(index)]; }
+    const UpstreamInstance &instance(int index) const noexcept {
+        return *m_instances[size_t(index)];
+    }
 
 private:
     std::vector<ServiceEntry> m_services;

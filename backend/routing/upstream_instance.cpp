@@ -13,17 +13,13 @@ UpstreamInstance::UpstreamInstance(int index, int serviceIndex, const InstanceCo
     , m_port(config.port)
     , m_capabilities(config.capabilities)
     , m_pool(service.pool)
-    , m_timeouts(service.timeouts)
-{
-}
+    , m_timeouts(service.timeouts) {}
 
-bool UpstreamInstance::isReachable(std::chrono::steady_clock::time_point now) const noexcept
-{
+bool UpstreamInstance::isReachable(std::chrono::steady_clock::time_point now) const noexcept {
     return now.time_since_epoch().count() >= m_unreachableUntilNs.load(std::memory_order_relaxed);
 }
 
-void UpstreamInstance::markUnreachable(std::chrono::steady_clock::time_point until) noexcept
-{
+void UpstreamInstance::markUnreachable(std::chrono::steady_clock::time_point until) noexcept {
     m_unreachableUntilNs.store(
         std::chrono::duration_cast<std::chrono::nanoseconds>(until.time_since_epoch()).count(),
         std::memory_order_relaxed);

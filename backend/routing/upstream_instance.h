@@ -19,7 +19,7 @@ public:
     UpstreamInstance(int index, int serviceIndex, const InstanceConfig &config,
                      const ServiceConfig &service);
 
-    int index() const noexcept { return m_index; }               // global, 0..instanceCount-1
+    int index() const noexcept { return m_index; } // global, 0..instanceCount-1
     int serviceIndex() const noexcept { return m_serviceIndex; }
     const QString &id() const noexcept { return m_id; }
     const QString &url() const noexcept { return m_url; }

@@ -24,8 +24,7 @@ private:
     };
 
     // Starts `toolcapture --no-gui` in front of `upstream` and waits for its listening line.
-    Running start(const TestUpstream &upstream, const QString &dir, int drainMs)
-    {
+    Running start(const TestUpstream &upstream, const QString &dir, int drainMs) {
         const QString path = dir + QStringLiteral("/config.json");
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly))
@@ -58,14 +57,12 @@ private:
     }
 
 private slots:
-    void signalDrainsInFlightRequestsAndExitsZero_data()
-    {
+    void signalDrainsInFlightRequestsAndExitsZero_data() {
         QTest::addColumn<int>("signal");
         QTest::newRow("SIGTERM") << int(SIGTERM);
         QTest::newRow("SIGINT") << int(SIGINT);
     }
-    void signalDrainsInFlightRequestsAndExitsZero()
-    {
+    void signalDrainsInFlightRequestsAndExitsZero() {
         QFETCH(int, signal);
         TestUpstream::Behaviour slow;
         slow.delayMs = 700;
@@ -91,8 +88,7 @@ private slots:
         QVERIFY(!late.isConnected());
     }
 
-    void drainTimeoutBoundsShutdown()
-    {
+    void drainTimeoutBoundsShutdown() {
         TestUpstream::Behaviour hang;
         hang.mode = TestUpstream::Mode::Hang;
         TestUpstream upstream(hang);

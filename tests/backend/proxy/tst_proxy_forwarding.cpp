@@ -12,12 +12,10 @@ class TestProxyForwarding : public QObject {
     Q_OBJECT
 
 private:
-    static QJsonObject echoOf(const RawResponse &response)
-    {
+    static QJsonObject echoOf(const RawResponse &response) {
         return QJsonDocument::fromJson(response.body).object();
     }
-    static QJsonObject echoHeaders(const RawResponse &response)
-    {
+    static QJsonObject echoHeaders(const RawResponse &response) {
         return echoOf(response).value(QStringLiteral("headers")).toObject();
     }
 
@@ -27,18 +25,16 @@ private:
     std::unique_ptr<ProxyServer> m_proxy;
 
 private slots:
-    void initTestCase()
-    {
-        m_proxy = startProxy(testConfig(1),
-                             {{QStringLiteral("inventory"), "/inventory/", {m_inventory.port()}},
-                              {QStringLiteral("pricing"), "/pricing/", {m_pricing.port()},
-                               "pricing.local"},
-                              {QStringLiteral("catalog"), "/catalog/", {m_catalog.port()}}});
+    void initTestCase() {
+        m_proxy = startProxy(
+            testConfig(1),
+            {{QStringLiteral("inventory"), "/inventory/", {m_inventory.port()}},
+             {QStringLiteral("pricing"), "/pricing/", {m_pricing.port()}, "pricing.local"},
+             {QStringLiteral("catalog"), "/catalog/", {m_catalog.port()}}});
         QVERIFY(m_proxy);
     }
 
-    void forwardsAndAddsForwardingHeaders()
-    {
+    void forwardsAndAddsForwardingHeaders() {
         RawClient client(m_proxy->port());
         const RawResponse response = client.roundTrip(
             "GET /inventory/items/7?x=1 HTTP/1.1\r\nHost: shop\r\nX-Forwarded-For: 10.0.0.9\r\n"
@@ -64,8 +60,7 @@ private slots:
         QVERIFY(response.header("via").endsWith("1.1 toolcapture"));
     }
 
-    void correlationId_data()
-    {
+    void correlationId_data() {
         QTest::addColumn<QByteArray>("given");
         QTest::addColumn<bool>("kept");
         QTest::newRow("uuid") << QByteArray("4f1c2a9e-8a43-4d0e-9d55-3e2a8d1c0b7f") << true;
@@ -74,8 +69,7 @@ private slots:
         QTest::newRow("quote") << QByteArray("x\"y") << false;
         QTest::newRow("too long") << QByteArray(129, 'a') << false;
     }
-    void correlationId()
-    {
+    void correlationId() {
         QFETCH(QByteArray, given);
         QFETCH(bool, kept);
         RawClient client(m_proxy->port());
@@ -87,8 +81,7 @@ private slots:
         QCOMPARE(echoHeaders(response).value("x-correlation-id").toString().toLatin1(), returned);
     }
 
-    void removesHopByHopHeaders()
-    {
+    void removesHopByHopHeaders() {
         RawClient client(m_proxy->port());
         const RawResponse response = client.roundTrip(
             "GET /inventory/h HTTP/1.1\r\nHost: shop\r\nConnection: keep-alive, X-Secret-Hop\r\n"
@@ -103,8 +96,7 @@ private slots:
         QCOMPARE(h.value("x-kept").toString(), QStringLiteral("yes"));
     }
 
-    void removesHopByHopFromResponses()
-    {
+    void removesHopByHopFromResponses() {
         m_catalog.setBehaviour({TestUpstream::Mode::Raw,
                                 "HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: 1\r\n"
                                 "Keep-Alive: timeout=3\r\nProxy-Foo: x\r\nETag: \"v1\"\r\n"
@@ -120,19 +112,19 @@ private slots:
         m_catalog.setBehaviour({});
     }
 
-    void routing_data()
-    {
+    void routing_data() {
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<int>("status");
         QTest::addColumn<QString>("service");
         QTest::newRow("prefix inventory") << simpleGet("/inventory/x") << 200 << "inventory";
         QTest::newRow("prefix pricing") << simpleGet("/pricing/quote") << 200 << "pricing";
-        QTest::newRow("host") << QByteArray("GET /quote HTTP/1.1\r\nHost: pricing.local:8090\r\n\r\n")
+        QTest::newRow("host") << QByteArray(
+                                     "GET /quote HTTP/1.1\r\nHost: pricing.local:8090\r\n\r\n")
                               << 200 << "pricing";
         QTest::newRow("header beats prefix")
             << simpleGet("/inventory/x", "X-Target-Service: catalog\r\n") << 200 << "catalog";
-        QTest::newRow("header case") << simpleGet("/q", "X-Target-Service: PRICING\r\n") << 200
-                                     << "pricing";
+        QTest::newRow("header case")
+            << simpleGet("/q", "X-Target-Service: PRICING\r\n") << 200 << "pricing";
         QTest::newRow("unknown header target")
             << simpleGet("/inventory/x", "X-Target-Service: nope\r\n") << 404 << "";
         QTest::newRow("no match") << simpleGet("/elsewhere") << 404 << "";
@@ -141,8 +133,7 @@ private slots:
             << QByteArray("GET http://shop/catalog/p HTTP/1.1\r\nHost: shop\r\n\r\n") << 200
             << "catalog";
     }
-    void routing()
-    {
+    void routing() {
         QFETCH(QByteArray, request);
         QFETCH(int, status);
         QFETCH(QString, service);
@@ -167,8 +158,7 @@ private slots:
         }
     }
 
-    void keepAliveReusesOneUpstreamConnection()
-    {
+    void keepAliveReusesOneUpstreamConnection() {
         TestUpstream upstream;
         auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
         QVERIFY(proxy);
@@ -189,8 +179,7 @@ private slots:
         QCOMPARE(proxy->metrics().totals().instances[0].connectionsOpened, 1u);
     }
 
-    void pipelinedRequestsAnsweredInOrder()
-    {
+    void pipelinedRequestsAnsweredInOrder() {
         RawClient client(m_proxy->port());
         client.send(simpleGet("/inventory/1") + simpleGet("/pricing/2") + simpleGet("/catalog/3") +
                     simpleGet("/nowhere/4") + simpleGet("/inventory/5"));
@@ -207,8 +196,7 @@ private slots:
         }
     }
 
-    void postWithBody_data()
-    {
+    void postWithBody_data() {
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<int>("bodyBytes");
         QTest::newRow("content-length")
@@ -224,8 +212,7 @@ private slots:
                                       "\r\n\r\n")
                                << 0;
     }
-    void postWithBody()
-    {
+    void postWithBody() {
         QFETCH(QByteArray, request);
         QFETCH(int, bodyBytes);
         RawClient client(m_proxy->port());
@@ -236,8 +223,7 @@ private slots:
         QCOMPARE(client.roundTrip(simpleGet("/inventory/next")).status, 200);
     }
 
-    void responseFraming_data()
-    {
+    void responseFraming_data() {
         QTest::addColumn<QByteArray>("upstreamResponse");
         QTest::addColumn<QByteArray>("requestVersion");
         QTest::addColumn<QByteArray>("expectedBody");
@@ -259,16 +245,15 @@ private slots:
             << QByteArray("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz") << QByteArray("1.0")
             << QByteArray("xyz") << QByteArray() << false;
     }
-    void responseFraming()
-    {
+    void responseFraming() {
         QFETCH(QByteArray, upstreamResponse);
         QFETCH(QByteArray, requestVersion);
         QFETCH(QByteArray, expectedBody);
         QFETCH(QByteArray, expectedTransferEncoding);
         QFETCH(bool, clientKeptAlive);
         TestUpstream::Behaviour behaviour{TestUpstream::Mode::Raw, upstreamResponse};
-        behaviour.closeAfterResponse = !upstreamResponse.contains("Content-Length") &&
-                                       !upstreamResponse.contains("chunked");
+        behaviour.closeAfterResponse =
+            !upstreamResponse.contains("Content-Length") && !upstreamResponse.contains("chunked");
         TestUpstream upstream(behaviour);
         auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
         QVERIFY(proxy);
@@ -284,8 +269,7 @@ private slots:
             QVERIFY(client.waitForClose());
     }
 
-    void headRequestHasNoBody()
-    {
+    void headRequestHasNoBody() {
         m_catalog.setBehaviour(
             {TestUpstream::Mode::Raw, "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"});
         RawClient client(m_proxy->port());
@@ -298,8 +282,7 @@ private slots:
         QCOMPARE(client.roundTrip(simpleGet("/catalog/y")).status, 200);
     }
 
-    void http10ClientKeepAlive()
-    {
+    void http10ClientKeepAlive() {
         RawClient client(m_proxy->port());
         const RawResponse first = client.roundTrip(
             "GET /inventory/a HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n");
@@ -310,8 +293,7 @@ private slots:
         QVERIFY(client.waitForClose());
     }
 
-    void connectionCloseFromClient()
-    {
+    void connectionCloseFromClient() {
         RawClient client(m_proxy->port());
         const RawResponse response =
             client.roundTrip("GET /inventory/a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
@@ -320,8 +302,7 @@ private slots:
         QVERIFY(client.waitForClose());
     }
 
-    void spreadsAcrossEqualInstances()
-    {
+    void spreadsAcrossEqualInstances() {
         // Power of two choices over equal instances: every one takes a fair share.
         TestUpstream a;
         TestUpstream b;
@@ -338,8 +319,7 @@ private slots:
                      qPrintable(QString::number(upstream->requestsReceived())));
     }
 
-    void metricsCountResponses()
-    {
+    void metricsCountResponses() {
         TestUpstream upstream;
         auto proxy = startProxy(testConfig(2), {{QStringLiteral("svc"), "/s/", {upstream.port()}}});
         QVERIFY(proxy);
