@@ -4,9 +4,9 @@
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/routing/instance_selector.h>
+#include <backend/routing/route_table.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/routing/selection_context.h>
-#include <backend/routing/route_table.h>
 #include <backend/routing/service_registry.h>
 
 #include <QRandomGenerator>
@@ -28,8 +28,7 @@ constexpr std::chrono::milliseconds kUnreachableFor{1000};
 // A request body up to this size is kept (as sent) so that a retry can send it again.
 constexpr qsizetype kMaxReplayBody = 64 * 1024;
 
-CallOutcome::Kind outcomeOf(UpstreamFailure failure)
-{
+CallOutcome::Kind outcomeOf(UpstreamFailure failure) {
     switch (failure) {
     case UpstreamFailure::ConnectFailed:
         return CallOutcome::Kind::ConnectError;
@@ -42,8 +41,7 @@ CallOutcome::Kind outcomeOf(UpstreamFailure failure)
     return CallOutcome::Kind::Reset;
 }
 
-RetryPolicy::FailureKind retryKindOf(UpstreamFailure failure)
-{
+RetryPolicy::FailureKind retryKindOf(UpstreamFailure failure) {
     switch (failure) {
     case UpstreamFailure::ConnectFailed:
     case UpstreamFailure::ConnectTimeout:
@@ -56,20 +54,17 @@ RetryPolicy::FailureKind retryKindOf(UpstreamFailure failure)
     return RetryPolicy::FailureKind::Reset;
 }
 
-QByteArray retryAfterHeader(std::chrono::milliseconds after)
-{
+QByteArray retryAfterHeader(std::chrono::milliseconds after) {
     const qint64 seconds = qMax<qint64>(1, (after.count() + 999) / 1000);
     return "Retry-After: " + QByteArray::number(seconds) + "\r\n";
 }
 
-bool isIdempotent(QByteArrayView method)
-{
+bool isIdempotent(QByteArrayView method) {
     return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
            method == "DELETE" || method == "TRACE";
 }
 
-void appendChunkHeader(QByteArray &out, qsizetype size)
-{
+void appendChunkHeader(QByteArray &out, qsizetype size) {
     out.append(QByteArray::number(qulonglong(size), 16)).append("\r\n");
 }
 
@@ -78,9 +73,9 @@ void appendChunkHeader(QByteArray &out, qsizetype size)
 ClientSession::ClientSession(ProxyWorker &worker, qintptr descriptor)
     : QObject(&worker)
     , m_worker(worker)
+    , m_counters(worker.counters())
     , m_client(new QTcpSocket(this))
-    , m_parser(*this, worker.parserLimits())
-{
+    , m_parser(*this, worker.parserLimits()) {
     // NOTE: asked for unbuffered, but Qt 6.4 still buffers a socket adopted from a descriptor
     // (tst_proxy_streaming showed a 1 GiB upload filling memory without the bound below): the
     // bounded read buffer is what lets TCP flow control slow a client whose upstream is slow.
@@ -104,40 +99,36 @@ ClientSession::ClientSession(ProxyWorker &worker, qintptr descriptor)
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
 }
 
-ClientSession::~ClientSession()
-{
-    m_worker.counters().clientConnections.add(-1);
+ClientSession::~ClientSession() {
+    // NOTE: never the worker here: a session may be destroyed as a child of a worker whose own
+    // destructor has already run. The counters belong to ProxyMetrics, which outlives them all.
+    m_counters.clientConnections.add(-1);
 }
 
-void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in)
-{
+void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
     m_deadlineKind = kind;
     m_deadline = std::chrono::steady_clock::now() + in;
 }
 
-void ClientSession::writeToClient(QByteArrayView data)
-{
+void ClientSession::writeToClient(QByteArrayView data) {
     m_clientOut.append(data);
     m_worker.counters().bytesToClients.add(std::uint64_t(data.size()));
 }
 
-void ClientSession::flushClient()
-{
+void ClientSession::flushClient() {
     if (m_clientOut.isEmpty())
         return;
     m_client->write(m_clientOut.constData(), m_clientOut.size());
     m_clientOut.resize(0);
 }
 
-void ClientSession::writeToUpstream(QByteArrayView data)
-{
+void ClientSession::writeToUpstream(QByteArrayView data) {
     m_upstream->write(data);
     m_instanceCounters->bytesToUpstream.add(std::uint64_t(data.size()));
 }
 
 // Reads from the client and feeds the parser for as long as the exchange can take input.
-void ClientSession::pump()
-{
+void ClientSession::pump() {
     if (m_inPump || m_closing)
         return;
     m_inPump = true;
@@ -150,7 +141,7 @@ void ClientSession::pump()
             break;
         if (state == HttpRequestParser::State::PausedAtEnd) {
             if (m_inExchange)
-                break; // the next request waits until this response is complete
+                break;         // the next request waits until this response is complete
             m_parser.resume(); // the end of a request that was answered before forwarding
         } else if (state == HttpRequestParser::State::PausedAtHead) {
             if (!m_exchangeBegun) {
@@ -196,8 +187,7 @@ void ClientSession::pump()
             respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
             break;
         }
-        if (m_parser.state() == HttpRequestParser::State::Head &&
-            m_deadlineKind == Deadline::Idle)
+        if (m_parser.state() == HttpRequestParser::State::Head && m_deadlineKind == Deadline::Idle)
             setDeadline(Deadline::HeaderRead, m_worker.config().timeouts.headerRead);
     }
     if (m_upstream)
@@ -206,8 +196,7 @@ void ClientSession::pump()
     m_inPump = false;
 }
 
-void ClientSession::onRequestHead(RequestHead &&head)
-{
+void ClientSession::onRequestHead(RequestHead &&head) {
     // Only take the head here: acting on it (which may answer, and so resume the parser) waits
     // until feed() has returned.
     m_request = std::move(head);
@@ -215,8 +204,7 @@ void ClientSession::onRequestHead(RequestHead &&head)
     m_inExchange = true;
 }
 
-void ClientSession::beginExchange()
-{
+void ClientSession::beginExchange() {
     m_exchangeBegun = true;
     WorkerCounters &counters = m_worker.counters();
     counters.requests.add();
@@ -257,8 +245,8 @@ void ClientSession::beginExchange()
     if (!limiter.tryTake(now)) {
         respondError(429, "urn:toolcapture:problem:rate-limited",
                      "service '" + m_service->nameBytes + "' is limited to " +
-                         QByteArray::number(m_worker.serviceConfig(m_service->index)
-                                                .rateLimit.requestsPerSecond) +
+                         QByteArray::number(
+                             m_worker.serviceConfig(m_service->index).rateLimit.requestsPerSecond) +
                          " requests per second",
                      retryAfterHeader(limiter.retryAfter(now)));
         return;
@@ -272,8 +260,7 @@ void ClientSession::beginExchange()
     startAttempt();
 }
 
-void ClientSession::startAttempt()
-{
+void ClientSession::startAttempt() {
     UpstreamRuntime &runtime = m_worker.runtime();
     const auto now = std::chrono::steady_clock::now();
     const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
@@ -293,10 +280,11 @@ void ClientSession::startAttempt()
                 break;
             m_bulkheadPermit.release();
         }
+        // Refused: never forwarded without both permits.
+        chosen = nullptr;
         if (std::find(m_avoid.begin(), m_avoid.end(), index) != m_avoid.end())
             break; // already avoided and chosen again: nothing else can take it
         m_avoid.push_back(index);
-        chosen = nullptr;
     }
     if (!chosen && m_attempts > 0) {
         // A retry found nowhere to go: answer with what the last attempt ran into.
@@ -314,9 +302,9 @@ void ClientSession::startAttempt()
                        (candidate.excluded ? candidate.reason.toUtf8() : QByteArray("refused"));
         }
         const auto reopen = runtime.earliestReopen(m_service->index);
-        const auto after = reopen ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        *reopen - now)
-                                  : std::chrono::milliseconds(1000);
+        const auto after =
+            reopen ? std::chrono::duration_cast<std::chrono::milliseconds>(*reopen - now)
+                   : std::chrono::milliseconds(1000);
         respondError(503, "urn:toolcapture:problem:no-instance",
                      "no instance of service '" + m_service->nameBytes +
                          "' can take the request (" + reasons + ")",
@@ -334,8 +322,7 @@ void ClientSession::startAttempt()
     m_upstreamHead.clear();
     QByteArray defaultHost;
     if (!findHeader(m_request.headers, "host")) {
-        defaultHost = m_instance->host().toLatin1() + ':' +
-                      QByteArray::number(m_instance->port());
+        defaultHost = m_instance->host().toLatin1() + ':' + QByteArray::number(m_instance->port());
     }
     writeUpstreamRequestHead(m_upstreamHead, m_request,
                              {m_clientAddress, m_correlationId,
@@ -346,8 +333,7 @@ void ClientSession::startAttempt()
     acquireUpstream(false);
 }
 
-void ClientSession::endAttempt(CallOutcome::Kind kind, bool success)
-{
+void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
     if (!m_attemptActive)
         return;
     m_attemptActive = false;
@@ -365,8 +351,7 @@ void ClientSession::endAttempt(CallOutcome::Kind kind, bool success)
         m_instanceCounters->inFlight.add(-1);
 }
 
-void ClientSession::abandonAttempt()
-{
+void ClientSession::abandonAttempt() {
     if (!m_attemptActive)
         return;
     // Nobody learns how it would have ended (the client left): no outcome is recorded; a probe
@@ -380,13 +365,12 @@ void ClientSession::abandonAttempt()
 }
 
 bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteArrayView type,
-                               QByteArrayView detail)
-{
+                               QByteArrayView detail) {
     if (m_responseHeadSent || m_closing || !m_service)
         return false;
     // The request must be sendable again: without a body, or with a small one fully read.
-    const bool resendable = m_request.framing == BodyFraming::None ||
-                            (m_requestComplete && m_replayable);
+    const bool resendable =
+        m_request.framing == BodyFraming::None || (m_requestComplete && m_replayable);
     if (!resendable)
         return false;
     UpstreamRuntime &runtime = m_worker.runtime();
@@ -424,8 +408,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
     return true;
 }
 
-void ClientSession::acquireUpstream(bool fresh)
-{
+void ClientSession::acquireUpstream(bool fresh) {
     m_upstream = m_pool->lease(this, fresh);
     if (!m_upstream) {
         m_waitingForPool = true;
@@ -435,15 +418,13 @@ void ClientSession::acquireUpstream(bool fresh)
     startExchange();
 }
 
-void ClientSession::onConnectionLeased(UpstreamConnection *connection)
-{
+void ClientSession::onConnectionLeased(UpstreamConnection *connection) {
     m_waitingForPool = false;
     m_upstream = connection;
     startExchange();
 }
 
-void ClientSession::startExchange()
-{
+void ClientSession::startExchange() {
     m_upstream->attach(this, m_request.method);
     if (m_upstream->isConnected())
         sendRequestHead();
@@ -451,13 +432,11 @@ void ClientSession::startExchange()
         setDeadline(Deadline::Connect, m_instance->timeouts().connect);
 }
 
-void ClientSession::onUpstreamReady(UpstreamConnection *)
-{
+void ClientSession::onUpstreamReady(UpstreamConnection *) {
     sendRequestHead();
 }
 
-void ClientSession::sendRequestHead()
-{
+void ClientSession::sendRequestHead() {
     m_deadlineKind = Deadline::None;
     writeToUpstream(m_upstreamHead);
     if (m_requestComplete) {
@@ -476,8 +455,7 @@ void ClientSession::sendRequestHead()
         m_upstream->flush(); // the head goes now; the body follows as it arrives
 }
 
-void ClientSession::onRequestBody(const char *data, qsizetype size)
-{
+void ClientSession::onRequestBody(const char *data, qsizetype size) {
     if (m_closing)
         return; // refused already (413 below): the rest of this feed is not ours to judge
     m_requestBodyBytes += size;
@@ -512,8 +490,7 @@ void ClientSession::onRequestBody(const char *data, qsizetype size)
     }
 }
 
-void ClientSession::onRequestComplete()
-{
+void ClientSession::onRequestComplete() {
     m_requestComplete = true;
     if (!m_upstream)
         return; // an error response was (or is being) given without forwarding
@@ -529,8 +506,7 @@ void ClientSession::onRequestComplete()
                                              .perTryTimeout(m_instance->timeouts().firstByte));
 }
 
-void ClientSession::onUpstreamResponseHead(ResponseHead &&head)
-{
+void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStarted = true;
     m_upstreamHead.clear();
     if (m_deadlineKind == Deadline::FirstByte)
@@ -543,8 +519,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head)
         }
         if (m_request.versionMinor >= 1) {
             m_scratch.clear();
-            writeClientResponseHead(m_scratch, head, ClientFraming::None, true, 1,
-                                    m_correlationId);
+            writeClientResponseHead(m_scratch, head, ClientFraming::None, true, 1, m_correlationId);
             writeToClient(m_scratch);
         }
         return;
@@ -569,14 +544,13 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head)
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
     m_scratch.clear();
-    writeClientResponseHead(m_scratch, head, m_clientFraming, m_keepAlive,
-                            m_request.versionMinor, m_correlationId);
+    writeClientResponseHead(m_scratch, head, m_clientFraming, m_keepAlive, m_request.versionMinor,
+                            m_correlationId);
     writeToClient(m_scratch);
     m_responseHeadSent = true;
 }
 
-void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size)
-{
+void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
     m_instanceCounters->bytesFromUpstream.add(std::uint64_t(size));
     if (m_clientFraming == ClientFraming::Chunked) {
         m_scratch.clear();
@@ -593,13 +567,11 @@ void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size)
         m_upstream->pauseReading();
 }
 
-void ClientSession::onUpstreamBatchDone()
-{
+void ClientSession::onUpstreamBatchDone() {
     flushClient();
 }
 
-void ClientSession::onUpstreamResponseComplete()
-{
+void ClientSession::onUpstreamResponseComplete() {
     if (m_clientFraming == ClientFraming::Chunked)
         writeToClient("0\r\n\r\n");
     flushClient();
@@ -617,8 +589,7 @@ void ClientSession::onUpstreamResponseComplete()
     finishExchange(!m_keepAlive);
 }
 
-void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &detail)
-{
+void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &detail) {
     UpstreamConnection *failed = m_upstream;
     const bool reused = failed && failed->isReused();
     releaseUpstream(false);
@@ -659,19 +630,16 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
     respondError(status, type, what);
 }
 
-void ClientSession::onUpstreamWritable()
-{
+void ClientSession::onUpstreamWritable() {
     pump();
 }
 
-void ClientSession::onClientBytesWritten()
-{
+void ClientSession::onClientBytesWritten() {
     if (m_upstream && m_client->bytesToWrite() < kWriteLowMark)
         m_upstream->resumeReading();
 }
 
-void ClientSession::releaseUpstream(bool reusable)
-{
+void ClientSession::releaseUpstream(bool reusable) {
     if (m_waitingForPool) {
         m_pool->cancelWait(this);
         m_waitingForPool = false;
@@ -685,14 +653,12 @@ void ClientSession::releaseUpstream(bool reusable)
     m_pool->release(connection);
 }
 
-bool ClientSession::requestBodyUnread() const
-{
+bool ClientSession::requestBodyUnread() const {
     return !m_requestComplete && m_request.framing != BodyFraming::None;
 }
 
 void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView detail,
-                                 QByteArrayView extraHeaders)
-{
+                                 QByteArrayView extraHeaders) {
     if (m_responseHeadSent) {
         abortTruncated();
         return;
@@ -713,8 +679,7 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     finishExchange(!m_keepAlive);
 }
 
-void ClientSession::endExchangeAccounting()
-{
+void ClientSession::endExchangeAccounting() {
     abandonAttempt(); // normally ended already
     m_retryPermit.release();
     if (m_retryTimer)
@@ -724,8 +689,7 @@ void ClientSession::endExchangeAccounting()
     m_budgetCounted = false;
 }
 
-void ClientSession::finishExchange(bool close)
-{
+void ClientSession::finishExchange(bool close) {
     endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
@@ -753,8 +717,7 @@ void ClientSession::finishExchange(bool close)
     }
 }
 
-void ClientSession::closeGracefully()
-{
+void ClientSession::closeGracefully() {
     if (m_closing)
         return;
     m_closing = true;
@@ -766,8 +729,7 @@ void ClientSession::closeGracefully()
         onClientDisconnected();
 }
 
-void ClientSession::abortTruncated()
-{
+void ClientSession::abortTruncated() {
     // A response cut short must not look complete: reset the connection rather than close it.
     m_closing = true;
     releaseUpstream(false);
@@ -784,16 +746,14 @@ void ClientSession::abortTruncated()
     onClientDisconnected();
 }
 
-void ClientSession::abort()
-{
+void ClientSession::abort() {
     m_closing = true;
     releaseUpstream(false);
     m_client->abort();
     onClientDisconnected();
 }
 
-void ClientSession::onClientDisconnected()
-{
+void ClientSession::onClientDisconnected() {
     if (slot < 0)
         return; // already gone
     m_closing = true;
@@ -804,8 +764,7 @@ void ClientSession::onClientDisconnected()
     m_worker.removeSession(this);
 }
 
-void ClientSession::drain()
-{
+void ClientSession::drain() {
     m_draining = true;
     m_keepAlive = false;
     if (!m_inExchange && m_parser.state() == HttpRequestParser::State::Idle &&
@@ -813,8 +772,7 @@ void ClientSession::drain()
         closeGracefully();
 }
 
-void ClientSession::checkDeadline(time_point now)
-{
+void ClientSession::checkDeadline(time_point now) {
     if (m_deadlineKind == Deadline::None || now < m_deadline || m_closing)
         return;
     const Deadline kind = m_deadlineKind;
@@ -830,12 +788,12 @@ void ClientSession::checkDeadline(time_point now)
         m_correlationId = m_worker.correlationIds().next();
         m_worker.counters().proxyErrors[408 - 400].add();
         {
-            ProblemDetails problem{408, reasonPhrase(408),
-                                   "the request head was not received within " +
-                                       QByteArray::number(qint64(
-                                           m_worker.config().timeouts.headerRead.count())) +
-                                       " ms",
-                                   "urn:toolcapture:problem:request-timeout"};
+            ProblemDetails problem{
+                408, reasonPhrase(408),
+                "the request head was not received within " +
+                    QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +
+                    " ms",
+                "urn:toolcapture:problem:request-timeout"};
             writeToClient(problem.toHttpResponse(m_correlationId, true));
         }
         closeGracefully();
@@ -843,8 +801,8 @@ void ClientSession::checkDeadline(time_point now)
     case Deadline::PoolWait:
         respondError(503, "urn:toolcapture:problem:pool-exhausted",
                      "all " + QByteArray::number(m_pool->maxConnections()) +
-                         " connections of this worker to instance '" +
-                         m_instance->id().toUtf8() + "' stayed busy",
+                         " connections of this worker to instance '" + m_instance->id().toUtf8() +
+                         "' stayed busy",
                      "Retry-After: 1\r\n");
         break;
     case Deadline::Connect:

@@ -22,16 +22,18 @@ class QTimer;
 namespace ToolCapture {
 
 struct InstanceCounters;
+struct WorkerCounters;
 class ProxyWorker;
 struct ServiceEntry;
 
 // One client connection: parses its requests, forwards each to an upstream instance and streams
 // the response back, one exchange at a time (pipelined requests wait their turn, so responses
 // leave in order). Lives in a proxy worker's thread; owned by that worker.
-class ClientSession final : public QObject,
-                            private HttpRequestParser::Handler,
-                            private UpstreamConnection::Listener,
-                            private UpstreamPool::Waiter {
+class ClientSession final
+    : public QObject
+    , private HttpRequestParser::Handler
+    , private UpstreamConnection::Listener
+    , private UpstreamPool::Waiter {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
@@ -101,6 +103,7 @@ private:
     bool requestBodyUnread() const;
 
     ProxyWorker &m_worker;
+    WorkerCounters &m_counters;
     QTcpSocket *m_client;
     HttpRequestParser m_parser;
     QByteArray m_in;
@@ -133,8 +136,8 @@ private:
 
     // Resilience state of the exchange and of its attempt in progress.
     int m_attempts = 0;
-    std::vector<int> m_avoid;       // instances an earlier attempt failed on
-    QByteArray m_replayWire;        // the body as sent upstream, while small enough to resend
+    std::vector<int> m_avoid; // instances an earlier attempt failed on
+    QByteArray m_replayWire;  // the body as sent upstream, while small enough to resend
     bool m_replayable = true;
     bool m_attemptActive = false;
     bool m_budgetCounted = false;

@@ -10,4 +10,19 @@ int openFileDescriptorCount();
 // This process's resident set size in bytes (/proc/self/statm), or -1.
 qint64 residentBytes();
 
+// Whether resident memory measures the program: not under AddressSanitizer, whose quarantine
+// of freed memory and shadow memory dominate it. Tests assert memory bounds only where it does
+// (the regular build); under the sanitizer they still run everything else.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kResidentMemoryIsMeaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kResidentMemoryIsMeaningful = false;
+#else
+inline constexpr bool kResidentMemoryIsMeaningful = true;
+#endif
+#else
+inline constexpr bool kResidentMemoryIsMeaningful = true;
+#endif
+
 } // namespace ToolCapture

@@ -254,7 +254,8 @@ void TestEngineResilience::forceOpenThroughAdminApi() {
     QCOMPARE(body.at("state").get<std::string>(), std::string("forced_open"));
     QCOMPARE(body.at("mode").get<std::string>(), std::string("force_open"));
 
-    const InstanceSnapshot *inv1 = findInstance(m_engine->snapshot(), "inv-1");
+    const EngineSnapshot snapshot1 = m_engine->snapshot(); // keep it alive while read
+    const InstanceSnapshot *inv1 = findInstance(snapshot1, "inv-1");
     QCOMPARE(inv1->breaker.state, BreakerState::ForcedOpen);
     QCOMPARE(inv1->breaker.mode, BreakerMode::ForceOpen);
 

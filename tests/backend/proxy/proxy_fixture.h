@@ -18,8 +18,7 @@ struct TestService {
     QByteArray host = {};
 };
 
-inline ServiceConfig makeService(const TestService &service, const ProxyConfig &base)
-{
+inline ServiceConfig makeService(const TestService &service, const ProxyConfig &base) {
     ServiceConfig s;
     s.name = service.name;
     s.match.pathPrefix = service.pathPrefix;
@@ -27,6 +26,11 @@ inline ServiceConfig makeService(const TestService &service, const ProxyConfig &
     s.pool = base.pool;
     s.timeouts = base.timeouts;
     s.retry = base.retry;
+    s.breaker = base.breaker;
+    s.bulkhead = base.bulkhead;
+    s.health = base.health;
+    s.outlier = base.outlier;
+    s.routing = base.routing;
     int n = 0;
     for (quint16 port : service.ports) {
         InstanceConfig i;
@@ -41,8 +45,7 @@ inline ServiceConfig makeService(const TestService &service, const ProxyConfig &
 
 // A ProxyServer on 127.0.0.1, port 0, in front of the given services.
 inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
-                                               const std::vector<TestService> &services)
-{
+                                               const std::vector<TestService> &services) {
     config.listen.port = 0;
     for (const TestService &service : services)
         config.services.push_back(makeService(service, config));
@@ -54,8 +57,7 @@ inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
 
 // One attempt per request: the data-path suites test what a single exchange does; the
 // resilience suites turn retries on.
-inline ProxyConfig testConfig(int workers = 1)
-{
+inline ProxyConfig testConfig(int workers = 1) {
     ProxyConfig config;
     config.workers = workers;
     config.retry.maxAttempts = 1;

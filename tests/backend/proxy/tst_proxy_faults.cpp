@@ -176,7 +176,8 @@ private slots:
                                     .arg(fdsBefore)));
         const qint64 grown = residentBytes() - rssBefore;
         qInfo() << "resident memory grew by" << grown / 1024 << "KiB";
-        QVERIFY(grown < 32 * 1024 * 1024);
+        if (kResidentMemoryIsMeaningful)
+            QVERIFY(grown < 32 * 1024 * 1024);
         const ProxyTotals totals = proxy->metrics().totals();
         QCOMPARE(totals.instances[1].resets + totals.instances[2].resets, 2u * kRounds / 3);
         for (const InstanceTotals &instance : totals.instances) {

@@ -171,7 +171,8 @@ private slots:
         QVERIFY2(reader.bodyStart.contains("\"checksum\":" + QByteArray::number(checksum) + "}"),
                  reader.bodyStart.constData());
         QCOMPARE(upstream.lastBodyBytes(), kTransferBytes);
-        QVERIFY2(watch.growth() < kMaxGrowth, qPrintable(QString::number(watch.growth())));
+        if (kResidentMemoryIsMeaningful)
+            QVERIFY2(watch.growth() < kMaxGrowth, qPrintable(QString::number(watch.growth())));
     }
 
     void download_data() {
@@ -212,7 +213,8 @@ private slots:
             QVERIFY(length && length->value == QByteArray::number(kTransferBytes));
             QVERIFY(!coding);
         }
-        QVERIFY2(watch.growth() < kMaxGrowth, qPrintable(QString::number(watch.growth())));
+        if (kResidentMemoryIsMeaningful)
+            QVERIFY2(watch.growth() < kMaxGrowth, qPrintable(QString::number(watch.growth())));
     }
 };
 
