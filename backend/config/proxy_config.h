@@ -139,6 +139,10 @@ struct RoutingConfig {
     double loadWeight = 0.2;
     double compatibilityWeight = 0.2;
     int capacity = 100; // active requests an instance takes at full load (for the load score)
+    // How fast an instance's peak-EWMA latency forgets a slow past: after it speeds up, its
+    // share of traffic recovers over a few of these.
+    milliseconds latencyDecay{10000};
+    milliseconds reliabilityWindow{10000}; // success rate over about this long
 };
 
 struct ServiceConfig {

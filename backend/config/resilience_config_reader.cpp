@@ -33,7 +33,8 @@ constexpr std::array kOutlierKeys{"consecutive_failures"sv,
                                   "interval_ms"sv,
                                   "base_ejection_ms"sv,
                                   "max_ejection_percent"sv};
-constexpr std::array kRoutingKeys{"weights"sv, "capacity"sv};
+constexpr std::array kRoutingKeys{"weights"sv, "capacity"sv, "latency_decay_ms"sv,
+                                  "reliability_window_ms"sv};
 constexpr std::array kWeightKeys{"latency"sv, "reliability"sv, "load"sv, "compatibility"sv};
 
 struct WeightField {
@@ -381,6 +382,16 @@ void ResilienceConfigReader::readRouting(const QString &path, const ConfigJson &
             if (key == "capacity") {
                 if (const auto n = m_reader.readInteger(p, v, 1, kMaxConcurrency))
                     routing.capacity = int(*n);
+                return;
+            }
+            if (key == "latency_decay_ms") {
+                if (const auto ms = m_reader.readMilliseconds(p, v, 1, kMaxDurationMs))
+                    routing.latencyDecay = *ms;
+                return;
+            }
+            if (key == "reliability_window_ms") {
+                if (const auto ms = m_reader.readMilliseconds(p, v, 1, kMaxDurationMs))
+                    routing.reliabilityWindow = *ms;
                 return;
             }
             const std::size_t errorsBefore = m_reader.errorCount();

@@ -16,6 +16,8 @@ UpstreamRuntime::UpstreamRuntime(const ServiceRegistry &registry,
         m_breakers.push_back(
             std::make_unique<CircuitBreaker>(instance.id(), service.breaker, clock, onTransition));
         m_bulkheads.push_back(std::make_unique<Bulkhead>(service.bulkhead));
+        m_stats[size_t(i)].setTimeConstants(service.routing.latencyDecay,
+                                            service.routing.reliabilityWindow);
         m_health[size_t(i)].setSlowStart(service.health.slowStart);
     }
     for (const ServiceConfig &service : services) {

@@ -83,6 +83,16 @@ void InstanceStats::recordResponse(nanoseconds latency, bool success, time_point
     recordOutcome(success, now);
 }
 
+void InstanceStats::setTimeConstants(nanoseconds latencyDecay, nanoseconds window) noexcept
+{
+    if (latencyDecay > nanoseconds::zero()) {
+        m_decay = latencyDecay;
+        m_decayMs = std::chrono::duration<double, std::milli>(m_decay).count();
+    }
+    if (window >= milliseconds(1))
+        m_window = window;
+}
+
 InstanceStats::ActiveRequest InstanceStats::beginRequest() noexcept {
     m_active.fetch_add(1, std::memory_order_relaxed);
     return ActiveRequest(this);

@@ -79,6 +79,10 @@ public:
     int active() const noexcept { return m_active.load(std::memory_order_relaxed); }
 
     std::chrono::nanoseconds latencyDecay() const noexcept { return m_decay; }
+    // Sets the time constants before the instance is shared (construction time only: the
+    // request path reads them without synchronisation). Non-positive values keep the defaults.
+    void setTimeConstants(std::chrono::nanoseconds latencyDecay,
+                          std::chrono::nanoseconds window) noexcept;
     std::chrono::nanoseconds window() const noexcept { return m_window; }
 
 private:

@@ -133,6 +133,9 @@ QVariant settingOf(const ResilienceSections &sections, const QString &key) {
         {"routing.weights.compatibility",
          [](auto &s) { return QVariant(s.routing.compatibilityWeight); }},
         {"routing.capacity", [](auto &s) { return QVariant(s.routing.capacity); }},
+        {"routing.latency_decay_ms", [](auto &s) { return msOf(s.routing.latencyDecay); }},
+        {"routing.reliability_window_ms",
+         [](auto &s) { return msOf(s.routing.reliabilityWindow); }},
     };
     const auto it = getters.find(key);
     return it == getters.end() ? QVariant() : it->second(sections);
@@ -736,6 +739,9 @@ void TestProxyConfig::rejectsBadResilienceSettings_data() {
         << topLevel(R"("routing": {"weights": {"performance": 0.3}})")
         << QStringList{"routing.weights: unknown key \"performance\" (expected one of: latency, "
                        "reliability, load, compatibility)"};
+    QTest::newRow("routing latency decay zero")
+        << serviceWith(R"("routing": {"latency_decay_ms": 0})")
+        << QStringList{"services.inv.routing.latency_decay_ms: must be a positive integer, got 0"};
     QTest::newRow("routing capacity zero")
         << serviceWith(R"("routing": {"capacity": 0})")
         << QStringList{"services.inv.routing.capacity: must be a positive integer, got 0"};
@@ -835,6 +841,8 @@ void TestProxyConfig::resilienceSettings_data() {
     row("routing", R"({"weights": {"compatibility": 0.05}})", "routing.weights.compatibility",
         0.05);
     row("routing", R"({"capacity": 250})", "routing.capacity", 250);
+    row("routing", R"({"latency_decay_ms": 500})", "routing.latency_decay_ms", 500);
+    row("routing", R"({"reliability_window_ms": 2000})", "routing.reliability_window_ms", 2000);
 }
 
 void TestProxyConfig::resilienceSettings() {
