@@ -202,43 +202,76 @@ void CircuitBreaker::checkClosed(std::uint64_t word, const OutcomeWindow::Counts
                                  Clock::time_point now) noexcept {
     const int limit = m_config.consecutiveFailures;
     // The request path trips on reaching the limit exactly; the control path re-checks with >=.
+    // A run of failures is an event that happened, not a rate: it needs no re-check.
     if (limit > 0 && (atLimitOnly ? consecutive == limit : consecutive >= limit)) {
-        trip(word, QStringLiteral("%1 consecutive failures").arg(consecutive), now);
+        TripReason reason;
+        reason.rule = TripReason::Rule::ConsecutiveFailures;
+        reason.consecutive = consecutive;
+        trip(word, openAfterTrip(word, now), reason, now);
         return;
     }
-    if (counts.calls < m_minimumCalls || counts.calls == 0)
-        return;
-    const double failureRate = double(counts.failures) / counts.calls;
     const double threshold = m_threshold.load(std::memory_order_relaxed);
-    if (counts.failures > 0 && failureRate >= threshold) {
-        trip(word,
-             QStringLiteral("failure rate %1 >= %2 over %3 calls")
-                 .arg(rate(failureRate), rate(threshold))
-                 .arg(counts.calls),
-             now);
+    if (rateRule(counts, threshold).rule == TripReason::Rule::None)
         return;
-    }
-    const double slowRate = double(counts.slow) / counts.calls;
-    if (counts.slow > 0 && slowRate >= m_config.slowCallRate) {
-        trip(word,
-             QStringLiteral("slow-call rate %1 >= %2 over %3 calls (slower than %4 ms)")
-                 .arg(rate(slowRate), rate(m_config.slowCallRate))
-                 .arg(counts.calls)
-                 .arg(m_config.slowCallDuration.count()),
-             now);
-    }
+    // `counts` may be stale: other workers have added since this thread took them, or it was
+    // pre-empted since. Decide on the window as it is now, with everything the trip needs
+    // prepared beforehand, so that only arithmetic separates this read from the
+    // compare-and-swap. NOTE: a thread pre-empted exactly there can still act on counts that
+    // old; closing that gap would take one atomic for counts and state.
+    const std::uint64_t open = openAfterTrip(word, now);
+    const TripReason reason = rateRule(m_window.counts(now), threshold);
+    if (reason.rule != TripReason::Rule::None)
+        trip(word, open, reason, now);
 }
 
-bool CircuitBreaker::trip(std::uint64_t closedWord, const QString &cause,
-                          Clock::time_point now) noexcept {
-    const milliseconds period = openDurationFor(1);
-    const std::uint64_t open = makeWord(kOpen, 1, nextGeneration(closedWord),
-                                        millis32(now) + std::uint32_t(period.count()));
-    if (!m_state.compare_exchange_strong(closedWord, open, std::memory_order_acq_rel))
+CircuitBreaker::TripReason CircuitBreaker::rateRule(const OutcomeWindow::Counts &counts,
+                                                    double threshold) const noexcept {
+    TripReason reason;
+    reason.counts = counts;
+    reason.threshold = threshold;
+    if (counts.calls < m_minimumCalls || counts.calls == 0)
+        return reason;
+    if (counts.failures > 0 && double(counts.failures) / counts.calls >= threshold)
+        reason.rule = TripReason::Rule::FailureRate;
+    else if (counts.slow > 0 && double(counts.slow) / counts.calls >= m_config.slowCallRate)
+        reason.rule = TripReason::Rule::SlowCallRate;
+    return reason;
+}
+
+QString CircuitBreaker::describe(const TripReason &reason) const {
+    const OutcomeWindow::Counts &counts = reason.counts;
+    switch (reason.rule) {
+    case TripReason::Rule::ConsecutiveFailures:
+        return QStringLiteral("%1 consecutive failures").arg(reason.consecutive);
+    case TripReason::Rule::FailureRate:
+        return QStringLiteral("failure rate %1 >= %2 over %3 calls")
+            .arg(rate(double(counts.failures) / counts.calls), rate(reason.threshold))
+            .arg(counts.calls);
+    case TripReason::Rule::SlowCallRate:
+        return QStringLiteral("slow-call rate %1 >= %2 over %3 calls (slower than %4 ms)")
+            .arg(rate(double(counts.slow) / counts.calls), rate(m_config.slowCallRate))
+            .arg(counts.calls)
+            .arg(m_config.slowCallDuration.count());
+    case TripReason::Rule::None:
+        break;
+    }
+    return {};
+}
+
+std::uint64_t CircuitBreaker::openAfterTrip(std::uint64_t closedWord,
+                                            Clock::time_point now) const noexcept {
+    return makeWord(kOpen, 1, nextGeneration(closedWord),
+                    millis32(now) + std::uint32_t(openDurationFor(1).count()));
+}
+
+bool CircuitBreaker::trip(std::uint64_t closedWord, std::uint64_t openWord,
+                          const TripReason &reason, Clock::time_point now) noexcept {
+    if (!m_state.compare_exchange_strong(closedWord, openWord, std::memory_order_acq_rel))
         return false; // someone else tripped (or the mode changed) first
-    BreakerTransition transition =
-        makeTransition(BreakerState::Closed, BreakerState::Open,
-                       cause + QStringLiteral("; open for %1 ms").arg(period.count()), now);
+    // Described only now that the trip has won: formatting is slow (locale, allocations).
+    BreakerTransition transition = makeTransition(
+        BreakerState::Closed, BreakerState::Open,
+        describe(reason) + QStringLiteral("; open for %1 ms").arg(openDurationFor(1).count()), now);
     m_window.clear();
     m_consecutiveFailures.store(0, std::memory_order_relaxed);
     publish(std::move(transition));
@@ -463,8 +496,14 @@ std::optional<Clock::time_point> CircuitBreaker::reopensAt() const noexcept {
     const std::uint64_t word = m_state.load(std::memory_order_acquire);
     if (stateOf(word) != kOpen)
         return std::nullopt;
-    const Clock::time_point now = m_clock.now();
-    return now + milliseconds(std::max(0, std::int32_t(payloadOf(word) - millis32(now))));
+    // The deadline exactly as tryAcquire() sees it (a probe passes once the whole milliseconds
+    // since the origin reach it), so `*reopensAt() > now` agrees with admission; in the past once
+    // the period is over. NOTE: not clamped to now: a "now" read here is later than the caller's,
+    // and UpstreamRuntime::status() then kept an elapsed breaker excluded for good.
+    const std::int64_t sinceOrigin =
+        std::chrono::duration_cast<milliseconds>(m_clock.now() - m_origin).count();
+    const std::int32_t remaining = std::int32_t(payloadOf(word) - std::uint32_t(sinceOrigin));
+    return m_origin + milliseconds(sinceOrigin + remaining);
 }
 
 BreakerState CircuitBreaker::state() const noexcept {

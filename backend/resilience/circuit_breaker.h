@@ -31,7 +31,9 @@ namespace ToolCapture {
 // allocate nothing, except when they cause a transition (rare), which builds the event, takes
 // the history mutex and calls the observer. The automatic state lives in one atomic word (state,
 // generation, consecutive trips, open deadline or probe counters), so every transition is one
-// compare-and-swap and happens exactly once. Control path (the engine thread): setMode(),
+// compare-and-swap and happens exactly once. A rate trip is decided on one atomic snapshot of the
+// window's counts, re-read right before that compare-and-swap (nothing in between allocates or
+// formats), and is described only once it has won. Control path (the engine thread): setMode(),
 // tick(), snapshot(). The observer runs on the thread that caused the transition.
 class CircuitBreaker {
 public:
@@ -66,8 +68,9 @@ public:
     void tick();
 
     BreakerSnapshot snapshot() const;
-    // While open: when the next call will be let through as a probe. Otherwise (and when forced
-    // open, which has no end) nothing.
+    // While open: when the next call will be let through as a probe (in the past once the open
+    // period is over and no call has come yet). Otherwise (and when forced open, which has no
+    // end) nothing.
     std::optional<Clock::time_point> reopensAt() const noexcept;
 
     BreakerState state() const noexcept;
@@ -83,9 +86,22 @@ private:
                      Clock::time_point now) noexcept;
     void expireProbes(std::uint64_t word, Clock::time_point now) noexcept;
     void reopen(std::uint64_t generation, const QString &cause, Clock::time_point now) noexcept;
+    // Why a closed breaker trips, kept as numbers until the trip has won its compare-and-swap.
+    struct TripReason {
+        enum class Rule { None, ConsecutiveFailures, FailureRate, SlowCallRate };
+        Rule rule = Rule::None;
+        int consecutive = 0;
+        OutcomeWindow::Counts counts;
+        double threshold = 0;
+    };
+
     void checkClosed(std::uint64_t word, const OutcomeWindow::Counts &counts, int consecutive,
                      bool atLimitOnly, Clock::time_point now) noexcept;
-    bool trip(std::uint64_t closedWord, const QString &cause, Clock::time_point now) noexcept;
+    TripReason rateRule(const OutcomeWindow::Counts &counts, double threshold) const noexcept;
+    QString describe(const TripReason &reason) const;
+    std::uint64_t openAfterTrip(std::uint64_t closedWord, Clock::time_point now) const noexcept;
+    bool trip(std::uint64_t closedWord, std::uint64_t openWord, const TripReason &reason,
+              Clock::time_point now) noexcept;
     std::chrono::milliseconds openDurationFor(int consecutiveTrips) const noexcept;
     bool isFailure(CallOutcome::Kind kind) const noexcept;
 
