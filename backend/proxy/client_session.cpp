@@ -255,6 +255,7 @@ void ClientSession::beginExchange() {
     m_budgetCounted = true;
     m_attempts = 0;
     m_avoid.clear();
+    m_queueFull.clear();
     m_replayWire.clear();
     m_replayable = true;
     startAttempt();
@@ -273,6 +274,10 @@ void ClientSession::startAttempt() {
         if (!chosen)
             break;
         const int index = chosen->index();
+        if (std::find(m_queueFull.begin(), m_queueFull.end(), index) != m_queueFull.end()) {
+            chosen = nullptr; // chosen again only because nothing else can take it
+            break;
+        }
         m_bulkheadPermit = runtime.bulkhead(index).tryAcquire();
         if (m_bulkheadPermit.isActive()) {
             m_breakerPermit = runtime.breaker(index).tryAcquire();
@@ -298,8 +303,12 @@ void ClientSession::startAttempt() {
         m_worker.selector().select(*m_service, m_request, now, context, &why);
         QByteArray reasons;
         for (const auto &candidate : why.candidates) {
+            const bool queueFull = std::find(m_queueFull.begin(), m_queueFull.end(),
+                                             candidate.instanceIndex) != m_queueFull.end();
             reasons += (reasons.isEmpty() ? "" : "; ") + candidate.instanceId.toUtf8() + ": " +
-                       (candidate.excluded ? candidate.reason.toUtf8() : QByteArray("refused"));
+                       (candidate.excluded ? candidate.reason.toUtf8()
+                        : queueFull        ? QByteArray("connections busy and queue full")
+                                           : QByteArray("refused"));
         }
         const auto reopen = runtime.earliestReopen(m_service->index);
         const auto after =
@@ -411,6 +420,13 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
 void ClientSession::acquireUpstream(bool fresh) {
     m_upstream = m_pool->lease(this, fresh);
     if (!m_upstream) {
+        // Every connection to the instance is busy: wait in its queue while the bulkhead has
+        // room for another pending request; otherwise the instance cannot take it now.
+        if (!m_worker.runtime().bulkhead(m_instance->index()).tryEnterPending()) {
+            m_pool->cancelWait(this);
+            chooseAgainWithout();
+            return;
+        }
         m_waitingForPool = true;
         setDeadline(Deadline::PoolWait, m_instance->timeouts().connect);
         return;
@@ -418,7 +434,24 @@ void ClientSession::acquireUpstream(bool fresh) {
     startExchange();
 }
 
+void ClientSession::chooseAgainWithout() {
+    // The attempt never started: give back its slot and permit without an outcome (NOTE: a
+    // half-open probe permit given back this way counts as a failed probe, the breaker's rule
+    // for a probe without an outcome) and choose again without this instance.
+    const int index = m_instance->index();
+    abandonAttempt();
+    --m_attempts;
+    m_queueFull.push_back(index);
+    if (std::find(m_avoid.begin(), m_avoid.end(), index) == m_avoid.end())
+        m_avoid.push_back(index);
+    m_instanceCounters = nullptr;
+    m_instance = nullptr;
+    m_pool = nullptr;
+    startAttempt();
+}
+
 void ClientSession::onConnectionLeased(UpstreamConnection *connection) {
+    m_worker.runtime().bulkhead(m_instance->index()).leavePending();
     m_waitingForPool = false;
     m_upstream = connection;
     startExchange();
@@ -642,6 +675,7 @@ void ClientSession::onClientBytesWritten() {
 void ClientSession::releaseUpstream(bool reusable) {
     if (m_waitingForPool) {
         m_pool->cancelWait(this);
+        m_worker.runtime().bulkhead(m_instance->index()).leavePending();
         m_waitingForPool = false;
     }
     if (!m_upstream)

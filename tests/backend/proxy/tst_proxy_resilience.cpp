@@ -734,6 +734,42 @@ private slots:
     }
 
     // 8. A full bulkhead turns the request away at once: to another instance, or 503.
+    // The bulkhead's pending limit bounds the requests waiting for an upstream connection: with
+    // one connection (pool) busy, max_pending requests wait for it, the next one is refused at
+    // once (503, or another instance), and a waiting request is served when the connection is.
+    void bulkheadPendingLimit() {
+        TestUpstream slow(echoAfter(400));
+        ProxyConfig config = resilienceConfig(1);
+        config.pool.maxConnections = 1;
+        config.pool.maxIdle = 1;
+        config.bulkhead.maxActive = 10;
+        config.bulkhead.maxPending = 1;
+        auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {slow.port()}}});
+        QVERIFY(proxy);
+        const Bulkhead &bulkhead = proxy->runtime().bulkhead(0);
+
+        RawClient first(proxy->port());
+        first.send(simpleGet("/first")); // takes the only connection
+        QTRY_COMPARE_WITH_TIMEOUT(slow.requestsReceived(), 1, 5000);
+        RawClient second(proxy->port());
+        second.send(simpleGet("/second")); // waits for it
+        QTRY_COMPARE_WITH_TIMEOUT(bulkhead.pending(), 1, 5000);
+
+        RawClient third(proxy->port());
+        QElapsedTimer timer;
+        timer.start();
+        const RawResponse refused = third.roundTrip(simpleGet("/third"));
+        QVERIFY2(timer.elapsed() < 300, qPrintable(QString::number(timer.elapsed())));
+        QCOMPARE(refused.status, 503);
+        QCOMPARE(problemType(refused), QByteArray("urn:toolcapture:problem:no-instance"));
+
+        QCOMPARE(first.read().status, 200);
+        QCOMPARE(second.read().status, 200); // served on the connection the first one freed
+        QCOMPARE(slow.requestsReceived(), 2);
+        QCOMPARE(bulkhead.pending(), 0);
+        QCOMPARE(bulkhead.active(), 0);
+    }
+
     void bulkheadOverflow_data() {
         QTest::addColumn<bool>("secondInstance");
         QTest::newRow("single instance: 503") << false;
