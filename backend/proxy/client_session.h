@@ -137,9 +137,9 @@ private:
 
     // Resilience state of the exchange and of its attempt in progress.
     int m_attempts = 0;
-    std::vector<int> m_avoid; // instances an earlier attempt failed on
+    std::vector<int> m_avoid;     // instances an earlier attempt failed on
     std::vector<int> m_queueFull; // instances whose connections and queue were full
-    QByteArray m_replayWire;  // the body as sent upstream, while small enough to resend
+    QByteArray m_replayWire;      // the body as sent upstream, while small enough to resend
     bool m_replayable = true;
     bool m_attemptActive = false;
     bool m_budgetCounted = false;

@@ -83,8 +83,7 @@ void InstanceStats::recordResponse(nanoseconds latency, bool success, time_point
     recordOutcome(success, now);
 }
 
-void InstanceStats::setTimeConstants(nanoseconds latencyDecay, nanoseconds window) noexcept
-{
+void InstanceStats::setTimeConstants(nanoseconds latencyDecay, nanoseconds window) noexcept {
     if (latencyDecay > nanoseconds::zero()) {
         m_decay = latencyDecay;
         m_decayMs = std::chrono::duration<double, std::milli>(m_decay).count();
