@@ -303,19 +303,24 @@ private slots:
     }
 
     void spreadsAcrossEqualInstances() {
-        // Power of two choices over equal instances: every one takes a fair share.
+        // Power of two choices over equal instances: every one takes a fair share. Latency does
+        // not count here: upstreams sharing this loaded test process are not equally fast, and
+        // following real latency is the scorer's job (tested in tst_scoring_selector and
+        // tst_proxy_resilience); this is about the draw not herding.
         TestUpstream a;
         TestUpstream b;
         TestUpstream c;
-        auto proxy = startProxy(testConfig(1),
-                                {{QStringLiteral("svc"), "/", {a.port(), b.port(), c.port()}}});
+        ProxyConfig config = testConfig(1);
+        config.routing.latencyWeight = 0;
+        auto proxy =
+            startProxy(config, {{QStringLiteral("svc"), "/", {a.port(), b.port(), c.port()}}});
         QVERIFY(proxy);
         RawClient client(proxy->port());
         for (int i = 0; i < 300; ++i)
             QCOMPARE(client.roundTrip(simpleGet("/x")).status, 200);
         QCOMPARE(a.requestsReceived() + b.requestsReceived() + c.requestsReceived(), 300);
         for (const TestUpstream *upstream : {&a, &b, &c})
-            QVERIFY2(upstream->requestsReceived() >= 20, // starvation would be ~1
+            QVERIFY2(upstream->requestsReceived() >= 40,
                      qPrintable(QString::number(upstream->requestsReceived())));
     }
 

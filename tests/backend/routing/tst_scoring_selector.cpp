@@ -89,7 +89,7 @@ bool near(double a, double b) {
 // when it completes, so active counts and samples follow the choices. Returns requests per
 // instance.
 std::vector<int> simulate(InstanceSelector &selector, Fixture &f,
-                          const std::vector<milliseconds> &latency, int decisions,
+                          const std::vector<std::chrono::microseconds> &latency, int decisions,
                           milliseconds interval, time_point &now,
                           const SelectionContext &context = {}) {
     struct Pending {
@@ -140,6 +140,7 @@ private slots:
     void compatibility();
     void retryAvoidsFailedInstance();
     void equalInstancesShareEvenly();
+    void subMillisecondNoiseIsATie();
     void slowInstanceShareDropsAndRecovers();
     void slowStartLowersShare();
     void explanationJson();
@@ -465,6 +466,20 @@ void TestScoringSelector::equalInstancesShareEvenly() {
     QCOMPARE(int(counts.size()), 3);
     for (int c : counts)
         QVERIFY2(c >= 750 && c <= 1260, qPrintable(shares(counts)));
+}
+
+void TestScoringSelector::subMillisecondNoiseIsATie() {
+    // Latencies tens of microseconds apart are noise, not a ranking: with the tie band every
+    // instance keeps a fair share (with a strict comparison the slowest of three loses every
+    // draw it is in and starves until its estimate decays).
+    using namespace std::chrono_literals;
+    Fixture f(3);
+    ScoringSelector selector(*f.registry, f.stats, {}, 42);
+    time_point now = kStart;
+    const std::vector<int> counts = simulate(selector, f, {300us, 330us, 360us}, 3000, 1ms, now);
+    QCOMPARE(int(counts.size()), 3);
+    for (int c : counts)
+        QVERIFY2(c >= 600, qPrintable(shares(counts)));
 }
 
 void TestScoringSelector::slowInstanceShareDropsAndRecovers() {
