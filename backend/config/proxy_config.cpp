@@ -25,6 +25,7 @@ std::optional<ProxyConfig> profileDefaults(const QString &profile) {
     config.profile = profile;
     config.workers = 0;
     config.timeouts.headerRead = milliseconds(10000);
+    config.timeouts.bodyRead = milliseconds(30000);
     config.timeouts.idleKeepAlive = milliseconds(60000);
     config.timeouts.drain = milliseconds(10000);
     config.pool.maxIdle = 20;

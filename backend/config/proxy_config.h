@@ -49,6 +49,7 @@ struct TimeoutConfig {
     milliseconds connect{5000};        // upstream TCP connect, 504 beyond
     milliseconds firstByte{30000};     // request sent to first response byte, 504 beyond
     milliseconds headerRead{10000};    // client: first byte of a request to end of its head, 408
+    milliseconds bodyRead{30000};      // client: longest pause while sending a body, 408
     milliseconds idleKeepAlive{60000}; // client: idle between requests, then closed
     milliseconds drain{10000};         // graceful shutdown: in-flight requests get this long
 };

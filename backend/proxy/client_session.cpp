@@ -152,8 +152,12 @@ void ClientSession::pump() {
                 break; // the body waits for the upstream
             m_parser.resume();
         } else if (m_inPos >= m_in.size()) {
-            if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark)
+            if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark) {
+                // We hold the body back, not the client: its pause does not count.
+                if (m_deadlineKind == Deadline::BodyRead)
+                    m_deadlineKind = Deadline::None;
                 break; // onUpstreamWritable resumes
+            }
             if (drained)
                 break;
             m_in.resize(kReadChunk);
@@ -481,6 +485,8 @@ void ClientSession::sendRequestHead() {
                                              .perTryTimeout(m_instance->timeouts().firstByte));
         return;
     }
+    if (m_request.framing != BodyFraming::None)
+        setDeadline(Deadline::BodyRead, m_worker.config().timeouts.bodyRead);
     if (m_inPump)
         return; // the pump that led here feeds the body next
     pump();
@@ -491,6 +497,8 @@ void ClientSession::sendRequestHead() {
 void ClientSession::onRequestBody(const char *data, qsizetype size) {
     if (m_closing)
         return; // refused already (413 below): the rest of this feed is not ours to judge
+    if (!m_responseHeadSent)
+        setDeadline(Deadline::BodyRead, m_worker.config().timeouts.bodyRead);
     m_requestBodyBytes += size;
     const qint64 maxBody = m_worker.config().limits.maxBodyBytes;
     if (maxBody > 0 && m_requestBodyBytes > maxBody) {
@@ -817,6 +825,21 @@ void ClientSession::checkDeadline(time_point now) {
     case Deadline::Idle:
         closeGracefully();
         break;
+    case Deadline::BodyRead: {
+        if (m_responseHeadSent)
+            break; // the upstream answered already; the exchange ends with its response
+        // A stalled upload must not hold an upstream connection: the upstream saw part of a
+        // body, so its connection is closed, and the attempt ends without an outcome (the
+        // client stalled, not the instance).
+        releaseUpstream(false);
+        abandonAttempt();
+        m_keepAlive = false;
+        respondError(408, "urn:toolcapture:problem:body-timeout",
+                     "no request body bytes within " +
+                         QByteArray::number(qint64(m_worker.config().timeouts.bodyRead.count())) +
+                         " ms");
+        break;
+    }
     case Deadline::HeaderRead:
         m_keepAlive = false;
         m_correlationId = m_worker.correlationIds().next();

@@ -51,7 +51,7 @@ public:
     int slot = -1; // position in the worker's session list
 
 private:
-    enum class Deadline { None, Idle, HeaderRead, PoolWait, Connect, FirstByte };
+    enum class Deadline { None, Idle, HeaderRead, BodyRead, PoolWait, Connect, FirstByte };
 
     // HttpRequestParser::Handler
     void onRequestHead(RequestHead &&head) override;

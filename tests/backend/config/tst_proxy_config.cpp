@@ -1016,6 +1016,7 @@ void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
     QCOMPARE(config.timeouts.connect, 5s);
     QCOMPARE(config.timeouts.firstByte, 30s);
     QCOMPARE(config.timeouts.headerRead, 10s);
+    QCOMPARE(config.timeouts.bodyRead, 30s);
     QCOMPARE(config.timeouts.idleKeepAlive, 60s);
     QCOMPARE(config.timeouts.drain, 10s);
     QCOMPARE(config.limits.maxRequestLine, 8 * 1024);
@@ -1057,7 +1058,7 @@ void TestProxyConfig::fullDocument() {
         "admin": "localhost:0",
         "workers": 4,
         "timeouts": {"connect_ms": 1000, "first_byte_ms": 2000, "header_read_ms": 3000,
-                     "idle_keepalive_ms": 4000, "drain_ms": 5000},
+                     "body_read_ms": 3500, "idle_keepalive_ms": 4000, "drain_ms": 5000},
         "limits": {"max_request_line": 4096, "max_header_bytes": 16384, "max_header_count": 50,
                    "max_body_bytes": 0},
         "pool": {"max_connections": 30, "max_idle": 10, "idle_timeout_ms": 15000},
@@ -1089,6 +1090,7 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.timeouts.connect, 1s);
     QCOMPARE(config.timeouts.firstByte, 2s);
     QCOMPARE(config.timeouts.headerRead, 3s);
+    QCOMPARE(config.timeouts.bodyRead, 3500ms);
     QCOMPARE(config.timeouts.idleKeepAlive, 4s);
     QCOMPARE(config.timeouts.drain, 5s);
     QCOMPARE(config.limits.maxRequestLine, 4096);

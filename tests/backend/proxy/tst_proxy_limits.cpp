@@ -1,3 +1,4 @@
+#include <backend/proxy/upstream_runtime.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/raw_client.h>
 #include <tests/support/unanswered_listener.h>
@@ -174,6 +175,39 @@ private slots:
         QVERIFY(timer.elapsed() >= 250); // not before the timeout (50 ms sweep granularity)
         QVERIFY(client.waitForClose());
         QCOMPARE(upstream.connectionsAccepted(), 0);
+    }
+
+    // A client that stops sending its body: 408, and the upstream connection that saw part of
+    // the body is closed rather than held.
+    void bodyReadTimeout_data() {
+        QTest::addColumn<QByteArray>("partial");
+        QTest::newRow("content-length")
+            << QByteArray("POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789");
+        QTest::newRow("chunked") << QByteArray("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+                                               "chunked\r\n\r\na\r\n0123456789\r\n");
+    }
+    void bodyReadTimeout() {
+        QFETCH(QByteArray, partial);
+        TestUpstream::Behaviour sink;
+        sink.mode = TestUpstream::Mode::Sink;
+        TestUpstream upstream(sink);
+        ProxyConfig config = testConfig(1);
+        config.timeouts.bodyRead = milliseconds(300);
+        auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        QVERIFY(proxy);
+        RawClient client(proxy->port());
+        QElapsedTimer timer;
+        timer.start();
+        client.send(partial);
+        const RawResponse response = client.read("POST");
+        verifyProblem(response, 408);
+        QCOMPARE(problemType(response), QByteArray("urn:toolcapture:problem:body-timeout"));
+        QVERIFY(timer.elapsed() >= 250); // not before the timeout (50 ms sweep granularity)
+        QVERIFY(client.waitForClose());
+        QCOMPARE(upstream.requestsReceived(), 1);  // the head went upstream...
+        QCOMPARE(upstream.requestsCompleted(), 0); // ...never a complete message
+        QTRY_COMPARE_WITH_TIMEOUT(upstream.openConnections(), 0, 5000);
+        QCOMPARE(proxy->runtime().bulkhead(0).active(), 0);
     }
 
     void idleKeepAliveTimeout() {
