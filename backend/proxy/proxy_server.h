@@ -66,7 +66,6 @@ private:
     QHostAddress m_address;
     std::vector<ProxyWorker *> m_workers;
     std::vector<QThread *> m_threads;
-    size_t m_next = 0;
     int m_workersDrained = 0;
     bool m_draining = false;
     bool m_drainFinished = false;

@@ -17,8 +17,7 @@ constexpr std::chrono::milliseconds kTick{50};
 ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
                          ServiceRegistry &registry, UpstreamRuntime &runtime,
                          WorkerCounters &counters)
-    : m_index(index)
-    , m_workerCount(workerCount)
+    : m_workerCount(workerCount)
     , m_config(config)
     , m_parserLimits{config.limits.maxRequestLine, config.limits.maxHeaderBytes,
                      config.limits.maxHeaderCount}

@@ -63,7 +63,6 @@ signals:
 private:
     void tick();
 
-    int m_index;
     int m_workerCount;
     ProxyConfig m_config;
     HttpRequestParser::Limits m_parserLimits;

@@ -1,4 +1,3 @@
-#include <backend/routing/round_robin_selector.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/selection_context.h>
@@ -144,7 +143,6 @@ private slots:
     void slowInstanceShareDropsAndRecovers();
     void slowStartLowersShare();
     void explanationJson();
-    void roundRobinHonoursContext();
 
 private:
     // inv-1: 10 ms, 20/20 successes, 10 active; inv-2: 40 ms, 15/20; inv-3: no data.
@@ -578,34 +576,6 @@ void TestScoringSelector::explanationJson() {
     QVERIFY(third["inputs"]["success_rate"] == nullptr);
     QVERIFY(near(third["parts"]["compatibility"].get<double>(), 0.5)); // v1 only: bridged
     QVERIFY(third["excluded"] == false);
-}
-
-void TestScoringSelector::roundRobinHonoursContext() {
-    Fixture f(3);
-    RoundRobinSelector selector(*f.registry);
-    QCOMPARE(selector.select(f.service(), requestHead(), kStart)->index(), 0);
-    QCOMPARE(selector.select(f.service(), requestHead(), kStart)->index(), 1);
-    QCOMPARE(selector.select(f.service(), requestHead(), kStart)->index(), 2);
-
-    TableFilter filter(3);
-    filter[1].exclusion = Exclusion::Unhealthy;
-    const int failed[] = {0};
-    SelectionContext context;
-    context.filter = &filter;
-    context.avoid = failed;
-    RoutingDecision decision;
-    for (int i = 0; i < 4; ++i)
-        QCOMPARE(selector.select(f.service(), requestHead(), kStart, context, &decision)->index(),
-                 2);
-    QCOMPARE(decision.policy, "round_robin");
-    QCOMPARE(decision.chosenId, "inv-3");
-    QCOMPARE(candidate(decision, "inv-1")->exclusion, Exclusion::Avoided);
-    QCOMPARE(candidate(decision, "inv-2")->reason, "unhealthy");
-    filter[2].exclusion = Exclusion::BreakerOpen;
-    QCOMPARE(selector.select(f.service(), requestHead(), kStart, context, &decision)->index(), 0);
-    filter[0].exclusion = Exclusion::BreakerOpen;
-    QCOMPARE(selector.select(f.service(), requestHead(), kStart, context, &decision), nullptr);
-    QVERIFY(decision.summary.startsWith("no instance"));
 }
 
 QTEST_GUILESS_MAIN(TestScoringSelector)
