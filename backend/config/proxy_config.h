@@ -162,7 +162,44 @@ struct ServiceConfig {
 };
 
 struct KafkaConfig {
+    // "embedded": librdkafka's in-process mock cluster; otherwise "host:port,host:port".
     QString brokers = QStringLiteral("embedded");
+    int embeddedBrokers = 1; // brokers of the embedded cluster
+    int partitions = 3;      // per topic, when ToolCapture creates the topics
+    QString spoolDir;        // empty: <AppDataLocation>/spool
+    qint64 spoolMaxBytes = qint64(1) << 30;
+    milliseconds messageTimeout{15000}; // undelivered this long: the event goes to the spool
+    milliseconds linger{20};            // producer batching (linger.ms)
+    QString compression = QStringLiteral("lz4"); // none, gzip, snappy, lz4, zstd
+    int queueMaxMessages = 200000;               // librdkafka's local queue; beyond it: the spool
+};
+
+struct CaptureConfig {
+    bool enabled = true;
+    // Header fields kept in captures and events (case-insensitive names). Authorization,
+    // Proxy-Authorization, Cookie and Set-Cookie are redacted even when listed.
+    QStringList headers = {
+        QStringLiteral("accept"),           QStringLiteral("accept-version"),
+        QStringLiteral("cache-control"),    QStringLiteral("content-length"),
+        QStringLiteral("content-type"),     QStringLiteral("etag"),
+        QStringLiteral("if-none-match"),    QStringLiteral("idempotency-key"),
+        QStringLiteral("traceparent"),      QStringLiteral("user-agent"),
+        QStringLiteral("x-correlation-id"), QStringLiteral("x-require-capability"),
+        QStringLiteral("x-session-id"),     QStringLiteral("x-target-service"),
+        QStringLiteral("x-user-context"),   QStringLiteral("authorization"),
+        QStringLiteral("cookie"),           QStringLiteral("set-cookie")};
+    qint64 maxBodyBytes = qint64(1) << 20;          // request bodies kept for replay
+    qint64 maxResponseBodyBytes = qint64(64) << 10; // response bodies kept for replay diffs
+    QString storePath;                              // empty: <AppDataLocation>/captures.sqlite
+    qint64 storeMaxBytes = qint64(1) << 30;
+    qint64 storeMaxRecords = 2000000;
+    int queueCapacity = 65536; // exchanges waiting for the capture thread, all workers
+};
+
+struct HooksConfig {
+    QStringList apiKeys;                     // X-API-Key values accepted; none: hooks refused
+    qint64 maxBodyBytes = qint64(256) << 10; // per hook request
+    milliseconds pendingTimeout{600000};     // a pre hook waits this long for its post
 };
 
 struct LoggingConfig {
@@ -188,6 +225,8 @@ struct ProxyConfig {
     QString adminToken; // empty: generated at first start and kept in the user's config dir
     std::vector<ServiceConfig> services;
     KafkaConfig kafka;
+    CaptureConfig capture;
+    HooksConfig hooks;
     QString store = QStringLiteral("sqlite");
     LoggingConfig logging;
 

@@ -1,4 +1,5 @@
 #include <backend/config/config_syntax.h>
+#include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config_parser.h>
 #include <backend/config/resilience_config_reader.h>
 
@@ -19,11 +20,11 @@ constexpr qint64 kMaxPoolConnections = 100000;
 constexpr qint64 kMaxWorkers = 256;
 constexpr qint64 kMaxRetryAttempts = 10;
 
-constexpr std::array kTopLevelKeys{"profile"sv,  "listen"sv,     "admin"sv,       "workers"sv,
-                                   "timeouts"sv, "limits"sv,     "pool"sv,        "retry"sv,
-                                   "breaker"sv,  "bulkhead"sv,   "health"sv,      "outlier"sv,
-                                   "routing"sv,  "rate_limit"sv, "admin_token"sv, "services"sv,
-                                   "kafka"sv,    "store"sv,      "logging"sv};
+constexpr std::array kTopLevelKeys{
+    "profile"sv, "listen"sv,     "admin"sv,       "workers"sv,  "timeouts"sv, "limits"sv,
+    "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
+    "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
+    "logging"sv, "capture"sv,    "hooks"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
                                   "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
@@ -44,7 +45,6 @@ constexpr std::array kServiceKeys{"match"sv,  "instances"sv, "pool"sv,     "time
 constexpr std::array kPlannedServiceKeys{"cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
 constexpr std::array kInstanceKeys{"id"sv, "url"sv, "capabilities"sv};
-constexpr std::array kKafkaKeys{"brokers"sv};
 constexpr std::array kLoggingKeys{"json"sv};
 
 struct TimeoutField {
@@ -267,22 +267,11 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
             } else if (key == "services") {
                 services = &value; // read last: services inherit the global settings
             } else if (key == "kafka") {
-                m_reader.forEachMember(
-                    path, value, kKafkaKeys,
-                    [&](std::string_view, const QString &p, const ConfigJson &v) {
-                        const auto brokers = m_reader.readString(p, v);
-                        if (!brokers)
-                            return;
-                        const QString error = checkKafkaBrokers(*brokers);
-                        if (!error.isEmpty()) {
-                            m_reader.error(p, error);
-                            return;
-                        }
-                        QStringList list = brokers->split(QLatin1Char(','));
-                        for (QString &broker : list)
-                            broker = broker.trimmed();
-                        m_config.kafka.brokers = list.join(QLatin1Char(','));
-                    });
+                m_pipeline.readKafka(path, value, m_config.kafka);
+            } else if (key == "capture") {
+                m_pipeline.readCapture(path, value, m_config.capture);
+            } else if (key == "hooks") {
+                m_pipeline.readHooks(path, value, m_config.hooks);
             } else if (key == "store") {
                 const auto store = m_reader.readString(path, value);
                 if (store &&

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/config/config_reader.h>
+#include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config.h>
 #include <backend/config/resilience_config_reader.h>
 
@@ -39,6 +40,7 @@ private:
     std::vector<ConfigError> m_errors;
     ConfigReader m_reader{m_errors};
     ResilienceConfigReader m_resilience{m_reader};
+    PipelineConfigReader m_pipeline{m_reader};
     ProxyConfig m_config;
     QHash<QString, QString> m_instanceIds; // id -> path of the instance that has it first
 };

@@ -320,6 +320,33 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("kafka broker without port")
         << topLevel(R"("kafka": {"brokers": "broker1:9092,broker2"})")
         << QStringList{"kafka.brokers: broker \"broker2\": expected \"host:port\""};
+    QTest::newRow("kafka unknown compression")
+        << topLevel(R"("kafka": {"compression": "brotli"})")
+        << QStringList{"kafka.compression: unknown compression \"brotli\" (expected none, gzip, "
+                       "snappy, lz4 or zstd)"};
+    QTest::newRow("kafka spool below a MiB")
+        << topLevel(R"("kafka": {"spool_max_bytes": 1000})")
+        << QStringList{"kafka.spool_max_bytes: must be at least 1048576, got 1000"};
+    QTest::newRow("kafka unknown key")
+        << topLevel(R"("kafka": {"acks": "all"})")
+        << QStringList{"kafka: unknown key \"acks\" (expected one of: brokers, embedded_brokers, "
+                       "partitions, spool_dir, spool_max_bytes, message_timeout_ms, linger_ms, "
+                       "compression, queue_max_messages)"};
+    QTest::newRow("capture header not a token")
+        << topLevel(R"("capture": {"headers": ["accept", "x bad"]})")
+        << QStringList{"capture.headers[1]: \"x bad\" is not a header field name"};
+    QTest::newRow("capture duplicate header (case-insensitive)")
+        << topLevel(R"("capture": {"headers": ["Accept", "accept"]})")
+        << QStringList{"capture.headers[1]: duplicate \"accept\""};
+    QTest::newRow("capture enabled not a bool")
+        << topLevel(R"("capture": {"enabled": "yes"})")
+        << QStringList{"capture.enabled: expected true or false, got a string"};
+    QTest::newRow("hooks short api key")
+        << topLevel(R"("hooks": {"api_keys": ["short"]})")
+        << QStringList{"hooks.api_keys[0]: must be at least 16 characters long, got 5"};
+    QTest::newRow("hooks api keys not a list")
+        << topLevel(R"("hooks": {"api_keys": "0123456789abcdef"})")
+        << QStringList{"hooks.api_keys: expected an array, got a string"};
     QTest::newRow("logging null") << topLevel(R"("logging": {"json": null})")
                                   << QStringList{"logging.json: expected true or false, got null"};
 
@@ -1074,7 +1101,16 @@ void TestProxyConfig::fullDocument() {
                           "timeouts": {"connect_ms": 100, "first_byte_ms": 200},
                           "retry": {"max_attempts": 1, "base_ms": 10, "max_ms": 20, "budget": 1}}
         },
-        "kafka": {"brokers": "kafka-1:9092, 10.0.0.9:9093"},
+        "kafka": {"brokers": "kafka-1:9092, 10.0.0.9:9093", "partitions": 6,
+                  "spool_dir": "/var/spool/tc", "spool_max_bytes": 2097152,
+                  "message_timeout_ms": 2500, "linger_ms": 0, "compression": "zstd",
+                  "queue_max_messages": 5000, "embedded_brokers": 3},
+        "capture": {"enabled": false, "headers": ["Accept", "X-Session-ID"],
+                    "max_body_bytes": 10, "max_response_body_bytes": 0,
+                    "store_path": "/tmp/c.sqlite", "store_max_bytes": 1048576,
+                    "store_max_records": 7, "queue_capacity": 128},
+        "hooks": {"api_keys": ["0123456789abcdef", "fedcba9876543210"], "max_body_bytes": 4096,
+                  "pending_timeout_ms": 1000},
         "store": "postgresql",
         "logging": {"json": false}
     })");
@@ -1105,6 +1141,25 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.retry.maxDelay, 100ms);
     QCOMPARE(config.retry.budget, 0.0);
     QCOMPARE(config.kafka.brokers, QStringLiteral("kafka-1:9092,10.0.0.9:9093")); // normalised
+    QCOMPARE(config.kafka.partitions, 6);
+    QCOMPARE(config.kafka.spoolDir, QStringLiteral("/var/spool/tc"));
+    QCOMPARE(config.kafka.spoolMaxBytes, 2097152);
+    QCOMPARE(config.kafka.messageTimeout, 2500ms);
+    QCOMPARE(config.kafka.linger, 0ms);
+    QCOMPARE(config.kafka.compression, QStringLiteral("zstd"));
+    QCOMPARE(config.kafka.queueMaxMessages, 5000);
+    QCOMPARE(config.kafka.embeddedBrokers, 3);
+    QCOMPARE(config.capture.enabled, false);
+    QCOMPARE(config.capture.headers, (QStringList{"accept", "x-session-id"})); // lower-cased
+    QCOMPARE(config.capture.maxBodyBytes, 10);
+    QCOMPARE(config.capture.maxResponseBodyBytes, 0);
+    QCOMPARE(config.capture.storePath, QStringLiteral("/tmp/c.sqlite"));
+    QCOMPARE(config.capture.storeMaxBytes, 1048576);
+    QCOMPARE(config.capture.storeMaxRecords, 7);
+    QCOMPARE(config.capture.queueCapacity, 128);
+    QCOMPARE(config.hooks.apiKeys, (QStringList{"0123456789abcdef", "fedcba9876543210"}));
+    QCOMPARE(config.hooks.maxBodyBytes, 4096);
+    QCOMPARE(config.hooks.pendingTimeout, 1000ms);
     QCOMPARE(config.store, QStringLiteral("postgresql"));
     QCOMPARE(config.logging.json, false);
 

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+namespace ToolCapture {
+
+// One header field as captured: allowlisted by the configuration, with the value of a
+// sensitive field (Authorization, Proxy-Authorization, Cookie, Set-Cookie) replaced by
+// kRedacted before it ever leaves the worker.
+struct CapturedHeader {
+    QByteArray name;
+    QByteArray value;
+};
+
+// One exchange as the proxy saw it, from the client's request to the end of the response
+// (or the proxy's own answer). Plain, implicitly shared values: built by a worker when the
+// exchange ends, handed to the capture pipeline, stored, published and exported from there.
+struct CaptureRecord {
+    static constexpr const char *kRedacted = "[REDACTED]";
+
+    std::int64_t id = 0; // assigned by the capture store; 0 until stored
+    QByteArray correlationId;
+    QByteArray sessionId;   // X-Session-ID, empty when absent
+    QByteArray userContext; // X-User-Context, empty when absent
+    QByteArray clientAddress;
+
+    // Times. acceptedAtUs is wall-clock (UTC, microseconds since the epoch) when the request
+    // head was complete; the others are microseconds after it on the steady clock, -1 when the
+    // exchange never got there.
+    std::int64_t acceptedAtUs = 0;
+    std::int64_t connectedUs = -1; // an upstream connection was ready (leased or connected)
+    std::int64_t firstByteUs = -1; // the first byte of the upstream response arrived
+    std::int64_t doneUs = -1;      // the last byte of the response was handed to the client
+
+    QByteArray method;
+    QByteArray path;  // without the query
+    QByteArray query; // without the '?', empty when none
+    int status = 0;   // sent to the client; 0 when none was (connection lost first)
+    std::int64_t requestBytes = 0;  // request body bytes received from the client
+    std::int64_t responseBytes = 0; // response body bytes sent to the client
+
+    QString service;  // empty when no route matched
+    QString instance; // the instance that answered (last attempt); empty when none
+    int attempts = 0;
+    QByteArray routing;      // the routing explanation as JSON (toJson(RoutingDecision)); may be empty
+    QByteArray cache;        // cache outcome ("hit", "miss", ...); empty until the cache exists
+    QByteArray breakerState; // the answering instance's breaker when the attempt began
+    // The proxy answered itself (no upstream response reached the client): problem type,
+    // e.g. "upstream-timeout", "rate-limited", "no-route". Empty for upstream answers.
+    QByteArray proxyError;
+
+    std::vector<CapturedHeader> requestHeaders;
+    std::vector<CapturedHeader> responseHeaders;
+    QByteArray requestContentType;  // always kept (not subject to the allowlist)
+    QByteArray responseContentType; // always kept
+
+    // The request body, when it was at most capture.max_body_bytes; otherwise empty and
+    // replayable is false.
+    QByteArray requestBody;
+    bool replayable = true;
+    // The response body up to capture.max_response_body_bytes (for replay diffs);
+    // responseBodyTruncated when it was longer.
+    QByteArray responseBody;
+    bool responseBodyTruncated = false;
+
+    bool upstreamAnswered() const { return proxyError.isEmpty() && status != 0; }
+};
+
+} // namespace ToolCapture
