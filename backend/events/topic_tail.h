@@ -1,0 +1,93 @@
+#pragma once
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace ToolCapture {
+
+// One Kafka message as read back from a topic.
+struct TailMessage {
+    QString topic;
+    int partition = 0;
+    qint64 offset = 0;
+    qint64 timestampMs = 0; // the message's timestamp, UTC ms since the epoch
+    QByteArray key;
+    QByteArray value;
+    std::vector<std::pair<QByteArray, QByteArray>> headers;
+};
+
+// Where reading starts, in every partition of the topic.
+struct TailStart {
+    enum Kind { Beginning, End, Timestamp } kind = End;
+    // Timestamp: the first message at or after this time (UTC ms); End where there is none.
+    qint64 timestampMs = 0;
+};
+
+// Which messages a tail hands on. Both conditions must hold; an empty field matches anything.
+struct TailFilter {
+    QByteArray key; // exact message key; empty: any
+    // A JSON Pointer (RFC 6901) into the message value, e.g. "/response/status" or "/a~1b".
+    // The value must be JSON and the pointer must resolve in it; then `jsonValue` must equal the
+    // value found: JSON equality when `jsonValue` is JSON text (42, "x", true, {"a":1}), or
+    // string equality when the value found is a string equal to `jsonValue` byte for byte (so
+    // both `ok` and `"ok"` select {"s":"ok"}). An empty `jsonValue` only asks that the pointer
+    // resolves. Empty pointer: any value.
+    QByteArray jsonPointer;
+    QByteArray jsonValue;
+
+    bool matches(const QByteArray &key, const QByteArray &value) const;
+    // False, with the reason, for a malformed pointer (not starting with '/', or a '~' not
+    // followed by 0 or 1); such a filter matches nothing.
+    bool isValid(QString *error = nullptr) const;
+};
+
+// Follows one topic of a Kafka cluster: every partition, assigned by hand (no group membership,
+// no offset commits, a consumer group id of its own), from the beginning, the end or a time on,
+// filtered, in batches of at most `maxBatch` messages. Lives in the thread that created it, where
+// its signals are emitted; the consumer polls in a worker thread of its own.
+class TopicTail final : public QObject {
+    Q_OBJECT
+public:
+    explicit TopicTail(QObject *parent = nullptr);
+    ~TopicTail() override;
+
+    // Stops a tail already running first. `brokers` is a bootstrap.servers list.
+    void start(const QString &brokers, const QString &topic, TailStart from, TailFilter filter,
+               int maxBatch = 500);
+    // Stops the worker (and waits for it, at most one poll interval); no signal follows.
+    void stop();
+    bool isRunning() const;
+
+    // Up to `limit` matching messages that exist now, in partition order then offset order: reads
+    // every partition from `from` up to its high watermark as of the call, or until `timeout`.
+    // Empty with `error` set when the topic is unknown or the brokers cannot be reached; what was
+    // read before a timeout is returned without an error.
+    static std::vector<TailMessage> fetch(const QString &brokers, const QString &topic,
+                                          TailStart from, const TailFilter &filter, int limit,
+                                          std::chrono::milliseconds timeout,
+                                          QString *error = nullptr);
+
+signals:
+    // Every partition has its start position: messages produced from now on will be seen.
+    void started();
+    // Matching messages, in offset order within each partition.
+    void batch(const std::vector<ToolCapture::TailMessage> &messages);
+    // The topic does not exist, the brokers cannot be reached, or the consumer failed; the tail
+    // has stopped.
+    void error(const QString &message);
+
+private:
+    struct Worker;
+
+    std::shared_ptr<Worker> m_worker;
+    quint64 m_generation = 0; // batches posted by an earlier start() are dropped
+};
+
+} // namespace ToolCapture
