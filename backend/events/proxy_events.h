@@ -1,0 +1,87 @@
+#pragma once
+
+#include <backend/capture/capture_record.h>
+#include <backend/events/event_sink.h>
+#include <backend/events/json_writer.h>
+#include <backend/resilience/breaker_transition.h>
+#include <backend/routing/routing_decision.h>
+
+#include <QByteArray>
+#include <QCryptographicHash>
+#include <QString>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace ToolCapture {
+
+// The proxy's topics and their event types (docs/events.md, docs/schemas/events/).
+namespace ProxyTopics {
+inline constexpr char kRequestIntelligence[] = "proxy.request_intelligence";
+inline constexpr char kResponseIntelligence[] = "proxy.response_intelligence";
+inline constexpr char kCommunicationIntelligence[] = "proxy.communication_intelligence";
+inline constexpr char kBreakerEvents[] = "proxy.breaker_events";
+} // namespace ProxyTopics
+
+// Turns captured exchanges and breaker transitions into the proxy's events. One per capture
+// thread: not thread-safe, and it keeps its buffers, hash state and random generator between
+// calls so that an exchange costs no allocation beyond the events' own values and ids.
+class ProxyEventBuilder {
+public:
+    // Facts from one exchange that optimization_opportunities reports (docs/events.md).
+    enum Opportunity : unsigned {
+        CacheableGetNotCached = 1u << 0,
+        RetriedBeforeSuccess = 1u << 1,
+        SlowFirstByte = 1u << 2,
+        LargeResponseUncompressed = 1u << 3,
+        SlowUpstreamConnect = 1u << 4,
+    };
+
+    ProxyEventBuilder();
+
+    // Appends exactly three events: proxy.request_intelligence (pre_request_analysis),
+    // proxy.response_intelligence (post_request_analysis) and proxy.communication_intelligence
+    // (response_analysis when an upstream answered, request_analysis otherwise).
+    void build(const CaptureRecord &record, std::vector<OutgoingEvent> &out);
+
+    // proxy.breaker_events (breaker_transition), keyed by the instance id.
+    OutgoingEvent breakerEvent(const BreakerTransition &transition, const QString &instanceId,
+                               const QString &service);
+
+    // toJson(RoutingDecision) as text, without building a DOM: for the capture thread to fill
+    // CaptureRecord::routing at request rate. Parses to the same JSON value.
+    QByteArray routingJson(const RoutingDecision &decision);
+
+    // The Opportunity bits that hold for `record`; their names are opportunityName().
+    static unsigned opportunities(const CaptureRecord &record);
+    static const char *opportunityName(Opportunity opportunity);
+
+    // When the exchange's events happened: acceptedAtUs + doneUs, or the latest offset the
+    // exchange reached when it never finished, or now for a record without a time at all.
+    static std::int64_t eventTimeUs(const CaptureRecord &record);
+
+private:
+    void newEventId(char *out); // 36 characters, a version 4 UUID
+    static void writeRoutingDecision(JsonWriter &json, const RoutingDecision &decision);
+    void writeHeaders(const std::vector<CapturedHeader> &headers);
+    void writePerformanceMetrics(const CaptureRecord &record);
+    void writeEnvelope(std::string_view eventType, const char *eventId, const CaptureRecord &record,
+                       std::int64_t timeUs);
+    void writeRequestIntelligence(const CaptureRecord &record, std::int64_t timeUs);
+    void writeResponseIntelligence(const CaptureRecord &record, std::int64_t timeUs);
+    void writeCommunicationIntelligence(const CaptureRecord &record, std::int64_t timeUs,
+                                        bool upstream);
+    OutgoingEvent take(const char *topic, const char *ceType, const CaptureRecord &record,
+                       std::int64_t timeUs);
+
+    JsonWriter m_json;
+    // Written once per exchange, then copied into two events each.
+    JsonWriter m_headersJson;
+    JsonWriter m_metricsJson;
+    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    std::mt19937_64 m_random;
+    char m_eventId[36];
+};
+
+} // namespace ToolCapture
