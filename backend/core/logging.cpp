@@ -15,6 +15,7 @@ Q_LOGGING_CATEGORY(lcAdmin, "toolcapture.admin")
 Q_LOGGING_CATEGORY(lcConfig, "toolcapture.config")
 Q_LOGGING_CATEGORY(lcEngine, "toolcapture.engine")
 Q_LOGGING_CATEGORY(lcDemo, "toolcapture.demo")
+Q_LOGGING_CATEGORY(lcEvents, "toolcapture.events")
 
 namespace {
 

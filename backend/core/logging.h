@@ -10,6 +10,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcAdmin)
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)
 Q_DECLARE_LOGGING_CATEGORY(lcEngine)
 Q_DECLARE_LOGGING_CATEGORY(lcDemo)
+Q_DECLARE_LOGGING_CATEGORY(lcEvents)
 
 // Installs a message handler writing one line per event to stderr: plain text
 // ("2026-11-22T17:00:00.123Z info toolcapture.proxy: ...") or one JSON object per line.

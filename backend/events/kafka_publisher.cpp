@@ -1,0 +1,678 @@
+#include <backend/config/proxy_config.h>
+#include <backend/core/logging.h>
+#include <backend/events/event_spool.h>
+#include <backend/events/kafka_publisher.h>
+
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <deque>
+#include <librdkafka/rdkafka.h>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+
+namespace ToolCapture {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using PositionKey = std::pair<std::uint64_t, std::int64_t>;
+
+// A record from the spool that keeps failing with an error that is neither the brokers being
+// unreachable nor known to be permanent is given up after this many attempts, so that one
+// poisonous event cannot hold the whole spool back.
+constexpr int kMaxAttemptsPerRecord = 5;
+constexpr auto kCommitInterval = std::chrono::milliseconds(200);
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+// Bytes of spooled events in flight at once (besides Options::spoolInFlight messages).
+constexpr std::int64_t kSpoolInFlightBytes = std::int64_t(16) << 20;
+
+enum class State { Stopped, Running, Stopping, Recreating };
+
+enum class ErrorKind {
+    Unreachable, // timed out, purged, no broker: try again later, for as long as it takes
+    Permanent,   // the event itself is refused: trying again cannot help
+    Other,       // anything else: a few more attempts
+};
+
+ErrorKind classify(rd_kafka_resp_err_t error) {
+    switch (error) {
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+    case RD_KAFKA_RESP_ERR__DESTROY:
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+        return ErrorKind::Unreachable;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_INVALID_REQUIRED_ACKS:
+        return ErrorKind::Permanent;
+    default:
+        return ErrorKind::Other;
+    }
+}
+
+// One message handed to librdkafka: the event (whose value librdkafka points into without
+// copying) and, for a re-sent one, where it is in the spool.
+struct PendingMessage {
+    OutgoingEvent event;
+    bool fromSpool = false;
+    std::uint64_t sequence = 0;
+    SpoolPosition end;
+};
+
+// A record of the spool sent (or skipped) by the re-publisher, in spool order.
+struct SpoolSend {
+    SpoolPosition end;
+    bool done = false;
+};
+
+PositionKey keyOf(const SpoolPosition &position) {
+    return {position.segment, position.offset};
+}
+
+bool before(const SpoolPosition &a, const SpoolPosition &b) {
+    return a.segment < b.segment || (a.segment == b.segment && a.offset < b.offset);
+}
+
+// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
+void civilFromDays(std::int64_t days, std::int64_t *year, unsigned *month, unsigned *day) {
+    days += 719468;
+    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    const unsigned dayOfEra = unsigned(days - era * 146097);
+    const unsigned yearOfEra =
+        (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
+    const unsigned dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    const unsigned monthIndex = (5 * dayOfYear + 2) / 153;
+    *day = dayOfYear - (153 * monthIndex + 2) / 5 + 1;
+    *month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+    *year = std::int64_t(yearOfEra) + era * 400 + (*month <= 2 ? 1 : 0);
+}
+
+std::int64_t floorDiv(std::int64_t value, std::int64_t divisor) {
+    const std::int64_t quotient = value / divisor;
+    return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
+}
+
+} // namespace
+
+struct KafkaPublisher::Private {
+    explicit Private(Options o)
+        : options(std::move(o)) {}
+
+    Options options;
+    EventSpool spool;
+    rd_kafka_t *producer = nullptr;
+    std::thread thread;
+    std::chrono::milliseconds stopTimeout{5000};
+
+    std::atomic<State> state{State::Stopped};
+    std::atomic<int> callers{0}; // publish() calls using the producer right now
+    std::atomic<bool> stopRequested{false};
+    std::atomic<bool> fatal{false};
+    // The spool holds events (or did a moment ago): new events queue behind them.
+    std::atomic<bool> backlog{false};
+    std::atomic<bool> brokersUp{true};
+    std::atomic<bool> queueFullEpisode{false};
+    std::atomic<bool> spoolRefusing{false};
+
+    std::atomic<std::uint64_t> produced{0};
+    std::atomic<std::uint64_t> delivered{0};
+    std::atomic<std::uint64_t> spooled{0};
+    std::atomic<std::uint64_t> republished{0};
+    std::atomic<std::uint64_t> failed{0};
+    std::atomic<std::uint64_t> possiblyPersisted{0};
+
+    // The re-publisher; background thread only.
+    std::deque<SpoolSend> sends; // from the committed cursor on
+    std::uint64_t frontSequence = 0;
+    int outstanding = 0; // sends without a delivery report yet
+    std::int64_t outstandingBytes = 0;
+    SpoolPosition readPosition;
+    bool attemptFailed = false;
+    bool readToEnd = false; // the last read found nothing more in the spool
+    Clock::time_point retryAt{};
+    Clock::time_point lastCommit{};
+    std::set<PositionKey> deliveredAhead; // delivered after a record that failed: skip on re-read
+    std::map<PositionKey, int> attempts;
+
+    // Producer
+    bool createProducer(QString *error);
+    void destroyProducer(std::chrono::milliseconds flushTimeout);
+    rd_kafka_resp_err_t produce(PendingMessage *message);
+    static void onDelivery(rd_kafka_t *, const rd_kafka_message_t *message, void *opaque);
+    static void onError(rd_kafka_t *, int error, const char *reason, void *opaque);
+    static void onLog(const rd_kafka_t *, int level, const char *facility, const char *text);
+
+    // Any thread
+    bool acquireProducer();
+    void releaseProducer() { callers.fetch_sub(1); }
+    void waitForCallers() const;
+    void toSpool(const OutgoingEvent &event);
+    void countFailed(const OutgoingEvent &event, const char *why);
+
+    // Background thread
+    void run();
+    bool recreateProducer();
+    void deliveredFromSpool(PendingMessage *message);
+    void failedFromSpool(PendingMessage *message, rd_kafka_resp_err_t error, bool maybeWritten);
+    void spoolSendFailed(SpoolSend &send, const OutgoingEvent &event, rd_kafka_resp_err_t error,
+                         bool maybeWritten);
+    void republish();
+    void commitProgress(bool force);
+};
+
+KafkaPublisher::Options KafkaPublisher::Options::fromConfig(const KafkaConfig &config,
+                                                            const QString &clientId) {
+    Options options;
+    options.brokers = config.brokers;
+    options.spoolDir = config.spoolDir.isEmpty()
+                           ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                                 QLatin1String("/spool")
+                           : config.spoolDir;
+    options.spoolMaxBytes = config.spoolMaxBytes;
+    options.messageTimeout = config.messageTimeout;
+    options.linger = config.linger;
+    options.compression = config.compression;
+    options.queueMaxMessages = config.queueMaxMessages;
+    options.clientId = clientId;
+    return options;
+}
+
+KafkaPublisher::KafkaPublisher(Options options)
+    : d(std::make_unique<Private>(std::move(options))) {}
+
+KafkaPublisher::~KafkaPublisher() {
+    stop(std::chrono::seconds(5));
+    d->spool.close();
+}
+
+const KafkaPublisher::Options &KafkaPublisher::options() const {
+    return d->options;
+}
+
+bool KafkaPublisher::isRunning() const {
+    return d->state.load() != State::Stopped;
+}
+
+bool KafkaPublisher::start(QString *error) {
+    if (isRunning())
+        return true;
+    if (d->options.spoolDir.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("no spool directory");
+        return false;
+    }
+    if (!d->spool.isOpen() && !d->spool.open(d->options.spoolDir, d->options.spoolMaxBytes, error,
+                                             d->options.spoolSegmentBytes))
+        return false;
+    if (!d->createProducer(error))
+        return false;
+    d->sends.clear();
+    d->outstanding = 0;
+    d->outstandingBytes = 0;
+    d->attemptFailed = false;
+    d->readToEnd = false;
+    d->deliveredAhead.clear();
+    d->attempts.clear();
+    d->readPosition = d->spool.committed();
+    d->backlog.store(!d->spool.empty());
+    d->brokersUp.store(true);
+    d->stopRequested.store(false);
+    d->fatal.store(false);
+    d->state.store(State::Running);
+    d->thread = std::thread([this] { d->run(); });
+    if (!d->spool.empty())
+        qCInfo(lcEvents) << "re-publishing" << d->spool.pendingRecords() << "spooled events from"
+                         << d->options.spoolDir;
+    return true;
+}
+
+void KafkaPublisher::stop(std::chrono::milliseconds timeout) {
+    if (d->state.load() == State::Stopped)
+        return;
+    d->stopTimeout = timeout;
+    d->stopRequested.store(true);
+    // The background thread moves to Stopping, waits for publish() calls to leave the producer,
+    // flushes, purges and destroys it.
+    d->thread.join();
+    d->state.store(State::Stopped);
+}
+
+PublisherStats KafkaPublisher::stats() const {
+    PublisherStats stats;
+    stats.produced = d->produced.load(std::memory_order_relaxed);
+    stats.delivered = d->delivered.load(std::memory_order_relaxed);
+    stats.spooled = d->spooled.load(std::memory_order_relaxed);
+    stats.republished = d->republished.load(std::memory_order_relaxed);
+    stats.failed = d->failed.load(std::memory_order_relaxed);
+    stats.possiblyPersisted = d->possiblyPersisted.load(std::memory_order_relaxed);
+    stats.spoolPendingRecords = d->spool.pendingRecords();
+    stats.spoolBytes = d->spool.pendingBytes();
+    stats.spoolCorruptRecords = d->spool.corruptRecords();
+    stats.brokersUp = d->brokersUp.load(std::memory_order_relaxed);
+    return stats;
+}
+
+void KafkaPublisher::publish(OutgoingEvent event) {
+    if (d->backlog.load(std::memory_order_acquire) || !d->acquireProducer()) {
+        d->toSpool(event);
+        return;
+    }
+    auto *message = new PendingMessage{std::move(event), false, 0, {}};
+    const rd_kafka_resp_err_t error = d->produce(message);
+    d->releaseProducer();
+    if (!error) {
+        d->produced.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && !d->queueFullEpisode.exchange(true))
+        qCWarning(lcEvents) << "the Kafka producer queue is full; spooling events";
+    if (classify(error) == ErrorKind::Permanent)
+        d->countFailed(message->event, rd_kafka_err2str(error));
+    else
+        d->toSpool(message->event);
+    delete message;
+}
+
+bool KafkaPublisher::simulateFatalError() {
+    if (!d->acquireProducer())
+        return false;
+    const rd_kafka_resp_err_t error = rd_kafka_test_fatal_error(
+        d->producer, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, "simulated fatal error");
+    d->releaseProducer();
+    return !error;
+}
+
+QByteArray KafkaPublisher::formatCeTime(std::int64_t timeUs) {
+    const std::int64_t seconds = floorDiv(timeUs, 1000000);
+    const int micros = int(timeUs - seconds * 1000000);
+    const std::int64_t days = floorDiv(seconds, 86400);
+    const int secondOfDay = int(seconds - days * 86400);
+    std::int64_t year = 0;
+    unsigned month = 0;
+    unsigned day = 0;
+    civilFromDays(days, &year, &month, &day);
+    char text[40];
+    const int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ",
+                                     static_cast<long long>(year), month, day, secondOfDay / 3600,
+                                     secondOfDay / 60 % 60, secondOfDay % 60, micros);
+    return QByteArray(text, length);
+}
+
+bool KafkaPublisher::Private::createProducer(QString *error) {
+    char reason[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const auto set = [&](const char *name, const QString &value) {
+        if (rd_kafka_conf_set(conf, name, value.toUtf8().constData(), reason, sizeof reason) ==
+            RD_KAFKA_CONF_OK)
+            return true;
+        if (error)
+            *error = QStringLiteral("Kafka producer setting %1=%2: %3")
+                         .arg(QLatin1String(name), value, QString::fromUtf8(reason));
+        return false;
+    };
+    const auto number = [](auto value) { return QString::number(value); };
+    const bool ok =
+        set("bootstrap.servers", options.brokers) && set("client.id", options.clientId) &&
+        set("enable.idempotence", QStringLiteral("true")) && set("acks", QStringLiteral("all")) &&
+        set("linger.ms", number(options.linger.count())) &&
+        set("compression.type", options.compression) &&
+        set("message.timeout.ms", number(options.messageTimeout.count())) &&
+        set("queue.buffering.max.messages", number(options.queueMaxMessages)) &&
+        set("batch.num.messages", QStringLiteral("10000")) &&
+        set("batch.size", QStringLiteral("1000000")) &&
+        // The Java client's partitioner: a key lands on the same partition whoever produces it.
+        set("partitioner", QStringLiteral("murmur2_random")) &&
+        // Notice a broker that is back within a second, not librdkafka's default ten.
+        set("reconnect.backoff.ms", QStringLiteral("100")) &&
+        set("reconnect.backoff.max.ms", QStringLiteral("1000")) &&
+        std::all_of(options.producerProperties.keyValueBegin(),
+                    options.producerProperties.keyValueEnd(), [&](const auto &property) {
+                        return set(property.first.toUtf8().constData(), property.second);
+                    });
+    if (!ok) {
+        rd_kafka_conf_destroy(conf);
+        return false;
+    }
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &Private::onDelivery);
+    rd_kafka_conf_set_error_cb(conf, &Private::onError);
+    rd_kafka_conf_set_log_cb(conf, &Private::onLog);
+    producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
+    if (!producer) {
+        rd_kafka_conf_destroy(conf);
+        if (error)
+            *error = QStringLiteral("cannot create the Kafka producer: %1")
+                         .arg(QString::fromUtf8(reason));
+        return false;
+    }
+    return true;
+}
+
+// Hands back every message still queued or in flight: what can be delivered within
+// `flushTimeout` is, the rest is purged and its delivery report spools it.
+void KafkaPublisher::Private::destroyProducer(std::chrono::milliseconds flushTimeout) {
+    if (!producer)
+        return;
+    rd_kafka_flush(producer, int(flushTimeout.count()));
+    rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    // Purged messages come back through delivery reports, which need polls. Each round waits
+    // for at least one report, so this ends as soon as the queue is empty.
+    const Clock::time_point deadline = Clock::now() + std::chrono::seconds(10);
+    while (rd_kafka_outq_len(producer) > 0 && Clock::now() < deadline)
+        rd_kafka_poll(producer, 100);
+    if (const int left = rd_kafka_outq_len(producer); left > 0)
+        qCWarning(lcEvents) << left << "Kafka requests still outstanding at shutdown";
+    rd_kafka_destroy(producer);
+    producer = nullptr;
+}
+
+rd_kafka_resp_err_t KafkaPublisher::Private::produce(PendingMessage *message) {
+    const OutgoingEvent &event = message->event;
+    const QByteArray time = KafkaPublisher::formatCeTime(event.timeUs);
+    rd_kafka_headers_t *headers = rd_kafka_headers_new(6);
+    rd_kafka_header_add(headers, "ce_id", 5, event.ceId.constData(), event.ceId.size());
+    rd_kafka_header_add(headers, "ce_type", 7, event.ceType.constData(), event.ceType.size());
+    rd_kafka_header_add(headers, "ce_source", 9, event.ceSource.constData(), event.ceSource.size());
+    rd_kafka_header_add(headers, "ce_time", 7, time.constData(), time.size());
+    rd_kafka_header_add(headers, "ce_specversion", 14, "1.0", 3);
+    rd_kafka_header_add(headers, "content-type", 12, "application/json", 16);
+    // No RD_KAFKA_MSG_F_COPY: librdkafka points into the value, which `message` keeps alive
+    // until the delivery report.
+    const rd_kafka_resp_err_t error = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(event.topic.constData()),
+        RD_KAFKA_V_KEY(event.key.isEmpty() ? nullptr : event.key.constData(),
+                       size_t(event.key.size())),
+        RD_KAFKA_V_VALUE(const_cast<char *>(event.value.constData()), size_t(event.value.size())),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
+    if (error)
+        rd_kafka_headers_destroy(headers);
+    return error;
+}
+
+bool KafkaPublisher::Private::acquireProducer() {
+    // Paired with the background thread, which leaves Running first and then waits for
+    // `callers` to drop to zero: both sides use sequentially consistent operations.
+    callers.fetch_add(1);
+    if (state.load() == State::Running)
+        return true;
+    callers.fetch_sub(1);
+    return false;
+}
+
+void KafkaPublisher::Private::waitForCallers() const {
+    // A publish() call holds the producer for one produce() call, which never blocks.
+    while (callers.load() != 0)
+        std::this_thread::yield();
+}
+
+void KafkaPublisher::Private::toSpool(const OutgoingEvent &event) {
+    QString error;
+    if (!spool.append(event, &error)) {
+        failed.fetch_add(1, std::memory_order_relaxed);
+        if (!spoolRefusing.exchange(true))
+            qCWarning(lcEvents) << "events are being lost: cannot spool:" << error;
+        return;
+    }
+    spooled.fetch_add(1, std::memory_order_relaxed);
+    backlog.store(true, std::memory_order_release);
+    if (spoolRefusing.exchange(false))
+        qCInfo(lcEvents) << "the spool accepts events again";
+}
+
+void KafkaPublisher::Private::countFailed(const OutgoingEvent &event, const char *why) {
+    failed.fetch_add(1, std::memory_order_relaxed);
+    qCWarning(lcEvents).nospace() << "event " << event.ceId << " to " << event.topic
+                                  << " dropped: " << why;
+}
+
+void KafkaPublisher::Private::onDelivery(rd_kafka_t *, const rd_kafka_message_t *message,
+                                         void *opaque) {
+    auto *self = static_cast<Private *>(opaque);
+    auto *pending = static_cast<PendingMessage *>(message->_private);
+    if (!message->err) {
+        self->delivered.fetch_add(1, std::memory_order_relaxed);
+        self->brokersUp.store(true, std::memory_order_relaxed);
+        if (pending->fromSpool)
+            self->deliveredFromSpool(pending);
+    } else {
+        const bool maybeWritten =
+            rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED;
+        if (pending->fromSpool) {
+            self->failedFromSpool(pending, message->err, maybeWritten);
+        } else if (classify(message->err) == ErrorKind::Permanent) {
+            self->countFailed(pending->event, rd_kafka_err2str(message->err));
+        } else {
+            // NOTE: maybeWritten means the broker may have the event already; spooling it can
+            // duplicate it, not spooling it can lose it. At least once: spool it.
+            if (maybeWritten)
+                self->possiblyPersisted.fetch_add(1, std::memory_order_relaxed);
+            self->toSpool(pending->event);
+        }
+    }
+    delete pending;
+}
+
+void KafkaPublisher::Private::onError(rd_kafka_t *, int error, const char *reason, void *opaque) {
+    auto *self = static_cast<Private *>(opaque);
+    switch (rd_kafka_resp_err_t(error)) {
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+        if (self->brokersUp.exchange(false))
+            qCWarning(lcEvents) << "all Kafka brokers are down:" << reason;
+        break;
+    case RD_KAFKA_RESP_ERR__FATAL:
+        qCWarning(lcEvents) << "Kafka producer fatal error:" << reason;
+        self->fatal.store(true);
+        break;
+    default:
+        qCDebug(lcEvents) << "Kafka:" << reason;
+        break;
+    }
+}
+
+void KafkaPublisher::Private::onLog(const rd_kafka_t *, int level, const char *facility,
+                                    const char *text) {
+    // Connection failures repeat every reconnect while a broker is down; onError reports the
+    // state that matters (all brokers down) once.
+    if (level <= 2)
+        qCWarning(lcEvents).noquote() << "librdkafka" << facility << text;
+    else if (level <= 4 && qstrcmp(facility, "FAIL") != 0)
+        qCInfo(lcEvents).noquote() << "librdkafka" << facility << text;
+    else
+        qCDebug(lcEvents).noquote() << "librdkafka" << facility << text;
+}
+
+void KafkaPublisher::Private::run() {
+    while (!stopRequested.load()) {
+        republish();
+        commitProgress(false);
+        std::chrono::milliseconds wait = kPollInterval;
+        if (attemptFailed && outstanding == 0) {
+            const auto untilRetry =
+                std::chrono::ceil<std::chrono::milliseconds>(retryAt - Clock::now());
+            wait = std::clamp(untilRetry, std::chrono::milliseconds(1), kPollInterval);
+        }
+        // Returns early for every batch of reports; stop() is noticed within one interval.
+        rd_kafka_poll(producer, int(wait.count()));
+        if (fatal.load() && !recreateProducer())
+            break;
+    }
+    state.store(State::Stopping);
+    waitForCallers();
+    destroyProducer(stopTimeout);
+    commitProgress(true);
+}
+
+// A fatal error leaves the producer unusable: its messages come back through purge reports
+// (fresh ones are spooled, the spool's sends rewound) and a new producer takes over.
+bool KafkaPublisher::Private::recreateProducer() {
+    state.store(State::Recreating);
+    waitForCallers();
+    destroyProducer(std::chrono::milliseconds(0));
+    fatal.store(false);
+    QString error;
+    if (!createProducer(&error)) {
+        qCWarning(lcEvents) << "cannot recreate the Kafka producer; spooling until restarted:"
+                            << error;
+        return false;
+    }
+    qCInfo(lcEvents) << "the Kafka producer was recreated after a fatal error";
+    state.store(State::Running);
+    return true;
+}
+
+void KafkaPublisher::Private::deliveredFromSpool(PendingMessage *message) {
+    --outstanding;
+    outstandingBytes -= message->event.value.size();
+    republished.fetch_add(1, std::memory_order_relaxed);
+    attempts.erase(keyOf(message->end));
+    sends[message->sequence - frontSequence].done = true;
+}
+
+void KafkaPublisher::Private::failedFromSpool(PendingMessage *message, rd_kafka_resp_err_t error,
+                                              bool maybeWritten) {
+    --outstanding;
+    outstandingBytes -= message->event.value.size();
+    spoolSendFailed(sends[message->sequence - frontSequence], message->event, error, maybeWritten);
+}
+
+// A record from the spool was not delivered: either it is given up (counted as failed, and the
+// cursor may move past it) or the whole attempt is repeated later from the first record not
+// delivered.
+void KafkaPublisher::Private::spoolSendFailed(SpoolSend &send, const OutgoingEvent &event,
+                                              rd_kafka_resp_err_t error, bool maybeWritten) {
+    const ErrorKind kind = classify(error);
+    if (kind == ErrorKind::Permanent ||
+        (kind == ErrorKind::Other && ++attempts[keyOf(send.end)] >= kMaxAttemptsPerRecord)) {
+        countFailed(event, rd_kafka_err2str(error));
+        attempts.erase(keyOf(send.end));
+        send.done = true;
+        return;
+    }
+    if (maybeWritten)
+        possiblyPersisted.fetch_add(1, std::memory_order_relaxed);
+    if (!attemptFailed)
+        qCInfo(lcEvents) << "re-publishing from the spool failed:" << rd_kafka_err2str(error)
+                         << "; trying again later";
+    attemptFailed = true;
+    retryAt = Clock::now() + options.spoolRetryInterval;
+}
+
+void KafkaPublisher::Private::republish() {
+    if (state.load() != State::Running)
+        return;
+    if (attemptFailed) {
+        if (outstanding > 0)
+            return; // every report of this attempt first
+        // Rewind to the first record not delivered; those delivered after it are not re-sent.
+        commitProgress(true);
+        for (const SpoolSend &send : sends) {
+            if (send.done)
+                deliveredAhead.insert(keyOf(send.end));
+        }
+        frontSequence += sends.size();
+        sends.clear();
+        readPosition = spool.committed();
+        readToEnd = false;
+        attemptFailed = false;
+    }
+    if (Clock::now() < retryAt)
+        return;
+    // While the brokers are down one record probes for their return.
+    const int window = brokersUp.load() ? std::max(1, options.spoolInFlight) : 1;
+    const int room = window - outstanding;
+    const std::int64_t roomBytes = kSpoolInFlightBytes - outstandingBytes;
+    if (room <= 0 || roomBytes <= 0)
+        return;
+    SpoolBatch batch = spool.read(readPosition, room, roomBytes);
+    bool all = true;
+    for (SpoolRecord &record : batch.records) {
+        const std::uint64_t sequence = frontSequence + sends.size();
+        if (deliveredAhead.erase(keyOf(record.end))) {
+            sends.push_back(SpoolSend{record.end, true});
+            readPosition = record.end;
+            continue;
+        }
+        auto *message = new PendingMessage{std::move(record.event), true, sequence, record.end};
+        const rd_kafka_resp_err_t error = produce(message);
+        if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            delete message; // the queue drains as reports come in: go on next round
+            all = false;
+            break;
+        }
+        if (error) {
+            sends.push_back(SpoolSend{record.end, false});
+            readPosition = record.end;
+            spoolSendFailed(sends.back(), message->event, error, false);
+            delete message;
+            if (attemptFailed) {
+                all = false;
+                break;
+            }
+            continue;
+        }
+        produced.fetch_add(1, std::memory_order_relaxed);
+        sends.push_back(SpoolSend{record.end, false});
+        ++outstanding;
+        outstandingBytes += message->event.value.size();
+        readPosition = record.end;
+    }
+    if (all)
+        readPosition = batch.next;
+    readToEnd = all && batch.atEnd;
+}
+
+void KafkaPublisher::Private::commitProgress(bool force) {
+    std::optional<SpoolPosition> target;
+    while (!sends.empty() && sends.front().done) {
+        target = sends.front().end;
+        sends.pop_front();
+        ++frontSequence;
+    }
+    // Nothing read is undelivered: past corrupt stretches too.
+    if (sends.empty() && !attemptFailed)
+        target = readPosition;
+    // The cursor is written (and synced) at most every kCommitInterval, and as soon as the
+    // spool is drained: a crash re-sends at most that much.
+    const Clock::time_point now = Clock::now();
+    const bool drained = sends.empty() && readToEnd;
+    if (target && before(spool.committed(), *target) &&
+        (force || drained || now - lastCommit >= kCommitInterval)) {
+        QString error;
+        if (!spool.commit(*target, &error))
+            qCWarning(lcEvents) << "cannot commit the spool cursor:" << error;
+        lastCommit = now;
+    }
+    if (sends.empty() && outstanding == 0 && backlog.load() && spool.empty()) {
+        backlog.store(false);
+        // An event may have been spooled in between: it must not be overtaken.
+        if (!spool.empty()) {
+            backlog.store(true);
+            return;
+        }
+        queueFullEpisode.store(false);
+        qCInfo(lcEvents) << "the spool is drained; events go straight to Kafka again";
+    }
+}
+
+} // namespace ToolCapture
