@@ -206,6 +206,13 @@ struct LoggingConfig {
     bool json = false;
 };
 
+// Room reserved at start for instances and services registered while running (lifecycle
+// hooks): the data path never reallocates, so this is a hard limit.
+struct RegistryConfig {
+    int maxDynamicInstances = 64; // across all services; a drained slot is not reused
+    int maxDynamicServices = 16;  // services not in the configuration
+};
+
 // The whole, validated configuration. Every field has a value: the profile's default where
 // the file said nothing.
 struct ProxyConfig {
@@ -229,6 +236,7 @@ struct ProxyConfig {
     HooksConfig hooks;
     QString store = QStringLiteral("sqlite");
     LoggingConfig logging;
+    RegistryConfig registry;
 
     int effectiveWorkers() const;
 };

@@ -24,7 +24,7 @@ constexpr std::array kTopLevelKeys{
     "profile"sv, "listen"sv,     "admin"sv,       "workers"sv,  "timeouts"sv, "limits"sv,
     "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
     "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
-    "logging"sv, "capture"sv,    "hooks"sv};
+    "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
                                   "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
@@ -46,6 +46,7 @@ constexpr std::array kPlannedServiceKeys{"cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
 constexpr std::array kInstanceKeys{"id"sv, "url"sv, "capabilities"sv};
 constexpr std::array kLoggingKeys{"json"sv};
+constexpr std::array kRegistryKeys{"max_dynamic_instances"sv, "max_dynamic_services"sv};
 
 struct TimeoutField {
     std::string_view key;
@@ -272,6 +273,18 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                 m_pipeline.readCapture(path, value, m_config.capture);
             } else if (key == "hooks") {
                 m_pipeline.readHooks(path, value, m_config.hooks);
+            } else if (key == "registry") {
+                m_reader.forEachMember(
+                    path, value, kRegistryKeys,
+                    [&](std::string_view k, const QString &p, const ConfigJson &v) {
+                        const auto n = m_reader.readInteger(p, v, 0, 4096);
+                        if (!n)
+                            return;
+                        if (k == "max_dynamic_instances")
+                            m_config.registry.maxDynamicInstances = int(*n);
+                        else
+                            m_config.registry.maxDynamicServices = int(*n);
+                    });
             } else if (key == "store") {
                 const auto store = m_reader.readString(path, value);
                 if (store &&

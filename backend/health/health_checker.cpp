@@ -43,8 +43,10 @@ HealthChecker::HealthChecker(const ServiceRegistry &registry,
                              const std::vector<ServiceConfig> &services,
                              std::span<HealthState> states, const Clock &clock, QObject *parent)
     : QObject(parent)
+    , m_registry(registry)
     , m_clock(clock)
-    , m_states(states) {
+    , m_states(states)
+    , m_known(registry.instanceCount()) {
     Q_ASSERT(states.size() >= size_t(registry.instanceCount()));
     for (const ServiceEntry &entry : registry.services()) {
         if (size_t(entry.index) >= services.size())
@@ -52,30 +54,8 @@ HealthChecker::HealthChecker(const ServiceRegistry &registry,
         const HealthConfig &config = services[size_t(entry.index)].health;
         for (const UpstreamInstance *instance : entry.instances) {
             m_states[size_t(instance->index())].setSlowStart(config.slowStart);
-            if (!config.enabled)
-                continue;
-            auto target = std::make_unique<Target>();
-            target->index = instance->index();
-            target->instance = instance;
-            target->config = config;
-            target->config.interval = std::max(config.interval, milliseconds(1));
-            const QByteArray hostHeader =
-                instance->host().toUtf8() + ':' + QByteArray::number(instance->port());
-            target->request = "GET " + (config.path.isEmpty() ? QByteArray("/") : config.path) +
-                              " HTTP/1.1\r\nHost: " + hostHeader +
-                              "\r\nUser-Agent: ToolCapture-HealthCheck\r\nAccept: */*\r\n"
-                              "Connection: close\r\n\r\n";
-            target->nextTimer = new QTimer(this);
-            target->nextTimer->setSingleShot(true);
-            target->timeoutTimer = new QTimer(this);
-            target->timeoutTimer->setSingleShot(true);
-            Target *t = target.get();
-            connect(t->nextTimer, &QTimer::timeout, this, [this, t] { beginCheck(*t); });
-            connect(t->timeoutTimer, &QTimer::timeout, this, [this, t] {
-                finishCheck(*t, false, t->status,
-                            QStringLiteral("timed out after %1 ms").arg(t->config.timeout.count()));
-            });
-            m_targets.push_back(std::move(target));
+            if (config.enabled)
+                addTarget(*instance, config);
         }
     }
     // Stagger: spread the first checks of all instances evenly over one interval.
@@ -85,6 +65,51 @@ HealthChecker::HealthChecker(const ServiceRegistry &registry,
         target.initialDelay =
             milliseconds(target.config.interval.count() * qint64(k) / qint64(total));
     }
+}
+
+HealthChecker::Target &HealthChecker::addTarget(const UpstreamInstance &instance,
+                                                const HealthConfig &config) {
+    auto target = std::make_unique<Target>();
+    target->index = instance.index();
+    target->instance = &instance;
+    target->config = config;
+    target->config.interval = std::max(config.interval, milliseconds(1));
+    const QByteArray hostHeader =
+        instance.host().toUtf8() + ':' + QByteArray::number(instance.port());
+    target->request = "GET " + (config.path.isEmpty() ? QByteArray("/") : config.path) +
+                      " HTTP/1.1\r\nHost: " + hostHeader +
+                      "\r\nUser-Agent: ToolCapture-HealthCheck\r\nAccept: */*\r\n"
+                      "Connection: close\r\n\r\n";
+    target->nextTimer = new QTimer(this);
+    target->nextTimer->setSingleShot(true);
+    target->timeoutTimer = new QTimer(this);
+    target->timeoutTimer->setSingleShot(true);
+    Target *t = target.get();
+    connect(t->nextTimer, &QTimer::timeout, this, [this, t] { beginCheck(*t); });
+    connect(t->timeoutTimer, &QTimer::timeout, this, [this, t] {
+        finishCheck(*t, false, t->status,
+                    QStringLiteral("timed out after %1 ms").arg(t->config.timeout.count()));
+    });
+    m_targets.push_back(std::move(target));
+    return *t;
+}
+
+int HealthChecker::refresh() {
+    const int count = std::min(m_registry.instanceCount(), int(m_states.size()));
+    int added = 0;
+    for (; m_known < count; ++m_known) {
+        const UpstreamInstance &instance = m_registry.instance(m_known);
+        const HealthConfig &config = m_registry.service(instance.serviceIndex()).settings.health;
+        m_states[size_t(instance.index())].setSlowStart(config.slowStart);
+        if (!config.enabled)
+            continue;
+        Target &target = addTarget(instance, config);
+        ++added;
+        // At once: traffic already reaches it, so learn soon whether it should.
+        if (m_running)
+            target.nextTimer->start(0);
+    }
+    return added;
 }
 
 HealthChecker::~HealthChecker() {
@@ -124,6 +149,12 @@ milliseconds HealthChecker::initialDelay(int instanceIndex) const {
 void HealthChecker::beginCheck(Target &target) {
     if (!m_running || target.socket)
         return;
+    if (target.instance->isDraining()) {
+        // Its service stopped: a failing check would only be noise. Looked at again later, in
+        // case it is registered again.
+        target.nextTimer->start(target.config.interval);
+        return;
+    }
     target.started = m_clock.now();
     target.status = 0;
     target.received = 0;

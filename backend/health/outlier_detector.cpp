@@ -19,7 +19,8 @@ QString percent(double rate) {
 OutlierDetector::OutlierDetector(const ServiceRegistry &registry,
                                  const std::vector<ServiceConfig> &services,
                                  std::span<HealthState> states, time_point start)
-    : m_states(states)
+    : m_registry(registry)
+    , m_states(states)
     , m_instances(size_t(registry.instanceCount())) {
     Q_ASSERT(states.size() >= size_t(registry.instanceCount()));
     for (size_t i = 0; i < m_instances.size(); ++i)
@@ -40,8 +41,26 @@ OutlierDetector::OutlierDetector(const ServiceRegistry &registry,
     }
 }
 
+void OutlierDetector::adoptNewInstances(time_point now) {
+    const int count = std::min(m_registry.instanceCount(), int(m_states.size()));
+    for (int index = int(m_instances.size()); index < count; ++index) {
+        const UpstreamInstance &instance = m_registry.instance(index);
+        while (m_services.size() <= size_t(instance.serviceIndex())) {
+            Service service;
+            service.config = m_registry.service(int(m_services.size())).settings.outlier;
+            service.nextEvaluation = now + service.config.interval;
+            m_services.push_back(std::move(service));
+        }
+        m_services[size_t(instance.serviceIndex())].instances.push_back(index);
+        Instance state;
+        state.index = index;
+        m_instances.push_back(state);
+    }
+}
+
 OutlierDetector::Evaluation OutlierDetector::update(time_point now,
                                                     std::span<const InstanceStats> stats) {
+    adoptNewInstances(now);
     Evaluation out;
     for (Instance &instance : m_instances) {
         const InstanceStats s =
@@ -79,13 +98,20 @@ OutlierDetector::Evaluation OutlierDetector::update(time_point now,
 
 void OutlierDetector::evaluateService(Service &service, time_point now, Evaluation &out) {
     const OutlierConfig &config = service.config;
-    const int hosts = int(service.instances.size());
+    // A draining instance is leaving: it neither counts as a host nor is judged.
+    std::vector<int> live;
+    live.reserve(service.instances.size());
+    for (int index : service.instances) {
+        if (!m_registry.instance(index).isDraining())
+            live.push_back(index);
+    }
+    const int hosts = int(live.size());
     if (hosts == 0)
         return;
     const int maxEjected =
         std::clamp(int(std::floor(config.maxEjectionPercent * hosts + 1e-9)), 0, hosts);
     int ejectedCount = 0;
-    for (int index : service.instances)
+    for (int index : live)
         ejectedCount += m_instances[size_t(index)].ejected ? 1 : 0;
 
     std::vector<Candidate> candidates;
@@ -95,7 +121,7 @@ void OutlierDetector::evaluateService(Service &service, time_point now, Evaluati
     };
 
     if (config.consecutiveFailures > 0) {
-        for (int index : service.instances) {
+        for (int index : live) {
             const Instance &instance = m_instances[size_t(index)];
             const int streak = instance.consecutiveFailures - instance.streakBaseline;
             if (instance.ejected || streak < config.consecutiveFailures)
@@ -110,7 +136,7 @@ void OutlierDetector::evaluateService(Service &service, time_point now, Evaluati
     // Success rate against the instances of the service that had enough traffic.
     const std::uint64_t volume = std::uint64_t(std::max(config.successRateRequestVolume, 1));
     std::vector<std::pair<int, double>> rates;
-    for (int index : service.instances) {
+    for (int index : live) {
         const Instance &instance = m_instances[size_t(index)];
         if (instance.requests >= volume)
             rates.emplace_back(index, 1.0 - double(instance.failures) / double(instance.requests));

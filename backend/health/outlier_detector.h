@@ -18,6 +18,8 @@ class ServiceRegistry;
 // reach a limit, or whose success rate falls below mean - factor * stdev of its service's
 // instances; ejections last baseEjection times the instance's ejection count (capped at
 // kMaxEjectionMultiplier) and never take out more than maxEjectionPercent of a service.
+// Instances registered while running are adopted at the next update() (with their service's
+// settings); draining instances are left out of the evaluation.
 // Pure logic on the engine thread, time injected; it writes its verdicts into the HealthStates.
 class OutlierDetector {
 public:
@@ -56,8 +58,9 @@ public:
         std::vector<int> unejected; // instances whose ejection ended
     };
 
-    // `services` in the registry's order (the ServiceConfigs it was built from); `states` by
-    // UpstreamInstance::index(), outliving the detector. `start`: the first intervals end at
+    // `services` in the registry's order (the ServiceConfigs it was built from); `registry` and
+    // `states` (by UpstreamInstance::index(), registry.instanceCapacity() of them to follow
+    // instances registered later) outlive the detector. `start`: the first intervals end at
     // start + each service's OutlierConfig::interval.
     OutlierDetector(const ServiceRegistry &registry, const std::vector<ServiceConfig> &services,
                     std::span<HealthState> states, time_point start);
@@ -101,8 +104,10 @@ private:
         QString detail;
     };
 
+    void adoptNewInstances(time_point now);
     void evaluateService(Service &service, time_point now, Evaluation &out);
 
+    const ServiceRegistry &m_registry;
     std::span<HealthState> m_states;
     std::vector<Service> m_services;
     std::vector<Instance> m_instances;

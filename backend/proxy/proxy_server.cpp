@@ -35,10 +35,10 @@ private:
 ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_registry(std::make_unique<ServiceRegistry>(config.services))
+    , m_registry(std::make_unique<ServiceRegistry>(config))
     , m_acceptorThread(new QThread(this)) {
     const int workers = config.effectiveWorkers();
-    m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCount());
+    m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCapacity());
     qRegisterMetaType<ToolCapture::BreakerTransition>();
     // Transitions happen on whichever worker saw the deciding call: hand them to this thread.
     m_runtime = std::make_unique<UpstreamRuntime>(
@@ -78,6 +78,28 @@ ProxyServer::~ProxyServer() {
         thread->quit();
         thread->wait();
     }
+}
+
+void ProxyServer::setCapture(const ProxyCapture &capture) {
+    for (ProxyWorker *worker : m_workers)
+        worker->setCapture(capture);
+}
+
+DynamicRegistration ProxyServer::registerInstances(const QString &service, const QStringList &urls,
+                                                   const QStringList &capabilities) {
+    DynamicRegistration result =
+        DynamicRegistrar(*m_registry, *m_runtime).registerInstances(service, urls, capabilities);
+    if (result.ok)
+        emit registryChanged();
+    return result;
+}
+
+DynamicRegistration ProxyServer::drainInstances(const QString &service, const QStringList &urls) {
+    DynamicRegistration result =
+        DynamicRegistrar(*m_registry, *m_runtime).drainInstances(service, urls);
+    if (result.ok)
+        emit registryChanged();
+    return result;
 }
 
 bool ProxyServer::listen(QString *error) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/proxy/dynamic_registrar.h>
 #include <backend/resilience/breaker_transition.h>
 
 #include <QHostAddress>
@@ -16,6 +17,7 @@ class QTimer;
 namespace ToolCapture {
 
 class ProxyMetrics;
+struct ProxyCapture;
 class ProxyWorker;
 class ServiceRegistry;
 class UpstreamRuntime;
@@ -46,10 +48,22 @@ public:
     const ProxyMetrics &metrics() const { return *m_metrics; }
     int workerCount() const { return int(m_workers.size()); }
 
+    // Lifecycle hooks (this thread): instances and services added or drained while the workers
+    // run, without a lock on the data path (see DynamicRegistrar); registryChanged() follows
+    // each call that succeeded.
+    DynamicRegistration registerInstances(const QString &service, const QStringList &urls,
+                                          const QStringList &capabilities);
+    // `urls` empty: every instance of `service` registered while running.
+    DynamicRegistration drainInstances(const QString &service, const QStringList &urls = {});
+    // Captures every exchange into capture.queue (one lane per worker). Before listen().
+    void setCapture(const ProxyCapture &capture);
+
 signals:
     void drained();
     // A circuit breaker changed state (delivered in this object's thread).
     void breakerTransition(const ToolCapture::BreakerTransition &transition);
+    // Instances were registered or drained (health checks pick up new instances: refresh()).
+    void registryChanged();
 
 private:
     class Acceptor;

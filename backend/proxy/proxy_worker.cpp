@@ -17,7 +17,8 @@ constexpr std::chrono::milliseconds kTick{50};
 ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
                          ServiceRegistry &registry, UpstreamRuntime &runtime,
                          WorkerCounters &counters)
-    : m_workerCount(workerCount)
+    : m_index(index)
+    , m_workerCount(workerCount)
     , m_config(config)
     , m_parserLimits{config.limits.maxRequestLine, config.limits.maxHeaderBytes,
                      config.limits.maxHeaderCount}
@@ -28,7 +29,7 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
                                                    std::uint64_t(index) + 1))
     , m_counters(counters)
-    , m_pools(size_t(registry.instanceCount()), nullptr) {}
+    , m_pools(size_t(registry.instanceCapacity()), nullptr) {}
 
 ProxyWorker::~ProxyWorker() = default;
 

@@ -15,11 +15,23 @@ class QTimer;
 
 namespace ToolCapture {
 
+
+class CaptureHeaderFilter;
+class CaptureQueue;
 class ClientSession;
 class InstanceSelector;
 class ServiceRegistry;
 class UpstreamPool;
 struct WorkerCounters;
+
+// What the workers need to capture exchanges; shared by every worker, owned by the engine.
+struct ProxyCapture {
+    CaptureQueue *queue = nullptr; // null: exchanges are not captured
+    const CaptureHeaderFilter *filter = nullptr;
+    qint64 maxBodyBytes = 0;         // request bodies kept (for replay) up to this
+    qint64 maxResponseBodyBytes = 0; // response bodies kept (for replay diffs) up to this
+    bool routingExplanations = true; // the selector explains every choice it captures
+};
 
 // One data-path thread: adopts accepted client connections and owns their sessions, its own
 // upstream pools, instance selector and counters, so nothing on the request path is shared with
@@ -49,12 +61,17 @@ public:
     InstanceSelector &selector() noexcept { return *m_selector; }
     UpstreamRuntime &runtime() noexcept { return m_runtime; }
     const CandidateFilter &candidateFilter() const noexcept { return m_filter; }
+    // Also for services registered while running (the registry holds every service's settings).
     const ServiceConfig &serviceConfig(int service) const noexcept {
-        return m_config.services[size_t(service)];
+        return m_registry.service(service).settings;
     }
     UpstreamPool &pool(int instanceIndex);
     WorkerCounters &counters() noexcept { return m_counters; }
     CorrelationIdGenerator &correlationIds() noexcept { return m_ids; }
+    // Before the first connection is adopted (the acceptor's hand-over orders it before use).
+    void setCapture(const ProxyCapture &capture) { m_capture = capture; }
+    const ProxyCapture &capture() const noexcept { return m_capture; }
+    int index() const noexcept { return m_index; }
     void removeSession(ClientSession *session);
 
 signals:
@@ -63,7 +80,9 @@ signals:
 private:
     void tick();
 
+    int m_index;
     int m_workerCount;
+    ProxyCapture m_capture;
     ProxyConfig m_config;
     HttpRequestParser::Limits m_parserLimits;
     ServiceRegistry &m_registry;

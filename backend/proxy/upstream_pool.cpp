@@ -59,7 +59,8 @@ void UpstreamPool::cancelWait(Waiter *waiter) {
 void UpstreamPool::release(UpstreamConnection *connection) {
     connection->detach();
     m_counters.poolActive.add(-1);
-    if (connection->isReusable() && int(m_idle.size()) < m_maxIdle) {
+    // A draining instance keeps no idle connection: its service is going away.
+    if (connection->isReusable() && int(m_idle.size()) < m_maxIdle && !m_instance.isDraining()) {
         m_idle.push_back({connection, std::chrono::steady_clock::now()});
         m_counters.poolIdle.add(1);
     } else {
@@ -85,6 +86,10 @@ void UpstreamPool::serveWaiters() {
 }
 
 void UpstreamPool::expireIdle(std::chrono::steady_clock::time_point now) {
+    if (m_instance.isDraining()) {
+        closeIdle();
+        return;
+    }
     const auto keep = std::stable_partition(m_idle.begin(), m_idle.end(), [&](const Idle &idle) {
         return now - idle.since < m_idleTimeout && idle.connection->isReusable();
     });

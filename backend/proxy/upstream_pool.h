@@ -41,7 +41,7 @@ public:
     void cancelWait(Waiter *waiter);
     // Gives a connection back after an exchange: kept if reusable, closed otherwise.
     void release(UpstreamConnection *connection);
-    // Closes idle connections past their idle timeout.
+    // Closes idle connections past their idle timeout, or all of them once the instance drains.
     void expireIdle(std::chrono::steady_clock::time_point now);
     void closeIdle();
 

@@ -7,25 +7,46 @@ UpstreamRuntime::UpstreamRuntime(const ServiceRegistry &registry,
                                  const std::vector<ServiceConfig> &services, const Clock &clock,
                                  CircuitBreaker::Observer onTransition)
     : m_registry(registry)
-    , m_instanceCount(registry.instanceCount())
-    , m_stats(std::make_unique<InstanceStats[]>(size_t(registry.instanceCount())))
-    , m_health(size_t(registry.instanceCount())) {
-    for (int i = 0; i < m_instanceCount; ++i) {
+    , m_clock(clock)
+    , m_onTransition(std::move(onTransition))
+    , m_instanceCapacity(registry.instanceCapacity())
+    , m_breakers(size_t(registry.instanceCapacity()))
+    , m_bulkheads(size_t(registry.instanceCapacity()))
+    , m_stats(std::make_unique<InstanceStats[]>(size_t(registry.instanceCapacity())))
+    , m_health(size_t(registry.instanceCapacity())) {
+    const auto settingsOf = [&](int service) -> const ServiceConfig & {
+        return size_t(service) < services.size() ? services[size_t(service)]
+                                                 : registry.dynamicDefaults();
+    };
+    for (int i = 0; i < registry.instanceCount(); ++i) {
         const UpstreamInstance &instance = registry.instance(i);
-        const ServiceConfig &service = services[size_t(instance.serviceIndex())];
-        m_breakers.push_back(
-            std::make_unique<CircuitBreaker>(instance.id(), service.breaker, clock, onTransition));
-        m_bulkheads.push_back(std::make_unique<Bulkhead>(service.bulkhead));
-        m_stats[size_t(i)].setTimeConstants(service.routing.latencyDecay,
-                                            service.routing.reliabilityWindow);
-        m_health[size_t(i)].setSlowStart(service.health.slowStart);
+        createInstanceState(i, instance.id(), settingsOf(instance.serviceIndex()));
     }
-    for (const ServiceConfig &service : services) {
+    for (int i = 0; i < registry.serviceCapacity(); ++i) {
+        const ServiceConfig &service = settingsOf(i);
         m_retry.push_back(std::make_unique<RetryPolicy>(service.retry));
         m_budgets.push_back(std::make_unique<RetryBudget>(service.retry));
         m_limiters.push_back(std::make_unique<RateLimiter>(service.rateLimit));
         m_routing.push_back(service.routing);
     }
+}
+
+void UpstreamRuntime::prepareInstance(const UpstreamInstance &instance,
+                                      const ServiceConfig &settings) {
+    createInstanceState(instance.index(), instance.id(), settings);
+}
+
+void UpstreamRuntime::createInstanceState(int index, const QString &id,
+                                          const ServiceConfig &settings) {
+    const auto i = size_t(index);
+    m_breakers[i] = std::make_unique<CircuitBreaker>(id, settings.breaker, m_clock, m_onTransition);
+    m_bulkheads[i] = std::make_unique<Bulkhead>(settings.bulkhead);
+    m_stats[i].setTimeConstants(settings.routing.latencyDecay, settings.routing.reliabilityWindow);
+    m_health[i].setSlowStart(settings.health.slowStart);
+}
+
+int UpstreamRuntime::instanceCount() const noexcept {
+    return m_registry.instanceCount();
 }
 
 CandidateStatus UpstreamRuntime::status(const UpstreamInstance &instance,

@@ -19,17 +19,27 @@ namespace ToolCapture {
 class ServiceRegistry;
 
 // The live state the request path consults for every instance and service: circuit breakers,
-// bulkheads, routing statistics, health, retry policies and budgets, rate limits. Built once
-// from the configuration and shared by every worker; each operation the workers use is
-// lock-free. Owned by the ProxyServer; the engine thread takes snapshots and gives commands.
+// bulkheads, routing statistics, health, retry policies and budgets, rate limits. Built from the
+// configuration and shared by every worker; each operation the workers use is lock-free. Every
+// array is sized to the registry's capacity at construction: the state of an instance
+// registered while running is set up (prepareInstance) before the registry publishes it, and the
+// state of every reserved service slot exists from the start, so nothing ever reallocates.
+// Owned by the ProxyServer; the engine thread takes snapshots and gives commands.
 class UpstreamRuntime {
 public:
+    // `services`: the configured ones, in the registry's order; reserved service slots take
+    // the registry's dynamic defaults.
     UpstreamRuntime(const ServiceRegistry &registry, const std::vector<ServiceConfig> &services,
                     const Clock &clock, CircuitBreaker::Observer onTransition);
     UpstreamRuntime(const UpstreamRuntime &) = delete;
     UpstreamRuntime &operator=(const UpstreamRuntime &) = delete;
 
-    int instanceCount() const noexcept { return m_instanceCount; }
+    // Engine thread, before the registry publishes `instance`: its breaker, bulkhead, statistics
+    // time constants and slow start, from its service's settings.
+    void prepareInstance(const UpstreamInstance &instance, const ServiceConfig &settings);
+
+    // The registry's published instances.
+    int instanceCount() const noexcept;
     CircuitBreaker &breaker(int instance) noexcept { return *m_breakers[size_t(instance)]; }
     const CircuitBreaker &breaker(int instance) const noexcept {
         return *m_breakers[size_t(instance)];
@@ -37,8 +47,9 @@ public:
     Bulkhead &bulkhead(int instance) noexcept { return *m_bulkheads[size_t(instance)]; }
     const Bulkhead &bulkhead(int instance) const noexcept { return *m_bulkheads[size_t(instance)]; }
     InstanceStats &stats(int instance) noexcept { return m_stats[size_t(instance)]; }
+    // Every slot, published or not (the selectors index it by instance).
     std::span<const InstanceStats> stats() const noexcept {
-        return {m_stats.get(), size_t(m_instanceCount)};
+        return {m_stats.get(), size_t(m_instanceCapacity)};
     }
     HealthState &health(int instance) noexcept { return m_health[size_t(instance)]; }
     std::span<HealthState> health() noexcept { return m_health; }
@@ -46,6 +57,7 @@ public:
     const RetryPolicy &retryPolicy(int service) const noexcept { return *m_retry[size_t(service)]; }
     RetryBudget &retryBudget(int service) noexcept { return *m_budgets[size_t(service)]; }
     RateLimiter &rateLimiter(int service) noexcept { return *m_limiters[size_t(service)]; }
+    // Per service slot, reserved ones included.
     const std::vector<RoutingConfig> &routing() const noexcept { return m_routing; }
 
     // Why an instance cannot take a request now, and its slow-start weight: health (active
@@ -56,8 +68,12 @@ public:
     std::optional<std::chrono::steady_clock::time_point> earliestReopen(int service) const;
 
 private:
+    void createInstanceState(int index, const QString &id, const ServiceConfig &settings);
+
     const ServiceRegistry &m_registry;
-    int m_instanceCount;
+    const Clock &m_clock;
+    CircuitBreaker::Observer m_onTransition;
+    int m_instanceCapacity;
     std::vector<std::unique_ptr<CircuitBreaker>> m_breakers;
     std::vector<std::unique_ptr<Bulkhead>> m_bulkheads;
     std::unique_ptr<InstanceStats[]> m_stats;

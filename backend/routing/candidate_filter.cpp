@@ -18,6 +18,8 @@ const char *exclusionKey(Exclusion exclusion) noexcept {
         return "incompatible";
     case Exclusion::Avoided:
         return "avoided";
+    case Exclusion::Draining:
+        return "draining";
     }
     return "";
 }
@@ -38,6 +40,8 @@ QString exclusionText(Exclusion exclusion) {
         return QStringLiteral("incompatible");
     case Exclusion::Avoided:
         return QStringLiteral("failed on an earlier attempt of this request");
+    case Exclusion::Draining:
+        return QStringLiteral("draining");
     }
     return {};
 }

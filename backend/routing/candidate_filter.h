@@ -9,7 +9,7 @@ namespace ToolCapture {
 class UpstreamInstance;
 
 // Why a candidate instance may not take a request. The selector decides Unreachable,
-// Incompatible and Avoided itself; the others come from a CandidateFilter.
+// Incompatible, Avoided and Draining itself; the others come from a CandidateFilter.
 enum class Exclusion {
     None,
     BreakerOpen,  // its circuit breaker is open (or half-open with every probe taken)
@@ -18,6 +18,7 @@ enum class Exclusion {
     Unreachable,  // a recent connect failure marked it (UpstreamInstance::isReachable)
     Incompatible, // lacks a capability the request requires (X-Require-Capability)
     Avoided,      // an earlier attempt of this request failed there and another is available
+    Draining,     // deregistered (its service stopped): requests in flight finish, no new ones
 };
 
 // A stable key for JSON and metrics: "breaker_open", "bulkhead_full", ...; "" for None.

@@ -8,7 +8,9 @@
 namespace ToolCapture {
 
 // Which service a request is for: the X-Target-Service header names it, else the Host header
-// (port ignored) matches a service's host, else the longest matching path prefix wins.
+// (port ignored) matches a service's host, else the longest matching path prefix wins. Services
+// registered while running are seen as soon as they are published; their host is their name
+// and they have no path prefix.
 class RouteTable {
 public:
     explicit RouteTable(const ServiceRegistry &registry);

@@ -128,7 +128,7 @@ ScoringSelector::ScoringSelector(const ServiceRegistry &registry,
                                  std::vector<RoutingConfig> routing, std::uint64_t seed)
     : m_stats(stats)
     , m_random(seed) {
-    Q_ASSERT(stats.size() >= size_t(registry.instanceCount()));
+    Q_ASSERT(stats.size() >= size_t(registry.instanceCapacity()));
     auto weightsOf = [](const RoutingConfig &config) {
         Weights w{std::max(config.latencyWeight, 0.0), std::max(config.reliabilityWeight, 0.0),
                   std::max(config.loadWeight, 0.0), std::max(config.compatibilityWeight, 0.0),
@@ -145,14 +145,18 @@ ScoringSelector::ScoringSelector(const ServiceRegistry &registry,
     m_defaultWeights = weightsOf(RoutingConfig{});
     for (const RoutingConfig &config : routing)
         m_weights.push_back(weightsOf(config));
-    size_t largest = 0;
+    // Room for every instance a service can ever have, so routing never allocates for it.
+    size_t largest = size_t(std::max(registry.reserve().maxDynamicInstances, 0));
     for (const ServiceEntry &service : registry.services())
-        largest = std::max(largest, service.instances.size());
+        largest = std::max(largest, service.instances.capacity());
     m_candidates.resize(largest);
-    m_capabilities.reserve(size_t(registry.instanceCount()));
-    for (int i = 0; i < registry.instanceCount(); ++i)
-        m_capabilities.push_back(latin1(registry.instance(i).capabilities()));
     m_available.reserve(largest);
+    m_capabilities.resize(size_t(registry.instanceCapacity()));
+    m_capabilitiesKnown.assign(size_t(registry.instanceCapacity()), false);
+    for (int i = 0; i < registry.instanceCount(); ++i) {
+        m_capabilities[size_t(i)] = latin1(registry.instance(i).capabilities());
+        m_capabilitiesKnown[size_t(i)] = true;
+    }
 }
 
 const ScoringSelector::Weights &ScoringSelector::weightsFor(int serviceIndex) const noexcept {
@@ -162,8 +166,13 @@ const ScoringSelector::Weights &ScoringSelector::weightsFor(int serviceIndex) co
 
 const QByteArrayList &ScoringSelector::capabilitiesOf(const UpstreamInstance &instance) {
     const auto index = size_t(instance.index());
-    if (index < m_capabilities.size())
+    if (index < m_capabilities.size()) {
+        if (!m_capabilitiesKnown[index]) { // registered after this selector was built: once
+            m_capabilities[index] = latin1(instance.capabilities());
+            m_capabilitiesKnown[index] = true;
+        }
         return m_capabilities[index];
+    }
     m_foreignCapabilities = latin1(instance.capabilities()); // a service of another registry
     return m_foreignCapabilities;
 }
@@ -185,6 +194,7 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
                                           std::chrono::steady_clock::time_point now,
                                           const SelectionContext &context,
                                           RoutingDecision *explain) {
+    // Read once: an instance published meanwhile waits for the next request.
     const size_t count = service.instances.size();
     if (m_candidates.size() < count) // only for a service of another registry
         m_candidates.resize(count);
@@ -202,10 +212,15 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
     for (size_t i = 0; i < count; ++i) {
         Candidate &c = m_candidates[i];
         c.instance = service.instances[i];
-        const CandidateStatus status =
-            context.filter ? context.filter->check(*c.instance, now) : CandidateStatus{};
-        c.exclusion = status.exclusion;
-        c.weight = std::clamp(status.weight, 0.0, 1.0);
+        if (c.instance->isDraining()) {
+            c.exclusion = Exclusion::Draining;
+            c.weight = 0;
+        } else {
+            const CandidateStatus status =
+                context.filter ? context.filter->check(*c.instance, now) : CandidateStatus{};
+            c.exclusion = status.exclusion;
+            c.weight = std::clamp(status.weight, 0.0, 1.0);
+        }
         if (c.exclusion == Exclusion::None && !c.instance->isReachable(now))
             c.exclusion = Exclusion::Unreachable;
         c.compatibility =
@@ -300,19 +315,20 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
         }
     }
     if (explain)
-        explainInto(*explain, service, head, chosen, runnerUp, int(available), slowStartYielded);
+        explainInto(*explain, service, count, head, chosen, runnerUp, int(available),
+                    slowStartYielded);
     return chosen < 0 ? nullptr : m_candidates[size_t(chosen)].instance;
 }
 
 void ScoringSelector::explainInto(RoutingDecision &explain, const ServiceEntry &service,
-                                  const RequestHead &head, int chosen, int runnerUp, int available,
-                                  bool slowStartYielded) {
+                                  size_t count, const RequestHead &head, int chosen, int runnerUp,
+                                  int available, bool slowStartYielded) {
     explain.clear();
     explain.policy = QStringLiteral("scoring");
     explain.service = service.name;
     const Requirements requirements(head);
     QStringList excluded;
-    for (size_t i = 0; i < service.instances.size(); ++i) {
+    for (size_t i = 0; i < count; ++i) {
         const Candidate &c = m_candidates[i];
         CandidateScore s;
         s.instanceId = c.instance->id();

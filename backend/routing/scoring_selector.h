@@ -36,6 +36,7 @@ namespace ToolCapture {
 //                (it can still answer, through a bridge, but only when nothing better is at
 //                hand). 1.0 without either header.
 // Score = normalised RoutingConfig weights · parts.
+// A draining instance (deregistered by a lifecycle hook) is excluded before the filter is asked.
 // Slow start: a candidate's weight in (0, 1] (CandidateStatus::weight) scales its share of the
 // traffic: when it wins a draw it keeps the request with that probability, else the other
 // candidate of the draw takes it. NOTE: not a factor on the score: with a strict comparison a
@@ -51,7 +52,8 @@ public:
     static constexpr double kScoreTieBand = 0.02;
     static constexpr int kMaxHeaderLines = 4; // per requirement header; NOTE: more are ignored
 
-    // stats: indexed by UpstreamInstance::index(), at least registry.instanceCount() of them.
+    // stats: indexed by UpstreamInstance::index(), registry.instanceCapacity() of them (instances
+    // registered later are routed to as soon as the registry publishes them).
     // routing: per service index; services beyond its end use RoutingConfig's defaults.
     ScoringSelector(const ServiceRegistry &registry, std::span<const InstanceStats> stats,
                     std::vector<RoutingConfig> routing = {}, std::uint64_t seed = 0);
@@ -80,8 +82,9 @@ private:
     const Weights &weightsFor(int serviceIndex) const noexcept;
     const QByteArrayList &capabilitiesOf(const UpstreamInstance &instance);
     std::uint64_t nextRandom() noexcept;
-    void explainInto(RoutingDecision &explain, const ServiceEntry &service, const RequestHead &head,
-                     int chosen, int runnerUp, int available, bool slowStartYielded);
+    void explainInto(RoutingDecision &explain, const ServiceEntry &service, size_t count,
+                     const RequestHead &head, int chosen, int runnerUp, int available,
+                     bool slowStartYielded);
 
     std::span<const InstanceStats> m_stats;
     std::vector<Weights> m_weights; // per service
@@ -89,8 +92,10 @@ private:
     std::uint64_t m_random;
     std::vector<Candidate> m_candidates; // scratch, sized for the largest service
     std::vector<int> m_available;        // scratch
-    // Capabilities per instance index as Latin-1, compared without converting on each request.
+    // Capabilities per instance index as Latin-1, compared without converting on each request;
+    // converted at construction, or on first sight for an instance registered later.
     std::vector<QByteArrayList> m_capabilities;
+    std::vector<bool> m_capabilitiesKnown;
     QByteArrayList m_foreignCapabilities;
 };
 

@@ -3,7 +3,7 @@
 namespace ToolCapture {
 
 UpstreamInstance::UpstreamInstance(int index, int serviceIndex, const InstanceConfig &config,
-                                   const ServiceConfig &service)
+                                   const ServiceConfig &service, bool dynamic)
     : m_index(index)
     , m_serviceIndex(serviceIndex)
     , m_id(config.id)
@@ -13,7 +13,8 @@ UpstreamInstance::UpstreamInstance(int index, int serviceIndex, const InstanceCo
     , m_port(config.port)
     , m_capabilities(config.capabilities)
     , m_pool(service.pool)
-    , m_timeouts(service.timeouts) {}
+    , m_timeouts(service.timeouts)
+    , m_dynamic(dynamic) {}
 
 bool UpstreamInstance::isReachable(std::chrono::steady_clock::time_point now) const noexcept {
     return now.time_since_epoch().count() >= m_unreachableUntilNs.load(std::memory_order_relaxed);

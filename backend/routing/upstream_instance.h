@@ -16,8 +16,9 @@ namespace ToolCapture {
 // through atomics (no lock on the request path).
 class UpstreamInstance {
 public:
+    // dynamic: registered while running rather than read from the configuration.
     UpstreamInstance(int index, int serviceIndex, const InstanceConfig &config,
-                     const ServiceConfig &service);
+                     const ServiceConfig &service, bool dynamic = false);
 
     int index() const noexcept { return m_index; } // global, 0..instanceCount-1
     int serviceIndex() const noexcept { return m_serviceIndex; }
@@ -29,6 +30,14 @@ public:
     const QStringList &capabilities() const noexcept { return m_capabilities; }
     const PoolConfig &pool() const noexcept { return m_pool; }
     const TimeoutConfig &timeouts() const noexcept { return m_timeouts; }
+    bool isDynamic() const noexcept { return m_dynamic; }
+
+    // A draining instance gets no new requests; those in flight finish. Any thread reads it,
+    // the engine thread sets it (lifecycle hooks: a service stopped, or started again).
+    bool isDraining() const noexcept { return m_draining.load(std::memory_order_acquire); }
+    void setDraining(bool draining) noexcept {
+        m_draining.store(draining, std::memory_order_release);
+    }
 
     // Passive reachability: a connect failure takes the instance out of rotation for a while.
     // NOTE: the active health checks and breakers of the resilience layer replace this mark
@@ -47,6 +56,8 @@ private:
     QStringList m_capabilities;
     PoolConfig m_pool;
     TimeoutConfig m_timeouts;
+    bool m_dynamic;
+    std::atomic<bool> m_draining{false};
     std::atomic<std::int64_t> m_unreachableUntilNs{0};
 };
 

@@ -344,6 +344,9 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("hooks short api key")
         << topLevel(R"("hooks": {"api_keys": ["short"]})")
         << QStringList{"hooks.api_keys[0]: must be at least 16 characters long, got 5"};
+    QTest::newRow("registry too many dynamic instances")
+        << topLevel(R"("registry": {"max_dynamic_instances": 5000})")
+        << QStringList{"registry.max_dynamic_instances: must be at most 4096, got 5000"};
     QTest::newRow("hooks api keys not a list")
         << topLevel(R"("hooks": {"api_keys": "0123456789abcdef"})")
         << QStringList{"hooks.api_keys: expected an array, got a string"};
@@ -1111,6 +1114,7 @@ void TestProxyConfig::fullDocument() {
                     "store_max_records": 7, "queue_capacity": 128},
         "hooks": {"api_keys": ["0123456789abcdef", "fedcba9876543210"], "max_body_bytes": 4096,
                   "pending_timeout_ms": 1000},
+        "registry": {"max_dynamic_instances": 8, "max_dynamic_services": 0},
         "store": "postgresql",
         "logging": {"json": false}
     })");
@@ -1160,6 +1164,8 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.hooks.apiKeys, (QStringList{"0123456789abcdef", "fedcba9876543210"}));
     QCOMPARE(config.hooks.maxBodyBytes, 4096);
     QCOMPARE(config.hooks.pendingTimeout, 1000ms);
+    QCOMPARE(config.registry.maxDynamicInstances, 8);
+    QCOMPARE(config.registry.maxDynamicServices, 0);
     QCOMPARE(config.store, QStringLiteral("postgresql"));
     QCOMPARE(config.logging.json, false);
 

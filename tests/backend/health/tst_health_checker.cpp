@@ -255,6 +255,57 @@ private slots:
         QVERIFY(!checks.wait(200));
         QCOMPARE(upstream.connectionsAccepted(), 0);
     }
+
+    // Instances registered while running are checked from refresh() on, with their service's
+    // settings (here a new service with the registry's defaults); a draining one is not.
+    void refreshChecksRegisteredInstances() {
+        TestUpstream configured;
+        TestUpstream::Behaviour unavailable;
+        unavailable.mode = TestUpstream::Mode::Raw;
+        unavailable.raw = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+        TestUpstream broken(unavailable);
+        const std::vector<ServiceConfig> services =
+            Fixture::makeServices({configured.port()}, fastChecks());
+        ServiceConfig defaults;
+        defaults.health = fastChecks();
+        defaults.health.fall = 1;
+        ServiceRegistry registry(services, RegistryConfig{2, 1}, defaults);
+        std::vector<HealthState> states(size_t(registry.instanceCapacity()));
+        HealthChecker checker(registry, services, states, SteadyClock::instance());
+        QSignalSpy changes(&checker, &HealthChecker::healthChanged);
+        QSignalSpy checks(&checker, &HealthChecker::checkFinished);
+        QVERIFY(changes.isValid() && checks.isValid());
+        checker.start();
+        QCOMPARE(checker.refresh(), 0);
+
+        ServiceEntry *orders = registry.createService(QStringLiteral("orders"));
+        QVERIFY(orders);
+        InstanceConfig instance;
+        instance.id = QStringLiteral("orders-1");
+        instance.host = QStringLiteral("127.0.0.1");
+        instance.port = broken.port();
+        instance.url = QString::fromLatin1(broken.url());
+        QVERIFY(registry.addInstance(*orders, instance, {}));
+        registry.publishService(*orders);
+        QCOMPARE(checker.refresh(), 1);
+        QCOMPARE(checker.checkedInstanceCount(), 2);
+        QCOMPARE(checker.refresh(), 0);
+        QVERIFY(changes.wait(2000)); // fall = 1: the first failed check
+        QCOMPARE(changes.first().at(0).toString(), QStringLiteral("orders-1"));
+        QCOMPARE(changes.first().at(1).toBool(), false);
+        QVERIFY(!states[1].isActiveHealthy());
+        QCOMPARE(states[1].slowStart(), milliseconds(10s));
+
+        registry.instance(1).setDraining(true);
+        const int seen = broken.requestsReceived();
+        const auto checksOf = [&checks](int index) {
+            return int(std::count_if(checks.begin(), checks.end(),
+                                     [index](const auto &args) { return args.at(0) == index; }));
+        };
+        const int configuredChecks = checksOf(0);
+        QTRY_VERIFY_WITH_TIMEOUT(checksOf(0) >= configuredChecks + 4, 5000);
+        QVERIFY(broken.requestsReceived() <= seen + 1); // one may have been under way
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHealthChecker)

@@ -298,6 +298,55 @@ private slots:
         QCOMPARE(result.ejected[0].instanceIndex, 2);
         QVERIFY(f.states[0].isHealthy(f.clock.now()));
     }
+
+    // Instances registered while running are judged from the next update on, with their
+    // service's settings; a draining one is neither judged nor counted.
+    void adoptsInstancesRegisteredLater() {
+        OutlierConfig config;
+        config.maxEjectionPercent = 1.0;
+        config.interval = 10s;
+        const std::vector<ServiceConfig> services{service(QStringLiteral("svc"), 2, config)};
+        ServiceConfig defaults;
+        defaults.outlier = config;
+        defaults.outlier.interval = 5s;
+        ServiceRegistry registry(services, RegistryConfig{2, 1}, defaults);
+        std::vector<HealthState> states(size_t(registry.instanceCapacity()));
+        ManualClock clock;
+        OutlierDetector detector(registry, services, states, clock.now());
+
+        ServiceEntry *svc = registry.findService(QStringLiteral("svc"));
+        QVERIFY(svc);
+        InstanceConfig extra = services[0].instances[0];
+        extra.id = QStringLiteral("svc-new");
+        extra.port = 9100;
+        QVERIFY(registry.addInstance(*svc, extra, {}));
+        ServiceEntry *orders = registry.createService(QStringLiteral("orders"));
+        QVERIFY(orders);
+        extra.id = QStringLiteral("orders-new");
+        extra.port = 9200;
+        QVERIFY(registry.addInstance(*orders, extra, {}));
+        registry.publishService(*orders);
+        registry.instance(1).setDraining(true);
+
+        clock.advance(10s);
+        const std::vector<Stats> failing{Stats{10, 0, 0}, Stats{10, 5, 5}, Stats{10, 5, 5},
+                                         Stats{10, 5, 5}};
+        auto result = detector.update(clock.now(), failing);
+        QCOMPARE(result.servicesEvaluated, std::vector<int>{0}); // orders: 5 s from adoption
+        QCOMPARE(result.ejected.size(), size_t(1));
+        QCOMPARE(result.ejected[0].instanceIndex, 2);
+        QVERIFY(detector.isEjected(2));
+        QVERIFY(!detector.isEjected(1)); // draining
+        QVERIFY(states[2].isEjected(clock.now()));
+
+        clock.advance(5s);
+        const std::vector<Stats> streak{Stats{}, Stats{}, Stats{}, Stats{0, 0, 5}};
+        result = detector.update(clock.now(), streak);
+        QCOMPARE(result.servicesEvaluated, std::vector<int>{1});
+        QCOMPARE(result.ejected.size(), size_t(1));
+        QCOMPARE(result.ejected[0].instanceIndex, 3);
+        QCOMPARE(result.ejected[0].duration, milliseconds(defaults.outlier.baseEjection));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOutlierDetector)
