@@ -1,0 +1,732 @@
+#include <backend/capture/capture_record_codec.h>
+
+#include <QHash>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+
+namespace ToolCapture {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// ---- JSON --------------------------------------------------------------------------------
+
+std::string text(const QByteArray &bytes) {
+    if (QByteArrayView(bytes).isValidUtf8())
+        return std::string(bytes.constData(), size_t(bytes.size()));
+    return QString::fromLatin1(bytes).toStdString();
+}
+
+Json textOrNull(const QByteArray &bytes) {
+    return bytes.isEmpty() ? Json(nullptr) : Json(text(bytes));
+}
+
+Json textOrNull(const QString &string) {
+    return string.isEmpty() ? Json(nullptr) : Json(string.toStdString());
+}
+
+Json offsetOrNull(std::int64_t offset) {
+    return offset < 0 ? Json(nullptr) : Json(offset);
+}
+
+Json headersJson(const std::vector<CapturedHeader> &headers) {
+    Json array = Json::array();
+    for (const CapturedHeader &header : headers)
+        array.push_back({{"name", text(header.name)}, {"value", text(header.value)}});
+    return array;
+}
+
+void putBody(Json &json, const char *key, const char *encodingKey, const QByteArray &body) {
+    if (QByteArrayView(body).isValidUtf8()) {
+        json[key] = std::string(body.constData(), size_t(body.size()));
+        json[encodingKey] = "utf-8";
+    } else {
+        const QByteArray base64 = body.toBase64();
+        json[key] = std::string(base64.constData(), size_t(base64.size()));
+        json[encodingKey] = "base64";
+    }
+}
+
+Json routingJson(const QByteArray &routing) {
+    if (routing.isEmpty())
+        return nullptr;
+    Json parsed = Json::parse(routing.constBegin(), routing.constEnd(), nullptr, false);
+    // Not JSON after all: kept as text rather than lost.
+    return parsed.is_discarded() ? Json(text(routing)) : parsed;
+}
+
+// Reads `json` field by field, remembering the first problem.
+class JsonReader {
+public:
+    explicit JsonReader(const Json &json)
+        : m_json(json) {}
+
+    bool failed() const { return !m_error.isEmpty(); }
+    const QString &error() const { return m_error; }
+
+    // Absent or null: `fallback`.
+    std::int64_t integer(const char *key, std::int64_t fallback) {
+        const Json *value = find(key);
+        if (!value)
+            return fallback;
+        if (!value->is_number_integer()) {
+            fail(key, "an integer");
+            return fallback;
+        }
+        return value->get<std::int64_t>();
+    }
+    bool boolean(const char *key, bool fallback) {
+        const Json *value = find(key);
+        if (!value)
+            return fallback;
+        if (!value->is_boolean()) {
+            fail(key, "a boolean");
+            return fallback;
+        }
+        return value->get<bool>();
+    }
+    QByteArray bytes(const char *key) {
+        const Json *value = find(key);
+        if (!value)
+            return {};
+        if (!value->is_string()) {
+            fail(key, "a string");
+            return QByteArray();
+        }
+        const std::string &s = value->get_ref<const std::string &>();
+        return QByteArray(s.data(), qsizetype(s.size()));
+    }
+    QString string(const char *key) { return QString::fromUtf8(bytes(key)); }
+    QByteArray body(const char *key, const char *encodingKey) {
+        const QByteArray content = bytes(key);
+        const QByteArray encoding = bytes(encodingKey);
+        if (encoding.isEmpty() || encoding == "utf-8")
+            return content;
+        if (encoding != "base64") {
+            fail(encodingKey, "\"utf-8\" or \"base64\"");
+            return QByteArray();
+        }
+        auto decoded =
+            QByteArray::fromBase64Encoding(content, QByteArray::AbortOnBase64DecodingErrors);
+        if (!decoded) {
+            fail(key, "valid base64");
+            return QByteArray();
+        }
+        return std::move(decoded.decoded);
+    }
+    QByteArray routing(const char *key) {
+        const Json *value = find(key);
+        if (!value)
+            return {};
+        if (value->is_string())
+            return bytes(key);
+        const std::string dumped = value->dump();
+        return QByteArray(dumped.data(), qsizetype(dumped.size()));
+    }
+    std::vector<CapturedHeader> headers(const char *key) {
+        std::vector<CapturedHeader> out;
+        const Json *value = find(key);
+        if (!value)
+            return out;
+        if (!value->is_array()) {
+            fail(key, "an array");
+            return out;
+        }
+        out.reserve(value->size());
+        for (const Json &field : *value) {
+            const auto name = field.find("name");
+            const auto content = field.find("value");
+            if (!field.is_object() || name == field.end() || !name->is_string() ||
+                content == field.end() || !content->is_string()) {
+                fail(key, "[{\"name\": string, \"value\": string}]");
+                return out;
+            }
+            const std::string &n = name->get_ref<const std::string &>();
+            const std::string &v = content->get_ref<const std::string &>();
+            out.push_back({QByteArray(n.data(), qsizetype(n.size())),
+                           QByteArray(v.data(), qsizetype(v.size()))});
+        }
+        return out;
+    }
+
+private:
+    const Json *find(const char *key) const {
+        const auto it = m_json.find(key);
+        return (it == m_json.end() || it->is_null()) ? nullptr : &*it;
+    }
+    void fail(const char *key, const char *expected) {
+        if (m_error.isEmpty())
+            m_error =
+                QStringLiteral("%1: expected %2").arg(QLatin1String(key), QLatin1String(expected));
+    }
+
+    const Json &m_json;
+    QString m_error;
+};
+
+// ---- Binary --------------------------------------------------------------------------------
+
+// Version 1 (frozen: changing the layout or a table below needs a new version byte):
+//   version byte; flags varint; zigzag varints acceptedAtUs, connectedUs, firstByteUs, doneUs,
+//   status, requestBytes, responseBytes, attempts; length-prefixed correlationId, sessionId,
+//   userContext, clientAddress, method, path, query, service, instance (UTF-8), routing (packed
+//   when kRoutingPacked), cache, breakerState, proxyError, requestContentType,
+//   responseContentType, requestBody, responseBody; then the request and the response fields:
+//   a count, then per field a name (table index, or tableSize + length and the bytes) and a
+//   value (varint tag: even = length * 2 and the bytes; kValueCorrelationId, kValueRedacted,
+//   kValueContentType = the record's own value of that).
+constexpr char kFormatVersion = 1;
+
+constexpr std::uint64_t kReplayable = 1;
+constexpr std::uint64_t kResponseBodyTruncated = 2;
+constexpr std::uint64_t kRoutingPacked = 4;
+
+constexpr std::uint64_t kValueCorrelationId = 1;
+constexpr std::uint64_t kValueRedacted = 3;
+constexpr std::uint64_t kValueContentType = 5;
+
+// Header names referenced by index, roughly by frequency so the commonest take one byte: each
+// in lower case and in the usual capitalisation, then the usual exceptions.
+const std::vector<QByteArray> &headerNameTable() {
+    static const std::vector<QByteArray> table = [] {
+        const QByteArray lower =
+            "content-type content-length accept user-agent host x-correlation-id "
+            "accept-encoding connection cache-control date server etag traceparent "
+            "authorization cookie set-cookie x-session-id x-user-context x-target-service "
+            "x-require-capability accept-version idempotency-key if-none-match accept-language "
+            "last-modified location vary x-request-id x-forwarded-for transfer-encoding "
+            "content-encoding expires age retry-after tracestate origin referer "
+            "x-forwarded-proto x-forwarded-host forwarded x-real-ip keep-alive pragma "
+            "if-modified-since if-match if-unmodified-since if-range range content-range "
+            "accept-ranges content-disposition content-language content-location expect "
+            "proxy-authorization proxy-authenticate www-authenticate link "
+            "access-control-allow-origin strict-transport-security x-api-key via allow upgrade "
+            "trailer te accept-charset x-ratelimit-limit x-ratelimit-remaining x-ratelimit-reset";
+        std::vector<QByteArray> names;
+        for (const QByteArray &name : lower.split(' ')) {
+            QByteArray canonical = name;
+            for (qsizetype i = 0; i < canonical.size(); ++i) {
+                if (i == 0 || canonical[i - 1] == '-')
+                    canonical[i] = char(std::toupper(static_cast<unsigned char>(canonical[i])));
+            }
+            names.push_back(name);
+            names.push_back(canonical);
+        }
+        for (const char *name : {"X-Correlation-ID", "ETag", "X-Session-ID", "X-Request-ID",
+                                 "X-Real-IP", "WWW-Authenticate", "TE", "X-API-Key"})
+            names.push_back(QByteArray(name));
+        return names;
+    }();
+    return table;
+}
+
+const QHash<QByteArray, quint32> &headerNameIndex() {
+    static const QHash<QByteArray, quint32> index = [] {
+        QHash<QByteArray, quint32> map;
+        const std::vector<QByteArray> &table = headerNameTable();
+        for (size_t i = 0; i < table.size(); ++i)
+            map.insert(table[i], quint32(i));
+        return map;
+    }();
+    return index;
+}
+
+// Routing explanations are toJson(RoutingDecision).dump(): every candidate spells the same keys
+// in the same order, two thirds of the text. Well-formed UTF-8 never contains the bytes 0xc0,
+// 0xc1 or 0xf5..0xff, so they stand for key runs: 0xc0, 0xc1, 0xf5..0xfe for the per-candidate
+// ones, 0xff and an index byte for the rest. A two-candidate explanation shrinks from about
+// 700 bytes to 300. Other text passes through unchanged, just unpacked.
+class RoutingDictionary {
+public:
+    static const RoutingDictionary &instance() {
+        static const RoutingDictionary dictionary;
+        return dictionary;
+    }
+
+    void pack(QByteArrayView in, QByteArray &out) const {
+        const char *p = in.data();
+        const char *end = p + in.size();
+        const char *literal = p;
+        while (p < end) {
+            const std::vector<int> &candidates = m_byFirst[static_cast<unsigned char>(*p)];
+            bool matched = false;
+            for (const int index : candidates) {
+                const QByteArray &token = m_tokens[size_t(index)];
+                if (end - p >= token.size() &&
+                    std::memcmp(p, token.constData(), token.size()) == 0) {
+                    out.append(literal, p - literal);
+                    if (index < kSingleCount) {
+                        out.append(char(kSingleCodes[index]));
+                    } else {
+                        out.append(char(kEscape));
+                        out.append(char(index - kSingleCount));
+                    }
+                    p += token.size();
+                    literal = p;
+                    matched = true;
+                    break;
+                }
+            }
+            if (!matched)
+                ++p;
+        }
+        out.append(literal, p - literal);
+    }
+
+    bool unpack(QByteArrayView in, QByteArray &out) const {
+        out.reserve(in.size() * 3);
+        const auto *p = reinterpret_cast<const unsigned char *>(in.data());
+        const auto *end = p + in.size();
+        const auto *literal = p;
+        const auto flush = [&](const unsigned char *upTo) {
+            out.append(reinterpret_cast<const char *>(literal), upTo - literal);
+        };
+        for (; p < end; ++p) {
+            int index = m_singleIndex[*p];
+            if (index < 0 && *p != kEscape)
+                continue;
+            flush(p);
+            if (index < 0) {
+                if (++p == end || *p >= m_tokens.size() - kSingleCount)
+                    return false;
+                index = kSingleCount + *p;
+            }
+            out.append(m_tokens[size_t(index)]);
+            literal = p + 1;
+        }
+        flush(p);
+        return true;
+    }
+
+private:
+    static constexpr int kSingleCount = 12;
+    static constexpr unsigned char kSingleCodes[kSingleCount] = {
+        0xc0, 0xc1, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe};
+    static constexpr unsigned char kEscape = 0xff;
+
+    RoutingDictionary() {
+        static const char *const tokens[] = {
+            // One byte each: once per candidate.
+            R"(},{"excluded":false,"exclusion":null,"id":")",
+            R"(","inputs":{"active":)",
+            R"(,"latency_ms":)",
+            R"(,"success_rate":)",
+            R"(,"window_calls":)",
+            R"(},"parts":{"compatibility":)",
+            R"(,"load":)",
+            R"(,"performance":)",
+            R"(,"reliability":)",
+            R"(},"reason":null,"score":)",
+            R"(,"weight":)",
+            R"(}],"chosen":")",
+            // Two bytes each.
+            R"({"candidates":[{"excluded":false,"exclusion":null,"id":")",
+            R"({"candidates":[{"excluded":true,"exclusion":")",
+            R"(},{"excluded":true,"exclusion":")",
+            R"({"candidates":[],"chosen":null)",
+            R"(}],"chosen":null)",
+            R"(","id":")",
+            R"(},"reason":")",
+            R"(","score":)",
+            R"(,"latency_ms":null)",
+            R"(,"success_rate":null)",
+            R"(","policy":"scoring","runner_up":")",
+            R"(,"policy":"scoring","runner_up":")",
+            R"(","policy":"scoring","runner_up":null)",
+            R"(,"policy":"scoring","runner_up":null)",
+            R"(","policy":")",
+            R"(,"policy":")",
+            R"(","runner_up":")",
+            R"(","runner_up":null)",
+            R"(","service":")",
+            R"(,"service":")",
+            R"(","summary":")",
+        };
+        for (const char *token : tokens)
+            m_tokens.push_back(QByteArray::fromRawData(token, qsizetype(std::strlen(token))));
+        m_singleIndex.fill(-1);
+        for (int i = 0; i < kSingleCount; ++i)
+            m_singleIndex[kSingleCodes[i]] = i;
+        for (size_t i = 0; i < m_tokens.size(); ++i)
+            m_byFirst[static_cast<unsigned char>(m_tokens[i].front())].push_back(int(i));
+        // Longest first: a token that extends another wins.
+        for (std::vector<int> &candidates : m_byFirst) {
+            std::stable_sort(candidates.begin(), candidates.end(), [&](int a, int b) {
+                return m_tokens[size_t(a)].size() > m_tokens[size_t(b)].size();
+            });
+        }
+    }
+
+    std::vector<QByteArray> m_tokens;
+    std::array<int, 256> m_singleIndex{};
+    std::array<std::vector<int>, 256> m_byFirst;
+};
+
+class Writer {
+public:
+    explicit Writer(QByteArray &out)
+        : m_out(out) {}
+
+    void byte(char b) { m_out.append(b); }
+    void varint(std::uint64_t value) {
+        char buffer[10];
+        int n = 0;
+        while (value >= 0x80) {
+            buffer[n++] = char((value & 0x7f) | 0x80);
+            value >>= 7;
+        }
+        buffer[n++] = char(value);
+        m_out.append(buffer, n);
+    }
+    void svarint(std::int64_t value) {
+        varint((std::uint64_t(value) << 1) ^ std::uint64_t(value >> 63));
+    }
+    void bytes(QByteArrayView data) {
+        varint(std::uint64_t(data.size()));
+        m_out.append(data.data(), data.size());
+    }
+    void headers(const std::vector<CapturedHeader> &fields, const CaptureRecord &record,
+                 const QByteArray &contentType) {
+        const QHash<QByteArray, quint32> &index = headerNameIndex();
+        const std::uint64_t tableSize = headerNameTable().size();
+        const QByteArrayView redacted(CaptureRecord::kRedacted);
+        varint(fields.size());
+        for (const CapturedHeader &field : fields) {
+            const auto it = index.constFind(field.name);
+            if (it != index.constEnd()) {
+                varint(*it);
+            } else {
+                varint(tableSize + std::uint64_t(field.name.size()));
+                m_out.append(field.name);
+            }
+            // X-Correlation-ID and Content-Type repeat the record's own fields.
+            const QByteArray &value = field.value;
+            if (!value.isEmpty() && value == record.correlationId) {
+                varint(kValueCorrelationId);
+            } else if (value == redacted) {
+                varint(kValueRedacted);
+            } else if (!value.isEmpty() && value == contentType) {
+                varint(kValueContentType);
+            } else {
+                varint(std::uint64_t(value.size()) * 2);
+                m_out.append(value);
+            }
+        }
+    }
+
+private:
+    QByteArray &m_out;
+};
+
+class Reader {
+public:
+    explicit Reader(QByteArrayView data)
+        : m_p(data.data())
+        , m_end(data.data() + data.size()) {}
+
+    bool ok() const { return m_ok; }
+    bool atEnd() const { return m_p == m_end; }
+    void fail() { m_ok = false; }
+
+    char byte() {
+        if (m_p == m_end) {
+            m_ok = false;
+            return 0;
+        }
+        return *m_p++;
+    }
+    std::uint64_t varint() {
+        std::uint64_t value = 0;
+        for (int shift = 0; shift < 64 && m_p != m_end; shift += 7) {
+            const auto b = static_cast<unsigned char>(*m_p++);
+            value |= std::uint64_t(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                return value;
+        }
+        m_ok = false;
+        return 0;
+    }
+    std::int64_t svarint() {
+        const std::uint64_t v = varint();
+        return std::int64_t(v >> 1) ^ -std::int64_t(v & 1);
+    }
+    int integer() {
+        const std::int64_t v = svarint();
+        if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+            m_ok = false;
+            return 0;
+        }
+        return int(v);
+    }
+    QByteArray bytes() { return take(varint()); }
+    QString utf8() { return QString::fromUtf8(bytes()); }
+    std::vector<CapturedHeader> headers(const CaptureRecord &record,
+                                        const QByteArray &contentType) {
+        std::vector<CapturedHeader> fields;
+        const std::uint64_t count = varint();
+        // Each field takes at least two bytes: a count past that is corrupt, not a reason to
+        // reserve gigabytes.
+        if (!m_ok || count > std::uint64_t(m_end - m_p) / 2) {
+            m_ok = false;
+            return fields;
+        }
+        const std::vector<QByteArray> &table = headerNameTable();
+        fields.reserve(size_t(count));
+        for (std::uint64_t i = 0; i < count && m_ok; ++i) {
+            const std::uint64_t name = varint();
+            CapturedHeader field;
+            if (name < table.size()) {
+                const QByteArray &known = table[size_t(name)];
+                // Static text: the copy shares it and allocates nothing.
+                field.name = QByteArray::fromRawData(known.constData(), known.size());
+            } else {
+                field.name = take(name - table.size());
+            }
+            const std::uint64_t value = varint();
+            if (value % 2 == 0)
+                field.value = take(value / 2);
+            else if (value == kValueCorrelationId)
+                field.value = record.correlationId;
+            else if (value == kValueRedacted)
+                field.value = QByteArray::fromRawData(
+                    CaptureRecord::kRedacted, qsizetype(std::strlen(CaptureRecord::kRedacted)));
+            else if (value == kValueContentType)
+                field.value = contentType;
+            else
+                m_ok = false;
+            fields.push_back(std::move(field));
+        }
+        return fields;
+    }
+
+private:
+    QByteArray take(std::uint64_t length) {
+        if (!m_ok || length > std::uint64_t(m_end - m_p)) {
+            m_ok = false;
+            return QByteArray();
+        }
+        QByteArray data(m_p, qsizetype(length));
+        m_p += length;
+        return data;
+    }
+
+    const char *m_p;
+    const char *m_end;
+    bool m_ok = true;
+};
+
+} // namespace
+
+// ---- JSON --------------------------------------------------------------------------------
+
+QByteArray formatRfc3339Utc(std::int64_t microsecondsSinceEpoch) {
+    using namespace std::chrono;
+    const sys_time<microseconds> time{microseconds(microsecondsSinceEpoch)};
+    const sys_days day = floor<days>(time);
+    const year_month_day date{day};
+    const hh_mm_ss<microseconds> clock{time - day};
+    char buffer[48];
+    const int n = std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ",
+                                int(date.year()), unsigned(date.month()), unsigned(date.day()),
+                                int(clock.hours().count()), int(clock.minutes().count()),
+                                int(clock.seconds().count()),
+                                static_cast<long long>(clock.subseconds().count()));
+    return QByteArray(buffer, n);
+}
+
+Json toJson(const CaptureRecord &r) {
+    Json json = {
+        {"id", r.id},
+        {"correlation_id", text(r.correlationId)},
+        {"session_id", textOrNull(r.sessionId)},
+        {"user_context", textOrNull(r.userContext)},
+        {"client_address", text(r.clientAddress)},
+        {"accepted_at", formatRfc3339Utc(r.acceptedAtUs).toStdString()},
+        {"accepted_at_us", r.acceptedAtUs},
+        {"connected_us", offsetOrNull(r.connectedUs)},
+        {"first_byte_us", offsetOrNull(r.firstByteUs)},
+        {"done_us", offsetOrNull(r.doneUs)},
+        {"method", text(r.method)},
+        {"path", text(r.path)},
+        {"query", text(r.query)},
+        {"status", r.status == 0 ? Json(nullptr) : Json(r.status)},
+        {"request_bytes", r.requestBytes},
+        {"response_bytes", r.responseBytes},
+        {"service", textOrNull(r.service)},
+        {"instance", textOrNull(r.instance)},
+        {"attempts", r.attempts},
+        {"routing", routingJson(r.routing)},
+        {"cache", textOrNull(r.cache)},
+        {"breaker_state", textOrNull(r.breakerState)},
+        {"proxy_error", textOrNull(r.proxyError)},
+        {"request_headers", headersJson(r.requestHeaders)},
+        {"response_headers", headersJson(r.responseHeaders)},
+        {"request_content_type", textOrNull(r.requestContentType)},
+        {"response_content_type", textOrNull(r.responseContentType)},
+        {"replayable", r.replayable},
+        {"response_body_truncated", r.responseBodyTruncated},
+    };
+    putBody(json, "request_body", "request_body_encoding", r.requestBody);
+    putBody(json, "response_body", "response_body_encoding", r.responseBody);
+    return json;
+}
+
+std::optional<CaptureRecord> captureRecordFromJson(const Json &json, QString *error) {
+    if (!json.is_object()) {
+        if (error)
+            *error = QStringLiteral("a capture record must be a JSON object");
+        return std::nullopt;
+    }
+    JsonReader in(json);
+    CaptureRecord r;
+    r.id = in.integer("id", 0);
+    r.correlationId = in.bytes("correlation_id");
+    r.sessionId = in.bytes("session_id");
+    r.userContext = in.bytes("user_context");
+    r.clientAddress = in.bytes("client_address");
+    r.acceptedAtUs = in.integer("accepted_at_us", 0);
+    r.connectedUs = in.integer("connected_us", -1);
+    r.firstByteUs = in.integer("first_byte_us", -1);
+    r.doneUs = in.integer("done_us", -1);
+    r.method = in.bytes("method");
+    r.path = in.bytes("path");
+    r.query = in.bytes("query");
+    r.status = int(in.integer("status", 0));
+    r.requestBytes = in.integer("request_bytes", 0);
+    r.responseBytes = in.integer("response_bytes", 0);
+    r.service = in.string("service");
+    r.instance = in.string("instance");
+    r.attempts = int(in.integer("attempts", 0));
+    r.routing = in.routing("routing");
+    r.cache = in.bytes("cache");
+    r.breakerState = in.bytes("breaker_state");
+    r.proxyError = in.bytes("proxy_error");
+    r.requestHeaders = in.headers("request_headers");
+    r.responseHeaders = in.headers("response_headers");
+    r.requestContentType = in.bytes("request_content_type");
+    r.responseContentType = in.bytes("response_content_type");
+    r.requestBody = in.body("request_body", "request_body_encoding");
+    r.replayable = in.boolean("replayable", true);
+    r.responseBody = in.body("response_body", "response_body_encoding");
+    r.responseBodyTruncated = in.boolean("response_body_truncated", false);
+    if (in.failed()) {
+        if (error)
+            *error = in.error();
+        return std::nullopt;
+    }
+    return r;
+}
+
+// ---- Binary --------------------------------------------------------------------------------
+
+void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
+    qsizetype estimate = 64 + r.correlationId.size() + r.sessionId.size() + r.userContext.size() +
+                         r.clientAddress.size() + r.method.size() + r.path.size() + r.query.size() +
+                         3 * (r.service.size() + r.instance.size()) + r.routing.size() +
+                         r.cache.size() + r.breakerState.size() + r.proxyError.size() +
+                         r.requestContentType.size() + r.responseContentType.size() +
+                         r.requestBody.size() + r.responseBody.size();
+    for (const auto *fields : {&r.requestHeaders, &r.responseHeaders}) {
+        for (const CapturedHeader &field : *fields)
+            estimate += 4 + field.name.size() + field.value.size();
+    }
+    out.reserve(out.size() + estimate);
+
+    QByteArray routing;
+    const bool packRouting = !r.routing.isEmpty() && QByteArrayView(r.routing).isValidUtf8();
+    if (packRouting) {
+        routing.reserve(r.routing.size());
+        RoutingDictionary::instance().pack(r.routing, routing);
+    }
+
+    Writer w(out);
+    w.byte(kFormatVersion);
+    w.varint((r.replayable ? kReplayable : 0) |
+             (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
+             (packRouting ? kRoutingPacked : 0));
+    w.svarint(r.acceptedAtUs);
+    w.svarint(r.connectedUs);
+    w.svarint(r.firstByteUs);
+    w.svarint(r.doneUs);
+    w.svarint(r.status);
+    w.svarint(r.requestBytes);
+    w.svarint(r.responseBytes);
+    w.svarint(r.attempts);
+    w.bytes(r.correlationId);
+    w.bytes(r.sessionId);
+    w.bytes(r.userContext);
+    w.bytes(r.clientAddress);
+    w.bytes(r.method);
+    w.bytes(r.path);
+    w.bytes(r.query);
+    w.bytes(r.service.toUtf8());
+    w.bytes(r.instance.toUtf8());
+    w.bytes(packRouting ? routing : r.routing);
+    w.bytes(r.cache);
+    w.bytes(r.breakerState);
+    w.bytes(r.proxyError);
+    w.bytes(r.requestContentType);
+    w.bytes(r.responseContentType);
+    w.bytes(r.requestBody);
+    w.bytes(r.responseBody);
+    w.headers(r.requestHeaders, r, r.requestContentType);
+    w.headers(r.responseHeaders, r, r.responseContentType);
+}
+
+QByteArray encodeCaptureRecord(const CaptureRecord &record) {
+    QByteArray out;
+    encodeCaptureRecord(record, out);
+    return out;
+}
+
+bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
+    Reader in(data);
+    if (in.byte() != kFormatVersion)
+        return false;
+    const std::uint64_t flags = in.varint();
+    r.replayable = flags & kReplayable;
+    r.responseBodyTruncated = flags & kResponseBodyTruncated;
+    r.acceptedAtUs = in.svarint();
+    r.connectedUs = in.svarint();
+    r.firstByteUs = in.svarint();
+    r.doneUs = in.svarint();
+    r.status = in.integer();
+    r.requestBytes = in.svarint();
+    r.responseBytes = in.svarint();
+    r.attempts = in.integer();
+    r.correlationId = in.bytes();
+    r.sessionId = in.bytes();
+    r.userContext = in.bytes();
+    r.clientAddress = in.bytes();
+    r.method = in.bytes();
+    r.path = in.bytes();
+    r.query = in.bytes();
+    r.service = in.utf8();
+    r.instance = in.utf8();
+    r.routing = in.bytes();
+    if (flags & kRoutingPacked) {
+        QByteArray routing;
+        if (!RoutingDictionary::instance().unpack(r.routing, routing))
+            in.fail();
+        r.routing = std::move(routing);
+    }
+    r.cache = in.bytes();
+    r.breakerState = in.bytes();
+    r.proxyError = in.bytes();
+    r.requestContentType = in.bytes();
+    r.responseContentType = in.bytes();
+    r.requestBody = in.bytes();
+    r.responseBody = in.bytes();
+    r.requestHeaders = in.headers(r, r.requestContentType);
+    r.responseHeaders = in.headers(r, r.responseContentType);
+    return in.ok() && in.atEnd();
+}
+
+} // namespace ToolCapture

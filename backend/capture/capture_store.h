@@ -1,0 +1,74 @@
+#pragma once
+
+#include <backend/capture/capture_record.h>
+#include <backend/capture/capture_store_stats.h>
+
+#include <QByteArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+
+#include <cstdint>
+#include <vector>
+
+namespace ToolCapture {
+
+// The writing side of the on-disk capture store: a bounded SQLite file (through QtSql) in WAL
+// mode, so CaptureReaders on the same file read while it writes. Every append is one
+// transaction; ids are assigned here, increase monotonically and continue after a restart.
+// The caps keep the newest records: the oldest go first, before the batch is inserted, so the
+// freed pages are reused at once and the file stays near the size the caps allow.
+// Lives in (is used only from) the thread that opened it: the capture thread. One writer per
+// file.
+class CaptureStore {
+public:
+    using Stats = CaptureStoreStats;
+
+    CaptureStore() = default;
+    ~CaptureStore();
+    CaptureStore(const CaptureStore &) = delete;
+    CaptureStore &operator=(const CaptureStore &) = delete;
+
+    // Opens or creates the store at `path` (creating its directory). maxBytes caps the stored
+    // record sizes together, maxRecords the count; either <= 0: no such cap. A file that is not
+    // a capture store of this version, or a path that cannot be written, is an error.
+    bool open(const QString &path, std::int64_t maxBytes, std::int64_t maxRecords,
+              QString *error = nullptr);
+    void close();
+    bool isOpen() const { return m_db.isOpen(); }
+    const QString &path() const { return m_path; }
+
+    // Stores the batch in one transaction and sets each record's id. When the batch alone
+    // exceeds a cap, its oldest records get ids but are not kept (counted as dropped). False
+    // (see lastError()) when the transaction failed: nothing was stored and ids are 0 again.
+    bool append(std::vector<CaptureRecord> &batch);
+
+    // The size a record counts for against maxBytes: its encoding plus its index columns.
+    static std::int64_t storedSize(std::int64_t encodedSize, const CaptureRecord &record);
+
+    Stats stats();
+    const QString &lastError() const { return m_lastError; }
+
+private:
+    bool prepare(QSqlQuery &query, const char *sql);
+    bool fail(const QSqlQuery &query);
+    bool insertBatch(std::vector<CaptureRecord> &batch, size_t first);
+    bool dropOldest(std::int64_t records, std::int64_t bytes, std::int64_t &droppedRecords,
+                    std::int64_t &droppedBytes);
+    void releaseFreePages();
+
+    QString m_path;
+    std::int64_t m_maxBytes = 0;
+    std::int64_t m_maxRecords = 0;
+    QSqlDatabase m_db;
+    QSqlQuery m_insert;
+    QSqlQuery m_oldest;
+    QSqlQuery m_deleteUpTo;
+    QSqlQuery m_setMeta;
+    // Reused per batch: encodings and sizes of the batch's records.
+    std::vector<QByteArray> m_encoded;
+    std::vector<std::int64_t> m_sizes;
+    QString m_lastError;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,231 @@
+#include <backend/capture/capture_store_schema.h>
+
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+
+#include <atomic>
+
+namespace ToolCapture::CaptureStoreSchema {
+
+namespace {
+
+QString describe(const QSqlError &error) {
+    const QString text = error.databaseText().isEmpty() ? error.text() : error.databaseText();
+    return text.isEmpty() ? QStringLiteral("unknown SQLite error") : text;
+}
+
+} // namespace
+
+QString uniqueConnectionName(const char *role) {
+    static std::atomic<quint64> counter{0};
+    return QStringLiteral("toolcapture-capture-%1-%2")
+        .arg(QLatin1String(role))
+        .arg(counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+std::int64_t correlationHash(QByteArrayView correlationId) noexcept {
+    // FNV-1a, folded to 32 bits: stable across Qt versions, unlike qHash, as a stored key must be.
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const char c : correlationId) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 1099511628211ull;
+    }
+    return std::int64_t((hash ^ (hash >> 32)) & 0xffffffffu);
+}
+
+std::int64_t correlationKey(std::int64_t id, QByteArrayView correlationId) noexcept {
+    return ((id >> kBucketBits) << 32) | correlationHash(correlationId);
+}
+
+QString bucketProbeCte() {
+    return QStringLiteral(
+               "WITH RECURSIVE buckets(b) AS (SELECT (SELECT max(id) FROM captures) >> %1"
+               " UNION ALL SELECT b - 1 FROM buckets"
+               " WHERE b > (SELECT min(id) FROM captures) >> %1) ")
+        .arg(kBucketBits);
+}
+
+bool openConnection(const QString &name, const QString &path, bool readOnly, QSqlDatabase &db,
+                    QString *error) {
+    db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+    if (!db.isValid()) {
+        db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(name);
+        if (error)
+            *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available");
+        return false;
+    }
+    db.setDatabaseName(path);
+    // The writer waits this long for another writer's transaction (two processes on one file);
+    // readers hardly ever wait in WAL mode.
+    QString options = QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000");
+    if (readOnly)
+        options += QStringLiteral(";QSQLITE_OPEN_READONLY");
+    db.setConnectOptions(options);
+    if (!db.open()) {
+        if (error)
+            *error = describe(db.lastError());
+        closeConnection(db);
+        return false;
+    }
+    return true;
+}
+
+void closeConnection(QSqlDatabase &db) {
+    const QString name = db.connectionName();
+    db.close();
+    db = QSqlDatabase();
+    if (!name.isEmpty())
+        QSqlDatabase::removeDatabase(name);
+}
+
+bool exec(QSqlDatabase &db, const QString &sql, QString *error) {
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.exec(sql)) {
+        if (error)
+            *error = describe(query.lastError());
+        return false;
+    }
+    while (query.next()) {
+    }
+    if (query.lastError().isValid()) {
+        if (error)
+            *error = describe(query.lastError());
+        return false;
+    }
+    return true;
+}
+
+bool queryInteger(QSqlDatabase &db, const QString &sql, std::int64_t &value, QString *error) {
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.exec(sql) || !query.next()) {
+        if (error)
+            *error = query.lastError().isValid() ? describe(query.lastError())
+                                                 : QStringLiteral("no result from: ") + sql;
+        return false;
+    }
+    value = query.value(0).toLongLong();
+    return true;
+}
+
+bool checkSchema(QSqlDatabase &db, bool *empty, QString *error) {
+    *empty = false;
+    std::int64_t tables = 0;
+    if (!queryInteger(db, QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
+                      tables, error))
+        return false;
+    if (tables == 0) {
+        *empty = true;
+        return false;
+    }
+    std::int64_t version = 0;
+    if (!queryInteger(db, QStringLiteral("SELECT value FROM meta WHERE key = 'schema_version'"),
+                      version, nullptr)) {
+        if (error)
+            *error = QStringLiteral("not a capture store (no schema version)");
+        return false;
+    }
+    if (version != kVersion) {
+        if (error)
+            *error = QStringLiteral("capture store schema version %1, this build reads %2")
+                         .arg(version)
+                         .arg(kVersion);
+        return false;
+    }
+    return true;
+}
+
+bool createSchema(QSqlDatabase &db, QString *error) {
+    // Empty text binds as NULL through QtSql, hence no NOT NULL on the text columns (searches
+    // never look for an empty value). The columns the searches filter on come before the record,
+    // and size before everything else, so the cap's oldest-first walk and the index lookups never
+    // read the record's overflow pages.
+    static const char *const statements[] = {
+        "BEGIN IMMEDIATE",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
+        "CREATE TABLE captures ("
+        " id INTEGER PRIMARY KEY,"
+        " size INTEGER NOT NULL,"
+        " accepted_at_us INTEGER NOT NULL,"
+        " correlation_key INTEGER NOT NULL,"
+        " status INTEGER NOT NULL,"
+        " method BLOB,"
+        " service TEXT,"
+        " instance TEXT,"
+        " path BLOB,"
+        " record BLOB NOT NULL)",
+        // Each index ends with the rowid, so "column = ? AND id < ? ORDER BY id DESC" walks
+        // one index backwards without sorting.
+        "CREATE INDEX captures_correlation ON captures (correlation_key)",
+        "CREATE INDEX captures_service ON captures (service)",
+        "CREATE INDEX captures_instance ON captures (instance)",
+        "CREATE INDEX captures_status ON captures (status)",
+        "CREATE INDEX captures_status_class ON captures (status / 100)",
+        "CREATE INDEX captures_method ON captures (method)",
+        "CREATE INDEX captures_path ON captures (path)",
+        "CREATE INDEX captures_accepted_at ON captures (accepted_at_us)",
+        "INSERT INTO meta (key, value) VALUES ('schema_version', 1), ('next_id', 1),"
+        " ('records', 0), ('bytes', 0), ('dropped', 0)",
+        "COMMIT",
+    };
+    for (const char *statement : statements) {
+        if (!exec(db, QString::fromLatin1(statement), error)) {
+            exec(db, QStringLiteral("ROLLBACK"), nullptr);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool readMeta(QSqlDatabase &db, Meta &meta, QString *error) {
+    QSqlQuery query(db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT key, value FROM meta"))) {
+        if (error)
+            *error = describe(query.lastError());
+        return false;
+    }
+    while (query.next()) {
+        const QString key = query.value(0).toString();
+        const std::int64_t value = query.value(1).toLongLong();
+        if (key == QLatin1String("next_id"))
+            meta.nextId = value;
+        else if (key == QLatin1String("records"))
+            meta.records = value;
+        else if (key == QLatin1String("bytes"))
+            meta.bytes = value;
+        else if (key == QLatin1String("dropped"))
+            meta.dropped = value;
+    }
+    return true;
+}
+
+bool readStats(QSqlDatabase &db, const QString &path, CaptureStoreStats &stats, QString *error) {
+    // One snapshot: the counters and the id range belong to the same committed state.
+    if (!exec(db, QStringLiteral("BEGIN"), error))
+        return false;
+    Meta meta;
+    QSqlQuery range(db);
+    range.setForwardOnly(true);
+    const bool ok = readMeta(db, meta, error) &&
+                    range.exec(QStringLiteral("SELECT min(id), max(id) FROM captures")) &&
+                    range.next();
+    if (ok) {
+        stats.records = meta.records;
+        stats.bytes = meta.bytes;
+        stats.dropped = meta.dropped;
+        stats.oldestId = range.value(0).toLongLong();
+        stats.newestId = range.value(1).toLongLong();
+    } else if (error && range.lastError().isValid()) {
+        *error = describe(range.lastError());
+    }
+    range.finish();
+    exec(db, QStringLiteral("COMMIT"), nullptr);
+    stats.fileBytes = QFileInfo(path).size() + QFileInfo(path + QStringLiteral("-wal")).size();
+    return ok;
+}
+
+} // namespace ToolCapture::CaptureStoreSchema

@@ -1,0 +1,225 @@
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_record_codec.h>
+#include <backend/capture/capture_store.h>
+#include <backend/routing/routing_decision.h>
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QTemporaryDir>
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+#include <random>
+
+using namespace ToolCapture;
+
+namespace {
+
+// A browser-ish GET as the proxy parses it: eight fields, five of them on the default list.
+HttpHeaders typicalRequestHeaders() {
+    return {
+        {"Host", "shop.local:8090"},
+        {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:126.0) Gecko/20100101 Firefox/126.0"},
+        {"Accept", "application/json"},
+        {"Accept-Encoding", "gzip, deflate, br"},
+        {"Accept-Language", "en-GB,en;q=0.5"},
+        {"Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJl"},
+        {"X-Correlation-ID", "0b6f1c9e-3a7d-4e2b-9c1f-5d8e7a6b4c3d"},
+        {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}};
+}
+
+// The scoring selector's explanation of a pick between two instances, as the capture
+// pipeline stores it.
+QByteArray routingJson() {
+    RoutingDecision decision;
+    decision.policy = QStringLiteral("scoring");
+    decision.service = QStringLiteral("inventory");
+    for (int i = 0; i < 2; ++i) {
+        CandidateScore c;
+        c.instanceId = QStringLiteral("inventory-%1").arg(i + 1);
+        c.score = 0.9134567 - i * 0.0521;
+        c.performance = 0.8812345;
+        c.reliability = 0.9991;
+        c.load = 0.75;
+        c.compatibility = 1.0;
+        c.latencyMs = 4.2512 + i;
+        c.successRate = 0.998;
+        c.windowCalls = 812 + i;
+        c.active = 3 + i;
+        decision.candidates.append(c);
+    }
+    decision.chosenId = QStringLiteral("inventory-1");
+    decision.runnerUpId = QStringLiteral("inventory-2");
+    decision.summary = QStringLiteral("inventory-1 (0.91) over inventory-2 (0.86)");
+    return QByteArray::fromStdString(toJson(decision).dump());
+}
+
+QByteArray uuid(std::mt19937_64 &random) {
+    const QByteArray hex = QByteArray::number(qulonglong(random()), 16).rightJustified(16, '0') +
+                           QByteArray::number(qulonglong(random()), 16).rightJustified(16, '0');
+    return hex.left(8) + '-' + hex.mid(8, 4) + "-4" + hex.mid(13, 3) + '-' + hex.mid(16, 4) + '-' +
+           hex.mid(20, 12);
+}
+
+// A small GET: no body, ten captured fields, a random correlation id (the index's worst
+// case), one of a hundred paths.
+CaptureRecord typicalRecord(std::mt19937_64 &random, int n, bool withRouting) {
+    static const CaptureHeaderFilter filter{CaptureConfig{}};
+    CaptureRecord r;
+    r.correlationId = uuid(random);
+    r.clientAddress = "127.0.0.1:" + QByteArray::number(40000 + n % 20000);
+    r.acceptedAtUs = 1714564800000000 + std::int64_t(n) * 20;
+    r.connectedUs = 12;
+    r.firstByteUs = 850 + n % 300;
+    r.doneUs = r.firstByteUs + 15;
+    r.method = "GET";
+    r.path = "/inventory/items/" + QByteArray::number(n % 100);
+    r.status = (n % 50 == 0) ? 503 : 200;
+    r.responseBytes = 312;
+    r.service = QStringLiteral("inventory");
+    r.instance = (n % 2) ? QStringLiteral("inventory-1") : QStringLiteral("inventory-2");
+    r.attempts = 1;
+    static const QByteArray routing = routingJson();
+    if (withRouting)
+        r.routing = routing;
+    r.breakerState = "closed";
+    HttpHeaders request = typicalRequestHeaders();
+    request[6].value = r.correlationId;
+    filter.capture(request, r.requestHeaders);
+    filter.capture({{"Content-Type", "application/json"},
+                    {"Content-Length", "312"},
+                    {"ETag", "\"v7\""},
+                    {"Cache-Control", "max-age=5"},
+                    {"Date", "Wed, 01 May 2024 12:00:00 GMT"}},
+                   r.responseHeaders);
+    r.responseContentType = "application/json";
+    return r;
+}
+
+void BM_HeaderFilterCapture(benchmark::State &state) {
+    const CaptureHeaderFilter filter{CaptureConfig{}};
+    const HttpHeaders request = typicalRequestHeaders();
+    for (auto _ : state) {
+        // As per exchange: a fresh record's vector, grown once.
+        std::vector<CapturedHeader> out;
+        filter.capture(request, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HeaderFilterCapture);
+
+void BM_HeaderFilterCaptureReused(benchmark::State &state) {
+    const CaptureHeaderFilter filter{CaptureConfig{}};
+    const HttpHeaders request = typicalRequestHeaders();
+    std::vector<CapturedHeader> out;
+    for (auto _ : state) {
+        // The filter alone: the vector's capacity is reused.
+        out.clear();
+        filter.capture(request, out);
+        benchmark::DoNotOptimize(out.data());
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HeaderFilterCaptureReused);
+
+void BM_EncodeRecord(benchmark::State &state) {
+    std::mt19937_64 random(1);
+    const CaptureRecord record = typicalRecord(random, 1, state.range(0) != 0);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(encodeCaptureRecord(record));
+    state.counters["bytes"] = double(encodeCaptureRecord(record).size());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EncodeRecord)->ArgName("routing")->Arg(0)->Arg(1);
+
+void BM_DecodeRecord(benchmark::State &state) {
+    std::mt19937_64 random(1);
+    const QByteArray encoded = encodeCaptureRecord(typicalRecord(random, 1, true));
+    for (auto _ : state) {
+        CaptureRecord record;
+        benchmark::DoNotOptimize(decodeCaptureRecord(encoded, record));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DecodeRecord);
+
+void BM_RecordToJson(benchmark::State &state) {
+    std::mt19937_64 random(1);
+    const CaptureRecord record = typicalRecord(random, 1, true);
+    for (auto _ : state)
+        benchmark::DoNotOptimize(toJson(record).dump());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RecordToJson);
+
+// append() of batches of 1000 typical records. Arguments: the count cap (0: none, the store
+// only grows) and whether records carry a routing explanation. With a cap the store is filled
+// to it first, so every measured batch also deletes the 1000 oldest (the steady state).
+void BM_StoreAppend(benchmark::State &state) {
+    const std::int64_t cap = state.range(0);
+    const bool withRouting = state.range(1) != 0;
+    constexpr int kBatch = 1000;
+    QTemporaryDir dir;
+    CaptureStore store;
+    QString error;
+    if (!store.open(dir.filePath(QStringLiteral("captures.sqlite")), 0, cap, &error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    std::mt19937_64 random(7);
+    int n = 0;
+    const auto makeBatch = [&] {
+        std::vector<CaptureRecord> batch;
+        batch.reserve(kBatch);
+        for (int i = 0; i < kBatch; ++i)
+            batch.push_back(typicalRecord(random, n++, withRouting));
+        return batch;
+    };
+    // Prebuilt, so the measurement is the store's; ids are simply reassigned on each append.
+    std::vector<std::vector<CaptureRecord>> batches;
+    for (int i = 0; i < 64; ++i)
+        batches.push_back(makeBatch());
+    for (std::int64_t filled = 0; filled < cap; filled += kBatch) {
+        if (!store.append(batches[size_t(filled / kBatch) % batches.size()])) {
+            state.SkipWithError(qPrintable(store.lastError()));
+            return;
+        }
+    }
+    size_t next = 0;
+    for (auto _ : state) {
+        if (!store.append(batches[next++ % batches.size()])) {
+            state.SkipWithError(qPrintable(store.lastError()));
+            return;
+        }
+    }
+    state.SetItemsProcessed(state.iterations() * kBatch);
+    const CaptureStore::Stats stats = store.stats();
+    store.close(); // checkpoint: the file alone holds everything
+    const double fileBytes =
+        double(QFileInfo(dir.filePath(QStringLiteral("captures.sqlite"))).size());
+    state.counters["records"] = double(stats.records);
+    state.counters["stored_bytes_per_record"] = double(stats.bytes) / double(stats.records);
+    state.counters["file_bytes_per_record"] = fileBytes / double(stats.records);
+}
+BENCHMARK(BM_StoreAppend)
+    ->ArgNames({"cap", "routing"})
+    ->Args({0, 0})
+    ->Args({0, 1})
+    ->Args({200000, 0})
+    ->Args({200000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+} // namespace
+
+int main(int argc, char **argv) {
+    // The SQLite driver is a plugin: found through the application object.
+    QCoreApplication app(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
