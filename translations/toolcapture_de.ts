@@ -169,6 +169,29 @@
         <source>Client connections: %1</source>
         <translation>Client-Verbindungen: %1</translation>
     </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Kafka %1 (embedded)</source>
+        <translation>Kafka %1 (eingebettet)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Kafka %1</source>
+        <translation>Kafka %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
+        <source> — unreachable, %n event(s) spooled</source>
+        <translation>
+            <numerusform> — nicht erreichbar, %n Ereignis zwischengespeichert</numerusform>
+            <numerusform> — nicht erreichbar, %n Ereignisse zwischengespeichert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
+        <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
+    </message>
 </context>
 <context>
     <name>ToolCapture::TrafficChartView</name>

@@ -168,6 +168,29 @@
         <source>Client connections: %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Kafka %1 (embedded)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Kafka %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
+        <source> — unreachable, %n event(s) spooled</source>
+        <translation>
+            <numerusform> — unreachable, %n event spooled</numerusform>
+            <numerusform> — unreachable, %n events spooled</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ToolCapture::TrafficChartView</name>

@@ -9,7 +9,8 @@ class QLabel;
 namespace ToolCapture {
 
 // The permanent part of the console's status bar: where the proxy and the admin API listen,
-// the profile, the worker count and the open client connections.
+// the profile, the worker count, the open client connections and the Kafka bootstrap address
+// (what kcat -b needs).
 class StatusBarPanel : public QWidget {
     Q_OBJECT
 public:
@@ -29,6 +30,7 @@ private:
     QLabel *m_profile;
     QLabel *m_workers;
     QLabel *m_connections;
+    QLabel *m_kafka;
 };
 
 } // namespace ToolCapture

@@ -247,6 +247,19 @@ void AdminServer::handle(const HttpRequest &request,
     }};
 
     const QByteArrayView path = request.head.path();
+    for (const Mount &mount : m_mounts) {
+        if (!mount.matches(path))
+            continue;
+        const bool reads = request.head.method == "GET" || request.head.method == "HEAD";
+        if ((reads ? mount.readsNeedToken : mount.writesNeedToken) && !isAuthorized(request)) {
+            HttpResponse refused = problem(401, "This request needs the admin bearer token.", path);
+            refused.headers.push_back({"WWW-Authenticate", "Bearer"});
+            responder->respond(std::move(refused));
+            return;
+        }
+        mount.handler(request, responder);
+        return;
+    }
     if (path.startsWith(kBreakerPrefix) && path.size() > kBreakerPrefix.size()) {
         const QString id = QString::fromUtf8(
             QByteArray::fromPercentEncoding(path.sliced(kBreakerPrefix.size()).toByteArray()));
@@ -267,6 +280,10 @@ void AdminServer::handle(const HttpRequest &request,
         return;
     }
     responder->respond(withNoStore(route->render(m_snapshot())));
+}
+
+void AdminServer::mount(Mount mount) {
+    m_mounts.push_back(std::move(mount));
 }
 
 HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance) {
@@ -535,6 +552,45 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
     w.family("toolcapture_uptime_seconds", Type::Gauge, "Seconds since the engine started.");
     w.sample({}, double(snapshot.uptimeMs) / 1000.0);
 
+    // The event pipeline.
+    const EventBusSnapshot &bus = snapshot.eventBus;
+    w.family("toolcapture_events_total", Type::Counter,
+             "Events by what happened to them: produced (handed to the Kafka producer), "
+             "delivered (acknowledged), spooled (written to the on-disk spool), republished "
+             "(delivered from the spool), failed (lost).");
+    w.sample({{"outcome", "produced"}}, bus.produced);
+    w.sample({{"outcome", "delivered"}}, bus.delivered);
+    w.sample({{"outcome", "spooled"}}, bus.spooled);
+    w.sample({{"outcome", "republished"}}, bus.republished);
+    w.sample({{"outcome", "failed"}}, bus.failed);
+    w.family("toolcapture_event_spool_records", Type::Gauge,
+             "Events in the on-disk spool waiting to be re-published.");
+    w.sample({}, bus.spoolPendingRecords);
+    w.family("toolcapture_event_spool_bytes", Type::Gauge,
+             "Bytes of the on-disk spool waiting to be re-published.");
+    w.sample({}, bus.spoolPendingBytes);
+    w.family("toolcapture_event_brokers_up", Type::Gauge,
+             "1 while the Kafka brokers are reachable, 0 otherwise.");
+    w.sample({}, std::uint64_t(bus.enabled && bus.brokersUp ? 1 : 0));
+
+    const CaptureSnapshot &capture = snapshot.capture;
+    w.family("toolcapture_captures_total", Type::Counter,
+             "Exchanges by capture outcome: queued (handed to the capture thread), stored, "
+             "dropped (the capture thread fell behind), store_failed.");
+    w.sample({{"outcome", "queued"}}, capture.queued);
+    w.sample({{"outcome", "stored"}}, capture.stored);
+    w.sample({{"outcome", "dropped"}}, capture.dropped);
+    w.sample({{"outcome", "store_failed"}}, capture.storeFailures);
+
+    const HooksSnapshot &hooks = snapshot.hooks;
+    w.family("toolcapture_hook_requests_total", Type::Counter,
+             "Hook receiver requests: accepted or rejected (authentication, size, validation).");
+    w.sample({{"outcome", "accepted"}}, hooks.accepted);
+    w.sample({{"outcome", "rejected"}}, hooks.rejected);
+    w.family("toolcapture_hook_events_published_total", Type::Counter,
+             "Events the hook receiver published.");
+    w.sample({}, hooks.published);
+
     return HttpResponse::text(200, w.take(), PrometheusWriter::kContentType.toByteArray());
 }
 
@@ -613,6 +669,24 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
     body["draining"] = snapshot.draining;
     body["client_connections"] = snapshot.totals.clientConnections;
     body["requests_total"] = snapshot.totals.requests;
+    const EventBusSnapshot &bus = snapshot.eventBus;
+    Json kafka;
+    kafka["enabled"] = bus.enabled;
+    kafka["brokers"] = bus.enabled ? Json(str(bus.brokers)) : Json(nullptr);
+    kafka["embedded"] = bus.embedded;
+    kafka["brokers_up"] = bus.brokersUp;
+    if (bus.enabled && !bus.brokers.isEmpty()) {
+        kafka["kcat"] = str(
+            QStringLiteral("kcat -b %1 -C -t proxy.communication_intelligence").arg(bus.brokers));
+    }
+    kafka["spool_pending_records"] = bus.spoolPendingRecords;
+    body["kafka"] = std::move(kafka);
+    const CaptureSnapshot &capture = snapshot.capture;
+    body["capture"] = {{"enabled", capture.enabled},
+                       {"store", capture.enabled ? Json(str(capture.storePath)) : Json(nullptr)},
+                       {"captured", capture.stored},
+                       {"dropped", capture.dropped}};
+    body["hooks"] = {{"enabled", snapshot.hooks.enabled}};
     return HttpResponse::json(200, dump(body));
 }
 

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 namespace ToolCapture {
 
@@ -25,6 +26,18 @@ public:
     bool listen(const QHostAddress &address, quint16 port, QString *error = nullptr);
     quint16 port() const;
     void close();
+
+    // Another component's resources on this server (hook receiver, captures): a request whose
+    // path `matches` goes to `handler`. With `writesNeedToken`, any method but GET and HEAD
+    // must present the admin bearer token first (401 otherwise); without it the handler
+    // authenticates (hooks have API keys of their own).
+    struct Mount {
+        std::function<bool(QByteArrayView path)> matches;
+        HttpServer::Handler handler;
+        bool writesNeedToken = true;
+        bool readsNeedToken = false; // e.g. captures, whose bodies may hold personal data
+    };
+    void mount(Mount mount);
 
     // The engine's commands; without them POST /api/v1/breakers/{instance} answers 503.
     void setCommands(AdminCommands commands);
@@ -46,15 +59,18 @@ public:
     static HttpResponse problem(int status, QByteArrayView detail, QByteArrayView instance,
                                 QByteArrayView pointer);
 
+    // Whether the request presents the admin bearer token.
+    bool isAuthorized(const HttpRequest &request) const;
+
 private:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
     HttpResponse handleBreaker(const HttpRequest &request, QByteArrayView path,
                                const QString &instanceId);
-    bool isAuthorized(const HttpRequest &request) const;
 
     std::function<EngineSnapshot()> m_snapshot;
     AdminCommands m_commands;
     std::optional<AdminToken> m_token;
+    std::vector<Mount> m_mounts;
     HttpServer *m_http = nullptr;
 };
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <backend/routing/routing_decision.h>
+
 #include <QByteArray>
 #include <QString>
 
@@ -37,16 +39,23 @@ struct CaptureRecord {
     std::int64_t doneUs = -1;      // the last byte of the response was handed to the client
 
     QByteArray method;
-    QByteArray path;  // without the query
-    QByteArray query; // without the '?', empty when none
-    int status = 0;   // sent to the client; 0 when none was (connection lost first)
+    QByteArray path;                // without the query
+    QByteArray query;               // without the '?', empty when none
+    int status = 0;                 // sent to the client; 0 when none was (connection lost first)
     std::int64_t requestBytes = 0;  // request body bytes received from the client
     std::int64_t responseBytes = 0; // response body bytes sent to the client
 
     QString service;  // empty when no route matched
     QString instance; // the instance that answered (last attempt); empty when none
     int attempts = 0;
-    QByteArray routing;      // the routing explanation as JSON (toJson(RoutingDecision)); may be empty
+    QByteArray routing; // the routing explanation as JSON (toJson(RoutingDecision)); may be empty
+    // Transient, never stored: the explanation as the worker's selector gave it; the capture
+    // thread turns it into `routing`, so the worker does not pay for the JSON.
+    RoutingDecision routingDecision;
+    // Transient, never stored: the values of the sensitive fields of the exchange
+    // (Authorization, Proxy-Authorization, Cookie, Set-Cookie). The capture thread scrubs them
+    // from the kept bodies too, as an upstream that echoes its request would otherwise leak them.
+    std::vector<QByteArray> secrets;
     QByteArray cache;        // cache outcome ("hit", "miss", ...); empty until the cache exists
     QByteArray breakerState; // the answering instance's breaker when the attempt began
     // The proxy answered itself (no upstream response reached the client): problem type,

@@ -1,18 +1,32 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/admin_token.h>
+#include <backend/admin/capture_api.h>
+#include <backend/admin/topic_api.h>
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_queue.h>
+#include <backend/capture/capture_reader.h>
 #include <backend/core/logging.h>
 #include <backend/demo/demo_services.h>
 #include <backend/demo/traffic_generator.h>
+#include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
+#include <backend/events/embedded_kafka_cluster.h>
+#include <backend/events/kafka_publisher.h>
+#include <backend/events/proxy_events.h>
 #include <backend/health/health_checker.h>
 #include <backend/health/outlier_detector.h>
+#include <backend/hooks/hook_receiver.h>
+#include <backend/hooks/registrar.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/proxy_server.h>
+#include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
+#include <QDir>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include <algorithm>
@@ -39,6 +53,16 @@ std::vector<T> lastOf(const std::deque<T> &list, int count) {
     return {first, list.end()};
 }
 
+// Every topic ToolCapture publishes to; created on the embedded cluster at start.
+constexpr std::array kTopics{"proxy.request_intelligence",       "proxy.response_intelligence",
+                             "proxy.communication_intelligence", "proxy.breaker_events",
+                             "hooks.service_lifecycle",          "hooks.execution_intelligence",
+                             "tools.registration_events"};
+
+// How long a stopping engine waits for the brokers to acknowledge what is in flight before
+// the rest goes to the spool.
+constexpr std::chrono::milliseconds kPublisherFlush{3000};
+
 QString describeMatch(const MatchConfig &match) {
     QStringList parts;
     if (!match.pathPrefix.isEmpty())
@@ -48,6 +72,28 @@ QString describeMatch(const MatchConfig &match) {
     return parts.join(QLatin1String(", "));
 }
 } // namespace
+
+// Lifecycle hooks register and drain instances through the proxy's registry.
+class Engine::Registrar final : public ToolCapture::Registrar {
+public:
+    explicit Registrar(Engine &engine)
+        : m_engine(engine) {}
+
+    RegistrationResult registerEndpoints(const QString &service, const QStringList &urls,
+                                         const QStringList &capabilities) override {
+        return convert(m_engine.m_proxy->registerInstances(service, urls, capabilities));
+    }
+    RegistrationResult drainEndpoints(const QString &service, const QStringList &urls) override {
+        return convert(m_engine.m_proxy->drainInstances(service, urls));
+    }
+
+private:
+    static RegistrationResult convert(const DynamicRegistration &result) {
+        return {result.ok, result.error, result.instanceIds};
+    }
+
+    Engine &m_engine;
+};
 
 Engine::Engine(ProxyConfig config, Options options, QObject *parent)
     : QObject(parent)
@@ -75,7 +121,14 @@ bool Engine::start(QString *error) {
             m_config.services.push_back(std::move(service));
         }
     }
+    if (!startEventPipeline(error))
+        return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
+    if (m_capture) {
+        m_proxy->setCapture(ProxyCapture{&m_capture->queue(), &m_capture->filter(),
+                                         m_config.capture.maxBodyBytes,
+                                         m_config.capture.maxResponseBodyBytes, true});
+    }
     if (!m_proxy->listen(error))
         return false;
     connect(m_proxy.get(), &ProxyServer::breakerTransition, this, &Engine::onBreakerTransition);
@@ -92,6 +145,21 @@ bool Engine::start(QString *error) {
             << "no admin token (" << tokenError << "): the admin API refuses every change";
     }
     m_admin->setToken(std::move(token));
+    mountHooks();
+    if (m_capture && !mountCaptureApi(error))
+        return false;
+    {
+        QStringList topics;
+        for (const char *topic : kTopics)
+            topics.append(QString::fromLatin1(topic));
+        auto *api = new TopicApi([this] { return m_brokers; }, topics, this);
+        m_admin->mount(
+            {&TopicApi::handles,
+             [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                 api->handle(request, responder);
+             },
+             false});
+    }
     m_admin->setCommands(AdminCommands{
         [this](const QString &instanceId, BreakerMode mode) {
             return setBreakerMode(instanceId, mode);
@@ -135,21 +203,118 @@ void Engine::stop() {
     m_proxy->drain(m_config.timeouts.drain);
 }
 
+bool Engine::startEventPipeline(QString *error) {
+    const KafkaConfig &kafka = m_config.kafka;
+    if (kafka.brokers == QLatin1String("embedded")) {
+        m_kafkaCluster = std::make_unique<EmbeddedKafkaCluster>();
+        if (!m_kafkaCluster->start(kafka.embeddedBrokers, error))
+            return false;
+        m_brokers = m_kafkaCluster->bootstrapServers();
+        for (const char *topic : kTopics) {
+            if (!m_kafkaCluster->createTopic(QString::fromLatin1(topic), kafka.partitions, error))
+                return false;
+        }
+        qCInfo(lcEngine).noquote()
+            << "embedded Kafka cluster at" << m_brokers << "(read it with: kcat -b" << m_brokers
+            << "-C -t proxy.communication_intelligence)";
+    } else {
+        m_brokers = kafka.brokers;
+        qCInfo(lcEngine).noquote() << "publishing events to Kafka at" << m_brokers;
+    }
+    KafkaPublisher::Options options =
+        KafkaPublisher::Options::fromConfig(kafka, QStringLiteral("toolcapture"));
+    options.brokers = m_brokers;
+    m_publisher = std::make_unique<KafkaPublisher>(options);
+    if (!m_publisher->start(error))
+        return false;
+    m_breakerEvents = std::make_unique<ProxyEventBuilder>();
+    if (m_config.capture.enabled) {
+        m_capture = std::make_unique<CapturePipeline>(m_config.capture, m_config.effectiveWorkers(),
+                                                      m_publisher.get());
+        if (!m_capture->start(error))
+            return false;
+    }
+    return true;
+}
+
+void Engine::mountHooks() {
+    m_registrar = std::make_unique<Registrar>(*this);
+    m_hooks = std::make_unique<HookReceiver>(m_config.hooks, *m_publisher, m_registrar.get());
+    HookReceiver *hooks = m_hooks.get();
+    // Hooks authenticate with API keys of their own, not the admin token.
+    m_admin->mount({[hooks](QByteArrayView path) { return hooks->handles(path); },
+                    [hooks](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        responder->respond(hooks->handle(request));
+                    },
+                    false});
+    if (m_config.hooks.apiKeys.isEmpty()) {
+        qCInfo(lcEngine) << "hook receiver refuses every request: hooks.api_keys is empty";
+    } else {
+        qCInfo(lcEngine).noquote() << "hook receiver on the admin API (/hooks/pre, /hooks/post, "
+                                      "/hooks/lifecycle, /tools/register) with"
+                                   << m_config.hooks.apiKeys.size() << "API key(s)";
+    }
+}
+
+bool Engine::mountCaptureApi(QString *error) {
+    m_captureReader = std::make_unique<CaptureReader>();
+    if (!m_captureReader->open(m_capture->storePath(), error))
+        return false;
+    CaptureApi::Context context;
+    context.reader = m_captureReader.get();
+    context.instanceUrl = [this](const QString &id) -> std::optional<QUrl> {
+        const ServiceRegistry &registry = m_proxy->registry();
+        for (int i = 0; i < registry.instanceCount(); ++i) {
+            if (registry.instance(i).id() == id)
+                return QUrl(registry.instance(i).url());
+        }
+        return std::nullopt;
+    };
+    context.proxyUrl = QUrl(
+        QStringLiteral("http://%1:%2").arg(m_proxy->address().toString()).arg(m_proxy->port()));
+    AdminServer *admin = m_admin.get();
+    context.authorize = [admin](const HttpRequest &request) {
+        return admin->isAuthorized(request);
+    };
+    m_captureApi = new CaptureApi(std::move(context), {}, this);
+    m_captureApi->setHeaderFilter(CaptureHeaderFilter(m_config.capture));
+    CaptureApi *api = m_captureApi;
+    m_admin->mount({&CaptureApi::handles,
+                    [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        api->handle(request, std::move(responder));
+                    },
+                    true, true});
+    return true;
+}
+
+void Engine::stopEventPipeline() {
+    // In order: what the workers captured is published, then what is in flight is delivered or
+    // spooled, and only then does the embedded cluster go.
+    if (m_capture)
+        m_capture->stop();
+    if (m_publisher)
+        m_publisher->stop(kPublisherFlush);
+    m_kafkaCluster.reset();
+}
+
 void Engine::startResilience() {
     UpstreamRuntime &runtime = m_proxy->runtime();
     const ServiceRegistry &registry = m_proxy->registry();
     const int instances = registry.instanceCount();
-    m_transitionCounts.assign(size_t(instances), 0);
+    // Sized to the capacity: instances registered while running have their slots already.
+    m_transitionCounts.assign(size_t(registry.instanceCapacity()), 0);
     m_scorer = std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing());
 
     m_healthChecker = std::make_unique<HealthChecker>(registry, m_config.services, runtime.health(),
                                                       SteadyClock::instance());
     connect(m_healthChecker.get(), &HealthChecker::healthChanged, this, &Engine::onHealthChanged);
     m_healthChecker->start();
+    connect(m_proxy.get(), &ProxyServer::registryChanged, m_healthChecker.get(),
+            &HealthChecker::refresh);
 
     m_outlier = std::make_unique<OutlierDetector>(registry, m_config.services, runtime.health(),
                                                   SteadyClock::instance().now());
-    m_outlierBaseline.assign(size_t(instances), InstanceTotals{});
+    m_outlierBaseline.assign(size_t(registry.instanceCapacity()), InstanceTotals{});
     m_outlierTimer = new QTimer(this);
     connect(m_outlierTimer, &QTimer::timeout, this, &Engine::runOutlierDetection);
     m_outlierTimer->start(std::max(m_outlier->tickInterval(), kMinOutlierTick));
@@ -198,11 +363,17 @@ void Engine::onBreakerTransition(const BreakerTransition &transition) {
                                << transition.cause;
     ++m_transitionsTotal;
     const ServiceRegistry &registry = m_proxy->registry();
+    QString service;
     for (int i = 0; i < registry.instanceCount(); ++i) {
         if (registry.instance(i).id() == transition.instanceId) {
             ++m_transitionCounts[size_t(i)];
+            service = registry.services()[size_t(registry.instance(i).serviceIndex())].name;
             break;
         }
+    }
+    if (m_publisher && m_breakerEvents) {
+        m_publisher->publish(
+            m_breakerEvents->breakerEvent(transition, transition.instanceId, service));
     }
     appendCapped(m_transitions, transition, kTransitionHistory);
 }
@@ -274,6 +445,7 @@ void Engine::finishStop() {
         m_snapshotTimer->stop();
     if (m_admin)
         m_admin->close();
+    stopEventPipeline();
     if (m_demo)
         m_demo->stop();
     m_running = false;
@@ -316,6 +488,7 @@ EngineSnapshot Engine::snapshot() const {
         ServiceSnapshot ss;
         ss.name = service.name;
         ss.match = describeMatch(service.match);
+        ss.dynamic = service.dynamic;
         if (m_scorer) {
             SelectionContext context;
             context.filter = &filter;
@@ -338,6 +511,8 @@ EngineSnapshot Engine::snapshot() const {
             is.bulkheadPending = bulkhead.pending();
             is.bulkheadMaxActive = bulkhead.maxActive();
             is.bulkheadMaxPending = bulkhead.maxPending();
+            is.dynamic = instance->isDynamic();
+            is.draining = instance->isDraining();
             for (const CandidateScore &candidate : std::as_const(ss.currentScores.candidates)) {
                 if (candidate.instanceIndex == index)
                     is.score = candidate;
@@ -348,7 +523,7 @@ EngineSnapshot Engine::snapshot() const {
         ss.retryBudget = {budget.activeRequests(), budget.activeRetries(), budget.retryLimit(),
                           budget.retriesAdmitted(), budget.retriesRefused()};
         RateLimiter &limiter = mutableRuntime.rateLimiter(service.index);
-        const RateLimitConfig &limit = m_config.services[size_t(service.index)].rateLimit;
+        const RateLimitConfig &limit = service.settings.rateLimit;
         ss.rateLimit = {
             limiter.isUnlimited(), limit.requestsPerSecond,
             limiter.burst(),       limiter.isUnlimited() ? 0 : limiter.availableTokens(now),
@@ -359,6 +534,36 @@ EngineSnapshot Engine::snapshot() const {
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;
     s.recentHealthEvents = lastOf(m_healthEvents, kSnapshotHistory);
+    if (m_publisher) {
+        const PublisherStats p = m_publisher->stats();
+        EventBusSnapshot &bus = s.eventBus;
+        bus.enabled = true;
+        bus.brokers = m_brokers;
+        bus.embedded = m_kafkaCluster != nullptr;
+        bus.brokersUp = p.brokersUp;
+        bus.produced = p.produced;
+        bus.delivered = p.delivered;
+        bus.spooled = p.spooled;
+        bus.republished = p.republished;
+        bus.failed = p.failed;
+        bus.spoolPendingRecords = p.spoolPendingRecords;
+        bus.spoolPendingBytes = p.spoolBytes;
+    }
+    if (m_hooks) {
+        const HookStats h = m_hooks->stats();
+        s.hooks.enabled = !m_config.hooks.apiKeys.isEmpty();
+        for (const HookEndpointStats &e : h.endpoints) {
+            s.hooks.received += e.received;
+            s.hooks.accepted += e.accepted;
+            s.hooks.rejected += e.rejected;
+        }
+        s.hooks.published = h.published;
+    }
+    if (m_capture) {
+        const CapturePipeline::Stats c = m_capture->stats();
+        s.capture = {true,     m_capture->storePath(), c.queued,   c.dropped,
+                     c.stored, c.storeFailures,        c.published};
+    }
     return s;
 }
 

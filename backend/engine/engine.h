@@ -19,7 +19,14 @@ class QTimer;
 namespace ToolCapture {
 
 class AdminServer;
+class CapturePipeline;
 class DemoServices;
+class EmbeddedKafkaCluster;
+class CaptureApi;
+class CaptureReader;
+class HookReceiver;
+class KafkaPublisher;
+class ProxyEventBuilder;
 class HealthChecker;
 class OutlierDetector;
 class ProxyServer;
@@ -45,6 +52,8 @@ public:
 
     // In demo mode first starts the demo upstream services and adds their services to the
     // configuration; then binds the proxy and admin listeners and starts the workers.
+    // Before the proxy: the event bus (the embedded Kafka cluster unless brokers are given,
+    // the producer and its spool), the capture pipeline and the hook receiver.
     bool start(QString *error = nullptr);
     // Graceful stop: stops accepting, lets in-flight requests finish for up to
     // config().timeouts.drain, closes the rest, then emits stopped(). Idempotent.
@@ -54,6 +63,11 @@ public:
     const ProxyConfig &config() const { return m_config; }
     quint16 proxyPort() const;
     quint16 adminPort() const;
+    // The Kafka bootstrap servers in use: the embedded cluster's address, or the configured
+    // brokers; empty before start().
+    QString kafkaBrokers() const { return m_brokers; }
+    // The embedded cluster, when brokers is "embedded" (tests inject faults through it).
+    EmbeddedKafkaCluster *embeddedKafka() const { return m_kafkaCluster.get(); }
     bool isRunning() const { return m_running; }
 
     // Commands (engine thread).
@@ -70,6 +84,10 @@ signals:
     void stopped();
 
 private:
+    bool startEventPipeline(QString *error);
+    void mountHooks();
+    bool mountCaptureApi(QString *error);
+    void stopEventPipeline();
     void startResilience();
     void stopResilience();
     void onBreakerTransition(const BreakerTransition &transition);
@@ -80,6 +98,17 @@ private:
 
     ProxyConfig m_config;
     Options m_options;
+    std::unique_ptr<EmbeddedKafkaCluster> m_kafkaCluster;
+    std::unique_ptr<KafkaPublisher> m_publisher;
+    std::unique_ptr<CapturePipeline> m_capture;
+    std::unique_ptr<ProxyEventBuilder> m_breakerEvents; // engine thread
+    class Registrar;
+    std::unique_ptr<Registrar> m_registrar; // the hook receiver's, over the proxy's registry
+    std::unique_ptr<HookReceiver> m_hooks;
+    std::unique_ptr<CaptureReader> m_captureReader; // engine thread, for the capture API
+    CaptureApi *m_captureApi = nullptr;             // child of this
+
+    QString m_brokers;
     std::unique_ptr<DemoServices> m_demo;
     std::unique_ptr<ProxyServer> m_proxy;
     std::unique_ptr<AdminServer> m_admin;

@@ -23,6 +23,8 @@ struct InstanceSnapshot {
     QString url;
     QStringList capabilities;
     bool reachable = true; // false while marked down after a connect failure
+    bool dynamic = false;  // registered while running (lifecycle hook), not configured
+    bool draining = false; // deregistered: no new requests, those in flight finish
     InstanceTotals totals;
 
     // Resilience.
@@ -60,21 +62,57 @@ struct RateLimitNumbers {
 // One service and its instances at one moment.
 struct ServiceSnapshot {
     QString name;
-    QString match; // human-readable: "path /inventory/, host inventory.local"
+    QString match;        // human-readable: "path /inventory/, host inventory.local"
+    bool dynamic = false; // registered while running (lifecycle hook), not configured
     std::vector<InstanceSnapshot> instances;
     // How every instance scores now for a plain "GET /" and why excluded ones are excluded;
     // computed when the snapshot is taken (the choice itself is one power-of-two draw).
     RoutingDecision currentScores;
     RetryBudgetNumbers retryBudget;
     RateLimitNumbers rateLimit;
-    // At least one reachable instance.
+    // At least one reachable instance that is not draining.
     bool ready() const {
         for (const InstanceSnapshot &instance : instances) {
-            if (instance.reachable)
+            if (instance.reachable && !instance.draining)
                 return true;
         }
         return false;
     }
+};
+
+// The event bus as the engine sees it: where events go and how many went.
+struct EventBusSnapshot {
+    bool enabled = false;
+    QString brokers;       // bootstrap servers in use ("127.0.0.1:39741" for the embedded one)
+    bool embedded = false; // librdkafka's in-process mock cluster
+    bool brokersUp = false;
+    std::uint64_t produced = 0;    // handed to the producer
+    std::uint64_t delivered = 0;   // acknowledged by the brokers
+    std::uint64_t spooled = 0;     // written to the on-disk spool
+    std::uint64_t republished = 0; // delivered from the spool
+    std::uint64_t failed = 0;      // lost (spool full or unwritable, permanent errors)
+    std::uint64_t spoolPendingRecords = 0;
+    std::int64_t spoolPendingBytes = 0;
+};
+
+// Exchange capture: how many exchanges the pipeline took, stored and published.
+struct CaptureSnapshot {
+    bool enabled = false;
+    QString storePath;
+    std::uint64_t queued = 0;  // exchanges handed over by the workers
+    std::uint64_t dropped = 0; // not captured: the capture thread fell behind
+    std::uint64_t stored = 0;
+    std::uint64_t storeFailures = 0;
+    std::uint64_t eventsPublished = 0;
+};
+
+// The hook receiver's counters.
+struct HooksSnapshot {
+    bool enabled = false; // API keys are configured
+    std::uint64_t received = 0;
+    std::uint64_t accepted = 0;
+    std::uint64_t rejected = 0;
+    std::uint64_t published = 0;
 };
 
 // The engine's whole observable state at one moment, as plain values that the admin API
@@ -96,6 +134,10 @@ struct EngineSnapshot {
     std::vector<BreakerTransition> recentTransitions; // oldest first, at most 50
     std::uint64_t breakerTransitionsTotal = 0;
     std::vector<HealthEvent> recentHealthEvents; // oldest first, at most 50
+
+    EventBusSnapshot eventBus;
+    CaptureSnapshot capture;
+    HooksSnapshot hooks;
 };
 
 } // namespace ToolCapture

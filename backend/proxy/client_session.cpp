@@ -1,3 +1,5 @@
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_queue.h>
 #include <backend/core/logging.h>
 #include <backend/http/problem_details.h>
 #include <backend/metrics/proxy_metrics.h>
@@ -62,6 +64,17 @@ QByteArray retryAfterHeader(std::chrono::milliseconds after) {
 bool isIdempotent(QByteArrayView method) {
     return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
            method == "DELETE" || method == "TRACE";
+}
+
+QByteArray problemName(QByteArrayView type) {
+    constexpr QByteArrayView prefix = "urn:toolcapture:problem:";
+    return (type.startsWith(prefix) ? type.sliced(prefix.size()) : type).toByteArray();
+}
+
+std::int64_t wallClockMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 void appendChunkHeader(QByteArray &out, qsizetype size) {
@@ -226,6 +239,7 @@ void ClientSession::beginExchange() {
         m_correlationId = given->value;
     else
         m_correlationId = m_worker.correlationIds().next();
+    beginCapture(true);
 
     const qint64 maxBody = m_worker.config().limits.maxBodyBytes;
     if (maxBody > 0 && m_request.framing == BodyFraming::ContentLength &&
@@ -273,8 +287,11 @@ void ClientSession::startAttempt() {
     // The selector sees breakers, health and bulkheads through the candidate filter; a
     // half-open breaker whose probes are all taken or a bulkhead that just filled refuses here,
     // and the choice is made again without that instance.
+    RoutingDecision *explain = m_capturing && m_worker.capture().routingExplanations
+                                   ? &m_capture.routingDecision
+                                   : nullptr;
     for (size_t tries = 0; tries <= m_service->instances.size() && !chosen; ++tries) {
-        chosen = m_worker.selector().select(*m_service, m_request, now, context, nullptr);
+        chosen = m_worker.selector().select(*m_service, m_request, now, context, explain);
         if (!chosen)
             break;
         const int index = chosen->index();
@@ -326,6 +343,10 @@ void ClientSession::startAttempt() {
     }
     m_instance = chosen;
     ++m_attempts;
+    if (m_capturing) {
+        m_capture.instance = chosen->id();
+        m_capture.breakerState = toString(runtime.breaker(chosen->index()).state());
+    }
     m_attemptActive = true;
     m_attemptStart = now;
     m_activeRequest = runtime.stats(chosen->index()).beginRequest();
@@ -475,6 +496,8 @@ void ClientSession::onUpstreamReady(UpstreamConnection *) {
 
 void ClientSession::sendRequestHead() {
     m_deadlineKind = Deadline::None;
+    if (m_capturing)
+        m_capture.connectedUs = capturedSince(std::chrono::steady_clock::now());
     writeToUpstream(m_upstreamHead);
     if (m_requestComplete) {
         // A retry: the request was complete already; its body (if any) was kept as sent.
@@ -509,6 +532,14 @@ void ClientSession::onRequestBody(const char *data, qsizetype size) {
                      "chunked request body exceeds the limit of " + QByteArray::number(maxBody) +
                          " bytes");
         return;
+    }
+    if (m_capturing && m_capture.replayable) {
+        if (m_requestBodyBytes <= m_worker.capture().maxBodyBytes) {
+            m_capture.requestBody.append(data, size);
+        } else {
+            m_capture.requestBody.clear(); // too large to keep: not replayable
+            m_capture.replayable = false;
+        }
     }
     if (!m_upstream || m_closing)
         return;
@@ -581,6 +612,17 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
         }
     }
     m_responseStatus = head.status;
+    if (m_capturing) {
+        m_capture.status = head.status;
+        m_capture.firstByteUs = capturedSince(std::chrono::steady_clock::now());
+        m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders);
+        for (const HttpHeader &header : head.headers) {
+            if (CaptureHeaderFilter::isSensitive(header.name))
+                m_capture.secrets.push_back(header.value);
+        }
+        if (const HttpHeader *type = findHeader(head.headers, "content-type"))
+            m_capture.responseContentType = type->value;
+    }
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
@@ -593,6 +635,17 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
 
 void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
     m_instanceCounters->bytesFromUpstream.add(std::uint64_t(size));
+    if (m_capturing) {
+        m_capture.responseBytes += size;
+        const qint64 room = m_worker.capture().maxResponseBodyBytes - m_capture.responseBody.size();
+        if (size <= room) {
+            m_capture.responseBody.append(data, size);
+        } else {
+            if (room > 0)
+                m_capture.responseBody.append(data, room);
+            m_capture.responseBodyTruncated = true;
+        }
+    }
     if (m_clientFraming == ClientFraming::Chunked) {
         m_scratch.clear();
         appendChunkHeader(m_scratch, size);
@@ -695,6 +748,63 @@ void ClientSession::releaseUpstream(bool reusable) {
     m_pool->release(connection);
 }
 
+std::int64_t ClientSession::capturedSince(time_point now) const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(now - m_exchangeStart).count();
+}
+
+void ClientSession::beginCapture(bool haveHead) {
+    const ProxyCapture &capture = m_worker.capture();
+    if (!capture.queue)
+        return;
+    m_capturing = true;
+    m_captureHasHead = haveHead;
+    if (!haveHead)
+        m_exchangeStart = std::chrono::steady_clock::now();
+    CaptureRecord &r = m_capture;
+    r.acceptedAtUs = wallClockMicros();
+    r.correlationId = m_correlationId;
+    r.clientAddress = m_clientAddress;
+    if (!haveHead)
+        return; // nothing of the request is known for sure
+    // The target whole: the capture thread splits path and query, off the request path.
+    r.method = m_request.method;
+    r.path = m_request.target;
+    capture.filter->capture(m_request.headers, r.requestHeaders);
+    for (const HttpHeader &header : m_request.headers) {
+        if (CaptureHeaderFilter::isSensitive(header.name))
+            r.secrets.push_back(header.value);
+    }
+    if (const HttpHeader *h = findHeader(m_request.headers, "x-session-id"))
+        r.sessionId = h->value;
+    if (const HttpHeader *h = findHeader(m_request.headers, "x-user-context"))
+        r.userContext = h->value;
+    if (const HttpHeader *h = findHeader(m_request.headers, "content-type"))
+        r.requestContentType = h->value;
+}
+
+void ClientSession::finishCapture(bool completed) {
+    if (!m_capturing)
+        return;
+    m_capturing = false;
+    CaptureRecord &r = m_capture;
+    if (completed)
+        r.doneUs = capturedSince(std::chrono::steady_clock::now());
+    if (m_captureHasHead) {
+        if (m_service)
+            r.service = m_service->name;
+        r.attempts = m_attempts;
+        r.requestBytes = m_requestBodyBytes;
+        if (!m_requestComplete && m_request.framing != BodyFraming::None && r.replayable) {
+            r.replayable = false; // the body never arrived whole
+            r.requestBody.clear();
+        }
+    } else {
+        r.replayable = false; // nothing of the request is known for sure
+    }
+    m_worker.capture().queue->push(m_worker.index(), std::move(r));
+    r = CaptureRecord();
+}
+
 bool ClientSession::requestBodyUnread() const {
     return !m_requestComplete && m_request.framing != BodyFraming::None;
 }
@@ -707,6 +817,15 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     }
     if (status >= 400 && status < 600)
         m_worker.counters().proxyErrors[size_t(status - 400)].add();
+    if (!m_capturing)
+        beginCapture(false); // a request that failed before it became an exchange
+    if (m_capturing) {
+        m_capture.status = status;
+        m_capture.proxyError = problemName(type);
+        m_capture.responseContentType = "application/problem+json";
+        m_capture.responseHeaders.clear();
+        m_capture.responseBody.clear();
+    }
     // The connection can carry another request only if this one was read to its end.
     if (m_parser.state() == HttpRequestParser::State::Failed || requestBodyUnread())
         m_keepAlive = false;
@@ -732,6 +851,7 @@ void ClientSession::endExchangeAccounting() {
 }
 
 void ClientSession::finishExchange(bool close) {
+    finishCapture(true);
     endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
@@ -799,6 +919,7 @@ void ClientSession::onClientDisconnected() {
     if (slot < 0)
         return; // already gone
     m_closing = true;
+    finishCapture(false); // the client left, or the response was cut short
     releaseUpstream(false);
     endExchangeAccounting();
     m_inExchange = false;
@@ -844,6 +965,12 @@ void ClientSession::checkDeadline(time_point now) {
         m_keepAlive = false;
         m_correlationId = m_worker.correlationIds().next();
         m_worker.counters().proxyErrors[408 - 400].add();
+        beginCapture(false);
+        if (m_capturing) {
+            m_capture.status = 408;
+            m_capture.proxyError = "request-timeout";
+            m_capture.responseContentType = "application/problem+json";
+        }
         {
             ProblemDetails problem{
                 408, reasonPhrase(408),
@@ -853,6 +980,8 @@ void ClientSession::checkDeadline(time_point now) {
                 "urn:toolcapture:problem:request-timeout"};
             writeToClient(problem.toHttpResponse(m_correlationId, true));
         }
+        flushClient();
+        finishCapture(true);
         closeGracefully();
         break;
     case Deadline::PoolWait:

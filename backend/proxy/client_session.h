@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/capture/capture_record.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/upstream_connection.h>
@@ -102,6 +103,11 @@ private:
     void flushClient();
     void writeToUpstream(QByteArrayView data);
     bool requestBodyUnread() const;
+    // Capture: the record of the exchange in progress, begun when the exchange (or the error
+    // that ends a request before it became one) begins, handed to the capture queue at its end.
+    void beginCapture(bool haveHead);
+    void finishCapture(bool completed);
+    std::int64_t capturedSince(time_point now) const;
 
     ProxyWorker &m_worker;
     WorkerCounters &m_counters;
@@ -152,6 +158,10 @@ private:
     int m_lastFailureStatus = 0; // what the last failed attempt would have been answered with
     QByteArray m_lastFailureType;
     QByteArray m_lastFailureDetail;
+
+    CaptureRecord m_capture;
+    bool m_capturing = false;
+    bool m_captureHasHead = false; // false: attempts, body and route are not this request's
 
     Deadline m_deadlineKind = Deadline::None;
     time_point m_deadline;

@@ -15,7 +15,6 @@ class QTimer;
 
 namespace ToolCapture {
 
-
 class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;

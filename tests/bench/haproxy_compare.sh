@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares ToolCapture's proxy with HAProxy in front of the same nginx upstream, with wrk.
 # Everything listens on 127.0.0.1, on ports the kernel picks, from a temporary directory, and is
-# stopped on exit. Output: one table row per target and the toolcapture/haproxy ratio.
+# stopped on exit. Output: one table row per target, the toolcapture/haproxy ratio (capture and
+# Kafka publishing on) and the cost of capture (against a second ToolCapture with capture off).
 #
 #   tests/bench/haproxy_compare.sh [options]
 #     --duration SECONDS     wrk run per target (default 10)
@@ -90,11 +91,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-mapfile -t ports < <(tc_free_ports 4)
+mapfile -t ports < <(tc_free_ports 6)
 nginx_port="${ports[0]}"
 haproxy_port="${ports[1]}"
 tc_port="${ports[2]}"
 tc_admin_port="${ports[3]}"
+tc_nocapture_port="${ports[4]}"
+tc_nocapture_admin_port="${ports[5]}"
 body='{"ok":true,"service":"bench","items":[1,2,3,4,5],"note":"a small JSON body for the proxy benchmark"}'
 
 # render TEMPLATE OUTPUT: fills in the @VARS@ of a template.
@@ -129,13 +132,21 @@ tc_wait_http haproxy 127.0.0.1 "$haproxy_port" "$path" "${pids[-1]}" ||
 
 targets=("nginx (direct)=$nginx_port" "haproxy=$haproxy_port")
 if ((only_baselines == 0)); then
-    echo "bench: starting toolcapture on 127.0.0.1:$tc_port (--workers $workers)," \
-        "admin on 127.0.0.1:$tc_admin_port"
-    cat >"$workdir/toolcapture.json" <<EOF
+    # Two ToolCaptures: capture and Kafka publishing on (the standing bar's configuration:
+    # every exchange stored and published as three events to the embedded cluster), and
+    # capture off, for the cost of capture.
+    start_toolcapture() {
+        local name="$1" port="$2" admin_port="$3" capture="$4"
+        echo "bench: starting $name on 127.0.0.1:$port (--workers $workers, capture $capture)," \
+            "admin on 127.0.0.1:$admin_port"
+        mkdir -p "$workdir/$name"
+        cat >"$workdir/$name.json" <<EOF
 {
-  "listen": "127.0.0.1:$tc_port",
-  "admin": "127.0.0.1:$tc_admin_port",
+  "listen": "127.0.0.1:$port",
+  "admin": "127.0.0.1:$admin_port",
   "workers": $workers,
+  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool" },
+  "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "services": {
     "bench": {
       "match": { "path_prefix": "/" },
@@ -144,12 +155,16 @@ if ((only_baselines == 0)); then
   }
 }
 EOF
-    "$toolcapture" --no-gui --config "$workdir/toolcapture.json" --workers "$workers" \
-        >"$workdir/toolcapture.out" 2>&1 &
-    pids+=($!)
-    tc_wait_http toolcapture 127.0.0.1 "$tc_port" "$path" "${pids[-1]}" 30 ||
-        fail_start toolcapture "$workdir/toolcapture.out"
-    targets+=("toolcapture=$tc_port")
+        "$toolcapture" --no-gui --config "$workdir/$name.json" --workers "$workers" \
+            >"$workdir/$name.out" 2>&1 &
+        pids+=($!)
+        tc_wait_http "$name" 127.0.0.1 "$port" "$path" "${pids[-1]}" 30 ||
+            fail_start "$name" "$workdir/$name.out"
+        targets+=("$name=$port")
+    }
+    # Capture off is measured first: the capturing one may still be publishing after its run.
+    start_toolcapture tc-nocapture "$tc_nocapture_port" "$tc_nocapture_admin_port" false
+    start_toolcapture toolcapture "$tc_port" "$tc_admin_port" true
 fi
 
 # to_ms VALUE: wrk's "607.43us" / "1.23ms" / "1.05s" / "2.00m" in milliseconds.
@@ -200,7 +215,16 @@ if ((only_baselines == 0)); then
     ratio="$(awk -v a="${rps[toolcapture]}" -v b="${rps[haproxy]}" \
         'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
     echo "ratio toolcapture/haproxy: $ratio (requests/s), p99 ${p99[toolcapture]} ms vs" \
-        "${p99[haproxy]} ms"
+        "${p99[haproxy]} ms (capture and Kafka publishing on)"
+    cost="$(awk -v a="${rps[toolcapture]}" -v b="${rps[tc-nocapture]}" \
+        'BEGIN { printf "%.1f", (b > 0) ? 100 * (1 - a / b) : 0 }')"
+    echo "capture cost: $cost% fewer requests/s than with capture off" \
+        "(${rps[toolcapture]} vs ${rps[tc-nocapture]}), p99 ${p99[toolcapture]} ms vs" \
+        "${p99[tc-nocapture]} ms"
+    if [[ -x "$(command -v curl)" ]]; then
+        curl -s "http://127.0.0.1:$tc_admin_port/metrics" |
+            grep -E '^toolcapture_(captures|events)_total' | sed 's/^/bench: /' || true
+    fi
     if [[ -n "${non2xx[toolcapture]:-}" || "${errors[toolcapture]:-0}" != 0 ]]; then
         echo "bench: WARNING: toolcapture had non-2xx responses or socket errors;" \
             "its numbers are not comparable (see --keep and toolcapture.out)" >&2

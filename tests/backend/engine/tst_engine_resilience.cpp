@@ -3,6 +3,7 @@
 #include <tests/support/test_upstream.h>
 
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -64,6 +65,7 @@ private:
     std::unique_ptr<TestUpstream> m_bad1;
     std::unique_ptr<TestUpstream> m_bad2;
     std::unique_ptr<Engine> m_engine;
+    QTemporaryDir m_dir;
 };
 
 void TestEngineResilience::init() {
@@ -82,6 +84,8 @@ void TestEngineResilience::init() {
     config.workers = 2;
     config.adminToken = QString::fromLatin1(kToken.toByteArray());
     config.timeouts.drain = std::chrono::milliseconds(1000);
+    config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool");
+    config.capture.storePath = m_dir.path() + QStringLiteral("/captures.sqlite");
     ServiceConfig service;
     service.name = QStringLiteral("inv");
     service.match.pathPrefix = "/inv/";

@@ -32,7 +32,9 @@ private:
         file.write(R"({"listen":"127.0.0.1:0","admin":"127.0.0.1:0","workers":2,)"
                    R"("timeouts":{"drain_ms":)" +
                    QByteArray::number(drainMs) +
-                   R"(},"health":{"enabled":false})"
+                   R"(},"health":{"enabled":false},"kafka":{"spool_dir":")" + dir.toUtf8() +
+                   R"(/spool"},"capture":{"store_path":")" + dir.toUtf8() +
+                   R"(/captures.sqlite"})"
                    R"(,"services":{"svc":{"match":{"path_prefix":"/"},"instances":[)"
                    R"({"id":"svc-1","url":")" +
                    upstream.url() + R"("}]}}})");

@@ -16,18 +16,24 @@ void TestStatusBarPanel::showsSnapshot_data() {
     QTest::addColumn<int>("workers");
     QTest::addColumn<qint64>("connections");
     QTest::addColumn<bool>("draining");
+    QTest::addColumn<bool>("brokersUp");
     QTest::addColumn<QStringList>("expectedParts");
 
-    QTest::newRow("running") << 4 << qint64(3) << false
-                             << QStringList{QStringLiteral("Proxy 127.0.0.1:8090"),
+    QTest::newRow("running") << 4 << qint64(3) << false << true
+                             << QStringList{QStringLiteral("Kafka 127.0.0.1:39001 (embedded)"),
+                                            QStringLiteral("Proxy 127.0.0.1:8090"),
                                             QStringLiteral("Admin 127.0.0.1:8091"),
                                             QStringLiteral("Profile production"),
                                             QStringLiteral("Workers: 4"),
                                             QStringLiteral("Client connections: 3")};
-    QTest::newRow("one worker") << 1 << qint64(1) << false
+    QTest::newRow("one worker") << 1 << qint64(1) << false << true
                                 << QStringList{QStringLiteral("Workers: 1"),
                                                QStringLiteral("Client connections: 1")};
-    QTest::newRow("draining") << 2 << qint64(0) << true
+    QTest::newRow("brokers down") << 2 << qint64(0) << false << false
+                                  << QStringList{QStringLiteral(
+                                         "Kafka 127.0.0.1:39001 (embedded) — unreachable, 7 "
+                                         "event(s) spooled")};
+    QTest::newRow("draining") << 2 << qint64(0) << true << true
                               << QStringList{QStringLiteral("Proxy 127.0.0.1:8090 (draining)"),
                                              QStringLiteral("Client connections: 0")};
 }
@@ -36,6 +42,7 @@ void TestStatusBarPanel::showsSnapshot() {
     QFETCH(int, workers);
     QFETCH(qint64, connections);
     QFETCH(bool, draining);
+    QFETCH(bool, brokersUp);
     QFETCH(QStringList, expectedParts);
 
     StatusBarPanel panel;
@@ -50,10 +57,15 @@ void TestStatusBarPanel::showsSnapshot() {
     snapshot.workers = workers;
     snapshot.draining = draining;
     snapshot.totals.clientConnections = connections;
+    snapshot.eventBus.enabled = true;
+    snapshot.eventBus.embedded = true;
+    snapshot.eventBus.brokers = QStringLiteral("127.0.0.1:39001");
+    snapshot.eventBus.brokersUp = brokersUp;
+    snapshot.eventBus.spoolPendingRecords = 7;
     panel.applySnapshot(snapshot);
 
     const QStringList parts = panel.text().split(QStringLiteral(" | "));
-    QCOMPARE(parts.size(), 5);
+    QCOMPARE(parts.size(), 6);
     for (const QString &expected : expectedParts)
         QVERIFY2(parts.contains(expected), qPrintable(panel.text()));
     const auto *admin = panel.findChild<QLabel *>(QStringLiteral("adminAddress"));

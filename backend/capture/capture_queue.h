@@ -1,0 +1,47 @@
+#pragma once
+
+#include <backend/capture/capture_record.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace ToolCapture {
+
+// Hands finished exchanges from the proxy workers to the capture thread. One lane per worker,
+// each a vector behind its own mutex: a push is one uncontended lock and a move, and the
+// consumer takes a whole lane with one swap, so workers never wait on each other or on the
+// capture thread's storage and publishing. Bounded: when a lane is full (the capture thread is
+// not keeping up), the record is dropped and counted rather than letting memory grow.
+class CaptureQueue {
+public:
+    // capacity: records waiting, all lanes together.
+    CaptureQueue(int lanes, int capacity);
+    CaptureQueue(const CaptureQueue &) = delete;
+    CaptureQueue &operator=(const CaptureQueue &) = delete;
+
+    int lanes() const noexcept { return int(m_lanes.size()); }
+    // From the lane's worker. False when the lane was full and the record was dropped.
+    bool push(int lane, CaptureRecord &&record);
+    // From the consumer: appends every waiting record, lane by lane (each lane in order).
+    void drain(std::vector<CaptureRecord> &out);
+
+    std::uint64_t pushed() const noexcept { return m_pushed.load(std::memory_order_relaxed); }
+    std::uint64_t dropped() const noexcept { return m_dropped.load(std::memory_order_relaxed); }
+
+private:
+    struct alignas(64) Lane {
+        std::mutex mutex;
+        std::vector<CaptureRecord> records;
+        std::vector<CaptureRecord> spare; // swapped in on drain, so capacity is reused
+    };
+
+    std::vector<std::unique_ptr<Lane>> m_lanes;
+    size_t m_laneCapacity;
+    std::atomic<std::uint64_t> m_pushed{0};
+    std::atomic<std::uint64_t> m_dropped{0};
+};
+
+} // namespace ToolCapture

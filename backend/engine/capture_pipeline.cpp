@@ -1,0 +1,210 @@
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_queue.h>
+#include <backend/capture/capture_store.h>
+#include <backend/core/logging.h>
+#include <backend/engine/capture_pipeline.h>
+#include <backend/events/event_sink.h>
+#include <backend/events/proxy_events.h>
+#include <backend/routing/routing_decision.h>
+
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace ToolCapture {
+
+namespace {
+
+// Secrets shorter than this are not searched for in bodies: they would match innocent text.
+constexpr qsizetype kMinScrubbedSecret = 6;
+
+// The parts of a sensitive field's value that are secret: the whole value, the credentials
+// after an Authorization scheme ("Bearer <token>"), and each cookie's value.
+void secretTokens(const QByteArray &value, std::vector<QByteArray> &out) {
+    out.push_back(value.trimmed());
+    const qsizetype space = value.indexOf(' ');
+    if (space > 0)
+        out.push_back(value.mid(space + 1).trimmed());
+    for (const QByteArray &pair : value.split(';')) {
+        const qsizetype equals = pair.indexOf('=');
+        if (equals > 0)
+            out.push_back(pair.mid(equals + 1).trimmed());
+    }
+}
+
+// Replaces every secret of the exchange in its kept bodies with the redaction marker.
+void scrubSecrets(CaptureRecord &record) {
+    if (record.secrets.empty())
+        return;
+    std::vector<QByteArray> tokens;
+    for (const QByteArray &value : record.secrets)
+        secretTokens(value, tokens);
+    // Longest first, so a token containing another is replaced whole.
+    std::sort(tokens.begin(), tokens.end(),
+              [](const QByteArray &a, const QByteArray &b) { return a.size() > b.size(); });
+    for (const QByteArray &token : tokens) {
+        if (token.size() < kMinScrubbedSecret)
+            continue;
+        if (record.requestBody.contains(token))
+            record.requestBody.replace(token, CaptureRecord::kRedacted);
+        if (record.responseBody.contains(token))
+            record.responseBody.replace(token, CaptureRecord::kRedacted);
+    }
+    record.secrets.clear();
+}
+
+// How often the capture thread takes what the workers queued: the events' extra latency, and
+// the batch size (about rate × period) of each store transaction.
+constexpr std::chrono::milliseconds kDrainPeriod{20};
+} // namespace
+
+class CapturePipeline::Worker final : public QObject {
+public:
+    Worker(CapturePipeline &pipeline)
+        : m_pipeline(pipeline) {}
+
+    bool open(QString *error) {
+        m_store = std::make_unique<CaptureStore>();
+        if (!m_store->open(m_pipeline.m_storePath, m_pipeline.m_config.storeMaxBytes,
+                           m_pipeline.m_config.storeMaxRecords, error)) {
+            m_store.reset();
+            return false;
+        }
+        m_timer = new QTimer(this);
+        m_timer->setInterval(kDrainPeriod);
+        connect(m_timer, &QTimer::timeout, this, &Worker::drain);
+        m_timer->start();
+        return true;
+    }
+
+    void close() {
+        drain();
+        if (m_timer)
+            m_timer->stop();
+        m_store.reset();
+    }
+
+    void drain() {
+        m_batch.clear();
+        m_pipeline.m_queue->drain(m_batch);
+        if (m_batch.empty())
+            return;
+        for (CaptureRecord &record : m_batch)
+            complete(record);
+        if (m_store && m_store->append(m_batch))
+            m_pipeline.m_stored.fetch_add(m_batch.size(), std::memory_order_relaxed);
+        else
+            m_pipeline.m_storeFailures.fetch_add(m_batch.size(), std::memory_order_relaxed);
+        if (EventSink *sink = m_pipeline.m_sink) {
+            std::uint64_t published = 0;
+            for (const CaptureRecord &record : m_batch) {
+                m_events.clear();
+                m_builder.build(record, m_events);
+                for (OutgoingEvent &event : m_events)
+                    sink->publish(std::move(event));
+                published += m_events.size();
+            }
+            m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
+        }
+        m_pipeline.m_batches.fetch_add(1, std::memory_order_relaxed);
+        m_batch.clear();
+    }
+
+private:
+    // What the worker left to this thread.
+    void complete(CaptureRecord &record) {
+        scrubSecrets(record);
+        // The worker stored the request target whole.
+        const qsizetype question = record.path.indexOf('?');
+        if (question >= 0) {
+            record.query = record.path.mid(question + 1);
+            record.path.truncate(question);
+        }
+        if (!record.routingDecision.policy.isEmpty()) {
+            record.routing = m_builder.routingJson(record.routingDecision);
+            record.routingDecision = RoutingDecision();
+        }
+    }
+
+    CapturePipeline &m_pipeline;
+    std::unique_ptr<CaptureStore> m_store;
+    ProxyEventBuilder m_builder;
+    std::vector<CaptureRecord> m_batch;
+    std::vector<OutgoingEvent> m_events;
+    QTimer *m_timer = nullptr;
+};
+
+CapturePipeline::CapturePipeline(const CaptureConfig &config, int lanes, EventSink *sink)
+    : m_config(config)
+    , m_queue(std::make_unique<CaptureQueue>(lanes, config.queueCapacity))
+    , m_filter(std::make_unique<CaptureHeaderFilter>(config))
+    , m_sink(sink) {
+    m_storePath = config.storePath;
+    if (m_storePath.isEmpty()) {
+        m_storePath = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                      QStringLiteral("/captures.sqlite");
+    }
+}
+
+CapturePipeline::~CapturePipeline() {
+    stop();
+}
+
+bool CapturePipeline::start(QString *error) {
+    if (m_thread)
+        return true;
+    if (!QDir().mkpath(QFileInfo(m_storePath).absolutePath())) {
+        if (error)
+            *error = QStringLiteral("cannot create the directory of the capture store %1")
+                         .arg(m_storePath);
+        return false;
+    }
+    m_thread = new QThread;
+    m_thread->setObjectName(QStringLiteral("capture"));
+    m_worker = new Worker(*this);
+    m_worker->moveToThread(m_thread);
+    QObject::connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread->start();
+    bool opened = false;
+    QString why;
+    QMetaObject::invokeMethod(
+        m_worker, [&] { opened = m_worker->open(&why); }, Qt::BlockingQueuedConnection);
+    if (!opened) {
+        if (error)
+            *error = why;
+        stop();
+        return false;
+    }
+    qCInfo(lcEngine).noquote() << "capture store" << m_storePath;
+    return true;
+}
+
+void CapturePipeline::stop() {
+    if (!m_thread)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker, [this] { m_worker->close(); }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread; // the worker was deleted when the thread finished
+    m_thread = nullptr;
+    m_worker = nullptr;
+}
+
+CapturePipeline::Stats CapturePipeline::stats() const {
+    Stats s;
+    s.queued = m_queue->pushed();
+    s.dropped = m_queue->dropped();
+    s.stored = m_stored.load(std::memory_order_relaxed);
+    s.storeFailures = m_storeFailures.load(std::memory_order_relaxed);
+    s.published = m_published.load(std::memory_order_relaxed);
+    s.batches = m_batches.load(std::memory_order_relaxed);
+    return s;
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <backend/config/proxy_config.h>
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+class QThread;
+class QTimer;
+
+namespace ToolCapture {
+
+class CaptureHeaderFilter;
+class CaptureQueue;
+class CaptureStore;
+class EventSink;
+class ProxyEventBuilder;
+struct CaptureRecord;
+
+// The capture thread: takes finished exchanges from the workers' queue, completes what the
+// workers left to it (path and query, the routing explanation as JSON), stores them in the
+// bounded capture store and publishes their three events. Everything slow about capture
+// happens here, on a thread of its own, in batches.
+class CapturePipeline {
+public:
+    struct Stats {
+        std::uint64_t queued = 0;        // handed over by the workers
+        std::uint64_t dropped = 0;       // the queue was full: not captured
+        std::uint64_t stored = 0;        // written to the capture store
+        std::uint64_t storeFailures = 0; // records a failed store write lost
+        std::uint64_t published = 0;     // events handed to the event sink
+        std::uint64_t batches = 0;
+    };
+
+    // `sink` may be null (no events); it must outlive the pipeline.
+    CapturePipeline(const CaptureConfig &config, int lanes, EventSink *sink);
+    ~CapturePipeline();
+    CapturePipeline(const CapturePipeline &) = delete;
+    CapturePipeline &operator=(const CapturePipeline &) = delete;
+
+    // Opens the store (in the capture thread) and starts draining. False with the reason when
+    // the store cannot be opened.
+    bool start(QString *error = nullptr);
+    // Drains what is queued, closes the store and stops the thread.
+    void stop();
+
+    CaptureQueue &queue() { return *m_queue; }
+    const CaptureHeaderFilter &filter() const { return *m_filter; }
+    QString storePath() const { return m_storePath; }
+    Stats stats() const;
+
+private:
+    class Worker;
+
+    CaptureConfig m_config;
+    QString m_storePath;
+    std::unique_ptr<CaptureQueue> m_queue;
+    std::unique_ptr<CaptureHeaderFilter> m_filter;
+    EventSink *m_sink;
+    QThread *m_thread = nullptr;
+    Worker *m_worker = nullptr; // lives in m_thread
+    std::atomic<std::uint64_t> m_stored{0};
+    std::atomic<std::uint64_t> m_storeFailures{0};
+    std::atomic<std::uint64_t> m_published{0};
+    std::atomic<std::uint64_t> m_batches{0};
+};
+
+} // namespace ToolCapture
