@@ -7,6 +7,7 @@
 #include <backend/capture/capture_reader.h>
 #include <backend/core/logging.h>
 #include <backend/demo/demo_services.h>
+#include <backend/demo/hook_traffic.h>
 #include <backend/demo/traffic_generator.h>
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
@@ -28,6 +29,7 @@
 #include <QDir>
 #include <QStandardPaths>
 #include <QTimer>
+#include <QUuid>
 
 #include <algorithm>
 
@@ -103,6 +105,8 @@ Engine::Engine(ProxyConfig config, Options options, QObject *parent)
 }
 
 Engine::~Engine() {
+    if (m_hookTraffic)
+        m_hookTraffic->stop();
     if (m_traffic)
         m_traffic->stop();
 }
@@ -145,6 +149,10 @@ bool Engine::start(QString *error) {
             << "no admin token (" << tokenError << "): the admin API refuses every change";
     }
     m_admin->setToken(std::move(token));
+    if (m_options.demo && m_config.hooks.apiKeys.isEmpty()) {
+        // The demo's own hook traffic needs a key; a random one, for this run only.
+        m_config.hooks.apiKeys.append(QUuid::createUuid().toString(QUuid::WithoutBraces));
+    }
     mountHooks();
     if (m_capture && !mountCaptureApi(error))
         return false;
@@ -180,6 +188,14 @@ bool Engine::start(QString *error) {
             m_proxy->address(), m_proxy->port(),
             TrafficGenerator::Options{m_options.demoRequestsPerSecond, 4});
         m_traffic->start();
+        HookTrafficGenerator::Options hooks;
+        hooks.address = m_config.admin.host;
+        hooks.port = m_admin->port();
+        hooks.apiKey = m_config.hooks.apiKeys.first().toUtf8();
+        for (const ServiceConfig &service : m_demo->services())
+            hooks.services << service.name;
+        m_hookTraffic = std::make_unique<HookTrafficGenerator>(std::move(hooks));
+        m_hookTraffic->start();
     }
     m_snapshotTimer = new QTimer(this);
     connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(snapshot()); });
@@ -197,6 +213,8 @@ void Engine::stop() {
     }
     if (m_traffic)
         m_traffic->stop();
+    if (m_hookTraffic)
+        m_hookTraffic->stop();
     if (m_healthChecker)
         m_healthChecker->stop();
     connect(m_proxy.get(), &ProxyServer::drained, this, &Engine::finishStop);

@@ -25,6 +25,7 @@ class EmbeddedKafkaCluster;
 class CaptureApi;
 class CaptureReader;
 class HookReceiver;
+class HookTrafficGenerator;
 class KafkaPublisher;
 class ProxyEventBuilder;
 class HealthChecker;
@@ -113,6 +114,7 @@ private:
     std::unique_ptr<ProxyServer> m_proxy;
     std::unique_ptr<AdminServer> m_admin;
     std::unique_ptr<TrafficGenerator> m_traffic;
+    std::unique_ptr<HookTrafficGenerator> m_hookTraffic; // demo: executions, tools, lifecycle
     std::unique_ptr<HealthChecker> m_healthChecker;
     std::unique_ptr<OutlierDetector> m_outlier;
     // Scores every service's instances for snapshots; the workers have selectors of their own.
