@@ -5,6 +5,7 @@
 #include <backend/capture/capture_reader.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/http/header_checks.h>
+#include <backend/http/query_string.h>
 
 #include <QDateTime>
 
@@ -160,7 +161,6 @@ std::optional<CaptureQuery> CaptureApi::parseQuery(QByteArrayView query, QByteAr
         "correlation_id", "service", "instance", "status",    "status_class", "method",
         "path_prefix",    "from",    "to",       "before_id", "limit"};
     CaptureQuery q;
-    std::vector<QByteArray> seen;
     if (extraValues)
         extraValues->assign(extra.size(), QByteArray());
     const auto fail = [&](const QByteArray &name, QByteArray reason) {
@@ -168,25 +168,15 @@ std::optional<CaptureQuery> CaptureApi::parseQuery(QByteArrayView query, QByteAr
         *error = std::move(reason);
         return std::nullopt;
     };
-    for (QByteArray pair : query.toByteArray().split('&')) {
-        if (pair.isEmpty())
-            continue;
-        pair.replace('+', ' ');
-        const qsizetype eq = pair.indexOf('=');
-        const QByteArray name = QByteArray::fromPercentEncoding(eq < 0 ? pair : pair.left(eq));
-        QByteArray value =
-            eq < 0 ? QByteArray() : QByteArray::fromPercentEncoding(pair.mid(eq + 1));
-
+    std::vector<QByteArrayView> known(kFilters.begin(), kFilters.end());
+    for (const QByteArray &name : extra)
+        known.push_back(name);
+    std::vector<QueryParameter> parameters;
+    QueryError refused;
+    if (!parseQueryParameters(query, known, parameters, refused))
+        return fail(refused.parameter, refused.reason);
+    for (const auto &[name, value] : parameters) {
         const auto extraAt = std::find(extra.begin(), extra.end(), name);
-        const bool known = extraAt != extra.end() ||
-                           std::find(kFilters.begin(), kFilters.end(), name) != kFilters.end();
-        if (!known)
-            return fail(name, "unknown parameter");
-        if (std::find(seen.begin(), seen.end(), name) != seen.end())
-            return fail(name, "given more than once");
-        seen.push_back(name);
-        if (value.isEmpty())
-            return fail(name, "needs a value");
         if (extraAt != extra.end()) {
             if (extraValues)
                 (*extraValues)[size_t(extraAt - extra.begin())] = value;

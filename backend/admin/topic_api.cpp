@@ -1,6 +1,7 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/topic_api.h>
 #include <backend/capture/capture_export.h>
+#include <backend/http/query_string.h>
 #include <backend/schema/rfc3339_time.h>
 
 #include <QMutex>
@@ -269,30 +270,16 @@ TopicApi::parseQuery(QByteArrayView query, QByteArray *badParameter, QByteArray 
     static constexpr std::array<QByteArrayView, 6> kParameters{"from",  "key",   "field",
                                                                "value", "limit", "timeout_ms"};
     MessagesQuery q;
-    std::vector<QByteArray> seen;
     const auto fail = [&](const QByteArray &name, QByteArray reason) {
         *badParameter = name;
         *error = std::move(reason);
         return std::nullopt;
     };
-    for (QByteArray pair : query.toByteArray().split('&')) {
-        if (pair.isEmpty())
-            continue;
-        pair.replace('+', ' ');
-        const qsizetype eq = pair.indexOf('=');
-        const QByteArray name = QByteArray::fromPercentEncoding(eq < 0 ? pair : pair.left(eq));
-        const QByteArray value =
-            eq < 0 ? QByteArray() : QByteArray::fromPercentEncoding(pair.mid(eq + 1));
-
-        if (std::find(kParameters.begin(), kParameters.end(), name) == kParameters.end())
-            return fail(name, "unknown parameter; the parameters are from, key, field, value, "
-                              "limit and timeout_ms");
-        if (std::find(seen.begin(), seen.end(), name) != seen.end())
-            return fail(name, "given more than once");
-        seen.push_back(name);
-        if (value.isEmpty())
-            return fail(name, "needs a value");
-
+    std::vector<QueryParameter> parameters;
+    QueryError refused;
+    if (!parseQueryParameters(query, kParameters, parameters, refused))
+        return fail(refused.parameter, refused.reason);
+    for (const auto &[name, value] : parameters) {
         if (name == "from") {
             QByteArray reason;
             const std::optional<TailStart> from = parseFrom(value, &reason);

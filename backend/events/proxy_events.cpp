@@ -1,3 +1,4 @@
+#include <backend/core/uuid.h>
 #include <backend/events/proxy_events.h>
 
 #include <QDateTime>
@@ -260,24 +261,8 @@ const char *ProxyEventBuilder::opportunityName(Opportunity opportunity) {
 }
 
 void ProxyEventBuilder::newEventId(char *out) {
-    std::uint64_t hi = m_random();
-    std::uint64_t lo = m_random();
-    hi = (hi & ~0xF000ull) | 0x4000ull;                        // version 4
-    lo = (lo & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull; // variant 10
-    int pos = 0;
-    auto put = [&](std::uint64_t value, int nibbles) {
-        for (int i = nibbles - 1; i >= 0; --i)
-            out[pos++] = kHex[(value >> (i * 4)) & 0xF];
-    };
-    put(hi >> 32, 8);
-    out[pos++] = '-';
-    put((hi >> 16) & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(hi & 0xFFFF, 4);
-    out[pos++] = '-';
-    put(lo >> 48, 4);
-    out[pos++] = '-';
-    put(lo & 0xFFFFFFFFFFFFull, 12);
+    const std::uint64_t hi = m_random();
+    formatUuidV4(hi, m_random(), out);
 }
 
 void ProxyEventBuilder::writeRoutingDecision(JsonWriter &json, const RoutingDecision &decision) {
