@@ -563,6 +563,10 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
     w.sample({{"outcome", "spooled"}}, bus.spooled);
     w.sample({{"outcome", "republished"}}, bus.republished);
     w.sample({{"outcome", "failed"}}, bus.failed);
+    w.family("toolcapture_events_possibly_duplicated_total", Type::Counter,
+             "Spooled events whose delivery timed out while in flight: Kafka may hold them "
+             "already, so their re-publication can duplicate them (same ce_id).");
+    w.sample({}, bus.possiblyPersisted);
     w.family("toolcapture_event_spool_records", Type::Gauge,
              "Events in the on-disk spool waiting to be re-published.");
     w.sample({}, bus.spoolPendingRecords);

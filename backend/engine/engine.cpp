@@ -105,6 +105,12 @@ Engine::Engine(ProxyConfig config, Options options, QObject *parent)
 }
 
 Engine::~Engine() {
+    // The APIs mounted on the admin server read the capture store and the proxy: they go
+    // before the members they point into (QObject children would outlive them).
+    delete m_captureApi;
+    m_captureApi = nullptr;
+    delete m_topicApi;
+    m_topicApi = nullptr;
     if (m_hookTraffic)
         m_hookTraffic->stop();
     if (m_traffic)
@@ -161,6 +167,7 @@ bool Engine::start(QString *error) {
         for (const char *topic : kTopics)
             topics.append(QString::fromLatin1(topic));
         auto *api = new TopicApi([this] { return m_brokers; }, topics, this);
+        m_topicApi = api;
         m_admin->mount(
             {&TopicApi::handles,
              [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
@@ -564,6 +571,7 @@ EngineSnapshot Engine::snapshot() const {
         bus.spooled = p.spooled;
         bus.republished = p.republished;
         bus.failed = p.failed;
+        bus.possiblyPersisted = p.possiblyPersisted;
         bus.spoolPendingRecords = p.spoolPendingRecords;
         bus.spoolPendingBytes = p.spoolBytes;
     }

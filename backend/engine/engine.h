@@ -28,6 +28,7 @@ class HookReceiver;
 class HookTrafficGenerator;
 class KafkaPublisher;
 class ProxyEventBuilder;
+class TopicApi;
 class HealthChecker;
 class OutlierDetector;
 class ProxyServer;
@@ -108,6 +109,7 @@ private:
     std::unique_ptr<HookReceiver> m_hooks;
     std::unique_ptr<CaptureReader> m_captureReader; // engine thread, for the capture API
     CaptureApi *m_captureApi = nullptr;             // child of this
+    TopicApi *m_topicApi = nullptr;                 // child of this
 
     QString m_brokers;
     std::unique_ptr<DemoServices> m_demo;

@@ -91,6 +91,9 @@ struct EventBusSnapshot {
     std::uint64_t spooled = 0;     // written to the on-disk spool
     std::uint64_t republished = 0; // delivered from the spool
     std::uint64_t failed = 0;      // lost (spool full or unwritable, permanent errors)
+    // Of spooled: timed out or purged while in flight, so possibly in Kafka already; re-sent
+    // ones may appear twice (same ce_id).
+    std::uint64_t possiblyPersisted = 0;
     std::uint64_t spoolPendingRecords = 0;
     std::int64_t spoolPendingBytes = 0;
 };
