@@ -11,10 +11,10 @@ namespace ToolCapture {
 // of the Kafka binary content mode).
 struct OutgoingEvent {
     QByteArray topic;
-    QByteArray key;    // message key; the correlation id for exchange and hook events
-    QByteArray value;  // the event, JSON
-    QByteArray ceId;   // unique per event (UUID)
-    QByteArray ceType; // "com.toolcapture.proxy.request_intelligence.pre_request_analysis", ...
+    QByteArray key;      // message key; the correlation id for exchange and hook events
+    QByteArray value;    // the event, JSON
+    QByteArray ceId;     // unique per event (UUID)
+    QByteArray ceType;   // "com.toolcapture.proxy.request_intelligence.pre_request_analysis", ...
     QByteArray ceSource; // "/toolcapture/proxy", "/toolcapture/hooks", ...
     std::int64_t timeUs = 0; // ce_time, UTC microseconds since the epoch
 };

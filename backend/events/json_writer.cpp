@@ -156,38 +156,44 @@ void JsonWriter::escapeContent(QByteArrayView bytes, bool lowerAscii) {
             }
             continue;
         }
-        put('\\');
-        switch (c) {
-        case '"':
-            put('"');
-            break;
-        case '\\':
-            put('\\');
-            break;
-        case '\b':
-            put('b');
-            break;
-        case '\f':
-            put('f');
-            break;
-        case '\n':
-            put('n');
-            break;
-        case '\r':
-            put('r');
-            break;
-        case '\t':
-            put('t');
-            break;
-        default:
-            put('u');
-            put('0');
-            put('0');
-            put(kHex[c >> 4]);
-            put(kHex[c & 0xF]);
-            break;
-        }
+        escapeAscii(c);
         ++p;
+    }
+}
+
+// The escape of an ASCII character that JSON does not allow as is (kSpecial): the two-character
+// forms where JSON has one, \u00XX for the other control characters.
+void JsonWriter::escapeAscii(unsigned char c) {
+    put('\\');
+    switch (c) {
+    case '"':
+        put('"');
+        break;
+    case '\\':
+        put('\\');
+        break;
+    case '\b':
+        put('b');
+        break;
+    case '\f':
+        put('f');
+        break;
+    case '\n':
+        put('n');
+        break;
+    case '\r':
+        put('r');
+        break;
+    case '\t':
+        put('t');
+        break;
+    default:
+        put('u');
+        put('0');
+        put('0');
+        put(kHex[c >> 4]);
+        put(kHex[c & 0xF]);
+        break;
     }
 }
 
@@ -205,31 +211,7 @@ void JsonWriter::escapeUtf16(QStringView text) {
                 put(char(c));
                 continue;
             }
-            put('\\');
-            switch (c) {
-            case '"':
-                put('"');
-                break;
-            case '\\':
-                put('\\');
-                break;
-            case '\n':
-                put('n');
-                break;
-            case '\r':
-                put('r');
-                break;
-            case '\t':
-                put('t');
-                break;
-            default:
-                put('u');
-                put('0');
-                put('0');
-                put(kHex[c >> 4]);
-                put(kHex[c & 0xF]);
-                break;
-            }
+            escapeAscii(c);
         } else if (u < 0x800) {
             put(char(0xC0 | (u >> 6)));
             put(char(0x80 | (u & 0x3F)));

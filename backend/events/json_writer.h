@@ -111,6 +111,7 @@ private:
     }
     void escapeContent(QByteArrayView bytes, bool lowerAscii); // without the quotes
     void escapeUtf16(QStringView text);
+    void escapeAscii(unsigned char c); // one character kSpecial marks
 
     std::string m_buf = std::string(1024, '\0');
     std::size_t m_len = 0;
