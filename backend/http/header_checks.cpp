@@ -103,6 +103,14 @@ Framing messageFraming(const HttpHeaders &headers) {
         return result;
     }
     const QByteArrayView value = transferEncoding->value;
+    // A tab is legal whitespace around a coding (RFC 9110 OWS), but llhttp does not take
+    // "chunked<TAB>" as chunked: the two parsers would frame the body differently (a smuggling
+    // ingredient), so a tab in this field is refused outright.
+    if (value.contains('\t')) {
+        result.error = makeError(400, "tab in Transfer-Encoding '" + transferEncoding->value +
+                                          "' (refused: parsers disagree on it)");
+        return result;
+    }
     if (equalsIgnoreCase(trimOws(value), "chunked")) {
         result.framing = BodyFraming::Chunked;
         return result;

@@ -254,9 +254,13 @@ int LlhttpSession::onHeaderValueCompleteCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
     if (self->m_inTrailers || self->m_headers.empty())
         return 0;
-    QByteArray &value = self->m_headers.back().value;
+    HttpHeader &header = self->m_headers.back();
+    QByteArray &value = header.value;
+    // A tab stays at the end of Transfer-Encoding: llhttp does not take "chunked<TAB>" as
+    // chunked, so HeaderChecks must see it to refuse what the two would frame differently.
+    const bool keepTabs = equalsIgnoreCase(header.name, "transfer-encoding");
     qsizetype end = value.size();
-    while (end > 0 && (value[end - 1] == ' ' || value[end - 1] == '\t'))
+    while (end > 0 && (value[end - 1] == ' ' || (value[end - 1] == '\t' && !keepTabs)))
         --end;
     value.truncate(end);
     return 0;
