@@ -21,10 +21,18 @@ tc_die() {
 tc_configure() {
     local dir="$1"
     shift
+    # ccache, when installed, makes a rebuild of unchanged sources (another build tree, a fresh
+    # clone in CI on the same machine) a cache hit. base_dir and hash_dir make hits independent
+    # of where the checkout is.
+    local launcher=()
+    if command -v ccache >/dev/null 2>&1; then
+        export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(dirname "$TC_ROOT")}" CCACHE_NOHASHDIR=1
+        launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    fi
     if [[ -f "$dir/CMakeCache.txt" ]]; then
-        cmake -S "$TC_ROOT" -B "$dir" "$@"
+        cmake -S "$TC_ROOT" -B "$dir" "${launcher[@]}" "$@"
     else
-        cmake -S "$TC_ROOT" -B "$dir" -G Ninja "$@"
+        cmake -S "$TC_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@"
     fi
 }
 
