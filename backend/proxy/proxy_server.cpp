@@ -1,5 +1,6 @@
 #include <backend/core/logging.h>
 #include <backend/metrics/proxy_metrics.h>
+#include <backend/proxy/epoll_event_dispatcher.h>
 #include <backend/proxy/proxy_server.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/upstream_runtime.h>
@@ -51,6 +52,7 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     for (int i = 0; i < workers; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
+        thread->setEventDispatcher(new EpollEventDispatcher);
         auto *worker =
             new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime, m_metrics->worker(i));
         worker->moveToThread(thread);
