@@ -5,6 +5,7 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/routing/instance_selector.h>
 #include <backend/routing/route_table.h>
 #include <backend/routing/routing_decision.h>
@@ -12,10 +13,12 @@
 #include <backend/routing/service_registry.h>
 
 #include <QRandomGenerator>
-#include <QTcpSocket>
+#include <QSocketNotifier>
 #include <QTimer>
 
+#include <cerrno>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace ToolCapture {
 
@@ -29,6 +32,10 @@ constexpr qint64 kWriteLowMark = 64 * 1024;
 constexpr std::chrono::milliseconds kUnreachableFor{1000};
 // A request body up to this size is kept (as sent) so that a retry can send it again.
 constexpr qsizetype kMaxReplayBody = 64 * 1024;
+// Closing: what a client still sends after our last response is read and discarded up to this
+// much and this long (a refused upload sees its 413, not a reset), then the socket is closed.
+constexpr qint64 kLingerBytes = 4 * 1024 * 1024;
+constexpr std::chrono::milliseconds kLingerTime{2000};
 
 CallOutcome::Kind outcomeOf(UpstreamFailure failure) {
     switch (failure) {
@@ -83,30 +90,21 @@ void appendChunkHeader(QByteArray &out, qsizetype size) {
 
 } // namespace
 
-ClientSession::ClientSession(ProxyWorker &worker, qintptr descriptor)
+ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddress)
     : QObject(&worker)
     , m_worker(worker)
     , m_counters(worker.counters())
-    , m_client(new QTcpSocket(this))
-    , m_parser(*this, worker.parserLimits()) {
-    // NOTE: asked for unbuffered, but Qt 6.4 still buffers a socket adopted from a descriptor
-    // (tst_proxy_streaming showed a 1 GiB upload filling memory without the bound below): the
-    // bounded read buffer is what lets TCP flow control slow a client whose upstream is slow.
-    m_client->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
-                                  QIODevice::ReadWrite | QIODevice::Unbuffered);
-    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_client->setReadBufferSize(kReadChunk);
-    m_clientAddress = m_client->peerAddress().toString().toLatin1();
-    connect(m_client, &QTcpSocket::readyRead, this, [this] {
-        m_readPending = true;
-        pump();
-    });
-    connect(m_client, &QTcpSocket::bytesWritten, this, &ClientSession::onClientBytesWritten);
-    connect(m_client, &QTcpSocket::disconnected, this, &ClientSession::onClientDisconnected);
-    connect(m_client, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-        if (e != QAbstractSocket::RemoteHostClosedError)
-            onClientDisconnected();
-    });
+    , m_fd(fd)
+    , m_readNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this))
+    , m_writeNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Write, this))
+    , m_parser(*this, worker.parserLimits())
+    , m_clientAddress(std::move(clientAddress)) {
+    // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
+    // read notifier is switched off while the session cannot take input: that bound is what
+    // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
+    m_writeNotifier->setEnabled(false); // watched only while output waits
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientReadable);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientWritable);
     m_worker.counters().clientConnections.add(1);
     m_worker.counters().clientConnectionsAccepted.add();
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
@@ -116,6 +114,17 @@ ClientSession::~ClientSession() {
     // NOTE: never the worker here: a session may be destroyed as a child of a worker whose own
     // destructor has already run. The counters belong to ProxyMetrics, which outlives them all.
     m_counters.clientConnections.add(-1);
+    closeClientSocket();
+}
+
+void ClientSession::closeClientSocket() {
+    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
+    delete m_writeNotifier;
+    m_readNotifier = nullptr;
+    m_writeNotifier = nullptr;
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
 }
 
 void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
@@ -129,10 +138,70 @@ void ClientSession::writeToClient(QByteArrayView data) {
 }
 
 void ClientSession::flushClient() {
-    if (m_clientOut.isEmpty())
+    if (m_clientOut.size() <= m_clientOutPos || m_fd < 0)
         return;
-    m_client->write(m_clientOut.constData(), m_clientOut.size());
-    m_clientOut.resize(0);
+    switch (SocketIo::flush(m_fd, m_clientOut, m_clientOutPos)) {
+    case SocketIo::Result::Done:
+        m_writeNotifier->setEnabled(false);
+        break;
+    case SocketIo::Result::WouldBlock:
+        m_writeNotifier->setEnabled(true);
+        break;
+    default:
+        // The client is gone (reset, or closed while we wrote): learnt on the next turn of the
+        // event loop, never from inside the callbacks that wrote.
+        m_clientOut.resize(0);
+        m_clientOutPos = 0;
+        m_writeNotifier->setEnabled(false);
+        QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
+        break;
+    }
+}
+
+qint64 ClientSession::clientBytesToWrite() const {
+    return m_clientOut.size() - m_clientOutPos;
+}
+
+void ClientSession::onClientReadable() {
+    if (m_lingering) {
+        discardInput();
+        return;
+    }
+    m_readPending = true;
+    pump();
+    if (!m_readPending || !m_readNotifier || m_closing)
+        return;
+    // The session cannot take input now. A reset must still end the exchange (its upstream
+    // work is wasted); data or a half-close wait their turn. Level-triggered readiness: stop
+    // watching meanwhile (pump() watches again once it has read the socket dry).
+    char probe;
+    const ssize_t peeked = ::recv(m_fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        onClientDisconnected();
+        return;
+    }
+    if (peeked < 0) {
+        m_readPending = false; // nothing there after all
+        return;
+    }
+    if (peeked == 0) {
+        m_clientEof = true; // answered when the exchange in progress is
+        m_readPending = false;
+    }
+    m_readNotifier->setEnabled(false);
+}
+
+void ClientSession::onClientWritable() {
+    flushClient();
+    if (clientBytesToWrite() > 0)
+        return;
+    if (m_closing) {
+        if (!m_lingering && m_fd >= 0)
+            startLinger();
+        return;
+    }
+    if (m_upstream)
+        m_upstream->resumeReading();
 }
 
 void ClientSession::writeToUpstream(QByteArrayView data) {
@@ -173,16 +242,27 @@ void ClientSession::pump() {
             }
             if (drained)
                 break;
-            m_in.resize(kReadChunk);
-            const qint64 got = m_client->read(m_in.data(), kReadChunk);
-            m_in.resize(qMax<qint64>(got, 0));
+            if (m_clientEof) {
+                m_inPump = false;
+                onClientEndOfStream();
+                return;
+            }
+            m_in.resize(kReadChunk); // the capacity stays from one read to the next
+            qsizetype got = 0;
+            const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
+            m_in.resize(got);
             m_inPos = 0;
-            if (got == 0) {
-                m_readPending = false; // drained: Qt watches the socket again
+            if (result == SocketIo::Result::WouldBlock) {
+                m_readPending = false; // drained: the notifier says when more comes
                 break;
             }
-            if (got < 0) {
-                // End of stream or error (Qt signals neither for unbuffered sockets).
+            if (result == SocketIo::Result::EndOfStream) {
+                // A half-close: what was received is still answered (onClientEndOfStream).
+                m_clientEof = true;
+                m_readPending = false;
+                continue;
+            }
+            if (result == SocketIo::Result::Error) {
                 m_inPump = false;
                 onClientDisconnected();
                 return;
@@ -211,6 +291,27 @@ void ClientSession::pump() {
         m_upstream->flush();
     flushClient();
     m_inPump = false;
+    if (m_readNotifier && !m_closing && !m_readPending && !m_clientEof)
+        m_readNotifier->setEnabled(true);
+}
+
+void ClientSession::onClientEndOfStream() {
+    if (m_closing)
+        return;
+    const auto state = m_parser.state();
+    if (state == HttpRequestParser::State::Idle && !m_inExchange) {
+        closeGracefully(); // between requests: nothing is left to answer
+        return;
+    }
+    // Part of a request, and no more will come: 400, then close.
+    m_parser.finish();
+    if (m_parser.state() == HttpRequestParser::State::Failed) {
+        const HttpParseError &error = m_parser.error();
+        m_keepAlive = false;
+        if (!m_inExchange)
+            m_correlationId = m_worker.correlationIds().next();
+        respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
+    }
 }
 
 void ClientSession::onRequestHead(RequestHead &&head) {
@@ -657,7 +758,7 @@ void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
     }
     if (m_clientOut.size() >= kReadChunk)
         flushClient();
-    if (m_client->bytesToWrite() > kWriteHighMark && m_upstream)
+    if (clientBytesToWrite() > kWriteHighMark && m_upstream)
         m_upstream->pauseReading();
 }
 
@@ -668,7 +769,8 @@ void ClientSession::onUpstreamBatchDone() {
 void ClientSession::onUpstreamResponseComplete() {
     if (m_clientFraming == ClientFraming::Chunked)
         writeToClient("0\r\n\r\n");
-    flushClient();
+    // The outcome is recorded before the client can see the end of the response (writes go
+    // straight to the socket): whoever the response reaches sees the accounting done.
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
@@ -681,6 +783,7 @@ void ClientSession::onUpstreamResponseComplete() {
         endAttempt(CallOutcome::Kind::Success, true);
     releaseUpstream(m_requestComplete);
     finishExchange(!m_keepAlive);
+    flushClient();
 }
 
 void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &detail) {
@@ -726,11 +829,6 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
 
 void ClientSession::onUpstreamWritable() {
     pump();
-}
-
-void ClientSession::onClientBytesWritten() {
-    if (m_upstream && m_client->bytesToWrite() < kWriteLowMark)
-        m_upstream->resumeReading();
 }
 
 void ClientSession::releaseUpstream(bool reusable) {
@@ -831,13 +929,14 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
         m_keepAlive = false;
     ProblemDetails problem{status, reasonPhrase(status), detail.toByteArray(), type.toByteArray()};
     writeToClient(problem.toHttpResponse(m_correlationId, !m_keepAlive, extraHeaders));
-    flushClient();
     m_responseHeadSent = true;
     m_responseStatus = status;
     qCDebug(lcProxy).noquote() << status << detail << "correlation" << m_correlationId;
     // Also leaves the pool's wait queue (503 after a pool wait): finishExchange forgets m_pool.
     releaseUpstream(false);
+    // Sent once the exchange is accounted for (capture, counters, permits).
     finishExchange(!m_keepAlive);
+    flushClient();
 }
 
 void ClientSession::endExchangeAccounting() {
@@ -874,7 +973,7 @@ void ClientSession::finishExchange(bool close) {
         // never recurse from inside the parser's or the upstream's callbacks. Otherwise the
         // next readyRead brings it, with no event posted per request.
         if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
-            m_readPending)
+            m_readPending || m_clientEof)
             QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
     }
 }
@@ -885,33 +984,63 @@ void ClientSession::closeGracefully() {
     m_closing = true;
     m_deadlineKind = Deadline::None;
     releaseUpstream(false);
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
     flushClient();
-    m_client->disconnectFromHost(); // sends what is buffered, then FIN
-    if (m_client->state() == QAbstractSocket::UnconnectedState)
-        onClientDisconnected();
+    if (m_fd < 0)
+        return; // a write failed: onClientDisconnected is on its way
+    if (clientBytesToWrite() == 0)
+        startLinger(); // otherwise onClientWritable does, once the rest is sent
+}
+
+void ClientSession::startLinger() {
+    if (m_clientEof) {
+        onClientDisconnected(); // the client closed its side already: nothing to wait for
+        return;
+    }
+    ::shutdown(m_fd, SHUT_WR); // our FIN follows the last response
+    m_lingering = true;
+    m_discarded = 0;
+    setDeadline(Deadline::Linger, kLingerTime);
+    m_readNotifier->setEnabled(true);
+    discardInput();
+}
+
+void ClientSession::discardInput() {
+    for (;;) {
+        m_in.resize(kReadChunk);
+        qsizetype got = 0;
+        const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
+        m_in.resize(0);
+        if (result == SocketIo::Result::WouldBlock)
+            return;
+        if (result != SocketIo::Result::Done) {
+            onClientDisconnected(); // the client closed too: a clean end
+            return;
+        }
+        m_discarded += got;
+        if (m_discarded > kLingerBytes) {
+            onClientDisconnected(); // enough: whatever still comes meets a reset
+            return;
+        }
+    }
 }
 
 void ClientSession::abortTruncated() {
     // A response cut short must not look complete: reset the connection rather than close it.
     m_closing = true;
     releaseUpstream(false);
-    flushClient();
-    const qintptr fd = m_client->socketDescriptor();
-    if (fd >= 0) {
-        // What was relayed before the failure goes first (abort() discards Qt's write buffer),
-        // so the client sees the status and a short body, then the reset.
-        m_client->flush();
+    flushClient(); // what was relayed before the failure goes first, as far as it can
+    if (m_fd >= 0) {
         const linger hard{1, 0};
-        ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     }
-    m_client->abort();
     onClientDisconnected();
 }
 
 void ClientSession::abort() {
     m_closing = true;
     releaseUpstream(false);
-    m_client->abort();
     onClientDisconnected();
 }
 
@@ -919,6 +1048,9 @@ void ClientSession::onClientDisconnected() {
     if (slot < 0)
         return; // already gone
     m_closing = true;
+    m_lingering = false;
+    m_deadlineKind = Deadline::None;
+    closeClientSocket();
     finishCapture(false); // the client left, or the response was cut short
     releaseUpstream(false);
     endExchangeAccounting();
@@ -936,7 +1068,8 @@ void ClientSession::drain() {
 }
 
 void ClientSession::checkDeadline(time_point now) {
-    if (m_deadlineKind == Deadline::None || now < m_deadline || m_closing)
+    if (m_deadlineKind == Deadline::None || now < m_deadline ||
+        (m_closing && m_deadlineKind != Deadline::Linger))
         return;
     const Deadline kind = m_deadlineKind;
     m_deadlineKind = Deadline::None;
@@ -945,6 +1078,9 @@ void ClientSession::checkDeadline(time_point now) {
         break;
     case Deadline::Idle:
         closeGracefully();
+        break;
+    case Deadline::Linger:
+        onClientDisconnected();
         break;
     case Deadline::BodyRead: {
         if (m_responseHeadSent)

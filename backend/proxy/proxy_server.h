@@ -22,9 +22,9 @@ class ProxyWorker;
 class ServiceRegistry;
 class UpstreamRuntime;
 
-// The data path: one listening socket, served by an acceptor thread of its own, whose accepted
-// connections are handed round-robin to N workers, each running its own event loop in its own
-// thread. Lives in the engine thread; nothing on the data path waits for the engine thread.
+// The data path: N workers, each with its own listening socket on the shared port, its own
+// epoll event loop and its own thread. Lives in the engine thread; nothing on the data path waits
+// for the engine thread.
 class ProxyServer final : public QObject {
     Q_OBJECT
 public:
@@ -66,7 +66,6 @@ signals:
     void registryChanged();
 
 private:
-    class Acceptor;
     void onWorkerDrained();
     void finishDrain();
 
@@ -74,8 +73,6 @@ private:
     std::unique_ptr<ServiceRegistry> m_registry;
     std::unique_ptr<ProxyMetrics> m_metrics;
     std::unique_ptr<UpstreamRuntime> m_runtime;
-    QThread *m_acceptorThread;
-    Acceptor *m_acceptor = nullptr; // lives in m_acceptorThread
     quint16 m_port = 0;
     QHostAddress m_address;
     std::vector<ProxyWorker *> m_workers;

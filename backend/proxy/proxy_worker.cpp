@@ -1,11 +1,19 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_pool.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/service_registry.h>
 
+#include <QHostAddress>
+#include <QSocketNotifier>
 #include <QTimer>
+
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace ToolCapture {
 
@@ -31,7 +39,9 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_counters(counters)
     , m_pools(size_t(registry.instanceCapacity()), nullptr) {}
 
-ProxyWorker::~ProxyWorker() = default;
+ProxyWorker::~ProxyWorker() {
+    stopListening();
+}
 
 void ProxyWorker::start() {
     m_timer = new QTimer(this);
@@ -40,8 +50,39 @@ void ProxyWorker::start() {
     m_timer->start();
 }
 
-void ProxyWorker::adopt(qintptr descriptor) {
-    auto *session = new ClientSession(*this, descriptor);
+void ProxyWorker::listenOn(int fd) {
+    m_listenFd = fd;
+    m_listenNotifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
+    connect(m_listenNotifier, &QSocketNotifier::activated, this, &ProxyWorker::acceptPending);
+}
+
+void ProxyWorker::stopListening() {
+    delete m_listenNotifier;
+    m_listenNotifier = nullptr;
+    if (m_listenFd >= 0)
+        ::close(m_listenFd);
+    m_listenFd = -1;
+}
+
+void ProxyWorker::acceptPending() {
+    // A bounded batch per wake-up: the sessions already open get their turn too.
+    for (int i = 0; i < 64 && m_listenFd >= 0; ++i) {
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        const int fd = ::accept4(m_listenFd, reinterpret_cast<sockaddr *>(&peer), &length,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; // EAGAIN, or out of descriptors: the notifier tells when to try again
+        }
+        SocketIo::setNoDelay(fd);
+        adopt(fd, QHostAddress(reinterpret_cast<const sockaddr *>(&peer)).toString().toLatin1());
+    }
+}
+
+void ProxyWorker::adopt(int fd, QByteArray clientAddress) {
+    auto *session = new ClientSession(*this, fd, std::move(clientAddress));
     session->slot = int(m_sessions.size());
     m_sessions.push_back(session);
     if (m_draining)
@@ -75,6 +116,7 @@ UpstreamPool &ProxyWorker::pool(int instanceIndex) {
 
 void ProxyWorker::drain() {
     m_draining = true;
+    stopListening();
     // Copy: draining may close (and so remove) sessions.
     const std::vector<ClientSession *> sessions = m_sessions;
     for (ClientSession *session : sessions)

@@ -11,6 +11,7 @@
 #include <memory>
 #include <vector>
 
+class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -32,9 +33,10 @@ struct ProxyCapture {
     bool routingExplanations = true; // the selector explains every choice it captures
 };
 
-// One data-path thread: adopts accepted client connections and owns their sessions, its own
-// upstream pools, instance selector and counters, so nothing on the request path is shared with
-// another worker. Lives in its own QThread.
+// One data-path thread: accepts client connections on its own listening socket (SO_REUSEPORT:
+// the kernel spreads connections over the workers) and owns their sessions, its own upstream
+// pools, instance selector and counters, so nothing on the request path is shared with another
+// worker. Lives in its own QThread, on an EpollEventDispatcher.
 class ProxyWorker final : public QObject {
     Q_OBJECT
 public:
@@ -44,8 +46,11 @@ public:
 
     // Called in the worker's thread (queued) once it runs.
     void start();
-    // Takes over an accepted socket (queued from the acceptor).
-    void adopt(qintptr descriptor);
+    // Takes over a listening socket (non-blocking) and accepts from it until stopListening().
+    void listenOn(int fd);
+    void stopListening();
+    // Takes over an accepted socket (non-blocking).
+    void adopt(int fd, QByteArray clientAddress);
     // Graceful shutdown: idle connections close now, busy ones after their response;
     // drained() follows when none is left.
     void drain();
@@ -67,7 +72,7 @@ public:
     UpstreamPool &pool(int instanceIndex);
     WorkerCounters &counters() noexcept { return m_counters; }
     CorrelationIdGenerator &correlationIds() noexcept { return m_ids; }
-    // Before the first connection is adopted (the acceptor's hand-over orders it before use).
+    // Before listen(): the queued hand-over of the listening socket orders it before any use.
     void setCapture(const ProxyCapture &capture) { m_capture = capture; }
     const ProxyCapture &capture() const noexcept { return m_capture; }
     int index() const noexcept { return m_index; }
@@ -78,6 +83,7 @@ signals:
 
 private:
     void tick();
+    void acceptPending();
 
     int m_index;
     int m_workerCount;
@@ -94,6 +100,8 @@ private:
     std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
     std::vector<ClientSession *> m_sessions;
     QTimer *m_timer = nullptr;
+    int m_listenFd = -1;
+    QSocketNotifier *m_listenNotifier = nullptr;
     bool m_draining = false;
 };
 
