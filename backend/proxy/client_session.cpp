@@ -115,6 +115,8 @@ ClientSession::~ClientSession() {
     // destructor has already run. The counters belong to ProxyMetrics, which outlives them all.
     m_counters.clientConnections.add(-1);
     closeClientSocket();
+    // NOTE: not m_worker.cancelDeadline(): onClientDisconnected cancelled it, and a session
+    // destroyed with its worker has no queue left to leave.
 }
 
 void ClientSession::closeClientSocket() {
@@ -129,7 +131,13 @@ void ClientSession::closeClientSocket() {
 
 void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
     m_deadlineKind = kind;
-    m_deadline = std::chrono::steady_clock::now() + in;
+    m_deadline = m_worker.clock().now() + in;
+    m_worker.setDeadline(*this, m_deadline);
+}
+
+void ClientSession::clearDeadline() {
+    m_deadlineKind = Deadline::None;
+    m_worker.cancelDeadline(*this);
 }
 
 void ClientSession::writeToClient(QByteArrayView data) {
@@ -237,7 +245,7 @@ void ClientSession::pump() {
             if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark) {
                 // We hold the body back, not the client: its pause does not count.
                 if (m_deadlineKind == Deadline::BodyRead)
-                    m_deadlineKind = Deadline::None;
+                    clearDeadline();
                 break; // onUpstreamWritable resumes
             }
             if (drained)
@@ -326,8 +334,8 @@ void ClientSession::beginExchange() {
     m_exchangeBegun = true;
     WorkerCounters &counters = m_worker.counters();
     counters.requests.add();
-    m_exchangeStart = std::chrono::steady_clock::now();
-    m_deadlineKind = Deadline::None;
+    m_exchangeStart = m_worker.clock().now();
+    clearDeadline();
     m_requestBodyBytes = 0;
     m_requestComplete = false;
     m_responseStarted = false;
@@ -360,7 +368,7 @@ void ClientSession::beginExchange() {
     }
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     if (!limiter.tryTake(now)) {
         respondError(429, "urn:toolcapture:problem:rate-limited",
                      "service '" + m_service->nameBytes + "' is limited to " +
@@ -382,7 +390,7 @@ void ClientSession::beginExchange() {
 
 void ClientSession::startAttempt() {
     UpstreamRuntime &runtime = m_worker.runtime();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
     UpstreamInstance *chosen = nullptr;
     // The selector sees breakers, health and bulkheads through the candidate filter; a
@@ -472,7 +480,7 @@ void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
     if (!m_attemptActive)
         return;
     m_attemptActive = false;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     const auto took = now - m_attemptStart;
     UpstreamRuntime &runtime = m_worker.runtime();
     const int index = m_instance->index();
@@ -525,7 +533,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
         m_avoid.push_back(m_instance->index());
     releaseUpstream(false); // the response in progress, if any, is not read: never reused
     m_responseStarted = false;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     m_instanceCounters = nullptr;
     m_instance = nullptr;
     m_pool = nullptr;
@@ -596,9 +604,9 @@ void ClientSession::onUpstreamReady(UpstreamConnection *) {
 }
 
 void ClientSession::sendRequestHead() {
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     if (m_capturing)
-        m_capture.connectedUs = capturedSince(std::chrono::steady_clock::now());
+        m_capture.connectedUs = capturedSince(m_worker.clock().now());
     writeToUpstream(m_upstreamHead);
     if (m_requestComplete) {
         // A retry: the request was complete already; its body (if any) was kept as sent.
@@ -683,7 +691,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStarted = true;
     m_upstreamHead.clear();
     if (m_deadlineKind == Deadline::FirstByte)
-        m_deadlineKind = Deadline::None;
+        clearDeadline();
     if (head.status < 200) {
         if (head.status == 101) {
             onUpstreamFailed(UpstreamFailure::BadResponse,
@@ -715,7 +723,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStatus = head.status;
     if (m_capturing) {
         m_capture.status = head.status;
-        m_capture.firstByteUs = capturedSince(std::chrono::steady_clock::now());
+        m_capture.firstByteUs = capturedSince(m_worker.clock().now());
         m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders);
         for (const HttpHeader &header : head.headers) {
             if (CaptureHeaderFilter::isSensitive(header.name))
@@ -772,7 +780,7 @@ void ClientSession::onUpstreamResponseComplete() {
     // The outcome is recorded before the client can see the end of the response (writes go
     // straight to the socket): whoever the response reaches sees the accounting done.
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - m_exchangeStart);
+        m_worker.clock().now() - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
     m_instanceCounters->recordLatency(elapsed);
     if (m_responseStatus == 429)
@@ -794,7 +802,7 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
     case UpstreamFailure::ConnectFailed:
     case UpstreamFailure::ConnectTimeout:
         m_instanceCounters->connectFailures.add();
-        m_instance->markUnreachable(std::chrono::steady_clock::now() + kUnreachableFor);
+        m_instance->markUnreachable(m_worker.clock().now() + kUnreachableFor);
         break;
     case UpstreamFailure::Reset:
     case UpstreamFailure::BadResponse:
@@ -857,7 +865,7 @@ void ClientSession::beginCapture(bool haveHead) {
     m_capturing = true;
     m_captureHasHead = haveHead;
     if (!haveHead)
-        m_exchangeStart = std::chrono::steady_clock::now();
+        m_exchangeStart = m_worker.clock().now();
     CaptureRecord &r = m_capture;
     r.acceptedAtUs = wallClockMicros();
     r.correlationId = m_correlationId;
@@ -886,7 +894,7 @@ void ClientSession::finishCapture(bool completed) {
     m_capturing = false;
     CaptureRecord &r = m_capture;
     if (completed)
-        r.doneUs = capturedSince(std::chrono::steady_clock::now());
+        r.doneUs = capturedSince(m_worker.clock().now());
     if (m_captureHasHead) {
         if (m_service)
             r.service = m_service->name;
@@ -982,7 +990,7 @@ void ClientSession::closeGracefully() {
     if (m_closing)
         return;
     m_closing = true;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     releaseUpstream(false);
     if (m_readNotifier)
         m_readNotifier->setEnabled(false);
@@ -1049,7 +1057,7 @@ void ClientSession::onClientDisconnected() {
         return; // already gone
     m_closing = true;
     m_lingering = false;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     closeClientSocket();
     finishCapture(false); // the client left, or the response was cut short
     releaseUpstream(false);
@@ -1067,12 +1075,16 @@ void ClientSession::drain() {
         closeGracefully();
 }
 
+void ClientSession::onDeadline(time_point now) {
+    checkDeadline(now);
+}
+
 void ClientSession::checkDeadline(time_point now) {
     if (m_deadlineKind == Deadline::None || now < m_deadline ||
         (m_closing && m_deadlineKind != Deadline::Linger))
         return;
     const Deadline kind = m_deadlineKind;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     switch (kind) {
     case Deadline::None:
         break;

@@ -2,6 +2,7 @@
 
 #include <backend/capture/capture_record.h>
 #include <backend/http/http_request_parser.h>
+#include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
@@ -34,7 +35,8 @@ class ClientSession final
     : public QObject
     , private HttpRequestParser::Handler
     , private UpstreamConnection::Listener
-    , private UpstreamPool::Waiter {
+    , private UpstreamPool::Waiter
+    , private DeadlineQueue::Owner {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
@@ -81,6 +83,9 @@ private:
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;
 
+    // DeadlineQueue::Owner
+    void onDeadline(time_point now) override;
+
     void pump();
     void beginExchange();
     void startAttempt();
@@ -115,7 +120,9 @@ private:
     void onClientEndOfStream();
     void onClientDisconnected();
     void closeClientSocket();
+    // The one deadline in force, kept in the worker's DeadlineQueue.
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
+    void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
     void flushClient();
     qint64 clientBytesToWrite() const;

@@ -19,16 +19,19 @@
 namespace ToolCapture {
 
 ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
+    : ProxyServer(config, SteadyClock::instance(), parent) {}
+
+ProxyServer::ProxyServer(const ProxyConfig &config, const Clock &clock, QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_clock(clock)
     , m_registry(std::make_unique<ServiceRegistry>(config)) {
     const int workers = config.effectiveWorkers();
     m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCapacity());
     qRegisterMetaType<ToolCapture::BreakerTransition>();
     // Transitions happen on whichever worker saw the deciding call: hand them to this thread.
     m_runtime = std::make_unique<UpstreamRuntime>(
-        *m_registry, m_config.services, SteadyClock::instance(),
-        [this](const BreakerTransition &transition) {
+        *m_registry, m_config.services, m_clock, [this](const BreakerTransition &transition) {
             QMetaObject::invokeMethod(
                 this, [this, transition] { emit breakerTransition(transition); },
                 Qt::QueuedConnection);
@@ -37,12 +40,21 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
         thread->setEventDispatcher(new EpollEventDispatcher);
-        auto *worker =
-            new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime, m_metrics->worker(i));
+        auto *worker = new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime,
+                                       m_metrics->worker(i), m_clock);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &ProxyWorker::drained, this, &ProxyServer::onWorkerDrained,
                 Qt::QueuedConnection);
+        connect(
+            worker, &ProxyWorker::deadlinesChecked, this,
+            [this] {
+                if (++m_workersChecked == int(m_workers.size())) {
+                    m_workersChecked = 0;
+                    emit deadlinesChecked();
+                }
+            },
+            Qt::QueuedConnection);
         thread->start();
         QMetaObject::invokeMethod(worker, &ProxyWorker::start, Qt::QueuedConnection);
         m_workers.push_back(worker);
@@ -146,6 +158,11 @@ bool ProxyServer::listen(QString *error) {
             worker, [worker, fd] { worker->listenOn(fd); }, Qt::QueuedConnection);
     }
     return true;
+}
+
+void ProxyServer::checkDeadlines() {
+    for (ProxyWorker *worker : m_workers)
+        QMetaObject::invokeMethod(worker, &ProxyWorker::checkDeadlines, Qt::QueuedConnection);
 }
 
 quint16 ProxyServer::port() const {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/core/clock.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/correlation_id_generator.h>
+#include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/route_table.h>
 
@@ -41,7 +43,7 @@ class ProxyWorker final : public QObject {
     Q_OBJECT
 public:
     ProxyWorker(int index, int workerCount, const ProxyConfig &config, ServiceRegistry &registry,
-                UpstreamRuntime &runtime, WorkerCounters &counters);
+                UpstreamRuntime &runtime, WorkerCounters &counters, const Clock &clock);
     ~ProxyWorker() override;
 
     // Called in the worker's thread (queued) once it runs.
@@ -57,6 +59,15 @@ public:
     // Closes every connection now.
     void abortAll();
     int sessionCount() const { return int(m_sessions.size()); }
+    // Fires every connection deadline due by the clock now (the timer does so by itself; a test
+    // on a manual clock calls this after advancing it); deadlinesChecked() follows.
+    void checkDeadlines();
+
+    // Every time read on the data path comes from here.
+    const Clock &clock() const noexcept { return m_clock; }
+    // Per-connection deadlines: one heap per worker, one timer armed for its earliest entry.
+    void setDeadline(DeadlineQueue::Owner &owner, DeadlineQueue::time_point due);
+    void cancelDeadline(DeadlineQueue::Owner &owner) { m_deadlines.cancel(owner); }
 
     // For the sessions.
     const ProxyConfig &config() const noexcept { return m_config; }
@@ -80,9 +91,12 @@ public:
 
 signals:
     void drained();
+    void deadlinesChecked();
 
 private:
     void tick();
+    void fireDeadlines();
+    void armFor(DeadlineQueue::time_point due);
     void acceptPending();
 
     int m_index;
@@ -99,7 +113,11 @@ private:
     CorrelationIdGenerator m_ids;
     std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
     std::vector<ClientSession *> m_sessions;
-    QTimer *m_timer = nullptr;
+    QTimer *m_timer = nullptr; // idle upstream connections expire on this
+    const Clock &m_clock;
+    DeadlineQueue m_deadlines;
+    QTimer *m_deadlineTimer = nullptr;
+    DeadlineQueue::time_point m_armedFor = DeadlineQueue::time_point::max();
     int m_listenFd = -1;
     QSocketNotifier *m_listenNotifier = nullptr;
     bool m_draining = false;

@@ -8,10 +8,11 @@
 namespace ToolCapture {
 
 UpstreamPool::UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
-                           QObject *parent)
+                           const Clock &clock, QObject *parent)
     : QObject(parent)
     , m_instance(instance)
     , m_counters(counters)
+    , m_clock(clock)
     , m_maxConnections(
           std::max(1, (instance.pool().maxConnections + workerCount - 1) / workerCount))
     , m_maxIdle(std::max(1, (instance.pool().maxIdle + workerCount - 1) / workerCount))
@@ -61,7 +62,7 @@ void UpstreamPool::release(UpstreamConnection *connection) {
     m_counters.poolActive.add(-1);
     // A draining instance keeps no idle connection: its service is going away.
     if (connection->isReusable() && int(m_idle.size()) < m_maxIdle && !m_instance.isDraining()) {
-        m_idle.push_back({connection, std::chrono::steady_clock::now()});
+        m_idle.push_back({connection, m_clock.now()});
         m_counters.poolIdle.add(1);
     } else {
         destroy(connection);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <backend/core/clock.h>
+
 #include <QObject>
 
 #include <chrono>
@@ -31,7 +33,7 @@ public:
     };
 
     UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
-                 QObject *parent);
+                 const Clock &clock, QObject *parent);
     ~UpstreamPool() override;
 
     // An idle connection (connected), a new one (connecting; the listener hears
@@ -60,6 +62,7 @@ private:
 
     UpstreamInstance &m_instance;
     InstanceCounters &m_counters;
+    const Clock &m_clock;
     int m_maxConnections;
     int m_maxIdle;
     std::chrono::milliseconds m_idleTimeout;
