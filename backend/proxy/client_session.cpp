@@ -12,7 +12,6 @@
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
-#include <QRandomGenerator>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -150,7 +149,9 @@ void ClientSession::flushClient() {
         return;
     switch (SocketIo::flush(m_fd, m_clientOut, m_clientOutPos)) {
     case SocketIo::Result::Done:
-        m_writeNotifier->setEnabled(false);
+        // An upstream held back for us resumes from onClientWritable, on the next turn of the
+        // loop (never from inside the upstream's callbacks that flushed).
+        m_writeNotifier->setEnabled(m_upstream && m_upstream->isReadingPaused());
         break;
     case SocketIo::Result::WouldBlock:
         m_writeNotifier->setEnabled(true);
@@ -193,6 +194,15 @@ void ClientSession::onClientReadable() {
         return;
     }
     if (peeked == 0) {
+        if (m_waitingForPool) {
+            // NOTE: a FIN may be a half-close or a client that gave up, and nothing tells them
+            // apart. A request still queued for an upstream connection has cost nothing yet:
+            // it is dropped (HAProxy's abortonclose, for the queue only), so that clients that
+            // left do not hold the queue against those that wait. Once forwarded, a request is
+            // answered.
+            onClientDisconnected();
+            return;
+        }
         m_clientEof = true; // answered when the exchange in progress is
         m_readPending = false;
     }
@@ -201,8 +211,9 @@ void ClientSession::onClientReadable() {
 
 void ClientSession::onClientWritable() {
     flushClient();
-    if (clientBytesToWrite() > 0)
-        return;
+    if (clientBytesToWrite() > 0 || !m_writeNotifier)
+        return; // still watching, or gone
+    m_writeNotifier->setEnabled(false);
     if (m_closing) {
         if (!m_lingering && m_fd >= 0)
             startLinger();
@@ -225,6 +236,7 @@ void ClientSession::pump() {
     // A read shorter than asked for drained the socket: readiness is level-triggered, so Qt
     // reports more data when it comes, and no read is spent learning it would block.
     bool drained = false;
+    bool heldBack = false; // stopped because the upstream has too much to write
     while (!m_closing) {
         const auto state = m_parser.state();
         if (state == HttpRequestParser::State::Failed)
@@ -246,6 +258,7 @@ void ClientSession::pump() {
                 // We hold the body back, not the client: its pause does not count.
                 if (m_deadlineKind == Deadline::BodyRead)
                     clearDeadline();
+                heldBack = true;
                 break; // onUpstreamWritable resumes
             }
             if (drained)
@@ -299,6 +312,10 @@ void ClientSession::pump() {
         m_upstream->flush();
     flushClient();
     m_inPump = false;
+    // The flush above may have sent all that held the body back, and then no writability
+    // event will come to say so: continue on the next turn of the loop.
+    if (heldBack && m_upstream && m_upstream->bytesToWrite() < kWriteLowMark)
+        QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
     if (m_readNotifier && !m_closing && !m_readPending && !m_clientEof)
         m_readNotifier->setEnabled(true);
 }
@@ -545,7 +562,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
                 startAttempt();
         });
     }
-    const auto delay = policy.backoff(m_attempts - 1, QRandomGenerator::global()->generate64());
+    const auto delay = policy.backoff(m_attempts - 1, m_worker.random());
     m_retryTimer->start(delay);
     qCDebug(lcProxy).noquote() << "retrying" << m_correlationId << "in" << delay.count() << "ms";
     return true;

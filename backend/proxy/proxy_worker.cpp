@@ -7,6 +7,7 @@
 #include <backend/routing/service_registry.h>
 
 #include <QHostAddress>
+#include <QRandomGenerator>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -38,6 +39,7 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
                                                    std::uint64_t(index) + 1))
     , m_counters(counters)
+    , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
     , m_pools(size_t(registry.instanceCapacity()), nullptr)
     , m_clock(clock) {}
 

@@ -10,7 +10,9 @@
 
 #include <QObject>
 
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <vector>
 
 class QSocketNotifier;
@@ -87,6 +89,9 @@ public:
     void setCapture(const ProxyCapture &capture) { m_capture = capture; }
     const ProxyCapture &capture() const noexcept { return m_capture; }
     int index() const noexcept { return m_index; }
+    // The worker's own pseudo-random numbers (retry jitter): no process-wide lock on the
+    // request path, as QRandomGenerator::global() takes.
+    std::uint64_t random() noexcept { return m_random(); }
     void removeSession(ClientSession *session);
 
 signals:
@@ -111,6 +116,7 @@ private:
     std::unique_ptr<InstanceSelector> m_selector;
     WorkerCounters &m_counters;
     CorrelationIdGenerator m_ids;
+    std::mt19937_64 m_random;
     std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
     std::vector<ClientSession *> m_sessions;
     QTimer *m_timer = nullptr; // idle upstream connections expire on this

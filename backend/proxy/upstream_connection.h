@@ -62,6 +62,7 @@ public:
     qint64 bytesToWrite() const;
     // Response-direction backpressure: stop reading the socket until resumeReading().
     void pauseReading() { m_readingPaused = true; }
+    bool isReadingPaused() const noexcept { return m_readingPaused; }
     void resumeReading();
 
     // Whether the last exchange ended cleanly with the connection fit for another one.
