@@ -16,6 +16,15 @@ namespace ToolCapture {
 // Installed on a QThread before it starts; lives in (and is used only by) that thread, except
 // wakeUp() and interrupt(), which any thread may call.
 //
+// NOTE: chosen over a plain edge-triggered epoll loop per worker: the workers keep Qt's
+// event loop, so queued calls from the engine (drain, capture set-up, deadline checks),
+// deleteLater, QTimer and QHostInfo work unchanged, and each readiness costs one epoll_wait
+// amortised over the batch plus the read itself. Level-triggered, because that is
+// QSocketNotifier's contract; a session switches its read notifier off only when readiness
+// comes while it cannot take input, so the common request does no epoll_ctl. Not measured
+// against the edge-triggered alternative (the shared bench machine was too noisy to separate
+// them); the remaining per-request cost is in the session, not in the loop.
+//
 // NOTE: timers are kept in a flat vector scanned at each wake-up. A worker has a handful of
 // QTimers (the per-connection deadlines live in the worker's DeadlineQueue, driven by one of
 // them), so a heap would cost more than it saves here.
