@@ -987,6 +987,10 @@ void ClientSession::finishExchange(bool close) {
         return;
     }
     m_correlationId.clear();
+    // Between exchanges nothing is half-sent: an error before the next exchange begins (a
+    // malformed head, a header timeout) is answered, not reset.
+    m_responseStarted = false;
+    m_responseHeadSent = false;
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
     const auto state = m_parser.state();
     if (state == HttpRequestParser::State::PausedAtEnd ||
@@ -1127,27 +1131,13 @@ void ClientSession::checkDeadline(time_point now) {
         break;
     }
     case Deadline::HeaderRead:
+        // Through the one local-reply path, like every response the proxy writes itself.
         m_keepAlive = false;
         m_correlationId = m_worker.correlationIds().next();
-        m_worker.counters().proxyErrors[408 - 400].add();
-        beginCapture(false);
-        if (m_capturing) {
-            m_capture.status = 408;
-            m_capture.proxyError = "request-timeout";
-            m_capture.responseContentType = "application/problem+json";
-        }
-        {
-            ProblemDetails problem{
-                408, reasonPhrase(408),
-                "the request head was not received within " +
-                    QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +
-                    " ms",
-                "urn:toolcapture:problem:request-timeout"};
-            writeToClient(problem.toHttpResponse(m_correlationId, true));
-        }
-        flushClient();
-        finishCapture(true);
-        closeGracefully();
+        respondError(408, "urn:toolcapture:problem:request-timeout",
+                     "the request head was not received within " +
+                         QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +
+                         " ms");
         break;
     case Deadline::PoolWait:
         respondError(503, "urn:toolcapture:problem:pool-exhausted",

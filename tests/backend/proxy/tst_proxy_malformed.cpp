@@ -217,6 +217,19 @@ private slots:
         }
     }
 
+    // A malformed request after a complete exchange on the same keep-alive connection is
+    // answered 400 like the first one would be, not reset as if a response were cut short.
+    void malformedAfterAnExchange() {
+        TestUpstream upstream;
+        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        QVERIFY(proxy);
+        RawClient client(proxy->port());
+        QCOMPARE(client.roundTrip(simpleGet("/first")).status, 200);
+        client.send("GET /second HTTP/1.1\r\nHost : x\r\n\r\n");
+        verifyProblem(client.read(), 400);
+        QVERIFY(client.waitForClose());
+    }
+
     // A valid message followed by junk: the message is answered (its Connection: close or
     // HTTP/1.0 ends the connection) and the junk is never parsed, let alone forwarded.
     void refusedAfterAValidMessage_data() { addRows(MalformedStage::AfterMessage); }
