@@ -5,17 +5,19 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/routing/instance_selector.h>
 #include <backend/routing/route_table.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
-#include <QRandomGenerator>
-#include <QTcpSocket>
+#include <QSocketNotifier>
 #include <QTimer>
 
+#include <cerrno>
 #include <sys/socket.h>
+#include <unistd.h>
 
 namespace ToolCapture {
 
@@ -29,6 +31,10 @@ constexpr qint64 kWriteLowMark = 64 * 1024;
 constexpr std::chrono::milliseconds kUnreachableFor{1000};
 // A request body up to this size is kept (as sent) so that a retry can send it again.
 constexpr qsizetype kMaxReplayBody = 64 * 1024;
+// Closing: what a client still sends after our last response is read and discarded up to this
+// much and this long (a refused upload sees its 413, not a reset), then the socket is closed.
+constexpr qint64 kLingerBytes = 4 * 1024 * 1024;
+constexpr std::chrono::milliseconds kLingerTime{2000};
 
 CallOutcome::Kind outcomeOf(UpstreamFailure failure) {
     switch (failure) {
@@ -83,30 +89,21 @@ void appendChunkHeader(QByteArray &out, qsizetype size) {
 
 } // namespace
 
-ClientSession::ClientSession(ProxyWorker &worker, qintptr descriptor)
+ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddress)
     : QObject(&worker)
     , m_worker(worker)
     , m_counters(worker.counters())
-    , m_client(new QTcpSocket(this))
-    , m_parser(*this, worker.parserLimits()) {
-    // NOTE: asked for unbuffered, but Qt 6.4 still buffers a socket adopted from a descriptor
-    // (tst_proxy_streaming showed a 1 GiB upload filling memory without the bound below): the
-    // bounded read buffer is what lets TCP flow control slow a client whose upstream is slow.
-    m_client->setSocketDescriptor(descriptor, QAbstractSocket::ConnectedState,
-                                  QIODevice::ReadWrite | QIODevice::Unbuffered);
-    m_client->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_client->setReadBufferSize(kReadChunk);
-    m_clientAddress = m_client->peerAddress().toString().toLatin1();
-    connect(m_client, &QTcpSocket::readyRead, this, [this] {
-        m_readPending = true;
-        pump();
-    });
-    connect(m_client, &QTcpSocket::bytesWritten, this, &ClientSession::onClientBytesWritten);
-    connect(m_client, &QTcpSocket::disconnected, this, &ClientSession::onClientDisconnected);
-    connect(m_client, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-        if (e != QAbstractSocket::RemoteHostClosedError)
-            onClientDisconnected();
-    });
+    , m_fd(fd)
+    , m_readNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this))
+    , m_writeNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Write, this))
+    , m_parser(*this, worker.parserLimits())
+    , m_clientAddress(std::move(clientAddress)) {
+    // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
+    // read notifier is switched off while the session cannot take input: that bound is what
+    // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
+    m_writeNotifier->setEnabled(false); // watched only while output waits
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientReadable);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientWritable);
     m_worker.counters().clientConnections.add(1);
     m_worker.counters().clientConnectionsAccepted.add();
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
@@ -116,11 +113,30 @@ ClientSession::~ClientSession() {
     // NOTE: never the worker here: a session may be destroyed as a child of a worker whose own
     // destructor has already run. The counters belong to ProxyMetrics, which outlives them all.
     m_counters.clientConnections.add(-1);
+    closeClientSocket();
+    // NOTE: not m_worker.cancelDeadline(): onClientDisconnected cancelled it, and a session
+    // destroyed with its worker has no queue left to leave.
+}
+
+void ClientSession::closeClientSocket() {
+    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
+    delete m_writeNotifier;
+    m_readNotifier = nullptr;
+    m_writeNotifier = nullptr;
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
 }
 
 void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
     m_deadlineKind = kind;
-    m_deadline = std::chrono::steady_clock::now() + in;
+    m_deadline = m_worker.clock().now() + in;
+    m_worker.setDeadline(*this, m_deadline);
+}
+
+void ClientSession::clearDeadline() {
+    m_deadlineKind = Deadline::None;
+    m_worker.cancelDeadline(*this);
 }
 
 void ClientSession::writeToClient(QByteArrayView data) {
@@ -129,10 +145,82 @@ void ClientSession::writeToClient(QByteArrayView data) {
 }
 
 void ClientSession::flushClient() {
-    if (m_clientOut.isEmpty())
+    if (m_clientOut.size() <= m_clientOutPos || m_fd < 0)
         return;
-    m_client->write(m_clientOut.constData(), m_clientOut.size());
-    m_clientOut.resize(0);
+    switch (SocketIo::flush(m_fd, m_clientOut, m_clientOutPos)) {
+    case SocketIo::Result::Done:
+        // An upstream held back for us resumes from onClientWritable, on the next turn of the
+        // loop (never from inside the upstream's callbacks that flushed).
+        m_writeNotifier->setEnabled(m_upstream && m_upstream->isReadingPaused());
+        break;
+    case SocketIo::Result::WouldBlock:
+        m_writeNotifier->setEnabled(true);
+        break;
+    default:
+        // The client is gone (reset, or closed while we wrote): learnt on the next turn of the
+        // event loop, never from inside the callbacks that wrote.
+        m_clientOut.resize(0);
+        m_clientOutPos = 0;
+        m_writeNotifier->setEnabled(false);
+        QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
+        break;
+    }
+}
+
+qint64 ClientSession::clientBytesToWrite() const {
+    return m_clientOut.size() - m_clientOutPos;
+}
+
+void ClientSession::onClientReadable() {
+    if (m_lingering) {
+        discardInput();
+        return;
+    }
+    m_readPending = true;
+    pump();
+    if (!m_readPending || !m_readNotifier || m_closing)
+        return;
+    // The session cannot take input now. A reset must still end the exchange (its upstream
+    // work is wasted); data or a half-close wait their turn. Level-triggered readiness: stop
+    // watching meanwhile (pump() watches again once it has read the socket dry).
+    char probe;
+    const ssize_t peeked = ::recv(m_fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        onClientDisconnected();
+        return;
+    }
+    if (peeked < 0) {
+        m_readPending = false; // nothing there after all
+        return;
+    }
+    if (peeked == 0) {
+        if (m_waitingForPool) {
+            // NOTE: a FIN may be a half-close or a client that gave up, and nothing tells them
+            // apart. A request still queued for an upstream connection has cost nothing yet:
+            // it is dropped (HAProxy's abortonclose, for the queue only), so that clients that
+            // left do not hold the queue against those that wait. Once forwarded, a request is
+            // answered.
+            onClientDisconnected();
+            return;
+        }
+        m_clientEof = true; // answered when the exchange in progress is
+        m_readPending = false;
+    }
+    m_readNotifier->setEnabled(false);
+}
+
+void ClientSession::onClientWritable() {
+    flushClient();
+    if (clientBytesToWrite() > 0 || !m_writeNotifier)
+        return; // still watching, or gone
+    m_writeNotifier->setEnabled(false);
+    if (m_closing) {
+        if (!m_lingering && m_fd >= 0)
+            startLinger();
+        return;
+    }
+    if (m_upstream)
+        m_upstream->resumeReading();
 }
 
 void ClientSession::writeToUpstream(QByteArrayView data) {
@@ -148,6 +236,7 @@ void ClientSession::pump() {
     // A read shorter than asked for drained the socket: readiness is level-triggered, so Qt
     // reports more data when it comes, and no read is spent learning it would block.
     bool drained = false;
+    bool heldBack = false; // stopped because the upstream has too much to write
     while (!m_closing) {
         const auto state = m_parser.state();
         if (state == HttpRequestParser::State::Failed)
@@ -168,21 +257,33 @@ void ClientSession::pump() {
             if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark) {
                 // We hold the body back, not the client: its pause does not count.
                 if (m_deadlineKind == Deadline::BodyRead)
-                    m_deadlineKind = Deadline::None;
+                    clearDeadline();
+                heldBack = true;
                 break; // onUpstreamWritable resumes
             }
             if (drained)
                 break;
-            m_in.resize(kReadChunk);
-            const qint64 got = m_client->read(m_in.data(), kReadChunk);
-            m_in.resize(qMax<qint64>(got, 0));
+            if (m_clientEof) {
+                m_inPump = false;
+                onClientEndOfStream();
+                return;
+            }
+            m_in.resize(kReadChunk); // the capacity stays from one read to the next
+            qsizetype got = 0;
+            const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
+            m_in.resize(got);
             m_inPos = 0;
-            if (got == 0) {
-                m_readPending = false; // drained: Qt watches the socket again
+            if (result == SocketIo::Result::WouldBlock) {
+                m_readPending = false; // drained: the notifier says when more comes
                 break;
             }
-            if (got < 0) {
-                // End of stream or error (Qt signals neither for unbuffered sockets).
+            if (result == SocketIo::Result::EndOfStream) {
+                // A half-close: what was received is still answered (onClientEndOfStream).
+                m_clientEof = true;
+                m_readPending = false;
+                continue;
+            }
+            if (result == SocketIo::Result::Error) {
                 m_inPump = false;
                 onClientDisconnected();
                 return;
@@ -211,6 +312,31 @@ void ClientSession::pump() {
         m_upstream->flush();
     flushClient();
     m_inPump = false;
+    // The flush above may have sent all that held the body back, and then no writability
+    // event will come to say so: continue on the next turn of the loop.
+    if (heldBack && m_upstream && m_upstream->bytesToWrite() < kWriteLowMark)
+        QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
+    if (m_readNotifier && !m_closing && !m_readPending && !m_clientEof)
+        m_readNotifier->setEnabled(true);
+}
+
+void ClientSession::onClientEndOfStream() {
+    if (m_closing)
+        return;
+    const auto state = m_parser.state();
+    if (state == HttpRequestParser::State::Idle && !m_inExchange) {
+        closeGracefully(); // between requests: nothing is left to answer
+        return;
+    }
+    // Part of a request, and no more will come: 400, then close.
+    m_parser.finish();
+    if (m_parser.state() == HttpRequestParser::State::Failed) {
+        const HttpParseError &error = m_parser.error();
+        m_keepAlive = false;
+        if (!m_inExchange)
+            m_correlationId = m_worker.correlationIds().next();
+        respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
+    }
 }
 
 void ClientSession::onRequestHead(RequestHead &&head) {
@@ -225,8 +351,8 @@ void ClientSession::beginExchange() {
     m_exchangeBegun = true;
     WorkerCounters &counters = m_worker.counters();
     counters.requests.add();
-    m_exchangeStart = std::chrono::steady_clock::now();
-    m_deadlineKind = Deadline::None;
+    m_exchangeStart = m_worker.clock().now();
+    clearDeadline();
     m_requestBodyBytes = 0;
     m_requestComplete = false;
     m_responseStarted = false;
@@ -259,7 +385,7 @@ void ClientSession::beginExchange() {
     }
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     if (!limiter.tryTake(now)) {
         respondError(429, "urn:toolcapture:problem:rate-limited",
                      "service '" + m_service->nameBytes + "' is limited to " +
@@ -281,7 +407,7 @@ void ClientSession::beginExchange() {
 
 void ClientSession::startAttempt() {
     UpstreamRuntime &runtime = m_worker.runtime();
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
     UpstreamInstance *chosen = nullptr;
     // The selector sees breakers, health and bulkheads through the candidate filter; a
@@ -371,7 +497,7 @@ void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
     if (!m_attemptActive)
         return;
     m_attemptActive = false;
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_worker.clock().now();
     const auto took = now - m_attemptStart;
     UpstreamRuntime &runtime = m_worker.runtime();
     const int index = m_instance->index();
@@ -424,7 +550,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
         m_avoid.push_back(m_instance->index());
     releaseUpstream(false); // the response in progress, if any, is not read: never reused
     m_responseStarted = false;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     m_instanceCounters = nullptr;
     m_instance = nullptr;
     m_pool = nullptr;
@@ -436,7 +562,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
                 startAttempt();
         });
     }
-    const auto delay = policy.backoff(m_attempts - 1, QRandomGenerator::global()->generate64());
+    const auto delay = policy.backoff(m_attempts - 1, m_worker.random());
     m_retryTimer->start(delay);
     qCDebug(lcProxy).noquote() << "retrying" << m_correlationId << "in" << delay.count() << "ms";
     return true;
@@ -495,9 +621,9 @@ void ClientSession::onUpstreamReady(UpstreamConnection *) {
 }
 
 void ClientSession::sendRequestHead() {
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     if (m_capturing)
-        m_capture.connectedUs = capturedSince(std::chrono::steady_clock::now());
+        m_capture.connectedUs = capturedSince(m_worker.clock().now());
     writeToUpstream(m_upstreamHead);
     if (m_requestComplete) {
         // A retry: the request was complete already; its body (if any) was kept as sent.
@@ -582,7 +708,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStarted = true;
     m_upstreamHead.clear();
     if (m_deadlineKind == Deadline::FirstByte)
-        m_deadlineKind = Deadline::None;
+        clearDeadline();
     if (head.status < 200) {
         if (head.status == 101) {
             onUpstreamFailed(UpstreamFailure::BadResponse,
@@ -614,7 +740,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStatus = head.status;
     if (m_capturing) {
         m_capture.status = head.status;
-        m_capture.firstByteUs = capturedSince(std::chrono::steady_clock::now());
+        m_capture.firstByteUs = capturedSince(m_worker.clock().now());
         m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders);
         for (const HttpHeader &header : head.headers) {
             if (CaptureHeaderFilter::isSensitive(header.name))
@@ -657,7 +783,7 @@ void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
     }
     if (m_clientOut.size() >= kReadChunk)
         flushClient();
-    if (m_client->bytesToWrite() > kWriteHighMark && m_upstream)
+    if (clientBytesToWrite() > kWriteHighMark && m_upstream)
         m_upstream->pauseReading();
 }
 
@@ -668,9 +794,10 @@ void ClientSession::onUpstreamBatchDone() {
 void ClientSession::onUpstreamResponseComplete() {
     if (m_clientFraming == ClientFraming::Chunked)
         writeToClient("0\r\n\r\n");
-    flushClient();
+    // The outcome is recorded before the client can see the end of the response (writes go
+    // straight to the socket): whoever the response reaches sees the accounting done.
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - m_exchangeStart);
+        m_worker.clock().now() - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
     m_instanceCounters->recordLatency(elapsed);
     if (m_responseStatus == 429)
@@ -681,6 +808,7 @@ void ClientSession::onUpstreamResponseComplete() {
         endAttempt(CallOutcome::Kind::Success, true);
     releaseUpstream(m_requestComplete);
     finishExchange(!m_keepAlive);
+    flushClient();
 }
 
 void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &detail) {
@@ -691,7 +819,7 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
     case UpstreamFailure::ConnectFailed:
     case UpstreamFailure::ConnectTimeout:
         m_instanceCounters->connectFailures.add();
-        m_instance->markUnreachable(std::chrono::steady_clock::now() + kUnreachableFor);
+        m_instance->markUnreachable(m_worker.clock().now() + kUnreachableFor);
         break;
     case UpstreamFailure::Reset:
     case UpstreamFailure::BadResponse:
@@ -728,11 +856,6 @@ void ClientSession::onUpstreamWritable() {
     pump();
 }
 
-void ClientSession::onClientBytesWritten() {
-    if (m_upstream && m_client->bytesToWrite() < kWriteLowMark)
-        m_upstream->resumeReading();
-}
-
 void ClientSession::releaseUpstream(bool reusable) {
     if (m_waitingForPool) {
         m_pool->cancelWait(this);
@@ -759,7 +882,7 @@ void ClientSession::beginCapture(bool haveHead) {
     m_capturing = true;
     m_captureHasHead = haveHead;
     if (!haveHead)
-        m_exchangeStart = std::chrono::steady_clock::now();
+        m_exchangeStart = m_worker.clock().now();
     CaptureRecord &r = m_capture;
     r.acceptedAtUs = wallClockMicros();
     r.correlationId = m_correlationId;
@@ -788,7 +911,7 @@ void ClientSession::finishCapture(bool completed) {
     m_capturing = false;
     CaptureRecord &r = m_capture;
     if (completed)
-        r.doneUs = capturedSince(std::chrono::steady_clock::now());
+        r.doneUs = capturedSince(m_worker.clock().now());
     if (m_captureHasHead) {
         if (m_service)
             r.service = m_service->name;
@@ -831,13 +954,14 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
         m_keepAlive = false;
     ProblemDetails problem{status, reasonPhrase(status), detail.toByteArray(), type.toByteArray()};
     writeToClient(problem.toHttpResponse(m_correlationId, !m_keepAlive, extraHeaders));
-    flushClient();
     m_responseHeadSent = true;
     m_responseStatus = status;
     qCDebug(lcProxy).noquote() << status << detail << "correlation" << m_correlationId;
     // Also leaves the pool's wait queue (503 after a pool wait): finishExchange forgets m_pool.
     releaseUpstream(false);
+    // Sent once the exchange is accounted for (capture, counters, permits).
     finishExchange(!m_keepAlive);
+    flushClient();
 }
 
 void ClientSession::endExchangeAccounting() {
@@ -863,6 +987,10 @@ void ClientSession::finishExchange(bool close) {
         return;
     }
     m_correlationId.clear();
+    // Between exchanges nothing is half-sent: an error before the next exchange begins (a
+    // malformed head, a header timeout) is answered, not reset.
+    m_responseStarted = false;
+    m_responseHeadSent = false;
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
     const auto state = m_parser.state();
     if (state == HttpRequestParser::State::PausedAtEnd ||
@@ -874,7 +1002,7 @@ void ClientSession::finishExchange(bool close) {
         // never recurse from inside the parser's or the upstream's callbacks. Otherwise the
         // next readyRead brings it, with no event posted per request.
         if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
-            m_readPending)
+            m_readPending || m_clientEof)
             QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
     }
 }
@@ -883,35 +1011,65 @@ void ClientSession::closeGracefully() {
     if (m_closing)
         return;
     m_closing = true;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     releaseUpstream(false);
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
     flushClient();
-    m_client->disconnectFromHost(); // sends what is buffered, then FIN
-    if (m_client->state() == QAbstractSocket::UnconnectedState)
-        onClientDisconnected();
+    if (m_fd < 0)
+        return; // a write failed: onClientDisconnected is on its way
+    if (clientBytesToWrite() == 0)
+        startLinger(); // otherwise onClientWritable does, once the rest is sent
+}
+
+void ClientSession::startLinger() {
+    if (m_clientEof) {
+        onClientDisconnected(); // the client closed its side already: nothing to wait for
+        return;
+    }
+    ::shutdown(m_fd, SHUT_WR); // our FIN follows the last response
+    m_lingering = true;
+    m_discarded = 0;
+    setDeadline(Deadline::Linger, kLingerTime);
+    m_readNotifier->setEnabled(true);
+    discardInput();
+}
+
+void ClientSession::discardInput() {
+    for (;;) {
+        m_in.resize(kReadChunk);
+        qsizetype got = 0;
+        const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
+        m_in.resize(0);
+        if (result == SocketIo::Result::WouldBlock)
+            return;
+        if (result != SocketIo::Result::Done) {
+            onClientDisconnected(); // the client closed too: a clean end
+            return;
+        }
+        m_discarded += got;
+        if (m_discarded > kLingerBytes) {
+            onClientDisconnected(); // enough: whatever still comes meets a reset
+            return;
+        }
+    }
 }
 
 void ClientSession::abortTruncated() {
     // A response cut short must not look complete: reset the connection rather than close it.
     m_closing = true;
     releaseUpstream(false);
-    flushClient();
-    const qintptr fd = m_client->socketDescriptor();
-    if (fd >= 0) {
-        // What was relayed before the failure goes first (abort() discards Qt's write buffer),
-        // so the client sees the status and a short body, then the reset.
-        m_client->flush();
+    flushClient(); // what was relayed before the failure goes first, as far as it can
+    if (m_fd >= 0) {
         const linger hard{1, 0};
-        ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+        ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
     }
-    m_client->abort();
     onClientDisconnected();
 }
 
 void ClientSession::abort() {
     m_closing = true;
     releaseUpstream(false);
-    m_client->abort();
     onClientDisconnected();
 }
 
@@ -919,6 +1077,9 @@ void ClientSession::onClientDisconnected() {
     if (slot < 0)
         return; // already gone
     m_closing = true;
+    m_lingering = false;
+    clearDeadline();
+    closeClientSocket();
     finishCapture(false); // the client left, or the response was cut short
     releaseUpstream(false);
     endExchangeAccounting();
@@ -935,16 +1096,24 @@ void ClientSession::drain() {
         closeGracefully();
 }
 
+void ClientSession::onDeadline(time_point now) {
+    checkDeadline(now);
+}
+
 void ClientSession::checkDeadline(time_point now) {
-    if (m_deadlineKind == Deadline::None || now < m_deadline || m_closing)
+    if (m_deadlineKind == Deadline::None || now < m_deadline ||
+        (m_closing && m_deadlineKind != Deadline::Linger))
         return;
     const Deadline kind = m_deadlineKind;
-    m_deadlineKind = Deadline::None;
+    clearDeadline();
     switch (kind) {
     case Deadline::None:
         break;
     case Deadline::Idle:
         closeGracefully();
+        break;
+    case Deadline::Linger:
+        onClientDisconnected();
         break;
     case Deadline::BodyRead: {
         if (m_responseHeadSent)
@@ -962,27 +1131,13 @@ void ClientSession::checkDeadline(time_point now) {
         break;
     }
     case Deadline::HeaderRead:
+        // Through the one local-reply path, like every response the proxy writes itself.
         m_keepAlive = false;
         m_correlationId = m_worker.correlationIds().next();
-        m_worker.counters().proxyErrors[408 - 400].add();
-        beginCapture(false);
-        if (m_capturing) {
-            m_capture.status = 408;
-            m_capture.proxyError = "request-timeout";
-            m_capture.responseContentType = "application/problem+json";
-        }
-        {
-            ProblemDetails problem{
-                408, reasonPhrase(408),
-                "the request head was not received within " +
-                    QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +
-                    " ms",
-                "urn:toolcapture:problem:request-timeout"};
-            writeToClient(problem.toHttpResponse(m_correlationId, true));
-        }
-        flushClient();
-        finishCapture(true);
-        closeGracefully();
+        respondError(408, "urn:toolcapture:problem:request-timeout",
+                     "the request head was not received within " +
+                         QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +
+                         " ms");
         break;
     case Deadline::PoolWait:
         respondError(503, "urn:toolcapture:problem:pool-exhausted",

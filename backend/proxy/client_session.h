@@ -2,6 +2,7 @@
 
 #include <backend/capture/capture_record.h>
 #include <backend/http/http_request_parser.h>
+#include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
@@ -17,7 +18,7 @@
 
 #include <chrono>
 
-class QTcpSocket;
+class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -34,12 +35,14 @@ class ClientSession final
     : public QObject
     , private HttpRequestParser::Handler
     , private UpstreamConnection::Listener
-    , private UpstreamPool::Waiter {
+    , private UpstreamPool::Waiter
+    , private DeadlineQueue::Owner {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
 
-    ClientSession(ProxyWorker &worker, qintptr descriptor);
+    // Takes over `fd`, an accepted non-blocking TCP socket, and closes it when done.
+    ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddress);
     ~ClientSession() override;
 
     // Enforces the deadline in force (header read, idle, connect, first byte, pool wait).
@@ -52,7 +55,16 @@ public:
     int slot = -1; // position in the worker's session list
 
 private:
-    enum class Deadline { None, Idle, HeaderRead, BodyRead, PoolWait, Connect, FirstByte };
+    enum class Deadline {
+        None,
+        Idle,
+        HeaderRead,
+        BodyRead,
+        PoolWait,
+        Connect,
+        FirstByte,
+        Linger, // closing: what the client still sends is read and discarded until then
+    };
 
     // HttpRequestParser::Handler
     void onRequestHead(RequestHead &&head) override;
@@ -70,6 +82,9 @@ private:
 
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;
+
+    // DeadlineQueue::Owner
+    void onDeadline(time_point now) override;
 
     void pump();
     void beginExchange();
@@ -95,12 +110,22 @@ private:
                       QByteArrayView extraHeaders = {});
     void finishExchange(bool close);
     void closeGracefully();
+    // Output sent: shut down our sending side and discard what the client still sends until it
+    // closes too (or a bound is reached), so that it reads our last response, not a reset.
+    void startLinger();
+    void discardInput();
     void abortTruncated();
-    void onClientBytesWritten();
+    void onClientReadable();
+    void onClientWritable();
+    void onClientEndOfStream();
     void onClientDisconnected();
+    void closeClientSocket();
+    // The one deadline in force, kept in the worker's DeadlineQueue.
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
+    void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
     void flushClient();
+    qint64 clientBytesToWrite() const;
     void writeToUpstream(QByteArrayView data);
     bool requestBodyUnread() const;
     // Capture: the record of the exchange in progress, begun when the exchange (or the error
@@ -111,13 +136,17 @@ private:
 
     ProxyWorker &m_worker;
     WorkerCounters &m_counters;
-    QTcpSocket *m_client;
+    int m_fd;
+    QSocketNotifier *m_readNotifier;
+    QSocketNotifier *m_writeNotifier;
     HttpRequestParser m_parser;
     QByteArray m_in;
     qsizetype m_inPos = 0;
     QByteArray m_clientAddress;
     QByteArray m_scratch;
-    QByteArray m_clientOut;
+    QByteArray m_clientOut;       // queued for the client, from m_clientOutPos on
+    qsizetype m_clientOutPos = 0; // what the kernel took already
+    qint64 m_discarded = 0;       // lingering: bytes read and thrown away
 
     // The exchange in progress.
     RequestHead m_request;
@@ -166,8 +195,10 @@ private:
     Deadline m_deadlineKind = Deadline::None;
     time_point m_deadline;
     bool m_inPump = false;
-    bool m_readPending = false; // readyRead came and not everything was read yet
+    bool m_readPending = false; // readable and not everything was read yet
+    bool m_clientEof = false;   // the client shut down its sending side
     bool m_closing = false;
+    bool m_lingering = false;
     bool m_draining = false;
 };
 

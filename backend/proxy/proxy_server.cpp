@@ -1,49 +1,37 @@
 #include <backend/core/logging.h>
 #include <backend/metrics/proxy_metrics.h>
+#include <backend/proxy/epoll_event_dispatcher.h>
 #include <backend/proxy/proxy_server.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/service_registry.h>
 
-#include <QSemaphore>
-#include <QTcpServer>
 #include <QThread>
 #include <QTimer>
 
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace ToolCapture {
 
-// Accepts connections and hands their descriptors round-robin to the workers without creating
-// sockets itself. Lives in the acceptor thread.
-class ProxyServer::Acceptor final : public QTcpServer {
-public:
-    explicit Acceptor(std::vector<ProxyWorker *> workers)
-        : m_workers(std::move(workers)) {}
-
-protected:
-    void incomingConnection(qintptr descriptor) override {
-        ProxyWorker *worker = m_workers[m_next];
-        m_next = (m_next + 1) % m_workers.size();
-        QMetaObject::invokeMethod(
-            worker, [worker, descriptor] { worker->adopt(descriptor); }, Qt::QueuedConnection);
-    }
-
-private:
-    std::vector<ProxyWorker *> m_workers;
-    size_t m_next = 0;
-};
-
 ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
+    : ProxyServer(config, SteadyClock::instance(), parent) {}
+
+ProxyServer::ProxyServer(const ProxyConfig &config, const Clock &clock, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_registry(std::make_unique<ServiceRegistry>(config))
-    , m_acceptorThread(new QThread(this)) {
+    , m_clock(clock)
+    , m_registry(std::make_unique<ServiceRegistry>(config)) {
     const int workers = config.effectiveWorkers();
     m_metrics = std::make_unique<ProxyMetrics>(workers, m_registry->instanceCapacity());
     qRegisterMetaType<ToolCapture::BreakerTransition>();
     // Transitions happen on whichever worker saw the deciding call: hand them to this thread.
     m_runtime = std::make_unique<UpstreamRuntime>(
-        *m_registry, m_config.services, SteadyClock::instance(),
-        [this](const BreakerTransition &transition) {
+        *m_registry, m_config.services, m_clock, [this](const BreakerTransition &transition) {
             QMetaObject::invokeMethod(
                 this, [this, transition] { emit breakerTransition(transition); },
                 Qt::QueuedConnection);
@@ -51,27 +39,30 @@ ProxyServer::ProxyServer(const ProxyConfig &config, QObject *parent)
     for (int i = 0; i < workers; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(QStringLiteral("proxy-worker-%1").arg(i));
-        auto *worker =
-            new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime, m_metrics->worker(i));
+        thread->setEventDispatcher(new EpollEventDispatcher);
+        auto *worker = new ProxyWorker(i, workers, m_config, *m_registry, *m_runtime,
+                                       m_metrics->worker(i), m_clock);
         worker->moveToThread(thread);
         connect(thread, &QThread::finished, worker, &QObject::deleteLater);
         connect(worker, &ProxyWorker::drained, this, &ProxyServer::onWorkerDrained,
                 Qt::QueuedConnection);
+        connect(
+            worker, &ProxyWorker::deadlinesChecked, this,
+            [this] {
+                if (++m_workersChecked == int(m_workers.size())) {
+                    m_workersChecked = 0;
+                    emit deadlinesChecked();
+                }
+            },
+            Qt::QueuedConnection);
         thread->start();
         QMetaObject::invokeMethod(worker, &ProxyWorker::start, Qt::QueuedConnection);
         m_workers.push_back(worker);
         m_threads.push_back(thread);
     }
-    m_acceptorThread->setObjectName(QStringLiteral("proxy-acceptor"));
-    m_acceptor = new Acceptor(m_workers);
-    m_acceptor->moveToThread(m_acceptorThread);
-    connect(m_acceptorThread, &QThread::finished, m_acceptor, &QObject::deleteLater);
-    m_acceptorThread->start();
 }
 
 ProxyServer::~ProxyServer() {
-    m_acceptorThread->quit(); // the acceptor closes as it is deleted
-    m_acceptorThread->wait();
     for (ProxyWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &ProxyWorker::abortAll, Qt::QueuedConnection);
     for (QThread *thread : m_threads) {
@@ -102,26 +93,76 @@ DynamicRegistration ProxyServer::drainInstances(const QString &service, const QS
     return result;
 }
 
+namespace {
+
+// A non-blocking listening socket on `address`:`port` that shares the port with the other
+// workers' (SO_REUSEPORT); -1 and `error` on failure.
+int openListener(const QHostAddress &address, quint16 port, QString &error) {
+    sockaddr_storage storage;
+    const socklen_t length = SocketIo::toSockaddr(address, port, storage);
+    const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = QString::fromLocal8Bit(std::strerror(errno));
+        return -1;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) != 0 ||
+        ::listen(fd, 1024) != 0) {
+        error = QString::fromLocal8Bit(std::strerror(errno));
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+} // namespace
+
 bool ProxyServer::listen(QString *error) {
-    // The socket is opened in the acceptor's thread; this thread waits for the outcome once,
-    // at start-up.
-    QSemaphore done;
+    // NOTE: one listening socket per worker with SO_REUSEPORT: the kernel spreads connections
+    // over the workers and each accepts in its own thread, with no hand-over between threads.
+    // The first socket picks the port (0: any free one); the others share it.
+    std::vector<int> fds;
     QString failure;
-    QMetaObject::invokeMethod(m_acceptor, [&] {
-        m_acceptor->setListenBacklogSize(1024);
-        if (m_acceptor->listen(m_config.listen.host, m_config.listen.port)) {
-            m_port = m_acceptor->serverPort();
-            m_address = m_acceptor->serverAddress();
-        } else {
-            failure = QStringLiteral("cannot listen on %1: %2")
-                          .arg(m_config.listen.toString(), m_acceptor->errorString());
+    quint16 port = m_config.listen.port;
+    for (size_t i = 0; i < m_workers.size(); ++i) {
+        const int fd = openListener(m_config.listen.host, port, failure);
+        if (fd < 0)
+            break;
+        fds.push_back(fd);
+        if (i == 0) {
+            sockaddr_storage bound{};
+            socklen_t length = sizeof bound;
+            ::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &length);
+            QHostAddress address(reinterpret_cast<const sockaddr *>(&bound));
+            port = bound.ss_family == AF_INET6
+                       ? ntohs(reinterpret_cast<const sockaddr_in6 *>(&bound)->sin6_port)
+                       : ntohs(reinterpret_cast<const sockaddr_in *>(&bound)->sin_port);
+            m_address = address;
         }
-        done.release();
-    });
-    done.acquire();
-    if (!failure.isEmpty() && error)
-        *error = failure;
-    return failure.isEmpty();
+    }
+    if (fds.size() != m_workers.size()) {
+        for (int fd : fds)
+            ::close(fd);
+        if (error)
+            *error =
+                QStringLiteral("cannot listen on %1: %2").arg(m_config.listen.toString(), failure);
+        return false;
+    }
+    m_port = port;
+    for (size_t i = 0; i < m_workers.size(); ++i) {
+        ProxyWorker *worker = m_workers[i];
+        const int fd = fds[i];
+        QMetaObject::invokeMethod(
+            worker, [worker, fd] { worker->listenOn(fd); }, Qt::QueuedConnection);
+    }
+    return true;
+}
+
+void ProxyServer::checkDeadlines() {
+    for (ProxyWorker *worker : m_workers)
+        QMetaObject::invokeMethod(worker, &ProxyWorker::checkDeadlines, Qt::QueuedConnection);
 }
 
 quint16 ProxyServer::port() const {
@@ -136,7 +177,6 @@ void ProxyServer::drain(std::chrono::milliseconds timeout) {
     if (m_draining)
         return;
     m_draining = true;
-    QMetaObject::invokeMethod(m_acceptor, [acceptor = m_acceptor] { acceptor->close(); });
     qCInfo(lcProxy) << "draining: no new connections, in-flight requests get" << timeout.count()
                     << "ms";
     m_drainTimer = new QTimer(this);

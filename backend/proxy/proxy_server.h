@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/core/clock.h>
 #include <backend/proxy/dynamic_registrar.h>
 #include <backend/resilience/breaker_transition.h>
 
@@ -22,13 +23,16 @@ class ProxyWorker;
 class ServiceRegistry;
 class UpstreamRuntime;
 
-// The data path: one listening socket, served by an acceptor thread of its own, whose accepted
-// connections are handed round-robin to N workers, each running its own event loop in its own
-// thread. Lives in the engine thread; nothing on the data path waits for the engine thread.
+// The data path: N workers, each with its own listening socket on the shared port, its own
+// epoll event loop and its own thread. Lives in the engine thread; nothing on the data path waits
+// for the engine thread.
 class ProxyServer final : public QObject {
     Q_OBJECT
 public:
     explicit ProxyServer(const ProxyConfig &config, QObject *parent = nullptr);
+    // Every time read on the data path comes from `clock` (a test passes a ManualClock, then
+    // calls checkDeadlines() after advancing it). It must outlive the server.
+    ProxyServer(const ProxyConfig &config, const Clock &clock, QObject *parent = nullptr);
     ~ProxyServer() override;
 
     bool listen(QString *error = nullptr);
@@ -39,6 +43,10 @@ public:
     // closed, or after `timeout` when the rest is aborted.
     void drain(std::chrono::milliseconds timeout);
     bool isDraining() const { return m_draining; }
+
+    // Asks every worker to fire the connection deadlines due now; deadlinesChecked() follows
+    // once all have. Workers do this by themselves on real time.
+    void checkDeadlines();
 
     const ServiceRegistry &registry() const { return *m_registry; }
     // Breakers, bulkheads, statistics, health, retry budgets and rate limits of every instance
@@ -60,22 +68,22 @@ public:
 
 signals:
     void drained();
+    void deadlinesChecked();
     // A circuit breaker changed state (delivered in this object's thread).
     void breakerTransition(const ToolCapture::BreakerTransition &transition);
     // Instances were registered or drained (health checks pick up new instances: refresh()).
     void registryChanged();
 
 private:
-    class Acceptor;
     void onWorkerDrained();
     void finishDrain();
 
     ProxyConfig m_config;
+    const Clock &m_clock;
+    int m_workersChecked = 0;
     std::unique_ptr<ServiceRegistry> m_registry;
     std::unique_ptr<ProxyMetrics> m_metrics;
     std::unique_ptr<UpstreamRuntime> m_runtime;
-    QThread *m_acceptorThread;
-    Acceptor *m_acceptor = nullptr; // lives in m_acceptorThread
     quint16 m_port = 0;
     QHostAddress m_address;
     std::vector<ProxyWorker *> m_workers;

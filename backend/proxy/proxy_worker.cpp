@@ -1,22 +1,32 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_pool.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/service_registry.h>
 
+#include <QHostAddress>
+#include <QRandomGenerator>
+#include <QSocketNotifier>
 #include <QTimer>
+
+#include <cerrno>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace ToolCapture {
 
 namespace {
-// Deadlines are checked on this period: timeouts fire up to this much late.
-constexpr std::chrono::milliseconds kTick{50};
+// Idle upstream connections are expired on this period (connection deadlines have their own
+// timer, armed for the earliest of them).
+constexpr std::chrono::milliseconds kTick{1000};
 } // namespace
 
 ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
                          ServiceRegistry &registry, UpstreamRuntime &runtime,
-                         WorkerCounters &counters)
+                         WorkerCounters &counters, const Clock &clock)
     : m_index(index)
     , m_workerCount(workerCount)
     , m_config(config)
@@ -29,25 +39,92 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
                                                    std::uint64_t(index) + 1))
     , m_counters(counters)
-    , m_pools(size_t(registry.instanceCapacity()), nullptr) {}
+    , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
+    , m_pools(size_t(registry.instanceCapacity()), nullptr)
+    , m_clock(clock) {}
 
-ProxyWorker::~ProxyWorker() = default;
+ProxyWorker::~ProxyWorker() {
+    stopListening();
+}
 
 void ProxyWorker::start() {
     m_timer = new QTimer(this);
     m_timer->setInterval(kTick);
     connect(m_timer, &QTimer::timeout, this, &ProxyWorker::tick);
     m_timer->start();
+    m_deadlineTimer = new QTimer(this);
+    m_deadlineTimer->setSingleShot(true);
+    m_deadlineTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_deadlineTimer, &QTimer::timeout, this, &ProxyWorker::fireDeadlines);
 }
 
-void ProxyWorker::adopt(qintptr descriptor) {
-    auto *session = new ClientSession(*this, descriptor);
+void ProxyWorker::setDeadline(DeadlineQueue::Owner &owner, DeadlineQueue::time_point due) {
+    m_deadlines.schedule(owner, due);
+    // NOTE: the timer is only ever moved earlier here; when it fires for a deadline that was
+    // cancelled or moved later, fireDeadlines() arms it for the earliest one left. Most
+    // deadlines move later as requests come (idle, then first byte, then idle again), so the
+    // common request does not touch the timer at all.
+    if (due < m_armedFor)
+        armFor(due);
+}
+
+void ProxyWorker::armFor(DeadlineQueue::time_point due) {
+    if (!m_deadlineTimer)
+        return; // start() arms it
+    m_armedFor = due;
+    const auto in = std::chrono::ceil<std::chrono::milliseconds>(due - m_clock.now());
+    m_deadlineTimer->start(std::max<std::chrono::milliseconds>(in, std::chrono::milliseconds(0)));
+}
+
+void ProxyWorker::fireDeadlines() {
+    m_armedFor = DeadlineQueue::time_point::max();
+    m_deadlines.fireDue(m_clock.now());
+    if (!m_deadlines.isEmpty() && m_deadlines.next() < m_armedFor)
+        armFor(m_deadlines.next());
+}
+
+void ProxyWorker::checkDeadlines() {
+    fireDeadlines();
+    emit deadlinesChecked();
+}
+
+void ProxyWorker::listenOn(int fd) {
+    m_listenFd = fd;
+    m_listenNotifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
+    connect(m_listenNotifier, &QSocketNotifier::activated, this, &ProxyWorker::acceptPending);
+}
+
+void ProxyWorker::stopListening() {
+    delete m_listenNotifier;
+    m_listenNotifier = nullptr;
+    if (m_listenFd >= 0)
+        ::close(m_listenFd);
+    m_listenFd = -1;
+}
+
+void ProxyWorker::acceptPending() {
+    // A bounded batch per wake-up: the sessions already open get their turn too.
+    for (int i = 0; i < 64 && m_listenFd >= 0; ++i) {
+        sockaddr_storage peer{};
+        socklen_t length = sizeof peer;
+        const int fd = ::accept4(m_listenFd, reinterpret_cast<sockaddr *>(&peer), &length,
+                                 SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; // EAGAIN, or out of descriptors: the notifier tells when to try again
+        }
+        SocketIo::setNoDelay(fd);
+        adopt(fd, QHostAddress(reinterpret_cast<const sockaddr *>(&peer)).toString().toLatin1());
+    }
+}
+
+void ProxyWorker::adopt(int fd, QByteArray clientAddress) {
+    auto *session = new ClientSession(*this, fd, std::move(clientAddress));
     session->slot = int(m_sessions.size());
     m_sessions.push_back(session);
     if (m_draining)
         session->drain();
-    else
-        session->checkDeadline(std::chrono::steady_clock::now()); // nothing due; keeps it uniform
 }
 
 void ProxyWorker::removeSession(ClientSession *session) {
@@ -68,13 +145,15 @@ UpstreamPool &ProxyWorker::pool(int instanceIndex) {
     UpstreamPool *&pool = m_pools[size_t(instanceIndex)];
     if (!pool) {
         pool = new UpstreamPool(m_registry.instance(instanceIndex),
-                                m_counters.instances[size_t(instanceIndex)], m_workerCount, this);
+                                m_counters.instances[size_t(instanceIndex)], m_workerCount, m_clock,
+                                this);
     }
     return *pool;
 }
 
 void ProxyWorker::drain() {
     m_draining = true;
+    stopListening();
     // Copy: draining may close (and so remove) sessions.
     const std::vector<ClientSession *> sessions = m_sessions;
     for (ClientSession *session : sessions)
@@ -98,14 +177,7 @@ void ProxyWorker::abortAll() {
 }
 
 void ProxyWorker::tick() {
-    const auto now = std::chrono::steady_clock::now();
-    // Index loop: a deadline may remove the session it fires for (swap with the last).
-    for (size_t i = 0; i < m_sessions.size();) {
-        ClientSession *session = m_sessions[i];
-        session->checkDeadline(now);
-        if (i < m_sessions.size() && m_sessions[i] == session)
-            ++i;
-    }
+    const auto now = m_clock.now();
     for (UpstreamPool *pool : m_pools) {
         if (pool)
             pool->expireIdle(now);

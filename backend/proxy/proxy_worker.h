@@ -1,16 +1,21 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/core/clock.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/correlation_id_generator.h>
+#include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/route_table.h>
 
 #include <QObject>
 
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <vector>
 
+class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -32,26 +37,39 @@ struct ProxyCapture {
     bool routingExplanations = true; // the selector explains every choice it captures
 };
 
-// One data-path thread: adopts accepted client connections and owns their sessions, its own
-// upstream pools, instance selector and counters, so nothing on the request path is shared with
-// another worker. Lives in its own QThread.
+// One data-path thread: accepts client connections on its own listening socket (SO_REUSEPORT:
+// the kernel spreads connections over the workers) and owns their sessions, its own upstream
+// pools, instance selector and counters, so nothing on the request path is shared with another
+// worker. Lives in its own QThread, on an EpollEventDispatcher.
 class ProxyWorker final : public QObject {
     Q_OBJECT
 public:
     ProxyWorker(int index, int workerCount, const ProxyConfig &config, ServiceRegistry &registry,
-                UpstreamRuntime &runtime, WorkerCounters &counters);
+                UpstreamRuntime &runtime, WorkerCounters &counters, const Clock &clock);
     ~ProxyWorker() override;
 
     // Called in the worker's thread (queued) once it runs.
     void start();
-    // Takes over an accepted socket (queued from the acceptor).
-    void adopt(qintptr descriptor);
+    // Takes over a listening socket (non-blocking) and accepts from it until stopListening().
+    void listenOn(int fd);
+    void stopListening();
+    // Takes over an accepted socket (non-blocking).
+    void adopt(int fd, QByteArray clientAddress);
     // Graceful shutdown: idle connections close now, busy ones after their response;
     // drained() follows when none is left.
     void drain();
     // Closes every connection now.
     void abortAll();
     int sessionCount() const { return int(m_sessions.size()); }
+    // Fires every connection deadline due by the clock now (the timer does so by itself; a test
+    // on a manual clock calls this after advancing it); deadlinesChecked() follows.
+    void checkDeadlines();
+
+    // Every time read on the data path comes from here.
+    const Clock &clock() const noexcept { return m_clock; }
+    // Per-connection deadlines: one heap per worker, one timer armed for its earliest entry.
+    void setDeadline(DeadlineQueue::Owner &owner, DeadlineQueue::time_point due);
+    void cancelDeadline(DeadlineQueue::Owner &owner) { m_deadlines.cancel(owner); }
 
     // For the sessions.
     const ProxyConfig &config() const noexcept { return m_config; }
@@ -67,17 +85,24 @@ public:
     UpstreamPool &pool(int instanceIndex);
     WorkerCounters &counters() noexcept { return m_counters; }
     CorrelationIdGenerator &correlationIds() noexcept { return m_ids; }
-    // Before the first connection is adopted (the acceptor's hand-over orders it before use).
+    // Before listen(): the queued hand-over of the listening socket orders it before any use.
     void setCapture(const ProxyCapture &capture) { m_capture = capture; }
     const ProxyCapture &capture() const noexcept { return m_capture; }
     int index() const noexcept { return m_index; }
+    // The worker's own pseudo-random numbers (retry jitter): no process-wide lock on the
+    // request path, as QRandomGenerator::global() takes.
+    std::uint64_t random() noexcept { return m_random(); }
     void removeSession(ClientSession *session);
 
 signals:
     void drained();
+    void deadlinesChecked();
 
 private:
     void tick();
+    void fireDeadlines();
+    void armFor(DeadlineQueue::time_point due);
+    void acceptPending();
 
     int m_index;
     int m_workerCount;
@@ -91,9 +116,16 @@ private:
     std::unique_ptr<InstanceSelector> m_selector;
     WorkerCounters &m_counters;
     CorrelationIdGenerator m_ids;
+    std::mt19937_64 m_random;
     std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
     std::vector<ClientSession *> m_sessions;
-    QTimer *m_timer = nullptr;
+    QTimer *m_timer = nullptr; // idle upstream connections expire on this
+    const Clock &m_clock;
+    DeadlineQueue m_deadlines;
+    QTimer *m_deadlineTimer = nullptr;
+    DeadlineQueue::time_point m_armedFor = DeadlineQueue::time_point::max();
+    int m_listenFd = -1;
+    QSocketNotifier *m_listenNotifier = nullptr;
     bool m_draining = false;
 };
 

@@ -1,47 +1,92 @@
 #include <backend/core/logging.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/routing/upstream_instance.h>
 
-#include <QTcpSocket>
+#include <QHostInfo>
+#include <QSocketNotifier>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 namespace ToolCapture {
 
 namespace {
 constexpr qint64 kReadChunk = 64 * 1024;
 constexpr qint64 kWriteLowMark = 64 * 1024;
+
+QString errnoText(int error) {
+    return QString::fromLocal8Bit(std::strerror(error));
+}
 } // namespace
 
 UpstreamConnection::UpstreamConnection(UpstreamInstance &instance, QObject *parent)
     : QObject(parent)
     , m_instance(instance)
-    , m_socket(new QTcpSocket(this))
-    , m_parser(*this, HttpResponseParser::Limits{}) {
-    m_socket->setReadBufferSize(kReadChunk); // bounds Qt's own buffering, should it buffer
-    connect(m_socket, &QTcpSocket::connected, this, &UpstreamConnection::onConnected);
-    connect(m_socket, &QTcpSocket::readyRead, this, &UpstreamConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::disconnected, this, &UpstreamConnection::onDisconnected);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, &UpstreamConnection::onBytesWritten);
-    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
-        if (error == QAbstractSocket::RemoteHostClosedError)
-            return; // onDisconnected handles the end of the stream
-        if (!m_connected)
-            fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
-        else
-            onDisconnected();
+    , m_parser(*this, HttpResponseParser::Limits{}) {}
+
+UpstreamConnection::~UpstreamConnection() {
+    if (m_lookupId >= 0)
+        QHostInfo::abortHostLookup(m_lookupId);
+    closeSocket();
+}
+
+void UpstreamConnection::connectToUpstream() {
+    if (!m_instance.address().isNull()) {
+        connectTo(m_instance.address());
+        return;
+    }
+    // A host name: resolved off this thread (Qt caches the answers), then connected.
+    m_lookupId = QHostInfo::lookupHost(m_instance.host(), this, [this](const QHostInfo &info) {
+        m_lookupId = -1;
+        if (info.error() != QHostInfo::NoError || info.addresses().isEmpty()) {
+            fail(
+                UpstreamFailure::ConnectFailed,
+                QStringLiteral("cannot resolve %1: %2").arg(m_instance.host(), info.errorString()));
+            return;
+        }
+        connectTo(info.addresses().constFirst());
     });
 }
 
-UpstreamConnection::~UpstreamConnection() = default;
+void UpstreamConnection::connectTo(const QHostAddress &address) {
+    bool connected = false;
+    m_fd = SocketIo::connectTcp(address, m_instance.port(), connected);
+    if (m_fd < 0) {
+        const int error = errno;
+        // Reported from the event loop, never from inside lease().
+        QMetaObject::invokeMethod(
+            this, [this, error] { fail(UpstreamFailure::ConnectFailed, errnoText(error)); },
+            Qt::QueuedConnection);
+        return;
+    }
+    m_readNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
+    m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onReadyRead);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onWritable);
+    // Readable before connected means a failure: connecting is watched through writability.
+    m_readNotifier->setEnabled(false);
+    if (connected) {
+        m_writeNotifier->setEnabled(false);
+        QMetaObject::invokeMethod(this, &UpstreamConnection::onConnected, Qt::QueuedConnection);
+    }
+}
 
-void UpstreamConnection::connectToUpstream() {
-    // NOTE: unbuffered: reads go straight from the kernel into our buffer (no copy through
-    // Qt's ring buffer, no FIONREAD per read) and Qt stops watching the socket while we do not
-    // read, which is what lets TCP flow control reach the upstream when the client is slow.
-    constexpr auto mode = QIODevice::ReadWrite | QIODevice::Unbuffered;
-    if (!m_instance.address().isNull())
-        m_socket->connectToHost(m_instance.address(), m_instance.port(), mode);
-    else
-        m_socket->connectToHost(m_instance.host(), m_instance.port(), mode);
+void UpstreamConnection::closeSocket() {
+    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
+    delete m_writeNotifier;
+    m_readNotifier = nullptr;
+    m_writeNotifier = nullptr;
+    if (m_fd >= 0)
+        ::close(m_fd);
+    m_fd = -1;
+    m_connected = false;
+}
+
+void UpstreamConnection::setWatchingWrites(bool on) {
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(on);
 }
 
 void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod) {
@@ -60,80 +105,119 @@ void UpstreamConnection::detach() {
 
 void UpstreamConnection::write(QByteArrayView data) {
     m_out.append(data);
-    if (m_out.size() >= kReadChunk)
+    if (m_out.size() - m_outPos >= kReadChunk)
         flush();
 }
 
 void UpstreamConnection::flush() {
-    if (m_out.isEmpty())
+    if (m_out.size() <= m_outPos || m_fd < 0 || !m_connected)
         return;
-    m_socket->write(m_out.constData(), m_out.size());
-    m_out.resize(0);
+    const bool waiting = m_outPos > 0 || m_writeNotifier->isEnabled();
+    switch (SocketIo::flush(m_fd, m_out, m_outPos)) {
+    case SocketIo::Result::Done:
+        if (waiting)
+            setWatchingWrites(false);
+        break;
+    case SocketIo::Result::WouldBlock:
+        setWatchingWrites(true);
+        break;
+    default: {
+        const int error = errno;
+        m_out.resize(0);
+        m_outPos = 0;
+        setWatchingWrites(false);
+        // Whatever the upstream sent before it went away is still read: it may be the answer.
+        Q_UNUSED(error);
+        m_broken = true;
+        break;
+    }
+    }
 }
 
 qint64 UpstreamConnection::bytesToWrite() const {
-    return m_out.size() + m_socket->bytesToWrite();
+    return m_out.size() - m_outPos;
 }
 
 void UpstreamConnection::resumeReading() {
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(true);
     if (m_readPending)
         onReadyRead();
 }
 
 bool UpstreamConnection::isReusable() const noexcept {
-    return m_connected && !m_broken && m_responseComplete &&
-           m_socket->state() == QAbstractSocket::ConnectedState;
+    return m_connected && !m_broken && !m_eof && m_responseComplete && m_fd >= 0;
 }
 
 void UpstreamConnection::close() {
     m_listener = nullptr;
     m_broken = true;
-    m_socket->abort();
+    closeSocket();
 }
 
 void UpstreamConnection::onConnected() {
+    if (m_fd < 0)
+        return;
     m_connected = true;
-    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_readNotifier->setEnabled(true);
+    setWatchingWrites(bytesToWrite() > 0);
     if (m_listener)
         m_listener->onUpstreamReady(this);
 }
 
+void UpstreamConnection::onWritable() {
+    if (!m_connected) {
+        const int error = SocketIo::pendingError(m_fd);
+        setWatchingWrites(false);
+        if (error != 0) {
+            fail(UpstreamFailure::ConnectFailed, errnoText(error));
+            return;
+        }
+        onConnected();
+        return;
+    }
+    flush();
+    if (m_listener && bytesToWrite() < kWriteLowMark)
+        m_listener->onUpstreamWritable();
+}
+
 void UpstreamConnection::onReadyRead() {
     m_readPending = true;
-    if (m_inRead)
+    if (m_inRead || m_fd < 0)
         return;
     if (!m_listener) {
         // Readable while idle: the upstream closed, or sent bytes nobody asked for.
-        char probe;
-        if (m_socket->read(&probe, 1) == 0) {
-            m_readPending = false;
-            return;
-        }
         m_broken = true;
-        m_socket->abort();
+        m_readNotifier->setEnabled(false);
         emit closedWhileIdle(this);
         return;
     }
-    if (m_readingPaused)
-        return; // resumeReading() comes back here
+    if (m_readingPaused) {
+        // Level-triggered: stop watching until resumeReading(), or the loop would spin.
+        m_readNotifier->setEnabled(false);
+        return;
+    }
     m_inRead = true;
     while (m_listener && !m_readingPaused) {
-        m_buffer.resize(kReadChunk);
-        const qint64 got = m_socket->read(m_buffer.data(), kReadChunk);
-        if (got == 0) {
-            m_readPending = false; // drained: Qt watches the socket again
+        m_buffer.resize(kReadChunk); // the capacity stays from one read to the next
+        qsizetype got = 0;
+        const SocketIo::Result result = SocketIo::read(m_fd, m_buffer.data(), kReadChunk, got);
+        if (result == SocketIo::Result::WouldBlock) {
+            m_readPending = false;
             break;
         }
-        if (got < 0) {
+        if (result != SocketIo::Result::Done) {
             m_readPending = false;
             m_inRead = false;
+            if (result == SocketIo::Result::Error)
+                qCDebug(lcUpstream) << "upstream read failed:" << errnoText(errno);
             onEndOfStream();
             return;
         }
-        // A short read drained the socket (see ClientSession::pump).
+        // A short read drained the socket: level-triggered readiness says when more comes.
         const bool drained = got < kReadChunk;
         if (drained)
             m_readPending = false;
@@ -170,20 +254,20 @@ void UpstreamConnection::onReadyRead() {
             break;
     }
     m_inRead = false;
+    if (m_readingPaused && m_readNotifier)
+        m_readNotifier->setEnabled(false);
     if (m_listener)
         m_listener->onUpstreamBatchDone();
 }
 
-void UpstreamConnection::onDisconnected() {
-    if (!m_connected) {
-        fail(UpstreamFailure::ConnectFailed, m_socket->errorString());
-        return;
-    }
-    onEndOfStream();
-}
-
 void UpstreamConnection::onEndOfStream() {
+    // The upstream shut down its sending side (or the connection failed): nothing more will be
+    // read. A response it completed before is still complete; what it writes to us no longer
+    // matters, so the connection is not reused.
+    m_eof = true;
     m_broken = true;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false); // level-triggered: the end would be reported forever
     if (!m_listener) {
         emit closedWhileIdle(this);
         return;
@@ -196,11 +280,6 @@ void UpstreamConnection::onEndOfStream() {
     fail(UpstreamFailure::Reset,
          QStringLiteral("upstream closed the connection before the response "
                         "was complete"));
-}
-
-void UpstreamConnection::onBytesWritten() {
-    if (m_listener && m_socket->bytesToWrite() < kWriteLowMark)
-        m_listener->onUpstreamWritable();
 }
 
 void UpstreamConnection::fail(UpstreamFailure failure, const QString &detail) {

@@ -3,9 +3,10 @@
 #include <backend/http/http_response_parser.h>
 
 #include <QByteArray>
+#include <QHostAddress>
 #include <QObject>
 
-class QTcpSocket;
+class QSocketNotifier;
 
 namespace ToolCapture {
 
@@ -20,7 +21,9 @@ enum class UpstreamFailure {
 };
 
 // One keep-alive TCP connection to an upstream instance, carrying one exchange at a time for the
-// session it is attached to. Lives in a proxy worker's thread; owned by that worker's pool.
+// session it is attached to: a non-blocking descriptor read and written directly (no QTcpSocket
+// buffering, no ioctl per read), watched by the worker's epoll dispatcher.
+// Lives in a proxy worker's thread; owned by that worker's pool.
 class UpstreamConnection final
     : public QObject
     , private HttpResponseParser::Handler {
@@ -59,6 +62,7 @@ public:
     qint64 bytesToWrite() const;
     // Response-direction backpressure: stop reading the socket until resumeReading().
     void pauseReading() { m_readingPaused = true; }
+    bool isReadingPaused() const noexcept { return m_readingPaused; }
     void resumeReading();
 
     // Whether the last exchange ended cleanly with the connection fit for another one.
@@ -76,25 +80,32 @@ private:
     void onResponseBody(const char *data, qsizetype size) override;
     void onResponseComplete() override;
 
+    void connectTo(const QHostAddress &address);
     void onConnected();
     void onReadyRead();
-    void onDisconnected();
     void onEndOfStream();
-    void onBytesWritten();
+    void onWritable();
+    void setWatchingWrites(bool on);
+    void closeSocket();
     void fail(UpstreamFailure failure, const QString &detail);
 
     UpstreamInstance &m_instance;
-    QTcpSocket *m_socket;
+    int m_fd = -1;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
     HttpResponseParser m_parser;
     QByteArray m_buffer;
-    QByteArray m_out;
+    QByteArray m_out;       // queued, not written yet, from m_outPos
+    qsizetype m_outPos = 0; // what the kernel took already
+    int m_lookupId = -1;    // a host-name lookup in progress
     Listener *m_listener = nullptr;
     int m_exchanges = 0;
     int m_lastStatus = 0;
     bool m_connected = false;
     bool m_readingPaused = false;
     bool m_inRead = false;
-    bool m_readPending = false; // readyRead came and not everything was read yet
+    bool m_readPending = false; // readable and not everything was read yet
+    bool m_eof = false;         // the upstream shut down its sending side
     bool m_broken = false;      // extra bytes, a failure, or not keep-alive
     bool m_responseComplete = false;
 };

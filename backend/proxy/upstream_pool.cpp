@@ -8,12 +8,14 @@
 namespace ToolCapture {
 
 UpstreamPool::UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
-                           QObject *parent)
+                           const Clock &clock, QObject *parent)
     : QObject(parent)
     , m_instance(instance)
     , m_counters(counters)
+    , m_clock(clock)
     , m_maxConnections(
           std::max(1, (instance.pool().maxConnections + workerCount - 1) / workerCount))
+    , m_instanceMax(std::max(1, instance.pool().maxConnections))
     , m_maxIdle(std::max(1, (instance.pool().maxIdle + workerCount - 1) / workerCount))
     , m_idleTimeout(instance.pool().idleTimeout) {}
 
@@ -35,16 +37,15 @@ UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh) {
             return connection;
         }
     }
-    if (m_total >= m_maxConnections) {
-        if (fresh && !m_idle.empty()) {
-            // Make room for a fresh connection by closing the oldest idle one.
-            destroy(m_idle.front().connection);
-            m_idle.erase(m_idle.begin());
-            m_counters.poolIdle.add(-1);
-        } else {
-            m_waiters.push_back(waiter);
-            return nullptr;
-        }
+    if (fresh && !m_idle.empty() && m_instance.openConnections() >= m_instanceMax) {
+        // Make room for a fresh connection by closing the oldest idle one.
+        destroy(m_idle.front().connection);
+        m_idle.erase(m_idle.begin());
+        m_counters.poolIdle.add(-1);
+    }
+    if (!m_instance.tryReserveConnection(m_instanceMax)) {
+        m_waiters.push_back(waiter);
+        return nullptr;
     }
     UpstreamConnection *connection = createConnection();
     m_counters.poolActive.add(1);
@@ -60,8 +61,11 @@ void UpstreamPool::release(UpstreamConnection *connection) {
     connection->detach();
     m_counters.poolActive.add(-1);
     // A draining instance keeps no idle connection: its service is going away.
-    if (connection->isReusable() && int(m_idle.size()) < m_maxIdle && !m_instance.isDraining()) {
-        m_idle.push_back({connection, std::chrono::steady_clock::now()});
+    // A borrowed connection (beyond this worker's share) goes back unless a waiter here needs it.
+    const bool borrowed = m_total > m_maxConnections && m_waiters.empty();
+    if (connection->isReusable() && int(m_idle.size()) < m_maxIdle && !m_instance.isDraining() &&
+        !borrowed) {
+        m_idle.push_back({connection, m_clock.now()});
         m_counters.poolIdle.add(1);
     } else {
         destroy(connection);
@@ -77,11 +81,18 @@ void UpstreamPool::release(UpstreamConnection *connection) {
 void UpstreamPool::serveWaiters() {
     m_serveScheduled = false;
     while (!m_waiters.empty()) {
-        if (m_idle.empty() && m_total >= m_maxConnections)
+        if (m_idle.empty() && m_instance.openConnections() >= m_instanceMax)
             return; // the next release schedules another round
         Waiter *waiter = m_waiters.front();
         m_waiters.pop_front();
-        waiter->onConnectionLeased(lease(waiter));
+        UpstreamConnection *connection = lease(waiter);
+        if (!connection) {
+            // Another worker took the capacity first: lease() queued it last; first again.
+            m_waiters.pop_back();
+            m_waiters.push_front(waiter);
+            return;
+        }
+        waiter->onConnectionLeased(connection);
     }
 }
 
@@ -128,6 +139,7 @@ UpstreamConnection *UpstreamPool::createConnection() {
 
 void UpstreamPool::destroy(UpstreamConnection *connection) {
     --m_total;
+    m_instance.releaseConnection();
     connection->close();
     connection->deleteLater();
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <backend/core/clock.h>
+
 #include <QObject>
 
 #include <chrono>
@@ -13,13 +15,16 @@ class UpstreamConnection;
 class UpstreamInstance;
 
 // Keep-alive connections of one proxy worker to one upstream instance: idle connections are
-// reused most-recent-first and expire after the idle timeout; at most `maxConnections` exist;
-// beyond that, requests wait in order for a connection to be released.
-// Lives in a proxy worker's thread.
+// reused most-recent-first and expire after the idle timeout; beyond that, requests wait in
+// order for a connection to be released. Lives in a proxy worker's thread.
 //
-// NOTE: each worker has its own pool, so the instance-wide limits of the configuration are
-// divided among the workers (rounded up): no lock is shared between workers, at the price of
-// a worker not borrowing another's idle connection.
+// NOTE: each worker has its own pool (no lock shared between workers), with a share of the
+// instance's limits (max/N, rounded up) that it keeps idle at most. Beyond its share a pool
+// borrows: it opens a connection whenever the instance's count over all workers (one atomic)
+// is below the configured maximum, so max_connections is a per-instance figure; a borrowed
+// connection is closed when released rather than kept idle, which gives the capacity back.
+// A request waiting in one worker's queue is not woken by another worker's release: it gets
+// the next connection its own worker frees, or its pool-wait timeout.
 class UpstreamPool final : public QObject {
     Q_OBJECT
 public:
@@ -31,7 +36,7 @@ public:
     };
 
     UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
-                 QObject *parent);
+                 const Clock &clock, QObject *parent);
     ~UpstreamPool() override;
 
     // An idle connection (connected), a new one (connecting; the listener hears
@@ -47,7 +52,7 @@ public:
 
     int size() const noexcept { return m_total; }
     int idleCount() const noexcept { return int(m_idle.size()); }
-    int maxConnections() const noexcept { return m_maxConnections; }
+    int maxConnections() const noexcept { return m_maxConnections; } // this worker's share
 
 private:
     struct Idle {
@@ -60,7 +65,9 @@ private:
 
     UpstreamInstance &m_instance;
     InstanceCounters &m_counters;
-    int m_maxConnections;
+    const Clock &m_clock;
+    int m_maxConnections; // this worker's share, kept idle at most
+    int m_instanceMax;    // over every worker
     int m_maxIdle;
     std::chrono::milliseconds m_idleTimeout;
     int m_total = 0;

@@ -45,6 +45,21 @@ public:
     bool isReachable(std::chrono::steady_clock::time_point now) const noexcept;
     void markUnreachable(std::chrono::steady_clock::time_point until) noexcept;
 
+    // The instance's connections over every worker's pool: a pool opens one only if this stays
+    // within `max` (lock-free), so the configured limit is per instance, not per worker.
+    bool tryReserveConnection(int max) noexcept {
+        int open = m_openConnections.load(std::memory_order_relaxed);
+        while (open < max) {
+            if (m_openConnections.compare_exchange_weak(open, open + 1, std::memory_order_acq_rel))
+                return true;
+        }
+        return false;
+    }
+    void releaseConnection() noexcept { m_openConnections.fetch_sub(1, std::memory_order_acq_rel); }
+    int openConnections() const noexcept {
+        return m_openConnections.load(std::memory_order_relaxed);
+    }
+
 private:
     int m_index;
     int m_serviceIndex;
@@ -59,6 +74,7 @@ private:
     bool m_dynamic;
     std::atomic<bool> m_draining{false};
     std::atomic<std::int64_t> m_unreachableUntilNs{0};
+    std::atomic<int> m_openConnections{0};
 };
 
 } // namespace ToolCapture

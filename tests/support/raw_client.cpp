@@ -55,6 +55,15 @@ void RawClient::send(QByteArrayView bytes) {
     m_socket.waitForBytesWritten(m_timeoutMs);
 }
 
+void RawClient::reset() {
+    const qintptr fd = m_socket.socketDescriptor();
+    if (fd >= 0) {
+        const linger hard{1, 0};
+        ::setsockopt(int(fd), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
+    m_socket.abort();
+}
+
 RawResponse RawClient::read(QByteArrayView method) {
     Collector collector;
     HttpResponseParser::Limits limits;
@@ -98,7 +107,8 @@ RawResponse RawClient::roundTrip(QByteArrayView request, QByteArrayView method) 
     return read(method);
 }
 
-RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs) {
+RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs,
+                               bool halfClose) {
     RawTranscript transcript;
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -117,6 +127,8 @@ RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeout
             break; // the server may refuse before reading everything: read what it said
         sent += n;
     }
+    if (halfClose)
+        ::shutdown(fd, SHUT_WR);
     const QDeadlineTimer deadline(timeoutMs);
     char buffer[64 * 1024];
     while (!deadline.hasExpired()) {

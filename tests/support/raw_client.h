@@ -29,6 +29,9 @@ public:
     // Sends `request` and reads its response.
     RawResponse roundTrip(QByteArrayView request, QByteArrayView method = "GET");
     QTcpSocket &socket() { return m_socket; }
+    // Gives up with a reset (SO_LINGER 0), as a client that abandons its request does: unlike a
+    // FIN, which may be a half-close after a complete request, it cancels the exchange.
+    void reset();
 
 private:
     QTcpSocket m_socket;
@@ -44,8 +47,10 @@ struct RawTranscript {
     bool reset = false;  // the server reset the connection
 };
 
-// Connects to 127.0.0.1:`port`, sends `request`, reads until the server ends the connection.
-RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs = 10000);
+// Connects to 127.0.0.1:`port`, sends `request` (then shuts down the sending side if
+// `halfClose`), reads until the server ends the connection.
+RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs = 10000,
+                               bool halfClose = false);
 
 // "GET <target> HTTP/1.1\r\nHost: test\r\n<extra>\r\n"
 QByteArray simpleGet(QByteArrayView target, QByteArrayView extraHeaders = {});

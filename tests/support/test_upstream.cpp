@@ -120,6 +120,11 @@ private:
             break;
         case TestUpstream::Mode::Raw:
             m_socket->write(b.raw);
+            if (b.shutdownAfterResponse) {
+                m_socket->flush();
+                ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+                return;
+            }
             if (b.closeAfterResponse) {
                 m_socket->disconnectFromHost();
                 return;

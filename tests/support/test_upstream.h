@@ -35,6 +35,8 @@ public:
         bool chunked = false; // Download, ResetMidBody: chunked instead of Content-Length
         int delayMs = 0; // Echo: answer this much later; ResetMidBody: reset after (default 20)
         bool closeAfterResponse = false; // Raw: close the connection after answering
+        // Raw: shut down the sending side after answering (a half-close) and keep reading.
+        bool shutdownAfterResponse = false;
     };
 
     TestUpstream();

@@ -43,13 +43,15 @@ inline ServiceConfig makeService(const TestService &service, const ProxyConfig &
     return s;
 }
 
-// A ProxyServer on 127.0.0.1, port 0, in front of the given services.
+// A ProxyServer on 127.0.0.1, port 0, in front of the given services; on `clock` if given.
 inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
-                                               const std::vector<TestService> &services) {
+                                               const std::vector<TestService> &services,
+                                               const Clock *clock = nullptr) {
     config.listen.port = 0;
     for (const TestService &service : services)
         config.services.push_back(makeService(service, config));
-    auto proxy = std::make_unique<ProxyServer>(config);
+    auto proxy = clock ? std::make_unique<ProxyServer>(config, *clock)
+                       : std::make_unique<ProxyServer>(config);
     if (!proxy->listen())
         return nullptr;
     return proxy;

@@ -1,4 +1,5 @@
 #include <backend/proxy/upstream_runtime.h>
+#include <backend/routing/service_registry.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/raw_client.h>
 #include <tests/support/unanswered_listener.h>
@@ -7,6 +8,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+
+#include <memory>
+#include <vector>
 
 using namespace ToolCapture;
 
@@ -290,12 +294,41 @@ private slots:
         QCOMPARE(upstream.requestsReceived(), 1);
         // The client that waited is kept alive and left the wait queue: once the hanging
         // exchange ends, its next request gets the connection's successor.
-        hanging.socket().abort();
+        hanging.reset(); // a FIN would be a half-close: the exchange would go on
         upstream.setBehaviour({});
         QTRY_COMPARE(upstream.openConnections(), 0);
         const RawResponse next = waiting.roundTrip(simpleGet("/next"));
         QCOMPARE(next.status, 200);
         QCOMPARE(upstream.connectionsAccepted(), 2);
+    }
+
+    // max_connections is per instance, not per worker: with two workers and a limit of 4, four
+    // hanging requests are forwarded however the kernel spreads them over the workers (a
+    // worker borrows the other's idle share), and a fifth waits: never more than 4 connections.
+    void poolBorrowsAcrossWorkers() {
+        TestUpstream upstream({TestUpstream::Mode::Hang, {}});
+        ProxyConfig config = testConfig(2);
+        config.pool.maxConnections = 4;
+        config.timeouts.connect = milliseconds(300);
+        config.timeouts.firstByte = milliseconds(20000);
+        auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        QVERIFY(proxy);
+        std::vector<std::unique_ptr<RawClient>> hanging;
+        for (int i = 0; i < 4; ++i) {
+            hanging.push_back(std::make_unique<RawClient>(proxy->port()));
+            hanging.back()->send(simpleGet("/hang"));
+        }
+        QTRY_COMPARE(upstream.requestsReceived(), 4);
+        QCOMPARE(upstream.connectionsAccepted(), 4);
+        RawClient fifth(proxy->port());
+        const RawResponse response = fifth.roundTrip(simpleGet("/fifth"));
+        QCOMPARE(response.status, 503);
+        QCOMPARE(problemType(response), QByteArray("urn:toolcapture:problem:pool-exhausted"));
+        QCOMPARE(upstream.connectionsAccepted(), 4);
+        for (auto &client : hanging)
+            client->reset();
+        QTRY_COMPARE(upstream.openConnections(), 0);
+        QCOMPARE(proxy->registry().instance(0).openConnections(), 0);
     }
 };
 

@@ -193,8 +193,8 @@ private slots:
     }
 
     // A message cut short is detectable only when the client shuts its side: the proxy then
-    // closes without an answer (the socket is gone for writing in Qt), and the upstream never
-    // sees a complete message. A head that never completed never reaches it at all.
+    // answers 400 on the half-open connection and closes, and the upstream never sees a
+    // complete message. A head that never completed never reaches it at all.
     void cutShort_data() { addRows(MalformedStage::EndOfInput); }
     void cutShort() {
         QFETCH(QByteArray, raw);
@@ -207,8 +207,7 @@ private slots:
         if (headComplete)
             QTRY_COMPARE(upstream.requestsReceived(), 1); // a legitimate, streamed request
         QCOMPARE(::shutdown(int(client.socket().socketDescriptor()), SHUT_WR), 0);
-        const RawResponse response = client.read("POST");
-        QVERIFY(!response.complete);
+        verifyProblem(client.read("POST"), 400);
         QVERIFY(client.waitForClose());
         QTRY_COMPARE(upstream.openConnections(), 0);
         QCOMPARE(upstream.requestsCompleted(), 0);
@@ -216,6 +215,19 @@ private slots:
             QCOMPARE(upstream.bytesReceived(), 0);
             QCOMPARE(upstream.connectionsAccepted(), 0);
         }
+    }
+
+    // A malformed request after a complete exchange on the same keep-alive connection is
+    // answered 400 like the first one would be, not reset as if a response were cut short.
+    void malformedAfterAnExchange() {
+        TestUpstream upstream;
+        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        QVERIFY(proxy);
+        RawClient client(proxy->port());
+        QCOMPARE(client.roundTrip(simpleGet("/first")).status, 200);
+        client.send("GET /second HTTP/1.1\r\nHost : x\r\n\r\n");
+        verifyProblem(client.read(), 400);
+        QVERIFY(client.waitForClose());
     }
 
     // A valid message followed by junk: the message is answered (its Connection: close or

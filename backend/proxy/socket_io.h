@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+
+#include <sys/socket.h>
+
+namespace ToolCapture {
+
+// Small helpers over non-blocking TCP descriptors for the data path.
+namespace SocketIo {
+
+// What a read or a write on a non-blocking descriptor came to.
+enum class Result { Done, WouldBlock, EndOfStream, Error };
+
+// Reads up to `size` bytes: Done with `got` > 0, WouldBlock, EndOfStream (a FIN) or Error.
+Result read(int fd, char *data, qsizetype size, qsizetype &got);
+// Writes from `buffer` at `pos` on; advances `pos`; empties the buffer (capacity kept) when all
+// of it went. WouldBlock: the rest waits for writability.
+Result flush(int fd, QByteArray &buffer, qsizetype &pos);
+// A non-blocking, close-on-exec TCP socket with TCP_NODELAY, connecting to `address`:`port`;
+// -1 on an immediate failure (errno says why). `connected` is true when connect() finished at
+// once.
+int connectTcp(const QHostAddress &address, quint16 port, bool &connected);
+// The pending error of a connecting socket (SO_ERROR), 0 when connected.
+int pendingError(int fd);
+void setNoDelay(int fd);
+// Fills `storage` from `address`:`port`; returns the length to pass to bind()/connect().
+socklen_t toSockaddr(const QHostAddress &address, quint16 port, sockaddr_storage &storage);
+
+} // namespace SocketIo
+
+} // namespace ToolCapture
