@@ -2,7 +2,7 @@
 
 #include <backend/admin/admin_commands.h>
 #include <backend/admin/admin_token.h>
-#include <backend/engine/engine_snapshot.h>
+#include <backend/snapshot/engine_snapshot.h>
 #include <backend/httpserver/http_server.h>
 
 #include <QHostAddress>

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
-#include <backend/engine/engine_snapshot.h>
-#include <backend/engine/health_event.h>
+#include <backend/snapshot/engine_snapshot.h>
+#include <backend/snapshot/health_event.h>
 #include <backend/resilience/breaker_state.h>
 #include <backend/resilience/breaker_transition.h>
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <backend/engine/breaker_audit_entry.h>
-#include <backend/engine/health_event.h>
+#include <backend/snapshot/breaker_audit_entry.h>
+#include <backend/snapshot/health_event.h>
 #include <backend/health/health_snapshot.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/resilience/breaker_snapshot.h>
