@@ -1,6 +1,6 @@
 #pragma once
 
-#include <backend/engine/engine_snapshot.h>
+#include <backend/snapshot/engine_snapshot.h>
 
 #include <QWidget>
 

@@ -1,6 +1,7 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/prometheus_writer.h>
 #include <backend/http/problem_details.h>
+#include <backend/httpserver/api_problem.h>
 
 #include <QByteArrayView>
 
@@ -66,6 +67,9 @@ constexpr std::array<BreakerState, 6> kBreakerStates{
     BreakerState::ForcedOpen, BreakerState::ForcedClosed, BreakerState::Disabled};
 
 constexpr QByteArrayView kBreakersPath = "/api/v1/breakers";
+constexpr QByteArrayView kCapturePath = "/api/v1/capture";
+// The longest "actor" or "reason" a breaker command may give.
+constexpr std::size_t kMaxAuditText = 500;
 constexpr QByteArrayView kBreakerPrefix = "/api/v1/breakers/";
 
 // A JSON null for an absent value.
@@ -98,6 +102,16 @@ Json transitionJson(const BreakerTransition &transition) {
     return {{"instance", str(transition.instanceId)}, {"from", toString(transition.from)},
             {"to", toString(transition.to)},          {"at", isoTime(transition.at)},
             {"cause", str(transition.cause)},         {"story", outcomesJson(transition.story)}};
+}
+
+Json auditJson(const BreakerAuditEntry &entry) {
+    return {{"instance", str(entry.instanceId)},
+            {"actor", entry.actor.isEmpty() ? Json(nullptr) : Json(str(entry.actor))},
+            {"reason", entry.reason.isEmpty() ? Json(nullptr) : Json(str(entry.reason))},
+            {"at", isoTime(entry.at)},
+            {"previous_state", toString(entry.previousState)},
+            {"previous_mode", toString(entry.previousMode)},
+            {"mode", toString(entry.mode)}};
 }
 
 Json breakerJson(const ServiceSnapshot &service, const InstanceSnapshot &instance) {
@@ -260,6 +274,10 @@ void AdminServer::handle(const HttpRequest &request,
         mount.handler(request, responder);
         return;
     }
+    if (path == kCapturePath) {
+        responder->respond(withNoStore(handleCapture(request, path)));
+        return;
+    }
     if (path.startsWith(kBreakerPrefix) && path.size() > kBreakerPrefix.size()) {
         const QString id = QString::fromUtf8(
             QByteArray::fromPercentEncoding(path.sliced(kBreakerPrefix.size()).toByteArray()));
@@ -287,18 +305,7 @@ void AdminServer::mount(Mount mount) {
 }
 
 HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance) {
-    Json body;
-    body["type"] = "about:blank";
-    body["title"] = reasonPhrase(status).toStdString();
-    body["status"] = status;
-    body["detail"] = detail.toByteArray().toStdString();
-    body["instance"] = instance.toByteArray().toStdString();
-    HttpResponse response;
-    response.status = status;
-    response.headers.push_back({"Content-Type", "application/problem+json"});
-    response.body =
-        QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
-    return withNoStore(std::move(response));
+    return ApiProblem::response(status, detail, instance);
 }
 
 HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayView path,
@@ -337,7 +344,22 @@ HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayVi
                            "\" is not one of " + actions.toByteArray() + ".",
                        path, "/action");
     }
-    if (!m_commands.setBreakerMode(instanceId, *mode)) {
+    QString who[2];
+    constexpr std::array<const char *, 2> kAuditMembers{"actor", "reason"};
+    for (std::size_t i = 0; i < kAuditMembers.size(); ++i) {
+        const auto member = body.find(kAuditMembers[i]);
+        if (member == body.end() || member->is_null())
+            continue;
+        const QByteArray pointer = QByteArray("/") + kAuditMembers[i];
+        if (!member->is_string() || member->get<std::string>().size() > kMaxAuditText) {
+            return problem(400,
+                           QByteArray(kAuditMembers[i]) + ": a string of at most " +
+                               QByteArray::number(qulonglong(kMaxAuditText)) + " bytes.",
+                           path, pointer);
+        }
+        who[i] = QString::fromStdString(member->get<std::string>()).trimmed();
+    }
+    if (!m_commands.setBreakerMode(instanceId, *mode, who[0], who[1])) {
         return problem(404, "No instance " + instanceId.toUtf8() + " has a circuit breaker.", path);
     }
     return breaker(m_snapshot(), instanceId);
@@ -360,6 +382,45 @@ QByteArray AdminServer::transition(const BreakerTransition &transition) {
     return dump(transitionJson(transition));
 }
 
+QByteArray AdminServer::healthEvent(const HealthEvent &event) {
+    return dump({{"instance", str(event.instanceId)},
+                 {"kind", toString(event.kind)},
+                 {"healthy", event.healthy},
+                 {"reason", str(event.reason)},
+                 {"at", isoTime(event.at)}});
+}
+
+HttpResponse AdminServer::handleCapture(const HttpRequest &request, QByteArrayView path) {
+    const QByteArray &method = request.head.method;
+    if (method == "GET" || method == "HEAD") {
+        const EngineSnapshot snapshot = m_snapshot();
+        return HttpResponse::json(200, dump({{"configured", snapshot.capture.enabled},
+                                             {"enabled", snapshot.capture.capturing}}));
+    }
+    if (method != "POST") {
+        return withAllow(problem(405, "The method " + method + " is not allowed here.", path),
+                         "GET, HEAD, POST");
+    }
+    if (!isAuthorized(request)) {
+        HttpResponse response =
+            problem(401, "Starting or stopping capture requires the admin token.", path);
+        response.headers.push_back({"WWW-Authenticate", R"(Bearer realm="toolcapture-admin")"});
+        return response;
+    }
+    if (!m_commands.setCaptureEnabled)
+        return problem(503, "This engine takes no capture commands.", path);
+    const Json body = Json::parse(request.body.begin(), request.body.end(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return problem(400, "The body must be a JSON object such as {\"enabled\": false}.", path,
+                       "");
+    const auto enabled = body.find("enabled");
+    if (enabled == body.end() || !enabled->is_boolean())
+        return problem(400, "enabled: true or false is required.", path, "/enabled");
+    if (!m_commands.setCaptureEnabled(enabled->get<bool>()))
+        return problem(409, "Capture is not configured on this engine (capture.enabled).", path);
+    return HttpResponse::json(200, dump({{"configured", true}, {"enabled", enabled->get<bool>()}}));
+}
+
 bool AdminServer::isAuthorized(const HttpRequest &request) const {
     if (!m_token)
         return false;
@@ -375,13 +436,8 @@ bool AdminServer::isAuthorized(const HttpRequest &request) const {
 
 HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance,
                                   QByteArrayView pointer) {
-    HttpResponse response = problem(status, detail, instance);
-    Json body = Json::parse(response.body.toStdString());
-    body["errors"] = Json::array({{{"detail", detail.toByteArray().toStdString()},
-                                   {"pointer", pointer.toByteArray().toStdString()}}});
-    response.body =
-        QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
-    return response;
+    return ApiProblem::response(status, detail, instance,
+                                {{detail.toByteArray(), pointer.toByteArray()}});
 }
 
 HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {
@@ -393,10 +449,14 @@ HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {
     Json transitions = Json::array();
     for (const BreakerTransition &transition : snapshot.recentTransitions)
         transitions.push_back(transitionJson(transition));
+    Json audit = Json::array();
+    for (const BreakerAuditEntry &entry : snapshot.breakerAudit)
+        audit.push_back(auditJson(entry));
     Json body;
     body["breakers"] = std::move(list);
     body["transitions_total"] = snapshot.breakerTransitionsTotal;
     body["recent_transitions"] = std::move(transitions);
+    body["audit"] = std::move(audit);
     return HttpResponse::json(200, dump(body));
 }
 
@@ -705,6 +765,7 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
     const CaptureSnapshot &capture = snapshot.capture;
     body["capture"] = {{"enabled", capture.enabled},
                        {"store", capture.enabled ? Json(str(capture.storePath)) : Json(nullptr)},
+                       {"capturing", capture.capturing},
                        {"captured", capture.stored},
                        {"dropped", capture.dropped}};
     body["hooks"] = {{"enabled", snapshot.hooks.enabled}};

@@ -2,7 +2,7 @@
 
 #include <backend/admin/admin_commands.h>
 #include <backend/admin/admin_token.h>
-#include <backend/engine/engine_snapshot.h>
+#include <backend/snapshot/engine_snapshot.h>
 #include <backend/httpserver/http_server.h>
 
 #include <QHostAddress>
@@ -69,9 +69,12 @@ public:
 
     // One breaker transition as an item of "recent_transitions" (the feed's "transitions").
     static QByteArray transition(const BreakerTransition &transition);
+    // One health event (the feed's "health_events"): instance, kind, healthy, reason, at.
+    static QByteArray healthEvent(const HealthEvent &event);
 
 private:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+    HttpResponse handleCapture(const HttpRequest &request, QByteArrayView path);
     HttpResponse handleBreaker(const HttpRequest &request, QByteArrayView path,
                                const QString &instanceId);
 

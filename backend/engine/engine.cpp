@@ -15,6 +15,7 @@
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
+#include <backend/feed/feed_endpoint.h>
 #include <backend/feed/feed_hub.h>
 #include <backend/health/health_checker.h>
 #include <backend/health/outlier_detector.h>
@@ -116,7 +117,12 @@ void Engine::setUpFeed() {
                             [this] { return AdminServer::services(feedSnapshot()).body; });
     m_feed->addStateSubject(QStringLiteral("breakers"),
                             [this] { return AdminServer::breakers(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("tools"), [this] {
+        return m_hooks ? m_hooks->toolsDocument() : QByteArrayLiteral("{\"tools\":[]}");
+    });
     m_feed->addAppendSubject(QStringLiteral("captures"));
+    m_feed->addAppendSubject(QStringLiteral("health_events"));
+    m_feed->addAppendSubject(QStringLiteral("hook_events"));
     m_feed->addAppendSubject(QStringLiteral("transitions"));
 }
 
@@ -141,6 +147,8 @@ Engine::~Engine() {
     m_captureApi = nullptr;
     delete m_topicApi;
     m_topicApi = nullptr;
+    delete m_feedEndpoint; // it unsubscribes from the hub
+    m_feedEndpoint = nullptr;
     if (m_hookTraffic)
         m_hookTraffic->stop();
     if (m_traffic)
@@ -165,9 +173,9 @@ bool Engine::start(QString *error) {
         return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
     if (m_capture) {
-        m_proxy->setCapture(ProxyCapture{&m_capture->queue(), &m_capture->filter(),
-                                         m_config.capture.maxBodyBytes,
-                                         m_config.capture.maxResponseBodyBytes, true});
+        m_proxy->setCapture(
+            ProxyCapture{&m_capture->queue(), &m_capture->filter(), m_config.capture.maxBodyBytes,
+                         m_config.capture.maxResponseBodyBytes, true, &m_capturePaused});
     }
     if (!m_proxy->listen(error))
         return false;
@@ -205,10 +213,21 @@ bool Engine::start(QString *error) {
              },
              false});
     }
+    {
+        // The console feed for remote consoles; it may carry captures, so it needs the token.
+        auto *endpoint = new FeedEndpoint(m_feed, this);
+        m_feedEndpoint = endpoint;
+        m_admin->mount(
+            {&FeedEndpoint::handles,
+             [endpoint](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                 endpoint->handle(request, responder);
+             },
+             true, true});
+    }
     m_admin->setCommands(AdminCommands{
-        [this](const QString &instanceId, BreakerMode mode) {
-            return setBreakerMode(instanceId, mode);
-        },
+        [this](const QString &instanceId, BreakerMode mode, const QString &actor,
+               const QString &reason) { return setBreakerMode(instanceId, mode, actor, reason); },
+        [this](bool enabled) { return setCaptureEnabled(enabled); },
     });
     startResilience();
     m_uptime.start();
@@ -310,6 +329,11 @@ void Engine::mountHooks() {
     m_registrar = std::make_unique<Registrar>(*this);
     m_hooks = std::make_unique<HookReceiver>(m_config.hooks, *m_publisher, m_registrar.get());
     HookReceiver *hooks = m_hooks.get();
+    FeedHub *feed = m_feed;
+    hooks->setObserver({[feed] { return feed->wants(QStringLiteral("hook_events")); },
+                        [feed](QByteArray item) {
+                            feed->append(QStringLiteral("hook_events"), {std::move(item)});
+                        }});
     // Hooks authenticate with API keys of their own, not the admin token.
     m_admin->mount({[hooks](QByteArrayView path) { return hooks->handles(path); },
                     [hooks](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
@@ -411,19 +435,38 @@ void Engine::stopResilience() {
         disconnect(m_proxy.get(), &ProxyServer::breakerTransition, this, nullptr);
 }
 
-bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode) {
+bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor,
+                            const QString &reason) {
     if (!m_proxy)
         return false;
     const ServiceRegistry &registry = m_proxy->registry();
     for (int i = 0; i < registry.instanceCount(); ++i) {
         if (registry.instance(i).id() == instanceId) {
+            CircuitBreaker &breaker = m_proxy->runtime().breaker(i);
+            const BreakerSnapshot before = breaker.snapshot();
+            BreakerAuditEntry entry{
+                instanceId,   actor,       reason, QDateTime::currentDateTimeUtc(),
+                before.state, before.mode, mode};
             qCInfo(lcEngine).noquote()
-                << "operator sets the breaker of" << instanceId << "to" << toString(mode);
-            m_proxy->runtime().breaker(i).setMode(mode);
+                << "operator" << (actor.isEmpty() ? QStringLiteral("(unnamed)") : actor)
+                << "sets the breaker of" << instanceId << "from" << toString(before.state) << "/"
+                << toString(before.mode) << "to" << toString(mode)
+                << (reason.isEmpty() ? QString() : QStringLiteral("\u2014 ") + reason);
+            breaker.setMode(mode);
+            appendCapped(m_breakerAudit, std::move(entry), kHealthHistory);
             return true;
         }
     }
     return false;
+}
+
+bool Engine::setCaptureEnabled(bool enabled) {
+    if (!m_capture)
+        return false;
+    if (m_capturePaused.exchange(!enabled) == !enabled)
+        return true;
+    qCInfo(lcEngine) << (enabled ? "operator starts capture" : "operator stops capture");
+    return true;
 }
 
 void Engine::onBreakerTransition(const BreakerTransition &transition) {
@@ -461,6 +504,9 @@ void Engine::onHealthChanged(const QString &instanceId, bool healthy, const QStr
 }
 
 void Engine::recordHealthEvent(HealthEvent event) {
+    static const QString subject = QStringLiteral("health_events");
+    if (m_feed->wants(subject))
+        m_feed->append(subject, {AdminServer::healthEvent(event)});
     appendCapped(m_healthEvents, std::move(event), kHealthHistory);
 }
 
@@ -607,6 +653,7 @@ EngineSnapshot Engine::snapshot() const {
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;
     s.recentHealthEvents = lastOf(m_healthEvents, kSnapshotHistory);
+    s.breakerAudit = lastOf(m_breakerAudit, kSnapshotHistory);
     if (m_publisher) {
         const PublisherStats p = m_publisher->stats();
         EventBusSnapshot &bus = s.eventBus;
@@ -635,8 +682,14 @@ EngineSnapshot Engine::snapshot() const {
     }
     if (m_capture) {
         const CapturePipeline::Stats c = m_capture->stats();
-        s.capture = {true,     m_capture->storePath(), c.queued,   c.dropped,
-                     c.stored, c.storeFailures,        c.published};
+        s.capture = {true,
+                     !m_capturePaused.load(),
+                     m_capture->storePath(),
+                     c.queued,
+                     c.dropped,
+                     c.stored,
+                     c.storeFailures,
+                     c.published};
     }
     return s;
 }

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
-#include <backend/engine/engine_snapshot.h>
-#include <backend/engine/health_event.h>
+#include <backend/snapshot/engine_snapshot.h>
+#include <backend/snapshot/health_event.h>
 #include <backend/resilience/breaker_state.h>
 #include <backend/resilience/breaker_transition.h>
 
@@ -20,6 +20,7 @@ class QTimer;
 namespace ToolCapture {
 
 class AdminServer;
+class FeedEndpoint;
 class FeedHub;
 class HttpResponder;
 struct HttpRequest;
@@ -85,8 +86,11 @@ public:
     void dispatchAdmin(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
 
     // Commands (engine thread).
+    // Starts or stops capturing exchanges; false when capture is not configured.
+    bool setCaptureEnabled(bool enabled);
     // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
-    bool setBreakerMode(const QString &instanceId, BreakerMode mode);
+    bool setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor = {},
+                        const QString &reason = {});
 
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
@@ -141,11 +145,14 @@ private:
     std::deque<BreakerTransition> m_transitions;   // oldest first, at most kTransitionHistory
     std::vector<std::uint64_t> m_transitionCounts; // by instance index
     std::uint64_t m_transitionsTotal = 0;
-    std::deque<HealthEvent> m_healthEvents; // oldest first, at most kHealthHistory
-    FeedHub *m_feed = nullptr;              // child
+    std::deque<HealthEvent> m_healthEvents;       // oldest first, at most kHealthHistory
+    std::deque<BreakerAuditEntry> m_breakerAudit; // oldest first, at most kHealthHistory
+    FeedHub *m_feed = nullptr;                    // child
+    FeedEndpoint *m_feedEndpoint = nullptr;       // child; deleted before the hub
     EngineSnapshot m_feedSnapshot;
     quint64 m_feedSnapshotTick = 0;
     mutable std::atomic<quint64> m_snapshotsTaken{0};
+    std::atomic<bool> m_capturePaused{false}; // read by the workers
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;

@@ -10,6 +10,7 @@
 
 #include <QObject>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -35,6 +36,8 @@ struct ProxyCapture {
     qint64 maxBodyBytes = 0;         // request bodies kept (for replay) up to this
     qint64 maxResponseBodyBytes = 0; // response bodies kept (for replay diffs) up to this
     bool routingExplanations = true; // the selector explains every choice it captures
+    // While true (the operator stopped capture), exchanges are not captured; null: never.
+    const std::atomic<bool> *paused = nullptr;
 };
 
 // One data-path thread: accepts client connections on its own listening socket (SO_REUSEPORT:

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <backend/engine/health_event.h>
+#include <backend/snapshot/breaker_audit_entry.h>
+#include <backend/snapshot/health_event.h>
 #include <backend/health/health_snapshot.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/resilience/breaker_snapshot.h>
@@ -100,7 +101,8 @@ struct EventBusSnapshot {
 
 // Exchange capture: how many exchanges the pipeline took, stored and published.
 struct CaptureSnapshot {
-    bool enabled = false;
+    bool enabled = false;   // configured (capture.enabled)
+    bool capturing = false; // enabled and not stopped by the operator
     QString storePath;
     std::uint64_t queued = 0;  // exchanges handed over by the workers
     std::uint64_t dropped = 0; // not captured: the capture thread fell behind
@@ -137,6 +139,7 @@ struct EngineSnapshot {
     std::vector<BreakerTransition> recentTransitions; // oldest first, at most 50
     std::uint64_t breakerTransitionsTotal = 0;
     std::vector<HealthEvent> recentHealthEvents; // oldest first, at most 50
+    std::vector<BreakerAuditEntry> breakerAudit; // operator changes, oldest first, at most 50
 
     EventBusSnapshot eventBus;
     CaptureSnapshot capture;
