@@ -75,9 +75,8 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
                         QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);
 
-    MainWindow window;
     EngineHost host(config, options);
-    QObject::connect(&host, &EngineHost::snapshotReady, &window, &MainWindow::applySnapshot);
+    MainWindow window(host.feed());
     QObject::connect(&host, &EngineHost::startFailed, &window, [&window](const QString &error) {
         qCCritical(lcApp).noquote() << "cannot start:" << error;
         auto *box = new QMessageBox(
