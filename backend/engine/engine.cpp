@@ -206,9 +206,8 @@ bool Engine::start(QString *error) {
              false});
     }
     m_admin->setCommands(AdminCommands{
-        [this](const QString &instanceId, BreakerMode mode) {
-            return setBreakerMode(instanceId, mode);
-        },
+        [this](const QString &instanceId, BreakerMode mode, const QString &actor,
+               const QString &reason) { return setBreakerMode(instanceId, mode, actor, reason); },
     });
     startResilience();
     m_uptime.start();
@@ -411,15 +410,17 @@ void Engine::stopResilience() {
         disconnect(m_proxy.get(), &ProxyServer::breakerTransition, this, nullptr);
 }
 
-bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode) {
+bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor,
+                            const QString &reason) {
     if (!m_proxy)
         return false;
     const ServiceRegistry &registry = m_proxy->registry();
     for (int i = 0; i < registry.instanceCount(); ++i) {
         if (registry.instance(i).id() == instanceId) {
             qCInfo(lcEngine).noquote()
-                << "operator sets the breaker of" << instanceId << "to" << toString(mode);
-            m_proxy->runtime().breaker(i).setMode(mode);
+                << actor << "sets the breaker of" << instanceId << "to" << toString(mode)
+                << (reason.isEmpty() ? QString() : QStringLiteral("\u2014 ") + reason);
+            m_proxy->runtime().breaker(i).setMode(mode, actor, reason);
             return true;
         }
     }

@@ -387,7 +387,7 @@ bool CircuitBreaker::isFailure(CallOutcome::Kind kind) const noexcept {
 
 // Control path
 
-void CircuitBreaker::setMode(BreakerMode mode) {
+void CircuitBreaker::setMode(BreakerMode mode, const QString &actor, const QString &reason) {
     const BreakerMode previous = m_mode.exchange(mode, std::memory_order_acq_rel);
     if (previous == mode)
         return;
@@ -412,8 +412,12 @@ void CircuitBreaker::setMode(BreakerMode mode) {
         cause = QStringLiteral("disabled by operator");
         break;
     }
-    publish(makeTransition(effectiveState(previous, word),
-                           effectiveState(mode, makeWord(kClosed, 0, 0, 0)), cause, now));
+    BreakerTransition transition =
+        makeTransition(effectiveState(previous, word),
+                       effectiveState(mode, makeWord(kClosed, 0, 0, 0)), cause, now);
+    transition.actor = actor.isEmpty() ? QStringLiteral("operator") : actor;
+    transition.reason = reason;
+    publish(std::move(transition));
 }
 
 void CircuitBreaker::tick() {
