@@ -232,6 +232,9 @@ QVariant BreakersModel::data(const QModelIndex &index, int role) const {
         return row.instance;
     case StoryRole:
         return storyText(row);
+    case Qt::DecorationRole:
+        // Stays visible on a selected row, where the selection hides the background.
+        return column == Column::State ? QVariant(stateColor(row.state)) : QVariant();
     case Qt::BackgroundRole:
         return column == Column::State ? QVariant(stateColor(row.state)) : QVariant();
     case Qt::ForegroundRole:

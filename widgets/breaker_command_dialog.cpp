@@ -76,6 +76,8 @@ QString BreakerCommandDialog::actionLabel(const QString &action) {
 QString BreakerCommandDialog::defaultActor() {
     QString user = qEnvironmentVariable("USER");
     if (user.isEmpty())
+        user = qEnvironmentVariable("LOGNAME");
+    if (user.isEmpty())
         user = qEnvironmentVariable("USERNAME");
     return user.isEmpty() ? QStringLiteral("operator") : user;
 }

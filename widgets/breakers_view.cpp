@@ -85,7 +85,7 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     m_story->setObjectName(QStringLiteral("tripStory"));
     m_story->setReadOnly(true);
     m_story->setPlaceholderText(tr("Select a breaker to see its thresholds and trip story."));
-    m_story->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_story->setLineWrapMode(QPlainTextEdit::WidgetWidth);
 
     m_transitionsTable->setObjectName(QStringLiteral("transitionsTable"));
     m_transitionsTable->setModel(m_transitions);
@@ -93,6 +93,7 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     m_transitionsTable->horizontalHeader()->setStretchLastSection(true);
     m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Time), 110);
     m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Instance), 120);
+    m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Cause), 260);
     // Follow new transitions only while the user is at the bottom (Wireshark's tail_at_end_).
     QScrollBar *scroll = m_transitionsTable->verticalScrollBar();
     connect(m_transitions, &QAbstractItemModel::rowsAboutToBeInserted, this,
@@ -111,7 +112,7 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     auto *auditBox = new QWidget;
     auto *auditLayout = new QVBoxLayout(auditBox);
     auditLayout->setContentsMargins(0, 0, 0, 0);
-    auditLayout->addWidget(new QLabel(tr("Transitions (operator commands say who forced them)")));
+    auditLayout->addWidget(new QLabel(tr("Transitions and operator commands (who, when, why)")));
     auditLayout->addWidget(m_transitionsTable);
     lower->addWidget(storyBox);
     lower->addWidget(auditBox);

@@ -194,6 +194,12 @@ void OverviewView::refresh() {
     m_p50->replace(p50);
     m_p99->replace(p99);
     m_errors->replace(errors);
+    // The time axis grows with the data from one minute up to the whole span.
+    const double oldest = requests.isEmpty() ? 0.0 : requests.constFirst().x();
+    const double from = std::max(-double(m_series.span().count()) / 1000.0,
+                                 std::min(-60.0, std::floor(oldest / 60.0) * 60.0));
+    for (const Chart &chart : std::as_const(m_charts))
+        chart.x->setRange(from, 0);
     m_charts[0].y->setRange(0, niceCeiling(maximumY(requests) * 1.1, 1));
     m_charts[1].y->setRange(0, niceCeiling(std::max(maximumY(p50), maximumY(p99)) * 1.1, 1));
     m_charts[2].y->setRange(0, std::min(100.0, niceCeiling(maximumY(errors) * 1.1, 1)));

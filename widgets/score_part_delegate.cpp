@@ -29,7 +29,7 @@ void ScorePartDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
 
     const double fraction = std::clamp(value.toDouble(), 0.0, 1.0);
     const bool excluded = index.data(m_excludedRole).toBool();
-    const QRect track = option.rect.adjusted(3, 4, -3, -4);
+    const QRect track = option.rect.adjusted(3, 2, -3, -2);
     const QPalette &palette = option.palette;
     painter->save();
     painter->setPen(Qt::NoPen);

@@ -69,9 +69,17 @@ void StatusBarPanel::apply(const FeedMessage &message) {
     if (message.subject != QLatin1String("status") || message.append)
         return;
     std::optional<StatusSummary> summary =
-        StatusSummary::fromJson(message.json, m_summary ? &*m_summary : nullptr);
+        StatusSummary::fromJson(message.json, m_baseline ? &*m_baseline : nullptr);
     if (!summary)
         return;
+    const bool restarted = m_baseline && summary->uptimeMs < m_baseline->uptimeMs;
+    if (!m_baseline || restarted || summary->uptimeMs - m_baseline->uptimeMs >= 1000) {
+        m_baseline = summary;
+    } else if (m_summary) {
+        // Too soon for a new measurement: keep showing the last one.
+        summary->requestsPerSecond = m_summary->requestsPerSecond;
+        summary->errorRate = m_summary->errorRate;
+    }
     m_summary = std::move(summary);
     showSummary();
 }

@@ -37,6 +37,9 @@ private:
 
     FeedTransport *m_feed;
     std::optional<StatusSummary> m_summary;
+    // The document the rates are measured from: at least a second back, so ten documents a
+    // second do not make the rates jitter.
+    std::optional<StatusSummary> m_baseline;
     QLabel *m_endpoint;
     QLabel *m_proxy;
     QLabel *m_admin;

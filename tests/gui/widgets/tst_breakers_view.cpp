@@ -153,6 +153,17 @@ void TestBreakersView::forceOpenStopsTrafficAndAutoBringsItBack() {
                 QLatin1String("forced open by operator"),
         kTimeoutMs);
 
+    // The audit: who (the user name in the dialog) and why.
+    const int last = transitions->rowCount() - 1;
+    QCOMPARE(
+        transitions->index(last, int(BreakerTransitionsModel::Column::Actor)).data().toString(),
+        BreakerCommandDialog::defaultActor());
+    QCOMPARE(
+        transitions->index(last, int(BreakerTransitionsModel::Column::Reason)).data().toString(),
+        QStringLiteral("maintenance window"));
+    QCOMPARE(transitions->index(last, int(BreakerTransitionsModel::Column::From)).data().toString(),
+             QStringLiteral("Closed"));
+
     // Traffic stops reaching the instance: its count stays put over the next documents
     // (about two seconds of 40 requests a second), once what was in flight is done.
     const qint64 stopped = requestsAfter(2, id);
