@@ -1,6 +1,7 @@
 #include <tests/gui/support/demo_feed_engine.h>
 #include <widgets/overview_view.h>
 
+#include <QChart>
 #include <QComboBox>
 #include <QDir>
 #include <QLineSeries>
@@ -23,6 +24,7 @@ private slots:
     void chartsFillWithLiveData();
     void oneServiceOrAll();
     void noRedrawWhileHidden();
+    void followsThePalette();
 
 private:
     std::unique_ptr<DemoFeedEngine> m_engine;
@@ -103,6 +105,26 @@ void TestOverviewView::noRedrawWhileHidden() {
     QTRY_VERIFY_WITH_TIMEOUT(replaced.size() >= 1, kTimeoutMs); // caught up when shown
     QCOMPARE(m_view->requestsLine()->points(),
              m_view->series().points(OverviewSeries::Metric::RequestsPerSecond));
+}
+
+void TestOverviewView::followsThePalette() {
+    QChart *chart = m_view->requestsLine()->chart();
+    QVERIFY(chart);
+    const QPalette light = m_view->palette();
+    QPalette dark = light;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    m_view->setPalette(dark);
+    QCOMPARE(chart->theme(), QChart::ChartThemeDark);
+    QCOMPARE(chart->backgroundBrush().color(), QColor(0x1e, 0x1e, 0x1e));
+    QCOMPARE(chart->titleBrush().color(), QColor(0xe0, 0xe0, 0xe0));
+    const QString dir = qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR");
+    QVERIFY(m_view->grab().save(dir + QStringLiteral("/overview_view_dark.png")));
+    m_view->setPalette(light);
+    QCOMPARE(chart->theme(), QChart::ChartThemeLight);
+    QCOMPARE(chart->backgroundBrush().color(), light.color(QPalette::Base));
 }
 
 QTEST_MAIN(TestOverviewView)
