@@ -10,7 +10,7 @@ DemoFeedEngine::DemoFeedEngine(double requestsPerSecond, QObject *parent)
     config.listen.port = 0;
     config.admin.port = 0;
     config.workers = 1;
-    config.adminToken = QStringLiteral("console-test-admin-token");
+    config.adminToken = QString::fromLatin1(adminToken());
     config.timeouts.drain = std::chrono::milliseconds(500);
     config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool");
     config.kafka.linger = std::chrono::milliseconds(5);
@@ -60,8 +60,14 @@ void DemoFeedEngine::start() {
         [this, engine] {
             QString error;
             const bool ok = engine->start(&error);
+            const quint16 adminPort = ok ? engine->adminPort() : 0;
             QMetaObject::invokeMethod(
-                this, [this, ok, error] { emit started(ok, error); }, Qt::QueuedConnection);
+                this,
+                [this, ok, error, adminPort] {
+                    m_adminPort = adminPort;
+                    emit started(ok, error);
+                },
+                Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
 }

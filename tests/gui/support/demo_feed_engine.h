@@ -24,6 +24,9 @@ public:
     // Starts the engine: then started(ok, error).
     void start();
     LocalFeedTransport *feed() const { return m_feed.get(); }
+    // The admin listener's port once started (for a RemoteFeedTransport), and its token.
+    quint16 adminPort() const { return m_adminPort; }
+    static QByteArray adminToken() { return "console-test-admin-token"; }
 
 signals:
     void started(bool ok, const QString &error);
@@ -33,6 +36,7 @@ private:
     QThread m_thread;
     Engine *m_engine = nullptr; // lives in m_thread; deleted when it finishes
     std::unique_ptr<LocalFeedTransport> m_feed;
+    quint16 m_adminPort = 0;
 };
 
 } // namespace ToolCapture

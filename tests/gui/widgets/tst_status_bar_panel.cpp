@@ -1,3 +1,4 @@
+#include <backend/feed/remote_feed_transport.h>
 #include <tests/gui/support/demo_feed_engine.h>
 #include <widgets/status_bar_panel.h>
 
@@ -20,6 +21,7 @@ private slots:
     void cleanupTestCase();
     void showsTheEngineStatus();
     void ratesAfterTwoDocuments();
+    void remoteEndpointShown();
 
 private:
     QString label(const char *name) const;
@@ -83,6 +85,29 @@ void TestStatusBarPanel::ratesAfterTwoDocuments() {
     const QString dir = qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR");
     QDir().mkpath(dir);
     QVERIFY(m_panel->grab().save(dir + QStringLiteral("/status_bar_panel.png")));
+}
+
+void TestStatusBarPanel::remoteEndpointShown() {
+    // The same engine through its admin listener, as `toolcapture --connect` sees it.
+    RemoteFeedTransport::Options options;
+    options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_engine->adminPort()));
+    options.token = DemoFeedEngine::adminToken();
+    RemoteFeedTransport remote(options);
+    StatusBarPanel panel(&remote);
+    connect(&remote, &FeedTransport::messages, &panel, [&panel](const QList<FeedMessage> &b) {
+        for (const FeedMessage &message : b)
+            panel.apply(message);
+    });
+    const auto *endpoint = panel.findChild<QLabel *>(QStringLiteral("endpoint"));
+    QVERIFY(endpoint);
+    QCOMPARE(endpoint->text(), QStringLiteral("Connecting to %1…").arg(remote.endpointLabel()));
+    remote.subscribe(StatusBarPanel::subjects());
+    QTRY_COMPARE_WITH_TIMEOUT(endpoint->text(),
+                              QStringLiteral("Connected to %1").arg(remote.endpointLabel()),
+                              kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(panel.summary().has_value(), kTimeoutMs);
+    QCOMPARE(panel.summary()->proxyAddress, m_panel->summary()->proxyAddress);
+    QVERIFY(panel.text().startsWith(QStringLiteral("Connected to http://127.0.0.1:")));
 }
 
 QTEST_MAIN(TestStatusBarPanel)
