@@ -4,6 +4,7 @@
 #include <widgets/breaker_command_dialog.h>
 #include <widgets/breakers_view.h>
 
+#include <QDataStream>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -104,6 +105,7 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     });
 
     auto *lower = new QSplitter(Qt::Horizontal);
+    m_lowerSplitter = lower;
     auto *storyBox = new QWidget;
     auto *storyLayout = new QVBoxLayout(storyBox);
     storyLayout->setContentsMargins(0, 0, 0, 0);
@@ -124,6 +126,7 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     upperLayout->addWidget(m_table);
     upperLayout->addLayout(buttons);
     auto *splitter = new QSplitter(Qt::Vertical);
+    m_splitter = splitter;
     splitter->setObjectName(QStringLiteral("breakersSplitter"));
     splitter->addWidget(upper);
     splitter->addWidget(lower);
@@ -166,6 +169,31 @@ void BreakersView::selectInstance(const QString &instance) {
 
 QString BreakersView::resultText() const {
     return m_result->text();
+}
+
+namespace {
+constexpr quint32 kStateMagic = 0x42524b31; // "BRK1"
+} // namespace
+
+QByteArray BreakersView::saveState() const {
+    QByteArray state;
+    QDataStream out(&state, QIODevice::WriteOnly);
+    out << kStateMagic << m_table->horizontalHeader()->saveState()
+        << m_transitionsTable->horizontalHeader()->saveState() << m_splitter->saveState()
+        << m_lowerSplitter->saveState();
+    return state;
+}
+
+bool BreakersView::restoreState(const QByteArray &state) {
+    QDataStream in(state);
+    quint32 magic = 0;
+    QByteArray table, transitions, splitter, lower;
+    in >> magic >> table >> transitions >> splitter >> lower;
+    if (in.status() != QDataStream::Ok || magic != kStateMagic)
+        return false;
+    return m_table->horizontalHeader()->restoreState(table) &&
+           m_transitionsTable->horizontalHeader()->restoreState(transitions) &&
+           m_splitter->restoreState(splitter) && m_lowerSplitter->restoreState(lower);
 }
 
 void BreakersView::updateSelection() {

@@ -7,6 +7,7 @@
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
+class QSplitter;
 class QTableView;
 
 namespace ToolCapture {
@@ -38,6 +39,10 @@ public:
     void selectInstance(const QString &instance);
     // The last command's outcome as shown.
     QString resultText() const;
+    // Column widths and splitter positions, for QSettings; restoreState() returns false for
+    // anything saveState() did not give.
+    QByteArray saveState() const;
+    bool restoreState(const QByteArray &state);
 
 public slots:
     // Asks for confirmation of `action` on the current instance ("force_open", "force_closed",
@@ -63,6 +68,8 @@ private:
     QPlainTextEdit *m_story;
     QLabel *m_result;
     QList<QPushButton *> m_buttons;
+    QSplitter *m_splitter;
+    QSplitter *m_lowerSplitter;
     bool m_followTransitions = true;
 };
 

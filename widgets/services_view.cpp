@@ -61,6 +61,14 @@ QString ServicesView::routingText() const {
     return m_routing->text();
 }
 
+QByteArray ServicesView::saveState() const {
+    return m_tree->header()->saveState();
+}
+
+bool ServicesView::restoreState(const QByteArray &state) {
+    return m_tree->header()->restoreState(state);
+}
+
 void ServicesView::showRouting() {
     QModelIndex current = m_tree->currentIndex();
     if (!current.isValid())

@@ -26,6 +26,10 @@ public:
     QTreeView *tree() const { return m_tree; }
     // The routing explanation shown below the tree.
     QString routingText() const;
+    // Column widths and order, for QSettings; restoreState() returns false for anything
+    // saveState() did not give.
+    QByteArray saveState() const;
+    bool restoreState(const QByteArray &state);
 
 private:
     void showRouting();

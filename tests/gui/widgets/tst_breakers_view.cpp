@@ -50,6 +50,7 @@ private slots:
     void forceOpenStopsTrafficAndAutoBringsItBack();
     void cancelledDialogSendsNothing();
     void failedCommandShowsTheProblem();
+    void layoutStateRoundTrip();
 
 private:
     // Clicks the button of `action` with `instance` selected and returns the dialog it opened.
@@ -227,6 +228,18 @@ void TestBreakersView::failedCommandShowsTheProblem() {
     QVERIFY(box->text().contains(message));
     box->close();
     m_engine->feed()->subscribe(BreakersView::subjects());
+}
+
+void TestBreakersView::layoutStateRoundTrip() {
+    const int column = int(Column::Cause);
+    m_view->table()->setColumnWidth(column, 333);
+    const QByteArray state = m_view->saveState();
+    BreakersView other(m_engine->feed());
+    QVERIFY(other.table()->columnWidth(column) != 333);
+    QVERIFY(!other.restoreState("not a state"));
+    QVERIFY(!other.restoreState({}));
+    QVERIFY(other.restoreState(state));
+    QCOMPARE(other.table()->columnWidth(column), 333);
 }
 
 QTEST_MAIN(TestBreakersView)

@@ -24,6 +24,7 @@ private slots:
     void fillsWithLiveData();
     void selectedServiceExplainsItsRouting();
     void excludedInstanceShowsWhy();
+    void layoutStateRoundTrip();
 
 private:
     std::unique_ptr<DemoFeedEngine> m_engine;
@@ -103,6 +104,17 @@ void TestServicesView::excludedInstanceShowsWhy() {
     const QString dir = qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR");
     QDir().mkpath(dir);
     QVERIFY(m_view->grab().save(dir + QStringLiteral("/services_view.png")));
+}
+
+void TestServicesView::layoutStateRoundTrip() {
+    const int column = int(Column::Latency);
+    m_view->tree()->setColumnWidth(column, 222);
+    const QByteArray state = m_view->saveState();
+    ServicesView other;
+    QVERIFY(other.tree()->columnWidth(column) != 222);
+    QVERIFY(!other.restoreState("not a state"));
+    QVERIFY(other.restoreState(state));
+    QCOMPARE(other.tree()->columnWidth(column), 222);
 }
 
 QTEST_MAIN(TestServicesView)
