@@ -96,14 +96,9 @@ Json outcomesJson(const std::vector<OutcomeRecord> &outcomes) {
 }
 
 Json transitionJson(const BreakerTransition &transition) {
-    return {{"instance", str(transition.instanceId)},
-            {"from", toString(transition.from)},
-            {"to", toString(transition.to)},
-            {"at", isoTime(transition.at)},
-            {"cause", str(transition.cause)},
-            {"story", outcomesJson(transition.story)},
-            {"actor", transition.actor.isEmpty() ? Json(nullptr) : Json(str(transition.actor))},
-            {"reason", transition.reason.isEmpty() ? Json(nullptr) : Json(str(transition.reason))}};
+    return {{"instance", str(transition.instanceId)}, {"from", toString(transition.from)},
+            {"to", toString(transition.to)},          {"at", isoTime(transition.at)},
+            {"cause", str(transition.cause)},         {"story", outcomesJson(transition.story)}};
 }
 
 Json breakerJson(const ServiceSnapshot &service, const InstanceSnapshot &instance) {
@@ -334,25 +329,7 @@ HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayVi
                            "\" is not one of " + actions.toByteArray() + ".",
                        path, "/action");
     }
-    // Who asks and why, for the audit: optional strings; without an actor the token's holder.
-    QString actor = QStringLiteral("admin API");
-    QString reason;
-    for (const auto &[member, target, limit] :
-         {std::tuple{"actor", &actor, 100}, std::tuple{"reason", &reason, 500}}) {
-        const auto value = body.find(member);
-        if (value == body.end() || value->is_null())
-            continue;
-        if (!value->is_string() || value->get<std::string>().size() > std::size_t(limit)) {
-            return problem(400,
-                           QByteArray(member) + ": a string of at most " +
-                               QByteArray::number(limit) + " bytes is expected.",
-                           path, "/" + QByteArray(member));
-        }
-        const QString text = QString::fromStdString(value->get<std::string>()).trimmed();
-        if (!text.isEmpty())
-            *target = text;
-    }
-    if (!m_commands.setBreakerMode(instanceId, *mode, actor, reason)) {
+    if (!m_commands.setBreakerMode(instanceId, *mode)) {
         return problem(404, "No instance " + instanceId.toUtf8() + " has a circuit breaker.", path);
     }
     return breaker(m_snapshot(), instanceId);
@@ -401,18 +378,12 @@ HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {
             list.push_back(breakerJson(service, instance));
     }
     Json transitions = Json::array();
-    // The operators' commands among them: who, when, the state before and after, and why.
-    Json audit = Json::array();
-    for (const BreakerTransition &transition : snapshot.recentTransitions) {
+    for (const BreakerTransition &transition : snapshot.recentTransitions)
         transitions.push_back(transitionJson(transition));
-        if (!transition.actor.isEmpty())
-            audit.push_back(transitions.back());
-    }
     Json body;
     body["breakers"] = std::move(list);
     body["transitions_total"] = snapshot.breakerTransitionsTotal;
     body["recent_transitions"] = std::move(transitions);
-    body["audit"] = std::move(audit);
     return HttpResponse::json(200, dump(body));
 }
 

@@ -220,8 +220,9 @@ bool Engine::start(QString *error) {
              true, true});
     }
     m_admin->setCommands(AdminCommands{
-        [this](const QString &instanceId, BreakerMode mode, const QString &actor,
-               const QString &reason) { return setBreakerMode(instanceId, mode, actor, reason); },
+        [this](const QString &instanceId, BreakerMode mode) {
+            return setBreakerMode(instanceId, mode);
+        },
     });
     startResilience();
     m_uptime.start();
@@ -424,17 +425,15 @@ void Engine::stopResilience() {
         disconnect(m_proxy.get(), &ProxyServer::breakerTransition, this, nullptr);
 }
 
-bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor,
-                            const QString &reason) {
+bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode) {
     if (!m_proxy)
         return false;
     const ServiceRegistry &registry = m_proxy->registry();
     for (int i = 0; i < registry.instanceCount(); ++i) {
         if (registry.instance(i).id() == instanceId) {
             qCInfo(lcEngine).noquote()
-                << actor << "sets the breaker of" << instanceId << "to" << toString(mode)
-                << (reason.isEmpty() ? QString() : QStringLiteral("\u2014 ") + reason);
-            m_proxy->runtime().breaker(i).setMode(mode, actor, reason);
+                << "operator sets the breaker of" << instanceId << "to" << toString(mode);
+            m_proxy->runtime().breaker(i).setMode(mode);
             return true;
         }
     }

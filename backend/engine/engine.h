@@ -86,11 +86,8 @@ public:
     void dispatchAdmin(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
 
     // Commands (engine thread).
-    // Puts the circuit breaker of the instance with this id in `mode` on behalf of `actor`
-    // (logged, and carried by the transition with `reason`); false when none has it.
-    bool setBreakerMode(const QString &instanceId, BreakerMode mode,
-                        const QString &actor = QStringLiteral("operator"),
-                        const QString &reason = {});
+    // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
+    bool setBreakerMode(const QString &instanceId, BreakerMode mode);
 
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;

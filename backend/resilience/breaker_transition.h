@@ -18,10 +18,6 @@ struct BreakerTransition {
     QDateTime at;  // UTC
     QString cause; // "failure rate 0.60 >= 0.50 over 20 calls", "probe failed: timeout", ...
     std::vector<OutcomeRecord> story; // the window's latest outcomes, oldest first
-    // An operator's command: who gave it and why (the audit); both empty for the breaker's own
-    // transitions.
-    QString actor;
-    QString reason;
 };
 
 } // namespace ToolCapture

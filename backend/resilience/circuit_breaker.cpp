@@ -387,7 +387,7 @@ bool CircuitBreaker::isFailure(CallOutcome::Kind kind) const noexcept {
 
 // Control path
 
-void CircuitBreaker::setMode(BreakerMode mode, const QString &actor, const QString &reason) {
+void CircuitBreaker::setMode(BreakerMode mode) {
     const BreakerMode previous = m_mode.exchange(mode, std::memory_order_acq_rel);
     if (previous == mode)
         return;
@@ -412,12 +412,8 @@ void CircuitBreaker::setMode(BreakerMode mode, const QString &actor, const QStri
         cause = QStringLiteral("disabled by operator");
         break;
     }
-    BreakerTransition transition =
-        makeTransition(effectiveState(previous, word),
-                       effectiveState(mode, makeWord(kClosed, 0, 0, 0)), cause, now);
-    transition.actor = actor.isEmpty() ? QStringLiteral("operator") : actor;
-    transition.reason = reason;
-    publish(std::move(transition));
+    publish(makeTransition(effectiveState(previous, word),
+                           effectiveState(mode, makeWord(kClosed, 0, 0, 0)), cause, now));
 }
 
 void CircuitBreaker::tick() {

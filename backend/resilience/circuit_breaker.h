@@ -61,9 +61,8 @@ public:
     // count window, on every call); tick() re-checks.
     void record(BreakerPermit &&permit, CallOutcome outcome) noexcept;
 
-    // Operator command. Every mode change restarts the automatic state machine as closed. The
-    // transition it makes carries `actor` and `reason` (the audit).
-    void setMode(BreakerMode mode, const QString &actor = {}, const QString &reason = {});
+    // Operator command. Every mode change restarts the automatic state machine as closed.
+    void setMode(BreakerMode mode);
     // Control path, e.g. every second: fails hung probes, re-checks the trip conditions, samples
     // the failure rate for the adaptive threshold and sweeps stale time buckets.
     void tick();
