@@ -59,8 +59,6 @@ void BreakerTransitionsModel::enqueue(const QJsonArray &items) {
         row.from = item[QLatin1String("from")].toString();
         row.to = item[QLatin1String("to")].toString();
         row.cause = item[QLatin1String("cause")].toString();
-        row.actor = item[QLatin1String("actor")].toString();
-        row.reason = item[QLatin1String("reason")].toString();
         if (row.instance.isEmpty() || isKnown(row))
             continue;
         m_pending.push_back(std::move(row));
@@ -128,8 +126,6 @@ QVariant BreakerTransitionsModel::data(const QModelIndex &index, int role) const
         return row.to;
     case InstanceRole:
         return row.instance;
-    case OperatorRole:
-        return !row.actor.isEmpty();
     case Qt::ForegroundRole:
         // State colours are mid tones: as text they read on light and dark backgrounds alike.
         return column == Column::To ? QVariant(BreakersModel::stateColor(row.to).lighter(115))
@@ -150,10 +146,6 @@ QVariant BreakerTransitionsModel::data(const QModelIndex &index, int role) const
             return BreakersModel::stateLabel(row.to);
         case Column::Cause:
             return row.cause;
-        case Column::Actor:
-            return row.actor;
-        case Column::Reason:
-            return row.reason;
         case Column::Count:
             break;
         }
@@ -178,10 +170,6 @@ QVariant BreakerTransitionsModel::headerData(int section, Qt::Orientation orient
         return tr("To");
     case Column::Cause:
         return tr("Cause");
-    case Column::Actor:
-        return tr("Who");
-    case Column::Reason:
-        return tr("Reason");
     case Column::Count:
         break;
     }

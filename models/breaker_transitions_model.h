@@ -13,15 +13,15 @@
 
 namespace ToolCapture {
 
-// The breaker transitions the console has seen, oldest first, capped: what tripped and why, and
-// the operators' commands with who gave them and why (the audit). Fed by the feed's
+// The breaker transitions the console has seen, oldest first, capped: what tripped, what the
+// operator forced (the cause says "forced open by operator") and when. Fed by the feed's
 // "transitions" batches, and once from the history in the first "breakers" document; rows are
 // appended in batches, one insert per flush.
 class BreakerTransitionsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum class Column { Time, Instance, From, To, Cause, Actor, Reason, Count };
-    enum Role { StateRole = Qt::UserRole + 1, InstanceRole, OperatorRole /* bool */ };
+    enum class Column { Time, Instance, From, To, Cause, Count };
+    enum Role { StateRole = Qt::UserRole + 1, InstanceRole };
 
     static constexpr int kDefaultCap = 1000;
     static constexpr std::chrono::milliseconds kFlushInterval{100};
@@ -59,8 +59,6 @@ private:
         QString from;
         QString to;
         QString cause;
-        QString actor; // empty: the breaker's own transition
-        QString reason;
         bool operator==(const Row &) const = default;
     };
 

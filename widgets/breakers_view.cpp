@@ -1,4 +1,5 @@
 #include <backend/feed/feed_transport.h>
+#include <models/breaker_audit_model.h>
 #include <models/breaker_transitions_model.h>
 #include <models/breakers_model.h>
 #include <widgets/breaker_command_dialog.h>
@@ -50,8 +51,10 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     , m_feed(feed)
     , m_model(new BreakersModel(this))
     , m_transitions(new BreakerTransitionsModel(this))
+    , m_audit(new BreakerAuditModel(this))
     , m_table(new QTableView)
     , m_transitionsTable(new QTableView)
+    , m_auditTable(new QTableView)
     , m_story(new QPlainTextEdit)
     , m_result(new QLabel) {
     setObjectName(QStringLiteral("breakersView"));
@@ -94,7 +97,14 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     m_transitionsTable->horizontalHeader()->setStretchLastSection(true);
     m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Time), 110);
     m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Instance), 120);
-    m_transitionsTable->setColumnWidth(int(BreakerTransitionsModel::Column::Cause), 260);
+    m_auditTable->setObjectName(QStringLiteral("auditTable"));
+    m_auditTable->setModel(m_audit);
+    m_auditTable->verticalHeader()->hide();
+    m_auditTable->horizontalHeader()->setStretchLastSection(true);
+    m_auditTable->setColumnWidth(int(BreakerAuditModel::Column::Time), 110);
+    m_auditTable->setColumnWidth(int(BreakerAuditModel::Column::Instance), 120);
+    // The newest command is the last row.
+    connect(m_audit, &QAbstractItemModel::modelReset, m_auditTable, &QTableView::scrollToBottom);
     // Follow new transitions only while the user is at the bottom (Wireshark's tail_at_end_).
     QScrollBar *scroll = m_transitionsTable->verticalScrollBar();
     connect(m_transitions, &QAbstractItemModel::rowsAboutToBeInserted, this,
@@ -111,13 +121,21 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
     storyLayout->setContentsMargins(0, 0, 0, 0);
     storyLayout->addWidget(new QLabel(tr("Thresholds and trip story")));
     storyLayout->addWidget(m_story);
+    auto *transitionsBox = new QWidget;
+    auto *transitionsLayout = new QVBoxLayout(transitionsBox);
+    transitionsLayout->setContentsMargins(0, 0, 0, 0);
+    transitionsLayout->addWidget(new QLabel(tr("Transitions")));
+    transitionsLayout->addWidget(m_transitionsTable);
     auto *auditBox = new QWidget;
     auto *auditLayout = new QVBoxLayout(auditBox);
     auditLayout->setContentsMargins(0, 0, 0, 0);
-    auditLayout->addWidget(new QLabel(tr("Transitions and operator commands (who, when, why)")));
-    auditLayout->addWidget(m_transitionsTable);
+    auditLayout->addWidget(new QLabel(tr("Operator commands (who, when, why)")));
+    auditLayout->addWidget(m_auditTable);
+    m_historySplitter = new QSplitter(Qt::Vertical);
+    m_historySplitter->addWidget(transitionsBox);
+    m_historySplitter->addWidget(auditBox);
     lower->addWidget(storyBox);
-    lower->addWidget(auditBox);
+    lower->addWidget(m_historySplitter);
     lower->setStretchFactor(1, 2);
 
     auto *upper = new QWidget;
@@ -144,7 +162,8 @@ BreakersView::BreakersView(FeedTransport *feed, QWidget *parent)
 
 QStringList BreakersView::subjects() {
     QStringList subjects = BreakersModel::subjects();
-    for (const QString &subject : BreakerTransitionsModel::subjects()) {
+    for (const QString &subject :
+         BreakerTransitionsModel::subjects() + BreakerAuditModel::subjects()) {
         if (!subjects.contains(subject))
             subjects.append(subject);
     }
@@ -154,6 +173,7 @@ QStringList BreakersView::subjects() {
 void BreakersView::apply(const FeedMessage &message) {
     m_model->apply(message);
     m_transitions->apply(message);
+    m_audit->apply(message);
 }
 
 QString BreakersView::currentInstance() const {
@@ -172,28 +192,31 @@ QString BreakersView::resultText() const {
 }
 
 namespace {
-constexpr quint32 kStateMagic = 0x42524b31; // "BRK1"
+constexpr quint32 kStateMagic = 0x42524b32; // "BRK2"
 } // namespace
 
 QByteArray BreakersView::saveState() const {
     QByteArray state;
     QDataStream out(&state, QIODevice::WriteOnly);
     out << kStateMagic << m_table->horizontalHeader()->saveState()
-        << m_transitionsTable->horizontalHeader()->saveState() << m_splitter->saveState()
-        << m_lowerSplitter->saveState();
+        << m_transitionsTable->horizontalHeader()->saveState()
+        << m_auditTable->horizontalHeader()->saveState() << m_splitter->saveState()
+        << m_lowerSplitter->saveState() << m_historySplitter->saveState();
     return state;
 }
 
 bool BreakersView::restoreState(const QByteArray &state) {
     QDataStream in(state);
     quint32 magic = 0;
-    QByteArray table, transitions, splitter, lower;
-    in >> magic >> table >> transitions >> splitter >> lower;
+    QByteArray table, transitions, audit, splitter, lower, history;
+    in >> magic >> table >> transitions >> audit >> splitter >> lower >> history;
     if (in.status() != QDataStream::Ok || magic != kStateMagic)
         return false;
     return m_table->horizontalHeader()->restoreState(table) &&
            m_transitionsTable->horizontalHeader()->restoreState(transitions) &&
-           m_splitter->restoreState(splitter) && m_lowerSplitter->restoreState(lower);
+           m_auditTable->horizontalHeader()->restoreState(audit) &&
+           m_splitter->restoreState(splitter) && m_lowerSplitter->restoreState(lower) &&
+           m_historySplitter->restoreState(history);
 }
 
 void BreakersView::updateSelection() {

@@ -12,6 +12,7 @@ class QTableView;
 
 namespace ToolCapture {
 
+class BreakerAuditModel;
 class BreakerCommandDialog;
 class BreakerTransitionsModel;
 class BreakersModel;
@@ -19,8 +20,8 @@ class FeedTransport;
 
 // Breakers: each instance's breaker state in colour with its rates, thresholds and window, the
 // selected breaker's trip story, the operator's commands (Force open, Force closed, Disable,
-// Auto; each confirmed, sent through the feed, its answer shown) and the transitions as they
-// happen.
+// Auto; each confirmed, sent through the feed, its answer shown), the transitions as they
+// happen and the engine's audit of the commands.
 class BreakersView : public QWidget {
     Q_OBJECT
 public:
@@ -32,8 +33,10 @@ public:
 
     BreakersModel *model() const { return m_model; }
     BreakerTransitionsModel *transitionsModel() const { return m_transitions; }
+    BreakerAuditModel *auditModel() const { return m_audit; }
     QTableView *table() const { return m_table; }
     QTableView *transitionsTable() const { return m_transitionsTable; }
+    QTableView *auditTable() const { return m_auditTable; }
     // The instance of the current row; empty when none.
     QString currentInstance() const;
     void selectInstance(const QString &instance);
@@ -63,13 +66,16 @@ private:
     FeedTransport *m_feed;
     BreakersModel *m_model;
     BreakerTransitionsModel *m_transitions;
+    BreakerAuditModel *m_audit;
     QTableView *m_table;
     QTableView *m_transitionsTable;
+    QTableView *m_auditTable;
     QPlainTextEdit *m_story;
     QLabel *m_result;
     QList<QPushButton *> m_buttons;
     QSplitter *m_splitter;
     QSplitter *m_lowerSplitter;
+    QSplitter *m_historySplitter;
     bool m_followTransitions = true;
 };
 

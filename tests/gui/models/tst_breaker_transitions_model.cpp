@@ -25,7 +25,6 @@ QByteArray transitions(int first, int count) {
                                  {"to", "open"},
                                  {"at", at.addMSecs(i).toString(Qt::ISODateWithMs)},
                                  {"cause", QStringLiteral("cause %1").arg(i)},
-                                 {"actor", QJsonValue::Null},
                                  {"story", QJsonArray()}});
     }
     return QJsonDocument(items).toJson(QJsonDocument::Compact);
@@ -136,8 +135,6 @@ void TestBreakerTransitionsModel::historyOnceThenStream() {
     model.apply(FeedMessage{QStringLiteral("breakers"), false, breakers, 1});
     model.flush();
     QCOMPARE(model.rowCount(), 4);
-    QVERIFY(!model.index(0, 0).data(BreakerTransitionsModel::OperatorRole).toBool());
-    QCOMPARE(model.index(0, int(Column::Actor)).data().toString(), QString());
     // Later documents do not add the history again; the stream adds what is new.
     model.apply(FeedMessage{QStringLiteral("breakers"), false, breakers, 2});
     model.apply(FeedMessage{QStringLiteral("transitions"), true, transitions(3, 3), 3});
@@ -181,11 +178,6 @@ void TestBreakerTransitionsModel::engineTransitionsArrive() {
              QStringLiteral("automatic mode restored by operator"));
     QCOMPARE(model.index(1, int(Column::To)).data(BreakerTransitionsModel::StateRole).toString(),
              QStringLiteral("disabled"));
-    // Every one an operator's command, with who gave it.
-    for (int row = 0; row < 3; ++row) {
-        QVERIFY(model.index(row, 0).data(BreakerTransitionsModel::OperatorRole).toBool());
-        QCOMPARE(model.index(row, int(Column::Actor)).data().toString(), QStringLiteral("test"));
-    }
 }
 
 QTEST_GUILESS_MAIN(TestBreakerTransitionsModel)

@@ -1,3 +1,4 @@
+#include <models/breaker_audit_model.h>
 #include <models/breaker_transitions_model.h>
 #include <models/breakers_model.h>
 #include <tests/gui/support/demo_feed_engine.h>
@@ -154,16 +155,20 @@ void TestBreakersView::forceOpenStopsTrafficAndAutoBringsItBack() {
                 QLatin1String("forced open by operator"),
         kTimeoutMs);
 
-    // The audit: who (the user name in the dialog) and why.
-    const int last = transitions->rowCount() - 1;
-    QCOMPARE(
-        transitions->index(last, int(BreakerTransitionsModel::Column::Actor)).data().toString(),
-        BreakerCommandDialog::defaultActor());
-    QCOMPARE(
-        transitions->index(last, int(BreakerTransitionsModel::Column::Reason)).data().toString(),
-        QStringLiteral("maintenance window"));
-    QCOMPARE(transitions->index(last, int(BreakerTransitionsModel::Column::From)).data().toString(),
+    // The engine's audit: who (the user name in the dialog), the state before, and why.
+    BreakerAuditModel *audit = m_view->auditModel();
+    QCOMPARE(m_view->auditTable()->model(), audit);
+    QTRY_VERIFY_WITH_TIMEOUT(audit->rowCount() > 0, kTimeoutMs);
+    const int last = audit->rowCount() - 1;
+    QCOMPARE(audit->index(last, int(BreakerAuditModel::Column::Instance)).data().toString(), id);
+    QCOMPARE(audit->index(last, int(BreakerAuditModel::Column::Actor)).data().toString(),
+             BreakerCommandDialog::defaultActor());
+    QCOMPARE(audit->index(last, int(BreakerAuditModel::Column::Reason)).data().toString(),
+             QStringLiteral("maintenance window"));
+    QCOMPARE(audit->index(last, int(BreakerAuditModel::Column::PreviousState)).data().toString(),
              QStringLiteral("Closed"));
+    QCOMPARE(audit->index(last, int(BreakerAuditModel::Column::Mode)).data().toString(),
+             QStringLiteral("Forced open"));
 
     // Traffic stops reaching the instance: its count stays put over the next documents
     // (about two seconds of 40 requests a second), once what was in flight is done.
