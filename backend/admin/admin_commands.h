@@ -16,6 +16,8 @@ struct AdminCommands {
     std::function<bool(const QString &instanceId, BreakerMode mode, const QString &actor,
                        const QString &reason)>
         setBreakerMode;
+    // Starts (true) or stops (false) capturing exchanges; false when capture is not configured.
+    std::function<bool(bool enabled)> setCaptureEnabled;
 };
 
 } // namespace ToolCapture

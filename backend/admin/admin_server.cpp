@@ -67,6 +67,7 @@ constexpr std::array<BreakerState, 6> kBreakerStates{
     BreakerState::ForcedOpen, BreakerState::ForcedClosed, BreakerState::Disabled};
 
 constexpr QByteArrayView kBreakersPath = "/api/v1/breakers";
+constexpr QByteArrayView kCapturePath = "/api/v1/capture";
 // The longest "actor" or "reason" a breaker command may give.
 constexpr std::size_t kMaxAuditText = 500;
 constexpr QByteArrayView kBreakerPrefix = "/api/v1/breakers/";
@@ -275,6 +276,10 @@ void AdminServer::handle(const HttpRequest &request,
         mount.handler(request, responder);
         return;
     }
+    if (path == kCapturePath) {
+        responder->respond(withNoStore(handleCapture(request, path)));
+        return;
+    }
     if (path.startsWith(kBreakerPrefix) && path.size() > kBreakerPrefix.size()) {
         const QString id = QString::fromUtf8(
             QByteArray::fromPercentEncoding(path.sliced(kBreakerPrefix.size()).toByteArray()));
@@ -385,6 +390,37 @@ QByteArray AdminServer::healthEvent(const HealthEvent &event) {
                  {"healthy", event.healthy},
                  {"reason", str(event.reason)},
                  {"at", isoTime(event.at)}});
+}
+
+HttpResponse AdminServer::handleCapture(const HttpRequest &request, QByteArrayView path) {
+    const QByteArray &method = request.head.method;
+    if (method == "GET" || method == "HEAD") {
+        const EngineSnapshot snapshot = m_snapshot();
+        return HttpResponse::json(200, dump({{"configured", snapshot.capture.enabled},
+                                             {"enabled", snapshot.capture.capturing}}));
+    }
+    if (method != "POST") {
+        return withAllow(problem(405, "The method " + method + " is not allowed here.", path),
+                         "GET, HEAD, POST");
+    }
+    if (!isAuthorized(request)) {
+        HttpResponse response =
+            problem(401, "Starting or stopping capture requires the admin token.", path);
+        response.headers.push_back({"WWW-Authenticate", R"(Bearer realm="toolcapture-admin")"});
+        return response;
+    }
+    if (!m_commands.setCaptureEnabled)
+        return problem(503, "This engine takes no capture commands.", path);
+    const Json body = Json::parse(request.body.begin(), request.body.end(), nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+        return problem(400, "The body must be a JSON object such as {\"enabled\": false}.", path,
+                       "");
+    const auto enabled = body.find("enabled");
+    if (enabled == body.end() || !enabled->is_boolean())
+        return problem(400, "enabled: true or false is required.", path, "/enabled");
+    if (!m_commands.setCaptureEnabled(enabled->get<bool>()))
+        return problem(409, "Capture is not configured on this engine (capture.enabled).", path);
+    return HttpResponse::json(200, dump({{"configured", true}, {"enabled", enabled->get<bool>()}}));
 }
 
 bool AdminServer::isAuthorized(const HttpRequest &request) const {
@@ -759,6 +795,7 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
     const CaptureSnapshot &capture = snapshot.capture;
     body["capture"] = {{"enabled", capture.enabled},
                        {"store", capture.enabled ? Json(str(capture.storePath)) : Json(nullptr)},
+                       {"capturing", capture.capturing},
                        {"captured", capture.stored},
                        {"dropped", capture.dropped}};
     body["hooks"] = {{"enabled", snapshot.hooks.enabled}};

@@ -74,6 +74,7 @@ public:
 
 private:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
+    HttpResponse handleCapture(const HttpRequest &request, QByteArrayView path);
     HttpResponse handleBreaker(const HttpRequest &request, QByteArrayView path,
                                const QString &instanceId);
 

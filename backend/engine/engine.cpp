@@ -173,9 +173,9 @@ bool Engine::start(QString *error) {
         return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
     if (m_capture) {
-        m_proxy->setCapture(ProxyCapture{&m_capture->queue(), &m_capture->filter(),
-                                         m_config.capture.maxBodyBytes,
-                                         m_config.capture.maxResponseBodyBytes, true});
+        m_proxy->setCapture(
+            ProxyCapture{&m_capture->queue(), &m_capture->filter(), m_config.capture.maxBodyBytes,
+                         m_config.capture.maxResponseBodyBytes, true, &m_capturePaused});
     }
     if (!m_proxy->listen(error))
         return false;
@@ -227,6 +227,7 @@ bool Engine::start(QString *error) {
     m_admin->setCommands(AdminCommands{
         [this](const QString &instanceId, BreakerMode mode, const QString &actor,
                const QString &reason) { return setBreakerMode(instanceId, mode, actor, reason); },
+        [this](bool enabled) { return setCaptureEnabled(enabled); },
     });
     startResilience();
     m_uptime.start();
@@ -459,6 +460,15 @@ bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode, const Q
     return false;
 }
 
+bool Engine::setCaptureEnabled(bool enabled) {
+    if (!m_capture)
+        return false;
+    if (m_capturePaused.exchange(!enabled) == !enabled)
+        return true;
+    qCInfo(lcEngine) << (enabled ? "operator starts capture" : "operator stops capture");
+    return true;
+}
+
 void Engine::onBreakerTransition(const BreakerTransition &transition) {
     qCInfo(lcEngine).noquote() << "breaker" << transition.instanceId << toString(transition.from)
                                << "\u2192" << toString(transition.to) << "\u2014"
@@ -672,8 +682,14 @@ EngineSnapshot Engine::snapshot() const {
     }
     if (m_capture) {
         const CapturePipeline::Stats c = m_capture->stats();
-        s.capture = {true,     m_capture->storePath(), c.queued,   c.dropped,
-                     c.stored, c.storeFailures,        c.published};
+        s.capture = {true,
+                     !m_capturePaused.load(),
+                     m_capture->storePath(),
+                     c.queued,
+                     c.dropped,
+                     c.stored,
+                     c.storeFailures,
+                     c.published};
     }
     return s;
 }

@@ -86,6 +86,8 @@ public:
     void dispatchAdmin(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
 
     // Commands (engine thread).
+    // Starts or stops capturing exchanges; false when capture is not configured.
+    bool setCaptureEnabled(bool enabled);
     // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
     bool setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor = {},
                         const QString &reason = {});
@@ -150,6 +152,7 @@ private:
     EngineSnapshot m_feedSnapshot;
     quint64 m_feedSnapshotTick = 0;
     mutable std::atomic<quint64> m_snapshotsTaken{0};
+    std::atomic<bool> m_capturePaused{false}; // read by the workers
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;

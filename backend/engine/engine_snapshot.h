@@ -101,7 +101,8 @@ struct EventBusSnapshot {
 
 // Exchange capture: how many exchanges the pipeline took, stored and published.
 struct CaptureSnapshot {
-    bool enabled = false;
+    bool enabled = false;   // configured (capture.enabled)
+    bool capturing = false; // enabled and not stopped by the operator
     QString storePath;
     std::uint64_t queued = 0;  // exchanges handed over by the workers
     std::uint64_t dropped = 0; // not captured: the capture thread fell behind

@@ -754,7 +754,7 @@ std::int64_t ClientSession::capturedSince(time_point now) const {
 
 void ClientSession::beginCapture(bool haveHead) {
     const ProxyCapture &capture = m_worker.capture();
-    if (!capture.queue)
+    if (!capture.queue || (capture.paused && capture.paused->load(std::memory_order_relaxed)))
         return;
     m_capturing = true;
     m_captureHasHead = haveHead;

@@ -8,6 +8,7 @@
 
 #include <QObject>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct ProxyCapture {
     qint64 maxBodyBytes = 0;         // request bodies kept (for replay) up to this
     qint64 maxResponseBodyBytes = 0; // response bodies kept (for replay diffs) up to this
     bool routingExplanations = true; // the selector explains every choice it captures
+    // While true (the operator stopped capture), exchanges are not captured; null: never.
+    const std::atomic<bool> *paused = nullptr;
 };
 
 // One data-path thread: adopts accepted client connections and owns their sessions, its own

@@ -294,7 +294,8 @@ void TestAdminServer::init() {
                 BreakerState::Disabled};
             instance->breaker.state = states[size_t(mode)];
             return true;
-        }});
+        },
+        {}});
     m_server->setToken(AdminToken::load(QString::fromLatin1(kToken.toByteArray()), {}));
     QString error;
     QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));

@@ -40,6 +40,7 @@ private slots:
     void unknownResourceIsAProblem();
     void noAnswerOnceTheContextIsGone();
     void toolsAndHookEvents();
+    void captureStopsAndStarts();
     void remoteFeedLatencyAndBandwidth();
 
 private:
@@ -292,6 +293,44 @@ void TestLocalFeedTransport::toolsAndHookEvents() {
         }(),
         kTimeoutMs);
     QVERIFY(m_received[QStringLiteral("hook_events")].last().append);
+}
+
+void TestLocalFeedTransport::captureStopsAndStarts() {
+    m_feed->subscribe({QStringLiteral("status")});
+    QVERIFY(nextOf(QStringLiteral("status"))["capture"]["capturing"].get<bool>());
+    FeedRequest stop;
+    stop.method = "POST";
+    stop.target = "/api/v1/capture";
+    stop.body = R"({"enabled": false})";
+    const FeedResponse stopped = call(stop);
+    QCOMPARE(stopped.status, 200);
+    QCOMPARE(Json::parse(stopped.body.toStdString())["enabled"].get<bool>(), false);
+    Json status = nextOf(QStringLiteral("status"));
+    QCOMPARE(status["capture"]["capturing"].get<bool>(), false);
+    // Exchanges already captured drain within a few ticks; then the count stands still while
+    // the demo traffic goes on.
+    for (int i = 0; i < 5; ++i)
+        status = nextOf(QStringLiteral("status"));
+    const auto captured = status["capture"]["captured"].get<std::uint64_t>();
+    const auto requests = status["requests_total"].get<std::uint64_t>();
+    for (int i = 0; i < 5; ++i)
+        status = nextOf(QStringLiteral("status"));
+    QCOMPARE(status["capture"]["captured"].get<std::uint64_t>(), captured);
+    QVERIFY(status["requests_total"].get<std::uint64_t>() > requests);
+
+    stop.body = R"({"enabled": "yes"})";
+    const FeedResponse bad = call(stop);
+    QCOMPARE(bad.status, 400);
+    QCOMPARE(Json::parse(bad.body.toStdString())["errors"][0]["pointer"].get<std::string>(),
+             std::string("/enabled"));
+    stop.body = R"({"enabled": true})";
+    QCOMPARE(call(stop).status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        nextOf(QStringLiteral("status"))["capture"]["captured"].get<std::uint64_t>() > captured,
+        kTimeoutMs);
+    FeedRequest get;
+    get.target = "/api/v1/capture";
+    QCOMPARE(Json::parse(call(get).body.toStdString())["enabled"].get<bool>(), true);
 }
 
 void TestLocalFeedTransport::remoteFeedLatencyAndBandwidth() {
