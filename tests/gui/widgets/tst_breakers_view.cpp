@@ -174,6 +174,10 @@ void TestBreakersView::forceOpenStopsTrafficAndAutoBringsItBack() {
     // (about two seconds of 40 requests a second), once what was in flight is done.
     const qint64 stopped = requestsAfter(2, id);
     QCOMPARE(requestsAfter(15, id), stopped);
+    // In colour: the state's own colour behind the state's name.
+    QCOMPARE(
+        m_view->model()->index(row, int(Column::State)).data(Qt::BackgroundRole).value<QColor>(),
+        BreakersModel::stateColor(QStringLiteral("forced_open")));
     QDir().mkpath(qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR"));
     m_view->selectInstance(id);
     QVERIFY(m_view->grab().save(qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR") +
