@@ -77,9 +77,8 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
                         QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);
 
-    MainWindow window;
     EngineHost host(config, options);
-    QObject::connect(&host, &EngineHost::snapshotReady, &window, &MainWindow::applySnapshot);
+    MainWindow window(host.feed());
     QObject::connect(&host, &EngineHost::startFailed, &window, [&window](const QString &error) {
         qCCritical(lcApp).noquote() << "cannot start:" << error;
         auto *box = new QMessageBox(
@@ -126,13 +125,12 @@ int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) 
                         QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);
 
-    MainWindow window;
     RemoteFeedTransport::Options remote;
     remote.url = *options.connect;
     remote.token = *token;
     RemoteFeedTransport feed(remote);
     qCInfo(lcApp).noquote() << "console connecting to" << feed.endpointLabel();
-    // NOTE: until the views read the feed, the status bar shows the connection only.
+    MainWindow window(&feed);
     QObject::connect(&feed, &FeedTransport::connectionChanged, &window,
                      [&window](FeedTransport::Connection state, const QString &detail) {
                          qCInfo(lcApp).noquote()

@@ -1,40 +1,59 @@
 #include <app/main_window.h>
-#include <models/service_table_model.h>
+#include <backend/feed/feed_transport.h>
+#include <widgets/breakers_view.h>
+#include <widgets/overview_view.h>
 #include <widgets/services_view.h>
 #include <widgets/status_bar_panel.h>
-#include <widgets/traffic_chart_view.h>
 
 #include <QAction>
 #include <QApplication>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 
 namespace ToolCapture {
 
-MainWindow::MainWindow(QWidget *parent)
+MainWindow::MainWindow(FeedTransport *feed, QWidget *parent)
     : QMainWindow(parent)
-    , m_serviceModel(new ServiceTableModel(this))
-    , m_servicesView(new ServicesView)
-    , m_chartView(new TrafficChartView(&m_traffic))
-    , m_statusPanel(new StatusBarPanel) {
+    , m_feed(feed)
+    , m_overview(new OverviewView)
+    , m_services(new ServicesView)
+    , m_breakers(new BreakersView(feed))
+    , m_statusPanel(new StatusBarPanel(feed)) {
     setWindowTitle(tr("ToolCapture"));
-    m_servicesView->setModel(m_serviceModel);
-
-    auto *splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(m_servicesView);
-    splitter->addWidget(m_chartView);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    setCentralWidget(splitter);
+    auto *tabs = new QTabWidget;
+    tabs->addTab(m_overview, tr("&Overview"));
+    tabs->addTab(m_services, tr("&Services"));
+    tabs->addTab(m_breakers, tr("&Breakers"));
+    setCentralWidget(tabs);
     statusBar()->addPermanentWidget(m_statusPanel, 1);
 
+    QStringList subjects;
+    for (const QStringList &viewSubjects : {OverviewView::subjects(), ServicesView::subjects(),
+                                            BreakersView::subjects(), StatusBarPanel::subjects()}) {
+        for (const QString &subject : viewSubjects) {
+            if (!subjects.contains(subject))
+                subjects.append(subject);
+        }
+    }
+    connect(m_feed, &FeedTransport::messages, this, &MainWindow::route);
+    m_feed->subscribe(subjects);
+
     createMenus();
-    resize(1100, 700);
+    resize(1200, 760);
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::route(const QList<FeedMessage> &batch) {
+    for (const FeedMessage &message : batch) {
+        m_overview->apply(message);
+        m_services->apply(message);
+        m_breakers->apply(message);
+        m_statusPanel->apply(message);
+    }
+}
 
 void MainWindow::createMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -52,12 +71,6 @@ void MainWindow::showAbout() {
                        tr("<h3>ToolCapture %1</h3><p>Operator console with an embedded "
                           "HTTP/1.1 reverse proxy.</p>")
                            .arg(QApplication::applicationVersion()));
-}
-
-void MainWindow::applySnapshot(const EngineSnapshot &snapshot) {
-    m_serviceModel->applySnapshot(snapshot);
-    m_traffic.append(snapshot);
-    m_statusPanel->applySnapshot(snapshot);
 }
 
 } // namespace ToolCapture

@@ -1,39 +1,37 @@
 #pragma once
 
-#include <backend/snapshot/engine_snapshot.h>
-#include <models/traffic_series.h>
+#include <backend/feed/feed_message.h>
 
 #include <QMainWindow>
 
 namespace ToolCapture {
 
-class ServiceTableModel;
+class BreakersView;
+class FeedTransport;
+class OverviewView;
 class ServicesView;
 class StatusBarPanel;
-class TrafficChartView;
 
-// The console's main window: services above, requests per second below, addresses and
-// connection counts in the status bar.
+// The console's main window: the overview, services and breakers as tabs, addresses and rates
+// in the status bar; every view fed by one FeedTransport.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    // `feed` must outlive the window.
+    explicit MainWindow(FeedTransport *feed, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    ServiceTableModel *serviceModel() const { return m_serviceModel; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
-
-public slots:
-    void applySnapshot(const ToolCapture::EngineSnapshot &snapshot);
 
 private:
     void createMenus();
     void showAbout();
+    void route(const QList<ToolCapture::FeedMessage> &batch);
 
-    TrafficSeries m_traffic;
-    ServiceTableModel *m_serviceModel;
-    ServicesView *m_servicesView;
-    TrafficChartView *m_chartView;
+    FeedTransport *m_feed;
+    OverviewView *m_overview;
+    ServicesView *m_services;
+    BreakersView *m_breakers;
     StatusBarPanel *m_statusPanel;
 };
 
