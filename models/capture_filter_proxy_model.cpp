@@ -21,6 +21,21 @@ void CaptureFilterProxyModel::setFilter(const CaptureFilter &filter) {
     invalidateRowsFilter();
 }
 
+bool CaptureFilterProxyModel::canFetchOlder() const {
+    return m_captures && m_captures->canFetchMore({});
+}
+
+void CaptureFilterProxyModel::fetchOlder() {
+    if (canFetchOlder())
+        m_captures->fetchMore({});
+}
+
+bool CaptureFilterProxyModel::canFetchMore(const QModelIndex &) const {
+    return false;
+}
+
+void CaptureFilterProxyModel::fetchMore(const QModelIndex &) {}
+
 bool CaptureFilterProxyModel::filterAcceptsRow(int sourceRow,
                                                const QModelIndex &sourceParent) const {
     if (sourceParent.isValid() || !m_captures)

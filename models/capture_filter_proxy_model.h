@@ -22,6 +22,15 @@ public:
     // An invalid filter is not applied (the previous one stays).
     void setFilter(const CaptureFilter &filter);
 
+    // NOTE: history is paged in only when asked (the user scrolled to the top, or the list does
+    // not fill the view): a view calls fetchMore() whenever its last row is visible, which for
+    // a list tailing at the bottom would page in history without end. So this proxy reports
+    // nothing to fetch, and the view uses these instead.
+    bool canFetchOlder() const;
+    void fetchOlder();
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;
 

@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
+#include <QMetaType>
 #include <QString>
 
 namespace ToolCapture {
@@ -74,3 +75,5 @@ struct ReplayOutcome {
 };
 
 } // namespace ToolCapture
+
+Q_DECLARE_METATYPE(ToolCapture::ReplayOutcome)
