@@ -173,6 +173,8 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     m_splitter->addWidget(m_inspector);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
+    // The list first: the inspector's size hint (tabs of tables) would otherwise take most.
+    m_splitter->setSizes({600, 400});
 
     auto *status = new QHBoxLayout;
     status->addWidget(m_counts);
