@@ -14,11 +14,13 @@
 #include <app/engine_host.h>
 #include <app/main_window.h>
 #include <app/unix_signal_watcher.h>
+#include <backend/feed/remote_feed_transport.h>
 
 #include <QApplication>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QMessageBox>
+#include <QStatusBar>
 #include <QTranslator>
 #endif
 
@@ -101,6 +103,52 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
     window.show();
     return app.exec();
 }
+
+// Remote mode: the console against a headless instance's admin API; no engine in this process.
+int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) {
+    QApplication app(argc, argv);
+    installLogHandler(options.logJson);
+    const QString tokenFile =
+        options.tokenFile.isEmpty() ? RemoteFeedTransport::defaultTokenFile() : options.tokenFile;
+    QString error;
+    const std::optional<QByteArray> token = RemoteFeedTransport::readTokenFile(tokenFile, &error);
+    if (!token) {
+        QTextStream(stderr) << "toolcapture: " << error
+                            << " (give the admin token of the remote instance with --token-file)\n";
+        return kExitFailure;
+    }
+    QTranslator qtTranslator;
+    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(&qtTranslator);
+    QTranslator translator;
+    if (translator.load(QLocale(), QStringLiteral("toolcapture"), QStringLiteral("_"),
+                        QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(&translator);
+
+    MainWindow window;
+    RemoteFeedTransport::Options remote;
+    remote.url = *options.connect;
+    remote.token = *token;
+    RemoteFeedTransport feed(remote);
+    qCInfo(lcApp).noquote() << "console connecting to" << feed.endpointLabel();
+    // NOTE: until the views read the feed, the status bar shows the connection only.
+    QObject::connect(&feed, &FeedTransport::connectionChanged, &window,
+                     [&window](FeedTransport::Connection state, const QString &detail) {
+                         qCInfo(lcApp).noquote()
+                             << "remote instance" << toString(state) << "\u2014" << detail;
+                         window.statusBar()->showMessage(detail);
+                     });
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
+        qCInfo(lcApp) << "signal" << signal << "received: closing the console";
+        QApplication::closeAllWindows();
+    });
+    signalWatcher.watch(SIGINT);
+    signalWatcher.watch(SIGTERM);
+    window.show();
+    return app.exec();
+}
 #endif
 
 } // namespace
@@ -130,6 +178,16 @@ int main(int argc, char **argv) {
     case CommandLineResult::Action::CheckConfig: {
         QCoreApplication app(argc, argv);
         return checkConfigFile(parsed.options.checkConfigFile, out, err);
+    }
+    case CommandLineResult::Action::Connect: {
+        const QString why =
+            headlessReason(parsed.options, kGuiBuilt, QProcessEnvironment::systemEnvironment());
+#ifdef TOOLCAPTURE_HAS_GUI
+        if (why.isEmpty())
+            return runRemoteConsole(argc, argv, parsed.options);
+#endif
+        err << "toolcapture: --connect runs the console, which cannot start: " << why << '\n';
+        return kExitUsage;
     }
     case CommandLineResult::Action::Run:
         break;
