@@ -64,6 +64,7 @@ private slots:
     void copyAsCurlAndExportHar();
     void showCaptureOutsideTheList();
     void pauseHoldsTheList();
+    void inspectorKeepsItsCaptureWhenTheRowLeaves();
 
 private:
     // Selects the first `n` rows the view shows.
@@ -423,6 +424,23 @@ void TestRequestsView::pauseHoldsTheList() {
     m_view->setPaused(false);
     QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() >= rows + 5, kTimeoutMs);
     QCOMPARE(paused.size(), 2);
+}
+
+void TestRequestsView::inspectorKeepsItsCaptureWhenTheRowLeaves() {
+    CaptureListModel *model = m_view->model();
+    model->setCap(40);
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == 40, kTimeoutMs);
+    QSignalSpy shown(m_view.get(), &RequestsView::captureShown);
+    const QModelIndex first = m_view->proxy()->index(0, 0);
+    const qint64 id = first.data(CaptureListModel::CaptureIdRole).toLongLong();
+    m_view->list()->setCurrentIndex(first);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(m_view->inspector()->detail()->summary.id, id);
+    // New captures push the selected one out past the cap.
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(QString::number(id)) < 0, kTimeoutMs);
+    QVERIFY(!shown.wait(300)); // no other capture was loaded
+    QCOMPARE(m_view->inspector()->detail()->summary.id, id);
+    QCOMPARE(model->rowCount(), 40);
 }
 
 QTEST_MAIN(TestRequestsView)
