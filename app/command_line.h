@@ -2,6 +2,7 @@
 
 #include <backend/config/proxy_config.h>
 
+#include <QLocale>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -22,8 +23,9 @@ struct CommandLineOptions {
     std::optional<ListenAddress> listen;
     std::optional<ListenAddress> admin;
     std::optional<int> workers;
-    QString profile; // empty: not given
-    QString brokers; // empty: not given
+    QString profile;  // empty: not given
+    QString brokers;  // empty: not given
+    QString language; // --lang: a locale name ("de", "de_DE"); empty: the system's locale
 };
 
 // The outcome of parsing: run, check a file, print help or version, or fail.
@@ -61,6 +63,9 @@ RuntimeConfig resolveRuntimeConfig(const CommandLineOptions &options);
 
 // Validates a configuration file: each error on err, or "FILE: ok" on out. The exit code.
 int checkConfigFile(const QString &path, QTextStream &out, QTextStream &err);
+
+// The locale the console speaks and formats with: --lang when given, else the system's.
+QLocale consoleLocale(const CommandLineOptions &options);
 
 // Why the console cannot start (--no-gui, no display, not built), or empty when it can.
 QString headlessReason(const CommandLineOptions &options, bool guiBuilt,

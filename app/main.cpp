@@ -60,18 +60,20 @@ int runHeadless(int &argc, char **argv, const ProxyConfig &config, Engine::Optio
 
 #ifdef TOOLCAPTURE_HAS_GUI
 int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
-               const QStringList &notes) {
+               const QStringList &notes, const QLocale &locale) {
     QApplication app(argc, argv);
     installLogHandler(config.logging.json);
     for (const QString &note : notes)
         qCInfo(lcApp).noquote() << note;
 
+    // Numbers and times in every view follow this locale (QLocale() is the default).
+    QLocale::setDefault(locale);
     QTranslator qtTranslator;
-    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(&qtTranslator);
     QTranslator translator;
-    if (translator.load(QLocale(), QStringLiteral("toolcapture"), QStringLiteral("_"),
+    if (translator.load(locale, QStringLiteral("toolcapture"), QStringLiteral("_"),
                         QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);
 
@@ -148,7 +150,8 @@ int main(int argc, char **argv) {
         headlessReason(parsed.options, kGuiBuilt, QProcessEnvironment::systemEnvironment());
 #ifdef TOOLCAPTURE_HAS_GUI
     if (why.isEmpty())
-        return runConsole(argc, argv, *runtime.config, options, runtime.notes);
+        return runConsole(argc, argv, *runtime.config, options, runtime.notes,
+                          consoleLocale(parsed.options));
 #endif
     return runHeadless(argc, argv, *runtime.config, options, runtime.notes, why);
 }
