@@ -12,6 +12,19 @@ EngineHost::EngineHost(ProxyConfig config, Engine::Options options, QObject *par
     m_thread.setObjectName(QStringLiteral("engine"));
     m_engine = new Engine(std::move(config), options);
     m_engine->moveToThread(&m_thread);
+    Engine *engine = m_engine;
+    m_feed = std::make_unique<LocalFeedTransport>(
+        engine->feedHub(),
+        [engine](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+            engine->dispatchAdmin(request, std::move(responder));
+        });
+    connect(this, &EngineHost::started, m_feed.get(), [feed = m_feed.get()] {
+        feed->setEngineState(FeedTransport::Connection::Connected, {});
+    });
+    connect(this, &EngineHost::startFailed, m_feed.get(),
+            [feed = m_feed.get()](const QString &error) {
+                feed->setEngineState(FeedTransport::Connection::Lost, error);
+            });
     connect(&m_thread, &QThread::finished, m_engine, &QObject::deleteLater);
     connect(m_engine, &Engine::snapshotReady, this, &EngineHost::snapshotReady,
             Qt::QueuedConnection);
@@ -22,6 +35,7 @@ EngineHost::EngineHost(ProxyConfig config, Engine::Options options, QObject *par
 }
 
 EngineHost::~EngineHost() {
+    m_feed.reset();
     if (!m_thread.isRunning())
         return;
     Engine *engine = m_engine;
@@ -43,6 +57,7 @@ EngineHost::~EngineHost() {
 }
 
 void EngineHost::start() {
+    m_feed->setEngineState(FeedTransport::Connection::Connecting, tr("starting the engine"));
     m_thread.start();
     Engine *engine = m_engine;
     QMetaObject::invokeMethod(

@@ -343,6 +343,23 @@ HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayVi
     return breaker(m_snapshot(), instanceId);
 }
 
+void AdminServer::dispatchInProcess(HttpRequest request,
+                                    const std::shared_ptr<HttpResponder> &responder) {
+    auto &headers = request.head.headers;
+    headers.erase(std::remove_if(headers.begin(), headers.end(),
+                                 [](const HttpHeader &h) {
+                                     return equalsIgnoreCase(h.name, "Authorization");
+                                 }),
+                  headers.end());
+    if (m_token)
+        headers.push_back({"Authorization", "Bearer " + m_token->value().toUtf8()});
+    handle(request, responder);
+}
+
+QByteArray AdminServer::transition(const BreakerTransition &transition) {
+    return dump(transitionJson(transition));
+}
+
 bool AdminServer::isAuthorized(const HttpRequest &request) const {
     if (!m_token)
         return false;

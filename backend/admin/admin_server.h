@@ -62,6 +62,14 @@ public:
     // Whether the request presents the admin bearer token.
     bool isAuthorized(const HttpRequest &request) const;
 
+    // Answers a request from this process (the console's embedded feed) as if it had come
+    // over the listener with the admin token: the caller is the operator at this engine's
+    // console. Without a token it is refused like any other.
+    void dispatchInProcess(HttpRequest request, const std::shared_ptr<HttpResponder> &responder);
+
+    // One breaker transition as an item of "recent_transitions" (the feed's "transitions").
+    static QByteArray transition(const BreakerTransition &transition);
+
 private:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
     HttpResponse handleBreaker(const HttpRequest &request, QByteArrayView path,

@@ -138,6 +138,10 @@ std::string str(QByteArrayView bytes) {
 
 } // namespace
 
+QByteArray CaptureApi::summary(const CaptureRecord &record) {
+    return dump(summaryJson(record));
+}
+
 CaptureApi::CaptureApi(Context context, Replayer::Options replayOptions, QObject *parent)
     : QObject(parent)
     , m_context(std::move(context))

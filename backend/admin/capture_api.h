@@ -46,6 +46,9 @@ public:
     // Answers now, or for a replay once it is done.
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);
 
+    // A record's summary, as an item of GET /api/v1/captures (the feed's "captures").
+    static QByteArray summary(const CaptureRecord &record);
+
     // The capture allowlist, so replay diffs compare only the fields a capture keeps.
     void setHeaderFilter(std::optional<CaptureHeaderFilter> filter);
     Replayer &replayer() { return *m_replayer; }

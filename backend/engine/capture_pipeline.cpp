@@ -96,10 +96,13 @@ public:
             return;
         for (CaptureRecord &record : m_batch)
             complete(record);
-        if (m_store && m_store->append(m_batch))
+        if (m_store && m_store->append(m_batch)) {
             m_pipeline.m_stored.fetch_add(m_batch.size(), std::memory_order_relaxed);
-        else
+            if (m_pipeline.m_storedHook)
+                m_pipeline.m_storedHook(m_batch);
+        } else {
             m_pipeline.m_storeFailures.fetch_add(m_batch.size(), std::memory_order_relaxed);
+        }
         if (EventSink *sink = m_pipeline.m_sink) {
             std::uint64_t published = 0;
             for (const CaptureRecord &record : m_batch) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,11 @@ public:
     CapturePipeline(const CapturePipeline &) = delete;
     CapturePipeline &operator=(const CapturePipeline &) = delete;
 
+    // Called in the capture thread after each batch is stored, with the records (ids set).
+    // Set before start(); it must be cheap when nobody wants the batch (the console feed).
+    using StoredHook = std::function<void(const std::vector<CaptureRecord> &batch)>;
+    void setStoredHook(StoredHook hook) { m_storedHook = std::move(hook); }
+
     // Opens the store (in the capture thread) and starts draining. False with the reason when
     // the store cannot be opened.
     bool start(QString *error = nullptr);
@@ -62,6 +68,7 @@ private:
     std::unique_ptr<CaptureQueue> m_queue;
     std::unique_ptr<CaptureHeaderFilter> m_filter;
     EventSink *m_sink;
+    StoredHook m_storedHook;
     QThread *m_thread = nullptr;
     Worker *m_worker = nullptr; // lives in m_thread
     std::atomic<std::uint64_t> m_stored{0};

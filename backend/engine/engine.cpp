@@ -5,6 +5,7 @@
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/capture/capture_reader.h>
+#include <backend/capture/capture_record.h>
 #include <backend/core/logging.h>
 #include <backend/demo/demo_services.h>
 #include <backend/demo/hook_traffic.h>
@@ -14,6 +15,7 @@
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
+#include <backend/feed/feed_hub.h>
 #include <backend/health/health_checker.h>
 #include <backend/health/outlier_detector.h>
 #include <backend/hooks/hook_receiver.h>
@@ -100,8 +102,35 @@ private:
 Engine::Engine(ProxyConfig config, Options options, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-    , m_options(options) {
+    , m_options(options)
+    , m_feed(new FeedHub(this)) {
     qRegisterMetaType<ToolCapture::EngineSnapshot>();
+    setUpFeed();
+}
+
+void Engine::setUpFeed() {
+    m_feed->addStateSubject(QStringLiteral("status"),
+                            [this] { return AdminServer::status(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("services"),
+                            [this] { return AdminServer::services(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("breakers"),
+                            [this] { return AdminServer::breakers(feedSnapshot()).body; });
+    m_feed->addAppendSubject(QStringLiteral("captures"));
+    m_feed->addAppendSubject(QStringLiteral("transitions"));
+}
+
+const EngineSnapshot &Engine::feedSnapshot() {
+    if (m_feedSnapshotTick != m_feed->tick() || m_feedSnapshotTick == 0) {
+        m_feedSnapshot = snapshot();
+        m_feedSnapshotTick = m_feed->tick();
+    }
+    return m_feedSnapshot;
+}
+
+void Engine::dispatchAdmin(const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+    if (!m_admin || !m_running || m_stopping)
+        return; // the responder, dropped, says the engine gave no answer
+    m_admin->dispatchInProcess(request, responder);
 }
 
 Engine::~Engine() {
@@ -256,6 +285,17 @@ bool Engine::startEventPipeline(QString *error) {
     if (m_config.capture.enabled) {
         m_capture = std::make_unique<CapturePipeline>(m_config.capture, m_config.effectiveWorkers(),
                                                       m_publisher.get());
+        FeedHub *feed = m_feed;
+        m_capture->setStoredHook([feed](const std::vector<CaptureRecord> &batch) {
+            static const QString subject = QStringLiteral("captures");
+            if (!feed->wants(subject))
+                return;
+            QList<QByteArray> items;
+            items.reserve(qsizetype(batch.size()));
+            for (const CaptureRecord &record : batch)
+                items.append(CaptureApi::summary(record));
+            feed->append(subject, std::move(items));
+        });
         if (!m_capture->start(error))
             return false;
     }
@@ -401,6 +441,9 @@ void Engine::onBreakerTransition(const BreakerTransition &transition) {
             m_breakerEvents->breakerEvent(transition, transition.instanceId, service));
     }
     appendCapped(m_transitions, transition, kTransitionHistory);
+    static const QString subject = QStringLiteral("transitions");
+    if (m_feed->wants(subject))
+        m_feed->append(subject, {AdminServer::transition(transition)});
 }
 
 void Engine::onHealthChanged(const QString &instanceId, bool healthy, const QString &reason) {

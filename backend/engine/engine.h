@@ -19,6 +19,9 @@ class QTimer;
 namespace ToolCapture {
 
 class AdminServer;
+class FeedHub;
+class HttpResponder;
+struct HttpRequest;
 class CapturePipeline;
 class DemoServices;
 class EmbeddedKafkaCluster;
@@ -72,6 +75,12 @@ public:
     EmbeddedKafkaCluster *embeddedKafka() const { return m_kafkaCluster.get(); }
     bool isRunning() const { return m_running; }
 
+    // The console feed of this engine (lives in the engine thread, with the engine).
+    FeedHub *feedHub() const { return m_feed; }
+    // Answers an admin API request from this process (the console's embedded feed), with the
+    // admin token's rights; unanswered (the responder dropped) when the engine is not running.
+    void dispatchAdmin(const HttpRequest &request, std::shared_ptr<HttpResponder> responder);
+
     // Commands (engine thread).
     // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
     bool setBreakerMode(const QString &instanceId, BreakerMode mode);
@@ -97,6 +106,9 @@ private:
     void runOutlierDetection();
     void recordHealthEvent(HealthEvent event);
     void finishStop();
+    void setUpFeed();
+    // One snapshot per feed tick, shared by the state subjects rendered in that tick.
+    const EngineSnapshot &feedSnapshot();
 
     ProxyConfig m_config;
     Options m_options;
@@ -126,6 +138,9 @@ private:
     std::vector<std::uint64_t> m_transitionCounts; // by instance index
     std::uint64_t m_transitionsTotal = 0;
     std::deque<HealthEvent> m_healthEvents; // oldest first, at most kHealthHistory
+    FeedHub *m_feed = nullptr;              // child
+    EngineSnapshot m_feedSnapshot;
+    quint64 m_feedSnapshotTick = 0;
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;
