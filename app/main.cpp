@@ -11,7 +11,7 @@
 #include <memory>
 
 #ifdef TOOLCAPTURE_HAS_GUI
-#include <app/engine_host.h>
+#include <app/console_session.h>
 #include <app/main_window.h>
 #include <app/unix_signal_watcher.h>
 
@@ -78,18 +78,17 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
         QCoreApplication::installTranslator(&translator);
 
     MainWindow window;
-    EngineHost host(config, options);
-    QObject::connect(&host, &EngineHost::snapshotReady, &window, &MainWindow::applySnapshot);
-    QObject::connect(&host, &EngineHost::startFailed, &window, [&window](const QString &error) {
-        qCCritical(lcApp).noquote() << "cannot start:" << error;
-        auto *box = new QMessageBox(
-            QMessageBox::Critical, window.windowTitle(),
-            QCoreApplication::translate("Console", "The proxy could not start:\n%1").arg(error),
-            QMessageBox::Close, &window);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        QObject::connect(box, &QMessageBox::finished, qApp, [] { QCoreApplication::exit(1); });
-        box->open();
-    });
+    ConsoleSession session(&window, options);
+    QObject::connect(
+        &session, &ConsoleSession::firstStartFailed, &window, [&window](const QString &error) {
+            auto *box = new QMessageBox(
+                QMessageBox::Critical, window.windowTitle(),
+                QCoreApplication::translate("Console", "The proxy could not start:\n%1").arg(error),
+                QMessageBox::Close, &window);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            QObject::connect(box, &QMessageBox::finished, qApp, [] { QCoreApplication::exit(1); });
+            box->open();
+        });
     // Ctrl-C or SIGTERM closes the console like File > Quit: the engine then drains and stops.
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
@@ -99,7 +98,8 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
     signalWatcher.watch(SIGINT);
     signalWatcher.watch(SIGTERM);
 
-    host.start();
+    session.startEmbedded(config);
+    window.restoreLayout();
     window.show();
     return app.exec();
 }

@@ -1,63 +1,337 @@
+#include <app/connect_dialog.h>
 #include <app/main_window.h>
+#include <app/recent_connections.h>
 #include <models/service_table_model.h>
+#include <widgets/hooks_view.h>
 #include <widgets/services_view.h>
 #include <widgets/status_bar_panel.h>
+#include <widgets/topics_view.h>
 #include <widgets/traffic_chart_view.h>
 
 #include <QAction>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+
+#include <algorithm>
 
 namespace ToolCapture {
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
+    , m_tabs(new QTabWidget)
     , m_serviceModel(new ServiceTableModel(this))
     , m_servicesView(new ServicesView)
     , m_chartView(new TrafficChartView(&m_traffic))
-    , m_statusPanel(new StatusBarPanel) {
+    , m_topicsView(new TopicsView)
+    , m_hooksView(new HooksView)
+    , m_statusPanel(new StatusBarPanel)
+    , m_connection(new QLabel) {
+    setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("ToolCapture"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/toolcapture.svg")));
     m_servicesView->setModel(m_serviceModel);
+    m_servicesView->setObjectName(QStringLiteral("servicesView"));
+    m_servicesView->header()->setObjectName(QStringLiteral("servicesViewHeader"));
 
-    auto *splitter = new QSplitter(Qt::Vertical);
-    splitter->addWidget(m_servicesView);
-    splitter->addWidget(m_chartView);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
-    setCentralWidget(splitter);
+    m_tabs->setObjectName(QStringLiteral("views"));
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+    m_chartView->setObjectName(QStringLiteral("overviewView"));
+    addView(m_chartView, tr("Overview"), {});
+    addView(m_servicesView, tr("Services"), {});
+    m_topicsView->setObjectName(QStringLiteral("topicsView"));
+    addView(m_topicsView, tr("Topics"), QIcon(QStringLiteral(":/icons/topics.svg")));
+    m_hooksView->setObjectName(QStringLiteral("hooksView"));
+    addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")),
+            HooksView::subjects(),
+            [this](const FeedMessage &message) { m_hooksView->apply(message); });
+    connect(m_topicsView, &TopicsView::captureRequested, this, &MainWindow::showCapture);
+
+    m_connection->setObjectName(QStringLiteral("connectionState"));
     statusBar()->addPermanentWidget(m_statusPanel, 1);
+    statusBar()->addPermanentWidget(m_connection);
 
+    createActions();
     createMenus();
-    resize(1100, 700);
+    resize(1280, 800);
 }
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::createMenus() {
-    QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
-    quit->setMenuRole(QAction::QuitRole);
+void MainWindow::addView(QWidget *view, const QString &title, const QIcon &icon,
+                         const QStringList &subjects, Apply apply) {
+    m_tabs->addTab(view, icon, title);
+    if (!apply)
+        return;
+    for (const QString &subject : subjects)
+        m_routes[subject].append(apply);
+    if (m_transport)
+        m_transport->subscribe(this->subjects());
+}
 
-    QMenu *help = menuBar()->addMenu(tr("&Help"));
-    QAction *about = help->addAction(tr("&About ToolCapture"), this, &MainWindow::showAbout);
+QStringList MainWindow::subjects() const {
+    QStringList names = m_routes.keys();
+    names.sort();
+    return names;
+}
+
+QAction *MainWindow::action(const QString &objectName) const {
+    return m_actions.value(objectName);
+}
+
+void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
+    if (m_transport) {
+        disconnect(m_messagesConnection);
+        disconnect(m_connectionConnection);
+    }
+    m_transport = transport;
+    m_mode = mode;
+    m_topicsView->setTransport(transport);
+    m_hooksView->clear();
+    if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
+        open->setEnabled(mode == Mode::Embedded);
+    if (!transport) {
+        m_connection->setText(tr("Not connected"));
+        return;
+    }
+    m_messagesConnection = connect(transport, &FeedTransport::messages, this, &MainWindow::route);
+    m_connectionConnection =
+        connect(transport, &FeedTransport::connectionChanged, this, &MainWindow::connectionChanged);
+    connectionChanged(transport->connection(), transport->connectionDetail());
+    transport->subscribe(subjects());
+}
+
+void MainWindow::route(const QList<FeedMessage> &batch) {
+    for (const FeedMessage &message : batch) {
+        const auto it = m_routes.constFind(message.subject);
+        if (it == m_routes.constEnd())
+            continue;
+        for (const Apply &apply : *it)
+            apply(message);
+    }
+}
+
+void MainWindow::connectionChanged(FeedTransport::Connection state, const QString &detail) {
+    const QString where = m_transport ? m_transport->endpointLabel() : QString();
+    QString text;
+    switch (state) {
+    case FeedTransport::Connection::Connecting:
+        text = tr("Connecting to %1…").arg(where);
+        break;
+    case FeedTransport::Connection::Connected:
+        text = m_mode == Mode::Remote ? tr("Connected to %1").arg(where) : tr("Embedded engine");
+        break;
+    case FeedTransport::Connection::Lost:
+        text = tr("Connection to %1 lost").arg(where);
+        break;
+    }
+    m_connection->setText(text);
+    m_connection->setToolTip(detail);
+    QPalette palette = m_connection->palette();
+    palette.setColor(QPalette::WindowText, state == FeedTransport::Connection::Lost
+                                               ? QColor(Qt::red)
+                                               : this->palette().color(QPalette::WindowText));
+    m_connection->setPalette(palette);
+}
+
+void MainWindow::createActions() {
+    const auto make = [this](const QString &name, const QString &text, const QString &icon,
+                             const QKeySequence &shortcut, auto slot) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(name);
+        if (!icon.isEmpty())
+            action->setIcon(QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)));
+        if (!shortcut.isEmpty())
+            action->setShortcut(shortcut);
+        connect(action, &QAction::triggered, this, slot);
+        m_actions.insert(name, action);
+        return action;
+    };
+    make(QStringLiteral("actionOpenConfiguration"), tr("&Open configuration…"),
+         QStringLiteral("open"), QKeySequence::Open, [this] { openConfiguration(); });
+    make(QStringLiteral("actionConnect"), tr("&Connect…"), QStringLiteral("connect"),
+         QKeySequence(Qt::CTRL | Qt::Key_K), [this] { connectToInstance(); });
+    QAction *quit = make(QStringLiteral("actionQuit"), tr("&Quit"), {}, QKeySequence::Quit,
+                         [] { QApplication::closeAllWindows(); });
+    quit->setMenuRole(QAction::QuitRole);
+    make(QStringLiteral("actionClear"), tr("C&lear list"), QStringLiteral("clear"),
+         QKeySequence(Qt::CTRL | Qt::Key_L), [this] { clearCurrentList(); });
+    make(QStringLiteral("actionFind"), tr("&Find"), QStringLiteral("find"), QKeySequence::Find,
+         [this] { findInCurrentView(); });
+    QAction *fullScreen =
+        make(QStringLiteral("actionFullScreen"), tr("&Full screen"), QStringLiteral("fullscreen"),
+             QKeySequence::FullScreen, [this](bool on) { toggleFullScreen(on); });
+    fullScreen->setCheckable(true);
+    if (fullScreen->shortcut() != QKeySequence(Qt::Key_F11))
+        fullScreen->setShortcuts({fullScreen->shortcut(), QKeySequence(Qt::Key_F11)});
+    QAction *about = make(QStringLiteral("actionAbout"), tr("&About ToolCapture"),
+                          QStringLiteral("about"), {}, [this] { showAbout(); });
     about->setMenuRole(QAction::AboutRole);
 }
 
+void MainWindow::createMenus() {
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(action(QStringLiteral("actionOpenConfiguration")));
+    file->addAction(action(QStringLiteral("actionConnect")));
+    file->addSeparator();
+    file->addAction(action(QStringLiteral("actionQuit")));
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(action(QStringLiteral("actionClear")));
+    edit->addAction(action(QStringLiteral("actionFind")));
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("menuView"));
+    view->addAction(action(QStringLiteral("actionFullScreen")));
+    view->addSeparator();
+    // Alt+1… switches views, in tab order.
+    for (int i = 0; i < std::min(m_tabs->count(), 9); ++i) {
+        QAction *go = view->addAction(m_tabs->tabText(i));
+        go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        connect(go, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
+    }
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(action(QStringLiteral("actionAbout")));
+
+    QToolBar *toolBar = addToolBar(tr("Main"));
+    toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    toolBar->setMovable(false);
+    toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolBar->addAction(action(QStringLiteral("actionConnect")));
+    toolBar->addAction(action(QStringLiteral("actionOpenConfiguration")));
+    toolBar->addSeparator();
+    toolBar->addAction(action(QStringLiteral("actionClear")));
+    toolBar->addAction(action(QStringLiteral("actionFind")));
+}
+
+void MainWindow::openConfiguration() {
+    if (m_mode == Mode::Remote) {
+        QMessageBox::information(
+            this, tr("Open configuration"),
+            tr("The console watches the remote instance %1: its configuration is that "
+               "instance's. Open a configuration to run an embedded engine after restarting the "
+               "console without --connect.")
+                .arg(m_transport ? m_transport->endpointLabel() : QString()));
+        return;
+    }
+    QSettings settings;
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open configuration"),
+                                     settings.value(QStringLiteral("files/lastConfig")).toString(),
+                                     tr("Configuration (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    settings.setValue(QStringLiteral("files/lastConfig"), path);
+    emit openConfigurationRequested(path);
+}
+
+void MainWindow::connectToInstance() {
+    QSettings settings;
+    RecentConnections recent = RecentConnections::load(settings);
+    ConnectDialog dialog(recent, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    recent.add({dialog.url(), dialog.tokenFile()});
+    recent.save(settings);
+    emit connectRequested(dialog.url(), dialog.tokenFile());
+}
+
+void MainWindow::clearCurrentList() {
+    QWidget *current = m_tabs->currentWidget();
+    if (current == m_topicsView)
+        m_topicsView->clear();
+    else if (current == m_hooksView)
+        m_hooksView->clear();
+}
+
+void MainWindow::findInCurrentView() {
+    QWidget *current = m_tabs->currentWidget();
+    if (current == m_topicsView) {
+        m_topicsView->textFilter()->setFocus(Qt::ShortcutFocusReason);
+        m_topicsView->textFilter()->selectAll();
+    }
+}
+
+void MainWindow::showCapture(const QString &correlationId) {
+    statusBar()->showMessage(tr("Capture %1").arg(correlationId), 5000);
+}
+
+void MainWindow::toggleFullScreen(bool on) {
+    if (on)
+        showFullScreen();
+    else
+        showNormal();
+}
+
 void MainWindow::showAbout() {
-    QMessageBox::about(this, tr("About ToolCapture"),
-                       tr("<h3>ToolCapture %1</h3><p>Operator console with an embedded "
-                          "HTTP/1.1 reverse proxy.</p>")
-                           .arg(QApplication::applicationVersion()));
+    QMessageBox::about(
+        this, tr("About ToolCapture"),
+        tr("<h3>ToolCapture %1</h3><p>Operator console with an embedded "
+           "HTTP/1.1 reverse proxy.</p><p>Qt %2</p>")
+            .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
 }
 
 void MainWindow::applySnapshot(const EngineSnapshot &snapshot) {
     m_serviceModel->applySnapshot(snapshot);
     m_traffic.append(snapshot);
     m_statusPanel->applySnapshot(snapshot);
+}
+
+void MainWindow::restoreLayout() {
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    for (QSplitter *splitter : findChildren<QSplitter *>()) {
+        const QVariant state =
+            settings.value(QStringLiteral("splitters/") + splitter->objectName());
+        if (!splitter->objectName().isEmpty() && state.isValid())
+            splitter->restoreState(state.toByteArray());
+    }
+    for (QHeaderView *header : findChildren<QHeaderView *>()) {
+        const QVariant state = settings.value(QStringLiteral("headers/") + header->objectName());
+        if (!header->objectName().isEmpty() && state.isValid())
+            header->restoreState(state.toByteArray());
+    }
+    const QString view = settings.value(QStringLiteral("window/view")).toString();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->widget(i)->objectName() == view)
+            m_tabs->setCurrentIndex(i);
+    }
+}
+
+void MainWindow::saveLayout() const {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    if (m_tabs->currentWidget())
+        settings.setValue(QStringLiteral("window/view"), m_tabs->currentWidget()->objectName());
+    for (const QSplitter *splitter : findChildren<QSplitter *>()) {
+        if (!splitter->objectName().isEmpty())
+            settings.setValue(QStringLiteral("splitters/") + splitter->objectName(),
+                              splitter->saveState());
+    }
+    for (const QHeaderView *header : findChildren<QHeaderView *>()) {
+        if (!header->objectName().isEmpty())
+            settings.setValue(QStringLiteral("headers/") + header->objectName(),
+                              header->saveState());
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event) {
+    saveLayout();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace ToolCapture

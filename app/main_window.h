@@ -1,40 +1,109 @@
 #pragma once
 
 #include <backend/engine/engine_snapshot.h>
+#include <backend/feed/feed_message.h>
+#include <backend/feed/feed_transport.h>
 #include <models/traffic_series.h>
 
+#include <QHash>
 #include <QMainWindow>
+#include <QPointer>
+
+#include <functional>
+
+class QAction;
+class QLabel;
+class QTabWidget;
 
 namespace ToolCapture {
 
+class HooksView;
 class ServiceTableModel;
 class ServicesView;
 class StatusBarPanel;
+class TopicsView;
 class TrafficChartView;
 
-// The console's main window: services above, requests per second below, addresses and
-// connection counts in the status bar.
+// The console's main window: one tab per view in the order an operator works (overview, services,
+// breakers, requests, topics, hooks), the menus and shortcuts, and the status bar. Routes each
+// feed message to the views of its subject and subscribes the union of their subjects. Layout,
+// splitters, column widths and the current view are kept in QSettings.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    // How the console reaches its engine: Open configuration… needs an embedded one.
+    enum class Mode { Embedded, Remote };
+    using Apply = std::function<void(const FeedMessage &)>;
+
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    // The feed the views read; null disconnects them. Subscribes the views' subjects.
+    void setTransport(FeedTransport *transport, Mode mode);
+    FeedTransport *transport() const { return m_transport; }
+    Mode mode() const { return m_mode; }
+
+    // Adds a view as a tab fed by `subjects` (each message of one of them goes to `apply`).
+    // Views for the response cache and recommendations come this way.
+    void addView(QWidget *view, const QString &title, const QIcon &icon,
+                 const QStringList &subjects = {}, Apply apply = {});
+    // The union of the subjects of the views that exist, sorted.
+    QStringList subjects() const;
+
+    QTabWidget *tabs() const { return m_tabs; }
+    TopicsView *topicsView() const { return m_topicsView; }
+    HooksView *hooksView() const { return m_hooksView; }
     ServiceTableModel *serviceModel() const { return m_serviceModel; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
+    // The action with this object name ("actionConnect", …), for tests and the toolbar.
+    QAction *action(const QString &objectName) const;
+
+    // Restores and saves the window's layout (geometry, docks, splitters, column widths, tab).
+    void restoreLayout();
+    void saveLayout() const;
 
 public slots:
     void applySnapshot(const ToolCapture::EngineSnapshot &snapshot);
+    // Shows the capture with this correlation id in the Requests view and switches to it.
+    void showCapture(const QString &correlationId);
+
+signals:
+    // File > Open configuration…: the embedded engine should restart with this file.
+    void openConfigurationRequested(const QString &path);
+    // File > Connect…: the console should watch this remote instance.
+    void connectRequested(const QUrl &url, const QString &tokenFile);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    void createActions();
     void createMenus();
+    void route(const QList<FeedMessage> &batch);
+    void connectionChanged(FeedTransport::Connection state, const QString &detail);
+    void openConfiguration();
+    void connectToInstance();
+    void clearCurrentList();
+    void findInCurrentView();
+    void toggleFullScreen(bool on);
     void showAbout();
 
+    QPointer<FeedTransport> m_transport;
+    Mode m_mode = Mode::Embedded;
+    QMetaObject::Connection m_messagesConnection;
+    QMetaObject::Connection m_connectionConnection;
+    QHash<QString, QList<Apply>> m_routes;
+    QHash<QString, QAction *> m_actions;
+
+    QTabWidget *m_tabs;
     TrafficSeries m_traffic;
     ServiceTableModel *m_serviceModel;
     ServicesView *m_servicesView;
     TrafficChartView *m_chartView;
+    TopicsView *m_topicsView;
+    HooksView *m_hooksView;
     StatusBarPanel *m_statusPanel;
+    QLabel *m_connection;
 };
 
 } // namespace ToolCapture
