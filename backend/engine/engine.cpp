@@ -29,6 +29,7 @@
 #include <backend/routing/service_registry.h>
 
 #include <QDir>
+#include <QMetaMethod>
 #include <QStandardPaths>
 #include <QTimer>
 #include <QUuid>
@@ -234,7 +235,10 @@ bool Engine::start(QString *error) {
         m_hookTraffic->start();
     }
     m_snapshotTimer = new QTimer(this);
-    connect(m_snapshotTimer, &QTimer::timeout, this, [this] { emit snapshotReady(snapshot()); });
+    connect(m_snapshotTimer, &QTimer::timeout, this, [this] {
+        if (isSignalConnected(QMetaMethod::fromSignal(&Engine::snapshotReady)))
+            emit snapshotReady(snapshot());
+    });
     m_snapshotTimer->start(kSnapshotPeriod);
     return true;
 }
@@ -530,6 +534,7 @@ quint16 Engine::adminPort() const {
 }
 
 EngineSnapshot Engine::snapshot() const {
+    m_snapshotsTaken.fetch_add(1, std::memory_order_relaxed);
     EngineSnapshot s;
     s.profile = m_config.profile;
     s.uptimeMs = m_uptime.isValid() ? m_uptime.elapsed() : 0;

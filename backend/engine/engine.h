@@ -9,6 +9,7 @@
 #include <QElapsedTimer>
 #include <QObject>
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -65,6 +66,8 @@ public:
     void stop();
 
     EngineSnapshot snapshot() const;
+    // Snapshots built so far (the admin API, the feed, snapshotReady).
+    quint64 snapshotsTaken() const { return m_snapshotsTaken.load(std::memory_order_relaxed); }
     const ProxyConfig &config() const { return m_config; }
     quint16 proxyPort() const;
     quint16 adminPort() const;
@@ -90,7 +93,8 @@ public:
     static constexpr int kSnapshotHistory = 50; // of each, in a snapshot
 
 signals:
-    // About four times a second while running.
+    // About four times a second while running, and only while something is connected to it
+    // (nothing is built for nobody). Superseded by the feed (feedHub()).
     void snapshotReady(const ToolCapture::EngineSnapshot &snapshot);
     void stopped();
 
@@ -141,6 +145,7 @@ private:
     FeedHub *m_feed = nullptr;              // child
     EngineSnapshot m_feedSnapshot;
     quint64 m_feedSnapshotTick = 0;
+    mutable std::atomic<quint64> m_snapshotsTaken{0};
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;

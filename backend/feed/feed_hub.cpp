@@ -134,8 +134,15 @@ void FeedHub::appendNow(const QString &subject, QList<QByteArray> items) {
     }
 }
 
+bool FeedHub::isTicking() const {
+    return m_timer->isActive();
+}
+
 void FeedHub::scheduleTick(bool soon) {
-    if (m_subscribers.empty()) {
+    const bool anyone =
+        std::any_of(m_subscribers.begin(), m_subscribers.end(),
+                    [](const auto &entry) { return !entry.second.subjects.isEmpty(); });
+    if (!anyone) {
         m_timer->stop();
         return;
     }

@@ -63,6 +63,8 @@ public:
     // Append items dropped because a batch was full.
     quint64 droppedItems() const { return m_dropped; }
     quint64 lastSeq() const { return m_seq; }
+    // Whether the tick timer runs (only while someone subscribes).
+    bool isTicking() const;
 
 private:
     struct Subject {

@@ -29,6 +29,7 @@ signals:
 private slots:
     void initTestCase();
     void cleanupTestCase();
+    void nothingIsBuiltForNobody();
     void stateSubjectsArriveWhole();
     void captureBatchesArrive();
     void breakerCommandThroughRequest();
@@ -122,6 +123,20 @@ FeedResponse TestLocalFeedTransport::call(const FeedRequest &request) {
         QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), kTimeoutMs);
     }();
     return answer.value_or(FeedResponse{});
+}
+
+void TestLocalFeedTransport::nothingIsBuiltForNobody() {
+    // Nobody is connected to snapshotReady and no state subject is subscribed: the engine
+    // builds no snapshot while capture batches (which need none) flow.
+    const quint64 before = m_engine->snapshotsTaken();
+    m_feed->subscribe({QStringLiteral("captures")});
+    for (int i = 0; i < 3; ++i)
+        nextOf(QStringLiteral("captures"));
+    QCOMPARE(m_engine->snapshotsTaken(), before);
+    // One state subject: snapshots again, one per tick at most.
+    m_feed->subscribe({QStringLiteral("captures"), QStringLiteral("status")});
+    nextOf(QStringLiteral("status"));
+    QVERIFY(m_engine->snapshotsTaken() > before);
 }
 
 void TestLocalFeedTransport::stateSubjectsArriveWhole() {
