@@ -53,9 +53,7 @@ MainWindow::MainWindow(QWidget *parent)
     m_topicsView->setObjectName(QStringLiteral("topicsView"));
     addView(m_topicsView, tr("Topics"), QIcon(QStringLiteral(":/icons/topics.svg")));
     m_hooksView->setObjectName(QStringLiteral("hooksView"));
-    addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")),
-            HooksView::subjects(),
-            [this](const FeedMessage &message) { m_hooksView->apply(message); });
+    addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")));
     connect(m_topicsView, &TopicsView::captureRequested, this, &MainWindow::showCapture);
 
     m_connection->setObjectName(QStringLiteral("connectionState"));
@@ -75,9 +73,23 @@ void MainWindow::addView(QWidget *view, const QString &title, const QIcon &icon,
     if (!apply)
         return;
     for (const QString &subject : subjects)
-        m_routes[subject].append(apply);
+        m_routes[subject].append({view, apply});
     if (m_transport)
         m_transport->subscribe(this->subjects());
+}
+
+void MainWindow::removeView(QWidget *view) {
+    const int index = m_tabs->indexOf(view);
+    if (index < 0)
+        return;
+    m_tabs->removeTab(index);
+    for (auto it = m_routes.begin(); it != m_routes.end();) {
+        it->removeIf([view](const QPair<QWidget *, Apply> &route) { return route.first == view; });
+        it = it->isEmpty() ? m_routes.erase(it) : std::next(it);
+    }
+    if (m_transport)
+        m_transport->subscribe(subjects());
+    view->deleteLater();
 }
 
 QStringList MainWindow::subjects() const {
@@ -98,7 +110,7 @@ void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
     m_transport = transport;
     m_mode = mode;
     m_topicsView->setTransport(transport);
-    m_hooksView->clear();
+    m_hooksView->setTransport(transport);
     if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
         open->setEnabled(mode == Mode::Embedded);
     if (!transport) {
@@ -117,7 +129,7 @@ void MainWindow::route(const QList<FeedMessage> &batch) {
         const auto it = m_routes.constFind(message.subject);
         if (it == m_routes.constEnd())
             continue;
-        for (const Apply &apply : *it)
+        for (const auto &[view, apply] : *it)
             apply(message);
     }
 }

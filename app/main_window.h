@@ -47,6 +47,8 @@ public:
     // Views for the response cache and recommendations come this way.
     void addView(QWidget *view, const QString &title, const QIcon &icon,
                  const QStringList &subjects = {}, Apply apply = {});
+    // Removes a view added with addView (and the subjects only it needed); deletes it.
+    void removeView(QWidget *view);
     // The union of the subjects of the views that exist, sorted.
     QStringList subjects() const;
 
@@ -92,7 +94,7 @@ private:
     Mode m_mode = Mode::Embedded;
     QMetaObject::Connection m_messagesConnection;
     QMetaObject::Connection m_connectionConnection;
-    QHash<QString, QList<Apply>> m_routes;
+    QHash<QString, QList<QPair<QWidget *, Apply>>> m_routes; // subject -> (view, apply)
     QHash<QString, QAction *> m_actions;
 
     QTabWidget *m_tabs;

@@ -114,8 +114,8 @@ QVariant HookEventModel::display(const QJsonObject &event, Column column) const 
                 const QString previous = string(event, "previous_status");
                 return previous.isEmpty() ? status : previous + QStringLiteral(" → ") + status;
             }
-            const QJsonObject registration = object(event, "registration");
-            return string(registration, "action");
+            const QString action = string(object(event, "registration"), "action");
+            return action.isEmpty() ? string(object(event, "service_info"), "version") : action;
         }
         if (kind == Kind::Tool)
             return string(event, "registration_method");

@@ -63,6 +63,7 @@ TopicsView::TopicsView(QWidget *parent)
     m_time->setCalendarPopup(true);
     m_time->setDisplayFormat(QLocale().dateTimeFormat(QLocale::ShortFormat));
     m_time->setEnabled(false);
+    m_key->setObjectName(QStringLiteral("topicsKeyFilter"));
     m_key->setPlaceholderText(tr("Key"));
     m_key->setToolTip(tr("Only records with exactly this key (a correlation id, an instance, a "
                          "service or a tool name, depending on the topic)"));
@@ -111,6 +112,7 @@ TopicsView::TopicsView(QWidget *parent)
     m_detail->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_detail->setPlaceholderText(tr("Select a record to see its value and headers"));
+    m_openCapture->setObjectName(QStringLiteral("topicsOpenCapture"));
     m_openCapture->setEnabled(false);
     m_openCapture->setToolTip(tr("Show the captured exchange with this correlation id in the "
                                  "Requests view (also: double-click the record)"));
