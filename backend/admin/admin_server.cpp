@@ -1,6 +1,7 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/prometheus_writer.h>
 #include <backend/http/problem_details.h>
+#include <backend/httpserver/api_problem.h>
 
 #include <QByteArrayView>
 
@@ -287,18 +288,7 @@ void AdminServer::mount(Mount mount) {
 }
 
 HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance) {
-    Json body;
-    body["type"] = "about:blank";
-    body["title"] = reasonPhrase(status).toStdString();
-    body["status"] = status;
-    body["detail"] = detail.toByteArray().toStdString();
-    body["instance"] = instance.toByteArray().toStdString();
-    HttpResponse response;
-    response.status = status;
-    response.headers.push_back({"Content-Type", "application/problem+json"});
-    response.body =
-        QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
-    return withNoStore(std::move(response));
+    return ApiProblem::response(status, detail, instance);
 }
 
 HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayView path,
@@ -375,13 +365,8 @@ bool AdminServer::isAuthorized(const HttpRequest &request) const {
 
 HttpResponse AdminServer::problem(int status, QByteArrayView detail, QByteArrayView instance,
                                   QByteArrayView pointer) {
-    HttpResponse response = problem(status, detail, instance);
-    Json body = Json::parse(response.body.toStdString());
-    body["errors"] = Json::array({{{"detail", detail.toByteArray().toStdString()},
-                                   {"pointer", pointer.toByteArray().toStdString()}}});
-    response.body =
-        QByteArray::fromStdString(body.dump(-1, ' ', false, Json::error_handler_t::replace));
-    return response;
+    return ApiProblem::response(status, detail, instance,
+                                {{detail.toByteArray(), pointer.toByteArray()}});
 }
 
 HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {

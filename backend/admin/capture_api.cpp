@@ -6,6 +6,7 @@
 #include <backend/capture/capture_record_codec.h>
 #include <backend/http/header_checks.h>
 #include <backend/http/query_string.h>
+#include <backend/httpserver/api_problem.h>
 
 #include <QDateTime>
 
@@ -41,17 +42,10 @@ HttpResponse json(int status, const Json &body) {
     return withHeader(HttpResponse::json(status, dump(body)), "Cache-Control", "no-store");
 }
 
-// A 400 problem naming the query parameter at fault (RFC 9457 "errors", as AdminServer's body
-// problems name a JSON pointer).
+// A 400 problem naming the query parameter at fault ("pointer": "?name").
 HttpResponse parameterProblem(QByteArrayView parameter, QByteArrayView reason,
                               QByteArrayView instance) {
-    const QByteArray detail = parameter.toByteArray() + ": " + reason.toByteArray();
-    HttpResponse response = AdminServer::problem(400, detail, instance);
-    Json body = Json::parse(response.body.toStdString(), nullptr, false);
-    body["errors"] = Json::array(
-        {{{"detail", detail.toStdString()}, {"parameter", parameter.toByteArray().toStdString()}}});
-    response.body = dump(body);
-    return response;
+    return ApiProblem::badParameter(parameter, reason, instance);
 }
 
 HttpResponse methodNotAllowed(const QByteArray &method, QByteArrayView path, QByteArray allow) {

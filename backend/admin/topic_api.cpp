@@ -2,6 +2,7 @@
 #include <backend/admin/topic_api.h>
 #include <backend/capture/capture_export.h>
 #include <backend/http/query_string.h>
+#include <backend/httpserver/api_problem.h>
 #include <backend/schema/rfc3339_time.h>
 
 #include <QMutex>
@@ -46,8 +47,7 @@ HttpResponse json(const Json &body) {
 
 HttpResponse parameterProblem(QByteArrayView parameter, QByteArrayView reason,
                               QByteArrayView instance) {
-    const QByteArray detail = parameter.toByteArray() + ": " + reason.toByteArray();
-    return AdminServer::problem(400, detail, instance, "?" + parameter.toByteArray());
+    return ApiProblem::badParameter(parameter, reason, instance);
 }
 
 bool allDigits(QByteArrayView value) {

@@ -2,6 +2,7 @@
 #include <backend/hooks/hook_receiver.h>
 #include <backend/hooks/registrar.h>
 #include <backend/http/problem_details.h>
+#include <backend/httpserver/api_problem.h>
 #include <backend/schema/rfc3339_time.h>
 #include <backend/schema/schema_catalog.h>
 
@@ -35,35 +36,13 @@ std::int64_t wallClockMicros() {
 }
 
 // RFC 9457 problem with the "errors" extension: one {"detail", "pointer"} per field at fault.
-Json problemJson(int status, QByteArrayView detail, QByteArrayView instance,
-                 const std::vector<SchemaViolation> &errors = {}) {
-    Json body;
-    body["type"] = "about:blank";
-    body["title"] = reasonPhrase(status).toStdString();
-    body["status"] = status;
-    body["detail"] = str(detail);
-    body["instance"] = str(instance);
-    if (!errors.empty()) {
-        Json list = Json::array();
-        for (const SchemaViolation &error : errors)
-            list.push_back(
-                {{"detail", error.detail.toStdString()}, {"pointer", error.pointer.toStdString()}});
-        body["errors"] = std::move(list);
-    }
-    return body;
-}
-
-HttpResponse problemResponse(int status, const Json &body) {
-    HttpResponse response;
-    response.status = status;
-    response.headers.push_back({"Content-Type", "application/problem+json"});
-    response.body = dump(body);
-    return response;
-}
-
 HttpResponse problem(int status, QByteArrayView detail, QByteArrayView instance,
                      const std::vector<SchemaViolation> &errors = {}) {
-    return problemResponse(status, problemJson(status, detail, instance, errors));
+    std::vector<ApiProblem::Error> list;
+    list.reserve(errors.size());
+    for (const SchemaViolation &error : errors)
+        list.push_back({error.detail.toUtf8(), error.pointer.toUtf8()});
+    return ApiProblem::response(status, detail, instance, list);
 }
 
 HttpResponse jsonResponse(int status, const Json &body) {
@@ -324,10 +303,12 @@ std::optional<HttpResponse> HookReceiver::readBody(const HttpRequest &request, Q
         const qsizetype prefixEnd = message.indexOf("] ");
         if (prefixEnd >= 0)
             message = message.mid(prefixEnd + 2);
-        Json json = problemJson(400, "The body is not valid JSON: " + message, path,
-                                {{QString(), QString::fromUtf8(message)}});
+        HttpResponse response = problem(400, "The body is not valid JSON: " + message, path,
+                                        {{QString(), QString::fromUtf8(message)}});
+        Json json = Json::parse(response.body.begin(), response.body.end());
         json["offset"] = e.byte; // bytes read when the parser gave up
-        return problemResponse(400, json);
+        response.body = dump(json);
+        return response;
     }
     std::vector<SchemaViolation> violations = schema.validate(body);
     if (!violations.empty()) {
