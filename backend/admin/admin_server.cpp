@@ -128,7 +128,9 @@ Json breakerJson(const ServiceSnapshot &service, const InstanceSnapshot &instanc
         {"threshold",
          {{"failure_rate", b.threshold},
           {"explanation", str(b.thresholdExplanation)},
-          {"baseline_failure_rate", b.baselineFailureRate}}},
+          {"baseline_failure_rate", b.baselineFailureRate},
+          {"slow_call_rate", b.slowCallRateThreshold},
+          {"slow_call_duration_ms", b.slowCallDuration.count()}}},
         {"consecutive_failures", b.consecutiveFailures},
         {"consecutive_trips", b.consecutiveTrips},
         {"open_until", open ? isoTime(b.openUntil) : Json(nullptr)},
@@ -612,6 +614,11 @@ HttpResponse AdminServer::services(const EngineSnapshot &snapshot) {
             Json responses = Json::object();
             for (std::size_t i = 1; i < kCodeClasses.size(); ++i)
                 responses[kCodeClasses[i]] = t.responses[i];
+            // Cumulative per bucket count since start: a console diffs two documents for the
+            // latency of the interval between them.
+            Json bucketCounts = Json::array();
+            for (std::uint64_t n : t.latencyBuckets)
+                bucketCounts.push_back(n);
             instances.push_back({
                 {"id", str(instance.id)},
                 {"url", str(instance.url)},
@@ -619,6 +626,12 @@ HttpResponse AdminServer::services(const EngineSnapshot &snapshot) {
                 {"reachable", instance.reachable},
                 {"requests", t.responseCount()},
                 {"responses", std::move(responses)},
+                {"errors",
+                 {{"connect_failures", t.connectFailures},
+                  {"resets", t.resets},
+                  {"first_byte_timeouts", t.firstByteTimeouts}}},
+                {"latency_histogram",
+                 {{"bounds_ms", kLatencyBucketsMs}, {"counts", std::move(bucketCounts)}}},
                 {"latency_ms",
                  {{"p50", t.latencyQuantileMs(0.5)},
                   {"p99", t.latencyQuantileMs(0.99)},
@@ -675,6 +688,23 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
     body["draining"] = snapshot.draining;
     body["client_connections"] = snapshot.totals.clientConnections;
     body["requests_total"] = snapshot.totals.requests;
+    // Responses the clients received (upstream answers and the proxy's own) and how many of
+    // them were server errors: a console's requests/s and error rate come from two documents.
+    std::uint64_t responses = 0;
+    std::uint64_t serverErrors = 0;
+    for (const ServiceSnapshot &service : snapshot.services) {
+        for (const InstanceSnapshot &instance : service.instances) {
+            responses += instance.totals.responseCount();
+            serverErrors += instance.totals.responses[5];
+        }
+    }
+    for (std::size_t i = 0; i < snapshot.totals.proxyErrors.size(); ++i) {
+        responses += snapshot.totals.proxyErrors[i];
+        if (i >= 100)
+            serverErrors += snapshot.totals.proxyErrors[i];
+    }
+    body["responses_total"] = responses;
+    body["server_errors_total"] = serverErrors;
     const EventBusSnapshot &bus = snapshot.eventBus;
     Json kafka;
     kafka["enabled"] = bus.enabled;

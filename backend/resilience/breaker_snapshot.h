@@ -38,6 +38,10 @@ struct BreakerSnapshot {
     double threshold = 0;
     QString thresholdExplanation;
     double baselineFailureRate = 0;
+    // The slow-call rule: a call longer than slowCallDuration is slow; the breaker trips at or
+    // above slowCallRateThreshold (1.0 with slow calls off is "never").
+    double slowCallRateThreshold = 1.0;
+    std::chrono::milliseconds slowCallDuration{0};
 
     int consecutiveFailures = 0;
     int consecutiveTrips = 0; // trips since the last full close

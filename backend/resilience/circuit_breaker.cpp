@@ -467,6 +467,8 @@ BreakerSnapshot CircuitBreaker::snapshot() const {
     snapshot.totalFailures = m_totalFailures.load(std::memory_order_relaxed);
     snapshot.totalSlowCalls = m_totalSlow.load(std::memory_order_relaxed);
     snapshot.totalOverloadCalls = m_totalOverload.load(std::memory_order_relaxed);
+    snapshot.slowCallRateThreshold = m_config.slowCallRate;
+    snapshot.slowCallDuration = m_config.slowCallDuration;
     snapshot.consecutiveFailures = m_consecutiveFailures.load(std::memory_order_relaxed);
     snapshot.consecutiveTrips = tripsOf(word);
     if (snapshot.state == BreakerState::Open) {

@@ -80,6 +80,8 @@ EngineSnapshot sampleSnapshot() {
     inv1.breaker.failureRate = 2.0 / 12.0;
     inv1.breaker.threshold = 0.5;
     inv1.breaker.thresholdExplanation = "base 0.50";
+    inv1.breaker.slowCallRateThreshold = 0.8;
+    inv1.breaker.slowCallDuration = std::chrono::milliseconds(1500);
     inv1.health.checked = true;
     inv1.health.lastResult = HealthSnapshot::CheckResult::Passed;
     inv1.health.lastStatus = 200;
@@ -529,6 +531,13 @@ void TestAdminServer::services() {
     QCOMPARE(first.at("pool").at("active").get<int>(), 1);
     QCOMPARE(first.at("pool").at("idle").get<int>(), 2);
     QCOMPARE(first.at("in_flight").get<int>(), 1);
+    // The histogram a console diffs between two documents: 40 in (2.5, 5], 2 in (25, 50].
+    const Json &histogram = first.at("latency_histogram");
+    QCOMPARE(histogram.at("bounds_ms").size(), std::size_t(kLatencyBucketsMs.size()));
+    QCOMPARE(histogram.at("counts").size(), std::size_t(kLatencyBucketCount));
+    QCOMPARE(histogram.at("counts").at(2).get<int>(), 40);
+    QCOMPARE(histogram.at("counts").at(5).get<int>(), 2);
+    QCOMPARE(first.at("errors").at("connect_failures").get<int>(), 0);
     QCOMPARE(inventory.at("instances").at(1).at("reachable").get<bool>(), false);
     QCOMPARE(inventory.at("instances").at(1).at("latency_ms").at("mean").get<double>(), 0.0);
 }
@@ -548,6 +557,9 @@ void TestAdminServer::status() {
     QCOMPARE(body.at("draining").get<bool>(), true);
     QCOMPARE(body.at("client_connections").get<int>(), 3);
     QCOMPARE(body.at("requests_total").get<int>(), 50);
+    // 42 upstream responses (2 of them 5xx) and the proxy's own 502 x4 and 503 x1.
+    QCOMPARE(body.at("responses_total").get<int>(), 47);
+    QCOMPARE(body.at("server_errors_total").get<int>(), 7);
 }
 
 void TestAdminServer::unknownPathIs404() {
@@ -753,6 +765,8 @@ void TestAdminServer::breakersList() {
     QCOMPARE(closed.at("window").at("failure_rate").get<double>(), 2.0 / 12.0);
     QCOMPARE(closed.at("threshold").at("failure_rate").get<double>(), 0.5);
     QCOMPARE(closed.at("threshold").at("explanation").get<std::string>(), std::string("base 0.50"));
+    QCOMPARE(closed.at("threshold").at("slow_call_rate").get<double>(), 0.8);
+    QCOMPARE(closed.at("threshold").at("slow_call_duration_ms").get<int>(), 1500);
     QVERIFY(closed.at("open_until").is_null());
     QVERIFY(closed.at("reopens_in_ms").is_null());
 
