@@ -1,0 +1,413 @@
+#include <backend/feed/feed_transport.h>
+#include <models/batch_replay_job.h>
+#include <models/capture_filter_proxy_model.h>
+#include <models/capture_list_model.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
+#include <widgets/batch_replay_dialog.h>
+#include <widgets/capture_inspector.h>
+#include <widgets/instance_chooser.h>
+#include <widgets/replay_dialog.h>
+#include <widgets/requests_view.h>
+#include <widgets/response_diff_view.h>
+#include <widgets/routing_explanation_view.h>
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+#include <QTreeWidget>
+
+#include <memory>
+
+using namespace ToolCapture;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+
+void saveScreenshot(QWidget *widget, const QString &name) {
+    const QString dir = QStringLiteral(TOOLCAPTURE_SCREENSHOT_DIR);
+    QVERIFY(QDir().mkpath(dir));
+    const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".png");
+    QVERIFY2(widget->grab().save(path), qPrintable(path));
+}
+
+} // namespace
+
+// The Requests view against a demo engine in a thread, fed through LocalFeedTransport.
+class TestRequestsView : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void cleanup();
+    void listFillsLiveAndTails();
+    void filterSelectsWhatItSays_data();
+    void filterSelectsWhatItSays();
+    void badFilterShowsItsPosition();
+    void inspectorShowsTheSelectedCapture();
+    void replayShowsADiff();
+    void batchReplayEndsInASummary();
+    void copyAsCurlAndExportHar();
+    void showCaptureOutsideTheList();
+    void pauseHoldsTheList();
+
+private:
+    // Selects the first `n` rows the view shows.
+    void selectRows(int n);
+
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
+    std::unique_ptr<RequestsView> m_view;
+};
+
+void TestRequestsView::initTestCase() {
+    m_engine = std::make_unique<EmbeddedDemoEngine>(60.0);
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
+}
+
+void TestRequestsView::cleanupTestCase() {
+    m_engine.reset();
+}
+
+void TestRequestsView::init() {
+    FeedTransport *feed = m_engine->feed();
+    m_view = std::make_unique<RequestsView>(feed);
+    connect(feed, &FeedTransport::messages, m_view.get(),
+            [view = m_view.get()](const QList<FeedMessage> &messages) {
+                for (const FeedMessage &message : messages) {
+                    if (view->subjects().contains(message.subject))
+                        view->apply(message);
+                }
+            });
+    feed->subscribe(m_view->subjects());
+    m_view->resize(1400, 900);
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() >= 30, kTimeoutMs);
+}
+
+void TestRequestsView::cleanup() {
+    m_engine->feed()->subscribe({});
+    m_view.reset();
+}
+
+void TestRequestsView::selectRows(int n) {
+    QTreeView *list = m_view->list();
+    QItemSelection selection(m_view->proxy()->index(0, 0),
+                             m_view->proxy()->index(n - 1, m_view->proxy()->columnCount() - 1));
+    list->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+}
+
+void TestRequestsView::listFillsLiveAndTails() {
+    const int rows = m_view->proxy()->rowCount();
+    const qint64 newest = m_view->model()->summaryAt(m_view->model()->rowCount() - 1).id;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_view->model()->summaryAt(m_view->model()->rowCount() - 1).id > newest, kTimeoutMs);
+    QVERIFY(m_view->proxy()->rowCount() > rows);
+    // Newest at the bottom, and the view follows it while at the bottom.
+    QScrollBar *scroll = m_view->list()->verticalScrollBar();
+    QTRY_VERIFY_WITH_TIMEOUT(scroll->maximum() > 0 && scroll->value() == scroll->maximum(),
+                             kTimeoutMs);
+    QVERIFY(m_view->isTailing());
+    // Scrolled up, it stays where the user put it while rows keep coming.
+    scroll->setValue(scroll->maximum() / 2 + 1);
+    QVERIFY(!m_view->isTailing());
+    const QModelIndex top = m_view->list()->indexAt(QPoint(5, 5));
+    const qint64 topId = top.data(CaptureListModel::CaptureIdRole).toLongLong();
+    const int before = m_view->model()->rowCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() > before + 5, kTimeoutMs);
+    QCOMPARE(
+        m_view->list()->indexAt(QPoint(5, 5)).data(CaptureListModel::CaptureIdRole).toLongLong(),
+        topId);
+    scroll->setValue(scroll->maximum());
+    QVERIFY(m_view->isTailing());
+    saveScreenshot(m_view.get(), QStringLiteral("requests-view"));
+}
+
+void TestRequestsView::filterSelectsWhatItSays_data() {
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QString>("service");  // every shown row's service, when not empty
+    QTest::addColumn<int>("minStatus");    // every shown row's status at least
+    QTest::addColumn<QString>("pathPart"); // every shown row's path contains it
+    QTest::newRow("service") << "service:inventory"
+                             << "inventory" << 0 << "";
+    QTest::newRow("service and path") << "service:catalog path~/products"
+                                      << "catalog" << 0 << "/products";
+    QTest::newRow("errors") << "status>=400"
+                            << "" << 400 << "";
+    QTest::newRow("negated") << "!service:inventory path~^/pricing"
+                             << "pricing" << 0 << "/pricing";
+}
+
+void TestRequestsView::filterSelectsWhatItSays() {
+    QFETCH(QString, expression);
+    QFETCH(QString, service);
+    QFETCH(int, minStatus);
+    QFETCH(QString, pathPart);
+    m_view->setFilterText(expression);
+    QVERIFY(m_view->filterError()->isHidden());
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() > 0, kTimeoutMs);
+    CaptureListModel *model = m_view->model();
+    int matching = 0;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const CaptureSummary &s = model->summaryAt(row);
+        const bool matches = (service.isEmpty() || s.service == service) && s.status >= minStatus &&
+                             s.path.contains(pathPart) &&
+                             (!expression.startsWith(u'!') || s.service != u"inventory");
+        matching += matches;
+    }
+    QCOMPARE(m_view->proxy()->rowCount(), matching);
+    for (int row = 0; row < m_view->proxy()->rowCount(); ++row) {
+        const CaptureSummary &s =
+            model->summaryAt(m_view->proxy()->mapToSource(m_view->proxy()->index(row, 0)).row());
+        if (!service.isEmpty())
+            QCOMPARE(s.service, service);
+        QVERIFY(s.status >= minStatus);
+        QVERIFY(s.path.contains(pathPart));
+    }
+}
+
+void TestRequestsView::badFilterShowsItsPosition() {
+    m_view->setFilterText(QStringLiteral("service:inventory"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() > 0, kTimeoutMs);
+    m_view->setFilterText(QStringLiteral("service:inventory colour:red"));
+    QVERIFY(!m_view->filterError()->isHidden());
+    QVERIFY2(m_view->filterError()->text().contains(QStringLiteral("Column 19")),
+             qPrintable(m_view->filterError()->text()));
+    QVERIFY(m_view->filterError()->text().contains(QStringLiteral("colour")));
+    // The last valid filter stays.
+    for (int row = 0; row < m_view->proxy()->rowCount(); ++row)
+        QCOMPARE(
+            m_view->proxy()->index(row, int(CaptureListModel::Column::Service)).data().toString(),
+            QStringLiteral("inventory"));
+    saveScreenshot(m_view.get(), QStringLiteral("requests-view-filter-error"));
+    m_view->setFilterText(QString());
+    QVERIFY(m_view->filterError()->isHidden());
+}
+
+void TestRequestsView::inspectorShowsTheSelectedCapture() {
+    m_view->setFilterText(QStringLiteral("service:inventory status:200"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() > 0, kTimeoutMs);
+    QSignalSpy shown(m_view.get(), &RequestsView::captureShown);
+    const QModelIndex index = m_view->proxy()->index(0, 0);
+    const qint64 id = index.data(CaptureListModel::CaptureIdRole).toLongLong();
+    m_view->list()->setCurrentIndex(index);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(shown.last().at(0).toLongLong(), id);
+    const auto &detail = m_view->inspector()->detail();
+    QVERIFY(detail.has_value());
+    QCOMPARE(detail->summary.id, id);
+    QVERIFY(!detail->requestHeaders.isEmpty());
+    // JSON bodies pretty-printed; the routing explanation names the chosen instance.
+    QVERIFY(m_view->inspector()->responseBodyText().contains(QStringLiteral("\n  \"")));
+    const RoutingExplanation &routing = m_view->inspector()->routingView()->explanation();
+    QCOMPARE(routing.chosen, detail->summary.instance);
+    QVERIFY(routing.candidates.size() >= 2);
+    const RoutingExplanation::Candidate *chosen = routing.candidate(routing.chosen);
+    QVERIFY(chosen);
+    QCOMPARE(RoutingExplanationView::verdict(routing, *chosen), QStringLiteral("chosen"));
+    m_view->inspector()->tabs()->setCurrentIndex(3);
+    saveScreenshot(m_view.get(), QStringLiteral("requests-view-routing"));
+    m_view->inspector()->tabs()->setCurrentIndex(0);
+    saveScreenshot(m_view.get(), QStringLiteral("requests-view-inspector"));
+}
+
+void TestRequestsView::replayShowsADiff() {
+    // An inventory item: the demo instances say who served it, so another instance differs.
+    m_view->setFilterText(QStringLiteral("service:inventory status:200 method:GET path~/items/"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() > 0, kTimeoutMs);
+    QSignalSpy shown(m_view.get(), &RequestsView::captureShown);
+    m_view->list()->setCurrentIndex(m_view->proxy()->index(0, 0));
+    QVERIFY(shown.wait(kTimeoutMs));
+    const QString answeredBy = m_view->inspector()->detail()->summary.instance;
+
+    QSignalSpy opened(m_view.get(), &RequestsView::replayDialogOpened);
+    m_view->replayCurrent();
+    QVERIFY(opened.size() == 1 || opened.wait(kTimeoutMs));
+    auto *dialog = opened.first().at(0).value<ReplayDialog *>();
+    QVERIFY(dialog);
+    QSignalSpy loaded(dialog, &ReplayDialog::instancesLoaded);
+    QVERIFY(loaded.wait(kTimeoutMs));
+    QString other;
+    for (const QString &id : dialog->instances()) {
+        if (id.startsWith(QStringLiteral("inventory-")) && id != answeredBy)
+            other = id;
+    }
+    QVERIFY2(!other.isEmpty(), qPrintable(dialog->instances().join(u',')));
+    QVERIFY(dialog->setTargetInstance(other));
+    dialog->setHeader(QStringLiteral("X-Replay-Note"), QStringLiteral("from the console"));
+    const ReplayRequest request = dialog->request();
+    QCOMPARE(request.instance, other);
+    QCOMPARE(request.headers.size(), 1);
+    QCOMPARE(request.headers.first().first, QStringLiteral("X-Replay-Note"));
+
+    QSignalSpy finished(dialog, &ReplayDialog::replayFinished);
+    dialog->replay();
+    QVERIFY(finished.wait(kTimeoutMs));
+    const ReplayOutcome &outcome = dialog->outcome();
+    QVERIFY2(outcome.ok, qPrintable(outcome.error));
+    QCOMPARE(outcome.instance, other);
+    QVERIFY(outcome.diff.valid);
+    QVERIFY(outcome.diff.changed);
+    QVERIFY(!outcome.diff.bodyChanges.isEmpty());
+    QCOMPARE(outcome.diff.bodyChanges.first().pointer, QStringLiteral("/served_by"));
+    ResponseDiffView *diff = dialog->diffView();
+    QVERIFY(diff->markedLines(true) >= 1);
+    QVERIFY(diff->markedLines(false) >= 1);
+    QVERIFY(diff->bodyChangeCount() >= 1);
+    QVERIFY(diff->statusText().contains(QStringLiteral("changed")));
+    saveScreenshot(dialog, QStringLiteral("requests-replay-diff"));
+
+    // Routed again with the body unchanged: a request with no edits at all.
+    QVERIFY(dialog->setTargetInstance(QString()));
+    dialog->removeHeader(QStringLiteral("X-Replay-Note"));
+    QVERIFY(dialog->request().headers.isEmpty());
+    QVERIFY(!dialog->request().body.has_value());
+    dialog->replay();
+    QVERIFY(finished.wait(kTimeoutMs));
+    QVERIFY2(dialog->outcome().ok, qPrintable(dialog->outcome().error));
+    QCOMPARE(dialog->outcome().status, outcome.diff.statusBefore);
+    dialog->close();
+}
+
+void TestRequestsView::batchReplayEndsInASummary() {
+    m_view->setFilterText(QStringLiteral("service:inventory method:GET path~/items/"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() >= 6, kTimeoutMs);
+    m_view->setPaused(true);
+    selectRows(6);
+    QSignalSpy opened(m_view.get(), &RequestsView::batchReplayDialogOpened);
+    m_view->replaySelection();
+    QCOMPARE(opened.size(), 1);
+    auto *dialog = opened.first().at(0).value<BatchReplayDialog *>();
+    QSignalSpy loaded(dialog->target(), &InstanceChooser::loaded);
+    QVERIFY(loaded.wait(kTimeoutMs));
+    QVERIFY(dialog->target()->setInstance(QStringLiteral("inventory-2")));
+    dialog->setConcurrency(3);
+    QSignalSpy finished(dialog, &BatchReplayDialog::finished);
+    dialog->start();
+    QVERIFY(finished.wait(kTimeoutMs));
+    BatchReplayJob *job = dialog->job();
+    QCOMPARE(job->doneCount(), 6);
+    QCOMPARE(job->failedCount(), 0);
+    int changed = 0;
+    for (const BatchReplayJob::Item &item : job->items()) {
+        QVERIFY(item.outcome.ok);
+        QCOMPARE(item.outcome.instance, QStringLiteral("inventory-2"));
+        // Only what another instance served comes back changed.
+        const bool servedElsewhere = item.capture.instance != u"inventory-2";
+        if (item.capture.status == 200)
+            QCOMPARE(item.outcome.diff.changed, servedElsewhere);
+        changed += item.outcome.diff.changed;
+    }
+    QCOMPARE(job->changedCount(), changed);
+    QVERIFY2(
+        dialog->summaryText().startsWith(QStringLiteral("6 replayed: %1 changed").arg(changed)),
+        qPrintable(dialog->summaryText()));
+    saveScreenshot(dialog, QStringLiteral("requests-batch-replay"));
+
+    QSignalSpy diffShown(dialog, &BatchReplayDialog::diffShown);
+    dialog->openDiff(0);
+    QVERIFY(diffShown.wait(kTimeoutMs));
+    auto *diff = dialog->findChild<ResponseDiffView *>();
+    QVERIFY(diff);
+    QVERIFY(diff->statusText().contains(QStringLiteral("Status")));
+
+    // Cancel: the ones not yet sent are not sent.
+    auto *second = new BatchReplayDialog(
+        m_engine->feed(),
+        job->items().size() > 0
+            ? QList<CaptureSummary>{job->items()[0].capture, job->items()[1].capture,
+                                    job->items()[2].capture, job->items()[3].capture}
+            : QList<CaptureSummary>{},
+        m_view.get());
+    second->setConcurrency(1);
+    QSignalSpy secondFinished(second, &BatchReplayDialog::finished);
+    second->start();
+    second->cancel();
+    QVERIFY(secondFinished.wait(kTimeoutMs));
+    QCOMPARE(second->job()->doneCount(), 1);
+    QVERIFY(second->summaryText().contains(QStringLiteral("3 cancelled")));
+    delete second;
+    dialog->close();
+    m_view->setPaused(false);
+}
+
+void TestRequestsView::copyAsCurlAndExportHar() {
+    m_view->setFilterText(QStringLiteral("service:inventory"));
+    m_view->setPaused(true);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->proxy()->rowCount() >= 3, kTimeoutMs);
+    selectRows(3);
+    QStringList ids;
+    for (int row = 0; row < 3; ++row)
+        ids << m_view->proxy()->index(row, 0).data(CaptureListModel::CorrelationIdRole).toString();
+
+    QSignalSpy copied(m_view.get(), &RequestsView::curlCopied);
+    m_view->copySelectionAsCurl();
+    QVERIFY(copied.wait(kTimeoutMs));
+    const QString script = copied.first().at(0).toString();
+    QVERIFY(script.startsWith(QStringLiteral("#!/bin/sh")));
+    QCOMPARE(script.count(QStringLiteral("\ncurl ")), 3);
+    for (const QString &id : std::as_const(ids))
+        QVERIFY2(script.contains(id), qPrintable(id));
+    // In list order.
+    QVERIFY(script.indexOf(ids[0]) < script.indexOf(ids[1]));
+    QVERIFY(script.indexOf(ids[1]) < script.indexOf(ids[2]));
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("selection.har"));
+    QSignalSpy exported(m_view.get(), &RequestsView::harExported);
+    m_view->exportSelectionAsHar(path);
+    QVERIFY(exported.wait(kTimeoutMs));
+    QCOMPARE(exported.first().at(1).toInt(), 3);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject log =
+        QJsonDocument::fromJson(file.readAll()).object().value(u"log").toObject();
+    QCOMPARE(log.value(u"version").toString(), QStringLiteral("1.2"));
+    const QJsonArray entries = log.value(u"entries").toArray();
+    QCOMPARE(entries.size(), 3);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(entries[i].toObject().value(u"_correlationId").toString(), ids[i]);
+    m_view->setPaused(false);
+}
+
+void TestRequestsView::showCaptureOutsideTheList() {
+    const QString correlationId = m_view->model()->summaryAt(0).correlationId;
+    const qint64 id = m_view->model()->summaryAt(0).id;
+    m_view->clear();
+    QCOMPARE(m_view->model()->rowCount(), 0);
+    QCOMPARE(m_view->model()->rowOf(correlationId), -1);
+    QSignalSpy shown(m_view.get(), &RequestsView::captureShown);
+    m_view->showCapture(correlationId);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(shown.first().at(0).toLongLong(), id);
+    QCOMPARE(m_view->inspector()->detail()->summary.correlationId, correlationId);
+    // A capture that does not exist says so.
+    m_view->showCapture(QStringLiteral("no-such-correlation-id"));
+    QTRY_VERIFY_WITH_TIMEOUT(!m_view->inspector()->detail().has_value(), kTimeoutMs);
+}
+
+void TestRequestsView::pauseHoldsTheList() {
+    QSignalSpy paused(m_view.get(), &RequestsView::pausedChanged);
+    m_view->setPaused(true);
+    QCOMPARE(paused.size(), 1);
+    const int rows = m_view->model()->rowCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->pendingCount() >= 5, kTimeoutMs);
+    QCOMPARE(m_view->model()->rowCount(), rows);
+    m_view->setPaused(false);
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() >= rows + 5, kTimeoutMs);
+    QCOMPARE(paused.size(), 2);
+}
+
+QTEST_MAIN(TestRequestsView)
+#include "tst_requests_view.moc"

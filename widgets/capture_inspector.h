@@ -1,0 +1,54 @@
+#pragma once
+
+#include <models/capture_detail.h>
+
+#include <QWidget>
+
+#include <optional>
+
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+class QTreeWidget;
+
+namespace ToolCapture {
+
+class RoutingExplanationView;
+class TimingWaterfallView;
+
+// One captured exchange in full: an overview (request line, status, instance, attempts, the
+// breaker state when the attempt began, cache, client) with the timings as a waterfall; the
+// request and the response with their headers and bodies (JSON pretty-printed); and the
+// routing explanation.
+class CaptureInspector : public QWidget {
+    Q_OBJECT
+public:
+    explicit CaptureInspector(QWidget *parent = nullptr);
+
+    void setDetail(const CaptureDetail &detail);
+    // Instead of a record: why there is none ("Loading…", an error).
+    void setMessage(const QString &message);
+    void clear();
+
+    const std::optional<CaptureDetail> &detail() const { return m_detail; }
+    RoutingExplanationView *routingView() const { return m_routing; }
+    QTabWidget *tabs() const { return m_tabs; }
+    QString responseBodyText() const;
+
+    // A body for people: JSON indented, UTF-8 as it is, anything else as a byte count.
+    static QString bodyForDisplay(const QByteArray &body);
+
+private:
+    std::optional<CaptureDetail> m_detail;
+    QLabel *m_message;
+    QTabWidget *m_tabs;
+    QLabel *m_overview;
+    TimingWaterfallView *m_waterfall;
+    QTreeWidget *m_requestHeaders;
+    QPlainTextEdit *m_requestBody;
+    QTreeWidget *m_responseHeaders;
+    QPlainTextEdit *m_responseBody;
+    RoutingExplanationView *m_routing;
+};
+
+} // namespace ToolCapture
