@@ -3,6 +3,7 @@
 #include <app/recent_connections.h>
 #include <models/service_table_model.h>
 #include <widgets/hooks_view.h>
+#include <widgets/requests_view.h>
 #include <widgets/services_view.h>
 #include <widgets/status_bar_panel.h>
 #include <widgets/topics_view.h>
@@ -68,8 +69,21 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow() = default;
 
 void MainWindow::addView(QWidget *view, const QString &title, const QIcon &icon,
-                         const QStringList &subjects, Apply apply) {
-    m_tabs->addTab(view, icon, title);
+                         const QStringList &subjects, Apply apply, int index) {
+    m_tabs->insertTab(index, view, icon, title);
+    updateViewActions();
+    // Splitters and headers the view did not name get names, so their state can be kept.
+    int unnamed = 0;
+    for (QSplitter *splitter : view->findChildren<QSplitter *>()) {
+        if (splitter->objectName().isEmpty())
+            splitter->setObjectName(view->objectName() +
+                                    QStringLiteral("Splitter%1").arg(++unnamed));
+    }
+    unnamed = 0;
+    for (QHeaderView *header : view->findChildren<QHeaderView *>()) {
+        if (header->objectName().isEmpty() && header->orientation() == Qt::Horizontal)
+            header->setObjectName(view->objectName() + QStringLiteral("Header%1").arg(++unnamed));
+    }
     if (!apply)
         return;
     for (const QString &subject : subjects)
@@ -83,6 +97,7 @@ void MainWindow::removeView(QWidget *view) {
     if (index < 0)
         return;
     m_tabs->removeTab(index);
+    updateViewActions();
     for (auto it = m_routes.begin(); it != m_routes.end();) {
         it->removeIf([view](const QPair<QWidget *, Apply> &route) { return route.first == view; });
         it = it->isEmpty() ? m_routes.erase(it) : std::next(it);
@@ -109,6 +124,7 @@ void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
     }
     m_transport = transport;
     m_mode = mode;
+    createRequestsView(transport);
     m_topicsView->setTransport(transport);
     m_hooksView->setTransport(transport);
     if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
@@ -122,6 +138,41 @@ void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
         connect(transport, &FeedTransport::connectionChanged, this, &MainWindow::connectionChanged);
     connectionChanged(transport->connection(), transport->connectionDetail());
     transport->subscribe(subjects());
+}
+
+// The Requests view reads its transport from its construction on: a new transport, a new view,
+// in the same place and with the layout the previous one had.
+void MainWindow::createRequestsView(FeedTransport *transport) {
+    const bool wasCurrent = m_requestsView && m_tabs->currentWidget() == m_requestsView;
+    int index = m_tabs->indexOf(m_topicsView);
+    if (m_requestsView) {
+        saveLayoutOf(m_requestsView);
+        index = m_tabs->indexOf(m_requestsView);
+        removeView(m_requestsView);
+        m_requestsView = nullptr;
+    }
+    if (!transport)
+        return;
+    auto *view = new RequestsView(transport);
+    view->setObjectName(QStringLiteral("requestsView"));
+    m_requestsView = view;
+    addView(
+        view, tr("Requests"), {}, view->subjects(),
+        [view](const FeedMessage &message) { view->apply(message); }, index);
+    restoreLayoutOf(view);
+    if (wasCurrent)
+        m_tabs->setCurrentWidget(view);
+    connect(view, &RequestsView::curlCopied, this, [this](const QString &script) {
+        statusBar()->showMessage(tr("Copied as curl (%n command(s))", nullptr,
+                                    int(script.count(QLatin1String("curl ")))),
+                                 5000);
+    });
+    connect(view, &RequestsView::harExported, this, [this](const QString &path, int entries) {
+        statusBar()->showMessage(tr("Exported %n capture(s) to %1", nullptr, entries).arg(path),
+                                 5000);
+    });
+    connect(view, &RequestsView::actionFailed, this,
+            [this](const QString &error) { statusBar()->showMessage(error, 8000); });
 }
 
 void MainWindow::route(const QList<FeedMessage> &batch) {
@@ -181,6 +232,13 @@ void MainWindow::createActions() {
          QKeySequence(Qt::CTRL | Qt::Key_L), [this] { clearCurrentList(); });
     make(QStringLiteral("actionFind"), tr("&Find"), QStringLiteral("find"), QKeySequence::Find,
          [this] { findInCurrentView(); });
+    make(QStringLiteral("actionCopyAsCurl"), tr("Copy as c&url"), QStringLiteral("copy-curl"),
+         QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), [this] {
+             if (!m_requestsView)
+                 return;
+             m_tabs->setCurrentWidget(m_requestsView);
+             m_requestsView->copySelectionAsCurl();
+         });
     QAction *fullScreen =
         make(QStringLiteral("actionFullScreen"), tr("&Full screen"), QStringLiteral("fullscreen"),
              QKeySequence::FullScreen, [this](bool on) { toggleFullScreen(on); });
@@ -202,17 +260,14 @@ void MainWindow::createMenus() {
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(action(QStringLiteral("actionClear")));
     edit->addAction(action(QStringLiteral("actionFind")));
+    edit->addAction(action(QStringLiteral("actionCopyAsCurl")));
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("menuView"));
     view->addAction(action(QStringLiteral("actionFullScreen")));
     view->addSeparator();
-    // Alt+1… switches views, in tab order.
-    for (int i = 0; i < std::min(m_tabs->count(), 9); ++i) {
-        QAction *go = view->addAction(m_tabs->tabText(i));
-        go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
-        connect(go, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
-    }
+    m_viewMenu = view;
+    updateViewActions();
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("actionAbout")));
@@ -226,6 +281,22 @@ void MainWindow::createMenus() {
     toolBar->addSeparator();
     toolBar->addAction(action(QStringLiteral("actionClear")));
     toolBar->addAction(action(QStringLiteral("actionFind")));
+}
+
+// Alt+1… switches views, in tab order.
+void MainWindow::updateViewActions() {
+    if (!m_viewMenu)
+        return;
+    qDeleteAll(m_viewActions);
+    m_viewActions.clear();
+    for (int i = 0; i < std::min(m_tabs->count(), 9); ++i) {
+        QAction *go = m_viewMenu->addAction(m_tabs->tabText(i));
+        go->setShortcut(QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + i)));
+        QWidget *target = m_tabs->widget(i);
+        connect(go, &QAction::triggered, this,
+                [this, target] { m_tabs->setCurrentWidget(target); });
+        m_viewActions.append(go);
+    }
 }
 
 void MainWindow::openConfiguration() {
@@ -262,7 +333,9 @@ void MainWindow::connectToInstance() {
 
 void MainWindow::clearCurrentList() {
     QWidget *current = m_tabs->currentWidget();
-    if (current == m_topicsView)
+    if (current && current == m_requestsView)
+        m_requestsView->clear();
+    else if (current == m_topicsView)
         m_topicsView->clear();
     else if (current == m_hooksView)
         m_hooksView->clear();
@@ -273,11 +346,17 @@ void MainWindow::findInCurrentView() {
     if (current == m_topicsView) {
         m_topicsView->textFilter()->setFocus(Qt::ShortcutFocusReason);
         m_topicsView->textFilter()->selectAll();
+    } else if (m_requestsView) {
+        m_tabs->setCurrentWidget(m_requestsView);
+        m_requestsView->focusFilter();
     }
 }
 
 void MainWindow::showCapture(const QString &correlationId) {
-    statusBar()->showMessage(tr("Capture %1").arg(correlationId), 5000);
+    if (!m_requestsView)
+        return;
+    m_tabs->setCurrentWidget(m_requestsView);
+    m_requestsView->showCapture(correlationId);
 }
 
 void MainWindow::toggleFullScreen(bool on) {
@@ -305,21 +384,26 @@ void MainWindow::restoreLayout() {
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
-    for (QSplitter *splitter : findChildren<QSplitter *>()) {
+    restoreLayoutOf(this);
+    const QString view = settings.value(QStringLiteral("window/view")).toString();
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->widget(i)->objectName() == view)
+            m_tabs->setCurrentIndex(i);
+    }
+}
+
+void MainWindow::restoreLayoutOf(QWidget *root) {
+    QSettings settings;
+    for (QSplitter *splitter : root->findChildren<QSplitter *>()) {
         const QVariant state =
             settings.value(QStringLiteral("splitters/") + splitter->objectName());
         if (!splitter->objectName().isEmpty() && state.isValid())
             splitter->restoreState(state.toByteArray());
     }
-    for (QHeaderView *header : findChildren<QHeaderView *>()) {
+    for (QHeaderView *header : root->findChildren<QHeaderView *>()) {
         const QVariant state = settings.value(QStringLiteral("headers/") + header->objectName());
         if (!header->objectName().isEmpty() && state.isValid())
             header->restoreState(state.toByteArray());
-    }
-    const QString view = settings.value(QStringLiteral("window/view")).toString();
-    for (int i = 0; i < m_tabs->count(); ++i) {
-        if (m_tabs->widget(i)->objectName() == view)
-            m_tabs->setCurrentIndex(i);
     }
 }
 
@@ -329,12 +413,17 @@ void MainWindow::saveLayout() const {
     settings.setValue(QStringLiteral("window/state"), saveState());
     if (m_tabs->currentWidget())
         settings.setValue(QStringLiteral("window/view"), m_tabs->currentWidget()->objectName());
-    for (const QSplitter *splitter : findChildren<QSplitter *>()) {
+    saveLayoutOf(const_cast<MainWindow *>(this));
+}
+
+void MainWindow::saveLayoutOf(QWidget *root) const {
+    QSettings settings;
+    for (const QSplitter *splitter : root->findChildren<QSplitter *>()) {
         if (!splitter->objectName().isEmpty())
             settings.setValue(QStringLiteral("splitters/") + splitter->objectName(),
                               splitter->saveState());
     }
-    for (const QHeaderView *header : findChildren<QHeaderView *>()) {
+    for (const QHeaderView *header : root->findChildren<QHeaderView *>()) {
         if (!header->objectName().isEmpty())
             settings.setValue(QStringLiteral("headers/") + header->objectName(),
                               header->saveState());

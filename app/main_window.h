@@ -13,11 +13,13 @@
 
 class QAction;
 class QLabel;
+class QMenu;
 class QTabWidget;
 
 namespace ToolCapture {
 
 class HooksView;
+class RequestsView;
 class ServiceTableModel;
 class ServicesView;
 class StatusBarPanel;
@@ -45,8 +47,9 @@ public:
 
     // Adds a view as a tab fed by `subjects` (each message of one of them goes to `apply`).
     // Views for the response cache and recommendations come this way.
+    // At `index` in the tab order (-1: last).
     void addView(QWidget *view, const QString &title, const QIcon &icon,
-                 const QStringList &subjects = {}, Apply apply = {});
+                 const QStringList &subjects = {}, Apply apply = {}, int index = -1);
     // Removes a view added with addView (and the subjects only it needed); deletes it.
     void removeView(QWidget *view);
     // The union of the subjects of the views that exist, sorted.
@@ -54,6 +57,8 @@ public:
 
     QTabWidget *tabs() const { return m_tabs; }
     TopicsView *topicsView() const { return m_topicsView; }
+    // The Requests view of the current transport; null without one.
+    RequestsView *requestsView() const { return m_requestsView; }
     HooksView *hooksView() const { return m_hooksView; }
     ServiceTableModel *serviceModel() const { return m_serviceModel; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
@@ -81,7 +86,11 @@ protected:
 private:
     void createActions();
     void createMenus();
+    void updateViewActions();
     void route(const QList<FeedMessage> &batch);
+    void createRequestsView(FeedTransport *transport);
+    void restoreLayoutOf(QWidget *root);
+    void saveLayoutOf(QWidget *root) const;
     void connectionChanged(FeedTransport::Connection state, const QString &detail);
     void openConfiguration();
     void connectToInstance();
@@ -96,6 +105,8 @@ private:
     QMetaObject::Connection m_connectionConnection;
     QHash<QString, QList<QPair<QWidget *, Apply>>> m_routes; // subject -> (view, apply)
     QHash<QString, QAction *> m_actions;
+    QMenu *m_viewMenu = nullptr;
+    QList<QAction *> m_viewActions; // Alt+1… : one per tab
 
     QTabWidget *m_tabs;
     TrafficSeries m_traffic;
@@ -103,6 +114,7 @@ private:
     ServicesView *m_servicesView;
     TrafficChartView *m_chartView;
     TopicsView *m_topicsView;
+    RequestsView *m_requestsView = nullptr; // a tab; replaced with the transport
     HooksView *m_hooksView;
     StatusBarPanel *m_statusPanel;
     QLabel *m_connection;

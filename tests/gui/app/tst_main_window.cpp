@@ -1,10 +1,13 @@
 #include <app/console_session.h>
 #include <app/engine_host.h>
 #include <app/main_window.h>
+#include <models/capture_detail.h>
 #include <models/hook_event_model.h>
 #include <models/hook_tool_model.h>
 #include <models/topic_tail_model.h>
+#include <widgets/capture_inspector.h>
 #include <widgets/hooks_view.h>
+#include <widgets/requests_view.h>
 #include <widgets/topics_view.h>
 
 #include <QAction>
@@ -49,6 +52,7 @@ private slots:
     void hooksViewFillsWithLiveEvents();
     void topicsViewFillsWithLiveRecords();
     void topicRecordOpensItsCapture();
+    void topicRecordShowsItsCaptureInRequests();
     void topicKeyFilterSelectsOneExchange();
     void topicPauseStopsTheTail();
     void findFocusesTheFilter();
@@ -206,6 +210,28 @@ void TestMainWindow::topicRecordOpensItsCapture() {
     view->setPaused(false);
 }
 
+// The window takes a record's correlation id to the Requests view, which shows that capture.
+void TestMainWindow::topicRecordShowsItsCaptureInRequests() {
+    TopicsView *topics = m_window->topicsView();
+    RequestsView *requests = m_window->requestsView();
+    QVERIFY(requests);
+    m_window->tabs()->setCurrentWidget(topics);
+    QTRY_VERIFY_WITH_TIMEOUT(topics->proxyModel()->rowCount() > 0, kTimeoutMs);
+    topics->setPaused(true);
+    topics->table()->selectRow(0);
+    const QString id =
+        topics->proxyModel()->index(0, 0).data(TopicTailModel::CorrelationIdRole).toString();
+    QSignalSpy shown(requests, &RequestsView::captureShown);
+    QVERIFY(shown.isValid());
+    topics->openSelectedCapture();
+    QCOMPARE(m_window->tabs()->currentWidget(), static_cast<QWidget *>(requests));
+    QTRY_VERIFY_WITH_TIMEOUT(requests->inspector()->detail().has_value() &&
+                                 requests->inspector()->detail()->summary.correlationId == id,
+                             kTimeoutMs);
+    QVERIFY(shown.count() >= 1);
+    topics->setPaused(false);
+}
+
 void TestMainWindow::topicKeyFilterSelectsOneExchange() {
     TopicsView *view = m_window->topicsView();
     QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 1, kTimeoutMs);
@@ -252,6 +278,13 @@ void TestMainWindow::findFocusesTheFilter() {
     find->trigger();
     QTRY_COMPARE(QApplication::focusWidget(),
                  static_cast<QWidget *>(m_window->topicsView()->textFilter()));
+    // Anywhere else, Ctrl+F is the Requests filter.
+    m_window->tabs()->setCurrentWidget(m_window->hooksView());
+    find->trigger();
+    QCOMPARE(m_window->tabs()->currentWidget(),
+             static_cast<QWidget *>(m_window->requestsView()));
+    QTRY_COMPARE(QApplication::focusWidget(),
+                 static_cast<QWidget *>(m_window->requestsView()->filterEdit()));
 }
 
 void TestMainWindow::layoutIsKeptInSettings() {
