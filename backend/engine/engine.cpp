@@ -15,6 +15,7 @@
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
+#include <backend/feed/feed_endpoint.h>
 #include <backend/feed/feed_hub.h>
 #include <backend/health/health_checker.h>
 #include <backend/health/outlier_detector.h>
@@ -141,6 +142,8 @@ Engine::~Engine() {
     m_captureApi = nullptr;
     delete m_topicApi;
     m_topicApi = nullptr;
+    delete m_feedEndpoint; // it unsubscribes from the hub
+    m_feedEndpoint = nullptr;
     if (m_hookTraffic)
         m_hookTraffic->stop();
     if (m_traffic)
@@ -204,6 +207,17 @@ bool Engine::start(QString *error) {
                  api->handle(request, responder);
              },
              false});
+    }
+    {
+        // The console feed for remote consoles; it may carry captures, so it needs the token.
+        auto *endpoint = new FeedEndpoint(m_feed, this);
+        m_feedEndpoint = endpoint;
+        m_admin->mount(
+            {&FeedEndpoint::handles,
+             [endpoint](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                 endpoint->handle(request, responder);
+             },
+             true, true});
     }
     m_admin->setCommands(AdminCommands{
         [this](const QString &instanceId, BreakerMode mode) {

@@ -20,6 +20,7 @@ class QTimer;
 namespace ToolCapture {
 
 class AdminServer;
+class FeedEndpoint;
 class FeedHub;
 class HttpResponder;
 struct HttpRequest;
@@ -143,6 +144,7 @@ private:
     std::uint64_t m_transitionsTotal = 0;
     std::deque<HealthEvent> m_healthEvents; // oldest first, at most kHealthHistory
     FeedHub *m_feed = nullptr;              // child
+    FeedEndpoint *m_feedEndpoint = nullptr; // child; deleted before the hub
     EngineSnapshot m_feedSnapshot;
     quint64 m_feedSnapshotTick = 0;
     mutable std::atomic<quint64> m_snapshotsTaken{0};

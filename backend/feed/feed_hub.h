@@ -89,7 +89,7 @@ private:
     std::map<QString, std::unique_ptr<Subject>> m_subjects; // fixed after setup
     std::map<quint64, Subscriber> m_subscribers;
     quint64 m_nextSubscriber = 1;
-    quint64 m_seq = 0;
+    quint64 m_seq = 1; // the first message is 2: a cursor of 1 means "nothing yet", 0 "new"
     quint64 m_tick = 0;
     quint64 m_renders = 0;
     quint64 m_dropped = 0;

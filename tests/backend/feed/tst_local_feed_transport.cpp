@@ -1,12 +1,16 @@
 #include <backend/engine/engine.h>
 #include <backend/feed/feed_hub.h>
 #include <backend/feed/local_feed_transport.h>
+#include <backend/feed/remote_feed_transport.h>
 
+#include <QElapsedTimer>
+#include <QMutex>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -24,7 +28,7 @@ class TestLocalFeedTransport : public QObject {
     Q_OBJECT
 
 signals:
-    void engineStarted(bool ok, const QString &error);
+    void engineStarted(bool ok, const QString &error, quint16 adminPort);
 
 private slots:
     void initTestCase();
@@ -35,6 +39,7 @@ private slots:
     void breakerCommandThroughRequest();
     void unknownResourceIsAProblem();
     void noAnswerOnceTheContextIsGone();
+    void remoteFeedLatencyAndBandwidth();
 
 private:
     // Subscribes to `subjects` and waits for a message of `subject`; its JSON.
@@ -47,6 +52,7 @@ private:
     std::unique_ptr<LocalFeedTransport> m_feed;
     std::map<QString, QList<FeedMessage>> m_received;
     quint64 m_lastSeq = 0;
+    quint16 m_adminPort = 0;
     bool m_seqIncreasing = true;
 };
 
@@ -91,12 +97,16 @@ void TestLocalFeedTransport::initTestCase() {
         [this, engine] {
             QString error;
             const bool ok = engine->start(&error);
+            const quint16 port = engine->adminPort();
             QMetaObject::invokeMethod(
-                this, [this, ok, error] { emit engineStarted(ok, error); }, Qt::QueuedConnection);
+                this, [this, ok, error, port] { emit engineStarted(ok, error, port); },
+                Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
     QVERIFY(started.wait(kTimeoutMs));
     QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_adminPort = started.first().at(2).value<quint16>();
+    QVERIFY(m_adminPort != 0);
 }
 
 void TestLocalFeedTransport::cleanupTestCase() {
@@ -239,6 +249,79 @@ void TestLocalFeedTransport::noAnswerOnceTheContextIsGone() {
     // A second request on a live context, sent after, is answered after the first would be.
     QCOMPARE(call(request).status, 200);
     QCOMPARE(answered, 0);
+}
+
+void TestLocalFeedTransport::remoteFeedLatencyAndBandwidth() {
+    m_feed->subscribe({});
+    // When the hub published each services document (engine thread), by seq.
+    struct Published {
+        QMutex mutex;
+        std::map<quint64, qint64> at; // seq -> steady ns
+    };
+    auto published = std::make_shared<Published>();
+    auto steadyNs = [] {
+        return qint64(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count());
+    };
+    FeedHub *hub = m_engine->feedHub();
+    auto subscriber = std::make_shared<quint64>(0);
+    QMetaObject::invokeMethod(
+        hub,
+        [hub, subscriber, published, steadyNs] {
+            *subscriber = hub->addSubscriber([published, steadyNs](QList<FeedMessage> batch) {
+                const qint64 now = steadyNs();
+                QMutexLocker lock(&published->mutex);
+                for (const FeedMessage &m : batch)
+                    published->at[m.seq] = now;
+            });
+            hub->setSubjects(*subscriber, {QStringLiteral("services")});
+        },
+        Qt::QueuedConnection);
+
+    RemoteFeedTransport::Options options;
+    options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_adminPort));
+    options.token = "feed-test-admin-token";
+    RemoteFeedTransport remote(options);
+    std::vector<double> latenciesMs;
+    connect(&remote, &FeedTransport::messages, this, [&](const QList<FeedMessage> &batch) {
+        const qint64 now = steadyNs();
+        QMutexLocker lock(&published->mutex);
+        for (const FeedMessage &m : batch) {
+            const auto it = published->at.find(m.seq);
+            if (m.subject == QStringLiteral("services") && it != published->at.end())
+                latenciesMs.push_back(double(now - it->second) / 1e6);
+        }
+    });
+    remote.subscribe({QStringLiteral("services")});
+    QTRY_VERIFY_WITH_TIMEOUT(remote.connection() == FeedTransport::Connection::Connected,
+                             kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!latenciesMs.empty(), kTimeoutMs);
+    const quint64 bytesBefore = remote.bytesReceived();
+    latenciesMs.clear();
+    QElapsedTimer clock;
+    clock.start();
+    QTRY_VERIFY_WITH_TIMEOUT(latenciesMs.size() >= 40, 30000);
+    const double seconds = double(clock.elapsed()) / 1000.0;
+    const double bytesPerSecond = double(remote.bytesReceived() - bytesBefore) / seconds;
+    std::vector<double> sorted = latenciesMs;
+    std::sort(sorted.begin(), sorted.end());
+    const double p50 = sorted[sorted.size() / 2];
+    const double p99 = sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+    qInfo().noquote() << QStringLiteral(
+                             "remote feed, services: %1 documents in %2 s, latency p50 %3 ms, "
+                             "p99 %4 ms, max %5 ms, %6 bytes/s")
+                             .arg(sorted.size())
+                             .arg(seconds, 0, 'f', 1)
+                             .arg(p50, 0, 'f', 2)
+                             .arg(p99, 0, 'f', 2)
+                             .arg(sorted.back(), 0, 'f', 2)
+                             .arg(bytesPerSecond, 0, 'f', 0);
+    // A long poll answers as soon as a document is published: well under the hub's period.
+    QVERIFY2(p50 < 100.0, qPrintable(QString::number(p50)));
+    QVERIFY(bytesPerSecond > 0);
+    QMetaObject::invokeMethod(
+        hub, [hub, subscriber] { hub->removeSubscriber(*subscriber); }, Qt::QueuedConnection);
 }
 
 QTEST_GUILESS_MAIN(TestLocalFeedTransport)
