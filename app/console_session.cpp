@@ -25,7 +25,6 @@ void ConsoleSession::startEmbedded(const ProxyConfig &config) {
     // the operator asked for the restart, and two engines cannot hold the same ports.
     m_host.reset();
     m_host = std::make_unique<EngineHost>(config, m_options);
-    connect(m_host.get(), &EngineHost::snapshotReady, m_window, &MainWindow::applySnapshot);
     connect(m_host.get(), &EngineHost::started, this, [this] { m_everStarted = true; });
     connect(m_host.get(), &EngineHost::startFailed, this, [this](const QString &error) {
         qCCritical(lcApp).noquote() << "cannot start:" << error;

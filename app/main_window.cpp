@@ -1,13 +1,13 @@
 #include <app/connect_dialog.h>
 #include <app/main_window.h>
 #include <app/recent_connections.h>
-#include <models/service_table_model.h>
+#include <widgets/breakers_view.h>
 #include <widgets/hooks_view.h>
+#include <widgets/overview_view.h>
 #include <widgets/requests_view.h>
 #include <widgets/services_view.h>
 #include <widgets/status_bar_panel.h>
 #include <widgets/topics_view.h>
-#include <widgets/traffic_chart_view.h>
 
 #include <QAction>
 #include <QApplication>
@@ -31,35 +31,31 @@ namespace ToolCapture {
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
     , m_tabs(new QTabWidget)
-    , m_serviceModel(new ServiceTableModel(this))
+    , m_overviewView(new OverviewView)
     , m_servicesView(new ServicesView)
-    , m_chartView(new TrafficChartView(&m_traffic))
     , m_topicsView(new TopicsView)
-    , m_hooksView(new HooksView)
-    , m_statusPanel(new StatusBarPanel)
-    , m_connection(new QLabel) {
+    , m_hooksView(new HooksView) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(tr("ToolCapture"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/toolcapture.svg")));
-    m_servicesView->setModel(m_serviceModel);
-    m_servicesView->setObjectName(QStringLiteral("servicesView"));
-    m_servicesView->header()->setObjectName(QStringLiteral("servicesViewHeader"));
 
     m_tabs->setObjectName(QStringLiteral("views"));
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
-    m_chartView->setObjectName(QStringLiteral("overviewView"));
-    addView(m_chartView, tr("Overview"), {});
-    addView(m_servicesView, tr("Services"), {});
+    // In the order an operator works: how is it going, where does traffic go, what is cut off,
+    // which requests, what the event bus carries, what the services report. Breakers and
+    // Requests join with a transport (rebuildTransportViews).
+    m_overviewView->setObjectName(QStringLiteral("overviewView"));
+    addView(m_overviewView, tr("Overview"), {}, OverviewView::subjects(),
+            [this](const FeedMessage &message) { m_overviewView->apply(message); });
+    m_servicesView->setObjectName(QStringLiteral("servicesView"));
+    addView(m_servicesView, tr("Services"), {}, ServicesView::subjects(),
+            [this](const FeedMessage &message) { m_servicesView->apply(message); });
     m_topicsView->setObjectName(QStringLiteral("topicsView"));
     addView(m_topicsView, tr("Topics"), QIcon(QStringLiteral(":/icons/topics.svg")));
     m_hooksView->setObjectName(QStringLiteral("hooksView"));
     addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")));
     connect(m_topicsView, &TopicsView::captureRequested, this, &MainWindow::showCapture);
-
-    m_connection->setObjectName(QStringLiteral("connectionState"));
-    statusBar()->addPermanentWidget(m_statusPanel, 1);
-    statusBar()->addPermanentWidget(m_connection);
 
     createActions();
     createMenus();
@@ -98,13 +94,17 @@ void MainWindow::removeView(QWidget *view) {
         return;
     m_tabs->removeTab(index);
     updateViewActions();
+    dropRoutes(view);
+    if (m_transport)
+        m_transport->subscribe(subjects());
+    view->deleteLater();
+}
+
+void MainWindow::dropRoutes(QWidget *view) {
     for (auto it = m_routes.begin(); it != m_routes.end();) {
         it->removeIf([view](const QPair<QWidget *, Apply> &route) { return route.first == view; });
         it = it->isEmpty() ? m_routes.erase(it) : std::next(it);
     }
-    if (m_transport)
-        m_transport->subscribe(subjects());
-    view->deleteLater();
 }
 
 QStringList MainWindow::subjects() const {
@@ -118,60 +118,81 @@ QAction *MainWindow::action(const QString &objectName) const {
 }
 
 void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
-    if (m_transport) {
+    if (m_transport)
         disconnect(m_messagesConnection);
-        disconnect(m_connectionConnection);
-    }
     m_transport = transport;
     m_mode = mode;
-    createRequestsView(transport);
+    rebuildTransportViews(transport);
     m_topicsView->setTransport(transport);
     m_hooksView->setTransport(transport);
     if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
         open->setEnabled(mode == Mode::Embedded);
-    if (!transport) {
-        m_connection->setText(tr("Not connected"));
+    if (!transport)
         return;
-    }
     m_messagesConnection = connect(transport, &FeedTransport::messages, this, &MainWindow::route);
-    m_connectionConnection =
-        connect(transport, &FeedTransport::connectionChanged, this, &MainWindow::connectionChanged);
-    connectionChanged(transport->connection(), transport->connectionDetail());
     transport->subscribe(subjects());
 }
 
-// The Requests view reads its transport from its construction on: a new transport, a new view,
-// in the same place and with the layout the previous one had.
-void MainWindow::createRequestsView(FeedTransport *transport) {
-    const bool wasCurrent = m_requestsView && m_tabs->currentWidget() == m_requestsView;
-    int index = m_tabs->indexOf(m_topicsView);
-    if (m_requestsView) {
-        saveLayoutOf(m_requestsView);
-        index = m_tabs->indexOf(m_requestsView);
-        removeView(m_requestsView);
-        m_requestsView = nullptr;
+// Replaces `old` (when there is one) by `created` at the same place, with the layout the old one
+// had; a null `created` only removes.
+template<typename View>
+View *MainWindow::replaceView(View *old, View *created, const QString &name, const QString &title,
+                              int index) {
+    const bool wasCurrent = old && m_tabs->currentWidget() == old;
+    if (old) {
+        saveLayoutOf(old);
+        index = m_tabs->indexOf(old);
+        removeView(old);
     }
-    if (!transport)
-        return;
-    auto *view = new RequestsView(transport);
-    view->setObjectName(QStringLiteral("requestsView"));
-    m_requestsView = view;
+    if (!created)
+        return nullptr;
+    created->setObjectName(name);
     addView(
-        view, tr("Requests"), {}, view->subjects(),
-        [view](const FeedMessage &message) { view->apply(message); }, index);
-    restoreLayoutOf(view);
+        created, title, {}, created->subjects(),
+        [created](const FeedMessage &message) { created->apply(message); }, index);
+    restoreLayoutOf(created);
     if (wasCurrent)
-        m_tabs->setCurrentWidget(view);
-    connect(view, &RequestsView::curlCopied, this, [this](const QString &script) {
+        m_tabs->setCurrentWidget(created);
+    return created;
+}
+
+// Breakers, Requests and the status bar read their transport from their construction on: a new
+// transport, new ones, in the same places.
+void MainWindow::rebuildTransportViews(FeedTransport *transport) {
+    m_breakersView =
+        replaceView(m_breakersView, transport ? new BreakersView(transport) : nullptr,
+                    QStringLiteral("breakersView"), tr("Breakers"), m_tabs->indexOf(m_topicsView));
+    RequestsView *requests = transport ? new RequestsView(transport) : nullptr;
+    m_requestsView = replaceView(m_requestsView, requests, QStringLiteral("requestsView"),
+                                 tr("Requests"), m_tabs->indexOf(m_topicsView));
+
+    if (m_statusPanel) {
+        dropRoutes(m_statusPanel);
+        statusBar()->removeWidget(m_statusPanel);
+        m_statusPanel->deleteLater();
+        m_statusPanel = nullptr;
+    }
+    if (transport) {
+        m_statusPanel = new StatusBarPanel(transport);
+        m_statusPanel->setObjectName(QStringLiteral("statusPanel"));
+        statusBar()->addPermanentWidget(m_statusPanel, 1);
+        StatusBarPanel *panel = m_statusPanel;
+        for (const QString &subject : StatusBarPanel::subjects())
+            m_routes[subject].append(
+                {panel, [panel](const FeedMessage &message) { panel->apply(message); }});
+    }
+    if (!requests)
+        return;
+    connect(requests, &RequestsView::curlCopied, this, [this](const QString &script) {
         statusBar()->showMessage(tr("Copied as curl (%n command(s))", nullptr,
                                     int(script.count(QLatin1String("curl ")))),
                                  5000);
     });
-    connect(view, &RequestsView::harExported, this, [this](const QString &path, int entries) {
+    connect(requests, &RequestsView::harExported, this, [this](const QString &path, int entries) {
         statusBar()->showMessage(tr("Exported %n capture(s) to %1", nullptr, entries).arg(path),
                                  5000);
     });
-    connect(view, &RequestsView::actionFailed, this,
+    connect(requests, &RequestsView::actionFailed, this,
             [this](const QString &error) { statusBar()->showMessage(error, 8000); });
 }
 
@@ -183,29 +204,6 @@ void MainWindow::route(const QList<FeedMessage> &batch) {
         for (const auto &[view, apply] : *it)
             apply(message);
     }
-}
-
-void MainWindow::connectionChanged(FeedTransport::Connection state, const QString &detail) {
-    const QString where = m_transport ? m_transport->endpointLabel() : QString();
-    QString text;
-    switch (state) {
-    case FeedTransport::Connection::Connecting:
-        text = tr("Connecting to %1…").arg(where);
-        break;
-    case FeedTransport::Connection::Connected:
-        text = m_mode == Mode::Remote ? tr("Connected to %1").arg(where) : tr("Embedded engine");
-        break;
-    case FeedTransport::Connection::Lost:
-        text = tr("Connection to %1 lost").arg(where);
-        break;
-    }
-    m_connection->setText(text);
-    m_connection->setToolTip(detail);
-    QPalette palette = m_connection->palette();
-    palette.setColor(QPalette::WindowText, state == FeedTransport::Connection::Lost
-                                               ? QColor(Qt::red)
-                                               : this->palette().color(QPalette::WindowText));
-    m_connection->setPalette(palette);
 }
 
 void MainWindow::createActions() {
@@ -372,12 +370,6 @@ void MainWindow::showAbout() {
         tr("<h3>ToolCapture %1</h3><p>Operator console with an embedded "
            "HTTP/1.1 reverse proxy.</p><p>Qt %2</p>")
             .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())));
-}
-
-void MainWindow::applySnapshot(const EngineSnapshot &snapshot) {
-    m_serviceModel->applySnapshot(snapshot);
-    m_traffic.append(snapshot);
-    m_statusPanel->applySnapshot(snapshot);
 }
 
 void MainWindow::restoreLayout() {

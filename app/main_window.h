@@ -1,9 +1,7 @@
 #pragma once
 
-#include <backend/engine/engine_snapshot.h>
 #include <backend/feed/feed_message.h>
 #include <backend/feed/feed_transport.h>
-#include <models/traffic_series.h>
 
 #include <QHash>
 #include <QMainWindow>
@@ -18,13 +16,13 @@ class QTabWidget;
 
 namespace ToolCapture {
 
+class BreakersView;
 class HooksView;
+class OverviewView;
 class RequestsView;
-class ServiceTableModel;
 class ServicesView;
 class StatusBarPanel;
 class TopicsView;
-class TrafficChartView;
 
 // The console's main window: one tab per view in the order an operator works (overview, services,
 // breakers, requests, topics, hooks), the menus and shortcuts, and the status bar. Routes each
@@ -60,7 +58,10 @@ public:
     // The Requests view of the current transport; null without one.
     RequestsView *requestsView() const { return m_requestsView; }
     HooksView *hooksView() const { return m_hooksView; }
-    ServiceTableModel *serviceModel() const { return m_serviceModel; }
+    OverviewView *overviewView() const { return m_overviewView; }
+    ServicesView *servicesView() const { return m_servicesView; }
+    // The views below read their transport from their construction on: null without one.
+    BreakersView *breakersView() const { return m_breakersView; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     // The action with this object name ("actionConnect", …), for tests and the toolbar.
     QAction *action(const QString &objectName) const;
@@ -70,7 +71,6 @@ public:
     void saveLayout() const;
 
 public slots:
-    void applySnapshot(const ToolCapture::EngineSnapshot &snapshot);
     // Shows the capture with this correlation id in the Requests view and switches to it.
     void showCapture(const QString &correlationId);
 
@@ -88,10 +88,13 @@ private:
     void createMenus();
     void updateViewActions();
     void route(const QList<FeedMessage> &batch);
-    void createRequestsView(FeedTransport *transport);
+    void rebuildTransportViews(FeedTransport *transport);
+    void dropRoutes(QWidget *view);
+    template<typename View>
+    View *replaceView(View *old, View *created, const QString &name, const QString &title,
+                      int index);
     void restoreLayoutOf(QWidget *root);
     void saveLayoutOf(QWidget *root) const;
-    void connectionChanged(FeedTransport::Connection state, const QString &detail);
     void openConfiguration();
     void connectToInstance();
     void clearCurrentList();
@@ -102,22 +105,19 @@ private:
     QPointer<FeedTransport> m_transport;
     Mode m_mode = Mode::Embedded;
     QMetaObject::Connection m_messagesConnection;
-    QMetaObject::Connection m_connectionConnection;
     QHash<QString, QList<QPair<QWidget *, Apply>>> m_routes; // subject -> (view, apply)
     QHash<QString, QAction *> m_actions;
     QMenu *m_viewMenu = nullptr;
     QList<QAction *> m_viewActions; // Alt+1… : one per tab
 
     QTabWidget *m_tabs;
-    TrafficSeries m_traffic;
-    ServiceTableModel *m_serviceModel;
+    OverviewView *m_overviewView;
     ServicesView *m_servicesView;
-    TrafficChartView *m_chartView;
+    BreakersView *m_breakersView = nullptr; // tabs rebuilt with each transport
+    RequestsView *m_requestsView = nullptr;
     TopicsView *m_topicsView;
-    RequestsView *m_requestsView = nullptr; // a tab; replaced with the transport
     HooksView *m_hooksView;
-    StatusBarPanel *m_statusPanel;
-    QLabel *m_connection;
+    StatusBarPanel *m_statusPanel = nullptr; // rebuilt with each transport
 };
 
 } // namespace ToolCapture

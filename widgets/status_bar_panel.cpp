@@ -1,25 +1,31 @@
+#include <backend/feed/feed_transport.h>
 #include <widgets/status_bar_panel.h>
 
 #include <QHBoxLayout>
 #include <QLabel>
-
-#include <climits>
+#include <QLocale>
 
 namespace ToolCapture {
 
-StatusBarPanel::StatusBarPanel(QWidget *parent)
-    : QWidget(parent) {
+StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
+    : QWidget(parent)
+    , m_feed(feed) {
     setObjectName(QStringLiteral("statusBarPanel"));
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(16);
+    m_endpoint = addLabel(QStringLiteral("endpoint"));
     m_proxy = addLabel(QStringLiteral("proxyAddress"));
     m_admin = addLabel(QStringLiteral("adminAddress"));
-    m_profile = addLabel(QStringLiteral("profile"));
-    m_workers = addLabel(QStringLiteral("workers"));
-    m_connections = addLabel(QStringLiteral("clientConnections"));
-    m_kafka = addLabel(QStringLiteral("kafkaBrokers"));
+    m_kafka = addLabel(QStringLiteral("kafka"));
+    m_rate = addLabel(QStringLiteral("requestRate"));
+    m_errors = addLabel(QStringLiteral("errorRate"));
+    m_captures = addLabel(QStringLiteral("captures"));
+    m_spool = addLabel(QStringLiteral("spoolBacklog"));
+    layout->addStretch();
     m_proxy->setText(tr("Starting…"));
+    connect(m_feed, &FeedTransport::connectionChanged, this, &StatusBarPanel::showConnection);
+    showConnection();
 }
 
 QLabel *StatusBarPanel::addLabel(const QString &objectName) {
@@ -32,35 +38,75 @@ QLabel *StatusBarPanel::addLabel(const QString &objectName) {
 
 QString StatusBarPanel::text() const {
     QStringList texts;
-    for (const QLabel *label : {m_proxy, m_admin, m_profile, m_workers, m_connections, m_kafka}) {
+    for (const QLabel *label :
+         {m_endpoint, m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool}) {
         if (!label->text().isEmpty())
             texts.append(label->text());
     }
     return texts.join(QLatin1String(" | "));
 }
 
-void StatusBarPanel::applySnapshot(const EngineSnapshot &snapshot) {
-    m_proxy->setText(snapshot.draining ? tr("Proxy %1 (draining)").arg(snapshot.proxyAddress)
-                                       : tr("Proxy %1").arg(snapshot.proxyAddress));
-    m_admin->setText(tr("Admin %1").arg(snapshot.adminAddress));
-    m_profile->setText(tr("Profile %1").arg(snapshot.profile));
-    m_workers->setText(tr("Workers: %1").arg(snapshot.workers));
-    m_connections->setText(tr("Client connections: %1").arg(snapshot.totals.clientConnections));
-    const EventBusSnapshot &bus = snapshot.eventBus;
-    if (!bus.enabled) {
-        m_kafka->clear();
+void StatusBarPanel::showConnection() {
+    const QString endpoint = m_feed->endpointLabel();
+    const bool remote = endpoint != QLatin1String("embedded");
+    QString text;
+    switch (m_feed->connection()) {
+    case FeedTransport::Connection::Connecting:
+        text = remote ? tr("Connecting to %1…").arg(endpoint) : QString();
+        break;
+    case FeedTransport::Connection::Connected:
+        text = remote ? tr("Connected to %1").arg(endpoint) : QString();
+        break;
+    case FeedTransport::Connection::Lost:
+        text = remote ? tr("Connection to %1 lost").arg(endpoint) : tr("Engine stopped");
+        break;
+    }
+    m_endpoint->setText(text);
+    m_endpoint->setToolTip(m_feed->connectionDetail());
+}
+
+void StatusBarPanel::apply(const FeedMessage &message) {
+    if (message.subject != QLatin1String("status") || message.append)
+        return;
+    std::optional<StatusSummary> summary =
+        StatusSummary::fromJson(message.json, m_summary ? &*m_summary : nullptr);
+    if (!summary)
+        return;
+    m_summary = std::move(summary);
+    showSummary();
+}
+
+void StatusBarPanel::showSummary() {
+    const StatusSummary &s = *m_summary;
+    const QLocale locale;
+    m_proxy->setText(s.draining ? tr("Proxy %1 (draining)").arg(s.proxyAddress)
+                                : tr("Proxy %1").arg(s.proxyAddress));
+    m_admin->setText(tr("Admin %1").arg(s.adminAddress));
+    if (!s.kafkaEnabled) {
+        m_kafka->setText(tr("Kafka off"));
+        m_kafka->setToolTip({});
     } else {
+        const QString where = s.kafkaEmbedded ? tr("embedded") : tr("external");
+        m_kafka->setText(s.kafkaUp ? tr("Kafka %1 (%2, up)").arg(s.kafkaBrokers, where)
+                                   : tr("Kafka %1 (%2, DOWN)").arg(s.kafkaBrokers, where));
         // The address is what an operator types into kcat -b; the tooltip says so.
-        QString text = bus.embedded ? tr("Kafka %1 (embedded)").arg(bus.brokers)
-                                    : tr("Kafka %1").arg(bus.brokers);
-        if (!bus.brokersUp)
-            text += tr(" — unreachable, %n event(s) spooled", nullptr,
-                       int(qMin<std::uint64_t>(bus.spoolPendingRecords, INT_MAX)));
-        m_kafka->setText(text);
         m_kafka->setToolTip(
             tr("Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence")
-                .arg(bus.brokers));
+                .arg(s.kafkaBrokers));
     }
+    m_rate->setText(s.requestsPerSecond
+                        ? tr("%1 req/s").arg(locale.toString(*s.requestsPerSecond, 'f', 1))
+                        : tr("– req/s"));
+    m_errors->setText(s.errorRate
+                          ? tr("errors %1 %").arg(locale.toString(*s.errorRate * 100.0, 'f', 1))
+                          : tr("errors – %"));
+    m_captures->setText(s.captureEnabled ? tr("%1 captured").arg(locale.toString(s.capturesStored))
+                                         : tr("capture off"));
+    m_captures->setToolTip(
+        tr("%n capture(s) dropped", nullptr, int(qMin<quint64>(s.capturesDropped, INT_MAX))));
+    m_spool->setText(s.kafkaEnabled ? tr("spool %1").arg(locale.toString(s.spoolPending))
+                                    : QString());
+    m_spool->setToolTip(tr("Events waiting on disk for the Kafka brokers"));
 }
 
 } // namespace ToolCapture

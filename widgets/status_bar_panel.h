@@ -1,36 +1,50 @@
 #pragma once
 
-#include <backend/engine/engine_snapshot.h>
+#include <backend/feed/feed_message.h>
+#include <models/status_summary.h>
 
 #include <QWidget>
+
+#include <optional>
 
 class QLabel;
 
 namespace ToolCapture {
 
-// The permanent part of the console's status bar: where the proxy and the admin API listen,
-// the profile, the worker count, the open client connections and the Kafka bootstrap address
-// (what kcat -b needs).
+class FeedTransport;
+
+// The permanent part of the console's status bar, from the feed's status document: the
+// instance the console is connected to when remote, proxy and admin addresses, the Kafka
+// bootstrap address (what kcat -b needs) with embedded or external and up or down, requests/s,
+// error rate, captures stored and the spool backlog.
 class StatusBarPanel : public QWidget {
     Q_OBJECT
 public:
-    explicit StatusBarPanel(QWidget *parent = nullptr);
+    // `feed` says where the console is connected; it must outlive the panel.
+    explicit StatusBarPanel(FeedTransport *feed, QWidget *parent = nullptr);
+
+    static QStringList subjects() { return {QStringLiteral("status")}; }
+    void apply(const FeedMessage &message);
 
     // All the labels' texts, " | " between them.
     QString text() const;
-
-public slots:
-    void applySnapshot(const ToolCapture::EngineSnapshot &snapshot);
+    const std::optional<StatusSummary> &summary() const { return m_summary; }
 
 private:
     QLabel *addLabel(const QString &objectName);
+    void showConnection();
+    void showSummary();
 
+    FeedTransport *m_feed;
+    std::optional<StatusSummary> m_summary;
+    QLabel *m_endpoint;
     QLabel *m_proxy;
     QLabel *m_admin;
-    QLabel *m_profile;
-    QLabel *m_workers;
-    QLabel *m_connections;
     QLabel *m_kafka;
+    QLabel *m_rate;
+    QLabel *m_errors;
+    QLabel *m_captures;
+    QLabel *m_spool;
 };
 
 } // namespace ToolCapture

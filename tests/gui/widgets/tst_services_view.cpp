@@ -1,98 +1,108 @@
-#include <models/service_table_model.h>
+#include <models/services_model.h>
+#include <tests/gui/support/demo_feed_engine.h>
 #include <widgets/services_view.h>
 
-#include <QHeaderView>
+#include <QDir>
+#include <QSignalSpy>
 #include <QTest>
+#include <QTreeView>
 
 using namespace ToolCapture;
-using Column = ServiceTableModel::Column;
+using Column = ServicesModel::Column;
 
 namespace {
-
-EngineSnapshot snapshot(const QStringList &inventoryInstances, quint64 ok) {
-    EngineSnapshot snapshot;
-    ServiceSnapshot inventory;
-    inventory.name = QStringLiteral("inventory");
-    for (const QString &id : inventoryInstances) {
-        InstanceSnapshot instance;
-        instance.id = id;
-        instance.url = QStringLiteral("http://127.0.0.1:9101");
-        instance.totals.responses[2] = ok;
-        inventory.instances.push_back(instance);
-    }
-    ServiceSnapshot orders;
-    orders.name = QStringLiteral("orders");
-    InstanceSnapshot order;
-    order.id = QStringLiteral("orders-1");
-    order.url = QStringLiteral("http://127.0.0.1:9201");
-    orders.instances.push_back(order);
-    snapshot.services = {inventory, orders};
-    return snapshot;
-}
-
-// Whether the row of index is laid out on screen inside the viewport.
-bool rowIsShown(const QTreeView &view, const QModelIndex &index) {
-    const QRect rect = view.visualRect(index);
-    return rect.isValid() && view.viewport()->rect().intersects(rect) &&
-           view.indexAt(rect.center()) == index;
-}
-
+constexpr int kTimeoutMs = 20000;
 } // namespace
 
+// The services view against a running demo engine: services and instances with their scores,
+// the routing decision of the selected service, and why a forced-open instance is excluded.
 class TestServicesView : public QObject {
     Q_OBJECT
 private slots:
-    void showsRowsAfterSnapshot();
-    void updatesKeepExpansionAndResetsExpand();
+    void initTestCase();
+    void cleanupTestCase();
+    void fillsWithLiveData();
+    void selectedServiceExplainsItsRouting();
+    void excludedInstanceShowsWhy();
+
+private:
+    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<ServicesView> m_view;
 };
 
-void TestServicesView::showsRowsAfterSnapshot() {
-    ServiceTableModel model;
-    ServicesView view;
-    view.setModel(&model);
-    view.resize(1000, 400);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
-    QCOMPARE(view.header()->count(), int(Column::Count));
-    QCOMPARE(view.model()->rowCount(), 0);
-
-    model.applySnapshot(
-        snapshot({QStringLiteral("inventory-1"), QStringLiteral("inventory-2")}, 12));
-
-    const QModelIndex inventory = model.index(0, 0);
-    QVERIFY(view.isExpanded(inventory));
-    QVERIFY(view.isExpanded(model.index(1, 0)));
-    QVERIFY(rowIsShown(view, inventory));
-    const QModelIndex second = model.index(1, 0, inventory);
-    QVERIFY(rowIsShown(view, second));
-    QVERIFY(rowIsShown(view, model.index(0, 0, model.index(1, 0))));
-    QCOMPARE(second.data().toString(), QStringLiteral("inventory-2"));
-    const QModelIndex ok = model.index(1, int(Column::Responses2xx), inventory);
-    QVERIFY(rowIsShown(view, ok));
-    QCOMPARE(ok.data().toString(), QStringLiteral("12"));
-    QCOMPARE(view.header()->model()->headerData(0, Qt::Horizontal).toString(),
-             QStringLiteral("Service / Instance"));
+void TestServicesView::initTestCase() {
+    m_engine = std::make_unique<DemoFeedEngine>();
+    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
+    m_engine->start();
+    QVERIFY(started.wait(kTimeoutMs));
+    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_view = std::make_unique<ServicesView>();
+    m_view->resize(1300, 500);
+    connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
+        for (const FeedMessage &message : b)
+            m_view->apply(message);
+    });
+    m_engine->feed()->subscribe(ServicesView::subjects());
+    m_view->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_view.get()));
 }
 
-void TestServicesView::updatesKeepExpansionAndResetsExpand() {
-    ServiceTableModel model;
-    ServicesView view;
-    view.setModel(&model);
-    view.resize(1000, 400);
-    view.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&view));
+void TestServicesView::cleanupTestCase() {
+    m_view.reset();
+    m_engine.reset();
+}
 
-    model.applySnapshot(snapshot({QStringLiteral("inventory-1")}, 1));
-    view.collapse(model.index(1, 0));
-    model.applySnapshot(snapshot({QStringLiteral("inventory-1")}, 2)); // values only
-    QVERIFY(!view.isExpanded(model.index(1, 0)));
-    QVERIFY(view.isExpanded(model.index(0, 0)));
+void TestServicesView::fillsWithLiveData() {
+    ServicesModel *model = m_view->model();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 3, kTimeoutMs);
+    QTreeView *tree = m_view->tree();
+    QCOMPARE(tree->model(), model);
+    // Every service expanded: its instances are visible.
+    for (int row = 0; row < model->rowCount(); ++row)
+        QVERIFY(tree->isExpanded(model->index(row, 0)));
+    QTRY_VERIFY_WITH_TIMEOUT(model->instanceIndex(QStringLiteral("catalog-2"))
+                                 .siblingAtColumn(int(Column::Score))
+                                 .data(ServicesModel::BarRole)
+                                 .isValid(),
+                             kTimeoutMs);
+    // The score parts are drawn as bars by a delegate on their columns.
+    QVERIFY(tree->itemDelegateForColumn(int(Column::Reliability)));
+    QCOMPARE(tree->itemDelegateForColumn(int(Column::Reliability)),
+             tree->itemDelegateForColumn(int(Column::Score)));
+    QVERIFY(!tree->itemDelegateForColumn(int(Column::Name)));
+    QVERIFY(tree->visualRect(model->instanceIndex(QStringLiteral("catalog-2"))
+                                 .siblingAtColumn(int(Column::Score)))
+                .isValid());
+}
 
-    // A structural change resets the model; every service shows its instances again.
-    model.applySnapshot(
-        snapshot({QStringLiteral("inventory-1"), QStringLiteral("inventory-3")}, 2));
-    QVERIFY(view.isExpanded(model.index(1, 0)));
-    QVERIFY(rowIsShown(view, model.index(1, 0, model.index(0, 0))));
+void TestServicesView::selectedServiceExplainsItsRouting() {
+    ServicesModel *model = m_view->model();
+    QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 3, kTimeoutMs);
+    m_view->tree()->setCurrentIndex(model->index(0, 0));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->routingText().contains(QLatin1String("chosen")), kTimeoutMs);
+    QVERIFY(m_view->routingText().startsWith(QLatin1String("inventory: ")));
+}
+
+void TestServicesView::excludedInstanceShowsWhy() {
+    const QString id = QStringLiteral("inventory-2");
+    std::optional<FeedResponse> answer;
+    m_engine->feed()->request(
+        {"POST", "/api/v1/breakers/" + id.toUtf8(), R"({"action":"force_open","actor":"test"})"},
+        this, [&answer](const FeedResponse &r) { answer = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), kTimeoutMs);
+    QCOMPARE(answer->status, 200);
+    ServicesModel *model = m_view->model();
+    QTRY_VERIFY_WITH_TIMEOUT(model->instanceIndex(id)
+                                 .siblingAtColumn(int(Column::Why))
+                                 .data(ServicesModel::ExcludedRole)
+                                 .toBool(),
+                             kTimeoutMs);
+    m_view->tree()->setCurrentIndex(model->instanceIndex(id));
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->routingText().contains(id + QStringLiteral(": ")), kTimeoutMs);
+    QVERIFY(m_view->routingText().contains(QLatin1String("breaker")));
+    const QString dir = qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR");
+    QDir().mkpath(dir);
+    QVERIFY(m_view->grab().save(dir + QStringLiteral("/services_view.png")));
 }
 
 QTEST_MAIN(TestServicesView)

@@ -1,77 +1,88 @@
+#include <tests/gui/support/demo_feed_engine.h>
 #include <widgets/status_bar_panel.h>
 
+#include <QDir>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace ToolCapture;
 
+namespace {
+constexpr int kTimeoutMs = 20000;
+} // namespace
+
+// The status bar panel against a running demo engine.
 class TestStatusBarPanel : public QObject {
     Q_OBJECT
 private slots:
-    void showsSnapshot_data();
-    void showsSnapshot();
+    void initTestCase();
+    void cleanupTestCase();
+    void showsTheEngineStatus();
+    void ratesAfterTwoDocuments();
+
+private:
+    QString label(const char *name) const;
+
+    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<StatusBarPanel> m_panel;
 };
 
-void TestStatusBarPanel::showsSnapshot_data() {
-    QTest::addColumn<int>("workers");
-    QTest::addColumn<qint64>("connections");
-    QTest::addColumn<bool>("draining");
-    QTest::addColumn<bool>("brokersUp");
-    QTest::addColumn<QStringList>("expectedParts");
-
-    QTest::newRow("running") << 4 << qint64(3) << false << true
-                             << QStringList{QStringLiteral("Kafka 127.0.0.1:39001 (embedded)"),
-                                            QStringLiteral("Proxy 127.0.0.1:8090"),
-                                            QStringLiteral("Admin 127.0.0.1:8091"),
-                                            QStringLiteral("Profile production"),
-                                            QStringLiteral("Workers: 4"),
-                                            QStringLiteral("Client connections: 3")};
-    QTest::newRow("one worker") << 1 << qint64(1) << false << true
-                                << QStringList{QStringLiteral("Workers: 1"),
-                                               QStringLiteral("Client connections: 1")};
-    QTest::newRow("brokers down") << 2 << qint64(0) << false << false
-                                  << QStringList{QStringLiteral(
-                                         "Kafka 127.0.0.1:39001 (embedded) — unreachable, 7 "
-                                         "event(s) spooled")};
-    QTest::newRow("draining") << 2 << qint64(0) << true << true
-                              << QStringList{QStringLiteral("Proxy 127.0.0.1:8090 (draining)"),
-                                             QStringLiteral("Client connections: 0")};
+void TestStatusBarPanel::initTestCase() {
+    m_engine = std::make_unique<DemoFeedEngine>();
+    m_panel = std::make_unique<StatusBarPanel>(m_engine->feed());
+    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
+    m_engine->start();
+    QVERIFY(started.wait(kTimeoutMs));
+    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
+        for (const FeedMessage &message : b)
+            m_panel->apply(message);
+    });
+    m_engine->feed()->subscribe(StatusBarPanel::subjects());
+    m_panel->resize(1400, 30);
+    m_panel->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_panel.get()));
 }
 
-void TestStatusBarPanel::showsSnapshot() {
-    QFETCH(int, workers);
-    QFETCH(qint64, connections);
-    QFETCH(bool, draining);
-    QFETCH(bool, brokersUp);
-    QFETCH(QStringList, expectedParts);
+void TestStatusBarPanel::cleanupTestCase() {
+    m_panel.reset();
+    m_engine.reset();
+}
 
-    StatusBarPanel panel;
-    panel.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&panel));
-    QVERIFY(panel.text().contains(QStringLiteral("Starting")));
+QString TestStatusBarPanel::label(const char *name) const {
+    const auto *found = m_panel->findChild<QLabel *>(QLatin1String(name));
+    return found ? found->text() : QStringLiteral("<no label %1>").arg(QLatin1String(name));
+}
 
-    EngineSnapshot snapshot;
-    snapshot.proxyAddress = QStringLiteral("127.0.0.1:8090");
-    snapshot.adminAddress = QStringLiteral("127.0.0.1:8091");
-    snapshot.profile = QStringLiteral("production");
-    snapshot.workers = workers;
-    snapshot.draining = draining;
-    snapshot.totals.clientConnections = connections;
-    snapshot.eventBus.enabled = true;
-    snapshot.eventBus.embedded = true;
-    snapshot.eventBus.brokers = QStringLiteral("127.0.0.1:39001");
-    snapshot.eventBus.brokersUp = brokersUp;
-    snapshot.eventBus.spoolPendingRecords = 7;
-    panel.applySnapshot(snapshot);
+void TestStatusBarPanel::showsTheEngineStatus() {
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->summary().has_value(), kTimeoutMs);
+    const StatusSummary &s = *m_panel->summary();
+    QCOMPARE(label("proxyAddress"), QStringLiteral("Proxy %1").arg(s.proxyAddress));
+    QCOMPARE(label("adminAddress"), QStringLiteral("Admin %1").arg(s.adminAddress));
+    QCOMPARE(label("kafka"), QStringLiteral("Kafka %1 (embedded, up)").arg(s.kafkaBrokers));
+    QVERIFY(m_panel->findChild<QLabel *>(QStringLiteral("kafka"))
+                ->toolTip()
+                .contains(QLatin1String("kcat -b ")));
+    QVERIFY(label("captures").endsWith(QLatin1String(" captured")));
+    QVERIFY(label("spoolBacklog").startsWith(QLatin1String("spool ")));
+    // Embedded: no endpoint named while the engine runs.
+    QCOMPARE(label("endpoint"), QString());
+    QVERIFY(m_panel->text().contains(s.proxyAddress));
+}
 
-    const QStringList parts = panel.text().split(QStringLiteral(" | "));
-    QCOMPARE(parts.size(), 6);
-    for (const QString &expected : expectedParts)
-        QVERIFY2(parts.contains(expected), qPrintable(panel.text()));
-    const auto *admin = panel.findChild<QLabel *>(QStringLiteral("adminAddress"));
-    QVERIFY(admin);
-    QVERIFY(admin->isVisible());
-    QCOMPARE(admin->text(), QStringLiteral("Admin 127.0.0.1:8091"));
+void TestStatusBarPanel::ratesAfterTwoDocuments() {
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->summary() && m_panel->summary()->requestsPerSecond,
+                             kTimeoutMs);
+    QVERIFY2(label("requestRate").endsWith(QLatin1String(" req/s")),
+             qPrintable(label("requestRate")));
+    QVERIFY(!label("requestRate").startsWith(QLatin1String("–")));
+    QVERIFY2(label("errorRate").startsWith(QLatin1String("errors ")),
+             qPrintable(label("errorRate")));
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->summary()->capturesStored > 0, kTimeoutMs);
+    const QString dir = qEnvironmentVariable("TOOLCAPTURE_SCREENSHOT_DIR");
+    QDir().mkpath(dir);
+    QVERIFY(m_panel->grab().save(dir + QStringLiteral("/status_bar_panel.png")));
 }
 
 QTEST_MAIN(TestStatusBarPanel)

@@ -1,0 +1,181 @@
+#include <backend/metrics/proxy_metrics.h>
+#include <models/overview_series.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+#include <limits>
+
+namespace ToolCapture {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::uint64_t counter(const QJsonValue &value) {
+    return std::uint64_t(std::max<qint64>(0, value.toInteger()));
+}
+
+bool hasLatencySamples(const InstanceTotals &totals) {
+    for (std::uint64_t n : totals.latencyBuckets) {
+        if (n != 0)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+OverviewSeries::OverviewSeries(std::chrono::milliseconds span,
+                               std::chrono::milliseconds minimumInterval)
+    : m_span(span)
+    , m_minimumInterval(minimumInterval) {
+    m_clock.start();
+}
+
+void OverviewSeries::apply(const FeedMessage &message) {
+    if (message.subject == QLatin1String("services") && !message.append)
+        applyDocument(message.json, std::chrono::milliseconds(m_clock.elapsed()));
+}
+
+bool OverviewSeries::applyDocument(const QByteArray &json, std::chrono::milliseconds at) {
+    const QJsonDocument document = QJsonDocument::fromJson(json);
+    if (!document.isObject() || !document.object().value(QLatin1String("services")).isArray())
+        return false;
+    const qint64 nowMs = at.count();
+    if (m_hasBaseline && nowMs - m_lastMs < m_minimumInterval.count())
+        return true;
+    const double seconds = double(nowMs - m_lastMs) / 1000.0;
+
+    QHash<QString, Counters> current;
+    QStringList services;
+    InstanceTotals all; // the interval's traffic of every service, for the quantiles
+    Counters allDelta;
+    QList<QPair<QString, Sample>> samples;
+    for (const QJsonValue &serviceValue :
+         document.object().value(QLatin1String("services")).toArray()) {
+        const QJsonObject service = serviceValue.toObject();
+        const QString name = service.value(QLatin1String("name")).toString();
+        services.append(name);
+        InstanceTotals interval;
+        Counters delta;
+        for (const QJsonValue &instanceValue :
+             service.value(QLatin1String("instances")).toArray()) {
+            const QJsonObject instance = instanceValue.toObject();
+            Counters now;
+            now.responses = counter(instance.value(QLatin1String("requests")));
+            const QJsonObject errors = instance.value(QLatin1String("errors")).toObject();
+            now.errors = counter(instance[QLatin1String("responses")][QLatin1String("5xx")]) +
+                         counter(errors.value(QLatin1String("connect_failures"))) +
+                         counter(errors.value(QLatin1String("resets"))) +
+                         counter(errors.value(QLatin1String("first_byte_timeouts")));
+            const QJsonArray counts =
+                instance[QLatin1String("latency_histogram")][QLatin1String("counts")].toArray();
+            for (qsizetype i = 0; i < counts.size() && i < qsizetype(now.buckets.size()); ++i)
+                now.buckets[size_t(i)] = counter(counts.at(i));
+            const QString id = instance.value(QLatin1String("id")).toString();
+            const auto before = m_baseline.constFind(id);
+            if (before != m_baseline.cend() && before->responses <= now.responses &&
+                before->errors <= now.errors) {
+                delta.responses += now.responses - before->responses;
+                delta.errors += now.errors - before->errors;
+                for (size_t b = 0; b < now.buckets.size() && b < interval.latencyBuckets.size();
+                     ++b) {
+                    const std::uint64_t n = now.buckets[b] >= before->buckets[b]
+                                                ? now.buckets[b] - before->buckets[b]
+                                                : 0;
+                    interval.latencyBuckets[b] += n;
+                    all.latencyBuckets[b] += n;
+                }
+            }
+            current.insert(id, now);
+        }
+        allDelta.responses += delta.responses;
+        allDelta.errors += delta.errors;
+        if (m_hasBaseline) {
+            Sample sample;
+            sample.atMs = nowMs;
+            sample.requestsPerSecond = double(delta.responses) / seconds;
+            const bool any = hasLatencySamples(interval);
+            sample.p50 = any ? interval.latencyQuantileMs(0.5) : kNaN;
+            sample.p99 = any ? interval.latencyQuantileMs(0.99) : kNaN;
+            sample.errorRate = delta.responses
+                                   ? std::min(1.0, double(delta.errors) / double(delta.responses))
+                                   : kNaN;
+            samples.append({name, sample});
+        }
+    }
+    if (m_hasBaseline) {
+        Sample sample;
+        sample.atMs = nowMs;
+        sample.requestsPerSecond = double(allDelta.responses) / seconds;
+        const bool any = hasLatencySamples(all);
+        sample.p50 = any ? all.latencyQuantileMs(0.5) : kNaN;
+        sample.p99 = any ? all.latencyQuantileMs(0.99) : kNaN;
+        sample.errorRate = allDelta.responses
+                               ? std::min(1.0, double(allDelta.errors) / double(allDelta.responses))
+                               : kNaN;
+        addSample(QString(), sample);
+        for (const auto &[name, s] : samples)
+            addSample(name, s);
+    }
+    m_baseline = std::move(current);
+    m_services = services;
+    m_hasBaseline = true;
+    m_lastMs = nowMs;
+    ++m_revision;
+    return true;
+}
+
+void OverviewSeries::addSample(const QString &key, const Sample &sample) {
+    std::deque<Sample> &samples = m_samples[key];
+    samples.push_back(sample);
+    while (!samples.empty() && sample.atMs - samples.front().atMs > m_span.count())
+        samples.pop_front();
+}
+
+void OverviewSeries::clear() {
+    m_baseline.clear();
+    m_samples.clear();
+    m_services.clear();
+    m_hasBaseline = false;
+    ++m_revision;
+}
+
+QList<QPointF> OverviewSeries::points(Metric metric, const QString &service) const {
+    QList<QPointF> points;
+    const auto found = m_samples.constFind(service);
+    if (found == m_samples.cend() || found->empty())
+        return points;
+    const qint64 newest = found->back().atMs;
+    points.reserve(qsizetype(found->size()));
+    for (const Sample &sample : *found) {
+        double y = 0;
+        switch (metric) {
+        case Metric::RequestsPerSecond:
+            y = sample.requestsPerSecond;
+            break;
+        case Metric::LatencyP50:
+            y = sample.p50;
+            break;
+        case Metric::LatencyP99:
+            y = sample.p99;
+            break;
+        case Metric::ErrorRate:
+            y = sample.errorRate;
+            break;
+        }
+        if (!std::isnan(y))
+            points.append(QPointF(double(sample.atMs - newest) / 1000.0, y));
+    }
+    return points;
+}
+
+double OverviewSeries::latest(Metric metric, const QString &service) const {
+    const QList<QPointF> all = points(metric, service);
+    return all.isEmpty() || all.last().x() != 0 ? kNaN : all.last().y();
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,193 @@
+#include <models/overview_series.h>
+#include <tests/gui/support/demo_feed_engine.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <cmath>
+
+using namespace ToolCapture;
+using Metric = OverviewSeries::Metric;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr int kTimeoutMs = 20000;
+
+// Responses of `service` (empty: all) summed over its instances.
+qint64 requestsIn(const QByteArray &json, const QString &service = {}) {
+    qint64 sum = 0;
+    for (const QJsonValue &s : QJsonDocument::fromJson(json)[QLatin1String("services")].toArray()) {
+        if (!service.isEmpty() && s[QLatin1String("name")].toString() != service)
+            continue;
+        for (const QJsonValue &instance : s[QLatin1String("instances")].toArray())
+            sum += instance[QLatin1String("requests")].toInteger();
+    }
+    return sum;
+}
+
+} // namespace
+
+// OverviewSeries computed from a real demo engine's services documents.
+class TestOverviewSeries : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void ratesFromTwoDocuments_data();
+    void ratesFromTwoDocuments();
+    void latencyAndErrorRate();
+    void minimumIntervalBetweenPoints();
+    void counterGoingBackwardsIsABaseline();
+    void keepsOnlyTheSpan();
+    void liveFromTheFeed();
+
+private:
+    // Two services documents at least `apart` of engine traffic apart.
+    std::pair<QByteArray, QByteArray> twoDocuments(milliseconds apart);
+    QByteArray nextDocument();
+
+    std::unique_ptr<DemoFeedEngine> m_engine;
+    QList<QByteArray> m_documents;
+};
+
+void TestOverviewSeries::initTestCase() {
+    m_engine = std::make_unique<DemoFeedEngine>();
+    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
+    m_engine->start();
+    QVERIFY(started.wait(kTimeoutMs));
+    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
+        for (const FeedMessage &message : b) {
+            if (message.subject == QLatin1String("services"))
+                m_documents.append(message.json);
+        }
+    });
+    m_engine->feed()->subscribe(OverviewSeries::subjects());
+}
+
+QByteArray TestOverviewSeries::nextDocument() {
+    const qsizetype before = m_documents.size();
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(m_documents.size() > before, kTimeoutMs); }();
+    return m_documents.value(m_documents.size() - 1);
+}
+
+std::pair<QByteArray, QByteArray> TestOverviewSeries::twoDocuments(milliseconds apart) {
+    const QByteArray first = nextDocument();
+    QElapsedTimer timer;
+    timer.start();
+    QByteArray second;
+    [&] {
+        QTRY_VERIFY_WITH_TIMEOUT((second = nextDocument(), timer.elapsed() >= apart.count()),
+                                 kTimeoutMs);
+    }();
+    return {first, second};
+}
+
+void TestOverviewSeries::ratesFromTwoDocuments_data() {
+    QTest::addColumn<QString>("service");
+    QTest::newRow("all") << QString();
+    QTest::newRow("inventory") << "inventory";
+    QTest::newRow("catalog") << "catalog";
+}
+
+void TestOverviewSeries::ratesFromTwoDocuments() {
+    QFETCH(QString, service);
+    const auto [first, second] = twoDocuments(milliseconds(1000));
+    OverviewSeries series;
+    QVERIFY(series.applyDocument(first, milliseconds(10000)));
+    QVERIFY(series.points(Metric::RequestsPerSecond, service).isEmpty()); // the baseline
+    QVERIFY(series.applyDocument(second, milliseconds(12000)));
+    QCOMPARE(series.services(), (QStringList{QStringLiteral("inventory"), QStringLiteral("pricing"),
+                                             QStringLiteral("catalog")}));
+    const QList<QPointF> points = series.points(Metric::RequestsPerSecond, service);
+    QCOMPARE(points.size(), 1);
+    QCOMPARE(points.first().x(), 0.0);
+    const double expected = double(requestsIn(second, service) - requestsIn(first, service)) / 2.0;
+    QCOMPARE(points.first().y(), expected);
+    QVERIFY(expected > 0);
+    QCOMPARE(series.latest(Metric::RequestsPerSecond, service), expected);
+}
+
+void TestOverviewSeries::latencyAndErrorRate() {
+    const auto [first, second] = twoDocuments(milliseconds(1500));
+    OverviewSeries series;
+    QVERIFY(series.applyDocument(first, milliseconds(0)));
+    QVERIFY(series.applyDocument(second, milliseconds(1500)));
+    const double p50 = series.latest(Metric::LatencyP50);
+    const double p99 = series.latest(Metric::LatencyP99);
+    QVERIFY2(p50 > 0 && p50 <= p99, qPrintable(QStringLiteral("%1 %2").arg(p50).arg(p99)));
+    const double errors = series.latest(Metric::ErrorRate);
+    QVERIFY(errors >= 0.0 && errors <= 1.0);
+    // A service without responses in the interval has no latency and no error rate points.
+    QVERIFY(series.applyDocument(second, milliseconds(3000)));
+    QCOMPARE(series.latest(Metric::RequestsPerSecond), 0.0);
+    QVERIFY(std::isnan(series.latest(Metric::LatencyP50)));
+    QVERIFY(std::isnan(series.latest(Metric::ErrorRate)));
+    QCOMPARE(series.points(Metric::LatencyP50).size(), 1);
+    QCOMPARE(series.points(Metric::RequestsPerSecond).size(), 2);
+}
+
+void TestOverviewSeries::minimumIntervalBetweenPoints() {
+    const auto [first, second] = twoDocuments(milliseconds(0));
+    OverviewSeries series(std::chrono::seconds(60), milliseconds(1000));
+    QVERIFY(series.applyDocument(first, milliseconds(0)));
+    const quint64 revision = series.revision();
+    QVERIFY(series.applyDocument(second, milliseconds(400)));
+    QCOMPARE(series.revision(), revision);
+    QVERIFY(series.points(Metric::RequestsPerSecond).isEmpty());
+    QVERIFY(series.applyDocument(second, milliseconds(1000)));
+    QVERIFY(series.revision() != revision);
+    QCOMPARE(series.points(Metric::RequestsPerSecond).size(), 1);
+}
+
+void TestOverviewSeries::counterGoingBackwardsIsABaseline() {
+    const auto [first, second] = twoDocuments(milliseconds(500));
+    OverviewSeries series;
+    QVERIFY(series.applyDocument(second, milliseconds(0)));
+    // An engine restart: smaller counters than before. No negative rate.
+    QVERIFY(series.applyDocument(first, milliseconds(1000)));
+    QCOMPARE(series.latest(Metric::RequestsPerSecond), 0.0);
+    QVERIFY(series.applyDocument(second, milliseconds(2000)));
+    QCOMPARE(series.latest(Metric::RequestsPerSecond),
+             double(requestsIn(second) - requestsIn(first)));
+}
+
+void TestOverviewSeries::keepsOnlyTheSpan() {
+    const QByteArray document = nextDocument();
+    OverviewSeries series(std::chrono::seconds(5), milliseconds(1000));
+    for (int i = 0; i <= 20; ++i)
+        QVERIFY(series.applyDocument(document, milliseconds(i * 1000)));
+    const QList<QPointF> points = series.points(Metric::RequestsPerSecond, "pricing");
+    QCOMPARE(points.size(), 6); // -5 .. 0
+    QCOMPARE(points.first().x(), -5.0);
+    QCOMPARE(points.last().x(), 0.0);
+    series.clear();
+    QVERIFY(series.points(Metric::RequestsPerSecond).isEmpty());
+    QVERIFY(series.services().isEmpty());
+}
+
+void TestOverviewSeries::liveFromTheFeed() {
+    OverviewSeries series(std::chrono::seconds(60), milliseconds(500));
+    QMetaObject::Connection connection = connect(m_engine->feed(), &FeedTransport::messages, this,
+                                                 [&series](const QList<FeedMessage> &b) {
+                                                     for (const FeedMessage &message : b)
+                                                         series.apply(message);
+                                                 });
+    QTRY_VERIFY_WITH_TIMEOUT(series.points(Metric::RequestsPerSecond).size() >= 4, kTimeoutMs);
+    disconnect(connection);
+    // The demo sends 40 requests a second.
+    double sum = 0;
+    const QList<QPointF> points = series.points(Metric::RequestsPerSecond);
+    for (const QPointF &point : points)
+        sum += point.y();
+    const double mean = sum / double(points.size());
+    QVERIFY2(mean > 10 && mean < 200, qPrintable(QString::number(mean)));
+    for (int i = 1; i < points.size(); ++i)
+        QVERIFY(points[i].x() > points[i - 1].x());
+}
+
+QTEST_GUILESS_MAIN(TestOverviewSeries)
+#include "tst_overview_series.moc"
