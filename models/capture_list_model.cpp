@@ -33,6 +33,7 @@ void CaptureListModel::apply(const FeedMessage &message) {
         if (!summary || summary->id <= m_floorId)
             continue;
         m_newestSeen = std::max(m_newestSeen, summary->id);
+        intern(*summary);
         m_pending.push_back(std::move(*summary));
     }
     // What waits beyond the cap would be trimmed right after its insertion anyway.
@@ -40,6 +41,25 @@ void CaptureListModel::apply(const FeedMessage &message) {
         m_pending.pop_front();
     if (!m_paused && !m_pending.empty() && !m_batchTimer.isActive())
         m_batchTimer.start();
+}
+
+void CaptureListModel::intern(CaptureSummary &summary) {
+    // NOTE: a 50 000-row list holds the same few methods, services and instances over and over;
+    // sharing their text keeps a row to its path and correlation id. The set stays small (a
+    // value is only added when new) but is capped in case a field turns out to vary freely.
+    constexpr qsizetype kMaxStrings = 4096;
+    for (QString *field :
+         {&summary.method, &summary.service, &summary.instance, &summary.breakerState,
+          &summary.cache, &summary.proxyError, &summary.clientAddress, &summary.requestContentType,
+          &summary.responseContentType}) {
+        if (field->isEmpty())
+            continue;
+        const auto it = m_strings.constFind(*field);
+        if (it != m_strings.constEnd())
+            *field = *it;
+        else if (m_strings.size() < kMaxStrings)
+            m_strings.insert(*field);
+    }
 }
 
 void CaptureListModel::setCap(int cap) {
@@ -273,8 +293,10 @@ void CaptureListModel::fetchMore(const QModelIndex &parent) {
             return;
         }
         const QJsonObject page = QJsonDocument::fromJson(response.body).object();
-        const QList<CaptureSummary> items =
+        QList<CaptureSummary> items =
             CaptureSummary::listFromJson(page.value(QLatin1StringView("captures")).toArray());
+        for (CaptureSummary &item : items)
+            intern(item);
         const bool more = !page.value(QLatin1StringView("next_before_id")).isNull() &&
                           page.contains(QLatin1StringView("next_before_id")) &&
                           items.size() >= limit;

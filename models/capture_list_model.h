@@ -7,6 +7,7 @@
 #include <QList>
 #include <QPair>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <deque>
@@ -89,12 +90,15 @@ signals:
 
 private:
     void flushPending();
+    // Shares the text of the few distinct values of the low-cardinality fields between rows.
+    void intern(CaptureSummary &summary);
     void insertHistory(QList<CaptureSummary> newestFirst, bool more);
 
     QPointer<FeedTransport> m_transport;
     std::deque<CaptureSummary> m_rows;
     std::deque<CaptureSummary> m_pending;
     QTimer m_batchTimer;
+    QSet<QString> m_strings; // see intern(); bounded by the distinct values seen
     int m_cap = kDefaultCap;
     bool m_paused = false;
     qint64 m_floorId = 0; // cleared at or below this id

@@ -170,7 +170,7 @@ void BatchReplayDialog::finish() {
     if (cancelled > 0)
         text += QLatin1Char(' ') + tr("%n cancelled before they were sent.", nullptr, cancelled);
     m_summary->setText(text);
-    emit finished();
+    emit batchFinished();
 }
 
 void BatchReplayDialog::openDiff(int row) {

@@ -44,7 +44,7 @@ public slots:
     void openDiff(int row);
 
 signals:
-    void finished();
+    void batchFinished();
     void diffShown(ToolCapture::ResponseDiffView *view);
 
 private:

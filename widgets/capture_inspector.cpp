@@ -5,10 +5,12 @@
 
 #include <QDateTime>
 #include <QFontDatabase>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedLayout>
 #include <QTabWidget>
@@ -82,14 +84,22 @@ CaptureInspector::CaptureInspector(QWidget *parent)
     m_overview->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_overview->setAlignment(Qt::AlignTop | Qt::AlignLeft);
 
+    // The facts on the left, the timings beside them; scrolls when the inspector is short.
     auto *overview = new QWidget;
-    auto *overviewLayout = new QVBoxLayout(overview);
-    overviewLayout->addWidget(m_overview);
-    overviewLayout->addWidget(new QLabel(tr("<b>Timings</b>")));
-    overviewLayout->addWidget(m_waterfall);
-    overviewLayout->addStretch(1);
+    auto *overviewLayout = new QHBoxLayout(overview);
+    overviewLayout->addWidget(m_overview, 1);
+    auto *timings = new QVBoxLayout;
+    timings->addWidget(new QLabel(tr("<b>Timings</b>")));
+    timings->addWidget(m_waterfall);
+    timings->addStretch(1);
+    overviewLayout->addLayout(timings, 1);
+    auto *overviewScroll = new QScrollArea;
+    overviewScroll->setWidget(overview);
+    overviewScroll->setWidgetResizable(true);
+    overviewScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    overviewScroll->setFrameShape(QFrame::NoFrame);
 
-    m_tabs->addTab(overview, tr("Overview"));
+    m_tabs->addTab(overviewScroll, tr("Overview"));
     m_tabs->addTab(messagePage(m_requestHeaders, m_requestBody), tr("Request"));
     m_tabs->addTab(messagePage(m_responseHeaders, m_responseBody), tr("Response"));
     m_tabs->addTab(m_routing, tr("Routing"));

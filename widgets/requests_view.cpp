@@ -159,6 +159,9 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
                     scroll->setValue(std::max(0, value - (last - first + 1)));
                 }
             });
+    for (const auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_proxy, signal, this, &RequestsView::updateCounts);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &RequestsView::updateCounts);
     m_tailTimer.setInterval(CaptureListModel::kBatchInterval);
     connect(&m_tailTimer, &QTimer::timeout, this, &RequestsView::onTailTimer);
     m_tailTimer.start();
@@ -214,7 +217,7 @@ void RequestsView::updateCounts() {
         text +=
             QLatin1String(" — ") + tr("paused, %n new waiting", nullptr, m_model->pendingCount());
     if (m_model->isFetching())
-        text += QLatin1String(" — ") + tr("loading older captures…");
+        text += QStringLiteral(" — ") + tr("loading older captures…");
     m_counts->setText(text);
 }
 

@@ -85,11 +85,13 @@ ResponseDiffView::ResponseDiffView(QWidget *parent)
     , m_changes(new QTreeWidget(this)) {
     m_status->setTextFormat(Qt::RichText);
     m_headers->setRootIsDecorated(false);
-    m_headers->setHeaderLabels({tr("Header field"), tr("Captured"), tr("Replayed"), tr("")});
-    m_headers->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_headers->setColumnWidth(0, 180);
-    m_headers->setColumnWidth(1, 240);
-    m_headers->setColumnWidth(2, 240);
+    m_headers->setHeaderLabels(
+        {tr("Header field"), tr("Captured"), tr("Replayed"), tr("Difference")});
+    m_headers->header()->setStretchLastSection(false);
+    m_headers->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_headers->header()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_headers->header()->setSectionResizeMode(2, QHeaderView::Stretch);
+    m_headers->header()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
     m_changes->setRootIsDecorated(false);
     m_changes->setHeaderLabels({tr("Change"), tr("JSON pointer"), tr("Captured"), tr("Replayed")});
     const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);

@@ -4,6 +4,7 @@
 #include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -62,6 +63,7 @@ private slots:
     void clearKeepsClearedOut();
     void filterProxySelects();
     void pagesInHistoryFromTheEngine();
+    void fullListStaysAtTheCap();
 };
 
 void TestCaptureListModel::appendsInOneBatch() {
@@ -247,6 +249,42 @@ void TestCaptureListModel::pagesInHistoryFromTheEngine() {
     model.setPaused(false);
     QTRY_VERIFY_WITH_TIMEOUT(model.pendingCount() == 0, kTimeoutMs);
     feed->subscribe({});
+}
+
+void TestCaptureListModel::fullListStaysAtTheCap() {
+    // The default cap under a filter proxy, fed 1 000 captures per batch well past the cap: the
+    // list keeps the newest 50 000, and one batch costs one removal and one insertion.
+    CaptureListModel model(nullptr);
+    CaptureFilterProxyModel proxy;
+    proxy.setSourceModel(&model);
+    proxy.setFilter(CaptureFilter::parse(QStringLiteral("status>=200")));
+    QCOMPARE(model.cap(), CaptureListModel::kDefaultCap);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    constexpr int kBatch = 1000;
+    const int batches = CaptureListModel::kDefaultCap / kBatch + 10;
+    // From the start of the removal to the end of the insertion, the proxy's work included.
+    QElapsedTimer timer;
+    qint64 slowestFlushAtCapUs = 0;
+    connect(&model, &QAbstractItemModel::rowsAboutToBeRemoved, this, [&timer] { timer.start(); });
+    connect(&model, &QAbstractItemModel::rowsInserted, this, [&] {
+        if (timer.isValid())
+            slowestFlushAtCapUs = std::max(slowestFlushAtCapUs, timer.nsecsElapsed() / 1000);
+        timer.invalidate();
+    });
+    for (int b = 0; b < batches; ++b) {
+        model.apply(batch(qint64(b) * kBatch + 1, qint64(b + 1) * kBatch));
+        QVERIFY(inserted.wait(kTimeoutMs));
+    }
+    QVERIFY(slowestFlushAtCapUs > 0); // batches at the cap did remove rows
+    QCOMPARE(inserted.size(), batches);
+    QCOMPARE(model.rowCount(), CaptureListModel::kDefaultCap);
+    QCOMPARE(proxy.rowCount(), CaptureListModel::kDefaultCap);
+    QCOMPARE(model.summaryAt(0).id, qint64(batches) * kBatch - CaptureListModel::kDefaultCap + 1);
+    QCOMPARE(model.summaryAt(model.rowCount() - 1).id, qint64(batches) * kBatch);
+    // Shared, not copied per row.
+    QVERIFY(model.summaryAt(0).service.constData() == model.summaryAt(1).service.constData());
+    qInfo("slowest batch at the cap (remove and insert 1000 rows through the proxy): %lld us",
+          slowestFlushAtCapUs);
 }
 
 QTEST_GUILESS_MAIN(TestCaptureListModel)

@@ -293,7 +293,7 @@ void TestRequestsView::batchReplayEndsInASummary() {
     QVERIFY(loaded.wait(kTimeoutMs));
     QVERIFY(dialog->target()->setInstance(QStringLiteral("inventory-2")));
     dialog->setConcurrency(3);
-    QSignalSpy finished(dialog, &BatchReplayDialog::finished);
+    QSignalSpy finished(dialog, &BatchReplayDialog::batchFinished);
     dialog->start();
     QVERIFY(finished.wait(kTimeoutMs));
     BatchReplayJob *job = dialog->job();
@@ -331,7 +331,7 @@ void TestRequestsView::batchReplayEndsInASummary() {
             : QList<CaptureSummary>{},
         m_view.get());
     second->setConcurrency(1);
-    QSignalSpy secondFinished(second, &BatchReplayDialog::finished);
+    QSignalSpy secondFinished(second, &BatchReplayDialog::batchFinished);
     second->start();
     second->cancel();
     QVERIFY(secondFinished.wait(kTimeoutMs));
