@@ -112,9 +112,18 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
         QStringLiteral("Console language and number format <locale>, e.g. de (default: the "
                        "system's)."),
         QStringLiteral("locale"));
-    parser.addOptions(
-        {noGui, demo, config, checkConfig, listen, admin, workers, profile, logJson, brokers});
-    parser.addOption(lang);
+    const QCommandLineOption connect(
+        QStringLiteral("connect"),
+        QStringLiteral("Run the console against the admin API of a headless ToolCapture at "
+                       "<url> (http://host:port) instead of starting an engine."),
+        QStringLiteral("url"));
+    const QCommandLineOption tokenFile(
+        QStringLiteral("token-file"),
+        QStringLiteral("With --connect: read the admin token from <file> (default: the token "
+                       "file a headless ToolCapture of this user generates)."),
+        QStringLiteral("file"));
+    parser.addOptions({noGui, demo, config, checkConfig, listen, admin, workers, profile, logJson,
+                       brokers, connect, tokenFile, lang});
 
     if (!parser.parse(arguments))
         return failure(parser.errorText());
@@ -191,6 +200,36 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
         options.language = value;
     }
 
+    if (parser.isSet(tokenFile)) {
+        options.tokenFile = parser.value(tokenFile);
+        if (!parser.isSet(connect))
+            return failure(QStringLiteral("--token-file is for --connect"));
+        if (options.tokenFile.trimmed().isEmpty())
+            return failure(QStringLiteral("Invalid --token-file: the file name is empty"));
+    }
+    if (parser.isSet(connect)) {
+        // Remote mode runs only the console: every option about a local engine is a mistake.
+        for (const QCommandLineOption *local : {&noGui, &demo, &config, &checkConfig, &listen,
+                                                &admin, &workers, &profile, &brokers}) {
+            if (parser.isSet(*local)) {
+                return failure(
+                    QStringLiteral("--connect runs the console against a remote instance: "
+                                   "--%1 (for a local engine) cannot be combined with it")
+                        .arg(local->names().constFirst()));
+            }
+        }
+        QString why;
+        options.connect = parseConnectUrl(parser.value(connect), &why);
+        if (!options.connect) {
+            return failure(
+                QStringLiteral("Invalid --connect \"%1\": %2").arg(parser.value(connect), why));
+        }
+        CommandLineResult result;
+        result.options = options;
+        result.action = CommandLineResult::Action::Connect;
+        return result;
+    }
+
     CommandLineResult result;
     result.options = options;
     if (parser.isSet(checkConfig)) {
@@ -203,6 +242,34 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     }
     result.action = CommandLineResult::Action::Run;
     return result;
+}
+
+std::optional<QUrl> parseConnectUrl(const QString &text, QString *error) {
+    const auto fail = [error](const QString &why) -> std::optional<QUrl> {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    const QUrl url(text.trimmed(), QUrl::StrictMode);
+    if (!url.isValid() || text.trimmed().isEmpty())
+        return fail(QStringLiteral("expected http://host:port"));
+    if (url.scheme() != QLatin1String("http"))
+        return fail(QStringLiteral("the admin API speaks plain http: expected http://host:port"));
+    if (url.host().isEmpty())
+        return fail(QStringLiteral("no host: expected http://host:port"));
+    if (url.port() < 1)
+        return fail(QStringLiteral("no port (the admin listener's, e.g. 8091): expected "
+                                   "http://host:port"));
+    if (!url.userInfo().isEmpty())
+        return fail(QStringLiteral("no user info: the admin token comes from --token-file"));
+    if (!(url.path().isEmpty() || url.path() == QLatin1String("/")) || url.hasQuery() ||
+        url.hasFragment())
+        return fail(QStringLiteral("no path, query or fragment: expected http://host:port"));
+    QUrl clean;
+    clean.setScheme(QStringLiteral("http"));
+    clean.setHost(url.host());
+    clean.setPort(url.port());
+    return clean;
 }
 
 RuntimeConfig resolveRuntimeConfig(const CommandLineOptions &options) {

@@ -6,6 +6,7 @@
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
+#include <QUrl>
 
 #include <optional>
 
@@ -23,14 +24,18 @@ struct CommandLineOptions {
     std::optional<ListenAddress> listen;
     std::optional<ListenAddress> admin;
     std::optional<int> workers;
-    QString profile;  // empty: not given
-    QString brokers;  // empty: not given
-    QString language; // --lang: a locale name ("de", "de_DE"); empty: the system's locale
+    QString profile; // empty: not given
+    QString brokers; // empty: not given
+    // Remote mode: the admin listener of a headless ToolCapture, http://HOST:PORT.
+    std::optional<QUrl> connect;
+    QString tokenFile; // empty: not given (the default token file of this user)
+    QString language;  // --lang: a locale name ("de", "de_DE"); empty: the system's locale
 };
 
 // The outcome of parsing: run, check a file, print help or version, or fail.
 struct CommandLineResult {
-    enum class Action { Run, CheckConfig, ShowHelp, ShowVersion, Fail };
+    // Connect: the console against a remote instance (options.connect), no engine here.
+    enum class Action { Run, Connect, CheckConfig, ShowHelp, ShowVersion, Fail };
 
     Action action = Action::Fail;
     CommandLineOptions options;
@@ -56,6 +61,10 @@ CommandLineResult parseCommandLine(const QStringList &arguments);
 
 // "127.0.0.1:8090", "localhost:0", "[::1]:8090"; nullopt when malformed.
 std::optional<ListenAddress> parseListenAddress(const QString &text);
+
+// "http://127.0.0.1:8091" (a trailing "/" allowed); nullopt with the reason in `error` for any
+// other scheme, a missing host or port, a path, query, fragment or user info.
+std::optional<QUrl> parseConnectUrl(const QString &text, QString *error);
 
 // Loads --config (or the --profile defaults for --demo) and applies the flags on top. For --demo
 // without --config, a default port that is in use is replaced by port 0 (any free port).

@@ -1,4 +1,5 @@
 #include <app/connect_dialog.h>
+#include <backend/feed/remote_feed_transport.h>
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -29,7 +30,9 @@ ConnectDialog::ConnectDialog(const RecentConnections &recent, QWidget *parent)
     m_url->lineEdit()->setPlaceholderText(QStringLiteral("http://127.0.0.1:8091"));
     m_url->setMinimumContentsLength(32);
     m_tokenFile->setObjectName(QStringLiteral("connectTokenFile"));
-    m_tokenFile->setPlaceholderText(tr("The admin token file the instance wrote"));
+    m_tokenFile->setPlaceholderText(tr("Empty: %1").arg(RemoteFeedTransport::defaultTokenFile()));
+    m_tokenFile->setToolTip(tr("The file holding the instance's admin token (its "
+                               "admin-token file, or the token you configured)"));
     m_tokenFile->setClearButtonEnabled(true);
     auto *browse = new QToolButton;
     browse->setText(tr("Browse…"));

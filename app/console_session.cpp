@@ -2,6 +2,7 @@
 #include <app/console_session.h>
 #include <app/engine_host.h>
 #include <app/main_window.h>
+#include <backend/feed/remote_feed_transport.h>
 
 #include <QMessageBox>
 
@@ -13,6 +14,18 @@ ConsoleSession::ConsoleSession(MainWindow *window, Engine::Options options, QObj
     , m_options(options) {
     connect(window, &MainWindow::openConfigurationRequested, this,
             &ConsoleSession::openConfiguration);
+    connect(window, &MainWindow::connectRequested, this,
+            [this](const QUrl &url, const QString &tokenFile) {
+                QString error;
+                if (connectRemote(url, tokenFile, &error))
+                    return;
+                auto *box =
+                    new QMessageBox(QMessageBox::Warning, tr("Connect"),
+                                    tr("Not connected to %1: %2").arg(url.toString(), error),
+                                    QMessageBox::Close, m_window);
+                box->setAttribute(Qt::WA_DeleteOnClose);
+                box->open();
+            });
 }
 
 ConsoleSession::~ConsoleSession() {
@@ -21,6 +34,7 @@ ConsoleSession::~ConsoleSession() {
 
 void ConsoleSession::startEmbedded(const ProxyConfig &config) {
     m_window->setTransport(nullptr, MainWindow::Mode::Embedded);
+    m_remote.reset();
     // NOTE: the engine running drains first (at most its drain timeout) with the GUI waiting:
     // the operator asked for the restart, and two engines cannot hold the same ports.
     m_host.reset();
@@ -40,6 +54,26 @@ void ConsoleSession::startEmbedded(const ProxyConfig &config) {
     });
     m_window->setTransport(m_host->feed(), MainWindow::Mode::Embedded);
     m_host->start();
+}
+
+bool ConsoleSession::connectRemote(const QUrl &url, const QString &tokenFile, QString *error) {
+    const QString path = tokenFile.isEmpty() ? RemoteFeedTransport::defaultTokenFile() : tokenFile;
+    const std::optional<QByteArray> token = RemoteFeedTransport::readTokenFile(path, error);
+    if (!token)
+        return false;
+    qCInfo(lcApp).noquote() << "connecting to" << url.toString() << "; the embedded engine stops";
+    m_window->setTransport(nullptr, MainWindow::Mode::Remote);
+    m_host.reset();
+    RemoteFeedTransport::Options options;
+    options.url = url;
+    options.token = *token;
+    m_remote = std::make_unique<RemoteFeedTransport>(options);
+    m_window->setTransport(m_remote.get(), MainWindow::Mode::Remote);
+    return true;
+}
+
+FeedTransport *ConsoleSession::remoteTransport() const {
+    return m_remote.get();
 }
 
 bool ConsoleSession::openConfiguration(const QString &path) {

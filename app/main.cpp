@@ -103,6 +103,42 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
     window.show();
     return app.exec();
 }
+
+// Remote mode: the console against a headless instance's admin API; no engine in this process.
+int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) {
+    QApplication app(argc, argv);
+    installLogHandler(options.logJson);
+    const QLocale locale = consoleLocale(options);
+    QLocale::setDefault(locale);
+    QTranslator qtTranslator;
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(&qtTranslator);
+    QTranslator translator;
+    if (translator.load(locale, QStringLiteral("toolcapture"), QStringLiteral("_"),
+                        QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(&translator);
+
+    MainWindow window;
+    ConsoleSession session(&window, Engine::Options{});
+    QString error;
+    if (!session.connectRemote(*options.connect, options.tokenFile, &error)) {
+        QTextStream(stderr) << "toolcapture: " << error
+                            << " (give the admin token of the remote instance with --token-file)\n";
+        return kExitFailure;
+    }
+    qCInfo(lcApp).noquote() << "console connecting to" << options.connect->toString();
+    UnixSignalWatcher signalWatcher;
+    QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
+        qCInfo(lcApp) << "signal" << signal << "received: closing the console";
+        QApplication::closeAllWindows();
+    });
+    signalWatcher.watch(SIGINT);
+    signalWatcher.watch(SIGTERM);
+    window.restoreLayout();
+    window.show();
+    return app.exec();
+}
 #endif
 
 } // namespace
@@ -132,6 +168,16 @@ int main(int argc, char **argv) {
     case CommandLineResult::Action::CheckConfig: {
         QCoreApplication app(argc, argv);
         return checkConfigFile(parsed.options.checkConfigFile, out, err);
+    }
+    case CommandLineResult::Action::Connect: {
+        const QString why =
+            headlessReason(parsed.options, kGuiBuilt, QProcessEnvironment::systemEnvironment());
+#ifdef TOOLCAPTURE_HAS_GUI
+        if (why.isEmpty())
+            return runRemoteConsole(argc, argv, parsed.options);
+#endif
+        err << "toolcapture: --connect runs the console, which cannot start: " << why << '\n';
+        return kExitUsage;
     }
     case CommandLineResult::Action::Run:
         break;

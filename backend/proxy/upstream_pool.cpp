@@ -128,6 +128,10 @@ UpstreamConnection *UpstreamPool::createConnection() {
 
 void UpstreamPool::destroy(UpstreamConnection *connection) {
     --m_total;
+    // close() aborts the socket, which reports the end of the stream at once: without this the
+    // closedWhileIdle handler would erase from m_idle while expireIdle() or closeIdle() walk it,
+    // and destroy the connection a second time.
+    disconnect(connection, &UpstreamConnection::closedWhileIdle, this, nullptr);
     connection->close();
     connection->deleteLater();
 }

@@ -59,6 +59,10 @@ private slots:
     void headless();
     void language_data();
     void language();
+    void connect_data();
+    void connect();
+    void connectRejects_data();
+    void connectRejects();
 };
 
 void TestCommandLine::initTestCase() {
@@ -401,6 +405,83 @@ void TestCommandLine::headless() {
         QVERIFY2(reason.isEmpty(), qPrintable(reason));
     else
         QVERIFY2(reason.contains(reasonPart), qPrintable(reason));
+}
+
+void TestCommandLine::connect_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("tokenFile");
+
+    QTest::newRow("host and port")
+        << QStringList{QStringLiteral("--connect"), QStringLiteral("http://127.0.0.1:8091")}
+        << QStringLiteral("http://127.0.0.1:8091") << QString();
+    QTest::newRow("trailing slash, name, token file")
+        << QStringList{QStringLiteral("--connect=http://proxy.example:9000/"),
+                       QStringLiteral("--token-file"), QStringLiteral("/run/tc/token")}
+        << QStringLiteral("http://proxy.example:9000") << QStringLiteral("/run/tc/token");
+    QTest::newRow("IPv6") << QStringList{QStringLiteral("--connect"),
+                                         QStringLiteral("http://[::1]:8091")}
+                          << QStringLiteral("http://[::1]:8091") << QString();
+    QTest::newRow("with log-json")
+        << QStringList{QStringLiteral("--log-json"), QStringLiteral("--connect"),
+                       QStringLiteral("http://10.0.0.5:8091")}
+        << QStringLiteral("http://10.0.0.5:8091") << QString();
+}
+
+void TestCommandLine::connect() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, url);
+    QFETCH(QString, tokenFile);
+    const CommandLineResult result = parse(arguments);
+    QVERIFY2(result.action == Action::Connect, qPrintable(result.message));
+    QVERIFY(result.options.connect.has_value());
+    QCOMPARE(result.options.connect->toString(), url);
+    QCOMPARE(result.options.tokenFile, tokenFile);
+}
+
+void TestCommandLine::connectRejects_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("messagePart");
+
+    const auto connect = [](const char *url) {
+        return QStringList{QStringLiteral("--connect"), QString::fromLatin1(url)};
+    };
+    QTest::newRow("https") << connect("https://127.0.0.1:8091") << QStringLiteral("plain http");
+    QTest::newRow("no scheme") << connect("127.0.0.1:8091") << QStringLiteral("http://host:port");
+    QTest::newRow("no port") << connect("http://127.0.0.1") << QStringLiteral("no port");
+    QTest::newRow("port zero") << connect("http://127.0.0.1:0") << QStringLiteral("no port");
+    QTest::newRow("bad port") << connect("http://127.0.0.1:99999")
+                              << QStringLiteral("Invalid --connect");
+    QTest::newRow("path") << connect("http://127.0.0.1:8091/api/v1") << QStringLiteral("no path");
+    QTest::newRow("query") << connect("http://127.0.0.1:8091/?x=1") << QStringLiteral("no path");
+    QTest::newRow("user info") << connect("http://admin:secret@127.0.0.1:8091")
+                               << QStringLiteral("--token-file");
+    QTest::newRow("empty") << connect("") << QStringLiteral("Invalid --connect");
+    QTest::newRow("with demo") << connect("http://127.0.0.1:8091") + QStringList{"--demo"}
+                               << QStringLiteral("--demo (for a local engine)");
+    QTest::newRow("with no-gui") << connect("http://127.0.0.1:8091") + QStringList{"--no-gui"}
+                                 << QStringLiteral("--no-gui");
+    QTest::newRow("with admin") << connect("http://127.0.0.1:8091") +
+                                       QStringList{"--admin", "127.0.0.1:1"}
+                                << QStringLiteral("--admin");
+    QTest::newRow("token file alone")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--token-file"),
+                       QStringLiteral("/tmp/t")}
+        << QStringLiteral("--token-file is for --connect");
+    QTest::newRow("empty token file")
+        << connect("http://127.0.0.1:8091") + QStringList{"--token-file", " "}
+        << QStringLiteral("Invalid --token-file");
+    QTest::newRow("missing url") << QStringList{QStringLiteral("--connect")}
+                                 << QStringLiteral("connect");
+}
+
+void TestCommandLine::connectRejects() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, messagePart);
+    const CommandLineResult result = parse(arguments);
+    QVERIFY(result.action == Action::Fail);
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.message.contains(messagePart), qPrintable(result.message));
 }
 
 void TestCommandLine::language_data() {

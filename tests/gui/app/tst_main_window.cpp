@@ -2,16 +2,19 @@
 #include <app/engine_host.h>
 #include <app/main_window.h>
 #include <models/capture_detail.h>
+#include <models/capture_list_model.h>
 #include <models/hook_event_model.h>
 #include <models/hook_tool_model.h>
 #include <models/topic_tail_model.h>
 #include <widgets/capture_inspector.h>
 #include <widgets/hooks_view.h>
 #include <widgets/requests_view.h>
+#include <widgets/status_bar_panel.h>
 #include <widgets/topics_view.h>
 
 #include <QAction>
 #include <QDir>
+#include <QFile>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -59,6 +62,7 @@ private slots:
     void screenshotOfEachView();
     void layoutIsKeptInSettings();
     void germanLocaleShowsGerman();
+    void connectsToARemoteInstance();
 
 private:
     QTemporaryDir m_dir;
@@ -281,8 +285,7 @@ void TestMainWindow::findFocusesTheFilter() {
     // Anywhere else, Ctrl+F is the Requests filter.
     m_window->tabs()->setCurrentWidget(m_window->hooksView());
     find->trigger();
-    QCOMPARE(m_window->tabs()->currentWidget(),
-             static_cast<QWidget *>(m_window->requestsView()));
+    QCOMPARE(m_window->tabs()->currentWidget(), static_cast<QWidget *>(m_window->requestsView()));
     QTRY_COMPARE(QApplication::focusWidget(),
                  static_cast<QWidget *>(m_window->requestsView()->filterEdit()));
 }
@@ -371,6 +374,57 @@ void TestMainWindow::screenshotOfEachView() {
         QVERIFY2(image.save(path), qPrintable(path));
         qInfo().noquote() << "wrote" << path;
     }
+}
+
+// File > Connect…: the embedded engine stops and the same views show a headless instance (here
+// an engine with its admin listener, started by the test) through its admin API.
+void TestMainWindow::connectsToARemoteInstance() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ProxyConfig config;
+    config.listen.port = 0;
+    config.admin.port = 0;
+    config.workers = 1;
+    config.adminToken = QStringLiteral("remote-instance-admin-token");
+    config.timeouts.drain = std::chrono::milliseconds(500);
+    config.kafka.spoolDir = dir.path() + QStringLiteral("/spool");
+    config.kafka.linger = std::chrono::milliseconds(5);
+    config.capture.storePath = dir.path() + QStringLiteral("/captures.sqlite");
+    EngineHost instance(config, Engine::Options{true, 40.0});
+    QSignalSpy started(&instance, &EngineHost::started);
+    instance.start();
+    QVERIFY(started.wait(kTimeoutMs));
+    const QUrl url(QStringLiteral("http://") + started.at(0).at(1).toString());
+
+    QString error;
+    QVERIFY(!m_session->connectRemote(url, dir.filePath(QStringLiteral("missing")), &error));
+    QVERIFY(!error.isEmpty());
+    QCOMPARE(m_window->mode(), MainWindow::Mode::Embedded); // nothing changed
+
+    const QString tokenFile = dir.filePath(QStringLiteral("admin-token"));
+    QFile file(tokenFile);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(config.adminToken.toUtf8() + "\n");
+    file.close();
+    QVERIFY2(m_session->connectRemote(url, tokenFile, &error), qPrintable(error));
+    QCOMPARE(m_window->mode(), MainWindow::Mode::Remote);
+    QCOMPARE(m_session->engineHost(), nullptr); // the embedded engine is gone
+    QCOMPARE(m_window->transport()->endpointLabel(), url.toString());
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->transport()->connection(),
+                              FeedTransport::Connection::Connected, kTimeoutMs);
+    QVERIFY(!m_window->action(QStringLiteral("actionOpenConfiguration"))->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->statusPanel()->text().contains(url.toString()), kTimeoutMs);
+    QVERIFY(m_window->requestsView());
+    QVERIFY(m_window->breakersView());
+    // The views read the remote instance: captures through the feed, a topic through the API.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->requestsView()->model()->rowCount() > 0, kTimeoutMs);
+    m_window->topicsView()->setFrom(TopicTailPoller::From::Beginning);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->topicsView()->model()->rowCount() > 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->hooksView()->toolModel()->rowCount() > 0, kTimeoutMs);
+
+    // Before the instance goes, the console lets go of it.
+    m_session.reset();
+    QCOMPARE(m_window->transport(), nullptr);
 }
 
 QTEST_MAIN(TestMainWindow)
