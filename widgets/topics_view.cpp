@@ -192,6 +192,9 @@ void TopicsView::setTransport(FeedTransport *transport) {
         return;
     }
     m_poller = new TopicTailPoller(transport, this);
+    // NOTE: each poll's answer is parsed in the GUI thread: 200 records (about half a megabyte
+    // of events) at most, twice a second, is what an operator can read and keeps the thread free.
+    m_poller->setLimit(200);
     m_poller->setPaused(m_pause->isChecked());
     connect(m_poller, &TopicTailPoller::records, m_model, &TopicTailModel::append);
     connect(m_poller, &TopicTailPoller::failed, this, [this](const QString &detail) {
