@@ -67,6 +67,8 @@ constexpr std::array<BreakerState, 6> kBreakerStates{
     BreakerState::ForcedOpen, BreakerState::ForcedClosed, BreakerState::Disabled};
 
 constexpr QByteArrayView kBreakersPath = "/api/v1/breakers";
+// The longest "actor" or "reason" a breaker command may give.
+constexpr std::size_t kMaxAuditText = 500;
 constexpr QByteArrayView kBreakerPrefix = "/api/v1/breakers/";
 
 // A JSON null for an absent value.
@@ -99,6 +101,16 @@ Json transitionJson(const BreakerTransition &transition) {
     return {{"instance", str(transition.instanceId)}, {"from", toString(transition.from)},
             {"to", toString(transition.to)},          {"at", isoTime(transition.at)},
             {"cause", str(transition.cause)},         {"story", outcomesJson(transition.story)}};
+}
+
+Json auditJson(const BreakerAuditEntry &entry) {
+    return {{"instance", str(entry.instanceId)},
+            {"actor", entry.actor.isEmpty() ? Json(nullptr) : Json(str(entry.actor))},
+            {"reason", entry.reason.isEmpty() ? Json(nullptr) : Json(str(entry.reason))},
+            {"at", isoTime(entry.at)},
+            {"previous_state", toString(entry.previousState)},
+            {"previous_mode", toString(entry.previousMode)},
+            {"mode", toString(entry.mode)}};
 }
 
 Json breakerJson(const ServiceSnapshot &service, const InstanceSnapshot &instance) {
@@ -329,7 +341,22 @@ HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayVi
                            "\" is not one of " + actions.toByteArray() + ".",
                        path, "/action");
     }
-    if (!m_commands.setBreakerMode(instanceId, *mode)) {
+    QString who[2];
+    constexpr std::array<const char *, 2> kAuditMembers{"actor", "reason"};
+    for (std::size_t i = 0; i < kAuditMembers.size(); ++i) {
+        const auto member = body.find(kAuditMembers[i]);
+        if (member == body.end() || member->is_null())
+            continue;
+        const QByteArray pointer = QByteArray("/") + kAuditMembers[i];
+        if (!member->is_string() || member->get<std::string>().size() > kMaxAuditText) {
+            return problem(400,
+                           QByteArray(kAuditMembers[i]) + ": a string of at most " +
+                               QByteArray::number(qulonglong(kMaxAuditText)) + " bytes.",
+                           path, pointer);
+        }
+        who[i] = QString::fromStdString(member->get<std::string>()).trimmed();
+    }
+    if (!m_commands.setBreakerMode(instanceId, *mode, who[0], who[1])) {
         return problem(404, "No instance " + instanceId.toUtf8() + " has a circuit breaker.", path);
     }
     return breaker(m_snapshot(), instanceId);
@@ -350,6 +377,14 @@ void AdminServer::dispatchInProcess(HttpRequest request,
 
 QByteArray AdminServer::transition(const BreakerTransition &transition) {
     return dump(transitionJson(transition));
+}
+
+QByteArray AdminServer::healthEvent(const HealthEvent &event) {
+    return dump({{"instance", str(event.instanceId)},
+                 {"kind", toString(event.kind)},
+                 {"healthy", event.healthy},
+                 {"reason", str(event.reason)},
+                 {"at", isoTime(event.at)}});
 }
 
 bool AdminServer::isAuthorized(const HttpRequest &request) const {
@@ -380,10 +415,14 @@ HttpResponse AdminServer::breakers(const EngineSnapshot &snapshot) {
     Json transitions = Json::array();
     for (const BreakerTransition &transition : snapshot.recentTransitions)
         transitions.push_back(transitionJson(transition));
+    Json audit = Json::array();
+    for (const BreakerAuditEntry &entry : snapshot.breakerAudit)
+        audit.push_back(auditJson(entry));
     Json body;
     body["breakers"] = std::move(list);
     body["transitions_total"] = snapshot.breakerTransitionsTotal;
     body["recent_transitions"] = std::move(transitions);
+    body["audit"] = std::move(audit);
     return HttpResponse::json(200, dump(body));
 }
 

@@ -69,6 +69,8 @@ public:
 
     // One breaker transition as an item of "recent_transitions" (the feed's "transitions").
     static QByteArray transition(const BreakerTransition &transition);
+    // One health event (the feed's "health_events"): instance, kind, healthy, reason, at.
+    static QByteArray healthEvent(const HealthEvent &event);
 
 private:
     void handle(const HttpRequest &request, const std::shared_ptr<HttpResponder> &responder);

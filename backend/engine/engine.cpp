@@ -117,7 +117,12 @@ void Engine::setUpFeed() {
                             [this] { return AdminServer::services(feedSnapshot()).body; });
     m_feed->addStateSubject(QStringLiteral("breakers"),
                             [this] { return AdminServer::breakers(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("tools"), [this] {
+        return m_hooks ? m_hooks->toolsDocument() : QByteArrayLiteral("{\"tools\":[]}");
+    });
     m_feed->addAppendSubject(QStringLiteral("captures"));
+    m_feed->addAppendSubject(QStringLiteral("health_events"));
+    m_feed->addAppendSubject(QStringLiteral("hook_events"));
     m_feed->addAppendSubject(QStringLiteral("transitions"));
 }
 
@@ -220,9 +225,8 @@ bool Engine::start(QString *error) {
              true, true});
     }
     m_admin->setCommands(AdminCommands{
-        [this](const QString &instanceId, BreakerMode mode) {
-            return setBreakerMode(instanceId, mode);
-        },
+        [this](const QString &instanceId, BreakerMode mode, const QString &actor,
+               const QString &reason) { return setBreakerMode(instanceId, mode, actor, reason); },
     });
     startResilience();
     m_uptime.start();
@@ -324,6 +328,11 @@ void Engine::mountHooks() {
     m_registrar = std::make_unique<Registrar>(*this);
     m_hooks = std::make_unique<HookReceiver>(m_config.hooks, *m_publisher, m_registrar.get());
     HookReceiver *hooks = m_hooks.get();
+    FeedHub *feed = m_feed;
+    hooks->setObserver({[feed] { return feed->wants(QStringLiteral("hook_events")); },
+                        [feed](QByteArray item) {
+                            feed->append(QStringLiteral("hook_events"), {std::move(item)});
+                        }});
     // Hooks authenticate with API keys of their own, not the admin token.
     m_admin->mount({[hooks](QByteArrayView path) { return hooks->handles(path); },
                     [hooks](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
@@ -425,15 +434,25 @@ void Engine::stopResilience() {
         disconnect(m_proxy.get(), &ProxyServer::breakerTransition, this, nullptr);
 }
 
-bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode) {
+bool Engine::setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor,
+                            const QString &reason) {
     if (!m_proxy)
         return false;
     const ServiceRegistry &registry = m_proxy->registry();
     for (int i = 0; i < registry.instanceCount(); ++i) {
         if (registry.instance(i).id() == instanceId) {
+            CircuitBreaker &breaker = m_proxy->runtime().breaker(i);
+            const BreakerSnapshot before = breaker.snapshot();
+            BreakerAuditEntry entry{
+                instanceId,   actor,       reason, QDateTime::currentDateTimeUtc(),
+                before.state, before.mode, mode};
             qCInfo(lcEngine).noquote()
-                << "operator sets the breaker of" << instanceId << "to" << toString(mode);
-            m_proxy->runtime().breaker(i).setMode(mode);
+                << "operator" << (actor.isEmpty() ? QStringLiteral("(unnamed)") : actor)
+                << "sets the breaker of" << instanceId << "from" << toString(before.state) << "/"
+                << toString(before.mode) << "to" << toString(mode)
+                << (reason.isEmpty() ? QString() : QStringLiteral("\u2014 ") + reason);
+            breaker.setMode(mode);
+            appendCapped(m_breakerAudit, std::move(entry), kHealthHistory);
             return true;
         }
     }
@@ -475,6 +494,9 @@ void Engine::onHealthChanged(const QString &instanceId, bool healthy, const QStr
 }
 
 void Engine::recordHealthEvent(HealthEvent event) {
+    static const QString subject = QStringLiteral("health_events");
+    if (m_feed->wants(subject))
+        m_feed->append(subject, {AdminServer::healthEvent(event)});
     appendCapped(m_healthEvents, std::move(event), kHealthHistory);
 }
 
@@ -621,6 +643,7 @@ EngineSnapshot Engine::snapshot() const {
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;
     s.recentHealthEvents = lastOf(m_healthEvents, kSnapshotHistory);
+    s.breakerAudit = lastOf(m_breakerAudit, kSnapshotHistory);
     if (m_publisher) {
         const PublisherStats p = m_publisher->stats();
         EventBusSnapshot &bus = s.eventBus;

@@ -87,7 +87,8 @@ public:
 
     // Commands (engine thread).
     // Puts the circuit breaker of the instance with this id in `mode`; false when none has it.
-    bool setBreakerMode(const QString &instanceId, BreakerMode mode);
+    bool setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor = {},
+                        const QString &reason = {});
 
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
@@ -142,9 +143,10 @@ private:
     std::deque<BreakerTransition> m_transitions;   // oldest first, at most kTransitionHistory
     std::vector<std::uint64_t> m_transitionCounts; // by instance index
     std::uint64_t m_transitionsTotal = 0;
-    std::deque<HealthEvent> m_healthEvents; // oldest first, at most kHealthHistory
-    FeedHub *m_feed = nullptr;              // child
-    FeedEndpoint *m_feedEndpoint = nullptr; // child; deleted before the hub
+    std::deque<HealthEvent> m_healthEvents;       // oldest first, at most kHealthHistory
+    std::deque<BreakerAuditEntry> m_breakerAudit; // oldest first, at most kHealthHistory
+    FeedHub *m_feed = nullptr;                    // child
+    FeedEndpoint *m_feedEndpoint = nullptr;       // child; deleted before the hub
     EngineSnapshot m_feedSnapshot;
     quint64 m_feedSnapshotTick = 0;
     mutable std::atomic<quint64> m_snapshotsTaken{0};

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/engine/breaker_audit_entry.h>
 #include <backend/engine/health_event.h>
 #include <backend/health/health_snapshot.h>
 #include <backend/metrics/proxy_metrics.h>
@@ -137,6 +138,7 @@ struct EngineSnapshot {
     std::vector<BreakerTransition> recentTransitions; // oldest first, at most 50
     std::uint64_t breakerTransitionsTotal = 0;
     std::vector<HealthEvent> recentHealthEvents; // oldest first, at most 50
+    std::vector<BreakerAuditEntry> breakerAudit; // operator changes, oldest first, at most 50
 
     EventBusSnapshot eventBus;
     CaptureSnapshot capture;

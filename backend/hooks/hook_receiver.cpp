@@ -514,8 +514,23 @@ void HookReceiver::publish(QByteArrayView topic, const std::string &key,
         "com.toolcapture." + topic.toByteArray() + '.' + QByteArray::fromStdString(eventType);
     outgoing.ceSource = kEventSource.toByteArray();
     outgoing.timeUs = nowMicros;
+    if (m_observer.published && m_observer.wanted && m_observer.wanted()) {
+        Json head = {{"type", eventType},
+                     {"topic", topic.toByteArray().toStdString()},
+                     {"key", key},
+                     {"id", eventId.toStdString()},
+                     {"at_us", nowMicros}};
+        QByteArray item = dump(head);
+        item.chop(1); // the closing brace: the event follows as it was published
+        item.append(",\"event\":").append(outgoing.value).append('}');
+        m_observer.published(std::move(item));
+    }
     m_sink.publish(std::move(outgoing));
     m_published.fetch_add(1, std::memory_order_relaxed);
+}
+
+QByteArray HookReceiver::toolsDocument() const {
+    return handleToolList().body;
 }
 
 void HookReceiver::updateGauges() {

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace ToolCapture {
@@ -55,6 +56,17 @@ public:
     void setConfig(const HooksConfig &config);
 
     HookStats stats() const;
+
+    // The body of GET /tools (the feed's "tools" document).
+    QByteArray toolsDocument() const;
+    // Sees each event as it is published (the feed's "hook_events"): `wanted` is asked first,
+    // so nothing is built while nobody watches; `published` gets {"type", "topic", "key",
+    // "id", "at_us", "event"}. Same thread as handle().
+    struct Observer {
+        std::function<bool()> wanted;
+        std::function<void(QByteArray item)> published;
+    };
+    void setObserver(Observer observer) { m_observer = std::move(observer); }
 
     static constexpr QByteArrayView kExecutionTopic = "hooks.execution_intelligence";
     static constexpr QByteArrayView kLifecycleTopic = "hooks.service_lifecycle";
@@ -106,6 +118,7 @@ private:
     std::atomic<quint64> m_unmatchedPosts{0};
     std::atomic<quint64> m_registrationFailures{0};
     std::atomic<quint64> m_toolsKnown{0};
+    Observer m_observer;
 };
 
 } // namespace ToolCapture

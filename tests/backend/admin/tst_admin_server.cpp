@@ -282,18 +282,19 @@ void TestAdminServer::init() {
         return m_snapshot;
     });
     // A fake engine: records the command and applies it to the snapshot it serves.
-    m_server->setCommands(AdminCommands{[this](const QString &id, BreakerMode mode) {
-        m_commands.append({id, mode});
-        InstanceSnapshot *instance = findInstance(id);
-        if (!instance)
-            return false;
-        instance->breaker.mode = mode;
-        static constexpr std::array<BreakerState, 4> states{
-            BreakerState::Closed, BreakerState::ForcedOpen, BreakerState::ForcedClosed,
-            BreakerState::Disabled};
-        instance->breaker.state = states[size_t(mode)];
-        return true;
-    }});
+    m_server->setCommands(AdminCommands{
+        [this](const QString &id, BreakerMode mode, const QString &, const QString &) {
+            m_commands.append({id, mode});
+            InstanceSnapshot *instance = findInstance(id);
+            if (!instance)
+                return false;
+            instance->breaker.mode = mode;
+            static constexpr std::array<BreakerState, 4> states{
+                BreakerState::Closed, BreakerState::ForcedOpen, BreakerState::ForcedClosed,
+                BreakerState::Disabled};
+            instance->breaker.state = states[size_t(mode)];
+            return true;
+        }});
     m_server->setToken(AdminToken::load(QString::fromLatin1(kToken.toByteArray()), {}));
     QString error;
     QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0, &error), qPrintable(error));

@@ -39,6 +39,7 @@ private slots:
     void breakerCommandThroughRequest();
     void unknownResourceIsAProblem();
     void noAnswerOnceTheContextIsGone();
+    void toolsAndHookEvents();
     void remoteFeedLatencyAndBandwidth();
 
 private:
@@ -202,7 +203,7 @@ void TestLocalFeedTransport::breakerCommandThroughRequest() {
     FeedRequest force;
     force.method = "POST";
     force.target = "/api/v1/breakers/" + QByteArray::fromStdString(instance);
-    force.body = R"({"action": "force_open"})";
+    force.body = R"({"action": "force_open", "actor": "alice", "reason": "INC-42 drill"})";
     const FeedResponse forced = call(force);
     QCOMPARE(forced.status, 200);
     QCOMPARE(forced.contentType, QByteArray("application/json"));
@@ -222,6 +223,26 @@ void TestLocalFeedTransport::breakerCommandThroughRequest() {
         }(),
         kTimeoutMs);
 
+    // Audited: who, why, when, what it was, what it became.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const Json doc = Json::parse(
+                m_received[QStringLiteral("breakers")].last().json.toStdString(), nullptr, false);
+            for (const Json &entry : doc["audit"]) {
+                if (entry["instance"] == instance && entry["actor"] == "alice")
+                    return entry["reason"] == "INC-42 drill" &&
+                           entry["previous_state"] == "closed" &&
+                           entry["previous_mode"] == "auto" && entry["mode"] == "force_open" &&
+                           entry["at"].is_string();
+            }
+            return false;
+        }(),
+        kTimeoutMs);
+    force.body = R"({"action": "auto", "actor": 7})";
+    const FeedResponse badActor = call(force);
+    QCOMPARE(badActor.status, 400);
+    QCOMPARE(Json::parse(badActor.body.toStdString())["errors"][0]["pointer"].get<std::string>(),
+             std::string("/actor"));
     force.body = R"({"action": "auto"})";
     QCOMPARE(call(force).status, 200);
     force.body = R"({"action": "sideways"})";
@@ -249,6 +270,28 @@ void TestLocalFeedTransport::noAnswerOnceTheContextIsGone() {
     // A second request on a live context, sent after, is answered after the first would be.
     QCOMPARE(call(request).status, 200);
     QCOMPARE(answered, 0);
+}
+
+void TestLocalFeedTransport::toolsAndHookEvents() {
+    // The demo's hook traffic registers tools and completes executions.
+    m_feed->subscribe({QStringLiteral("tools"), QStringLiteral("hook_events")});
+    const Json tools = nextOf(QStringLiteral("tools"));
+    QVERIFY(tools.contains("tools"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const FeedMessage &m : m_received[QStringLiteral("hook_events")]) {
+                const Json batch = Json::parse(m.json.toStdString(), nullptr, false);
+                for (const Json &item : batch) {
+                    if (item["type"] == "execution_completed" && item["event"].is_object() &&
+                        item["topic"] == "hooks.execution_intelligence" &&
+                        item["at_us"].is_number())
+                        return true;
+                }
+            }
+            return false;
+        }(),
+        kTimeoutMs);
+    QVERIFY(m_received[QStringLiteral("hook_events")].last().append);
 }
 
 void TestLocalFeedTransport::remoteFeedLatencyAndBandwidth() {
