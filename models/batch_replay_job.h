@@ -1,7 +1,7 @@
 #pragma once
 
 #include <models/capture_summary.h>
-#include <models/response_diff.h>
+#include <models/replay_outcome.h>
 
 #include <QList>
 #include <QObject>

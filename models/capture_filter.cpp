@@ -9,10 +9,6 @@ namespace ToolCapture {
 
 namespace {
 
-QString tr(const char *text) {
-    return QCoreApplication::translate("CaptureFilter", text);
-}
-
 struct FieldName {
     QLatin1StringView name;
     CaptureFilter::Field field;
@@ -153,7 +149,8 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
                     ++i;
                 }
                 if (i >= n) {
-                    filter.fail(quote, n - quote, tr("unterminated quote"));
+                    filter.fail(quote, n - quote,
+                                QCoreApplication::translate("CaptureFilter", "unterminated quote"));
                     return filter;
                 }
                 ++i; // the closing quote
@@ -180,8 +177,10 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
             text.remove(0, 1);
             offsets.removeFirst();
             if (text.isEmpty()) {
-                filter.fail(token.position, 1,
-                            tr("nothing to negate after '%1'").arg(expression.at(token.position)));
+                filter.fail(
+                    token.position, 1,
+                    QCoreApplication::translate("CaptureFilter", "nothing to negate after '%1'")
+                        .arg(expression.at(token.position)));
                 return filter;
             }
         }
@@ -239,16 +238,20 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
         }
         if (!known) {
             filter.fail(start, nameEnd,
-                        tr("unknown field '%1' (fields: status, duration, id, service, instance, "
-                           "method, path, cid, error)")
+                        QCoreApplication::translate(
+                            "CaptureFilter",
+                            "unknown field '%1' (fields: status, duration, id, service, instance, "
+                            "method, path, cid, error)")
                             .arg(text.left(nameEnd)));
             return filter;
         }
         const QString value = text.mid(nameEnd + opLength);
         const int valuePosition = value.isEmpty() ? token.end : offsets.at(nameEnd + opLength);
         if (value.isEmpty()) {
-            filter.fail(valuePosition, 1,
-                        tr("a value is missing after '%1%2'").arg(text.left(nameEnd), opText));
+            filter.fail(
+                valuePosition, 1,
+                QCoreApplication::translate("CaptureFilter", "a value is missing after '%1%2'")
+                    .arg(text.left(nameEnd), opText));
             return filter;
         }
         const bool ordering = term.op == Op::Less || term.op == Op::LessEqual ||
@@ -257,19 +260,25 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
         if (isNumeric(term.field)) {
             if (term.op == Op::Regex) {
                 filter.fail(start + nameEnd, opLength,
-                            tr("'%1' compares numbers: use = != < <= > >=").arg(name));
+                            QCoreApplication::translate("CaptureFilter",
+                                                        "'%1' compares numbers: use = != < <= > >=")
+                                .arg(name));
                 return filter;
             }
             if (term.field == Field::Status && value.size() == 3 &&
                 value.endsWith(QLatin1StringView("xx"), Qt::CaseInsensitive)) {
                 const int cls = value.at(0).digitValue();
                 if (cls < 1 || cls > 5) {
-                    filter.fail(valuePosition, 3, tr("a status class is 1xx to 5xx"));
+                    filter.fail(valuePosition, 3,
+                                QCoreApplication::translate("CaptureFilter",
+                                                            "a status class is 1xx to 5xx"));
                     return filter;
                 }
                 if (ordering) {
                     filter.fail(start + nameEnd, opLength,
-                                tr("a status class takes = or !=, not '%1'").arg(opText));
+                                QCoreApplication::translate(
+                                    "CaptureFilter", "a status class takes = or !=, not '%1'")
+                                    .arg(opText));
                     return filter;
                 }
                 term.statusClass = cls;
@@ -278,24 +287,31 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
                 term.number = term.field == Field::Duration ? value.toDouble(&ok)
                                                             : double(value.toLongLong(&ok));
                 if (!ok || term.number < 0) {
-                    filter.fail(valuePosition, int(value.size()),
-                                term.field == Field::Status
-                                    ? tr("'%1' is not a status code (such as 404) or class "
-                                         "(such as 5xx)")
-                                          .arg(value)
-                                    : tr("'%1' is not a number").arg(value));
+                    filter.fail(
+                        valuePosition, int(value.size()),
+                        term.field == Field::Status
+                            ? QCoreApplication::translate(
+                                  "CaptureFilter",
+                                  "'%1' is not a status code (such as 404) or class "
+                                  "(such as 5xx)")
+                                  .arg(value)
+                            : QCoreApplication::translate("CaptureFilter", "'%1' is not a number")
+                                  .arg(value));
                     return filter;
                 }
                 if (term.field == Field::Status && term.number > 599) {
                     filter.fail(valuePosition, int(value.size()),
-                                tr("a status code is at most 599"));
+                                QCoreApplication::translate("CaptureFilter",
+                                                            "a status code is at most 599"));
                     return filter;
                 }
             }
         } else {
             if (ordering) {
-                filter.fail(start + nameEnd, opLength,
-                            tr("'%1' takes : = != or ~, not '%2'").arg(name, opText));
+                filter.fail(
+                    start + nameEnd, opLength,
+                    QCoreApplication::translate("CaptureFilter", "'%1' takes : = != or ~, not '%2'")
+                        .arg(name, opText));
                 return filter;
             }
             term.text = term.field == Field::Method ? value.toUpper() : value;
@@ -306,8 +322,10 @@ CaptureFilter CaptureFilter::parse(const QString &expression) {
                 if (!term.regex.isValid()) {
                     const int offset =
                         qBound(0, term.regex.patternErrorOffset(), int(value.size()) - 1);
-                    filter.fail(offsets.at(nameEnd + opLength + offset), 1,
-                                tr("bad regular expression: %1").arg(term.regex.errorString()));
+                    filter.fail(
+                        offsets.at(nameEnd + opLength + offset), 1,
+                        QCoreApplication::translate("CaptureFilter", "bad regular expression: %1")
+                            .arg(term.regex.errorString()));
                     return filter;
                 }
                 term.regex.optimize();

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <models/capture_detail.h>
+#include <models/replay_outcome.h>
 #include <models/replay_request.h>
-#include <models/response_diff.h>
 
 #include <QDialog>
 #include <QPointer>

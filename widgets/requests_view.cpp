@@ -55,6 +55,10 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     , m_inspector(new CaptureInspector(this))
     , m_splitter(new QSplitter(Qt::Vertical, this)) {
     m_proxy->setSourceModel(m_model);
+    // Before the list's selection model exists, so that this runs before it moves the current
+    // index off rows about to go.
+    connect(m_proxy, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this] { m_removingRows = true; });
 
     m_filter->setPlaceholderText(
         tr("Filter, e.g. status>=500 service:inventory path~/users method:POST"));
@@ -129,7 +133,9 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     connect(m_list, &QTreeView::activated, this, [this] { replayCurrent(); });
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
-                if (current.isValid())
+                // The current row leaving past the cap moves the current index to a neighbour;
+                // the inspector keeps what the user chose.
+                if (current.isValid() && !m_removingRows)
                     loadDetail(
                         QString::number(current.data(CaptureListModel::CaptureIdRole).toLongLong()),
                         false);
@@ -153,6 +159,7 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
             });
     connect(m_proxy, &QAbstractItemModel::rowsRemoved, this,
             [this, scroll](const QModelIndex &, int first, int last) {
+                m_removingRows = false;
                 if (first == 0 && !m_tailing) {
                     const int value = scroll->value();
                     m_list->doItemsLayout();
@@ -173,6 +180,8 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     m_splitter->addWidget(m_inspector);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
+    // The list first: the inspector's size hint (tabs of tables) would otherwise take most.
+    m_splitter->setSizes({600, 400});
 
     auto *status = new QHBoxLayout;
     status->addWidget(m_counts);

@@ -93,6 +93,7 @@ private:
     QTimer m_tailTimer;
     QTimer m_filterTimer;
     bool m_tailing = true;
+    bool m_removingRows = false; // between the proxy's rowsAboutToBeRemoved and rowsRemoved
     quint64 m_detailGeneration = 0;
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 
 #include <models/capture_detail.h>
-#include <models/response_diff.h>
+#include <models/replay_outcome.h>
 
 #include <QWidget>
 

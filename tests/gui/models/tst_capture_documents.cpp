@@ -1,7 +1,7 @@
 #include <models/capture_detail.h>
 #include <models/json_lines.h>
 #include <models/replay_request.h>
-#include <models/response_diff.h>
+#include <models/replay_outcome.h>
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -33,7 +33,10 @@ namespace {
 
 constexpr int kTimeoutMs = 20000;
 
-void saveScreenshot(QWidget *widget, const QString &name) {
+bool g_remote = false; // screenshots of the remote run get their own names
+
+void saveScreenshot(QWidget *widget, const QString &baseName) {
+    const QString name = g_remote ? baseName + QStringLiteral("-remote") : baseName;
     const QString dir = QStringLiteral(TOOLCAPTURE_SCREENSHOT_DIR);
     QVERIFY(QDir().mkpath(dir));
     const QString path = dir + QLatin1Char('/') + name + QStringLiteral(".png");
@@ -46,6 +49,7 @@ void saveScreenshot(QWidget *widget, const QString &name) {
 class TestRequestsView : public QObject {
     Q_OBJECT
 private slots:
+    void initTestCase_data();
     void initTestCase();
     void cleanupTestCase();
     void init();
@@ -60,6 +64,7 @@ private slots:
     void copyAsCurlAndExportHar();
     void showCaptureOutsideTheList();
     void pauseHoldsTheList();
+    void inspectorKeepsItsCaptureWhenTheRowLeaves();
 
 private:
     // Selects the first `n` rows the view shows.
@@ -67,7 +72,16 @@ private:
 
     std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<RequestsView> m_view;
+    FeedTransport *m_feed = nullptr; // the one this test function uses
 };
+
+void TestRequestsView::initTestCase_data() {
+    // Every test twice: the embedded engine's feed, and the same engine over HTTP as a console
+    // started with --connect reads it.
+    QTest::addColumn<bool>("remote");
+    QTest::newRow("embedded") << false;
+    QTest::newRow("remote") << true;
+}
 
 void TestRequestsView::initTestCase() {
     m_engine = std::make_unique<EmbeddedDemoEngine>(60.0);
@@ -80,7 +94,10 @@ void TestRequestsView::cleanupTestCase() {
 }
 
 void TestRequestsView::init() {
-    FeedTransport *feed = m_engine->feed();
+    QFETCH_GLOBAL(bool, remote);
+    FeedTransport *feed = remote ? m_engine->remoteFeed() : m_engine->feed();
+    m_feed = feed;
+    g_remote = remote;
     m_view = std::make_unique<RequestsView>(feed);
     connect(feed, &FeedTransport::messages, m_view.get(),
             [view = m_view.get()](const QList<FeedMessage> &messages) {
@@ -97,7 +114,7 @@ void TestRequestsView::init() {
 }
 
 void TestRequestsView::cleanup() {
-    m_engine->feed()->subscribe({});
+    m_feed->subscribe({});
     m_view.reset();
 }
 
@@ -324,7 +341,7 @@ void TestRequestsView::batchReplayEndsInASummary() {
 
     // Cancel: the ones not yet sent are not sent.
     auto *second = new BatchReplayDialog(
-        m_engine->feed(),
+        m_feed,
         job->items().size() > 0
             ? QList<CaptureSummary>{job->items()[0].capture, job->items()[1].capture,
                                     job->items()[2].capture, job->items()[3].capture}
@@ -407,6 +424,23 @@ void TestRequestsView::pauseHoldsTheList() {
     m_view->setPaused(false);
     QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() >= rows + 5, kTimeoutMs);
     QCOMPARE(paused.size(), 2);
+}
+
+void TestRequestsView::inspectorKeepsItsCaptureWhenTheRowLeaves() {
+    CaptureListModel *model = m_view->model();
+    model->setCap(40);
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowCount() == 40, kTimeoutMs);
+    QSignalSpy shown(m_view.get(), &RequestsView::captureShown);
+    const QModelIndex first = m_view->proxy()->index(0, 0);
+    const qint64 id = first.data(CaptureListModel::CaptureIdRole).toLongLong();
+    m_view->list()->setCurrentIndex(first);
+    QVERIFY(shown.wait(kTimeoutMs));
+    QCOMPARE(m_view->inspector()->detail()->summary.id, id);
+    // New captures push the selected one out past the cap.
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(QString::number(id)) < 0, kTimeoutMs);
+    QVERIFY(!shown.wait(300)); // no other capture was loaded
+    QCOMPARE(m_view->inspector()->detail()->summary.id, id);
+    QCOMPARE(model->rowCount(), 40);
 }
 
 QTEST_MAIN(TestRequestsView)
