@@ -54,7 +54,9 @@ MainWindow::MainWindow(QWidget *parent)
     m_topicsView->setObjectName(QStringLiteral("topicsView"));
     addView(m_topicsView, tr("Topics"), QIcon(QStringLiteral(":/icons/topics.svg")));
     m_hooksView->setObjectName(QStringLiteral("hooksView"));
-    addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")));
+    addView(m_hooksView, tr("Hooks and tools"), QIcon(QStringLiteral(":/icons/hooks.svg")),
+            HooksView::subjects(),
+            [this](const FeedMessage &message) { m_hooksView->apply(message); });
     connect(m_topicsView, &TopicsView::captureRequested, this, &MainWindow::showCapture);
 
     createActions();
@@ -124,7 +126,7 @@ void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
     m_mode = mode;
     rebuildTransportViews(transport);
     m_topicsView->setTransport(transport);
-    m_hooksView->setTransport(transport);
+    m_hooksView->clear();
     if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
         open->setEnabled(mode == Mode::Embedded);
     if (!transport)

@@ -49,54 +49,6 @@ bool HookToolModel::applyDocument(const QByteArray &json) {
     return true;
 }
 
-int HookToolModel::applyRegistrationEvents(const QList<QJsonObject> &events) {
-    std::vector<ToolRow> added;
-    QList<int> changed;
-    int applied = 0;
-    for (const QJsonObject &event : events) {
-        const QJsonObject tool = event.value(QLatin1String("tool_info")).toObject();
-        const QString name = tool.value(QLatin1String("name")).toString();
-        if (name.isEmpty() ||
-            !event.value(QLatin1String("event_type")).toString().startsWith(QLatin1String("tool_")))
-            continue;
-        ++applied;
-        ToolRow *row = nullptr;
-        for (size_t i = 0; i < m_rows.size() && !row; ++i) {
-            if (m_rows[i].name == name) {
-                row = &m_rows[i];
-                changed.append(int(i));
-            }
-        }
-        for (size_t i = 0; i < added.size() && !row; ++i) {
-            if (added[i].name == name)
-                row = &added[i];
-        }
-        if (!row) {
-            added.push_back(ToolRow{});
-            row = &added.back();
-            row->name = name;
-        }
-        row->service = tool.value(QLatin1String("service_source")).toString();
-        row->capabilities.clear();
-        for (const QJsonValue &capability : tool.value(QLatin1String("capabilities")).toArray())
-            row->capabilities.append(capability.toString());
-        row->method = event.value(QLatin1String("registration_method")).toString();
-        row->registrations += 1;
-        row->lastSeen = event.value(QLatin1String("timestamp")).toString();
-        row->lastEventType = event.value(QLatin1String("event_type")).toString();
-    }
-    for (int row : std::as_const(changed))
-        emit dataChanged(index(row, 0), index(row, int(Column::Count) - 1));
-    if (!added.empty()) {
-        const int first = int(m_rows.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        for (ToolRow &row : added)
-            m_rows.push_back(std::move(row));
-        endInsertRows();
-    }
-    return applied;
-}
-
 int HookToolModel::rowCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(m_rows.size());
 }

@@ -2,8 +2,6 @@
 
 #include <QAbstractTableModel>
 #include <QByteArray>
-#include <QJsonObject>
-#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -23,10 +21,6 @@ public:
     // dataChanged for the rows that changed, anything else one reset. False (and nothing
     // changed) when the document is not such a list.
     bool applyDocument(const QByteArray &json);
-    // Folds tools.registration_events events (tool_registered, tool_updated, tool_discovered),
-    // oldest first, into the list: a known tool's row changes, a new tool is appended (all new
-    // ones of the call in one insertion). Returns how many events were tools events.
-    int applyRegistrationEvents(const QList<QJsonObject> &events);
 
     // QAbstractItemModel
     int rowCount(const QModelIndex &parent = {}) const override;

@@ -4,10 +4,8 @@
 #include <models/topic_tail_poller.h>
 #include <widgets/hooks_view.h>
 
-#include <QDateTime>
 #include <QFontDatabase>
 #include <QHeaderView>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLocale>
 #include <QPlainTextEdit>
@@ -16,8 +14,6 @@
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
-
-#include <algorithm>
 
 namespace ToolCapture {
 
@@ -49,7 +45,7 @@ HooksView::HooksView(QWidget *parent)
     , m_eventTable(makeTable(m_events, QStringLiteral("hooksEventTable")))
     , m_detail(new QPlainTextEdit)
     , m_summary(new QLabel)
-    , m_state(new QLabel)
+
     , m_vertical(new QSplitter(Qt::Vertical))
     , m_horizontal(new QSplitter(Qt::Horizontal)) {
     const int digit = fontMetrics().horizontalAdvance(u'0');
@@ -68,9 +64,6 @@ HooksView::HooksView(QWidget *parent)
     m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_detail->setPlaceholderText(tr("Select an event to see it whole"));
     m_summary->setObjectName(QStringLiteral("hooksSummary"));
-    m_state->setObjectName(QStringLiteral("hooksState"));
-    m_state->setWordWrap(true);
-    m_state->hide();
 
     auto *toolsPane = new QWidget;
     auto *toolsLayout = new QVBoxLayout(toolsPane);
@@ -81,7 +74,6 @@ HooksView::HooksView(QWidget *parent)
     auto *eventsLayout = new QVBoxLayout(eventsPane);
     eventsLayout->setContentsMargins(0, 0, 0, 0);
     eventsLayout->addWidget(m_summary);
-    eventsLayout->addWidget(m_state);
     eventsLayout->addWidget(m_eventTable);
 
     m_horizontal->setObjectName(QStringLiteral("hooksEventSplitter"));
@@ -119,66 +111,15 @@ HooksView::HooksView(QWidget *parent)
     updateSummary();
 }
 
-void HooksView::setTransport(FeedTransport *transport) {
-    qDeleteAll(m_pollers);
-    m_pollers.clear();
-    clear();
-    m_tools->applyDocument(R"({"tools":[]})");
-    if (!transport)
-        return;
-    const auto follow = [this, transport](const QString &topic, TopicTailPoller::From from,
-                                          auto handler) {
-        auto *poller = new TopicTailPoller(transport, this);
-        poller->setInterval(std::chrono::seconds(1));
-        connect(poller, &TopicTailPoller::records, this, handler);
-        connect(poller, &TopicTailPoller::failed, this, [this, topic](const QString &detail) {
-            setState(tr("Cannot read %1: %2").arg(topic, detail), true);
-        });
-        connect(poller, &TopicTailPoller::polled, this, [this] { setState({}, false); });
-        TopicTailPoller::Query query;
-        query.topic = topic;
-        query.from = from;
-        query.time = QDateTime::currentDateTime().addSecs(
-            -std::chrono::duration_cast<std::chrono::seconds>(kHistory).count());
-        poller->start(query);
-        m_pollers.append(poller);
-    };
-    follow(QStringLiteral("tools.registration_events"), TopicTailPoller::From::Beginning,
-           [this](const QList<TopicRecord> &records) {
-               QList<QJsonObject> events;
-               for (const TopicRecord &record : records)
-                   events.append(QJsonDocument::fromJson(record.value).object());
-               m_tools->applyRegistrationEvents(events);
-           });
-    follow(QStringLiteral("hooks.execution_intelligence"), TopicTailPoller::From::Time,
-           &HooksView::appendRecords);
-    follow(QStringLiteral("hooks.service_lifecycle"), TopicTailPoller::From::Time,
-           &HooksView::appendRecords);
+QStringList HooksView::subjects() {
+    return {QStringLiteral("tools"), QStringLiteral("hook_events")};
 }
 
-void HooksView::appendRecords(const QList<TopicRecord> &batch) {
-    // A poll answers partition by partition: in time order, the list reads as it happened.
-    QList<TopicRecord> records = batch;
-    std::stable_sort(
-        records.begin(), records.end(),
-        [](const TopicRecord &a, const TopicRecord &b) { return a.timestampMs < b.timestampMs; });
-    QList<QJsonObject> events;
-    events.reserve(records.size());
-    for (const TopicRecord &record : std::as_const(records)) {
-        QJsonObject event = QJsonDocument::fromJson(record.value).object();
-        if (event.value(QLatin1String("event_type")).isString())
-            events.append(std::move(event));
-    }
-    m_events->append(std::move(events));
-}
-
-void HooksView::setState(const QString &text, bool error) {
-    m_state->setText(text);
-    m_state->setVisible(!text.isEmpty());
-    QPalette palette = m_state->palette();
-    palette.setColor(QPalette::WindowText,
-                     error ? QColor(Qt::red) : this->palette().color(QPalette::WindowText));
-    m_state->setPalette(palette);
+void HooksView::apply(const FeedMessage &message) {
+    if (message.subject == QLatin1String("tools") && !message.append)
+        m_tools->applyDocument(message.json);
+    else if (message.subject == QLatin1String("hook_events") && message.append)
+        m_events->appendJsonArray(message.json);
 }
 
 void HooksView::clear() {

@@ -14,10 +14,8 @@ class QTableView;
 
 namespace ToolCapture {
 
-class FeedTransport;
 class HookEventModel;
 class HookToolModel;
-class TopicTailPoller;
 
 // The Hooks and tools view: the tools services registered, and what the hook receiver accepted
 // (executions with their durations and outcomes, lifecycle reports, tool registrations), newest
@@ -27,12 +25,10 @@ class HooksView : public QWidget {
 public:
     explicit HooksView(QWidget *parent = nullptr);
 
-    // Where events come from; null stops reading. NOTE: the feed has no hook subjects yet, so
-    // the view reads the three hook topics through the topic API (embedded or remote alike):
-    // tools.registration_events from the beginning (the tool list), the executions and
-    // lifecycle topics from kHistory ago.
-    void setTransport(FeedTransport *transport);
-    static constexpr std::chrono::minutes kHistory{15};
+    // The feed subjects this view shows: `tools` (the GET /tools document) and `hook_events`
+    // (what the hook receiver publishes, from the subscription on).
+    static QStringList subjects();
+    void apply(const ToolCapture::FeedMessage &message);
 
     HookToolModel *toolModel() const { return m_tools; }
     HookEventModel *eventModel() const { return m_events; }
@@ -45,8 +41,6 @@ private:
     void showSelected();
     void updateSummary();
     void scheduleScrollToBottom();
-    void appendRecords(const QList<ToolCapture::TopicRecord> &records);
-    void setState(const QString &text, bool error);
 
     HookToolModel *m_tools;
     HookEventModel *m_events;
@@ -54,10 +48,9 @@ private:
     QTableView *m_eventTable;
     QPlainTextEdit *m_detail;
     QLabel *m_summary;
-    QLabel *m_state; // why a topic cannot be read, when it cannot
     QSplitter *m_vertical;
     QSplitter *m_horizontal;
-    QList<TopicTailPoller *> m_pollers;
+
     qint64 m_executions = 0;
     qint64 m_failures = 0;
     bool m_atBottom = true;

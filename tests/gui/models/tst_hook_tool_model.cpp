@@ -1,7 +1,6 @@
 #include <models/hook_tool_model.h>
 
 #include <QAbstractItemModelTester>
-#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -35,7 +34,6 @@ private slots:
     void sameToolsChangeInPlace();
     void otherToolsReset();
     void refusesOtherDocuments();
-    void foldsRegistrationEvents();
 };
 
 void TestHookToolModel::showsTheDocument() {
@@ -90,44 +88,6 @@ void TestHookToolModel::refusesOtherDocuments() {
     QVERIFY(!model.applyDocument(R"({"type":"about:blank","status":401})"));
     QVERIFY(!model.applyDocument("garbage"));
     QCOMPARE(model.rowCount(), 1);
-}
-
-// The tool list rebuilt from tools.registration_events, as the Hooks view reads it.
-void TestHookToolModel::foldsRegistrationEvents() {
-    const auto event = [](const char *type, const char *name, const char *capability,
-                          const char *time) {
-        return QJsonDocument::fromJson(
-                   QByteArray(R"({"event_type":")") + type + R"(","timestamp":")" + time +
-                   R"(","registration_method":"automatic","tool_info":{"name":")" + name +
-                   R"(","service_source":"inventory","capabilities":[")" + capability +
-                   R"("],"signature":{},"metadata":{}}})")
-            .object();
-    };
-    HookToolModel model;
-    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
-    QCOMPARE(model.applyRegistrationEvents(
-                 {event("tool_registered", "a", "v1", "2024-05-01T10:00:00Z"),
-                  event("tool_registered", "b", "v1", "2024-05-01T10:00:01Z"),
-                  event("tool_updated", "a", "v2", "2024-05-01T10:00:02Z"),
-                  QJsonObject{{QStringLiteral("event_type"), QStringLiteral("service_started")}}}),
-             3);
-    QCOMPARE(inserted.count(), 1); // both new tools in one insertion
-    QCOMPARE(model.rowCount(), 2);
-    QCOMPARE(model.index(0, int(HookToolModel::Column::Capabilities)).data().toString(),
-             QStringLiteral("v2"));
-    QCOMPARE(model.index(0, int(HookToolModel::Column::Registrations)).data().toString(),
-             QStringLiteral("2"));
-
-    QCOMPARE(model.applyRegistrationEvents(
-                 {event("tool_discovered", "b", "v3", "2024-05-01T10:00:03Z")}),
-             1);
-    QCOMPARE(inserted.count(), 1);
-    QCOMPARE(changed.count(), 1);
-    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 1);
-    QCOMPARE(model.index(1, int(HookToolModel::Column::Capabilities)).data().toString(),
-             QStringLiteral("v3"));
 }
 
 QTEST_GUILESS_MAIN(TestHookToolModel)
