@@ -3,6 +3,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QTcpServer>
 #include <QTextStream>
 
@@ -106,6 +107,11 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     const QCommandLineOption brokers(QStringLiteral("brokers"),
                                      QStringLiteral("Kafka bootstrap brokers, or \"embedded\"."),
                                      QStringLiteral("list"));
+    const QCommandLineOption lang(
+        QStringLiteral("lang"),
+        QStringLiteral("Console language and number format <locale>, e.g. de (default: the "
+                       "system's)."),
+        QStringLiteral("locale"));
     const QCommandLineOption connect(
         QStringLiteral("connect"),
         QStringLiteral("Run the console against the admin API of a headless ToolCapture at "
@@ -117,7 +123,7 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
                        "file a headless ToolCapture of this user generates)."),
         QStringLiteral("file"));
     parser.addOptions({noGui, demo, config, checkConfig, listen, admin, workers, profile, logJson,
-                       brokers, connect, tokenFile});
+                       brokers, connect, tokenFile, lang});
 
     if (!parser.parse(arguments))
         return failure(parser.errorText());
@@ -181,6 +187,18 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     }
     if (parser.isSet(brokers) && options.brokers.trimmed().isEmpty())
         return failure(QStringLiteral("Invalid --brokers: the list is empty"));
+    if (parser.isSet(lang)) {
+        // QLocale falls back to "C" for anything it does not know: refuse that instead.
+        static const QRegularExpression kLocaleName(
+            QStringLiteral("^[a-z]{2,3}(?:[_-][A-Z][a-z]{3})?(?:[_-](?:[A-Z]{2}|[0-9]{3}))?$"));
+        const QString value = parser.value(lang);
+        if (!kLocaleName.match(value).hasMatch() || QLocale(value).language() == QLocale::C) {
+            return failure(QStringLiteral("Invalid --lang \"%1\": expected a locale name such "
+                                          "as de or de_DE")
+                               .arg(value));
+        }
+        options.language = value;
+    }
 
     if (parser.isSet(tokenFile)) {
         options.tokenFile = parser.value(tokenFile);
@@ -315,6 +333,10 @@ int checkConfigFile(const QString &path, QTextStream &out, QTextStream &err) {
         err << error.toString() << '\n';
     err.flush();
     return kExitFailure;
+}
+
+QLocale consoleLocale(const CommandLineOptions &options) {
+    return options.language.isEmpty() ? QLocale::system() : QLocale(options.language);
 }
 
 QString headlessReason(const CommandLineOptions &options, bool guiBuilt,

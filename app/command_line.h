@@ -2,6 +2,7 @@
 
 #include <backend/config/proxy_config.h>
 
+#include <QLocale>
 #include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
@@ -28,6 +29,7 @@ struct CommandLineOptions {
     // Remote mode: the admin listener of a headless ToolCapture, http://HOST:PORT.
     std::optional<QUrl> connect;
     QString tokenFile; // empty: not given (the default token file of this user)
+    QString language;  // --lang: a locale name ("de", "de_DE"); empty: the system's locale
 };
 
 // The outcome of parsing: run, check a file, print help or version, or fail.
@@ -70,6 +72,9 @@ RuntimeConfig resolveRuntimeConfig(const CommandLineOptions &options);
 
 // Validates a configuration file: each error on err, or "FILE: ok" on out. The exit code.
 int checkConfigFile(const QString &path, QTextStream &out, QTextStream &err);
+
+// The locale the console speaks and formats with: --lang when given, else the system's.
+QLocale consoleLocale(const CommandLineOptions &options);
 
 // Why the console cannot start (--no-gui, no display, not built), or empty when it can.
 QString headlessReason(const CommandLineOptions &options, bool guiBuilt,

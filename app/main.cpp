@@ -11,16 +11,14 @@
 #include <memory>
 
 #ifdef TOOLCAPTURE_HAS_GUI
-#include <app/engine_host.h>
+#include <app/console_session.h>
 #include <app/main_window.h>
 #include <app/unix_signal_watcher.h>
-#include <backend/feed/remote_feed_transport.h>
 
 #include <QApplication>
 #include <QLibraryInfo>
 #include <QLocale>
 #include <QMessageBox>
-#include <QStatusBar>
 #include <QTranslator>
 #endif
 
@@ -62,33 +60,35 @@ int runHeadless(int &argc, char **argv, const ProxyConfig &config, Engine::Optio
 
 #ifdef TOOLCAPTURE_HAS_GUI
 int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
-               const QStringList &notes) {
+               const QStringList &notes, const QLocale &locale) {
     QApplication app(argc, argv);
     installLogHandler(config.logging.json);
     for (const QString &note : notes)
         qCInfo(lcApp).noquote() << note;
 
+    // Numbers and times in every view follow this locale (QLocale() is the default).
+    QLocale::setDefault(locale);
     QTranslator qtTranslator;
-    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
                           QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
         QCoreApplication::installTranslator(&qtTranslator);
     QTranslator translator;
-    if (translator.load(QLocale(), QStringLiteral("toolcapture"), QStringLiteral("_"),
+    if (translator.load(locale, QStringLiteral("toolcapture"), QStringLiteral("_"),
                         QStringLiteral(":/i18n")))
         QCoreApplication::installTranslator(&translator);
 
-    EngineHost host(config, options);
-    MainWindow window(host.feed());
-    QObject::connect(&host, &EngineHost::startFailed, &window, [&window](const QString &error) {
-        qCCritical(lcApp).noquote() << "cannot start:" << error;
-        auto *box = new QMessageBox(
-            QMessageBox::Critical, window.windowTitle(),
-            QCoreApplication::translate("Console", "The proxy could not start:\n%1").arg(error),
-            QMessageBox::Close, &window);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        QObject::connect(box, &QMessageBox::finished, qApp, [] { QCoreApplication::exit(1); });
-        box->open();
-    });
+    MainWindow window;
+    ConsoleSession session(&window, options);
+    QObject::connect(
+        &session, &ConsoleSession::firstStartFailed, &window, [&window](const QString &error) {
+            auto *box = new QMessageBox(
+                QMessageBox::Critical, window.windowTitle(),
+                QCoreApplication::translate("Console", "The proxy could not start:\n%1").arg(error),
+                QMessageBox::Close, &window);
+            box->setAttribute(Qt::WA_DeleteOnClose);
+            QObject::connect(box, &QMessageBox::finished, qApp, [] { QCoreApplication::exit(1); });
+            box->open();
+        });
     // Ctrl-C or SIGTERM closes the console like File > Quit: the engine then drains and stops.
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
@@ -98,7 +98,8 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
     signalWatcher.watch(SIGINT);
     signalWatcher.watch(SIGTERM);
 
-    host.start();
+    session.startEmbedded(config);
+    window.restoreLayout();
     window.show();
     return app.exec();
 }
@@ -107,36 +108,26 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
 int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) {
     QApplication app(argc, argv);
     installLogHandler(options.logJson);
-    const QString tokenFile =
-        options.tokenFile.isEmpty() ? RemoteFeedTransport::defaultTokenFile() : options.tokenFile;
+    const QLocale locale = consoleLocale(options);
+    QLocale::setDefault(locale);
+    QTranslator qtTranslator;
+    if (qtTranslator.load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(&qtTranslator);
+    QTranslator translator;
+    if (translator.load(locale, QStringLiteral("toolcapture"), QStringLiteral("_"),
+                        QStringLiteral(":/i18n")))
+        QCoreApplication::installTranslator(&translator);
+
+    MainWindow window;
+    ConsoleSession session(&window, Engine::Options{});
     QString error;
-    const std::optional<QByteArray> token = RemoteFeedTransport::readTokenFile(tokenFile, &error);
-    if (!token) {
+    if (!session.connectRemote(*options.connect, options.tokenFile, &error)) {
         QTextStream(stderr) << "toolcapture: " << error
                             << " (give the admin token of the remote instance with --token-file)\n";
         return kExitFailure;
     }
-    QTranslator qtTranslator;
-    if (qtTranslator.load(QLocale(), QStringLiteral("qtbase"), QStringLiteral("_"),
-                          QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
-        QCoreApplication::installTranslator(&qtTranslator);
-    QTranslator translator;
-    if (translator.load(QLocale(), QStringLiteral("toolcapture"), QStringLiteral("_"),
-                        QStringLiteral(":/i18n")))
-        QCoreApplication::installTranslator(&translator);
-
-    RemoteFeedTransport::Options remote;
-    remote.url = *options.connect;
-    remote.token = *token;
-    RemoteFeedTransport feed(remote);
-    qCInfo(lcApp).noquote() << "console connecting to" << feed.endpointLabel();
-    MainWindow window(&feed);
-    QObject::connect(&feed, &FeedTransport::connectionChanged, &window,
-                     [&window](FeedTransport::Connection state, const QString &detail) {
-                         qCInfo(lcApp).noquote()
-                             << "remote instance" << toString(state) << "\u2014" << detail;
-                         window.statusBar()->showMessage(detail);
-                     });
+    qCInfo(lcApp).noquote() << "console connecting to" << options.connect->toString();
     UnixSignalWatcher signalWatcher;
     QObject::connect(&signalWatcher, &UnixSignalWatcher::signalReceived, &window, [](int signal) {
         qCInfo(lcApp) << "signal" << signal << "received: closing the console";
@@ -144,6 +135,7 @@ int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) 
     });
     signalWatcher.watch(SIGINT);
     signalWatcher.watch(SIGTERM);
+    window.restoreLayout();
     window.show();
     return app.exec();
 }
@@ -204,7 +196,8 @@ int main(int argc, char **argv) {
         headlessReason(parsed.options, kGuiBuilt, QProcessEnvironment::systemEnvironment());
 #ifdef TOOLCAPTURE_HAS_GUI
     if (why.isEmpty())
-        return runConsole(argc, argv, *runtime.config, options, runtime.notes);
+        return runConsole(argc, argv, *runtime.config, options, runtime.notes,
+                          consoleLocale(parsed.options));
 #endif
     return runHeadless(argc, argv, *runtime.config, options, runtime.notes, why);
 }

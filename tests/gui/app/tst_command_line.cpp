@@ -57,6 +57,8 @@ private slots:
     void checkConfig();
     void headless_data();
     void headless();
+    void language_data();
+    void language();
     void connect_data();
     void connect();
     void connectRejects_data();
@@ -167,6 +169,15 @@ void TestCommandLine::rejectsInvalidArguments_data() {
         << QStringList{QStringLiteral("--config")} << QStringLiteral("config");
     QTest::newRow("positional") << QStringList{QStringLiteral("--demo"), QStringLiteral("extra")}
                                 << QStringLiteral("Unexpected argument: extra");
+    QTest::newRow("lang not a locale")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang"), QStringLiteral("xx")}
+        << QStringLiteral("Invalid --lang \"xx\"");
+    QTest::newRow("lang malformed")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang"), QStringLiteral("german")}
+        << QStringLiteral("Invalid --lang");
+    QTest::newRow("lang missing value")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang")}
+        << QStringLiteral("lang");
 }
 
 void TestCommandLine::rejectsInvalidArguments() {
@@ -471,6 +482,43 @@ void TestCommandLine::connectRejects() {
     QVERIFY(result.action == Action::Fail);
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.message.contains(messagePart), qPrintable(result.message));
+}
+
+void TestCommandLine::language_data() {
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("language"); // as stored in the options
+    QTest::addColumn<QLocale::Language>("expected");
+    QTest::addColumn<QString>("decimal"); // 1234.5 formatted with the console's locale
+
+    QTest::newRow("german") << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang"),
+                                           QStringLiteral("de")}
+                            << QStringLiteral("de") << QLocale::German << QStringLiteral("1.234,5");
+    QTest::newRow("german with territory")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang=de_CH")}
+        << QStringLiteral("de_CH") << QLocale::German << QString();
+    QTest::newRow("english") << QStringList{QStringLiteral("--demo"), QStringLiteral("--lang"),
+                                            QStringLiteral("en_US")}
+                             << QStringLiteral("en_US") << QLocale::English
+                             << QStringLiteral("1,234.5");
+}
+
+// --lang overrides the system's locale, both for the translation and for number formats.
+void TestCommandLine::language() {
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, language);
+    QFETCH(QLocale::Language, expected);
+    QFETCH(QString, decimal);
+
+    const CommandLineResult result = parse(arguments);
+    QVERIFY2(result.action == Action::Run, qPrintable(result.message));
+    QCOMPARE(result.options.language, language);
+    const QLocale locale = consoleLocale(result.options);
+    QCOMPARE(locale.language(), expected);
+    if (!decimal.isEmpty())
+        QCOMPARE(locale.toString(1234.5, 'f', 1), decimal);
+
+    CommandLineOptions none;
+    QCOMPARE(consoleLocale(none), QLocale::system());
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)
