@@ -47,5 +47,8 @@ QByteArray encodeCaptureRecord(const CaptureRecord &record);
 // False on anything but a complete, well-formed encoding of a known version; `out` is then
 // unspecified. `out.id` is left as it was.
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &out);
+// The correlation id of an encoding, without decoding the rest (a view into `data`); nullopt
+// when the encoding is not of a known version or too short.
+std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data);
 
 } // namespace ToolCapture

@@ -1,9 +1,12 @@
+#include <backend/capture/capture_batch.h>
+#include <backend/capture/capture_batch_summary.h>
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
 #include <backend/routing/routing_decision.h>
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 
@@ -152,6 +155,60 @@ void BM_RecordToJson(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordToJson);
+
+// What a batch costs before any storage: encoding, the summary and LZ4, per record. Argument:
+// whether records carry a routing explanation. With `file`, the packed batch is also appended
+// to a plain file (the write path of an append-only segment file, the alternative to SQLite
+// rows: BM_StoreAppend minus this is what SQLite adds).
+void BM_BatchPack(benchmark::State &state) {
+    const bool withRouting = state.range(0) != 0;
+    const bool toFile = state.range(1) != 0;
+    constexpr int kBatch = 1000;
+    std::mt19937_64 random(7);
+    std::vector<CaptureRecord> batch;
+    for (int i = 0; i < kBatch; ++i)
+        batch.push_back(typicalRecord(random, i, withRouting));
+    QTemporaryDir dir;
+    QFile segment(dir.filePath(QStringLiteral("segment")));
+    if (toFile && !segment.open(QIODevice::WriteOnly)) {
+        state.SkipWithError("cannot open the segment file");
+        return;
+    }
+    QByteArray encoded;
+    std::vector<qsizetype> lengths(kBatch);
+    CaptureBatchSummary summary;
+    QByteArray summaryBytes;
+    QByteArray packed;
+    for (auto _ : state) {
+        encoded.resize(0);
+        summary.clear();
+        for (int i = 0; i < kBatch; ++i) {
+            const qsizetype before = encoded.size();
+            encodeCaptureRecord(batch[size_t(i)], encoded);
+            lengths[size_t(i)] = encoded.size() - before;
+            summary.add(batch[size_t(i)]);
+        }
+        summaryBytes.resize(0);
+        summary.serialize(summaryBytes);
+        packed.resize(0);
+        CaptureBatch::pack(encoded, lengths.data(), kBatch, packed);
+        if (toFile) {
+            segment.write(summaryBytes);
+            segment.write(packed);
+            segment.flush();
+        }
+        benchmark::DoNotOptimize(packed.data());
+    }
+    state.SetItemsProcessed(state.iterations() * kBatch);
+    state.counters["packed_bytes_per_record"] = double(packed.size()) / kBatch;
+    state.counters["raw_bytes_per_record"] = double(encoded.size()) / kBatch;
+}
+BENCHMARK(BM_BatchPack)
+    ->ArgNames({"routing", "file"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Unit(benchmark::kMillisecond);
 
 // append() of batches of 1000 typical records. Arguments: the count cap (0: none, the store
 // only grows) and whether records carry a routing explanation. With a cap the store is filled
