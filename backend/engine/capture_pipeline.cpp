@@ -101,14 +101,12 @@ public:
         else
             m_pipeline.m_storeFailures.fetch_add(m_batch.size(), std::memory_order_relaxed);
         if (EventSink *sink = m_pipeline.m_sink) {
-            std::uint64_t published = 0;
-            for (const CaptureRecord &record : m_batch) {
-                m_events.clear();
+            // The batch's events are handed to the sink at once: no sink call per event.
+            m_events.clear();
+            for (const CaptureRecord &record : m_batch)
                 m_builder.build(record, m_events);
-                for (OutgoingEvent &event : m_events)
-                    sink->publish(std::move(event));
-                published += m_events.size();
-            }
+            const std::uint64_t published = m_events.size();
+            sink->publishBatch(m_events);
             m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
         }
         m_pipeline.m_batches.fetch_add(1, std::memory_order_relaxed);

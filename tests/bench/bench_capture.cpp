@@ -3,6 +3,7 @@
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
+#include <backend/events/proxy_events.h>
 #include <backend/routing/routing_decision.h>
 
 #include <QCoreApplication>
@@ -155,6 +156,25 @@ void BM_RecordToJson(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordToJson);
+
+// The three events of one exchange (the capture thread's share of publishing, besides the
+// hand-over to the sink).
+void BM_BuildEvents(benchmark::State &state) {
+    std::mt19937_64 random(1);
+    const CaptureRecord record = typicalRecord(random, 1, state.range(0) != 0);
+    ProxyEventBuilder builder;
+    std::vector<OutgoingEvent> events;
+    qsizetype bytes = 0;
+    for (auto _ : state) {
+        events.clear();
+        builder.build(record, events);
+        bytes = events[0].value.size() + events[1].value.size() + events[2].value.size();
+        benchmark::DoNotOptimize(events.data());
+    }
+    state.counters["event_bytes"] = double(bytes);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BuildEvents)->ArgName("routing")->Arg(0)->Arg(1);
 
 // What a batch costs before any storage: encoding, the summary and LZ4, per record. Argument:
 // whether records carry a routing explanation. With `file`, the packed batch is also appended
