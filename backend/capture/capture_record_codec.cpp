@@ -1,5 +1,7 @@
 #include <backend/capture/capture_record_codec.h>
 
+#include <QList>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -180,11 +182,26 @@ private:
 //   a count, then per field a name (table index, or tableSize + length and the bytes) and a
 //   value (varint tag: even = length * 2 and the bytes; kValueCorrelationId, kValueRedacted,
 //   kValueContentType = the record's own value of that).
-constexpr char kFormatVersion = 1;
+// Version 2 (frozen): version 1, and when kRoutingBrief is set the routing brief right after
+// the routing text: a policy byte, varints candidates and available, a flags byte
+// (kBriefSlowStartYielded, kBriefAvoided, kBriefChosen, kBriefRunnerUp), then the chosen and the
+// runner-up when present: the id (UTF-8), nine doubles (score, performance, reliability, load,
+// compatibility, weight, latencyMs, successRate, windowCalls; 8 bytes little-endian each) and
+// active (zigzag varint). Version 1 is still read.
+constexpr char kFormatVersion1 = 1;
+constexpr char kFormatVersion = 2;
 
 constexpr std::uint64_t kReplayable = 1;
 constexpr std::uint64_t kResponseBodyTruncated = 2;
 constexpr std::uint64_t kRoutingPacked = 4;
+constexpr std::uint64_t kRoutingBrief = 8;
+
+constexpr unsigned char kBriefSlowStartYielded = 1;
+constexpr unsigned char kBriefAvoided = 2;
+constexpr unsigned char kBriefChosen = 4;
+constexpr unsigned char kBriefRunnerUp = 8;
+// Upper bound of an encoded brief beyond its ids' UTF-8.
+constexpr qsizetype kBriefFixedBound = 1 + 10 + 10 + 1 + 2 * (10 + 9 * 8 + 10);
 
 constexpr std::uint64_t kValueCorrelationId = 1;
 constexpr std::uint64_t kValueRedacted = 3;
@@ -421,6 +438,30 @@ public:
         varint(std::uint64_t(data.size()));
         raw(data);
     }
+    void float64(double value) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &value, sizeof bits);
+        for (int i = 0; i < 8; ++i)
+            *m_p++ = char(bits >> (8 * i));
+    }
+    void brief(const RoutingBrief &b) {
+        byte(char(b.policy));
+        varint(std::uint64_t(std::max(0, b.candidates)));
+        varint(std::uint64_t(std::max(0, b.available)));
+        byte(char((b.slowStartYielded ? kBriefSlowStartYielded : 0) |
+                  (b.avoided ? kBriefAvoided : 0) | (b.chosen.id.isEmpty() ? 0 : kBriefChosen) |
+                  (b.runnerUp.id.isEmpty() ? 0 : kBriefRunnerUp)));
+        for (const RoutingBrief::Drawn *d : {&b.chosen, &b.runnerUp}) {
+            if (d->id.isEmpty())
+                continue;
+            utf8(d->id);
+            for (const double value :
+                 {d->score, d->performance, d->reliability, d->load, d->compatibility, d->weight,
+                  d->latencyMs, d->successRate, d->windowCalls})
+                float64(value);
+            svarint(d->active);
+        }
+    }
     // UTF-8 without a temporary for the usual ASCII names.
     void utf8(const QString &string) {
         const auto *p = reinterpret_cast<const char16_t *>(string.utf16());
@@ -508,6 +549,42 @@ public:
     }
     QByteArray bytes() { return take(varint()); }
     QString utf8() { return QString::fromUtf8(bytes()); }
+    double float64() {
+        if (m_end - m_p < 8) {
+            m_ok = false;
+            return 0;
+        }
+        std::uint64_t bits = 0;
+        for (int i = 0; i < 8; ++i)
+            bits |= std::uint64_t(static_cast<unsigned char>(*m_p++)) << (8 * i);
+        double value;
+        std::memcpy(&value, &bits, sizeof value);
+        return value;
+    }
+    void brief(RoutingBrief &b) {
+        const auto policy = static_cast<unsigned char>(byte());
+        if (policy != static_cast<unsigned char>(RoutingBrief::Policy::Scoring))
+            m_ok = false;
+        b.policy = RoutingBrief::Policy::Scoring;
+        b.candidates = int(std::min<std::uint64_t>(varint(), 1u << 30));
+        b.available = int(std::min<std::uint64_t>(varint(), 1u << 30));
+        const auto flags = static_cast<unsigned char>(byte());
+        b.slowStartYielded = flags & kBriefSlowStartYielded;
+        b.avoided = flags & kBriefAvoided;
+        for (auto [d, present] : {std::pair{&b.chosen, flags & kBriefChosen},
+                                  std::pair{&b.runnerUp, flags & kBriefRunnerUp}}) {
+            if (!present || !m_ok)
+                continue;
+            d->id = utf8();
+            for (double *value :
+                 {&d->score, &d->performance, &d->reliability, &d->load, &d->compatibility,
+                  &d->weight, &d->latencyMs, &d->successRate, &d->windowCalls})
+                *value = float64();
+            d->active = integer();
+            if (d->id.isEmpty())
+                m_ok = false;
+        }
+    }
     std::vector<CapturedHeader> headers(const CaptureRecord &record,
                                         const QByteArray &contentType) {
         std::vector<CapturedHeader> fields;
@@ -603,7 +680,8 @@ Json toJson(const CaptureRecord &r) {
         {"service", textOrNull(r.service)},
         {"instance", textOrNull(r.instance)},
         {"attempts", r.attempts},
-        {"routing", routingJson(r.routing)},
+        {"routing",
+         r.routing.isEmpty() ? toJson(r.routingBrief, r.service) : routingJson(r.routing)},
         {"cache", textOrNull(r.cache)},
         {"breaker_state", textOrNull(r.breakerState)},
         {"proxy_error", textOrNull(r.proxyError)},
@@ -700,7 +778,7 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.byte(kFormatVersion);
     w.varint((r.replayable ? kReplayable : 0) |
              (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
-             (packRouting ? kRoutingPacked : 0));
+             (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief));
     w.svarint(r.acceptedAtUs);
     w.svarint(r.connectedUs);
     w.svarint(r.firstByteUs);
@@ -719,6 +797,8 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.utf8(r.service);
     w.utf8(r.instance);
     w.bytes(packRouting ? QByteArrayView(routing) : QByteArrayView(r.routing));
+    if (!r.routingBrief.isEmpty())
+        w.brief(r.routingBrief);
     w.bytes(r.cache);
     w.bytes(r.breakerState);
     w.bytes(r.proxyError);
@@ -739,7 +819,8 @@ QByteArray encodeCaptureRecord(const CaptureRecord &record) {
 
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     Reader in(data);
-    if (in.byte() != kFormatVersion)
+    const char version = in.byte();
+    if (version != kFormatVersion && version != kFormatVersion1)
         return false;
     const std::uint64_t flags = in.varint();
     r.replayable = flags & kReplayable;
@@ -768,6 +849,12 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
             in.fail();
         r.routing = std::move(routing);
     }
+    r.routingBrief = RoutingBrief();
+    if (flags & kRoutingBrief) {
+        if (version == kFormatVersion1)
+            return false;
+        in.brief(r.routingBrief);
+    }
     r.cache = in.bytes();
     r.breakerState = in.bytes();
     r.proxyError = in.bytes();
@@ -782,7 +869,8 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
 
 std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data) {
     Reader in(data);
-    if (in.byte() != kFormatVersion)
+    const char version = in.byte();
+    if (version != kFormatVersion && version != kFormatVersion1)
         return std::nullopt;
     in.varint(); // flags
     for (int i = 0; i < 8; ++i)

@@ -5,7 +5,6 @@
 #include <backend/engine/capture_pipeline.h>
 #include <backend/events/event_sink.h>
 #include <backend/events/proxy_events.h>
-#include <backend/routing/routing_decision.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -122,10 +121,6 @@ private:
         if (question >= 0) {
             record.query = record.path.mid(question + 1);
             record.path.truncate(question);
-        }
-        if (!record.routingDecision.policy.isEmpty()) {
-            record.routing = m_builder.routingJson(record.routingDecision);
-            record.routingDecision = RoutingDecision();
         }
     }
 

@@ -23,7 +23,7 @@ class ProxyEventBuilder;
 struct CaptureRecord;
 
 // The capture thread: takes finished exchanges from the workers' queue, completes what the
-// workers left to it (path and query, the routing explanation as JSON), stores them in the
+// workers left to it (path and query, secrets scrubbed from bodies), stores them in the
 // bounded capture store and publishes their three events. Everything slow about capture
 // happens here, on a thread of its own, in batches.
 class CapturePipeline {
