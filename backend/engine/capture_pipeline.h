@@ -35,6 +35,8 @@ public:
         std::uint64_t storeFailures = 0; // records a failed store write lost
         std::uint64_t published = 0;     // events handed to the event sink
         std::uint64_t batches = 0;
+        std::uint64_t sampledOut =
+            0; // left out by capture.sample_rate: neither stored nor published
     };
 
     // `sink` may be null (no events); it must outlive the pipeline.
@@ -68,6 +70,8 @@ private:
     std::atomic<std::uint64_t> m_storeFailures{0};
     std::atomic<std::uint64_t> m_published{0};
     std::atomic<std::uint64_t> m_batches{0};
+    std::atomic<std::uint64_t> m_sampledOut{0};
+    bool m_sampled = false; // some rate is below 1: the capture thread samples
 };
 
 } // namespace ToolCapture
