@@ -147,6 +147,9 @@ struct KafkaPublisher::Private {
     std::mutex handoffMutex;
     std::vector<OutgoingEvent> handoff;
     std::vector<OutgoingEvent> handoffTaken; // background thread only
+    size_t handoffCapacity() const {
+        return size_t(std::clamp(options.queueMaxMessages, 1, 65536));
+    }
 
     // The re-publisher; background thread only.
     std::deque<SpoolSend> sends; // from the committed cursor on
@@ -302,15 +305,27 @@ void KafkaPublisher::publishBatch(std::vector<OutgoingEvent> &events) {
         return;
     }
     bool wasEmpty = false;
+    bool full = false;
     {
         const std::lock_guard lock(d->handoffMutex);
         wasEmpty = d->handoff.empty();
-        if (wasEmpty) {
+        // Bounded like librdkafka's own queue: when the background thread falls behind, the
+        // batch goes to the spool (sent later, in order per key) instead of growing memory.
+        full = d->handoff.size() + events.size() > d->handoffCapacity();
+        if (full) {
+            // spooled below, outside the lock
+        } else if (wasEmpty) {
             d->handoff.swap(events);
         } else {
             d->handoff.insert(d->handoff.end(), std::make_move_iterator(events.begin()),
                               std::make_move_iterator(events.end()));
         }
+    }
+    if (full) {
+        if (!d->queueFullEpisode.exchange(true))
+            qCWarning(lcEvents) << "the hand-over to the Kafka producer is full; spooling events";
+        for (const OutgoingEvent &event : events)
+            d->toSpool(event);
     }
     events.clear();
     // Wakes the background thread's rd_kafka_poll(); once per batch.

@@ -46,7 +46,9 @@ struct PublisherStats {
 // NOTE: while the spool has a backlog, publish() appends to it: a write() to a local file under
 // the spool's mutex (a few microseconds), the one lock on the request path, and only then.
 // publishBatch() hands a whole batch to the background thread under one short lock, which
-// produces it: the caller pays no librdkafka call (and none of its locks) per event.
+// produces it: the caller pays no librdkafka call (and none of its locks) per event. The
+// hand-over holds at most queueMaxMessages events (65536 at most); a batch that does not fit
+// is spooled, as publish() spools when librdkafka's queue is full.
 // NOTE: delivery is at least once. An event whose delivery report says it may have been written
 // (a request was in flight when it timed out or was purged) is spooled and sent again, because
 // dropping it could lose it; consumers deduplicate by ce_id. See PublisherStats::possiblyPersisted.

@@ -30,6 +30,7 @@ private slots:
     void queueFullGoesToSpoolAndIsRepublished();
     void cleanStopSpoolsWhatIsUndelivered_data();
     void cleanStopSpoolsWhatIsUndelivered();
+    void oversizedBatchGoesToSpool();
     void permanentErrorIsCountedAsFailed();
     void fatalErrorReplacesTheProducer();
     void publishThroughput_data();
@@ -305,6 +306,33 @@ void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered() {
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().republished == kCount,
                               qPrintable(describe(publisher.stats())), 15000);
     QTRY_COMPARE(publisher.stats().spoolPendingRecords, std::uint64_t(0));
+    QString error;
+    const auto messages = readTopic(m_cluster->bootstrapServers(), topic, kCount + 10, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const Arrival arrival = checkArrival(messages, kCount);
+    QVERIFY2(arrival.missing.isEmpty() && arrival.duplicates == 0 && arrival.outOfOrder == 0,
+             qPrintable(arrival.describe()));
+}
+
+void TestKafkaPublisher::oversizedBatchGoesToSpool() {
+    // The hand-over is bounded by queueMaxMessages: a batch beyond it is spooled at once
+    // (memory stays bounded when the background thread falls behind), then re-published.
+    constexpr int kCount = 200;
+    QTemporaryDir spool;
+    const QString topic = newTopic();
+    auto opts = options(spool.path());
+    opts.queueMaxMessages = 50;
+    KafkaPublisher publisher(opts);
+    QVERIFY(publisher.start());
+    std::vector<OutgoingEvent> events;
+    for (int i = 0; i < kCount; ++i)
+        events.push_back(makeEvent(topic.toUtf8(), i));
+    publisher.publishBatch(events);
+    QVERIFY(events.empty());
+    QCOMPARE(publisher.stats().spooled, std::uint64_t(kCount));
+    QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().republished == kCount,
+                              qPrintable(describe(publisher.stats())), 15000);
+    QCOMPARE(publisher.stats().failed, std::uint64_t(0));
     QString error;
     const auto messages = readTopic(m_cluster->bootstrapServers(), topic, kCount + 10, &error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
