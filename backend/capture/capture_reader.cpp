@@ -1,3 +1,4 @@
+#include <backend/capture/capture_batch_summary.h>
 #include <backend/capture/capture_reader.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store_schema.h>
@@ -14,14 +15,16 @@ using namespace CaptureStoreSchema;
 
 namespace {
 
-// The smallest byte string above every string starting with `prefix`; empty when there is
-// none (the prefix is all 0xff).
-QByteArray prefixUpperBound(QByteArray prefix) {
-    while (!prefix.isEmpty() && static_cast<unsigned char>(prefix.back()) == 0xff)
-        prefix.chop(1);
-    if (!prefix.isEmpty())
-        prefix[prefix.size() - 1] = char(static_cast<unsigned char>(prefix.back()) + 1);
-    return prefix;
+// Every criterion of the query but the id range, on one record.
+bool matches(const CaptureQuery &q, const CaptureRecord &r) {
+    return (q.correlationId.isEmpty() || r.correlationId == q.correlationId) &&
+           (q.service.isEmpty() || r.service == q.service) &&
+           (q.instance.isEmpty() || r.instance == q.instance) &&
+           (q.status == 0 || r.status == q.status) &&
+           (q.statusClass == 0 || r.status / 100 == q.statusClass) &&
+           (q.method.isEmpty() || r.method == q.method) &&
+           (q.pathPrefix.isEmpty() || r.path.startsWith(q.pathPrefix)) &&
+           (!q.fromUs || r.acceptedAtUs >= *q.fromUs) && (!q.toUs || r.acceptedAtUs < *q.toUs);
 }
 
 } // namespace
@@ -51,23 +54,23 @@ bool CaptureReader::open(const QString &path, QString *error) {
     if (!checkSchema(m_db, &empty, &why))
         return failOpen(empty ? QStringLiteral("not a capture store (empty database)") : why);
 
-    m_get = QSqlQuery(m_db);
-    m_get.setForwardOnly(true);
-    m_byCorrelation = QSqlQuery(m_db);
-    m_byCorrelation.setForwardOnly(true);
-    if (!m_get.prepare(QStringLiteral("SELECT id, record FROM captures WHERE id = ?")) ||
-        !m_byCorrelation.prepare(bucketProbeCte() +
-                                 QStringLiteral("SELECT id, record FROM captures WHERE"
-                                                " correlation_key IN (SELECT (b << 32) | ? FROM"
-                                                " buckets) ORDER BY id DESC")))
-        return failOpen(m_get.lastError().isValid() ? m_get.lastError().databaseText()
-                                                    : m_byCorrelation.lastError().databaseText());
+    m_rowOf = QSqlQuery(m_db);
+    m_rowOf.setForwardOnly(true);
+    m_records = QSqlQuery(m_db);
+    m_records.setForwardOnly(true);
+    if (!m_rowOf.prepare(QStringLiteral("SELECT first_id, last_id, live_from FROM batches"
+                                        " WHERE first_id <= ? ORDER BY first_id DESC LIMIT 1")) ||
+        !m_records.prepare(QStringLiteral("SELECT records FROM batches WHERE first_id = ?")))
+        return failOpen(m_rowOf.lastError().isValid() ? m_rowOf.lastError().databaseText()
+                                                      : m_records.lastError().databaseText());
     return true;
 }
 
 void CaptureReader::close() {
-    m_get = QSqlQuery();
-    m_byCorrelation = QSqlQuery();
+    m_rowOf = QSqlQuery();
+    m_records = QSqlQuery();
+    m_batch = CaptureBatch();
+    m_batchFirstId = 0;
     if (m_db.isValid())
         closeConnection(m_db);
 }
@@ -77,14 +80,27 @@ void CaptureReader::setError(const QSqlQuery &query) {
     m_lastError = error.databaseText().isEmpty() ? error.text() : error.databaseText();
 }
 
-bool CaptureReader::decodeRow(const QSqlQuery &query, CaptureRecord &record) {
-    const std::int64_t id = query.value(0).toLongLong();
-    if (!decodeCaptureRecord(query.value(1).toByteArray(), record)) {
-        m_lastError = QStringLiteral("record %1 is corrupt").arg(id);
+bool CaptureReader::loadBatch(std::int64_t firstId) {
+    // A row's records never change once written (only which of them are live), and ids are
+    // never reused: the batch last read is still good.
+    if (m_batchFirstId == firstId && firstId != 0)
+        return true;
+    m_batchFirstId = 0;
+    m_records.bindValue(0, qint64(firstId));
+    if (!m_records.exec()) {
+        setError(m_records);
         return false;
     }
-    record.id = id;
-    return true;
+    bool ok = false;
+    if (m_records.next()) {
+        ok = m_batch.unpack(m_records.value(0).toByteArray());
+        if (!ok)
+            m_lastError = QStringLiteral("the batch of records from %1 is corrupt").arg(firstId);
+    }
+    m_records.finish();
+    if (ok)
+        m_batchFirstId = firstId;
+    return ok;
 }
 
 std::optional<CaptureRecord> CaptureReader::get(std::int64_t id) {
@@ -93,45 +109,45 @@ std::optional<CaptureRecord> CaptureReader::get(std::int64_t id) {
         m_lastError = QStringLiteral("the capture reader is not open");
         return std::nullopt;
     }
-    m_get.bindValue(0, qint64(id));
-    if (!m_get.exec()) {
-        setError(m_get);
+    if (!exec(m_db, QStringLiteral("BEGIN"), &m_lastError))
         return std::nullopt;
-    }
     std::optional<CaptureRecord> result;
-    if (m_get.next()) {
-        CaptureRecord record;
-        if (decodeRow(m_get, record))
-            result = std::move(record);
+    m_rowOf.bindValue(0, qint64(id));
+    if (!m_rowOf.exec()) {
+        setError(m_rowOf);
+    } else if (m_rowOf.next()) {
+        const std::int64_t firstId = m_rowOf.value(0).toLongLong();
+        const std::int64_t lastId = m_rowOf.value(1).toLongLong();
+        const std::int64_t liveFrom = m_rowOf.value(2).toLongLong();
+        m_rowOf.finish();
+        if (id >= liveFrom && id <= lastId && loadBatch(firstId) &&
+            id - firstId < m_batch.count()) {
+            CaptureRecord record;
+            if (decodeCaptureRecord(m_batch.record(id - firstId), record)) {
+                record.id = id;
+                result = std::move(record);
+            } else {
+                m_lastError = QStringLiteral("record %1 is corrupt").arg(id);
+            }
+        }
     }
-    m_get.finish();
+    m_rowOf.finish();
+    exec(m_db, QStringLiteral("COMMIT"), nullptr);
     return result;
 }
 
 std::optional<CaptureRecord> CaptureReader::byCorrelationId(QByteArrayView correlationId) {
-    m_lastError.clear();
-    if (!isOpen()) {
-        m_lastError = QStringLiteral("the capture reader is not open");
+    if (correlationId.isEmpty()) {
+        m_lastError.clear();
         return std::nullopt;
     }
-    if (correlationId.isEmpty())
+    CaptureQuery query;
+    query.correlationId = correlationId.toByteArray();
+    query.limit = 1;
+    std::vector<CaptureRecord> found = search(query);
+    if (found.empty())
         return std::nullopt;
-    m_byCorrelation.bindValue(0, qint64(correlationHash(correlationId)));
-    if (!m_byCorrelation.exec()) {
-        setError(m_byCorrelation);
-        return std::nullopt;
-    }
-    std::optional<CaptureRecord> result;
-    while (m_byCorrelation.next()) {
-        CaptureRecord record;
-        // Another id with the same hash is possible, if unlikely: the record decides.
-        if (decodeRow(m_byCorrelation, record) && record.correlationId == correlationId) {
-            result = std::move(record);
-            break;
-        }
-    }
-    m_byCorrelation.finish();
-    return result;
+    return std::move(found.front());
 }
 
 std::vector<CaptureRecord> CaptureReader::search(const CaptureQuery &q) {
@@ -141,71 +157,78 @@ std::vector<CaptureRecord> CaptureReader::search(const CaptureQuery &q) {
         m_lastError = QStringLiteral("the capture reader is not open");
         return results;
     }
-    QStringList conditions;
-    QVariantList values;
-    const auto where = [&](const char *condition, QVariant value) {
-        conditions.append(QString::fromLatin1(condition));
-        values.append(std::move(value));
-    };
-    if (!q.correlationId.isEmpty())
-        where("correlation_key IN (SELECT (b << 32) | ? FROM buckets)",
-              qint64(correlationHash(q.correlationId)));
-    if (!q.service.isEmpty())
-        where("service = ?", q.service);
-    if (!q.instance.isEmpty())
-        where("instance = ?", q.instance);
-    if (q.status != 0)
-        where("status = ?", q.status);
-    // Written exactly as the expression index is, so the index serves it.
-    if (q.statusClass != 0)
-        where("status / 100 = ?", q.statusClass);
-    if (!q.method.isEmpty())
-        where("method = ?", q.method);
-    if (!q.pathPrefix.isEmpty()) {
-        where("path >= ?", q.pathPrefix);
-        const QByteArray upper = prefixUpperBound(q.pathPrefix);
-        if (!upper.isEmpty())
-            where("path < ?", upper);
-    }
-    if (q.fromUs)
-        where("accepted_at_us >= ?", qint64(*q.fromUs));
-    if (q.toUs)
-        where("accepted_at_us < ?", qint64(*q.toUs));
-    if (q.beforeId > 0)
-        where("id < ?", qint64(q.beforeId));
     const int limit = std::clamp(q.limit, 1, CaptureQuery::kMaxLimit);
+    // The id and time ranges select rows by their columns; the rest by their summaries, then
+    // record by record.
+    QString sql = QStringLiteral(
+        "SELECT first_id, last_id, live_from, summary FROM batches WHERE live_from <= last_id");
+    QVariantList values;
+    if (q.beforeId > 0) {
+        sql += QStringLiteral(" AND first_id < ?");
+        values.append(qint64(q.beforeId));
+    }
+    if (q.fromUs) {
+        sql += QStringLiteral(" AND to_us >= ?");
+        values.append(qint64(*q.fromUs));
+    }
+    if (q.toUs) {
+        sql += QStringLiteral(" AND from_us < ?");
+        values.append(qint64(*q.toUs));
+    }
+    sql += QStringLiteral(" ORDER BY first_id DESC");
 
-    // The inner query picks the ids from the indexes alone where it can (a sort, when the
-    // planner needs one, then holds ids, not records); only the page's records are read.
-    QString sql = q.correlationId.isEmpty() ? QString() : bucketProbeCte();
-    sql += QStringLiteral("SELECT id, record FROM captures WHERE id IN (SELECT id FROM captures");
-    if (!conditions.isEmpty())
-        sql += QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY id DESC LIMIT %1) ORDER BY id DESC").arg(limit);
-
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    if (!query.prepare(sql)) {
-        setError(query);
+    if (!exec(m_db, QStringLiteral("BEGIN"), &m_lastError))
+        return results;
+    QSqlQuery rows(m_db);
+    rows.setForwardOnly(true);
+    if (!rows.prepare(sql)) {
+        setError(rows);
+        exec(m_db, QStringLiteral("COMMIT"), nullptr);
         return results;
     }
     for (int i = 0; i < values.size(); ++i)
-        query.bindValue(i, values.at(i));
-    if (!query.exec()) {
-        setError(query);
+        rows.bindValue(i, values.at(i));
+    if (!rows.exec()) {
+        setError(rows);
+        exec(m_db, QStringLiteral("COMMIT"), nullptr);
         return results;
     }
-    results.reserve(size_t(limit));
-    while (query.next()) {
-        CaptureRecord record;
-        if (!decodeRow(query, record))
+    results.reserve(size_t(std::min(limit, 128)));
+    CaptureBatchSummary summary;
+    while (int(results.size()) < limit && rows.next()) {
+        const std::int64_t firstId = rows.value(0).toLongLong();
+        std::int64_t lastId = rows.value(1).toLongLong();
+        const std::int64_t liveFrom = rows.value(2).toLongLong();
+        if (q.beforeId > 0)
+            lastId = std::min(lastId, q.beforeId - 1);
+        if (lastId < liveFrom)
             continue;
-        if (!q.correlationId.isEmpty() && record.correlationId != q.correlationId)
+        if (!summary.parse(rows.value(3).toByteArray())) {
+            m_lastError =
+                QStringLiteral("the summary of the records from %1 is corrupt").arg(firstId);
             continue;
-        results.push_back(std::move(record));
+        }
+        if (!summary.mayMatch(q) || !loadBatch(firstId))
+            continue;
+        for (std::int64_t id = std::min<std::int64_t>(lastId, firstId + m_batch.count() - 1);
+             id >= liveFrom && int(results.size()) < limit; --id) {
+            const QByteArrayView encoding = m_batch.record(id - firstId);
+            if (!q.correlationId.isEmpty() && peekCorrelationId(encoding) != q.correlationId)
+                continue;
+            CaptureRecord record;
+            if (!decodeCaptureRecord(encoding, record)) {
+                m_lastError = QStringLiteral("record %1 is corrupt").arg(id);
+                continue;
+            }
+            record.id = id;
+            if (matches(q, record))
+                results.push_back(std::move(record));
+        }
     }
-    if (query.lastError().isValid())
-        setError(query);
+    if (rows.lastError().isValid())
+        setError(rows);
+    rows.finish();
+    exec(m_db, QStringLiteral("COMMIT"), nullptr);
     return results;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/capture/capture_batch.h>
 #include <backend/capture/capture_query.h>
 #include <backend/capture/capture_record.h>
 #include <backend/capture/capture_store_stats.h>
@@ -17,8 +18,10 @@ namespace ToolCapture {
 
 // Reads a capture store while its CaptureStore writes it (WAL mode: a read sees the last
 // committed batch and never blocks the writer). Read-only; each call is its own consistent
-// snapshot. Lives in (is used only from) the thread that opened it, e.g. the admin server's;
-// open one reader per thread that needs one.
+// snapshot. A search walks the batches' summaries newest first and decompresses only the
+// batches a summary cannot rule out; memory use is one batch whatever the store holds. Lives in (is
+// used only from) the thread that opened it, e.g. the admin server's; open one reader per thread
+// that needs one.
 class CaptureReader {
 public:
     CaptureReader() = default;
@@ -42,13 +45,16 @@ public:
     const QString &lastError() const { return m_lastError; }
 
 private:
-    bool decodeRow(const QSqlQuery &query, CaptureRecord &record);
+    // Makes m_batch the batch starting at firstId (kept from the last call when it is).
+    bool loadBatch(std::int64_t firstId);
     void setError(const QSqlQuery &query);
 
     QString m_path;
     QSqlDatabase m_db;
-    QSqlQuery m_get;
-    QSqlQuery m_byCorrelation;
+    QSqlQuery m_rowOf;
+    QSqlQuery m_records;
+    CaptureBatch m_batch;
+    std::int64_t m_batchFirstId = 0;
     QString m_lastError;
 };
 

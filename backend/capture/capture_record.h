@@ -1,6 +1,6 @@
 #pragma once
 
-#include <backend/routing/routing_decision.h>
+#include <backend/routing/routing_brief.h>
 
 #include <QByteArray>
 #include <QString>
@@ -48,10 +48,12 @@ struct CaptureRecord {
     QString service;  // empty when no route matched
     QString instance; // the instance that answered (last attempt); empty when none
     int attempts = 0;
-    QByteArray routing; // the routing explanation as JSON (toJson(RoutingDecision)); may be empty
-    // Transient, never stored: the explanation as the worker's selector gave it; the capture
-    // thread turns it into `routing`, so the worker does not pay for the JSON.
-    RoutingDecision routingDecision;
+    // The routing explanation: the selector's compact form, rendered in full (toJson) only when
+    // the record is read.
+    RoutingBrief routingBrief;
+    // The explanation as JSON text instead, for records that came that way (imported from JSON,
+    // stored by an older version); empty otherwise, and it wins over routingBrief when set.
+    QByteArray routing;
     // Transient, never stored: the values of the sensitive fields of the exchange
     // (Authorization, Proxy-Authorization, Cookie, Set-Cookie). The capture thread scrubs them
     // from the kept bodies too, as an upstream that echoes its request would otherwise leak them.

@@ -1,6 +1,6 @@
 #include <backend/capture/capture_record_codec.h>
 
-#include <QHash>
+#include <QList>
 
 #include <algorithm>
 #include <array>
@@ -182,11 +182,26 @@ private:
 //   a count, then per field a name (table index, or tableSize + length and the bytes) and a
 //   value (varint tag: even = length * 2 and the bytes; kValueCorrelationId, kValueRedacted,
 //   kValueContentType = the record's own value of that).
-constexpr char kFormatVersion = 1;
+// Version 2 (frozen): version 1, and when kRoutingBrief is set the routing brief right after
+// the routing text: a policy byte, varints candidates and available, a flags byte
+// (kBriefSlowStartYielded, kBriefAvoided, kBriefChosen, kBriefRunnerUp), then the chosen and the
+// runner-up when present: the id (UTF-8), nine doubles (score, performance, reliability, load,
+// compatibility, weight, latencyMs, successRate, windowCalls; 8 bytes little-endian each) and
+// active (zigzag varint). Version 1 is still read.
+constexpr char kFormatVersion1 = 1;
+constexpr char kFormatVersion = 2;
 
 constexpr std::uint64_t kReplayable = 1;
 constexpr std::uint64_t kResponseBodyTruncated = 2;
 constexpr std::uint64_t kRoutingPacked = 4;
+constexpr std::uint64_t kRoutingBrief = 8;
+
+constexpr unsigned char kBriefSlowStartYielded = 1;
+constexpr unsigned char kBriefAvoided = 2;
+constexpr unsigned char kBriefChosen = 4;
+constexpr unsigned char kBriefRunnerUp = 8;
+// Upper bound of an encoded brief beyond its ids' UTF-8.
+constexpr qsizetype kBriefFixedBound = 1 + 10 + 10 + 1 + 2 * (10 + 9 * 8 + 10);
 
 constexpr std::uint64_t kValueCorrelationId = 1;
 constexpr std::uint64_t kValueRedacted = 3;
@@ -227,16 +242,41 @@ const std::vector<QByteArray> &headerNameTable() {
     return table;
 }
 
-const QHash<QByteArray, quint32> &headerNameIndex() {
-    static const QHash<QByteArray, quint32> index = [] {
-        QHash<QByteArray, quint32> map;
+// The table's names by length, then by first byte: a lookup compares a handful of candidates
+// (QHash's seeded hash of the name cost more than the rest of an encoding).
+class HeaderNameIndex {
+public:
+    static const HeaderNameIndex &instance() {
+        static const HeaderNameIndex index;
+        return index;
+    }
+
+    // The name's index in headerNameTable(), or -1.
+    qint64 find(QByteArrayView name) const {
+        if (name.isEmpty() || name.size() >= kMaxLength)
+            return -1;
+        for (const auto &[candidate, index] : m_byLength[size_t(name.size())]) {
+            if (candidate.front() == name.front() &&
+                std::memcmp(candidate.data(), name.data(), size_t(name.size())) == 0)
+                return index;
+        }
+        return -1;
+    }
+
+private:
+    static constexpr qsizetype kMaxLength = 64;
+
+    HeaderNameIndex() {
         const std::vector<QByteArray> &table = headerNameTable();
-        for (size_t i = 0; i < table.size(); ++i)
-            map.insert(table[i], quint32(i));
-        return map;
-    }();
-    return index;
-}
+        for (size_t i = 0; i < table.size(); ++i) {
+            if (table[i].size() < kMaxLength)
+                m_byLength[size_t(table[i].size())].emplace_back(QByteArrayView(table[i]),
+                                                                 qint64(i));
+        }
+    }
+
+    std::array<std::vector<std::pair<QByteArrayView, qint64>>, kMaxLength> m_byLength;
+};
 
 // Routing explanations are toJson(RoutingDecision).dump(): every candidate spells the same keys
 // in the same order, two thirds of the text. Well-formed UTF-8 never contains the bytes 0xc0,
@@ -369,42 +409,83 @@ private:
     std::array<std::vector<int>, 256> m_byFirst;
 };
 
+// Writes into space the caller reserved (an upper bound of the encoding's size): QByteArray's
+// append takes a detour through its generic insert for every call, which made up most of an
+// encoding's cost.
 class Writer {
 public:
-    explicit Writer(QByteArray &out)
-        : m_out(out) {}
+    explicit Writer(char *out)
+        : m_p(out) {}
 
-    void byte(char b) { m_out.append(b); }
+    char *end() const { return m_p; }
+    void byte(char b) { *m_p++ = b; }
     void varint(std::uint64_t value) {
-        char buffer[10];
-        int n = 0;
         while (value >= 0x80) {
-            buffer[n++] = char((value & 0x7f) | 0x80);
+            *m_p++ = char((value & 0x7f) | 0x80);
             value >>= 7;
         }
-        buffer[n++] = char(value);
-        m_out.append(buffer, n);
+        *m_p++ = char(value);
     }
     void svarint(std::int64_t value) {
         varint((std::uint64_t(value) << 1) ^ std::uint64_t(value >> 63));
     }
+    void raw(QByteArrayView data) {
+        if (!data.isEmpty())
+            std::memcpy(m_p, data.data(), size_t(data.size()));
+        m_p += data.size();
+    }
     void bytes(QByteArrayView data) {
         varint(std::uint64_t(data.size()));
-        m_out.append(data.data(), data.size());
+        raw(data);
+    }
+    void float64(double value) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &value, sizeof bits);
+        for (int i = 0; i < 8; ++i)
+            *m_p++ = char(bits >> (8 * i));
+    }
+    void brief(const RoutingBrief &b) {
+        byte(char(b.policy));
+        varint(std::uint64_t(std::max(0, b.candidates)));
+        varint(std::uint64_t(std::max(0, b.available)));
+        byte(char((b.slowStartYielded ? kBriefSlowStartYielded : 0) |
+                  (b.avoided ? kBriefAvoided : 0) | (b.chosen.id.isEmpty() ? 0 : kBriefChosen) |
+                  (b.runnerUp.id.isEmpty() ? 0 : kBriefRunnerUp)));
+        for (const RoutingBrief::Drawn *d : {&b.chosen, &b.runnerUp}) {
+            if (d->id.isEmpty())
+                continue;
+            utf8(d->id);
+            for (const double value :
+                 {d->score, d->performance, d->reliability, d->load, d->compatibility, d->weight,
+                  d->latencyMs, d->successRate, d->windowCalls})
+                float64(value);
+            svarint(d->active);
+        }
+    }
+    // UTF-8 without a temporary for the usual ASCII names.
+    void utf8(const QString &string) {
+        const auto *p = reinterpret_cast<const char16_t *>(string.utf16());
+        const qsizetype n = string.size();
+        if (std::all_of(p, p + n, [](char16_t c) { return c < 0x80; })) {
+            varint(std::uint64_t(n));
+            for (qsizetype i = 0; i < n; ++i)
+                *m_p++ = char(p[i]);
+        } else {
+            bytes(string.toUtf8());
+        }
     }
     void headers(const std::vector<CapturedHeader> &fields, const CaptureRecord &record,
                  const QByteArray &contentType) {
-        const QHash<QByteArray, quint32> &index = headerNameIndex();
+        const HeaderNameIndex &index = HeaderNameIndex::instance();
         const std::uint64_t tableSize = headerNameTable().size();
         const QByteArrayView redacted(CaptureRecord::kRedacted);
         varint(fields.size());
         for (const CapturedHeader &field : fields) {
-            const auto it = index.constFind(field.name);
-            if (it != index.constEnd()) {
-                varint(*it);
+            if (const qint64 known = index.find(field.name); known >= 0) {
+                varint(std::uint64_t(known));
             } else {
                 varint(tableSize + std::uint64_t(field.name.size()));
-                m_out.append(field.name);
+                raw(field.name);
             }
             // X-Correlation-ID and Content-Type repeat the record's own fields.
             const QByteArray &value = field.value;
@@ -416,13 +497,13 @@ public:
                 varint(kValueContentType);
             } else {
                 varint(std::uint64_t(value.size()) * 2);
-                m_out.append(value);
+                raw(value);
             }
         }
     }
 
 private:
-    QByteArray &m_out;
+    char *m_p;
 };
 
 class Reader {
@@ -433,6 +514,7 @@ public:
 
     bool ok() const { return m_ok; }
     bool atEnd() const { return m_p == m_end; }
+    qsizetype remaining() const { return m_end - m_p; }
     void fail() { m_ok = false; }
 
     char byte() {
@@ -467,6 +549,42 @@ public:
     }
     QByteArray bytes() { return take(varint()); }
     QString utf8() { return QString::fromUtf8(bytes()); }
+    double float64() {
+        if (m_end - m_p < 8) {
+            m_ok = false;
+            return 0;
+        }
+        std::uint64_t bits = 0;
+        for (int i = 0; i < 8; ++i)
+            bits |= std::uint64_t(static_cast<unsigned char>(*m_p++)) << (8 * i);
+        double value;
+        std::memcpy(&value, &bits, sizeof value);
+        return value;
+    }
+    void brief(RoutingBrief &b) {
+        const auto policy = static_cast<unsigned char>(byte());
+        if (policy != static_cast<unsigned char>(RoutingBrief::Policy::Scoring))
+            m_ok = false;
+        b.policy = RoutingBrief::Policy::Scoring;
+        b.candidates = int(std::min<std::uint64_t>(varint(), 1u << 30));
+        b.available = int(std::min<std::uint64_t>(varint(), 1u << 30));
+        const auto flags = static_cast<unsigned char>(byte());
+        b.slowStartYielded = flags & kBriefSlowStartYielded;
+        b.avoided = flags & kBriefAvoided;
+        for (auto [d, present] : {std::pair{&b.chosen, flags & kBriefChosen},
+                                  std::pair{&b.runnerUp, flags & kBriefRunnerUp}}) {
+            if (!present || !m_ok)
+                continue;
+            d->id = utf8();
+            for (double *value :
+                 {&d->score, &d->performance, &d->reliability, &d->load, &d->compatibility,
+                  &d->weight, &d->latencyMs, &d->successRate, &d->windowCalls})
+                *value = float64();
+            d->active = integer();
+            if (d->id.isEmpty())
+                m_ok = false;
+        }
+    }
     std::vector<CapturedHeader> headers(const CaptureRecord &record,
                                         const QByteArray &contentType) {
         std::vector<CapturedHeader> fields;
@@ -562,7 +680,8 @@ Json toJson(const CaptureRecord &r) {
         {"service", textOrNull(r.service)},
         {"instance", textOrNull(r.instance)},
         {"attempts", r.attempts},
-        {"routing", routingJson(r.routing)},
+        {"routing",
+         r.routing.isEmpty() ? toJson(r.routingBrief, r.service) : routingJson(r.routing)},
         {"cache", textOrNull(r.cache)},
         {"breaker_state", textOrNull(r.breakerState)},
         {"proxy_error", textOrNull(r.proxyError)},
@@ -627,30 +746,39 @@ std::optional<CaptureRecord> captureRecordFromJson(const Json &json, QString *er
 // ---- Binary --------------------------------------------------------------------------------
 
 void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
-    qsizetype estimate = 64 + r.correlationId.size() + r.sessionId.size() + r.userContext.size() +
-                         r.clientAddress.size() + r.method.size() + r.path.size() + r.query.size() +
-                         3 * (r.service.size() + r.instance.size()) + r.routing.size() +
-                         r.cache.size() + r.breakerState.size() + r.proxyError.size() +
-                         r.requestContentType.size() + r.responseContentType.size() +
-                         r.requestBody.size() + r.responseBody.size();
+    // An upper bound: ten bytes per varint, three UTF-8 bytes per UTF-16 unit, and the packed
+    // routing explanation is never longer than the text.
+    constexpr qsizetype kVarint = 10;
+    qsizetype bound =
+        2 + kVarint + 8 * kVarint + 17 * kVarint + r.correlationId.size() + r.sessionId.size() +
+        r.userContext.size() + r.clientAddress.size() + r.method.size() + r.path.size() +
+        r.query.size() + 3 * (r.service.size() + r.instance.size()) + r.routing.size() +
+        r.cache.size() + r.breakerState.size() + r.proxyError.size() + r.requestContentType.size() +
+        r.responseContentType.size() + r.requestBody.size() + r.responseBody.size();
     for (const auto *fields : {&r.requestHeaders, &r.responseHeaders}) {
+        bound += kVarint;
         for (const CapturedHeader &field : *fields)
-            estimate += 4 + field.name.size() + field.value.size();
+            bound += 2 * kVarint + field.name.size() + field.value.size();
     }
-    out.reserve(out.size() + estimate);
+    const qsizetype start = out.size();
+    // Geometric growth: a caller appending a batch's records to one buffer reallocates it a
+    // few times, not once per record.
+    if (out.capacity() - start < bound)
+        out.reserve(std::max(start + bound, out.capacity() * 2));
+    out.resize(start + bound);
 
-    QByteArray routing;
+    thread_local QByteArray routing;
     const bool packRouting = !r.routing.isEmpty() && QByteArrayView(r.routing).isValidUtf8();
     if (packRouting) {
-        routing.reserve(r.routing.size());
+        routing.resize(0);
         RoutingDictionary::instance().pack(r.routing, routing);
     }
 
-    Writer w(out);
+    Writer w(out.data() + start);
     w.byte(kFormatVersion);
     w.varint((r.replayable ? kReplayable : 0) |
              (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
-             (packRouting ? kRoutingPacked : 0));
+             (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief));
     w.svarint(r.acceptedAtUs);
     w.svarint(r.connectedUs);
     w.svarint(r.firstByteUs);
@@ -666,9 +794,11 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.bytes(r.method);
     w.bytes(r.path);
     w.bytes(r.query);
-    w.bytes(r.service.toUtf8());
-    w.bytes(r.instance.toUtf8());
-    w.bytes(packRouting ? routing : r.routing);
+    w.utf8(r.service);
+    w.utf8(r.instance);
+    w.bytes(packRouting ? QByteArrayView(routing) : QByteArrayView(r.routing));
+    if (!r.routingBrief.isEmpty())
+        w.brief(r.routingBrief);
     w.bytes(r.cache);
     w.bytes(r.breakerState);
     w.bytes(r.proxyError);
@@ -678,6 +808,7 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.bytes(r.responseBody);
     w.headers(r.requestHeaders, r, r.requestContentType);
     w.headers(r.responseHeaders, r, r.responseContentType);
+    out.resize(w.end() - out.constData());
 }
 
 QByteArray encodeCaptureRecord(const CaptureRecord &record) {
@@ -688,7 +819,8 @@ QByteArray encodeCaptureRecord(const CaptureRecord &record) {
 
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     Reader in(data);
-    if (in.byte() != kFormatVersion)
+    const char version = in.byte();
+    if (version != kFormatVersion && version != kFormatVersion1)
         return false;
     const std::uint64_t flags = in.varint();
     r.replayable = flags & kReplayable;
@@ -717,6 +849,12 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
             in.fail();
         r.routing = std::move(routing);
     }
+    r.routingBrief = RoutingBrief();
+    if (flags & kRoutingBrief) {
+        if (version == kFormatVersion1)
+            return false;
+        in.brief(r.routingBrief);
+    }
     r.cache = in.bytes();
     r.breakerState = in.bytes();
     r.proxyError = in.bytes();
@@ -727,6 +865,21 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     r.requestHeaders = in.headers(r, r.requestContentType);
     r.responseHeaders = in.headers(r, r.responseContentType);
     return in.ok() && in.atEnd();
+}
+
+std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data) {
+    Reader in(data);
+    const char version = in.byte();
+    if (version != kFormatVersion && version != kFormatVersion1)
+        return std::nullopt;
+    in.varint(); // flags
+    for (int i = 0; i < 8; ++i)
+        in.svarint();
+    const std::uint64_t length = in.varint();
+    const qsizetype start = data.size() - in.remaining();
+    if (!in.ok() || length > std::uint64_t(in.remaining()))
+        return std::nullopt;
+    return data.sliced(start, qsizetype(length));
 }
 
 } // namespace ToolCapture

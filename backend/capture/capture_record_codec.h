@@ -16,8 +16,9 @@ namespace ToolCapture {
 //   id, correlation_id, session_id, user_context, client_address,
 //   accepted_at (RFC 3339 UTC, microseconds), accepted_at_us, connected_us, first_byte_us,
 //   done_us, method, path, query, status, request_bytes, response_bytes, service, instance,
-//   attempts, routing (the explanation as a JSON object), cache, breaker_state, proxy_error,
-//   request_headers and response_headers ([{name, value}]), request_content_type,
+//   attempts, routing (the explanation as a JSON object: the record's routing text when it has
+//   one, else its routing brief rendered, see toJson(RoutingBrief)), cache, breaker_state,
+//   proxy_error, request_headers and response_headers ([{name, value}]), request_content_type,
 //   response_content_type, request_body and response_body with request_body_encoding and
 //   response_body_encoding ("utf-8": the body as text; "base64": it was not UTF-8),
 //   replayable, response_body_truncated.
@@ -29,7 +30,8 @@ nlohmann::json toJson(const CaptureRecord &record);
 
 // The inverse of toJson (accepted_at is ignored: accepted_at_us is authoritative). Missing keys
 // take the record's defaults; a key of the wrong type or a bad base64 body is an error. A
-// routing explanation comes back re-serialised (same JSON, possibly other spacing and order).
+// routing explanation comes back re-serialised (same JSON, possibly other spacing and order)
+// as the record's routing text.
 std::optional<CaptureRecord> captureRecordFromJson(const nlohmann::json &json,
                                                    QString *error = nullptr);
 
@@ -39,13 +41,16 @@ QByteArray formatRfc3339Utc(std::int64_t microsecondsSinceEpoch);
 // The store's compact binary form (versioned): varints and length-prefixed byte strings; common
 // header names as table references, header values that repeat the correlation id, the content
 // type or the redaction marker as one-byte references, the routing explanation's repeated JSON
-// keys as one- or two-byte codes. A small GET takes about 330 bytes, with a two-candidate
-// routing explanation about 560. The id is not part of it (the store keeps it as the key) and
-// neither are the transient routingDecision and secrets. Appends to `out`.
+// keys as one- or two-byte codes, the routing brief as numbers. A small GET takes about 330
+// bytes, with a routing brief about 500. The id is not part of it (the store keeps it as the
+// key) and neither are the transient secrets. Appends to `out`.
 void encodeCaptureRecord(const CaptureRecord &record, QByteArray &out);
 QByteArray encodeCaptureRecord(const CaptureRecord &record);
 // False on anything but a complete, well-formed encoding of a known version; `out` is then
 // unspecified. `out.id` is left as it was.
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &out);
+// The correlation id of an encoding, without decoding the rest (a view into `data`); nullopt
+// when the encoding is not of a known version or too short.
+std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data);
 
 } // namespace ToolCapture

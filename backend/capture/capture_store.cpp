@@ -1,3 +1,4 @@
+#include <backend/capture/capture_batch.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
 #include <backend/capture/capture_store_schema.h>
@@ -22,8 +23,28 @@ constexpr std::int64_t kFreePagesKept = 1024;
 // costs the capture thread a bounded pause per batch rather than one long one.
 constexpr std::int64_t kMaxPagesReleased = 16384;
 
-// Five integer columns.
+// What a record counts for beyond its encoding and index strings: five integers, as when each
+// record had its own indexed row (kept, so the byte cap means what it meant).
 constexpr std::int64_t kFixedColumnBytes = 5 * 8;
+
+// A row holds at most this many records and, past its first record, this many bytes of
+// encodings: a search decompresses one row at a time, and SQLite's blobs stay far below their
+// limit whatever the bodies.
+constexpr size_t kMaxRowRecords = 1024;
+constexpr qsizetype kMaxRowBytes = 1 << 20;
+// Reused buffers larger than this are given back after an append (a batch of large bodies).
+constexpr qsizetype kMaxKeptBuffer = 4 << 20;
+
+void putVarint(QByteArray &out, std::uint64_t value) {
+    char buffer[10];
+    int n = 0;
+    while (value >= 0x80) {
+        buffer[n++] = char((value & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    buffer[n++] = char(value);
+    out.append(buffer, n);
+}
 
 } // namespace
 
@@ -84,18 +105,80 @@ bool CaptureStore::open(const QString &path, std::int64_t maxBytes, std::int64_t
     }
 
     bool empty = false;
-    if (!checkSchema(m_db, &empty, &why)) {
-        if (!empty || !createSchema(m_db, &why))
+    std::int64_t version = 0;
+    if (!checkSchema(m_db, &empty, &why, &version)) {
+        if (version == 1) {
+            if (!convertVersion1(&why))
+                return failOpen(why);
+        } else if (!empty || !createSchema(m_db, &why)) {
             return failOpen(why);
+        }
     }
 
     if (!prepare(m_insert,
-                 "INSERT INTO captures (id, size, accepted_at_us, correlation_key, status, method,"
-                 " service, instance, path, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") ||
-        !prepare(m_oldest, "SELECT id, size FROM captures ORDER BY id") ||
-        !prepare(m_deleteUpTo, "DELETE FROM captures WHERE id <= ?") ||
+                 "INSERT INTO batches (first_id, last_id, live_from, from_us, to_us, sizes,"
+                 " summary, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)") ||
+        !prepare(m_oldest, "SELECT first_id, last_id, live_from, sizes FROM batches"
+                           " ORDER BY first_id") ||
+        !prepare(m_deleteUpTo, "DELETE FROM batches WHERE first_id <= ?") ||
+        !prepare(m_setLiveFrom, "UPDATE batches SET live_from = ? WHERE first_id = ?") ||
         !prepare(m_setMeta, "UPDATE meta SET value = ? WHERE key = ?"))
         return failOpen(m_lastError);
+    return true;
+}
+
+bool CaptureStore::convertVersion1(QString *error) {
+    // Version 1 kept one row per record in `captures`; the same encodings become batches.
+    if (!exec(m_db, QStringLiteral("BEGIN IMMEDIATE"), error))
+        return false;
+    const auto rollback = [&](const QString &why) {
+        if (error)
+            *error = QStringLiteral("converting a version 1 store: ") + why;
+        exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
+        return false;
+    };
+    QString why;
+    if (!createBatchesTable(m_db, &why) ||
+        !prepare(m_insert, "INSERT INTO batches (first_id, last_id, live_from, from_us, to_us,"
+                           " sizes, summary, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"))
+        return rollback(why.isEmpty() ? m_lastError : why);
+    std::vector<CaptureRecord> run;
+    const auto flush = [&] {
+        encode(run);
+        const bool ok = insertRows(run, 0, run.size());
+        run.clear();
+        return ok;
+    };
+    {
+        QSqlQuery rows(m_db);
+        rows.setForwardOnly(true);
+        if (!rows.exec(QStringLiteral("SELECT id, record FROM captures ORDER BY id")))
+            return rollback(rows.lastError().databaseText());
+        while (rows.next()) {
+            CaptureRecord record;
+            if (!decodeCaptureRecord(rows.value(1).toByteArray(), record))
+                continue; // a corrupt record is not carried over
+            record.id = rows.value(0).toLongLong();
+            // A row holds consecutive ids.
+            if ((!run.empty() &&
+                 (run.back().id + 1 != record.id || run.size() == kMaxRowRecords)) &&
+                !flush())
+                return rollback(m_lastError);
+            run.push_back(std::move(record));
+        }
+        if (rows.lastError().isValid())
+            return rollback(rows.lastError().databaseText());
+    }
+    if (!run.empty() && !flush())
+        return rollback(m_lastError);
+    // The counters (next id, records, bytes, dropped) carry over as they are.
+    if (!exec(m_db, QStringLiteral("DROP TABLE captures"), &why) ||
+        !exec(m_db, QStringLiteral("UPDATE meta SET value = 2 WHERE key = 'schema_version'"),
+              &why) ||
+        !exec(m_db, QStringLiteral("COMMIT"), &why))
+        return rollback(why);
+    m_insert = QSqlQuery();
+    releaseBuffers();
     return true;
 }
 
@@ -103,11 +186,23 @@ void CaptureStore::close() {
     m_insert = QSqlQuery();
     m_oldest = QSqlQuery();
     m_deleteUpTo = QSqlQuery();
+    m_setLiveFrom = QSqlQuery();
     m_setMeta = QSqlQuery();
     if (m_db.isValid())
         closeConnection(m_db);
     m_encoded.clear();
+    m_lengths.clear();
     m_sizes.clear();
+    m_rowSizes.clear();
+    m_rowSummary.clear();
+    m_rowRecords.clear();
+}
+
+void CaptureStore::releaseBuffers() {
+    for (QByteArray *buffer : {&m_encoded, &m_rowRecords}) {
+        if (buffer->capacity() > kMaxKeptBuffer)
+            buffer->clear();
+    }
 }
 
 bool CaptureStore::prepare(QSqlQuery &query, const char *sql) {
@@ -131,6 +226,18 @@ std::int64_t CaptureStore::storedSize(std::int64_t encodedSize, const CaptureRec
            record.service.size() + record.instance.size();
 }
 
+void CaptureStore::encode(const std::vector<CaptureRecord> &records) {
+    m_encoded.resize(0);
+    m_lengths.resize(records.size());
+    m_sizes.resize(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+        const qsizetype before = m_encoded.size();
+        encodeCaptureRecord(records[i], m_encoded);
+        m_lengths[i] = m_encoded.size() - before;
+        m_sizes[i] = storedSize(m_lengths[i], records[i]);
+    }
+}
+
 bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
     if (!isOpen()) {
         m_lastError = QStringLiteral("the capture store is not open");
@@ -139,12 +246,7 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
     if (batch.empty())
         return true;
     const size_t n = batch.size();
-    m_encoded.resize(n);
-    m_sizes.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-        m_encoded[i] = encodeCaptureRecord(batch[i]);
-        m_sizes[i] = storedSize(m_encoded[i].size(), batch[i]);
-    }
+    encode(batch);
 
     // IMMEDIATE: the write lock is taken now, so the counters read below stay true until the
     // commit even with another writer on the file.
@@ -152,9 +254,9 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
         return false;
     const auto rollback = [&] {
         exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
-        m_encoded.clear();
         for (CaptureRecord &record : batch)
             record.id = 0;
+        releaseBuffers();
         return false;
     };
     Meta meta;
@@ -185,7 +287,7 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
     if ((excessRecords > 0 || excessBytes > 0) &&
         !dropOldest(excessRecords, excessBytes, droppedRecords, droppedBytes))
         return rollback();
-    if (!insertBatch(batch, first))
+    if (!insertRows(batch, first, n))
         return rollback();
 
     meta.nextId += std::int64_t(n);
@@ -208,8 +310,51 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
     }
     if (!exec(m_db, QStringLiteral("COMMIT"), &m_lastError))
         return rollback();
-    m_encoded.clear(); // the encodings are in the file now; large bodies need not linger here
+    releaseBuffers();
     releaseFreePages();
+    return true;
+}
+
+bool CaptureStore::insertRows(const std::vector<CaptureRecord> &records, size_t first, size_t end) {
+    // m_encoded holds the encodings of [0, end) back to back.
+    qsizetype offset = 0;
+    for (size_t i = 0; i < first; ++i)
+        offset += m_lengths[i];
+    size_t begin = first;
+    while (begin < end) {
+        size_t stop = begin;
+        qsizetype bytes = 0;
+        std::int64_t fromUs = records[begin].acceptedAtUs;
+        std::int64_t toUs = fromUs;
+        m_summary.clear();
+        m_rowSizes.resize(0);
+        do {
+            const CaptureRecord &record = records[stop];
+            m_summary.add(record);
+            putVarint(m_rowSizes, std::uint64_t(m_sizes[stop]));
+            fromUs = std::min(fromUs, record.acceptedAtUs);
+            toUs = std::max(toUs, record.acceptedAtUs);
+            bytes += m_lengths[stop];
+            ++stop;
+        } while (stop < end && stop - begin < kMaxRowRecords && bytes < kMaxRowBytes);
+        m_rowSummary.resize(0);
+        m_summary.serialize(m_rowSummary);
+        m_rowRecords.resize(0);
+        CaptureBatch::pack(QByteArrayView(m_encoded.constData() + offset, bytes),
+                           m_lengths.data() + begin, qsizetype(stop - begin), m_rowRecords);
+        m_insert.bindValue(0, qint64(records[begin].id));
+        m_insert.bindValue(1, qint64(records[stop - 1].id));
+        m_insert.bindValue(2, qint64(records[begin].id));
+        m_insert.bindValue(3, qint64(fromUs));
+        m_insert.bindValue(4, qint64(toUs));
+        m_insert.bindValue(5, m_rowSizes);
+        m_insert.bindValue(6, m_rowSummary);
+        m_insert.bindValue(7, m_rowRecords);
+        if (!m_insert.exec())
+            return fail(m_insert);
+        offset += bytes;
+        begin = stop;
+    }
     return true;
 }
 
@@ -217,39 +362,57 @@ bool CaptureStore::dropOldest(std::int64_t records, std::int64_t bytes,
                               std::int64_t &droppedRecords, std::int64_t &droppedBytes) {
     if (!m_oldest.exec())
         return fail(m_oldest);
-    std::int64_t lastId = 0;
-    while ((droppedRecords < records || droppedBytes < bytes) && m_oldest.next()) {
-        lastId = m_oldest.value(0).toLongLong();
-        droppedBytes += m_oldest.value(1).toLongLong();
-        ++droppedRecords;
+    std::int64_t lastWholeRow = 0;
+    std::int64_t partialRow = 0;
+    std::int64_t partialLiveFrom = 0;
+    const auto enough = [&] { return droppedRecords >= records && droppedBytes >= bytes; };
+    while (!enough() && m_oldest.next()) {
+        const std::int64_t firstId = m_oldest.value(0).toLongLong();
+        const std::int64_t lastId = m_oldest.value(1).toLongLong();
+        const std::int64_t liveFrom = m_oldest.value(2).toLongLong();
+        const QByteArray sizes = m_oldest.value(3).toByteArray();
+        const char *p = sizes.constData();
+        const char *end = p + sizes.size();
+        std::int64_t id = firstId;
+        std::int64_t next = liveFrom; // the first id still live after the drop
+        for (; id <= lastId && p != end; ++id) {
+            std::uint64_t size = 0;
+            for (int shift = 0; shift < 64 && p != end; shift += 7) {
+                const auto b = static_cast<unsigned char>(*p++);
+                size |= std::uint64_t(b & 0x7f) << shift;
+                if (!(b & 0x80))
+                    break;
+            }
+            if (id < liveFrom)
+                continue;
+            if (enough())
+                break;
+            droppedBytes += std::int64_t(size);
+            ++droppedRecords;
+            next = id + 1;
+        }
+        if (next > lastId) {
+            lastWholeRow = firstId;
+        } else {
+            partialRow = firstId;
+            partialLiveFrom = next;
+            break;
+        }
     }
     const bool readFailed = m_oldest.lastError().isValid();
     m_oldest.finish();
     if (readFailed)
         return fail(m_oldest);
-    if (lastId == 0)
-        return true;
-    m_deleteUpTo.bindValue(0, qint64(lastId));
-    if (!m_deleteUpTo.exec())
-        return fail(m_deleteUpTo);
-    return true;
-}
-
-bool CaptureStore::insertBatch(std::vector<CaptureRecord> &batch, size_t first) {
-    for (size_t i = first; i < batch.size(); ++i) {
-        const CaptureRecord &record = batch[i];
-        m_insert.bindValue(0, qint64(record.id));
-        m_insert.bindValue(1, qint64(m_sizes[i]));
-        m_insert.bindValue(2, qint64(record.acceptedAtUs));
-        m_insert.bindValue(3, qint64(correlationKey(record.id, record.correlationId)));
-        m_insert.bindValue(4, record.status);
-        m_insert.bindValue(5, record.method);
-        m_insert.bindValue(6, record.service);
-        m_insert.bindValue(7, record.instance);
-        m_insert.bindValue(8, record.path);
-        m_insert.bindValue(9, m_encoded[i]);
-        if (!m_insert.exec())
-            return fail(m_insert);
+    if (lastWholeRow != 0) {
+        m_deleteUpTo.bindValue(0, qint64(lastWholeRow));
+        if (!m_deleteUpTo.exec())
+            return fail(m_deleteUpTo);
+    }
+    if (partialRow != 0) {
+        m_setLiveFrom.bindValue(0, qint64(partialLiveFrom));
+        m_setLiveFrom.bindValue(1, qint64(partialRow));
+        if (!m_setLiveFrom.exec())
+            return fail(m_setLiveFrom);
     }
     return true;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/capture/capture_batch_summary.h>
 #include <backend/capture/capture_record.h>
 #include <backend/capture/capture_store_stats.h>
 
@@ -15,9 +16,12 @@ namespace ToolCapture {
 
 // The writing side of the on-disk capture store: a bounded SQLite file (through QtSql) in WAL
 // mode, so CaptureReaders on the same file read while it writes. Every append is one
-// transaction; ids are assigned here, increase monotonically and continue after a restart.
-// The caps keep the newest records: the oldest go first, before the batch is inserted, so the
-// freed pages are reused at once and the file stays near the size the caps allow.
+// transaction that writes the batch as one row (or a few, for large batches): the records'
+// encodings LZ4-compressed together, with a CaptureBatchSummary that lets searches skip the
+// row. Ids are assigned here, increase monotonically and continue after a restart. The caps
+// keep the newest records: the oldest go first, before the batch is inserted, so the freed
+// pages are reused at once. A row whose oldest records were dropped keeps them on disk until
+// its last one goes (NOTE: the file may hold up to one row's worth more than the caps allow).
 // Lives in (is used only from) the thread that opened it: the capture thread. One writer per
 // file.
 class CaptureStore {
@@ -52,10 +56,15 @@ public:
 private:
     bool prepare(QSqlQuery &query, const char *sql);
     bool fail(const QSqlQuery &query);
-    bool insertBatch(std::vector<CaptureRecord> &batch, size_t first);
+    // Encodes the records into m_encoded (back to back), m_lengths and m_sizes.
+    void encode(const std::vector<CaptureRecord> &records);
+    // Writes the encoded records [first, end) (ids set, consecutive) as rows.
+    bool insertRows(const std::vector<CaptureRecord> &records, size_t first, size_t end);
     bool dropOldest(std::int64_t records, std::int64_t bytes, std::int64_t &droppedRecords,
                     std::int64_t &droppedBytes);
+    bool convertVersion1(QString *error);
     void releaseFreePages();
+    void releaseBuffers();
 
     QString m_path;
     std::int64_t m_maxBytes = 0;
@@ -64,10 +73,17 @@ private:
     QSqlQuery m_insert;
     QSqlQuery m_oldest;
     QSqlQuery m_deleteUpTo;
+    QSqlQuery m_setLiveFrom;
     QSqlQuery m_setMeta;
-    // Reused per batch: encodings and sizes of the batch's records.
-    std::vector<QByteArray> m_encoded;
+    // Reused per batch: the records' encodings back to back, each one's length and stored size,
+    // and a row's parts.
+    QByteArray m_encoded;
+    std::vector<qsizetype> m_lengths;
     std::vector<std::int64_t> m_sizes;
+    CaptureBatchSummary m_summary;
+    QByteArray m_rowSizes;
+    QByteArray m_rowSummary;
+    QByteArray m_rowRecords;
     QString m_lastError;
 };
 

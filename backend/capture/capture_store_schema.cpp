@@ -24,28 +24,6 @@ QString uniqueConnectionName(const char *role) {
         .arg(counter.fetch_add(1, std::memory_order_relaxed));
 }
 
-std::int64_t correlationHash(QByteArrayView correlationId) noexcept {
-    // FNV-1a, folded to 32 bits: stable across Qt versions, unlike qHash, as a stored key must be.
-    std::uint64_t hash = 14695981039346656037ull;
-    for (const char c : correlationId) {
-        hash ^= static_cast<unsigned char>(c);
-        hash *= 1099511628211ull;
-    }
-    return std::int64_t((hash ^ (hash >> 32)) & 0xffffffffu);
-}
-
-std::int64_t correlationKey(std::int64_t id, QByteArrayView correlationId) noexcept {
-    return ((id >> kBucketBits) << 32) | correlationHash(correlationId);
-}
-
-QString bucketProbeCte() {
-    return QStringLiteral(
-               "WITH RECURSIVE buckets(b) AS (SELECT (SELECT max(id) FROM captures) >> %1"
-               " UNION ALL SELECT b - 1 FROM buckets"
-               " WHERE b > (SELECT min(id) FROM captures) >> %1) ")
-        .arg(kBucketBits);
-}
-
 bool openConnection(const QString &name, const QString &path, bool readOnly, QSqlDatabase &db,
                     QString *error) {
     db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
@@ -111,8 +89,10 @@ bool queryInteger(QSqlDatabase &db, const QString &sql, std::int64_t &value, QSt
     return true;
 }
 
-bool checkSchema(QSqlDatabase &db, bool *empty, QString *error) {
+bool checkSchema(QSqlDatabase &db, bool *empty, QString *error, std::int64_t *found) {
     *empty = false;
+    if (found)
+        *found = 0;
     std::int64_t tables = 0;
     if (!queryInteger(db, QStringLiteral("SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
                       tables, error))
@@ -128,6 +108,8 @@ bool checkSchema(QSqlDatabase &db, bool *empty, QString *error) {
             *error = QStringLiteral("not a capture store (no schema version)");
         return false;
     }
+    if (found)
+        *found = version;
     if (version != kVersion) {
         if (error)
             *error = QStringLiteral("capture store schema version %1, this build reads %2")
@@ -138,36 +120,31 @@ bool checkSchema(QSqlDatabase &db, bool *empty, QString *error) {
     return true;
 }
 
+namespace {
+
+const char *const kCreateBatches =
+    // One row per run of consecutive records (ids first_id..last_id; those below live_from were
+    // dropped by the caps since). The small columns come first and the records last, so the
+    // cap's oldest-first walk (sizes) and a search's pass over the summaries never read the
+    // records' overflow pages. No index but the key: an append writes one row at the end.
+    "CREATE TABLE batches ("
+    " first_id INTEGER PRIMARY KEY,"
+    " last_id INTEGER NOT NULL,"
+    " live_from INTEGER NOT NULL,"
+    " from_us INTEGER NOT NULL,"
+    " to_us INTEGER NOT NULL,"
+    " sizes BLOB NOT NULL,"
+    " summary BLOB NOT NULL,"
+    " records BLOB NOT NULL)";
+
+} // namespace
+
 bool createSchema(QSqlDatabase &db, QString *error) {
-    // Empty text binds as NULL through QtSql, hence no NOT NULL on the text columns (searches
-    // never look for an empty value). The columns the searches filter on come before the record,
-    // and size before everything else, so the cap's oldest-first walk and the index lookups never
-    // read the record's overflow pages.
     static const char *const statements[] = {
         "BEGIN IMMEDIATE",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID",
-        "CREATE TABLE captures ("
-        " id INTEGER PRIMARY KEY,"
-        " size INTEGER NOT NULL,"
-        " accepted_at_us INTEGER NOT NULL,"
-        " correlation_key INTEGER NOT NULL,"
-        " status INTEGER NOT NULL,"
-        " method BLOB,"
-        " service TEXT,"
-        " instance TEXT,"
-        " path BLOB,"
-        " record BLOB NOT NULL)",
-        // Each index ends with the rowid, so "column = ? AND id < ? ORDER BY id DESC" walks
-        // one index backwards without sorting.
-        "CREATE INDEX captures_correlation ON captures (correlation_key)",
-        "CREATE INDEX captures_service ON captures (service)",
-        "CREATE INDEX captures_instance ON captures (instance)",
-        "CREATE INDEX captures_status ON captures (status)",
-        "CREATE INDEX captures_status_class ON captures (status / 100)",
-        "CREATE INDEX captures_method ON captures (method)",
-        "CREATE INDEX captures_path ON captures (path)",
-        "CREATE INDEX captures_accepted_at ON captures (accepted_at_us)",
-        "INSERT INTO meta (key, value) VALUES ('schema_version', 1), ('next_id', 1),"
+        kCreateBatches,
+        "INSERT INTO meta (key, value) VALUES ('schema_version', 2), ('next_id', 1),"
         " ('records', 0), ('bytes', 0), ('dropped', 0)",
         "COMMIT",
     };
@@ -178,6 +155,10 @@ bool createSchema(QSqlDatabase &db, QString *error) {
         }
     }
     return true;
+}
+
+bool createBatchesTable(QSqlDatabase &db, QString *error) {
+    return exec(db, QString::fromLatin1(kCreateBatches), error);
 }
 
 bool readMeta(QSqlDatabase &db, Meta &meta, QString *error) {
@@ -211,7 +192,9 @@ bool readStats(QSqlDatabase &db, const QString &path, CaptureStoreStats &stats, 
     QSqlQuery range(db);
     range.setForwardOnly(true);
     const bool ok = readMeta(db, meta, error) &&
-                    range.exec(QStringLiteral("SELECT min(id), max(id) FROM captures")) &&
+                    range.exec(QStringLiteral(
+                        "SELECT (SELECT live_from FROM batches ORDER BY first_id LIMIT 1),"
+                        " (SELECT last_id FROM batches ORDER BY first_id DESC LIMIT 1)")) &&
                     range.next();
     if (ok) {
         stats.records = meta.records;

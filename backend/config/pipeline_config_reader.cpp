@@ -13,8 +13,10 @@ constexpr std::array kKafkaKeys{"brokers"sv,   "embedded_brokers"sv, "partitions
                                 "spool_dir"sv, "spool_max_bytes"sv,  "message_timeout_ms"sv,
                                 "linger_ms"sv, "compression"sv,      "queue_max_messages"sv};
 constexpr std::array kCaptureKeys{
-    "enabled"sv,    "headers"sv,         "max_body_bytes"sv,    "max_response_body_bytes"sv,
-    "store_path"sv, "store_max_bytes"sv, "store_max_records"sv, "queue_capacity"sv};
+    "enabled"sv,     "headers"sv,         "max_body_bytes"sv,    "max_response_body_bytes"sv,
+    "store_path"sv,  "store_max_bytes"sv, "store_max_records"sv, "queue_capacity"sv,
+    "sample_rate"sv, "body_sample_rate"sv};
+constexpr std::array kServiceCaptureKeys{"sample_rate"sv, "body_sample_rate"sv};
 constexpr std::array kHooksKeys{"api_keys"sv, "max_body_bytes"sv, "pending_timeout_ms"sv};
 constexpr std::array kCompressions{"none"sv, "gzip"sv, "snappy"sv, "lz4"sv, "zstd"sv};
 
@@ -171,8 +173,29 @@ void PipelineConfigReader::readCapture(const QString &path, const ConfigJson &va
             } else if (key == "queue_capacity") {
                 if (const auto n = m_reader.readInteger(p, v, 64, 16 << 20))
                     capture.queueCapacity = int(*n);
+            } else {
+                readSamplingKey(key, p, v, capture.sampling);
             }
         });
+}
+
+void PipelineConfigReader::readSamplingKey(std::string_view key, const QString &path,
+                                           const ConfigJson &value, CaptureSampling &sampling) {
+    if (key == "sample_rate") {
+        if (const auto rate = m_reader.readNumber(path, value, 0.0, 1.0))
+            sampling.sampleRate = *rate;
+    } else if (key == "body_sample_rate") {
+        if (const auto rate = m_reader.readNumber(path, value, 0.0, 1.0))
+            sampling.bodySampleRate = *rate;
+    }
+}
+
+void PipelineConfigReader::readServiceCapture(const QString &path, const ConfigJson &value,
+                                              CaptureSampling &sampling) {
+    m_reader.forEachMember(path, value, kServiceCaptureKeys,
+                           [&](std::string_view key, const QString &p, const ConfigJson &v) {
+                               readSamplingKey(key, p, v, sampling);
+                           });
 }
 
 void PipelineConfigReader::readHooks(const QString &path, const ConfigJson &value,

@@ -17,9 +17,14 @@ public:
 
     void readKafka(const QString &path, const ConfigJson &value, KafkaConfig &kafka);
     void readCapture(const QString &path, const ConfigJson &value, CaptureConfig &capture);
+    // services.<name>.capture: the service's own sampling, starting from the global one.
+    void readServiceCapture(const QString &path, const ConfigJson &value,
+                            CaptureSampling &sampling);
     void readHooks(const QString &path, const ConfigJson &value, HooksConfig &hooks);
 
 private:
+    void readSamplingKey(std::string_view key, const QString &path, const ConfigJson &value,
+                         CaptureSampling &sampling);
     // A list of distinct non-empty strings; nullopt (errors reported) when any element is bad.
     std::optional<QStringList> readStringList(const QString &path, const ConfigJson &value,
                                               bool lowerCase);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QHostAddress>
 #include <QString>
 #include <QStringList>
@@ -174,8 +175,21 @@ struct KafkaConfig {
     int queueMaxMessages = 200000;               // librdkafka's local queue; beyond it: the spool
 };
 
+// How much of a service's traffic is captured: each exchange with probability sampleRate,
+// decided from its correlation id (so every proxy, and a replay, decides the same), and of
+// those the bodies with probability bodySampleRate (decided the same way, independently).
+struct CaptureSampling {
+    double sampleRate = 1.0;
+    double bodySampleRate = 1.0;
+
+    bool operator==(const CaptureSampling &) const = default;
+};
+
 struct CaptureConfig {
     bool enabled = true;
+    CaptureSampling sampling; // every service without its own
+    // services.<name>.capture: the services that set their own (the rest use `sampling`).
+    QHash<QString, CaptureSampling> serviceSampling;
     // Header fields kept in captures and events (case-insensitive names). Authorization,
     // Proxy-Authorization, Cookie and Set-Cookie are redacted even when listed.
     QStringList headers = {

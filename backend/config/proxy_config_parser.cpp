@@ -40,7 +40,7 @@ constexpr std::array kRetryKeys{"max_attempts"sv,
                                 "retry_internal_error"sv};
 constexpr std::array kServiceKeys{"match"sv,  "instances"sv, "pool"sv,     "timeouts"sv,
                                   "retry"sv,  "breaker"sv,   "bulkhead"sv, "rate_limit"sv,
-                                  "health"sv, "outlier"sv,   "routing"sv};
+                                  "health"sv, "outlier"sv,   "routing"sv,  "capture"sv};
 // Shown in the design sketch, implemented by a later issue: refused, but recognisably.
 constexpr std::array kPlannedServiceKeys{"cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
@@ -521,6 +521,10 @@ void ProxyConfigParser::readService(const QString &path, const QString &name,
                 m_resilience.readOutlier(p, v, service.outlier);
             } else if (key == "routing") {
                 m_resilience.readRouting(p, v, service.routing);
+            } else if (key == "capture") {
+                CaptureSampling sampling = m_config.capture.sampling;
+                m_pipeline.readServiceCapture(p, v, sampling);
+                m_config.capture.serviceSampling.insert(name, sampling);
             }
         },
         kPlannedServiceKeys);

@@ -5,7 +5,6 @@
 #include <backend/engine/capture_pipeline.h>
 #include <backend/events/event_sink.h>
 #include <backend/events/proxy_events.h>
-#include <backend/routing/routing_decision.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -58,6 +57,38 @@ void scrubSecrets(CaptureRecord &record) {
     record.secrets.clear();
 }
 
+// A uniform draw in [0, 1) from a correlation id: FNV-1a, then SplitMix64's finaliser so that
+// ids differing in their last characters spread over the whole interval. `salt` gives an
+// independent draw from the same id.
+double sampleDraw(const QByteArray &correlationId, std::uint64_t salt) {
+    std::uint64_t h = 14695981039346656037ull ^ salt;
+    for (const char c : correlationId) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ull;
+    }
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    return double(h >> 11) * 0x1.0p-53;
+}
+
+constexpr std::uint64_t kBodySalt = 0x9e3779b97f4a7c15ull;
+
+// The bodies sampling leaves out: a request without its body cannot be replayed; a response
+// without it is marked truncated.
+void dropBodies(CaptureRecord &record) {
+    if (!record.requestBody.isEmpty() || record.requestBytes > 0) {
+        record.requestBody = QByteArray();
+        record.replayable = false;
+    }
+    if (!record.responseBody.isEmpty() || record.responseBytes > 0) {
+        record.responseBody = QByteArray();
+        record.responseBodyTruncated = true;
+    }
+}
+
 // How often the capture thread takes what the workers queued: the events' extra latency, and
 // the batch size (about rate × period) of each store transaction.
 constexpr std::chrono::milliseconds kDrainPeriod{20};
@@ -92,6 +123,7 @@ public:
     void drain() {
         m_batch.clear();
         m_pipeline.m_queue->drain(m_batch);
+        sample();
         if (m_batch.empty())
             return;
         for (CaptureRecord &record : m_batch)
@@ -104,14 +136,12 @@ public:
             m_pipeline.m_storeFailures.fetch_add(m_batch.size(), std::memory_order_relaxed);
         }
         if (EventSink *sink = m_pipeline.m_sink) {
-            std::uint64_t published = 0;
-            for (const CaptureRecord &record : m_batch) {
-                m_events.clear();
+            // The batch's events are handed to the sink at once: no sink call per event.
+            m_events.clear();
+            for (const CaptureRecord &record : m_batch)
                 m_builder.build(record, m_events);
-                for (OutgoingEvent &event : m_events)
-                    sink->publish(std::move(event));
-                published += m_events.size();
-            }
+            const std::uint64_t published = m_events.size();
+            sink->publishBatch(m_events);
             m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
         }
         m_pipeline.m_batches.fetch_add(1, std::memory_order_relaxed);
@@ -119,6 +149,29 @@ public:
     }
 
 private:
+    // Keeps the exchanges their service's sampling takes, without the bodies it leaves out.
+    void sample() {
+        if (!m_pipeline.m_sampled || m_batch.empty())
+            return;
+        const CaptureConfig &config = m_pipeline.m_config;
+        size_t kept = 0;
+        for (size_t i = 0; i < m_batch.size(); ++i) {
+            CaptureRecord &record = m_batch[i];
+            const auto own = config.serviceSampling.constFind(record.service);
+            const CaptureSampling &sampling =
+                own == config.serviceSampling.constEnd() ? config.sampling : *own;
+            if (sampleDraw(record.correlationId, 0) >= sampling.sampleRate)
+                continue;
+            if (sampleDraw(record.correlationId, kBodySalt) >= sampling.bodySampleRate)
+                dropBodies(record);
+            if (kept != i)
+                m_batch[kept] = std::move(record);
+            ++kept;
+        }
+        m_pipeline.m_sampledOut.fetch_add(m_batch.size() - kept, std::memory_order_relaxed);
+        m_batch.resize(kept);
+    }
+
     // What the worker left to this thread.
     void complete(CaptureRecord &record) {
         scrubSecrets(record);
@@ -127,10 +180,6 @@ private:
         if (question >= 0) {
             record.query = record.path.mid(question + 1);
             record.path.truncate(question);
-        }
-        if (!record.routingDecision.policy.isEmpty()) {
-            record.routing = m_builder.routingJson(record.routingDecision);
-            record.routingDecision = RoutingDecision();
         }
     }
 
@@ -147,6 +196,11 @@ CapturePipeline::CapturePipeline(const CaptureConfig &config, int lanes, EventSi
     , m_queue(std::make_unique<CaptureQueue>(lanes, config.queueCapacity))
     , m_filter(std::make_unique<CaptureHeaderFilter>(config))
     , m_sink(sink) {
+    const auto partial = [](const CaptureSampling &s) {
+        return s.sampleRate < 1.0 || s.bodySampleRate < 1.0;
+    };
+    m_sampled = partial(config.sampling) || std::any_of(config.serviceSampling.cbegin(),
+                                                        config.serviceSampling.cend(), partial);
     m_storePath = config.storePath;
     if (m_storePath.isEmpty()) {
         m_storePath = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
@@ -207,6 +261,7 @@ CapturePipeline::Stats CapturePipeline::stats() const {
     s.storeFailures = m_storeFailures.load(std::memory_order_relaxed);
     s.published = m_published.load(std::memory_order_relaxed);
     s.batches = m_batches.load(std::memory_order_relaxed);
+    s.sampledOut = m_sampledOut.load(std::memory_order_relaxed);
     return s;
 }
 

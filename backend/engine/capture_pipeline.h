@@ -24,7 +24,7 @@ class ProxyEventBuilder;
 struct CaptureRecord;
 
 // The capture thread: takes finished exchanges from the workers' queue, completes what the
-// workers left to it (path and query, the routing explanation as JSON), stores them in the
+// workers left to it (path and query, secrets scrubbed from bodies), stores them in the
 // bounded capture store and publishes their three events. Everything slow about capture
 // happens here, on a thread of its own, in batches.
 class CapturePipeline {
@@ -36,6 +36,8 @@ public:
         std::uint64_t storeFailures = 0; // records a failed store write lost
         std::uint64_t published = 0;     // events handed to the event sink
         std::uint64_t batches = 0;
+        std::uint64_t sampledOut =
+            0; // left out by capture.sample_rate: neither stored nor published
     };
 
     // `sink` may be null (no events); it must outlive the pipeline.
@@ -75,6 +77,8 @@ private:
     std::atomic<std::uint64_t> m_storeFailures{0};
     std::atomic<std::uint64_t> m_published{0};
     std::atomic<std::uint64_t> m_batches{0};
+    std::atomic<std::uint64_t> m_sampledOut{0};
+    bool m_sampled = false; // some rate is below 1: the capture thread samples
 };
 
 } // namespace ToolCapture

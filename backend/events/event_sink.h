@@ -3,6 +3,7 @@
 #include <QByteArray>
 
 #include <cstdint>
+#include <vector>
 
 namespace ToolCapture {
 
@@ -26,6 +27,14 @@ class EventSink {
 public:
     virtual ~EventSink() = default;
     virtual void publish(OutgoingEvent event) = 0;
+    // The events of a batch, in order, with the same guarantees; `events` is left empty. For a
+    // caller that produces many at once (the capture thread): a sink may hand them over in one
+    // step instead of one per event.
+    virtual void publishBatch(std::vector<OutgoingEvent> &events) {
+        for (OutgoingEvent &event : events)
+            publish(std::move(event));
+        events.clear();
+    }
 };
 
 } // namespace ToolCapture

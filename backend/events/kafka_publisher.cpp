@@ -11,6 +11,7 @@
 #include <deque>
 #include <librdkafka/rdkafka.h>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -142,6 +143,14 @@ struct KafkaPublisher::Private {
     std::atomic<std::uint64_t> failed{0};
     std::atomic<std::uint64_t> possiblyPersisted{0};
 
+    // Batches handed over by publishBatch(), produced by the background thread in order.
+    std::mutex handoffMutex;
+    std::vector<OutgoingEvent> handoff;
+    std::vector<OutgoingEvent> handoffTaken; // background thread only
+    size_t handoffCapacity() const {
+        return size_t(std::clamp(options.queueMaxMessages, 1, 65536));
+    }
+
     // The re-publisher; background thread only.
     std::deque<SpoolSend> sends; // from the committed cursor on
     std::uint64_t frontSequence = 0;
@@ -164,6 +173,8 @@ struct KafkaPublisher::Private {
     static void onLog(const rd_kafka_t *, int level, const char *facility, const char *text);
 
     // Any thread
+    // Produces one event (the producer acquired, or on the background thread), or spools it.
+    void produceOrSpool(OutgoingEvent &&event);
     bool acquireProducer();
     void releaseProducer() { callers.fetch_sub(1); }
     void waitForCallers() const;
@@ -172,6 +183,8 @@ struct KafkaPublisher::Private {
 
     // Background thread
     void run();
+    // Produces (or spools) what publishBatch() handed over.
+    void produceHandedOver();
     bool recreateProducer();
     void deliveredFromSpool(PendingMessage *message);
     void failedFromSpool(PendingMessage *message, rd_kafka_resp_err_t error, bool maybeWritten);
@@ -278,20 +291,81 @@ void KafkaPublisher::publish(OutgoingEvent event) {
         d->toSpool(event);
         return;
     }
-    auto *message = new PendingMessage{std::move(event), false, 0, {}};
-    const rd_kafka_resp_err_t error = d->produce(message);
+    d->produceOrSpool(std::move(event));
     d->releaseProducer();
-    if (!error) {
-        d->produced.fetch_add(1, std::memory_order_relaxed);
+}
+
+void KafkaPublisher::publishBatch(std::vector<OutgoingEvent> &events) {
+    if (events.empty())
+        return;
+    if (!d->acquireProducer()) {
+        for (const OutgoingEvent &event : events)
+            d->toSpool(event);
+        events.clear();
         return;
     }
-    if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && !d->queueFullEpisode.exchange(true))
+    bool wasEmpty = false;
+    bool full = false;
+    {
+        const std::lock_guard lock(d->handoffMutex);
+        wasEmpty = d->handoff.empty();
+        // Bounded like librdkafka's own queue: when the background thread falls behind, the
+        // batch goes to the spool (sent later, in order per key) instead of growing memory.
+        full = d->handoff.size() + events.size() > d->handoffCapacity();
+        if (full) {
+            // spooled below, outside the lock
+        } else if (wasEmpty) {
+            d->handoff.swap(events);
+        } else {
+            d->handoff.insert(d->handoff.end(), std::make_move_iterator(events.begin()),
+                              std::make_move_iterator(events.end()));
+        }
+    }
+    if (full) {
+        if (!d->queueFullEpisode.exchange(true))
+            qCWarning(lcEvents) << "the hand-over to the Kafka producer is full; spooling events";
+        for (const OutgoingEvent &event : events)
+            d->toSpool(event);
+    }
+    events.clear();
+    // Wakes the background thread's rd_kafka_poll(); once per batch.
+    if (wasEmpty)
+        rd_kafka_yield(d->producer);
+    d->releaseProducer();
+}
+
+void KafkaPublisher::Private::produceOrSpool(OutgoingEvent &&event) {
+    if (backlog.load(std::memory_order_acquire)) {
+        toSpool(event);
+        return;
+    }
+    auto *message = new PendingMessage{std::move(event), false, 0, {}};
+    const rd_kafka_resp_err_t error = produce(message);
+    if (!error) {
+        produced.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && !queueFullEpisode.exchange(true))
         qCWarning(lcEvents) << "the Kafka producer queue is full; spooling events";
     if (classify(error) == ErrorKind::Permanent)
-        d->countFailed(message->event, rd_kafka_err2str(error));
+        countFailed(message->event, rd_kafka_err2str(error));
     else
-        d->toSpool(message->event);
+        toSpool(message->event);
     delete message;
+}
+
+void KafkaPublisher::Private::produceHandedOver() {
+    {
+        const std::lock_guard lock(handoffMutex);
+        handoffTaken.swap(handoff);
+    }
+    for (OutgoingEvent &event : handoffTaken) {
+        if (producer)
+            produceOrSpool(std::move(event));
+        else
+            toSpool(event);
+    }
+    handoffTaken.clear();
 }
 
 bool KafkaPublisher::simulateFatalError() {
@@ -504,6 +578,7 @@ void KafkaPublisher::Private::onLog(const rd_kafka_t *, int level, const char *f
 
 void KafkaPublisher::Private::run() {
     while (!stopRequested.load()) {
+        produceHandedOver();
         republish();
         commitProgress(false);
         std::chrono::milliseconds wait = kPollInterval;
@@ -519,6 +594,8 @@ void KafkaPublisher::Private::run() {
     }
     state.store(State::Stopping);
     waitForCallers();
+    // No batch can be handed over any more: what was is produced (or spooled) before the flush.
+    produceHandedOver();
     destroyProducer(stopTimeout);
     commitProgress(true);
 }

@@ -45,6 +45,10 @@ struct PublisherStats {
 // after events published (and spooled) in the meantime.
 // NOTE: while the spool has a backlog, publish() appends to it: a write() to a local file under
 // the spool's mutex (a few microseconds), the one lock on the request path, and only then.
+// publishBatch() hands a whole batch to the background thread under one short lock, which
+// produces it: the caller pays no librdkafka call (and none of its locks) per event. The
+// hand-over holds at most queueMaxMessages events (65536 at most); a batch that does not fit
+// is spooled, as publish() spools when librdkafka's queue is full.
 // NOTE: delivery is at least once. An event whose delivery report says it may have been written
 // (a request was in flight when it timed out or was purged) is spooled and sent again, because
 // dropping it could lose it; consumers deduplicate by ce_id. See PublisherStats::possiblyPersisted.
@@ -94,6 +98,7 @@ public:
 
     // EventSink
     void publish(OutgoingEvent event) override;
+    void publishBatch(std::vector<OutgoingEvent> &events) override;
 
     // Fault injection for tests and drills: librdkafka raises a fatal error as if the cluster had
     // caused one, and the publisher must replace its producer without losing events. False when

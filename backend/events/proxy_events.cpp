@@ -330,6 +330,41 @@ void ProxyEventBuilder::writeRoutingDecision(JsonWriter &json, const RoutingDeci
     json.endObject();
 }
 
+void ProxyEventBuilder::writeRoutingBrief(JsonWriter &json, const RoutingBrief &brief) {
+    json.beginObject();
+    json.key("policy");
+    json.string(policyName(brief.policy));
+    json.key("chosen");
+    json.stringOrNull(QStringView(brief.chosen.id));
+    json.key("runner_up");
+    json.stringOrNull(QStringView(brief.runnerUp.id));
+    json.key("candidates");
+    json.beginArray();
+    for (const RoutingBrief::Drawn *d : {&brief.chosen, &brief.runnerUp}) {
+        if (d->id.isEmpty())
+            continue;
+        json.beginObject();
+        json.key("id");
+        json.string(QStringView(d->id));
+        json.key("score");
+        json.number(d->score);
+        json.key("parts");
+        json.beginObject();
+        json.key("performance");
+        json.number(d->performance);
+        json.key("reliability");
+        json.number(d->reliability);
+        json.key("load");
+        json.number(d->load);
+        json.key("compatibility");
+        json.number(d->compatibility);
+        json.endObject();
+        json.endObject();
+    }
+    json.endArray();
+    json.endObject();
+}
+
 QByteArray ProxyEventBuilder::routingJson(const RoutingDecision &decision) {
     m_json.clear();
     writeRoutingDecision(m_json, decision);
@@ -511,8 +546,8 @@ void ProxyEventBuilder::writeResponseIntelligence(const CaptureRecord &record,
     json.key("routing");
     if (looksLikeJsonObject(record.routing))
         json.raw(std::string_view(record.routing.constData(), std::size_t(record.routing.size())));
-    else if (!record.routingDecision.policy.isEmpty())
-        writeRoutingDecision(json, record.routingDecision); // not turned into text yet
+    else if (!record.routingBrief.isEmpty())
+        writeRoutingBrief(json, record.routingBrief);
     else
         json.null();
     json.key("cache");

@@ -4,6 +4,7 @@
 #include <backend/events/event_sink.h>
 #include <backend/events/json_writer.h>
 #include <backend/resilience/breaker_transition.h>
+#include <backend/routing/routing_brief.h>
 #include <backend/routing/routing_decision.h>
 
 #include <QByteArray>
@@ -64,6 +65,8 @@ public:
 private:
     void newEventId(char *out); // 36 characters, a version 4 UUID
     static void writeRoutingDecision(JsonWriter &json, const RoutingDecision &decision);
+    // As toCompactJson(RoutingBrief): the same JSON value, without a DOM.
+    static void writeRoutingBrief(JsonWriter &json, const RoutingBrief &brief);
     void writeHeaders(const std::vector<CapturedHeader> &headers);
     void writePerformanceMetrics(const CaptureRecord &record);
     void writeEnvelope(std::string_view eventType, const char *eventId, const CaptureRecord &record,

@@ -296,9 +296,10 @@ int LlhttpSession::onMessageCompleteCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
     self->m_phase = Phase::StartLine;
     self->m_head.reset();
-    // NOTE: llhttp as built here (without LLHTTP_STRICT_MODE) silently swallows every byte
-    // after a message it considers the last one, so whenever either side ends the connection
-    // (a trailer may still say "Connection: close"), later bytes must be refused by us.
+    // Whenever either side ends the connection (a trailer may still say "Connection: close"),
+    // later bytes are refused by us: llhttp in strict mode would fail them as
+    // HPE_CLOSED_CONNECTION (without it, it swallowed them silently), but only when it saw the
+    // close itself, and the error must be ours (a 400 with a problem body), not a parser's.
     if (self->m_closeAfterMessage || !llhttp_should_keep_alive(parser))
         self->m_closed = true;
     if (self->m_listener.onMessageComplete())

@@ -413,11 +413,10 @@ void ClientSession::startAttempt() {
     // The selector sees breakers, health and bulkheads through the candidate filter; a
     // half-open breaker whose probes are all taken or a bulkhead that just filled refuses here,
     // and the choice is made again without that instance.
-    RoutingDecision *explain = m_capturing && m_worker.capture().routingExplanations
-                                   ? &m_capture.routingDecision
-                                   : nullptr;
+    RoutingBrief *explain =
+        m_capturing && m_worker.capture().routingExplanations ? &m_capture.routingBrief : nullptr;
     for (size_t tries = 0; tries <= m_service->instances.size() && !chosen; ++tries) {
-        chosen = m_worker.selector().select(*m_service, m_request, now, context, explain);
+        chosen = m_worker.selector().select(*m_service, m_request, now, context, nullptr, explain);
         if (!chosen)
             break;
         const int index = chosen->index();

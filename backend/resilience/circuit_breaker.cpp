@@ -397,6 +397,11 @@ void CircuitBreaker::setMode(BreakerMode mode) {
                                           std::memory_order_acq_rel)) {
     }
     m_consecutiveFailures.store(0, std::memory_order_relaxed);
+    // Back in automatic mode the breaker judges only what happens from now on: outcomes
+    // recorded while forced or disabled (the operator's decision, maybe during a known outage)
+    // must not trip it at the first check.
+    if (mode == BreakerMode::Auto)
+        m_window.clear();
     QString cause;
     switch (mode) {
     case BreakerMode::Auto:

@@ -61,7 +61,9 @@ public:
     // count window, on every call); tick() re-checks.
     void record(BreakerPermit &&permit, CallOutcome outcome) noexcept;
 
-    // Operator command. Every mode change restarts the automatic state machine as closed.
+    // Operator command. Every mode change restarts the automatic state machine as closed; a
+    // change to Auto also starts a fresh window, so outcomes recorded while forced or disabled
+    // do not trip it.
     void setMode(BreakerMode mode);
     // Control path, e.g. every second: fails hung probes, re-checks the trip conditions, samples
     // the failure rate for the adaptive threshold and sweeps stale time buckets.

@@ -7,6 +7,7 @@
 
 namespace ToolCapture {
 
+struct RoutingBrief;
 struct RoutingDecision;
 struct SelectionContext;
 
@@ -24,6 +25,12 @@ public:
     virtual UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
                                      std::chrono::steady_clock::time_point now,
                                      const SelectionContext &context, RoutingDecision *explain) = 0;
+    // The same, also filling `brief` (the capture record's compact explanation) when it is not
+    // nullptr.
+    virtual UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
+                                     std::chrono::steady_clock::time_point now,
+                                     const SelectionContext &context, RoutingDecision *explain,
+                                     RoutingBrief *brief) = 0;
 };
 
 } // namespace ToolCapture

@@ -1,3 +1,4 @@
+#include <backend/routing/routing_brief.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/selection_context.h>
@@ -194,6 +195,13 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
                                           std::chrono::steady_clock::time_point now,
                                           const SelectionContext &context,
                                           RoutingDecision *explain) {
+    return select(service, head, now, context, explain, nullptr);
+}
+
+UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const RequestHead &head,
+                                          std::chrono::steady_clock::time_point now,
+                                          const SelectionContext &context, RoutingDecision *explain,
+                                          RoutingBrief *brief) {
     // Read once: an instance published meanwhile waits for the next request.
     const size_t count = service.instances.size();
     if (m_candidates.size() < count) // only for a service of another registry
@@ -317,6 +325,8 @@ UpstreamInstance *ScoringSelector::select(const ServiceEntry &service, const Req
     if (explain)
         explainInto(*explain, service, count, head, chosen, runnerUp, int(available),
                     slowStartYielded);
+    if (brief)
+        briefInto(*brief, count, chosen, runnerUp, int(available), slowStartYielded);
     return chosen < 0 ? nullptr : m_candidates[size_t(chosen)].instance;
 }
 
@@ -383,6 +393,35 @@ void ScoringSelector::explainInto(RoutingDecision &explain, const ServiceEntry &
     if (!excluded.isEmpty())
         summary += QStringLiteral("; excluded: ") + excluded.join(QStringLiteral("; "));
     explain.summary = summary;
+}
+
+void ScoringSelector::briefInto(RoutingBrief &brief, size_t count, int chosen, int runnerUp,
+                                int available, bool slowStartYielded) const {
+    const auto drawn = [&](int index, RoutingBrief::Drawn &d) {
+        if (index < 0) {
+            d = RoutingBrief::Drawn();
+            return;
+        }
+        const Candidate &c = m_candidates[size_t(index)];
+        d.id = c.instance->id(); // shared with the instance: no allocation
+        d.score = c.score;
+        d.performance = c.performance;
+        d.reliability = c.reliability;
+        d.load = c.load;
+        d.compatibility = c.compatibility;
+        d.weight = c.weight;
+        d.latencyMs = c.stats.hasLatency ? toMilliseconds(c.stats.latency) : -1;
+        d.successRate = c.stats.successRate(-1);
+        d.windowCalls = c.stats.windowCalls;
+        d.active = c.stats.active;
+    };
+    brief.policy = RoutingBrief::Policy::Scoring;
+    drawn(chosen, brief.chosen);
+    drawn(runnerUp, brief.runnerUp);
+    brief.candidates = int(count);
+    brief.available = available;
+    brief.slowStartYielded = slowStartYielded;
+    brief.avoided = chosen >= 0 && m_candidates[size_t(chosen)].avoided;
 }
 
 } // namespace ToolCapture

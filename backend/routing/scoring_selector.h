@@ -64,6 +64,10 @@ public:
     UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
                              std::chrono::steady_clock::time_point now,
                              const SelectionContext &context, RoutingDecision *explain) override;
+    UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
+                             std::chrono::steady_clock::time_point now,
+                             const SelectionContext &context, RoutingDecision *explain,
+                             RoutingBrief *brief) override;
 
 private:
     struct Weights {
@@ -85,6 +89,8 @@ private:
     void explainInto(RoutingDecision &explain, const ServiceEntry &service, size_t count,
                      const RequestHead &head, int chosen, int runnerUp, int available,
                      bool slowStartYielded);
+    void briefInto(RoutingBrief &brief, size_t count, int chosen, int runnerUp, int available,
+                   bool slowStartYielded) const;
 
     std::span<const InstanceStats> m_stats;
     std::vector<Weights> m_weights; // per service

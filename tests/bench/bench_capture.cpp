@@ -1,9 +1,14 @@
+#include <backend/capture/capture_batch.h>
+#include <backend/capture/capture_batch_summary.h>
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
-#include <backend/routing/routing_decision.h>
+#include <backend/events/event_sink.h>
+#include <backend/events/proxy_events.h>
+#include <backend/routing/routing_brief.h>
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QTemporaryDir>
 
@@ -28,30 +33,26 @@ HttpHeaders typicalRequestHeaders() {
         {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}};
 }
 
-// The scoring selector's explanation of a pick between two instances, as the capture
-// pipeline stores it.
-QByteArray routingJson() {
-    RoutingDecision decision;
-    decision.policy = QStringLiteral("scoring");
-    decision.service = QStringLiteral("inventory");
+// The same pick as the worker's selector records it for the capture record.
+RoutingBrief routingBrief() {
+    RoutingBrief brief;
+    brief.policy = RoutingBrief::Policy::Scoring;
+    brief.candidates = 2;
+    brief.available = 2;
     for (int i = 0; i < 2; ++i) {
-        CandidateScore c;
-        c.instanceId = QStringLiteral("inventory-%1").arg(i + 1);
-        c.score = 0.9134567 - i * 0.0521;
-        c.performance = 0.8812345;
-        c.reliability = 0.9991;
-        c.load = 0.75;
-        c.compatibility = 1.0;
-        c.latencyMs = 4.2512 + i;
-        c.successRate = 0.998;
-        c.windowCalls = 812 + i;
-        c.active = 3 + i;
-        decision.candidates.append(c);
+        RoutingBrief::Drawn &d = i == 0 ? brief.chosen : brief.runnerUp;
+        d.id = QStringLiteral("inventory-%1").arg(i + 1);
+        d.score = 0.9134567 - i * 0.0521;
+        d.performance = 0.8812345;
+        d.reliability = 0.9991;
+        d.load = 0.75;
+        d.compatibility = 1.0;
+        d.latencyMs = 4.2512 + i;
+        d.successRate = 0.998;
+        d.windowCalls = 812 + i;
+        d.active = 3 + i;
     }
-    decision.chosenId = QStringLiteral("inventory-1");
-    decision.runnerUpId = QStringLiteral("inventory-2");
-    decision.summary = QStringLiteral("inventory-1 (0.91) over inventory-2 (0.86)");
-    return QByteArray::fromStdString(toJson(decision).dump());
+    return brief;
 }
 
 QByteArray uuid(std::mt19937_64 &random) {
@@ -79,9 +80,8 @@ CaptureRecord typicalRecord(std::mt19937_64 &random, int n, bool withRouting) {
     r.service = QStringLiteral("inventory");
     r.instance = (n % 2) ? QStringLiteral("inventory-1") : QStringLiteral("inventory-2");
     r.attempts = 1;
-    static const QByteArray routing = routingJson();
     if (withRouting)
-        r.routing = routing;
+        r.routingBrief = routingBrief();
     r.breakerState = "closed";
     HttpHeaders request = typicalRequestHeaders();
     request[6].value = r.correlationId;
@@ -152,6 +152,128 @@ void BM_RecordToJson(benchmark::State &state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_RecordToJson);
+
+// The three events of one exchange (the capture thread's share of publishing, besides the
+// hand-over to the sink).
+void BM_BuildEvents(benchmark::State &state) {
+    std::mt19937_64 random(1);
+    const CaptureRecord record = typicalRecord(random, 1, state.range(0) != 0);
+    ProxyEventBuilder builder;
+    std::vector<OutgoingEvent> events;
+    qsizetype bytes = 0;
+    for (auto _ : state) {
+        events.clear();
+        builder.build(record, events);
+        bytes = events[0].value.size() + events[1].value.size() + events[2].value.size();
+        benchmark::DoNotOptimize(events.data());
+    }
+    state.counters["event_bytes"] = double(bytes);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BuildEvents)->ArgName("routing")->Arg(0)->Arg(1);
+
+// Discards events: the hand-over to a sink, without a sink's work.
+class NullSink final : public EventSink {
+public:
+    void publish(OutgoingEvent) override {}
+    void publishBatch(std::vector<OutgoingEvent> &events) override { events.clear(); }
+};
+
+// The capture thread's work per exchange, as CapturePipeline does it per batch of 1000: the
+// store's append (count cap reached: the oldest go too) and the three events built and handed
+// over. Argument: whether records carry the routing brief.
+void BM_CaptureThread(benchmark::State &state) {
+    const bool withRouting = state.range(0) != 0;
+    constexpr int kBatch = 1000;
+    constexpr std::int64_t kCap = 100000;
+    QTemporaryDir dir;
+    CaptureStore store;
+    QString error;
+    if (!store.open(dir.filePath(QStringLiteral("captures.sqlite")), 0, kCap, &error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    std::mt19937_64 random(7);
+    int n = 0;
+    std::vector<std::vector<CaptureRecord>> batches(16);
+    for (auto &batch : batches) {
+        for (int i = 0; i < kBatch; ++i)
+            batch.push_back(typicalRecord(random, n++, withRouting));
+    }
+    for (std::int64_t filled = 0; filled < kCap; filled += kBatch)
+        store.append(batches[size_t(filled / kBatch) % batches.size()]);
+    ProxyEventBuilder builder;
+    NullSink sink;
+    std::vector<OutgoingEvent> events;
+    size_t next = 0;
+    for (auto _ : state) {
+        std::vector<CaptureRecord> &batch = batches[next++ % batches.size()];
+        if (!store.append(batch)) {
+            state.SkipWithError(qPrintable(store.lastError()));
+            return;
+        }
+        events.clear();
+        for (const CaptureRecord &record : batch)
+            builder.build(record, events);
+        sink.publishBatch(events);
+    }
+    state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_CaptureThread)->ArgName("routing")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// What a batch costs before any storage: encoding, the summary and LZ4, per record. Argument:
+// whether records carry a routing explanation. With `file`, the packed batch is also appended
+// to a plain file (the write path of an append-only segment file, the alternative to SQLite
+// rows: BM_StoreAppend minus this is what SQLite adds).
+void BM_BatchPack(benchmark::State &state) {
+    const bool withRouting = state.range(0) != 0;
+    const bool toFile = state.range(1) != 0;
+    constexpr int kBatch = 1000;
+    std::mt19937_64 random(7);
+    std::vector<CaptureRecord> batch;
+    for (int i = 0; i < kBatch; ++i)
+        batch.push_back(typicalRecord(random, i, withRouting));
+    QTemporaryDir dir;
+    QFile segment(dir.filePath(QStringLiteral("segment")));
+    if (toFile && !segment.open(QIODevice::WriteOnly)) {
+        state.SkipWithError("cannot open the segment file");
+        return;
+    }
+    QByteArray encoded;
+    std::vector<qsizetype> lengths(kBatch);
+    CaptureBatchSummary summary;
+    QByteArray summaryBytes;
+    QByteArray packed;
+    for (auto _ : state) {
+        encoded.resize(0);
+        summary.clear();
+        for (int i = 0; i < kBatch; ++i) {
+            const qsizetype before = encoded.size();
+            encodeCaptureRecord(batch[size_t(i)], encoded);
+            lengths[size_t(i)] = encoded.size() - before;
+            summary.add(batch[size_t(i)]);
+        }
+        summaryBytes.resize(0);
+        summary.serialize(summaryBytes);
+        packed.resize(0);
+        CaptureBatch::pack(encoded, lengths.data(), kBatch, packed);
+        if (toFile) {
+            segment.write(summaryBytes);
+            segment.write(packed);
+            segment.flush();
+        }
+        benchmark::DoNotOptimize(packed.data());
+    }
+    state.SetItemsProcessed(state.iterations() * kBatch);
+    state.counters["packed_bytes_per_record"] = double(packed.size()) / kBatch;
+    state.counters["raw_bytes_per_record"] = double(encoded.size()) / kBatch;
+}
+BENCHMARK(BM_BatchPack)
+    ->ArgNames({"routing", "file"})
+    ->Args({0, 0})
+    ->Args({1, 0})
+    ->Args({0, 1})
+    ->Unit(benchmark::kMillisecond);
 
 // append() of batches of 1000 typical records. Arguments: the count cap (0: none, the store
 // only grows) and whether records carry a routing explanation. With a cap the store is filled

@@ -1,4 +1,5 @@
 #include <backend/capture/capture_record_codec.h>
+#include <backend/routing/routing_brief.h>
 #include <backend/routing/routing_decision.h>
 
 #include <QTest>
@@ -164,6 +165,37 @@ void TestCaptureRecordCodec::records() {
     QTest::newRow("empty") << CaptureRecord{};
     QTest::newRow("typical GET") << typicalGet();
 
+    // The worker's compact explanation instead of text: a draw of two, one of them in slow
+    // start and without samples, a non-ASCII id.
+    CaptureRecord briefed = typicalGet();
+    briefed.routing.clear();
+    RoutingBrief &brief = briefed.routingBrief;
+    brief.policy = RoutingBrief::Policy::Scoring;
+    brief.candidates = 5;
+    brief.available = 3;
+    brief.slowStartYielded = true;
+    brief.chosen = {QStringLiteral("inventory-2"),
+                    0.9137,
+                    0.8812345,
+                    0.9991,
+                    0.75,
+                    1.0,
+                    1.0,
+                    4.2512,
+                    0.998,
+                    812,
+                    3};
+    brief.runnerUp = {
+        QStringLiteral("invent\u00f6ry-1"), 0.96, 1.0, 0.5, 1.0, 0.5, 0.25, -1, -1, 0, 0};
+    QTest::newRow("routing brief") << briefed;
+    CaptureRecord alone = briefed;
+    alone.routingBrief.runnerUp = RoutingBrief::Drawn();
+    alone.routingBrief.avoided = true;
+    QTest::newRow("routing brief, one candidate") << alone;
+    CaptureRecord nowhere = briefed;
+    nowhere.routingBrief.chosen = nowhere.routingBrief.runnerUp = RoutingBrief::Drawn();
+    QTest::newRow("routing brief, no instance") << nowhere;
+
     CaptureRecord post = typicalGet();
     post.method = "POST";
     post.sessionId = "sess-9";
@@ -213,6 +245,7 @@ void TestCaptureRecordCodec::binaryRoundTrip() {
     QVERIFY(decodeCaptureRecord(encoded, decoded));
     compareRecords(decoded, record);
     QCOMPARE(decoded.routing, record.routing);
+    QVERIFY(decoded.routingBrief == record.routingBrief);
     QCOMPARE(decoded.id, std::int64_t(77)); // untouched: not part of the encoding
 
     // Appending form: the record lands after what the buffer held.
@@ -234,8 +267,13 @@ void TestCaptureRecordCodec::jsonRoundTrip() {
     for (std::int64_t *offset : {&record.connectedUs, &record.firstByteUs, &record.doneUs})
         *offset = std::max<std::int64_t>(*offset, -1);
     compareRecords(*back, record);
-    // Re-serialised, so compared as JSON.
-    COMPARE_JSON(parsed(back->routing), parsed(record.routing));
+    // Re-serialised, so compared as JSON; a brief comes back rendered, as text.
+    const Json routing = record.routing.isEmpty() ? toJson(record.routingBrief, record.service)
+                                                  : parsed(record.routing);
+    if (routing.is_null())
+        QVERIFY(back->routing.isEmpty());
+    else
+        COMPARE_JSON(parsed(back->routing), routing);
 }
 
 void TestCaptureRecordCodec::binaryRejectsDamage() {
@@ -246,8 +284,19 @@ void TestCaptureRecordCodec::binaryRejectsDamage() {
                  qPrintable(QStringLiteral("prefix of %1 bytes accepted").arg(n)));
     QVERIFY(!decodeCaptureRecord(encoded + '\0', out));
     QByteArray otherVersion = encoded;
-    otherVersion[0] = 2;
+    otherVersion[0] = 3;
     QVERIFY(!decodeCaptureRecord(otherVersion, out));
+    // Version 1 (no routing brief) is still read; a brief in a version 1 encoding is damage.
+    QByteArray version1 = encoded;
+    version1[0] = 1;
+    QVERIFY(decodeCaptureRecord(version1, out));
+    compareRecords(out, typicalGet());
+    CaptureRecord briefed = typicalGet();
+    briefed.routingBrief.policy = RoutingBrief::Policy::Scoring;
+    briefed.routingBrief.chosen.id = QStringLiteral("inventory-2");
+    QByteArray briefInVersion1 = encodeCaptureRecord(briefed);
+    briefInVersion1[0] = 1;
+    QVERIFY(!decodeCaptureRecord(briefInVersion1, out));
     // A header count far beyond what the bytes could hold.
     QByteArray hugeCount = encodeCaptureRecord(CaptureRecord{});
     hugeCount.chop(2); // the two empty header lists

@@ -170,6 +170,8 @@ private slots:
     void productionProfile();
     void explicitValuesOverrideProfile();
     void servicesInheritGlobalSettings();
+    void captureSampling_data();
+    void captureSampling();
     void inheritedIdleLimitShrinksWithServicePool();
     void ipv6Addresses();
     void profileDefaults_data();
@@ -338,6 +340,19 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("capture duplicate header (case-insensitive)")
         << topLevel(R"("capture": {"headers": ["Accept", "accept"]})")
         << QStringList{"capture.headers[1]: duplicate \"accept\""};
+    QTest::newRow("capture sample rate above 1")
+        << topLevel(R"("capture": {"sample_rate": 1.5})")
+        << QStringList{"capture.sample_rate: must be between 0 and 1, got 1.5"};
+    QTest::newRow("capture body sample rate negative")
+        << topLevel(R"("capture": {"body_sample_rate": -0.1})")
+        << QStringList{"capture.body_sample_rate: must be between 0 and 1, got -0.1"};
+    QTest::newRow("service capture unknown key")
+        << QByteArray(R"({"services": {"inv": {"match": {"path_prefix": "/inv/"},
+               "instances": [{"id": "inv-1", "url": "http://inventory.local"}],
+               "capture": {"enabled": false, "sample_rate": 2}}}})")
+        << QStringList{"services.inv.capture: unknown key \"enabled\" (expected one of: "
+                       "sample_rate, body_sample_rate)",
+                       "services.inv.capture.sample_rate: must be between 0 and 1, got 2"};
     QTest::newRow("capture enabled not a bool")
         << topLevel(R"("capture": {"enabled": "yes"})")
         << QStringList{"capture.enabled: expected true or false, got a string"};
@@ -796,7 +811,7 @@ void TestProxyConfig::rejectsBadResilienceSettings_data() {
         << serviceWith(R"("admin_token": "0123456789abcdef")")
         << QStringList{"services.inv: unknown key \"admin_token\" (expected one of: match, "
                        "instances, pool, timeouts, retry, breaker, bulkhead, rate_limit, health, "
-                       "outlier, routing)"};
+                       "outlier, routing, capture)"};
 }
 
 void TestProxyConfig::rejectsBadResilienceSettings() {
@@ -1029,6 +1044,59 @@ void TestProxyConfig::adminToken() {
     QCOMPARE(checkAdminToken(QStringLiteral("0123456789abcdef")), QString()); // exactly 16
     QCOMPARE(checkAdminToken(QStringLiteral("0123456789abcde")),
              QStringLiteral("must be at least 16 characters long, got 15"));
+}
+
+void TestProxyConfig::captureSampling_data() {
+    QTest::addColumn<QByteArray>("document");
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<double>("bodyRate");
+    QTest::addColumn<bool>("invHasOwn");
+    QTest::addColumn<double>("invRate");
+    QTest::addColumn<double>("invBodyRate");
+    const auto doc = [](const char *global, const char *service) {
+        return QByteArray(R"({)") + global +
+               R"("services": {"inv": {"match": {"path_prefix": "/inv/"},
+                   "instances": [{"id": "inv-1", "url": "http://inventory.local"}])" +
+               service +
+               R"(}, "other": {"match": {"path_prefix": "/other/"},
+                   "instances": [{"id": "o-1", "url": "http://other.local"}]}}})";
+    };
+    QTest::newRow("defaults: every exchange, every body")
+        << doc("", "") << 1.0 << 1.0 << false << 0.0 << 0.0;
+    QTest::newRow("global rates") << doc(R"("capture": {"sample_rate": 0.25,
+                                             "body_sample_rate": 0},)",
+                                         "")
+                                  << 0.25 << 0.0 << false << 0.0 << 0.0;
+    QTest::newRow("a service's own rate inherits the global body rate")
+        << doc(R"("capture": {"body_sample_rate": 0.5},)", R"(, "capture": {"sample_rate": 0.1})")
+        << 1.0 << 0.5 << true << 0.1 << 0.5;
+    QTest::newRow("service written before the global section")
+        << QByteArray(R"({"services": {"inv": {"match": {"path_prefix": "/inv/"},
+               "instances": [{"id": "inv-1", "url": "http://inventory.local"}],
+               "capture": {"body_sample_rate": 0}}},
+               "capture": {"sample_rate": 0.75}})")
+        << 0.75 << 1.0 << true << 0.75 << 0.0;
+}
+
+void TestProxyConfig::captureSampling() {
+    QFETCH(QByteArray, document);
+    QFETCH(double, rate);
+    QFETCH(double, bodyRate);
+    QFETCH(bool, invHasOwn);
+    QFETCH(double, invRate);
+    QFETCH(double, invBodyRate);
+    const ConfigLoadResult result = parseProxyConfig(document);
+    QCOMPARE(errorStrings(result), QStringList());
+    QVERIFY(result.config);
+    const CaptureConfig &capture = result.config->capture;
+    QCOMPARE(capture.sampling.sampleRate, rate);
+    QCOMPARE(capture.sampling.bodySampleRate, bodyRate);
+    QCOMPARE(capture.serviceSampling.contains(QStringLiteral("inv")), invHasOwn);
+    QVERIFY(!capture.serviceSampling.contains(QStringLiteral("other")));
+    if (invHasOwn) {
+        QCOMPARE(capture.serviceSampling.value(QStringLiteral("inv")).sampleRate, invRate);
+        QCOMPARE(capture.serviceSampling.value(QStringLiteral("inv")).bodySampleRate, invBodyRate);
+    }
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {

@@ -28,9 +28,12 @@ private slots:
     void deliversEachEventOnceWithHeaders_data();
     void deliversEachEventOnceWithHeaders();
     void queueFullGoesToSpoolAndIsRepublished();
+    void cleanStopSpoolsWhatIsUndelivered_data();
     void cleanStopSpoolsWhatIsUndelivered();
+    void oversizedBatchGoesToSpool();
     void permanentErrorIsCountedAsFailed();
     void fatalErrorReplacesTheProducer();
+    void publishThroughput_data();
     void publishThroughput();
 
 private:
@@ -152,10 +155,14 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders_data() {
     QTest::addColumn<QString>("compression");
     QTest::addColumn<int>("lingerMs");
     QTest::addColumn<int>("valueBytes");
-    QTest::newRow("one") << 1 << QStringLiteral("lz4") << 0 << 0;
-    QTest::newRow("300, lz4, linger 5") << 300 << QStringLiteral("lz4") << 5 << 200;
-    QTest::newRow("3000, none, linger 0") << 3000 << QStringLiteral("none") << 0 << 50;
-    QTest::newRow("500, zstd, large values") << 500 << QStringLiteral("zstd") << 20 << 20000;
+    QTest::addColumn<int>("batch"); // 0: publish() one by one; n: publishBatch() n at a time
+    QTest::newRow("one") << 1 << QStringLiteral("lz4") << 0 << 0 << 0;
+    QTest::newRow("300, lz4, linger 5") << 300 << QStringLiteral("lz4") << 5 << 200 << 0;
+    QTest::newRow("3000, none, linger 0") << 3000 << QStringLiteral("none") << 0 << 50 << 0;
+    QTest::newRow("500, zstd, large values") << 500 << QStringLiteral("zstd") << 20 << 20000 << 0;
+    QTest::newRow("one, as a batch") << 1 << QStringLiteral("lz4") << 0 << 0 << 1;
+    QTest::newRow("3000 in batches of 64") << 3000 << QStringLiteral("lz4") << 20 << 50 << 64;
+    QTest::newRow("3000 in batches of 1000") << 3000 << QStringLiteral("none") << 0 << 50 << 1000;
 }
 
 void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
@@ -163,6 +170,7 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
     QFETCH(QString, compression);
     QFETCH(int, lingerMs);
     QFETCH(int, valueBytes);
+    QFETCH(int, batch);
     QTemporaryDir spool;
     const QString topic = newTopic();
     auto opts = options(spool.path());
@@ -171,8 +179,18 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
     KafkaPublisher publisher(opts);
     QString error;
     QVERIFY2(publisher.start(&error), qPrintable(error));
-    for (int i = 0; i < count; ++i)
-        publisher.publish(makeEvent(topic.toUtf8(), i, valueBytes));
+    std::vector<OutgoingEvent> events;
+    for (int i = 0; i < count; ++i) {
+        if (batch == 0) {
+            publisher.publish(makeEvent(topic.toUtf8(), i, valueBytes));
+            continue;
+        }
+        events.push_back(makeEvent(topic.toUtf8(), i, valueBytes));
+        if (int(events.size()) == batch || i == count - 1) {
+            publisher.publishBatch(events);
+            QVERIFY(events.empty());
+        }
+    }
     QTRY_COMPARE_WITH_TIMEOUT(publisher.stats().delivered, std::uint64_t(count), 15000);
     const PublisherStats stats = publisher.stats();
     QVERIFY2(stats.produced == stats.delivered, qPrintable(describe(stats)));
@@ -242,8 +260,28 @@ void TestKafkaPublisher::queueFullGoesToSpoolAndIsRepublished() {
              qPrintable(arrival.describe()));
 }
 
+void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered_data() {
+    QTest::addColumn<bool>("batched");
+    QTest::newRow("publish()") << false;
+    QTest::newRow("publishBatch()") << true;
+}
+
 void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered() {
+    QFETCH(bool, batched);
     constexpr int kCount = 400;
+    const auto publishRange = [&](KafkaPublisher &publisher, const QString &topic, int from,
+                                  int to) {
+        std::vector<OutgoingEvent> events;
+        for (int i = from; i < to; ++i) {
+            if (batched)
+                events.push_back(makeEvent(topic.toUtf8(), i));
+            else
+                publisher.publish(makeEvent(topic.toUtf8(), i));
+            if (events.size() == 50)
+                publisher.publishBatch(events);
+        }
+        publisher.publishBatch(events);
+    };
     QTemporaryDir spool;
     const QString topic = newTopic();
     {
@@ -252,12 +290,10 @@ void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered() {
         const auto up = qScopeGuard([this] { m_cluster->setAllBrokersDown(false); });
         KafkaPublisher publisher(options(spool.path()));
         QVERIFY(publisher.start());
-        for (int i = 0; i < kCount / 2; ++i)
-            publisher.publish(makeEvent(topic.toUtf8(), i));
+        publishRange(publisher, topic, 0, kCount / 2);
         publisher.stop(200ms);
         // After stop() events still go to the spool.
-        for (int i = kCount / 2; i < kCount; ++i)
-            publisher.publish(makeEvent(topic.toUtf8(), i));
+        publishRange(publisher, topic, kCount / 2, kCount);
         const PublisherStats stats = publisher.stats();
         QVERIFY2(stats.spooled == kCount && stats.delivered == 0 && stats.failed == 0,
                  qPrintable(describe(stats)));
@@ -270,6 +306,33 @@ void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered() {
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().republished == kCount,
                               qPrintable(describe(publisher.stats())), 15000);
     QTRY_COMPARE(publisher.stats().spoolPendingRecords, std::uint64_t(0));
+    QString error;
+    const auto messages = readTopic(m_cluster->bootstrapServers(), topic, kCount + 10, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const Arrival arrival = checkArrival(messages, kCount);
+    QVERIFY2(arrival.missing.isEmpty() && arrival.duplicates == 0 && arrival.outOfOrder == 0,
+             qPrintable(arrival.describe()));
+}
+
+void TestKafkaPublisher::oversizedBatchGoesToSpool() {
+    // The hand-over is bounded by queueMaxMessages: a batch beyond it is spooled at once
+    // (memory stays bounded when the background thread falls behind), then re-published.
+    constexpr int kCount = 200;
+    QTemporaryDir spool;
+    const QString topic = newTopic();
+    auto opts = options(spool.path());
+    opts.queueMaxMessages = 50;
+    KafkaPublisher publisher(opts);
+    QVERIFY(publisher.start());
+    std::vector<OutgoingEvent> events;
+    for (int i = 0; i < kCount; ++i)
+        events.push_back(makeEvent(topic.toUtf8(), i));
+    publisher.publishBatch(events);
+    QVERIFY(events.empty());
+    QCOMPARE(publisher.stats().spooled, std::uint64_t(kCount));
+    QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().republished == kCount,
+                              qPrintable(describe(publisher.stats())), 15000);
+    QCOMPARE(publisher.stats().failed, std::uint64_t(0));
     QString error;
     const auto messages = readTopic(m_cluster->bootstrapServers(), topic, kCount + 10, &error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
@@ -320,7 +383,14 @@ void TestKafkaPublisher::fatalErrorReplacesTheProducer() {
              qPrintable(arrival.describe() + QLatin1String("; ") + describe(stats)));
 }
 
+void TestKafkaPublisher::publishThroughput_data() {
+    QTest::addColumn<int>("batch"); // 0: publish() one by one
+    QTest::newRow("publish()") << 0;
+    QTest::newRow("publishBatch() of 300") << 300;
+}
+
 void TestKafkaPublisher::publishThroughput() {
+    QFETCH(int, batch);
     constexpr int kCount = 100000;
     QTemporaryDir spool;
     const QString topic = newTopic();
@@ -332,18 +402,27 @@ void TestKafkaPublisher::publishThroughput() {
     events.reserve(kCount);
     for (int i = 0; i < kCount; ++i)
         events.push_back(makeEvent(topic.toUtf8(), i, 200));
+    std::vector<OutgoingEvent> handed;
     QElapsedTimer timer;
     timer.start();
-    for (OutgoingEvent &event : events)
-        publisher.publish(std::move(event));
+    for (OutgoingEvent &event : events) {
+        if (batch == 0) {
+            publisher.publish(std::move(event));
+            continue;
+        }
+        handed.push_back(std::move(event));
+        if (int(handed.size()) == batch)
+            publisher.publishBatch(handed);
+    }
+    publisher.publishBatch(handed);
     const qint64 publishNs = timer.nsecsElapsed();
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().delivered == kCount,
                               qPrintable(describe(publisher.stats())), 30000);
     const qint64 deliveredNs = timer.nsecsElapsed();
-    qInfo("publish(): %.0f ns per call, %.0f events/s from one caller; all delivered after "
+    qInfo("%s: %.0f ns per event, %.0f events/s from one caller; all delivered after "
           "%.2f s (%.0f events/s end to end); spooled %llu",
-          double(publishNs) / kCount, kCount * 1e9 / double(publishNs), deliveredNs / 1e9,
-          kCount * 1e9 / double(deliveredNs),
+          batch == 0 ? "publish()" : "publishBatch()", double(publishNs) / kCount,
+          kCount * 1e9 / double(publishNs), deliveredNs / 1e9, kCount * 1e9 / double(deliveredNs),
           static_cast<unsigned long long>(publisher.stats().spooled));
     QCOMPARE(publisher.stats().failed, std::uint64_t(0));
 }

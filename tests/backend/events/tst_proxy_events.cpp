@@ -23,6 +23,8 @@ using Json = nlohmann::json;
         QVERIFY2(a_ == e_, (a_.dump() + " != " + e_.dump()).c_str());                              \
     } while (false)
 
+Q_DECLARE_METATYPE(ToolCapture::RoutingBrief)
+
 namespace {
 
 constexpr std::int64_t kAcceptedAt = 1714566896123456; // 2024-05-01T12:34:56.123456Z
@@ -190,6 +192,8 @@ private slots:
     void requestHash();
     void routingEmbeddedOnlyWhenAnObject();
     void routingDecisionWrittenLikeToJson();
+    void routingBriefWrittenLikeToJson_data();
+    void routingBriefWrittenLikeToJson();
     void eventTimeFallsBackToLatestOffset();
     void eventIdsAreUniqueV4();
     void opportunities_data();
@@ -547,15 +551,60 @@ void TestProxyEvents::routingDecisionWrittenLikeToJson() {
     ProxyEventBuilder builder;
     QCOMPARE_JSON(parse(builder.routingJson(decision)), toJson(decision));
     QCOMPARE_JSON(parse(builder.routingJson(RoutingDecision{})), toJson(RoutingDecision{}));
+}
 
-    // A record whose explanation was not turned into text yet carries it all the same.
+void TestProxyEvents::routingBriefWrittenLikeToJson_data() {
+    QTest::addColumn<RoutingBrief>("brief");
+    RoutingBrief brief;
+    brief.policy = RoutingBrief::Policy::Scoring;
+    brief.candidates = 3;
+    brief.available = 2;
+    brief.chosen.id = QStringLiteral("catalog-1");
+    brief.chosen.score = 0.9137;
+    brief.chosen.performance = 0.8;
+    brief.chosen.reliability = 1.0;
+    brief.chosen.load = 0.75;
+    brief.chosen.compatibility = 1.0;
+    brief.chosen.latencyMs = 12.25;
+    brief.chosen.successRate = 0.99;
+    brief.chosen.windowCalls = 120;
+    brief.chosen.active = 3;
+    brief.runnerUp.id = QStringLiteral("catalog-3"); // no samples yet: null inputs
+    brief.runnerUp.score = 1e-7;
+    QTest::newRow("a draw of two, one excluded") << brief;
+    RoutingBrief slow = brief;
+    slow.slowStartYielded = true;
+    slow.runnerUp.weight = 0.25;
+    slow.chosen.id = QStringLiteral("catalog-\u00e9\"1\"");
+    QTest::newRow("slow start, quotes and non-ASCII id") << slow;
+    RoutingBrief alone = brief;
+    alone.runnerUp = RoutingBrief::Drawn();
+    alone.available = 1;
+    alone.avoided = true;
+    QTest::newRow("the only one, avoided") << alone;
+    RoutingBrief none;
+    none.policy = RoutingBrief::Policy::Scoring;
+    none.candidates = 2;
+    QTest::newRow("no instance") << none;
+}
+
+void TestProxyEvents::routingBriefWrittenLikeToJson() {
+    QFETCH(RoutingBrief, brief);
+    // The record keeps the compact form and the event carries it, as toCompactJson() has it.
     CaptureRecord record = typicalRecord();
-    record.routingDecision = decision;
+    record.routing.clear();
+    record.routingBrief = brief;
+    ProxyEventBuilder builder;
     std::vector<OutgoingEvent> events;
     builder.build(record, events);
     const Json response = parse(events[1].value);
     verifySchema(ProxyTopics::kResponseIntelligence, response);
-    QCOMPARE_JSON(response["routing"], toJson(decision));
+    const Json expected = toCompactJson(brief);
+    QCOMPARE_JSON(response["routing"], expected);
+    QCOMPARE(expected["candidates"].size(),
+             size_t(!brief.chosen.id.isEmpty()) + size_t(!brief.runnerUp.id.isEmpty()));
+    // The full explanation (summary, inputs) is for readers of the capture.
+    QVERIFY(toJson(brief, record.service)["summary"].get<std::string>().size() > 10);
 }
 
 void TestProxyEvents::eventTimeFallsBackToLatestOffset() {

@@ -306,7 +306,9 @@ void TestCircuitBreaker::stateMachine_data() {
         << QStringList{"3 consecutive failures", "forced open by operator",
                        "automatic mode restored by operator"};
 
-    QTest::newRow("forced closed admits failures without tripping")
+    // Outcomes recorded while forced or disabled are the operator's business: back in
+    // automatic mode the breaker starts from a fresh window and judges only what follows.
+    QTest::newRow("forced closed admits failures; auto starts a fresh window")
         << small
         << Steps{mode(BreakerMode::ForceClosed, S::ForcedClosed),
                  call(Kind::Timeout, S::ForcedClosed),
@@ -315,11 +317,15 @@ void TestCircuitBreaker::stateMachine_data() {
                  call(Kind::Timeout, S::ForcedClosed),
                  tick(S::ForcedClosed),
                  mode(BreakerMode::Auto, S::Closed),
-                 call(Kind::Timeout, S::Open)} // the window kept counting
+                 call(Kind::Timeout, S::Closed), // one failure of one call: not yet
+                 tick(S::Closed),
+                 call(Kind::Success, S::Closed),
+                 call(Kind::Timeout, S::Closed),
+                 call(Kind::Success, S::Open)} // 2 of 4 fresh calls
         << QStringList{"forced closed by operator", "automatic mode restored by operator",
-                       "failure rate 1.00 >= 0.50 over 5 calls"};
+                       "failure rate 0.50 >= 0.50 over 4 calls"};
 
-    QTest::newRow("disabled never trips, auto re-checks on tick")
+    QTest::newRow("disabled never trips; auto does not trip on its counts")
         << small
         << Steps{mode(BreakerMode::Disabled, S::Disabled),
                  call(Kind::Timeout, S::Disabled),
@@ -329,9 +335,38 @@ void TestCircuitBreaker::stateMachine_data() {
                  call(Kind::Timeout, S::Disabled),
                  tick(S::Disabled),
                  mode(BreakerMode::Auto, S::Closed),
-                 tick(S::Open)}
+                 tick(S::Closed),
+                 call(Kind::Timeout, S::Closed),
+                 call(Kind::Timeout, S::Closed),
+                 call(Kind::Timeout, S::Open)} // three fresh consecutive failures
         << QStringList{"disabled by operator", "automatic mode restored by operator",
-                       "failure rate 0.80 >= 0.50 over 5 calls"};
+                       "3 consecutive failures"};
+
+    QTest::newRow("forced closed in a time window; auto starts a fresh window")
+        << timeConfig()
+        << Steps{mode(BreakerMode::ForceClosed, S::ForcedClosed),
+                 call(Kind::Status5xx, S::ForcedClosed),
+                 call(Kind::Status5xx, S::ForcedClosed),
+                 call(Kind::Status5xx, S::ForcedClosed),
+                 call(Kind::Status5xx, S::ForcedClosed),
+                 advance(50, S::ForcedClosed), // still inside the window
+                 mode(BreakerMode::Auto, S::Closed),
+                 tick(S::Closed),
+                 call(Kind::Success, S::Closed),
+                 call(Kind::Success, S::Closed),
+                 call(Kind::Status5xx, S::Closed),
+                 call(Kind::Status5xx, S::Open)}
+        << QStringList{"forced closed by operator", "automatic mode restored by operator",
+                       "failure rate 0.50 >= 0.50 over 4 calls"};
+
+    QTest::newRow("forced open and back: no stale count")
+        << small
+        << Steps{call(Kind::Timeout, S::Closed),     call(Kind::Timeout, S::Closed),
+                 call(Kind::Success, S::Closed),     mode(BreakerMode::ForceOpen, S::ForcedOpen),
+                 mode(BreakerMode::Auto, S::Closed), call(Kind::Timeout, S::Closed),
+                 call(Kind::Success, S::Closed),     call(Kind::Success, S::Closed),
+                 call(Kind::Success, S::Closed)} // 1 of 4: the earlier 2 are forgotten
+        << QStringList{"forced open by operator", "automatic mode restored by operator"};
 
     // The same calls in a count window (10 calls) and a time window (1 s): the time window
     // forgets the two early failures.

@@ -1,7 +1,9 @@
+#include <backend/routing/routing_brief.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/selection_context.h>
 
+#include <QSet>
 #include <QTest>
 
 #include <cmath>
@@ -135,6 +137,7 @@ private slots:
     void exclusions_data();
     void exclusions();
     void noInstanceAvailable();
+    void briefAgreesWithExplanation();
     void compatibility_data();
     void compatibility();
     void retryAvoidsFailedInstance();
@@ -339,6 +342,61 @@ void TestScoringSelector::noInstanceAvailable() {
     QCOMPARE(decision.summary, "no instance of inventory can take the request; excluded: inv-1 "
                                "breaker open; inv-2 unhealthy");
     QVERIFY(toJson(decision)["chosen"] == nullptr);
+}
+
+void TestScoringSelector::briefAgreesWithExplanation() {
+    // The capture record's compact form says what the full explanation says about the draw.
+    Fixture f(4);
+    TableFilter filter(4);
+    filter[2].exclusion = Exclusion::BreakerOpen;
+    ScoringSelector selector(*f.registry, f.stats, {}, 11);
+    SelectionContext context;
+    context.filter = &filter;
+    QSet<QString> runnersUp;
+    for (int i = 0; i < 100; ++i) {
+        RoutingDecision decision;
+        RoutingBrief brief;
+        UpstreamInstance *chosen =
+            selector.select(f.service(), requestHead(), kStart, context, &decision, &brief);
+        QVERIFY(chosen);
+        QCOMPARE(brief.policy, RoutingBrief::Policy::Scoring);
+        QCOMPARE(brief.chosen.id, chosen->id());
+        QCOMPARE(brief.chosen.id, decision.chosenId);
+        QCOMPARE(brief.runnerUp.id, decision.runnerUpId);
+        QCOMPARE(brief.candidates, 4);
+        QCOMPARE(brief.available, 3);
+        QVERIFY(!brief.avoided);
+        runnersUp.insert(brief.runnerUp.id);
+        for (const RoutingBrief::Drawn *d : {&brief.chosen, &brief.runnerUp}) {
+            const CandidateScore *c = candidate(decision, d->id);
+            QVERIFY(c);
+            QCOMPARE(d->score, c->score);
+            QCOMPARE(d->performance, c->performance);
+            QCOMPARE(d->reliability, c->reliability);
+            QCOMPARE(d->load, c->load);
+            QCOMPARE(d->compatibility, c->compatibility);
+            QCOMPARE(d->weight, c->weight);
+            QCOMPARE(d->latencyMs, c->latencyMs);
+            QCOMPARE(d->successRate, c->successRate);
+            QCOMPARE(d->windowCalls, c->windowCalls);
+            QCOMPARE(d->active, c->active);
+        }
+        const nlohmann::json json = toJson(brief, QStringLiteral("inventory"));
+        QVERIFY(json["chosen"] == nlohmann::json(decision.chosenId.toStdString()));
+        QVERIFY(json["candidates"].size() == 2);
+        QVERIFY2(QString::fromStdString(json["summary"].get<std::string>())
+                     .startsWith(decision.chosenId + QStringLiteral(" chosen, score")),
+                 json["summary"].dump().c_str());
+    }
+    QVERIFY(!runnersUp.contains(QStringLiteral("inv-3"))); // the excluded one is never drawn
+    QCOMPARE(runnersUp.size(), 3);
+    // Without an instance: an empty chosen, the count of the excluded.
+    filter[0].exclusion = filter[1].exclusion = filter[3].exclusion = Exclusion::Unhealthy;
+    RoutingBrief none;
+    QCOMPARE(selector.select(f.service(), requestHead(), kStart, context, nullptr, &none), nullptr);
+    QVERIFY(none.chosen.id.isEmpty());
+    QCOMPARE(none.available, 0);
+    QVERIFY(toJson(none, QStringLiteral("inventory"))["chosen"].is_null());
 }
 
 void TestScoringSelector::compatibility_data() {

@@ -1,0 +1,159 @@
+#include <backend/capture/capture_queue.h>
+#include <backend/capture/capture_reader.h>
+#include <backend/engine/capture_pipeline.h>
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+using namespace ToolCapture;
+
+namespace {
+
+constexpr int kPerService = 400;
+
+// An exchange of `service` with both bodies kept by the worker.
+CaptureRecord exchange(const QString &service, int n) {
+    CaptureRecord r;
+    r.correlationId = service.toUtf8() + "-corr-" + QByteArray::number(n);
+    r.acceptedAtUs = 1714564800000000 + n;
+    r.method = "POST";
+    r.path = "/" + service.toUtf8() + "/items";
+    r.status = 200;
+    r.service = service;
+    r.instance = service + QStringLiteral("-1");
+    r.requestBody = "{\"n\":" + QByteArray::number(n) + "}";
+    r.requestBytes = r.requestBody.size();
+    r.responseBody = "{\"ok\":true}";
+    r.responseBytes = r.responseBody.size();
+    return r;
+}
+
+} // namespace
+
+// CapturePipeline: capture.sample_rate and body_sample_rate, globally and per service, on the
+// capture thread, against a real store.
+class TestCapturePipeline : public QObject {
+    Q_OBJECT
+
+private slots:
+    void sampling_data();
+    void sampling();
+};
+
+void TestCapturePipeline::sampling_data() {
+    QTest::addColumn<double>("rate");        // global
+    QTest::addColumn<double>("bodyRate");    // global
+    QTest::addColumn<double>("pricingRate"); // services.pricing.capture; < 0: none
+    QTest::addColumn<double>("pricingBodyRate");
+    QTest::newRow("default: everything") << 1.0 << 1.0 << -1.0 << 0.0;
+    QTest::newRow("nothing") << 0.0 << 1.0 << -1.0 << 0.0;
+    QTest::newRow("a quarter, no bodies") << 0.25 << 0.0 << -1.0 << 0.0;
+    QTest::newRow("one service sampled, the other whole") << 1.0 << 1.0 << 0.1 << 1.0;
+    QTest::newRow("one service without bodies") << 1.0 << 1.0 << 1.0 << 0.0;
+    QTest::newRow("half with half the bodies") << 0.5 << 0.5 << -1.0 << 0.0;
+}
+
+void TestCapturePipeline::sampling() {
+    QFETCH(double, rate);
+    QFETCH(double, bodyRate);
+    QFETCH(double, pricingRate);
+    QFETCH(double, pricingBodyRate);
+    QTemporaryDir dir;
+    CaptureConfig config;
+    config.storePath = dir.filePath(QStringLiteral("captures.sqlite"));
+    config.sampling = {rate, bodyRate};
+    if (pricingRate >= 0)
+        config.serviceSampling.insert(QStringLiteral("pricing"), {pricingRate, pricingBodyRate});
+    const auto samplingOf = [&](const QString &service) {
+        return config.serviceSampling.value(service, config.sampling);
+    };
+
+    std::uint64_t expectedSampledOut = 0;
+    {
+        CapturePipeline pipeline(config, 1, nullptr);
+        QString error;
+        QVERIFY2(pipeline.start(&error), qPrintable(error));
+        for (const QString &service : {QStringLiteral("inventory"), QStringLiteral("pricing")}) {
+            for (int n = 0; n < kPerService; ++n)
+                QVERIFY(pipeline.queue().push(0, exchange(service, n)));
+        }
+        pipeline.stop(); // drains what is queued
+        const CapturePipeline::Stats stats = pipeline.stats();
+        QCOMPARE(stats.queued, std::uint64_t(2 * kPerService));
+        QCOMPARE(stats.stored + stats.sampledOut, std::uint64_t(2 * kPerService));
+        expectedSampledOut = stats.sampledOut;
+    }
+
+    CaptureReader reader;
+    QVERIFY(reader.open(config.storePath));
+    std::uint64_t stored = 0;
+    for (const QString &service : {QStringLiteral("inventory"), QStringLiteral("pricing")}) {
+        const CaptureSampling sampling = samplingOf(service);
+        CaptureQuery query;
+        query.service = service;
+        query.limit = CaptureQuery::kMaxLimit;
+        const std::vector<CaptureRecord> records = reader.search(query);
+        stored += records.size();
+        int withBodies = 0;
+        for (const CaptureRecord &r : records) {
+            if (!r.requestBody.isEmpty()) {
+                ++withBodies;
+                QVERIFY(r.replayable);
+                QVERIFY(!r.responseBody.isEmpty());
+                QVERIFY(!r.responseBodyTruncated);
+            } else {
+                QVERIFY(!r.replayable); // the body was there: without it, no replay
+                QVERIFY(r.responseBody.isEmpty());
+                QVERIFY(r.responseBodyTruncated);
+                QVERIFY(r.requestBytes > 0); // still counted
+            }
+        }
+        const double kept = double(records.size()) / kPerService;
+        // The draw is a hash of the correlation id: deterministic, and about uniform.
+        if (sampling.sampleRate == 0.0 || sampling.sampleRate == 1.0)
+            QCOMPARE(kept, sampling.sampleRate);
+        else
+            QVERIFY2(std::abs(kept - sampling.sampleRate) < 0.1,
+                     qPrintable(QStringLiteral("%1: kept %2").arg(service).arg(kept)));
+        if (records.empty())
+            continue;
+        const double bodies = double(withBodies) / double(records.size());
+        if (sampling.bodySampleRate == 0.0 || sampling.bodySampleRate == 1.0)
+            QCOMPARE(bodies, sampling.bodySampleRate);
+        else
+            QVERIFY2(std::abs(bodies - sampling.bodySampleRate) < 0.15,
+                     qPrintable(QStringLiteral("%1: bodies %2").arg(service).arg(bodies)));
+    }
+    QCOMPARE(stored + expectedSampledOut, std::uint64_t(2 * kPerService));
+
+    // The same exchanges sampled again decide alike.
+    if (rate > 0 && rate < 1) {
+        QTemporaryDir again;
+        CaptureConfig copy = config;
+        copy.storePath = again.filePath(QStringLiteral("captures.sqlite"));
+        CapturePipeline pipeline(copy, 1, nullptr);
+        QVERIFY(pipeline.start());
+        for (int n = 0; n < kPerService; ++n)
+            QVERIFY(pipeline.queue().push(0, exchange(QStringLiteral("inventory"), n)));
+        pipeline.stop();
+        CaptureReader first;
+        QVERIFY(first.open(config.storePath));
+        CaptureReader second;
+        QVERIFY(second.open(copy.storePath));
+        CaptureQuery query;
+        query.service = QStringLiteral("inventory");
+        query.limit = CaptureQuery::kMaxLimit;
+        std::set<QByteArray> a;
+        std::set<QByteArray> b;
+        for (const CaptureRecord &r : first.search(query))
+            a.insert(r.correlationId);
+        for (const CaptureRecord &r : second.search(query))
+            b.insert(r.correlationId);
+        QVERIFY(a == b);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestCapturePipeline)
+#include "tst_capture_pipeline.moc"
