@@ -2,9 +2,85 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>CaptureDetail</name>
+    <message>
+        <location filename="../models/capture_detail.cpp" line="37"/>
+        <source>not JSON: %1</source>
+        <translation>kein JSON: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_detail.cpp" line="42"/>
+        <source>not a capture record</source>
+        <translation>kein Mitschnitt-Datensatz</translation>
+    </message>
+</context>
+<context>
+    <name>CaptureFilter</name>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="153"/>
+        <source>unterminated quote</source>
+        <translation>nicht abgeschlossenes Anführungszeichen</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="182"/>
+        <source>nothing to negate after &apos;%1&apos;</source>
+        <translation>nach &apos;%1&apos; fehlt, was negiert werden soll</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="241"/>
+        <source>unknown field &apos;%1&apos; (fields: status, duration, id, service, instance, method, path, cid, error)</source>
+        <translation>unbekanntes Feld &apos;%1&apos; (Felder: status, duration, id, service, instance, method, path, cid, error)</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="253"/>
+        <source>a value is missing after &apos;%1%2&apos;</source>
+        <translation>nach &apos;%1%2&apos; fehlt ein Wert</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="263"/>
+        <source>&apos;%1&apos; compares numbers: use = != &lt; &lt;= &gt; &gt;=</source>
+        <translation>&apos;%1&apos; vergleicht Zahlen: verwenden Sie = != &lt; &lt;= &gt; &gt;=</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="273"/>
+        <source>a status class is 1xx to 5xx</source>
+        <translation>eine Statusklasse liegt zwischen 1xx und 5xx</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="279"/>
+        <source>a status class takes = or !=, not &apos;%1&apos;</source>
+        <translation>eine Statusklasse erlaubt = oder !=, nicht &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="293"/>
+        <source>&apos;%1&apos; is not a status code (such as 404) or class (such as 5xx)</source>
+        <translation>&apos;%1&apos; ist weder ein Statuscode (wie 404) noch eine Statusklasse (wie 5xx)</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="298"/>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation>&apos;%1&apos; ist keine Zahl</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="304"/>
+        <source>a status code is at most 599</source>
+        <translation>ein Statuscode ist höchstens 599</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="313"/>
+        <source>&apos;%1&apos; takes : = != or ~, not &apos;%2&apos;</source>
+        <translation>&apos;%1&apos; erlaubt : = != oder ~, nicht &apos;%2&apos;</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="327"/>
+        <source>bad regular expression: %1</source>
+        <translation>ungültiger regulärer Ausdruck: %1</translation>
+    </message>
+</context>
+<context>
     <name>Console</name>
     <message>
-        <location filename="../app/main.cpp" line="90"/>
+        <location filename="../app/main.cpp" line="86"/>
         <source>The proxy could not start:
 %1</source>
         <translation>Der Proxy konnte nicht starten:
@@ -12,204 +88,2340 @@
     </message>
 </context>
 <context>
-    <name>ToolCapture::MainWindow</name>
+    <name>ReplayOutcome</name>
     <message>
-        <location filename="../app/main_window.cpp" line="22"/>
-        <source>ToolCapture</source>
-        <translation>ToolCapture</translation>
+        <location filename="../models/replay_outcome.cpp" line="22"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="40"/>
-        <source>&amp;File</source>
-        <translation>&amp;Datei</translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="41"/>
-        <source>&amp;Quit</source>
-        <translation>&amp;Beenden</translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="45"/>
-        <source>&amp;Help</source>
-        <translation>&amp;Hilfe</translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="46"/>
-        <source>&amp;About ToolCapture</source>
-        <translation>Ü&amp;ber ToolCapture</translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="51"/>
-        <source>About ToolCapture</source>
-        <translation>Über ToolCapture</translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="52"/>
-        <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Betriebskonsole mit eingebautem HTTP/1.1-Reverse-Proxy.&lt;/p&gt;</translation>
+        <location filename="../models/replay_outcome.cpp" line="28"/>
+        <source>the answer has no replay</source>
+        <translation>die Antwort enthält keine Wiederholung</translation>
     </message>
 </context>
 <context>
-    <name>ToolCapture::ServiceTableModel</name>
+    <name>ToolCapture::BatchReplayDialog</name>
     <message>
-        <location filename="../models/service_table_model.cpp" line="167"/>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="26"/>
+        <source>none</source>
+        <translation>keiner</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="40"/>
+        <source>&amp;Start</source>
+        <translation>&amp;Starten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="41"/>
+        <source>&amp;Cancel replays</source>
+        <translation>Wiederholungen &amp;abbrechen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="45"/>
+        <source>Replay %n capture(s)</source>
+        <translation>
+            <numerusform>%n Mitschnitt erneut senden</numerusform>
+            <numerusform>%n Mitschnitte erneut senden</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="48"/>
+        <source>Replays in flight at once</source>
+        <translation>Gleichzeitig laufende Wiederholungen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="53"/>
+        <source>%n capture(s) selected. Choose where to send them and start.</source>
+        <translation>
+            <numerusform>%n Mitschnitt ausgewählt. Wählen Sie das Ziel und starten Sie.</numerusform>
+            <numerusform>%n Mitschnitte ausgewählt. Wählen Sie das Ziel und starten Sie.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>No.</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Request</source>
+        <translation>Anfrage</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Captured</source>
+        <translation>Mitgeschnitten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Replayed</source>
+        <translation>Wiederholt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="66"/>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="118"/>
+        <source>waiting</source>
+        <translation>wartet</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="72"/>
+        <source>Send to:</source>
+        <translation>Senden an:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="73"/>
+        <source>At once:</source>
+        <translation>Gleichzeitig:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="89"/>
+        <source>Double-click a result to see its diff.</source>
+        <translation>Doppelklicken Sie auf ein Ergebnis, um die Unterschiede zu sehen.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="110"/>
+        <source>Replayed %1 of %2…</source>
+        <translation>%1 von %2 erneut gesendet…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="124"/>
+        <source>Cancelling: the replays in flight finish first…</source>
+        <translation>Abbruch: Laufende Wiederholungen werden noch abgeschlossen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="135"/>
+        <source>failed: %1</source>
+        <translation>fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="143"/>
+        <source>status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="145"/>
+        <source>headers</source>
+        <translation>Header</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="147"/>
+        <source>body</source>
+        <translation>Body</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="148"/>
+        <source>changed: %1</source>
+        <translation>geändert: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="151"/>
+        <source>same</source>
+        <translation>gleich</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="160"/>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="165"/>
+        <source>%1 replayed: %2 changed, %3 same, %4 failed.</source>
+        <translation>%1 erneut gesendet: %2 geändert, %3 gleich, %4 fehlgeschlagen.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="171"/>
+        <source>%n cancelled before they were sent.</source>
+        <translation>
+            <numerusform>%n vor dem Senden abgebrochen.</numerusform>
+            <numerusform>%n vor dem Senden abgebrochen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="198"/>
+        <source>Diff of capture #%1</source>
+        <translation>Unterschiede zu Mitschnitt #%1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="202"/>
+        <source>The captured record could not be read: %1</source>
+        <translation>Der Mitschnitt konnte nicht gelesen werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerAuditModel</name>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="63"/>
+        <source>Mode before: %1</source>
+        <translation>Modus vorher: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="72"/>
+        <source>(not given)</source>
+        <translation>(nicht angegeben)</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="90"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="92"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="94"/>
+        <source>Who</source>
+        <translation>Wer</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="96"/>
+        <source>Before</source>
+        <translation>Vorher</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="98"/>
+        <source>Set to</source>
+        <translation>Gesetzt auf</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="100"/>
+        <source>Reason</source>
+        <translation>Grund</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerCommandDialog</name>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="20"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="23"/>
+        <source>Every request to %1 is refused until the breaker returns to Auto.</source>
+        <translation>Jede Anfrage an %1 wird abgewiesen, bis der Breaker wieder auf Automatisch steht.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="25"/>
+        <source>Every request may reach %1; its breaker never trips until Auto.</source>
+        <translation>Jede Anfrage darf %1 erreichen; der Breaker löst nicht aus, bis er wieder auf Automatisch steht.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="27"/>
+        <source>The breaker of %1 stops breaking; outcomes are still counted.</source>
+        <translation>Der Breaker von %1 unterbricht nicht mehr; Ergebnisse werden weiterhin gezählt.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="29"/>
+        <source>The breaker of %1 returns to its automatic state machine.</source>
+        <translation>Der Breaker von %1 kehrt zu seiner automatischen Zustandsmaschine zurück.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="35"/>
+        <source>optional, kept in the audit</source>
+        <translation>optional, wird im Audit gespeichert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="37"/>
+        <source>&amp;Who:</source>
+        <translation>&amp;Wer:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="38"/>
+        <source>&amp;Reason:</source>
+        <translation>&amp;Grund:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="68"/>
+        <source>Force open</source>
+        <translation>Offen erzwingen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="70"/>
+        <source>Force closed</source>
+        <translation>Geschlossen erzwingen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="72"/>
+        <source>Disable</source>
+        <translation>Deaktivieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="73"/>
+        <source>Auto</source>
+        <translation>Automatisch</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerTransitionsModel</name>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="164"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="166"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="168"/>
+        <source>From</source>
+        <translation>Von</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="170"/>
+        <source>To</source>
+        <translation>Nach</translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="172"/>
+        <source>Cause</source>
+        <translation>Ursache</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakersModel</name>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="132"/>
+        <source>Closed</source>
+        <translation>Geschlossen</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="134"/>
+        <source>Open</source>
+        <translation>Offen</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="136"/>
+        <source>Half-open</source>
+        <translation>Halb offen</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="138"/>
+        <location filename="../models/breakers_model.cpp" line="150"/>
+        <source>Forced open</source>
+        <translation>Erzwungen offen</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="140"/>
+        <location filename="../models/breakers_model.cpp" line="152"/>
+        <source>Forced closed</source>
+        <translation>Erzwungen geschlossen</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="142"/>
+        <location filename="../models/breakers_model.cpp" line="154"/>
+        <source>Disabled</source>
+        <translation>Deaktiviert</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="148"/>
+        <source>Auto</source>
+        <translation>Automatisch</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="161"/>
+        <source>Failure-rate threshold: %1</source>
+        <translation>Schwelle der Fehlerrate: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="163"/>
+        <source>Slow-call threshold: %1 of calls slower than %2 ms</source>
+        <translation>Schwelle für langsame Aufrufe: %1 der Aufrufe langsamer als %2 ms</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/breakers_model.cpp" line="167"/>
+        <source>Rates count from %n call(s) in the window.</source>
+        <translation>
+            <numerusform>Raten zählen ab %n Aufruf im Fenster.</numerusform>
+            <numerusform>Raten zählen ab %n Aufrufen im Fenster.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="169"/>
+        <source>Last transition: %1</source>
+        <translation>Letzter Übergang: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="177"/>
+        <source>  failure</source>
+        <translation>  Fehler</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="179"/>
+        <source>  slow</source>
+        <translation>  langsam</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="196"/>
+        <location filename="../models/breakers_model.cpp" line="200"/>
         <source>%1 of %2</source>
         <translation>%1 von %2</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="198"/>
+        <location filename="../models/breakers_model.cpp" line="199"/>
+        <source>%1 (no limit)</source>
+        <translation>%1 (kein Limit)</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="279"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="281"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="283"/>
+        <source>State</source>
+        <translation>Zustand</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="285"/>
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="287"/>
+        <source>Failure rate</source>
+        <translation>Fehlerrate</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="289"/>
+        <source>Slow-call rate</source>
+        <translation>Anteil langsam</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="291"/>
+        <source>Calls</source>
+        <translation>Aufrufe</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="293"/>
+        <source>Failures</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="295"/>
+        <source>Slow</source>
+        <translation>Langsam</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="297"/>
+        <source>Open until</source>
+        <translation>Offen bis</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="299"/>
+        <source>Last transition</source>
+        <translation>Letzter Übergang</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakersView</name>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="37"/>
+        <source>no answer from the engine</source>
+        <translation>keine Antwort von der Engine</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="43"/>
+        <source>%1 (HTTP %2)</source>
+        <translation>%1 (HTTP %2)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="44"/>
+        <source>HTTP %1 %2</source>
+        <translation>HTTP %1 %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="91"/>
+        <source>Select a breaker to see its thresholds and trip story.</source>
+        <translation>Wählen Sie einen Breaker, um seine Schwellen und Auslösehistorie zu sehen.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="122"/>
+        <source>Thresholds and trip story</source>
+        <translation>Schwellen und Auslösehistorie</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="127"/>
+        <source>Transitions</source>
+        <translation>Übergänge</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="132"/>
+        <source>Operator commands (who, when, why)</source>
+        <translation>Operator-Befehle (wer, wann, warum)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="268"/>
+        <source>%1: sending %2…</source>
+        <translation>%1: %2 wird gesendet…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="276"/>
+        <source>%1: %2, now %3</source>
+        <translation>%1: %2, jetzt %3</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="285"/>
+        <source>%1: %2 failed</source>
+        <translation>%1: %2 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="287"/>
+        <source>Breaker command failed</source>
+        <translation>Breaker-Befehl fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="288"/>
+        <source>%1 on %2 failed:
+%3</source>
+        <translation>%1 für %2 fehlgeschlagen:
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureExportJob</name>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="23"/>
+        <source>Nothing to export.</source>
+        <translation>Nichts zu exportieren.</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="46"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="48"/>
+        <source>Export of %1 failed: %2</source>
+        <translation>Export von %1 fehlgeschlagen: %2</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureInspector</name>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <source>Field</source>
+        <translation>Feld</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="92"/>
+        <source>&lt;b&gt;Timings&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Zeiten&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="102"/>
+        <source>Overview</source>
+        <translation>Übersicht</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="103"/>
+        <location filename="../widgets/capture_inspector.cpp" line="136"/>
+        <source>Request</source>
+        <translation>Anfrage</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="104"/>
+        <source>Response</source>
+        <translation>Antwort</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="105"/>
+        <source>Routing</source>
+        <translation>Routing</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="115"/>
+        <source>(no body)</source>
+        <translation>(kein Body)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="120"/>
+        <source>(%n binary byte(s))</source>
+        <translation>
+            <numerusform>(%n binäres Byte)</numerusform>
+            <numerusform>(%n binäre Bytes)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="132"/>
+        <source>none (the connection ended first)</source>
+        <translation>keiner (die Verbindung endete vorher)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="134"/>
+        <source>%1, answered by the proxy: %2</source>
+        <translation>%1, vom Proxy beantwortet: %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="137"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <source>(no route matched)</source>
+        <translation>(keine passende Route)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <source>(none answered)</source>
+        <translation>(keine hat geantwortet)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="140"/>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <source>Breaker</source>
+        <translation>Breaker</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <source>%1 when the attempt began</source>
+        <translation>%1 zu Beginn des Versuchs</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <source>Cache</source>
+        <translation>Cache</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <source>not consulted</source>
+        <translation>nicht abgefragt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <source>Correlation ID</source>
+        <translation>Korrelations-ID</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <source>Capture</source>
+        <translation>Mitschnitt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <source>#%1</source>
+        <translation>#%1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <source>Accepted</source>
+        <translation>Angenommen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <source>did not complete</source>
+        <translation>nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="152"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <source>Bytes</source>
+        <translation>Bytes</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <source>%1 in, %2 out</source>
+        <translation>%1 ein, %2 aus</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <source>Client</source>
+        <translation>Client</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
+        <source>Session</source>
+        <translation>Sitzung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <source>User context</source>
+        <translation>Benutzerkontext</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <source>Replayable</source>
+        <translation>Wiederholbar</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="198"/>
-        <source>no</source>
-        <translation>nein</translation>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <source>no (the body was not kept)</source>
+        <translation>nein (der Body wurde nicht gespeichert)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="171"/>
+        <source>
+… (only the first %n byte(s) were kept)</source>
+        <translation>
+            <numerusform>
+… (nur das erste %n Byte wurde gespeichert)</numerusform>
+            <numerusform>
+… (nur die ersten %n Bytes wurden gespeichert)</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="216"/>
-        <source>Capabilities: %1</source>
-        <translation>Fähigkeiten: %1</translation>
+        <location filename="../widgets/capture_inspector.cpp" line="185"/>
+        <source>Select a captured request to inspect it.</source>
+        <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um sie zu untersuchen.</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureListModel</name>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="179"/>
+        <source>(no route)</source>
+        <translation>(keine Route)</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="232"/>
-        <source>Service / Instance</source>
-        <translation>Dienst / Instanz</translation>
+        <location filename="../models/capture_list_model.cpp" line="186"/>
+        <source>none</source>
+        <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="234"/>
-        <source>URL</source>
-        <translation>URL</translation>
+        <location filename="../models/capture_list_model.cpp" line="189"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="236"/>
-        <source>Reachable</source>
-        <translation>Erreichbar</translation>
+        <location filename="../models/capture_list_model.cpp" line="235"/>
+        <source>No.</source>
+        <translation>Nr.</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="238"/>
-        <source>Requests</source>
-        <translation>Anfragen</translation>
+        <location filename="../models/capture_list_model.cpp" line="237"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="240"/>
-        <source>2xx</source>
-        <translation>2xx</translation>
+        <location filename="../models/capture_list_model.cpp" line="239"/>
+        <source>Method</source>
+        <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="242"/>
-        <source>4xx</source>
-        <translation>4xx</translation>
+        <location filename="../models/capture_list_model.cpp" line="241"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="244"/>
-        <source>5xx</source>
-        <translation>5xx</translation>
+        <location filename="../models/capture_list_model.cpp" line="243"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="246"/>
-        <source>Errors</source>
+        <location filename="../models/capture_list_model.cpp" line="245"/>
+        <source>Path</source>
+        <translation>Pfad</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="247"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="249"/>
+        <source>Duration (ms)</source>
+        <translation>Dauer (ms)</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="251"/>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="253"/>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="255"/>
+        <source>Correlation ID</source>
+        <translation>Korrelations-ID</translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="289"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ConnectDialog</name>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="24"/>
+        <source>Connect to a ToolCapture instance</source>
+        <translation>Mit einer ToolCapture-Instanz verbinden</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="33"/>
+        <source>Empty: %1</source>
+        <translation>Wenn leer: %1</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="34"/>
+        <source>The file holding the instance&apos;s admin token (its admin-token file, or the token you configured)</source>
+        <translation>Die Datei mit dem Admin-Token der Instanz (ihre admin-token-Datei oder das von Ihnen konfigurierte Token)</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="38"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="44"/>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="50"/>
+        <source>Admin URL:</source>
+        <translation>Admin-URL:</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="51"/>
+        <source>Token file:</source>
+        <translation>Token-Datei:</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="53"/>
+        <source>The console shows the remote instance exactly as it shows the embedded engine. The embedded engine stops.</source>
+        <translation>Die Konsole zeigt die entfernte Instanz genauso wie die eingebettete Engine an. Die eingebettete Engine wird beendet.</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="69"/>
+        <source>Admin token file</source>
+        <translation>Admin-Token-Datei</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="88"/>
+        <source>Give the instance&apos;s admin URL, e.g. http://127.0.0.1:8091.</source>
+        <translation>Geben Sie die Admin-URL der Instanz an, z. B. http://127.0.0.1:8091.</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="90"/>
+        <source>&quot;%1&quot; is not a URL.</source>
+        <translation>„%1“ ist keine URL.</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="92"/>
+        <source>Only http and https URLs are supported.</source>
+        <translation>Nur http- und https-URLs werden unterstützt.</translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="121"/>
+        <source>The token file %1 cannot be read.</source>
+        <translation>Die Token-Datei %1 kann nicht gelesen werden.</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ConsoleSession</name>
+    <message>
+        <location filename="../app/console_session.cpp" line="23"/>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="24"/>
+        <source>Not connected to %1: %2</source>
+        <translation>Nicht mit %1 verbunden: %2</translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="50"/>
+        <source>The proxy could not start:
+%1</source>
+        <translation>Der Proxy konnte nicht starten:
+%1</translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="86"/>
+        <source>Open configuration</source>
+        <translation>Konfiguration öffnen</translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="87"/>
+        <source>%1 was not loaded; the engine runs on as it was.</source>
+        <translation>%1 wurde nicht geladen; die Engine läuft unverändert weiter.</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::EngineHost</name>
+    <message>
+        <location filename="../app/engine_host.cpp" line="60"/>
+        <source>starting the engine</source>
+        <translation>Engine wird gestartet</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HookEventModel</name>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="76"/>
+        <source>Execution</source>
+        <translation>Ausführung</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="78"/>
+        <source>Lifecycle</source>
+        <translation>Lebenszyklus</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="80"/>
+        <source>Tool</source>
+        <translation>Werkzeug</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="102"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="107"/>
+        <source>success</source>
+        <translation>Erfolg</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="109"/>
+        <source>failure</source>
         <translation>Fehler</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="248"/>
-        <source>p50 ms</source>
-        <translation>p50 ms</translation>
+        <location filename="../models/hook_event_model.cpp" line="109"/>
+        <source>failure: %1</source>
+        <translation>Fehler: %1</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="250"/>
-        <source>p99 ms</source>
-        <translation>p99 ms</translation>
+        <location filename="../models/hook_event_model.cpp" line="171"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="252"/>
+        <location filename="../models/hook_event_model.cpp" line="173"/>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="175"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="177"/>
+        <source>Operation / event</source>
+        <translation>Operation / Ereignis</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="179"/>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="181"/>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HookToolModel</name>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="98"/>
+        <source>Tool</source>
+        <translation>Werkzeug</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="100"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="102"/>
+        <source>Capabilities</source>
+        <translation>Fähigkeiten</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="104"/>
+        <source>Registration</source>
+        <translation>Registrierung</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="106"/>
+        <source>Registrations</source>
+        <translation>Registrierungen</translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="108"/>
+        <source>Last seen</source>
+        <translation>Zuletzt gesehen</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HooksView</name>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="65"/>
+        <source>Select an event to see it whole</source>
+        <translation>Wählen Sie ein Ereignis, um es vollständig zu sehen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="71"/>
+        <source>Registered tools</source>
+        <translation>Registrierte Werkzeuge</translation>
+    </message>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="141"/>
+        <source>Hook events (%1 shown) · executions: %2, failed: %3</source>
+        <translation>Hook-Ereignisse (%1 angezeigt) · Ausführungen: %2, fehlgeschlagen: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::InstanceChooser</name>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="13"/>
+        <source>Routed by the proxy (as any request)</source>
+        <translation>Vom Proxy geroutet (wie jede Anfrage)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="21"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="37"/>
+        <source>%1 (answered the capture)</source>
+        <translation>%1 (hat den Mitschnitt beantwortet)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="41"/>
+        <source>%1 (another service)</source>
+        <translation>%1 (anderer Dienst)</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::MainWindow</name>
+    <message>
+        <location filename="../app/main_window.cpp" line="39"/>
+        <source>ToolCapture</source>
+        <translation>ToolCapture</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="49"/>
+        <source>Overview</source>
+        <translation>Übersicht</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="52"/>
+        <source>Services</source>
+        <translation>Dienste</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="55"/>
+        <source>Topics</source>
+        <translation>Themen</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="57"/>
+        <source>Hooks and tools</source>
+        <translation>Hooks und Werkzeuge</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="166"/>
+        <source>Breakers</source>
+        <translation>Circuit Breaker</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="169"/>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/main_window.cpp" line="189"/>
+        <source>Copied as curl (%n command(s))</source>
+        <translation>
+            <numerusform>Als curl kopiert (%n Befehl)</numerusform>
+            <numerusform>Als curl kopiert (%n Befehle)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/main_window.cpp" line="194"/>
+        <source>Exported %n capture(s) to %1</source>
+        <translation>
+            <numerusform>%n Mitschnitt nach %1 exportiert</numerusform>
+            <numerusform>%n Mitschnitte nach %1 exportiert</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="224"/>
+        <source>&amp;Open configuration…</source>
+        <translation>&amp;Konfiguration öffnen…</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="226"/>
+        <source>&amp;Connect…</source>
+        <translation>&amp;Verbinden…</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="231"/>
+        <source>C&amp;lear list</source>
+        <translation>Liste &amp;leeren</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="233"/>
+        <source>&amp;Find</source>
+        <translation>&amp;Suchen</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="235"/>
+        <source>Copy as c&amp;url</source>
+        <translation>Als c&amp;url kopieren</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="243"/>
+        <source>&amp;Full screen</source>
+        <translation>&amp;Vollbild</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="254"/>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="372"/>
+        <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator-Konsole mit eingebettetem HTTP/1.1-Reverse-Proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="228"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="260"/>
+        <source>&amp;Edit</source>
+        <translation>&amp;Bearbeiten</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="265"/>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="272"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="248"/>
+        <source>&amp;About ToolCapture</source>
+        <translation>Ü&amp;ber ToolCapture</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="275"/>
+        <source>Main</source>
+        <translation>Haupt</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="305"/>
+        <location filename="../app/main_window.cpp" line="314"/>
+        <source>Open configuration</source>
+        <translation>Konfiguration öffnen</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="306"/>
+        <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
+        <translation>Die Konsole beobachtet die entfernte Instanz %1: Es gilt deren Konfiguration. Um eine eingebettete Engine mit einer Konfiguration zu betreiben, starten Sie die Konsole ohne --connect neu und öffnen Sie dann die Konfiguration.</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="316"/>
+        <source>Configuration (*.json);;All files (*)</source>
+        <translation>Konfiguration (*.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="371"/>
+        <source>About ToolCapture</source>
+        <translation>Über ToolCapture</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::OverviewView</name>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="53"/>
+        <source>All services</source>
+        <translation>Alle Dienste</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="54"/>
+        <source>Requests/s</source>
+        <translation>Anfragen/s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="55"/>
+        <source>p50</source>
+        <translation>p50</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="56"/>
+        <source>p99</source>
+        <translation>p99</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="57"/>
+        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <source>Error rate</source>
+        <translation>Fehlerrate</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="60"/>
+        <source>&amp;Service:</source>
+        <translation>&amp;Dienst:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <source>Requests per second</source>
+        <translation>Anfragen pro Sekunde</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <source>req/s</source>
+        <translation>Anfr./s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <source>Latency</source>
+        <translation>Latenz</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <source>ms</source>
+        <translation>ms</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <source>%</source>
+        <translation>%</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="93"/>
+        <source>seconds ago</source>
+        <translation>Sekunden zuvor</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ReplayDialog</name>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="34"/>
+        <source>&amp;Replay</source>
+        <translation>&amp;Erneut senden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="38"/>
+        <source>Replay %1 %2</source>
+        <translation>%1 %2 erneut senden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="41"/>
+        <source>The instance list could not be read: %1</source>
+        <translation>Die Instanzliste konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="44"/>
+        <source>Header field</source>
+        <translation>Header-Feld</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="44"/>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="50"/>
+        <source>Add field</source>
+        <translation>Feld hinzufügen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="51"/>
+        <source>Remove field</source>
+        <translation>Feld entfernen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="63"/>
+        <source>(no body)</source>
+        <translation>(kein Body)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="64"/>
+        <source>The body was not kept: supply one to replay.</source>
+        <translation>Der Body wurde nicht gespeichert: Geben Sie einen an, um erneut zu senden.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="70"/>
+        <source>Send to:</source>
+        <translation>Senden an:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="72"/>
+        <source>Request header fields (values shown as [REDACTED] are not sent unless you replace them)</source>
+        <translation>Header-Felder der Anfrage (als [REDACTED] angezeigte Werte werden nur gesendet, wenn Sie sie ersetzen)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="80"/>
+        <source>Request body</source>
+        <translation>Body der Anfrage</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="97"/>
+        <source>&lt;b&gt;%1 %2&lt;/b&gt; — capture #%3, answered %4 by %5</source>
+        <translation>&lt;b&gt;%1 %2&lt;/b&gt; — Mitschnitt #%3, beantwortet mit %4 von %5</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="101"/>
+        <source>the proxy</source>
+        <translation>dem Proxy</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="194"/>
+        <source>Replaying…</source>
+        <translation>Wird erneut gesendet…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="202"/>
+        <source>The response changed.</source>
+        <translation>Die Antwort hat sich geändert.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="203"/>
+        <source>Same response.</source>
+        <translation>Gleiche Antwort.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="204"/>
+        <source>Replay failed: %1</source>
+        <translation>Erneutes Senden fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RequestsView</name>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="51"/>
+        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="51"/>
+        <source>Stop adding new captures to the list</source>
+        <translation>Keine neuen Mitschnitte mehr zur Liste hinzufügen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="64"/>
+        <source>Filter, e.g. status&gt;=500 service:inventory path~/users method:POST</source>
+        <translation>Filter, z. B. status&gt;=500 service:inventory path~/users method:POST</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="66"/>
+        <source>Terms, all of which must hold: status, duration, id (= != &lt; &lt;= &gt; &gt;=, status also 5xx); service, instance, method, cid, error (: exact, != , ~ regex); path (: prefix, ~ regex); free text. ! or - negates a term.</source>
+        <translation>Bedingungen, die alle erfüllt sein müssen: status, duration, id (= != &lt; &lt;= &gt; &gt;=, status auch 5xx); service, instance, method, cid, error (: exakt, != , ~ Regex); path (: Präfix, ~ Regex); freier Text. ! oder - negiert eine Bedingung.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <source>Remove every capture from the list</source>
+        <translation>Alle Mitschnitte aus der Liste entfernen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="84"/>
+        <location filename="../widgets/requests_view.cpp" line="500"/>
+        <source>Replay…</source>
+        <translation>Erneut senden…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="84"/>
+        <source>Replay the current capture, with edits</source>
+        <translation>Den aktuellen Mitschnitt bearbeitet erneut senden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="87"/>
+        <location filename="../widgets/requests_view.cpp" line="501"/>
+        <source>Replay selection…</source>
+        <translation>Auswahl erneut senden…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="87"/>
+        <source>Replay the selected captures as a batch</source>
+        <translation>Die ausgewählten Mitschnitte gesammelt erneut senden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="90"/>
+        <location filename="../widgets/requests_view.cpp" line="503"/>
+        <source>Copy as curl</source>
+        <translation>Als curl kopieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="90"/>
+        <source>Copy the selected captures as curl commands</source>
+        <translation>Die ausgewählten Mitschnitte als curl-Befehle kopieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <source>Export HAR…</source>
+        <translation>HAR exportieren…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <source>Save the selected captures as a HAR file</source>
+        <translation>Die ausgewählten Mitschnitte als HAR-Datei speichern</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="177"/>
+        <source>History: %1</source>
+        <translation>Verlauf: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="223"/>
+        <source>%1 shown of %2 captures</source>
+        <translation>%1 von %2 Mitschnitten angezeigt</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="227"/>
+        <source>paused, %n new waiting</source>
+        <translation>
+            <numerusform>angehalten, %n neuer wartet</numerusform>
+            <numerusform>angehalten, %n neue warten</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="229"/>
+        <source>loading older captures…</source>
+        <translation>ältere Mitschnitte werden geladen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="251"/>
+        <source>Column %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (the list keeps the last valid filter)</source>
+        <translation>Spalte %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (die Liste behält den letzten gültigen Filter)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="332"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="336"/>
+        <source>Capture %1 could not be read: %2</source>
+        <translation>Mitschnitt %1 konnte nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="376"/>
+        <source>Select captures to copy.</source>
+        <translation>Wählen Sie Mitschnitte zum Kopieren aus.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="380"/>
+        <location filename="../widgets/requests_view.cpp" line="407"/>
+        <source>At most %1 captures at once.</source>
+        <translation>Höchstens %1 Mitschnitte auf einmal.</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="394"/>
+        <source>Copied %n request(s) as curl.</source>
+        <translation>
+            <numerusform>%n Anfrage als curl kopiert.</numerusform>
+            <numerusform>%n Anfragen als curl kopiert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="403"/>
+        <source>Select captures to export.</source>
+        <translation>Wählen Sie Mitschnitte zum Exportieren aus.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="413"/>
+        <source>Export as HAR</source>
+        <translation>Als HAR exportieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="414"/>
+        <source>HTTP Archive (*.har);;All files (*)</source>
+        <translation>HTTP-Archiv (*.har);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="426"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="440"/>
+        <source>Exported %n capture(s) to %1.</source>
+        <translation>
+            <numerusform>%n Mitschnitt nach %1 exportiert.</numerusform>
+            <numerusform>%n Mitschnitte nach %1 exportiert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="452"/>
+        <source>Select a capture to replay.</source>
+        <translation>Wählen Sie einen Mitschnitt zum erneuten Senden aus.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="472"/>
+        <source>The capture could not be read: %1</source>
+        <translation>Der Mitschnitt konnte nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="489"/>
+        <source>Select captures to replay.</source>
+        <translation>Wählen Sie Mitschnitte zum erneuten Senden aus.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="504"/>
+        <source>Copy correlation ID</source>
+        <translation>Korrelations-ID kopieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="507"/>
+        <source>Export as HAR…</source>
+        <translation>Als HAR exportieren…</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ResponseDiffView</name>
+    <message numerus="yes">
+        <location filename="../widgets/response_diff_view.cpp" line="73"/>
+        <source>(%n binary byte(s))</source>
+        <translation>
+            <numerusform>(%n binäres Byte)</numerusform>
+            <numerusform>(%n binäre Bytes)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <source>Header field</source>
+        <translation>Header-Feld</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Captured</source>
+        <translation>Mitgeschnitten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Replayed</source>
+        <translation>Wiederholt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <source>Difference</source>
+        <translation>Unterschied</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Change</source>
+        <translation>Änderung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>JSON pointer</source>
+        <translation>JSON Pointer</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="113"/>
+        <source>Captured response body</source>
+        <translation>Mitgeschnittener Antwort-Body</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="118"/>
+        <source>Replayed response body</source>
+        <translation>Antwort-Body der Wiederholung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="139"/>
+        <source>No replay yet.</source>
+        <translation>Noch keine Wiederholung.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="162"/>
+        <source>&lt;b&gt;The replay failed:&lt;/b&gt; %1</source>
+        <translation>&lt;b&gt;Die Wiederholung ist fehlgeschlagen:&lt;/b&gt; %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="166"/>
+        <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;The response changed.&lt;/b&gt;</source>
+        <translation>&lt;b style=&apos;color:#d32f2f&apos;&gt;Die Antwort hat sich geändert.&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="167"/>
+        <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Same response.&lt;/b&gt;</source>
+        <translation>&lt;b style=&apos;color:#2e7d32&apos;&gt;Gleiche Antwort.&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="170"/>
+        <source>Status %1 → &lt;b&gt;%2&lt;/b&gt;</source>
+        <translation>Status %1 → &lt;b&gt;%2&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="171"/>
+        <source>Status %1 (unchanged)</source>
+        <translation>Status %1 (unverändert)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="173"/>
+        <source>routed by the proxy</source>
+        <translation>vom Proxy geroutet</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="174"/>
+        <source>sent to %1</source>
+        <translation>an %1 gesendet</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <source>%1 %2, %3, %4 ms, %5</source>
+        <translation>%1 %2, %3, %4 ms, %5</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="202"/>
+        <source>volatile, ignored</source>
+        <translation>veränderlich, ignoriert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="206"/>
+        <source>changed</source>
+        <translation>geändert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="209"/>
+        <location filename="../widgets/response_diff_view.cpp" line="265"/>
+        <source>added</source>
+        <translation>hinzugefügt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="212"/>
+        <location filename="../widgets/response_diff_view.cpp" line="268"/>
+        <source>removed</source>
+        <translation>entfernt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="215"/>
+        <source>not captured</source>
+        <translation>nicht mitgeschnitten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="271"/>
+        <source>replaced</source>
+        <translation>ersetzt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="274"/>
+        <source>(the whole body)</source>
+        <translation>(der gesamte Body)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="280"/>
+        <source>…more changes not listed</source>
+        <translation>…weitere Änderungen nicht aufgeführt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="284"/>
+        <source>body differs</source>
+        <translation>Body unterscheidet sich</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="285"/>
+        <source>%1 body, %2 → %3 bytes</source>
+        <translation>%1-Body, %2 → %3 Bytes</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RoutingExplanationView</name>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="16"/>
+        <source>breaker open</source>
+        <translation>Breaker offen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="18"/>
+        <source>unhealthy</source>
+        <translation>nicht gesund</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="20"/>
+        <source>unreachable (connect failed recently)</source>
+        <translation>nicht erreichbar (Verbindung kürzlich fehlgeschlagen)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="22"/>
+        <source>failed on an earlier attempt of this request</source>
+        <translation>bei einem früheren Versuch dieser Anfrage fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="24"/>
+        <source>bulkhead full</source>
+        <translation>Bulkhead voll</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="26"/>
+        <source>lacks a required capability</source>
+        <translation>eine erforderliche Fähigkeit fehlt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="28"/>
+        <source>draining</source>
+        <translation>läuft aus</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Instance</source>
+        <translation>Instanz</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Verdict</source>
+        <translation>Entscheidung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Score</source>
+        <translation>Bewertung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Performance</source>
+        <translation>Leistung</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Reliability</source>
+        <translation>Zuverlässigkeit</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Load</source>
+        <translation>Last</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Compatibility</source>
+        <translation>Kompatibilität</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
+        <source>Latency (ms)</source>
+        <translation>Latenz (ms)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
+        <source>Success rate</source>
+        <translation>Erfolgsrate</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
         <source>Active</source>
         <translation>Aktiv</translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="254"/>
-        <source>Idle</source>
-        <translation>Frei</translation>
+        <location filename="../widgets/routing_explanation_view.cpp" line="66"/>
+        <source>excluded: %1</source>
+        <translation>ausgeschlossen: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="69"/>
+        <source>chosen</source>
+        <translation>gewählt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="71"/>
+        <source>runner-up</source>
+        <translation>Zweitplatzierter</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="74"/>
+        <source>lower score (%1 below)</source>
+        <translation>niedrigere Bewertung (%1 darunter)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="76"/>
+        <source>not drawn</source>
+        <translation>nicht gezogen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="83"/>
+        <source>No routing explanation was captured for this exchange.</source>
+        <translation>Für diesen Austausch wurde keine Routing-Erklärung mitgeschnitten.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="89"/>
+        <source>%1 (policy %2, service %3)</source>
+        <translation>%1 (Richtlinie %2, Dienst %3)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="109"/>
+        <location filename="../widgets/routing_explanation_view.cpp" line="112"/>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="135"/>
+        <source>Select a captured request to see why it went where it went.</source>
+        <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um zu sehen, warum sie dorthin geroutet wurde.</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ServicesModel</name>
+    <message>
+        <location filename="../models/services_model.cpp" line="203"/>
+        <source>Matches %1</source>
+        <translation>Passt auf %1</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="214"/>
+        <source>%1 of %2 healthy</source>
+        <translation>%1 von %2 gesund</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="215"/>
+        <source>not ready</source>
+        <translation>nicht bereit</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="268"/>
+        <source>not checked</source>
+        <translation>nicht geprüft</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="268"/>
+        <source>unreachable</source>
+        <translation>nicht erreichbar</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="270"/>
+        <source>ejected</source>
+        <translation>ausgeworfen</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="271"/>
+        <source>healthy</source>
+        <translation>gesund</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="271"/>
+        <source>unhealthy</source>
+        <translation>nicht gesund</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="275"/>
+        <source>no sample</source>
+        <translation>keine Stichprobe</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="291"/>
+        <source>excluded</source>
+        <translation>ausgeschlossen</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="293"/>
+        <source>ejected: %1</source>
+        <translation>ausgeworfen: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="295"/>
+        <source>unhealthy: %1</source>
+        <translation>nicht gesund: %1</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="307"/>
+        <source>Service / instance</source>
+        <translation>Dienst / Instanz</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="309"/>
+        <source>Health</source>
+        <translation>Gesundheit</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="311"/>
+        <source>Active</source>
+        <translation>Aktiv</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="313"/>
+        <source>Latency (EWMA)</source>
+        <translation>Latenz (EWMA)</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="315"/>
+        <source>Score</source>
+        <translation>Bewertung</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="317"/>
+        <source>Latency part</source>
+        <translation>Latenzanteil</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="319"/>
+        <source>Reliability</source>
+        <translation>Zuverlässigkeit</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="321"/>
+        <source>Load</source>
+        <translation>Last</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="323"/>
+        <source>Compatibility</source>
+        <translation>Kompatibilität</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="325"/>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="327"/>
+        <source>Routing</source>
+        <translation>Routing</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ServicesView</name>
+    <message>
+        <location filename="../widgets/services_view.cpp" line="40"/>
+        <source>Select a service to see how its requests are routed.</source>
+        <translation>Wählen Sie einen Dienst aus, um zu sehen, wie seine Anfragen geroutet werden.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/services_view.cpp" line="79"/>
+        <location filename="../widgets/services_view.cpp" line="83"/>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="19"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="26"/>
         <source>Starting…</source>
         <translation>Startet…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="40"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
+        <source>Connecting to %1…</source>
+        <translation>Verbinde mit %1…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="58"/>
+        <source>Connected to %1</source>
+        <translation>Verbunden mit %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <source>Connection to %1 lost</source>
+        <translation>Verbindung zu %1 verloren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <source>Engine stopped</source>
+        <translation>Engine gestoppt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="90"/>
         <source>Proxy %1 (draining)</source>
         <translation>Proxy %1 (läuft aus)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="41"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
         <source>Proxy %1</source>
         <translation>Proxy %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="42"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
         <source>Admin %1</source>
         <translation>Admin %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="43"/>
-        <source>Profile %1</source>
-        <translation>Profil %1</translation>
+        <location filename="../widgets/status_bar_panel.cpp" line="94"/>
+        <source>Kafka off</source>
+        <translation>Kafka aus</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="44"/>
-        <source>Workers: %1</source>
-        <translation>Worker: %1</translation>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <source>embedded</source>
+        <translation>eingebettet</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="45"/>
-        <source>Client connections: %1</source>
-        <translation>Client-Verbindungen: %1</translation>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <source>external</source>
+        <translation>extern</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
-        <source>Kafka %1 (embedded)</source>
-        <translation>Kafka %1 (eingebettet)</translation>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <source>Kafka %1 (%2, up)</source>
+        <translation>Kafka %1 (%2, läuft)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
-        <source>Kafka %1</source>
-        <translation>Kafka %1</translation>
+        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <source>Kafka %1 (%2, DOWN)</source>
+        <translation>Kafka %1 (%2, AUSGEFALLEN)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <source>%1 req/s</source>
+        <translation>%1 Anfr./s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
+        <source>– req/s</source>
+        <translation>– Anfr./s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <source>errors %1 %</source>
+        <translation>Fehler %1 %</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <source>errors – %</source>
+        <translation>Fehler – %</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <source>%1 captured</source>
+        <translation>%1 mitgeschnitten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <source>capture off</source>
+        <translation>Mitschnitt aus</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
-        <source> — unreachable, %n event(s) spooled</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <source>%n capture(s) dropped</source>
         <translation>
-            <numerusform> — nicht erreichbar, %n Ereignis zwischengespeichert</numerusform>
-            <numerusform> — nicht erreichbar, %n Ereignisse zwischengespeichert</numerusform>
+            <numerusform>%n Mitschnitt verworfen</numerusform>
+            <numerusform>%n Mitschnitte verworfen</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
+        <source>spool %1</source>
+        <translation>Spool %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
+        <source>Events waiting on disk for the Kafka brokers</source>
+        <translation>Ereignisse, die auf der Festplatte auf die Kafka-Broker warten</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
     </message>
 </context>
 <context>
-    <name>ToolCapture::TrafficChartView</name>
+    <name>ToolCapture::TimingWaterfallView</name>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="38"/>
-        <location filename="../widgets/traffic_chart_view.cpp" line="41"/>
-        <source>Requests per second</source>
-        <translation>Anfragen pro Sekunde</translation>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="13"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="42"/>
-        <source>Uptime (s)</source>
-        <translation>Laufzeit (s)</translation>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="27"/>
+        <source>The exchange did not complete.</source>
+        <translation>Der Austausch wurde nicht abgeschlossen.</translation>
     </message>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="46"/>
-        <source>req/s</source>
-        <translation>Anfr./s</translation>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="28"/>
+        <source>Total %1</source>
+        <translation>Gesamt %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="44"/>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="57"/>
+        <source>Upstream wait</source>
+        <translation>Upstream-Wartezeit</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="56"/>
+        <source>Connect</source>
+        <translation>Verbinden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="58"/>
+        <source>Response</source>
+        <translation>Antwort</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="76"/>
+        <source>not reached</source>
+        <translation>nicht erreicht</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="85"/>
+        <source>accepted</source>
+        <translation>angenommen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="87"/>
+        <source>did not complete</source>
+        <translation>nicht abgeschlossen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="88"/>
+        <source>done at %1</source>
+        <translation>fertig bei %1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::TopicTailModel</name>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="72"/>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="74"/>
+        <source>Partition</source>
+        <translation>Partition</translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="76"/>
+        <source>Offset</source>
+        <translation>Offset</translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="78"/>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="80"/>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="82"/>
+        <source>Summary</source>
+        <translation>Zusammenfassung</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::TopicsView</name>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="52"/>
+        <source>Open capture</source>
+        <translation>Mitschnitt öffnen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="59"/>
+        <source>The Kafka topic to follow</source>
+        <translation>Das zu verfolgende Kafka-Topic</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="60"/>
+        <source>From the end</source>
+        <translation>Ab dem Ende</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="61"/>
+        <source>From the beginning</source>
+        <translation>Ab dem Anfang</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="62"/>
+        <source>From a time</source>
+        <translation>Ab einem Zeitpunkt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="67"/>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="68"/>
+        <source>Only records with exactly this key (a correlation id, an instance, a service or a tool name, depending on the topic)</source>
+        <translation>Nur Datensätze mit genau diesem Schlüssel (je nach Topic eine Korrelations-ID, eine Instanz, ein Dienst oder ein Werkzeugname)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="71"/>
+        <source>JSON field, e.g. /performance_metrics/status_code</source>
+        <translation>JSON-Feld, z. B. /performance_metrics/status_code</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="72"/>
+        <source>A JSON Pointer into the record&apos;s value: only records where it exists (and equals the value, when one is given)</source>
+        <translation>Ein JSON Pointer in den Wert des Datensatzes: nur Datensätze, in denen er existiert (und dem Wert entspricht, falls einer angegeben ist)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="75"/>
+        <source>Value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="78"/>
+        <source>Filter the records shown by text</source>
+        <translation>Angezeigte Datensätze nach Text filtern</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="81"/>
+        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="84"/>
+        <source>Stop following the topic; resumed, the tail goes on where it was</source>
+        <translation>Das Topic nicht mehr verfolgen; beim Fortsetzen geht es dort weiter, wo es aufgehört hat</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="86"/>
+        <source>Clear</source>
+        <translation>Leeren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="114"/>
+        <source>Select a record to see its value and headers</source>
+        <translation>Wählen Sie einen Datensatz aus, um Wert und Header zu sehen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="117"/>
+        <source>Show the captured exchange with this correlation id in the Requests view (also: double-click the record)</source>
+        <translation>Den mitgeschnittenen Austausch mit dieser Korrelations-ID in der Ansicht Anfragen zeigen (auch: Doppelklick auf den Datensatz)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="132"/>
+        <source>Topic:</source>
+        <translation>Topic:</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/topics_view.cpp" line="176"/>
+        <location filename="../widgets/topics_view.cpp" line="205"/>
+        <location filename="../widgets/topics_view.cpp" line="303"/>
+        <source>%n record(s), following</source>
+        <translation>
+            <numerusform>%n Datensatz, wird verfolgt</numerusform>
+            <numerusform>%n Datensätze, wird verfolgt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="191"/>
+        <source>Not connected</source>
+        <translation>Nicht verbunden</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="201"/>
+        <source>Cannot read the topic: %1</source>
+        <translation>Das Topic kann nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="208"/>
+        <source>More records arrive than the tail shows: showing the newest</source>
+        <translation>Es kommen mehr Datensätze an, als angezeigt werden können: die neuesten werden gezeigt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="286"/>
+        <source>Reading %1…</source>
+        <translation>Lese %1…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/topics_view.cpp" line="301"/>
+        <source>Paused: %n record(s)</source>
+        <translation>
+            <numerusform>Angehalten: %n Datensatz</numerusform>
+            <numerusform>Angehalten: %n Datensätze</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="331"/>
+        <source>Topic: %1</source>
+        <translation>Topic: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="332"/>
+        <source>Partition: %1   Offset: %2</source>
+        <translation>Partition: %1   Offset: %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="334"/>
+        <source>Timestamp: %1</source>
+        <translation>Zeitstempel: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <source>Key: %1</source>
+        <translation>Schlüssel: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <source>(none)</source>
+        <translation>(keiner)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="341"/>
+        <source>Headers:</source>
+        <translation>Header:</translation>
     </message>
 </context>
 </TS>

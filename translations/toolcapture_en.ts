@@ -2,212 +2,2420 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>CaptureDetail</name>
+    <message>
+        <location filename="../models/capture_detail.cpp" line="37"/>
+        <source>not JSON: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_detail.cpp" line="42"/>
+        <source>not a capture record</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>CaptureFilter</name>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="153"/>
+        <source>unterminated quote</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="182"/>
+        <source>nothing to negate after &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="241"/>
+        <source>unknown field &apos;%1&apos; (fields: status, duration, id, service, instance, method, path, cid, error)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="253"/>
+        <source>a value is missing after &apos;%1%2&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="263"/>
+        <source>&apos;%1&apos; compares numbers: use = != &lt; &lt;= &gt; &gt;=</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="273"/>
+        <source>a status class is 1xx to 5xx</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="279"/>
+        <source>a status class takes = or !=, not &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="293"/>
+        <source>&apos;%1&apos; is not a status code (such as 404) or class (such as 5xx)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="298"/>
+        <source>&apos;%1&apos; is not a number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="304"/>
+        <source>a status code is at most 599</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="313"/>
+        <source>&apos;%1&apos; takes : = != or ~, not &apos;%2&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_filter.cpp" line="327"/>
+        <source>bad regular expression: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>Console</name>
     <message>
-        <location filename="../app/main.cpp" line="90"/>
+        <location filename="../app/main.cpp" line="86"/>
         <source>The proxy could not start:
 %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>ToolCapture::MainWindow</name>
+    <name>ReplayOutcome</name>
     <message>
-        <location filename="../app/main_window.cpp" line="22"/>
-        <source>ToolCapture</source>
+        <location filename="../models/replay_outcome.cpp" line="22"/>
+        <source>HTTP status %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="40"/>
-        <source>&amp;File</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="41"/>
-        <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="45"/>
-        <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="46"/>
-        <source>&amp;About ToolCapture</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="51"/>
-        <source>About ToolCapture</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../app/main_window.cpp" line="52"/>
-        <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;</source>
+        <location filename="../models/replay_outcome.cpp" line="28"/>
+        <source>the answer has no replay</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>ToolCapture::ServiceTableModel</name>
+    <name>ToolCapture::BatchReplayDialog</name>
     <message>
-        <location filename="../models/service_table_model.cpp" line="167"/>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="26"/>
+        <source>none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="40"/>
+        <source>&amp;Start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="41"/>
+        <source>&amp;Cancel replays</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="45"/>
+        <source>Replay %n capture(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="48"/>
+        <source>Replays in flight at once</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="53"/>
+        <source>%n capture(s) selected. Choose where to send them and start.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>No.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Captured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Replayed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="59"/>
+        <source>Result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="66"/>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="118"/>
+        <source>waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="72"/>
+        <source>Send to:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="73"/>
+        <source>At once:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="89"/>
+        <source>Double-click a result to see its diff.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="110"/>
+        <source>Replayed %1 of %2…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="124"/>
+        <source>Cancelling: the replays in flight finish first…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="135"/>
+        <source>failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="143"/>
+        <source>status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="145"/>
+        <source>headers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="147"/>
+        <source>body</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="148"/>
+        <source>changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="151"/>
+        <source>same</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="160"/>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="165"/>
+        <source>%1 replayed: %2 changed, %3 same, %4 failed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/batch_replay_dialog.cpp" line="171"/>
+        <source>%n cancelled before they were sent.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="198"/>
+        <source>Diff of capture #%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/batch_replay_dialog.cpp" line="202"/>
+        <source>The captured record could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerAuditModel</name>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="63"/>
+        <source>Mode before: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="72"/>
+        <source>(not given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="90"/>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="92"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="94"/>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="96"/>
+        <source>Before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="98"/>
+        <source>Set to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_audit_model.cpp" line="100"/>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerCommandDialog</name>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="20"/>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="23"/>
+        <source>Every request to %1 is refused until the breaker returns to Auto.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="25"/>
+        <source>Every request may reach %1; its breaker never trips until Auto.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="27"/>
+        <source>The breaker of %1 stops breaking; outcomes are still counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="29"/>
+        <source>The breaker of %1 returns to its automatic state machine.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="35"/>
+        <source>optional, kept in the audit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="37"/>
+        <source>&amp;Who:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="38"/>
+        <source>&amp;Reason:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="68"/>
+        <source>Force open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="70"/>
+        <source>Force closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="72"/>
+        <source>Disable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breaker_command_dialog.cpp" line="73"/>
+        <source>Auto</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakerTransitionsModel</name>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="164"/>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="166"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="168"/>
+        <source>From</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="170"/>
+        <source>To</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breaker_transitions_model.cpp" line="172"/>
+        <source>Cause</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakersModel</name>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="132"/>
+        <source>Closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="134"/>
+        <source>Open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="136"/>
+        <source>Half-open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="138"/>
+        <location filename="../models/breakers_model.cpp" line="150"/>
+        <source>Forced open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="140"/>
+        <location filename="../models/breakers_model.cpp" line="152"/>
+        <source>Forced closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="142"/>
+        <location filename="../models/breakers_model.cpp" line="154"/>
+        <source>Disabled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="148"/>
+        <source>Auto</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="161"/>
+        <source>Failure-rate threshold: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="163"/>
+        <source>Slow-call threshold: %1 of calls slower than %2 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/breakers_model.cpp" line="167"/>
+        <source>Rates count from %n call(s) in the window.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="169"/>
+        <source>Last transition: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="177"/>
+        <source>  failure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="179"/>
+        <source>  slow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="196"/>
+        <location filename="../models/breakers_model.cpp" line="200"/>
         <source>%1 of %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="198"/>
+        <location filename="../models/breakers_model.cpp" line="199"/>
+        <source>%1 (no limit)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="279"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="281"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="283"/>
+        <source>State</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="285"/>
+        <source>Mode</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="287"/>
+        <source>Failure rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="289"/>
+        <source>Slow-call rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="291"/>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="293"/>
+        <source>Failures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="295"/>
+        <source>Slow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="297"/>
+        <source>Open until</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="299"/>
+        <source>Last transition</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::BreakersView</name>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="37"/>
+        <source>no answer from the engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="43"/>
+        <source>%1 (HTTP %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="44"/>
+        <source>HTTP %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="91"/>
+        <source>Select a breaker to see its thresholds and trip story.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="122"/>
+        <source>Thresholds and trip story</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="127"/>
+        <source>Transitions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="132"/>
+        <source>Operator commands (who, when, why)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="268"/>
+        <source>%1: sending %2…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="276"/>
+        <source>%1: %2, now %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="285"/>
+        <source>%1: %2 failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="287"/>
+        <source>Breaker command failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/breakers_view.cpp" line="288"/>
+        <source>%1 on %2 failed:
+%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureExportJob</name>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="23"/>
+        <source>Nothing to export.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="46"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_export_job.cpp" line="48"/>
+        <source>Export of %1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureInspector</name>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <source>Field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="92"/>
+        <source>&lt;b&gt;Timings&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="102"/>
+        <source>Overview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="103"/>
+        <location filename="../widgets/capture_inspector.cpp" line="136"/>
+        <source>Request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="104"/>
+        <source>Response</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="105"/>
+        <source>Routing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="115"/>
+        <source>(no body)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="120"/>
+        <source>(%n binary byte(s))</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="132"/>
+        <source>none (the connection ended first)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="134"/>
+        <source>%1, answered by the proxy: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="137"/>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <source>(no route matched)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <source>(none answered)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="140"/>
+        <source>Attempts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <source>Breaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <source>%1 when the attempt began</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <source>Cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <source>not consulted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <source>Correlation ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <source>Capture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <source>#%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <source>Accepted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <source>did not complete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="152"/>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <source>Bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <source>%1 in, %2 out</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <source>Client</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
+        <source>Session</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <source>User context</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <source>Replayable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
         <source>yes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="198"/>
-        <source>no</source>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <source>no (the body was not kept)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="171"/>
+        <source>
+… (only the first %n byte(s) were kept)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="185"/>
+        <source>Select a captured request to inspect it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CaptureListModel</name>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="179"/>
+        <source>(no route)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="216"/>
-        <source>Capabilities: %1</source>
+        <location filename="../models/capture_list_model.cpp" line="186"/>
+        <source>none</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="232"/>
-        <source>Service / Instance</source>
+        <location filename="../models/capture_list_model.cpp" line="189"/>
+        <source>%1 (%2)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="234"/>
-        <source>URL</source>
+        <location filename="../models/capture_list_model.cpp" line="235"/>
+        <source>No.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="236"/>
-        <source>Reachable</source>
+        <location filename="../models/capture_list_model.cpp" line="237"/>
+        <source>Time</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="238"/>
+        <location filename="../models/capture_list_model.cpp" line="239"/>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="241"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="243"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="245"/>
+        <source>Path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="247"/>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="249"/>
+        <source>Duration (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="251"/>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="253"/>
+        <source>Attempts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="255"/>
+        <source>Correlation ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/capture_list_model.cpp" line="289"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ConnectDialog</name>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="24"/>
+        <source>Connect to a ToolCapture instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="33"/>
+        <source>Empty: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="34"/>
+        <source>The file holding the instance&apos;s admin token (its admin-token file, or the token you configured)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="38"/>
+        <source>Browse…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="44"/>
+        <source>Connect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="50"/>
+        <source>Admin URL:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="51"/>
+        <source>Token file:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="53"/>
+        <source>The console shows the remote instance exactly as it shows the embedded engine. The embedded engine stops.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="69"/>
+        <source>Admin token file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="88"/>
+        <source>Give the instance&apos;s admin URL, e.g. http://127.0.0.1:8091.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="90"/>
+        <source>&quot;%1&quot; is not a URL.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="92"/>
+        <source>Only http and https URLs are supported.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/connect_dialog.cpp" line="121"/>
+        <source>The token file %1 cannot be read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ConsoleSession</name>
+    <message>
+        <location filename="../app/console_session.cpp" line="23"/>
+        <source>Connect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="24"/>
+        <source>Not connected to %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="50"/>
+        <source>The proxy could not start:
+%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="86"/>
+        <source>Open configuration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/console_session.cpp" line="87"/>
+        <source>%1 was not loaded; the engine runs on as it was.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::EngineHost</name>
+    <message>
+        <location filename="../app/engine_host.cpp" line="60"/>
+        <source>starting the engine</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HookEventModel</name>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="76"/>
+        <source>Execution</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="78"/>
+        <source>Lifecycle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="80"/>
+        <source>Tool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="102"/>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="107"/>
+        <source>success</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="109"/>
+        <source>failure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="109"/>
+        <source>failure: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="171"/>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="173"/>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="175"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="177"/>
+        <source>Operation / event</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="179"/>
+        <source>Duration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_event_model.cpp" line="181"/>
+        <source>Outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HookToolModel</name>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="98"/>
+        <source>Tool</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="100"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="102"/>
+        <source>Capabilities</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="104"/>
+        <source>Registration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="106"/>
+        <source>Registrations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/hook_tool_model.cpp" line="108"/>
+        <source>Last seen</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::HooksView</name>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="65"/>
+        <source>Select an event to see it whole</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="71"/>
+        <source>Registered tools</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/hooks_view.cpp" line="141"/>
+        <source>Hook events (%1 shown) · executions: %2, failed: %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::InstanceChooser</name>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="13"/>
+        <source>Routed by the proxy (as any request)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="21"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="37"/>
+        <source>%1 (answered the capture)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/instance_chooser.cpp" line="41"/>
+        <source>%1 (another service)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::MainWindow</name>
+    <message>
+        <location filename="../app/main_window.cpp" line="39"/>
+        <source>ToolCapture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="49"/>
+        <source>Overview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="52"/>
+        <source>Services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="55"/>
+        <source>Topics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="57"/>
+        <source>Hooks and tools</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="166"/>
+        <source>Breakers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="169"/>
         <source>Requests</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location filename="../app/main_window.cpp" line="189"/>
+        <source>Copied as curl (%n command(s))</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../app/main_window.cpp" line="194"/>
+        <source>Exported %n capture(s) to %1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="240"/>
-        <source>2xx</source>
+        <location filename="../app/main_window.cpp" line="224"/>
+        <source>&amp;Open configuration…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="242"/>
-        <source>4xx</source>
+        <location filename="../app/main_window.cpp" line="226"/>
+        <source>&amp;Connect…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="244"/>
-        <source>5xx</source>
+        <location filename="../app/main_window.cpp" line="231"/>
+        <source>C&amp;lear list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="246"/>
-        <source>Errors</source>
+        <location filename="../app/main_window.cpp" line="233"/>
+        <source>&amp;Find</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="248"/>
-        <source>p50 ms</source>
+        <location filename="../app/main_window.cpp" line="235"/>
+        <source>Copy as c&amp;url</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="250"/>
-        <source>p99 ms</source>
+        <location filename="../app/main_window.cpp" line="243"/>
+        <source>&amp;Full screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="252"/>
+        <location filename="../app/main_window.cpp" line="254"/>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="372"/>
+        <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="228"/>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="260"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="265"/>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="272"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="248"/>
+        <source>&amp;About ToolCapture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="275"/>
+        <source>Main</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="305"/>
+        <location filename="../app/main_window.cpp" line="314"/>
+        <source>Open configuration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="306"/>
+        <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="316"/>
+        <source>Configuration (*.json);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="371"/>
+        <source>About ToolCapture</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::OverviewView</name>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="53"/>
+        <source>All services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="54"/>
+        <source>Requests/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="55"/>
+        <source>p50</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="56"/>
+        <source>p99</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="57"/>
+        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <source>Error rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="60"/>
+        <source>&amp;Service:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <source>Requests per second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <source>req/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <source>Latency</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <source>ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <source>%</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="93"/>
+        <source>seconds ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ReplayDialog</name>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="34"/>
+        <source>&amp;Replay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="38"/>
+        <source>Replay %1 %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="41"/>
+        <source>The instance list could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="44"/>
+        <source>Header field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="44"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="50"/>
+        <source>Add field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="51"/>
+        <source>Remove field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="63"/>
+        <source>(no body)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="64"/>
+        <source>The body was not kept: supply one to replay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="70"/>
+        <source>Send to:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="72"/>
+        <source>Request header fields (values shown as [REDACTED] are not sent unless you replace them)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="80"/>
+        <source>Request body</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="97"/>
+        <source>&lt;b&gt;%1 %2&lt;/b&gt; — capture #%3, answered %4 by %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="101"/>
+        <source>the proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="194"/>
+        <source>Replaying…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="202"/>
+        <source>The response changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="203"/>
+        <source>Same response.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/replay_dialog.cpp" line="204"/>
+        <source>Replay failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RequestsView</name>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="51"/>
+        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <source>Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="51"/>
+        <source>Stop adding new captures to the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="64"/>
+        <source>Filter, e.g. status&gt;=500 service:inventory path~/users method:POST</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="66"/>
+        <source>Terms, all of which must hold: status, duration, id (= != &lt; &lt;= &gt; &gt;=, status also 5xx); service, instance, method, cid, error (: exact, != , ~ regex); path (: prefix, ~ regex); free text. ! or - negates a term.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <source>Remove every capture from the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="84"/>
+        <location filename="../widgets/requests_view.cpp" line="500"/>
+        <source>Replay…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="84"/>
+        <source>Replay the current capture, with edits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="87"/>
+        <location filename="../widgets/requests_view.cpp" line="501"/>
+        <source>Replay selection…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="87"/>
+        <source>Replay the selected captures as a batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="90"/>
+        <location filename="../widgets/requests_view.cpp" line="503"/>
+        <source>Copy as curl</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="90"/>
+        <source>Copy the selected captures as curl commands</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <source>Export HAR…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <source>Save the selected captures as a HAR file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="177"/>
+        <source>History: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="223"/>
+        <source>%1 shown of %2 captures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="227"/>
+        <source>paused, %n new waiting</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="229"/>
+        <source>loading older captures…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="251"/>
+        <source>Column %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (the list keeps the last valid filter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="332"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="336"/>
+        <source>Capture %1 could not be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="376"/>
+        <source>Select captures to copy.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="380"/>
+        <location filename="../widgets/requests_view.cpp" line="407"/>
+        <source>At most %1 captures at once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="394"/>
+        <source>Copied %n request(s) as curl.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="403"/>
+        <source>Select captures to export.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="413"/>
+        <source>Export as HAR</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="414"/>
+        <source>HTTP Archive (*.har);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="426"/>
+        <source>%1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/requests_view.cpp" line="440"/>
+        <source>Exported %n capture(s) to %1.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="452"/>
+        <source>Select a capture to replay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="472"/>
+        <source>The capture could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="489"/>
+        <source>Select captures to replay.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="504"/>
+        <source>Copy correlation ID</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/requests_view.cpp" line="507"/>
+        <source>Export as HAR…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ResponseDiffView</name>
+    <message numerus="yes">
+        <location filename="../widgets/response_diff_view.cpp" line="73"/>
+        <source>(%n binary byte(s))</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <source>Header field</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Captured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Replayed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="89"/>
+        <source>Difference</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="96"/>
+        <source>JSON pointer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="113"/>
+        <source>Captured response body</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="118"/>
+        <source>Replayed response body</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="139"/>
+        <source>No replay yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="162"/>
+        <source>&lt;b&gt;The replay failed:&lt;/b&gt; %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="166"/>
+        <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;The response changed.&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="167"/>
+        <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Same response.&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="170"/>
+        <source>Status %1 → &lt;b&gt;%2&lt;/b&gt;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="171"/>
+        <source>Status %1 (unchanged)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="173"/>
+        <source>routed by the proxy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="174"/>
+        <source>sent to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <source>%1 %2, %3, %4 ms, %5</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="202"/>
+        <source>volatile, ignored</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="206"/>
+        <source>changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="209"/>
+        <location filename="../widgets/response_diff_view.cpp" line="265"/>
+        <source>added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="212"/>
+        <location filename="../widgets/response_diff_view.cpp" line="268"/>
+        <source>removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="215"/>
+        <source>not captured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="271"/>
+        <source>replaced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="274"/>
+        <source>(the whole body)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="280"/>
+        <source>…more changes not listed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="284"/>
+        <source>body differs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="285"/>
+        <source>%1 body, %2 → %3 bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RoutingExplanationView</name>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="16"/>
+        <source>breaker open</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="18"/>
+        <source>unhealthy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="20"/>
+        <source>unreachable (connect failed recently)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="22"/>
+        <source>failed on an earlier attempt of this request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="24"/>
+        <source>bulkhead full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="26"/>
+        <source>lacks a required capability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="28"/>
+        <source>draining</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Verdict</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="44"/>
+        <source>Performance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Reliability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="45"/>
+        <source>Compatibility</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
+        <source>Latency (ms)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
+        <source>Success rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="46"/>
         <source>Active</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/service_table_model.cpp" line="254"/>
-        <source>Idle</source>
+        <location filename="../widgets/routing_explanation_view.cpp" line="66"/>
+        <source>excluded: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="69"/>
+        <source>chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="71"/>
+        <source>runner-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="74"/>
+        <source>lower score (%1 below)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="76"/>
+        <source>not drawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="83"/>
+        <source>No routing explanation was captured for this exchange.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="89"/>
+        <source>%1 (policy %2, service %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="109"/>
+        <location filename="../widgets/routing_explanation_view.cpp" line="112"/>
+        <source>unknown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/routing_explanation_view.cpp" line="135"/>
+        <source>Select a captured request to see why it went where it went.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ServicesModel</name>
+    <message>
+        <location filename="../models/services_model.cpp" line="203"/>
+        <source>Matches %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="214"/>
+        <source>%1 of %2 healthy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="215"/>
+        <source>not ready</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="268"/>
+        <source>not checked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="268"/>
+        <source>unreachable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="270"/>
+        <source>ejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="271"/>
+        <source>healthy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="271"/>
+        <source>unhealthy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="275"/>
+        <source>no sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="291"/>
+        <source>excluded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="293"/>
+        <source>ejected: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="295"/>
+        <source>unhealthy: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="307"/>
+        <source>Service / instance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="309"/>
+        <source>Health</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="311"/>
+        <source>Active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="313"/>
+        <source>Latency (EWMA)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="315"/>
+        <source>Score</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="317"/>
+        <source>Latency part</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="319"/>
+        <source>Reliability</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="321"/>
+        <source>Load</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="323"/>
+        <source>Compatibility</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="325"/>
+        <source>Requests</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/services_model.cpp" line="327"/>
+        <source>Routing</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::ServicesView</name>
+    <message>
+        <location filename="../widgets/services_view.cpp" line="40"/>
+        <source>Select a service to see how its requests are routed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/services_view.cpp" line="79"/>
+        <location filename="../widgets/services_view.cpp" line="83"/>
+        <source>%1: %2</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="19"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="26"/>
         <source>Starting…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="40"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
+        <source>Connecting to %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="58"/>
+        <source>Connected to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <source>Connection to %1 lost</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <source>Engine stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="90"/>
         <source>Proxy %1 (draining)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="41"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
         <source>Proxy %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="42"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
         <source>Admin %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="43"/>
-        <source>Profile %1</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="94"/>
+        <source>Kafka off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="44"/>
-        <source>Workers: %1</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <source>embedded</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="45"/>
-        <source>Client connections: %1</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <source>external</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
-        <source>Kafka %1 (embedded)</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <source>Kafka %1 (%2, up)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
-        <source>Kafka %1</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <source>Kafka %1 (%2, DOWN)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <source>%1 req/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
+        <source>– req/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <source>errors %1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <source>errors – %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <source>%1 captured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <source>capture off</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
-        <source> — unreachable, %n event(s) spooled</source>
-        <translation>
-            <numerusform> — unreachable, %n event spooled</numerusform>
-            <numerusform> — unreachable, %n events spooled</numerusform>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <source>%n capture(s) dropped</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="52"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
+        <source>spool %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
+        <source>Events waiting on disk for the Kafka brokers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
-    <name>ToolCapture::TrafficChartView</name>
+    <name>ToolCapture::TimingWaterfallView</name>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="38"/>
-        <location filename="../widgets/traffic_chart_view.cpp" line="41"/>
-        <source>Requests per second</source>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="13"/>
+        <source>%1 ms</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="42"/>
-        <source>Uptime (s)</source>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="27"/>
+        <source>The exchange did not complete.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/traffic_chart_view.cpp" line="46"/>
-        <source>req/s</source>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="28"/>
+        <source>Total %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="44"/>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="57"/>
+        <source>Upstream wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="56"/>
+        <source>Connect</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="58"/>
+        <source>Response</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="76"/>
+        <source>not reached</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="85"/>
+        <source>accepted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="87"/>
+        <source>did not complete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/timing_waterfall_view.cpp" line="88"/>
+        <source>done at %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::TopicTailModel</name>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="72"/>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="74"/>
+        <source>Partition</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="76"/>
+        <source>Offset</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="78"/>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="80"/>
+        <source>Event</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/topic_tail_model.cpp" line="82"/>
+        <source>Summary</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::TopicsView</name>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="52"/>
+        <source>Open capture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="59"/>
+        <source>The Kafka topic to follow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="60"/>
+        <source>From the end</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="61"/>
+        <source>From the beginning</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="62"/>
+        <source>From a time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="67"/>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="68"/>
+        <source>Only records with exactly this key (a correlation id, an instance, a service or a tool name, depending on the topic)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="71"/>
+        <source>JSON field, e.g. /performance_metrics/status_code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="72"/>
+        <source>A JSON Pointer into the record&apos;s value: only records where it exists (and equals the value, when one is given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="75"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="78"/>
+        <source>Filter the records shown by text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="81"/>
+        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <source>Pause</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="84"/>
+        <source>Stop following the topic; resumed, the tail goes on where it was</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="86"/>
+        <source>Clear</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="114"/>
+        <source>Select a record to see its value and headers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="117"/>
+        <source>Show the captured exchange with this correlation id in the Requests view (also: double-click the record)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="132"/>
+        <source>Topic:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/topics_view.cpp" line="176"/>
+        <location filename="../widgets/topics_view.cpp" line="205"/>
+        <location filename="../widgets/topics_view.cpp" line="303"/>
+        <source>%n record(s), following</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="191"/>
+        <source>Not connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="201"/>
+        <source>Cannot read the topic: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="208"/>
+        <source>More records arrive than the tail shows: showing the newest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="286"/>
+        <source>Reading %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/topics_view.cpp" line="301"/>
+        <source>Paused: %n record(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="331"/>
+        <source>Topic: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="332"/>
+        <source>Partition: %1   Offset: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="334"/>
+        <source>Timestamp: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <source>Key: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <source>(none)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="341"/>
+        <source>Headers:</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
