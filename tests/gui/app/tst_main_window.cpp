@@ -6,6 +6,7 @@
 #include <models/hook_event_model.h>
 #include <models/hook_tool_model.h>
 #include <models/topic_tail_model.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/capture_inspector.h>
 #include <widgets/hooks_view.h>
 #include <widgets/requests_view.h>
@@ -73,19 +74,9 @@ private:
 void TestMainWindow::initTestCase() {
     QVERIFY(m_dir.isValid());
     QSettings().clear();
-    ProxyConfig config;
-    config.listen.port = 0;
-    config.admin.port = 0;
-    config.workers = 1;
-    config.adminToken = QStringLiteral("console-test-admin-token");
-    config.timeouts.drain = std::chrono::milliseconds(500);
-    config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool");
-    config.kafka.linger = std::chrono::milliseconds(5);
-    config.capture.storePath = m_dir.path() + QStringLiteral("/captures.sqlite");
-
     m_window = std::make_unique<MainWindow>();
     m_session = std::make_unique<ConsoleSession>(m_window.get(), Engine::Options{true, 40.0});
-    m_session->startEmbedded(config);
+    m_session->startEmbedded(EmbeddedDemoEngine::demoConfig(m_dir.path()));
     QSignalSpy started(m_session->engineHost(), &EngineHost::started);
     QVERIFY(started.isValid());
     m_window->show();
@@ -375,22 +366,11 @@ void TestMainWindow::screenshotOfEachView() {
 void TestMainWindow::connectsToARemoteInstance() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    ProxyConfig config;
-    config.listen.port = 0;
-    config.admin.port = 0;
-    config.workers = 1;
-    config.adminToken = QStringLiteral("remote-instance-admin-token");
-    config.timeouts.drain = std::chrono::milliseconds(500);
-    config.kafka.spoolDir = dir.path() + QStringLiteral("/spool");
-    config.kafka.linger = std::chrono::milliseconds(5);
-    config.capture.storePath = dir.path() + QStringLiteral("/captures.sqlite");
-    EngineHost instance(config, Engine::Options{true, 40.0});
-    QSignalSpy started(&instance, &EngineHost::started);
-    instance.start();
-    QVERIFY(started.wait(kTimeoutMs));
-    const QUrl url(QStringLiteral("http://") + started.at(0).at(1).toString());
-
+    EmbeddedDemoEngine instance;
     QString error;
+    QVERIFY2(instance.start(&error), qPrintable(error));
+    const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(instance.adminPort()));
+
     QVERIFY(!m_session->connectRemote(url, dir.filePath(QStringLiteral("missing")), &error));
     QVERIFY(!error.isEmpty());
     QCOMPARE(m_window->mode(), MainWindow::Mode::Embedded); // nothing changed
@@ -398,7 +378,7 @@ void TestMainWindow::connectsToARemoteInstance() {
     const QString tokenFile = dir.filePath(QStringLiteral("admin-token"));
     QFile file(tokenFile);
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(config.adminToken.toUtf8() + "\n");
+    file.write(EmbeddedDemoEngine::adminToken() + "\n");
     file.close();
     QVERIFY2(m_session->connectRemote(url, tokenFile, &error), qPrintable(error));
     QCOMPARE(m_window->mode(), MainWindow::Mode::Remote);

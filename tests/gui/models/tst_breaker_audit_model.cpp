@@ -1,5 +1,5 @@
 #include <models/breaker_audit_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -27,16 +27,14 @@ private:
     QByteArray nextDocument();
     void command(const QByteArray &body);
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     QList<QByteArray> m_documents;
 };
 
 void TestBreakerAuditModel::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
         for (const FeedMessage &message : b) {
             if (message.subject == QLatin1String("breakers"))

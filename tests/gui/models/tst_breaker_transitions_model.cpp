@@ -1,5 +1,5 @@
 #include <models/breaker_transitions_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
@@ -143,11 +143,9 @@ void TestBreakerTransitionsModel::historyOnceThenStream() {
 }
 
 void TestBreakerTransitionsModel::engineTransitionsArrive() {
-    DemoFeedEngine engine;
-    QSignalSpy started(&engine, &DemoFeedEngine::started);
-    engine.start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    EmbeddedDemoEngine engine;
+    QString error;
+    QVERIFY2(engine.start(&error), qPrintable(error));
     // A cap of 3 and four operator transitions: the oldest falls out.
     BreakerTransitionsModel model(nullptr, 3);
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);

@@ -1,5 +1,5 @@
 #include <models/breakers_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QAbstractItemModelTester>
 #include <QColor>
@@ -32,17 +32,15 @@ private:
     QByteArray nextDocument();
     FeedResponse command(const QString &instance, const QByteArray &action);
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     BreakersModel m_model;
     QList<QByteArray> m_documents;
 };
 
 void TestBreakersModel::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
         for (const FeedMessage &message : b) {
             m_model.apply(message);

@@ -1,5 +1,5 @@
 #include <models/overview_series.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -49,16 +49,14 @@ private:
     std::pair<QByteArray, QByteArray> twoDocuments(milliseconds apart);
     QByteArray nextDocument();
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     QList<QByteArray> m_documents;
 };
 
 void TestOverviewSeries::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
         for (const FeedMessage &message : b) {
             if (message.subject == QLatin1String("services"))

@@ -1,5 +1,5 @@
 #include <models/services_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
@@ -33,17 +33,14 @@ private:
     QByteArray nextDocument();
     QModelIndex instance(const ServicesModel &model, const QString &id, Column column) const;
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     QList<QByteArray> m_documents;
 };
 
 void TestServicesModel::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    QVERIFY(started.isValid());
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
         for (const FeedMessage &message : b) {
             if (message.subject == QLatin1String("services"))

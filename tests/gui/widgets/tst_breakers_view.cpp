@@ -1,7 +1,7 @@
 #include <models/breaker_audit_model.h>
 #include <models/breaker_transitions_model.h>
 #include <models/breakers_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/breaker_command_dialog.h>
 #include <widgets/breakers_view.h>
 
@@ -59,17 +59,15 @@ private:
     // Requests of `id` in the newest services document once `count` more documents came.
     qint64 requestsAfter(int documents, const QString &id);
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<BreakersView> m_view;
     QList<QByteArray> m_services;
 };
 
 void TestBreakersView::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     m_view = std::make_unique<BreakersView>(m_engine->feed());
     m_view->resize(1200, 700);
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {

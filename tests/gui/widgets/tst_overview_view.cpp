@@ -1,4 +1,4 @@
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/overview_view.h>
 
 #include <QChart>
@@ -27,16 +27,14 @@ private slots:
     void followsThePalette();
 
 private:
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<OverviewView> m_view;
 };
 
 void TestOverviewView::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     m_view = std::make_unique<OverviewView>();
     m_view->setRefreshInterval(std::chrono::milliseconds(100));
     m_view->resize(1100, 700);

@@ -1,5 +1,5 @@
 #include <models/services_model.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/services_view.h>
 
 #include <QDir>
@@ -27,16 +27,14 @@ private slots:
     void layoutStateRoundTrip();
 
 private:
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<ServicesView> m_view;
 };
 
 void TestServicesView::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     m_view = std::make_unique<ServicesView>();
     m_view->resize(1300, 500);
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {

@@ -1,5 +1,5 @@
 #include <backend/feed/remote_feed_transport.h>
-#include <tests/gui/support/demo_feed_engine.h>
+#include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/status_bar_panel.h>
 
 #include <QDir>
@@ -26,17 +26,15 @@ private slots:
 private:
     QString label(const char *name) const;
 
-    std::unique_ptr<DemoFeedEngine> m_engine;
+    std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<StatusBarPanel> m_panel;
 };
 
 void TestStatusBarPanel::initTestCase() {
-    m_engine = std::make_unique<DemoFeedEngine>();
+    m_engine = std::make_unique<EmbeddedDemoEngine>();
     m_panel = std::make_unique<StatusBarPanel>(m_engine->feed());
-    QSignalSpy started(m_engine.get(), &DemoFeedEngine::started);
-    m_engine->start();
-    QVERIFY(started.wait(kTimeoutMs));
-    QVERIFY2(started.first().at(0).toBool(), qPrintable(started.first().at(1).toString()));
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
         for (const FeedMessage &message : b)
             m_panel->apply(message);
@@ -91,7 +89,7 @@ void TestStatusBarPanel::remoteEndpointShown() {
     // The same engine through its admin listener, as `toolcapture --connect` sees it.
     RemoteFeedTransport::Options options;
     options.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_engine->adminPort()));
-    options.token = DemoFeedEngine::adminToken();
+    options.token = EmbeddedDemoEngine::adminToken();
     RemoteFeedTransport remote(options);
     StatusBarPanel panel(&remote);
     connect(&remote, &FeedTransport::messages, &panel, [&panel](const QList<FeedMessage> &b) {
