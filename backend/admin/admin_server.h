@@ -2,8 +2,8 @@
 
 #include <backend/admin/admin_commands.h>
 #include <backend/admin/admin_token.h>
-#include <backend/snapshot/engine_snapshot.h>
 #include <backend/httpserver/http_server.h>
+#include <backend/snapshot/engine_snapshot.h>
 
 #include <QHostAddress>
 #include <QObject>

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
-#include <backend/snapshot/engine_snapshot.h>
-#include <backend/snapshot/health_event.h>
 #include <backend/resilience/breaker_state.h>
 #include <backend/resilience/breaker_transition.h>
+#include <backend/snapshot/engine_snapshot.h>
+#include <backend/snapshot/health_event.h>
 
 #include <QElapsedTimer>
 #include <QObject>

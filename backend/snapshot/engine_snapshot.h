@@ -1,12 +1,12 @@
 #pragma once
 
-#include <backend/snapshot/breaker_audit_entry.h>
-#include <backend/snapshot/health_event.h>
 #include <backend/health/health_snapshot.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/resilience/breaker_snapshot.h>
 #include <backend/resilience/breaker_transition.h>
 #include <backend/routing/routing_decision.h>
+#include <backend/snapshot/breaker_audit_entry.h>
+#include <backend/snapshot/health_event.h>
 
 #include <QMetaType>
 #include <QString>
