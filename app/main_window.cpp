@@ -14,6 +14,8 @@
 #include <QCloseEvent>
 #include <QFileDialog>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -61,6 +63,10 @@ MainWindow::MainWindow(QWidget *parent)
 
     createActions();
     createMenus();
+    // The window follows the status document for the Capture menu (whether the engine has a
+    // capture store, and whether it is capturing now).
+    m_routes[QStringLiteral("status")].append(
+        {this, [this](const FeedMessage &message) { applyStatus(message); }});
     resize(1280, 800);
 }
 
@@ -129,6 +135,8 @@ void MainWindow::setTransport(FeedTransport *transport, Mode mode) {
     m_hooksView->clear();
     if (QAction *open = action(QStringLiteral("actionOpenConfiguration")))
         open->setEnabled(mode == Mode::Embedded);
+    action(QStringLiteral("actionCapture"))->setEnabled(false); // until the status says
+
     if (!transport)
         return;
     m_messagesConnection = connect(transport, &FeedTransport::messages, this, &MainWindow::route);
@@ -245,6 +253,11 @@ void MainWindow::createActions() {
     fullScreen->setCheckable(true);
     if (fullScreen->shortcut() != QKeySequence(Qt::Key_F11))
         fullScreen->setShortcuts({fullScreen->shortcut(), QKeySequence(Qt::Key_F11)});
+    QAction *capture =
+        make(QStringLiteral("actionCapture"), tr("&Capture exchanges"), {},
+             QKeySequence(Qt::CTRL | Qt::Key_E), [this](bool on) { setCapturing(on); });
+    capture->setCheckable(true);
+    capture->setEnabled(false); // until a status document says the engine has a capture store
     QAction *about = make(QStringLiteral("actionAbout"), tr("&About ToolCapture"),
                           QStringLiteral("about"), {}, [this] { showAbout(); });
     about->setMenuRole(QAction::AboutRole);
@@ -268,6 +281,9 @@ void MainWindow::createMenus() {
     view->addSeparator();
     m_viewMenu = view;
     updateViewActions();
+
+    QMenu *capture = menuBar()->addMenu(tr("&Capture"));
+    capture->addAction(action(QStringLiteral("actionCapture")));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(action(QStringLiteral("actionAbout")));
@@ -357,6 +373,39 @@ void MainWindow::showCapture(const QString &correlationId) {
         return;
     m_tabs->setCurrentWidget(m_requestsView);
     m_requestsView->showCapture(correlationId);
+}
+
+void MainWindow::applyStatus(const FeedMessage &message) {
+    if (message.append)
+        return;
+    const QJsonObject capture =
+        QJsonDocument::fromJson(message.json).object().value(QLatin1String("capture")).toObject();
+    QAction *toggle = action(QStringLiteral("actionCapture"));
+    toggle->setEnabled(capture.value(QLatin1String("enabled")).toBool());
+    toggle->setChecked(capture.value(QLatin1String("capturing")).toBool());
+}
+
+void MainWindow::setCapturing(bool on) {
+    if (!m_transport)
+        return;
+    FeedRequest request;
+    request.method = "POST";
+    request.target = "/api/v1/capture";
+    request.body = on ? R"({"enabled": true})" : R"({"enabled": false})";
+    m_transport->request(request, this, [this, on](const FeedResponse &response) {
+        if (response.ok()) {
+            statusBar()->showMessage(on ? tr("Capture started") : tr("Capture stopped"), 5000);
+            return;
+        }
+        action(QStringLiteral("actionCapture"))->setChecked(!on);
+        QString why = QJsonDocument::fromJson(response.body)
+                          .object()
+                          .value(QLatin1String("detail"))
+                          .toString();
+        if (why.isEmpty())
+            why = response.error;
+        statusBar()->showMessage(tr("Capture was not changed: %1").arg(why), 8000);
+    });
 }
 
 void MainWindow::toggleFullScreen(bool on) {

@@ -99,6 +99,9 @@ private:
     void connectToInstance();
     void clearCurrentList();
     void findInCurrentView();
+    void applyStatus(const FeedMessage &message);
+    // Asks the engine to start or stop capturing exchanges (POST /api/v1/capture).
+    void setCapturing(bool on);
     void toggleFullScreen(bool on);
     void showAbout();
 

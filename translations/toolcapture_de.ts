@@ -1147,42 +1147,42 @@
 <context>
     <name>ToolCapture::MainWindow</name>
     <message>
-        <location filename="../app/main_window.cpp" line="39"/>
+        <location filename="../app/main_window.cpp" line="41"/>
         <source>ToolCapture</source>
         <translation>ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="49"/>
+        <location filename="../app/main_window.cpp" line="51"/>
         <source>Overview</source>
         <translation>Übersicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="52"/>
+        <location filename="../app/main_window.cpp" line="54"/>
         <source>Services</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="55"/>
+        <location filename="../app/main_window.cpp" line="57"/>
         <source>Topics</source>
         <translation>Themen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="57"/>
+        <location filename="../app/main_window.cpp" line="59"/>
         <source>Hooks and tools</source>
         <translation>Hooks und Werkzeuge</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="166"/>
+        <location filename="../app/main_window.cpp" line="174"/>
         <source>Breakers</source>
         <translation>Circuit Breaker</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="169"/>
+        <location filename="../app/main_window.cpp" line="177"/>
         <source>Requests</source>
         <translation>Anfragen</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="189"/>
+        <location filename="../app/main_window.cpp" line="197"/>
         <source>Copied as curl (%n command(s))</source>
         <translation>
             <numerusform>Als curl kopiert (%n Befehl)</numerusform>
@@ -1190,7 +1190,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="194"/>
+        <location filename="../app/main_window.cpp" line="202"/>
         <source>Exported %n capture(s) to %1</source>
         <translation>
             <numerusform>%n Mitschnitt nach %1 exportiert</numerusform>
@@ -1198,93 +1198,118 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="224"/>
+        <location filename="../app/main_window.cpp" line="232"/>
         <source>&amp;Open configuration…</source>
         <translation>&amp;Konfiguration öffnen…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="226"/>
+        <location filename="../app/main_window.cpp" line="234"/>
         <source>&amp;Connect…</source>
         <translation>&amp;Verbinden…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="231"/>
+        <location filename="../app/main_window.cpp" line="239"/>
         <source>C&amp;lear list</source>
         <translation>Liste &amp;leeren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="233"/>
+        <location filename="../app/main_window.cpp" line="241"/>
         <source>&amp;Find</source>
         <translation>&amp;Suchen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="235"/>
+        <location filename="../app/main_window.cpp" line="243"/>
         <source>Copy as c&amp;url</source>
         <translation>Als c&amp;url kopieren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="243"/>
+        <location filename="../app/main_window.cpp" line="251"/>
         <source>&amp;Full screen</source>
         <translation>&amp;Vollbild</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="254"/>
+        <location filename="../app/main_window.cpp" line="257"/>
+        <source>&amp;Capture exchanges</source>
+        <translation>Austausch &amp;mitschneiden</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="267"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="372"/>
+        <location filename="../app/main_window.cpp" line="285"/>
+        <source>&amp;Capture</source>
+        <translation>&amp;Mitschnitt</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="397"/>
+        <source>Capture started</source>
+        <translation>Mitschnitt gestartet</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="397"/>
+        <source>Capture stopped</source>
+        <translation>Mitschnitt gestoppt</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="407"/>
+        <source>Capture was not changed: %1</source>
+        <translation>Mitschnitt wurde nicht geändert: %1</translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="421"/>
         <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
         <translation>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator-Konsole mit eingebettetem HTTP/1.1-Reverse-Proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="228"/>
+        <location filename="../app/main_window.cpp" line="236"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="260"/>
+        <location filename="../app/main_window.cpp" line="273"/>
         <source>&amp;Edit</source>
         <translation>&amp;Bearbeiten</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="265"/>
+        <location filename="../app/main_window.cpp" line="278"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="272"/>
+        <location filename="../app/main_window.cpp" line="288"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="248"/>
+        <location filename="../app/main_window.cpp" line="261"/>
         <source>&amp;About ToolCapture</source>
         <translation>Ü&amp;ber ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="275"/>
+        <location filename="../app/main_window.cpp" line="291"/>
         <source>Main</source>
         <translation>Haupt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="305"/>
-        <location filename="../app/main_window.cpp" line="314"/>
+        <location filename="../app/main_window.cpp" line="321"/>
+        <location filename="../app/main_window.cpp" line="330"/>
         <source>Open configuration</source>
         <translation>Konfiguration öffnen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="306"/>
+        <location filename="../app/main_window.cpp" line="322"/>
         <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
         <translation>Die Konsole beobachtet die entfernte Instanz %1: Es gilt deren Konfiguration. Um eine eingebettete Engine mit einer Konfiguration zu betreiben, starten Sie die Konsole ohne --connect neu und öffnen Sie dann die Konfiguration.</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="316"/>
+        <location filename="../app/main_window.cpp" line="332"/>
         <source>Configuration (*.json);;All files (*)</source>
         <translation>Konfiguration (*.json);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="371"/>
+        <location filename="../app/main_window.cpp" line="420"/>
         <source>About ToolCapture</source>
         <translation>Über ToolCapture</translation>
     </message>

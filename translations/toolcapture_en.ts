@@ -1142,42 +1142,42 @@
 <context>
     <name>ToolCapture::MainWindow</name>
     <message>
-        <location filename="../app/main_window.cpp" line="39"/>
+        <location filename="../app/main_window.cpp" line="41"/>
         <source>ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="49"/>
+        <location filename="../app/main_window.cpp" line="51"/>
         <source>Overview</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="52"/>
+        <location filename="../app/main_window.cpp" line="54"/>
         <source>Services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="55"/>
+        <location filename="../app/main_window.cpp" line="57"/>
         <source>Topics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="57"/>
+        <location filename="../app/main_window.cpp" line="59"/>
         <source>Hooks and tools</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="166"/>
+        <location filename="../app/main_window.cpp" line="174"/>
         <source>Breakers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="169"/>
+        <location filename="../app/main_window.cpp" line="177"/>
         <source>Requests</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="189"/>
+        <location filename="../app/main_window.cpp" line="197"/>
         <source>Copied as curl (%n command(s))</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1185,7 +1185,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="194"/>
+        <location filename="../app/main_window.cpp" line="202"/>
         <source>Exported %n capture(s) to %1</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1193,93 +1193,118 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="224"/>
+        <location filename="../app/main_window.cpp" line="232"/>
         <source>&amp;Open configuration…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="226"/>
+        <location filename="../app/main_window.cpp" line="234"/>
         <source>&amp;Connect…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="231"/>
+        <location filename="../app/main_window.cpp" line="239"/>
         <source>C&amp;lear list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="233"/>
+        <location filename="../app/main_window.cpp" line="241"/>
         <source>&amp;Find</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="235"/>
+        <location filename="../app/main_window.cpp" line="243"/>
         <source>Copy as c&amp;url</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="243"/>
+        <location filename="../app/main_window.cpp" line="251"/>
         <source>&amp;Full screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="254"/>
+        <location filename="../app/main_window.cpp" line="257"/>
+        <source>&amp;Capture exchanges</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="267"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="372"/>
+        <location filename="../app/main_window.cpp" line="285"/>
+        <source>&amp;Capture</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="397"/>
+        <source>Capture started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="397"/>
+        <source>Capture stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="407"/>
+        <source>Capture was not changed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="421"/>
         <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="228"/>
+        <location filename="../app/main_window.cpp" line="236"/>
         <source>&amp;Quit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="260"/>
+        <location filename="../app/main_window.cpp" line="273"/>
         <source>&amp;Edit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="265"/>
+        <location filename="../app/main_window.cpp" line="278"/>
         <source>&amp;View</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="272"/>
+        <location filename="../app/main_window.cpp" line="288"/>
         <source>&amp;Help</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="248"/>
+        <location filename="../app/main_window.cpp" line="261"/>
         <source>&amp;About ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="275"/>
+        <location filename="../app/main_window.cpp" line="291"/>
         <source>Main</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="305"/>
-        <location filename="../app/main_window.cpp" line="314"/>
+        <location filename="../app/main_window.cpp" line="321"/>
+        <location filename="../app/main_window.cpp" line="330"/>
         <source>Open configuration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="306"/>
+        <location filename="../app/main_window.cpp" line="322"/>
         <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="316"/>
+        <location filename="../app/main_window.cpp" line="332"/>
         <source>Configuration (*.json);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="371"/>
+        <location filename="../app/main_window.cpp" line="420"/>
         <source>About ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>

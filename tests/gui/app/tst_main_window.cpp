@@ -17,6 +17,8 @@
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QPushButton>
@@ -24,6 +26,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -60,6 +63,7 @@ private slots:
     void topicKeyFilterSelectsOneExchange();
     void topicPauseStopsTheTail();
     void findFocusesTheFilter();
+    void captureMenuStopsAndStartsCapture();
     void screenshotOfEachView();
     void layoutIsKeptInSettings();
     void germanLocaleShowsGerman();
@@ -399,6 +403,44 @@ void TestMainWindow::connectsToARemoteInstance() {
     // Before the instance goes, the console lets go of it.
     m_session.reset();
     QCOMPARE(m_window->transport(), nullptr);
+}
+
+// Capture > Capture exchanges asks the engine to stop and start capturing; the engine's own
+// status document says it did, and the menu follows that document.
+void TestMainWindow::captureMenuStopsAndStartsCapture() {
+    QAction *capture = m_window->action(QStringLiteral("actionCapture"));
+    QVERIFY(capture);
+    QTRY_VERIFY_WITH_TIMEOUT(capture->isEnabled() && capture->isChecked(), 10000);
+    const auto engineCapturing = [this](int *answer) {
+        FeedRequest request;
+        request.target = "/api/v1/status";
+        m_window->transport()->request(request, this, [answer](const FeedResponse &response) {
+            *answer = QJsonDocument::fromJson(response.body)
+                              .object()
+                              .value(QLatin1String("capture"))
+                              .toObject()
+                              .value(QLatin1String("capturing"))
+                              .toBool()
+                          ? 1
+                          : 0;
+        });
+    };
+    for (const bool on : {false, true}) {
+        capture->trigger();
+        QCOMPARE(capture->isChecked(), on);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_window->statusBar()->currentMessage(),
+            on ? MainWindow::tr("Capture started") : MainWindow::tr("Capture stopped"), 10000);
+        int answer = -1;
+        engineCapturing(&answer);
+        QTRY_VERIFY_WITH_TIMEOUT(answer != -1, 10000);
+        QCOMPARE(answer, on ? 1 : 0);
+        // Later status documents keep the menu where the engine is.
+        QSignalSpy routed(m_window->transport(), &FeedTransport::messages);
+        QVERIFY(routed.isValid());
+        QVERIFY(routed.wait(5000));
+        QCOMPARE(capture->isChecked(), on);
+    }
 }
 
 QTEST_MAIN(TestMainWindow)
