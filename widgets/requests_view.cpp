@@ -197,7 +197,14 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     updateCounts();
 }
 
-RequestsView::~RequestsView() = default;
+RequestsView::~RequestsView() {
+    // QWidget deletes the children after this body, when this object is no longer a
+    // RequestsView: their last signals (the scroll bar moving as the list goes) must not reach
+    // the lambdas above.
+    m_list->verticalScrollBar()->disconnect(this);
+    m_list->selectionModel()->disconnect(this);
+    m_proxy->disconnect(this);
+}
 
 QStringList RequestsView::subjects() const {
     return {CaptureListModel::subject()};
