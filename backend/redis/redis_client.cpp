@@ -66,7 +66,8 @@ RedisClient::~RedisClient() {
     m_started = false; // no reconnection from the callbacks below
     if (m_context) {
         m_context->data = nullptr;
-        redisAsyncFree(m_context); // pending callbacks run with no reply: Down
+        // Commands still pending are dropped: their callbacks are not called any more.
+        redisAsyncFree(m_context);
         m_context = nullptr;
     }
 }

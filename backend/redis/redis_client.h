@@ -65,6 +65,7 @@ public:
     using CountCallback = std::function<void(Status, qint64 count)>;
 
     explicit RedisClient(Options options, QObject *parent = nullptr);
+    // Commands still waiting for an answer are dropped: their callbacks are not called.
     ~RedisClient() override;
     RedisClient(const RedisClient &) = delete;
     RedisClient &operator=(const RedisClient &) = delete;
