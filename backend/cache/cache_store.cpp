@@ -93,6 +93,7 @@ CacheStore::CacheStore(const Options &options, const Clock &clock, RemovalListen
             WindowTinyLfuPolicy::Options policyOptions;
             policyOptions.expectedEntries = std::size_t(expectedEntries);
             policyOptions.doorkeeper = options.doorkeeper;
+            policyOptions.admission = options.admission;
             policyOptions.randomSeed = mix(m_hashSeed + i);
             shard->policy = std::make_unique<WindowTinyLfuPolicy>(perShard, policyOptions);
         }

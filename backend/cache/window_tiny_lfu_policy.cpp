@@ -20,6 +20,7 @@ WindowTinyLfuPolicy::WindowTinyLfuPolicy(std::int64_t capacityBytes, const Optio
     , m_mainCapacity(capacityBytes - m_windowCapacity)
     , m_protectedCapacity(
           static_cast<std::int64_t>(double(m_mainCapacity) * options.protectedFraction))
+    , m_admission(options.admission)
     , m_sketch(options.expectedEntries, options.doorkeeper)
     , m_random(options.randomSeed | 1) {}
 
@@ -76,10 +77,18 @@ void WindowTinyLfuPolicy::admitToMain(PolicyNode &candidate, std::vector<PolicyE
         return;
     }
     const int candidateFrequency = m_sketch.frequency(candidate.hash);
+    const std::int64_t needed =
+        m_probation.weight() + m_protected.weight() + candidate.weight - m_mainCapacity;
+    if (m_admission == Admission::AggregatedVictims && needed > 0 &&
+        !admitsOverAggregate(candidateFrequency, needed)) {
+        evicted.push_back({&candidate, true});
+        return;
+    }
+    // PerVictim decides victim by victim; after an aggregated admission every victim loses.
     while (m_probation.weight() + m_protected.weight() + candidate.weight > m_mainCapacity) {
         // Main holds more than zero bytes here, so one of the two has a victim.
         PolicyNode *victim = m_probation.isEmpty() ? m_protected.front() : m_probation.front();
-        if (!admits(candidateFrequency, *victim)) {
+        if (m_admission == Admission::PerVictim && !admits(candidateFrequency, *victim)) {
             evicted.push_back({&candidate, true});
             return;
         }
@@ -94,6 +103,34 @@ bool WindowTinyLfuPolicy::admits(int candidateFrequency, const PolicyNode &victi
     if (candidateFrequency > victimFrequency)
         return true;
     // Ties keep the victim (it has proven itself in the main space already).
+    if (candidateFrequency >= kRandomAdmitThreshold)
+        return (nextRandom() & 127) == 0;
+    return false;
+}
+
+bool WindowTinyLfuPolicy::admitsOverAggregate(int candidateFrequency, std::int64_t needed) {
+    // The victims the candidate would displace: probation from its least recently used end,
+    // then protected's, until they free `needed` bytes.
+    std::int64_t freed = 0;
+    int victimsFrequency = 0;
+    const PolicyNode *victim = m_probation.front();
+    bool inProtected = false;
+    while (freed < needed) {
+        if (!victim && !inProtected) {
+            victim = m_protected.front();
+            inProtected = true;
+            continue;
+        }
+        if (!victim)
+            break;
+        victimsFrequency += m_sketch.frequency(victim->hash);
+        if (victimsFrequency >= candidateFrequency)
+            break;
+        freed += victim->weight;
+        victim = victim->next;
+    }
+    if (candidateFrequency > victimsFrequency)
+        return true;
     if (candidateFrequency >= kRandomAdmitThreshold)
         return (nextRandom() & 127) == 0;
     return false;

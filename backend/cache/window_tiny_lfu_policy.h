@@ -18,7 +18,18 @@ namespace ToolCapture {
 // popular entries, and recency bursts still get a chance in the window.
 class WindowTinyLfuPolicy final : public EvictionPolicy {
 public:
+    // How a candidate is weighed against the main space's victims when it needs room.
+    enum class Admission {
+        // Against each victim in turn, as Caffeine does: a candidate that beats the first
+        // victim evicts it and meets the next.
+        PerVictim,
+        // Against the victims it would displace taken together: admitted only when its
+        // frequency exceeds the sum of theirs (size-aware: a large object must be worth all the
+        // small ones it pushes out).
+        AggregatedVictims,
+    };
     struct Options {
+        Admission admission = Admission::AggregatedVictims;
         double windowFraction = 0.01;
         double protectedFraction = 0.8;
         // Entries the sketch is first sized for (it grows with the entry count).
@@ -53,6 +64,7 @@ public:
 private:
     // Moves a candidate out of the window into probation, or gives it up.
     void admitToMain(PolicyNode &candidate, std::vector<PolicyEviction> &evicted);
+    bool admitsOverAggregate(int candidateFrequency, std::int64_t needed);
     bool admits(int candidateFrequency, const PolicyNode &victim);
     PolicyList &listOf(const PolicyNode &node);
     void evict(PolicyNode &node, bool rejected, std::vector<PolicyEviction> &evicted);
@@ -62,6 +74,7 @@ private:
     const std::int64_t m_windowCapacity;
     const std::int64_t m_mainCapacity;
     const std::int64_t m_protectedCapacity;
+    const Admission m_admission;
     PolicyList m_window;
     PolicyList m_probation;
     PolicyList m_protected;

@@ -17,6 +17,8 @@ private slots:
     void oneHitWondersAreRejected_data();
     void oneHitWondersAreRejected();
     void frequentCandidateDisplacesColdVictim();
+    void largeCandidateAgainstSeveralVictims_data();
+    void largeCandidateAgainstSeveralVictims();
     void probationHitPromotesAndProtectedOverflowDemotes();
     void byteBoundHoldsUnderRandomTraffic_data();
     void byteBoundHoldsUnderRandomTraffic();
@@ -30,11 +32,14 @@ std::uint64_t hashOf(int key) {
 
 // Owns the nodes a policy links, the way the store does.
 struct Harness {
-    explicit Harness(std::int64_t capacity, bool doorkeeper = false)
+    explicit Harness(std::int64_t capacity, bool doorkeeper = false,
+                     WindowTinyLfuPolicy::Admission admission =
+                         WindowTinyLfuPolicy::Admission::AggregatedVictims)
         : policy(capacity, [&] {
             WindowTinyLfuPolicy::Options options;
             options.expectedEntries = 256;
             options.doorkeeper = doorkeeper;
+            options.admission = admission;
             return options;
         }()) {}
 
@@ -167,6 +172,59 @@ void TestWindowTinyLfuPolicy::frequentCandidateDisplacesColdVictim() {
     QCOMPARE(evicted, std::vector<int>{0});
     QVERIFY(h.nodes.count(500));
     QCOMPARE(h.nodes.at(500).segment, PolicySegment::Probation);
+    QVERIFY(h.consistent());
+}
+
+Q_DECLARE_METATYPE(WindowTinyLfuPolicy::Admission)
+
+void TestWindowTinyLfuPolicy::largeCandidateAgainstSeveralVictims_data() {
+    QTest::addColumn<WindowTinyLfuPolicy::Admission>("admission");
+    QTest::addColumn<qint64>("weight");
+    QTest::addColumn<int>("frequency");
+    QTest::addColumn<std::vector<int>>("evicted");
+    const auto perVictim = WindowTinyLfuPolicy::Admission::PerVictim;
+    const auto aggregated = WindowTinyLfuPolicy::Admission::AggregatedVictims;
+    // Residents are 10 bytes, each seen twice; a 30-byte candidate needs three of them gone.
+    QTest::newRow("per victim: 3 beats each 2")
+        << perVictim << qint64(30) << 3 << std::vector<int>{0, 1, 2};
+    QTest::newRow("per victim: a tie keeps the victim")
+        << perVictim << qint64(30) << 2 << std::vector<int>{-1001};
+    QTest::newRow("aggregated: 3 does not beat 2 + 2 + 2")
+        << aggregated << qint64(30) << 3 << std::vector<int>{-1001};
+    QTest::newRow("aggregated: 6 ties 2 + 2 + 2")
+        << aggregated << qint64(30) << 6 << std::vector<int>{-1001};
+    QTest::newRow("aggregated: 7 beats 2 + 2 + 2")
+        << aggregated << qint64(30) << 7 << std::vector<int>{0, 1, 2};
+    QTest::newRow("aggregated: same size, one victim")
+        << aggregated << qint64(10) << 3 << std::vector<int>{0};
+}
+
+void TestWindowTinyLfuPolicy::largeCandidateAgainstSeveralVictims() {
+    QFETCH(WindowTinyLfuPolicy::Admission, admission);
+    QFETCH(qint64, weight);
+    QFETCH(int, frequency);
+    QFETCH(std::vector<int>, evicted);
+    // Keys 0..98 fill the 990-byte main space, key 99 waits in the window.
+    Harness h(1000, false, admission);
+    for (int key = 0; key < 100; ++key) {
+        h.access(key, 2);
+        QVERIFY(h.insert(key, 10).empty());
+    }
+    // The candidate 1000 pushes 99 out of the window (a tie with resident 0: rejected), then
+    // falls out of the window itself and meets residents 0, 1, 2...
+    h.access(1000, frequency);
+    std::vector<int> expected{-99 - 1};
+    if (weight > 10)
+        expected.insert(expected.end(), evicted.begin(), evicted.end());
+    const std::vector<int> got = h.insert(1000, weight);
+    if (weight > 10) {
+        QCOMPARE(got, expected);
+    } else {
+        // A 10-byte candidate stays in the window until the next newcomer pushes it out.
+        QCOMPARE(got, std::vector<int>{-99 - 1});
+        QCOMPARE(h.insert(1001, 10), evicted);
+    }
+    QVERIFY(h.policy.weightedSize() <= h.policy.capacity());
     QVERIFY(h.consistent());
 }
 
