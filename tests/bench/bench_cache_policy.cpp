@@ -242,7 +242,7 @@ int main(int argc, char **argv) {
     std::printf("| Zipf s | cache size | W-TinyLFU hits | W-TinyLFU-AV hits | LRU hits | static "
                 "optimum | W-TinyLFU byte hits | W-TinyLFU-AV byte hits | LRU byte hits | "
                 "ns/req (W-TinyLFU, -AV, LRU) |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
 
     for (const double s : {0.8, 1.0, 1.2}) {
         const Workload workload = makeWorkload(requests, keys, s, rng);
