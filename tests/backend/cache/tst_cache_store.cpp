@@ -28,6 +28,8 @@ private slots:
     void hotSetSurvivesOneHitWonders_data();
     void hotSetSurvivesOneHitWonders();
     void missesCountTowardsAdmission();
+    void coldNewcomerLargerThanWindowIsRejected_data();
+    void coldNewcomerLargerThanWindowIsRejected();
     void replaceKeepsOneEntry();
     void eraseByKey();
     void eraseByPrefix_data();
@@ -227,6 +229,53 @@ void TestCacheStore::missesCountTowardsAdmission() {
     QCOMPARE(valueOf(store.lookup(keyOf(500))), 500);
     QVERIFY(!store.lookup(keyOf(501)));
     QCOMPARE(valueOf(store.lookup(keyOf(502))), 502);
+}
+
+void TestCacheStore::coldNewcomerLargerThanWindowIsRejected_data() {
+    QTest::addColumn<int>("newcomerLookups");
+    QTest::addColumn<CacheStore::InsertResult>("result");
+    // Residents are 100 bytes, each looked up twice; the 500-byte newcomer displaces five.
+    QTest::newRow("cold") << 0 << CacheStore::InsertResult::Rejected;
+    QTest::newRow("seen as often as one resident") << 2 << CacheStore::InsertResult::Rejected;
+    QTest::newRow("as often as five together") << 10 << CacheStore::InsertResult::Rejected;
+    QTest::newRow("more than five together") << 11 << CacheStore::InsertResult::Stored;
+}
+
+void TestCacheStore::coldNewcomerLargerThanWindowIsRejected() {
+    QFETCH(int, newcomerLookups);
+    QFETCH(CacheStore::InsertResult, result);
+    std::vector<CacheStore::Removal> removals;
+    // 10,000 bytes: a 100-byte window and 9,900 bytes of main space, which keys 0..98 fill
+    // (98 in the window moves into the main space's last 100 bytes when "big" comes).
+    CacheStore store(options(10000, CacheStore::Policy::WindowTinyLfu), SteadyClock::instance(),
+                     [&](const CacheStore::Removal &r) { removals.push_back(r); });
+    for (int key = 0; key < 99; ++key) {
+        for (int i = 0; i < 2; ++i)
+            store.lookup(keyOf(key));
+        QCOMPARE(store.insert(keyOf(key), 100, payload(key)), CacheStore::InsertResult::Stored);
+    }
+    QVERIFY(removals.empty());
+    for (int i = 0; i < newcomerLookups; ++i)
+        store.lookup("big");
+    // Larger than the window: it is a candidate for the main space at once.
+    QCOMPARE(store.insert("big", 500, payload(7)), result);
+    const CacheStore::Stats s = store.stats();
+    QVERIFY(s.bytes <= 10000);
+    if (result == CacheStore::InsertResult::Rejected) {
+        QVERIFY(!store.lookup("big"));
+        QCOMPARE(s.admissionsRejected, 1u);
+        QCOMPARE(removals.size(), std::size_t(1));
+        QCOMPARE(removals[0].key, QByteArray("big"));
+        QCOMPARE(removals[0].cause, CacheStore::RemovalCause::Rejected);
+        QCOMPARE(s.objects, 99);
+    } else {
+        QCOMPARE(valueOf(store.lookup("big")), 7);
+        QCOMPARE(s.admissionsRejected, 0u);
+        QCOMPARE(removals.size(), std::size_t(5));
+        for (const auto &r : removals)
+            QCOMPARE(r.cause, CacheStore::RemovalCause::Evicted);
+    }
+    QVERIFY(accountsBalance(s));
 }
 
 void TestCacheStore::replaceKeepsOneEntry() {
