@@ -12,10 +12,11 @@ namespace ToolCapture {
 // Efficient Cache Admission Policy", and Caffeine's design): newcomers enter a small LRU window
 // (~1% of the bytes); what falls out of the window is a candidate for the main space, a
 // segmented LRU (probation 20%, protected 80%), and is admitted only when the frequency sketch
-// says it is used more often than the main space's victim (probation's LRU entry, protected's
-// when probation is empty). A hit in probation promotes to protected; protected's overflow
-// falls back to probation. One-hit wonders thus pass through the window without displacing
-// popular entries, and recency bursts still get a chance in the window.
+// says it is used more often than the main-space entries it would displace (probation's least
+// recently used first, protected's when probation is empty; see Admission). A hit in probation
+// promotes to protected; protected's overflow falls back to probation. One-hit wonders thus pass
+// through the window without displacing popular entries, and recency bursts still get a chance in
+// the window.
 class WindowTinyLfuPolicy final : public EvictionPolicy {
 public:
     // How a candidate is weighed against the main space's victims when it needs room.
