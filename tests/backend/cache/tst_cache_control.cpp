@@ -1,5 +1,4 @@
 #include <backend/cache/cache_control.h>
-
 #include <tests/backend/cache/rfc_test_headers.h>
 
 #include <QTest>
@@ -86,8 +85,7 @@ void TestCacheControl::response_data() {
     row("max-age=0", "Cache-Control: max-age=0", "max-age=0");
     row("max-age huge clamps to 2^31", "Cache-Control: max-age=99999999999999999999",
         "max-age=2147483648");
-    row("max-age negative is invalid", "Cache-Control: max-age=-1",
-        "INVALID malformed[max-age]");
+    row("max-age negative is invalid", "Cache-Control: max-age=-1", "INVALID malformed[max-age]");
     row("max-age non-integer is invalid", "Cache-Control: max-age=1.5",
         "INVALID malformed[max-age]");
     row("max-age without value is invalid", "Cache-Control: max-age", "INVALID malformed[max-age]");
@@ -126,8 +124,9 @@ void TestCacheControl::response_data() {
     row("stale-while-revalidate", "Cache-Control: max-age=1, stale-while-revalidate=59",
         "max-age=1 swr=59");
     row("stale-if-error", "Cache-Control: stale-if-error=300", "sie=300");
-    row("stale-if-error repeated keeps smaller", "Cache-Control: stale-if-error=300, "
-                                                 "stale-if-error=100",
+    row("stale-if-error repeated keeps smaller",
+        "Cache-Control: stale-if-error=300, "
+        "stale-if-error=100",
         "sie=100 malformed[stale-if-error]");
     row("request-only directive ignored in response", "Cache-Control: only-if-cached, max-stale",
         "");
@@ -170,7 +169,8 @@ void TestCacheControl::request_data() {
         "min-fresh=40 malformed[min-fresh]");
     row("only-if-cached", "Cache-Control: only-if-cached", "only-if-cached");
     row("no-cache", "Cache-Control: no-cache", "no-cache");
-    row("no-cache argument ignored", "Cache-Control: no-cache=\"x\"", "no-cache malformed[no-cache]");
+    row("no-cache argument ignored", "Cache-Control: no-cache=\"x\"",
+        "no-cache malformed[no-cache]");
     row("no-store", "Cache-Control: no-store", "no-store");
     row("stale-if-error in request", "Cache-Control: stale-if-error=60", "sie=60");
     row("response-only directives ignored", "Cache-Control: public, private, s-maxage=5", "");
