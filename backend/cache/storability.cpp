@@ -32,6 +32,12 @@ bool Storability::answerableFromStore(QByteArrayView method) {
     return method == "GET" || method == "HEAD";
 }
 
+bool Storability::mayServe(const HttpHeaders &requestHeaders, const CacheControl &responseControl) {
+    if (!findHeader(requestHeaders, "authorization"))
+        return true;
+    return responseControl.isPublic || responseControl.sMaxAge || responseControl.mustRevalidate;
+}
+
 UncacheableReason Storability::evaluate(QByteArrayView method, const HttpHeaders &requestHeaders,
                                         int status, const HttpHeaders &responseHeaders,
                                         const FreshnessPolicy &policy, bool tooLarge) {

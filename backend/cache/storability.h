@@ -35,6 +35,13 @@ public:
                                       int status, const HttpHeaders &responseHeaders,
                                       const FreshnessPolicy &policy, bool tooLarge = false);
 
+    // Whether a stored response may answer a request that carries Authorization: only when the
+    // response said a shared cache may reuse it (public, s-maxage or must-revalidate; the rule
+    // of section 3.5 applied on the way out as well, so that an anonymous response is never
+    // handed to an authenticated client the origin might answer differently). True for a
+    // request without Authorization.
+    static bool mayServe(const HttpHeaders &requestHeaders, const CacheControl &responseControl);
+
     // Whether a request with this method can be answered from a stored GET response
     // (section 4: GET; HEAD gets the stored response without its content).
     static bool answerableFromStore(QByteArrayView method);

@@ -203,6 +203,25 @@ std::vector<std::size_t> Validators::selectForUpdate(const HttpHeaders &notModif
     return selected;
 }
 
+// RFC 9111 section 4.3.5: "if the stored response and HEAD response have matching values for
+// any received validator fields (ETag and Last-Modified) and, if the HEAD response has a
+// Content-Length header field, the value of Content-Length matches that of the stored response,
+// the cache SHOULD update the stored response [...]; otherwise, the cache SHOULD consider the
+// stored response to be stale." NOTE: ETag values are compared strongly (byte for byte, weakness
+// included): a HEAD that changes a tag from strong to weak announces a different response.
+bool Validators::headMatchesStored(const HttpHeaders &storedHeaders,
+                                   const HttpHeaders &headHeaders) {
+    for (const char *name : {"etag", "last-modified", "content-length"}) {
+        const HttpHeader *head = findHeader(headHeaders, name);
+        if (!head)
+            continue;
+        const HttpHeader *stored = findHeader(storedHeaders, name);
+        if (!stored || stored->value.trimmed() != head->value.trimmed())
+            return false;
+    }
+    return true;
+}
+
 HttpHeaders Validators::freshen(const HttpHeaders &storedHeaders,
                                 const HttpHeaders &notModifiedHeaders) {
     // The names the 304 updates, in its order, without the section 3.2 exceptions: fields

@@ -62,6 +62,11 @@ public:
     static std::vector<std::size_t> selectForUpdate(const HttpHeaders &notModifiedHeaders,
                                                     const std::vector<StoredVariant> &stored);
 
+    // RFC 9111 section 4.3.5: whether a 200 to a HEAD request may freshen a stored GET response
+    // (validators it carries match the stored ones and so does its Content-Length, if any);
+    // false: the stored response is to be considered stale.
+    static bool headMatchesStored(const HttpHeaders &storedHeaders, const HttpHeaders &headHeaders);
+
     // RFC 9111 sections 3.2 and 4.3.4: the stored header fields updated from a 304's: each
     // field of the 304 replaces all lines of that name; fields the 304 lacks are kept; the
     // exceptions (hop-by-hop fields, Content-Length) are never taken from the 304.

@@ -16,6 +16,8 @@ private slots:
     void answerableFromStore();
     void storedHeaders_data();
     void storedHeaders();
+    void mayServe_data();
+    void mayServe();
 };
 
 void TestStorability::evaluate_data() {
@@ -138,6 +140,33 @@ void TestStorability::storedHeaders() {
     QCOMPARE(
         RfcTest::text(Storability::storedHeaders(headers, CacheControl::parseResponse(headers))),
         stored);
+}
+
+void TestStorability::mayServe_data() {
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<bool>("servable");
+    QTest::newRow("anonymous request")
+        << QByteArray("") << QByteArray("Cache-Control: max-age=5") << true;
+    QTest::newRow("Authorization, plain max-age")
+        << QByteArray("Authorization: Bearer t") << QByteArray("Cache-Control: max-age=5") << false;
+    QTest::newRow("Authorization, public")
+        << QByteArray("Authorization: Bearer t") << QByteArray("Cache-Control: public, max-age=5")
+        << true;
+    QTest::newRow("Authorization, s-maxage")
+        << QByteArray("Authorization: Bearer t") << QByteArray("Cache-Control: s-maxage=5") << true;
+    QTest::newRow("Authorization, must-revalidate")
+        << QByteArray("authorization: Bearer t")
+        << QByteArray("Cache-Control: max-age=5, must-revalidate") << true;
+}
+
+void TestStorability::mayServe() {
+    QFETCH(QByteArray, request);
+    QFETCH(QByteArray, response);
+    QFETCH(bool, servable);
+    QCOMPARE(Storability::mayServe(RfcTest::headers(request),
+                                   CacheControl::parseResponse(RfcTest::headers(response))),
+             servable);
 }
 
 QTEST_GUILESS_MAIN(TestStorability)

@@ -24,6 +24,8 @@ private slots:
     void selectForUpdate();
     void freshen_data();
     void freshen();
+    void headMatchesStored_data();
+    void headMatchesStored();
 };
 
 void TestValidators::parseEntityTag_data() {
@@ -236,6 +238,31 @@ void TestValidators::freshen() {
     QCOMPARE(
         RfcTest::text(Validators::freshen(RfcTest::headers(stored), RfcTest::headers(notModified))),
         merged);
+}
+
+void TestValidators::headMatchesStored_data() {
+    QTest::addColumn<QByteArray>("stored");
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<bool>("matches");
+    const QByteArray stored = "ETag: \"7\"|Last-Modified: x|Content-Length: 10";
+    QTest::newRow("same validators and length")
+        << stored << QByteArray("ETag: \"7\"|Content-Length: 10") << true;
+    QTest::newRow("no validators in HEAD") << stored << QByteArray("Date: d") << true;
+    QTest::newRow("ETag differs") << stored << QByteArray("ETag: \"8\"") << false;
+    QTest::newRow("ETag became weak") << stored << QByteArray("ETag: W/\"7\"") << false;
+    QTest::newRow("Last-Modified differs") << stored << QByteArray("Last-Modified: y") << false;
+    QTest::newRow("Content-Length differs")
+        << stored << QByteArray("ETag: \"7\"|Content-Length: 11") << false;
+    QTest::newRow("HEAD has a validator the stored lacks")
+        << QByteArray("Content-Length: 10") << QByteArray("ETag: \"7\"") << false;
+}
+
+void TestValidators::headMatchesStored() {
+    QFETCH(QByteArray, stored);
+    QFETCH(QByteArray, head);
+    QFETCH(bool, matches);
+    QCOMPARE(Validators::headMatchesStored(RfcTest::headers(stored), RfcTest::headers(head)),
+             matches);
 }
 
 QTEST_GUILESS_MAIN(TestValidators)
