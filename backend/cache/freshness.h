@@ -28,6 +28,8 @@ struct FreshnessPolicy {
 // Where a freshness lifetime came from.
 enum class FreshnessSource { SMaxAge, MaxAge, Expires, Heuristic, Invalid, None };
 
+// A freshness lifetime and the rule it came from (the entry's TTL source: every explicit
+// source is "header", Heuristic is "heuristic").
 struct FreshnessLifetime {
     std::chrono::seconds value{0};
     FreshnessSource source = FreshnessSource::None;
@@ -68,6 +70,7 @@ enum class StaleRule {
     Disconnected,         // section 4.2.4: no instance reachable, policy allows it
 };
 
+// What Freshness::decide concluded, with what the serving side needs to act on it.
 struct CacheVerdict {
     CacheDecision decision = CacheDecision::Miss;
     StaleRule staleRule = StaleRule::None;

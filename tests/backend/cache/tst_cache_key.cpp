@@ -40,6 +40,8 @@ void TestCacheKey::primary_data() {
     row("unreserved percent-decoded", "http", "h", "/%7Euser/%41", "http://h/~user/A");
     row("reserved percent kept, hex upper-cased", "http", "h", "/a%2fb?q=%3d",
         "http://h/a%2Fb?q=%3D");
+    row("percent-encoded digit decoded", "http", "h", "/x%30%5f", "http://h/x0_");
+    row("lower-case hex of a reserved byte upper-cased", "http", "h", "/a%c0", "http://h/a%C0");
     row("stray percent kept", "http", "h", "/100%", "http://h/100%");
     row("dot segments removed", "http", "h", "/a/./b/../c", "http://h/a/c");
     row("encoded dot segments removed", "http", "h", "/a/%2E%2E/c", "http://h/c");
