@@ -41,8 +41,16 @@ bool Storability::mayServe(const HttpHeaders &requestHeaders, const CacheControl
 UncacheableReason Storability::evaluate(QByteArrayView method, const HttpHeaders &requestHeaders,
                                         int status, const HttpHeaders &responseHeaders,
                                         const FreshnessPolicy &policy, bool tooLarge) {
-    const CacheControl request = CacheControl::parseRequest(requestHeaders);
-    const CacheControl response = CacheControl::parseResponse(responseHeaders);
+    return evaluate(method, requestHeaders, CacheControl::parseRequest(requestHeaders), status,
+                    responseHeaders, CacheControl::parseResponse(responseHeaders), policy,
+                    tooLarge);
+}
+
+UncacheableReason Storability::evaluate(QByteArrayView method, const HttpHeaders &requestHeaders,
+                                        const CacheControl &request, int status,
+                                        const HttpHeaders &responseHeaders,
+                                        const CacheControl &response, const FreshnessPolicy &policy,
+                                        bool tooLarge) {
 
     // Section 3: "the request method is understood by the cache". NOTE: we store only GET; a
     // HEAD response carries no content to answer a later GET with (section 4.3.5 lets it

@@ -34,6 +34,12 @@ public:
     static UncacheableReason evaluate(QByteArrayView method, const HttpHeaders &requestHeaders,
                                       int status, const HttpHeaders &responseHeaders,
                                       const FreshnessPolicy &policy, bool tooLarge = false);
+    // The same with both Cache-Controls already parsed (the data path parses them once).
+    static UncacheableReason evaluate(QByteArrayView method, const HttpHeaders &requestHeaders,
+                                      const CacheControl &request, int status,
+                                      const HttpHeaders &responseHeaders,
+                                      const CacheControl &response, const FreshnessPolicy &policy,
+                                      bool tooLarge = false);
 
     // Whether a stored response may answer a request that carries Authorization: only when the
     // response said a shared cache may reuse it (public, s-maxage or must-revalidate; the rule
