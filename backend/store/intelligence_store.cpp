@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <variant>
 
@@ -78,6 +79,10 @@ private:
     // Inserts one record with the statement prepared for its table (prepared once per
     // connection: a prepare per row would double PostgreSQL's round trips).
     bool insert(const Record &record, QString *error);
+    // The whole batch in one transaction, consecutive rows of a table in multi-row INSERTs.
+    // False (rolled back) on any error: the caller then goes row by row to find out why.
+    bool writeMultiRow(const std::vector<Record> &batch);
+    QSqlQuery &multiRow(int which, int rows);
     QSqlQuery &statement(int which, const QString &sql);
     void noteError(const QString &error, bool warn);
     void enforceMemoryLimit();
@@ -87,6 +92,8 @@ private:
     QString m_connectionName;
     QSqlDatabase m_db;
     std::unique_ptr<QSqlQuery> m_statements[3];
+    std::map<int, std::unique_ptr<QSqlQuery>> m_multiExecution;
+    std::map<int, std::unique_ptr<QSqlQuery>> m_multiCommunication;
     std::chrono::steady_clock::time_point m_nextConnect{};
     bool m_warnedAway = false;
 };
@@ -162,6 +169,8 @@ void StoreWorker::disconnect() {
     shared.connected = false;
     for (auto &statement : m_statements)
         statement.reset();
+    m_multiExecution.clear();
+    m_multiCommunication.clear();
     if (m_db.isValid())
         m_db.close();
 }
@@ -172,6 +181,98 @@ void StoreWorker::enforceMemoryLimit() {
         shared.queue.pop_front();
         shared.dropped++;
     }
+}
+
+namespace {
+
+const QString kExecutionColumns = QStringLiteral(
+    "INSERT INTO execution_intelligence (execution_id, correlation_id, service_name, operation,"
+    " execution_time_ms, success, intelligence_data, created_at) VALUES ");
+const QString kExecutionRow = QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?)");
+const QString kCommunicationColumns = QStringLiteral(
+    "INSERT INTO communication_intelligence (communication_id, correlation_id, source_service,"
+    " target_service, request_data, response_data, performance_metrics, intelligence_insights,"
+    " created_at) VALUES ");
+const QString kCommunicationRow = QStringLiteral("(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+
+void bind(QSqlQuery &query, const ExecutionRecord &e, const QDateTime &now) {
+    query.addBindValue(idOr(e.executionId));
+    query.addBindValue(correlationUuid(e.correlationId));
+    query.addBindValue(e.service);
+    query.addBindValue(e.operation);
+    query.addBindValue(e.executionTimeMs);
+    query.addBindValue(e.success);
+    query.addBindValue(QString::fromUtf8(e.intelligenceJson));
+    query.addBindValue(timestamp(e.createdAt, now));
+}
+
+void bind(QSqlQuery &query, const CommunicationRecord &c, const QDateTime &now) {
+    query.addBindValue(idOr(c.communicationId));
+    query.addBindValue(correlationUuid(c.correlationId));
+    query.addBindValue(c.sourceService.isEmpty() ? QVariant() : QVariant(c.sourceService));
+    query.addBindValue(c.targetService.isEmpty() ? QVariant() : QVariant(c.targetService));
+    query.addBindValue(QString::fromUtf8(c.requestJson));
+    query.addBindValue(QString::fromUtf8(c.responseJson));
+    query.addBindValue(QString::fromUtf8(c.performanceJson));
+    query.addBindValue(QString::fromUtf8(c.insightsJson));
+    query.addBindValue(timestamp(c.createdAt, now));
+}
+
+// Rows per multi-row INSERT: one round trip for this many rows (PostgreSQL), well under
+// SQLite's limit on bound parameters.
+constexpr int kRowsPerStatement = 100;
+
+} // namespace
+
+QSqlQuery &StoreWorker::multiRow(int which, int rows) {
+    std::unique_ptr<QSqlQuery> &query =
+        which == 0 ? m_multiExecution[rows] : m_multiCommunication[rows];
+    if (!query) {
+        QStringList values;
+        for (int i = 0; i < rows; ++i)
+            values.append(which == 0 ? kExecutionRow : kCommunicationRow);
+        query = std::make_unique<QSqlQuery>(m_db);
+        query->prepare((which == 0 ? kExecutionColumns : kCommunicationColumns) +
+                       values.join(QStringLiteral(", ")));
+    }
+    return *query;
+}
+
+bool StoreWorker::writeMultiRow(const std::vector<Record> &batch) {
+    if (!m_db.transaction())
+        return false;
+    const QDateTime now = m_options.now();
+    size_t i = 0;
+    while (i < batch.size()) {
+        const size_t type = batch[i].index();
+        if (type == 2) { // patterns: upserts, one by one
+            if (!insert(batch[i], nullptr)) {
+                m_db.rollback();
+                return false;
+            }
+            ++i;
+            continue;
+        }
+        size_t end = i;
+        while (end < batch.size() && batch[end].index() == type && int(end - i) < kRowsPerStatement)
+            ++end;
+        QSqlQuery &query = multiRow(int(type), int(end - i));
+        for (size_t k = i; k < end; ++k) {
+            if (type == 0)
+                bind(query, std::get<ExecutionRecord>(batch[k]), now);
+            else
+                bind(query, std::get<CommunicationRecord>(batch[k]), now);
+        }
+        if (!query.exec()) {
+            m_db.rollback();
+            return false;
+        }
+        i = end;
+    }
+    if (m_db.commit())
+        return true;
+    m_db.rollback();
+    return false;
 }
 
 QSqlQuery &StoreWorker::statement(int which, const QString &sql) {
@@ -187,38 +288,11 @@ bool StoreWorker::insert(const Record &record, QString *error) {
     const QDateTime now = m_options.now();
     QSqlQuery *used = nullptr;
     if (const auto *e = std::get_if<ExecutionRecord>(&record)) {
-        QSqlQuery &query =
-            *(used = &statement(
-                  0, QStringLiteral(
-                         "INSERT INTO execution_intelligence (execution_id, correlation_id, "
-                         "service_name,"
-                         " operation, execution_time_ms, success, intelligence_data, created_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")));
-        query.addBindValue(idOr(e->executionId));
-        query.addBindValue(correlationUuid(e->correlationId));
-        query.addBindValue(e->service);
-        query.addBindValue(e->operation);
-        query.addBindValue(e->executionTimeMs);
-        query.addBindValue(e->success);
-        query.addBindValue(QString::fromUtf8(e->intelligenceJson));
-        query.addBindValue(timestamp(e->createdAt, now));
+        used = &statement(0, kExecutionColumns + kExecutionRow);
+        bind(*used, *e, now);
     } else if (const auto *c = std::get_if<CommunicationRecord>(&record)) {
-        QSqlQuery &query = *(
-            used = &statement(
-                1, QStringLiteral(
-                       "INSERT INTO communication_intelligence (communication_id, correlation_id,"
-                       " source_service, target_service, request_data, response_data, "
-                       "performance_metrics,"
-                       " intelligence_insights, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")));
-        query.addBindValue(idOr(c->communicationId));
-        query.addBindValue(correlationUuid(c->correlationId));
-        query.addBindValue(c->sourceService.isEmpty() ? QVariant() : QVariant(c->sourceService));
-        query.addBindValue(c->targetService.isEmpty() ? QVariant() : QVariant(c->targetService));
-        query.addBindValue(QString::fromUtf8(c->requestJson));
-        query.addBindValue(QString::fromUtf8(c->responseJson));
-        query.addBindValue(QString::fromUtf8(c->performanceJson));
-        query.addBindValue(QString::fromUtf8(c->insightsJson));
-        query.addBindValue(timestamp(c->createdAt, now));
+        used = &statement(1, kCommunicationColumns + kCommunicationRow);
+        bind(*used, *c, now);
     } else {
         const auto &p = std::get<PatternRecord>(record);
         // Insert or replace by id; first_seen and created_at stay those of the first write.
@@ -274,6 +348,12 @@ void StoreWorker::flush() {
         }
         if (batch.empty())
             return;
+        if (writeMultiRow(batch)) {
+            shared.written += batch.size();
+            const std::lock_guard lock(shared.mutex);
+            shared.inFlight = 0;
+            continue;
+        }
         bool lost = !m_db.transaction();
         size_t done = 0;
         for (; !lost && done < batch.size(); ++done) {
@@ -370,6 +450,8 @@ void StoreWorker::shutdown() {
         expireTimer->stop();
     for (auto &statement : m_statements)
         statement.reset();
+    m_multiExecution.clear();
+    m_multiCommunication.clear();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);
     shared.connected = false;
