@@ -243,13 +243,19 @@ void TestKafkaPublisher::deliveredBatchIsGivenBackForReuse() {
     const EventBatch *handedOver = batch.get();
     publisher.publishBatch(std::move(batch));
     QTRY_COMPARE_WITH_TIMEOUT(publisher.stats().delivered, std::uint64_t(100), 15000);
-    // The last delivery report gives the batch back right after counting: wait for it.
-    std::unique_ptr<EventBatch> again;
-    QTRY_VERIFY_WITH_TIMEOUT((again = publisher.batchToFill()).get() == handedOver, 5000);
-    QVERIFY(again->empty());
+    // The last delivery report gives the batch back right after counting: wait for it. Every
+    // batch taken meanwhile is kept alive, so that no new one can take the old one's address.
+    std::vector<std::unique_ptr<EventBatch>> taken;
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            taken.push_back(publisher.batchToFill());
+            return taken.back().get() == handedOver;
+        },
+        5000));
+    QVERIFY(taken.back()->empty());
     // A second batch while the first is still out is another one.
     std::unique_ptr<EventBatch> other = publisher.batchToFill();
-    QVERIFY(other.get() != again.get());
+    QVERIFY(other.get() != handedOver);
 
     // What was delivered from the batch is what was put in.
     QString error;
