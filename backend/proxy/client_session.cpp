@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <cerrno>
+#include <charconv>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,7 +85,11 @@ std::int64_t wallClockMicros() {
 }
 
 void appendChunkHeader(QByteArray &out, qsizetype size) {
-    out.append(QByteArray::number(qulonglong(size), 16)).append("\r\n");
+    char text[24];
+    char *end = std::to_chars(text, text + sizeof text - 2, qulonglong(size), 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    out.append(text, end - text);
 }
 
 } // namespace
@@ -165,6 +170,14 @@ void ClientSession::flushClient() {
         QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
         break;
     }
+}
+
+void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
+                                              bool keepAlive, int clientVersionMinor) {
+    const qsizetype before = m_clientOut.size();
+    writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
+                            m_correlationId);
+    m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
 qint64 ClientSession::clientBytesToWrite() const {
@@ -478,7 +491,7 @@ void ClientSession::startAttempt() {
     m_instanceCounters = &m_worker.counters().instances[size_t(m_instance->index())];
     m_instanceCounters->inFlight.add(1);
     m_pool = &m_worker.pool(m_instance->index());
-    m_upstreamHead.clear();
+    m_upstreamHead.resize(0); // keeps the capacity for the next exchange
     QByteArray defaultHost;
     if (!findHeader(m_request.headers, "host")) {
         defaultHost = m_instance->host().toLatin1() + ':' + QByteArray::number(m_instance->port());
@@ -705,7 +718,7 @@ void ClientSession::onRequestComplete() {
 
 void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStarted = true;
-    m_upstreamHead.clear();
+    m_upstreamHead.resize(0); // keeps the capacity for the next exchange
     if (m_deadlineKind == Deadline::FirstByte)
         clearDeadline();
     if (head.status < 200) {
@@ -714,11 +727,8 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
                              QStringLiteral("upstream switched protocols without being asked"));
             return;
         }
-        if (m_request.versionMinor >= 1) {
-            m_scratch.clear();
-            writeClientResponseHead(m_scratch, head, ClientFraming::None, true, 1, m_correlationId);
-            writeToClient(m_scratch);
-        }
+        if (m_request.versionMinor >= 1)
+            writeResponseHeadToClient(head, ClientFraming::None, true, 1);
         return;
     }
     if (const auto kind = RetryPolicy::failureKindForStatus(head.status)) {
@@ -751,10 +761,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
-    m_scratch.clear();
-    writeClientResponseHead(m_scratch, head, m_clientFraming, m_keepAlive, m_request.versionMinor,
-                            m_correlationId);
-    writeToClient(m_scratch);
+    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor);
     m_responseHeadSent = true;
 }
 

@@ -124,6 +124,9 @@ private:
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
     void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
+    // Serializes a response head straight into the client's output buffer.
+    void writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing, bool keepAlive,
+                                   int clientVersionMinor);
     void flushClient();
     qint64 clientBytesToWrite() const;
     void writeToUpstream(QByteArrayView data);
