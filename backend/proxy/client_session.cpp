@@ -355,7 +355,8 @@ void ClientSession::onClientEndOfStream() {
 void ClientSession::onRequestHead(RequestHead &&head) {
     // Only take the head here: acting on it (which may answer, and so resume the parser) waits
     // until feed() has returned.
-    m_request = std::move(head);
+    // Swapped, not moved: the parser reuses the previous request's storage for the next one.
+    std::swap(m_request, head);
     m_exchangeBegun = false;
     m_inExchange = true;
 }
