@@ -134,8 +134,12 @@ void ClientSession::closeClientSocket() {
 }
 
 void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
+    setDeadline(kind, in, m_worker.clock().now());
+}
+
+void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in, time_point now) {
     m_deadlineKind = kind;
-    m_deadline = m_worker.clock().now() + in;
+    m_deadline = now + in;
     m_worker.setDeadline(*this, m_deadline);
 }
 
@@ -365,7 +369,9 @@ void ClientSession::beginExchange() {
     m_exchangeBegun = true;
     WorkerCounters &counters = m_worker.counters();
     counters.requests.add();
-    m_exchangeStart = m_worker.clock().now();
+    // NOTE: one clock reading for the exchange's start, the rate limiter and the attempt.
+    const auto now = m_worker.clock().now();
+    m_exchangeStart = now;
     clearDeadline();
     m_requestBodyBytes = 0;
     m_requestComplete = false;
@@ -399,7 +405,6 @@ void ClientSession::beginExchange() {
     }
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
-    const auto now = m_worker.clock().now();
     if (!limiter.tryTake(now)) {
         respondError(429, "urn:toolcapture:problem:rate-limited",
                      "service '" + m_service->nameBytes + "' is limited to " +
@@ -416,12 +421,11 @@ void ClientSession::beginExchange() {
     m_queueFull.clear();
     m_replayWire.clear();
     m_replayable = true;
-    startAttempt();
+    startAttempt(now);
 }
 
-void ClientSession::startAttempt() {
+void ClientSession::startAttempt(time_point now) {
     UpstreamRuntime &runtime = m_worker.runtime();
-    const auto now = m_worker.clock().now();
     const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
     UpstreamInstance *chosen = nullptr;
     // The selector sees breakers, health and bulkheads through the candidate filter; a
@@ -507,10 +511,13 @@ void ClientSession::startAttempt() {
 }
 
 void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
+    endAttempt(kind, success, m_worker.clock().now());
+}
+
+void ClientSession::endAttempt(CallOutcome::Kind kind, bool success, time_point now) {
     if (!m_attemptActive)
         return;
     m_attemptActive = false;
-    const auto now = m_worker.clock().now();
     const auto took = now - m_attemptStart;
     UpstreamRuntime &runtime = m_worker.runtime();
     const int index = m_instance->index();
@@ -572,7 +579,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
         m_retryTimer->setSingleShot(true);
         connect(m_retryTimer, &QTimer::timeout, this, [this] {
             if (!m_closing && m_inExchange)
-                startAttempt();
+                startAttempt(m_worker.clock().now());
         });
     }
     const auto delay = policy.backoff(m_attempts - 1, m_worker.random());
@@ -611,7 +618,7 @@ void ClientSession::chooseAgainWithout() {
     m_instanceCounters = nullptr;
     m_instance = nullptr;
     m_pool = nullptr;
-    startAttempt();
+    startAttempt(m_worker.clock().now());
 }
 
 void ClientSession::onConnectionLeased(UpstreamConnection *connection) {
@@ -803,18 +810,20 @@ void ClientSession::onUpstreamResponseComplete() {
         writeToClient("0\r\n\r\n");
     // The outcome is recorded before the client can see the end of the response (writes go
     // straight to the socket): whoever the response reaches sees the accounting done.
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-        m_worker.clock().now() - m_exchangeStart);
+    // NOTE: one clock reading for the latency, the attempt's outcome and the next deadline.
+    const auto now = m_worker.clock().now();
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
     m_instanceCounters->recordLatency(elapsed);
     if (m_responseStatus == 429)
-        endAttempt(CallOutcome::Kind::Overload, true);
+        endAttempt(CallOutcome::Kind::Overload, true, now);
     else if (m_responseStatus >= 500)
-        endAttempt(CallOutcome::Kind::Status5xx, false);
+        endAttempt(CallOutcome::Kind::Status5xx, false, now);
     else
-        endAttempt(CallOutcome::Kind::Success, true);
+        endAttempt(CallOutcome::Kind::Success, true, now);
     releaseUpstream(m_requestComplete);
-    finishExchange(!m_keepAlive);
+    finishExchange(!m_keepAlive, now);
     flushClient();
 }
 
@@ -912,13 +921,13 @@ void ClientSession::beginCapture(bool haveHead) {
         r.requestContentType = h->value;
 }
 
-void ClientSession::finishCapture(bool completed) {
+void ClientSession::finishCapture(bool completed, time_point now) {
     if (!m_capturing)
         return;
     m_capturing = false;
     CaptureRecord &r = m_capture;
     if (completed)
-        r.doneUs = capturedSince(m_worker.clock().now());
+        r.doneUs = capturedSince(now);
     if (m_captureHasHead) {
         if (m_service)
             r.service = m_service->name;
@@ -982,7 +991,11 @@ void ClientSession::endExchangeAccounting() {
 }
 
 void ClientSession::finishExchange(bool close) {
-    finishCapture(true);
+    finishExchange(close, m_worker.clock().now());
+}
+
+void ClientSession::finishExchange(bool close, time_point now) {
+    finishCapture(true, now);
     endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
@@ -998,7 +1011,7 @@ void ClientSession::finishExchange(bool close) {
     // malformed head, a header timeout) is answered, not reset.
     m_responseStarted = false;
     m_responseHeadSent = false;
-    setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
+    setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive, now);
     const auto state = m_parser.state();
     if (state == HttpRequestParser::State::PausedAtEnd ||
         state == HttpRequestParser::State::PausedAtHead) {
@@ -1087,7 +1100,7 @@ void ClientSession::onClientDisconnected() {
     m_lingering = false;
     clearDeadline();
     closeClientSocket();
-    finishCapture(false); // the client left, or the response was cut short
+    finishCapture(false, {}); // the client left, or the response was cut short
     releaseUpstream(false);
     endExchangeAccounting();
     m_inExchange = false;

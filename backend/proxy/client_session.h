@@ -88,10 +88,11 @@ private:
 
     void pump();
     void beginExchange();
-    void startAttempt();
+    void startAttempt(time_point now);
     // Records how the attempt in progress ended (breaker, routing statistics) and frees its
     // bulkhead slot.
     void endAttempt(CallOutcome::Kind kind, bool success);
+    void endAttempt(CallOutcome::Kind kind, bool success, time_point now);
     void abandonAttempt();
     // Gives back what the exchange holds: its attempt, retry permit and place in the budget.
     void endExchangeAccounting();
@@ -109,6 +110,7 @@ private:
     void respondError(int status, QByteArrayView type, QByteArrayView detail,
                       QByteArrayView extraHeaders = {});
     void finishExchange(bool close);
+    void finishExchange(bool close, time_point now); // `now` read by the caller just before
     void closeGracefully();
     // Output sent: shut down our sending side and discard what the client still sends until it
     // closes too (or a bound is reached), so that it reads our last response, not a reset.
@@ -122,6 +124,7 @@ private:
     void closeClientSocket();
     // The one deadline in force, kept in the worker's DeadlineQueue.
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
+    void setDeadline(Deadline kind, std::chrono::milliseconds in, time_point now);
     void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
     // Serializes a response head straight into the client's output buffer.
@@ -134,7 +137,7 @@ private:
     // Capture: the record of the exchange in progress, begun when the exchange (or the error
     // that ends a request before it became one) begins, handed to the capture queue at its end.
     void beginCapture(bool haveHead);
-    void finishCapture(bool completed);
+    void finishCapture(bool completed, time_point now); // `now` only used when completed
     std::int64_t capturedSince(time_point now) const;
 
     ProxyWorker &m_worker;
