@@ -12,7 +12,6 @@
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
-#include <QSocketNotifier>
 #include <QTimer>
 
 #include <cerrno>
@@ -99,16 +98,13 @@ ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddre
     , m_worker(worker)
     , m_counters(worker.counters())
     , m_fd(fd)
-    , m_readNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this))
-    , m_writeNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Write, this))
+    , m_socket(std::make_unique<SocketWatch>(fd, static_cast<SocketWatch::Handler &>(*this)))
     , m_parser(*this, worker.parserLimits())
     , m_clientAddress(std::move(clientAddress)) {
     // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
     // read notifier is switched off while the session cannot take input: that bound is what
     // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
-    m_writeNotifier->setEnabled(false); // watched only while output waits
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientReadable);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientWritable);
+    m_socket->setReadEnabled(true); // writability is watched only while output waits
     m_worker.counters().clientConnections.add(1);
     m_worker.counters().clientConnectionsAccepted.add();
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
@@ -124,10 +120,7 @@ ClientSession::~ClientSession() {
 }
 
 void ClientSession::closeClientSocket() {
-    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
-    delete m_writeNotifier;
-    m_readNotifier = nullptr;
-    m_writeNotifier = nullptr;
+    m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
@@ -160,17 +153,17 @@ void ClientSession::flushClient() {
     case SocketIo::Result::Done:
         // An upstream held back for us resumes from onClientWritable, on the next turn of the
         // loop (never from inside the upstream's callbacks that flushed).
-        m_writeNotifier->setEnabled(m_upstream && m_upstream->isReadingPaused());
+        m_socket->setWriteEnabled(m_upstream && m_upstream->isReadingPaused());
         break;
     case SocketIo::Result::WouldBlock:
-        m_writeNotifier->setEnabled(true);
+        m_socket->setWriteEnabled(true);
         break;
     default:
         // The client is gone (reset, or closed while we wrote): learnt on the next turn of the
         // event loop, never from inside the callbacks that wrote.
         m_clientOut.resize(0);
         m_clientOutPos = 0;
-        m_writeNotifier->setEnabled(false);
+        m_socket->setWriteEnabled(false);
         QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
         break;
     }
@@ -195,7 +188,7 @@ void ClientSession::onClientReadable() {
     }
     m_readPending = true;
     pump();
-    if (!m_readPending || !m_readNotifier || m_closing)
+    if (!m_readPending || !m_socket || m_closing)
         return;
     // The session cannot take input now. A reset must still end the exchange (its upstream
     // work is wasted); data or a half-close wait their turn. Level-triggered readiness: stop
@@ -223,14 +216,22 @@ void ClientSession::onClientReadable() {
         m_clientEof = true; // answered when the exchange in progress is
         m_readPending = false;
     }
-    m_readNotifier->setEnabled(false);
+    m_socket->setReadEnabled(false);
+}
+
+void ClientSession::onSocketReadable() {
+    onClientReadable();
+}
+
+void ClientSession::onSocketWritable() {
+    onClientWritable();
 }
 
 void ClientSession::onClientWritable() {
     flushClient();
-    if (clientBytesToWrite() > 0 || !m_writeNotifier)
+    if (clientBytesToWrite() > 0 || !m_socket)
         return; // still watching, or gone
-    m_writeNotifier->setEnabled(false);
+    m_socket->setWriteEnabled(false);
     if (m_closing) {
         if (!m_lingering && m_fd >= 0)
             startLinger();
@@ -333,8 +334,8 @@ void ClientSession::pump() {
     // event will come to say so: continue on the next turn of the loop.
     if (heldBack && m_upstream && m_upstream->bytesToWrite() < kWriteLowMark)
         QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
-    if (m_readNotifier && !m_closing && !m_readPending && !m_clientEof)
-        m_readNotifier->setEnabled(true);
+    if (m_socket && !m_closing && !m_readPending && !m_clientEof)
+        m_socket->setReadEnabled(true);
 }
 
 void ClientSession::onClientEndOfStream() {
@@ -1033,8 +1034,8 @@ void ClientSession::closeGracefully() {
     m_closing = true;
     clearDeadline();
     releaseUpstream(false);
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(false);
+    if (m_socket)
+        m_socket->setReadEnabled(false);
     flushClient();
     if (m_fd < 0)
         return; // a write failed: onClientDisconnected is on its way
@@ -1051,7 +1052,7 @@ void ClientSession::startLinger() {
     m_lingering = true;
     m_discarded = 0;
     setDeadline(Deadline::Linger, kLingerTime);
-    m_readNotifier->setEnabled(true);
+    m_socket->setReadEnabled(true);
     discardInput();
 }
 

@@ -4,6 +4,7 @@
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/header_rewriter.h>
+#include <backend/proxy/socket_watch.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
 #include <backend/resilience/breaker_permit.h>
@@ -17,8 +18,8 @@
 #include <QObject>
 
 #include <chrono>
+#include <memory>
 
-class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -36,7 +37,8 @@ class ClientSession final
     , private HttpRequestParser::Handler
     , private UpstreamConnection::Listener
     , private UpstreamPool::Waiter
-    , private DeadlineQueue::Owner {
+    , private DeadlineQueue::Owner
+    , private SocketWatch::Handler {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
@@ -85,6 +87,10 @@ private:
 
     // DeadlineQueue::Owner
     void onDeadline(time_point now) override;
+
+    // SocketWatch::Handler
+    void onSocketReadable() override;
+    void onSocketWritable() override;
 
     void pump();
     void beginExchange();
@@ -143,8 +149,7 @@ private:
     ProxyWorker &m_worker;
     WorkerCounters &m_counters;
     int m_fd;
-    QSocketNotifier *m_readNotifier;
-    QSocketNotifier *m_writeNotifier;
+    std::unique_ptr<SocketWatch> m_socket; // null once the descriptor is closed
     HttpRequestParser m_parser;
     QByteArray m_in;
     qsizetype m_inPos = 0;
