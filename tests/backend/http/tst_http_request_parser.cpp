@@ -80,6 +80,8 @@ private slots:
     void valid();
     void pipelinedRequestsComeOutOneAtATime();
     void reusedHeadStorage_data();
+    void errorNamesTheField_data();
+    void errorNamesTheField();
     void reusedHeadStorage();
     void closingRequestEndsTheConnection_data();
     void closingRequestEndsTheConnection();
@@ -548,6 +550,44 @@ void TestHttpRequestParser::reusedHeadStorage() {
     QCOMPARE(run.held.at(1), QByteArray("GET"));
     QCOMPARE(run.held.at(2), QByteArray("h3"));
     QCOMPARE(run.held.at(3), QByteArray("DELETE"));
+}
+
+// An error in a field line names the field, however the head was cut into reads: the name may
+// lie in the bytes of the current read, in an earlier one, or across both.
+void TestHttpRequestParser::errorNamesTheField_data() {
+    QTest::addColumn<QByteArray>("fields");
+    QTest::addColumn<QByteArray>("detail");
+    QTest::newRow("obs-fold") << QByteArray("X-Long-Field-Name: v\r\n folded\r\n")
+                              << QByteArray("obs-fold in field 'X-Long-Field-Name'");
+    QTest::newRow("obs-fold after two") << QByteArray("X-A: 1\r\nX-Bee: 2\r\n\tfolded\r\n")
+                                        << QByteArray("obs-fold in field 'X-Bee'");
+    QTest::newRow("bare LF in value")
+        << QByteArray("X-Field: a\nb\r\n") << QByteArray("bare LF in field 'X-Field'");
+    QTest::newRow("bare CR in value")
+        << QByteArray("X-A: 1\r\nX-Field: a\rb\r\n") << QByteArray("bare CR in field 'X-Field'");
+    QTest::newRow("control in value")
+        << QByteArray("X-Field: a\x01\r\n")
+        << QByteArray("invalid character 0x01 in the value of field 'X-Field'");
+    QTest::newRow("space before colon")
+        << QByteArray("X-Some-Field : v\r\n")
+        << QByteArray("whitespace between field name and colon in 'X-Some-Field'");
+    QTest::newRow("no colon") << QByteArray("X-No-Colon\r\n")
+                              << QByteArray("field line without a colon: 'X-No-Colon'");
+    QTest::newRow("long name") << QByteArray("X-" + QByteArray(100, 'n') + ": a\x01\r\n")
+                               << QByteArray("invalid character 0x01 in the value of field 'X-" +
+                                             QByteArray(62, 'n') + "'");
+}
+
+void TestHttpRequestParser::errorNamesTheField() {
+    QFETCH(QByteArray, fields);
+    QFETCH(QByteArray, detail);
+    const QByteArray raw = get(fields);
+    for (const qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(2), qsizetype(3),
+                                  qsizetype(5), qsizetype(7), qsizetype(16)}) {
+        const RequestRun run = RequestRun::run(raw, piece);
+        QCOMPARE(run.error.status, 400);
+        QCOMPARE(run.error.detail, detail);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestHttpRequestParser)
