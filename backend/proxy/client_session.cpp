@@ -489,7 +489,9 @@ void ClientSession::startAttempt(time_point now) {
     ++m_attempts;
     if (m_capturing) {
         m_capture.instance = chosen->id();
-        m_capture.breakerState = toString(runtime.breaker(chosen->index()).state());
+        // The state's name is a literal: shared, not copied (no allocation per exchange).
+        const char *state = toString(runtime.breaker(chosen->index()).state());
+        m_capture.breakerState = QByteArray::fromRawData(state, qstrlen(state));
     }
     m_attemptActive = true;
     m_attemptStart = now;
