@@ -20,6 +20,8 @@ CaptureListModel::CaptureListModel(FeedTransport *transport, QObject *parent)
     m_batchTimer.setSingleShot(true);
     m_batchTimer.setInterval(kBatchInterval);
     connect(&m_batchTimer, &QTimer::timeout, this, &CaptureListModel::flushPending);
+    if (transport)
+        connect(transport, &FeedTransport::appendItemsLost, this, &CaptureListModel::reload);
 }
 
 CaptureListModel::~CaptureListModel() = default;
@@ -80,8 +82,30 @@ void CaptureListModel::setPaused(bool paused) {
     m_paused = paused;
     if (paused)
         m_batchTimer.stop();
+    else if (m_reloadOnResume)
+        reload();
     else if (!m_pending.empty())
         m_batchTimer.start();
+}
+
+void CaptureListModel::reload() {
+    if (m_paused) {
+        m_reloadOnResume = true;
+        return;
+    }
+    m_reloadOnResume = false;
+    // NOTE: the newest page comes from the store, which the engine writes before it feeds a
+    // capture: live rows that arrive meanwhile either follow the page or are already in it
+    // (flushPending() drops those).
+    beginResetModel();
+    m_rows.clear();
+    m_pending.clear();
+    m_batchTimer.stop();
+    m_historyExhausted = false;
+    m_fetching = false;
+    ++m_generation;
+    endResetModel();
+    fetchMore({});
 }
 
 void CaptureListModel::flushPending() {
@@ -119,6 +143,7 @@ void CaptureListModel::clear() {
     m_batchTimer.stop();
     m_historyExhausted = true;
     m_fetching = false;
+    m_reloadOnResume = false;
     ++m_generation;
     endResetModel();
 }

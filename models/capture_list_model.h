@@ -20,7 +20,9 @@ class FeedTransport;
 // arrive from the feed's `captures` subject, are queued and inserted in one batch at most every
 // 100 ms (GammaRay's EventModel); past the cap the oldest rows go in one removal. Older history
 // pages in at the top through fetchMore() (GET /api/v1/captures?before_id=…), narrowed by the
-// history query the filter gives. Lives in the GUI thread.
+// history query the filter gives. When the feed says items were lost (a remote console fell
+// behind the engine's ring, or its connection came back) the rows go and the newest page is
+// loaded again, as on the first subscription. Lives in the GUI thread.
 class CaptureListModel : public QAbstractTableModel {
     Q_OBJECT
 public:
@@ -43,7 +45,10 @@ public:
         CorrelationIdRole,                // QString
     };
 
-    static constexpr int kDefaultCap = 50000;
+    // NOTE: about 550 bytes a row (heaptrack under load): 10 000 rows keep the list near 6 MiB
+    // and reach the cap within seconds under load, so memory levels off early; older captures
+    // are the store's, reached through the filter's history query.
+    static constexpr int kDefaultCap = 10000;
     static constexpr int kHistoryPage = 200;
     static constexpr std::chrono::milliseconds kBatchInterval{100};
 
@@ -67,6 +72,10 @@ public:
     // The capture API filters for history pages (CaptureFilter::serverQuery()). A change drops
     // the rows (they were paged in with other filters) and pages in again from the newest.
     void setHistoryQuery(const QList<QPair<QString, QString>> &query);
+    // Drops the rows and what waits and pages in the newest history again (fetchMore()), as
+    // on the first subscription: called when the feed lost append items. While paused, done
+    // on resume.
+    void reload();
     bool isFetching() const { return m_fetching; }
     bool historyExhausted() const { return m_historyExhausted; }
 
@@ -101,6 +110,7 @@ private:
     QSet<QString> m_strings; // see intern(); bounded by the distinct values seen
     int m_cap = kDefaultCap;
     bool m_paused = false;
+    bool m_reloadOnResume = false;
     qint64 m_floorId = 0; // cleared at or below this id
     qint64 m_newestSeen = 0;
     QList<QPair<QString, QString>> m_historyQuery;

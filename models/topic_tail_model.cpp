@@ -6,7 +6,9 @@
 namespace ToolCapture {
 
 TopicTailModel::TopicTailModel(QObject *parent)
-    : CappedRowModel<TopicRecord>(parent) {}
+    : CappedRowModel<TopicRecord>(parent) {
+    setCap(kDefaultCap);
+}
 
 int TopicTailModel::columnCount(const QModelIndex &parent) const {
     return parent.isValid() ? 0 : int(Column::Count);

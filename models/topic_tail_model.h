@@ -16,6 +16,10 @@ public:
         CorrelationIdRole, // the value's correlation_id, or an empty string
     };
 
+    // NOTE: a record holds its value and headers, about 2 KiB for a proxy event (heaptrack):
+    // a tail keeps the newest 2 000, a few MiB.
+    static constexpr int kDefaultCap = 2000;
+
     explicit TopicTailModel(QObject *parent = nullptr);
 
     // QAbstractItemModel

@@ -3,6 +3,7 @@
 #include <backend/capture/capture_store.h>
 #include <backend/core/logging.h>
 #include <backend/engine/capture_pipeline.h>
+#include <backend/events/event_batch.h>
 #include <backend/events/event_sink.h>
 #include <backend/events/proxy_events.h>
 
@@ -136,12 +137,14 @@ public:
             m_pipeline.m_storeFailures.fetch_add(m_batch.size(), std::memory_order_relaxed);
         }
         if (EventSink *sink = m_pipeline.m_sink) {
-            // The batch's events are handed to the sink at once: no sink call per event.
-            m_events.clear();
+            // The batch's events are written into one buffer and handed to the sink at once:
+            // no allocation and no sink call per event.
+            std::unique_ptr<EventBatch> events = sink->batchToFill();
+            events->clear();
             for (const CaptureRecord &record : m_batch)
-                m_builder.build(record, m_events);
-            const std::uint64_t published = m_events.size();
-            sink->publishBatch(m_events);
+                m_builder.build(record, *events);
+            const std::uint64_t published = events->size();
+            sink->publishBatch(std::move(events));
             m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
         }
         m_pipeline.m_batches.fetch_add(1, std::memory_order_relaxed);
@@ -187,7 +190,6 @@ private:
     std::unique_ptr<CaptureStore> m_store;
     ProxyEventBuilder m_builder;
     std::vector<CaptureRecord> m_batch;
-    std::vector<OutgoingEvent> m_events;
     QTimer *m_timer = nullptr;
 };
 

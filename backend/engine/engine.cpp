@@ -215,7 +215,9 @@ bool Engine::start(QString *error) {
     }
     {
         // The console feed for remote consoles; it may carry captures, so it needs the token.
-        auto *endpoint = new FeedEndpoint(m_feed, this);
+        FeedEndpoint::Options feedOptions;
+        feedOptions.ringMessages = m_options.feedRingMessages;
+        auto *endpoint = new FeedEndpoint(m_feed, feedOptions, this);
         m_feedEndpoint = endpoint;
         m_admin->mount(
             {&FeedEndpoint::handles,

@@ -52,6 +52,7 @@ public:
     struct Options {
         bool demo = false;                   // start demo upstreams and generated traffic
         double demoRequestsPerSecond = 25.0; // generated traffic rate in demo mode
+        int feedRingMessages = 2000; // feed messages kept for remote consoles that are behind
     };
 
     Engine(ProxyConfig config, Options options, QObject *parent = nullptr);

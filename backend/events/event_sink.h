@@ -3,6 +3,7 @@
 #include <QByteArray>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace ToolCapture {
@@ -20,21 +21,23 @@ struct OutgoingEvent {
     std::int64_t timeUs = 0; // ce_time, UTC microseconds since the epoch
 };
 
+class EventBatch;
+
 // Where events go. publish() is thread-safe, never blocks and never fails from the caller's
 // point of view: an event that cannot be handed to the bus now is kept (spooled) and sent
 // later, or counted as failed.
 class EventSink {
 public:
-    virtual ~EventSink() = default;
+    virtual ~EventSink();
     virtual void publish(OutgoingEvent event) = 0;
-    // The events of a batch, in order, with the same guarantees; `events` is left empty. For a
-    // caller that produces many at once (the capture thread): a sink may hand them over in one
-    // step instead of one per event.
-    virtual void publishBatch(std::vector<OutgoingEvent> &events) {
-        for (OutgoingEvent &event : events)
-            publish(std::move(event));
-        events.clear();
-    }
+    // For a caller that produces many events at once (the capture thread): a batch to write
+    // them into, one this sink is done with when it has one (its buffers keep their capacity).
+    virtual std::unique_ptr<EventBatch> batchToFill();
+    // Every event of `batch`, in order, with publish()'s guarantees, handed over in one step
+    // instead of one call per event.
+    virtual void publishBatch(std::unique_ptr<EventBatch> batch);
+    // The same for events that are values of their own (copied into a batch); `events` is left
+    // empty.
+    void publishBatch(std::vector<OutgoingEvent> &events);
 };
-
 } // namespace ToolCapture

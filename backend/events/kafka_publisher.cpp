@@ -1,6 +1,8 @@
 #include <backend/config/proxy_config.h>
 #include <backend/core/logging.h>
+#include <backend/events/event_batch.h>
 #include <backend/events/event_spool.h>
+#include <backend/events/json_writer.h>
 #include <backend/events/kafka_publisher.h>
 
 #include <QStandardPaths>
@@ -13,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <pthread.h>
 #include <set>
 #include <thread>
 
@@ -81,6 +84,43 @@ struct PendingMessage {
     SpoolPosition end;
 };
 
+struct BatchFlight;
+
+// One event of a batch handed to librdkafka: its delivery report's opaque, tagged (low bit set)
+// to tell it from a PendingMessage.
+struct BatchEventRef {
+    BatchFlight *flight = nullptr;
+    std::size_t index = 0;
+};
+
+// A batch from publishBatch() while its events are with librdkafka: given back to
+// batchToFill() when the last report is in.
+struct BatchFlight {
+    std::unique_ptr<EventBatch> batch;
+    std::vector<BatchEventRef> refs;
+    std::size_t pending = 0; // events without a report yet
+};
+
+void *tagged(BatchEventRef *ref) {
+    return reinterpret_cast<void *>(reinterpret_cast<std::uintptr_t>(ref) | 1u);
+}
+
+BatchEventRef *batchEventRef(void *opaque) {
+    const auto bits = reinterpret_cast<std::uintptr_t>(opaque);
+    return (bits & 1u) ? reinterpret_cast<BatchEventRef *>(bits & ~std::uintptr_t(1)) : nullptr;
+}
+
+// The CloudEvents attributes and the rest of one message, as librdkafka takes them.
+struct MessageParts {
+    const char *topic = nullptr; // NUL-terminated
+    QByteArrayView key;
+    QByteArrayView value;
+    QByteArrayView ceId;
+    QByteArrayView ceType;
+    QByteArrayView ceSource;
+    QByteArrayView ceTime;
+};
+
 // A record of the spool sent (or skipped) by the re-publisher, in spool order.
 struct SpoolSend {
     SpoolPosition end;
@@ -145,8 +185,15 @@ struct KafkaPublisher::Private {
 
     // Batches handed over by publishBatch(), produced by the background thread in order.
     std::mutex handoffMutex;
-    std::vector<OutgoingEvent> handoff;
-    std::vector<OutgoingEvent> handoffTaken; // background thread only
+    std::vector<std::unique_ptr<EventBatch>> handoff;
+    std::size_t handoffEvents = 0;
+    std::vector<std::unique_ptr<EventBatch>> handoffTaken; // background thread only
+    // Batches done with, for batchToFill(); a few at most.
+    std::mutex freeMutex;
+    std::vector<std::unique_ptr<EventBatch>> freeBatches;
+    // Flights not in use (background thread only), and the number in use.
+    std::vector<std::unique_ptr<BatchFlight>> idleFlights;
+    std::size_t flightsInUse = 0;
     size_t handoffCapacity() const {
         return size_t(std::clamp(options.queueMaxMessages, 1, 65536));
     }
@@ -168,6 +215,7 @@ struct KafkaPublisher::Private {
     bool createProducer(QString *error);
     void destroyProducer(std::chrono::milliseconds flushTimeout);
     rd_kafka_resp_err_t produce(PendingMessage *message);
+    rd_kafka_resp_err_t produce(const MessageParts &parts, void *opaque);
     static void onDelivery(rd_kafka_t *, const rd_kafka_message_t *message, void *opaque);
     static void onError(rd_kafka_t *, int error, const char *reason, void *opaque);
     static void onLog(const rd_kafka_t *, int level, const char *facility, const char *text);
@@ -185,6 +233,11 @@ struct KafkaPublisher::Private {
     void run();
     // Produces (or spools) what publishBatch() handed over.
     void produceHandedOver();
+    void produceBatch(std::unique_ptr<EventBatch> batch);
+    void batchEventDelivered(BatchEventRef *ref, const rd_kafka_message_t *message);
+    // One report fewer outstanding for the flight; the last gives its batch back.
+    void batchEventDone(BatchFlight *flight);
+    void recycle(std::unique_ptr<EventBatch> batch);
     bool recreateProducer();
     void deliveredFromSpool(PendingMessage *message);
     void failedFromSpool(PendingMessage *message, rd_kafka_resp_err_t error, bool maybeWritten);
@@ -295,13 +348,24 @@ void KafkaPublisher::publish(OutgoingEvent event) {
     d->releaseProducer();
 }
 
-void KafkaPublisher::publishBatch(std::vector<OutgoingEvent> &events) {
-    if (events.empty())
+std::unique_ptr<EventBatch> KafkaPublisher::batchToFill() {
+    {
+        const std::lock_guard lock(d->freeMutex);
+        if (!d->freeBatches.empty()) {
+            std::unique_ptr<EventBatch> batch = std::move(d->freeBatches.back());
+            d->freeBatches.pop_back();
+            return batch;
+        }
+    }
+    return std::make_unique<EventBatch>();
+}
+
+void KafkaPublisher::publishBatch(std::unique_ptr<EventBatch> batch) {
+    if (!batch || batch->empty())
         return;
     if (!d->acquireProducer()) {
-        for (const OutgoingEvent &event : events)
-            d->toSpool(event);
-        events.clear();
+        for (std::size_t i = 0; i < batch->size(); ++i)
+            d->toSpool(batch->toOutgoingEvent(i));
         return;
     }
     bool wasEmpty = false;
@@ -311,27 +375,31 @@ void KafkaPublisher::publishBatch(std::vector<OutgoingEvent> &events) {
         wasEmpty = d->handoff.empty();
         // Bounded like librdkafka's own queue: when the background thread falls behind, the
         // batch goes to the spool (sent later, in order per key) instead of growing memory.
-        full = d->handoff.size() + events.size() > d->handoffCapacity();
-        if (full) {
-            // spooled below, outside the lock
-        } else if (wasEmpty) {
-            d->handoff.swap(events);
-        } else {
-            d->handoff.insert(d->handoff.end(), std::make_move_iterator(events.begin()),
-                              std::make_move_iterator(events.end()));
+        full = d->handoffEvents + batch->size() > d->handoffCapacity();
+        if (!full) {
+            d->handoffEvents += batch->size();
+            d->handoff.push_back(std::move(batch));
         }
     }
     if (full) {
         if (!d->queueFullEpisode.exchange(true))
             qCWarning(lcEvents) << "the hand-over to the Kafka producer is full; spooling events";
-        for (const OutgoingEvent &event : events)
-            d->toSpool(event);
+        for (std::size_t i = 0; i < batch->size(); ++i)
+            d->toSpool(batch->toOutgoingEvent(i));
+        d->recycle(std::move(batch));
     }
-    events.clear();
     // Wakes the background thread's rd_kafka_poll(); once per batch.
     if (wasEmpty)
         rd_kafka_yield(d->producer);
     d->releaseProducer();
+}
+
+void KafkaPublisher::Private::recycle(std::unique_ptr<EventBatch> batch) {
+    batch->clear();
+    const std::lock_guard lock(freeMutex);
+    // One being filled, one or two in flight: more would only hold memory.
+    if (freeBatches.size() < 4)
+        freeBatches.push_back(std::move(batch));
 }
 
 void KafkaPublisher::Private::produceOrSpool(OutgoingEvent &&event) {
@@ -358,14 +426,90 @@ void KafkaPublisher::Private::produceHandedOver() {
     {
         const std::lock_guard lock(handoffMutex);
         handoffTaken.swap(handoff);
+        handoffEvents = 0;
     }
-    for (OutgoingEvent &event : handoffTaken) {
-        if (producer)
-            produceOrSpool(std::move(event));
-        else
-            toSpool(event);
-    }
+    for (std::unique_ptr<EventBatch> &batch : handoffTaken)
+        produceBatch(std::move(batch));
     handoffTaken.clear();
+}
+
+void KafkaPublisher::Private::produceBatch(std::unique_ptr<EventBatch> batch) {
+    if (!producer) {
+        for (std::size_t i = 0; i < batch->size(); ++i)
+            toSpool(batch->toOutgoingEvent(i));
+        recycle(std::move(batch));
+        return;
+    }
+    std::unique_ptr<BatchFlight> owned;
+    if (idleFlights.empty()) {
+        owned = std::make_unique<BatchFlight>();
+    } else {
+        owned = std::move(idleFlights.back());
+        idleFlights.pop_back();
+    }
+    BatchFlight *flight = owned.release(); // owned by its reports from here on
+    ++flightsInUse;
+    flight->batch = std::move(batch);
+    const EventBatch &events = *flight->batch;
+    flight->refs.resize(events.size());
+    // One more than the events, so that the flight cannot end while this loop runs.
+    flight->pending = events.size() + 1;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (backlog.load(std::memory_order_acquire)) {
+            toSpool(events.toOutgoingEvent(i));
+            --flight->pending;
+            continue;
+        }
+        const EventBatch::Event &e = events.event(i);
+        BatchEventRef &ref = flight->refs[i];
+        ref.flight = flight;
+        ref.index = i;
+        const MessageParts parts{events.data(e.topic),  events.view(e.key),
+                                 events.view(e.value),  events.view(e.ceId),
+                                 events.view(e.ceType), events.view(e.ceSource),
+                                 events.view(e.ceTime)};
+        const rd_kafka_resp_err_t error = produce(parts, tagged(&ref));
+        if (!error) {
+            produced.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        --flight->pending;
+        if (error == RD_KAFKA_RESP_ERR__QUEUE_FULL && !queueFullEpisode.exchange(true))
+            qCWarning(lcEvents) << "the Kafka producer queue is full; spooling events";
+        if (classify(error) == ErrorKind::Permanent)
+            countFailed(events.toOutgoingEvent(i), rd_kafka_err2str(error));
+        else
+            toSpool(events.toOutgoingEvent(i));
+    }
+    batchEventDone(flight);
+}
+
+void KafkaPublisher::Private::batchEventDone(BatchFlight *flight) {
+    if (--flight->pending > 0)
+        return;
+    recycle(std::move(flight->batch));
+    --flightsInUse;
+    if (idleFlights.size() < 4)
+        idleFlights.emplace_back(flight);
+    else
+        delete flight;
+}
+
+void KafkaPublisher::Private::batchEventDelivered(BatchEventRef *ref,
+                                                  const rd_kafka_message_t *message) {
+    BatchFlight *flight = ref->flight;
+    if (!message->err) {
+        delivered.fetch_add(1, std::memory_order_relaxed);
+        brokersUp.store(true, std::memory_order_relaxed);
+    } else if (classify(message->err) == ErrorKind::Permanent) {
+        countFailed(flight->batch->toOutgoingEvent(ref->index), rd_kafka_err2str(message->err));
+    } else {
+        // At least once, as for a single event (see onDelivery).
+        if (rd_kafka_message_status(message) == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)
+            possiblyPersisted.fetch_add(1, std::memory_order_relaxed);
+        toSpool(flight->batch->toOutgoingEvent(ref->index));
+    }
+    batchEventDone(flight);
 }
 
 bool KafkaPublisher::simulateFatalError() {
@@ -463,22 +607,37 @@ void KafkaPublisher::Private::destroyProducer(std::chrono::milliseconds flushTim
 
 rd_kafka_resp_err_t KafkaPublisher::Private::produce(PendingMessage *message) {
     const OutgoingEvent &event = message->event;
-    const QByteArray time = KafkaPublisher::formatCeTime(event.timeUs);
+    char time[27];
+    formatRfc3339Micros(event.timeUs, time);
+    const MessageParts parts{event.topic.constData(),
+                             event.key,
+                             event.value,
+                             event.ceId,
+                             event.ceType,
+                             event.ceSource,
+                             QByteArrayView(time, sizeof time)};
+    return produce(parts, message);
+}
+
+rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, void *opaque) {
     rd_kafka_headers_t *headers = rd_kafka_headers_new(6);
-    rd_kafka_header_add(headers, "ce_id", 5, event.ceId.constData(), event.ceId.size());
-    rd_kafka_header_add(headers, "ce_type", 7, event.ceType.constData(), event.ceType.size());
-    rd_kafka_header_add(headers, "ce_source", 9, event.ceSource.constData(), event.ceSource.size());
-    rd_kafka_header_add(headers, "ce_time", 7, time.constData(), time.size());
-    rd_kafka_header_add(headers, "ce_specversion", 14, "1.0", 3);
-    rd_kafka_header_add(headers, "content-type", 12, "application/json", 16);
-    // No RD_KAFKA_MSG_F_COPY: librdkafka points into the value, which `message` keeps alive
-    // until the delivery report.
+    const auto add = [headers](const char *name, std::size_t nameLength, QByteArrayView value) {
+        rd_kafka_header_add(headers, name, ssize_t(nameLength), value.data(),
+                            ssize_t(value.size()));
+    };
+    add("ce_id", 5, parts.ceId);
+    add("ce_type", 7, parts.ceType);
+    add("ce_source", 9, parts.ceSource);
+    add("ce_time", 7, parts.ceTime);
+    add("ce_specversion", 14, QByteArrayView("1.0", 3));
+    add("content-type", 12, QByteArrayView("application/json", 16));
+    // No RD_KAFKA_MSG_F_COPY: librdkafka points into the value, which the opaque's owner keeps
+    // alive until the delivery report.
     const rd_kafka_resp_err_t error = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(event.topic.constData()),
-        RD_KAFKA_V_KEY(event.key.isEmpty() ? nullptr : event.key.constData(),
-                       size_t(event.key.size())),
-        RD_KAFKA_V_VALUE(const_cast<char *>(event.value.constData()), size_t(event.value.size())),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(message), RD_KAFKA_V_END);
+        producer, RD_KAFKA_V_TOPIC(parts.topic),
+        RD_KAFKA_V_KEY(parts.key.isEmpty() ? nullptr : parts.key.data(), size_t(parts.key.size())),
+        RD_KAFKA_V_VALUE(const_cast<char *>(parts.value.data()), size_t(parts.value.size())),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (error)
         rd_kafka_headers_destroy(headers);
     return error;
@@ -523,6 +682,10 @@ void KafkaPublisher::Private::countFailed(const OutgoingEvent &event, const char
 void KafkaPublisher::Private::onDelivery(rd_kafka_t *, const rd_kafka_message_t *message,
                                          void *opaque) {
     auto *self = static_cast<Private *>(opaque);
+    if (BatchEventRef *ref = batchEventRef(message->_private)) {
+        self->batchEventDelivered(ref, message);
+        return;
+    }
     auto *pending = static_cast<PendingMessage *>(message->_private);
     if (!message->err) {
         self->delivered.fetch_add(1, std::memory_order_relaxed);
@@ -577,6 +740,8 @@ void KafkaPublisher::Private::onLog(const rd_kafka_t *, int level, const char *f
 }
 
 void KafkaPublisher::Private::run() {
+    // Named for top, perf and the benchmark's per-thread CPU (15 characters at most).
+    pthread_setname_np(pthread_self(), "kafka-publisher");
     while (!stopRequested.load()) {
         produceHandedOver();
         republish();

@@ -97,8 +97,14 @@ public:
     const Options &options() const;
 
     // EventSink
+    using EventSink::publishBatch;
     void publish(OutgoingEvent event) override;
-    void publishBatch(std::vector<OutgoingEvent> &events) override;
+    // A batch whose events were all delivered (or spooled) when there is one: its buffers keep
+    // their capacity, so filling it allocates nothing.
+    std::unique_ptr<EventBatch> batchToFill() override;
+    // Hands the batch to the background thread under one short lock; librdkafka's value points
+    // into the batch's buffer (no copy) until the event's delivery report.
+    void publishBatch(std::unique_ptr<EventBatch> batch) override;
 
     // Fault injection for tests and drills: librdkafka raises a fatal error as if the cluster had
     // caused one, and the publisher must replace its producer without losing events. False when

@@ -620,20 +620,21 @@ void ProxyEventBuilder::writeCommunicationIntelligence(const CaptureRecord &reco
     json.endObject();
 }
 
-OutgoingEvent ProxyEventBuilder::take(const char *topic, const char *ceType,
-                                      const CaptureRecord &record, std::int64_t timeUs) {
-    OutgoingEvent event;
-    event.topic = QByteArray::fromRawData(topic, qsizetype(qstrlen(topic)));
-    event.key = record.correlationId;
-    event.value = m_json.toByteArray();
-    event.ceId = QByteArray(m_eventId, 36);
-    event.ceType = QByteArray::fromRawData(ceType, qsizetype(qstrlen(ceType)));
-    event.ceSource = ceSource();
+void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType,
+                            EventBatch::Span key, EventBatch::Span time, std::int64_t timeUs) {
+    EventBatch::Event event;
+    event.topic = out.appendTerminated(topic);
+    event.key = key;
+    event.value = out.append(m_json.view());
+    event.ceId = out.append(QByteArrayView(m_eventId, 36));
+    event.ceType = out.append(ceType);
+    event.ceSource = out.append(ceSource());
+    event.ceTime = time;
     event.timeUs = timeUs;
-    return event;
+    out.add(event);
 }
 
-void ProxyEventBuilder::build(const CaptureRecord &record, std::vector<OutgoingEvent> &out) {
+void ProxyEventBuilder::build(const CaptureRecord &record, EventBatch &out) {
     static constexpr char kPreType[] =
         "com.toolcapture.proxy.request_intelligence.pre_request_analysis";
     static constexpr char kPostType[] =
@@ -647,20 +648,30 @@ void ProxyEventBuilder::build(const CaptureRecord &record, std::vector<OutgoingE
     const bool upstream = record.upstreamAnswered();
     writeHeaders(record.requestHeaders);
     writePerformanceMetrics(record);
-    out.reserve(out.size() + 3);
+    // The three events share the key and the time: written once.
+    const EventBatch::Span key = out.append(record.correlationId);
+    const EventBatch::Span time = out.appendTime(timeUs);
 
     newEventId(m_eventId);
     writeRequestIntelligence(record, timeUs);
-    out.push_back(take(ProxyTopics::kRequestIntelligence, kPreType, record, timeUs));
+    add(out, ProxyTopics::kRequestIntelligence, kPreType, key, time, timeUs);
 
     newEventId(m_eventId);
     writeResponseIntelligence(record, timeUs);
-    out.push_back(take(ProxyTopics::kResponseIntelligence, kPostType, record, timeUs));
+    add(out, ProxyTopics::kResponseIntelligence, kPostType, key, time, timeUs);
 
     newEventId(m_eventId);
     writeCommunicationIntelligence(record, timeUs, upstream);
-    out.push_back(take(ProxyTopics::kCommunicationIntelligence,
-                       upstream ? kResponseAnalysisType : kRequestAnalysisType, record, timeUs));
+    add(out, ProxyTopics::kCommunicationIntelligence,
+        upstream ? kResponseAnalysisType : kRequestAnalysisType, key, time, timeUs);
+}
+
+void ProxyEventBuilder::build(const CaptureRecord &record, std::vector<OutgoingEvent> &out) {
+    m_scratch.clear();
+    build(record, m_scratch);
+    out.reserve(out.size() + m_scratch.size());
+    for (std::size_t i = 0; i < m_scratch.size(); ++i)
+        out.push_back(m_scratch.toOutgoingEvent(i));
 }
 
 OutgoingEvent ProxyEventBuilder::breakerEvent(const BreakerTransition &transition,

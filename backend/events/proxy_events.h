@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/capture/capture_record.h>
+#include <backend/events/event_batch.h>
 #include <backend/events/event_sink.h>
 #include <backend/events/json_writer.h>
 #include <backend/resilience/breaker_transition.h>
@@ -44,6 +45,8 @@ public:
     // Appends exactly three events: proxy.request_intelligence (pre_request_analysis),
     // proxy.response_intelligence (post_request_analysis) and proxy.communication_intelligence
     // (response_analysis when an upstream answered, request_analysis otherwise).
+    void build(const CaptureRecord &record, EventBatch &out);
+    // The same, each event a value of its own.
     void build(const CaptureRecord &record, std::vector<OutgoingEvent> &out);
 
     // proxy.breaker_events (breaker_transition), keyed by the instance id.
@@ -75,8 +78,9 @@ private:
     void writeResponseIntelligence(const CaptureRecord &record, std::int64_t timeUs);
     void writeCommunicationIntelligence(const CaptureRecord &record, std::int64_t timeUs,
                                         bool upstream);
-    OutgoingEvent take(const char *topic, const char *ceType, const CaptureRecord &record,
-                       std::int64_t timeUs);
+    // The event just written (m_json, m_eventId) into `out`.
+    void add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType, EventBatch::Span key,
+             EventBatch::Span time, std::int64_t timeUs);
 
     JsonWriter m_json;
     // Written once per exchange, then copied into two events each.
@@ -85,6 +89,7 @@ private:
     QCryptographicHash m_hash{QCryptographicHash::Sha256};
     std::mt19937_64 m_random;
     char m_eventId[36];
+    EventBatch m_scratch; // for build() into values of their own
 };
 
 } // namespace ToolCapture

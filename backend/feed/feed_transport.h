@@ -37,6 +37,11 @@ public:
 signals:
     void messages(const QList<ToolCapture::FeedMessage> &batch);
     void connectionChanged(ToolCapture::FeedTransport::Connection state, const QString &detail);
+    // Append items of the subscribed subjects were lost: the client fell further behind than
+    // the hub keeps (the remote feed's `reset`), or the connection was lost and has resumed.
+    // Emitted before the messages that follow the gap: a list mirroring an append subject
+    // reloads its newest history instead of keeping rows with a hole in them.
+    void appendItemsLost();
 
 protected:
     // Emits connectionChanged when the state or its detail changes.

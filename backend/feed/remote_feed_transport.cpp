@@ -120,6 +120,9 @@ void RemoteFeedTransport::onPollFinished(QNetworkReply *reply) {
     m_backoff = m_options.minBackoff;
     setConnection(Connection::Connected, endpointLabel());
     m_after = json.value("seq", quint64(0));
+    // Fell behind the ring (reset), or resumed after an outage: what came between is gone.
+    const bool gap = json.value("reset", false) || m_lostWhileConnected;
+    m_lostWhileConnected = false;
     QList<FeedMessage> batch;
     for (const Json &m : json["messages"]) {
         FeedMessage message;
@@ -131,6 +134,8 @@ void RemoteFeedTransport::onPollFinished(QNetworkReply *reply) {
             batch.append(std::move(message));
     }
     poll();
+    if (gap)
+        emit appendItemsLost();
     if (!batch.isEmpty())
         emit messages(batch);
 }
@@ -138,6 +143,8 @@ void RemoteFeedTransport::onPollFinished(QNetworkReply *reply) {
 void RemoteFeedTransport::lost(const QString &why) {
     // Resumed later with every state document whole; append items of the gap are gone.
     m_after = 0;
+    if (connection() == Connection::Connected)
+        m_lostWhileConnected = true;
     setConnection(Connection::Lost, tr("%1: %2 (retrying in %3 s)")
                                         .arg(endpointLabel(), why)
                                         .arg(double(m_backoff.count()) / 1000.0, 0, 'f', 1));

@@ -65,6 +65,7 @@ private:
     std::chrono::milliseconds m_backoff;
     quint64 m_bytesReceived = 0;
     bool m_started = false;
+    bool m_lostWhileConnected = false; // append items of the outage are gone
 };
 
 } // namespace ToolCapture

@@ -117,6 +117,27 @@ int openListener(const QHostAddress &address, quint16 port, QString &error) {
     return fd;
 }
 
+// Whether `address`:`port` is free for a new group of SO_REUSEPORT sockets. A socket without
+// SO_REUSEPORT cannot join a group another process holds, so binding one is the check: without
+// it a second ToolCapture (or any program using SO_REUSEPORT under the same user) started on
+// the same port would silently share the traffic instead of failing.
+bool portIsFree(const QHostAddress &address, quint16 port, QString &error) {
+    sockaddr_storage storage;
+    const socklen_t length = SocketIo::toSockaddr(address, port, storage);
+    const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = QString::fromLocal8Bit(std::strerror(errno));
+        return false;
+    }
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); // TIME_WAIT is no obstacle
+    const bool free = ::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) == 0;
+    if (!free)
+        error = QString::fromLocal8Bit(std::strerror(errno));
+    ::close(fd);
+    return free;
+}
+
 } // namespace
 
 bool ProxyServer::listen(QString *error) {
@@ -126,6 +147,12 @@ bool ProxyServer::listen(QString *error) {
     std::vector<int> fds;
     QString failure;
     quint16 port = m_config.listen.port;
+    if (port != 0 && !portIsFree(m_config.listen.host, port, failure)) {
+        if (error)
+            *error =
+                QStringLiteral("cannot listen on %1: %2").arg(m_config.listen.toString(), failure);
+        return false;
+    }
     for (size_t i = 0; i < m_workers.size(); ++i) {
         const int fd = openListener(m_config.listen.host, port, failure);
         if (fd < 0)

@@ -3,7 +3,10 @@
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
+#include <backend/events/embedded_kafka_cluster.h>
+#include <backend/events/event_batch.h>
 #include <backend/events/event_sink.h>
+#include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
 #include <backend/routing/routing_brief.h>
 
@@ -15,6 +18,8 @@
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
+#include <time.h>
 
 using namespace ToolCapture;
 
@@ -159,13 +164,15 @@ void BM_BuildEvents(benchmark::State &state) {
     std::mt19937_64 random(1);
     const CaptureRecord record = typicalRecord(random, 1, state.range(0) != 0);
     ProxyEventBuilder builder;
-    std::vector<OutgoingEvent> events;
+    EventBatch events;
     qsizetype bytes = 0;
     for (auto _ : state) {
         events.clear();
         builder.build(record, events);
-        bytes = events[0].value.size() + events[1].value.size() + events[2].value.size();
-        benchmark::DoNotOptimize(events.data());
+        bytes = events.view(events.event(0).value).size() +
+                events.view(events.event(1).value).size() +
+                events.view(events.event(2).value).size();
+        benchmark::DoNotOptimize(events.byteCount());
     }
     state.counters["event_bytes"] = double(bytes);
     state.SetItemsProcessed(state.iterations());
@@ -176,7 +183,7 @@ BENCHMARK(BM_BuildEvents)->ArgName("routing")->Arg(0)->Arg(1);
 class NullSink final : public EventSink {
 public:
     void publish(OutgoingEvent) override {}
-    void publishBatch(std::vector<OutgoingEvent> &events) override { events.clear(); }
+    void publishBatch(std::unique_ptr<EventBatch>) override {}
 };
 
 // The capture thread's work per exchange, as CapturePipeline does it per batch of 1000: the
@@ -204,7 +211,7 @@ void BM_CaptureThread(benchmark::State &state) {
         store.append(batches[size_t(filled / kBatch) % batches.size()]);
     ProxyEventBuilder builder;
     NullSink sink;
-    std::vector<OutgoingEvent> events;
+    EventBatch events;
     size_t next = 0;
     for (auto _ : state) {
         std::vector<CaptureRecord> &batch = batches[next++ % batches.size()];
@@ -215,7 +222,7 @@ void BM_CaptureThread(benchmark::State &state) {
         events.clear();
         for (const CaptureRecord &record : batch)
             builder.build(record, events);
-        sink.publishBatch(events);
+        benchmark::DoNotOptimize(events.byteCount());
     }
     state.SetItemsProcessed(state.iterations() * kBatch);
 }
@@ -330,6 +337,97 @@ BENCHMARK(BM_StoreAppend)
     ->Args({0, 1})
     ->Args({200000, 0})
     ->Args({200000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+// Publishing, whole: the three events of each exchange built, handed to a KafkaPublisher and
+// delivered by the embedded cluster (librdkafka's mock brokers, in this process), per batch of
+// 1000 exchanges as the capture thread hands them over. Each iteration waits for every
+// delivery report, so the process CPU time it counts (all threads: the builder's, the
+// publisher's, librdkafka's and the mock broker's; less the caller's own polling for the
+// reports) is the whole cost of publishing those exchanges. Reported as cpu_us_per_exchange.
+// Argument: compression (0 none, 1 lz4).
+void BM_PublishToEmbeddedCluster(benchmark::State &state) {
+    constexpr int kBatch = 1000;
+    EmbeddedKafkaCluster cluster;
+    QString error;
+    if (!cluster.start(1, &error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    QTemporaryDir dir;
+    KafkaPublisher::Options options;
+    options.brokers = cluster.bootstrapServers();
+    options.spoolDir = dir.filePath(QStringLiteral("spool"));
+    options.compression = state.range(0) ? QStringLiteral("lz4") : QStringLiteral("none");
+    // Experiments: TC_BENCH_PRODUCER="name=value,name=value" adds producer properties.
+    for (const QString &pair :
+         qEnvironmentVariable("TC_BENCH_PRODUCER").split(QLatin1Char(','), Qt::SkipEmptyParts))
+        options.producerProperties.insert(pair.section(QLatin1Char('='), 0, 0),
+                                          pair.section(QLatin1Char('='), 1));
+    KafkaPublisher publisher(options);
+    if (!publisher.start(&error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    std::mt19937_64 random(7);
+    std::vector<std::vector<CaptureRecord>> batches(8);
+    int n = 0;
+    for (auto &batch : batches) {
+        for (int i = 0; i < kBatch; ++i)
+            batch.push_back(typicalRecord(random, n++, true));
+    }
+    ProxyEventBuilder builder;
+    const auto waitDelivered = [&](std::uint64_t target) {
+        while (publisher.stats().delivered + publisher.stats().failed < target)
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+    };
+    // Warm up: metadata, topics created, connections up.
+    const auto threadCpuNs = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    };
+    std::uint64_t expected = 0;
+    std::int64_t waitingNs = 0; // the caller's CPU while it polls for the reports: not counted
+    const auto publishOne = [&](const std::vector<CaptureRecord> &records) {
+        std::unique_ptr<EventBatch> events = publisher.batchToFill();
+        events->clear();
+        for (const CaptureRecord &record : records)
+            builder.build(record, *events);
+        expected += events->size();
+        publisher.publishBatch(std::move(events));
+        const std::int64_t waitStart = threadCpuNs();
+        waitDelivered(expected);
+        waitingNs += threadCpuNs() - waitStart;
+    };
+    publishOne(batches[0]);
+    const auto processCpuNs = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return std::int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    };
+    waitingNs = 0;
+    const std::int64_t cpuStart = processCpuNs();
+    const std::int64_t builderStart = threadCpuNs();
+    size_t next = 0;
+    for (auto _ : state)
+        publishOne(batches[next++ % batches.size()]);
+    const std::int64_t cpuNs = processCpuNs() - cpuStart - waitingNs;
+    const std::int64_t builderNs = threadCpuNs() - builderStart - waitingNs;
+    const PublisherStats stats = publisher.stats();
+    if (stats.failed || stats.spooled)
+        state.SkipWithError("events failed or were spooled");
+    state.SetItemsProcessed(state.iterations() * kBatch);
+    const double exchanges = double(state.iterations() * kBatch);
+    state.counters["cpu_us_per_exchange"] = double(cpuNs) / 1000.0 / exchanges;
+    // Of which the caller's thread (building the events and handing them over).
+    state.counters["caller_us"] = double(builderNs) / 1000.0 / exchanges;
+}
+BENCHMARK(BM_PublishToEmbeddedCluster)
+    ->ArgName("lz4")
+    ->Arg(0)
+    ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

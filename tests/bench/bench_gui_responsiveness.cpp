@@ -39,6 +39,16 @@ double mib(qint64 bytes) {
     return double(bytes) / (1024.0 * 1024.0);
 }
 
+// The value of one sample of the Prometheus text `metrics` ("name{labels} value"), or -1.
+double metric(const QByteArray &metrics, const QByteArray &sample) {
+    const qsizetype at = metrics.indexOf("\n" + sample + ' ');
+    if (at < 0)
+        return -1;
+    const qsizetype start = at + 1 + sample.size() + 1;
+    const qsizetype end = metrics.indexOf('\n', start);
+    return metrics.mid(start, end < 0 ? -1 : end - start).trimmed().toDouble();
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -68,7 +78,12 @@ int main(int argc, char **argv) {
     const QCommandLineOption path(QStringLiteral("path"),
                                   QStringLiteral("Request target (default /catalog/products)."),
                                   QStringLiteral("target"), QStringLiteral("/catalog/products"));
-    parser.addOptions({seconds, connections, threads, workers, path});
+    const QCommandLineOption partitions(
+        QStringLiteral("partitions"),
+        QStringLiteral("Partitions per topic of the embedded Kafka cluster (default: the "
+                       "configuration's default)."),
+        QStringLiteral("n"), QString::number(KafkaConfig{}.partitions));
+    parser.addOptions({seconds, connections, threads, workers, path, partitions});
     parser.process(app);
     const int loadSeconds = std::clamp(parser.value(seconds).toInt(), 1, 600);
 
@@ -81,6 +96,7 @@ int main(int argc, char **argv) {
     config.workers = std::max(1, parser.value(workers).toInt());
     config.timeouts.drain = std::chrono::milliseconds(500);
     config.kafka.spoolDir = dir.path() + QStringLiteral("/spool");
+    config.kafka.partitions = std::clamp(parser.value(partitions).toInt(), 1, 256);
     config.capture.storePath = dir.path() + QStringLiteral("/captures.sqlite");
 
     MainWindow window;
@@ -95,8 +111,12 @@ int main(int argc, char **argv) {
     struct MemorySample {
         double atS;
         qint64 bytes;
+        qint64 heapBytes; // in use by the allocator's callers (live data)
     };
     std::vector<MemorySample> memory;
+    // Where events wait in the engine, by second: handed to the Kafka producer and not yet
+    // acknowledged, and exchanges queued for the capture thread and not yet stored.
+    std::vector<std::pair<double, double>> backlog;
     QElapsedTimer clock;
     QElapsedTimer sinceTick;
     bool loading = false;
@@ -113,7 +133,16 @@ int main(int argc, char **argv) {
     QTimer sampler;
     sampler.setInterval(1000);
     QObject::connect(&sampler, &QTimer::timeout, &app, [&] {
-        memory.push_back({double(clock.elapsed()) / 1000.0, residentBytes()});
+        memory.push_back({double(clock.elapsed()) / 1000.0, residentBytes(), heapInUseBytes()});
+        FeedRequest request;
+        request.target = "/metrics";
+        session.engineHost()->feed()->request(request, &app, [&](const FeedResponse &response) {
+            const QByteArray &m = response.body;
+            backlog.emplace_back(metric(m, "toolcapture_events_total{outcome=\"produced\"}") -
+                                     metric(m, "toolcapture_events_total{outcome=\"delivered\"}"),
+                                 metric(m, "toolcapture_captures_total{outcome=\"queued\"}") -
+                                     metric(m, "toolcapture_captures_total{outcome=\"stored\"}"));
+        });
     });
     // Both views live and painted: the current tab alternates between them.
     QTimer alternate;
@@ -142,6 +171,15 @@ int main(int argc, char **argv) {
         out << "resident memory (MiB) by second:\n ";
         for (const MemorySample &sample : memory)
             out << QStringLiteral(" %1").arg(mib(sample.bytes), 0, 'f', 1);
+        out << "\nheap in use (MiB) by second:\n ";
+        for (const MemorySample &sample : memory)
+            out << QStringLiteral(" %1").arg(mib(sample.heapBytes), 0, 'f', 1);
+        out << "\nevents produced and not yet acknowledged by Kafka, by second:\n ";
+        for (const auto &[events, captures] : backlog)
+            out << ' ' << qint64(events);
+        out << "\nexchanges queued for the capture store, by second:\n ";
+        for (const auto &[events, captures] : backlog)
+            out << ' ' << qint64(captures);
         out << '\n';
         if (memory.size() >= 4) {
             const size_t half = memory.size() / 2;
@@ -177,7 +215,7 @@ int main(int argc, char **argv) {
                 tick.start();
                 sampler.start();
                 alternate.start();
-                memory.push_back({0.0, residentBytes()});
+                memory.push_back({0.0, residentBytes(), heapInUseBytes()});
                 wrk.start(QStringLiteral("wrk"),
                           {QStringLiteral("-t%1").arg(parser.value(threads)),
                            QStringLiteral("-c%1").arg(parser.value(connections)),

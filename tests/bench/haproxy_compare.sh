@@ -127,6 +127,8 @@ echo "bench: starting haproxy on 127.0.0.1:$haproxy_port (nbthread $workers)"
 render "$bench_dir/haproxy.cfg.in" "$workdir/haproxy.cfg"
 haproxy -db -f "$workdir/haproxy.cfg" >"$workdir/haproxy.out" 2>&1 &
 pids+=($!)
+declare -A pid_of
+pid_of[haproxy]=$!
 tc_wait_http haproxy 127.0.0.1 "$haproxy_port" "$path" "${pids[-1]}" ||
     fail_start haproxy "$workdir/haproxy.out"
 
@@ -158,6 +160,7 @@ EOF
         "$toolcapture" --no-gui --config "$workdir/$name.json" --workers "$workers" \
             >"$workdir/$name.out" 2>&1 &
         pids+=($!)
+        pid_of[$name]=$!
         tc_wait_http "$name" 127.0.0.1 "$port" "$path" "${pids[-1]}" 30 ||
             fail_start "$name" "$workdir/$name.out"
         targets+=("$name=$port")
@@ -176,7 +179,19 @@ to_ms() {
         printf "%.2f", n * f }'
 }
 
-declare -A rps p50 p99 non2xx errors
+# thread_ticks PID: "name ticks" per thread (utime + stime, in clock ticks), threads of the same
+# name summed, the data-path workers as one.
+thread_ticks() {
+    local task
+    for task in /proc/"$1"/task/*; do
+        # comm may contain spaces; stat's fields after the ")" are fixed.
+        awk -v comm="$(tr ' ' '_' <"$task/comm")" '{
+            sub(/^.*\) /, ""); print comm, $12 + $13 }' "$task/stat" 2>/dev/null
+    done | sed -E 's/^proxy-worker-[0-9]+/proxy-workers/' |
+        awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }' | sort
+}
+
+declare -A rps p50 p99 non2xx errors requests cpu_report
 run_wrk() {
     local name="$1" port="$2" out
     local url="http://127.0.0.1:$port$path"
@@ -185,8 +200,19 @@ run_wrk() {
         wrk -t1 -c"$connections" -d"${warmup}s" "$url" >/dev/null
     fi
     echo "bench: wrk -t1 -c$connections -d${duration}s --latency $url   ($name)"
+    local pid="${pid_of[$name]:-}" before=""
+    [[ -n "$pid" ]] && before="$(thread_ticks "$pid")"
     wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" >"$out"
     rps[$name]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    requests[$name]="$(awk '/ requests in / { print $1 }' "$out")"
+    if [[ -n "$pid" ]]; then
+        # CPU per request of each thread (microseconds), over the measured run.
+        cpu_report[$name]="$(join -a2 -e0 -o 0,1.2,2.2 <(echo "$before") <(thread_ticks "$pid") |
+            awk -v n="${requests[$name]}" -v hz="$(getconf CLK_TCK)" '{
+                us = ($3 - $2) * 1e6 / hz / n; total += us
+                if (us >= 0.05) line = line sprintf(" %s %.2f", $1, us) }
+                END { printf "%.2f us/request:%s", total, line }')"
+    fi
     p50[$name]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
     p99[$name]="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
     non2xx[$name]="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
@@ -210,6 +236,11 @@ for entry in "${targets[@]}"; do
     name="${entry%=*}"
     printf '%-16s %12s %9s %9s %9s %9s\n' "$name" "${rps[$name]}" "${p50[$name]}" \
         "${p99[$name]}" "${non2xx[$name]:-0}" "${errors[$name]:-0}"
+done
+echo "CPU per request (whole process, then per thread, microseconds; clock ticks of $(getconf CLK_TCK) Hz):"
+for entry in "${targets[@]}"; do
+    name="${entry%=*}"
+    [[ -n "${cpu_report[$name]:-}" ]] && printf '  %-14s %s\n' "$name" "${cpu_report[$name]}"
 done
 if ((only_baselines == 0)); then
     ratio="$(awk -v a="${rps[toolcapture]}" -v b="${rps[haproxy]}" \

@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFile>
 
+#include <malloc.h>
 #include <unistd.h>
 
 namespace ToolCapture {
@@ -13,6 +14,15 @@ int openFileDescriptorCount() {
         return -1;
     // The listing itself holds one descriptor while it runs; it is counted like any other.
     return int(fds.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System).size());
+}
+
+qint64 heapInUseBytes() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    const struct mallinfo2 info = ::mallinfo2();
+    return qint64(info.uordblks + info.hblkhd);
+#else
+    return -1;
+#endif
 }
 
 qint64 residentBytes() {

@@ -10,6 +10,11 @@ int openFileDescriptorCount();
 // This process's resident set size in bytes (/proc/self/statm), or -1.
 qint64 residentBytes();
 
+// Bytes the C library's allocator has handed out and not had back (glibc's mallinfo2(): every
+// arena, mmapped chunks included), or -1 where that is not known. Next to residentBytes() it
+// tells live data from memory the allocator keeps without using it.
+qint64 heapInUseBytes();
+
 // Whether resident memory measures the program: not under AddressSanitizer, whose quarantine
 // of freed memory and shadow memory dominate it. Tests assert memory bounds only where it does
 // (the regular build); under the sanitizer they still run everything else.

@@ -67,7 +67,7 @@ private slots:
     void signalDrainsInFlightRequestsAndExitsZero() {
         QFETCH(int, signal);
         TestUpstream::Behaviour slow;
-        slow.delayMs = 700;
+        slow.delayMs = 1500;
         TestUpstream upstream(slow);
         QTemporaryDir dir;
         Running running = start(upstream, dir.path(), 10000);
@@ -78,6 +78,16 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(upstream.requestsReceived(), 1, 10000);
         ::kill(pid_t(running.process->processId()), signal);
 
+        // No new connection is served once draining started. Checked while the process still
+        // runs (the upstream holds the in-flight request): after it exits, another program may
+        // already listen on the same ephemeral port.
+        QTRY_VERIFY_WITH_TIMEOUT((running.log += running.process->readAll()).contains("draining"),
+                                 10000);
+        if (running.process->state() == QProcess::Running) {
+            RawClient late(running.proxyPort, 2000);
+            QVERIFY(!late.isConnected());
+        }
+
         const RawResponse response = inFlight.read();
         QVERIFY(response.complete);
         QCOMPARE(response.status, 200);
@@ -85,9 +95,6 @@ private slots:
         QVERIFY(running.process->waitForFinished(15000));
         QCOMPARE(running.process->exitStatus(), QProcess::NormalExit);
         QCOMPARE(running.process->exitCode(), 0);
-        // No new connection is served once draining started.
-        RawClient late(running.proxyPort, 2000);
-        QVERIFY(!late.isConnected());
     }
 
     void drainTimeoutBoundsShutdown() {

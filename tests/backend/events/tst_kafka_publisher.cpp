@@ -1,5 +1,6 @@
 #include <backend/config/proxy_config.h>
 #include <backend/events/embedded_kafka_cluster.h>
+#include <backend/events/event_batch.h>
 #include <backend/events/kafka_publisher.h>
 #include <tests/backend/events/kafka_publisher_fixture.h>
 
@@ -31,6 +32,7 @@ private slots:
     void cleanStopSpoolsWhatIsUndelivered_data();
     void cleanStopSpoolsWhatIsUndelivered();
     void oversizedBatchGoesToSpool();
+    void deliveredBatchIsGivenBackForReuse();
     void permanentErrorIsCountedAsFailed();
     void fatalErrorReplacesTheProducer();
     void publishThroughput_data();
@@ -224,6 +226,43 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
     }
     publisher.stop(2s);
     QCOMPARE(publisher.stats().spooled, std::uint64_t(0));
+}
+
+void TestKafkaPublisher::deliveredBatchIsGivenBackForReuse() {
+    // The capture thread fills one batch per drain: once all its events are delivered the
+    // publisher gives the same batch back (its buffer keeps its capacity), not a new one.
+    QTemporaryDir spool;
+    const QString topic = newTopic();
+    auto opts = options(spool.path());
+    opts.linger = 1ms;
+    KafkaPublisher publisher(opts);
+    QVERIFY(publisher.start());
+    std::unique_ptr<EventBatch> batch = publisher.batchToFill();
+    for (int i = 0; i < 100; ++i)
+        batch->add(makeEvent(topic.toUtf8(), i, 500));
+    const EventBatch *handedOver = batch.get();
+    publisher.publishBatch(std::move(batch));
+    QTRY_COMPARE_WITH_TIMEOUT(publisher.stats().delivered, std::uint64_t(100), 15000);
+    // The last delivery report gives the batch back right after counting: wait for it.
+    std::unique_ptr<EventBatch> again;
+    QTRY_VERIFY_WITH_TIMEOUT((again = publisher.batchToFill()).get() == handedOver, 5000);
+    QVERIFY(again->empty());
+    // A second batch while the first is still out is another one.
+    std::unique_ptr<EventBatch> other = publisher.batchToFill();
+    QVERIFY(other.get() != again.get());
+
+    // What was delivered from the batch is what was put in.
+    QString error;
+    const std::vector<TailMessage> messages =
+        readTopic(m_cluster->bootstrapServers(), topic, 110, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(int(messages.size()), 100);
+    for (const TailMessage &message : messages) {
+        const OutgoingEvent expected = makeEvent(topic.toUtf8(), indexOfKey(message.key), 500);
+        QCOMPARE(message.value, expected.value);
+        QCOMPARE(header(message, "ce_id"), expected.ceId);
+        QCOMPARE(header(message, "ce_time"), KafkaPublisher::formatCeTime(expected.timeUs));
+    }
 }
 
 void TestKafkaPublisher::queueFullGoesToSpoolAndIsRepublished() {

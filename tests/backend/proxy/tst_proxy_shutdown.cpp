@@ -3,6 +3,7 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace ToolCapture;
@@ -15,6 +16,70 @@ class TestProxyShutdown : public QObject {
     Q_OBJECT
 
 private slots:
+    // Each worker listens with SO_REUSEPORT; a second proxy on a port that is taken must fail
+    // with a clear error instead of joining the group and taking half the traffic.
+    void portInUseIsRefused_data() {
+        QTest::addColumn<QString>("holder");
+        QTest::newRow("another proxy, one worker") << QStringLiteral("proxy1");
+        QTest::newRow("another proxy, two workers") << QStringLiteral("proxy2");
+        QTest::newRow("a plain listening socket") << QStringLiteral("socket");
+    }
+
+    void portInUseIsRefused() {
+        QFETCH(QString, holder);
+        TestUpstream upstream;
+        std::unique_ptr<ProxyServer> first;
+        QTcpServer plain;
+        quint16 port = 0;
+        if (holder == QLatin1String("socket")) {
+            QVERIFY(plain.listen(QHostAddress::LocalHost, 0));
+            port = plain.serverPort();
+        } else {
+            first = startProxy(testConfig(holder == QLatin1String("proxy2") ? 2 : 1),
+                               {{QStringLiteral("svc"), "/", {upstream.port()}}});
+            QVERIFY(first);
+            port = first->port();
+        }
+        ProxyConfig config = testConfig(2);
+        config.listen.port = port;
+        config.services.push_back(
+            makeService({QStringLiteral("svc"), "/", {upstream.port()}}, config));
+        ProxyServer second(config);
+        QString error;
+        QVERIFY(!second.listen(&error));
+        QVERIFY2(error.contains(QStringLiteral("cannot listen on 127.0.0.1:%1").arg(port)),
+                 qPrintable(error));
+        QVERIFY2(error.contains(QStringLiteral("in use")), qPrintable(error));
+        if (first) {
+            // The first one still has all of its port.
+            RawClient client(first->port());
+            QCOMPARE(client.roundTrip(simpleGet("/a")).status, 200);
+        }
+    }
+
+    void portIsFreeAgainAfterTheProxyStops() {
+        TestUpstream upstream;
+        quint16 port = 0;
+        {
+            auto first =
+                startProxy(testConfig(2), {{QStringLiteral("svc"), "/", {upstream.port()}}});
+            QVERIFY(first);
+            port = first->port();
+            RawClient client(port);
+            QCOMPARE(client.roundTrip(simpleGet("/a")).status, 200);
+        }
+        ProxyConfig config = testConfig(2);
+        config.listen.port = port;
+        config.services.push_back(
+            makeService({QStringLiteral("svc"), "/", {upstream.port()}}, config));
+        ProxyServer again(config);
+        QString error;
+        QVERIFY2(again.listen(&error), qPrintable(error));
+        QCOMPARE(again.port(), port);
+        RawClient client(port);
+        QCOMPARE(client.roundTrip(simpleGet("/b")).status, 200);
+    }
+
     void idleKeepAliveClosedAtOnce() {
         TestUpstream upstream;
         auto proxy = startProxy(testConfig(2), {{QStringLiteral("svc"), "/", {upstream.port()}}});

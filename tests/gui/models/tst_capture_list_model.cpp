@@ -8,8 +8,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <memory>
 
 using namespace ToolCapture;
 
@@ -64,6 +67,7 @@ private slots:
     void filterProxySelects();
     void pagesInHistoryFromTheEngine();
     void fullListStaysAtTheCap();
+    void reloadsWhenARemoteConsoleFallsBehind();
 };
 
 void TestCaptureListModel::appendsInOneBatch() {
@@ -285,6 +289,66 @@ void TestCaptureListModel::fullListStaysAtTheCap() {
     QVERIFY(model.summaryAt(0).service.constData() == model.summaryAt(1).service.constData());
     qInfo("slowest batch at the cap (remove and insert 1000 rows through the proxy): %lld us",
           slowestFlushAtCapUs);
+}
+
+void TestCaptureListModel::reloadsWhenARemoteConsoleFallsBehind() {
+    // The engine keeps two feed messages for remote consoles that are behind: one that misses a
+    // few ticks of captures is answered with `reset` (docs/console-feed.md).
+    constexpr int kRing = 2;
+    EmbeddedDemoEngine engine(80.0, kRing);
+    QString error;
+    QVERIFY2(engine.start(&error), qPrintable(error));
+    FeedTransport *feed = engine.remoteFeed();
+    QVERIFY(feed);
+    CaptureListModel model(feed);
+    connect(feed, &FeedTransport::messages, &model, [&model](const QList<FeedMessage> &messages) {
+        for (const FeedMessage &message : messages)
+            model.apply(message);
+    });
+    QSignalSpy lost(feed, &FeedTransport::appendItemsLost);
+    QVERIFY(lost.isValid());
+    feed->subscribe({CaptureListModel::subject()});
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTRY_VERIFY_WITH_TIMEOUT(model.rowCount() >= 10 && !model.isFetching(), kTimeoutMs);
+    QCOMPARE(lost.size(), 0);
+    const qint64 newestBefore = model.summaryAt(model.rowCount() - 1).id;
+
+    // This thread is busy, as a loaded console's GUI thread can be, while the engine publishes
+    // more batches of captures than the ring keeps: nobody polls for them.
+    auto published = std::make_shared<QSemaphore>();
+    engine.watchFeedInEngineThread({CaptureListModel::subject()},
+                                   [published](QList<FeedMessage> batch) {
+                                       for (const FeedMessage &message : batch)
+                                           published->release(message.append ? 1 : 0);
+                                   });
+    QVERIFY(published->tryAcquire(kRing + 2, kTimeoutMs));
+
+    // The next poll is a reset: the list drops its rows and loads the newest page again.
+    QVERIFY(lost.wait(kTimeoutMs));
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isFetching() && model.rowCount() > 0 &&
+                                 model.summaryAt(model.rowCount() - 1).id > newestBefore,
+                             kTimeoutMs);
+    model.setPaused(true);
+    // No hole and no duplicate: the rows are exactly the newest stored captures up to the last.
+    const QList<qint64> rows = ids(model);
+    QVERIFY(rows.size() <= 1000);
+    QList<qint64> stored;
+    bool answered = false;
+    FeedRequest request;
+    request.target = "/api/v1/captures?before_id=" + QByteArray::number(rows.last() + 1) +
+                     "&limit=" + QByteArray::number(rows.size());
+    feed->request(request, this, [&](const FeedResponse &response) {
+        const QJsonArray page = QJsonDocument::fromJson(response.body)
+                                    .object()
+                                    .value(QLatin1StringView("captures"))
+                                    .toArray();
+        for (const QJsonValue &item : page)
+            stored.prepend(item.toObject().value(QLatin1StringView("id")).toInteger());
+        answered = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(answered, kTimeoutMs);
+    QCOMPARE(rows, stored);
+    feed->subscribe({});
 }
 
 QTEST_GUILESS_MAIN(TestCaptureListModel)

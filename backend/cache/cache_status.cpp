@@ -1,0 +1,100 @@
+#include <backend/cache/cache_status.h>
+#include <backend/http/header_checks.h>
+
+namespace ToolCapture {
+
+QByteArrayView CacheStatus::forwardName(CacheForward forward) {
+    switch (forward) {
+    case CacheForward::Bypass:
+        return "bypass";
+    case CacheForward::Method:
+        return "method";
+    case CacheForward::UriMiss:
+        return "uri-miss";
+    case CacheForward::VaryMiss:
+        return "vary-miss";
+    case CacheForward::Miss:
+        return "miss";
+    case CacheForward::Request:
+        return "request";
+    case CacheForward::Stale:
+        return "stale";
+    case CacheForward::Partial:
+        return "partial";
+    case CacheForward::None:
+        break;
+    }
+    return "";
+}
+
+bool CacheStatus::isStructuredToken(QByteArrayView text) {
+    if (text.isEmpty())
+        return false;
+    const char first = text[0];
+    if (!((first >= 'A' && first <= 'Z') || (first >= 'a' && first <= 'z') || first == '*'))
+        return false;
+    for (const char c : text.sliced(1)) {
+        if (!(HeaderChecks::isTokenChar(uchar(c)) || c == ':' || c == '/'))
+            return false;
+    }
+    return true;
+}
+
+QByteArray CacheStatus::structuredString(QByteArrayView text) {
+    QByteArray out;
+    out.reserve(text.size() + 2);
+    out += '"';
+    for (const char c : text) {
+        const auto u = uchar(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20 || u > 0x7E) {
+            out += '%';
+            out += "0123456789ABCDEF"[u >> 4];
+            out += "0123456789ABCDEF"[u & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+    return out;
+}
+
+QByteArray CacheStatus::render() const {
+    QByteArray out = isStructuredToken(cacheName) ? cacheName : structuredString(cacheName);
+    // RFC 9211 section 2.1: hit, and section 2.2: fwd, are mutually exclusive by meaning; a
+    // forwarded request reports fwd (and fwd-status, stored, collapsed), a hit reports hit.
+    if (hit)
+        out += "; hit";
+    if (!hit && forward != CacheForward::None) {
+        out += "; fwd=";
+        out += forwardName(forward);
+        if (forwardStatus)
+            out += "; fwd-status=" + QByteArray::number(*forwardStatus);
+    }
+    // Section 2.4: ttl is an sf-integer in seconds, negative when stale.
+    if (ttl)
+        out += "; ttl=" + QByteArray::number(qint64(ttl->count()));
+    if (!hit && forward != CacheForward::None) {
+        if (stored)
+            out += "; stored";
+        if (collapsed)
+            out += "; collapsed";
+    }
+    if (!key.isEmpty())
+        out += "; key=" + structuredString(key);
+    // Section 2.8: detail is an sf-token or an sf-string.
+    if (!detail.isEmpty())
+        out += "; detail=" + (isStructuredToken(detail) ? detail : structuredString(detail));
+    return out;
+}
+
+QByteArray CacheStatus::append(QByteArrayView upstreamValue, const CacheStatus &status) {
+    const QByteArray upstream = upstreamValue.trimmed().toByteArray();
+    if (upstream.isEmpty())
+        return status.render();
+    return upstream + ", " + status.render();
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,52 @@
+#include <backend/events/event_batch.h>
+#include <backend/events/json_writer.h>
+
+namespace ToolCapture {
+
+EventBatch::Span EventBatch::append(QByteArrayView bytes) {
+    const Span span{m_bytes.size(), std::size_t(bytes.size())};
+    m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end());
+    return span;
+}
+
+EventBatch::Span EventBatch::appendTerminated(QByteArrayView text) {
+    const Span span = append(text);
+    m_bytes.push_back('\0');
+    return span;
+}
+
+EventBatch::Span EventBatch::appendTime(std::int64_t unixMicros) {
+    constexpr std::size_t kLength = 27;
+    const Span span{m_bytes.size(), kLength};
+    m_bytes.resize(m_bytes.size() + kLength);
+    formatRfc3339Micros(unixMicros, m_bytes.data() + span.offset);
+    return span;
+}
+
+void EventBatch::add(const OutgoingEvent &event) {
+    Event e;
+    e.topic = appendTerminated(event.topic);
+    e.key = append(event.key);
+    e.value = append(event.value);
+    e.ceId = append(event.ceId);
+    e.ceType = append(event.ceType);
+    e.ceSource = append(event.ceSource);
+    e.ceTime = appendTime(event.timeUs);
+    e.timeUs = event.timeUs;
+    m_events.push_back(e);
+}
+
+OutgoingEvent EventBatch::toOutgoingEvent(std::size_t i) const {
+    const Event &e = m_events[i];
+    OutgoingEvent event;
+    event.topic = view(e.topic).toByteArray();
+    event.key = view(e.key).toByteArray();
+    event.value = view(e.value).toByteArray();
+    event.ceId = view(e.ceId).toByteArray();
+    event.ceType = view(e.ceType).toByteArray();
+    event.ceSource = view(e.ceSource).toByteArray();
+    event.timeUs = e.timeUs;
+    return event;
+}
+
+} // namespace ToolCapture

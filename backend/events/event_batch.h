@@ -1,0 +1,68 @@
+#pragma once
+
+#include <backend/events/event_sink.h>
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ToolCapture {
+
+// Many events in one buffer: written by one thread (the capture thread builds the three events
+// of every exchange of a drain into it) and handed to a sink whole. An event is a set of spans
+// of that buffer, so it costs no allocation of its own; a sink that is done with a batch gives
+// it back through EventSink::batchToFill() and its buffers keep their capacity.
+// Not thread-safe: one thread writes it, then hands it over and does not touch it again.
+class EventBatch {
+public:
+    // Bytes of the batch's buffer.
+    struct Span {
+        std::size_t offset = 0;
+        std::size_t length = 0;
+    };
+    struct Event {
+        Span topic; // followed by a NUL in the buffer (librdkafka takes C strings)
+        Span key;   // empty: no key
+        Span value;
+        Span ceId;
+        Span ceType;
+        Span ceSource;
+        Span ceTime; // RFC 3339, microseconds, UTC: 27 characters
+        std::int64_t timeUs = 0;
+    };
+
+    void clear() noexcept {
+        m_bytes.clear();
+        m_events.clear();
+    }
+    bool empty() const noexcept { return m_events.empty(); }
+    std::size_t size() const noexcept { return m_events.size(); }
+    const Event &event(std::size_t i) const { return m_events[i]; }
+    const char *data(Span span) const noexcept { return m_bytes.data() + span.offset; }
+    QByteArrayView view(Span span) const noexcept {
+        return {m_bytes.data() + span.offset, qsizetype(span.length)};
+    }
+    std::size_t byteCount() const noexcept { return m_bytes.size(); }
+
+    // Writing: copies `bytes` into the buffer.
+    Span append(QByteArrayView bytes);
+    // The same, followed by a NUL that the span does not count.
+    Span appendTerminated(QByteArrayView text);
+    // `unixMicros` as ce_time formats it.
+    Span appendTime(std::int64_t unixMicros);
+    void add(const Event &event) { m_events.push_back(event); }
+    // Copies every attribute of `event`.
+    void add(const OutgoingEvent &event);
+
+    // Event `i` as a value of its own (for the spool, and for sinks without batches).
+    OutgoingEvent toOutgoingEvent(std::size_t i) const;
+
+private:
+    std::vector<char> m_bytes;
+    std::vector<Event> m_events;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,456 @@
+#include <backend/redis/redis_client.h>
+
+#include <QHostAddress>
+#include <QLoggingCategory>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <vector>
+
+namespace ToolCapture {
+
+namespace {
+
+Q_LOGGING_CATEGORY(lcCache, "toolcapture.cache.redis")
+
+// Commands waiting for an answer at most; more are answered Down at once rather than queued
+// behind a Redis that does not keep up.
+constexpr std::size_t kMaxPending = 4096;
+
+// A pattern for SCAN MATCH that matches `prefix` literally, then anything.
+QByteArray globPrefix(QByteArrayView prefix) {
+    QByteArray pattern;
+    pattern.reserve(prefix.size() + 8);
+    for (const char c : prefix) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+            pattern.append('\\');
+        pattern.append(c);
+    }
+    pattern.append('*');
+    return pattern;
+}
+
+} // namespace
+
+struct RedisClient::ScanState {
+    QByteArray pattern;
+    QByteArray cursor = QByteArrayLiteral("0");
+    QByteArray count;
+    qint64 removed = 0;
+    CountCallback done;
+};
+
+RedisClient::RedisClient(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options)) {
+    m_timeoutTimer = new QTimer(this);
+    m_timeoutTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_timeoutTimer, &QTimer::timeout, this, &RedisClient::checkTimeouts);
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &RedisClient::connectNow);
+    m_connectTimer = new QTimer(this);
+    m_connectTimer->setSingleShot(true);
+    connect(m_connectTimer, &QTimer::timeout, this, [this] {
+        if (m_context && !m_connected) {
+            qCDebug(lcCache) << "Redis at" << m_options.host << m_options.port
+                             << "did not accept the connection in time";
+            dropConnection(Status::Down);
+        }
+    });
+}
+
+RedisClient::~RedisClient() {
+    m_started = false; // no reconnection from the callbacks below
+    if (m_context) {
+        m_context->data = nullptr;
+        // Commands still pending are dropped: their callbacks are not called any more.
+        redisAsyncFree(m_context);
+        m_context = nullptr;
+    }
+}
+
+void RedisClient::start() {
+    if (m_started)
+        return;
+    m_started = true;
+    connectNow();
+}
+
+bool RedisClient::isConnected() const {
+    return m_connected;
+}
+
+RedisClient::Stats RedisClient::stats() const {
+    Stats stats = m_stats;
+    stats.connected = m_connected;
+    return stats;
+}
+
+void RedisClient::connectNow() {
+    if (!m_started || m_context)
+        return;
+    // NOTE: hiredis resolves a host name with a blocking getaddrinfo(): the configuration
+    // takes an address, which it does not need to resolve.
+    if (QHostAddress(m_options.host).isNull()) {
+        qCWarning(lcCache) << "Redis host" << m_options.host << "is not an IP address";
+        m_stats.errors++;
+        return;
+    }
+    redisAsyncContext *context =
+        redisAsyncConnect(m_options.host.toLatin1().constData(), int(m_options.port));
+    if (!context || context->err) {
+        qCDebug(lcCache) << "cannot connect to Redis:" << (context ? context->errstr : "no memory");
+        if (context)
+            redisAsyncFree(context);
+        m_stats.errors++;
+        scheduleReconnect();
+        return;
+    }
+    m_context = context;
+    context->data = this;
+    context->ev.data = this;
+    context->ev.addRead = &RedisClient::addRead;
+    context->ev.delRead = &RedisClient::delRead;
+    context->ev.addWrite = &RedisClient::addWrite;
+    context->ev.delWrite = &RedisClient::delWrite;
+    context->ev.cleanup = &RedisClient::cleanup;
+    redisAsyncSetConnectCallback(context, &RedisClient::connectTrampoline);
+    redisAsyncSetDisconnectCallback(context, &RedisClient::disconnectTrampoline);
+    m_connectTimer->start(m_options.connectTimeout);
+    // Sent first, so answered before anything else: a refusal drops the connection.
+    const auto refuseDrops = [this](Status status, redisReply *) {
+        if (status != Status::Ok) {
+            qCWarning(lcCache) << "Redis refused AUTH or SELECT; reconnecting later";
+            dropConnection(Status::Error);
+        }
+    };
+    if (!m_options.password.isEmpty())
+        command({QByteArrayView("AUTH"), m_options.password}, refuseDrops);
+    if (m_options.database != 0)
+        command({QByteArrayView("SELECT"), QByteArray::number(m_options.database)}, refuseDrops);
+}
+
+void RedisClient::scheduleReconnect() {
+    if (!m_started || m_reconnectTimer->isActive())
+        return;
+    m_backoff = m_backoff.count() == 0 ? m_options.reconnectMin
+                                       : std::min(m_backoff * 2, m_options.reconnectMax);
+    m_reconnectTimer->start(m_backoff);
+}
+
+void RedisClient::dropConnection(Status reason) {
+    if (!m_context)
+        return;
+    redisAsyncContext *context = m_context;
+    // The pending commands' callbacks run inside redisAsyncFree() (or, when called from a
+    // callback, right after it) with no reply: they are answered `reason`.
+    m_dropReason = reason;
+    redisAsyncFree(context);
+}
+
+void RedisClient::command(std::initializer_list<QByteArrayView> args,
+                          std::function<void(Status, redisReply *)> handler) {
+    command(std::vector<QByteArrayView>(args), std::move(handler));
+}
+
+void RedisClient::command(const std::vector<QByteArrayView> &args,
+                          std::function<void(Status, redisReply *)> handler) {
+    if (!m_context || m_pending.size() >= kMaxPending ||
+        (!m_connected && !m_pending.empty() && args.front() != "AUTH" &&
+         args.front() != "SELECT")) {
+        m_stats.down++;
+        handler(Status::Down, nullptr);
+        return;
+    }
+    std::vector<const char *> argv;
+    std::vector<size_t> argvlen;
+    argv.reserve(args.size());
+    argvlen.reserve(args.size());
+    for (QByteArrayView arg : args) {
+        argv.push_back(arg.data());
+        argvlen.push_back(size_t(arg.size()));
+    }
+    if (redisAsyncCommandArgv(m_context, &RedisClient::replyTrampoline, this, int(argv.size()),
+                              argv.data(), argvlen.data()) != REDIS_OK) {
+        m_stats.errors++;
+        handler(Status::Error, nullptr);
+        return;
+    }
+    m_pending.push_back(Pending{m_nextToken++,
+                                std::chrono::steady_clock::now() + m_options.commandTimeout,
+                                std::move(handler)});
+    armTimeoutTimer();
+}
+
+void RedisClient::get(QByteArrayView key, ValueCallback done) {
+    if (!m_connected) {
+        m_stats.down++;
+        done(Status::Down, {});
+        return;
+    }
+    command({QByteArrayView("GET"), key},
+            [this, done = std::move(done)](Status status, redisReply *reply) {
+                if (status == Status::Ok && reply->type == REDIS_REPLY_STRING) {
+                    m_stats.hits++;
+                    done(Status::Ok, QByteArray(reply->str, qsizetype(reply->len)));
+                } else if (status == Status::Ok) {
+                    m_stats.misses++;
+                    done(Status::Missing, {});
+                } else {
+                    done(status, {});
+                }
+            });
+}
+
+void RedisClient::set(QByteArrayView key, QByteArrayView value, std::chrono::milliseconds ttl,
+                      DoneCallback done) {
+    const auto handler = [this, done = std::move(done)](Status status, redisReply *) {
+        if (status == Status::Ok)
+            m_stats.writes++;
+        if (done)
+            done(status);
+    };
+    if (!m_connected) {
+        m_stats.down++;
+        handler(Status::Down, nullptr);
+        return;
+    }
+    if (ttl.count() > 0)
+        command({QByteArrayView("SET"), key, value, QByteArrayView("PX"),
+                 QByteArray::number(qint64(ttl.count()))},
+                handler);
+    else
+        command({QByteArrayView("SET"), key, value}, handler);
+}
+
+void RedisClient::remove(QByteArrayView key, DoneCallback done) {
+    const auto handler = [this, done = std::move(done)](Status status, redisReply *) {
+        if (status == Status::Ok)
+            m_stats.writes++;
+        if (done)
+            done(status);
+    };
+    if (!m_connected) {
+        m_stats.down++;
+        handler(Status::Down, nullptr);
+        return;
+    }
+    command({QByteArrayView("UNLINK"), key}, handler);
+}
+
+void RedisClient::removePrefix(QByteArrayView prefix, CountCallback done, int batch) {
+    if (!m_connected) {
+        m_stats.down++;
+        done(Status::Down, 0);
+        return;
+    }
+    auto state = std::make_shared<ScanState>();
+    state->pattern = globPrefix(prefix);
+    state->count = QByteArray::number(std::max(1, batch));
+    state->done = std::move(done);
+    scanRound(std::move(state));
+}
+
+void RedisClient::scanRound(std::shared_ptr<ScanState> state) {
+    command({QByteArrayView("SCAN"), state->cursor, QByteArrayView("MATCH"), state->pattern,
+             QByteArrayView("COUNT"), state->count},
+            [this, state](Status status, redisReply *reply) {
+                if (status != Status::Ok || reply->type != REDIS_REPLY_ARRAY ||
+                    reply->elements != 2 || reply->element[0]->type != REDIS_REPLY_STRING ||
+                    reply->element[1]->type != REDIS_REPLY_ARRAY) {
+                    state->done(status == Status::Ok ? Status::Error : status, state->removed);
+                    return;
+                }
+                state->cursor =
+                    QByteArray(reply->element[0]->str, qsizetype(reply->element[0]->len));
+                const redisReply *keys = reply->element[1];
+                const bool last = state->cursor == "0";
+                if (keys->elements == 0) {
+                    if (last)
+                        state->done(Status::Ok, state->removed);
+                    else
+                        scanRound(state);
+                    return;
+                }
+                std::vector<QByteArray> owned; // the reply is freed when this returns
+                owned.reserve(keys->elements);
+                std::vector<QByteArrayView> args{QByteArrayView("UNLINK")};
+                for (size_t i = 0; i < keys->elements; ++i) {
+                    owned.emplace_back(keys->element[i]->str, qsizetype(keys->element[i]->len));
+                    args.push_back(owned.back());
+                }
+                command(args, [this, state, last](Status unlinked, redisReply *count) {
+                    if (unlinked != Status::Ok) {
+                        state->done(unlinked, state->removed);
+                        return;
+                    }
+                    if (count->type == REDIS_REPLY_INTEGER)
+                        state->removed += count->integer;
+                    if (last)
+                        state->done(Status::Ok, state->removed);
+                    else
+                        scanRound(state);
+                });
+            });
+}
+
+void RedisClient::onReply(redisReply *reply) {
+    if (m_pending.empty())
+        return;
+    Pending pending = std::move(m_pending.front());
+    m_pending.pop_front();
+    if (m_pending.empty())
+        m_timeoutTimer->stop();
+    if (!pending.handler)
+        return; // answered Timeout already
+    if (!reply) {
+        // The connection went away with the command unanswered.
+        const Status status = m_dropReason.value_or(Status::Error);
+        if (status == Status::Error)
+            m_stats.errors++;
+        pending.handler(status, nullptr);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        m_stats.errors++;
+        qCDebug(lcCache) << "Redis error:" << QByteArrayView(reply->str, qsizetype(reply->len));
+        pending.handler(Status::Error, reply);
+        return;
+    }
+    pending.handler(Status::Ok, reply);
+}
+
+void RedisClient::onConnected(int status) {
+    m_connectTimer->stop();
+    if (status != REDIS_OK) {
+        // hiredis frees the context after this callback; the pending commands were answered.
+        qCDebug(lcCache) << "cannot connect to Redis at" << m_options.host << m_options.port;
+        m_context = nullptr;
+        m_stats.errors++;
+        scheduleReconnect();
+        return;
+    }
+    m_connected = true;
+    m_backoff = std::chrono::milliseconds(0);
+    m_stats.connects++;
+    qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':' << m_options.port;
+    emit connectedChanged(true);
+}
+
+void RedisClient::onDisconnected(int) {
+    // hiredis frees the context after this callback.
+    const bool wasConnected = m_connected;
+    m_context = nullptr;
+    m_connected = false;
+    m_dropReason.reset();
+    m_connectTimer->stop();
+    if (wasConnected) {
+        qCWarning(lcCache).nospace() << "Redis at " << m_options.host << ':' << m_options.port
+                                     << " went away; the shared cache tier is a miss until it "
+                                        "is back";
+        emit connectedChanged(false);
+    }
+    scheduleReconnect();
+}
+
+void RedisClient::armTimeoutTimer() {
+    if (m_timeoutTimer->isActive())
+        return;
+    // Coarse on purpose: a timeout is answered within a quarter of the timeout after it is due.
+    const auto interval = std::max(std::chrono::milliseconds(2), m_options.commandTimeout / 4);
+    m_timeoutTimer->start(interval);
+}
+
+void RedisClient::checkTimeouts() {
+    const auto now = std::chrono::steady_clock::now();
+    bool stuck = false;
+    for (Pending &pending : m_pending) {
+        if (pending.deadline > now)
+            break;
+        if (pending.handler) {
+            m_stats.timeouts++;
+            auto handler = std::move(pending.handler);
+            pending.handler = nullptr;
+            handler(Status::Timeout, nullptr);
+        } else if (now - pending.deadline > 3 * m_options.commandTimeout) {
+            // Long past its timeout and still no answer: the server is stuck (or the network
+            // is). A new connection is better than a pipeline that keeps growing.
+            stuck = true;
+            break;
+        }
+    }
+    if (stuck) {
+        qCWarning(lcCache).nospace() << "Redis at " << m_options.host << ':' << m_options.port
+                                     << " does not answer; reconnecting";
+        dropConnection(Status::Timeout);
+    }
+    if (m_pending.empty())
+        m_timeoutTimer->stop();
+}
+
+void RedisClient::replyTrampoline(redisAsyncContext *context, void *reply, void *) {
+    if (auto *self = static_cast<RedisClient *>(context->data))
+        self->onReply(static_cast<redisReply *>(reply));
+}
+
+void RedisClient::connectTrampoline(const redisAsyncContext *context, int status) {
+    if (auto *self = static_cast<RedisClient *>(context->data))
+        self->onConnected(status);
+}
+
+void RedisClient::disconnectTrampoline(const redisAsyncContext *context, int status) {
+    if (auto *self = static_cast<RedisClient *>(context->data))
+        self->onDisconnected(status);
+}
+
+// The event hooks hiredis calls: socket notifiers on this object's thread.
+void RedisClient::addRead(void *data) {
+    auto *self = static_cast<RedisClient *>(data);
+    if (!self || self->m_read)
+        return;
+    self->m_read = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Read, self);
+    connect(self->m_read, &QSocketNotifier::activated, self, [self] {
+        if (self->m_context)
+            redisAsyncHandleRead(self->m_context);
+    });
+}
+
+void RedisClient::delRead(void *data) {
+    auto *self = static_cast<RedisClient *>(data);
+    if (!self || !self->m_read)
+        return;
+    // Possibly inside the notifier's own signal: disabled now, deleted later.
+    self->m_read->setEnabled(false);
+    self->m_read->deleteLater();
+    self->m_read = nullptr;
+}
+
+void RedisClient::addWrite(void *data) {
+    auto *self = static_cast<RedisClient *>(data);
+    if (!self || self->m_write)
+        return;
+    self->m_write = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Write, self);
+    connect(self->m_write, &QSocketNotifier::activated, self, [self] {
+        if (self->m_context)
+            redisAsyncHandleWrite(self->m_context);
+    });
+}
+
+void RedisClient::delWrite(void *data) {
+    auto *self = static_cast<RedisClient *>(data);
+    if (!self || !self->m_write)
+        return;
+    self->m_write->setEnabled(false);
+    self->m_write->deleteLater();
+    self->m_write = nullptr;
+}
+
+void RedisClient::cleanup(void *data) {
+    delRead(data);
+    delWrite(data);
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,142 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QObject>
+#include <QString>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+struct redisAsyncContext;
+struct redisReply;
+class QSocketNotifier;
+class QTimer;
+
+namespace ToolCapture {
+
+// A Redis connection for the response cache's shared tier: asynchronous (hiredis's async API on
+// the owning thread's event loop, so it never blocks a proxy worker), every command bounded by
+// a timeout, and a Redis that is down, slow or gone is an answer (Down, Timeout, Error) and a
+// counter, never a wait. It reconnects by itself, with backoff.
+// Lives in the thread that created it (a proxy worker's, or any thread with an event loop);
+// every method is called from that thread, and every callback runs on it.
+class RedisClient : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString host = QStringLiteral("127.0.0.1");
+        quint16 port = 6379;
+        int database = 0;
+        QByteArray password; // AUTH when not empty
+        std::chrono::milliseconds connectTimeout{200};
+        std::chrono::milliseconds commandTimeout{50};
+        // Waits between reconnection attempts, doubling from min to max.
+        std::chrono::milliseconds reconnectMin{100};
+        std::chrono::milliseconds reconnectMax{5000};
+    };
+
+    enum class Status {
+        Ok,      // the command succeeded (for get(): a value)
+        Missing, // get(): no such key
+        Down,    // not connected: not sent
+        Timeout, // sent, no answer within commandTimeout
+        Error,   // Redis answered with an error, or the connection broke
+    };
+
+    struct Stats {
+        std::uint64_t hits = 0;     // get() found a value
+        std::uint64_t misses = 0;   // get() found no key
+        std::uint64_t writes = 0;   // set()/remove() acknowledged
+        std::uint64_t down = 0;     // commands not sent: not connected
+        std::uint64_t timeouts = 0; // commands without an answer in time
+        std::uint64_t errors = 0;   // error replies and broken connections
+        std::uint64_t connects = 0; // connections established (the first one included)
+        bool connected = false;
+    };
+
+    using ValueCallback = std::function<void(Status, const QByteArray &value)>;
+    using DoneCallback = std::function<void(Status)>;
+    using CountCallback = std::function<void(Status, qint64 count)>;
+
+    explicit RedisClient(Options options, QObject *parent = nullptr);
+    // Commands still waiting for an answer are dropped: their callbacks are not called.
+    ~RedisClient() override;
+    RedisClient(const RedisClient &) = delete;
+    RedisClient &operator=(const RedisClient &) = delete;
+
+    // Starts connecting (and keeps reconnecting while not connected).
+    void start();
+    bool isConnected() const;
+    const Options &options() const { return m_options; }
+    Stats stats() const;
+
+    // GET key. The callback runs exactly once, possibly before get() returns (Down).
+    void get(QByteArrayView key, ValueCallback done);
+    // SET key value PX ttl (ttl <= 0: no expiry).
+    void set(QByteArrayView key, QByteArrayView value, std::chrono::milliseconds ttl,
+             DoneCallback done = {});
+    // UNLINK key.
+    void remove(QByteArrayView key, DoneCallback done = {});
+    // Every key starting with `prefix` unlinked (SCAN MATCH, in rounds of at most `batch` keys,
+    // so that Redis is never blocked on a large keyspace); the count removed.
+    void removePrefix(QByteArrayView prefix, CountCallback done, int batch = 500);
+
+signals:
+    void connectedChanged(bool connected);
+
+private:
+    struct Pending {
+        std::uint64_t token = 0;
+        std::chrono::steady_clock::time_point deadline;
+        std::function<void(Status, redisReply *)> handler; // empty once answered (timed out)
+    };
+    struct ScanState;
+
+    void connectNow();
+    void scheduleReconnect();
+    void dropConnection(Status reason);
+    // Sends a command; `handler` runs once with the outcome (and the reply when Ok or Error).
+    void command(std::initializer_list<QByteArrayView> args,
+                 std::function<void(Status, redisReply *)> handler);
+    void command(const std::vector<QByteArrayView> &args,
+                 std::function<void(Status, redisReply *)> handler);
+    void onReply(redisReply *reply);
+    void onConnected(int status);
+    void onDisconnected(int status);
+    void checkTimeouts();
+    void armTimeoutTimer();
+    void scanRound(std::shared_ptr<ScanState> state);
+
+    static void replyTrampoline(redisAsyncContext *context, void *reply, void *privdata);
+    static void connectTrampoline(const redisAsyncContext *context, int status);
+    static void disconnectTrampoline(const redisAsyncContext *context, int status);
+    static void addRead(void *data);
+    static void delRead(void *data);
+    static void addWrite(void *data);
+    static void delWrite(void *data);
+    static void cleanup(void *data);
+
+    Options m_options;
+    redisAsyncContext *m_context = nullptr;
+    bool m_connected = false;
+    bool m_started = false;
+    QSocketNotifier *m_read = nullptr;
+    QSocketNotifier *m_write = nullptr;
+    QTimer *m_timeoutTimer = nullptr;
+    QTimer *m_reconnectTimer = nullptr;
+    QTimer *m_connectTimer = nullptr;
+    std::chrono::milliseconds m_backoff{0};
+    std::deque<Pending> m_pending; // in the order sent: Redis answers in that order
+    std::uint64_t m_nextToken = 1;
+    // Set while we drop the connection ourselves: what its unanswered commands are answered.
+    std::optional<Status> m_dropReason;
+    Stats m_stats;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,118 @@
+#pragma once
+
+#include <backend/store/store_location.h>
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QString>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+namespace ToolCapture {
+
+// One row of execution_intelligence: how one operation of a service went.
+// Correlation ids that are not UUIDs (clients may send their own) are stored as the name-based
+// UUID (version 5) of the id, as the schema's columns are UUIDs.
+struct ExecutionRecord {
+    QString executionId; // a UUID; made when empty
+    QString correlationId;
+    QString service;
+    QString operation;
+    int executionTimeMs = 0;
+    bool success = true;
+    QByteArray intelligenceJson = "{}";
+    QDateTime createdAt; // UTC; now when invalid
+};
+
+// One row of communication_intelligence: one exchange between two services.
+struct CommunicationRecord {
+    QString communicationId;
+    QString correlationId;
+    QString sourceService;
+    QString targetService;
+    QByteArray requestJson = "{}";
+    QByteArray responseJson = "{}";
+    QByteArray performanceJson = "{}";
+    QByteArray insightsJson = "{}";
+    QDateTime createdAt;
+};
+
+// One row of intelligence_patterns, written whole (insert or replace by id).
+struct PatternRecord {
+    QString patternId;
+    QString type;
+    QByteArray dataJson = "{}";
+    double confidence = 0;
+    int frequency = 1;
+    double successRate = 0;
+    QDateTime firstSeen;
+    QDateTime lastSeen;
+};
+
+// The intelligence's store (the source documents' schema) on SQLite or PostgreSQL, through
+// QtSql. Writes are queued by any thread and written by the store's own thread in batches, one
+// transaction each, so nothing on the request path or in the analysis waits for a database. A
+// database that cannot be reached (at start or later) is not an error: records wait in memory
+// (bounded: past the limit the oldest are dropped and counted), a warning says so once, and
+// they are written when it is back. Migrations run at start; retention (90 days of events,
+// a year of patterns, as the source documents say) runs on a timer.
+class IntelligenceStore {
+public:
+    struct Options {
+        StoreLocation location;
+        std::chrono::milliseconds flushInterval{100};
+        int batchSize = 2000;     // rows per transaction at most
+        int memoryLimit = 200000; // rows waiting while the database is away
+        std::chrono::milliseconds reconnectInterval{2000};
+        std::chrono::hours eventRetention{24 * 90};
+        std::chrono::hours patternRetention{24 * 365};
+        std::chrono::milliseconds retentionInterval{3600 * 1000};
+        // The wall clock retention measures against (UTC); tests move it.
+        std::function<QDateTime()> now = [] { return QDateTime::currentDateTimeUtc(); };
+    };
+
+    struct Health {
+        bool running = false;
+        bool connected = false;
+        int schemaVersion = 0;
+        std::uint64_t pending = 0; // rows waiting to be written (or being written)
+        std::uint64_t written = 0;
+        std::uint64_t dropped = 0;  // lost: the memory limit was reached while disconnected
+        std::uint64_t rejected = 0; // refused by the database (a malformed row), logged
+        std::uint64_t expired = 0;  // removed by retention
+        QString lastError;
+        QString location; // without password
+    };
+
+    explicit IntelligenceStore(Options options);
+    ~IntelligenceStore(); // stops (a last flush, if the database is there)
+    IntelligenceStore(const IntelligenceStore &) = delete;
+    IntelligenceStore &operator=(const IntelligenceStore &) = delete;
+
+    // Starts the store's thread, which connects and migrates. False only for what waiting
+    // cannot fix (an unknown driver, a database newer than this program, a failed migration),
+    // with the reason; an unreachable database starts disconnected.
+    bool start(QString *error = nullptr);
+    void stop();
+
+    // Thread-safe, never blocks on the database.
+    void write(ExecutionRecord record);
+    void write(CommunicationRecord record);
+    void write(PatternRecord record);
+    // Asks the store's thread to write what is queued now (and to retry a lost database at
+    // once rather than at the next reconnect interval).
+    void flushSoon();
+    // Runs retention now (tests; the timer does it in production).
+    void expireSoon();
+
+    Health health() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,257 @@
+#include <backend/store/schema_migrations.h>
+
+#include <QDateTime>
+#include <QSqlError>
+#include <QSqlQuery>
+
+namespace ToolCapture {
+
+namespace {
+
+// SQLite has no timestamp type: UTC text in ISO 8601 with milliseconds, which sorts in time
+// order and is what the store writes.
+const QString kSqliteNow = QStringLiteral("(strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
+
+} // namespace
+
+const std::vector<Migration> &intelligenceMigrations() {
+    static const std::vector<Migration> migrations = [] {
+        std::vector<Migration> all;
+        Migration schema;
+        schema.version = 1;
+        schema.name = QStringLiteral("the source documents' schema");
+        schema.postgresql = {
+            QStringLiteral("CREATE TABLE intelligence_patterns ("
+                           " pattern_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"
+                           " pattern_type VARCHAR(100) NOT NULL,"
+                           " pattern_data JSONB NOT NULL,"
+                           " confidence DECIMAL(3,2) NOT NULL,"
+                           " frequency INTEGER DEFAULT 1,"
+                           " first_seen TIMESTAMP DEFAULT NOW(),"
+                           " last_seen TIMESTAMP DEFAULT NOW(),"
+                           " success_rate DECIMAL(3,2) DEFAULT 0.0,"
+                           " created_at TIMESTAMP DEFAULT NOW(),"
+                           " updated_at TIMESTAMP DEFAULT NOW())"),
+            QStringLiteral("CREATE TABLE execution_intelligence ("
+                           " execution_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"
+                           " correlation_id UUID NOT NULL,"
+                           " service_name VARCHAR(255) NOT NULL,"
+                           " operation VARCHAR(255) NOT NULL,"
+                           " execution_time_ms INTEGER NOT NULL,"
+                           " success BOOLEAN NOT NULL,"
+                           " intelligence_data JSONB NOT NULL,"
+                           " created_at TIMESTAMP DEFAULT NOW())"),
+            QStringLiteral("CREATE TABLE communication_intelligence ("
+                           " communication_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"
+                           " correlation_id UUID NOT NULL,"
+                           " source_service VARCHAR(255),"
+                           " target_service VARCHAR(255),"
+                           " request_data JSONB NOT NULL,"
+                           " response_data JSONB NOT NULL,"
+                           " performance_metrics JSONB NOT NULL,"
+                           " intelligence_insights JSONB NOT NULL,"
+                           " created_at TIMESTAMP DEFAULT NOW())"),
+            QStringLiteral("CREATE TABLE service_ecosystem ("
+                           " ecosystem_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"
+                           " services_active JSONB NOT NULL,"
+                           " capability_matrix JSONB NOT NULL,"
+                           " dependency_graph JSONB NOT NULL,"
+                           " performance_metrics JSONB NOT NULL,"
+                           " snapshot_timestamp TIMESTAMP DEFAULT NOW())"),
+            QStringLiteral("CREATE TABLE optimization_recommendations ("
+                           " recommendation_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),"
+                           " recommendation_type VARCHAR(100) NOT NULL,"
+                           " target_service VARCHAR(255),"
+                           " recommendation_data JSONB NOT NULL,"
+                           " expected_impact JSONB NOT NULL,"
+                           " confidence DECIMAL(3,2) NOT NULL,"
+                           " applied BOOLEAN DEFAULT FALSE,"
+                           " applied_at TIMESTAMP,"
+                           " effectiveness_score DECIMAL(3,2),"
+                           " created_at TIMESTAMP DEFAULT NOW())"),
+        };
+        // Types for SQLite: UUID and VARCHAR as TEXT, JSONB as TEXT holding JSON, DECIMAL as
+        // REAL, BOOLEAN as INTEGER, TIMESTAMP as ISO 8601 UTC text; ids come from the program.
+        const QString now = kSqliteNow;
+        schema.sqlite = {
+            QStringLiteral("CREATE TABLE intelligence_patterns ("
+                           " pattern_id TEXT PRIMARY KEY NOT NULL,"
+                           " pattern_type TEXT NOT NULL,"
+                           " pattern_data TEXT NOT NULL CHECK (json_valid(pattern_data)),"
+                           " confidence REAL NOT NULL,"
+                           " frequency INTEGER DEFAULT 1,"
+                           " first_seen TEXT DEFAULT %1,"
+                           " last_seen TEXT DEFAULT %1,"
+                           " success_rate REAL DEFAULT 0.0,"
+                           " created_at TEXT DEFAULT %1,"
+                           " updated_at TEXT DEFAULT %1)")
+                .arg(now),
+            QStringLiteral("CREATE TABLE execution_intelligence ("
+                           " execution_id TEXT PRIMARY KEY NOT NULL,"
+                           " correlation_id TEXT NOT NULL,"
+                           " service_name TEXT NOT NULL,"
+                           " operation TEXT NOT NULL,"
+                           " execution_time_ms INTEGER NOT NULL,"
+                           " success INTEGER NOT NULL,"
+                           " intelligence_data TEXT NOT NULL CHECK (json_valid(intelligence_data)),"
+                           " created_at TEXT DEFAULT %1)")
+                .arg(now),
+            QStringLiteral(
+                "CREATE TABLE communication_intelligence ("
+                " communication_id TEXT PRIMARY KEY NOT NULL,"
+                " correlation_id TEXT NOT NULL,"
+                " source_service TEXT,"
+                " target_service TEXT,"
+                " request_data TEXT NOT NULL CHECK (json_valid(request_data)),"
+                " response_data TEXT NOT NULL CHECK (json_valid(response_data)),"
+                " performance_metrics TEXT NOT NULL CHECK (json_valid(performance_metrics)),"
+                " intelligence_insights TEXT NOT NULL CHECK (json_valid(intelligence_insights)),"
+                " created_at TEXT DEFAULT %1)")
+                .arg(now),
+            QStringLiteral("CREATE TABLE service_ecosystem ("
+                           " ecosystem_id TEXT PRIMARY KEY NOT NULL,"
+                           " services_active TEXT NOT NULL,"
+                           " capability_matrix TEXT NOT NULL,"
+                           " dependency_graph TEXT NOT NULL,"
+                           " performance_metrics TEXT NOT NULL,"
+                           " snapshot_timestamp TEXT DEFAULT %1)")
+                .arg(now),
+            QStringLiteral("CREATE TABLE optimization_recommendations ("
+                           " recommendation_id TEXT PRIMARY KEY NOT NULL,"
+                           " recommendation_type TEXT NOT NULL,"
+                           " target_service TEXT,"
+                           " recommendation_data TEXT NOT NULL,"
+                           " expected_impact TEXT NOT NULL,"
+                           " confidence REAL NOT NULL,"
+                           " applied INTEGER DEFAULT 0,"
+                           " applied_at TEXT,"
+                           " effectiveness_score REAL,"
+                           " created_at TEXT DEFAULT %1)")
+                .arg(now),
+        };
+        // The source documents' indexes, the same in both dialects.
+        const QStringList indexes = {
+            QStringLiteral("CREATE INDEX idx_intelligence_patterns_type"
+                           " ON intelligence_patterns(pattern_type)"),
+            QStringLiteral("CREATE INDEX idx_intelligence_patterns_confidence"
+                           " ON intelligence_patterns(confidence DESC)"),
+            QStringLiteral("CREATE INDEX idx_execution_intelligence_service"
+                           " ON execution_intelligence(service_name, operation)"),
+            QStringLiteral("CREATE INDEX idx_execution_intelligence_time"
+                           " ON execution_intelligence(created_at DESC)"),
+            QStringLiteral("CREATE INDEX idx_communication_intelligence_correlation"
+                           " ON communication_intelligence(correlation_id)"),
+            QStringLiteral("CREATE INDEX idx_optimization_recommendations_service"
+                           " ON optimization_recommendations(target_service)"),
+        };
+        schema.postgresql += indexes;
+        schema.sqlite += indexes;
+        all.push_back(schema);
+
+        // What the recommendation lifecycle (apply, dismiss, revert, audited) and retention
+        // need beyond the source documents' columns.
+        Migration lifecycle;
+        lifecycle.version = 2;
+        lifecycle.name = QStringLiteral("recommendation lifecycle, retention indexes");
+        lifecycle.postgresql = {
+            QStringLiteral("ALTER TABLE optimization_recommendations"
+                           " ADD COLUMN status VARCHAR(20) NOT NULL DEFAULT 'open',"
+                           " ADD COLUMN applied_by VARCHAR(255),"
+                           " ADD COLUMN dismissed_at TIMESTAMP,"
+                           " ADD COLUMN reverted_at TIMESTAMP,"
+                           " ADD COLUMN evidence JSONB"),
+            QStringLiteral("CREATE INDEX idx_communication_intelligence_time"
+                           " ON communication_intelligence(created_at)"),
+            QStringLiteral("CREATE INDEX idx_intelligence_patterns_last_seen"
+                           " ON intelligence_patterns(last_seen)"),
+        };
+        lifecycle.sqlite = {
+            QStringLiteral("ALTER TABLE optimization_recommendations"
+                           " ADD COLUMN status TEXT NOT NULL DEFAULT 'open'"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN applied_by TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN dismissed_at TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN reverted_at TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN evidence TEXT"),
+            QStringLiteral("CREATE INDEX idx_communication_intelligence_time"
+                           " ON communication_intelligence(created_at)"),
+            QStringLiteral("CREATE INDEX idx_intelligence_patterns_last_seen"
+                           " ON intelligence_patterns(last_seen)"),
+        };
+        all.push_back(lifecycle);
+        return all;
+    }();
+    return migrations;
+}
+
+int schemaVersion(QSqlDatabase &db, QString *error) {
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                   " version INTEGER PRIMARY KEY,"
+                                   " name TEXT NOT NULL,"
+                                   " applied_at TEXT NOT NULL)")) ||
+        !query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) ||
+        !query.next()) {
+        if (error)
+            *error =
+                query.lastError().isValid()
+                    ? query.lastError().text()
+                    : (db.isOpen() ? QStringLiteral("no result")
+                                   : QStringLiteral("not open: %1").arg(db.lastError().text()));
+        return -1;
+    }
+    return query.value(0).toInt();
+}
+
+bool migrate(QSqlDatabase &db, StoreLocation::Kind kind, const std::vector<Migration> &migrations,
+             int target, QString *error) {
+    const auto fail = [&](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    QString why;
+    const int current = schemaVersion(db, &why);
+    if (current < 0)
+        return fail(QStringLiteral("cannot read the schema version: %1").arg(why));
+    const int newest = migrations.empty() ? 0 : migrations.back().version;
+    if (current > newest)
+        return fail(QStringLiteral("the database is at schema version %1, newer than this "
+                                   "program's %2: refusing to touch it")
+                        .arg(current)
+                        .arg(newest));
+    for (const Migration &migration : migrations) {
+        if (migration.version <= current)
+            continue;
+        if (target >= 0 && migration.version > target)
+            break;
+        if (!db.transaction())
+            return fail(QStringLiteral("migration %1: %2")
+                            .arg(migration.version)
+                            .arg(db.lastError().text()));
+        QSqlQuery query(db);
+        const QStringList &statements =
+            kind == StoreLocation::Kind::Sqlite ? migration.sqlite : migration.postgresql;
+        for (const QString &statement : statements) {
+            if (!query.exec(statement)) {
+                const QString text = query.lastError().text();
+                db.rollback();
+                return fail(QStringLiteral("migration %1 (%2) failed: %3")
+                                .arg(migration.version)
+                                .arg(migration.name, text));
+            }
+        }
+        query.prepare(QStringLiteral(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)"));
+        query.addBindValue(migration.version);
+        query.addBindValue(migration.name);
+        query.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+        if (!query.exec() || !db.commit()) {
+            const QString text = query.lastError().text();
+            db.rollback();
+            return fail(QStringLiteral("migration %1: %2").arg(migration.version).arg(text));
+        }
+    }
+    return true;
+}
+
+} // namespace ToolCapture

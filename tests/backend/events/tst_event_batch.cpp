@@ -1,0 +1,111 @@
+#include <backend/events/event_batch.h>
+
+#include <QTest>
+
+using namespace ToolCapture;
+
+// EventBatch: events as spans of one buffer, as the capture thread writes them and the
+// publisher reads them.
+class TestEventBatch : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTrip_data();
+    void roundTrip();
+    void spansSurviveGrowth();
+    void timeIsCeTime_data();
+    void timeIsCeTime();
+    void clearKeepsCapacityAndForgetsEvents();
+};
+
+namespace {
+
+OutgoingEvent makeEvent(int i, int valueBytes) {
+    OutgoingEvent event;
+    event.topic = "topic." + QByteArray::number(i % 3);
+    event.key = i % 2 ? QByteArray() : "key-" + QByteArray::number(i);
+    event.value = QByteArray(valueBytes, char('a' + i % 26));
+    event.ceId = "id-" + QByteArray::number(i);
+    event.ceType = "com.example.type" + QByteArray::number(i);
+    event.ceSource = "/source";
+    event.timeUs = 1714564800000000 + i;
+    return event;
+}
+
+} // namespace
+
+void TestEventBatch::roundTrip_data() {
+    QTest::addColumn<int>("count");
+    QTest::addColumn<int>("valueBytes");
+    QTest::newRow("one, empty value") << 1 << 0;
+    QTest::newRow("ten, small values") << 10 << 100;
+    QTest::newRow("500, values of 3000 bytes") << 500 << 3000;
+}
+
+void TestEventBatch::roundTrip() {
+    QFETCH(int, count);
+    QFETCH(int, valueBytes);
+    EventBatch batch;
+    for (int i = 0; i < count; ++i)
+        batch.add(makeEvent(i, valueBytes));
+    QCOMPARE(batch.size(), std::size_t(count));
+    for (int i = 0; i < count; ++i) {
+        const OutgoingEvent expected = makeEvent(i, valueBytes);
+        const OutgoingEvent actual = batch.toOutgoingEvent(std::size_t(i));
+        QCOMPARE(actual.topic, expected.topic);
+        QCOMPARE(actual.key, expected.key);
+        QCOMPARE(actual.value, expected.value);
+        QCOMPARE(actual.ceId, expected.ceId);
+        QCOMPARE(actual.ceType, expected.ceType);
+        QCOMPARE(actual.ceSource, expected.ceSource);
+        QCOMPARE(actual.timeUs, expected.timeUs);
+        // The topic is a C string for librdkafka.
+        const EventBatch::Event &e = batch.event(std::size_t(i));
+        QCOMPARE(batch.data(e.topic)[e.topic.length], '\0');
+        QCOMPARE(qstrlen(batch.data(e.topic)), uint(expected.topic.size()));
+    }
+}
+
+void TestEventBatch::spansSurviveGrowth() {
+    // Spans are offsets: written before the buffer grew, they read the same after.
+    EventBatch batch;
+    const EventBatch::Span first = batch.append("first");
+    for (int i = 0; i < 10000; ++i)
+        batch.append(QByteArray(100, 'x'));
+    const EventBatch::Span last = batch.append("last");
+    QCOMPARE(batch.view(first), QByteArrayView("first"));
+    QCOMPARE(batch.view(last), QByteArrayView("last"));
+    QCOMPARE(batch.byteCount(), std::size_t(5 + 10000 * 100 + 4));
+}
+
+void TestEventBatch::timeIsCeTime_data() {
+    QTest::addColumn<qint64>("timeUs");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("epoch") << qint64(0) << QByteArray("1970-01-01T00:00:00.000000Z");
+    QTest::newRow("2024") << qint64(1714566896126206) << QByteArray("2024-05-01T12:34:56.126206Z");
+    QTest::newRow("leap day") << qint64(1709208000000001)
+                              << QByteArray("2024-02-29T12:00:00.000001Z");
+}
+
+void TestEventBatch::timeIsCeTime() {
+    QFETCH(qint64, timeUs);
+    QFETCH(QByteArray, expected);
+    EventBatch batch;
+    batch.append("before");
+    const EventBatch::Span time = batch.appendTime(timeUs);
+    QCOMPARE(batch.view(time).toByteArray(), expected);
+}
+
+void TestEventBatch::clearKeepsCapacityAndForgetsEvents() {
+    EventBatch batch;
+    for (int i = 0; i < 100; ++i)
+        batch.add(makeEvent(i, 1000));
+    batch.clear();
+    QVERIFY(batch.empty());
+    QCOMPARE(batch.byteCount(), std::size_t(0));
+    batch.add(makeEvent(7, 10));
+    QCOMPARE(batch.size(), std::size_t(1));
+    QCOMPARE(batch.toOutgoingEvent(0).value, makeEvent(7, 10).value);
+}
+
+QTEST_GUILESS_MAIN(TestEventBatch)
+#include "tst_event_batch.moc"

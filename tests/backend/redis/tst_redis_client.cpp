@@ -1,0 +1,283 @@
+#include <backend/redis/redis_client.h>
+#include <tests/support/redis_server.h>
+
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+
+#include <optional>
+
+using namespace ToolCapture;
+using namespace std::chrono_literals;
+using Status = RedisClient::Status;
+
+// RedisClient against a real redis-server: what it stores and finds, and that a Redis that is
+// missing, stuck or killed is an answer and a counter, never a wait or an error to the caller.
+class TestRedisClient : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void setGetRemove();
+    void valuesAreBinarySafe_data();
+    void valuesAreBinarySafe();
+    void ttlExpires();
+    void manyInFlightAnswerInOrder();
+    void removePrefix_data();
+    void removePrefix();
+    void noServerIsDownAtOnce();
+    void stuckServerTimesOutThenRecovers();
+    void killedServerIsDownThenReconnects();
+
+private:
+    std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {});
+    RedisServer m_server;
+};
+
+namespace {
+
+struct Result {
+    std::optional<Status> status;
+    QByteArray value;
+    qint64 count = 0;
+};
+
+Status getNow(RedisClient &client, QByteArrayView key, QByteArray *value = nullptr) {
+    Result result;
+    client.get(key, [&](Status status, const QByteArray &v) {
+        result.status = status;
+        result.value = v;
+    });
+    if (!QTest::qWaitFor([&] { return result.status.has_value(); }, 5000))
+        return Status::Error;
+    if (value)
+        *value = result.value;
+    return *result.status;
+}
+
+Status setNow(RedisClient &client, QByteArrayView key, QByteArrayView value,
+              std::chrono::milliseconds ttl = 0ms) {
+    std::optional<Status> done;
+    client.set(key, value, ttl, [&](Status status) { done = status; });
+    if (!QTest::qWaitFor([&] { return done.has_value(); }, 5000))
+        return Status::Error;
+    return *done;
+}
+
+} // namespace
+
+void TestRedisClient::initTestCase() {
+    QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+}
+
+std::unique_ptr<RedisClient> TestRedisClient::connectedClient(RedisClient::Options options) {
+    options.port = m_server.port();
+    auto client = std::make_unique<RedisClient>(options);
+    QSignalSpy connected(client.get(), &RedisClient::connectedChanged);
+    client->start();
+    if (!client->isConnected() && !connected.wait(5000))
+        return nullptr;
+    return client;
+}
+
+void TestRedisClient::setGetRemove() {
+    auto client = connectedClient();
+    QVERIFY(client);
+    QCOMPARE(setNow(*client, "tc:test:a", "alpha"), Status::Ok);
+    QByteArray value;
+    QCOMPARE(getNow(*client, "tc:test:a", &value), Status::Ok);
+    QCOMPARE(value, QByteArray("alpha"));
+    QCOMPARE(getNow(*client, "tc:test:missing"), Status::Missing);
+
+    std::optional<Status> removed;
+    client->remove("tc:test:a", [&](Status status) { removed = status; });
+    QTRY_VERIFY(removed.has_value());
+    QCOMPARE(*removed, Status::Ok);
+    QCOMPARE(getNow(*client, "tc:test:a"), Status::Missing);
+
+    const RedisClient::Stats stats = client->stats();
+    QCOMPARE(stats.hits, std::uint64_t(1));
+    QCOMPARE(stats.misses, std::uint64_t(2));
+    QCOMPARE(stats.writes, std::uint64_t(2));
+    QCOMPARE(stats.errors, std::uint64_t(0));
+    QCOMPARE(stats.connects, std::uint64_t(1));
+    QVERIFY(stats.connected);
+}
+
+void TestRedisClient::valuesAreBinarySafe_data() {
+    QTest::addColumn<QByteArray>("value");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("NUL and CRLF") << QByteArray("a\0b\r\nc\r\n", 8);
+    QTest::newRow("every byte") << [] {
+        QByteArray all;
+        for (int i = 0; i < 256; ++i)
+            all.append(char(i));
+        return all;
+    }();
+    QTest::newRow("1 MiB") << QByteArray(1 << 20, 'x');
+}
+
+void TestRedisClient::valuesAreBinarySafe() {
+    QFETCH(QByteArray, value);
+    RedisClient::Options options;
+    options.commandTimeout = 5s; // the point is the bytes, not the time a busy machine takes
+    auto client = connectedClient(options);
+    QVERIFY(client);
+    const QByteArray key = "tc:test:binary:" + QByteArray(QTest::currentDataTag());
+    QCOMPARE(setNow(*client, key, value), Status::Ok);
+    QByteArray read;
+    QCOMPARE(getNow(*client, key, &read), Status::Ok);
+    QCOMPARE(read, value);
+}
+
+void TestRedisClient::ttlExpires() {
+    auto client = connectedClient();
+    QVERIFY(client);
+    QCOMPARE(setNow(*client, "tc:test:ttl", "short", 100ms), Status::Ok);
+    QCOMPARE(setNow(*client, "tc:test:no-ttl", "long"), Status::Ok);
+    // Redis expires the key; the client sees it gone.
+    QTRY_COMPARE_WITH_TIMEOUT(getNow(*client, "tc:test:ttl"), Status::Missing, 5000);
+    QCOMPARE(getNow(*client, "tc:test:no-ttl"), Status::Ok);
+}
+
+void TestRedisClient::manyInFlightAnswerInOrder() {
+    auto client = connectedClient();
+    QVERIFY(client);
+    constexpr int kCount = 2000;
+    int acknowledged = 0;
+    for (int i = 0; i < kCount; ++i)
+        client->set("tc:test:many:" + QByteArray::number(i), QByteArray::number(i * 7), 0ms,
+                    [&](Status status) { acknowledged += status == Status::Ok; });
+    std::vector<QByteArray> values(kCount);
+    int answered = 0;
+    for (int i = 0; i < kCount; ++i)
+        client->get("tc:test:many:" + QByteArray::number(i),
+                    [&, i](Status status, const QByteArray &value) {
+                        ++answered;
+                        if (status == Status::Ok)
+                            values[size_t(i)] = value;
+                    });
+    QTRY_COMPARE_WITH_TIMEOUT(answered, kCount, 10000);
+    QCOMPARE(acknowledged, kCount);
+    for (int i = 0; i < kCount; ++i)
+        QCOMPARE(values[size_t(i)], QByteArray::number(i * 7));
+}
+
+void TestRedisClient::removePrefix_data() {
+    QTest::addColumn<QByteArray>("prefix");
+    QTest::addColumn<int>("matching");
+    QTest::addColumn<int>("batch");
+    QTest::newRow("none") << QByteArray("tc:purge:none:") << 0 << 100;
+    QTest::newRow("a few") << QByteArray("tc:purge:few:") << 7 << 100;
+    QTest::newRow("many, small rounds") << QByteArray("tc:purge:many:") << 1500 << 50;
+    // Glob characters in the prefix are taken literally.
+    QTest::newRow("glob characters") << QByteArray("tc:purge:[a*]?\\:") << 12 << 100;
+}
+
+void TestRedisClient::removePrefix() {
+    QFETCH(QByteArray, prefix);
+    QFETCH(int, matching);
+    QFETCH(int, batch);
+    auto client = connectedClient();
+    QVERIFY(client);
+    int stored = 0;
+    for (int i = 0; i < matching; ++i)
+        client->set(prefix + QByteArray::number(i), "v", 0ms,
+                    [&](Status status) { stored += status == Status::Ok; });
+    QTRY_COMPARE_WITH_TIMEOUT(stored, matching, 10000);
+    // Keys that a naive glob of the prefix would also match, and neighbours.
+    const QByteArray others[] = {"tc:purge:other", "tc:purge:a:", "tc:purge:x" + prefix,
+                                 prefix.left(prefix.size() - 1)};
+    for (const QByteArray &other : others)
+        QCOMPARE(setNow(*client, other, "keep"), Status::Ok);
+
+    Result result;
+    client->removePrefix(
+        prefix,
+        [&](Status status, qint64 count) {
+            result.status = status;
+            result.count = count;
+        },
+        batch);
+    QTRY_VERIFY_WITH_TIMEOUT(result.status.has_value(), 10000);
+    QCOMPARE(*result.status, Status::Ok);
+    QCOMPARE(result.count, qint64(matching));
+    int missing = 0;
+    for (int i = 0; i < matching; ++i)
+        client->get(prefix + QByteArray::number(i), [&](Status status, const QByteArray &) {
+            missing += status == Status::Missing;
+        });
+    QTRY_COMPARE_WITH_TIMEOUT(missing, matching, 10000);
+    for (const QByteArray &other : others)
+        QCOMPARE(getNow(*client, other), Status::Ok);
+}
+
+void TestRedisClient::noServerIsDownAtOnce() {
+    QTcpServer reserved; // a port nobody answers on: listening, never accepting, then closed
+    QVERIFY(reserved.listen(QHostAddress::LocalHost, 0));
+    RedisClient::Options options;
+    options.port = reserved.serverPort();
+    reserved.close();
+    RedisClient client(options);
+    client.start();
+    std::optional<Status> status;
+    client.get("k", [&](Status s, const QByteArray &) { status = s; });
+    // Answered before get() returned: nothing waits on a missing Redis.
+    QVERIFY(status.has_value());
+    QCOMPARE(*status, Status::Down);
+    std::optional<Status> written;
+    client.set("k", "v", 0ms, [&](Status s) { written = s; });
+    QVERIFY(written.has_value());
+    QCOMPARE(*written, Status::Down);
+    QCOMPARE(client.stats().down, std::uint64_t(2));
+    QVERIFY(!client.isConnected());
+}
+
+void TestRedisClient::stuckServerTimesOutThenRecovers() {
+    RedisClient::Options options;
+    options.commandTimeout = 50ms;
+    auto client = connectedClient(options);
+    QVERIFY(client);
+    QCOMPARE(setNow(*client, "tc:test:stuck", "v"), Status::Ok);
+    m_server.pause();
+    const auto resume = qScopeGuard([this] { m_server.resume(); });
+    Result result;
+    client->get("tc:test:stuck",
+                [&](Status status, const QByteArray &) { result.status = status; });
+    QVERIFY(!result.status.has_value()); // sent: the answer is the timeout
+    QTRY_VERIFY_WITH_TIMEOUT(result.status.has_value(), 5000);
+    QCOMPARE(*result.status, Status::Timeout);
+    QCOMPARE(client->stats().timeouts, std::uint64_t(1));
+    // Still stuck: the client gives the connection up instead of queueing behind it.
+    QSignalSpy changed(client.get(), &RedisClient::connectedChanged);
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), false);
+    m_server.resume();
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    QByteArray value;
+    QCOMPARE(getNow(*client, "tc:test:stuck", &value), Status::Ok);
+    QCOMPARE(value, QByteArray("v"));
+}
+
+void TestRedisClient::killedServerIsDownThenReconnects() {
+    auto client = connectedClient();
+    QVERIFY(client);
+    QCOMPARE(setNow(*client, "tc:test:killed", "v"), Status::Ok);
+    QSignalSpy changed(client.get(), &RedisClient::connectedChanged);
+    m_server.kill();
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), false);
+    QCOMPARE(getNow(*client, "tc:test:killed"), Status::Down);
+    QVERIFY(client->stats().down >= 1);
+
+    QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    // A new server without persistence: empty, and usable again.
+    QCOMPARE(getNow(*client, "tc:test:killed"), Status::Missing);
+    QCOMPARE(setNow(*client, "tc:test:killed", "again"), Status::Ok);
+    QCOMPARE(client->stats().connects, std::uint64_t(2));
+}
+
+QTEST_GUILESS_MAIN(TestRedisClient)
+#include "tst_redis_client.moc"

@@ -1,0 +1,429 @@
+#include <backend/store/intelligence_store.h>
+#include <backend/store/schema_migrations.h>
+
+#include <QDir>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QUuid>
+
+#include <atomic>
+
+using namespace ToolCapture;
+
+// The intelligence store against real databases: SQLite in a temporary directory and, when
+// TOOLCAPTURE_PG_URL is set, a fresh PostgreSQL database per test.
+class TestIntelligenceStore : public QObject {
+    Q_OBJECT
+private slots:
+    void locationParsing_data();
+    void locationParsing();
+    void migratesFromEmpty_data() { backends(); }
+    void migratesFromEmpty();
+    void migratesFromThePreviousVersion_data() { backends(); }
+    void migratesFromThePreviousVersion();
+    void refusesANewerDatabase_data() { backends(); }
+    void refusesANewerDatabase();
+    void writesEverythingInBatches_data() { backends(); }
+    void writesEverythingInBatches();
+    void clientCorrelationIdsBecomeStableUuids_data() { backends(); }
+    void clientCorrelationIdsBecomeStableUuids();
+    void retentionRemovesOldRows_data() { backends(); }
+    void retentionRemovesOldRows();
+    void aRefusedRowDoesNotTakeTheBatchWithIt_data() { backends(); }
+    void aRefusedRowDoesNotTakeTheBatchWithIt();
+    void unreachableDatabaseKeepsRecordsUntilItIsThere();
+    void memoryIsBoundedWhileAway();
+
+private:
+    void backends();
+    // A location for this test: a new SQLite file or a new PostgreSQL database.
+    std::optional<StoreLocation> freshLocation(const QString &backend);
+    // A connection of the test's own to `location`.
+    QSqlDatabase open(const StoreLocation &location);
+    qint64 count(const StoreLocation &location, const QString &sql);
+
+    QTemporaryDir m_dir;
+    int m_databases = 0;
+};
+
+void TestIntelligenceStore::backends() {
+    QTest::addColumn<QString>("backend");
+    QTest::newRow("sqlite") << QStringLiteral("sqlite");
+    QTest::newRow("postgresql") << QStringLiteral("postgresql");
+}
+
+std::optional<StoreLocation> TestIntelligenceStore::freshLocation(const QString &backend) {
+    ++m_databases;
+    if (backend == QLatin1String("sqlite")) {
+        const QString dir = m_dir.filePath(QStringLiteral("store-%1").arg(m_databases));
+        QDir().mkpath(dir);
+        return StoreLocation::parse(dir + QStringLiteral("/intelligence.sqlite"));
+    }
+    const QString url = qEnvironmentVariable("TOOLCAPTURE_PG_URL");
+    if (url.isEmpty())
+        return std::nullopt;
+    std::optional<StoreLocation> admin = StoreLocation::parse(url);
+    if (!admin)
+        return std::nullopt;
+    const QString name =
+        QStringLiteral("tc_store_%1_%2").arg(QCoreApplication::applicationPid()).arg(m_databases);
+    {
+        QSqlDatabase db = open(*admin);
+        QSqlQuery query(db);
+        if (!query.exec(QStringLiteral("CREATE DATABASE %1").arg(name)))
+            qWarning() << query.lastError().text();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    StoreLocation location = *admin;
+    location.database = name;
+    return location;
+}
+
+QSqlDatabase TestIntelligenceStore::open(const StoreLocation &location) {
+    QSqlDatabase db = QSqlDatabase::contains(QStringLiteral("test"))
+                          ? QSqlDatabase::database(QStringLiteral("test"), false)
+                          : QSqlDatabase::addDatabase(location.driver(), QStringLiteral("test"));
+    db.close();
+    if (location.kind == StoreLocation::Kind::Sqlite) {
+        db.setDatabaseName(location.path);
+    } else {
+        db.setHostName(location.host);
+        db.setPort(location.port);
+        db.setUserName(location.user);
+        db.setPassword(location.password);
+        db.setDatabaseName(location.database);
+    }
+    db.open();
+    return db;
+}
+
+qint64 TestIntelligenceStore::count(const StoreLocation &location, const QString &sql) {
+    qint64 n = -1;
+    {
+        QSqlDatabase db = open(location);
+        QSqlQuery query(db);
+        if (query.exec(sql) && query.next())
+            n = query.value(0).toLongLong();
+        else
+            qWarning() << sql << query.lastError().text();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    return n;
+}
+
+#define FRESH_LOCATION(location)                                                                   \
+    QFETCH(QString, backend);                                                                      \
+    const std::optional<StoreLocation> location = freshLocation(backend);                          \
+    if (!location)                                                                                 \
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL)");
+
+void TestIntelligenceStore::locationParsing_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("shown"); // toString(), or part of the error
+    QTest::newRow("file") << QStringLiteral("/var/lib/tc/i.sqlite") << true
+                          << QStringLiteral("sqlite:/var/lib/tc/i.sqlite");
+    QTest::newRow("sqlite:") << QStringLiteral("sqlite:/tmp/x.db") << true
+                             << QStringLiteral("sqlite:/tmp/x.db");
+    QTest::newRow("postgresql, password hidden")
+        << QStringLiteral("postgresql://tc:secret@127.0.0.1:5433/intel") << true
+        << QStringLiteral("postgresql://tc@127.0.0.1:5433/intel");
+    QTest::newRow("postgres://, default port")
+        << QStringLiteral("postgres://tc@db.local/intel") << true
+        << QStringLiteral("postgresql://tc@db.local:5432/intel");
+    QTest::newRow("no user") << QStringLiteral("postgresql://127.0.0.1/intel") << false
+                             << QStringLiteral("no user");
+    QTest::newRow("no database") << QStringLiteral("postgresql://tc@127.0.0.1/") << false
+                                 << QStringLiteral("no database");
+    QTest::newRow("options") << QStringLiteral("postgresql://tc@h/db?sslmode=require") << false
+                             << QStringLiteral("not supported");
+    QTest::newRow("other scheme") << QStringLiteral("mysql://tc@h/db") << false
+                                  << QStringLiteral("unknown scheme");
+    QTest::newRow("empty") << QStringLiteral("  ") << false << QStringLiteral("empty");
+}
+
+void TestIntelligenceStore::locationParsing() {
+    QFETCH(QString, text);
+    QFETCH(bool, valid);
+    QFETCH(QString, shown);
+    QString error;
+    const std::optional<StoreLocation> location = StoreLocation::parse(text, &error);
+    QCOMPARE(location.has_value(), valid);
+    if (valid)
+        QCOMPARE(location->toString(), shown);
+    else
+        QVERIFY2(error.contains(shown), qPrintable(error));
+}
+
+void TestIntelligenceStore::migratesFromEmpty() {
+    FRESH_LOCATION(location);
+    IntelligenceStore store({*location});
+    QString error;
+    QVERIFY2(store.start(&error), qPrintable(error));
+    const IntelligenceStore::Health health = store.health();
+    QVERIFY(health.connected);
+    QCOMPARE(health.schemaVersion, intelligenceMigrations().back().version);
+    store.stop();
+    for (const char *table :
+         {"intelligence_patterns", "execution_intelligence", "communication_intelligence",
+          "service_ecosystem", "optimization_recommendations"})
+        QCOMPARE(
+            count(*location, QStringLiteral("SELECT COUNT(*) FROM %1").arg(QLatin1String(table))),
+            qint64(0));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
+             qint64(intelligenceMigrations().size()));
+    // Starting again applies nothing more.
+    IntelligenceStore again({*location});
+    QVERIFY(again.start());
+    again.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
+             qint64(intelligenceMigrations().size()));
+}
+
+void TestIntelligenceStore::migratesFromThePreviousVersion() {
+    FRESH_LOCATION(location);
+    {
+        QSqlDatabase db = open(*location);
+        QString error;
+        QVERIFY2(migrate(db, location->kind, intelligenceMigrations(), 1, &error),
+                 qPrintable(error));
+        QCOMPARE(schemaVersion(db), 1);
+        QSqlQuery query(db);
+        QVERIFY2(query.exec(QStringLiteral(
+                     "INSERT INTO optimization_recommendations (recommendation_id,"
+                     " recommendation_type, target_service, recommendation_data, expected_impact,"
+                     " confidence) VALUES ('5b0a3f0e-8d1c-4b8e-9b7a-2f0c4d1e6a11', 'cache',"
+                     " 'inventory', '{\"miss_rate\":0.4}', '{\"latency\":-0.2}', 0.8)")),
+                 qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    IntelligenceStore store({*location});
+    QVERIFY(store.start());
+    QCOMPARE(store.health().schemaVersion, 2);
+    store.stop();
+    // The row from version 1 is there, with the new column's default.
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM optimization_recommendations"
+                                             " WHERE status = 'open' AND target_service = "
+                                             "'inventory'")),
+             qint64(1));
+}
+
+void TestIntelligenceStore::refusesANewerDatabase() {
+    FRESH_LOCATION(location);
+    {
+        QSqlDatabase db = open(*location);
+        QVERIFY(migrate(db, location->kind, intelligenceMigrations()));
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("INSERT INTO schema_migrations (version, name,"
+                                          " applied_at) VALUES (99, 'from the future', 'x')")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    IntelligenceStore store({*location});
+    QString error;
+    QVERIFY(!store.start(&error));
+    QVERIFY2(error.contains(QStringLiteral("newer than this program")), qPrintable(error));
+}
+
+void TestIntelligenceStore::writesEverythingInBatches() {
+    FRESH_LOCATION(location);
+    IntelligenceStore::Options options{*location};
+    options.batchSize = 700;
+    IntelligenceStore store(options);
+    QVERIFY(store.start());
+    constexpr int kExecutions = 3000;
+    constexpr int kCommunications = 500;
+    for (int i = 0; i < kExecutions; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("inventory");
+        r.operation = QStringLiteral("GET /items/{id}");
+        r.executionTimeMs = i % 200;
+        r.success = i % 10 != 0;
+        r.intelligenceJson = R"({"attempts":1})";
+        store.write(r);
+    }
+    for (int i = 0; i < kCommunications; ++i) {
+        CommunicationRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.sourceService = QStringLiteral("web");
+        r.targetService = QStringLiteral("inventory");
+        r.performanceJson = R"({"total_ms":4.5})";
+        store.write(r);
+    }
+    // The same pattern three times: one row, the last values, the first first_seen.
+    const QString patternId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    for (int i = 1; i <= 3; ++i) {
+        PatternRecord p;
+        p.patternId = patternId;
+        p.type = QStringLiteral("latency_anomaly");
+        p.dataJson = R"({"operation":"GET /items/{id}"})";
+        p.confidence = 0.5 + 0.1 * i;
+        p.frequency = i;
+        p.firstSeen = QDateTime(QDate(2026, 12, i), QTime(12, 0), Qt::UTC);
+        p.lastSeen = p.firstSeen;
+        store.write(p);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(store.health().pending, std::uint64_t(0), 30000);
+    QCOMPARE(store.health().written, std::uint64_t(kExecutions + kCommunications + 3));
+    QCOMPARE(store.health().rejected, std::uint64_t(0));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(kExecutions));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence"
+                                             " WHERE NOT success")),
+             qint64(kExecutions / 10));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM communication_intelligence")),
+             qint64(kCommunications));
+    QCOMPARE(
+        count(*location,
+              QStringLiteral("SELECT frequency FROM intelligence_patterns WHERE pattern_id = '%1'")
+                  .arg(patternId)),
+        qint64(3));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns WHERE"
+                                             " first_seen < '2026-12-02' AND last_seen > "
+                                             "'2026-12-02'")),
+             qint64(1));
+}
+
+void TestIntelligenceStore::clientCorrelationIdsBecomeStableUuids() {
+    FRESH_LOCATION(location);
+    IntelligenceStore store({*location});
+    QVERIFY(store.start());
+    for (int i = 0; i < 2; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QStringLiteral("checkout-run:42.a");
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        store.write(r);
+    }
+    QTRY_COMPARE(store.health().written, std::uint64_t(2));
+    store.stop();
+    QCOMPARE(
+        count(*location,
+              QStringLiteral("SELECT COUNT(DISTINCT correlation_id) FROM execution_intelligence")),
+        qint64(1));
+}
+
+void TestIntelligenceStore::retentionRemovesOldRows() {
+    FRESH_LOCATION(location);
+    static std::atomic<qint64> nowMs;
+    const QDateTime start(QDate(2026, 12, 1), QTime(0, 0), Qt::UTC);
+    nowMs = start.toMSecsSinceEpoch();
+    IntelligenceStore::Options options{*location};
+    options.now = [] { return QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC); };
+    IntelligenceStore store(options);
+    QVERIFY(store.start());
+    for (int daysAgo : {100, 91, 89, 1}) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        r.createdAt = start.addDays(-daysAgo);
+        store.write(r);
+        CommunicationRecord c;
+        c.correlationId = r.correlationId;
+        c.createdAt = r.createdAt;
+        store.write(c);
+    }
+    for (int daysAgo : {400, 300}) {
+        PatternRecord p;
+        p.type = QStringLiteral("t");
+        p.confidence = 0.5;
+        p.firstSeen = p.lastSeen = start.addDays(-daysAgo);
+        store.write(p);
+    }
+    QTRY_COMPARE(store.health().written, std::uint64_t(10));
+    store.expireSoon();
+    QTRY_COMPARE(store.health().expired, std::uint64_t(2 + 2 + 1));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(2));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM communication_intelligence")),
+             qint64(2));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns")),
+             qint64(1));
+}
+
+void TestIntelligenceStore::aRefusedRowDoesNotTakeTheBatchWithIt() {
+    FRESH_LOCATION(location);
+    IntelligenceStore store({*location});
+    QVERIFY(store.start());
+    for (int i = 0; i < 20; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        r.intelligenceJson = i == 7 ? QByteArray("{not json") : QByteArray("{}");
+        store.write(r);
+    }
+    QTRY_COMPARE(store.health().pending, std::uint64_t(0));
+    QCOMPARE(store.health().rejected, std::uint64_t(1));
+    QCOMPARE(store.health().written, std::uint64_t(19));
+    QVERIFY(store.health().connected);
+    QVERIFY(!store.health().lastError.isEmpty());
+}
+
+void TestIntelligenceStore::unreachableDatabaseKeepsRecordsUntilItIsThere() {
+    const QString url = qEnvironmentVariable("TOOLCAPTURE_PG_URL");
+    if (url.isEmpty())
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL)");
+    // A database that does not exist yet is unreachable until it is created: as a server that
+    // comes back.
+    StoreLocation location = *StoreLocation::parse(url);
+    const QString name = QStringLiteral("tc_store_late_%1").arg(QCoreApplication::applicationPid());
+    location.database = name;
+    IntelligenceStore::Options options{location};
+    options.reconnectInterval = std::chrono::milliseconds(100);
+    IntelligenceStore store(options);
+    QString error;
+    QVERIFY2(store.start(&error), qPrintable(error)); // not an error: it waits
+    QVERIFY(!store.health().connected);
+    QVERIFY(!store.health().lastError.isEmpty());
+    for (int i = 0; i < 500; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        store.write(r);
+    }
+    store.flushSoon();
+    QCOMPARE(store.health().written, std::uint64_t(0));
+    {
+        QSqlDatabase db = open(*StoreLocation::parse(url));
+        QSqlQuery query(db);
+        QVERIFY(query.exec(QStringLiteral("CREATE DATABASE %1").arg(name)));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    QTRY_VERIFY_WITH_TIMEOUT(store.health().connected, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(store.health().written, std::uint64_t(500), 10000);
+    QCOMPARE(store.health().dropped, std::uint64_t(0));
+    store.stop();
+    QCOMPARE(count(location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(500));
+}
+
+void TestIntelligenceStore::memoryIsBoundedWhileAway() {
+    // PostgreSQL on a port where nothing listens: always away.
+    IntelligenceStore::Options options{
+        *StoreLocation::parse(QStringLiteral("postgresql://nobody@127.0.0.1:1/none"))};
+    options.memoryLimit = 100;
+    options.reconnectInterval = std::chrono::milliseconds(50);
+    IntelligenceStore store(options);
+    QVERIFY(store.start());
+    for (int i = 0; i < 250; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QString::number(i);
+        store.write(r);
+    }
+    store.flushSoon();
+    QTRY_COMPARE(store.health().pending, std::uint64_t(100));
+    QCOMPARE(store.health().dropped, std::uint64_t(150));
+    QVERIFY(!store.health().connected);
+    QVERIFY(store.health().running);
+}
+
+QTEST_GUILESS_MAIN(TestIntelligenceStore)
+#include "tst_intelligence_store.moc"
