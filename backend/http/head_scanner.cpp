@@ -68,7 +68,8 @@ bool HeadScanner::fail(int status, QByteArray detail) {
 }
 
 QByteArray HeadScanner::fieldNameForError() const {
-    return m_fieldName.left(64);
+    const QByteArrayView name = m_localName.isNull() ? QByteArrayView(m_fieldName) : m_localName;
+    return name.first(qMin<qsizetype>(64, name.size())).toByteArray();
 }
 
 qsizetype HeadScanner::scanStartLine(const char *data, qsizetype size) {
@@ -230,6 +231,22 @@ bool HeadScanner::validateStatusLine(QByteArrayView line) {
 
 qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
     qsizetype nameStart = m_state == State::Name ? 0 : -1;
+    bool nameContinued = m_state == State::Name; // begun in an earlier call, in m_fieldName
+    // NOTE: the name of a field seen whole in this call is only viewed (m_localName), never
+    // copied: it is needed for an error message only. It is kept in m_fieldName at the exit
+    // when the head goes on in the next call (the next line may be an obs-fold).
+    struct KeepName {
+        HeadScanner &scanner;
+        ~KeepName() {
+            if (scanner.m_localName.isNull())
+                return;
+            if (!scanner.failed() && scanner.m_state != State::Done) {
+                scanner.m_fieldName.truncate(0);
+                scanner.m_fieldName.append(scanner.m_localName);
+            }
+            scanner.m_localName = {};
+        }
+    } keepName{*this};
     qsizetype i = 0;
     const qsizetype budget = m_limits.maxHeaderBytes - m_total; // bytes still allowed
     const qsizetype end = size <= budget ? size : budget;
@@ -247,6 +264,8 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
                     return i;
                 }
                 m_fieldName.truncate(0);
+                m_localName = {};
+                nameContinued = false;
                 nameStart = i;
                 m_state = State::Name;
             } else if (c == ' ' || c == '\t') {
@@ -273,7 +292,10 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
         case State::Name:
             if (HeaderChecks::isTokenChar(c))
                 break;
-            m_fieldName.append(data + nameStart, i - nameStart);
+            if (nameContinued)
+                m_fieldName.append(data + nameStart, i - nameStart);
+            else
+                m_localName = QByteArrayView(data + nameStart, i - nameStart);
             nameStart = -1;
             m_total += i;
             if (c == ':') {

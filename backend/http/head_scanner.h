@@ -71,7 +71,8 @@ private:
     qsizetype m_total = 0;
     int m_fieldCount = 0;
     QByteArray m_line;
-    QByteArray m_fieldName;
+    QByteArray m_fieldName;     // the current field's name when it began in an earlier call
+    QByteArrayView m_localName; // or, during scanFields(), its name in the bytes being scanned
     QByteArrayView m_method;
     QByteArrayView m_target;
     QByteArrayView m_reason;

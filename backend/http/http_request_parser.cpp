@@ -40,6 +40,9 @@ struct HttpRequestParser::Impl final : LlhttpSession::Listener {
 
     Handler &handler;
     LlhttpSession session;
+    // The head handed to the handler, kept from one message to the next: a handler that swaps
+    // it with the previous head it held gives that head's storage back for reuse.
+    RequestHead head;
     State state = State::Idle;
     BodyFraming framing = BodyFraming::None;
 };
@@ -47,10 +50,12 @@ struct HttpRequestParser::Impl final : LlhttpSession::Listener {
 LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
     const HeadScanner &scanner = session.scanner();
     HttpHeaders &headers = session.headers();
-    RequestHead head;
-    head.method = scanner.method().toByteArray();
-    head.target = scanner.target().toByteArray();
+    assignReusing(head.method, scanner.method());
+    assignReusing(head.target, scanner.target());
     head.versionMinor = scanner.versionMinor();
+    head.framing = BodyFraming::None;
+    head.contentLength = 0;
+    head.keepAlive = true;
 
     if (head.method == "CONNECT")
         return refuse(501, "CONNECT is not supported: this proxy does not tunnel");
@@ -82,7 +87,8 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
                                             : HeaderChecks::connectionHas(headers, "keep-alive") &&
                                                   !HeaderChecks::connectionHas(headers, "close");
     head.keepAlive = head.keepAlive && session.llhttpKeepsAlive();
-    head.headers = std::move(headers);
+    // The session takes the previous head's fields (if the handler gave them back) to reuse.
+    std::swap(head.headers, headers);
 
     framing = head.framing;
     session.setBodyFraming(head.framing);

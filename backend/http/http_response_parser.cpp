@@ -19,6 +19,9 @@ struct HttpResponseParser::Impl final : LlhttpSession::Listener {
 
     Handler &handler;
     LlhttpSession session;
+    // The head handed to the handler, kept from one message to the next: unless the handler
+    // moves it away, its storage is reused for the next head.
+    ResponseHead head;
     State state = State::Idle;
     BodyFraming framing = BodyFraming::None;
     bool toHead = false;
@@ -28,10 +31,12 @@ struct HttpResponseParser::Impl final : LlhttpSession::Listener {
 LlhttpSession::HeadVerdict HttpResponseParser::Impl::onHeadComplete() {
     const HeadScanner &scanner = session.scanner();
     HttpHeaders &headers = session.headers();
-    ResponseHead head;
     head.status = scanner.status();
-    head.reason = scanner.reason().toByteArray();
+    assignReusing(head.reason, scanner.reason());
     head.versionMinor = scanner.versionMinor();
+    head.framing = BodyFraming::None;
+    head.contentLength = 0;
+    head.keepAlive = true;
 
     if (head.status == 101) {
         session.fail(502, "101 Switching Protocols: this proxy does not upgrade connections");
@@ -72,7 +77,8 @@ LlhttpSession::HeadVerdict HttpResponseParser::Impl::onHeadComplete() {
         head.keepAlive = HeaderChecks::connectionHas(headers, "keep-alive") &&
                          !HeaderChecks::connectionHas(headers, "close");
     head.keepAlive = head.keepAlive && session.llhttpKeepsAlive();
-    head.headers = std::move(headers);
+    // The session takes the previous head's fields (unless the handler took them) to reuse.
+    std::swap(head.headers, headers);
 
     framing = head.framing;
     session.setBodyFraming(head.framing);

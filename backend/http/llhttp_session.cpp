@@ -213,8 +213,10 @@ void LlhttpSession::setBodyFraming(BodyFraming framing) {
 
 int LlhttpSession::onMessageBeginCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
+    // The fields of the last head (or of an earlier one a listener swapped in) become spares.
+    for (HttpHeader &header : self->m_headers)
+        self->m_spareHeaders.push_back(std::move(header));
     self->m_headers.clear();
-    self->m_headers.reserve(16);
     self->m_fieldOpen = false;
     self->m_inTrailers = false;
     self->m_closeAfterMessage = false;
@@ -226,12 +228,47 @@ int LlhttpSession::onHeaderFieldCb(llhttp_t *parser, const char *at, size_t leng
     if (self->m_inTrailers)
         return 0;
     if (!self->m_fieldOpen) {
-        self->m_headers.emplace_back();
-        self->m_headers.back().name.reserve(32);
+        self->beginField();
         self->m_fieldOpen = true;
     }
     self->m_headers.back().name.append(at, qsizetype(length));
     return 0;
+}
+
+namespace {
+
+// Empties `bytes` for reuse: its capacity stays when nobody else holds it (a capture record
+// may: then it lets go of the shared data and starts afresh).
+void emptyForReuse(QByteArray &bytes, qsizetype reserve) {
+    if (bytes.isDetached()) {
+        bytes.resize(0);
+    } else {
+        bytes = QByteArray();
+        bytes.reserve(reserve);
+    }
+}
+
+} // namespace
+
+void assignReusing(QByteArray &to, QByteArrayView from) {
+    if (to.isDetached()) {
+        to.resize(0);
+        to.append(from);
+    } else {
+        to = from.toByteArray();
+    }
+}
+
+void LlhttpSession::beginField() {
+    if (m_spareHeaders.empty()) {
+        HttpHeader &header = m_headers.emplace_back();
+        header.name.reserve(32);
+        return;
+    }
+    HttpHeader &header = m_headers.emplace_back(std::move(m_spareHeaders.back()));
+    m_spareHeaders.pop_back();
+    emptyForReuse(header.name, 32);
+    emptyForReuse(header.value, 64);
 }
 
 int LlhttpSession::onHeaderFieldCompleteCb(llhttp_t *parser) {

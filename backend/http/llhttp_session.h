@@ -9,6 +9,10 @@
 
 namespace ToolCapture {
 
+// Sets `to` to `from`, in the storage `to` has when nobody else holds it (a head's pieces are
+// reused from one message to the next; a capture record may still hold an earlier one).
+void assignReusing(QByteArray &to, QByteArrayView from);
+
 // The machinery shared by the request and response parsers: HeadScanner and ChunkedScanner
 // check the raw bytes first, then llhttp (strict, no lenient flags) parses exactly the bytes
 // they accepted and calls back. Owned by one parser, used on the parser's thread.
@@ -53,6 +57,8 @@ public:
     void fail(const HttpParseError &error);
 
     const HeadScanner &scanner() const noexcept { return m_head; }
+    // The fields of the current head. A listener may swap them for the fields of an earlier
+    // head it is done with: their storage is then reused for the next message's fields.
     HttpHeaders &headers() noexcept { return m_headers; }
     void setBodyFraming(BodyFraming framing);
     // Whether llhttp's own reading of the version and Connection fields of the current head
@@ -76,6 +82,8 @@ private:
     static const llhttp_settings_t &settings();
 
     qsizetype runLlhttp(const char *data, qsizetype size);
+    // Starts a field, on the storage of a field of an earlier message when there is one.
+    void beginField();
     void setLlhttpError(llhttp_errno_t error);
 
     Kind m_kind;
@@ -85,6 +93,7 @@ private:
     ChunkedScanner m_chunked;
     Phase m_phase = Phase::StartLine;
     HttpHeaders m_headers;
+    HttpHeaders m_spareHeaders; // fields of earlier messages, emptied, their capacity kept
     bool m_fieldOpen = false;
     bool m_inTrailers = false;
     bool m_userPaused = false;

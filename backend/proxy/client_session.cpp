@@ -12,10 +12,10 @@
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
-#include <QSocketNotifier>
 #include <QTimer>
 
 #include <cerrno>
+#include <charconv>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -84,7 +84,11 @@ std::int64_t wallClockMicros() {
 }
 
 void appendChunkHeader(QByteArray &out, qsizetype size) {
-    out.append(QByteArray::number(qulonglong(size), 16)).append("\r\n");
+    char text[24];
+    char *end = std::to_chars(text, text + sizeof text - 2, qulonglong(size), 16).ptr;
+    *end++ = '\r';
+    *end++ = '\n';
+    out.append(text, end - text);
 }
 
 } // namespace
@@ -94,16 +98,13 @@ ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddre
     , m_worker(worker)
     , m_counters(worker.counters())
     , m_fd(fd)
-    , m_readNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this))
-    , m_writeNotifier(new QSocketNotifier(qintptr(fd), QSocketNotifier::Write, this))
+    , m_socket(std::make_unique<SocketWatch>(fd, static_cast<SocketWatch::Handler &>(*this)))
     , m_parser(*this, worker.parserLimits())
     , m_clientAddress(std::move(clientAddress)) {
     // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
     // read notifier is switched off while the session cannot take input: that bound is what
     // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
-    m_writeNotifier->setEnabled(false); // watched only while output waits
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientReadable);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &ClientSession::onClientWritable);
+    m_socket->setReadEnabled(true); // writability is watched only while output waits
     m_worker.counters().clientConnections.add(1);
     m_worker.counters().clientConnectionsAccepted.add();
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
@@ -119,18 +120,19 @@ ClientSession::~ClientSession() {
 }
 
 void ClientSession::closeClientSocket() {
-    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
-    delete m_writeNotifier;
-    m_readNotifier = nullptr;
-    m_writeNotifier = nullptr;
+    m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
 }
 
 void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in) {
+    setDeadline(kind, in, m_worker.clock().now());
+}
+
+void ClientSession::setDeadline(Deadline kind, std::chrono::milliseconds in, time_point now) {
     m_deadlineKind = kind;
-    m_deadline = m_worker.clock().now() + in;
+    m_deadline = now + in;
     m_worker.setDeadline(*this, m_deadline);
 }
 
@@ -151,20 +153,28 @@ void ClientSession::flushClient() {
     case SocketIo::Result::Done:
         // An upstream held back for us resumes from onClientWritable, on the next turn of the
         // loop (never from inside the upstream's callbacks that flushed).
-        m_writeNotifier->setEnabled(m_upstream && m_upstream->isReadingPaused());
+        m_socket->setWriteEnabled(m_upstream && m_upstream->isReadingPaused());
         break;
     case SocketIo::Result::WouldBlock:
-        m_writeNotifier->setEnabled(true);
+        m_socket->setWriteEnabled(true);
         break;
     default:
         // The client is gone (reset, or closed while we wrote): learnt on the next turn of the
         // event loop, never from inside the callbacks that wrote.
         m_clientOut.resize(0);
         m_clientOutPos = 0;
-        m_writeNotifier->setEnabled(false);
+        m_socket->setWriteEnabled(false);
         QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
         break;
     }
+}
+
+void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
+                                              bool keepAlive, int clientVersionMinor) {
+    const qsizetype before = m_clientOut.size();
+    writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
+                            m_correlationId);
+    m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
 qint64 ClientSession::clientBytesToWrite() const {
@@ -178,7 +188,7 @@ void ClientSession::onClientReadable() {
     }
     m_readPending = true;
     pump();
-    if (!m_readPending || !m_readNotifier || m_closing)
+    if (!m_readPending || !m_socket || m_closing)
         return;
     // The session cannot take input now. A reset must still end the exchange (its upstream
     // work is wasted); data or a half-close wait their turn. Level-triggered readiness: stop
@@ -206,14 +216,22 @@ void ClientSession::onClientReadable() {
         m_clientEof = true; // answered when the exchange in progress is
         m_readPending = false;
     }
-    m_readNotifier->setEnabled(false);
+    m_socket->setReadEnabled(false);
+}
+
+void ClientSession::onSocketReadable() {
+    onClientReadable();
+}
+
+void ClientSession::onSocketWritable() {
+    onClientWritable();
 }
 
 void ClientSession::onClientWritable() {
     flushClient();
-    if (clientBytesToWrite() > 0 || !m_writeNotifier)
+    if (clientBytesToWrite() > 0 || !m_socket)
         return; // still watching, or gone
-    m_writeNotifier->setEnabled(false);
+    m_socket->setWriteEnabled(false);
     if (m_closing) {
         if (!m_lingering && m_fd >= 0)
             startLinger();
@@ -316,8 +334,8 @@ void ClientSession::pump() {
     // event will come to say so: continue on the next turn of the loop.
     if (heldBack && m_upstream && m_upstream->bytesToWrite() < kWriteLowMark)
         QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
-    if (m_readNotifier && !m_closing && !m_readPending && !m_clientEof)
-        m_readNotifier->setEnabled(true);
+    if (m_socket && !m_closing && !m_readPending && !m_clientEof)
+        m_socket->setReadEnabled(true);
 }
 
 void ClientSession::onClientEndOfStream() {
@@ -342,7 +360,8 @@ void ClientSession::onClientEndOfStream() {
 void ClientSession::onRequestHead(RequestHead &&head) {
     // Only take the head here: acting on it (which may answer, and so resume the parser) waits
     // until feed() has returned.
-    m_request = std::move(head);
+    // Swapped, not moved: the parser reuses the previous request's storage for the next one.
+    std::swap(m_request, head);
     m_exchangeBegun = false;
     m_inExchange = true;
 }
@@ -351,7 +370,9 @@ void ClientSession::beginExchange() {
     m_exchangeBegun = true;
     WorkerCounters &counters = m_worker.counters();
     counters.requests.add();
-    m_exchangeStart = m_worker.clock().now();
+    // NOTE: one clock reading for the exchange's start, the rate limiter and the attempt.
+    const auto now = m_worker.clock().now();
+    m_exchangeStart = now;
     clearDeadline();
     m_requestBodyBytes = 0;
     m_requestComplete = false;
@@ -385,7 +406,6 @@ void ClientSession::beginExchange() {
     }
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
-    const auto now = m_worker.clock().now();
     if (!limiter.tryTake(now)) {
         respondError(429, "urn:toolcapture:problem:rate-limited",
                      "service '" + m_service->nameBytes + "' is limited to " +
@@ -402,12 +422,11 @@ void ClientSession::beginExchange() {
     m_queueFull.clear();
     m_replayWire.clear();
     m_replayable = true;
-    startAttempt();
+    startAttempt(now);
 }
 
-void ClientSession::startAttempt() {
+void ClientSession::startAttempt(time_point now) {
     UpstreamRuntime &runtime = m_worker.runtime();
-    const auto now = m_worker.clock().now();
     const SelectionContext context{m_avoid, &m_worker.candidateFilter()};
     UpstreamInstance *chosen = nullptr;
     // The selector sees breakers, health and bulkheads through the candidate filter; a
@@ -470,7 +489,9 @@ void ClientSession::startAttempt() {
     ++m_attempts;
     if (m_capturing) {
         m_capture.instance = chosen->id();
-        m_capture.breakerState = toString(runtime.breaker(chosen->index()).state());
+        // The state's name is a literal: shared, not copied (no allocation per exchange).
+        const char *state = toString(runtime.breaker(chosen->index()).state());
+        m_capture.breakerState = QByteArray::fromRawData(state, qstrlen(state));
     }
     m_attemptActive = true;
     m_attemptStart = now;
@@ -478,7 +499,7 @@ void ClientSession::startAttempt() {
     m_instanceCounters = &m_worker.counters().instances[size_t(m_instance->index())];
     m_instanceCounters->inFlight.add(1);
     m_pool = &m_worker.pool(m_instance->index());
-    m_upstreamHead.clear();
+    m_upstreamHead.resize(0); // keeps the capacity for the next exchange
     QByteArray defaultHost;
     if (!findHeader(m_request.headers, "host")) {
         defaultHost = m_instance->host().toLatin1() + ':' + QByteArray::number(m_instance->port());
@@ -493,10 +514,13 @@ void ClientSession::startAttempt() {
 }
 
 void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
+    endAttempt(kind, success, m_worker.clock().now());
+}
+
+void ClientSession::endAttempt(CallOutcome::Kind kind, bool success, time_point now) {
     if (!m_attemptActive)
         return;
     m_attemptActive = false;
-    const auto now = m_worker.clock().now();
     const auto took = now - m_attemptStart;
     UpstreamRuntime &runtime = m_worker.runtime();
     const int index = m_instance->index();
@@ -558,7 +582,7 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
         m_retryTimer->setSingleShot(true);
         connect(m_retryTimer, &QTimer::timeout, this, [this] {
             if (!m_closing && m_inExchange)
-                startAttempt();
+                startAttempt(m_worker.clock().now());
         });
     }
     const auto delay = policy.backoff(m_attempts - 1, m_worker.random());
@@ -597,7 +621,7 @@ void ClientSession::chooseAgainWithout() {
     m_instanceCounters = nullptr;
     m_instance = nullptr;
     m_pool = nullptr;
-    startAttempt();
+    startAttempt(m_worker.clock().now());
 }
 
 void ClientSession::onConnectionLeased(UpstreamConnection *connection) {
@@ -705,7 +729,7 @@ void ClientSession::onRequestComplete() {
 
 void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_responseStarted = true;
-    m_upstreamHead.clear();
+    m_upstreamHead.resize(0); // keeps the capacity for the next exchange
     if (m_deadlineKind == Deadline::FirstByte)
         clearDeadline();
     if (head.status < 200) {
@@ -714,11 +738,8 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
                              QStringLiteral("upstream switched protocols without being asked"));
             return;
         }
-        if (m_request.versionMinor >= 1) {
-            m_scratch.clear();
-            writeClientResponseHead(m_scratch, head, ClientFraming::None, true, 1, m_correlationId);
-            writeToClient(m_scratch);
-        }
+        if (m_request.versionMinor >= 1)
+            writeResponseHeadToClient(head, ClientFraming::None, true, 1);
         return;
     }
     if (const auto kind = RetryPolicy::failureKindForStatus(head.status)) {
@@ -751,10 +772,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
-    m_scratch.clear();
-    writeClientResponseHead(m_scratch, head, m_clientFraming, m_keepAlive, m_request.versionMinor,
-                            m_correlationId);
-    writeToClient(m_scratch);
+    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor);
     m_responseHeadSent = true;
 }
 
@@ -795,18 +813,20 @@ void ClientSession::onUpstreamResponseComplete() {
         writeToClient("0\r\n\r\n");
     // The outcome is recorded before the client can see the end of the response (writes go
     // straight to the socket): whoever the response reaches sees the accounting done.
-    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-        m_worker.clock().now() - m_exchangeStart);
+    // NOTE: one clock reading for the latency, the attempt's outcome and the next deadline.
+    const auto now = m_worker.clock().now();
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(now - m_exchangeStart);
     m_instanceCounters->responses[size_t(qBound(1, m_responseStatus / 100, 5))].add();
     m_instanceCounters->recordLatency(elapsed);
     if (m_responseStatus == 429)
-        endAttempt(CallOutcome::Kind::Overload, true);
+        endAttempt(CallOutcome::Kind::Overload, true, now);
     else if (m_responseStatus >= 500)
-        endAttempt(CallOutcome::Kind::Status5xx, false);
+        endAttempt(CallOutcome::Kind::Status5xx, false, now);
     else
-        endAttempt(CallOutcome::Kind::Success, true);
+        endAttempt(CallOutcome::Kind::Success, true, now);
     releaseUpstream(m_requestComplete);
-    finishExchange(!m_keepAlive);
+    finishExchange(!m_keepAlive, now);
     flushClient();
 }
 
@@ -904,13 +924,13 @@ void ClientSession::beginCapture(bool haveHead) {
         r.requestContentType = h->value;
 }
 
-void ClientSession::finishCapture(bool completed) {
+void ClientSession::finishCapture(bool completed, time_point now) {
     if (!m_capturing)
         return;
     m_capturing = false;
     CaptureRecord &r = m_capture;
     if (completed)
-        r.doneUs = capturedSince(m_worker.clock().now());
+        r.doneUs = capturedSince(now);
     if (m_captureHasHead) {
         if (m_service)
             r.service = m_service->name;
@@ -974,7 +994,11 @@ void ClientSession::endExchangeAccounting() {
 }
 
 void ClientSession::finishExchange(bool close) {
-    finishCapture(true);
+    finishExchange(close, m_worker.clock().now());
+}
+
+void ClientSession::finishExchange(bool close, time_point now) {
+    finishCapture(true, now);
     endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;
@@ -990,7 +1014,7 @@ void ClientSession::finishExchange(bool close) {
     // malformed head, a header timeout) is answered, not reset.
     m_responseStarted = false;
     m_responseHeadSent = false;
-    setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
+    setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive, now);
     const auto state = m_parser.state();
     if (state == HttpRequestParser::State::PausedAtEnd ||
         state == HttpRequestParser::State::PausedAtHead) {
@@ -1012,8 +1036,8 @@ void ClientSession::closeGracefully() {
     m_closing = true;
     clearDeadline();
     releaseUpstream(false);
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(false);
+    if (m_socket)
+        m_socket->setReadEnabled(false);
     flushClient();
     if (m_fd < 0)
         return; // a write failed: onClientDisconnected is on its way
@@ -1030,7 +1054,7 @@ void ClientSession::startLinger() {
     m_lingering = true;
     m_discarded = 0;
     setDeadline(Deadline::Linger, kLingerTime);
-    m_readNotifier->setEnabled(true);
+    m_socket->setReadEnabled(true);
     discardInput();
 }
 
@@ -1079,7 +1103,7 @@ void ClientSession::onClientDisconnected() {
     m_lingering = false;
     clearDeadline();
     closeClientSocket();
-    finishCapture(false); // the client left, or the response was cut short
+    finishCapture(false, {}); // the client left, or the response was cut short
     releaseUpstream(false);
     endExchangeAccounting();
     m_inExchange = false;

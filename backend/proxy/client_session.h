@@ -4,6 +4,7 @@
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/header_rewriter.h>
+#include <backend/proxy/socket_watch.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
 #include <backend/resilience/breaker_permit.h>
@@ -17,8 +18,8 @@
 #include <QObject>
 
 #include <chrono>
+#include <memory>
 
-class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -36,7 +37,8 @@ class ClientSession final
     , private HttpRequestParser::Handler
     , private UpstreamConnection::Listener
     , private UpstreamPool::Waiter
-    , private DeadlineQueue::Owner {
+    , private DeadlineQueue::Owner
+    , private SocketWatch::Handler {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
@@ -86,12 +88,17 @@ private:
     // DeadlineQueue::Owner
     void onDeadline(time_point now) override;
 
+    // SocketWatch::Handler
+    void onSocketReadable() override;
+    void onSocketWritable() override;
+
     void pump();
     void beginExchange();
-    void startAttempt();
+    void startAttempt(time_point now);
     // Records how the attempt in progress ended (breaker, routing statistics) and frees its
     // bulkhead slot.
     void endAttempt(CallOutcome::Kind kind, bool success);
+    void endAttempt(CallOutcome::Kind kind, bool success, time_point now);
     void abandonAttempt();
     // Gives back what the exchange holds: its attempt, retry permit and place in the budget.
     void endExchangeAccounting();
@@ -109,6 +116,7 @@ private:
     void respondError(int status, QByteArrayView type, QByteArrayView detail,
                       QByteArrayView extraHeaders = {});
     void finishExchange(bool close);
+    void finishExchange(bool close, time_point now); // `now` read by the caller just before
     void closeGracefully();
     // Output sent: shut down our sending side and discard what the client still sends until it
     // closes too (or a bound is reached), so that it reads our last response, not a reset.
@@ -122,8 +130,12 @@ private:
     void closeClientSocket();
     // The one deadline in force, kept in the worker's DeadlineQueue.
     void setDeadline(Deadline kind, std::chrono::milliseconds in);
+    void setDeadline(Deadline kind, std::chrono::milliseconds in, time_point now);
     void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
+    // Serializes a response head straight into the client's output buffer.
+    void writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing, bool keepAlive,
+                                   int clientVersionMinor);
     void flushClient();
     qint64 clientBytesToWrite() const;
     void writeToUpstream(QByteArrayView data);
@@ -131,14 +143,13 @@ private:
     // Capture: the record of the exchange in progress, begun when the exchange (or the error
     // that ends a request before it became one) begins, handed to the capture queue at its end.
     void beginCapture(bool haveHead);
-    void finishCapture(bool completed);
+    void finishCapture(bool completed, time_point now); // `now` only used when completed
     std::int64_t capturedSince(time_point now) const;
 
     ProxyWorker &m_worker;
     WorkerCounters &m_counters;
     int m_fd;
-    QSocketNotifier *m_readNotifier;
-    QSocketNotifier *m_writeNotifier;
+    std::unique_ptr<SocketWatch> m_socket; // null once the descriptor is closed
     HttpRequestParser m_parser;
     QByteArray m_in;
     qsizetype m_inPos = 0;

@@ -1,4 +1,5 @@
 #include <backend/proxy/epoll_event_dispatcher.h>
+#include <backend/proxy/socket_watch.h>
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -37,10 +38,7 @@ EpollEventDispatcher::Watch *EpollEventDispatcher::watchOf(int fd) const {
     return size_t(fd) < m_watches.size() ? m_watches[size_t(fd)].get() : nullptr;
 }
 
-void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
-    const int fd = int(notifier->socket());
-    if (fd < 0)
-        return;
+EpollEventDispatcher::Watch &EpollEventDispatcher::slotFor(int fd) {
     if (size_t(fd) >= m_watches.size())
         m_watches.resize(size_t(fd) + 1);
     std::unique_ptr<Watch> &slot = m_watches[size_t(fd)];
@@ -48,18 +46,47 @@ void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
         slot = std::make_unique<Watch>();
         slot->fd = fd;
     }
+    return *slot;
+}
+
+void EpollEventDispatcher::registerSocketNotifier(QSocketNotifier *notifier) {
+    const int fd = int(notifier->socket());
+    if (fd < 0)
+        return;
+    Watch &slot = slotFor(fd);
     switch (notifier->type()) {
     case QSocketNotifier::Read:
-        slot->read = notifier;
+        slot.read = notifier;
         break;
     case QSocketNotifier::Write:
-        slot->write = notifier;
+        slot.write = notifier;
         break;
     case QSocketNotifier::Exception:
-        slot->exception = notifier;
+        slot.exception = notifier;
         break;
     }
-    updateWatch(slot.get());
+    updateWatch(&slot);
+}
+
+void EpollEventDispatcher::updateWatch(SocketWatch &socket) {
+    if (socket.m_fd < 0)
+        return;
+    Watch *watch = watchOf(socket.m_fd);
+    if (!watch) {
+        if (!socket.m_read && !socket.m_write)
+            return; // not watched, and nothing to watch
+        watch = &slotFor(socket.m_fd);
+    }
+    watch->direct = &socket;
+    updateWatch(watch);
+}
+
+void EpollEventDispatcher::unwatch(SocketWatch &socket) {
+    Watch *watch = socket.m_fd >= 0 ? watchOf(socket.m_fd) : nullptr;
+    if (!watch || watch->direct != &socket)
+        return;
+    watch->direct = nullptr;
+    updateWatch(watch);
 }
 
 void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
@@ -77,9 +104,9 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier) {
 
 void EpollEventDispatcher::updateWatch(Watch *watch) {
     quint32 events = 0;
-    if (watch->read)
+    if (watch->read || (watch->direct && watch->direct->m_read))
         events |= EPOLLIN;
-    if (watch->write)
+    if (watch->write || (watch->direct && watch->direct->m_write))
         events |= EPOLLOUT;
     if (watch->exception)
         events |= EPOLLPRI;
@@ -91,6 +118,7 @@ void EpollEventDispatcher::updateWatch(Watch *watch) {
     if (events == 0) {
         // The descriptor may be closed already (then epoll forgot it by itself).
         ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, watch->fd, &event);
+        watch->direct = nullptr; // a SocketWatch watching nothing registers again when it does
         std::unique_ptr<Watch> &slot = m_watches[size_t(watch->fd)];
         // Events of this dispatch may still point at it: freed once the dispatch is over.
         if (m_dispatching)
@@ -242,7 +270,17 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
         if (!notifiers)
             continue;
         handled = true;
-        // Each notifier is read again before use: the one before may have removed it.
+        // Each handler and notifier is read again before use: the one before may have removed
+        // it (a removed SocketWatch leaves a null here; the Watch itself stays until the end
+        // of the dispatch).
+        if (watch->direct && watch->direct->m_read &&
+            (event.events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+            watch->direct->m_handler.onSocketReadable();
+        if (watch->direct && watch->direct->m_write &&
+            (event.events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+            watch->direct->m_handler.onSocketWritable();
+        if (!watch->read && !watch->write && !watch->exception)
+            continue;
         QEvent activate(QEvent::SockAct);
         if ((event.events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && watch->read)
             QCoreApplication::sendEvent(watch->read, &activate);

@@ -9,6 +9,8 @@
 
 namespace ToolCapture {
 
+class SocketWatch;
+
 // A Qt event dispatcher on Linux epoll for the proxy worker threads: each wake-up costs one
 // epoll_wait whatever the number of descriptors, where Qt's poll dispatcher rebuilds and scans
 // a pollfd array of every descriptor. Socket notifiers are level-triggered (QSocketNotifier's
@@ -24,6 +26,11 @@ namespace ToolCapture {
 // comes while it cannot take input, so the common request does no epoll_ctl. Not measured
 // against the edge-triggered alternative (the shared bench machine was too noisy to separate
 // them); the remaining per-request cost is in the session, not in the loop.
+//
+// The data path's own sockets use SocketWatch instead of QSocketNotifier: the dispatcher calls
+// their owners directly, sparing a QEvent, QCoreApplication::notify and a signal emission per
+// readiness (a few percent of a worker's time). QSocketNotifier still works for everything else
+// on the thread (the listening socket, QtNetwork objects).
 //
 // NOTE: timers are kept in a flat vector scanned at each wake-up. A worker has a handful of
 // QTimers (the per-connection deadlines live in the worker's DeadlineQueue, driven by one of
@@ -47,6 +54,11 @@ public:
     void wakeUp() override;
     void interrupt() override;
 
+    // SocketWatch: starts, changes or stops watching its descriptor as its directions say.
+    void updateWatch(SocketWatch &socket);
+    // SocketWatch: forgets it (before its descriptor is closed).
+    void unwatch(SocketWatch &socket);
+
 private:
     using time_point = std::chrono::steady_clock::time_point;
     // The notifiers of one descriptor; epoll's user data points here.
@@ -55,6 +67,7 @@ private:
         QSocketNotifier *read = nullptr;
         QSocketNotifier *write = nullptr;
         QSocketNotifier *exception = nullptr;
+        SocketWatch *direct = nullptr;
         quint32 events = 0; // as registered with epoll
     };
     struct Timer {
@@ -67,6 +80,7 @@ private:
     };
 
     Watch *watchOf(int fd) const;
+    Watch &slotFor(int fd);
     void updateWatch(Watch *watch);
     int msUntilNextTimer(time_point now) const;
     bool fireTimers();

@@ -1,5 +1,9 @@
 #include <backend/proxy/header_rewriter.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
 namespace ToolCapture {
 
 namespace {
@@ -17,9 +21,72 @@ bool namedByConnection(const HttpHeaders &headers, QByteArrayView name, bool has
     return false;
 }
 
-void appendHeader(QByteArray &out, QByteArrayView name, QByteArrayView value) {
-    out.append(name).append(": ").append(value).append("\r\n");
-}
+// Writes a head into `out` after what it holds: the caller bounds the size first, the writer
+// grows `out` once to that bound, copies each piece straight into place and trims the rest, so
+// a head costs one reservation (none on a buffer reused from the previous exchange) and no
+// temporary.
+class HeadWriter {
+public:
+    HeadWriter(QByteArray &out, qsizetype bound)
+        : m_out(out) {
+        const qsizetype start = out.size();
+        out.resize(start + bound);
+        m_begin = out.data();
+        m_at = m_begin + start;
+        m_end = m_begin + out.size();
+    }
+    HeadWriter(const HeadWriter &) = delete;
+    HeadWriter &operator=(const HeadWriter &) = delete;
+    ~HeadWriter() { m_out.resize(m_at - m_begin); }
+
+    void add(QByteArrayView text) {
+        room(text.size());
+        if (!text.isEmpty())
+            std::memcpy(m_at, text.data(), size_t(text.size()));
+        m_at += text.size();
+    }
+    void add(char c) {
+        room(1);
+        *m_at++ = c;
+    }
+    void addNumber(qint64 value) {
+        room(kMaxNumber);
+        m_at = std::to_chars(m_at, m_end, value).ptr;
+    }
+    void addHeader(QByteArrayView name, QByteArrayView value) {
+        room(name.size() + value.size() + 4);
+        add(name);
+        add(": ");
+        add(value);
+        add("\r\n");
+    }
+
+    static constexpr qsizetype kMaxNumber = 20; // digits of a qint64, with its sign
+    // What the fields cost copied as they are (this also bounds a value with ", " after it).
+    static qsizetype fieldsBound(const HttpHeaders &headers) noexcept {
+        qsizetype size = 0;
+        for (const HttpHeader &h : headers)
+            size += h.name.size() + h.value.size() + 4;
+        return size;
+    }
+
+private:
+    // The bound is computed by the callers; should it ever be short, grow rather than overrun.
+    void room(qsizetype size) {
+        if (m_end - m_at >= size) [[likely]]
+            return;
+        const qsizetype used = m_at - m_begin;
+        m_out.resize(used + std::max(size, used));
+        m_begin = m_out.data();
+        m_at = m_begin + used;
+        m_end = m_begin + m_out.size();
+    }
+
+    QByteArray &m_out;
+    char *m_begin;
+    char *m_at;
+    char *m_end;
+};
 
 } // namespace
 
@@ -55,14 +122,6 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
         authority = slash < 0 ? rest : rest.first(slash);
         target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
     }
-    out.append(request.method).append(' ');
-    if (!info.stripPrefix.isEmpty() && target.startsWith(info.stripPrefix)) {
-        target = target.sliced(info.stripPrefix.size());
-        if (target.isEmpty() || target.front() != '/')
-            out.append('/');
-    }
-    out.append(target).append(" HTTP/1.1\r\n");
-
     bool hasConnection = false;
     for (const HttpHeader &h : request.headers) {
         if (equalsIgnoreCase(h.name, "connection")) {
@@ -70,18 +129,39 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
             break;
         }
     }
-    QByteArray forwardedFor;
-    QByteArray via;
+    const auto dropped = [&](const HttpHeader &h) {
+        return isHopByHopHeader(h.name) ||
+               namedByConnection(request.headers, h.name, hasConnection);
+    };
+    // Request line, a Host made from the authority, the added fields and the framing:
+    // 160 bytes and the pieces of variable size; every field copied at most once more
+    // (X-Forwarded-For and Via values, with their ", ").
+    HeadWriter w(out, 160 + request.method.size() + 1 + request.target.size() + authority.size() +
+                          info.defaultHost.size() + info.clientAddress.size() +
+                          info.correlationId.size() + HeadWriter::kMaxNumber +
+                          HeadWriter::fieldsBound(request.headers));
+    w.add(request.method);
+    w.add(' ');
+    if (!info.stripPrefix.isEmpty() && target.startsWith(info.stripPrefix)) {
+        target = target.sliced(info.stripPrefix.size());
+        if (target.isEmpty() || target.front() != '/')
+            w.add('/');
+    }
+    w.add(target);
+    w.add(" HTTP/1.1\r\n");
+
+    bool hasForwardedFor = false;
+    bool hasVia = false;
     bool hasHost = false;
     for (const HttpHeader &h : request.headers) {
-        if (isHopByHopHeader(h.name) || namedByConnection(request.headers, h.name, hasConnection))
+        if (dropped(h))
             continue;
         if (equalsIgnoreCase(h.name, "x-forwarded-for")) {
-            forwardedFor.append(forwardedFor.isEmpty() ? "" : ", ").append(h.value);
+            hasForwardedFor = true; // joined below
             continue;
         }
         if (equalsIgnoreCase(h.name, "via")) {
-            via.append(via.isEmpty() ? "" : ", ").append(h.value);
+            hasVia = true; // joined below
             continue;
         }
         if (equalsIgnoreCase(h.name, "x-forwarded-proto") ||
@@ -89,40 +169,54 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
             continue;
         if (equalsIgnoreCase(h.name, "host")) {
             hasHost = true;
-            appendHeader(out, h.name, authority.isEmpty() ? QByteArrayView(h.value) : authority);
+            w.addHeader(h.name, authority.isEmpty() ? QByteArrayView(h.value) : authority);
             continue;
         }
-        appendHeader(out, h.name, h.value);
+        w.addHeader(h.name, h.value);
     }
     if (!hasHost) {
         // We forward as HTTP/1.1, which requires Host; an HTTP/1.0 request may lack it.
         if (!authority.isEmpty())
-            appendHeader(out, "Host", authority);
+            w.addHeader("Host", authority);
         else if (!info.defaultHost.isEmpty())
-            appendHeader(out, "Host", info.defaultHost);
+            w.addHeader("Host", info.defaultHost);
     }
-    out.append("X-Forwarded-For: ");
-    if (!forwardedFor.isEmpty())
-        out.append(forwardedFor).append(", ");
-    out.append(info.clientAddress).append("\r\nX-Forwarded-Proto: http\r\nVia: ");
-    if (!via.isEmpty())
-        out.append(via).append(", ");
-    out.append(kVia).append("\r\n");
-    appendHeader(out, "X-Correlation-ID", info.correlationId);
+    w.add("X-Forwarded-For: ");
+    if (hasForwardedFor) {
+        for (const HttpHeader &h : request.headers) {
+            if (equalsIgnoreCase(h.name, "x-forwarded-for") && !dropped(h)) {
+                w.add(h.value);
+                w.add(", ");
+            }
+        }
+    }
+    w.add(info.clientAddress);
+    w.add("\r\nX-Forwarded-Proto: http\r\nVia: ");
+    if (hasVia) {
+        for (const HttpHeader &h : request.headers) {
+            if (equalsIgnoreCase(h.name, "via") && !dropped(h)) {
+                w.add(h.value);
+                w.add(", ");
+            }
+        }
+    }
+    w.add(kVia);
+    w.add("\r\n");
+    w.addHeader("X-Correlation-ID", info.correlationId);
     switch (request.framing) {
     case BodyFraming::ContentLength:
-        out.append("Content-Length: ")
-            .append(QByteArray::number(request.contentLength))
-            .append("\r\n");
+        w.add("Content-Length: ");
+        w.addNumber(request.contentLength);
+        w.add("\r\n");
         break;
     case BodyFraming::Chunked:
-        out.append("Transfer-Encoding: chunked\r\n");
+        w.add("Transfer-Encoding: chunked\r\n");
         break;
     case BodyFraming::None:
     case BodyFraming::UntilClose:
         break;
     }
-    out.append("\r\n");
+    w.add("\r\n");
 }
 
 ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMinor) noexcept {
@@ -140,8 +234,6 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
 
 void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
                              bool keepAlive, int clientVersionMinor, QByteArrayView correlationId) {
-    out.append("HTTP/1.1 ").append(QByteArray::number(response.status)).append(' ');
-    out.append(response.reason).append("\r\n");
     bool hasConnection = false;
     for (const HttpHeader &h : response.headers) {
         if (equalsIgnoreCase(h.name, "connection")) {
@@ -149,46 +241,64 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response, Clie
             break;
         }
     }
-    QByteArray via;
+    // Status line, the added fields and the framing: 160 bytes and the pieces of variable
+    // size; every field copied at most once more (Via values, with their ", ").
+    HeadWriter w(out, 160 + response.reason.size() + correlationId.size() + HeadWriter::kMaxNumber +
+                          HeadWriter::fieldsBound(response.headers));
+    w.add("HTTP/1.1 ");
+    w.addNumber(response.status);
+    w.add(' ');
+    w.add(response.reason);
+    w.add("\r\n");
+    bool hasVia = false;
     for (const HttpHeader &h : response.headers) {
         // Without a body (HEAD, 304) a Content-Length describes the representation: keep it.
         if (framing == ClientFraming::None && equalsIgnoreCase(h.name, "content-length")) {
-            appendHeader(out, h.name, h.value);
+            w.addHeader(h.name, h.value);
             continue;
         }
         if (isHopByHopHeader(h.name) || namedByConnection(response.headers, h.name, hasConnection))
             continue;
         if (equalsIgnoreCase(h.name, "via")) {
-            via.append(via.isEmpty() ? "" : ", ").append(h.value);
+            hasVia = true; // joined below
             continue;
         }
         if (equalsIgnoreCase(h.name, "x-correlation-id"))
             continue;
-        appendHeader(out, h.name, h.value);
+        w.addHeader(h.name, h.value);
     }
-    out.append("Via: ");
-    if (!via.isEmpty())
-        out.append(via).append(", ");
-    out.append(kVia).append("\r\n");
-    appendHeader(out, "X-Correlation-ID", correlationId);
+    w.add("Via: ");
+    if (hasVia) {
+        // A Via field is never hop-by-hop, but Connection may name it.
+        for (const HttpHeader &h : response.headers) {
+            if (equalsIgnoreCase(h.name, "via") &&
+                !namedByConnection(response.headers, h.name, hasConnection)) {
+                w.add(h.value);
+                w.add(", ");
+            }
+        }
+    }
+    w.add(kVia);
+    w.add("\r\n");
+    w.addHeader("X-Correlation-ID", correlationId);
     switch (framing) {
     case ClientFraming::ContentLength:
-        out.append("Content-Length: ")
-            .append(QByteArray::number(response.contentLength))
-            .append("\r\n");
+        w.add("Content-Length: ");
+        w.addNumber(response.contentLength);
+        w.add("\r\n");
         break;
     case ClientFraming::Chunked:
-        out.append("Transfer-Encoding: chunked\r\n");
+        w.add("Transfer-Encoding: chunked\r\n");
         break;
     case ClientFraming::None:
     case ClientFraming::UntilClose:
         break;
     }
     if (!keepAlive || framing == ClientFraming::UntilClose)
-        out.append("Connection: close\r\n");
+        w.add("Connection: close\r\n");
     else if (clientVersionMinor == 0)
-        out.append("Connection: keep-alive\r\n");
-    out.append("\r\n");
+        w.add("Connection: keep-alive\r\n");
+    w.add("\r\n");
 }
 
 bool isAcceptableCorrelationId(QByteArrayView id) noexcept {

@@ -4,7 +4,6 @@
 #include <backend/routing/upstream_instance.h>
 
 #include <QHostInfo>
-#include <QSocketNotifier>
 
 #include <cerrno>
 #include <cstring>
@@ -61,23 +60,16 @@ void UpstreamConnection::connectTo(const QHostAddress &address) {
             Qt::QueuedConnection);
         return;
     }
-    m_readNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
-    m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onReadyRead);
-    connect(m_writeNotifier, &QSocketNotifier::activated, this, &UpstreamConnection::onWritable);
+    m_socket = std::make_unique<SocketWatch>(m_fd, static_cast<SocketWatch::Handler &>(*this));
     // Readable before connected means a failure: connecting is watched through writability.
-    m_readNotifier->setEnabled(false);
-    if (connected) {
-        m_writeNotifier->setEnabled(false);
+    if (connected)
         QMetaObject::invokeMethod(this, &UpstreamConnection::onConnected, Qt::QueuedConnection);
-    }
+    else
+        m_socket->setWriteEnabled(true);
 }
 
 void UpstreamConnection::closeSocket() {
-    delete m_readNotifier; // before close(): the dispatcher forgets the descriptor first
-    delete m_writeNotifier;
-    m_readNotifier = nullptr;
-    m_writeNotifier = nullptr;
+    m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
@@ -85,8 +77,8 @@ void UpstreamConnection::closeSocket() {
 }
 
 void UpstreamConnection::setWatchingWrites(bool on) {
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(on);
+    if (m_socket)
+        m_socket->setWriteEnabled(on);
 }
 
 void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod) {
@@ -112,7 +104,7 @@ void UpstreamConnection::write(QByteArrayView data) {
 void UpstreamConnection::flush() {
     if (m_out.size() <= m_outPos || m_fd < 0 || !m_connected)
         return;
-    const bool waiting = m_outPos > 0 || m_writeNotifier->isEnabled();
+    const bool waiting = m_outPos > 0 || m_socket->isWriteEnabled();
     switch (SocketIo::flush(m_fd, m_out, m_outPos)) {
     case SocketIo::Result::Done:
         if (waiting)
@@ -142,8 +134,8 @@ void UpstreamConnection::resumeReading() {
     if (!m_readingPaused)
         return;
     m_readingPaused = false;
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(true);
+    if (m_socket)
+        m_socket->setReadEnabled(true);
     if (m_readPending)
         onReadyRead();
 }
@@ -162,10 +154,18 @@ void UpstreamConnection::onConnected() {
     if (m_fd < 0)
         return;
     m_connected = true;
-    m_readNotifier->setEnabled(true);
+    m_socket->setReadEnabled(true);
     setWatchingWrites(bytesToWrite() > 0);
     if (m_listener)
         m_listener->onUpstreamReady(this);
+}
+
+void UpstreamConnection::onSocketReadable() {
+    onReadyRead();
+}
+
+void UpstreamConnection::onSocketWritable() {
+    onWritable();
 }
 
 void UpstreamConnection::onWritable() {
@@ -191,13 +191,13 @@ void UpstreamConnection::onReadyRead() {
     if (!m_listener) {
         // Readable while idle: the upstream closed, or sent bytes nobody asked for.
         m_broken = true;
-        m_readNotifier->setEnabled(false);
+        m_socket->setReadEnabled(false);
         emit closedWhileIdle(this);
         return;
     }
     if (m_readingPaused) {
         // Level-triggered: stop watching until resumeReading(), or the loop would spin.
-        m_readNotifier->setEnabled(false);
+        m_socket->setReadEnabled(false);
         return;
     }
     m_inRead = true;
@@ -254,8 +254,8 @@ void UpstreamConnection::onReadyRead() {
             break;
     }
     m_inRead = false;
-    if (m_readingPaused && m_readNotifier)
-        m_readNotifier->setEnabled(false);
+    if (m_readingPaused && m_socket)
+        m_socket->setReadEnabled(false);
     if (m_listener)
         m_listener->onUpstreamBatchDone();
 }
@@ -266,8 +266,8 @@ void UpstreamConnection::onEndOfStream() {
     // matters, so the connection is not reused.
     m_eof = true;
     m_broken = true;
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(false); // level-triggered: the end would be reported forever
+    if (m_socket)
+        m_socket->setReadEnabled(false); // level-triggered: the end would be reported forever
     if (!m_listener) {
         emit closedWhileIdle(this);
         return;

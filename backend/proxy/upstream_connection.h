@@ -1,12 +1,13 @@
 #pragma once
 
 #include <backend/http/http_response_parser.h>
+#include <backend/proxy/socket_watch.h>
 
 #include <QByteArray>
 #include <QHostAddress>
 #include <QObject>
 
-class QSocketNotifier;
+#include <memory>
 
 namespace ToolCapture {
 
@@ -26,7 +27,8 @@ enum class UpstreamFailure {
 // Lives in a proxy worker's thread; owned by that worker's pool.
 class UpstreamConnection final
     : public QObject
-    , private HttpResponseParser::Handler {
+    , private HttpResponseParser::Handler
+    , private SocketWatch::Handler {
     Q_OBJECT
 public:
     // The session side of an exchange.
@@ -80,6 +82,10 @@ private:
     void onResponseBody(const char *data, qsizetype size) override;
     void onResponseComplete() override;
 
+    // SocketWatch::Handler
+    void onSocketReadable() override;
+    void onSocketWritable() override;
+
     void connectTo(const QHostAddress &address);
     void onConnected();
     void onReadyRead();
@@ -91,8 +97,7 @@ private:
 
     UpstreamInstance &m_instance;
     int m_fd = -1;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    std::unique_ptr<SocketWatch> m_socket; // null while there is no descriptor
     HttpResponseParser m_parser;
     QByteArray m_buffer;
     QByteArray m_out;       // queued, not written yet, from m_outPos

@@ -55,6 +55,14 @@ std::uint64_t callsOf(std::uint64_t bucket) noexcept {
     return bucket & kCountMask;
 }
 
+// exp(-elapsed / decay), the weight the estimate keeps after `elapsedMs`. NOTE: at any real
+// request rate most samples and reads come within the millisecond of the previous sample,
+// where the weight is exactly 1: that case skips exp(), whose cost showed in the worker's
+// profile (~2% of its time).
+double keptWeight(std::uint32_t elapsedMs, double decayMs) noexcept {
+    return elapsedMs == 0 ? 1.0 : std::exp(-double(elapsedMs) / decayMs);
+}
+
 std::uint64_t packBucket(std::uint64_t tag, std::uint64_t successes, std::uint64_t calls) noexcept {
     return (tag << (2 * kCountBits)) | (successes << kCountBits) | calls;
 }
@@ -119,12 +127,14 @@ void InstanceStats::recordLatency(nanoseconds latency, bool success, time_point 
             if (rtt <= cost) {
                 if (!success)
                     return;
-                const double w = std::exp(-double(elapsed) / m_decayMs);
+                const double w = keptWeight(elapsed, m_decayMs);
                 next = cost * w + rtt * (1.0 - w);
             }
         }
-        if (m_latency.compare_exchange_weak(old, packLatency(next, stamp),
-                                            std::memory_order_relaxed))
+        const std::uint64_t packed = packLatency(next, stamp);
+        if (packed == old)
+            return; // nothing changes (a fast sample within the millisecond): no write
+        if (m_latency.compare_exchange_weak(old, packed, std::memory_order_relaxed))
             return;
     }
 }
@@ -163,8 +173,7 @@ nanoseconds InstanceStats::latencyAt(time_point now) const noexcept {
     // penalised long ago, and so no longer chosen, eventually looks fast enough to be tried
     // again, and that request's sample puts the estimate right.
     const std::uint32_t elapsed = elapsedMs(millisecondsMod32(now), stampOf(state));
-    return nanoseconds(
-        nanoseconds::rep(double(costOf(state)) * std::exp(-double(elapsed) / m_decayMs)));
+    return nanoseconds(nanoseconds::rep(double(costOf(state)) * keptWeight(elapsed, m_decayMs)));
 }
 
 InstanceStats::Snapshot InstanceStats::snapshot(time_point now) const noexcept {

@@ -37,6 +37,34 @@ bool llhttpAccepts(const QByteArray &raw) {
     return llhttp_execute(&parser, raw.constData(), size_t(raw.size())) == HPE_OK;
 }
 
+// A handler that keeps one request at a time and gives the previous one back to the parser
+// (a client session does so), and holds a copy of some pieces of each (as a capture record
+// does), checking every head against the request it came from.
+struct SwappingRun : HttpRequestParser::Handler {
+    RequestHead current;
+    std::vector<RequestHead> expected;
+    QList<QByteArray> held; // shared copies, as a capture record keeps them
+    size_t seen = 0;
+    bool ok = true;
+
+    void onRequestHead(RequestHead &&head) override {
+        std::swap(current, head);
+        const RequestHead &want = expected.at(seen++);
+        ok = ok && current.method == want.method && current.target == want.target &&
+             current.headers.size() == want.headers.size();
+        for (size_t i = 0; ok && i < want.headers.size(); ++i) {
+            ok = current.headers[i].name == want.headers[i].name &&
+                 current.headers[i].value == want.headers[i].value;
+        }
+        if (seen % 2 == 0 && !current.headers.empty()) {
+            held.append(current.headers.front().value);
+            held.append(current.method);
+        }
+    }
+    void onRequestBody(const char *, qsizetype) override {}
+    void onRequestComplete() override {}
+};
+
 } // namespace
 
 // Tests HttpRequestParser: the strictness table, valid requests, pausing, pipelining, limits.
@@ -51,6 +79,10 @@ private slots:
     void valid_data();
     void valid();
     void pipelinedRequestsComeOutOneAtATime();
+    void reusedHeadStorage_data();
+    void errorNamesTheField_data();
+    void errorNamesTheField();
+    void reusedHeadStorage();
     void closingRequestEndsTheConnection_data();
     void closingRequestEndsTheConnection();
     void noHandlerCallAfterError();
@@ -465,6 +497,97 @@ void TestHttpRequestParser::pathOfTarget() {
     RequestHead head;
     head.target = target;
     QCOMPARE(head.path().toByteArray(), path);
+}
+
+// One connection, many requests with different field counts and sizes, the handler giving
+// each request back when the next comes: every head is the request's own, nothing of an earlier,
+// larger or smaller head shows through the reused storage.
+void TestHttpRequestParser::reusedHeadStorage_data() {
+    QTest::addColumn<qsizetype>("piece");
+    QTest::newRow("whole") << qsizetype(0);
+    QTest::newRow("1 byte") << qsizetype(1);
+    QTest::newRow("7 bytes") << qsizetype(7);
+    QTest::newRow("100 bytes") << qsizetype(100);
+}
+
+void TestHttpRequestParser::reusedHeadStorage() {
+    QFETCH(qsizetype, piece);
+    const int counts[] = {1, 30, 2, 0, 99, 5, 5, 60, 1};
+    const int sizes[] = {3, 200, 1, 0, 20, 2000, 0, 7, 300};
+    SwappingRun run;
+    QByteArray raw;
+    for (size_t round = 0; round < std::size(counts); ++round) {
+        RequestHead want;
+        want.method = round % 3 == 0 ? "DELETE" : "GET";
+        want.target =
+            "/r" + QByteArray::number(qsizetype(round)) + QByteArray(int(round * 37), 'p');
+        want.headers.push_back({"Host", "h" + QByteArray::number(qsizetype(round))});
+        for (int i = 1; i < counts[round]; ++i) {
+            want.headers.push_back({"X-F" + QByteArray::number(i) + QByteArray(i % 5, 'n'),
+                                    QByteArray(sizes[round] + i % 3, char('a' + round))});
+        }
+        raw += want.method + ' ' + want.target + " HTTP/1.1\r\n";
+        for (const HttpHeader &h : want.headers)
+            raw += h.name + ": " + h.value + "\r\n";
+        raw += "\r\n";
+        run.expected.push_back(std::move(want));
+    }
+    HttpRequestParser parser(run, {});
+    using State = HttpRequestParser::State;
+    qsizetype offset = 0;
+    while (offset < raw.size() && parser.state() != State::Failed) {
+        const qsizetype length = piece > 0 ? qMin(piece, raw.size() - offset) : raw.size() - offset;
+        offset += parser.feed(raw.constData() + offset, length);
+        while (parser.state() == State::PausedAtHead || parser.state() == State::PausedAtEnd)
+            parser.resume();
+    }
+    QCOMPARE(parser.state(), State::Idle);
+    QCOMPARE(run.seen, std::size(counts));
+    QVERIFY(run.ok);
+    // The copies held across later requests kept their own bytes.
+    QCOMPARE(run.held.size(), 8);
+    QCOMPARE(run.held.at(0), QByteArray("h1"));
+    QCOMPARE(run.held.at(1), QByteArray("GET"));
+    QCOMPARE(run.held.at(2), QByteArray("h3"));
+    QCOMPARE(run.held.at(3), QByteArray("DELETE"));
+}
+
+// An error in a field line names the field, however the head was cut into reads: the name may
+// lie in the bytes of the current read, in an earlier one, or across both.
+void TestHttpRequestParser::errorNamesTheField_data() {
+    QTest::addColumn<QByteArray>("fields");
+    QTest::addColumn<QByteArray>("detail");
+    QTest::newRow("obs-fold") << QByteArray("X-Long-Field-Name: v\r\n folded\r\n")
+                              << QByteArray("obs-fold in field 'X-Long-Field-Name'");
+    QTest::newRow("obs-fold after two") << QByteArray("X-A: 1\r\nX-Bee: 2\r\n\tfolded\r\n")
+                                        << QByteArray("obs-fold in field 'X-Bee'");
+    QTest::newRow("bare LF in value")
+        << QByteArray("X-Field: a\nb\r\n") << QByteArray("bare LF in field 'X-Field'");
+    QTest::newRow("bare CR in value")
+        << QByteArray("X-A: 1\r\nX-Field: a\rb\r\n") << QByteArray("bare CR in field 'X-Field'");
+    QTest::newRow("control in value")
+        << QByteArray("X-Field: a\x01\r\n")
+        << QByteArray("invalid character 0x01 in the value of field 'X-Field'");
+    QTest::newRow("space before colon")
+        << QByteArray("X-Some-Field : v\r\n")
+        << QByteArray("whitespace between field name and colon in 'X-Some-Field'");
+    QTest::newRow("no colon") << QByteArray("X-No-Colon\r\n")
+                              << QByteArray("field line without a colon: 'X-No-Colon'");
+    QTest::newRow("long name") << QByteArray("X-" + QByteArray(100, 'n') + ": a\x01\r\n")
+                               << QByteArray("invalid character 0x01 in the value of field 'X-" +
+                                             QByteArray(62, 'n') + "'");
+}
+
+void TestHttpRequestParser::errorNamesTheField() {
+    QFETCH(QByteArray, fields);
+    QFETCH(QByteArray, detail);
+    const QByteArray raw = get(fields);
+    for (const qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(2), qsizetype(3),
+                                  qsizetype(5), qsizetype(7), qsizetype(16)}) {
+        const RequestRun run = RequestRun::run(raw, piece);
+        QCOMPARE(run.error.status, 400);
+        QCOMPARE(run.error.detail, detail);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestHttpRequestParser)

@@ -68,6 +68,30 @@ struct ResponseRun : HttpResponseParser::Handler {
     }
 };
 
+// A handler that reads each head where the parser keeps it and never takes it (the proxy's
+// upstream side does so), checking it against the response it came from.
+struct ReadingRun : HttpResponseParser::Handler {
+    std::vector<ResponseHead> expected;
+    QList<QByteArray> held; // shared copies, as a capture record keeps them
+    size_t seen = 0;
+    int completes = 0;
+    bool ok = true;
+
+    void onResponseHead(ResponseHead &&head) override {
+        const ResponseHead &want = expected.at(seen++);
+        ok = ok && head.status == want.status && head.reason == want.reason &&
+             head.headers.size() == want.headers.size();
+        for (size_t i = 0; ok && i < want.headers.size(); ++i) {
+            ok = head.headers[i].name == want.headers[i].name &&
+                 head.headers[i].value == want.headers[i].value;
+        }
+        if (seen % 2 == 0 && !head.headers.empty())
+            held.append(head.headers.back().value);
+    }
+    void onResponseBody(const char *, qsizetype) override {}
+    void onResponseComplete() override { ++completes; }
+};
+
 } // namespace
 
 // Tests HttpResponseParser: bodiless statuses, HEAD, interim responses, until-close bodies,
@@ -84,6 +108,7 @@ private slots:
     void keepAliveConnectionCarriesTwoResponses();
     void closingResponseEndsTheConnection_data();
     void closingResponseEndsTheConnection();
+    void reusedHeadStorage();
 };
 
 void TestHttpResponseParser::valid_data() {
@@ -317,6 +342,39 @@ void TestHttpResponseParser::closingResponseEndsTheConnection() {
     QVERIFY2(parser.error().detail.contains("data after the last message"),
              parser.error().detail.constData());
     QCOMPARE(rec.events, QByteArray("HC"));
+}
+
+// One keep-alive connection, many responses with different field counts and sizes: every
+// head is the response's own, nothing of an earlier head shows through the reused storage.
+void TestHttpResponseParser::reusedHeadStorage() {
+    const int counts[] = {6, 40, 1, 0, 99, 3, 3, 12};
+    const int sizes[] = {10, 300, 2, 0, 9, 3000, 0, 60};
+    ReadingRun run;
+    HttpResponseParser parser(run, {});
+    for (size_t round = 0; round < std::size(counts); ++round) {
+        ResponseHead want;
+        want.status = round % 2 ? 200 : 404 + int(round); // never 204 or 304: each has a body
+        want.reason = round % 2 ? QByteArray("Fine") : QByteArray(int(round * 11) + 1, 'R');
+        want.headers.push_back({"Content-Length", "2"});
+        for (int i = 1; i < counts[round]; ++i) {
+            want.headers.push_back({"X-F" + QByteArray::number(i) + QByteArray(i % 4, 'n'),
+                                    QByteArray(sizes[round] + i % 3, char('a' + round))});
+        }
+        QByteArray raw = "HTTP/1.1 " + QByteArray::number(want.status) + ' ' + want.reason + "\r\n";
+        for (const HttpHeader &h : want.headers)
+            raw += h.name + ": " + h.value + "\r\n";
+        raw += "\r\nok";
+        run.expected.push_back(std::move(want));
+        parser.expectResponseTo("GET");
+        QCOMPARE(parser.feed(raw.constData(), raw.size()), raw.size());
+        QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    }
+    QCOMPARE(run.seen, std::size(counts));
+    QCOMPARE(run.completes, int(std::size(counts)));
+    QVERIFY(run.ok);
+    QCOMPARE(run.held.size(), 4);
+    QCOMPARE(run.held.at(0), QByteArray(300 + 39 % 3, 'b'));
+    QCOMPARE(run.held.at(1), QByteArray("2")); // the only field of a response without others
 }
 
 QTEST_GUILESS_MAIN(TestHttpResponseParser)

@@ -324,6 +324,73 @@ private slots:
         QCOMPARE(out.values("etag"), QList<QByteArray>{"\"v1\""});
     }
 
+    // One buffer carries the heads of many exchanges, as a connection's output buffer does:
+    // each head is written after what the buffer holds, whatever the size and count of the
+    // fields before it, and nothing of an earlier head shows through.
+    void reusedBuffer_data() {
+        QTest::addColumn<QList<int>>("fieldCounts");
+        QTest::addColumn<QList<int>>("valueSizes");
+        QTest::newRow("growing") << QList<int>{0, 1, 5, 40, 100} << QList<int>{1, 10, 100, 1000, 4};
+        QTest::newRow("shrinking")
+            << QList<int>{100, 40, 5, 1, 0} << QList<int>{4000, 100, 1, 7, 0};
+        QTest::newRow("alternating")
+            << QList<int>{60, 2, 60, 2, 60} << QList<int>{50, 3000, 1, 5, 50};
+    }
+    void reusedBuffer() {
+        QFETCH(QList<int>, fieldCounts);
+        QFETCH(QList<int>, valueSizes);
+        QByteArray out;
+        QByteArray requestOut;
+        for (qsizetype round = 0; round < fieldCounts.size(); ++round) {
+            HttpHeaders fields;
+            QByteArray expectedFields;
+            for (int i = 0; i < fieldCounts[round]; ++i) {
+                const QByteArray name = "X-Field-" + QByteArray::number(i);
+                const QByteArray value(valueSizes[round], char('a' + (i + round) % 26));
+                fields.push_back({name, value});
+                expectedFields += name + ": " + value + "\r\n";
+            }
+            // What the buffer held before (an unsent earlier response) stays in front.
+            const QByteArray before = round % 2 ? QByteArray("pending body bytes") : QByteArray();
+            out.resize(0);
+            out += before;
+            ResponseHead head = response(BodyFraming::ContentLength, fields);
+            head.contentLength = 1000 + round;
+            writeClientResponseHead(out, head, ClientFraming::ContentLength, true, 1,
+                                    "corr-" + QByteArray::number(round));
+            QCOMPARE(out, before + "HTTP/1.1 200 OK\r\n" + expectedFields +
+                              "Via: 1.1 toolcapture\r\nX-Correlation-ID: corr-" +
+                              QByteArray::number(round) + "\r\nContent-Length: " +
+                              QByteArray::number(1000 + round) + "\r\n\r\n");
+
+            requestOut.resize(0);
+            requestOut += before;
+            RequestHead request = ::request("/r/" + QByteArray::number(round), fields);
+            request.headers.push_back({"Host", "example.test"});
+            writeUpstreamRequestHead(requestOut, request, {"192.0.2.7", "corr-1", {}, {}});
+            QCOMPARE(requestOut, before + "GET /r/" + QByteArray::number(round) + " HTTP/1.1\r\n" +
+                                     expectedFields +
+                                     "Host: example.test\r\nX-Forwarded-For: 192.0.2.7\r\n"
+                                     "X-Forwarded-Proto: http\r\nVia: 1.1 toolcapture\r\n"
+                                     "X-Correlation-ID: corr-1\r\n\r\n");
+        }
+    }
+
+    // An absolute-form target's authority replaces every Host value: a head far larger than
+    // its fields still comes out whole.
+    void authorityLongerThanHosts() {
+        const QByteArray authority = QByteArray(3000, 'h') + ".test";
+        RequestHead head =
+            request("http://" + authority + "/p", {{"Host", "a"}, {"Host", "b"}, {"Host", "c"}});
+        QByteArray out;
+        writeUpstreamRequestHead(out, head, {"192.0.2.7", "corr-1", {}, {}});
+        const WrittenHead written = WrittenHead::of(out);
+        QVERIFY(written.terminated);
+        QCOMPARE(written.firstLine, QByteArray("GET /p HTTP/1.1"));
+        QCOMPARE(written.values("host"), (QList<QByteArray>{authority, authority, authority}));
+        QCOMPARE(written.values("x-correlation-id"), QList<QByteArray>{"corr-1"});
+    }
+
     void correlationIdAcceptance_data() {
         QTest::addColumn<QByteArray>("id");
         QTest::addColumn<bool>("accepted");
