@@ -134,6 +134,10 @@ tc_wait_http haproxy 127.0.0.1 "$haproxy_port" "$path" "${pids[-1]}" ||
 
 targets=("nginx (direct)=$nginx_port" "haproxy=$haproxy_port")
 if ((only_baselines == 0)); then
+    # HAProxy's backend has no connection limit (it opens what the clients need); the
+    # development profile's pool holds 20 connections per instance, which would queue 64
+    # clients behind 20 upstream connections. The same freedom for both: room for every client.
+    pool_connections=$((connections * 2 > 256 ? connections * 2 : 256))
     # Two ToolCaptures: capture and Kafka publishing on (the standing bar's configuration:
     # every exchange stored and published as three events to the embedded cluster), and
     # capture off, for the cost of capture.
@@ -147,6 +151,7 @@ if ((only_baselines == 0)); then
   "listen": "127.0.0.1:$port",
   "admin": "127.0.0.1:$admin_port",
   "workers": $workers,
+  "pool": { "max_connections": $pool_connections, "max_idle": $pool_connections },
   "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "services": {
