@@ -821,77 +821,77 @@
 <context>
     <name>ToolCapture::CaptureListModel</name>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="179"/>
+        <location filename="../models/capture_list_model.cpp" line="204"/>
         <source>(no route)</source>
         <translation>(keine Route)</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="186"/>
+        <location filename="../models/capture_list_model.cpp" line="211"/>
         <source>none</source>
         <translation>keiner</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="189"/>
+        <location filename="../models/capture_list_model.cpp" line="214"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="235"/>
+        <location filename="../models/capture_list_model.cpp" line="260"/>
         <source>No.</source>
         <translation>Nr.</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="237"/>
+        <location filename="../models/capture_list_model.cpp" line="262"/>
         <source>Time</source>
         <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="239"/>
+        <location filename="../models/capture_list_model.cpp" line="264"/>
         <source>Method</source>
         <translation>Methode</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="241"/>
+        <location filename="../models/capture_list_model.cpp" line="266"/>
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="243"/>
+        <location filename="../models/capture_list_model.cpp" line="268"/>
         <source>Instance</source>
         <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="245"/>
+        <location filename="../models/capture_list_model.cpp" line="270"/>
         <source>Path</source>
         <translation>Pfad</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="247"/>
+        <location filename="../models/capture_list_model.cpp" line="272"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="249"/>
+        <location filename="../models/capture_list_model.cpp" line="274"/>
         <source>Duration (ms)</source>
         <translation>Dauer (ms)</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="251"/>
+        <location filename="../models/capture_list_model.cpp" line="276"/>
         <source>Size</source>
         <translation>Größe</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="253"/>
+        <location filename="../models/capture_list_model.cpp" line="278"/>
         <source>Attempts</source>
         <translation>Versuche</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="255"/>
+        <location filename="../models/capture_list_model.cpp" line="280"/>
         <source>Correlation ID</source>
         <translation>Korrelations-ID</translation>
     </message>
     <message>
-        <location filename="../models/capture_list_model.cpp" line="289"/>
+        <location filename="../models/capture_list_model.cpp" line="314"/>
         <source>HTTP status %1</source>
         <translation>HTTP-Status %1</translation>
     </message>
@@ -1475,7 +1475,7 @@
     <name>ToolCapture::RequestsView</name>
     <message>
         <location filename="../widgets/requests_view.cpp" line="51"/>
-        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <location filename="../widgets/requests_view.cpp" line="282"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
@@ -1506,7 +1506,7 @@
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="84"/>
-        <location filename="../widgets/requests_view.cpp" line="500"/>
+        <location filename="../widgets/requests_view.cpp" line="507"/>
         <source>Replay…</source>
         <translation>Erneut senden…</translation>
     </message>
@@ -1517,7 +1517,7 @@
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="87"/>
-        <location filename="../widgets/requests_view.cpp" line="501"/>
+        <location filename="../widgets/requests_view.cpp" line="508"/>
         <source>Replay selection…</source>
         <translation>Auswahl erneut senden…</translation>
     </message>
@@ -1528,7 +1528,7 @@
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="90"/>
-        <location filename="../widgets/requests_view.cpp" line="503"/>
+        <location filename="../widgets/requests_view.cpp" line="510"/>
         <source>Copy as curl</source>
         <translation>Als curl kopieren</translation>
     </message>
@@ -1553,12 +1553,12 @@
         <translation>Verlauf: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="223"/>
+        <location filename="../widgets/requests_view.cpp" line="230"/>
         <source>%1 shown of %2 captures</source>
         <translation>%1 von %2 Mitschnitten angezeigt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="227"/>
+        <location filename="../widgets/requests_view.cpp" line="234"/>
         <source>paused, %n new waiting</source>
         <translation>
             <numerusform>angehalten, %n neuer wartet</numerusform>
@@ -1566,43 +1566,43 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="229"/>
+        <location filename="../widgets/requests_view.cpp" line="236"/>
         <source>loading older captures…</source>
         <translation>ältere Mitschnitte werden geladen…</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="251"/>
+        <location filename="../widgets/requests_view.cpp" line="258"/>
         <source>Column %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (the list keeps the last valid filter)</source>
         <translation>Spalte %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (die Liste behält den letzten gültigen Filter)</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="275"/>
+        <location filename="../widgets/requests_view.cpp" line="282"/>
         <source>Resume</source>
         <translation>Fortsetzen</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="332"/>
+        <location filename="../widgets/requests_view.cpp" line="339"/>
         <source>HTTP status %1</source>
         <translation>HTTP-Status %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="336"/>
+        <location filename="../widgets/requests_view.cpp" line="343"/>
         <source>Capture %1 could not be read: %2</source>
         <translation>Mitschnitt %1 konnte nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="376"/>
+        <location filename="../widgets/requests_view.cpp" line="383"/>
         <source>Select captures to copy.</source>
         <translation>Wählen Sie Mitschnitte zum Kopieren aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="380"/>
-        <location filename="../widgets/requests_view.cpp" line="407"/>
+        <location filename="../widgets/requests_view.cpp" line="387"/>
+        <location filename="../widgets/requests_view.cpp" line="414"/>
         <source>At most %1 captures at once.</source>
         <translation>Höchstens %1 Mitschnitte auf einmal.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="394"/>
+        <location filename="../widgets/requests_view.cpp" line="401"/>
         <source>Copied %n request(s) as curl.</source>
         <translation>
             <numerusform>%n Anfrage als curl kopiert.</numerusform>
@@ -1610,27 +1610,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="403"/>
+        <location filename="../widgets/requests_view.cpp" line="410"/>
         <source>Select captures to export.</source>
         <translation>Wählen Sie Mitschnitte zum Exportieren aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="413"/>
+        <location filename="../widgets/requests_view.cpp" line="420"/>
         <source>Export as HAR</source>
         <translation>Als HAR exportieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="414"/>
+        <location filename="../widgets/requests_view.cpp" line="421"/>
         <source>HTTP Archive (*.har);;All files (*)</source>
         <translation>HTTP-Archiv (*.har);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="426"/>
+        <location filename="../widgets/requests_view.cpp" line="433"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="440"/>
+        <location filename="../widgets/requests_view.cpp" line="447"/>
         <source>Exported %n capture(s) to %1.</source>
         <translation>
             <numerusform>%n Mitschnitt nach %1 exportiert.</numerusform>
@@ -1638,27 +1638,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="452"/>
+        <location filename="../widgets/requests_view.cpp" line="459"/>
         <source>Select a capture to replay.</source>
         <translation>Wählen Sie einen Mitschnitt zum erneuten Senden aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="472"/>
+        <location filename="../widgets/requests_view.cpp" line="479"/>
         <source>The capture could not be read: %1</source>
         <translation>Der Mitschnitt konnte nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="489"/>
+        <location filename="../widgets/requests_view.cpp" line="496"/>
         <source>Select captures to replay.</source>
         <translation>Wählen Sie Mitschnitte zum erneuten Senden aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="504"/>
+        <location filename="../widgets/requests_view.cpp" line="511"/>
         <source>Copy correlation ID</source>
         <translation>Korrelations-ID kopieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="507"/>
+        <location filename="../widgets/requests_view.cpp" line="514"/>
         <source>Export as HAR…</source>
         <translation>Als HAR exportieren…</translation>
     </message>
@@ -2257,32 +2257,32 @@
 <context>
     <name>ToolCapture::TopicTailModel</name>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="72"/>
+        <location filename="../models/topic_tail_model.cpp" line="74"/>
         <source>Time</source>
         <translation>Zeit</translation>
     </message>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="74"/>
+        <location filename="../models/topic_tail_model.cpp" line="76"/>
         <source>Partition</source>
         <translation>Partition</translation>
     </message>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="76"/>
+        <location filename="../models/topic_tail_model.cpp" line="78"/>
         <source>Offset</source>
         <translation>Offset</translation>
     </message>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="78"/>
+        <location filename="../models/topic_tail_model.cpp" line="80"/>
         <source>Key</source>
         <translation>Schlüssel</translation>
     </message>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="80"/>
+        <location filename="../models/topic_tail_model.cpp" line="82"/>
         <source>Event</source>
         <translation>Ereignis</translation>
     </message>
     <message>
-        <location filename="../models/topic_tail_model.cpp" line="82"/>
+        <location filename="../models/topic_tail_model.cpp" line="84"/>
         <source>Summary</source>
         <translation>Zusammenfassung</translation>
     </message>
