@@ -407,45 +407,47 @@ void RedisClient::disconnectTrampoline(const redisAsyncContext *context, int sta
 }
 
 // The event hooks hiredis calls: socket notifiers on this object's thread.
-void RedisClient::addRead(void *data) {
-    auto *self = static_cast<RedisClient *>(data);
-    if (!self || self->m_read)
+void RedisClient::watch(QSocketNotifier *&notifier, QSocketNotifier::Type type) {
+    if (notifier)
         return;
-    self->m_read = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Read, self);
-    connect(self->m_read, &QSocketNotifier::activated, self, [self] {
-        if (self->m_context)
-            redisAsyncHandleRead(self->m_context);
+    notifier = new QSocketNotifier(m_context->c.fd, type, this);
+    connect(notifier, &QSocketNotifier::activated, this, [this, type] {
+        if (!m_context)
+            return;
+        if (type == QSocketNotifier::Read)
+            redisAsyncHandleRead(m_context);
+        else
+            redisAsyncHandleWrite(m_context);
     });
+}
+
+void RedisClient::unwatch(QSocketNotifier *&notifier) {
+    if (!notifier)
+        return;
+    // Possibly inside the notifier's own signal: disabled now, deleted later.
+    notifier->setEnabled(false);
+    notifier->deleteLater();
+    notifier = nullptr;
+}
+
+void RedisClient::addRead(void *data) {
+    if (auto *self = static_cast<RedisClient *>(data))
+        self->watch(self->m_read, QSocketNotifier::Read);
 }
 
 void RedisClient::delRead(void *data) {
-    auto *self = static_cast<RedisClient *>(data);
-    if (!self || !self->m_read)
-        return;
-    // Possibly inside the notifier's own signal: disabled now, deleted later.
-    self->m_read->setEnabled(false);
-    self->m_read->deleteLater();
-    self->m_read = nullptr;
+    if (auto *self = static_cast<RedisClient *>(data))
+        self->unwatch(self->m_read);
 }
 
 void RedisClient::addWrite(void *data) {
-    auto *self = static_cast<RedisClient *>(data);
-    if (!self || self->m_write)
-        return;
-    self->m_write = new QSocketNotifier(self->m_context->c.fd, QSocketNotifier::Write, self);
-    connect(self->m_write, &QSocketNotifier::activated, self, [self] {
-        if (self->m_context)
-            redisAsyncHandleWrite(self->m_context);
-    });
+    if (auto *self = static_cast<RedisClient *>(data))
+        self->watch(self->m_write, QSocketNotifier::Write);
 }
 
 void RedisClient::delWrite(void *data) {
-    auto *self = static_cast<RedisClient *>(data);
-    if (!self || !self->m_write)
-        return;
-    self->m_write->setEnabled(false);
-    self->m_write->deleteLater();
-    self->m_write = nullptr;
+    if (auto *self = static_cast<RedisClient *>(data))
+        self->unwatch(self->m_write);
 }
 
 void RedisClient::cleanup(void *data) {

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QObject>
+#include <QSocketNotifier>
 #include <QString>
 
 #include <chrono>
@@ -15,7 +16,6 @@
 
 struct redisAsyncContext;
 struct redisReply;
-class QSocketNotifier;
 class QTimer;
 
 namespace ToolCapture {
@@ -116,6 +116,8 @@ private:
     static void replyTrampoline(redisAsyncContext *context, void *reply, void *privdata);
     static void connectTrampoline(const redisAsyncContext *context, int status);
     static void disconnectTrampoline(const redisAsyncContext *context, int status);
+    void watch(QSocketNotifier *&notifier, QSocketNotifier::Type type);
+    void unwatch(QSocketNotifier *&notifier);
     static void addRead(void *data);
     static void delRead(void *data);
     static void addWrite(void *data);

@@ -1,8 +1,6 @@
 #include <backend/store/intelligence_store.h>
 #include <backend/store/schema_migrations.h>
 
-#include <QDir>
-#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QMetaObject>
 #include <QSqlDatabase>
@@ -121,18 +119,9 @@ bool StoreWorker::connectNow(QString *fatal) {
     }
     if (!m_db.isValid())
         m_db = QSqlDatabase::addDatabase(location.driver(), m_connectionName);
-    if (location.kind == StoreLocation::Kind::Sqlite) {
-        const QFileInfo info(location.path);
-        QDir().mkpath(info.absolutePath());
-        m_db.setDatabaseName(info.absoluteFilePath());
-    } else {
-        m_db.setHostName(location.host);
-        m_db.setPort(location.port);
-        m_db.setUserName(location.user);
-        m_db.setPassword(location.password);
-        m_db.setDatabaseName(location.database);
+    location.configure(m_db);
+    if (location.kind == StoreLocation::Kind::PostgreSql)
         m_db.setConnectOptions(QStringLiteral("connect_timeout=2"));
-    }
     if (!m_db.open()) {
         noteError(QStringLiteral("intelligence store %1 unreachable (%2); keeping records in "
                                  "memory until it is back")

@@ -1,5 +1,8 @@
 #include <backend/store/store_location.h>
 
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlDatabase>
 #include <QUrl>
 
 namespace ToolCapture {
@@ -52,6 +55,20 @@ QString StoreLocation::toString() const {
     if (kind == Kind::Sqlite)
         return QStringLiteral("sqlite:%1").arg(path);
     return QStringLiteral("postgresql://%1@%2:%3/%4").arg(user, host).arg(port).arg(database);
+}
+
+void StoreLocation::configure(QSqlDatabase &db) const {
+    if (kind == Kind::Sqlite) {
+        const QFileInfo info(path);
+        QDir().mkpath(info.absolutePath());
+        db.setDatabaseName(info.absoluteFilePath());
+        return;
+    }
+    db.setHostName(host);
+    db.setPort(port);
+    db.setUserName(user);
+    db.setPassword(password);
+    db.setDatabaseName(database);
 }
 
 QString StoreLocation::driver() const {

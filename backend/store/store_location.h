@@ -2,6 +2,8 @@
 
 #include <QString>
 
+class QSqlDatabase;
+
 #include <optional>
 
 namespace ToolCapture {
@@ -26,6 +28,9 @@ struct StoreLocation {
     QString toString() const;
     // The QtSql driver: QSQLITE or QPSQL.
     QString driver() const;
+    // Points a connection made with driver() at this location (for SQLite, the file's directory
+    // is created).
+    void configure(QSqlDatabase &db) const;
 };
 
 } // namespace ToolCapture

@@ -87,15 +87,7 @@ QSqlDatabase TestIntelligenceStore::open(const StoreLocation &location) {
                           ? QSqlDatabase::database(QStringLiteral("test"), false)
                           : QSqlDatabase::addDatabase(location.driver(), QStringLiteral("test"));
     db.close();
-    if (location.kind == StoreLocation::Kind::Sqlite) {
-        db.setDatabaseName(location.path);
-    } else {
-        db.setHostName(location.host);
-        db.setPort(location.port);
-        db.setUserName(location.user);
-        db.setPassword(location.password);
-        db.setDatabaseName(location.database);
-    }
+    location.configure(db);
     db.open();
     return db;
 }
