@@ -5,6 +5,7 @@
 #include <QTest>
 #include <QThread>
 
+#include <atomic>
 #include <memory>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -73,7 +74,13 @@ private slots:
         });
     }
     void cleanup() {
-        QMetaObject::invokeMethod(m_probe, &QObject::deleteLater, Qt::QueuedConnection);
+        // Destroyed in its own thread, and before that thread stops (a deferred delete still
+        // queued when the loop quits would never run).
+        auto gone = std::make_shared<std::atomic<bool>>(false);
+        connect(
+            m_probe, &QObject::destroyed, m_probe, [gone] { *gone = true; }, Qt::DirectConnection);
+        m_probe->deleteLater();
+        QTRY_VERIFY_WITH_TIMEOUT(gone->load(), 5000);
         m_thread->quit();
         QVERIFY(m_thread->wait(5000));
         m_thread.reset();
