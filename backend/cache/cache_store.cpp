@@ -1,5 +1,6 @@
 #include <backend/cache/cache_store.h>
 #include <backend/cache/eviction_policy.h>
+#include <backend/cache/hash_mix.h>
 #include <backend/cache/lru_policy.h>
 #include <backend/cache/window_tiny_lfu_policy.h>
 
@@ -15,15 +16,6 @@
 namespace ToolCapture {
 
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
 
 // The full key with its hash: equal only when the bytes are equal, so two keys whose 64-bit
 // hashes collide stay two entries.
@@ -94,7 +86,7 @@ CacheStore::CacheStore(const Options &options, const Clock &clock, RemovalListen
             policyOptions.expectedEntries = std::size_t(expectedEntries);
             policyOptions.doorkeeper = options.doorkeeper;
             policyOptions.admission = options.admission;
-            policyOptions.randomSeed = mix(m_hashSeed + i);
+            policyOptions.randomSeed = mixHash(m_hashSeed + i);
             shard->policy = std::make_unique<WindowTinyLfuPolicy>(perShard, policyOptions);
         }
         shard->stats.capacityBytes = perShard;
@@ -113,16 +105,16 @@ std::uint64_t CacheStore::hashOf(QByteArrayView key) const {
     while (left >= 8) {
         std::uint64_t word;
         std::memcpy(&word, data, 8);
-        h = std::rotl(h ^ mix(word), 29) * 0xff51afd7ed558ccdULL;
+        h = std::rotl(h ^ mixHash(word), 29) * 0xff51afd7ed558ccdULL;
         data += 8;
         left -= 8;
     }
     if (left > 0) {
         std::uint64_t word = 0;
         std::memcpy(&word, data, std::size_t(left));
-        h = std::rotl(h ^ mix(word ^ 0xa0761d6478bd642fULL), 29) * 0xff51afd7ed558ccdULL;
+        h = std::rotl(h ^ mixHash(word ^ 0xa0761d6478bd642fULL), 29) * 0xff51afd7ed558ccdULL;
     }
-    return mix(h);
+    return mixHash(h);
 }
 
 CacheStore::Shard &CacheStore::shardFor(std::uint64_t hash) const {

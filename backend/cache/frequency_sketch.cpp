@@ -1,4 +1,5 @@
 #include <backend/cache/frequency_sketch.h>
+#include <backend/cache/hash_mix.h>
 
 #include <algorithm>
 #include <bit>
@@ -11,16 +12,6 @@ constexpr int kRows = 4;
 constexpr std::uint64_t kRowSeeds[kRows] = {0xc3a5c85c97cb3127ULL, 0xb492b66fbe98f273ULL,
                                             0x9ae16a3b2f90404fULL, 0xcbf29ce484222325ULL};
 constexpr std::uint64_t kHalveMask = 0x7777777777777777ULL;
-
-std::uint64_t mix(std::uint64_t x) {
-    // A 64-bit finaliser (the splitmix64 constants): every input bit affects every output bit.
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
 
 std::size_t tableSizeFor(std::size_t expectedEntries) {
     // One word (16 counters) per expected entry, rounded up to a power of two.
@@ -51,11 +42,11 @@ void FrequencySketch::ensureCapacity(std::size_t expectedEntries) {
 }
 
 std::uint64_t FrequencySketch::spread(std::uint64_t hash) {
-    return mix(hash);
+    return mixHash(hash);
 }
 
 std::size_t FrequencySketch::indexOf(std::uint64_t spreadHash, int row) const {
-    return static_cast<std::size_t>(mix(spreadHash + kRowSeeds[row]) & m_tableMask);
+    return static_cast<std::size_t>(mixHash(spreadHash + kRowSeeds[row]) & m_tableMask);
 }
 
 void FrequencySketch::increment(std::uint64_t hash) {
