@@ -8,6 +8,8 @@
 #                                          PGHOST, PGPORT, PGUSER, PGDATABASE
 #   scripts/start-postgres.sh -- CMD ...   runs CMD with those variables, then stops the cluster
 #   scripts/start-postgres.sh --stop DIR   stops the cluster in DIR and deletes DIR
+#   scripts/start-postgres.sh --halt DIR   stops the server of the cluster in DIR, keeping it
+#   scripts/start-postgres.sh --resume DIR starts it again on the same port (outage tests)
 #
 # As root the server runs as the "postgres" user (initdb refuses root); otherwise as the caller.
 set -euo pipefail
@@ -65,9 +67,10 @@ start_cluster() {
         rm -rf -- "$PG_DIR"
         tc_die "initdb failed"
     fi
+    # Kept for --resume: the same address, port and socket directory.
+    echo "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" >"$PG_DIR/options"
     if ! as_owner "$bindir/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" \
-        start >/dev/null; then
+        -o "$(cat "$PG_DIR/options")" start >/dev/null; then
         cat "$PG_DIR/server.log" >&2 || true
         stop_cluster "$PG_DIR"
         tc_die "the PostgreSQL server did not start"
@@ -85,9 +88,28 @@ export_env() {
     export PGHOST=127.0.0.1 PGPORT="$PG_PORT" PGUSER=toolcapture PGDATABASE=toolcapture
 }
 
+# halt_server DIR / resume_server DIR: the server of a cluster made by this script, stopped
+# (fast: connections are cut) and started again with the same options.
+cluster_bindir() {
+    [[ "$1" == /tmp/toolcapture-pg.* && -f "$1/data/PG_VERSION" && -f "$1/options" ]] ||
+        tc_die "$1 is not a cluster made by start-postgres.sh"
+    pg_bindir || tc_die "PostgreSQL server binaries not found"
+}
+
 case "${1:-}" in
 -h | --help)
     usage
+    ;;
+--halt)
+    [[ $# -eq 2 ]] || tc_die "usage: $0 --halt DIR"
+    bindir="$(cluster_bindir "$2")"
+    as_owner "$bindir/pg_ctl" -D "$2/data" -m fast -w stop >/dev/null
+    ;;
+--resume)
+    [[ $# -eq 2 ]] || tc_die "usage: $0 --resume DIR"
+    bindir="$(cluster_bindir "$2")"
+    as_owner "$bindir/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 30 -o "$(cat "$2/options")" \
+        start >/dev/null
     ;;
 --stop)
     [[ $# -eq 2 ]] || tc_die "usage: $0 --stop DIR"

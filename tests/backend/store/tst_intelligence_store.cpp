@@ -2,6 +2,8 @@
 #include <backend/store/schema_migrations.h>
 
 #include <QDir>
+#include <QProcess>
+#include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -36,6 +38,7 @@ private slots:
     void aRefusedRowDoesNotTakeTheBatchWithIt();
     void unreachableDatabaseKeepsRecordsUntilItIsThere();
     void memoryIsBoundedWhileAway();
+    void postgresqlStoppedMidRunLosesNothing();
 
 private:
     void backends();
@@ -415,6 +418,49 @@ void TestIntelligenceStore::memoryIsBoundedWhileAway() {
     QCOMPARE(store.health().dropped, std::uint64_t(150));
     QVERIFY(!store.health().connected);
     QVERIFY(store.health().running);
+}
+
+void TestIntelligenceStore::postgresqlStoppedMidRunLosesNothing() {
+    const QString dir = qEnvironmentVariable("TOOLCAPTURE_PG_DIR");
+    std::optional<StoreLocation> location = freshLocation(QStringLiteral("postgresql"));
+    if (!location || dir.isEmpty())
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL, _DIR)");
+    const auto server = [&dir](const char *what) {
+        return QProcess::execute(
+            QStringLiteral(TOOLCAPTURE_SOURCE_DIR "/scripts/start-postgres.sh"),
+            {QString::fromLatin1(what), dir});
+    };
+    IntelligenceStore::Options options{*location};
+    options.reconnectInterval = std::chrono::milliseconds(100);
+    IntelligenceStore store(options);
+    QVERIFY(store.start());
+    const auto writeSome = [&store](int n) {
+        for (int i = 0; i < n; ++i) {
+            ExecutionRecord r;
+            r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+            r.service = QStringLiteral("svc");
+            r.operation = QStringLiteral("GET /");
+            store.write(r);
+        }
+    };
+    writeSome(300);
+    QTRY_COMPARE_WITH_TIMEOUT(store.health().written, std::uint64_t(300), 10000);
+
+    QCOMPARE(server("--halt"), 0);
+    const auto resume = qScopeGuard([&] { server("--resume"); });
+    writeSome(400);
+    store.flushSoon();
+    QTRY_VERIFY_WITH_TIMEOUT(!store.health().connected, 10000);
+    QCOMPARE(store.health().written, std::uint64_t(300));
+    QVERIFY(store.health().pending > 0);
+
+    QCOMPARE(server("--resume"), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(store.health().written, std::uint64_t(700), 20000);
+    QVERIFY(store.health().connected);
+    QCOMPARE(store.health().dropped, std::uint64_t(0));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(700));
 }
 
 QTEST_GUILESS_MAIN(TestIntelligenceStore)
