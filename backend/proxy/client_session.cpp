@@ -12,8 +12,6 @@
 #include <backend/routing/selection_context.h>
 #include <backend/routing/service_registry.h>
 
-#include <QTimer>
-
 #include <cerrno>
 #include <charconv>
 #include <sys/socket.h>
@@ -577,16 +575,10 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
     m_instanceCounters = nullptr;
     m_instance = nullptr;
     m_pool = nullptr;
-    if (!m_retryTimer) {
-        m_retryTimer = new QTimer(this);
-        m_retryTimer->setSingleShot(true);
-        connect(m_retryTimer, &QTimer::timeout, this, [this] {
-            if (!m_closing && m_inExchange)
-                startAttempt(m_worker.clock().now());
-        });
-    }
+    // The backoff is one of the session's deadlines: on the worker's heap and its injected
+    // Clock, like every other timeout (a manual clock drives it in tests).
     const auto delay = policy.backoff(m_attempts - 1, m_worker.random());
-    m_retryTimer->start(delay);
+    setDeadline(Deadline::RetryBackoff, delay);
     qCDebug(lcProxy).noquote() << "retrying" << m_correlationId << "in" << delay.count() << "ms";
     return true;
 }
@@ -986,8 +978,8 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
 void ClientSession::endExchangeAccounting() {
     abandonAttempt(); // normally ended already
     m_retryPermit.release();
-    if (m_retryTimer)
-        m_retryTimer->stop();
+    if (m_deadlineKind == Deadline::RetryBackoff)
+        clearDeadline();
     if (m_budgetCounted && m_service)
         m_worker.runtime().retryBudget(m_service->index).requestFinished();
     m_budgetCounted = false;
@@ -1137,6 +1129,10 @@ void ClientSession::checkDeadline(time_point now) {
         break;
     case Deadline::Linger:
         onClientDisconnected();
+        break;
+    case Deadline::RetryBackoff:
+        if (m_inExchange)
+            startAttempt(now);
         break;
     case Deadline::BodyRead: {
         if (m_responseHeadSent)

@@ -20,8 +20,6 @@
 #include <chrono>
 #include <memory>
 
-class QTimer;
-
 namespace ToolCapture {
 
 struct InstanceCounters;
@@ -65,7 +63,8 @@ private:
         PoolWait,
         Connect,
         FirstByte,
-        Linger, // closing: what the client still sends is read and discarded until then
+        Linger,       // closing: what the client still sends is read and discarded until then
+        RetryBackoff, // between a failed attempt and the next one
     };
 
     // HttpRequestParser::Handler
@@ -194,7 +193,6 @@ private:
     BulkheadPermit m_bulkheadPermit;
     InstanceStats::ActiveRequest m_activeRequest;
     RetryPermit m_retryPermit;
-    QTimer *m_retryTimer = nullptr;
     int m_lastFailureStatus = 0; // what the last failed attempt would have been answered with
     QByteArray m_lastFailureType;
     QByteArray m_lastFailureDetail;

@@ -29,6 +29,34 @@ private:
     }
 
 private slots:
+    // The backoff between a failed attempt and its retry is one of the session's deadlines: it
+    // runs on the (manual) clock. Ten minutes of backoff pass as soon as the clock says so; on
+    // a wall-clock timer the retry would come up to ten minutes later.
+    void retryBackoffRunsOnTheClock() {
+        ManualClock clock;
+        TestUpstream::Behaviour unavailable;
+        unavailable.mode = TestUpstream::Mode::Raw;
+        unavailable.raw = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+        TestUpstream upstream(unavailable);
+        ProxyConfig config = testConfig(1);
+        config.retry.maxAttempts = 2;
+        config.retry.baseDelay = 600000ms;
+        config.retry.maxDelay = 600000ms;
+        auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {upstream.port()}}}, &clock);
+        QVERIFY(proxy);
+        RawClient client(proxy->port());
+        client.send(simpleGet("/a"));
+        QTRY_COMPARE(upstream.requestsReceived(), 1);
+        QVERIFY(checkDeadlines(*proxy)); // the clock has not moved: no retry
+        QCOMPARE(upstream.requestsReceived(), 1);
+        clock.advance(600000ms);
+        QVERIFY(checkDeadlines(*proxy));
+        QTRY_COMPARE_WITH_TIMEOUT(upstream.requestsReceived(), 2, 5000);
+        const RawResponse response = client.read();
+        QVERIFY(response.complete);
+        QCOMPARE(response.status, 503); // both attempts failed: the last answer is passed on
+    }
+
     // An idle keep-alive connection closes exactly at the idle timeout.
     void idleKeepAlive() {
         ManualClock clock;
