@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <deque>
 #include <librdkafka/rdkafka.h>
 #include <map>
@@ -133,25 +132,6 @@ PositionKey keyOf(const SpoolPosition &position) {
 
 bool before(const SpoolPosition &a, const SpoolPosition &b) {
     return a.segment < b.segment || (a.segment == b.segment && a.offset < b.offset);
-}
-
-// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days).
-void civilFromDays(std::int64_t days, std::int64_t *year, unsigned *month, unsigned *day) {
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const unsigned dayOfEra = unsigned(days - era * 146097);
-    const unsigned yearOfEra =
-        (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
-    const unsigned dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
-    const unsigned monthIndex = (5 * dayOfYear + 2) / 153;
-    *day = dayOfYear - (153 * monthIndex + 2) / 5 + 1;
-    *month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
-    *year = std::int64_t(yearOfEra) + era * 400 + (*month <= 2 ? 1 : 0);
-}
-
-std::int64_t floorDiv(std::int64_t value, std::int64_t divisor) {
-    const std::int64_t quotient = value / divisor;
-    return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
 }
 
 } // namespace
@@ -522,19 +502,10 @@ bool KafkaPublisher::simulateFatalError() {
 }
 
 QByteArray KafkaPublisher::formatCeTime(std::int64_t timeUs) {
-    const std::int64_t seconds = floorDiv(timeUs, 1000000);
-    const int micros = int(timeUs - seconds * 1000000);
-    const std::int64_t days = floorDiv(seconds, 86400);
-    const int secondOfDay = int(seconds - days * 86400);
-    std::int64_t year = 0;
-    unsigned month = 0;
-    unsigned day = 0;
-    civilFromDays(days, &year, &month, &day);
-    char text[40];
-    const int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02d:%02d:%02d.%06dZ",
-                                     static_cast<long long>(year), month, day, secondOfDay / 3600,
-                                     secondOfDay / 60 % 60, secondOfDay % 60, micros);
-    return QByteArray(text, length);
+    // The same text as the event's own "timestamp" member (JsonWriter::timestamp).
+    char text[27];
+    formatRfc3339Micros(timeUs, text);
+    return QByteArray(text, sizeof text);
 }
 
 bool KafkaPublisher::Private::createProducer(QString *error) {

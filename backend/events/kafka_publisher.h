@@ -111,7 +111,8 @@ public:
     // not running.
     bool simulateFatalError();
 
-    // ce_time: RFC 3339, UTC, microseconds ("2026-11-22T17:00:00.123456Z").
+    // ce_time: RFC 3339, UTC, microseconds ("2026-11-22T17:00:00.123456Z"), as the event's
+    // "timestamp" member writes it (times before 1970 are 1970-01-01T00:00:00.000000Z).
     static QByteArray formatCeTime(std::int64_t timeUs);
 
 private:

@@ -179,9 +179,8 @@ void RedisClient::command(const std::vector<QByteArrayView> &args,
         handler(Status::Error, nullptr);
         return;
     }
-    m_pending.push_back(Pending{m_nextToken++,
-                                std::chrono::steady_clock::now() + m_options.commandTimeout,
-                                std::move(handler)});
+    m_pending.push_back(
+        Pending{std::chrono::steady_clock::now() + m_options.commandTimeout, std::move(handler)});
     armTimeoutTimer();
 }
 

@@ -92,7 +92,6 @@ signals:
 
 private:
     struct Pending {
-        std::uint64_t token = 0;
         std::chrono::steady_clock::time_point deadline;
         std::function<void(Status, redisReply *)> handler; // empty once answered (timed out)
     };
@@ -135,7 +134,6 @@ private:
     QTimer *m_connectTimer = nullptr;
     std::chrono::milliseconds m_backoff{0};
     std::deque<Pending> m_pending; // in the order sent: Redis answers in that order
-    std::uint64_t m_nextToken = 1;
     // Set while we drop the connection ourselves: what its unanswered commands are answered.
     std::optional<Status> m_dropReason;
     Stats m_stats;

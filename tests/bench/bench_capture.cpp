@@ -360,11 +360,6 @@ void BM_PublishToEmbeddedCluster(benchmark::State &state) {
     options.brokers = cluster.bootstrapServers();
     options.spoolDir = dir.filePath(QStringLiteral("spool"));
     options.compression = state.range(0) ? QStringLiteral("lz4") : QStringLiteral("none");
-    // Experiments: TC_BENCH_PRODUCER="name=value,name=value" adds producer properties.
-    for (const QString &pair :
-         qEnvironmentVariable("TC_BENCH_PRODUCER").split(QLatin1Char(','), Qt::SkipEmptyParts))
-        options.producerProperties.insert(pair.section(QLatin1Char('='), 0, 0),
-                                          pair.section(QLatin1Char('='), 1));
     KafkaPublisher publisher(options);
     if (!publisher.start(&error)) {
         state.SkipWithError(qPrintable(error));
