@@ -140,7 +140,6 @@ public:
             // The batch's events are written into one buffer and handed to the sink at once:
             // no allocation and no sink call per event.
             std::unique_ptr<EventBatch> events = sink->batchToFill();
-            events->clear();
             for (const CaptureRecord &record : m_batch)
                 m_builder.build(record, *events);
             const std::uint64_t published = events->size();

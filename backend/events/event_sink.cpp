@@ -18,7 +18,6 @@ void EventSink::publishBatch(std::vector<OutgoingEvent> &events) {
     if (events.empty())
         return;
     std::unique_ptr<EventBatch> batch = batchToFill();
-    batch->clear();
     for (const OutgoingEvent &event : events)
         batch->add(event);
     events.clear();

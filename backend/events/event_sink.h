@@ -30,8 +30,9 @@ class EventSink {
 public:
     virtual ~EventSink();
     virtual void publish(OutgoingEvent event) = 0;
-    // For a caller that produces many events at once (the capture thread): a batch to write
-    // them into, one this sink is done with when it has one (its buffers keep their capacity).
+    // For a caller that produces many events at once (the capture thread): an empty batch to
+    // write them into, one this sink is done with when it has one (its buffers keep their
+    // capacity).
     virtual std::unique_ptr<EventBatch> batchToFill();
     // Every event of `batch`, in order, with publish()'s guarantees, handed over in one step
     // instead of one call per event.

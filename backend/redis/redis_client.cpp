@@ -158,9 +158,9 @@ void RedisClient::command(std::initializer_list<QByteArrayView> args,
 
 void RedisClient::command(const std::vector<QByteArrayView> &args,
                           std::function<void(Status, redisReply *)> handler) {
-    if (!m_context || m_pending.size() >= kMaxPending ||
-        (!m_connected && !m_pending.empty() && args.front() != "AUTH" &&
-         args.front() != "SELECT")) {
+    // Before the connection is up only AUTH and SELECT are sent (the public calls answer Down
+    // while not connected): hiredis queues them until the socket is writable.
+    if (!m_context || m_pending.size() >= kMaxPending) {
         m_stats.down++;
         handler(Status::Down, nullptr);
         return;

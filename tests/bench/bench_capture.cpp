@@ -387,7 +387,6 @@ void BM_PublishToEmbeddedCluster(benchmark::State &state) {
     std::int64_t waitingNs = 0; // the caller's CPU while it polls for the reports: not counted
     const auto publishOne = [&](const std::vector<CaptureRecord> &records) {
         std::unique_ptr<EventBatch> events = publisher.batchToFill();
-        events->clear();
         for (const CaptureRecord &record : records)
             builder.build(record, *events);
         expected += events->size();
