@@ -14,7 +14,7 @@ private slots:
     void spansSurviveGrowth();
     void timeIsCeTime_data();
     void timeIsCeTime();
-    void clearKeepsCapacityAndForgetsEvents();
+    void clearForgetsEveryEvent();
 };
 
 namespace {
@@ -95,7 +95,7 @@ void TestEventBatch::timeIsCeTime() {
     QCOMPARE(batch.view(time).toByteArray(), expected);
 }
 
-void TestEventBatch::clearKeepsCapacityAndForgetsEvents() {
+void TestEventBatch::clearForgetsEveryEvent() {
     EventBatch batch;
     for (int i = 0; i < 100; ++i)
         batch.add(makeEvent(i, 1000));
