@@ -457,16 +457,19 @@ void TestTtlAdvisor::memoryBoundWithShards_data() {
     QTest::addColumn<int>("maxOperations");
     QTest::addColumn<int>("shards");
     QTest::addColumn<int>("distinct");
-    QTest::newRow("default: 10,000 operations, 16 shards, 30,000 seen") << -1 << -1 << 30000;
-    QTest::newRow("1000, 16 shards, 5000 seen") << 1000 << 16 << 5000;
-    QTest::newRow("10, 16 shards asked: at most 8 shards") << 10 << 16 << 100;
-    QTest::newRow("1, 16 shards asked: one") << 1 << 16 << 20;
+    QTest::addColumn<int>("expectedShards");
+    QTest::newRow("default: 10,000 operations, 16 shards, 30,000 seen") << -1 << -1 << 30000 << 16;
+    QTest::newRow("1000, 16 shards, 5000 seen") << 1000 << 16 << 5000 << 16;
+    QTest::newRow("1000, 12 shards asked: 8") << 1000 << 12 << 5000 << 8;
+    QTest::newRow("10, 16 shards asked: 8") << 10 << 16 << 100 << 8;
+    QTest::newRow("1, 16 shards asked: one") << 1 << 16 << 20 << 1;
 }
 
 void TestTtlAdvisor::memoryBoundWithShards() {
     QFETCH(int, maxOperations);
     QFETCH(int, shards);
     QFETCH(int, distinct);
+    QFETCH(int, expectedShards);
     TtlAdvisor::Options options;
     if (maxOperations > 0)
         options.maxOperations = std::size_t(maxOperations);
@@ -475,7 +478,7 @@ void TestTtlAdvisor::memoryBoundWithShards() {
     TtlAdvisor advisor(options);
     const std::size_t bound = advisor.options().maxOperations;
     QCOMPARE(bound, std::size_t(maxOperations > 0 ? maxOperations : 10000));
-    QVERIFY(advisor.shardCount() <= bound);
+    QCOMPARE(advisor.shardCount(), std::size_t(expectedShards));
     std::size_t largest = 0;
     for (int i = 0; i < distinct; ++i) {
         advisor.observe("op " + QByteArray::number(i), i % 3 == 0, seconds{5}, at(i));
