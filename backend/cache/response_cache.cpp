@@ -1,5 +1,6 @@
 #include <backend/cache/cache_key.h>
 #include <backend/cache/response_cache.h>
+#include <backend/intelligence/path_templater.h>
 
 #include <algorithm>
 
@@ -117,6 +118,29 @@ QByteArray ResponseCache::primaryKey(QByteArrayView service, const RequestHead &
     key.reserve(service.size() + 1 + uri.size());
     key.append(service).append(' ').append(uri);
     return key;
+}
+
+QByteArray ResponseCache::operationOf(QByteArrayView service, const RequestHead &request) {
+    QByteArray operation;
+    operation.reserve(service.size() + request.method.size() + request.target.size() + 2);
+    operation.append(service).append(' ').append(request.method).append(' ');
+    QByteArrayView path = request.path();
+    if (path.isEmpty())
+        path = "/";
+    qsizetype start = path.startsWith('/') ? 1 : 0;
+    operation.append('/');
+    while (start <= path.size()) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        const QByteArrayView placeholder = PathTemplater::placeholderFor(segment);
+        operation.append(placeholder.isEmpty() ? segment : placeholder);
+        if (end < path.size())
+            operation.append('/');
+        start = end + 1;
+    }
+    return operation;
 }
 
 CacheStore &ResponseCache::storeFor(int service) const {

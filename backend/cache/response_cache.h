@@ -4,6 +4,7 @@
 #include <backend/cache/freshness.h>
 #include <backend/cache/http_date.h>
 #include <backend/cache/stored_response.h>
+#include <backend/cache/ttl_advisor.h>
 #include <backend/core/clock.h>
 #include <backend/http/http_message.h>
 #include <backend/metrics/local_counter.h>
@@ -154,6 +155,12 @@ public:
     // The stores' own statistics (index 0 is the shared store).
     std::vector<CacheStore::Stats> storeStats() const;
 
+    // Learns how often each operation's response changes (services with learnTtl).
+    TtlAdvisor &ttlAdvisor() { return m_advisor; }
+    // "<service> <METHOD> <path template>": numeric ids, UUIDs and long hex segments become
+    // placeholders (PathTemplater's fixed rules; nothing is learned per path).
+    static QByteArray operationOf(QByteArrayView service, const RequestHead &request);
+
 private:
     CacheStore &storeFor(int service) const;
     void onRemoved(const CacheStore::Removal &removal);
@@ -174,6 +181,7 @@ private:
     std::unique_ptr<std::atomic<std::int64_t>[]> m_bytes;
     std::unique_ptr<std::atomic<std::int64_t>[]> m_objects;
     std::unique_ptr<std::atomic<std::uint64_t>[]> m_evictions;
+    TtlAdvisor m_advisor;
     mutable std::mutex m_namesMutex;
     QHash<QByteArray, int> m_serviceByName;
 };

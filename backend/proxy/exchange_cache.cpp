@@ -53,6 +53,8 @@ void ExchangeCache::reset() {
     m_cache = nullptr;
     m_service = -1;
     m_key.clear();
+    m_serviceName.clear();
+    m_compareBodies = false;
     m_stored.reset();
     m_forward = CacheForward::None;
     m_revalidating = false;
@@ -83,6 +85,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     m_cache = cache;
     m_worker = worker;
     m_service = service;
+    m_serviceName = serviceName.toByteArray();
     m_key = ResponseCache::primaryKey(serviceName, request);
     if (m_key.isEmpty()) {
         // Not a URI a cache can key (no Host, a malformed target): not the cache's business.
@@ -228,6 +231,8 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         fresh->lifetime = Freshness::lifetime(fresh->status, fresh->headers, fresh->control,
                                               fresh->responseTime, policy);
         fresh->ttlSource = ttlSourceOf(fresh->lifetime);
+        observeChange(false, now);
+        applyLearnedTtl(*fresh, now);
         m_cache->store(m_service, m_key, request.headers, fresh);
         counters().revalidated.add();
         CacheVerdict verdict;
@@ -271,6 +276,24 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     m_fill->lifetime =
         Freshness::lifetime(status, m_fill->headers, m_fill->control, m_fill->responseTime, policy);
     m_fill->ttlSource = ttlSourceOf(m_fill->lifetime);
+    if (m_cache->policy(m_service).learnTtl) {
+        m_fill->operation =
+            m_stored ? m_stored->operation : ResponseCache::operationOf(m_serviceName, request);
+        if (m_stored && !m_stored->operation.isEmpty() && status == m_stored->status) {
+            // A refetch of what we held: did it change? Validators say so, else the bodies.
+            const HttpHeader *newTag = findHeader(head.headers, "etag");
+            const HttpHeader *oldTag = findHeader(m_stored->headers, "etag");
+            const HttpHeader *newDate = findHeader(head.headers, "last-modified");
+            const HttpHeader *oldDate = findHeader(m_stored->headers, "last-modified");
+            if (newTag && oldTag)
+                observeChange(newTag->value != oldTag->value, now);
+            else if (newDate && oldDate)
+                observeChange(newDate->value != oldDate->value, now);
+            else
+                m_compareBodies = true;
+        }
+        applyLearnedTtl(*m_fill, now);
+    }
     if (head.framing == BodyFraming::ContentLength)
         m_fill->body.reserve(qsizetype(head.contentLength));
     m_fillLimit = limit;
@@ -295,15 +318,18 @@ void ExchangeCache::onResponseBody(const char *data, qsizetype size) {
     m_fill->body.append(data, size);
 }
 
-void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_point) {
+void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_point now) {
     if (!m_filling)
         return;
     m_filling = false;
+    if (m_compareBodies)
+        observeChange(m_fill->body != m_stored->body, now);
+    const TtlSource source = m_fill->ttlSource;
     const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
     switch (result) {
     case ResponseCache::StoreResult::Stored:
         counters().stores.add();
-        m_outcome = "miss; stored; ttl-source=header";
+        m_outcome = "miss; stored; ttl-source=" + ttlSourceName(source).toByteArray();
         break;
     case ResponseCache::StoreResult::Rejected:
         // W-TinyLFU kept what it holds: the key is not (yet) popular enough.
@@ -318,6 +344,27 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         counters().uncacheable.add();
         break;
     }
+}
+
+void ExchangeCache::applyLearnedTtl(StoredResponse &response, Clock::time_point now) {
+    const ResponseCache::ServicePolicy &policy = m_cache->policy(m_service);
+    if (!policy.learnTtl || response.operation.isEmpty() ||
+        response.lifetime.source != FreshnessSource::Heuristic)
+        return; // a lifetime the origin gave is never overridden
+    const auto advice = m_cache->ttlAdvisor().advise(
+        response.operation, {policy.learnedTtlMin, policy.learnedTtlMax}, now);
+    if (!advice)
+        return; // not enough seen yet: the RFC's heuristic stands
+    response.lifetime.value = advice->ttl;
+    response.ttlSource = TtlSource::Learned;
+}
+
+void ExchangeCache::observeChange(bool changed, Clock::time_point now) {
+    if (!m_stored || m_stored->operation.isEmpty())
+        return;
+    const auto held = m_cache->wallNow(now) - m_stored->responseTime;
+    m_cache->ttlAdvisor().observe(m_stored->operation, changed,
+                                  std::max(std::chrono::seconds(0), held), now);
 }
 
 bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavailable,

@@ -78,12 +78,19 @@ private:
                       const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus,
                       Clock::time_point now);
     void setUncacheable(QByteArrayView reason);
+    // A heuristic lifetime replaced by what the TTL advisor learned of the operation, if it
+    // learned enough (services with learnTtl).
+    void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
+    // Tells the TTL advisor whether the stored response changed, as the new one shows.
+    void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;
 
     ResponseCache *m_cache = nullptr;
     int m_worker = 0;
     int m_service = -1;
     QByteArray m_key; // primary key
+    QByteArray m_serviceName;
+    bool m_compareBodies = false; // the change is told by the body (no validators to compare)
     CacheControl m_requestControl;
     std::shared_ptr<const StoredResponse> m_stored; // found for this request (fresh or not)
     CacheForward m_forward = CacheForward::None;

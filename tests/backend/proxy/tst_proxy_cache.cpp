@@ -65,7 +65,7 @@ QByteArray headText(const RawResponse &response) {
     return text;
 }
 
-enum class Policy { Default, Heuristics, StaleWhenUnavailable, SmallObjects, Disabled };
+enum class Policy { Default, Heuristics, Learned, StaleWhenUnavailable, SmallObjects, Disabled };
 
 } // namespace
 
@@ -79,6 +79,7 @@ private slots:
     void scenarios_data();
     void scenarios();
     void countsPerService();
+    void learnsTtlWhereHeuristicsAreAllowed();
 
 private:
     struct Proxy {
@@ -100,6 +101,12 @@ private:
             break;
         case Policy::Heuristics:
             service.freshness.heuristicsAllowed = true;
+            break;
+        case Policy::Learned:
+            service.freshness.heuristicsAllowed = true;
+            service.learnTtl = true;
+            service.learnedTtlMin = 1s;
+            service.learnedTtlMax = 3600s;
             break;
         case Policy::StaleWhenUnavailable:
             service.freshness.disconnectedStaleLimit = 600s;
@@ -545,6 +552,58 @@ void TestProxyCache::countsPerService() {
     QCOMPARE(proxy.cache->totals(0).objects, 0);
     QCOMPARE(client.roundTrip(get()).status, 200);
     QCOMPARE(upstream.requestsReceived(), 3);
+}
+
+void TestProxyCache::learnsTtlWhereHeuristicsAreAllowed() {
+    // A response with only Last-Modified (100 s old: a heuristic lifetime of 10 s), validated
+    // every time it is stale and never changed: once the advisor has seen enough, the stored
+    // entry's lifetime is the learned one.
+    ManualClock clock;
+    TestUpstream upstream;
+    Proxy proxy = start(upstream.port(), Policy::Learned, clock);
+    QVERIFY(proxy.server);
+    const auto wallStart =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::chrono::seconds advanced{0};
+    const QByteArray modified = HttpDate::format(wallStart - 100s);
+    RawClient client(proxy.server->port());
+    const auto answerWith = [&](QByteArrayView text) {
+        TestUpstream::Behaviour behaviour;
+        behaviour.mode = TestUpstream::Mode::Raw;
+        behaviour.raw = text.toByteArray()
+                            .replace("{date}", HttpDate::format(wallStart + advanced))
+                            .replace("{modified}", modified);
+        upstream.setBehaviour(behaviour);
+    };
+    answerWith("HTTP/1.1 200 OK\r\nDate: {date}\r\nLast-Modified: {modified}\r\n"
+               "Content-Length: 2\r\n\r\nok");
+    QCOMPARE(client.roundTrip(get("/items/42")).status, 200);
+    ResponseCache::Page page = proxy.cache->list({}, 10, -1, {});
+    QCOMPARE(page.entries.size(), size_t(1));
+    QCOMPARE(page.entries[0].ttlSource, TtlSource::Heuristic);
+    QCOMPARE(page.entries[0].ttlLeft.count(), 10);
+    int revalidations = 0;
+    while (page.entries[0].ttlSource != TtlSource::Learned && revalidations < 10) {
+        clock.advance(page.entries[0].ttlLeft + 1s);
+        advanced += page.entries[0].ttlLeft + 1s;
+        answerWith("HTTP/1.1 304 Not Modified\r\nDate: {date}\r\n\r\n");
+        const int before = upstream.requestsReceived();
+        const RawResponse response = client.roundTrip(get("/items/42"));
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("ok"));
+        QCOMPARE(upstream.requestsReceived(), before + 1);
+        QVERIFY(upstream.heads().last().contains("If-Modified-Since: " + modified));
+        ++revalidations;
+        page = proxy.cache->list({}, 10, -1, {});
+        QCOMPARE(page.entries.size(), size_t(1));
+    }
+    QCOMPARE(page.entries[0].ttlSource, TtlSource::Learned);
+    // The advisor's defaults: no advice before three observations.
+    QCOMPARE(revalidations, 3);
+    const auto advice =
+        proxy.cache->ttlAdvisor().advise("svc GET /items/{id}", {1s, 3600s}, clock.now());
+    QVERIFY(advice);
+    QCOMPARE(page.entries[0].ttlLeft, advice->ttl);
 }
 
 QTEST_GUILESS_MAIN(TestProxyCache)
