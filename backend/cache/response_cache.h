@@ -13,9 +13,11 @@
 #include <QByteArrayView>
 #include <QHash>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -155,6 +157,19 @@ public:
     // The stores' own statistics (index 0 is the shared store).
     std::vector<CacheStore::Stats> storeStats() const;
 
+    // Request coalescing: concurrent misses for one key send one request upstream. The first
+    // to join a key leads (it forwards); the others follow: they wait until the leader calls
+    // release() (its response stored, found uncacheable, or failed), when each follower's
+    // worker is woken with the follower's ticket, or until they give up (leave()).
+    using Waker = std::function<void(std::uint64_t ticket)>;
+    // Before any join(): how to wake a follower on `worker` (called from any thread).
+    void setWaker(int worker, Waker waker);
+    enum class Join { Leader, Follower };
+    Join join(QByteArrayView key, int worker, std::uint64_t ticket);
+    void leave(QByteArrayView key, int worker, std::uint64_t ticket);
+    // Wakes every follower of `key` (outside any lock); returns how many.
+    std::size_t release(QByteArrayView key);
+
     // Learns how often each operation's response changes (services with learnTtl).
     TtlAdvisor &ttlAdvisor() { return m_advisor; }
     // "<service> <METHOD> <path template>": numeric ids, UUIDs and long hex segments become
@@ -182,6 +197,17 @@ private:
     std::unique_ptr<std::atomic<std::int64_t>[]> m_objects;
     std::unique_ptr<std::atomic<std::uint64_t>[]> m_evictions;
     TtlAdvisor m_advisor;
+    struct Waiter {
+        int worker = 0;
+        std::uint64_t ticket = 0;
+    };
+    struct FlightShard {
+        std::mutex mutex;
+        QHash<QByteArray, std::vector<Waiter>> flights; // key -> followers; present: led
+    };
+    FlightShard &flightShard(QByteArrayView key);
+    std::array<FlightShard, 16> m_flights;
+    std::vector<Waker> m_wakers;
     mutable std::mutex m_namesMutex;
     QHash<QByteArray, int> m_serviceByName;
 };

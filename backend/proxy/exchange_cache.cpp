@@ -49,7 +49,21 @@ TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
 
 } // namespace
 
+void ExchangeCache::releaseFollowers() {
+    if (m_leader) {
+        m_leader = false;
+        m_cache->release(m_key);
+    }
+}
+
 void ExchangeCache::reset() {
+    if (m_cache && m_leader)
+        releaseFollowers();
+    if (m_cache && m_ticket != 0)
+        m_cache->leave(m_key, m_worker, m_ticket);
+    m_leader = false;
+    m_ticket = 0;
+    m_coalesced = false;
     m_cache = nullptr;
     m_service = -1;
     m_key.clear();
@@ -78,8 +92,11 @@ void ExchangeCache::setUncacheable(QByteArrayView reason) {
 
 ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int service,
                                            QByteArrayView serviceName, RequestHead &request,
-                                           Clock::time_point now) {
+                                           Clock::time_point now, std::uint64_t ticket) {
+    // A follower woken (or giving up) begins again: it says it waited.
+    const bool waited = m_ticket != 0 && m_key == ResponseCache::primaryKey(serviceName, request);
     reset();
+    m_coalesced = waited;
     if (!cache || !cache->enabledFor(service))
         return Action::Forward;
     m_cache = cache;
@@ -150,7 +167,8 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::FreshHit:
         counters().hits.add();
         prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
-        m_outcome = "hit; ttl-source=" + ttlSourceName(m_stored->ttlSource).toByteArray();
+        m_outcome = (m_coalesced ? "coalesced; ttl-source=" : "hit; ttl-source=") +
+                    ttlSourceName(m_stored->ttlSource).toByteArray();
         return Action::Serve;
     case CacheDecision::StaleServable:
         counters().staleServed.add();
@@ -161,6 +179,25 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         counters().misses.add();
         m_outcome = "miss; reason=only-if-cached";
         return Action::GatewayTimeout;
+    case CacheDecision::MustValidate:
+    case CacheDecision::Miss:
+        if (ticket != 0 && request.method == "GET") {
+            if (cache->join(m_key, worker, ticket) == ResponseCache::Join::Follower) {
+                counters().coalescedWaits.add();
+                m_ticket = ticket;
+                return Action::Wait;
+            }
+            m_leader = true;
+        }
+        break;
+    default:
+        break;
+    }
+    switch (verdict.decision) {
+    case CacheDecision::FreshHit:
+    case CacheDecision::StaleServable:
+    case CacheDecision::GatewayTimeout:
+        break; // answered above
     case CacheDecision::MustValidate: {
         m_forward = CacheForward::Stale;
         const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
@@ -234,6 +271,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         observeChange(false, now);
         applyLearnedTtl(*fresh, now);
         m_cache->store(m_service, m_key, request.headers, fresh);
+        releaseFollowers();
         counters().revalidated.add();
         CacheVerdict verdict;
         verdict.decision = CacheDecision::FreshHit;
@@ -261,6 +299,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         Storability::evaluate(request.method, request.headers, m_requestControl, status,
                               head.headers, responseControl, policy, tooLarge);
     if (reason != UncacheableReason::None) {
+        releaseFollowers(); // nothing to wait for: they go upstream at once
         setUncacheable(Storability::reasonName(reason));
         counters().uncacheable.add();
         setCacheStatus(head.headers, cacheStatus);
@@ -311,6 +350,7 @@ void ExchangeCache::onResponseBody(const char *data, qsizetype size) {
         // Over the per-object limit: never buffered whole; the client still gets it all.
         m_filling = false;
         m_fill.reset();
+        releaseFollowers();
         setUncacheable("too-large");
         counters().uncacheable.add();
         return;
@@ -326,6 +366,7 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         observeChange(m_fill->body != m_stored->body, now);
     const TtlSource source = m_fill->ttlSource;
     const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
+    releaseFollowers();
     switch (result) {
     case ResponseCache::StoreResult::Stored:
         counters().stores.add();
@@ -382,6 +423,7 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
         verdict.decision != CacheDecision::FreshHit)
         return false;
     counters().staleServed.add();
+    releaseFollowers();
     prepareReply(*m_stored, request, verdict, false, upstreamStatus, now);
     m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
     return true;

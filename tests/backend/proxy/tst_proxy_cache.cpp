@@ -80,13 +80,16 @@ private slots:
     void scenarios();
     void countsPerService();
     void learnsTtlWhereHeuristicsAreAllowed();
+    void coalescing_data();
+    void coalescing();
 
 private:
     struct Proxy {
         std::shared_ptr<ResponseCache> cache;
         std::unique_ptr<ProxyServer> server;
     };
-    static Proxy start(quint16 upstreamPort, Policy policy, const ManualClock &clock) {
+    static Proxy start(quint16 upstreamPort, Policy policy, const ManualClock &clock,
+                       std::chrono::milliseconds coalesceWait = 5s) {
         ProxyConfig config = testConfig(1);
         config.listen.port = 0;
         config.services.push_back(makeService({"svc", "/", {upstreamPort}}, config));
@@ -119,6 +122,7 @@ private:
             break;
         }
         options.services = {service};
+        options.coalesceWait = coalesceWait;
         proxy.cache = std::make_shared<ResponseCache>(options, clock);
         proxy.server->setResponseCache(proxy.cache);
         if (!proxy.server->listen())
@@ -604,6 +608,71 @@ void TestProxyCache::learnsTtlWhereHeuristicsAreAllowed() {
         proxy.cache->ttlAdvisor().advise("svc GET /items/{id}", {1s, 3600s}, clock.now());
     QVERIFY(advice);
     QCOMPARE(page.entries[0].ttlLeft, advice->ttl);
+}
+
+void TestProxyCache::coalescing_data() {
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<bool>("giveUp"); // the followers' wait runs out before the response
+    QTest::addColumn<int>("upstreamRequests");
+    QTest::addColumn<QByteArray>("followerCacheStatus");
+    QTest::newRow("cacheable: one request upstream, the others answered from it")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << false << 1 << QByteArray("ToolCapture; hit");
+    QTest::newRow("uncacheable: the others go upstream at once")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << false << 5 << QByteArray("fwd=uri-miss");
+    QTest::newRow("the wait runs out: the others go upstream themselves")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << true << 5 << QByteArray("fwd=uri-miss");
+}
+
+void TestProxyCache::coalescing() {
+    QFETCH(QByteArray, response);
+    QFETCH(bool, giveUp);
+    QFETCH(int, upstreamRequests);
+    QFETCH(QByteArray, followerCacheStatus);
+    ManualClock clock;
+    TestUpstream upstream;
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = response;
+    behaviour.held = true; // the leader's request waits upstream until the test says
+    upstream.setBehaviour(behaviour);
+    Proxy proxy = start(upstream.port(), Policy::Default, clock, 1000ms);
+    QVERIFY(proxy.server);
+    constexpr int kFollowers = 4;
+    RawClient leader(proxy.server->port());
+    leader.send(get());
+    QTRY_COMPARE(upstream.heldRequests(), 1);
+    std::vector<std::unique_ptr<RawClient>> followers;
+    for (int i = 0; i < kFollowers; ++i) {
+        followers.push_back(std::make_unique<RawClient>(proxy.server->port()));
+        followers.back()->send(get());
+    }
+    QTRY_COMPARE(proxy.cache->totals(0).coalescedWaits, std::uint64_t(kFollowers));
+    QCOMPARE(upstream.requestsReceived(), 1);
+    if (giveUp) {
+        clock.advance(1001ms);
+        proxy.server->checkDeadlines();
+        QTRY_COMPARE(upstream.heldRequests(), 1 + kFollowers);
+    }
+    upstream.releaseHeld();
+    const RawResponse first = leader.read();
+    QVERIFY(first.complete);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, QByteArray("hello"));
+    for (const auto &follower : followers) {
+        const RawResponse answer = follower->read();
+        QVERIFY(answer.complete);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.body, QByteArray("hello"));
+        QVERIFY2(answer.header("cache-status").contains(followerCacheStatus),
+                 answer.header("cache-status"));
+    }
+    QCOMPARE(upstream.requestsReceived(), upstreamRequests);
 }
 
 QTEST_GUILESS_MAIN(TestProxyCache)
