@@ -9,6 +9,7 @@ namespace ToolCapture {
 namespace {
 
 using namespace std::string_view_literals;
+using std::chrono::seconds;
 
 constexpr qint64 kMaxBytes = qint64(1) << 40;         // 1 TiB
 constexpr qint64 kMaxDayMs = 24 * 60 * 60 * 1000;     // one day, as for the timeouts

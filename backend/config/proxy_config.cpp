@@ -8,6 +8,8 @@
 
 namespace ToolCapture {
 
+using std::chrono::seconds;
+
 QString ListenAddress::toString() const {
     const QString address = host.protocol() == QAbstractSocket::IPv6Protocol
                                 ? QLatin1Char('[') + host.toString() + QLatin1Char(']')

@@ -13,7 +13,6 @@
 namespace ToolCapture {
 
 using std::chrono::milliseconds;
-using std::chrono::seconds;
 
 // A listening address; servers bind loopback unless told otherwise.
 struct ListenAddress {
