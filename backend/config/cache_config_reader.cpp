@@ -96,10 +96,13 @@ void CacheConfigReader::readCache(const QString &path, const ConfigJson &value,
     }
     if (!defaults)
         return;
+    const bool globalClean = m_reader.errorCount() == errorsBefore;
+    const std::size_t defaultsErrorsBefore = m_reader.errorCount();
     WrittenKeys defaultsWritten;
     readServiceKeys(defaultsPath, *defaults, cache.serviceDefaults, defaultsWritten);
-    if (m_reader.errorCount() == errorsBefore)
-        checkServiceRules(defaultsPath, defaultsWritten, cache, cache.serviceDefaults);
+    // Its sizes are checked against the global ones only when those were read without error.
+    if (m_reader.errorCount() == defaultsErrorsBefore)
+        checkServiceRules(defaultsPath, defaultsWritten, cache, cache.serviceDefaults, globalClean);
 }
 
 void CacheConfigReader::readServiceCache(const QString &path, const ConfigJson &value,
@@ -108,7 +111,7 @@ void CacheConfigReader::readServiceCache(const QString &path, const ConfigJson &
     WrittenKeys written;
     readServiceKeys(path, value, service, written);
     if (m_reader.errorCount() == errorsBefore)
-        checkServiceRules(path, written, global, service);
+        checkServiceRules(path, written, global, service, true);
 }
 
 void CacheConfigReader::readServiceKeys(const QString &path, const ConfigJson &value,
@@ -156,7 +159,8 @@ void CacheConfigReader::readServiceKeys(const QString &path, const ConfigJson &v
 }
 
 void CacheConfigReader::checkServiceRules(const QString &path, const WrittenKeys &written,
-                                          const CacheConfig &global, CacheServiceConfig &service) {
+                                          const CacheConfig &global, CacheServiceConfig &service,
+                                          bool checkSizes) {
     if (service.learnTtl && !service.heuristics) {
         if (wrote(written, "learn_ttl")) {
             m_reader.error(ConfigReader::memberPath(path, "learn_ttl"),
@@ -177,6 +181,8 @@ void CacheConfigReader::checkServiceRules(const QString &path, const WrittenKeys
                                               .arg(service.learnedTtlMin.count())
                                               .arg(service.learnedTtlMax.count())}});
     }
+    if (!checkSizes)
+        return;
     const bool ownStore = service.maxBytes > 0;
     const qint64 storeBytes = ownStore ? service.maxBytes : global.maxBytes;
     const qint64 objectBytes =

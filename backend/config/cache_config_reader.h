@@ -42,7 +42,7 @@ private:
     void readServiceKeys(const QString &path, const ConfigJson &value, CacheServiceConfig &service,
                          WrittenKeys &written);
     void checkServiceRules(const QString &path, const WrittenKeys &written,
-                           const CacheConfig &global, CacheServiceConfig &service);
+                           const CacheConfig &global, CacheServiceConfig &service, bool checkSizes);
     void readRedis(const QString &path, const ConfigJson &value, CacheConfig &cache);
 
     ConfigReader &m_reader;

@@ -1541,6 +1541,14 @@ void TestProxyConfig::rejectsBadCacheSettings_data() {
                          "")
         << QStringList{"cache.service_defaults.max_object_bytes: must not exceed cache.max_bytes "
                        "(1048576), got 2097152"};
+    QTest::newRow("defaults' rules despite an error in the global section")
+        << global(R"("policy": "lfu", "service_defaults": {"learn_ttl": true})")
+        << QStringList{"cache.policy: unknown policy \"lfu\" (expected \"w-tinylfu\" or \"lru\")",
+                       "cache.service_defaults.learn_ttl: needs heuristics (learned TTLs apply "
+                       "only where heuristic freshness is allowed)"};
+    QTest::newRow("defaults' sizes not checked against a global size in error")
+        << global(R"("max_bytes": 0, "service_defaults": {"max_object_bytes": 134217728})")
+        << QStringList{"cache.max_bytes: must be a positive integer, got 0"};
     QTest::newRow("errors in two services and the defaults")
         << QByteArray(R"({"cache": {"service_defaults": {"heuristic_max_s": -1}},
                "services": {"inv": {"match": {"path_prefix": "/inv/"},
