@@ -251,7 +251,7 @@ void CacheStore::clear() {
     }
 }
 
-CacheStore::Page CacheStore::list(QByteArrayView cursor, int limit) const {
+CacheStore::Page CacheStore::list(QByteArrayView cursor, int limit, QByteArrayView prefix) const {
     Page page;
     if (limit <= 0)
         return page;
@@ -268,10 +268,12 @@ CacheStore::Page CacheStore::list(QByteArrayView cursor, int limit) const {
                 continue;
             if (smallest.size() == wanted && !(key.bytes < smallest.top().key))
                 continue;
+            if (!prefix.isEmpty() && !key.bytes.startsWith(prefix))
+                continue;
             smallest.push(
                 {key.bytes, entry.node.weight,
                  std::chrono::duration_cast<std::chrono::milliseconds>(now - entry.insertedAt),
-                 entry.hits, entry.node.segment});
+                 entry.hits, entry.node.segment, entry.payload});
             if (smallest.size() > wanted)
                 smallest.pop();
         }

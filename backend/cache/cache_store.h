@@ -97,6 +97,7 @@ public:
         std::chrono::milliseconds age{0};
         std::uint64_t hits = 0;
         PolicySegment segment = PolicySegment::Detached;
+        std::shared_ptr<const CachePayload> payload;
     };
     // Entries in key order; `nextCursor` (the last key returned) asks for the next page.
     struct Page {
@@ -122,10 +123,11 @@ public:
     std::size_t eraseByPrefix(QByteArrayView prefix);
     void clear();
 
-    // Up to `limit` entries whose keys sort after `cursor` (empty: from the start).
+    // Up to `limit` entries whose keys sort after `cursor` (empty: from the start) and start
+    // with `prefix`.
     // NOTE: pages are not one atomic snapshot: entries stored between pages before the cursor
     // are not listed, but no key is listed twice.
-    Page list(QByteArrayView cursor, int limit) const;
+    Page list(QByteArrayView cursor, int limit, QByteArrayView prefix = {}) const;
     Stats stats() const;
 
     std::int64_t maxBytes() const { return m_maxBytes; }

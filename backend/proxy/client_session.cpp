@@ -378,6 +378,8 @@ void ClientSession::beginExchange() {
     m_responseHeadSent = false;
     m_retried = false;
     m_responseStatus = 0;
+    m_cacheAnswers = false;
+    m_cache.reset();
     m_keepAlive = m_request.keepAlive && !m_draining;
     const HttpHeader *given = findHeader(m_request.headers, "x-correlation-id");
     if (given && isAcceptableCorrelationId(given->value))
@@ -401,6 +403,21 @@ void ClientSession::beginExchange() {
                      "no service matches this request (by X-Target-Service, Host or path "
                      "prefix)");
         return;
+    }
+    if (ResponseCache *cache = m_worker.responseCache()) {
+        // Before the rate limit: an answer from the cache costs the service nothing.
+        switch (m_cache.begin(cache, m_worker.index(), m_service->index, m_service->nameBytes,
+                              m_request, now)) {
+        case ExchangeCache::Action::Serve:
+            writeCachedReply(now);
+            return;
+        case ExchangeCache::Action::GatewayTimeout:
+            respondError(504, "urn:toolcapture:problem:not-cached",
+                         "the request is only-if-cached and no usable response is stored");
+            return;
+        case ExchangeCache::Action::Forward:
+            break;
+        }
     }
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
@@ -750,6 +767,15 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
         }
     }
     m_responseStatus = head.status;
+    if (m_cache.active()) {
+        const auto now = m_worker.clock().now();
+        if (m_cache.onResponseHead(head, m_request, now) == ExchangeCache::HeadAction::Serve) {
+            if (m_capturing)
+                m_capture.firstByteUs = capturedSince(now);
+            m_cacheAnswers = true; // the upstream's response is read to its end and dropped
+            return;
+        }
+    }
     if (m_capturing) {
         m_capture.status = head.status;
         m_capture.firstByteUs = capturedSince(m_worker.clock().now());
@@ -770,6 +796,9 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
 
 void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
     m_instanceCounters->bytesFromUpstream.add(std::uint64_t(size));
+    if (m_cacheAnswers)
+        return;
+    m_cache.onResponseBody(data, size);
     if (m_capturing) {
         m_capture.responseBytes += size;
         const qint64 room = m_worker.capture().maxResponseBodyBytes - m_capture.responseBody.size();
@@ -818,6 +847,11 @@ void ClientSession::onUpstreamResponseComplete() {
     else
         endAttempt(CallOutcome::Kind::Success, true, now);
     releaseUpstream(m_requestComplete);
+    if (m_cacheAnswers) {
+        writeCachedReply(now);
+        return;
+    }
+    m_cache.onResponseComplete(m_request, now);
     finishExchange(!m_keepAlive, now);
     flushClient();
 }
@@ -923,6 +957,7 @@ void ClientSession::finishCapture(bool completed, time_point now) {
     CaptureRecord &r = m_capture;
     if (completed)
         r.doneUs = capturedSince(now);
+    r.cache = m_cache.outcome();
     if (m_captureHasHead) {
         if (m_service)
             r.service = m_service->name;
@@ -948,6 +983,16 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     if (m_responseHeadSent) {
         abortTruncated();
         return;
+    }
+    if ((status == 502 || status == 503 || status == 504) && m_cache.active()) {
+        // No instance could answer: a stale stored response may (stale-if-error, or the
+        // service's stale-if-unavailable).
+        const auto now = m_worker.clock().now();
+        if (m_cache.serveStaleOnFailure(m_request, true, std::nullopt, now)) {
+            releaseUpstream(false);
+            writeCachedReply(now);
+            return;
+        }
     }
     if (status >= 400 && status < 600)
         m_worker.counters().proxyErrors[size_t(status - 400)].add();
@@ -975,6 +1020,37 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     flushClient();
 }
 
+void ClientSession::writeCachedReply(time_point now) {
+    const ExchangeCache::Reply &reply = m_cache.reply();
+    m_responseStatus = reply.head.status;
+    const qint64 bodySize = reply.sendBody ? reply.body.size() : 0;
+    if (m_capturing) {
+        CaptureRecord &r = m_capture;
+        r.status = reply.head.status;
+        if (r.firstByteUs < 0)
+            r.firstByteUs = capturedSince(now);
+        r.responseHeaders.clear();
+        m_worker.capture().filter->capture(reply.head.headers, r.responseHeaders);
+        if (const HttpHeader *type = findHeader(reply.head.headers, "content-type"))
+            r.responseContentType = type->value;
+        r.responseBytes = bodySize;
+        const qint64 keep = qMin<qint64>(bodySize, m_worker.capture().maxResponseBodyBytes);
+        r.responseBody = reply.body.first(keep);
+        r.responseBodyTruncated = keep < bodySize;
+    }
+    // The connection can carry another request only if this one is read to its end.
+    if (requestBodyUnread())
+        m_keepAlive = false;
+    writeResponseHeadToClient(reply.head,
+                              reply.sendBody ? ClientFraming::ContentLength : ClientFraming::None,
+                              m_keepAlive, m_request.versionMinor);
+    m_responseHeadSent = true;
+    if (bodySize > 0)
+        writeToClient(reply.body);
+    finishExchange(!m_keepAlive, now);
+    flushClient();
+}
+
 void ClientSession::endExchangeAccounting() {
     abandonAttempt(); // normally ended already
     m_retryPermit.release();
@@ -991,6 +1067,8 @@ void ClientSession::finishExchange(bool close) {
 
 void ClientSession::finishExchange(bool close, time_point now) {
     finishCapture(true, now);
+    m_cache.reset();
+    m_cacheAnswers = false;
     endExchangeAccounting();
     m_inExchange = false;
     m_instanceCounters = nullptr;

@@ -3,6 +3,7 @@
 #include <backend/capture/capture_record.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/deadline_queue.h>
+#include <backend/proxy/exchange_cache.h>
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/socket_watch.h>
 #include <backend/proxy/upstream_connection.h>
@@ -114,6 +115,8 @@ private:
     void releaseUpstream(bool reusable);
     void respondError(int status, QByteArrayView type, QByteArrayView detail,
                       QByteArrayView extraHeaders = {});
+    // Sends the response the cache answers with (m_cache.reply()).
+    void writeCachedReply(time_point now);
     void finishExchange(bool close);
     void finishExchange(bool close, time_point now); // `now` read by the caller just before
     void closeGracefully();
@@ -196,6 +199,12 @@ private:
     int m_lastFailureStatus = 0; // what the last failed attempt would have been answered with
     QByteArray m_lastFailureType;
     QByteArray m_lastFailureDetail;
+
+    // The response cache's part in the exchange; m_cacheAnswers: the upstream's response is
+    // read and dropped, and the stored response answers once it is complete (a 304 that
+    // validated it, or stale-if-error).
+    ExchangeCache m_cache;
+    bool m_cacheAnswers = false;
 
     CaptureRecord m_capture;
     bool m_capturing = false;

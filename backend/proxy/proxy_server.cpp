@@ -1,3 +1,4 @@
+#include <backend/cache/response_cache.h>
 #include <backend/core/logging.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/epoll_event_dispatcher.h>
@@ -76,10 +77,24 @@ void ProxyServer::setCapture(const ProxyCapture &capture) {
         worker->setCapture(capture);
 }
 
+void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
+    m_cache = std::move(cache);
+    if (m_cache) {
+        for (const ServiceEntry &service : m_registry->services())
+            m_cache->setServiceName(service.index, service.nameBytes);
+    }
+    for (ProxyWorker *worker : m_workers)
+        worker->setResponseCache(m_cache.get());
+}
+
 DynamicRegistration ProxyServer::registerInstances(const QString &service, const QStringList &urls,
                                                    const QStringList &capabilities) {
     DynamicRegistration result =
         DynamicRegistrar(*m_registry, *m_runtime).registerInstances(service, urls, capabilities);
+    if (result.ok && m_cache) {
+        for (const ServiceEntry &entry : m_registry->services())
+            m_cache->setServiceName(entry.index, entry.nameBytes);
+    }
     if (result.ok)
         emit registryChanged();
     return result;

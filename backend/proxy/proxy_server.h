@@ -18,6 +18,7 @@ class QTimer;
 namespace ToolCapture {
 
 class ProxyMetrics;
+class ResponseCache;
 struct ProxyCapture;
 class ProxyWorker;
 class ServiceRegistry;
@@ -65,6 +66,9 @@ public:
     DynamicRegistration drainInstances(const QString &service, const QStringList &urls = {});
     // Captures every exchange into capture.queue (one lane per worker). Before listen().
     void setCapture(const ProxyCapture &capture);
+    // Answers from and fills `cache` (shared by every worker; null: no cache). Before listen().
+    void setResponseCache(std::shared_ptr<ResponseCache> cache);
+    ResponseCache *responseCache() const { return m_cache.get(); }
 
 signals:
     void drained();
@@ -84,6 +88,7 @@ private:
     std::unique_ptr<ServiceRegistry> m_registry;
     std::unique_ptr<ProxyMetrics> m_metrics;
     std::unique_ptr<UpstreamRuntime> m_runtime;
+    std::shared_ptr<ResponseCache> m_cache;
     quint16 m_port = 0;
     QHostAddress m_address;
     std::vector<ProxyWorker *> m_workers;

@@ -24,6 +24,7 @@ namespace ToolCapture {
 class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;
+class ResponseCache;
 class InstanceSelector;
 class ServiceRegistry;
 class UpstreamPool;
@@ -91,6 +92,9 @@ public:
     // Before listen(): the queued hand-over of the listening socket orders it before any use.
     void setCapture(const ProxyCapture &capture) { m_capture = capture; }
     const ProxyCapture &capture() const noexcept { return m_capture; }
+    // The response cache (shared by every worker), null when off. Before listen().
+    void setResponseCache(ResponseCache *cache) { m_cache = cache; }
+    ResponseCache *responseCache() const noexcept { return m_cache; }
     int index() const noexcept { return m_index; }
     // The worker's own pseudo-random numbers (retry jitter): no process-wide lock on the
     // request path, as QRandomGenerator::global() takes.
@@ -110,6 +114,7 @@ private:
     int m_index;
     int m_workerCount;
     ProxyCapture m_capture;
+    ResponseCache *m_cache = nullptr;
     ProxyConfig m_config;
     HttpRequestParser::Limits m_parserLimits;
     ServiceRegistry &m_registry;

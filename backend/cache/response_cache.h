@@ -1,0 +1,189 @@
+#pragma once
+
+#include <backend/cache/cache_store.h>
+#include <backend/cache/freshness.h>
+#include <backend/cache/http_date.h>
+#include <backend/cache/stored_response.h>
+#include <backend/cache/ttl_advisor.h>
+#include <backend/core/clock.h>
+#include <backend/http/http_message.h>
+#include <backend/metrics/local_counter.h>
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QHash>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace ToolCapture {
+
+// What one worker counted of one service's cache traffic. Written by that worker only.
+struct CacheCounters {
+    LocalCounter hits;           // answered from a fresh stored response
+    LocalCounter misses;         // nothing usable stored: forwarded
+    LocalCounter staleServed;    // a stale response served (max-stale, s-w-r, s-i-e, unavailable)
+    LocalCounter revalidations;  // conditional requests sent upstream for a stored response
+    LocalCounter revalidated;    // ... answered 304: the stored response was served
+    LocalCounter coalescedWaits; // a miss that waited for another request's response
+    LocalCounter stores;         // responses stored
+    LocalCounter uncacheable;    // forwarded responses that could not be stored
+    LocalCounter invalidations;  // unsafe requests that invalidated stored responses
+    LocalCounter bypassed;       // requests the cache did not look at (no-store, Authorization...)
+};
+
+// Plain-value totals of CacheCounters over all workers, with the store's view of the service.
+struct CacheServiceTotals {
+    std::uint64_t hits = 0;
+    std::uint64_t misses = 0;
+    std::uint64_t staleServed = 0;
+    std::uint64_t revalidations = 0;
+    std::uint64_t revalidated = 0;
+    std::uint64_t coalescedWaits = 0;
+    std::uint64_t stores = 0;
+    std::uint64_t uncacheable = 0;
+    std::uint64_t invalidations = 0;
+    std::uint64_t bypassed = 0;
+    std::uint64_t evictions = 0; // entries that left for capacity
+    std::int64_t bytes = 0;      // what the service's entries weigh now
+    std::int64_t objects = 0;
+};
+
+// The response cache as the data path sees it: one or more CacheStores (a shared one, and one
+// per service that asked for its own size), RFC 9111 keys with Vary secondary keys, the
+// cache's wall clock, per-service policy and counters. The HTTP decisions (freshness,
+// storability, validation) are the pure functions of backend/cache; this class keeps and finds
+// what they decided to keep.
+//
+// Threads: shared by every proxy worker; every method may be called from any thread (the
+// stores lock per shard). counters(worker, ...) is written by that worker only.
+class ResponseCache {
+public:
+    struct ServicePolicy {
+        bool enabled = true;
+        FreshnessPolicy freshness;
+        std::int64_t maxObjectBytes = 0; // 0: the global limit
+        std::int64_t ownMaxBytes = 0;    // > 0: a store of its own of this size
+        bool learnTtl = false;
+        std::chrono::seconds learnedTtlMin{1};
+        std::chrono::seconds learnedTtlMax{3600};
+    };
+    struct Options {
+        std::int64_t maxBytes = std::int64_t(64) << 20;
+        std::int64_t maxObjectBytes = std::int64_t(1) << 20;
+        CacheStore::Policy policy = CacheStore::Policy::WindowTinyLfu;
+        int shards = 16;
+        int workers = 1;
+        // Indexed by service index; services beyond it (registered while running) get
+        // `defaults`. `serviceCapacity` bounds the indices (configured + dynamic).
+        std::vector<ServicePolicy> services;
+        ServicePolicy defaults;
+        int serviceCapacity = 0;
+        std::chrono::milliseconds coalesceWait{5000};
+    };
+    struct Found {
+        std::shared_ptr<const StoredResponse> response;
+        bool varyMiss = false; // a response with Vary is stored, not for these request fields
+    };
+    enum class StoreResult { Stored, TooLarge, Rejected, VaryStar };
+    struct Entry {
+        QByteArray key;
+        int service = -1;
+        std::int64_t bytes = 0;
+        std::chrono::seconds age{0};     // current age (RFC 9111 4.2.3)
+        std::chrono::seconds ttlLeft{0}; // freshness lifetime - age (negative: stale)
+        TtlSource ttlSource = TtlSource::Header;
+        std::uint64_t hits = 0;
+        int status = 0;
+    };
+    struct Page {
+        std::vector<Entry> entries;
+        QByteArray nextCursor; // "store index:key" of the last entry; empty at the end
+        bool more = false;
+    };
+
+    ResponseCache(const Options &options, const Clock &clock);
+    ~ResponseCache();
+    ResponseCache(const ResponseCache &) = delete;
+    ResponseCache &operator=(const ResponseCache &) = delete;
+
+    // Names the service `index` (configured at start or registered while running), so that
+    // the entries its key prefix names are counted against it.
+    void setServiceName(int index, const QByteArray &name);
+
+    const ServicePolicy &policy(int service) const;
+    bool enabledFor(int service) const { return policy(service).enabled; }
+    // The per-object limit for `service`.
+    std::int64_t maxObjectBytes(int service) const;
+    std::chrono::milliseconds coalesceWait() const { return m_coalesceWait; }
+
+    // The cache's wall clock: the wall time when it was built advanced by the injected
+    // (monotonic) clock, so that a test's manual clock ages stored responses too.
+    HttpTime wallNow(Clock::time_point now) const;
+
+    // "<service> <normalised URI>"; empty when the target is not a URI a cache can key
+    // (RFC 9111 section 2 with RFC 9110 4.2.3 normalisation).
+    static QByteArray primaryKey(QByteArrayView service, const RequestHead &request);
+
+    // The stored response for a request (following a Vary marker to the variant the request's
+    // fields select), or nothing.
+    Found find(int service, QByteArrayView primaryKey, const HttpHeaders &requestHeaders);
+    // Stores `response` for the request that fetched it (the request's fields form the Vary
+    // secondary key). Replaces what was stored for the same key and variant.
+    StoreResult store(int service, QByteArrayView primaryKey, const HttpHeaders &requestHeaders,
+                      std::shared_ptr<StoredResponse> response);
+    // Removes the response stored under `primaryKey` and all its variants (RFC 9111 4.4);
+    // returns how many entries went.
+    std::size_t invalidate(int service, QByteArrayView primaryKey);
+
+    // Admin: entries in key order, optionally only those of one service (-1: all) whose key
+    // starts with `prefix`.
+    Page list(QByteArrayView cursor, int limit, int service, QByteArrayView prefix) const;
+    // Removes one key and its variants, or every key with a prefix, or everything; returns how
+    // many entries went.
+    std::size_t purgeKey(QByteArrayView key);
+    std::size_t purgePrefix(QByteArrayView prefix);
+    std::size_t purgeAll();
+
+    CacheCounters &counters(int worker, int service);
+    CacheServiceTotals totals(int service) const;
+    int serviceCapacity() const { return m_serviceCapacity; }
+    // The stores' own statistics (index 0 is the shared store).
+    std::vector<CacheStore::Stats> storeStats() const;
+
+    // Learns how often each operation's response changes (services with learnTtl).
+    TtlAdvisor &ttlAdvisor() { return m_advisor; }
+    // "<service> <METHOD> <path template>": numeric ids, UUIDs and long hex segments become
+    // placeholders (PathTemplater's fixed rules; nothing is learned per path).
+    static QByteArray operationOf(QByteArrayView service, const RequestHead &request);
+
+private:
+    CacheStore &storeFor(int service) const;
+    void onRemoved(const CacheStore::Removal &removal);
+    int serviceOfKey(QByteArrayView key) const;
+
+    const Clock &m_clock;
+    const Clock::time_point m_steadyAnchor;
+    const HttpTime m_wallAnchor;
+    std::vector<ServicePolicy> m_policies;
+    ServicePolicy m_defaults;
+    int m_serviceCapacity = 0;
+    int m_workers = 1;
+    std::int64_t m_maxObjectBytes = 0;
+    std::chrono::milliseconds m_coalesceWait;
+    std::vector<std::unique_ptr<CacheStore>> m_stores; // [0]: shared
+    std::vector<int> m_storeOfService;                 // index into m_stores
+    std::unique_ptr<CacheCounters[]> m_counters;       // [worker * capacity + service]
+    std::unique_ptr<std::atomic<std::int64_t>[]> m_bytes;
+    std::unique_ptr<std::atomic<std::int64_t>[]> m_objects;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> m_evictions;
+    TtlAdvisor m_advisor;
+    mutable std::mutex m_namesMutex;
+    QHash<QByteArray, int> m_serviceByName;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <backend/cache/cache_control.h>
+#include <backend/cache/cache_payload.h>
+#include <backend/cache/freshness.h>
+#include <backend/cache/http_date.h>
+#include <backend/http/http_message.h>
+
+#include <QByteArray>
+#include <QList>
+
+#include <cstdint>
+
+namespace ToolCapture {
+
+// Where a stored response's freshness lifetime came from (the entry's "TTL source").
+enum class TtlSource {
+    Header,    // s-maxage, max-age or Expires
+    Heuristic, // RFC 9111 section 4.2.2 (a fraction of the time since Last-Modified)
+    Learned,   // the TTL advisor's estimate of how often the operation's response changes
+};
+
+QByteArrayView ttlSourceName(TtlSource source);
+
+// A response as the cache keeps it: immutable once stored (a 304 that freshens it stores a new
+// one), shared by every worker that serves it.
+class StoredResponse final : public CachePayload {
+public:
+    int status = 200;
+    QByteArray reason;
+    HttpHeaders headers; // as stored (RFC 9111 section 3.1: hop-by-hop fields removed)
+    QByteArray body;
+    // RFC 9111 section 4.2.3's request_time and response_time, on the cache's wall clock.
+    HttpTime requestTime;
+    HttpTime responseTime;
+    CacheControl control; // the stored headers' Cache-Control, parsed once
+    FreshnessLifetime lifetime;
+    TtlSource ttlSource = TtlSource::Header;
+    // The Vary secondary key the response was stored under (empty without Vary).
+    QByteArray secondaryKey;
+    int service = -1;
+    // The operation the TTL advisor learns under ("GET /items/{id}" style, empty: none).
+    QByteArray operation;
+
+    // What the entry weighs against the store's bounds.
+    std::int64_t weight() const;
+};
+
+// Stored under a primary key whose response had Vary: the request fields that select the
+// variant, whose own key is the primary key, a newline and the secondary key.
+class VaryMarker final : public CachePayload {
+public:
+    QList<QByteArray> fields;
+};
+
+} // namespace ToolCapture

@@ -1,0 +1,443 @@
+#include <backend/cache/cache_key.h>
+#include <backend/cache/invalidation.h>
+#include <backend/cache/response_cache.h>
+#include <backend/cache/storability.h>
+#include <backend/cache/validators.h>
+#include <backend/proxy/exchange_cache.h>
+
+namespace ToolCapture {
+
+namespace {
+
+bool isConditionalField(QByteArrayView name) {
+    return equalsIgnoreCase(name, "if-none-match") || equalsIgnoreCase(name, "if-modified-since");
+}
+
+void removeFields(HttpHeaders &headers, QByteArrayView name) {
+    std::erase_if(headers, [&](const HttpHeader &h) { return equalsIgnoreCase(h.name, name); });
+}
+
+void setCacheStatus(HttpHeaders &headers, const CacheStatus &status) {
+    for (HttpHeader &header : headers) {
+        if (equalsIgnoreCase(header.name, "cache-status")) {
+            header.value = CacheStatus::append(header.value, status);
+            return;
+        }
+    }
+    headers.push_back({"Cache-Status", status.render()});
+}
+
+QByteArrayView staleRuleToken(StaleRule rule) {
+    switch (rule) {
+    case StaleRule::MaxStale:
+        return "max-stale";
+    case StaleRule::StaleWhileRevalidate:
+        return "stale-while-revalidate";
+    case StaleRule::StaleIfError:
+        return "stale-if-error";
+    case StaleRule::Disconnected:
+        return "unavailable";
+    case StaleRule::None:
+        break;
+    }
+    return "none";
+}
+
+TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
+    return lifetime.source == FreshnessSource::Heuristic ? TtlSource::Heuristic : TtlSource::Header;
+}
+
+} // namespace
+
+void ExchangeCache::reset() {
+    m_cache = nullptr;
+    m_service = -1;
+    m_key.clear();
+    m_serviceName.clear();
+    m_compareBodies = false;
+    m_stored.reset();
+    m_forward = CacheForward::None;
+    m_revalidating = false;
+    m_filling = false;
+    m_storeIntended = false;
+    m_lookedUp = false;
+    m_clientConditional = false;
+    m_clientConditionals.clear();
+    m_fill.reset();
+    m_reply = Reply();
+    m_outcome.clear();
+}
+
+CacheCounters &ExchangeCache::counters() const {
+    return m_cache->counters(m_worker, m_service);
+}
+
+void ExchangeCache::setUncacheable(QByteArrayView reason) {
+    m_outcome = "uncacheable; reason=" + reason.toByteArray();
+}
+
+ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int service,
+                                           QByteArrayView serviceName, RequestHead &request,
+                                           Clock::time_point now) {
+    reset();
+    if (!cache || !cache->enabledFor(service))
+        return Action::Forward;
+    m_cache = cache;
+    m_worker = worker;
+    m_service = service;
+    m_serviceName = serviceName.toByteArray();
+    m_key = ResponseCache::primaryKey(serviceName, request);
+    if (m_key.isEmpty()) {
+        // Not a URI a cache can key (no Host, a malformed target): not the cache's business.
+        m_cache = nullptr;
+        return Action::Forward;
+    }
+    m_requestTime = cache->wallNow(now);
+    if (!Storability::answerableFromStore(request.method)) {
+        // Forwarded; an unsafe method's response may invalidate (onResponseHead).
+        m_forward = CacheForward::Method;
+        return Action::Forward;
+    }
+    if (findHeader(request.headers, "range")) {
+        // Ranges are not answered from the cache (nor 206 responses stored).
+        counters().bypassed.add();
+        m_forward = CacheForward::Bypass;
+        m_outcome = "bypass; reason=range";
+        return Action::Forward;
+    }
+    m_requestControl = CacheControl::parseRequest(request.headers);
+    const ResponseCache::Found found = cache->find(service, m_key, request.headers);
+    m_lookedUp = true;
+    if (found.response && Storability::mayServe(request.headers, found.response->control))
+        m_stored = found.response;
+    for (const HttpHeader &header : request.headers) {
+        if (isConditionalField(header.name)) {
+            m_clientConditional = true;
+            m_clientConditionals.push_back(header);
+        }
+    }
+    const FreshnessPolicy &policy = cache->policy(service).freshness;
+    const HttpTime wall = m_requestTime;
+    CacheVerdict verdict;
+    if (m_stored) {
+        const auto age =
+            Freshness::age(m_stored->headers, m_stored->requestTime, m_stored->responseTime, wall)
+                .currentAge;
+        verdict = Freshness::decide(true, m_requestControl, m_stored->control, m_stored->lifetime,
+                                    age, OriginState::Reachable, policy);
+    } else {
+        verdict = Freshness::decide(false, m_requestControl, CacheControl(), FreshnessLifetime(),
+                                    std::chrono::seconds(0), OriginState::Reachable, policy);
+    }
+    // Preconditions only the origin evaluates (If-Match, If-Range...): forward.
+    if (m_stored && (verdict.decision == CacheDecision::FreshHit ||
+                     verdict.decision == CacheDecision::StaleServable)) {
+        const auto conditional = Validators::evaluate(request.method, request.headers,
+                                                      m_stored->headers, m_stored->responseTime);
+        if (conditional == ConditionalResult::Forward) {
+            counters().misses.add();
+            m_forward = CacheForward::Request;
+            return Action::Forward;
+        }
+    }
+    if (verdict.backgroundRevalidation) {
+        // NOTE: stale-while-revalidate needs a revalidation in the background, which the data
+        // path does not start yet: until it does, such a response is validated first.
+        verdict.decision = CacheDecision::MustValidate;
+        verdict.staleRule = StaleRule::None;
+    }
+    switch (verdict.decision) {
+    case CacheDecision::FreshHit:
+        counters().hits.add();
+        prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
+        m_outcome = "hit; ttl-source=" + ttlSourceName(m_stored->ttlSource).toByteArray();
+        return Action::Serve;
+    case CacheDecision::StaleServable:
+        counters().staleServed.add();
+        prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
+        m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
+        return Action::Serve;
+    case CacheDecision::GatewayTimeout:
+        counters().misses.add();
+        m_outcome = "miss; reason=only-if-cached";
+        return Action::GatewayTimeout;
+    case CacheDecision::MustValidate: {
+        m_forward = CacheForward::Stale;
+        const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
+        const HttpHeader *modified =
+            m_stored ? findHeader(m_stored->headers, "last-modified") : nullptr;
+        if (etag || modified) {
+            // Our validators replace the client's: a 304 then validates what we hold, and the
+            // client's conditionals are answered from it (RFC 9111 section 4.3.2).
+            std::erase_if(request.headers,
+                          [](const HttpHeader &h) { return isConditionalField(h.name); });
+            if (etag)
+                request.headers.push_back({"If-None-Match", etag->value});
+            if (modified)
+                request.headers.push_back({"If-Modified-Since", modified->value});
+            m_revalidating = true;
+            counters().revalidations.add();
+        } else {
+            counters().misses.add();
+        }
+        return Action::Forward;
+    }
+    case CacheDecision::Miss:
+        counters().misses.add();
+        m_forward = found.varyMiss   ? CacheForward::VaryMiss
+                    : m_stored       ? CacheForward::Request
+                    : found.response ? CacheForward::Request
+                                     : CacheForward::UriMiss;
+        return Action::Forward;
+    }
+    return Action::Forward;
+}
+
+ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
+                                                        const RequestHead &request,
+                                                        Clock::time_point now) {
+    if (!m_cache)
+        return HeadAction::Pass;
+    const int status = head.status;
+    CacheStatus cacheStatus;
+    cacheStatus.forward = m_forward == CacheForward::None ? CacheForward::UriMiss : m_forward;
+    cacheStatus.forwardStatus = status;
+    cacheStatus.key = m_key;
+    if (!Invalidation::isSafeMethod(request.method)) {
+        const HttpHeader *host = findHeader(request.headers, "host");
+        const QList<QByteArray> uris = Invalidation::keysToInvalidate(
+            request.method, "http", host ? QByteArrayView(host->value) : QByteArrayView(),
+            request.target, status, head.headers);
+        const QByteArrayView serviceName = QByteArrayView(m_key).first(m_key.indexOf(' '));
+        std::size_t removed = 0;
+        for (const QByteArray &uri : uris)
+            removed += m_cache->invalidate(m_service, serviceName.toByteArray() + ' ' + uri);
+        if (!uris.isEmpty())
+            counters().invalidations.add();
+        m_outcome = removed > 0 ? "uncacheable; reason=method; invalidated=" +
+                                      QByteArray::number(qulonglong(removed))
+                                : QByteArray("uncacheable; reason=method");
+        setCacheStatus(head.headers, cacheStatus);
+        return HeadAction::Pass;
+    }
+    if (m_revalidating && m_stored && status == 304) {
+        // RFC 9111 section 4.3.4: the 304 freshens the stored response, which answers.
+        auto fresh = std::make_shared<StoredResponse>(*m_stored);
+        fresh->headers = Validators::freshen(m_stored->headers, head.headers);
+        fresh->control = CacheControl::parseResponse(fresh->headers);
+        fresh->requestTime = m_requestTime;
+        fresh->responseTime = m_cache->wallNow(now);
+        const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
+        fresh->lifetime = Freshness::lifetime(fresh->status, fresh->headers, fresh->control,
+                                              fresh->responseTime, policy);
+        fresh->ttlSource = ttlSourceOf(fresh->lifetime);
+        observeChange(false, now);
+        applyLearnedTtl(*fresh, now);
+        m_cache->store(m_service, m_key, request.headers, fresh);
+        counters().revalidated.add();
+        CacheVerdict verdict;
+        verdict.decision = CacheDecision::FreshHit;
+        verdict.freshnessRemaining = fresh->lifetime.value;
+        prepareReply(*fresh, request, verdict, false, 304, now);
+        m_outcome = "revalidated; ttl-source=" + ttlSourceName(fresh->ttlSource).toByteArray();
+        return HeadAction::Serve;
+    }
+    if (m_stored && (status == 500 || status == 502 || status == 503 || status == 504) &&
+        serveStaleOnFailure(request, false, status, now)) {
+        return HeadAction::Serve;
+    }
+    if (request.method != "GET") {
+        // HEAD: answered from a stored GET when there is one, never stored itself.
+        setUncacheable("method");
+        counters().uncacheable.add();
+        setCacheStatus(head.headers, cacheStatus);
+        return HeadAction::Pass;
+    }
+    const CacheControl responseControl = CacheControl::parseResponse(head.headers);
+    const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
+    const std::int64_t limit = m_cache->maxObjectBytes(m_service);
+    const bool tooLarge = head.framing == BodyFraming::ContentLength && head.contentLength > limit;
+    const UncacheableReason reason =
+        Storability::evaluate(request.method, request.headers, m_requestControl, status,
+                              head.headers, responseControl, policy, tooLarge);
+    if (reason != UncacheableReason::None) {
+        setUncacheable(Storability::reasonName(reason));
+        counters().uncacheable.add();
+        setCacheStatus(head.headers, cacheStatus);
+        return HeadAction::Pass;
+    }
+    m_fill = std::make_shared<StoredResponse>();
+    m_fill->status = status;
+    m_fill->reason = head.reason;
+    m_fill->headers = Storability::storedHeaders(head.headers, responseControl);
+    m_fill->control = CacheControl::parseResponse(m_fill->headers);
+    m_fill->requestTime = m_requestTime;
+    m_fill->responseTime = m_cache->wallNow(now);
+    m_fill->lifetime =
+        Freshness::lifetime(status, m_fill->headers, m_fill->control, m_fill->responseTime, policy);
+    m_fill->ttlSource = ttlSourceOf(m_fill->lifetime);
+    if (m_cache->policy(m_service).learnTtl) {
+        m_fill->operation =
+            m_stored ? m_stored->operation : ResponseCache::operationOf(m_serviceName, request);
+        if (m_stored && !m_stored->operation.isEmpty() && status == m_stored->status) {
+            // A refetch of what we held: did it change? Validators say so, else the bodies.
+            const HttpHeader *newTag = findHeader(head.headers, "etag");
+            const HttpHeader *oldTag = findHeader(m_stored->headers, "etag");
+            const HttpHeader *newDate = findHeader(head.headers, "last-modified");
+            const HttpHeader *oldDate = findHeader(m_stored->headers, "last-modified");
+            if (newTag && oldTag)
+                observeChange(newTag->value != oldTag->value, now);
+            else if (newDate && oldDate)
+                observeChange(newDate->value != oldDate->value, now);
+            else
+                m_compareBodies = true;
+        }
+        applyLearnedTtl(*m_fill, now);
+    }
+    if (head.framing == BodyFraming::ContentLength)
+        m_fill->body.reserve(qsizetype(head.contentLength));
+    m_fillLimit = limit;
+    m_filling = true;
+    m_outcome = "miss";
+    cacheStatus.stored = true;
+    setCacheStatus(head.headers, cacheStatus);
+    return HeadAction::Pass;
+}
+
+void ExchangeCache::onResponseBody(const char *data, qsizetype size) {
+    if (!m_filling)
+        return;
+    if (m_fill->body.size() + size > m_fillLimit) {
+        // Over the per-object limit: never buffered whole; the client still gets it all.
+        m_filling = false;
+        m_fill.reset();
+        setUncacheable("too-large");
+        counters().uncacheable.add();
+        return;
+    }
+    m_fill->body.append(data, size);
+}
+
+void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_point now) {
+    if (!m_filling)
+        return;
+    m_filling = false;
+    if (m_compareBodies)
+        observeChange(m_fill->body != m_stored->body, now);
+    const TtlSource source = m_fill->ttlSource;
+    const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
+    switch (result) {
+    case ResponseCache::StoreResult::Stored:
+        counters().stores.add();
+        m_outcome = "miss; stored; ttl-source=" + ttlSourceName(source).toByteArray();
+        break;
+    case ResponseCache::StoreResult::Rejected:
+        // W-TinyLFU kept what it holds: the key is not (yet) popular enough.
+        m_outcome = "miss; not-admitted";
+        break;
+    case ResponseCache::StoreResult::TooLarge:
+        setUncacheable("too-large");
+        counters().uncacheable.add();
+        break;
+    case ResponseCache::StoreResult::VaryStar:
+        setUncacheable("vary-star");
+        counters().uncacheable.add();
+        break;
+    }
+}
+
+void ExchangeCache::applyLearnedTtl(StoredResponse &response, Clock::time_point now) {
+    const ResponseCache::ServicePolicy &policy = m_cache->policy(m_service);
+    if (!policy.learnTtl || response.operation.isEmpty() ||
+        response.lifetime.source != FreshnessSource::Heuristic)
+        return; // a lifetime the origin gave is never overridden
+    const auto advice = m_cache->ttlAdvisor().advise(
+        response.operation, {policy.learnedTtlMin, policy.learnedTtlMax}, now);
+    if (!advice)
+        return; // not enough seen yet: the RFC's heuristic stands
+    response.lifetime.value = advice->ttl;
+    response.ttlSource = TtlSource::Learned;
+}
+
+void ExchangeCache::observeChange(bool changed, Clock::time_point now) {
+    if (!m_stored || m_stored->operation.isEmpty())
+        return;
+    const auto held = m_cache->wallNow(now) - m_stored->responseTime;
+    m_cache->ttlAdvisor().observe(m_stored->operation, changed,
+                                  std::max(std::chrono::seconds(0), held), now);
+}
+
+bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavailable,
+                                        std::optional<int> upstreamStatus, Clock::time_point now) {
+    if (!m_cache || !m_stored || !m_lookedUp)
+        return false;
+    const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
+    const auto age = Freshness::age(m_stored->headers, m_stored->requestTime,
+                                    m_stored->responseTime, m_cache->wallNow(now))
+                         .currentAge;
+    const CacheVerdict verdict =
+        Freshness::decide(true, m_requestControl, m_stored->control, m_stored->lifetime, age,
+                          unavailable ? OriginState::Unreachable : OriginState::Error, policy);
+    if (verdict.decision != CacheDecision::StaleServable &&
+        verdict.decision != CacheDecision::FreshHit)
+        return false;
+    counters().staleServed.add();
+    prepareReply(*m_stored, request, verdict, false, upstreamStatus, now);
+    m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
+    return true;
+}
+
+void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead &request,
+                                 const CacheVerdict &verdict, bool hit,
+                                 std::optional<int> forwardStatus, Clock::time_point now) {
+    const auto age = Freshness::age(stored.headers, stored.requestTime, stored.responseTime,
+                                    m_cache->wallNow(now))
+                         .currentAge;
+    const bool stale = stored.lifetime.value <= age;
+    Reply &reply = m_reply;
+    reply = Reply();
+    reply.head.versionMinor = 1;
+    CacheStatus cacheStatus;
+    cacheStatus.hit = hit;
+    cacheStatus.ttl = stored.lifetime.value - age;
+    cacheStatus.key = m_key;
+    if (!hit) {
+        cacheStatus.forward = CacheForward::Stale;
+        cacheStatus.forwardStatus = forwardStatus;
+    }
+    // The client's own conditionals, answered from what we hold.
+    HttpHeaders conditionals = m_clientConditionals;
+    const auto conditional = m_clientConditional
+                                 ? Validators::evaluate(request.method, conditionals,
+                                                        stored.headers, stored.responseTime)
+                                 : ConditionalResult::NotConditional;
+    if (conditional == ConditionalResult::NotModified) {
+        reply.head.status = 304;
+        reply.head.reason = "Not Modified";
+        reply.head.headers = Validators::notModifiedHeaders(stored.headers);
+        reply.sendBody = false;
+    } else {
+        reply.head.status = stored.status;
+        reply.head.reason = stored.reason;
+        reply.head.headers = stored.headers;
+        for (const QByteArray &field : verdict.withheldFields)
+            removeFields(reply.head.headers, field);
+        reply.sendBody = request.method != "HEAD";
+        if (reply.sendBody) {
+            reply.body = stored.body;
+        } else {
+            removeFields(reply.head.headers, "content-length");
+            reply.head.headers.push_back(
+                {"Content-Length", QByteArray::number(qsizetype(stored.body.size()))});
+        }
+    }
+    removeFields(reply.head.headers, "age");
+    reply.head.headers.push_back({"Age", QByteArray::number(qint64(age.count()))});
+    if (stale)
+        reply.head.headers.push_back({"Warning", "110 - \"Response is Stale\""});
+    setCacheStatus(reply.head.headers, cacheStatus);
+    reply.head.framing = reply.sendBody ? BodyFraming::ContentLength : BodyFraming::None;
+    reply.head.contentLength = reply.sendBody ? reply.body.size() : 0;
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,110 @@
+#pragma once
+
+#include <backend/cache/cache_control.h>
+#include <backend/cache/cache_status.h>
+#include <backend/cache/freshness.h>
+#include <backend/cache/stored_response.h>
+#include <backend/core/clock.h>
+#include <backend/http/http_message.h>
+
+#include <QByteArray>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace ToolCapture {
+
+class ResponseCache;
+struct CacheCounters;
+
+// The response cache's part in one exchange: looks the request up, says whether the stored
+// response answers it, makes the forwarded request conditional when a stored response needs
+// validation, decides from the upstream's response head whether to store it, collects its body
+// up to the per-object limit and stores it at the end, invalidates after unsafe requests, and
+// keeps the outcome for the capture and the Cache-Status field.
+//
+// Owned by a client session (one exchange at a time); lives in its worker's thread. The cache
+// itself (ResponseCache) is shared by all workers.
+class ExchangeCache {
+public:
+    // What to do with a request once routed.
+    enum class Action {
+        Forward,        // send it upstream (perhaps made conditional: see begin())
+        Serve,          // answer it with reply()
+        GatewayTimeout, // only-if-cached and nothing usable stored: answer 504
+    };
+    // What to do with the upstream's response head.
+    enum class HeadAction {
+        Pass,  // send it on to the client (with the Cache-Status field added)
+        Serve, // the stored response answers instead (304 that validated it, stale-if-error):
+               // discard the upstream's response and send reply() once it is complete
+    };
+    // A response the cache answers with.
+    struct Reply {
+        ResponseHead head; // framing ContentLength, contentLength = body size
+        QByteArray body;   // empty for HEAD and 304
+        bool sendBody = true;
+    };
+
+    // Forgets the previous exchange. `cache` null: the cache is off for this exchange.
+    void reset();
+    // Looks the request up. May add If-None-Match / If-Modified-Since to `request` (a stored
+    // response needs validation; the client's own conditionals are then answered by the cache).
+    Action begin(ResponseCache *cache, int worker, int service, QByteArrayView serviceName,
+                 RequestHead &request, Clock::time_point now);
+    // The response head arrived (final status). Adds Cache-Status to `head` when it passes.
+    HeadAction onResponseHead(ResponseHead &head, const RequestHead &request,
+                              Clock::time_point now);
+    void onResponseBody(const char *data, qsizetype size);
+    // The response is complete: stores it if it was being collected.
+    void onResponseComplete(const RequestHead &request, Clock::time_point now);
+    // The upstream could not be reached or failed (every retry spent): whether a stale stored
+    // response may answer instead (stale-if-error, or the service allows serving stale while
+    // it is unavailable). When true, reply() holds it.
+    // `upstreamStatus`: what the upstream answered, if it answered at all.
+    bool serveStaleOnFailure(const RequestHead &request, bool unavailable,
+                             std::optional<int> upstreamStatus, Clock::time_point now);
+
+    const Reply &reply() const { return m_reply; }
+    // For the capture: "hit", "miss; stored; ttl-source=header", "uncacheable; reason=no-store"...
+    // empty when the cache was not consulted.
+    const QByteArray &outcome() const { return m_outcome; }
+    bool active() const { return m_cache != nullptr; }
+
+private:
+    // `hit`: answered without forwarding; otherwise `forwardStatus` is what the upstream said.
+    void prepareReply(const StoredResponse &stored, const RequestHead &request,
+                      const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus,
+                      Clock::time_point now);
+    void setUncacheable(QByteArrayView reason);
+    // A heuristic lifetime replaced by what the TTL advisor learned of the operation, if it
+    // learned enough (services with learnTtl).
+    void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
+    // Tells the TTL advisor whether the stored response changed, as the new one shows.
+    void observeChange(bool changed, Clock::time_point now);
+    CacheCounters &counters() const;
+
+    ResponseCache *m_cache = nullptr;
+    int m_worker = 0;
+    int m_service = -1;
+    QByteArray m_key; // primary key
+    QByteArray m_serviceName;
+    bool m_compareBodies = false; // the change is told by the body (no validators to compare)
+    CacheControl m_requestControl;
+    std::shared_ptr<const StoredResponse> m_stored; // found for this request (fresh or not)
+    CacheForward m_forward = CacheForward::None;
+    bool m_revalidating = false; // the forwarded request carries our validators
+    bool m_filling = false;
+    bool m_storeIntended = false;
+    bool m_lookedUp = false;
+    bool m_clientConditional = false; // the client's own If-None-Match / If-Modified-Since
+    HttpHeaders m_clientConditionals;
+    std::shared_ptr<StoredResponse> m_fill;
+    std::int64_t m_fillLimit = 0;
+    HttpTime m_requestTime;
+    Reply m_reply;
+    QByteArray m_outcome;
+};
+
+} // namespace ToolCapture
