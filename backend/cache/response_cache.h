@@ -36,6 +36,11 @@ struct CacheCounters {
     LocalCounter uncacheable;    // forwarded responses that could not be stored
     LocalCounter invalidations;  // unsafe requests that invalidated stored responses
     LocalCounter bypassed;       // requests the cache did not look at (no-store, Authorization...)
+
+    // stale-while-revalidate: revalidations started in the background, and those of them that
+    // ended without freshening or replacing the stored response (failed, timed out, abandoned).
+    LocalCounter backgroundRevalidations;
+    LocalCounter backgroundFailures;
 };
 
 // Plain-value totals of CacheCounters over all workers, with the store's view of the service.
@@ -50,6 +55,8 @@ struct CacheServiceTotals {
     std::uint64_t uncacheable = 0;
     std::uint64_t invalidations = 0;
     std::uint64_t bypassed = 0;
+    std::uint64_t backgroundRevalidations = 0;
+    std::uint64_t backgroundFailures = 0;
     std::uint64_t evictions = 0; // entries that left for capacity
     std::int64_t bytes = 0;      // what the service's entries weigh now
     std::int64_t objects = 0;
@@ -166,6 +173,8 @@ public:
     void setWaker(int worker, Waker waker);
     enum class Join { Leader, Follower };
     Join join(QByteArrayView key, int worker, std::uint64_t ticket);
+    // Leads `key` if nobody does (true); never follows (a background revalidation).
+    bool lead(QByteArrayView key);
     void leave(QByteArrayView key, int worker, std::uint64_t ticket);
     // Wakes every follower of `key` (outside any lock); returns how many.
     std::size_t release(QByteArrayView key);

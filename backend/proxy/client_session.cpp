@@ -1,5 +1,5 @@
-#include <backend/capture/capture_header_filter.h>
 #include <backend/cache/response_cache.h>
+#include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/core/logging.h>
 #include <backend/http/problem_details.h>
@@ -1066,6 +1066,8 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
 }
 
 void ClientSession::writeCachedReply(time_point now) {
+    if (auto stale = m_cache.staleToRevalidate()) // stale-while-revalidate: on the worker's own
+        m_worker.revalidateInBackground(*m_service, m_request, std::move(stale), m_clientAddress);
     const ExchangeCache::Reply &reply = m_cache.reply();
     m_responseStatus = reply.head.status;
     const qint64 bodySize = reply.sendBody ? reply.body.size() : 0;
