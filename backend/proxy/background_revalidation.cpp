@@ -64,6 +64,12 @@ void BackgroundRevalidation::start(const ServiceEntry &service, const RequestHea
     m_worker.responseCache()
         ->counters(m_worker.index(), service.index)
         .backgroundRevalidations.add();
+    // It costs the service what a forwarded request does: the service's rate limit applies
+    // (the stale answer stands when it is spent).
+    if (!m_worker.runtime().rateLimiter(service.index).tryTake(now)) {
+        finish(false);
+        return;
+    }
     if (!chooseInstance(request, now)) {
         qCDebug(lcProxy).noquote()
             << "background revalidation: no instance of" << service.nameBytes << "can take it";

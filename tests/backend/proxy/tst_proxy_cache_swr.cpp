@@ -34,10 +34,11 @@ QByteArray get(QByteArrayView extra = {}) {
 // upstream's answers.
 class Scene {
 public:
-    explicit Scene(int workers = 1) {
+    explicit Scene(int workers = 1, double requestsPerSecond = 0) {
         ProxyConfig config = testConfig(workers);
         config.listen.port = 0;
         config.services.push_back(makeService({"svc", "/", {upstream.port()}}, config));
+        config.services.back().rateLimit = {requestsPerSecond, 1};
         server = std::make_unique<ProxyServer>(config, clock);
         ResponseCache::Options options;
         options.shards = 1;
@@ -118,6 +119,8 @@ private slots:
     void clientClosingDoesNotStopIt();
     void drainWaitsForIt();
     void drainTimeoutAbortsIt();
+    void destroyedWithItInFlight();
+    void rateLimitedLikeAForwardedRequest();
 };
 
 void TestProxyCacheSwr::staleServedAtOnceAndRevalidatedInTheBackground() {
@@ -352,6 +355,42 @@ void TestProxyCacheSwr::drainTimeoutAbortsIt() {
     QCOMPARE(scene.cache->release(kKey), size_t(0));
     scene.server.reset(); // and the worker goes cleanly
     QCOMPARE(scene.cache->list({}, 10, -1, {}).entries.size(), size_t(1));
+}
+
+void TestProxyCacheSwr::destroyedWithItInFlight() {
+    Scene scene;
+    QVERIFY(scene.server);
+    scene.answerWith(kStored);
+    QCOMPARE(scene.roundTrip().status, 200);
+    scene.advance(20s);
+    scene.answerWith(kNotModified, true);
+    QVERIFY(isStaleHit(scene.roundTrip()));
+    QTRY_COMPARE(scene.upstream.heldRequests(), 1);
+    scene.server.reset(); // never outlives its worker: abandoned, the key's lead given back
+    QCOMPARE(scene.totals().backgroundFailures, 1u);
+    QVERIFY(scene.cache->lead(kKey));
+    QCOMPARE(scene.cache->release(kKey), size_t(0));
+}
+
+void TestProxyCacheSwr::rateLimitedLikeAForwardedRequest() {
+    Scene scene(1, 0.01); // one request per 100 s: the fill takes it
+    QVERIFY(scene.server);
+    scene.answerWith(kStored);
+    QCOMPARE(scene.roundTrip().status, 200);
+    scene.advance(20s);
+    scene.answerWith(kNotModified);
+    QVERIFY(isStaleHit(scene.roundTrip()));
+    // Refused before the answer was written: nothing went upstream, the stale entry stays.
+    QCOMPARE(scene.totals().backgroundRevalidations, 1u);
+    QCOMPARE(scene.totals().backgroundFailures, 1u);
+    QCOMPARE(scene.upstream.requestsReceived(), 1);
+    QVERIFY(isStaleHit(scene.roundTrip()));
+    QCOMPARE(scene.totals().backgroundFailures, 2u);
+    // A token again: the next stale answer is revalidated.
+    scene.advance(80s);
+    QVERIFY(scene.roundTrip().header("cache-status").contains("hit; ttl=-"));
+    QTRY_COMPARE(scene.totals().revalidated, 1u);
+    QCOMPARE(scene.upstream.requestsReceived(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestProxyCacheSwr)
