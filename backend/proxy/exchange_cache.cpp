@@ -253,6 +253,10 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     cacheStatus.forward = m_forward == CacheForward::None ? CacheForward::UriMiss : m_forward;
     cacheStatus.forwardStatus = status;
     cacheStatus.key = m_key;
+    if (m_forward == CacheForward::Bypass) {
+        setCacheStatus(head.headers, cacheStatus); // not looked at: nor stored
+        return HeadAction::Pass;
+    }
     if (!Invalidation::isSafeMethod(request.method)) {
         const HttpHeader *host = findHeader(request.headers, "host");
         const QList<QByteArray> uris = Invalidation::keysToInvalidate(

@@ -498,7 +498,6 @@ void TestProxyCache::scenarios() {
         behaviour.raw = QByteArray(raw)
                             .replace("{date+30}", HttpDate::format(now + 30s))
                             .replace("{date}", HttpDate::format(now));
-        behaviour.closeAfterResponse = true;
         upstream.setBehaviour(behaviour);
         const int before = upstream.requestsReceived();
         RawClient client(proxy.server->port());
