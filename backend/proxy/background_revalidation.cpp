@@ -17,7 +17,9 @@ namespace ToolCapture {
 
 BackgroundRevalidation::BackgroundRevalidation(ProxyWorker &worker, std::uint64_t id)
     : m_worker(worker)
-    , m_id(id) {}
+    , m_id(id) {
+    m_cache.setSharedTier(worker.sharedTier()); // what it stores reaches the other proxies too
+}
 
 BackgroundRevalidation::~BackgroundRevalidation() {
     if (m_state != State::Done) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/cache/response_cache.h>
 #include <backend/config/proxy_config.h>
 #include <backend/core/clock.h>
 #include <backend/http/http_request_parser.h>
@@ -26,7 +27,7 @@ class BackgroundRevalidation;
 class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;
-class ResponseCache;
+class RedisClient;
 class InstanceSelector;
 class ServiceRegistry;
 struct ServiceEntry;
@@ -112,6 +113,12 @@ public:
     void waitForCoalesced(std::uint64_t ticket, ClientSession *session);
     void stopWaitingForCoalesced(std::uint64_t ticket);
     void wakeCoalesced(std::uint64_t ticket);
+    // The shared tier's answer for the session waiting under `ticket` (worker thread).
+    void deliverShared(std::uint64_t ticket, int status, const QByteArray &value);
+    // The response cache's shared tier (Redis): this worker's own connection, made in its
+    // thread (queued from setResponseCache); null when there is none.
+    void startSharedTier(const ResponseCache::SharedTier &tier);
+    RedisClient *sharedTier() const noexcept { return m_sharedTier; }
 
     // stale-while-revalidate: one background revalidation of `stored`, just served stale for
     // `request` of `service`, unless one is in flight for the key already (on any worker) or
@@ -154,7 +161,8 @@ private:
     std::vector<ClientSession *> m_sessions;
     std::unordered_map<std::uint64_t, ClientSession *> m_coalesceWaiters;
     std::uint64_t m_lastTicket = 0;
-    QTimer *m_timer = nullptr; // idle upstream connections expire on this
+    RedisClient *m_sharedTier = nullptr; // child of this worker
+    QTimer *m_timer = nullptr;           // idle upstream connections expire on this
     const Clock &m_clock;
     DeadlineQueue m_deadlines;
     QTimer *m_deadlineTimer = nullptr;
