@@ -116,6 +116,7 @@ private slots:
     void answerApplied_data();
     void answerApplied();
     void beyondTheWindowValidatesInTheForeground();
+    void aValidationWaitsForIt();
     void clientClosingDoesNotStopIt();
     void drainWaitsForIt();
     void drainTimeoutAbortsIt();
@@ -293,6 +294,32 @@ void TestProxyCacheSwr::beyondTheWindowValidatesInTheForeground() {
     QCOMPARE(scene.totals().backgroundRevalidations, 0u);
     QCOMPARE(scene.totals().revalidated, 1u);
     QCOMPARE(scene.totals().staleServed, 0u);
+}
+
+void TestProxyCacheSwr::aValidationWaitsForIt() {
+    Scene scene;
+    QVERIFY(scene.server);
+    scene.answerWith(kStored);
+    QCOMPARE(scene.roundTrip().status, 200);
+    scene.advance(20s);
+    scene.answerWith(kNotModified, true);
+    QVERIFY(isStaleHit(scene.roundTrip()));
+    QTRY_COMPARE(scene.upstream.heldRequests(), 1);
+    // A reload must not be answered stale: it waits for the revalidation in flight (the key's
+    // leader) instead of sending another, and is answered from what it stored.
+    RawClient reload(scene.server->port());
+    reload.send(get("Cache-Control: max-age=0\r\n"));
+    QTRY_COMPARE(scene.totals().coalescedWaits, 1u);
+    QCOMPARE(scene.upstream.requestsReceived(), 2);
+    scene.upstream.releaseHeld();
+    const RawResponse response = reload.read();
+    QVERIFY(response.complete);
+    QCOMPARE(response.status, 200);
+    QCOMPARE(response.body, QByteArray("hello"));
+    QVERIFY2(response.header("cache-status").contains("hit; ttl=10"),
+             response.header("cache-status"));
+    QVERIFY(response.header("warning").isEmpty());
+    QCOMPARE(scene.upstream.requestsReceived(), 2);
 }
 
 void TestProxyCacheSwr::clientClosingDoesNotStopIt() {
