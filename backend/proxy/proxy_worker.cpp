@@ -93,12 +93,24 @@ void ProxyWorker::checkDeadlines() {
 }
 
 void ProxyWorker::listenOn(int fd) {
+    if (const int old = m_handedFd.exchange(fd); old >= 0)
+        ::close(old);
+}
+
+void ProxyWorker::startListening() {
+    const int fd = m_handedFd.exchange(-1);
+    if (fd < 0)
+        return;
     m_listenFd = fd;
     m_listenNotifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
     connect(m_listenNotifier, &QSocketNotifier::activated, this, &ProxyWorker::acceptPending);
 }
 
 void ProxyWorker::stopListening() {
+    // NOTE: a thread told to quit before its loop ran never runs the queued startListening():
+    // the socket handed over is closed here all the same (tst_proxy_shutdown).
+    if (const int handed = m_handedFd.exchange(-1); handed >= 0)
+        ::close(handed);
     delete m_listenNotifier;
     m_listenNotifier = nullptr;
     if (m_listenFd >= 0)

@@ -60,7 +60,10 @@ public:
     // Called in the worker's thread (queued) once it runs.
     void start();
     // Takes over a listening socket (non-blocking) and accepts from it until stopListening().
+    // Any thread: the socket is this worker's from the call on, so it is closed with the worker
+    // even if its thread ends before it ran startListening() (queued by the caller).
     void listenOn(int fd);
+    void startListening();
     void stopListening();
     // Takes over an accepted socket (non-blocking).
     void adopt(int fd, QByteArray clientAddress);
@@ -171,6 +174,7 @@ private:
     std::uint64_t m_lastRevalidation = 0;
     DeadlineQueue::time_point m_armedFor = DeadlineQueue::time_point::max();
     int m_listenFd = -1;
+    std::atomic<int> m_handedFd{-1}; // given by listenOn(), not yet taken by startListening()
     QSocketNotifier *m_listenNotifier = nullptr;
     bool m_draining = false;
     bool m_drainedSent = false;
