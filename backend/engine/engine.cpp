@@ -1,7 +1,9 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/admin_token.h>
+#include <backend/admin/cache_api.h>
 #include <backend/admin/capture_api.h>
 #include <backend/admin/topic_api.h>
+#include <backend/cache/response_cache.h>
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/capture/capture_reader.h>
@@ -117,6 +119,8 @@ void Engine::setUpFeed() {
                             [this] { return AdminServer::services(feedSnapshot()).body; });
     m_feed->addStateSubject(QStringLiteral("breakers"),
                             [this] { return AdminServer::breakers(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("cache"),
+                            [this] { return CacheApi::statsDocument(feedSnapshot().cache); });
     m_feed->addStateSubject(QStringLiteral("tools"), [this] {
         return m_hooks ? m_hooks->toolsDocument() : QByteArrayLiteral("{\"tools\":[]}");
     });
@@ -147,6 +151,8 @@ Engine::~Engine() {
     m_captureApi = nullptr;
     delete m_topicApi;
     m_topicApi = nullptr;
+    delete m_cacheApi;
+    m_cacheApi = nullptr;
     delete m_feedEndpoint; // it unsubscribes from the hub
     m_feedEndpoint = nullptr;
     if (m_hookTraffic)
@@ -172,6 +178,8 @@ bool Engine::start(QString *error) {
     if (!startEventPipeline(error))
         return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
+    if (m_responseCache)
+        m_proxy->setResponseCache(m_responseCache);
     if (m_capture) {
         m_proxy->setCapture(
             ProxyCapture{&m_capture->queue(), &m_capture->filter(), m_config.capture.maxBodyBytes,
@@ -213,6 +221,7 @@ bool Engine::start(QString *error) {
              },
              false});
     }
+    mountCacheApi();
     {
         // The console feed for remote consoles; it may carry captures, so it needs the token.
         FeedEndpoint::Options feedOptions;
@@ -380,6 +389,25 @@ bool Engine::mountCaptureApi(QString *error) {
                     },
                     true, true});
     return true;
+}
+
+QStringList Engine::serviceNames() const {
+    QStringList names;
+    if (!m_proxy)
+        return names;
+    for (const ServiceEntry &service : m_proxy->registry().services())
+        names.append(service.name);
+    return names;
+}
+
+void Engine::mountCacheApi() {
+    m_cacheApi = new CacheApi({m_responseCache, [this] { return serviceNames(); }}, this);
+    CacheApi *api = m_cacheApi;
+    m_admin->mount({&CacheApi::handles,
+                    [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        api->handle(request, responder);
+                    },
+                    true, true});
 }
 
 void Engine::stopEventPipeline() {
@@ -651,6 +679,8 @@ EngineSnapshot Engine::snapshot() const {
             limiter.admitted(),    limiter.limited()};
         s.services.push_back(std::move(ss));
     }
+    if (m_cacheApi)
+        s.cache = m_cacheApi->snapshot();
     s.totals.instances.clear();
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;
