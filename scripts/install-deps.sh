@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ccache
-  clang libclang-rt-14-dev clang-format
+  clang libclang-rt-14-dev clang-format lld
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6sql6-sqlite libqt6sql6-psql libqt6svg6 libqt6opengl6-dev libgl-dev libxkbcommon-dev
   librdkafka-dev nlohmann-json3-dev node-llhttp liblz4-dev libhiredis-dev redis-server

@@ -1,5 +1,6 @@
 #include <backend/cache/cache_key.h>
 #include <backend/cache/response_cache.h>
+#include <backend/intelligence/path_templater.h>
 
 #include <algorithm>
 
@@ -86,6 +87,58 @@ ResponseCache::ResponseCache(const Options &options, const Clock &clock)
 
 ResponseCache::~ResponseCache() = default;
 
+void ResponseCache::setWaker(int worker, Waker waker) {
+    if (worker < 0)
+        return;
+    if (size_t(worker) >= m_wakers.size())
+        m_wakers.resize(size_t(worker) + 1);
+    m_wakers[size_t(worker)] = std::move(waker);
+}
+
+ResponseCache::FlightShard &ResponseCache::flightShard(QByteArrayView key) {
+    return m_flights[qHash(key) % m_flights.size()];
+}
+
+ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uint64_t ticket) {
+    FlightShard &shard = flightShard(key);
+    std::lock_guard lock(shard.mutex);
+    const QByteArray k = key.toByteArray();
+    auto it = shard.flights.find(k);
+    if (it == shard.flights.end()) {
+        shard.flights.insert(k, {});
+        return Join::Leader;
+    }
+    it->push_back({worker, ticket});
+    return Join::Follower;
+}
+
+void ResponseCache::leave(QByteArrayView key, int worker, std::uint64_t ticket) {
+    FlightShard &shard = flightShard(key);
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.flights.find(key.toByteArray());
+    if (it == shard.flights.end())
+        return;
+    std::erase_if(*it, [&](const Waiter &w) { return w.worker == worker && w.ticket == ticket; });
+}
+
+std::size_t ResponseCache::release(QByteArrayView key) {
+    std::vector<Waiter> waiters;
+    {
+        FlightShard &shard = flightShard(key);
+        std::lock_guard lock(shard.mutex);
+        auto it = shard.flights.find(key.toByteArray());
+        if (it == shard.flights.end())
+            return 0;
+        waiters = std::move(*it);
+        shard.flights.erase(it);
+    }
+    for (const Waiter &waiter : waiters) {
+        if (size_t(waiter.worker) < m_wakers.size() && m_wakers[size_t(waiter.worker)])
+            m_wakers[size_t(waiter.worker)](waiter.ticket);
+    }
+    return waiters.size();
+}
+
 void ResponseCache::setServiceName(int index, const QByteArray &name) {
     std::lock_guard lock(m_namesMutex);
     m_serviceByName.insert(name, index);
@@ -117,6 +170,29 @@ QByteArray ResponseCache::primaryKey(QByteArrayView service, const RequestHead &
     key.reserve(service.size() + 1 + uri.size());
     key.append(service).append(' ').append(uri);
     return key;
+}
+
+QByteArray ResponseCache::operationOf(QByteArrayView service, const RequestHead &request) {
+    QByteArray operation;
+    operation.reserve(service.size() + request.method.size() + request.target.size() + 2);
+    operation.append(service).append(' ').append(request.method).append(' ');
+    QByteArrayView path = request.path();
+    if (path.isEmpty())
+        path = "/";
+    qsizetype start = path.startsWith('/') ? 1 : 0;
+    operation.append('/');
+    while (start <= path.size()) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        const QByteArrayView segment = path.sliced(start, end - start);
+        const QByteArrayView placeholder = PathTemplater::placeholderFor(segment);
+        operation.append(placeholder.isEmpty() ? segment : placeholder);
+        if (end < path.size())
+            operation.append('/');
+        start = end + 1;
+    }
+    return operation;
 }
 
 CacheStore &ResponseCache::storeFor(int service) const {

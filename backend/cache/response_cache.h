@@ -4,6 +4,7 @@
 #include <backend/cache/freshness.h>
 #include <backend/cache/http_date.h>
 #include <backend/cache/stored_response.h>
+#include <backend/cache/ttl_advisor.h>
 #include <backend/core/clock.h>
 #include <backend/http/http_message.h>
 #include <backend/metrics/local_counter.h>
@@ -12,9 +13,11 @@
 #include <QByteArrayView>
 #include <QHash>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -154,6 +157,25 @@ public:
     // The stores' own statistics (index 0 is the shared store).
     std::vector<CacheStore::Stats> storeStats() const;
 
+    // Request coalescing: concurrent misses for one key send one request upstream. The first
+    // to join a key leads (it forwards); the others follow: they wait until the leader calls
+    // release() (its response stored, found uncacheable, or failed), when each follower's
+    // worker is woken with the follower's ticket, or until they give up (leave()).
+    using Waker = std::function<void(std::uint64_t ticket)>;
+    // Before any join(): how to wake a follower on `worker` (called from any thread).
+    void setWaker(int worker, Waker waker);
+    enum class Join { Leader, Follower };
+    Join join(QByteArrayView key, int worker, std::uint64_t ticket);
+    void leave(QByteArrayView key, int worker, std::uint64_t ticket);
+    // Wakes every follower of `key` (outside any lock); returns how many.
+    std::size_t release(QByteArrayView key);
+
+    // Learns how often each operation's response changes (services with learnTtl).
+    TtlAdvisor &ttlAdvisor() { return m_advisor; }
+    // "<service> <METHOD> <path template>": numeric ids, UUIDs and long hex segments become
+    // placeholders (PathTemplater's fixed rules; nothing is learned per path).
+    static QByteArray operationOf(QByteArrayView service, const RequestHead &request);
+
 private:
     CacheStore &storeFor(int service) const;
     void onRemoved(const CacheStore::Removal &removal);
@@ -174,6 +196,18 @@ private:
     std::unique_ptr<std::atomic<std::int64_t>[]> m_bytes;
     std::unique_ptr<std::atomic<std::int64_t>[]> m_objects;
     std::unique_ptr<std::atomic<std::uint64_t>[]> m_evictions;
+    TtlAdvisor m_advisor;
+    struct Waiter {
+        int worker = 0;
+        std::uint64_t ticket = 0;
+    };
+    struct FlightShard {
+        std::mutex mutex;
+        QHash<QByteArray, std::vector<Waiter>> flights; // key -> followers; present: led
+    };
+    FlightShard &flightShard(QByteArrayView key);
+    std::array<FlightShard, 16> m_flights;
+    std::vector<Waker> m_wakers;
     mutable std::mutex m_namesMutex;
     QHash<QByteArray, int> m_serviceByName;
 };

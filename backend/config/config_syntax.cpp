@@ -191,6 +191,99 @@ QString parseUpstreamUrl(QStringView text, UpstreamAddress &address) {
     return {};
 }
 
+QString parseRedisUrl(QStringView text, RedisAddress &address) {
+    const QString expected = QStringLiteral("expected \"redis://host:port[/db]\"");
+    for (const QChar c : text) {
+        if (c.isSpace() || c.unicode() < 0x20)
+            return QStringLiteral("not a redis URL: contains white space or control characters");
+    }
+    const qsizetype schemeEnd = text.indexOf(QLatin1String("://"));
+    if (schemeEnd < 0) {
+        // NOTE: quoted only without "@": the text may hold a password.
+        if (text.contains(QLatin1Char('@')))
+            return QStringLiteral("not a redis URL: %1").arg(expected);
+        return QStringLiteral("not a redis URL: %1, got %2").arg(expected, quoted(text));
+    }
+    const QString scheme = text.first(schemeEnd).toString().toLower();
+    if (scheme == QLatin1String("rediss"))
+        return QStringLiteral("rediss (TLS) is not supported; use \"redis://host:port\"");
+    if (scheme != QLatin1String("redis"))
+        return QStringLiteral("not a redis URL: unsupported scheme %1").arg(quoted(scheme));
+
+    const QStringView rest = text.mid(schemeEnd + 3);
+    qsizetype authorityEnd = rest.size();
+    for (const QChar stop : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
+        const qsizetype at = rest.indexOf(stop);
+        if (at >= 0 && at < authorityEnd)
+            authorityEnd = at;
+    }
+    QStringView authority = rest.first(authorityEnd);
+    const QStringView tail = rest.mid(authorityEnd);
+    if (tail.contains(QLatin1Char('?')))
+        return QStringLiteral("not a redis URL: a query is not allowed");
+    if (tail.contains(QLatin1Char('#')))
+        return QStringLiteral("not a redis URL: a fragment is not allowed");
+
+    // NOTE: the user info is never echoed: it holds a password.
+    QByteArray password;
+    const qsizetype at = authority.lastIndexOf(QLatin1Char('@'));
+    if (at >= 0) {
+        const QStringView userInfo = authority.first(at);
+        authority = authority.mid(at + 1);
+        const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
+        if (colon < 0)
+            return QStringLiteral("not a redis URL: the user info must be \":password\"");
+        const QStringView user = userInfo.first(colon);
+        if (!user.isEmpty() && user != QLatin1String("default"))
+            return QStringLiteral("not a redis URL: only the default user is supported (write "
+                                  "\"redis://:password@host:port\")");
+        password = QByteArray::fromPercentEncoding(userInfo.mid(colon + 1).toUtf8());
+        if (password.isEmpty())
+            return QStringLiteral("not a redis URL: empty password");
+    }
+
+    int database = 0;
+    if (tail.size() > 1) {
+        const QStringView number = tail.mid(1);
+        const bool digitsOnly =
+            number.size() <= 9 && std::all_of(number.begin(), number.end(), isAsciiDigit);
+        if (!digitsOnly) {
+            return QStringLiteral("not a redis URL: the path must be a database number, as in "
+                                  "\"/0\", got %1")
+                .arg(quoted(tail));
+        }
+        database = number.toInt();
+    }
+
+    HostPortText parts;
+    QString error = splitHostPort(authority, parts);
+    if (!error.isEmpty())
+        return QStringLiteral("not a redis URL: ") + error;
+    if (parts.host.isEmpty())
+        return QStringLiteral("not a redis URL: missing host; %1").arg(expected);
+    if (!parts.hasPort)
+        return QStringLiteral("not a redis URL: missing port; %1").arg(expected);
+    quint16 port = 0;
+    error = parsePort(parts.port, 1, port);
+    if (!error.isEmpty())
+        return error;
+    QHostAddress host;
+    if (!parts.bracketed && parts.host == QLatin1String("localhost")) {
+        host = QHostAddress(QHostAddress::LocalHost);
+    } else if (!host.setAddress(parts.host.toString()) ||
+               (parts.bracketed != (host.protocol() == QAbstractSocket::IPv6Protocol))) {
+        return QStringLiteral("%1 is not an IP address (write an address, such as 127.0.0.1 or "
+                              "[::1], or \"localhost\": a host name would need a blocking "
+                              "lookup)")
+            .arg(quoted(parts.host));
+    }
+    address.host = host.toString();
+    address.port = port;
+    address.database = database;
+    address.password = password;
+    return {};
+}
+
 QString parseListenAddress(QStringView text, ListenAddress &address) {
     HostPortText parts;
     QString error = splitHostPort(text, parts);

@@ -8,6 +8,8 @@
 
 namespace ToolCapture {
 
+using std::chrono::seconds;
+
 QString ListenAddress::toString() const {
     const QString address = host.protocol() == QAbstractSocket::IPv6Protocol
                                 ? QLatin1Char('[') + host.toString() + QLatin1Char(']')
@@ -17,6 +19,11 @@ QString ListenAddress::toString() const {
 
 int ProxyConfig::effectiveWorkers() const {
     return workers > 0 ? workers : std::max(1, QThread::idealThreadCount());
+}
+
+const CacheServiceConfig &CacheConfig::forService(const QString &name) const {
+    const auto it = services.constFind(name);
+    return it == services.cend() ? serviceDefaults : *it;
 }
 
 std::optional<ProxyConfig> profileDefaults(const QString &profile) {
@@ -43,6 +50,15 @@ std::optional<ProxyConfig> profileDefaults(const QString &profile) {
     config.health.interval = milliseconds(10000);
     config.health.timeout = milliseconds(3000);
 
+    // The response cache: the same policy, coalescing and Redis bounds in both profiles (the
+    // source documents' TTLs run from 60 s to 3600 s: the learned TTL's ceiling). Heuristic
+    // freshness and learned TTLs are a service's opt-in in both: an API that forgot its
+    // Cache-Control must not be served from the cache by default.
+    config.cache.policy = QStringLiteral("w-tinylfu");
+    config.cache.coalesceWait = milliseconds(5000);
+    config.cache.redisTimeout = milliseconds(50);
+    config.cache.serviceDefaults = CacheServiceConfig{};
+
     // The source documents give max_retries (2 and 3); an attempt count includes the first try.
     if (profile == QLatin1String("development")) {
         config.timeouts.connect = milliseconds(5000);
@@ -50,12 +66,22 @@ std::optional<ProxyConfig> profileDefaults(const QString &profile) {
         config.pool.maxConnections = 20;
         config.retry.maxAttempts = 2 + 1;
         config.logging.json = false;
+        config.cache.maxBytes = qint64(64) << 20;
+        config.cache.maxObjectBytes = qint64(1) << 20;
+        // A developer sees an outage as it is, not hidden behind stale answers.
+        config.cache.serviceDefaults.staleIfUnavailable = seconds(0);
     } else if (profile == QLatin1String("production")) {
         config.timeouts.connect = milliseconds(10000);
         config.timeouts.firstByte = milliseconds(60000);
         config.pool.maxConnections = 100;
         config.retry.maxAttempts = 3 + 1;
         config.logging.json = true; // one JSON object per line, for log collectors
+        config.cache.maxBytes = qint64(256) << 20;
+        config.cache.maxObjectBytes = qint64(4) << 20;
+        // When every instance of a service is down, answers up to 5 minutes stale beat a 503
+        // (RFC 9111 4.2.4 lets a disconnected cache serve stale; must-revalidate still forbids
+        // it).
+        config.cache.serviceDefaults.staleIfUnavailable = seconds(300);
     } else {
         return std::nullopt;
     }

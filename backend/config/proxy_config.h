@@ -210,6 +210,55 @@ struct CaptureConfig {
     int queueCapacity = 65536; // exchanges waiting for the capture thread, all workers
 };
 
+// What a service allows its responses' cache to do (services.<name>.cache, defaults in
+// cache.service_defaults).
+struct CacheServiceConfig {
+    // false: this service's responses are never stored or served from the cache.
+    bool enabled = true;
+    // RFC 9111 4.2.2 heuristic freshness (a fraction of Date - Last-Modified) allowed.
+    bool heuristics = false;
+    double heuristicFraction = 0.1; // of (Date - Last-Modified)
+    std::chrono::seconds heuristicMax{86400};
+    // Learned TTLs (the TTL advisor) only where heuristics are allowed; bounds of what it may
+    // choose.
+    bool learnTtl = false;
+    std::chrono::seconds learnedTtlMin{1};
+    std::chrono::seconds learnedTtlMax{3600};
+    // How stale an entry may be and still be served when no instance of the service can take
+    // the request (breakers open, none healthy); 0: never.
+    std::chrono::seconds staleIfUnavailable{0};
+    qint64 maxObjectBytes = 0; // 0: the global cache.max_object_bytes
+    // >0: the service gets its own store of this size instead of sharing the global one.
+    qint64 maxBytes = 0;
+
+    bool operator==(const CacheServiceConfig &) const = default;
+};
+
+// The response cache: the shared in-memory store, its policy, request coalescing, the optional
+// Redis tier, and what each service allows.
+struct CacheConfig {
+    bool enabled = true;
+    qint64 maxBytes = qint64(64) << 20;
+    qint64 maxObjectBytes = qint64(1) << 20;
+    QString policy = QStringLiteral("w-tinylfu"); // or "lru"
+    // Concurrent misses wait this long for the first one's response, then go upstream
+    // themselves.
+    std::chrono::milliseconds coalesceWait{5000};
+    QString redis; // empty: no shared tier; else redis://HOST:PORT[/DB]
+    std::chrono::milliseconds redisTimeout{50};
+    // Taken from redis when it is set, for RedisClient::Options (empty host: no shared tier).
+    QString redisHost; // an IP address ("localhost" is 127.0.0.1), IPv6 without brackets
+    quint16 redisPort = 0;
+    int redisDatabase = 0;              // SELECT when not 0
+    QByteArray redisPassword;           // AUTH when not empty (from redis://:PASSWORD@HOST:PORT)
+    CacheServiceConfig serviceDefaults; // cache.service_defaults
+    // services.<name>.cache, each merged over serviceDefaults; only the services that write one.
+    QHash<QString, CacheServiceConfig> services;
+
+    // The service's own or the defaults.
+    const CacheServiceConfig &forService(const QString &name) const;
+};
+
 struct HooksConfig {
     QStringList apiKeys;                     // X-API-Key values accepted; none: hooks refused
     qint64 maxBodyBytes = qint64(256) << 10; // per hook request
@@ -247,6 +296,7 @@ struct ProxyConfig {
     std::vector<ServiceConfig> services;
     KafkaConfig kafka;
     CaptureConfig capture;
+    CacheConfig cache;
     HooksConfig hooks;
     QString store = QStringLiteral("sqlite");
     LoggingConfig logging;

@@ -1,3 +1,4 @@
+#include <backend/config/cache_config_reader.h>
 #include <backend/config/config_syntax.h>
 #include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config_parser.h>
@@ -24,7 +25,7 @@ constexpr std::array kTopLevelKeys{
     "profile"sv, "listen"sv,     "admin"sv,       "workers"sv,  "timeouts"sv, "limits"sv,
     "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
     "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
-    "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv};
+    "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv, "cache"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
                                   "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
@@ -40,9 +41,8 @@ constexpr std::array kRetryKeys{"max_attempts"sv,
                                 "retry_internal_error"sv};
 constexpr std::array kServiceKeys{"match"sv,  "instances"sv, "pool"sv,     "timeouts"sv,
                                   "retry"sv,  "breaker"sv,   "bulkhead"sv, "rate_limit"sv,
-                                  "health"sv, "outlier"sv,   "routing"sv,  "capture"sv};
-// Shown in the design sketch, implemented by a later issue: refused, but recognisably.
-constexpr std::array kPlannedServiceKeys{"cache"sv};
+                                  "health"sv, "outlier"sv,   "routing"sv,  "capture"sv,
+                                  "cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
 constexpr std::array kInstanceKeys{"id"sv, "url"sv, "capabilities"sv};
 constexpr std::array kLoggingKeys{"json"sv};
@@ -271,6 +271,8 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                 m_pipeline.readKafka(path, value, m_config.kafka);
             } else if (key == "capture") {
                 m_pipeline.readCapture(path, value, m_config.capture);
+            } else if (key == "cache") {
+                m_cache.readCache(path, value, m_config.cache);
             } else if (key == "hooks") {
                 m_pipeline.readHooks(path, value, m_config.hooks);
             } else if (key == "registry") {
@@ -494,40 +496,44 @@ void ProxyConfigParser::readService(const QString &path, const QString &name,
     bool hasInstances = false;
     if (!m_reader.expectObject(path, value))
         return;
-    m_reader.forEachMember(
-        path, value, kServiceKeys,
-        [&](std::string_view key, const QString &p, const ConfigJson &v) {
-            if (key == "match") {
-                hasMatch = true;
-                readMatch(p, v, service.match);
-            } else if (key == "instances") {
-                hasInstances = true;
-                readInstances(p, v, service.instances);
-            } else if (key == "pool") {
-                readPool(p, v, service.pool);
-            } else if (key == "timeouts") {
-                readTimeouts(p, v, service.timeouts, true);
-            } else if (key == "retry") {
-                readRetry(p, v, service.retry);
-            } else if (key == "breaker") {
-                m_resilience.readBreaker(p, v, service.breaker);
-            } else if (key == "bulkhead") {
-                m_resilience.readBulkhead(p, v, service.bulkhead);
-            } else if (key == "rate_limit") {
-                m_resilience.readRateLimit(p, v, service.rateLimit);
-            } else if (key == "health") {
-                m_resilience.readHealth(p, v, service.health);
-            } else if (key == "outlier") {
-                m_resilience.readOutlier(p, v, service.outlier);
-            } else if (key == "routing") {
-                m_resilience.readRouting(p, v, service.routing);
-            } else if (key == "capture") {
-                CaptureSampling sampling = m_config.capture.sampling;
-                m_pipeline.readServiceCapture(p, v, sampling);
-                m_config.capture.serviceSampling.insert(name, sampling);
-            }
-        },
-        kPlannedServiceKeys);
+    m_reader.forEachMember(path, value, kServiceKeys,
+                           [&](std::string_view key, const QString &p, const ConfigJson &v) {
+                               if (key == "match") {
+                                   hasMatch = true;
+                                   readMatch(p, v, service.match);
+                               } else if (key == "instances") {
+                                   hasInstances = true;
+                                   readInstances(p, v, service.instances);
+                               } else if (key == "pool") {
+                                   readPool(p, v, service.pool);
+                               } else if (key == "timeouts") {
+                                   readTimeouts(p, v, service.timeouts, true);
+                               } else if (key == "retry") {
+                                   readRetry(p, v, service.retry);
+                               } else if (key == "breaker") {
+                                   m_resilience.readBreaker(p, v, service.breaker);
+                               } else if (key == "bulkhead") {
+                                   m_resilience.readBulkhead(p, v, service.bulkhead);
+                               } else if (key == "rate_limit") {
+                                   m_resilience.readRateLimit(p, v, service.rateLimit);
+                               } else if (key == "health") {
+                                   m_resilience.readHealth(p, v, service.health);
+                               } else if (key == "outlier") {
+                                   m_resilience.readOutlier(p, v, service.outlier);
+                               } else if (key == "routing") {
+                                   m_resilience.readRouting(p, v, service.routing);
+                               } else if (key == "cache") {
+                                   // The global section is complete: services are read after every
+                                   // other key.
+                                   CacheServiceConfig cache = m_config.cache.serviceDefaults;
+                                   m_cache.readServiceCache(p, v, m_config.cache, cache);
+                                   m_config.cache.services.insert(name, cache);
+                               } else if (key == "capture") {
+                                   CaptureSampling sampling = m_config.capture.sampling;
+                                   m_pipeline.readServiceCapture(p, v, sampling);
+                                   m_config.capture.serviceSampling.insert(name, sampling);
+                               }
+                           });
     if (!hasMatch)
         m_reader.error(path, QStringLiteral("missing required key \"match\""));
     if (!hasInstances)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/config/cache_config_reader.h>
 #include <backend/config/config_reader.h>
 #include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config.h>
@@ -41,6 +42,7 @@ private:
     ConfigReader m_reader{m_errors};
     ResilienceConfigReader m_resilience{m_reader};
     PipelineConfigReader m_pipeline{m_reader};
+    CacheConfigReader m_cache{m_reader};
     ProxyConfig m_config;
     QHash<QString, QString> m_instanceIds; // id -> path of the instance that has it first
 };

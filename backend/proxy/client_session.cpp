@@ -1,4 +1,5 @@
 #include <backend/capture/capture_header_filter.h>
+#include <backend/cache/response_cache.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/core/logging.h>
 #include <backend/http/problem_details.h>
@@ -406,8 +407,9 @@ void ClientSession::beginExchange() {
     }
     if (ResponseCache *cache = m_worker.responseCache()) {
         // Before the rate limit: an answer from the cache costs the service nothing.
+        const std::uint64_t ticket = m_worker.nextCoalesceTicket();
         switch (m_cache.begin(cache, m_worker.index(), m_service->index, m_service->nameBytes,
-                              m_request, now)) {
+                              m_request, now, ticket)) {
         case ExchangeCache::Action::Serve:
             writeCachedReply(now);
             return;
@@ -415,10 +417,53 @@ void ClientSession::beginExchange() {
             respondError(504, "urn:toolcapture:problem:not-cached",
                          "the request is only-if-cached and no usable response is stored");
             return;
+        case ExchangeCache::Action::Wait:
+            m_coalesceTicket = ticket;
+            m_worker.waitForCoalesced(ticket, this);
+            setDeadline(Deadline::CoalesceWait, cache->coalesceWait(), now);
+            return;
         case ExchangeCache::Action::Forward:
             break;
         }
     }
+    forwardExchange(now);
+}
+
+void ClientSession::onCoalescedWake() {
+    m_coalesceTicket = 0; // the worker forgot the ticket already
+    if (m_deadlineKind == Deadline::CoalesceWait)
+        clearDeadline();
+    endCoalesceWait(m_worker.clock().now());
+}
+
+void ClientSession::stopCoalesceWait() {
+    if (m_coalesceTicket == 0)
+        return;
+    m_worker.stopWaitingForCoalesced(m_coalesceTicket);
+    m_coalesceTicket = 0;
+}
+
+void ClientSession::endCoalesceWait(time_point now) {
+    stopCoalesceWait();
+    // Looked up again without a ticket: what the other request stored answers, or this one
+    // goes upstream itself.
+    switch (m_cache.begin(m_worker.responseCache(), m_worker.index(), m_service->index,
+                          m_service->nameBytes, m_request, now, 0)) {
+    case ExchangeCache::Action::Serve:
+        writeCachedReply(now);
+        return;
+    case ExchangeCache::Action::GatewayTimeout:
+        respondError(504, "urn:toolcapture:problem:not-cached",
+                     "the request is only-if-cached and no usable response is stored");
+        return;
+    case ExchangeCache::Action::Wait:
+    case ExchangeCache::Action::Forward:
+        break;
+    }
+    forwardExchange(now);
+}
+
+void ClientSession::forwardExchange(time_point now) {
     UpstreamRuntime &runtime = m_worker.runtime();
     RateLimiter &limiter = runtime.rateLimiter(m_service->index);
     if (!limiter.tryTake(now)) {
@@ -1172,8 +1217,10 @@ void ClientSession::onClientDisconnected() {
     m_closing = true;
     m_lingering = false;
     clearDeadline();
+    stopCoalesceWait();
     closeClientSocket();
     finishCapture(false, {}); // the client left, or the response was cut short
+    m_cache.reset();          // a coalescing leader's followers look again
     releaseUpstream(false);
     endExchangeAccounting();
     m_inExchange = false;
@@ -1211,6 +1258,11 @@ void ClientSession::checkDeadline(time_point now) {
     case Deadline::RetryBackoff:
         if (m_inExchange)
             startAttempt(now);
+        break;
+    case Deadline::CoalesceWait:
+        // The other request took too long: this one goes upstream itself.
+        if (m_inExchange)
+            endCoalesceWait(now);
         break;
     case Deadline::BodyRead: {
         if (m_responseHeadSent)

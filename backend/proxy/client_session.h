@@ -52,6 +52,9 @@ public:
     void drain();
     // Closes now, whatever it was doing.
     void abort();
+    // The request this session waited for (ticket from its worker) has its response: the
+    // cache is looked up again. Worker thread.
+    void onCoalescedWake();
 
     int slot = -1; // position in the worker's session list
 
@@ -66,6 +69,7 @@ private:
         FirstByte,
         Linger,       // closing: what the client still sends is read and discarded until then
         RetryBackoff, // between a failed attempt and the next one
+        CoalesceWait, // waiting for another request's response to the same key (the cache)
     };
 
     // HttpRequestParser::Handler
@@ -94,6 +98,11 @@ private:
 
     void pump();
     void beginExchange();
+    // After the cache's look-up: the rate limit, then the first attempt.
+    void forwardExchange(time_point now);
+    // A coalesced wait ended (woken, or given up at its deadline): look again.
+    void endCoalesceWait(time_point now);
+    void stopCoalesceWait();
     void startAttempt(time_point now);
     // Records how the attempt in progress ended (breaker, routing statistics) and frees its
     // bulkhead slot.
@@ -205,6 +214,7 @@ private:
     // validated it, or stale-if-error).
     ExchangeCache m_cache;
     bool m_cacheAnswers = false;
+    std::uint64_t m_coalesceTicket = 0; // non-zero while waiting for another request
 
     CaptureRecord m_capture;
     bool m_capturing = false;

@@ -49,10 +49,26 @@ TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
 
 } // namespace
 
+void ExchangeCache::releaseFollowers() {
+    if (m_leader) {
+        m_leader = false;
+        m_cache->release(m_key);
+    }
+}
+
 void ExchangeCache::reset() {
+    if (m_cache && m_leader)
+        releaseFollowers();
+    if (m_cache && m_ticket != 0)
+        m_cache->leave(m_key, m_worker, m_ticket);
+    m_leader = false;
+    m_ticket = 0;
+    m_coalesced = false;
     m_cache = nullptr;
     m_service = -1;
     m_key.clear();
+    m_serviceName.clear();
+    m_compareBodies = false;
     m_stored.reset();
     m_forward = CacheForward::None;
     m_revalidating = false;
@@ -76,13 +92,17 @@ void ExchangeCache::setUncacheable(QByteArrayView reason) {
 
 ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int service,
                                            QByteArrayView serviceName, RequestHead &request,
-                                           Clock::time_point now) {
+                                           Clock::time_point now, std::uint64_t ticket) {
+    // A follower woken (or giving up) begins again: it says it waited.
+    const bool waited = m_ticket != 0 && m_key == ResponseCache::primaryKey(serviceName, request);
     reset();
+    m_coalesced = waited;
     if (!cache || !cache->enabledFor(service))
         return Action::Forward;
     m_cache = cache;
     m_worker = worker;
     m_service = service;
+    m_serviceName = serviceName.toByteArray();
     m_key = ResponseCache::primaryKey(serviceName, request);
     if (m_key.isEmpty()) {
         // Not a URI a cache can key (no Host, a malformed target): not the cache's business.
@@ -147,7 +167,8 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::FreshHit:
         counters().hits.add();
         prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
-        m_outcome = "hit; ttl-source=" + ttlSourceName(m_stored->ttlSource).toByteArray();
+        m_outcome = (m_coalesced ? "coalesced; ttl-source=" : "hit; ttl-source=") +
+                    ttlSourceName(m_stored->ttlSource).toByteArray();
         return Action::Serve;
     case CacheDecision::StaleServable:
         counters().staleServed.add();
@@ -158,6 +179,25 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         counters().misses.add();
         m_outcome = "miss; reason=only-if-cached";
         return Action::GatewayTimeout;
+    case CacheDecision::MustValidate:
+    case CacheDecision::Miss:
+        if (ticket != 0 && request.method == "GET") {
+            if (cache->join(m_key, worker, ticket) == ResponseCache::Join::Follower) {
+                counters().coalescedWaits.add();
+                m_ticket = ticket;
+                return Action::Wait;
+            }
+            m_leader = true;
+        }
+        break;
+    default:
+        break;
+    }
+    switch (verdict.decision) {
+    case CacheDecision::FreshHit:
+    case CacheDecision::StaleServable:
+    case CacheDecision::GatewayTimeout:
+        break; // answered above
     case CacheDecision::MustValidate: {
         m_forward = CacheForward::Stale;
         const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
@@ -228,7 +268,10 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         fresh->lifetime = Freshness::lifetime(fresh->status, fresh->headers, fresh->control,
                                               fresh->responseTime, policy);
         fresh->ttlSource = ttlSourceOf(fresh->lifetime);
+        observeChange(false, now);
+        applyLearnedTtl(*fresh, now);
         m_cache->store(m_service, m_key, request.headers, fresh);
+        releaseFollowers();
         counters().revalidated.add();
         CacheVerdict verdict;
         verdict.decision = CacheDecision::FreshHit;
@@ -256,6 +299,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         Storability::evaluate(request.method, request.headers, m_requestControl, status,
                               head.headers, responseControl, policy, tooLarge);
     if (reason != UncacheableReason::None) {
+        releaseFollowers(); // nothing to wait for: they go upstream at once
         setUncacheable(Storability::reasonName(reason));
         counters().uncacheable.add();
         setCacheStatus(head.headers, cacheStatus);
@@ -271,6 +315,24 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     m_fill->lifetime =
         Freshness::lifetime(status, m_fill->headers, m_fill->control, m_fill->responseTime, policy);
     m_fill->ttlSource = ttlSourceOf(m_fill->lifetime);
+    if (m_cache->policy(m_service).learnTtl) {
+        m_fill->operation =
+            m_stored ? m_stored->operation : ResponseCache::operationOf(m_serviceName, request);
+        if (m_stored && !m_stored->operation.isEmpty() && status == m_stored->status) {
+            // A refetch of what we held: did it change? Validators say so, else the bodies.
+            const HttpHeader *newTag = findHeader(head.headers, "etag");
+            const HttpHeader *oldTag = findHeader(m_stored->headers, "etag");
+            const HttpHeader *newDate = findHeader(head.headers, "last-modified");
+            const HttpHeader *oldDate = findHeader(m_stored->headers, "last-modified");
+            if (newTag && oldTag)
+                observeChange(newTag->value != oldTag->value, now);
+            else if (newDate && oldDate)
+                observeChange(newDate->value != oldDate->value, now);
+            else
+                m_compareBodies = true;
+        }
+        applyLearnedTtl(*m_fill, now);
+    }
     if (head.framing == BodyFraming::ContentLength)
         m_fill->body.reserve(qsizetype(head.contentLength));
     m_fillLimit = limit;
@@ -288,6 +350,7 @@ void ExchangeCache::onResponseBody(const char *data, qsizetype size) {
         // Over the per-object limit: never buffered whole; the client still gets it all.
         m_filling = false;
         m_fill.reset();
+        releaseFollowers();
         setUncacheable("too-large");
         counters().uncacheable.add();
         return;
@@ -295,15 +358,19 @@ void ExchangeCache::onResponseBody(const char *data, qsizetype size) {
     m_fill->body.append(data, size);
 }
 
-void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_point) {
+void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_point now) {
     if (!m_filling)
         return;
     m_filling = false;
+    if (m_compareBodies)
+        observeChange(m_fill->body != m_stored->body, now);
+    const TtlSource source = m_fill->ttlSource;
     const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
+    releaseFollowers();
     switch (result) {
     case ResponseCache::StoreResult::Stored:
         counters().stores.add();
-        m_outcome = "miss; stored; ttl-source=header";
+        m_outcome = "miss; stored; ttl-source=" + ttlSourceName(source).toByteArray();
         break;
     case ResponseCache::StoreResult::Rejected:
         // W-TinyLFU kept what it holds: the key is not (yet) popular enough.
@@ -318,6 +385,27 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         counters().uncacheable.add();
         break;
     }
+}
+
+void ExchangeCache::applyLearnedTtl(StoredResponse &response, Clock::time_point now) {
+    const ResponseCache::ServicePolicy &policy = m_cache->policy(m_service);
+    if (!policy.learnTtl || response.operation.isEmpty() ||
+        response.lifetime.source != FreshnessSource::Heuristic)
+        return; // a lifetime the origin gave is never overridden
+    const auto advice = m_cache->ttlAdvisor().advise(
+        response.operation, {policy.learnedTtlMin, policy.learnedTtlMax}, now);
+    if (!advice)
+        return; // not enough seen yet: the RFC's heuristic stands
+    response.lifetime.value = advice->ttl;
+    response.ttlSource = TtlSource::Learned;
+}
+
+void ExchangeCache::observeChange(bool changed, Clock::time_point now) {
+    if (!m_stored || m_stored->operation.isEmpty())
+        return;
+    const auto held = m_cache->wallNow(now) - m_stored->responseTime;
+    m_cache->ttlAdvisor().observe(m_stored->operation, changed,
+                                  std::max(std::chrono::seconds(0), held), now);
 }
 
 bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavailable,
@@ -335,6 +423,7 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
         verdict.decision != CacheDecision::FreshHit)
         return false;
     counters().staleServed.add();
+    releaseFollowers();
     prepareReply(*m_stored, request, verdict, false, upstreamStatus, now);
     m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
     return true;

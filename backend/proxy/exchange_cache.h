@@ -33,6 +33,8 @@ public:
         Forward,        // send it upstream (perhaps made conditional: see begin())
         Serve,          // answer it with reply()
         GatewayTimeout, // only-if-cached and nothing usable stored: answer 504
+        Wait,           // another request for the key is on its way upstream: wait for it,
+                        // then begin() again (with no ticket), or give up after coalesceWait
     };
     // What to do with the upstream's response head.
     enum class HeadAction {
@@ -49,10 +51,16 @@ public:
 
     // Forgets the previous exchange. `cache` null: the cache is off for this exchange.
     void reset();
+    ~ExchangeCache() { reset(); }
+    ExchangeCache() = default;
+    ExchangeCache(const ExchangeCache &) = delete;
+    ExchangeCache &operator=(const ExchangeCache &) = delete;
     // Looks the request up. May add If-None-Match / If-Modified-Since to `request` (a stored
     // response needs validation; the client's own conditionals are then answered by the cache).
+    // `ticket` (non-zero): a miss may wait for another request's response under it (the
+    // worker's waker is called with it); zero: it goes upstream itself.
     Action begin(ResponseCache *cache, int worker, int service, QByteArrayView serviceName,
-                 RequestHead &request, Clock::time_point now);
+                 RequestHead &request, Clock::time_point now, std::uint64_t ticket = 0);
     // The response head arrived (final status). Adds Cache-Status to `head` when it passes.
     HeadAction onResponseHead(ResponseHead &head, const RequestHead &request,
                               Clock::time_point now);
@@ -78,12 +86,24 @@ private:
                       const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus,
                       Clock::time_point now);
     void setUncacheable(QByteArrayView reason);
+    // A heuristic lifetime replaced by what the TTL advisor learned of the operation, if it
+    // learned enough (services with learnTtl).
+    void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
+    // Tells the TTL advisor whether the stored response changed, as the new one shows.
+    void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;
+    // The leader's response is settled (stored, or not to be): its followers look again.
+    void releaseFollowers();
 
     ResponseCache *m_cache = nullptr;
     int m_worker = 0;
     int m_service = -1;
     QByteArray m_key; // primary key
+    QByteArray m_serviceName;
+    bool m_leader = false;        // other requests for the key wait for this one
+    std::uint64_t m_ticket = 0;   // non-zero: this one waits for another (Action::Wait)
+    bool m_coalesced = false;     // it waited: the outcome says so
+    bool m_compareBodies = false; // the change is told by the body (no validators to compare)
     CacheControl m_requestControl;
     std::shared_ptr<const StoredResponse> m_stored; // found for this request (fresh or not)
     CacheForward m_forward = CacheForward::None;

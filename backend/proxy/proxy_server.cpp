@@ -83,8 +83,17 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
         for (const ServiceEntry &service : m_registry->services())
             m_cache->setServiceName(service.index, service.nameBytes);
     }
-    for (ProxyWorker *worker : m_workers)
+    for (ProxyWorker *worker : m_workers) {
         worker->setResponseCache(m_cache.get());
+        if (m_cache) {
+            // A follower of a coalesced miss is woken in its own worker's thread.
+            m_cache->setWaker(worker->index(), [worker](std::uint64_t ticket) {
+                QMetaObject::invokeMethod(
+                    worker, [worker, ticket] { worker->wakeCoalesced(ticket); },
+                    Qt::QueuedConnection);
+            });
+        }
+    }
 }
 
 DynamicRegistration ProxyServer::registerInstances(const QString &service, const QStringList &urls,

@@ -127,6 +127,23 @@ void ProxyWorker::adopt(int fd, QByteArray clientAddress) {
         session->drain();
 }
 
+void ProxyWorker::waitForCoalesced(std::uint64_t ticket, ClientSession *session) {
+    m_coalesceWaiters.emplace(ticket, session);
+}
+
+void ProxyWorker::stopWaitingForCoalesced(std::uint64_t ticket) {
+    m_coalesceWaiters.erase(ticket);
+}
+
+void ProxyWorker::wakeCoalesced(std::uint64_t ticket) {
+    const auto it = m_coalesceWaiters.find(ticket);
+    if (it == m_coalesceWaiters.end())
+        return; // it gave up (or left) meanwhile
+    ClientSession *session = it->second;
+    m_coalesceWaiters.erase(it);
+    session->onCoalescedWake();
+}
+
 void ProxyWorker::removeSession(ClientSession *session) {
     const int slot = session->slot;
     if (slot < 0)

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <unordered_map>
 #include <vector>
 
 class QSocketNotifier;
@@ -101,6 +102,14 @@ public:
     std::uint64_t random() noexcept { return m_random(); }
     void removeSession(ClientSession *session);
 
+    // Request coalescing (the response cache): a session waiting for another request's
+    // response is found again by its ticket when the cache wakes it (wakeCoalesced, queued to
+    // this thread), or forgets it when it stops waiting.
+    std::uint64_t nextCoalesceTicket() noexcept { return ++m_lastTicket; }
+    void waitForCoalesced(std::uint64_t ticket, ClientSession *session);
+    void stopWaitingForCoalesced(std::uint64_t ticket);
+    void wakeCoalesced(std::uint64_t ticket);
+
 signals:
     void drained();
     void deadlinesChecked();
@@ -127,6 +136,8 @@ private:
     std::mt19937_64 m_random;
     std::vector<UpstreamPool *> m_pools; // by instance index, created on first use
     std::vector<ClientSession *> m_sessions;
+    std::unordered_map<std::uint64_t, ClientSession *> m_coalesceWaiters;
+    std::uint64_t m_lastTicket = 0;
     QTimer *m_timer = nullptr; // idle upstream connections expire on this
     const Clock &m_clock;
     DeadlineQueue m_deadlines;

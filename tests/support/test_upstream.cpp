@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QMetaObject>
+#include <QPointer>
 #include <QSemaphore>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -119,17 +120,11 @@ private:
             }
             break;
         case TestUpstream::Mode::Raw:
-            m_socket->write(b.raw);
-            if (b.shutdownAfterResponse) {
-                m_socket->flush();
-                ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-                return;
+            if (b.held) {
+                holdRequest();
+                break;
             }
-            if (b.closeAfterResponse) {
-                m_socket->disconnectFromHost();
-                return;
-            }
-            done();
+            answerRaw(b);
             break;
         case TestUpstream::Mode::ResetMidBody:
             if (b.chunked) {
@@ -171,6 +166,25 @@ private:
         }
     }
 
+public:
+    void answerRaw(const TestUpstream::Behaviour &b) {
+        m_socket->write(b.raw);
+        if (b.shutdownAfterResponse) {
+            m_socket->flush();
+            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+            return;
+        }
+        if (b.closeAfterResponse) {
+            m_socket->disconnectFromHost();
+            return;
+        }
+        done();
+    }
+
+private:
+    void holdRequest();
+
+public:
     void answerEcho() {
         QJsonObject headers;
         for (const HttpHeader &h : m_head.headers) {
@@ -244,10 +258,35 @@ public:
         return m_server->serverPort();
     }
 
+    void hold(TestUpstreamConnection *connection) {
+        m_heldConnections.push_back(connection);
+        m_owner.m_held.fetch_add(1);
+    }
+    void releaseHeld() {
+        TestUpstream::Behaviour b = m_owner.behaviour();
+        b.held = false;
+        m_owner.setBehaviour(b);
+        const auto held = std::exchange(m_heldConnections, {});
+        for (const QPointer<TestUpstreamConnection> &connection : held) {
+            if (connection)
+                connection->answerRaw(b);
+        }
+    }
+
 private:
     TestUpstream &m_owner;
     QTcpServer *m_server = nullptr;
+    std::vector<QPointer<TestUpstreamConnection>> m_heldConnections;
 };
+
+void TestUpstreamConnection::holdRequest() {
+    m_owner.m_server->hold(this);
+}
+
+void TestUpstream::releaseHeld() {
+    QMetaObject::invokeMethod(
+        m_server, [server = m_server] { server->releaseHeld(); }, Qt::QueuedConnection);
+}
 
 TestUpstream::TestUpstream()
     : TestUpstream(Behaviour{}) {}

@@ -37,6 +37,9 @@ public:
         bool closeAfterResponse = false; // Raw: close the connection after answering
         // Raw: shut down the sending side after answering (a half-close) and keep reading.
         bool shutdownAfterResponse = false;
+        // Raw: requests are held unanswered until releaseHeld() (then answered as the
+        // behaviour in force says).
+        bool held = false;
     };
 
     TestUpstream();
@@ -47,6 +50,10 @@ public:
     QByteArray url() const;
     void setBehaviour(const Behaviour &behaviour);
     Behaviour behaviour() const;
+
+    // Answers every request held so far (Behaviour::held) and stops holding new ones.
+    void releaseHeld();
+    int heldRequests() const { return m_held.load(); }
 
     int connectionsAccepted() const { return m_connections.load(); }
     int openConnections() const { return m_open.load(); }
@@ -74,6 +81,7 @@ private:
     std::atomic<int> m_completed{0};
     std::atomic<qint64> m_bytes{0};
     std::atomic<qint64> m_lastBody{0};
+    std::atomic<int> m_held{0};
 };
 
 // A port on 127.0.0.1 where nothing listens (bound, then closed).

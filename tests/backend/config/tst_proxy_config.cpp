@@ -172,6 +172,14 @@ private slots:
     void servicesInheritGlobalSettings();
     void captureSampling_data();
     void captureSampling();
+    void cacheSettings_data();
+    void cacheSettings();
+    void rejectsBadCacheSettings_data();
+    void rejectsBadCacheSettings();
+    void cacheProfileDefaults_data();
+    void cacheProfileDefaults();
+    void redisPasswordNeverInMessages_data();
+    void redisPasswordNeverInMessages();
     void inheritedIdleLimitShrinksWithServicePool();
     void ipv6Addresses();
     void profileDefaults_data();
@@ -243,10 +251,6 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("unknown key, no close match")
         << topLevel(R"("logging": {"colour": true})")
         << QStringList{"logging: unknown key \"colour\" (expected one of: json)"};
-    QTest::newRow("planned key not yet supported")
-        << service(R"("match": {"path_prefix": "/inv/"}, "cache": {"enabled": true},
-                      "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])")
-        << QStringList{"services.inv: unknown key \"cache\" (not supported yet)"};
     QTest::newRow("client timeout at service level")
         << service(R"("match": {"path_prefix": "/inv/"}, "timeouts": {"drain_ms": 5},
                       "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])")
@@ -811,7 +815,7 @@ void TestProxyConfig::rejectsBadResilienceSettings_data() {
         << serviceWith(R"("admin_token": "0123456789abcdef")")
         << QStringList{"services.inv: unknown key \"admin_token\" (expected one of: match, "
                        "instances, pool, timeouts, retry, breaker, bulkhead, rate_limit, health, "
-                       "outlier, routing, capture)"};
+                       "outlier, routing, capture, cache)"};
 }
 
 void TestProxyConfig::rejectsBadResilienceSettings() {
@@ -1097,6 +1101,534 @@ void TestProxyConfig::captureSampling() {
         QCOMPARE(capture.serviceSampling.value(QStringLiteral("inv")).sampleRate, invRate);
         QCOMPARE(capture.serviceSampling.value(QStringLiteral("inv")).bodySampleRate, invBodyRate);
     }
+}
+
+namespace {
+
+// Two services: "inv" with the given cache block (none when empty) and "other" without one; the
+// given top-level members come before the services.
+QByteArray cacheDocument(const QByteArray &global, const QByteArray &invCache) {
+    return "{" + global + (global.isEmpty() ? "" : ", ") +
+           R"("services": {"inv": {"match": {"path_prefix": "/inv/"},
+                   "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])" +
+           (invCache.isEmpty() ? QByteArray() : ", \"cache\": " + invCache) +
+           R"(}, "other": {"match": {"path_prefix": "/other/"},
+                   "instances": [{"id": "o-1", "url": "http://127.0.0.1:9201"}]}}})";
+}
+
+QVariant cacheServiceSetting(const CacheServiceConfig &s, const QString &field) {
+    using Getter = std::function<QVariant(const CacheServiceConfig &)>;
+    static const std::map<QString, Getter> getters{
+        {"enabled", [](auto &c) { return QVariant(c.enabled); }},
+        {"heuristics", [](auto &c) { return QVariant(c.heuristics); }},
+        {"heuristic_fraction", [](auto &c) { return QVariant(c.heuristicFraction); }},
+        {"heuristic_max_s", [](auto &c) { return QVariant(qint64(c.heuristicMax.count())); }},
+        {"learn_ttl", [](auto &c) { return QVariant(c.learnTtl); }},
+        {"learned_ttl_min_s", [](auto &c) { return QVariant(qint64(c.learnedTtlMin.count())); }},
+        {"learned_ttl_max_s", [](auto &c) { return QVariant(qint64(c.learnedTtlMax.count())); }},
+        {"stale_if_unavailable_s",
+         [](auto &c) { return QVariant(qint64(c.staleIfUnavailable.count())); }},
+        {"max_object_bytes", [](auto &c) { return QVariant(c.maxObjectBytes); }},
+        {"max_bytes", [](auto &c) { return QVariant(c.maxBytes); }},
+    };
+    const auto it = getters.find(field);
+    return it == getters.end() ? QVariant() : it->second(s);
+}
+
+// One cache setting: "cache.<key>" (global), "defaults.<key>" (cache.service_defaults),
+// "inv.<key>" / "other.<key>" (CacheConfig::forService), "inv.own" (inv has its own block).
+QVariant cacheSettingOf(const ProxyConfig &config, const QString &key) {
+    const CacheConfig &cache = config.cache;
+    const QString scope = key.section(QLatin1Char('.'), 0, 0);
+    const QString field = key.section(QLatin1Char('.'), 1);
+    if (scope == QLatin1String("cache")) {
+        using Getter = std::function<QVariant(const CacheConfig &)>;
+        static const std::map<QString, Getter> getters{
+            {"enabled", [](auto &c) { return QVariant(c.enabled); }},
+            {"max_bytes", [](auto &c) { return QVariant(c.maxBytes); }},
+            {"max_object_bytes", [](auto &c) { return QVariant(c.maxObjectBytes); }},
+            {"policy", [](auto &c) { return QVariant(c.policy); }},
+            {"coalesce_wait_ms", [](auto &c) { return msOf(c.coalesceWait); }},
+            {"redis", [](auto &c) { return QVariant(c.redis); }},
+            {"redis_timeout_ms", [](auto &c) { return msOf(c.redisTimeout); }},
+            {"redis_host", [](auto &c) { return QVariant(c.redisHost); }},
+            {"redis_port", [](auto &c) { return QVariant(qint64(c.redisPort)); }},
+            {"redis_database", [](auto &c) { return QVariant(qint64(c.redisDatabase)); }},
+            {"redis_password", [](auto &c) { return QVariant(c.redisPassword); }},
+        };
+        const auto it = getters.find(field);
+        return it == getters.end() ? QVariant() : it->second(cache);
+    }
+    if (scope == QLatin1String("defaults"))
+        return cacheServiceSetting(cache.serviceDefaults, field);
+    if (field == QLatin1String("own"))
+        return QVariant(cache.services.contains(scope));
+    return cacheServiceSetting(cache.forService(scope), field);
+}
+
+QVariant n(qint64 value) {
+    return QVariant(value);
+}
+
+} // namespace
+
+void TestProxyConfig::cacheSettings_data() {
+    QTest::addColumn<QByteArray>("document");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QVariant>("expected");
+
+    const auto row = [](const char *name, const QByteArray &document, const char *key,
+                        const QVariant &expected) {
+        QTest::addRow("%s: %s", name, key) << document << QString(key) << expected;
+    };
+
+    // Development defaults, for the global section, the defaults and a service without a block.
+    const QByteArray none = cacheDocument("", "");
+    row("default", none, "cache.enabled", true);
+    row("default", none, "cache.max_bytes", n(64 << 20));
+    row("default", none, "cache.max_object_bytes", n(1 << 20));
+    row("default", none, "cache.policy", QStringLiteral("w-tinylfu"));
+    row("default", none, "cache.coalesce_wait_ms", n(5000));
+    row("default", none, "cache.redis", QString());
+    row("default", none, "cache.redis_host", QString());
+    row("default", none, "cache.redis_timeout_ms", n(50));
+    row("default", none, "defaults.enabled", true);
+    row("default", none, "defaults.heuristics", false);
+    row("default", none, "defaults.heuristic_fraction", 0.1);
+    row("default", none, "defaults.heuristic_max_s", n(86400));
+    row("default", none, "defaults.learn_ttl", false);
+    row("default", none, "defaults.learned_ttl_min_s", n(1));
+    row("default", none, "defaults.learned_ttl_max_s", n(3600));
+    row("default", none, "defaults.stale_if_unavailable_s", n(0));
+    row("default", none, "defaults.max_object_bytes", n(0));
+    row("default", none, "defaults.max_bytes", n(0));
+    row("default", none, "inv.own", false);
+    row("default", none, "inv.enabled", true);
+
+    // Every global key written.
+    const auto global = [](const char *members) {
+        return cacheDocument(QByteArray(R"("cache": {)") + members + "}", "");
+    };
+    row("global", global(R"("enabled": false)"), "cache.enabled", false);
+    row("global", global(R"("max_bytes": 268435456)"), "cache.max_bytes", n(256 << 20));
+    row("global", global(R"("max_object_bytes": 65536)"), "cache.max_object_bytes", n(65536));
+    row("global", global(R"("max_bytes": 4096, "max_object_bytes": 4096)"),
+        "cache.max_object_bytes", n(4096));
+    row("global", global(R"("policy": "lru")"), "cache.policy", QStringLiteral("lru"));
+    row("global", global(R"("coalesce_wait_ms": 0)"), "cache.coalesce_wait_ms", n(0));
+    row("global", global(R"("coalesce_wait_ms": 250)"), "cache.coalesce_wait_ms", n(250));
+    row("global", global(R"("redis_timeout_ms": 20)"), "cache.redis_timeout_ms", n(20));
+    row("global", global(R"("redis": "")"), "cache.redis_host", QString());
+    // An inherited object limit shrinks with a smaller store; a written one is an error.
+    row("small store", global(R"("max_bytes": 524288)"), "cache.max_object_bytes", n(524288));
+
+    // The Redis URL, taken apart for RedisClient.
+    const auto redis = [&](const char *url, const char *host, qint64 port, qint64 database,
+                           const QByteArray &password) {
+        const QByteArray document =
+            cacheDocument(QByteArray(R"("cache": {"redis": ")") + url + "\"}", "");
+        row(url, document, "cache.redis", QString::fromUtf8(url));
+        row(url, document, "cache.redis_host", QString::fromUtf8(host));
+        row(url, document, "cache.redis_port", n(port));
+        row(url, document, "cache.redis_database", n(database));
+        row(url, document, "cache.redis_password", password);
+    };
+    redis("redis://127.0.0.1:6379", "127.0.0.1", 6379, 0, {});
+    redis("redis://127.0.0.1:6380/", "127.0.0.1", 6380, 0, {});
+    redis("redis://10.0.0.7:16379/3", "10.0.0.7", 16379, 3, {});
+    redis("redis://localhost:6379/0", "127.0.0.1", 6379, 0, {});
+    redis("redis://[::1]:6379/1", "::1", 6379, 1, {});
+    redis("REDIS://127.0.0.1:6379", "127.0.0.1", 6379, 0, {}); // schemes are case-insensitive
+    redis("redis://:s3cret%40x@127.0.0.1:6379", "127.0.0.1", 6379, 0, "s3cret@x");
+    redis("redis://default:pw@127.0.0.1:6379/2", "127.0.0.1", 6379, 2, "pw");
+
+    // service_defaults reach every service; a service's block starts from them.
+    const QByteArray merged = cacheDocument(
+        R"("cache": {"service_defaults": {"heuristics": true, "heuristic_fraction": 0.2}})",
+        R"({"heuristic_max_s": 600})");
+    row("merged", merged, "defaults.heuristics", true);
+    row("merged", merged, "inv.own", true);
+    row("merged", merged, "inv.heuristics", true);
+    row("merged", merged, "inv.heuristic_fraction", 0.2);
+    row("merged", merged, "inv.heuristic_max_s", n(600));
+    row("merged", merged, "other.own", false);
+    row("merged", merged, "other.heuristics", true);
+    row("merged", merged, "other.heuristic_max_s", n(86400));
+    // The same with the services written before the cache section.
+    const QByteArray servicesFirst =
+        R"({"services": {"inv": {"match": {"path_prefix": "/inv/"},
+               "cache": {"heuristic_max_s": 600},
+               "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}]},
+             "other": {"match": {"path_prefix": "/other/"},
+               "instances": [{"id": "o-1", "url": "http://127.0.0.1:9201"}]}},
+            "cache": {"service_defaults": {"heuristics": true, "heuristic_fraction": 0.2}}})";
+    row("services first", servicesFirst, "inv.heuristics", true);
+    row("services first", servicesFirst, "inv.heuristic_fraction", 0.2);
+    row("services first", servicesFirst, "inv.heuristic_max_s", n(600));
+    row("services first", servicesFirst, "other.heuristic_fraction", 0.2);
+    // service_defaults written before the global sizes it is checked against.
+    const QByteArray defaultsFirst = cacheDocument(
+        R"("cache": {"service_defaults": {"max_object_bytes": 2097152},
+                     "max_bytes": 8388608, "max_object_bytes": 65536})",
+        "");
+    row("defaults first", defaultsFirst, "defaults.max_object_bytes", n(2 << 20));
+    row("defaults first", defaultsFirst, "cache.max_object_bytes", n(65536));
+
+    // Every service key written.
+    const auto own = [](const char *members) {
+        return cacheDocument("", QByteArray("{") + members + "}");
+    };
+    row("service", own(R"("enabled": false)"), "inv.enabled", false);
+    row("service", own(R"("enabled": false)"), "other.enabled", true);
+    row("service", own(R"("heuristics": true)"), "inv.heuristics", true);
+    row("service", own(R"("heuristic_fraction": 1)"), "inv.heuristic_fraction", 1.0);
+    row("service", own(R"("heuristic_max_s": 1)"), "inv.heuristic_max_s", n(1));
+    row("service", own(R"("heuristics": true, "learn_ttl": true)"), "inv.learn_ttl", true);
+    row("service", own(R"("learned_ttl_min_s": 60, "learned_ttl_max_s": 60)"),
+        "inv.learned_ttl_min_s", n(60));
+    row("service", own(R"("learned_ttl_max_s": 86400)"), "inv.learned_ttl_max_s", n(86400));
+    row("service", own(R"("stale_if_unavailable_s": 120)"), "inv.stale_if_unavailable_s", n(120));
+    row("service", own(R"("max_object_bytes": 4096)"), "inv.max_object_bytes", n(4096));
+    row("service", own(R"("max_bytes": 1073741824)"), "inv.max_bytes", n(qint64(1) << 30));
+    row("service", own(R"("max_bytes": 1073741824)"), "inv.max_object_bytes", n(0));
+    // A service's own small store shrinks the inherited object limit to its size.
+    row("own small store", own(R"("max_bytes": 1000)"), "inv.max_object_bytes", n(1000));
+    row("defaults small store",
+        cacheDocument(R"("cache": {"service_defaults": {"max_bytes": 2048}})", ""),
+        "other.max_object_bytes", n(2048));
+    // A service that turns heuristics off turns the inherited TTL advisor off with them.
+    const QByteArray noHeuristics =
+        cacheDocument(R"("cache": {"service_defaults": {"heuristics": true, "learn_ttl": true}})",
+                      R"({"heuristics": false})");
+    row("heuristics off", noHeuristics, "inv.learn_ttl", false);
+    row("heuristics off", noHeuristics, "other.learn_ttl", true);
+
+    // Profiles: production serves stale when a service is down; a file's value wins.
+    row("production", cacheDocument(R"("profile": "production")", ""), "inv.stale_if_unavailable_s",
+        n(300));
+    row("production", cacheDocument(R"("profile": "production")", R"({"max_bytes": 1000})"),
+        "inv.stale_if_unavailable_s", n(300));
+    row("production override",
+        cacheDocument(R"("profile": "production",
+                         "cache": {"service_defaults": {"stale_if_unavailable_s": 0}})",
+                      ""),
+        "other.stale_if_unavailable_s", n(0));
+}
+
+void TestProxyConfig::cacheSettings() {
+    QFETCH(QByteArray, document);
+    QFETCH(QString, key);
+    QFETCH(QVariant, expected);
+
+    const ConfigLoadResult result = parseProxyConfig(document);
+
+    QCOMPARE(errorStrings(result), QStringList());
+    QVERIFY(result.config);
+    const QVariant actual = cacheSettingOf(*result.config, key);
+    QVERIFY2(actual.isValid(), qPrintable(QStringLiteral("no getter for ") + key));
+    QCOMPARE(actual, expected);
+}
+
+void TestProxyConfig::rejectsBadCacheSettings_data() {
+    QTest::addColumn<QByteArray>("document");
+    QTest::addColumn<QStringList>("expected");
+
+    const auto global = [](const char *members) {
+        return cacheDocument(QByteArray(R"("cache": {)") + members + "}", "");
+    };
+    const auto defaults = [](const char *members) {
+        return cacheDocument(QByteArray(R"("cache": {"service_defaults": {)") + members + "}}", "");
+    };
+    const auto own = [](const char *members) {
+        return cacheDocument("", QByteArray("{") + members + "}");
+    };
+
+    // Shapes and unknown keys.
+    QTest::newRow("cache not an object") << global("").replace(R"("cache": {})", R"("cache": true)")
+                                         << QStringList{"cache: expected an object, got a boolean"};
+    QTest::newRow("service cache not an object")
+        << cacheDocument("", "[]")
+        << QStringList{"services.inv.cache: expected an object, got an array"};
+    QTest::newRow("service_defaults not an object")
+        << global(R"("service_defaults": 1)")
+        << QStringList{"cache.service_defaults: expected an object, got a number"};
+    QTest::newRow("design sketch's max_entries")
+        << own(R"("max_entries": 10000)")
+        << QStringList{"services.inv.cache: unknown key \"max_entries\" (expected one of: "
+                       "enabled, heuristics, heuristic_fraction, heuristic_max_s, learn_ttl, "
+                       "learned_ttl_min_s, learned_ttl_max_s, stale_if_unavailable_s, "
+                       "max_object_bytes, max_bytes)"};
+    QTest::newRow("global key in a service")
+        << own(R"("policy": "lru")")
+        << QStringList{"services.inv.cache: unknown key \"policy\" (expected one of: enabled, "
+                       "heuristics, heuristic_fraction, heuristic_max_s, learn_ttl, "
+                       "learned_ttl_min_s, learned_ttl_max_s, stale_if_unavailable_s, "
+                       "max_object_bytes, max_bytes)"};
+    QTest::newRow("service key at the top of cache")
+        << global(R"("heuristics": true)")
+        << QStringList{"cache: unknown key \"heuristics\" (expected one of: enabled, max_bytes, "
+                       "max_object_bytes, policy, coalesce_wait_ms, redis, redis_timeout_ms, "
+                       "service_defaults)"};
+    QTest::newRow("unit suffix forgotten (ms)")
+        << global(R"("coalesce_wait": 100)")
+        << QStringList{"cache: unknown key \"coalesce_wait\" (did you mean "
+                       "\"coalesce_wait_ms\"?)"};
+    QTest::newRow("unit suffix forgotten (s)")
+        << own(R"("heuristic_max": 100)")
+        << QStringList{"services.inv.cache: unknown key \"heuristic_max\" (did you mean "
+                       "\"heuristic_max_s\"?)"};
+    QTest::newRow("camelCase")
+        << defaults(R"("staleIfUnavailable": 5)")
+        << QStringList{"cache.service_defaults: unknown key \"staleIfUnavailable\" (did you mean "
+                       "\"stale_if_unavailable_s\"?)"};
+
+    // Global values.
+    QTest::newRow("enabled not a boolean")
+        << global(R"("enabled": "yes")")
+        << QStringList{"cache.enabled: expected true or false, got a string"};
+    QTest::newRow("max_bytes zero") << global(R"("max_bytes": 0)")
+                                    << QStringList{"cache.max_bytes: must be a positive integer, "
+                                                   "got 0"};
+    QTest::newRow("max_bytes beyond 1 TiB")
+        << global(R"("max_bytes": 1099511627777)")
+        << QStringList{"cache.max_bytes: must be at most 1099511627776, got 1099511627777"};
+    QTest::newRow("max_object_bytes negative")
+        << global(R"("max_object_bytes": -1)")
+        << QStringList{"cache.max_object_bytes: must be a positive integer, got -1"};
+    QTest::newRow("max_object_bytes above max_bytes")
+        << global(R"("max_bytes": 1024, "max_object_bytes": 2048)")
+        << QStringList{"cache.max_object_bytes: must not exceed max_bytes (1024), got 2048"};
+    QTest::newRow("max_object_bytes above the default max_bytes")
+        << global(R"("max_object_bytes": 134217728)")
+        << QStringList{"cache.max_object_bytes: must not exceed max_bytes (67108864), got "
+                       "134217728"};
+    QTest::newRow("one mistake, one message")
+        << global(R"("max_bytes": "1MB", "max_object_bytes": 134217728)")
+        << QStringList{"cache.max_bytes: expected an integer, got a string"};
+    QTest::newRow("policy unknown")
+        << global(R"("policy": "lfu")")
+        << QStringList{"cache.policy: unknown policy \"lfu\" (expected \"w-tinylfu\" or \"lru\")"};
+    QTest::newRow("policy spelled differently")
+        << global(R"("policy": "W-TinyLFU")")
+        << QStringList{"cache.policy: unknown policy \"W-TinyLFU\" (expected \"w-tinylfu\" or "
+                       "\"lru\")"};
+    QTest::newRow("policy not a string")
+        << global(R"("policy": 1)") << QStringList{"cache.policy: expected a string, got a number"};
+    QTest::newRow("coalesce_wait_ms negative")
+        << global(R"("coalesce_wait_ms": -1)")
+        << QStringList{"cache.coalesce_wait_ms: must not be negative, got -1"};
+    QTest::newRow("coalesce_wait_ms as text")
+        << global(R"("coalesce_wait_ms": "5s")")
+        << QStringList{"cache.coalesce_wait_ms: expected an integer, got a string"};
+    QTest::newRow("redis_timeout_ms zero")
+        << global(R"("redis_timeout_ms": 0)")
+        << QStringList{"cache.redis_timeout_ms: must be a positive integer, got 0"};
+    QTest::newRow("redis_timeout_ms above a minute")
+        << global(R"("redis_timeout_ms": 60001)")
+        << QStringList{"cache.redis_timeout_ms: must be at most 60000, got 60001"};
+
+    // The Redis URL.
+    const auto redis = [&](const char *name, const char *url, const char *message) {
+        QTest::newRow(name) << global(
+                                   QByteArray(R"("redis": ")" + QByteArray(url) + "\"").constData())
+                            << QStringList{QStringLiteral("cache.redis: ") + message};
+    };
+    QTest::newRow("redis not a string")
+        << global(R"("redis": 6379)")
+        << QStringList{"cache.redis: expected a string, got a number"};
+    redis("no scheme", "127.0.0.1:6379",
+          "not a redis URL: expected \"redis://host:port[/db]\", got \"127.0.0.1:6379\"");
+    redis("tls", "rediss://127.0.0.1:6380",
+          "rediss (TLS) is not supported; use \"redis://host:port\"");
+    redis("other scheme", "http://127.0.0.1:6379", "not a redis URL: unsupported scheme \"http\"");
+    redis("no port", "redis://127.0.0.1",
+          "not a redis URL: missing port; expected \"redis://host:port[/db]\"");
+    redis("no host", "redis://:6379",
+          "not a redis URL: missing host; expected \"redis://host:port[/db]\"");
+    redis("port zero", "redis://127.0.0.1:0",
+          "port must be a number between 1 and 65535, got \"0\"");
+    redis("port too large", "redis://127.0.0.1:65536",
+          "port must be a number between 1 and 65535, got \"65536\"");
+    redis("empty port", "redis://127.0.0.1:", "missing port number after \":\"");
+    redis("host name", "redis://cache.local:6379",
+          "\"cache.local\" is not an IP address (write an address, such as 127.0.0.1 or [::1], "
+          "or \"localhost\": a host name would need a blocking lookup)");
+    redis("IPv6 without brackets", "redis://::1:6379",
+          "not a redis URL: IPv6 addresses need brackets, as in \"[::1]:8080\"");
+    redis("IPv4 in brackets", "redis://[127.0.0.1]:6379",
+          "\"127.0.0.1\" is not an IP address (write an address, such as 127.0.0.1 or [::1], "
+          "or \"localhost\": a host name would need a blocking lookup)");
+    redis("database not a number", "redis://127.0.0.1:6379/cache",
+          "not a redis URL: the path must be a database number, as in \"/0\", got \"/cache\"");
+    redis("database negative", "redis://127.0.0.1:6379/-1",
+          "not a redis URL: the path must be a database number, as in \"/0\", got \"/-1\"");
+    redis("query", "redis://127.0.0.1:6379?db=1", "not a redis URL: a query is not allowed");
+    redis("fragment", "redis://127.0.0.1:6379/0#x", "not a redis URL: a fragment is not allowed");
+    redis("spaces", "redis://127.0.0.1:6379 ",
+          "not a redis URL: contains white space or control characters");
+    redis("user without password", "redis://secret@127.0.0.1:6379",
+          "not a redis URL: the user info must be \":password\"");
+    redis("named user", "redis://alice:secret@127.0.0.1:6379",
+          "not a redis URL: only the default user is supported (write "
+          "\"redis://:password@host:port\")");
+    redis("empty password", "redis://:@127.0.0.1:6379", "not a redis URL: empty password");
+    redis("no scheme with a password", "secret@127.0.0.1:6379",
+          "not a redis URL: expected \"redis://host:port[/db]\"");
+
+    // Service values (in service_defaults and in a service's block alike).
+    QTest::newRow("fraction zero")
+        << defaults(R"("heuristic_fraction": 0)")
+        << QStringList{"cache.service_defaults.heuristic_fraction: must be greater than 0, got 0 "
+                       "(turn heuristics off instead)"};
+    QTest::newRow("fraction above one")
+        << own(R"("heuristic_fraction": 1.5)")
+        << QStringList{"services.inv.cache.heuristic_fraction: must be between 0 and 1, got 1.5"};
+    QTest::newRow("fraction as a percentage")
+        << own(R"("heuristic_fraction": "10%")")
+        << QStringList{"services.inv.cache.heuristic_fraction: expected a number, got a string"};
+    QTest::newRow("heuristic_max_s zero")
+        << own(R"("heuristic_max_s": 0)")
+        << QStringList{"services.inv.cache.heuristic_max_s: must be a positive integer, got 0"};
+    QTest::newRow("heuristic_max_s beyond a year")
+        << own(R"("heuristic_max_s": 31536001)")
+        << QStringList{"services.inv.cache.heuristic_max_s: must be at most 31536000, got "
+                       "31536001"};
+    QTest::newRow("learn_ttl without heuristics")
+        << own(R"("learn_ttl": true)")
+        << QStringList{"services.inv.cache.learn_ttl: needs heuristics (learned TTLs apply only "
+                       "where heuristic freshness is allowed)"};
+    QTest::newRow("learn_ttl without heuristics in the defaults")
+        << defaults(R"("learn_ttl": true, "heuristics": false)")
+        << QStringList{"cache.service_defaults.learn_ttl: needs heuristics (learned TTLs apply "
+                       "only where heuristic freshness is allowed)"};
+    QTest::newRow("learned min above max")
+        << own(R"("learned_ttl_min_s": 600, "learned_ttl_max_s": 60)")
+        << QStringList{"services.inv.cache.learned_ttl_min_s: must not exceed learned_ttl_max_s "
+                       "(60), got 600"};
+    QTest::newRow("learned min above the inherited max")
+        << own(R"("learned_ttl_min_s": 7200)")
+        << QStringList{"services.inv.cache.learned_ttl_min_s: must not exceed learned_ttl_max_s "
+                       "(3600), got 7200"};
+    QTest::newRow("learned max below the inherited min")
+        << cacheDocument(R"("cache": {"service_defaults": {"learned_ttl_min_s": 60}})",
+                         R"({"learned_ttl_max_s": 30})")
+        << QStringList{"services.inv.cache.learned_ttl_max_s: must not be less than "
+                       "learned_ttl_min_s (60), got 30"};
+    QTest::newRow("learned min zero")
+        << own(R"("learned_ttl_min_s": 0)")
+        << QStringList{"services.inv.cache.learned_ttl_min_s: must be a positive integer, got 0"};
+    QTest::newRow("stale_if_unavailable_s negative")
+        << defaults(R"("stale_if_unavailable_s": -5)")
+        << QStringList{"cache.service_defaults.stale_if_unavailable_s: must not be negative, got "
+                       "-5"};
+    QTest::newRow("service enabled not a boolean")
+        << own(R"("enabled": 1)")
+        << QStringList{"services.inv.cache.enabled: expected true or false, got a number"};
+    QTest::newRow("service max_bytes negative")
+        << own(R"("max_bytes": -1)")
+        << QStringList{"services.inv.cache.max_bytes: must not be negative, got -1"};
+    QTest::newRow("service object above the global store")
+        << own(R"("max_object_bytes": 67108865)")
+        << QStringList{"services.inv.cache.max_object_bytes: must not exceed cache.max_bytes "
+                       "(67108864), got 67108865"};
+    QTest::newRow("service object above its own store")
+        << own(R"("max_bytes": 4096, "max_object_bytes": 8192)")
+        << QStringList{"services.inv.cache.max_object_bytes: must not exceed max_bytes (4096), "
+                       "got 8192"};
+    QTest::newRow("default object above the global store")
+        << cacheDocument(R"("cache": {"max_bytes": 1048576,
+                                      "service_defaults": {"max_object_bytes": 2097152}})",
+                         "")
+        << QStringList{"cache.service_defaults.max_object_bytes: must not exceed cache.max_bytes "
+                       "(1048576), got 2097152"};
+    QTest::newRow("defaults' rules despite an error in the global section")
+        << global(R"("policy": "lfu", "service_defaults": {"learn_ttl": true})")
+        << QStringList{"cache.policy: unknown policy \"lfu\" (expected \"w-tinylfu\" or \"lru\")",
+                       "cache.service_defaults.learn_ttl: needs heuristics (learned TTLs apply "
+                       "only where heuristic freshness is allowed)"};
+    QTest::newRow("defaults' sizes not checked against a global size in error")
+        << global(R"("max_bytes": 0, "service_defaults": {"max_object_bytes": 134217728})")
+        << QStringList{"cache.max_bytes: must be a positive integer, got 0"};
+    QTest::newRow("errors in two services and the defaults")
+        << QByteArray(R"({"cache": {"service_defaults": {"heuristic_max_s": -1}},
+               "services": {"inv": {"match": {"path_prefix": "/inv/"},
+                 "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}],
+                 "cache": {"learn_ttl": true}},
+               "other": {"match": {"path_prefix": "/other/"},
+                 "instances": [{"id": "o-1", "url": "http://127.0.0.1:9201"}],
+                 "cache": {"max_bytes": "1G"}}}})")
+        << QStringList{"cache.service_defaults.heuristic_max_s: must be a positive integer, got -1",
+                       "services.inv.cache.learn_ttl: needs heuristics (learned TTLs apply only "
+                       "where heuristic freshness is allowed)",
+                       "services.other.cache.max_bytes: expected an integer, got a string"};
+}
+
+void TestProxyConfig::rejectsBadCacheSettings() {
+    rejectsBadDocuments();
+}
+
+void TestProxyConfig::cacheProfileDefaults_data() {
+    QTest::addColumn<QString>("profile");
+    QTest::addColumn<qint64>("maxBytes");
+    QTest::addColumn<qint64>("maxObjectBytes");
+    QTest::addColumn<qint64>("staleIfUnavailableS");
+
+    QTest::newRow("development") << "development" << (qint64(64) << 20) << (qint64(1) << 20)
+                                 << qint64(0);
+    QTest::newRow("production") << "production" << (qint64(256) << 20) << (qint64(4) << 20)
+                                << qint64(300);
+}
+
+void TestProxyConfig::cacheProfileDefaults() {
+    QFETCH(QString, profile);
+    QFETCH(qint64, maxBytes);
+    QFETCH(qint64, maxObjectBytes);
+    QFETCH(qint64, staleIfUnavailableS);
+
+    const std::optional<ProxyConfig> defaults = ToolCapture::profileDefaults(profile);
+    QVERIFY(defaults);
+    const CacheConfig &cache = defaults->cache;
+    QVERIFY(cache.enabled);
+    QCOMPARE(cache.maxBytes, maxBytes);
+    QCOMPARE(cache.maxObjectBytes, maxObjectBytes);
+    QVERIFY(cache.maxObjectBytes <= cache.maxBytes);
+    QCOMPARE(cache.policy, QStringLiteral("w-tinylfu"));
+    QCOMPARE(cache.coalesceWait, 5000ms);
+    QVERIFY(cache.redis.isEmpty());
+    QCOMPARE(cache.redisTimeout, 50ms);
+    QVERIFY(cache.services.isEmpty());
+    CacheServiceConfig expected;
+    expected.staleIfUnavailable = std::chrono::seconds(staleIfUnavailableS);
+    QCOMPARE(cache.serviceDefaults, expected);
+    QCOMPARE(cache.forService(QStringLiteral("anything")), expected);
+
+    // What the parser gives a document that says nothing about the cache is the profile's.
+    const ConfigLoadResult parsed =
+        parseProxyConfig(topLevel("\"profile\": \"" + profile.toUtf8() + "\""));
+    QCOMPARE(errorStrings(parsed), QStringList());
+    QCOMPARE(parsed.config->cache.maxBytes, maxBytes);
+    QCOMPARE(parsed.config->cache.forService(QStringLiteral("inv")), expected);
+}
+
+void TestProxyConfig::redisPasswordNeverInMessages_data() {
+    QTest::addColumn<QByteArray>("url");
+    QTest::newRow("named user") << QByteArray("redis://alice:hunter2hunter2@127.0.0.1:6379");
+    QTest::newRow("bad host") << QByteArray("redis://:hunter2hunter2@cache.local:6379");
+    QTest::newRow("bad port") << QByteArray("redis://:hunter2hunter2@127.0.0.1:x");
+    QTest::newRow("no scheme") << QByteArray(":hunter2hunter2@127.0.0.1:6379");
+    QTest::newRow("tls") << QByteArray("rediss://:hunter2hunter2@127.0.0.1:6379");
+}
+
+void TestProxyConfig::redisPasswordNeverInMessages() {
+    QFETCH(QByteArray, url);
+
+    const ConfigLoadResult result =
+        parseProxyConfig(topLevel(R"("cache": {"redis": ")" + url + "\"}"));
+
+    const QStringList errors = errorStrings(result);
+    QCOMPARE(errors.size(), 1);
+    QVERIFY2(errors.front().startsWith(QLatin1String("cache.redis: ")), qPrintable(errors.front()));
+    QVERIFY2(!errors.front().contains(QLatin1String("hunter2")), qPrintable(errors.front()));
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
@@ -1432,6 +1964,18 @@ void TestProxyConfig::exampleFileLoads() {
     QCOMPARE(search.routing.capacity, 50);
     QCOMPARE(search.outlier.successRateMinimumHosts, 2);
     QCOMPARE(search.rateLimit.requestsPerSecond, 0.0);
+    // The cache: the global section as the development profile has it, two services' own.
+    const CacheConfig &cache = result.config->cache;
+    QCOMPARE(cache.maxBytes, qint64(64) << 20);
+    QCOMPARE(cache.serviceDefaults, CacheServiceConfig());
+    const CacheServiceConfig &inventoryCache = cache.forService(QStringLiteral("inventory"));
+    QVERIFY(inventoryCache.heuristics && inventoryCache.learnTtl);
+    QCOMPARE(inventoryCache.learnedTtlMin, 1s);
+    QCOMPARE(inventoryCache.learnedTtlMax, 600s);
+    QCOMPARE(inventoryCache.staleIfUnavailable, 60s);
+    QCOMPARE(cache.forService(QStringLiteral("pricing")).enabled, false);
+    QVERIFY(!cache.services.contains(QStringLiteral("search")));
+    QCOMPARE(cache.forService(QStringLiteral("search")), cache.serviceDefaults);
 }
 
 void TestProxyConfig::unreadableFileNamesFileAndReason() {

@@ -65,7 +65,7 @@ QByteArray headText(const RawResponse &response) {
     return text;
 }
 
-enum class Policy { Default, Heuristics, StaleWhenUnavailable, SmallObjects, Disabled };
+enum class Policy { Default, Heuristics, Learned, StaleWhenUnavailable, SmallObjects, Disabled };
 
 } // namespace
 
@@ -79,13 +79,17 @@ private slots:
     void scenarios_data();
     void scenarios();
     void countsPerService();
+    void learnsTtlWhereHeuristicsAreAllowed();
+    void coalescing_data();
+    void coalescing();
 
 private:
     struct Proxy {
         std::shared_ptr<ResponseCache> cache;
         std::unique_ptr<ProxyServer> server;
     };
-    static Proxy start(quint16 upstreamPort, Policy policy, const ManualClock &clock) {
+    static Proxy start(quint16 upstreamPort, Policy policy, const ManualClock &clock,
+                       std::chrono::milliseconds coalesceWait = 5s) {
         ProxyConfig config = testConfig(1);
         config.listen.port = 0;
         config.services.push_back(makeService({"svc", "/", {upstreamPort}}, config));
@@ -101,6 +105,12 @@ private:
         case Policy::Heuristics:
             service.freshness.heuristicsAllowed = true;
             break;
+        case Policy::Learned:
+            service.freshness.heuristicsAllowed = true;
+            service.learnTtl = true;
+            service.learnedTtlMin = 1s;
+            service.learnedTtlMax = 3600s;
+            break;
         case Policy::StaleWhenUnavailable:
             service.freshness.disconnectedStaleLimit = 600s;
             break;
@@ -112,6 +122,7 @@ private:
             break;
         }
         options.services = {service};
+        options.coalesceWait = coalesceWait;
         proxy.cache = std::make_shared<ResponseCache>(options, clock);
         proxy.server->setResponseCache(proxy.cache);
         if (!proxy.server->listen())
@@ -545,6 +556,123 @@ void TestProxyCache::countsPerService() {
     QCOMPARE(proxy.cache->totals(0).objects, 0);
     QCOMPARE(client.roundTrip(get()).status, 200);
     QCOMPARE(upstream.requestsReceived(), 3);
+}
+
+void TestProxyCache::learnsTtlWhereHeuristicsAreAllowed() {
+    // A response with only Last-Modified (100 s old: a heuristic lifetime of 10 s), validated
+    // every time it is stale and never changed: once the advisor has seen enough, the stored
+    // entry's lifetime is the learned one.
+    ManualClock clock;
+    TestUpstream upstream;
+    Proxy proxy = start(upstream.port(), Policy::Learned, clock);
+    QVERIFY(proxy.server);
+    const auto wallStart =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::chrono::seconds advanced{0};
+    const QByteArray modified = HttpDate::format(wallStart - 100s);
+    RawClient client(proxy.server->port());
+    const auto answerWith = [&](QByteArrayView text) {
+        TestUpstream::Behaviour behaviour;
+        behaviour.mode = TestUpstream::Mode::Raw;
+        behaviour.raw = text.toByteArray()
+                            .replace("{date}", HttpDate::format(wallStart + advanced))
+                            .replace("{modified}", modified);
+        upstream.setBehaviour(behaviour);
+    };
+    answerWith("HTTP/1.1 200 OK\r\nDate: {date}\r\nLast-Modified: {modified}\r\n"
+               "Content-Length: 2\r\n\r\nok");
+    QCOMPARE(client.roundTrip(get("/items/42")).status, 200);
+    ResponseCache::Page page = proxy.cache->list({}, 10, -1, {});
+    QCOMPARE(page.entries.size(), size_t(1));
+    QCOMPARE(page.entries[0].ttlSource, TtlSource::Heuristic);
+    QCOMPARE(page.entries[0].ttlLeft.count(), 10);
+    int revalidations = 0;
+    while (page.entries[0].ttlSource != TtlSource::Learned && revalidations < 10) {
+        clock.advance(page.entries[0].ttlLeft + 1s);
+        advanced += page.entries[0].ttlLeft + 1s;
+        answerWith("HTTP/1.1 304 Not Modified\r\nDate: {date}\r\n\r\n");
+        const int before = upstream.requestsReceived();
+        const RawResponse response = client.roundTrip(get("/items/42"));
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("ok"));
+        QCOMPARE(upstream.requestsReceived(), before + 1);
+        QVERIFY(upstream.heads().last().contains("If-Modified-Since: " + modified));
+        ++revalidations;
+        page = proxy.cache->list({}, 10, -1, {});
+        QCOMPARE(page.entries.size(), size_t(1));
+    }
+    QCOMPARE(page.entries[0].ttlSource, TtlSource::Learned);
+    // The advisor's defaults: no advice before three observations.
+    QCOMPARE(revalidations, 3);
+    const auto advice =
+        proxy.cache->ttlAdvisor().advise("svc GET /items/{id}", {1s, 3600s}, clock.now());
+    QVERIFY(advice);
+    QCOMPARE(page.entries[0].ttlLeft, advice->ttl);
+}
+
+void TestProxyCache::coalescing_data() {
+    QTest::addColumn<QByteArray>("response");
+    QTest::addColumn<bool>("giveUp"); // the followers' wait runs out before the response
+    QTest::addColumn<int>("upstreamRequests");
+    QTest::addColumn<QByteArray>("followerCacheStatus");
+    QTest::newRow("cacheable: one request upstream, the others answered from it")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << false << 1 << QByteArray("ToolCapture; hit");
+    QTest::newRow("uncacheable: the others go upstream at once")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: no-store\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << false << 5 << QByteArray("fwd=uri-miss");
+    QTest::newRow("the wait runs out: the others go upstream themselves")
+        << QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                      "Content-Length: 5\r\n\r\nhello")
+        << true << 5 << QByteArray("fwd=uri-miss");
+}
+
+void TestProxyCache::coalescing() {
+    QFETCH(QByteArray, response);
+    QFETCH(bool, giveUp);
+    QFETCH(int, upstreamRequests);
+    QFETCH(QByteArray, followerCacheStatus);
+    ManualClock clock;
+    TestUpstream upstream;
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = response;
+    behaviour.held = true; // the leader's request waits upstream until the test says
+    upstream.setBehaviour(behaviour);
+    Proxy proxy = start(upstream.port(), Policy::Default, clock, 1000ms);
+    QVERIFY(proxy.server);
+    constexpr int kFollowers = 4;
+    RawClient leader(proxy.server->port());
+    leader.send(get());
+    QTRY_COMPARE(upstream.heldRequests(), 1);
+    std::vector<std::unique_ptr<RawClient>> followers;
+    for (int i = 0; i < kFollowers; ++i) {
+        followers.push_back(std::make_unique<RawClient>(proxy.server->port()));
+        followers.back()->send(get());
+    }
+    QTRY_COMPARE(proxy.cache->totals(0).coalescedWaits, std::uint64_t(kFollowers));
+    QCOMPARE(upstream.requestsReceived(), 1);
+    if (giveUp) {
+        clock.advance(1001ms);
+        proxy.server->checkDeadlines();
+        QTRY_COMPARE(upstream.heldRequests(), 1 + kFollowers);
+    }
+    upstream.releaseHeld();
+    const RawResponse first = leader.read();
+    QVERIFY(first.complete);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, QByteArray("hello"));
+    for (const auto &follower : followers) {
+        const RawResponse answer = follower->read();
+        QVERIFY(answer.complete);
+        QCOMPARE(answer.status, 200);
+        QCOMPARE(answer.body, QByteArray("hello"));
+        QVERIFY2(answer.header("cache-status").contains(followerCacheStatus),
+                 answer.header("cache-status"));
+    }
+    QCOMPARE(upstream.requestsReceived(), upstreamRequests);
 }
 
 QTEST_GUILESS_MAIN(TestProxyCache)
