@@ -157,7 +157,7 @@ int CacheEntryModel::columnCount(const QModelIndex &parent) const {
 
 QString CacheEntryModel::formatBytes(qint64 bytes) {
     if (bytes < 1024)
-        return tr("%n byte(s)", nullptr, int(bytes));
+        return tr("%1 B").arg(bytes);
     if (bytes < 1024 * 1024)
         return tr("%1 KiB").arg(double(bytes) / 1024.0, 0, 'f', 1);
     return tr("%1 MiB").arg(double(bytes) / (1024.0 * 1024.0), 0, 'f', 1);

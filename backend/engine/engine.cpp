@@ -71,6 +71,42 @@ constexpr std::array kTopics{"proxy.request_intelligence",       "proxy.response
 // the rest goes to the spool.
 constexpr std::chrono::milliseconds kPublisherFlush{3000};
 
+ResponseCache::ServicePolicy cachePolicy(const CacheServiceConfig &service) {
+    ResponseCache::ServicePolicy policy;
+    policy.enabled = service.enabled;
+    policy.freshness.heuristicsAllowed = service.heuristics;
+    policy.freshness.heuristicFraction = service.heuristicFraction;
+    policy.freshness.heuristicMax = service.heuristicMax;
+    if (service.staleIfUnavailable.count() > 0)
+        policy.freshness.disconnectedStaleLimit = service.staleIfUnavailable;
+    policy.maxObjectBytes = service.maxObjectBytes;
+    policy.ownMaxBytes = service.maxBytes;
+    policy.learnTtl = service.learnTtl;
+    policy.learnedTtlMin = service.learnedTtlMin;
+    policy.learnedTtlMax = service.learnedTtlMax;
+    return policy;
+}
+
+// The response cache the configuration asks for: a policy per configured service (in the
+// registry's order, which is the configuration's), the defaults for those registered while
+// running.
+ResponseCache::Options cacheOptions(const ProxyConfig &config) {
+    const CacheConfig &cache = config.cache;
+    ResponseCache::Options options;
+    options.maxBytes = cache.maxBytes;
+    options.maxObjectBytes = cache.maxObjectBytes;
+    options.policy = cache.policy == QLatin1String("lru") ? CacheStore::Policy::Lru
+                                                          : CacheStore::Policy::WindowTinyLfu;
+    options.workers = config.effectiveWorkers();
+    options.coalesceWait = cache.coalesceWait;
+    options.defaults = cachePolicy(cache.serviceDefaults);
+    for (const ServiceConfig &service : config.services)
+        options.services.push_back(cachePolicy(cache.forService(service.name)));
+    options.serviceCapacity =
+        int(config.services.size()) + std::max(0, config.registry.maxDynamicServices);
+    return options;
+}
+
 QString describeMatch(const MatchConfig &match) {
     QStringList parts;
     if (!match.pathPrefix.isEmpty())
@@ -178,8 +214,13 @@ bool Engine::start(QString *error) {
     if (!startEventPipeline(error))
         return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
-    if (m_responseCache)
+    if (m_config.cache.enabled) {
+        m_responseCache =
+            std::make_shared<ResponseCache>(cacheOptions(m_config), SteadyClock::instance());
         m_proxy->setResponseCache(m_responseCache);
+        qCInfo(lcEngine).noquote()
+            << "response cache on:" << m_config.cache.maxBytes << "bytes," << m_config.cache.policy;
+    }
     if (m_capture) {
         m_proxy->setCapture(
             ProxyCapture{&m_capture->queue(), &m_capture->filter(), m_config.capture.maxBodyBytes,
