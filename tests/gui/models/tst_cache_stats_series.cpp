@@ -63,6 +63,7 @@ private slots:
     void rejectsOtherDocuments_data();
     void rejectsOtherDocuments();
     void withoutCache();
+    void liveFromTheFeed_data();
     void liveFromTheFeed();
 };
 
@@ -166,16 +167,25 @@ void TestCacheStatsSeries::withoutCache() {
     QCOMPARE(series.allTotals().hitRatio, -1.0);
 }
 
+void TestCacheStatsSeries::liveFromTheFeed_data() {
+    QTest::addColumn<bool>("remote");
+    QTest::newRow("embedded feed") << false;
+    QTest::newRow("remote console") << true;
+}
+
 void TestCacheStatsSeries::liveFromTheFeed() {
+    QFETCH(bool, remote);
     EmbeddedDemoEngine engine;
     QString error;
     QVERIFY2(engine.start(&error), qPrintable(error));
+    FeedTransport *feed = remote ? engine.remoteFeed() : engine.feed();
+    QVERIFY(feed);
     CacheStatsSeries series(std::chrono::seconds(300), milliseconds(200));
-    connect(engine.feed(), &FeedTransport::messages, this, [&](const QList<FeedMessage> &batch) {
+    connect(feed, &FeedTransport::messages, this, [&](const QList<FeedMessage> &batch) {
         for (const FeedMessage &message : batch)
             series.apply(message);
     });
-    engine.feed()->subscribe(CacheStatsSeries::subjects());
+    feed->subscribe(CacheStatsSeries::subjects());
     // The demo's catalog answers with max-age: its lookups hit once a product was fetched.
     QTRY_VERIFY_WITH_TIMEOUT(series.enabled(), kTimeoutMs);
     QVERIFY(series.services().contains(QStringLiteral("catalog")));
