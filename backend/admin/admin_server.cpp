@@ -257,6 +257,17 @@ void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
     cacheCounter(w, cache, "toolcapture_cache_uncacheable_total",
                  "Forwarded responses that could not be stored (no-store, private, status...).",
                  &CacheServiceTotals::uncacheable);
+    if (cache.sharedTier) {
+        w.family("toolcapture_cache_shared_tier_total", Type::Counter,
+                 "Lookups in the shared tier (Redis) after a miss in memory: hit, miss, or error "
+                 "(down, too slow, unreadable: counted as a miss by the data path).");
+        for (const CacheSnapshot::Service &service : cache.services) {
+            const QByteArray name = service.name.toUtf8();
+            w.sample({{"service", name}, {"outcome", "hit"}}, service.totals.sharedHits);
+            w.sample({{"service", name}, {"outcome", "miss"}}, service.totals.sharedMisses);
+            w.sample({{"service", name}, {"outcome", "error"}}, service.totals.sharedErrors);
+        }
+    }
     cacheGauge(w, cache, "toolcapture_cache_bytes", "What a service's cache entries weigh.",
                &CacheServiceTotals::bytes);
     cacheGauge(w, cache, "toolcapture_cache_objects", "A service's cache entries.",

@@ -71,6 +71,8 @@ Json serviceJson(const CacheSnapshot::Service &service) {
             {"uncacheable", t.uncacheable},
             {"invalidations", t.invalidations},
             {"bypassed", t.bypassed},
+            {"shared",
+             {{"hits", t.sharedHits}, {"misses", t.sharedMisses}, {"errors", t.sharedErrors}}},
             {"evictions", t.evictions},
             {"bytes", t.bytes},
             {"objects", t.objects},
@@ -140,6 +142,7 @@ QByteArray CacheApi::statsDocument(const CacheSnapshot &snapshot) {
         stores.push_back(storeJson(i, snapshot.stores[i]));
     Json body;
     body["enabled"] = snapshot.enabled;
+    body["shared_tier"] = snapshot.sharedTier;
     body["services"] = std::move(services);
     body["stores"] = std::move(stores);
     return dump(body);

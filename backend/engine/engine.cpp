@@ -104,6 +104,15 @@ ResponseCache::Options cacheOptions(const ProxyConfig &config) {
         options.services.push_back(cachePolicy(cache.forService(service.name)));
     options.serviceCapacity =
         int(config.services.size()) + std::max(0, config.registry.maxDynamicServices);
+    if (!cache.redisHost.isEmpty()) {
+        ResponseCache::SharedTier &shared = options.sharedTier;
+        shared.enabled = true;
+        shared.host = cache.redisHost;
+        shared.port = cache.redisPort;
+        shared.database = cache.redisDatabase;
+        shared.password = cache.redisPassword;
+        shared.timeout = cache.redisTimeout;
+    }
     return options;
 }
 
@@ -219,7 +228,11 @@ bool Engine::start(QString *error) {
             std::make_shared<ResponseCache>(cacheOptions(m_config), SteadyClock::instance());
         m_proxy->setResponseCache(m_responseCache);
         qCInfo(lcEngine).noquote()
-            << "response cache on:" << m_config.cache.maxBytes << "bytes," << m_config.cache.policy;
+            << "response cache on:" << m_config.cache.maxBytes << "bytes," << m_config.cache.policy
+            << (m_config.cache.redisHost.isEmpty() ? QStringLiteral("(memory only)")
+                                                   : QStringLiteral("with a shared tier at %1:%2")
+                                                         .arg(m_config.cache.redisHost)
+                                                         .arg(m_config.cache.redisPort));
     }
     if (m_capture) {
         m_proxy->setCapture(

@@ -18,7 +18,8 @@ struct CacheSnapshot {
         CacheServiceTotals totals;
     };
 
-    bool enabled = false; // the engine has a response cache
+    bool enabled = false;    // the engine has a response cache
+    bool sharedTier = false; // ... with a shared second tier (Redis)
     std::vector<Service> services;
     std::vector<CacheStore::Stats> stores;
 

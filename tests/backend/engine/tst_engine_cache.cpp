@@ -1,9 +1,12 @@
 // The response cache as the Engine builds it from the configuration: each service's cache block
 // (or the defaults) decides what is stored, the admin API lists and purges it, /metrics counts
 // it, and cache.enabled false leaves the proxy without one.
+#include <backend/cache/response_cache.h>
 #include <backend/engine/engine.h>
 #include <backend/feed/feed_hub.h>
+#include <backend/redis/redis_client.h>
 #include <tests/backend/httpserver/raw_http_client.h>
+#include <tests/support/redis_server.h>
 #include <tests/support/test_upstream.h>
 
 #include <QDateTime>
@@ -77,11 +80,15 @@ private slots:
     void metricsAndFeedCountIt();
     void purgeThroughTheAdminApi();
     void cacheDisabled();
+    void sharedTierBetweenTwoEngines();
 
 private:
     std::optional<RawHttpResponse> get(quint16 port, const QByteArray &target,
                                        QByteArrayView extra = {});
-    std::optional<RawHttpResponse> admin(QByteArrayView method, const QByteArray &target);
+    std::optional<RawHttpResponse> admin(QByteArrayView method, const QByteArray &target,
+                                         Engine *engine = nullptr);
+    // The "plain" service's entry of GET /api/v1/cache/stats.
+    Json plainStats(Engine &engine);
     static std::unique_ptr<Engine> startEngine(ProxyConfig config, QString *error);
     ProxyConfig baseConfig(const QString &dir) const;
 
@@ -161,13 +168,25 @@ std::optional<RawHttpResponse> TestEngineCache::get(quint16 port, const QByteArr
 }
 
 std::optional<RawHttpResponse> TestEngineCache::admin(QByteArrayView method,
-                                                      const QByteArray &target) {
+                                                      const QByteArray &target, Engine *engine) {
     RawHttpClient client;
-    if (!client.connectTo(m_engine->adminPort()))
+    if (!client.connectTo((engine ? engine : m_engine.get())->adminPort()))
         return std::nullopt;
     return client.exchange(method.toByteArray() + ' ' + target +
                            " HTTP/1.1\r\nHost: admin\r\nAuthorization: Bearer " +
                            kAdminToken.toByteArray() + "\r\n\r\n");
+}
+
+Json TestEngineCache::plainStats(Engine &engine) {
+    const auto response = admin("GET", "/api/v1/cache/stats", &engine);
+    if (!response || response->status != 200)
+        return Json::object();
+    const Json body = Json::parse(response->body.toStdString(), nullptr, false);
+    for (const Json &service : body.value("services", Json::array())) {
+        if (service.at("service") == "plain")
+            return service;
+    }
+    return Json::object();
 }
 
 void TestEngineCache::servicePolicies_data() {
@@ -289,6 +308,89 @@ void TestEngineCache::cacheDisabled() {
     QSignalSpy stopped(engine.get(), &Engine::stopped);
     engine->stop();
     QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
+}
+
+// cache.redis: a fill on one engine is a hit on another sharing the Redis, counted on /metrics;
+// a purge through the admin API reaches Redis too.
+void TestEngineCache::sharedTierBetweenTwoEngines() {
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.error()));
+    QTemporaryDir dirA;
+    QTemporaryDir dirB;
+    std::unique_ptr<Engine> engines[2];
+    for (int i = 0; i < 2; ++i) {
+        ProxyConfig config = baseConfig((i == 0 ? dirA : dirB).path());
+        config.workers = 1; // one connection to Redis each: one miss says it is connected
+        config.cache.redis = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port());
+        config.cache.redisHost = QStringLiteral("127.0.0.1");
+        config.cache.redisPort = redis.port();
+        config.cache.redisTimeout = std::chrono::milliseconds(500);
+        QString error;
+        engines[i] = startEngine(config, &error);
+        QVERIFY2(engines[i], qPrintable(error));
+    }
+    Engine &a = *engines[0];
+    Engine &b = *engines[1];
+    // Each engine's worker has asked Redis and had an answer: it is connected.
+    for (Engine *engine : {&a, &b}) {
+        int n = 0;
+        const QByteArray probe = engine == &a ? "/plain/probe-a-" : "/plain/probe-b-";
+        QTRY_VERIFY_WITH_TIMEOUT(
+            get(engine->proxyPort(), probe + QByteArray::number(++n)) &&
+                plainStats(*engine).value("shared", Json::object()).value("misses", 0) > 0,
+            10000);
+    }
+    QCOMPARE(plainStats(a).at("shared").at("errors").get<int>(), 0);
+
+    RedisClient::Options options;
+    options.port = redis.port();
+    RedisClient client(options);
+    QSignalSpy connected(&client, &RedisClient::connectedChanged);
+    client.start();
+    QVERIFY(client.isConnected() || connected.wait(5000));
+    const auto inRedis = [&client](const QByteArray &key) {
+        bool answered = false;
+        bool found = false;
+        client.get(ResponseCache::sharedKey(key),
+                   [&](RedisClient::Status status, const QByteArray &value) {
+                       answered = true;
+                       found = status == RedisClient::Status::Ok && !value.isEmpty();
+                   });
+        return QTest::qWaitFor([&] { return answered; }, 5000) && found;
+    };
+
+    const int before = m_fresh->requestsReceived();
+    const auto first = get(a.proxyPort(), "/plain/shared");
+    QVERIFY(first && first->header("Cache-Status").contains("stored"));
+    QCOMPARE(m_fresh->requestsReceived() - before, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(inRedis("plain http://test/plain/shared"), 5000); // written async
+
+    const auto second = get(b.proxyPort(), "/plain/shared");
+    QVERIFY(second);
+    QCOMPARE(second->body, QByteArray("hello"));
+    QVERIFY2(second->header("Cache-Status").contains("hit"), second->header("Cache-Status"));
+    QCOMPARE(m_fresh->requestsReceived() - before, 1); // B never asked the upstream
+    const Json stats = plainStats(b);
+    QCOMPARE(stats.at("shared").at("hits").get<int>(), 1);
+    const auto metrics = admin("GET", "/metrics", &b);
+    QVERIFY(metrics);
+    QCOMPARE(sampleValue(metrics->body,
+                         R"(toolcapture_cache_shared_tier_total{service="plain",outcome="hit"})"),
+             1.0);
+    const auto document = admin("GET", "/api/v1/cache/stats", &b);
+    QCOMPARE(Json::parse(document->body.toStdString()).at("shared_tier").get<bool>(), true);
+
+    // A purge on A removes the key from Redis as well.
+    const auto purge = admin("DELETE", "/api/v1/cache?key=plain+http://test/plain/shared", &a);
+    QVERIFY(purge);
+    QCOMPARE(purge->status, 200);
+    QTRY_VERIFY_WITH_TIMEOUT(!inRedis("plain http://test/plain/shared"), 5000);
+
+    for (Engine *engine : {&a, &b}) {
+        QSignalSpy stopped(engine, &Engine::stopped);
+        engine->stop();
+        QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEngineCache)
