@@ -111,6 +111,12 @@ void CacheEntryModel::fetchMore(const QModelIndex &parent) {
                           std::make_move_iterator(rows.end()));
             endInsertRows();
         }
+        if (rows.empty() && !m_exhausted) {
+            // A page of other services' entries (they share a store): read on to the next one
+            // that has some, or to the end.
+            fetchMore({});
+            return;
+        }
         emit pageLoaded(int(rows.size()));
     });
 }

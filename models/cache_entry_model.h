@@ -59,7 +59,8 @@ public:
     static QString formatSeconds(qint64 seconds);
 
 signals:
-    // A page came in (`rows` new rows; 0 at the end).
+    // A page came in (`rows` new rows; 0 only at the end: an empty page that is not the last
+    // is followed by the next at once).
     void pageLoaded(int rows);
     void loadFailed(const QString &error);
     void purged(int entries);

@@ -53,6 +53,7 @@ private slots:
     void listsEntries();
     void agesWithTheClock();
     void pagesWithCursor();
+    void serviceFilterPagesPastOtherServices();
     void filters_data();
     void filters();
     void badParameters_data();
@@ -243,6 +244,31 @@ void TestCacheApi::pagesWithCursor() {
     } while (!cursor.isEmpty());
     QCOMPARE(pages, 2);
     QCOMPARE(seen.size(), 4);
+}
+
+// The services share one store: a page of `limit` keys of it may hold none of the service asked
+// for; its next_cursor still leads on to them.
+void TestCacheApi::serviceFilterPagesPastOtherServices() {
+    QStringList keys;
+    QByteArray cursor;
+    int pages = 0;
+    int emptyPages = 0;
+    do {
+        const QByteArray query =
+            "?service=beta&limit=1" +
+            (cursor.isEmpty() ? QByteArray() : "&cursor=" + cursor.toPercentEncoding());
+        const Json body = adminJson("GET", "/api/v1/cache" + query);
+        QVERIFY(body.is_object());
+        emptyPages += body.at("entries").empty() ? 1 : 0;
+        for (const Json &entry : body.at("entries"))
+            keys.append(QString::fromStdString(entry.at("key").get<std::string>()));
+        cursor = body.at("next_cursor").is_null()
+                     ? QByteArray()
+                     : QByteArray::fromStdString(body.at("next_cursor").get<std::string>());
+        QVERIFY(++pages <= 6);
+    } while (!cursor.isEmpty());
+    QCOMPARE(keys, QStringList{"beta http://test/b/1"});
+    QVERIFY(emptyPages >= 1); // alpha's three keys come first in key order
 }
 
 void TestCacheApi::filters_data() {
