@@ -276,8 +276,51 @@ std::optional<CacheKey::Uri> CacheKey::resolve(const Uri &base, QByteArrayView r
     return uri;
 }
 
+namespace {
+
+// Whether an origin-form target is already what normalisation makes of it: no percent
+// triplets to decode or upper-case, no fragment, no dot segments; then the key is the target
+// as it is. Every other target takes the general path (which gives the same result for these:
+// tst_cache_key checks both paths agree).
+bool isNormalOriginForm(QByteArrayView target) {
+    if (!target.startsWith('/'))
+        return false;
+    const qsizetype question = target.indexOf('?');
+    const QByteArrayView path = question < 0 ? target : target.first(question);
+    for (qsizetype i = 0; i < target.size(); ++i) {
+        const char c = target[i];
+        if (c == '%' || c == '#')
+            return false;
+    }
+    // "/." starting a segment: "/./", "/../", or a path ending "/." or "/..".
+    for (qsizetype i = 0; i + 1 < path.size(); ++i) {
+        if (path[i] == '/' && path[i + 1] == '.') {
+            const QByteArrayView rest = path.sliced(i + 2);
+            if (rest.isEmpty() || rest.startsWith('/') || rest == "." || rest.startsWith("./"))
+                return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 QByteArray CacheKey::primary(QByteArrayView scheme, QByteArrayView authority,
                              QByteArrayView target) {
+    if (scheme == "http" && isNormalOriginForm(target)) {
+        // The common case without the general path's copies: "http://" host [":" port] target.
+        Uri uri;
+        uri.scheme = QByteArrayLiteral("http");
+        if (!parseAuthority(authority.trimmed(), uri.scheme, uri))
+            return {};
+        QByteArray key;
+        key.reserve(7 + uri.host.size() + 6 + target.size());
+        key.append("http://").append(uri.host);
+        if (uri.port != 80)
+            key.append(':').append(QByteArray::number(uri.port));
+        key.append(target);
+        return key;
+    }
     const std::optional<Uri> uri = normalise(scheme, authority, target);
     return uri ? uri->key() : QByteArray();
 }

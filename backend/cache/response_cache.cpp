@@ -108,10 +108,18 @@ ResponseCache::FlightShard &ResponseCache::flightShard(QByteArrayView key) {
     return m_flights[qHash(key) % m_flights.size()];
 }
 
-ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uint64_t ticket) {
+ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uint64_t ticket,
+                                        Clock::time_point now) {
     FlightShard &shard = flightShard(key);
     std::lock_guard lock(shard.mutex);
     const QByteArray k = key.toByteArray();
+    if (!shard.uncacheable.isEmpty()) {
+        if (const auto until = shard.uncacheable.constFind(k); until != shard.uncacheable.cend()) {
+            if (now < *until)
+                return Join::Pass;
+            shard.uncacheable.erase(until);
+        }
+    }
     auto it = shard.flights.find(k);
     if (it == shard.flights.end()) {
         shard.flights.insert(k, {});
@@ -140,11 +148,17 @@ void ResponseCache::leave(QByteArrayView key, int worker, std::uint64_t ticket) 
     std::erase_if(*it, [&](const Waiter &w) { return w.worker == worker && w.ticket == ticket; });
 }
 
-std::size_t ResponseCache::release(QByteArrayView key) {
+std::size_t ResponseCache::release(QByteArrayView key, bool uncacheable, Clock::time_point now) {
     std::vector<Waiter> waiters;
     {
         FlightShard &shard = flightShard(key);
         std::lock_guard lock(shard.mutex);
+        if (uncacheable) {
+            // Bounded: past this many keys a shard forgets them all (they are a hint).
+            if (shard.uncacheable.size() >= 4096)
+                shard.uncacheable.clear();
+            shard.uncacheable.insert(key.toByteArray(), now + kUncacheableMemory);
+        }
         auto it = shard.flights.find(key.toByteArray());
         if (it == shard.flights.end())
             return 0;

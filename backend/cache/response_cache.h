@@ -194,13 +194,18 @@ public:
     using Waker = std::function<void(std::uint64_t ticket)>;
     // Before any join(): how to wake a follower on `worker` (called from any thread).
     void setWaker(int worker, Waker waker);
-    enum class Join { Leader, Follower };
-    Join join(QByteArrayView key, int worker, std::uint64_t ticket);
+    // Pass: the key's last response was uncacheable (within kUncacheableMemory): nobody waits
+    // for this one either (Varnish's "hit-for-miss"), so that an uncacheable URL's concurrent
+    // requests are not serialised behind one another.
+    enum class Join { Leader, Follower, Pass };
+    Join join(QByteArrayView key, int worker, std::uint64_t ticket, Clock::time_point now);
     // Leads `key` if nobody does (true); never follows (a background revalidation).
     bool lead(QByteArrayView key);
     void leave(QByteArrayView key, int worker, std::uint64_t ticket);
-    // Wakes every follower of `key` (outside any lock); returns how many.
-    std::size_t release(QByteArrayView key);
+    // Wakes every follower of `key` (outside any lock); returns how many. `uncacheable`: the
+    // leader's response could not be stored, so the next requests for the key do not wait.
+    std::size_t release(QByteArrayView key, bool uncacheable = false, Clock::time_point now = {});
+    static constexpr std::chrono::seconds kUncacheableMemory{10};
 
     // Learns how often each operation's response changes (services with learnTtl).
     TtlAdvisor &ttlAdvisor() { return m_advisor; }
@@ -236,6 +241,8 @@ private:
     struct FlightShard {
         std::mutex mutex;
         QHash<QByteArray, std::vector<Waiter>> flights; // key -> followers; present: led
+        // Keys whose last response was uncacheable, until when they are not coalesced.
+        QHash<QByteArray, Clock::time_point> uncacheable;
     };
     FlightShard &flightShard(QByteArrayView key);
     std::array<FlightShard, 16> m_flights;

@@ -50,10 +50,10 @@ TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
 
 } // namespace
 
-void ExchangeCache::releaseFollowers() {
+void ExchangeCache::releaseFollowers(bool uncacheable, Clock::time_point now) {
     if (m_leader) {
         m_leader = false;
-        m_cache->release(m_key);
+        m_cache->release(m_key, uncacheable, now);
     }
 }
 
@@ -193,12 +193,13 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
             counters().sharedErrors.add(); // down: a miss, and counted
         }
         if (ticket != 0 && request.method == "GET") {
-            if (cache->join(m_key, worker, ticket) == ResponseCache::Join::Follower) {
+            const auto joined = cache->join(m_key, worker, ticket, now);
+            if (joined == ResponseCache::Join::Follower) {
                 counters().coalescedWaits.add();
                 m_ticket = ticket;
                 return Action::Wait;
             }
-            m_leader = true;
+            m_leader = joined == ResponseCache::Join::Leader;
         }
         break;
     default:
@@ -343,7 +344,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         Storability::evaluate(request.method, request.headers, m_requestControl, status,
                               head.headers, responseControl, policy, tooLarge);
     if (reason != UncacheableReason::None) {
-        releaseFollowers(); // nothing to wait for: they go upstream at once
+        releaseFollowers(true, now); // nothing to wait for: they go upstream at once
         setUncacheable(Storability::reasonName(reason));
         counters().uncacheable.add();
         setCacheStatus(head.headers, cacheStatus);

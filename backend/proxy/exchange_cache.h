@@ -123,7 +123,8 @@ private:
     void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;
     // The leader's response is settled (stored, or not to be): its followers look again.
-    void releaseFollowers();
+    // `uncacheable`: the response could not be stored (the next requests need not wait).
+    void releaseFollowers(bool uncacheable = false, Clock::time_point now = {});
 
     ResponseCache *m_cache = nullptr;
     int m_worker = 0;

@@ -59,6 +59,14 @@ void TestCacheKey::primary_data() {
     row("non-numeric port", "http", "h:ab", "/", "");
     row("not http", "ftp", "h", "/", "");
     row("absolute-form other scheme", "http", "h", "mailto:a@b", "");
+    // Targets the fast path takes as they are, and its near misses (the general path's).
+    row("dot-file segment is no dot segment", "http", "h", "/a/.well-known/x",
+        "http://h/a/.well-known/x");
+    row("dot segment at the end", "http", "h", "/a/.", "http://h/a/");
+    row("dot-dot segment at the end", "http", "h", "/a/b/..", "http://h/a/");
+    row("dots in the query stay", "http", "h", "/p?x=/../y", "http://h/p?x=/../y");
+    row("double slash kept", "http", "h", "//x//y", "http://h//x//y");
+    row("upper-case path kept", "http", "H:8080", "/A/B", "http://h:8080/A/B");
 }
 
 void TestCacheKey::primary() {
@@ -67,6 +75,9 @@ void TestCacheKey::primary() {
     QFETCH(QByteArray, target);
     QFETCH(QByteArray, key);
     QCOMPARE(CacheKey::primary(scheme, authority, target), key);
+    // primary() takes a short cut for targets already normal: the general path agrees.
+    const auto uri = CacheKey::normalise(scheme, authority, target);
+    QCOMPARE(uri ? uri->key() : QByteArray(), key);
 }
 
 void TestCacheKey::vary_data() {
