@@ -199,7 +199,11 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::GatewayTimeout:
         break; // answered above
     case CacheDecision::MustValidate: {
-        m_forward = CacheForward::Stale;
+        // RFC 9211 section 2.2: "request" when a fresh response was stored but the request's
+        // directives (no-cache, max-age, min-fresh) did not allow its use; "stale" otherwise.
+        const bool freshButRefused = m_stored && verdict.freshnessRemaining.count() > 0 &&
+                                     !m_stored->control.noCacheUnqualified();
+        m_forward = freshButRefused ? CacheForward::Request : CacheForward::Stale;
         const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
         const HttpHeader *modified =
             m_stored ? findHeader(m_stored->headers, "last-modified") : nullptr;
@@ -444,9 +448,13 @@ void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead
     cacheStatus.ttl = stored.lifetime.value - age;
     cacheStatus.key = m_key;
     if (!hit) {
-        cacheStatus.forward = CacheForward::Stale;
+        cacheStatus.forward =
+            m_forward == CacheForward::Request ? CacheForward::Request : CacheForward::Stale;
         cacheStatus.forwardStatus = forwardStatus;
     }
+    // A stale response says which rule allowed it (docs/cache-semantics.md).
+    if (verdict.staleRule != StaleRule::None)
+        cacheStatus.detail = Freshness::staleRuleName(verdict.staleRule).toByteArray();
     // The client's own conditionals, answered from what we hold.
     HttpHeaders conditionals = m_clientConditionals;
     const auto conditional = m_clientConditional
