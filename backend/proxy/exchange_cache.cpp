@@ -43,6 +43,18 @@ QByteArrayView staleRuleToken(StaleRule rule) {
     return "none";
 }
 
+// RFC 9111 section 4.3.4: whether a 304 selects `stored` for update. A 304 without validators
+// answers the conditional request made from the stored response's own validators: selected.
+// NOTE: more lenient than the RFC's "no validator" rule (which selects only a stored response
+// without validators), which would leave a Last-Modified response unrefreshable by the common
+// 304 that carries no Last-Modified (RFC 9110 section 15.4.5 does not ask for it).
+bool selectedForUpdate(const StoredResponse &stored, const HttpHeaders &notModified) {
+    if (!findHeader(notModified, "etag") && !findHeader(notModified, "last-modified"))
+        return true;
+    return !Validators::selectForUpdate(notModified, {{stored.headers, stored.responseTime}})
+                .empty();
+}
+
 TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
     return lifetime.source == FreshnessSource::Heuristic ? TtlSource::Heuristic : TtlSource::Header;
 }
@@ -260,6 +272,18 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
                                 : QByteArray("uncacheable; reason=method");
         setCacheStatus(head.headers, cacheStatus);
         return HeadAction::Pass;
+    }
+    if (m_revalidating && m_stored && status == 304 &&
+        !selectedForUpdate(*m_stored, head.headers)) {
+        // RFC 9111 section 4.3.4: a 304 whose validators name another response updates nothing.
+        // It answered the conditional request made with our validators (RFC 9110 section
+        // 13.1.2), so this request gets the stored response as it is (stale); it is dropped so
+        // that the next request fetches the response whole.
+        m_cache->invalidate(m_service, m_key);
+        releaseFollowers();
+        prepareReply(*m_stored, request, CacheVerdict(), false, 304, now);
+        m_outcome = "stale; rule=none; validator-mismatch";
+        return HeadAction::Serve;
     }
     if (m_revalidating && m_stored && status == 304) {
         // RFC 9111 section 4.3.4: the 304 freshens the stored response, which answers.
