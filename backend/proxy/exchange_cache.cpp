@@ -312,6 +312,12 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         serveStaleOnFailure(request, false, status, now)) {
         return HeadAction::Serve;
     }
+    if (request.method == "HEAD" && status == 200 && m_stored &&
+        !Validators::headMatchesStored(m_stored->headers, head.headers)) {
+        // RFC 9111 section 4.3.5: a 200 to HEAD that disagrees with the stored GET response
+        // (validators, Content-Length): that response is stale now; we drop it.
+        m_cache->invalidate(m_service, m_key);
+    }
     if (request.method != "GET") {
         // HEAD: answered from a stored GET when there is one, never stored itself.
         setUncacheable("method");
