@@ -1631,6 +1631,148 @@ void TestProxyCache::scenarios_data() {
                {get(), fresh60, 0, 200, true},
                {"GET /r HTTP/1.1\r\nHost: test:8080\r\n\r\n", "", 0, 200, true, "fwd=uri-miss"}};
 
+    // ---- Edges and interactions.
+    QTest::newRow("max-age boundary: fresh while the age is below it, stale at it")
+        << Policy::Default
+        << QList<Step>{{get(), fresh60, 0, 200, true},
+                       {get(), "", 59, 200, false, "hit; ttl=1"},
+                       {get(), "", 1, 200, true, "fwd=stale"}};
+    QTest::newRow("Age equal to max-age on arrival: stale")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: max-age=60\r\nAge: 60\r\n"), 0, 200, true},
+                       {get(), "", 0, 200, true}};
+    QTest::newRow("s-maxage not a number: never fresh, max-age not used instead")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: max-age=60, s-maxage=abc\r\n"), 0, 200, true},
+                       {get(), "", 0, 200, true}};
+    QTest::newRow("s-maxage wins over Expires")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: s-maxage=10\r\nExpires: {date+600}\r\n"), 0,
+                        200, true},
+                       {get(), "", 9, 200, false, "hit; ttl=1"},
+                       {get(), "", 1, 200, true}};
+    QTest::newRow("Expires counted from Date (Date in the future)")
+        << Policy::Default
+        << QList<Step>{
+               {get(), undated("Date: {date+100}\r\nExpires: {date+130}\r\n"), 0, 200, true},
+               {get(), "", 29, 200, false, "hit; ttl=1"},
+               {get(), "", 1, 200, true}};
+    QTest::newRow("public with no-store: not stored")
+        << Policy::Default
+        << QList<Step>{
+               {get(), answer("Cache-Control: public, no-store, max-age=60\r\n"), 0, 200, true},
+               {get(), "", 0, 200, true}};
+    QTest::newRow("private with s-maxage: not stored")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: private, s-maxage=60\r\n"), 0, 200, true},
+                       {get(), "", 0, 200, true}};
+    QTest::newRow("qualified private, token form")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: private=x-a, max-age=60\r\nX-A: 1\r\n"), 0,
+                        200, true, "stored"},
+                       {get(), "", 0, 200, false, "hit", "hello", {}, {}, "x-a: 1"}};
+    QTest::newRow("heuristic: counted from Date, an old response is stale at once")
+        << Policy::Heuristics
+        << QList<Step>{
+               {get(), undated("Date: {date-500}\r\nLast-Modified: {date-1500}\r\n"), 0, 200, true},
+               {get(), "", 0, 200, true}};
+    QTest::newRow("heuristic: a 301 is heuristically cacheable, a 307 is not")
+        << Policy::Heuristics
+        << QList<Step>{{get("/a"),
+                        answer("Last-Modified: {date-1000}\r\nLocation: /s\r\n", "moved", 301,
+                               "Moved Permanently"),
+                        0, 301, true, "stored"},
+                       {get("/a"), "", 10, 301, false, "hit"},
+                       {get("/b"),
+                        answer("Last-Modified: {date-1000}\r\nLocation: /s\r\n", "moved", 307,
+                               "Temporary Redirect"),
+                        0, 307, true},
+                       {get("/b"), "", 0, 307, true}};
+    QTest::newRow("request max-stale not a number: no stale response")
+        << Policy::Default
+        << QList<Step>{{get(), fresh60, 0, 200, true},
+                       {get("/r", "Cache-Control: max-stale=abc\r\n"), "", 90, 200, true}};
+    QTest::newRow("request min-fresh not a number is ignored")
+        << Policy::Default
+        << QList<Step>{{get(), fresh60, 0, 200, true},
+                       {get("/r", "Cache-Control: min-fresh=abc\r\n"), "", 50, 200, false, "hit"}};
+    QTest::newRow("request no-cache with an argument still validates")
+        << Policy::Default
+        << QList<Step>{{get(), etag60, 0, 200, true},
+                       {get("/r", "Cache-Control: no-cache=\"x\"\r\n"), notModified, 0, 200, true,
+                        "fwd-status=304", "hello", "If-None-Match: \"v1\""}};
+    QTest::newRow("request no-cache: no stale-if-error fallback")
+        << Policy::Default
+        << QList<Step>{{get(), sie, 0, 200, true},
+                       {get("/r", "Cache-Control: no-cache\r\n"),
+                        answer({}, "broken", 500, "Internal Server Error"),
+                        20,
+                        500,
+                        true,
+                        {},
+                        "broken"}};
+    QTest::newRow("stale-if-error wins over the client's max-age=0")
+        << Policy::Default
+        << QList<Step>{{get(), sie, 0, 200, true},
+                       {get("/r", "Cache-Control: max-age=0\r\n"),
+                        answer({}, "broken", 500, "Internal Server Error"), 20, 200, true,
+                        "fwd-status=500", "hello"}};
+    QTest::newRow("client If-None-Match with nothing stored: the origin's 304 passed on")
+        << Policy::Default
+        << QList<Step>{{get("/r", "If-None-Match: \"v1\"\r\n"), notModified, 0, 304, true,
+                        "fwd=uri-miss", "", "If-None-Match: \"v1\""},
+                       {get(), etag60, 0, 200, true, "fwd=uri-miss; fwd-status=200; stored"}};
+    QTest::newRow("client If-None-Match not matching on a miss: the 200 is stored")
+        << Policy::Default
+        << QList<Step>{{get("/r", "If-None-Match: \"v0\"\r\n"), etag60, 0, 200, true, "stored"},
+                       {get(), "", 0, 200, false, "hit", "hello"}};
+    QTest::newRow("304: a new Expires gives the new lifetime")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Expires: {date+10}\r\nETag: \"v1\"\r\n"), 0, 200, true},
+                       {get(), notModifiedWith("ETag: \"v1\"\r\nExpires: {date+60}\r\n"), 20, 200,
+                        true, "fwd-status=304"},
+                       {get(), "", 59, 200, false, "hit; ttl=1"}};
+    QTest::newRow("304 with the same Last-Modified freshens")
+        << Policy::Default
+        << QList<Step>{
+               {get(), answer("Cache-Control: max-age=10\r\n" + lastModified), 0, 200, true},
+               {get(), notModifiedWith("Cache-Control: max-age=60\r\n" + lastModified), 20, 200,
+                true, "fwd-status=304"},
+               {get(), "", 30, 200, false, "hit; ttl=30"}};
+    QTest::newRow("304 with another Last-Modified does not freshen")
+        << Policy::Default
+        << QList<Step>{
+               {get(), answer("Cache-Control: max-age=10\r\n" + lastModified), 0, 200, true},
+               {get(),
+                notModifiedWith("Cache-Control: max-age=60\r\n"
+                                "Last-Modified: Tue, 02 Jan 2024 00:00:00 GMT\r\n"),
+                20,
+                200,
+                true,
+                "fwd-status=304",
+                "hello",
+                {},
+                "last-modified: Mon, 01 Jan 2024 00:00:00 GMT"},
+               {get(), answer("Cache-Control: max-age=60\r\n", "world"), 0, 200, true,
+                "fwd=uri-miss", "world"}};
+    QTest::newRow("a HEAD 200 that agrees keeps the stored GET")
+        << Policy::Default
+        << QList<Step>{{get(), etag60, 0, 200, true},
+                       {"HEAD /r HTTP/1.1\r\nHost: test\r\nCache-Control: no-cache\r\n\r\n",
+                        "HTTP/1.1 200 OK\r\nDate: {date}\r\nCache-Control: max-age=60\r\n"
+                        "ETag: \"v1\"\r\nContent-Length: 5\r\n\r\n",
+                        0,
+                        200,
+                        true,
+                        {},
+                        ""},
+                       {get(), "", 0, 200, false, "hit", "hello"}};
+    QTest::newRow("HEAD is safe: no invalidation")
+        << Policy::Default
+        << QList<Step>{{get(), fresh60, 0, 200, true},
+                       {"HEAD /r HTTP/1.1\r\nHost: test\r\n\r\n", "", 0, 200, false, "hit", ""},
+                       {get(), "", 0, 200, false, "hit", "hello"}};
+
     // Configuration.
     QTest::newRow("cache disabled for the service")
         << Policy::Disabled
