@@ -1773,6 +1773,34 @@ void TestProxyCache::scenarios_data() {
                        {"HEAD /r HTTP/1.1\r\nHost: test\r\n\r\n", "", 0, 200, false, "hit", ""},
                        {get(), "", 0, 200, false, "hit", "hello"}};
 
+    QTest::newRow("a served response carries our Age, not the upstream's")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: max-age=60\r\nAge: 50\r\n"), 0, 200, true},
+                       {get(), "", 5, 200, false, "hit", "*", {}, "age: 55", "age: 50"}};
+    QTest::newRow("response no-cache: a matching client conditional gets 304 after validation")
+        << Policy::Default
+        << QList<Step>{{get(), answer("Cache-Control: no-cache, max-age=60\r\nETag: \"v1\"\r\n"), 0,
+                        200, true},
+                       {get("/r", "If-None-Match: \"v1\"\r\n"), notModified, 0, 304, true,
+                        "fwd-status=304", "", "If-None-Match: \"v1\""}};
+    QTest::newRow("only-if-cached with Authorization and a response that does not allow it: 504")
+        << Policy::Default
+        << QList<Step>{{get(), fresh60, 0, 200, true},
+                       {get("/r", "Authorization: Bearer a\r\nCache-Control: only-if-cached\r\n"),
+                        "", 0, 504, false}};
+    QTest::newRow("stale-if-error answers a HEAD without a body")
+        << Policy::Default
+        << QList<Step>{{get(), sie, 0, 200, true},
+                       {head,
+                        answer({}, "broken", 500, "Internal Server Error"),
+                        20,
+                        200,
+                        true,
+                        "fwd-status=500",
+                        "",
+                        {},
+                        "content-length: 5"}};
+
     // Configuration.
     QTest::newRow("cache disabled for the service")
         << Policy::Disabled
