@@ -54,7 +54,8 @@ ResponseCache::ResponseCache(const Options &options, const Clock &clock)
     , m_serviceCapacity(std::max<int>(options.serviceCapacity, int(options.services.size())))
     , m_workers(std::max(1, options.workers))
     , m_maxObjectBytes(options.maxObjectBytes)
-    , m_coalesceWait(options.coalesceWait) {
+    , m_coalesceWait(options.coalesceWait)
+    , m_sharedTier(options.sharedTier) {
     const auto listener = [this](const CacheStore::Removal &removal) { onRemoved(removal); };
     CacheStore::Options shared;
     shared.maxBytes = options.maxBytes;
@@ -86,6 +87,14 @@ ResponseCache::ResponseCache(const Options &options, const Clock &clock)
 }
 
 ResponseCache::~ResponseCache() = default;
+
+QByteArray ResponseCache::sharedKey(QByteArrayView key) {
+    return "toolcapture:cache:" + key.toByteArray();
+}
+
+void ResponseCache::setSharedPurger(SharedPurger purger) {
+    m_sharedPurger = std::move(purger);
+}
 
 void ResponseCache::setWaker(int worker, Waker waker) {
     if (worker < 0)
@@ -354,6 +363,8 @@ ResponseCache::Page ResponseCache::list(QByteArrayView cursor, int limit, int se
 }
 
 std::size_t ResponseCache::purgeKey(QByteArrayView key) {
+    if (m_sharedPurger)
+        m_sharedPurger(sharedKey(key), false); // variants are never in the shared tier
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += store->erase(key) ? 1 : 0;
@@ -365,6 +376,8 @@ std::size_t ResponseCache::purgeKey(QByteArrayView key) {
 }
 
 std::size_t ResponseCache::purgePrefix(QByteArrayView prefix) {
+    if (m_sharedPurger)
+        m_sharedPurger(sharedKey(prefix), true);
     std::size_t count = 0;
     for (const auto &store : m_stores)
         count += store->eraseByPrefix(prefix);
@@ -372,6 +385,8 @@ std::size_t ResponseCache::purgePrefix(QByteArrayView prefix) {
 }
 
 std::size_t ResponseCache::purgeAll() {
+    if (m_sharedPurger)
+        m_sharedPurger(sharedKey({}), true);
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += std::size_t(store->stats().objects);
@@ -403,6 +418,9 @@ CacheServiceTotals ResponseCache::totals(int service) const {
         t.uncacheable += c.uncacheable.value();
         t.invalidations += c.invalidations.value();
         t.bypassed += c.bypassed.value();
+        t.sharedHits += c.sharedHits.value();
+        t.sharedMisses += c.sharedMisses.value();
+        t.sharedErrors += c.sharedErrors.value();
     }
     t.evictions = m_evictions[size_t(service)].load(std::memory_order_relaxed);
     t.bytes = m_bytes[size_t(service)].load(std::memory_order_relaxed);

@@ -36,6 +36,9 @@ struct CacheCounters {
     LocalCounter uncacheable;    // forwarded responses that could not be stored
     LocalCounter invalidations;  // unsafe requests that invalidated stored responses
     LocalCounter bypassed;       // requests the cache did not look at (no-store, Authorization...)
+    LocalCounter sharedHits;     // shared tier (Redis): a response found there
+    LocalCounter sharedMisses;   // ... asked, nothing there
+    LocalCounter sharedErrors;   // ... down, too slow, an error or an unreadable record: a miss
 };
 
 // Plain-value totals of CacheCounters over all workers, with the store's view of the service.
@@ -50,6 +53,9 @@ struct CacheServiceTotals {
     std::uint64_t uncacheable = 0;
     std::uint64_t invalidations = 0;
     std::uint64_t bypassed = 0;
+    std::uint64_t sharedHits = 0;
+    std::uint64_t sharedMisses = 0;
+    std::uint64_t sharedErrors = 0;
     std::uint64_t evictions = 0; // entries that left for capacity
     std::int64_t bytes = 0;      // what the service's entries weigh now
     std::int64_t objects = 0;
@@ -74,6 +80,15 @@ public:
         std::chrono::seconds learnedTtlMin{1};
         std::chrono::seconds learnedTtlMax{3600};
     };
+    // The shared second tier (Redis): where it is and how long a worker waits for it.
+    struct SharedTier {
+        bool enabled = false;
+        QString host = QStringLiteral("127.0.0.1");
+        quint16 port = 6379;
+        int database = 0;
+        QByteArray password;
+        std::chrono::milliseconds timeout{50};
+    };
     struct Options {
         std::int64_t maxBytes = std::int64_t(64) << 20;
         std::int64_t maxObjectBytes = std::int64_t(1) << 20;
@@ -86,6 +101,7 @@ public:
         ServicePolicy defaults;
         int serviceCapacity = 0;
         std::chrono::milliseconds coalesceWait{5000};
+        SharedTier sharedTier;
     };
     struct Found {
         std::shared_ptr<const StoredResponse> response;
@@ -122,6 +138,13 @@ public:
     // The per-object limit for `service`.
     std::int64_t maxObjectBytes(int service) const;
     std::chrono::milliseconds coalesceWait() const { return m_coalesceWait; }
+    const SharedTier &sharedTier() const { return m_sharedTier; }
+    // The shared tier's key for a cache key.
+    static QByteArray sharedKey(QByteArrayView key);
+    // How purges reach the shared tier: called with a shared-tier key (`prefix` false) or key
+    // prefix, from the thread that purges; set by the proxy when the shared tier is on.
+    using SharedPurger = std::function<void(const QByteArray &key, bool prefix)>;
+    void setSharedPurger(SharedPurger purger);
 
     // The cache's wall clock: the wall time when it was built advanced by the injected
     // (monotonic) clock, so that a test's manual clock ages stored responses too.
@@ -208,6 +231,8 @@ private:
     FlightShard &flightShard(QByteArrayView key);
     std::array<FlightShard, 16> m_flights;
     std::vector<Waker> m_wakers;
+    SharedTier m_sharedTier;
+    SharedPurger m_sharedPurger;
     mutable std::mutex m_namesMutex;
     QHash<QByteArray, int> m_serviceByName;
 };

@@ -10,6 +10,7 @@
 #include <QList>
 
 #include <cstdint>
+#include <memory>
 
 namespace ToolCapture {
 
@@ -44,6 +45,12 @@ public:
 
     // What the entry weighs against the store's bounds.
     std::int64_t weight() const;
+
+    // The shared tier's form (Redis): a versioned binary record of everything above but
+    // `control`, which is parsed again from the headers. fromBytes: nullptr when the record is
+    // not one (another version, truncated, corrupted).
+    QByteArray toBytes() const;
+    static std::shared_ptr<StoredResponse> fromBytes(QByteArrayView bytes);
 };
 
 // Stored under a primary key whose response had Vary: the request fields that select the

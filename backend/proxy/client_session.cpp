@@ -1,5 +1,5 @@
-#include <backend/capture/capture_header_filter.h>
 #include <backend/cache/response_cache.h>
+#include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/core/logging.h>
 #include <backend/http/problem_details.h>
@@ -7,6 +7,7 @@
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
+#include <backend/redis/redis_client.h>
 #include <backend/routing/instance_selector.h>
 #include <backend/routing/route_table.h>
 #include <backend/routing/routing_decision.h>
@@ -104,6 +105,7 @@ ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddre
     // read notifier is switched off while the session cannot take input: that bound is what
     // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
     m_socket->setReadEnabled(true); // writability is watched only while output waits
+    m_cache.setSharedTier(worker.sharedTier());
     m_worker.counters().clientConnections.add(1);
     m_worker.counters().clientConnectionsAccepted.add();
     setDeadline(Deadline::Idle, m_worker.config().timeouts.idleKeepAlive);
@@ -405,28 +407,57 @@ void ClientSession::beginExchange() {
                      "prefix)");
         return;
     }
-    if (ResponseCache *cache = m_worker.responseCache()) {
+    if (m_worker.responseCache()) {
         // Before the rate limit: an answer from the cache costs the service nothing.
-        const std::uint64_t ticket = m_worker.nextCoalesceTicket();
-        switch (m_cache.begin(cache, m_worker.index(), m_service->index, m_service->nameBytes,
-                              m_request, now, ticket)) {
-        case ExchangeCache::Action::Serve:
-            writeCachedReply(now);
-            return;
-        case ExchangeCache::Action::GatewayTimeout:
-            respondError(504, "urn:toolcapture:problem:not-cached",
-                         "the request is only-if-cached and no usable response is stored");
-            return;
-        case ExchangeCache::Action::Wait:
-            m_coalesceTicket = ticket;
-            m_worker.waitForCoalesced(ticket, this);
-            setDeadline(Deadline::CoalesceWait, cache->coalesceWait(), now);
-            return;
-        case ExchangeCache::Action::Forward:
-            break;
-        }
+        consultCache(now, true);
+        return;
     }
     forwardExchange(now);
+}
+
+void ClientSession::consultCache(time_point now, bool mayWait) {
+    ResponseCache *cache = m_worker.responseCache();
+    const std::uint64_t ticket = mayWait ? m_worker.nextCoalesceTicket() : 0;
+    switch (m_cache.begin(cache, m_worker.index(), m_service->index, m_service->nameBytes,
+                          m_request, now, ticket)) {
+    case ExchangeCache::Action::Serve:
+        writeCachedReply(now);
+        return;
+    case ExchangeCache::Action::GatewayTimeout:
+        respondError(504, "urn:toolcapture:problem:not-cached",
+                     "the request is only-if-cached and no usable response is stored");
+        return;
+    case ExchangeCache::Action::Wait:
+        m_coalesceTicket = ticket;
+        m_worker.waitForCoalesced(ticket, this);
+        setDeadline(Deadline::CoalesceWait, cache->coalesceWait(), now);
+        return;
+    case ExchangeCache::Action::AskShared:
+        askSharedTier();
+        return;
+    case ExchangeCache::Action::Forward:
+        forwardExchange(now);
+        return;
+    }
+}
+
+void ClientSession::askSharedTier() {
+    // Asked without blocking the worker: the answer (bounded by the tier's timeout) comes back
+    // through the worker, which finds this session by its ticket if it is still waiting.
+    const std::uint64_t ticket = m_worker.nextCoalesceTicket();
+    m_coalesceTicket = ticket;
+    m_worker.waitForCoalesced(ticket, this);
+    ProxyWorker *worker = &m_worker;
+    m_worker.sharedTier()->get(
+        m_cache.sharedKey(), [worker, ticket](RedisClient::Status status, const QByteArray &value) {
+            worker->deliverShared(ticket, int(status), value);
+        });
+}
+
+void ClientSession::onSharedAnswer(int status, const QByteArray &value) {
+    m_coalesceTicket = 0; // the worker forgot the ticket already
+    m_cache.acceptShared(status, value, m_request);
+    consultCache(m_worker.clock().now(), true);
 }
 
 void ClientSession::onCoalescedWake() {
@@ -445,22 +476,9 @@ void ClientSession::stopCoalesceWait() {
 
 void ClientSession::endCoalesceWait(time_point now) {
     stopCoalesceWait();
-    // Looked up again without a ticket: what the other request stored answers, or this one
-    // goes upstream itself.
-    switch (m_cache.begin(m_worker.responseCache(), m_worker.index(), m_service->index,
-                          m_service->nameBytes, m_request, now, 0)) {
-    case ExchangeCache::Action::Serve:
-        writeCachedReply(now);
-        return;
-    case ExchangeCache::Action::GatewayTimeout:
-        respondError(504, "urn:toolcapture:problem:not-cached",
-                     "the request is only-if-cached and no usable response is stored");
-        return;
-    case ExchangeCache::Action::Wait:
-    case ExchangeCache::Action::Forward:
-        break;
-    }
-    forwardExchange(now);
+    // Looked up again without waiting: what the other request stored answers, or this one goes
+    // upstream itself.
+    consultCache(now, false);
 }
 
 void ClientSession::forwardExchange(time_point now) {

@@ -55,6 +55,8 @@ public:
     // The request this session waited for (ticket from its worker) has its response: the
     // cache is looked up again. Worker thread.
     void onCoalescedWake();
+    // The shared tier's answer to this session's question (RedisClient::Status, value).
+    void onSharedAnswer(int status, const QByteArray &value);
 
     int slot = -1; // position in the worker's session list
 
@@ -98,11 +100,15 @@ private:
 
     void pump();
     void beginExchange();
+    // The cache's look-up and what follows from it (`mayWait`: a miss may wait for another
+    // request's response).
+    void consultCache(time_point now, bool mayWait);
     // After the cache's look-up: the rate limit, then the first attempt.
     void forwardExchange(time_point now);
     // A coalesced wait ended (woken, or given up at its deadline): look again.
     void endCoalesceWait(time_point now);
     void stopCoalesceWait();
+    void askSharedTier();
     void startAttempt(time_point now);
     // Records how the attempt in progress ended (breaker, routing statistics) and frees its
     // bulkhead slot.
@@ -214,7 +220,8 @@ private:
     // validated it, or stale-if-error).
     ExchangeCache m_cache;
     bool m_cacheAnswers = false;
-    std::uint64_t m_coalesceTicket = 0; // non-zero while waiting for another request
+    // Non-zero while waiting for another request's response or for the shared tier.
+    std::uint64_t m_coalesceTicket = 0;
 
     CaptureRecord m_capture;
     bool m_capturing = false;

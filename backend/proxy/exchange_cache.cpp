@@ -4,6 +4,7 @@
 #include <backend/cache/storability.h>
 #include <backend/cache/validators.h>
 #include <backend/proxy/exchange_cache.h>
+#include <backend/redis/redis_client.h>
 
 namespace ToolCapture {
 
@@ -76,6 +77,7 @@ void ExchangeCache::reset() {
     m_leader = false;
     m_ticket = 0;
     m_coalesced = false;
+    m_sharedAsked = false;
     m_cache = nullptr;
     m_service = -1;
     m_key.clear();
@@ -105,10 +107,14 @@ void ExchangeCache::setUncacheable(QByteArrayView reason) {
 ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int service,
                                            QByteArrayView serviceName, RequestHead &request,
                                            Clock::time_point now, std::uint64_t ticket) {
-    // A follower woken (or giving up) begins again: it says it waited.
-    const bool waited = m_ticket != 0 && m_key == ResponseCache::primaryKey(serviceName, request);
+    // A follower woken (or giving up), or an exchange the shared tier answered, begins again:
+    // what it did already stays done.
+    const bool again = m_key == ResponseCache::primaryKey(serviceName, request);
+    const bool waited = again && m_ticket != 0;
+    const bool asked = again && m_sharedAsked;
     reset();
     m_coalesced = waited;
+    m_sharedAsked = asked;
     if (!cache || !cache->enabledFor(service))
         return Action::Forward;
     m_cache = cache;
@@ -193,6 +199,13 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         return Action::GatewayTimeout;
     case CacheDecision::MustValidate:
     case CacheDecision::Miss:
+        if (verdict.decision == CacheDecision::Miss && m_shared && !m_sharedAsked &&
+            !found.response && !found.varyMiss) {
+            m_sharedAsked = true;
+            if (m_shared->isConnected())
+                return Action::AskShared;
+            counters().sharedErrors.add(); // down: a miss, and counted
+        }
         if (ticket != 0 && request.method == "GET") {
             if (cache->join(m_key, worker, ticket) == ResponseCache::Join::Follower) {
                 counters().coalescedWaits.add();
@@ -256,6 +269,10 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     cacheStatus.forward = m_forward == CacheForward::None ? CacheForward::UriMiss : m_forward;
     cacheStatus.forwardStatus = status;
     cacheStatus.key = m_key;
+    if (m_forward == CacheForward::Bypass) {
+        setCacheStatus(head.headers, cacheStatus); // not looked at: nor stored
+        return HeadAction::Pass;
+    }
     if (!Invalidation::isSafeMethod(request.method)) {
         const HttpHeader *host = findHeader(request.headers, "host");
         const QList<QByteArray> uris = Invalidation::keysToInvalidate(
@@ -263,8 +280,12 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
             request.target, status, head.headers);
         const QByteArrayView serviceName = QByteArrayView(m_key).first(m_key.indexOf(' '));
         std::size_t removed = 0;
-        for (const QByteArray &uri : uris)
-            removed += m_cache->invalidate(m_service, serviceName.toByteArray() + ' ' + uri);
+        for (const QByteArray &uri : uris) {
+            const QByteArray key = serviceName.toByteArray() + ' ' + uri;
+            removed += m_cache->invalidate(m_service, key);
+            if (m_shared)
+                m_shared->remove(ResponseCache::sharedKey(key));
+        }
         if (!uris.isEmpty())
             counters().invalidations.add();
         m_outcome = removed > 0 ? "uncacheable; reason=method; invalidated=" +
@@ -299,6 +320,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         observeChange(false, now);
         applyLearnedTtl(*fresh, now);
         m_cache->store(m_service, m_key, request.headers, fresh);
+        writeShared(*fresh, now);
         releaseFollowers();
         counters().revalidated.add();
         CacheVerdict verdict;
@@ -399,8 +421,12 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
     if (m_compareBodies)
         observeChange(m_fill->body != m_stored->body, now);
     const TtlSource source = m_fill->ttlSource;
+    const std::shared_ptr<const StoredResponse> filled = m_fill;
     const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
     releaseFollowers();
+    if (result == ResponseCache::StoreResult::Stored ||
+        result == ResponseCache::StoreResult::Rejected)
+        writeShared(*filled, now); // kept out here need not be kept out of the other proxies
     switch (result) {
     case ResponseCache::StoreResult::Stored:
         counters().stores.add();
@@ -419,6 +445,55 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         counters().uncacheable.add();
         break;
     }
+}
+
+QByteArray ExchangeCache::sharedKey() const {
+    return ResponseCache::sharedKey(m_key);
+}
+
+void ExchangeCache::acceptShared(int status, const QByteArray &value, const RequestHead &request) {
+    if (!m_cache)
+        return;
+    switch (RedisClient::Status(status)) {
+    case RedisClient::Status::Ok:
+        if (auto response = StoredResponse::fromBytes(value);
+            response && response->secondaryKey.isEmpty()) {
+            counters().sharedHits.add();
+            // Into memory: the look-up that follows finds it (and decides fresh or stale).
+            m_cache->store(m_service, m_key, request.headers, std::move(response));
+        } else {
+            counters().sharedErrors.add(); // another version's record, or a corrupted one
+        }
+        break;
+    case RedisClient::Status::Missing:
+        counters().sharedMisses.add();
+        break;
+    case RedisClient::Status::Down:
+    case RedisClient::Status::Timeout:
+    case RedisClient::Status::Error:
+        counters().sharedErrors.add(); // a shared tier that fails is a miss, never an error
+        break;
+    }
+}
+
+void ExchangeCache::writeShared(const StoredResponse &response, Clock::time_point now) {
+    if (!m_shared || !response.secondaryKey.isEmpty())
+        return;
+    const auto age = Freshness::age(response.headers, response.requestTime, response.responseTime,
+                                    m_cache->wallNow(now))
+                         .currentAge;
+    // As long as another proxy may serve it: fresh, then within its stale windows.
+    std::chrono::seconds allowance{0};
+    if (response.control.staleIfError)
+        allowance = std::max(allowance, *response.control.staleIfError);
+    if (response.control.staleWhileRevalidate)
+        allowance = std::max(allowance, *response.control.staleWhileRevalidate);
+    if (const auto limit = m_cache->policy(m_service).freshness.disconnectedStaleLimit)
+        allowance = std::max(allowance, *limit);
+    const auto keep = response.lifetime.value - age + allowance;
+    if (keep <= std::chrono::seconds(0))
+        return;
+    m_shared->set(ResponseCache::sharedKey(m_key), response.toBytes(), keep);
 }
 
 void ExchangeCache::applyLearnedTtl(StoredResponse &response, Clock::time_point now) {

@@ -15,6 +15,7 @@
 
 namespace ToolCapture {
 
+class RedisClient;
 class ResponseCache;
 struct CacheCounters;
 
@@ -35,6 +36,8 @@ public:
         GatewayTimeout, // only-if-cached and nothing usable stored: answer 504
         Wait,           // another request for the key is on its way upstream: wait for it,
                         // then begin() again (with no ticket), or give up after coalesceWait
+        AskShared,      // nothing in memory: ask the shared tier for sharedKey(), hand the
+                        // answer to acceptShared(), then begin() again
     };
     // What to do with the upstream's response head.
     enum class HeadAction {
@@ -52,6 +55,11 @@ public:
     // Forgets the previous exchange. `cache` null: the cache is off for this exchange.
     void reset();
     ~ExchangeCache() { reset(); }
+    // The shared tier (Redis) of this worker, null when there is none. Kept across exchanges.
+    void setSharedTier(RedisClient *client) { m_shared = client; }
+    QByteArray sharedKey() const;
+    // The shared tier's answer to AskShared (a RedisClient::Status and the value).
+    void acceptShared(int status, const QByteArray &value, const RequestHead &request);
     ExchangeCache() = default;
     ExchangeCache(const ExchangeCache &) = delete;
     ExchangeCache &operator=(const ExchangeCache &) = delete;
@@ -89,6 +97,9 @@ private:
     // A heuristic lifetime replaced by what the TTL advisor learned of the operation, if it
     // learned enough (services with learnTtl).
     void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
+    // Writes a stored response to the shared tier (not a Vary variant: those stay local), for as
+    // long as it may be served fresh or stale.
+    void writeShared(const StoredResponse &response, Clock::time_point now);
     // Tells the TTL advisor whether the stored response changed, as the new one shows.
     void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;
@@ -100,9 +111,11 @@ private:
     int m_service = -1;
     QByteArray m_key; // primary key
     QByteArray m_serviceName;
-    bool m_leader = false;        // other requests for the key wait for this one
-    std::uint64_t m_ticket = 0;   // non-zero: this one waits for another (Action::Wait)
-    bool m_coalesced = false;     // it waited: the outcome says so
+    bool m_leader = false;      // other requests for the key wait for this one
+    std::uint64_t m_ticket = 0; // non-zero: this one waits for another (Action::Wait)
+    bool m_coalesced = false;   // it waited: the outcome says so
+    RedisClient *m_shared = nullptr;
+    bool m_sharedAsked = false;   // this exchange asked the shared tier already
     bool m_compareBodies = false; // the change is told by the body (no validators to compare)
     CacheControl m_requestControl;
     std::shared_ptr<const StoredResponse> m_stored; // found for this request (fresh or not)

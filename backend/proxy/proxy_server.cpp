@@ -6,6 +6,7 @@
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_runtime.h>
+#include <backend/redis/redis_client.h>
 #include <backend/routing/service_registry.h>
 
 #include <QThread>
@@ -83,8 +84,31 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
         for (const ServiceEntry &service : m_registry->services())
             m_cache->setServiceName(service.index, service.nameBytes);
     }
+    if (m_cache && m_cache->sharedTier().enabled && !m_workers.empty()) {
+        // Purges reach the shared tier through the first worker's connection.
+        ProxyWorker *first = m_workers.front();
+        m_cache->setSharedPurger([first](const QByteArray &key, bool prefix) {
+            QMetaObject::invokeMethod(
+                first,
+                [first, key, prefix] {
+                    if (RedisClient *redis = first->sharedTier()) {
+                        if (prefix)
+                            redis->removePrefix(key, [](RedisClient::Status, qint64) {});
+                        else
+                            redis->remove(key);
+                    }
+                },
+                Qt::QueuedConnection);
+        });
+    }
     for (ProxyWorker *worker : m_workers) {
         worker->setResponseCache(m_cache.get());
+        if (m_cache && m_cache->sharedTier().enabled) {
+            // Each worker talks to the shared tier over its own connection, on its own loop.
+            QMetaObject::invokeMethod(
+                worker, [worker, tier = m_cache->sharedTier()] { worker->startSharedTier(tier); },
+                Qt::QueuedConnection);
+        }
         if (m_cache) {
             // A follower of a coalesced miss is woken in its own worker's thread.
             m_cache->setWaker(worker->index(), [worker](std::uint64_t ticket) {

@@ -3,6 +3,7 @@
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_pool.h>
+#include <backend/redis/redis_client.h>
 #include <backend/routing/scoring_selector.h>
 #include <backend/routing/service_registry.h>
 
@@ -142,6 +143,28 @@ void ProxyWorker::wakeCoalesced(std::uint64_t ticket) {
     ClientSession *session = it->second;
     m_coalesceWaiters.erase(it);
     session->onCoalescedWake();
+}
+
+void ProxyWorker::deliverShared(std::uint64_t ticket, int status, const QByteArray &value) {
+    const auto it = m_coalesceWaiters.find(ticket);
+    if (it == m_coalesceWaiters.end())
+        return; // the client left meanwhile
+    ClientSession *session = it->second;
+    m_coalesceWaiters.erase(it);
+    session->onSharedAnswer(status, value);
+}
+
+void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
+    if (m_sharedTier || !tier.enabled)
+        return;
+    RedisClient::Options options;
+    options.host = tier.host;
+    options.port = tier.port;
+    options.database = tier.database;
+    options.password = tier.password;
+    options.commandTimeout = tier.timeout;
+    m_sharedTier = new RedisClient(options, this);
+    m_sharedTier->start();
 }
 
 void ProxyWorker::removeSession(ClientSession *session) {

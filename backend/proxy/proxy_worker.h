@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/cache/response_cache.h>
 #include <backend/config/proxy_config.h>
 #include <backend/core/clock.h>
 #include <backend/http/http_request_parser.h>
@@ -25,7 +26,7 @@ namespace ToolCapture {
 class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;
-class ResponseCache;
+class RedisClient;
 class InstanceSelector;
 class ServiceRegistry;
 class UpstreamPool;
@@ -109,6 +110,12 @@ public:
     void waitForCoalesced(std::uint64_t ticket, ClientSession *session);
     void stopWaitingForCoalesced(std::uint64_t ticket);
     void wakeCoalesced(std::uint64_t ticket);
+    // The shared tier's answer for the session waiting under `ticket` (worker thread).
+    void deliverShared(std::uint64_t ticket, int status, const QByteArray &value);
+    // The response cache's shared tier (Redis): this worker's own connection, made in its
+    // thread (queued from setResponseCache); null when there is none.
+    void startSharedTier(const ResponseCache::SharedTier &tier);
+    RedisClient *sharedTier() const noexcept { return m_sharedTier; }
 
 signals:
     void drained();
@@ -138,7 +145,8 @@ private:
     std::vector<ClientSession *> m_sessions;
     std::unordered_map<std::uint64_t, ClientSession *> m_coalesceWaiters;
     std::uint64_t m_lastTicket = 0;
-    QTimer *m_timer = nullptr; // idle upstream connections expire on this
+    RedisClient *m_sharedTier = nullptr; // child of this worker
+    QTimer *m_timer = nullptr;           // idle upstream connections expire on this
     const Clock &m_clock;
     DeadlineQueue m_deadlines;
     QTimer *m_deadlineTimer = nullptr;

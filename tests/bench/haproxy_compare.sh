@@ -13,6 +13,10 @@
 #     --path PATH            request path (default /bench/items)
 #     --warmup SECONDS       unmeasured run before each measured one (default 1; 0: none)
 #     --keep                 keep the temporary directory (configs, logs, raw wrk output)
+#     --cache                the response cache on in both ToolCaptures (off otherwise), and two
+#                            more runs on a cacheable path (/bench/cached, max-age=600): HAProxy
+#                            (which forwards it) and ToolCapture with capture (answered from its
+#                            cache); prints the hit path's ratio to the upstream path
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../../scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
@@ -26,6 +30,7 @@ only_baselines=0
 path="/bench/items"
 warmup=1
 keep=0
+cache=false
 
 usage() { tc_usage; }
 
@@ -39,6 +44,7 @@ while (($#)); do
     --path) path="${2:?}" && shift ;;
     --warmup) warmup="${2:?}" && shift ;;
     --keep) keep=1 ;;
+    --cache) cache=true ;;
     -h | --help) usage && exit 0 ;;
     *) usage >&2 && exit 2 ;;
     esac
@@ -154,6 +160,7 @@ if ((only_baselines == 0)); then
   "pool": { "max_connections": $pool_connections, "max_idle": $pool_connections },
   "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
+  "cache": { "enabled": $cache },
   "services": {
     "bench": {
       "match": { "path_prefix": "/" },
@@ -173,6 +180,14 @@ EOF
     # Capture off is measured first: the capturing one may still be publishing after its run.
     start_toolcapture tc-nocapture "$tc_nocapture_port" "$tc_nocapture_admin_port" false
     start_toolcapture toolcapture "$tc_port" "$tc_admin_port" true
+    if [[ "$cache" == true ]]; then
+        # The cacheable path: HAProxy forwards it, ToolCapture (capture on) answers from its
+        # cache after the first request.
+        targets+=("haproxy-cacheable=$haproxy_port=/bench/cached")
+        pid_of[haproxy-cacheable]="${pid_of[haproxy]}"
+        targets+=("tc-cache-hit=$tc_port=/bench/cached")
+        pid_of[tc-cache-hit]="${pid_of[toolcapture]}"
+    fi
 fi
 
 # to_ms VALUE: wrk's "607.43us" / "1.23ms" / "1.05s" / "2.00m" in milliseconds.
@@ -198,8 +213,8 @@ thread_ticks() {
 
 declare -A rps p50 p99 non2xx errors requests cpu_report
 run_wrk() {
-    local name="$1" port="$2" out
-    local url="http://127.0.0.1:$port$path"
+    local name="$1" port="$2" target_path="${3:-$path}" out
+    local url="http://127.0.0.1:$port$target_path"
     out="$workdir/wrk-${name%% *}.txt"
     if ((warmup > 0)); then
         wrk -t1 -c"$connections" -d"${warmup}s" "$url" >/dev/null
@@ -229,22 +244,24 @@ run_wrk() {
     }
 }
 
+# A target is NAME=PORT or NAME=PORT=PATH.
 for entry in "${targets[@]}"; do
-    run_wrk "${entry%=*}" "${entry##*=}"
+    IFS='=' read -r t_name t_port t_path <<<"$entry"
+    run_wrk "$t_name" "$t_port" "$t_path"
 done
 
 echo
 printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores\n' \
     "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS"
-printf '%-16s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
+printf '%-18s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
 for entry in "${targets[@]}"; do
-    name="${entry%=*}"
-    printf '%-16s %12s %9s %9s %9s %9s\n' "$name" "${rps[$name]}" "${p50[$name]}" \
+    name="${entry%%=*}"
+    printf '%-18s %12s %9s %9s %9s %9s\n' "$name" "${rps[$name]}" "${p50[$name]}" \
         "${p99[$name]}" "${non2xx[$name]:-0}" "${errors[$name]:-0}"
 done
 echo "CPU per request (whole process, then per thread, microseconds; clock ticks of $(getconf CLK_TCK) Hz):"
 for entry in "${targets[@]}"; do
-    name="${entry%=*}"
+    name="${entry%%=*}"
     [[ -n "${cpu_report[$name]:-}" ]] && printf '  %-14s %s\n' "$name" "${cpu_report[$name]}"
 done
 if ((only_baselines == 0)); then
@@ -252,6 +269,15 @@ if ((only_baselines == 0)); then
         'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
     echo "ratio toolcapture/haproxy: $ratio (requests/s), p99 ${p99[toolcapture]} ms vs" \
         "${p99[haproxy]} ms (capture and Kafka publishing on)"
+    if [[ "$cache" == true ]]; then
+        hit="$(awk -v a="${rps[tc-cache-hit]}" -v b="${rps[toolcapture]}" \
+            'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+        vs="$(awk -v a="${rps[tc-cache-hit]}" -v b="${rps[haproxy-cacheable]}" \
+            'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
+        echo "cache: hit path / upstream path $hit (requests/s, both with capture on);" \
+            "toolcapture hits / haproxy forwarding the cacheable path $vs, p99" \
+            "${p99[tc-cache-hit]} ms vs ${p99[haproxy-cacheable]} ms"
+    fi
     cost="$(awk -v a="${rps[toolcapture]}" -v b="${rps[tc-nocapture]}" \
         'BEGIN { printf "%.1f", (b > 0) ? 100 * (1 - a / b) : 0 }')"
     echo "capture cost: $cost% fewer requests/s than with capture off" \

@@ -145,9 +145,10 @@ private:
             m_downloadLeft = b.downloadBytes;
             m_downloadChunked = b.chunked;
             if (b.chunked)
-                m_socket->write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                m_socket->write("HTTP/1.1 200 OK\r\n" + b.headers +
+                                "Transfer-Encoding: chunked\r\n\r\n");
             else
-                m_socket->write("HTTP/1.1 200 OK\r\nContent-Length: " +
+                m_socket->write("HTTP/1.1 200 OK\r\n" + b.headers + "Content-Length: " +
                                 QByteArray::number(b.downloadBytes) + "\r\n\r\n");
             feedDownload();
             break;

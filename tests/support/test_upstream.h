@@ -33,6 +33,7 @@ public:
         QByteArray raw;
         qint64 downloadBytes = 0;
         bool chunked = false; // Download, ResetMidBody: chunked instead of Content-Length
+        QByteArray headers{}; // Download: extra header lines ("Name: value\r\n" each)
         int delayMs = 0; // Echo: answer this much later; ResetMidBody: reset after (default 20)
         bool closeAfterResponse = false; // Raw: close the connection after answering
         // Raw: shut down the sending side after answering (a half-close) and keep reading.

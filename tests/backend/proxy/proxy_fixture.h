@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/cache/response_cache.h>
 #include <backend/config/proxy_config.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/proxy_server.h>
@@ -43,15 +44,19 @@ inline ServiceConfig makeService(const TestService &service, const ProxyConfig &
     return s;
 }
 
-// A ProxyServer on 127.0.0.1, port 0, in front of the given services; on `clock` if given.
+// A ProxyServer on 127.0.0.1, port 0, in front of the given services; on `clock` if given,
+// answering from `cache` if given.
 inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
                                                const std::vector<TestService> &services,
-                                               const Clock *clock = nullptr) {
+                                               const Clock *clock = nullptr,
+                                               std::shared_ptr<ResponseCache> cache = {}) {
     config.listen.port = 0;
     for (const TestService &service : services)
         config.services.push_back(makeService(service, config));
     auto proxy = clock ? std::make_unique<ProxyServer>(config, *clock)
                        : std::make_unique<ProxyServer>(config);
+    if (cache)
+        proxy->setResponseCache(std::move(cache));
     if (!proxy->listen())
         return nullptr;
     return proxy;

@@ -2,6 +2,8 @@
 // RFC 9211) as a client of the proxy sees it, one scenario per row, on a manual clock.
 #include <backend/cache/http_date.h>
 #include <backend/cache/response_cache.h>
+#include <backend/proxy/upstream_runtime.h>
+#include <backend/resilience/circuit_breaker.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/manual_clock.h>
 #include <tests/support/raw_client.h>
@@ -155,6 +157,8 @@ private slots:
     void learnsTtlWhereHeuristicsAreAllowed();
     void coalescing_data();
     void coalescing();
+    void staleWhenEveryBreakerIsOpen_data();
+    void staleWhenEveryBreakerIsOpen();
 
 private:
     struct Proxy {
@@ -2033,6 +2037,62 @@ void TestProxyCache::coalescing() {
                  answer.header("cache-status"));
     }
     QCOMPARE(upstream.requestsReceived(), upstreamRequests);
+}
+
+void TestProxyCache::staleWhenEveryBreakerIsOpen_data() {
+    QTest::addColumn<Policy>("policy");
+    QTest::addColumn<int>("status");
+    QTest::newRow("the service allows stale while unavailable: served stale")
+        << Policy::StaleWhenUnavailable << 200;
+    QTest::newRow("it does not: 503") << Policy::Default << 503;
+}
+
+void TestProxyCache::staleWhenEveryBreakerIsOpen() {
+    // Two instances, both breakers forced open by an operator: no instance can take the
+    // request, and the stale stored response is the fallback where the service allows it.
+    QFETCH(Policy, policy);
+    QFETCH(int, status);
+    ManualClock clock;
+    TestUpstream first;
+    TestUpstream second;
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = "HTTP/1.1 200 OK\r\nCache-Control: max-age=10\r\nContent-Length: 5\r\n\r\n"
+                    "hello";
+    first.setBehaviour(behaviour);
+    second.setBehaviour(behaviour);
+    ProxyConfig config = testConfig(1);
+    config.listen.port = 0;
+    config.services.push_back(makeService({"svc", "/", {first.port(), second.port()}}, config));
+    auto server = std::make_unique<ProxyServer>(config, clock);
+    ResponseCache::Options options;
+    options.shards = 1;
+    options.serviceCapacity = 1;
+    ResponseCache::ServicePolicy service;
+    if (policy == Policy::StaleWhenUnavailable)
+        service.freshness.disconnectedStaleLimit = 600s;
+    options.services = {service};
+    auto cache = std::make_shared<ResponseCache>(options, clock);
+    server->setResponseCache(cache);
+    QVERIFY(server->listen());
+    RawClient client(server->port());
+    QCOMPARE(client.roundTrip(get()).status, 200);
+    const int forwarded = first.requestsReceived() + second.requestsReceived();
+    QCOMPARE(forwarded, 1);
+    server->runtime().breaker(0).setMode(BreakerMode::ForceOpen);
+    server->runtime().breaker(1).setMode(BreakerMode::ForceOpen);
+    clock.advance(20s);
+    const RawResponse response = client.roundTrip(get());
+    QCOMPARE(response.status, status);
+    QCOMPARE(first.requestsReceived() + second.requestsReceived(), forwarded);
+    if (status == 200) {
+        QCOMPARE(response.body, QByteArray("hello"));
+        QVERIFY(response.header("warning").startsWith("110"));
+        QCOMPARE(response.header("age"), QByteArray("20"));
+        QCOMPARE(cache->totals(0).staleServed, 1u);
+    } else {
+        QVERIFY(response.header("content-type").startsWith("application/problem+json"));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestProxyCache)

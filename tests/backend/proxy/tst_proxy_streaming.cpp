@@ -177,16 +177,37 @@ private slots:
 
     void download_data() {
         QTest::addColumn<bool>("chunked");
-        QTest::newRow("content-length") << false;
-        QTest::newRow("chunked") << true;
+        QTest::addColumn<bool>("cache");
+        QTest::addColumn<QByteArray>("headers");
+        QTest::newRow("content-length") << false << false << QByteArray();
+        QTest::newRow("chunked") << true << false << QByteArray();
+        // With the response cache on: a response it may not store is never buffered; one it
+        // may store but that outgrows the per-object limit is dropped from the cache there.
+        QTest::newRow("content-length, cache on, no-store")
+            << false << true << QByteArray("Cache-Control: no-store\r\n");
+        QTest::newRow("content-length, cache on, cacheable but too large")
+            << false << true << QByteArray("Cache-Control: max-age=60\r\n");
+        QTest::newRow("chunked, cache on, cacheable but too large")
+            << true << true << QByteArray("Cache-Control: max-age=60\r\n");
     }
     void download() {
         QFETCH(bool, chunked);
+        QFETCH(bool, cache);
+        QFETCH(QByteArray, headers);
         TestUpstream::Behaviour behaviour{TestUpstream::Mode::Download, {}};
         behaviour.downloadBytes = kTransferBytes;
         behaviour.chunked = chunked;
+        behaviour.headers = headers;
         TestUpstream upstream(behaviour);
-        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        std::shared_ptr<ResponseCache> responseCache;
+        if (cache) {
+            ResponseCache::Options options;
+            options.serviceCapacity = 1;
+            options.services = {ResponseCache::ServicePolicy()};
+            responseCache = std::make_shared<ResponseCache>(options, SteadyClock::instance());
+        }
+        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}},
+                                nullptr, responseCache);
         QVERIFY(proxy);
         const int fd = connectTo(proxy->port());
         QVERIFY(fd >= 0);
@@ -215,6 +236,10 @@ private slots:
         }
         if (kResidentMemoryIsMeaningful)
             QVERIFY2(watch.growth() < kMaxGrowth, qPrintable(QString::number(watch.growth())));
+        if (responseCache) {
+            QCOMPARE(responseCache->totals(0).objects, 0); // nothing of it was kept
+            QCOMPARE(responseCache->totals(0).uncacheable, 1u);
+        }
     }
 };
 
