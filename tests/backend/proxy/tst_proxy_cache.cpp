@@ -1178,7 +1178,7 @@ void TestProxyCache::scenarios_data() {
                         0, 200, true, "fwd=vary-miss"},
                        {get("/r", "Accept-Language: en\r\n"), "", 0, 200, false, "hit", "hello"},
                        {get("/r", "Accept-Language: fr\r\n"), "", 0, 200, false, "hit", "salut"}};
-    QTest::newRow("Vary: a changed Vary selects by the new fields")
+    QTest::newRow("Vary: after a changed Vary the new fields select (older variants unused)")
         << Policy::Default
         << QList<Step>{{get("/r", "Accept-Language: en\r\n"), varyLanguage, 0, 200, true},
                        {get("/r", "Accept-Language: fr\r\nX-Mode: a\r\n"),
@@ -1804,6 +1804,12 @@ void TestProxyCache::scenarios_data() {
                         "",
                         {},
                         "content-length: 5"}};
+
+    QTest::newRow("only-if-cached with a request max-age the stored response exceeds: 504")
+        << Policy::Default
+        << QList<Step>{
+               {get(), fresh60, 0, 200, true},
+               {get("/r", "Cache-Control: only-if-cached, max-age=5\r\n"), "", 10, 504, false}};
 
     // Configuration.
     QTest::newRow("cache disabled for the service")
