@@ -2,6 +2,7 @@
 #include <app/main_window.h>
 #include <app/recent_connections.h>
 #include <widgets/breakers_view.h>
+#include <widgets/cache_view.h>
 #include <widgets/hooks_view.h>
 #include <widgets/overview_view.h>
 #include <widgets/requests_view.h>
@@ -45,8 +46,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_tabs->setDocumentMode(true);
     setCentralWidget(m_tabs);
     // In the order an operator works: how is it going, where does traffic go, what is cut off,
-    // which requests, what the event bus carries, what the services report. Breakers and
-    // Requests join with a transport (rebuildTransportViews).
+    // which requests, what the event bus carries, what the services report. Breakers,
+    // Requests and Cache join with a transport (rebuildTransportViews).
     m_overviewView->setObjectName(QStringLiteral("overviewView"));
     addView(m_overviewView, tr("Overview"), {}, OverviewView::subjects(),
             [this](const FeedMessage &message) { m_overviewView->apply(message); });
@@ -166,8 +167,8 @@ View *MainWindow::replaceView(View *old, View *created, const QString &name, con
     return created;
 }
 
-// Breakers, Requests and the status bar read their transport from their construction on: a new
-// transport, new ones, in the same places.
+// Breakers, Requests, Cache and the status bar read their transport from their construction on: a
+// new transport, new ones, in the same places.
 void MainWindow::rebuildTransportViews(FeedTransport *transport) {
     m_breakersView =
         replaceView(m_breakersView, transport ? new BreakersView(transport) : nullptr,
@@ -175,6 +176,13 @@ void MainWindow::rebuildTransportViews(FeedTransport *transport) {
     RequestsView *requests = transport ? new RequestsView(transport) : nullptr;
     m_requestsView = replaceView(m_requestsView, requests, QStringLiteral("requestsView"),
                                  tr("Requests"), m_tabs->indexOf(m_topicsView));
+    m_cacheView =
+        replaceView(m_cacheView, transport ? new CacheView(transport) : nullptr,
+                    QStringLiteral("cacheView"), tr("Cache"), m_tabs->indexOf(m_topicsView));
+    if (m_cacheView) {
+        connect(m_cacheView, &CacheView::message, this,
+                [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    }
 
     if (m_statusPanel) {
         dropRoutes(m_statusPanel);

@@ -17,6 +17,7 @@ class QTabWidget;
 namespace ToolCapture {
 
 class BreakersView;
+class CacheView;
 class HooksView;
 class OverviewView;
 class RequestsView;
@@ -25,8 +26,8 @@ class StatusBarPanel;
 class TopicsView;
 
 // The console's main window: one tab per view in the order an operator works (overview, services,
-// breakers, requests, topics, hooks), the menus and shortcuts, and the status bar. Routes each
-// feed message to the views of its subject and subscribes the union of their subjects. Layout,
+// breakers, requests, cache, topics, hooks), the menus and shortcuts, and the status bar. Routes
+// each feed message to the views of its subject and subscribes the union of their subjects. Layout,
 // splitters, column widths and the current view are kept in QSettings.
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -62,6 +63,7 @@ public:
     ServicesView *servicesView() const { return m_servicesView; }
     // The views below read their transport from their construction on: null without one.
     BreakersView *breakersView() const { return m_breakersView; }
+    CacheView *cacheView() const { return m_cacheView; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     // The action with this object name ("actionConnect", …), for tests and the toolbar.
     QAction *action(const QString &objectName) const;
@@ -118,6 +120,7 @@ private:
     ServicesView *m_servicesView;
     BreakersView *m_breakersView = nullptr; // tabs rebuilt with each transport
     RequestsView *m_requestsView = nullptr;
+    CacheView *m_cacheView = nullptr;
     TopicsView *m_topicsView;
     HooksView *m_hooksView;
     StatusBarPanel *m_statusPanel = nullptr; // rebuilt with each transport

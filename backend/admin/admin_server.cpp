@@ -214,6 +214,66 @@ double meanLatencyMs(const InstanceTotals &totals) {
     return count == 0 ? 0.0 : double(totals.latencySumMicros) / 1000.0 / double(count);
 }
 
+// A counter family with one sample per service, read from the service's cache totals.
+void cacheCounter(PrometheusWriter &writer, const CacheSnapshot &cache, QByteArrayView name,
+                  QByteArrayView help, std::uint64_t CacheServiceTotals::*field) {
+    writer.family(name, Type::Counter, help);
+    for (const CacheSnapshot::Service &service : cache.services)
+        writer.sample({{"service", service.name.toUtf8()}}, service.totals.*field);
+}
+
+void cacheGauge(PrometheusWriter &writer, const CacheSnapshot &cache, QByteArrayView name,
+                QByteArrayView help, std::int64_t CacheServiceTotals::*field) {
+    writer.family(name, Type::Gauge, help);
+    for (const CacheSnapshot::Service &service : cache.services)
+        writer.sample({{"service", service.name.toUtf8()}}, service.totals.*field);
+}
+
+void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
+    if (!cache.enabled)
+        return;
+    cacheCounter(w, cache, "toolcapture_cache_hits_total",
+                 "Requests answered from a fresh stored response.", &CacheServiceTotals::hits);
+    cacheCounter(w, cache, "toolcapture_cache_misses_total",
+                 "Lookups that found nothing usable stored: the request went upstream.",
+                 &CacheServiceTotals::misses);
+    cacheCounter(w, cache, "toolcapture_cache_stale_served_total",
+                 "Stale responses served (max-stale, stale-if-error, every instance unavailable).",
+                 &CacheServiceTotals::staleServed);
+    cacheCounter(w, cache, "toolcapture_cache_revalidations_total",
+                 "Conditional requests sent upstream to validate a stored response.",
+                 &CacheServiceTotals::revalidations);
+    cacheCounter(w, cache, "toolcapture_cache_revalidated_total",
+                 "Revalidations answered 304: the stored response was served.",
+                 &CacheServiceTotals::revalidated);
+    cacheCounter(w, cache, "toolcapture_cache_coalesced_waits_total",
+                 "Misses that waited for another request's response to the same key.",
+                 &CacheServiceTotals::coalescedWaits);
+    cacheCounter(w, cache, "toolcapture_cache_evictions_total",
+                 "Entries that left the cache for capacity (evicted or refused admission).",
+                 &CacheServiceTotals::evictions);
+    cacheCounter(w, cache, "toolcapture_cache_stores_total", "Responses stored.",
+                 &CacheServiceTotals::stores);
+    cacheCounter(w, cache, "toolcapture_cache_uncacheable_total",
+                 "Forwarded responses that could not be stored (no-store, private, status...).",
+                 &CacheServiceTotals::uncacheable);
+    if (cache.sharedTier) {
+        w.family("toolcapture_cache_shared_tier_total", Type::Counter,
+                 "Lookups in the shared tier (Redis) after a miss in memory: hit, miss, or error "
+                 "(down, too slow, unreadable: counted as a miss by the data path).");
+        for (const CacheSnapshot::Service &service : cache.services) {
+            const QByteArray name = service.name.toUtf8();
+            w.sample({{"service", name}, {"outcome", "hit"}}, service.totals.sharedHits);
+            w.sample({{"service", name}, {"outcome", "miss"}}, service.totals.sharedMisses);
+            w.sample({{"service", name}, {"outcome", "error"}}, service.totals.sharedErrors);
+        }
+    }
+    cacheGauge(w, cache, "toolcapture_cache_bytes", "What a service's cache entries weigh.",
+               &CacheServiceTotals::bytes);
+    cacheGauge(w, cache, "toolcapture_cache_objects", "A service's cache entries.",
+               &CacheServiceTotals::objects);
+}
+
 } // namespace
 
 AdminServer::AdminServer(std::function<EngineSnapshot()> snapshot, QObject *parent)
@@ -664,6 +724,9 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
     w.sample({{"outcome", "stored"}}, capture.stored);
     w.sample({{"outcome", "dropped"}}, capture.dropped);
     w.sample({{"outcome", "store_failed"}}, capture.storeFailures);
+
+    // The response cache, per service (nothing without a cache).
+    cacheFamilies(w, snapshot.cache);
 
     const HooksSnapshot &hooks = snapshot.hooks;
     w.family("toolcapture_hook_requests_total", Type::Counter,

@@ -121,6 +121,16 @@ ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uin
     return Join::Follower;
 }
 
+bool ResponseCache::lead(QByteArrayView key) {
+    FlightShard &shard = flightShard(key);
+    std::lock_guard lock(shard.mutex);
+    const QByteArray k = key.toByteArray();
+    if (shard.flights.contains(k))
+        return false;
+    shard.flights.insert(k, {});
+    return true;
+}
+
 void ResponseCache::leave(QByteArrayView key, int worker, std::uint64_t ticket) {
     FlightShard &shard = flightShard(key);
     std::lock_guard lock(shard.mutex);
@@ -413,6 +423,8 @@ CacheServiceTotals ResponseCache::totals(int service) const {
         t.staleServed += c.staleServed.value();
         t.revalidations += c.revalidations.value();
         t.revalidated += c.revalidated.value();
+        t.backgroundRevalidations += c.backgroundRevalidations.value();
+        t.backgroundFailures += c.backgroundFailures.value();
         t.coalescedWaits += c.coalescedWaits.value();
         t.stores += c.stores.value();
         t.uncacheable += c.uncacheable.value();

@@ -39,6 +39,11 @@ struct CacheCounters {
     LocalCounter sharedHits;     // shared tier (Redis): a response found there
     LocalCounter sharedMisses;   // ... asked, nothing there
     LocalCounter sharedErrors;   // ... down, too slow, an error or an unreadable record: a miss
+
+    // stale-while-revalidate: revalidations started in the background, and those of them that
+    // ended without freshening or replacing the stored response (failed, timed out, abandoned).
+    LocalCounter backgroundRevalidations;
+    LocalCounter backgroundFailures;
 };
 
 // Plain-value totals of CacheCounters over all workers, with the store's view of the service.
@@ -56,6 +61,8 @@ struct CacheServiceTotals {
     std::uint64_t sharedHits = 0;
     std::uint64_t sharedMisses = 0;
     std::uint64_t sharedErrors = 0;
+    std::uint64_t backgroundRevalidations = 0;
+    std::uint64_t backgroundFailures = 0;
     std::uint64_t evictions = 0; // entries that left for capacity
     std::int64_t bytes = 0;      // what the service's entries weigh now
     std::int64_t objects = 0;
@@ -189,6 +196,8 @@ public:
     void setWaker(int worker, Waker waker);
     enum class Join { Leader, Follower };
     Join join(QByteArrayView key, int worker, std::uint64_t ticket);
+    // Leads `key` if nobody does (true); never follows (a background revalidation).
+    bool lead(QByteArrayView key);
     void leave(QByteArrayView key, int worker, std::uint64_t ticket);
     // Wakes every follower of `key` (outside any lock); returns how many.
     std::size_t release(QByteArrayView key);

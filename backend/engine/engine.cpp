@@ -1,7 +1,9 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/admin_token.h>
+#include <backend/admin/cache_api.h>
 #include <backend/admin/capture_api.h>
 #include <backend/admin/topic_api.h>
+#include <backend/cache/response_cache.h>
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/capture/capture_reader.h>
@@ -69,6 +71,51 @@ constexpr std::array kTopics{"proxy.request_intelligence",       "proxy.response
 // the rest goes to the spool.
 constexpr std::chrono::milliseconds kPublisherFlush{3000};
 
+ResponseCache::ServicePolicy cachePolicy(const CacheServiceConfig &service) {
+    ResponseCache::ServicePolicy policy;
+    policy.enabled = service.enabled;
+    policy.freshness.heuristicsAllowed = service.heuristics;
+    policy.freshness.heuristicFraction = service.heuristicFraction;
+    policy.freshness.heuristicMax = service.heuristicMax;
+    if (service.staleIfUnavailable.count() > 0)
+        policy.freshness.disconnectedStaleLimit = service.staleIfUnavailable;
+    policy.maxObjectBytes = service.maxObjectBytes;
+    policy.ownMaxBytes = service.maxBytes;
+    policy.learnTtl = service.learnTtl;
+    policy.learnedTtlMin = service.learnedTtlMin;
+    policy.learnedTtlMax = service.learnedTtlMax;
+    return policy;
+}
+
+// The response cache the configuration asks for: a policy per configured service (in the
+// registry's order, which is the configuration's), the defaults for those registered while
+// running.
+ResponseCache::Options cacheOptions(const ProxyConfig &config) {
+    const CacheConfig &cache = config.cache;
+    ResponseCache::Options options;
+    options.maxBytes = cache.maxBytes;
+    options.maxObjectBytes = cache.maxObjectBytes;
+    options.policy = cache.policy == QLatin1String("lru") ? CacheStore::Policy::Lru
+                                                          : CacheStore::Policy::WindowTinyLfu;
+    options.workers = config.effectiveWorkers();
+    options.coalesceWait = cache.coalesceWait;
+    options.defaults = cachePolicy(cache.serviceDefaults);
+    for (const ServiceConfig &service : config.services)
+        options.services.push_back(cachePolicy(cache.forService(service.name)));
+    options.serviceCapacity =
+        int(config.services.size()) + std::max(0, config.registry.maxDynamicServices);
+    if (!cache.redisHost.isEmpty()) {
+        ResponseCache::SharedTier &shared = options.sharedTier;
+        shared.enabled = true;
+        shared.host = cache.redisHost;
+        shared.port = cache.redisPort;
+        shared.database = cache.redisDatabase;
+        shared.password = cache.redisPassword;
+        shared.timeout = cache.redisTimeout;
+    }
+    return options;
+}
+
 QString describeMatch(const MatchConfig &match) {
     QStringList parts;
     if (!match.pathPrefix.isEmpty())
@@ -117,6 +164,8 @@ void Engine::setUpFeed() {
                             [this] { return AdminServer::services(feedSnapshot()).body; });
     m_feed->addStateSubject(QStringLiteral("breakers"),
                             [this] { return AdminServer::breakers(feedSnapshot()).body; });
+    m_feed->addStateSubject(QStringLiteral("cache"),
+                            [this] { return CacheApi::statsDocument(feedSnapshot().cache); });
     m_feed->addStateSubject(QStringLiteral("tools"), [this] {
         return m_hooks ? m_hooks->toolsDocument() : QByteArrayLiteral("{\"tools\":[]}");
     });
@@ -147,6 +196,8 @@ Engine::~Engine() {
     m_captureApi = nullptr;
     delete m_topicApi;
     m_topicApi = nullptr;
+    delete m_cacheApi;
+    m_cacheApi = nullptr;
     delete m_feedEndpoint; // it unsubscribes from the hub
     m_feedEndpoint = nullptr;
     if (m_hookTraffic)
@@ -172,6 +223,17 @@ bool Engine::start(QString *error) {
     if (!startEventPipeline(error))
         return false;
     m_proxy = std::make_unique<ProxyServer>(m_config);
+    if (m_config.cache.enabled) {
+        m_responseCache =
+            std::make_shared<ResponseCache>(cacheOptions(m_config), SteadyClock::instance());
+        m_proxy->setResponseCache(m_responseCache);
+        qCInfo(lcEngine).noquote()
+            << "response cache on:" << m_config.cache.maxBytes << "bytes," << m_config.cache.policy
+            << (m_config.cache.redisHost.isEmpty() ? QStringLiteral("(memory only)")
+                                                   : QStringLiteral("with a shared tier at %1:%2")
+                                                         .arg(m_config.cache.redisHost)
+                                                         .arg(m_config.cache.redisPort));
+    }
     if (m_capture) {
         m_proxy->setCapture(
             ProxyCapture{&m_capture->queue(), &m_capture->filter(), m_config.capture.maxBodyBytes,
@@ -213,6 +275,7 @@ bool Engine::start(QString *error) {
              },
              false});
     }
+    mountCacheApi();
     {
         // The console feed for remote consoles; it may carry captures, so it needs the token.
         FeedEndpoint::Options feedOptions;
@@ -380,6 +443,25 @@ bool Engine::mountCaptureApi(QString *error) {
                     },
                     true, true});
     return true;
+}
+
+QStringList Engine::serviceNames() const {
+    QStringList names;
+    if (!m_proxy)
+        return names;
+    for (const ServiceEntry &service : m_proxy->registry().services())
+        names.append(service.name);
+    return names;
+}
+
+void Engine::mountCacheApi() {
+    m_cacheApi = new CacheApi({m_responseCache, [this] { return serviceNames(); }}, this);
+    CacheApi *api = m_cacheApi;
+    m_admin->mount({&CacheApi::handles,
+                    [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        api->handle(request, responder);
+                    },
+                    true, true});
 }
 
 void Engine::stopEventPipeline() {
@@ -651,6 +733,8 @@ EngineSnapshot Engine::snapshot() const {
             limiter.admitted(),    limiter.limited()};
         s.services.push_back(std::move(ss));
     }
+    if (m_cacheApi)
+        s.cache = m_cacheApi->snapshot();
     s.totals.instances.clear();
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;

@@ -27,6 +27,7 @@ struct HttpRequest;
 class CapturePipeline;
 class DemoServices;
 class EmbeddedKafkaCluster;
+class CacheApi;
 class CaptureApi;
 class CaptureReader;
 class HookReceiver;
@@ -37,6 +38,7 @@ class TopicApi;
 class HealthChecker;
 class OutlierDetector;
 class ProxyServer;
+class ResponseCache;
 class ScoringSelector;
 class TrafficGenerator;
 
@@ -106,6 +108,9 @@ signals:
 private:
     bool startEventPipeline(QString *error);
     void mountHooks();
+    void mountCacheApi();
+    // The registry's services by index (dynamic ones included).
+    QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
     void stopEventPipeline();
     void startResilience();
@@ -131,6 +136,9 @@ private:
     std::unique_ptr<CaptureReader> m_captureReader; // engine thread, for the capture API
     CaptureApi *m_captureApi = nullptr;             // child of this
     TopicApi *m_topicApi = nullptr;                 // child of this
+    CacheApi *m_cacheApi = nullptr;                 // child of this
+    // Shared by the workers; null when cache.enabled is false.
+    std::shared_ptr<ResponseCache> m_responseCache;
 
     QString m_brokers;
     std::unique_ptr<DemoServices> m_demo;

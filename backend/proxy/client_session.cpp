@@ -1084,6 +1084,8 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
 }
 
 void ClientSession::writeCachedReply(time_point now) {
+    if (auto stale = m_cache.staleToRevalidate()) // stale-while-revalidate: on the worker's own
+        m_worker.revalidateInBackground(*m_service, m_request, std::move(stale), m_clientAddress);
     const ExchangeCache::Reply &reply = m_cache.reply();
     m_responseStatus = reply.head.status;
     const qint64 bodySize = reply.sendBody ? reply.body.size() : 0;

@@ -77,6 +77,7 @@ void ExchangeCache::reset() {
     m_leader = false;
     m_ticket = 0;
     m_coalesced = false;
+    m_background = false;
     m_sharedAsked = false;
     m_cache = nullptr;
     m_service = -1;
@@ -175,12 +176,9 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
             return Action::Forward;
         }
     }
-    if (verdict.backgroundRevalidation) {
-        // NOTE: stale-while-revalidate needs a revalidation in the background, which the data
-        // path does not start yet: until it does, such a response is validated first.
-        verdict.decision = CacheDecision::MustValidate;
-        verdict.staleRule = StaleRule::None;
-    }
+    // RFC 5861 section 3: the stale response answers now; the session has one background
+    // revalidation of it started (staleToRevalidate()).
+    m_background = verdict.backgroundRevalidation;
     switch (verdict.decision) {
     case CacheDecision::FreshHit:
         counters().hits.add();
@@ -229,23 +227,8 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         const bool freshButRefused = m_stored && verdict.freshnessRemaining.count() > 0 &&
                                      !m_stored->control.noCacheUnqualified();
         m_forward = freshButRefused ? CacheForward::Request : CacheForward::Stale;
-        const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
-        const HttpHeader *modified =
-            m_stored ? findHeader(m_stored->headers, "last-modified") : nullptr;
-        if (etag || modified) {
-            // Our validators replace the client's: a 304 then validates what we hold, and the
-            // client's conditionals are answered from it (RFC 9111 section 4.3.2).
-            std::erase_if(request.headers,
-                          [](const HttpHeader &h) { return isConditionalField(h.name); });
-            if (etag)
-                request.headers.push_back({"If-None-Match", etag->value});
-            if (modified)
-                request.headers.push_back({"If-Modified-Since", modified->value});
-            m_revalidating = true;
-            counters().revalidations.add();
-        } else {
+        if (!makeConditional(request))
             counters().misses.add();
-        }
         return Action::Forward;
     }
     case CacheDecision::Miss:
@@ -257,6 +240,46 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         return Action::Forward;
     }
     return Action::Forward;
+}
+
+bool ExchangeCache::makeConditional(RequestHead &request) {
+    const HttpHeader *etag = m_stored ? findHeader(m_stored->headers, "etag") : nullptr;
+    const HttpHeader *modified =
+        m_stored ? findHeader(m_stored->headers, "last-modified") : nullptr;
+    if (!etag && !modified)
+        return false;
+    // Our validators replace the client's: a 304 then validates what we hold, and the client's
+    // conditionals are answered from it (RFC 9111 section 4.3.2).
+    std::erase_if(request.headers, [](const HttpHeader &h) { return isConditionalField(h.name); });
+    if (etag)
+        request.headers.push_back({"If-None-Match", etag->value});
+    if (modified)
+        request.headers.push_back({"If-Modified-Since", modified->value});
+    m_revalidating = true;
+    counters().revalidations.add();
+    return true;
+}
+
+bool ExchangeCache::beginBackgroundRevalidation(ResponseCache *cache, int worker, int service,
+                                                QByteArrayView serviceName,
+                                                std::shared_ptr<const StoredResponse> stored,
+                                                RequestHead &request, Clock::time_point now) {
+    reset();
+    const QByteArray key = ResponseCache::primaryKey(serviceName, request);
+    if (!cache || !stored || key.isEmpty() || !cache->lead(key))
+        return false; // at most one request for the key upstream at a time
+    m_cache = cache;
+    m_worker = worker;
+    m_service = service;
+    m_serviceName = serviceName.toByteArray();
+    m_key = key;
+    m_leader = true;
+    m_requestTime = cache->wallNow(now);
+    m_requestControl = CacheControl::parseRequest(request.headers);
+    m_stored = std::move(stored);
+    m_forward = CacheForward::Stale;
+    makeConditional(request);
+    return true;
 }
 
 ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
@@ -301,6 +324,8 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         // 13.1.2), so this request gets the stored response as it is (stale); it is dropped so
         // that the next request fetches the response whole.
         m_cache->invalidate(m_service, m_key);
+        if (m_shared)
+            m_shared->remove(ResponseCache::sharedKey(m_key));
         releaseFollowers();
         prepareReply(*m_stored, request, CacheVerdict(), false, 304, now);
         m_outcome = "stale; rule=none; validator-mismatch";
@@ -339,6 +364,8 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         // RFC 9111 section 4.3.5: a 200 to HEAD that disagrees with the stored GET response
         // (validators, Content-Length): that response is stale now; we drop it.
         m_cache->invalidate(m_service, m_key);
+        if (m_shared)
+            m_shared->remove(ResponseCache::sharedKey(m_key));
     }
     if (request.method != "GET") {
         // HEAD: answered from a stored GET when there is one, never stored itself.

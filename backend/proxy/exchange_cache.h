@@ -69,6 +69,20 @@ public:
     // worker's waker is called with it); zero: it goes upstream itself.
     Action begin(ResponseCache *cache, int worker, int service, QByteArrayView serviceName,
                  RequestHead &request, Clock::time_point now, std::uint64_t ticket = 0);
+    // After begin() answered Serve within stale-while-revalidate (RFC 5861 section 3): the
+    // stored response that one background revalidation is to refresh; null otherwise.
+    std::shared_ptr<const StoredResponse> staleToRevalidate() const {
+        return m_background ? m_stored : nullptr;
+    }
+    // The cache's part in a background revalidation of `stored` (found for a request with the
+    // key of `request`): leads the key's coalescing, or returns false (nothing done) when
+    // another request leads it, and makes `request` conditional on the stored validators. The
+    // upstream's answer then goes through onResponseHead/Body/Complete as a forwarded one does:
+    // a 304 freshens the stored response, a storable response replaces it.
+    bool beginBackgroundRevalidation(ResponseCache *cache, int worker, int service,
+                                     QByteArrayView serviceName,
+                                     std::shared_ptr<const StoredResponse> stored,
+                                     RequestHead &request, Clock::time_point now);
     // The response head arrived (final status). Adds Cache-Status to `head` when it passes.
     HeadAction onResponseHead(ResponseHead &head, const RequestHead &request,
                               Clock::time_point now);
@@ -87,6 +101,8 @@ public:
     // empty when the cache was not consulted.
     const QByteArray &outcome() const { return m_outcome; }
     bool active() const { return m_cache != nullptr; }
+    // The forwarded response is being collected to be stored when complete.
+    bool filling() const { return m_filling; }
 
 private:
     // `hit`: answered without forwarding; otherwise `forwardStatus` is what the upstream said.
@@ -94,6 +110,9 @@ private:
                       const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus,
                       Clock::time_point now);
     void setUncacheable(QByteArrayView reason);
+    // Replaces the request's conditionals with the stored response's validators; false when it
+    // has none (the request then fetches the response whole).
+    bool makeConditional(RequestHead &request);
     // A heuristic lifetime replaced by what the TTL advisor learned of the operation, if it
     // learned enough (services with learnTtl).
     void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
@@ -114,6 +133,7 @@ private:
     bool m_leader = false;      // other requests for the key wait for this one
     std::uint64_t m_ticket = 0; // non-zero: this one waits for another (Action::Wait)
     bool m_coalesced = false;   // it waited: the outcome says so
+    bool m_background = false;  // served stale-while-revalidate: revalidate in the background
     RedisClient *m_shared = nullptr;
     bool m_sharedAsked = false;   // this exchange asked the shared tier already
     bool m_compareBodies = false; // the change is told by the body (no validators to compare)

@@ -229,8 +229,8 @@ bool ProxyServer::listen(QString *error) {
     for (size_t i = 0; i < m_workers.size(); ++i) {
         ProxyWorker *worker = m_workers[i];
         const int fd = fds[i];
-        QMetaObject::invokeMethod(
-            worker, [worker, fd] { worker->listenOn(fd); }, Qt::QueuedConnection);
+        worker->listenOn(fd); // the worker's from now on, whatever its thread does
+        QMetaObject::invokeMethod(worker, &ProxyWorker::startListening, Qt::QueuedConnection);
     }
     return true;
 }

@@ -1,4 +1,6 @@
+#include <backend/cache/stored_response.h>
 #include <backend/metrics/proxy_metrics.h>
+#include <backend/proxy/background_revalidation.h>
 #include <backend/proxy/client_session.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
@@ -46,6 +48,7 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
 
 ProxyWorker::~ProxyWorker() {
     stopListening();
+    m_revalidations.clear(); // abandoned, while the pools and the deadline queue still exist
 }
 
 void ProxyWorker::start() {
@@ -90,12 +93,24 @@ void ProxyWorker::checkDeadlines() {
 }
 
 void ProxyWorker::listenOn(int fd) {
+    if (const int old = m_handedFd.exchange(fd); old >= 0)
+        ::close(old);
+}
+
+void ProxyWorker::startListening() {
+    const int fd = m_handedFd.exchange(-1);
+    if (fd < 0)
+        return;
     m_listenFd = fd;
     m_listenNotifier = new QSocketNotifier(qintptr(fd), QSocketNotifier::Read, this);
     connect(m_listenNotifier, &QSocketNotifier::activated, this, &ProxyWorker::acceptPending);
 }
 
 void ProxyWorker::stopListening() {
+    // NOTE: a thread told to quit before its loop ran never runs the queued startListening():
+    // the socket handed over is closed here all the same (tst_proxy_shutdown).
+    if (const int handed = m_handedFd.exchange(-1); handed >= 0)
+        ::close(handed);
     delete m_listenNotifier;
     m_listenNotifier = nullptr;
     if (m_listenFd >= 0)
@@ -177,8 +192,38 @@ void ProxyWorker::removeSession(ClientSession *session) {
     m_sessions.pop_back();
     session->slot = -1;
     session->deleteLater();
-    if (m_draining && m_sessions.empty())
-        emit drained();
+    maybeDrained();
+}
+
+void ProxyWorker::maybeDrained() {
+    if (!m_draining || m_drainedSent || !m_sessions.empty() || !m_revalidations.empty())
+        return;
+    m_drainedSent = true;
+    emit drained();
+}
+
+void ProxyWorker::revalidateInBackground(const ServiceEntry &service, const RequestHead &request,
+                                         std::shared_ptr<const StoredResponse> stored,
+                                         QByteArrayView clientAddress) {
+    if (m_draining || !m_cache || !stored)
+        return; // NOTE: a draining worker starts nothing new; the stale answer stands
+    m_revalidations.push_back(
+        std::make_unique<BackgroundRevalidation>(*this, ++m_lastRevalidation));
+    // It ends at once (and is forgotten) when another request leads the key already.
+    m_revalidations.back()->start(service, request, std::move(stored), clientAddress,
+                                  m_clock.now());
+}
+
+void ProxyWorker::endRevalidation(std::uint64_t id) {
+    // Never destroyed from inside its own callbacks (it may be deep in an upstream's).
+    QMetaObject::invokeMethod(
+        this, [this, id] { forgetRevalidation(id); }, Qt::QueuedConnection);
+}
+
+void ProxyWorker::forgetRevalidation(std::uint64_t id) {
+    std::erase_if(m_revalidations,
+                  [id](const std::unique_ptr<BackgroundRevalidation> &r) { return r->id() == id; });
+    maybeDrained();
 }
 
 UpstreamPool &ProxyWorker::pool(int instanceIndex) {
@@ -202,18 +247,21 @@ void ProxyWorker::drain() {
         if (pool)
             pool->closeIdle();
     }
-    if (m_sessions.empty())
-        emit drained();
+    // Background revalidations in flight finish (their own timeout bounds them, and the
+    // server's drain timeout aborts what is left).
+    maybeDrained();
 }
 
 void ProxyWorker::abortAll() {
     const std::vector<ClientSession *> sessions = m_sessions;
     for (ClientSession *session : sessions)
         session->abort();
+    m_revalidations.clear(); // abandoned: connections closed, leads given back
     for (UpstreamPool *pool : m_pools) {
         if (pool)
             pool->closeIdle();
     }
+    maybeDrained();
 }
 
 void ProxyWorker::tick() {

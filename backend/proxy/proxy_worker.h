@@ -23,12 +23,15 @@ class QTimer;
 
 namespace ToolCapture {
 
+class BackgroundRevalidation;
 class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;
 class RedisClient;
 class InstanceSelector;
 class ServiceRegistry;
+struct ServiceEntry;
+class StoredResponse;
 class UpstreamPool;
 struct WorkerCounters;
 
@@ -57,7 +60,10 @@ public:
     // Called in the worker's thread (queued) once it runs.
     void start();
     // Takes over a listening socket (non-blocking) and accepts from it until stopListening().
+    // Any thread: the socket is this worker's from the call on, so it is closed with the worker
+    // even if its thread ends before it ran startListening() (queued by the caller).
     void listenOn(int fd);
+    void startListening();
     void stopListening();
     // Takes over an accepted socket (non-blocking).
     void adopt(int fd, QByteArray clientAddress);
@@ -117,6 +123,16 @@ public:
     void startSharedTier(const ResponseCache::SharedTier &tier);
     RedisClient *sharedTier() const noexcept { return m_sharedTier; }
 
+    // stale-while-revalidate: one background revalidation of `stored`, just served stale for
+    // `request` of `service`, unless one is in flight for the key already (on any worker) or
+    // the worker drains. The worker keeps it until it ends.
+    void revalidateInBackground(const ServiceEntry &service, const RequestHead &request,
+                                std::shared_ptr<const StoredResponse> stored,
+                                QByteArrayView clientAddress);
+    // A background revalidation ended: forgotten on the next turn of the loop.
+    void endRevalidation(std::uint64_t id);
+    int revalidationCount() const { return int(m_revalidations.size()); }
+
 signals:
     void drained();
     void deadlinesChecked();
@@ -126,6 +142,9 @@ private:
     void fireDeadlines();
     void armFor(DeadlineQueue::time_point due);
     void acceptPending();
+    void forgetRevalidation(std::uint64_t id);
+    // Draining: drained() once no session and no background revalidation is left.
+    void maybeDrained();
 
     int m_index;
     int m_workerCount;
@@ -150,10 +169,15 @@ private:
     const Clock &m_clock;
     DeadlineQueue m_deadlines;
     QTimer *m_deadlineTimer = nullptr;
+    // After m_deadlines: destroyed before it (each leaves the queue).
+    std::vector<std::unique_ptr<BackgroundRevalidation>> m_revalidations;
+    std::uint64_t m_lastRevalidation = 0;
     DeadlineQueue::time_point m_armedFor = DeadlineQueue::time_point::max();
     int m_listenFd = -1;
+    std::atomic<int> m_handedFd{-1}; // given by listenOn(), not yet taken by startListening()
     QSocketNotifier *m_listenNotifier = nullptr;
     bool m_draining = false;
+    bool m_drainedSent = false;
 };
 
 } // namespace ToolCapture

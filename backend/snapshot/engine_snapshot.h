@@ -6,6 +6,7 @@
 #include <backend/resilience/breaker_transition.h>
 #include <backend/routing/routing_decision.h>
 #include <backend/snapshot/breaker_audit_entry.h>
+#include <backend/snapshot/cache_snapshot.h>
 #include <backend/snapshot/health_event.h>
 
 #include <QMetaType>
@@ -144,6 +145,7 @@ struct EngineSnapshot {
     EventBusSnapshot eventBus;
     CaptureSnapshot capture;
     HooksSnapshot hooks;
+    CacheSnapshot cache; // enabled false: the engine has no response cache
 };
 
 } // namespace ToolCapture

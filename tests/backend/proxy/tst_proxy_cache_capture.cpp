@@ -70,6 +70,10 @@ void TestProxyCacheCapture::outcomes_data() {
         << QList<Exchange>{{get(), answer("Cache-Control: max-age=1, stale-if-error=60\r\n"), 0,
                             "miss; stored; ttl-source=header"},
                            {get(), answer({}, 503), 5, "stale; rule=stale-if-error"}};
+    QTest::newRow("stale while revalidate") << QList<Exchange>{
+        {get(), answer("Cache-Control: max-age=1, stale-while-revalidate=60\r\n"), 0,
+         "miss; stored; ttl-source=header"},
+        {get(), {}, 5, "stale; rule=stale-while-revalidate"}};
 }
 
 void TestProxyCacheCapture::outcomes() {

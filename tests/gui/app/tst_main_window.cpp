@@ -7,6 +7,7 @@
 #include <models/hook_tool_model.h>
 #include <models/topic_tail_model.h>
 #include <tests/gui/fixture/embedded_demo_engine.h>
+#include <widgets/cache_view.h>
 #include <widgets/capture_inspector.h>
 #include <widgets/hooks_view.h>
 #include <widgets/requests_view.h>
@@ -399,6 +400,12 @@ void TestMainWindow::connectsToARemoteInstance() {
     m_window->topicsView()->setFrom(TopicTailPoller::From::Beginning);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->topicsView()->model()->rowCount() > 0, kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->hooksView()->toolModel()->rowCount() > 0, kTimeoutMs);
+    // The cache: its counters through the feed, its entries through the API.
+    QVERIFY(m_window->cacheView());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->cacheView()->series().enabled(), kTimeoutMs);
+    m_window->tabs()->setCurrentWidget(m_window->cacheView());
+    m_window->cacheView()->reloadEntries(); // the catalog's entries are stored by now
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->cacheView()->model()->rowCount() > 0, kTimeoutMs);
 
     // Before the instance goes, the console lets go of it.
     m_session.reset();
