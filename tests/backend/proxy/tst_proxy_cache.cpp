@@ -49,7 +49,15 @@ struct Step {
     QByteArray upstreamLacks; // the forwarded head does not contain this
     bool down = false;        // the upstream closes every connection from now on
     int delay = 0;            // seconds the clock moves while the upstream holds the request
+    int background = 0;       // requests the upstream sees in the background (after the answer)
 };
+
+// A step answered at once from the cache while `requests` go upstream in the background
+// (stale-while-revalidate): the test waits for them, and for the cache to take their answer.
+Step revalidatedInBackground(Step step, int requests = 1) {
+    step.background = requests;
+    return step;
+}
 
 // A step whose upstream closes every connection (no answer at all).
 Step downStep(Step step) {
@@ -105,6 +113,13 @@ QByteArray withDates(QByteArray text, HttpTime now) {
         at += date.size();
     }
     return text;
+}
+
+// Exchanges the cache has finished with: validated (304), stored, or a background revalidation
+// that failed (its stale entry stays).
+std::uint64_t settled(const ResponseCache &cache) {
+    const CacheServiceTotals totals = cache.totals(0);
+    return totals.revalidated + totals.stores + totals.backgroundFailures;
 }
 
 // Every line of `expected` is in `text`.
@@ -1811,6 +1826,91 @@ void TestProxyCache::scenarios_data() {
                {get(), fresh60, 0, 200, true},
                {get("/r", "Cache-Control: only-if-cached, max-age=5\r\n"), "", 10, 504, false}};
 
+    // ---- stale-while-revalidate (RFC 5861 3): the stale answer at once, one background
+    // validation.
+    const QByteArray swr =
+        answer("Cache-Control: max-age=10, stale-while-revalidate=60\r\nETag: \"v1\"\r\n");
+    QTest::newRow("stale-while-revalidate: stale at once, validated in the background")
+        << Policy::Default
+        << QList<Step>{{get(), swr, 0, 200, true},
+                       revalidatedInBackground({get(), notModified, 20, 200, false,
+                                                "hit; ttl=-10\ndetail=stale-while-revalidate",
+                                                "hello", "If-None-Match: \"v1\"", "age: 20"}),
+                       {get(), "", 0, 200, false, "hit; ttl=60", "hello"}};
+    QTest::newRow("stale-while-revalidate: a 200 in the background replaces the entry")
+        << Policy::Default
+        << QList<Step>{{get(), swr, 0, 200, true},
+                       revalidatedInBackground(
+                           {get(), answer("Cache-Control: max-age=60\r\nETag: \"v2\"\r\n", "world"),
+                            20, 200, false, "detail=stale-while-revalidate", "hello"}),
+                       {get(), "", 0, 200, false, "hit; ttl=60", "world", {}, "etag: \"v2\""}};
+    QTest::newRow("stale-while-revalidate: a 500 in the background leaves the stale entry")
+        << Policy::Default
+        << QList<Step>{
+               {get(), swr, 0, 200, true},
+               revalidatedInBackground({get(), answer({}, "broken", 500, "Internal Server Error"),
+                                        20, 200, false, "hit; ttl=-10", "hello"}),
+               revalidatedInBackground(
+                   {get(), notModified, 1, 200, false, "hit; ttl=-11", "hello"}),
+               {get(), "", 0, 200, false, "hit; ttl=60", "hello"}};
+    QTest::newRow("stale-while-revalidate without a validator: fetched whole in the background")
+        << Policy::Default
+        << QList<Step>{
+               {get(), answer("Cache-Control: max-age=10, stale-while-revalidate=60\r\n"), 0, 200,
+                true},
+               forwardedWithout(
+                   revalidatedInBackground({get(), answer("Cache-Control: max-age=60\r\n", "world"),
+                                            20, 200, false, "hit; ttl=-10", "hello"}),
+                   "If-None-Match\nIf-Modified-Since"),
+               {get(), "", 0, 200, false, "hit", "world"}};
+    QTest::newRow("stale-while-revalidate: at the edge of its window")
+        << Policy::Default
+        << QList<Step>{{get(), swr, 0, 200, true},
+                       revalidatedInBackground(
+                           {get(), notModified, 70, 200, false, "hit; ttl=-60", "hello"})};
+    QTest::newRow("stale-while-revalidate: beyond its window, validated before answering")
+        << Policy::Default
+        << QList<Step>{{get(), swr, 0, 200, true},
+                       {get(), notModified, 71, 200, true, "fwd=stale; fwd-status=304", "hello",
+                        "If-None-Match: \"v1\""}};
+    QTest::newRow("stale-while-revalidate forbidden by must-revalidate")
+        << Policy::Default
+        << QList<Step>{{get(),
+                        answer("Cache-Control: max-age=10, must-revalidate, "
+                               "stale-while-revalidate=60\r\nETag: \"v1\"\r\n"),
+                        0, 200, true},
+                       {get(), notModified, 20, 200, true, "fwd=stale; fwd-status=304"}};
+    QTest::newRow("stale-while-revalidate forbidden by s-maxage")
+        << Policy::Default
+        << QList<Step>{{get(),
+                        answer("Cache-Control: s-maxage=10, stale-while-revalidate=60\r\n"
+                               "ETag: \"v1\"\r\n"),
+                        0, 200, true},
+                       {get(), notModified, 20, 200, true, "fwd=stale; fwd-status=304"}};
+    QTest::newRow("stale-while-revalidate: the client's max-age=0 gets a validated response")
+        << Policy::Default
+        << QList<Step>{{get(), swr, 0, 200, true},
+                       {get("/r", "Cache-Control: max-age=0\r\n"), notModified, 20, 200, true,
+                        "fwd=stale; fwd-status=304", "hello"}};
+    QTest::newRow("stale-while-revalidate in a request is not a response's")
+        << Policy::Default
+        << QList<Step>{{get(), stale10, 0, 200, true},
+                       {get("/r", "Cache-Control: stale-while-revalidate=60\r\n"), notModified, 20,
+                        200, true, "fwd=stale; fwd-status=304"}};
+    QTest::newRow("stale-while-revalidate: a Vary variant revalidated with its own field")
+        << Policy::Default
+        << QList<Step>{{get("/r", "Accept-Language: fr\r\n"),
+                        answer("Cache-Control: max-age=10, stale-while-revalidate=60\r\n"
+                               "Vary: Accept-Language\r\nETag: \"v1\"\r\n"),
+                        0, 200, true},
+                       revalidatedInBackground({get("/r", "Accept-Language: fr\r\n"),
+                                                notModifiedWith("ETag: \"v1\"\r\nVary: "
+                                                                "Accept-Language\r\n"
+                                                                "Cache-Control: max-age=60\r\n"),
+                                                20, 200, false, "hit; ttl=-10", "hello",
+                                                "If-None-Match: \"v1\"\nAccept-Language: fr"}),
+                       {get("/r", "Accept-Language: fr\r\n"), "", 0, 200, false, "hit; ttl=60"}};
+
     // Configuration.
     QTest::newRow("cache disabled for the service")
         << Policy::Disabled
@@ -1850,6 +1950,8 @@ void TestProxyCache::scenarios() {
         upstream.setBehaviour(behaviour);
         const int before = upstream.requestsReceived();
         const int heldBefore = upstream.heldRequests();
+        const std::uint64_t settledBefore = settled(*proxy.cache);
+        const std::uint64_t backgroundBefore = proxy.cache->totals(0).backgroundRevalidations;
         RawClient client(proxy.server->port());
         const QByteArray request = withDates(step.request, now);
         const QByteArray method = request.first(request.indexOf(' '));
@@ -1868,8 +1970,18 @@ void TestProxyCache::scenarios() {
         const QByteArray where = "step " + QByteArray::number(n);
         QVERIFY2(response.complete, where);
         QCOMPARE(response.status, step.status);
-        QVERIFY2((upstream.requestsReceived() > before) == step.forwarded,
-                 where + (step.forwarded ? " was not forwarded" : " was forwarded"));
+        if (step.background > 0) {
+            // Not forwarded before the answer (the Cache-Status says it was a hit); the
+            // background requests arrive afterwards, exactly as many as expected.
+            QVERIFY2(!step.forwarded, where + ": a background step is answered from the cache");
+            QTRY_COMPARE(upstream.requestsReceived(), before + step.background);
+            QTRY_VERIFY(settled(*proxy.cache) >= settledBefore + std::uint64_t(step.background));
+            QCOMPARE(proxy.cache->totals(0).backgroundRevalidations,
+                     backgroundBefore + std::uint64_t(step.background));
+        } else {
+            QVERIFY2((upstream.requestsReceived() > before) == step.forwarded,
+                     where + (step.forwarded ? " was not forwarded" : " was forwarded"));
+        }
         const QByteArray cacheStatus = response.header("cache-status");
         if (step.cacheStatus == "-")
             QVERIFY2(cacheStatus.isEmpty(), where + ": " + cacheStatus);
@@ -1878,7 +1990,8 @@ void TestProxyCache::scenarios() {
         if (step.body != "*")
             QCOMPARE(response.body, step.body);
         if (!step.upstreamHas.isEmpty() || !step.upstreamLacks.isEmpty()) {
-            QVERIFY2(step.forwarded, where + ": checks a forwarded head but forwards nothing");
+            QVERIFY2(step.forwarded || step.background > 0,
+                     where + ": checks a forwarded head but forwards nothing");
             const QList<QByteArray> heads = upstream.heads();
             QVERIFY(!heads.isEmpty());
             if (!step.upstreamHas.isEmpty())
