@@ -44,6 +44,18 @@ QByteArrayView staleRuleToken(StaleRule rule) {
     return "none";
 }
 
+// RFC 9111 section 4.3.4: whether a 304 selects `stored` for update. A 304 without validators
+// answers the conditional request made from the stored response's own validators: selected.
+// NOTE: more lenient than the RFC's "no validator" rule (which selects only a stored response
+// without validators), which would leave a Last-Modified response unrefreshable by the common
+// 304 that carries no Last-Modified (RFC 9110 section 15.4.5 does not ask for it).
+bool selectedForUpdate(const StoredResponse &stored, const HttpHeaders &notModified) {
+    if (!findHeader(notModified, "etag") && !findHeader(notModified, "last-modified"))
+        return true;
+    return !Validators::selectForUpdate(notModified, {{stored.headers, stored.responseTime}})
+                .empty();
+}
+
 TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
     return lifetime.source == FreshnessSource::Heuristic ? TtlSource::Heuristic : TtlSource::Header;
 }
@@ -210,11 +222,16 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::StaleServable:
     case CacheDecision::GatewayTimeout:
         break; // answered above
-    case CacheDecision::MustValidate:
-        m_forward = CacheForward::Stale;
+    case CacheDecision::MustValidate: {
+        // RFC 9211 section 2.2: "request" when a fresh response was stored but the request's
+        // directives (no-cache, max-age, min-fresh) did not allow its use; "stale" otherwise.
+        const bool freshButRefused = m_stored && verdict.freshnessRemaining.count() > 0 &&
+                                     !m_stored->control.noCacheUnqualified();
+        m_forward = freshButRefused ? CacheForward::Request : CacheForward::Stale;
         if (!makeConditional(request))
             counters().misses.add();
         return Action::Forward;
+    }
     case CacheDecision::Miss:
         counters().misses.add();
         m_forward = found.varyMiss   ? CacheForward::VaryMiss
@@ -301,6 +318,20 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         setCacheStatus(head.headers, cacheStatus);
         return HeadAction::Pass;
     }
+    if (m_revalidating && m_stored && status == 304 &&
+        !selectedForUpdate(*m_stored, head.headers)) {
+        // RFC 9111 section 4.3.4: a 304 whose validators name another response updates nothing.
+        // It answered the conditional request made with our validators (RFC 9110 section
+        // 13.1.2), so this request gets the stored response as it is (stale); it is dropped so
+        // that the next request fetches the response whole.
+        m_cache->invalidate(m_service, m_key);
+        if (m_shared)
+            m_shared->remove(ResponseCache::sharedKey(m_key));
+        releaseFollowers();
+        prepareReply(*m_stored, request, CacheVerdict(), false, 304, now);
+        m_outcome = "stale; rule=none; validator-mismatch";
+        return HeadAction::Serve;
+    }
     if (m_revalidating && m_stored && status == 304) {
         // RFC 9111 section 4.3.4: the 304 freshens the stored response, which answers.
         auto fresh = std::make_shared<StoredResponse>(*m_stored);
@@ -328,6 +359,14 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     if (m_stored && (status == 500 || status == 502 || status == 503 || status == 504) &&
         serveStaleOnFailure(request, false, status, now)) {
         return HeadAction::Serve;
+    }
+    if (request.method == "HEAD" && status == 200 && m_stored &&
+        !Validators::headMatchesStored(m_stored->headers, head.headers)) {
+        // RFC 9111 section 4.3.5: a 200 to HEAD that disagrees with the stored GET response
+        // (validators, Content-Length): that response is stale now; we drop it.
+        m_cache->invalidate(m_service, m_key);
+        if (m_shared)
+            m_shared->remove(ResponseCache::sharedKey(m_key));
     }
     if (request.method != "GET") {
         // HEAD: answered from a stored GET when there is one, never stored itself.
@@ -542,9 +581,13 @@ void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead
     cacheStatus.ttl = stored.lifetime.value - age;
     cacheStatus.key = m_key;
     if (!hit) {
-        cacheStatus.forward = CacheForward::Stale;
+        cacheStatus.forward =
+            m_forward == CacheForward::Request ? CacheForward::Request : CacheForward::Stale;
         cacheStatus.forwardStatus = forwardStatus;
     }
+    // A stale response says which rule allowed it (docs/cache-semantics.md).
+    if (verdict.staleRule != StaleRule::None)
+        cacheStatus.detail = Freshness::staleRuleName(verdict.staleRule).toByteArray();
     // The client's own conditionals, answered from what we hold.
     HttpHeaders conditionals = m_clientConditionals;
     const auto conditional = m_clientConditional
