@@ -1,6 +1,7 @@
 #include <backend/cache/cache_key.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace ToolCapture {
 
@@ -307,22 +308,70 @@ bool isNormalOriginForm(QByteArrayView target) {
 
 QByteArray CacheKey::primary(QByteArrayView scheme, QByteArrayView authority,
                              QByteArrayView target) {
+    QByteArray key;
+    appendPrimary(key, scheme, authority, target);
+    return key;
+}
+
+bool CacheKey::appendPrimary(QByteArray &out, QByteArrayView scheme, QByteArrayView authority,
+                             QByteArrayView target) {
     if (scheme == "http" && isNormalOriginForm(target)) {
-        // The common case without the general path's copies: "http://" host [":" port] target.
-        Uri uri;
-        uri.scheme = QByteArrayLiteral("http");
-        if (!parseAuthority(authority.trimmed(), uri.scheme, uri))
-            return {};
-        QByteArray key;
-        key.reserve(7 + uri.host.size() + 6 + target.size());
-        key.append("http://").append(uri.host);
-        if (uri.port != 80)
-            key.append(':').append(QByteArray::number(uri.port));
-        key.append(target);
-        return key;
+        // The common case without the general path's copies: "http://" host [":" port] target,
+        // appended in place.
+        authority = authority.trimmed();
+        const qsizetype at = authority.lastIndexOf('@');
+        if (at >= 0)
+            authority = authority.sliced(at + 1);
+        QByteArrayView host = authority;
+        int port = 80;
+        if (!authority.startsWith('[')) {
+            if (const qsizetype colon = authority.lastIndexOf(':'); colon >= 0) {
+                host = authority.first(colon);
+                const QByteArrayView digits = authority.sliced(colon + 1);
+                if (!digits.isEmpty()) {
+                    if (digits.size() > 5)
+                        return false;
+                    port = 0;
+                    for (const char c : digits) {
+                        if (c < '0' || c > '9')
+                            return false;
+                        port = port * 10 + (c - '0');
+                    }
+                    if (port == 0 || port > 65535)
+                        return false;
+                }
+            }
+        } else {
+            const std::optional<Uri> uri = normalise(scheme, authority, target);
+            if (!uri)
+                return false;
+            out.append(uri->key());
+            return true;
+        }
+        if (host.isEmpty())
+            return false;
+        out.reserve(out.size() + 7 + host.size() + 6 + target.size());
+        out.append("http://");
+        const qsizetype hostAt = out.size();
+        out.append(host);
+        char *text = out.data();
+        for (qsizetype i = hostAt; i < out.size(); ++i) {
+            if (text[i] >= 'A' && text[i] <= 'Z')
+                text[i] = char(text[i] - 'A' + 'a');
+        }
+        if (port != 80) {
+            char digits[8];
+            const auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+            out.append(':').append(digits, end - digits);
+        }
+        out.append(target);
+        return true;
     }
     const std::optional<Uri> uri = normalise(scheme, authority, target);
-    return uri ? uri->key() : QByteArray();
+    if (!uri)
+        return false;
+    out.append(uri->key());
+    return true;
 }
 
 QList<QByteArray> CacheKey::varyFields(const HttpHeaders &responseHeaders) {

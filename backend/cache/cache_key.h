@@ -43,6 +43,9 @@ public:
     // The primary key (Uri::key()), or an empty array when the target cannot be normalised.
     static QByteArray primary(QByteArrayView scheme, QByteArrayView authority,
                               QByteArrayView target);
+    // The same appended to `out` (false, and `out` as it was, when there is none).
+    static bool appendPrimary(QByteArray &out, QByteArrayView scheme, QByteArrayView authority,
+                              QByteArrayView target);
 
     // The field names a response's Vary lists, lower-cased, de-duplicated and sorted.
     static QList<QByteArray> varyFields(const HttpHeaders &responseHeaders);

@@ -2,6 +2,7 @@
 #include <backend/http/header_checks.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace ToolCapture {
 
@@ -74,32 +75,49 @@ QByteArray CacheStatus::structuredString(QByteArrayView text) {
     return out;
 }
 
+namespace {
+
+void appendNumber(QByteArray &out, qint64 value) {
+    char text[24];
+    const auto end = std::to_chars(text, text + sizeof text, value).ptr;
+    out.append(text, end - text);
+}
+
+} // namespace
+
 QByteArray CacheStatus::render() const {
-    QByteArray out = isStructuredToken(cacheName) ? cacheName : structuredString(cacheName);
+    // Appended in place (this runs on every response the cache touches): no temporaries.
+    QByteArray out;
+    out.reserve(96 + key.size() + detail.size());
+    out.append(isStructuredToken(cacheName) ? cacheName : structuredString(cacheName));
     // RFC 9211 section 2.1: hit, and section 2.2: fwd, are mutually exclusive by meaning; a
     // forwarded request reports fwd (and fwd-status, stored, collapsed), a hit reports hit.
     if (hit)
-        out += "; hit";
+        out.append("; hit");
     if (!hit && forward != CacheForward::None) {
-        out += "; fwd=";
-        out += forwardName(forward);
-        if (forwardStatus)
-            out += "; fwd-status=" + QByteArray::number(*forwardStatus);
+        out.append("; fwd=").append(forwardName(forward));
+        if (forwardStatus) {
+            out.append("; fwd-status=");
+            appendNumber(out, *forwardStatus);
+        }
     }
     // Section 2.4: ttl is an sf-integer in seconds, negative when stale.
-    if (ttl)
-        out += "; ttl=" + QByteArray::number(qint64(ttl->count()));
+    if (ttl) {
+        out.append("; ttl=");
+        appendNumber(out, qint64(ttl->count()));
+    }
     if (!hit && forward != CacheForward::None) {
         if (stored)
-            out += "; stored";
+            out.append("; stored");
         if (collapsed)
-            out += "; collapsed";
+            out.append("; collapsed");
     }
     if (!key.isEmpty())
-        out += "; key=" + structuredString(key);
+        out.append("; key=").append(structuredString(key));
     // Section 2.8: detail is an sf-token or an sf-string.
     if (!detail.isEmpty())
-        out += "; detail=" + (isStructuredToken(detail) ? detail : structuredString(detail));
+        out.append("; detail=")
+            .append(isStructuredToken(detail) ? detail : structuredString(detail));
     return out;
 }
 

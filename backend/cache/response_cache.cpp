@@ -108,11 +108,11 @@ ResponseCache::FlightShard &ResponseCache::flightShard(QByteArrayView key) {
     return m_flights[qHash(key) % m_flights.size()];
 }
 
-ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uint64_t ticket,
+ResponseCache::Join ResponseCache::join(const QByteArray &key, int worker, std::uint64_t ticket,
                                         Clock::time_point now) {
     FlightShard &shard = flightShard(key);
     std::lock_guard lock(shard.mutex);
-    const QByteArray k = key.toByteArray();
+    const QByteArray &k = key; // shared, not copied
     if (!shard.uncacheable.isEmpty()) {
         if (const auto until = shard.uncacheable.constFind(k); until != shard.uncacheable.cend()) {
             if (now < *until)
@@ -129,26 +129,26 @@ ResponseCache::Join ResponseCache::join(QByteArrayView key, int worker, std::uin
     return Join::Follower;
 }
 
-bool ResponseCache::lead(QByteArrayView key) {
+bool ResponseCache::lead(const QByteArray &key) {
     FlightShard &shard = flightShard(key);
     std::lock_guard lock(shard.mutex);
-    const QByteArray k = key.toByteArray();
+    const QByteArray &k = key;
     if (shard.flights.contains(k))
         return false;
     shard.flights.insert(k, {});
     return true;
 }
 
-void ResponseCache::leave(QByteArrayView key, int worker, std::uint64_t ticket) {
+void ResponseCache::leave(const QByteArray &key, int worker, std::uint64_t ticket) {
     FlightShard &shard = flightShard(key);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.flights.find(key.toByteArray());
+    auto it = shard.flights.find(key);
     if (it == shard.flights.end())
         return;
     std::erase_if(*it, [&](const Waiter &w) { return w.worker == worker && w.ticket == ticket; });
 }
 
-std::size_t ResponseCache::release(QByteArrayView key, bool uncacheable, Clock::time_point now) {
+std::size_t ResponseCache::release(const QByteArray &key, bool uncacheable, Clock::time_point now) {
     std::vector<Waiter> waiters;
     {
         FlightShard &shard = flightShard(key);
@@ -157,9 +157,9 @@ std::size_t ResponseCache::release(QByteArrayView key, bool uncacheable, Clock::
             // Bounded: past this many keys a shard forgets them all (they are a hint).
             if (shard.uncacheable.size() >= 4096)
                 shard.uncacheable.clear();
-            shard.uncacheable.insert(key.toByteArray(), now + kUncacheableMemory);
+            shard.uncacheable.insert(key, now + kUncacheableMemory);
         }
-        auto it = shard.flights.find(key.toByteArray());
+        auto it = shard.flights.find(key);
         if (it == shard.flights.end())
             return 0;
         waiters = std::move(*it);
@@ -195,13 +195,12 @@ HttpTime ResponseCache::wallNow(Clock::time_point now) const {
 
 QByteArray ResponseCache::primaryKey(QByteArrayView service, const RequestHead &request) {
     const HttpHeader *host = findHeader(request.headers, "host");
-    const QByteArray uri = CacheKey::primary(
-        "http", host ? QByteArrayView(host->value) : QByteArrayView(), request.target);
-    if (uri.isEmpty())
-        return {};
     QByteArray key;
-    key.reserve(service.size() + 1 + uri.size());
-    key.append(service).append(' ').append(uri);
+    key.reserve(service.size() + 16 + (host ? host->value.size() : 0) + request.target.size());
+    key.append(service).append(' ');
+    if (!CacheKey::appendPrimary(key, "http", host ? QByteArrayView(host->value) : QByteArrayView(),
+                                 request.target))
+        return {};
     return key;
 }
 

@@ -198,13 +198,14 @@ public:
     // for this one either (Varnish's "hit-for-miss"), so that an uncacheable URL's concurrent
     // requests are not serialised behind one another.
     enum class Join { Leader, Follower, Pass };
-    Join join(QByteArrayView key, int worker, std::uint64_t ticket, Clock::time_point now);
+    Join join(const QByteArray &key, int worker, std::uint64_t ticket, Clock::time_point now);
     // Leads `key` if nobody does (true); never follows (a background revalidation).
-    bool lead(QByteArrayView key);
-    void leave(QByteArrayView key, int worker, std::uint64_t ticket);
+    bool lead(const QByteArray &key);
+    void leave(const QByteArray &key, int worker, std::uint64_t ticket);
     // Wakes every follower of `key` (outside any lock); returns how many. `uncacheable`: the
     // leader's response could not be stored, so the next requests for the key do not wait.
-    std::size_t release(QByteArrayView key, bool uncacheable = false, Clock::time_point now = {});
+    std::size_t release(const QByteArray &key, bool uncacheable = false,
+                        Clock::time_point now = {});
     static constexpr std::chrono::seconds kUncacheableMemory{10};
 
     // Learns how often each operation's response changes (services with learnTtl).

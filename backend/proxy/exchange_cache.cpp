@@ -6,6 +6,8 @@
 #include <backend/proxy/exchange_cache.h>
 #include <backend/redis/redis_client.h>
 
+#include <array>
+
 namespace ToolCapture {
 
 namespace {
@@ -102,6 +104,22 @@ CacheCounters &ExchangeCache::counters() const {
 }
 
 void ExchangeCache::setUncacheable(QByteArrayView reason) {
+    // The usual reasons' outcomes are built once and shared (no allocation per request).
+    static const std::array<QByteArray, 9> kOutcomes = [] {
+        std::array<QByteArray, 9> outcomes;
+        const char *reasons[] = {"method",    "status",        "no-store",
+                                 "private",   "authorization", "vary-star",
+                                 "too-large", "no-freshness",  "range"};
+        for (size_t i = 0; i < outcomes.size(); ++i)
+            outcomes[i] = QByteArray("uncacheable; reason=") + reasons[i];
+        return outcomes;
+    }();
+    for (const QByteArray &outcome : kOutcomes) {
+        if (QByteArrayView(outcome).sliced(20) == reason) {
+            m_outcome = outcome;
+            return;
+        }
+    }
     m_outcome = "uncacheable; reason=" + reason.toByteArray();
 }
 
@@ -421,7 +439,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         m_fill->body.reserve(qsizetype(head.contentLength));
     m_fillLimit = limit;
     m_filling = true;
-    m_outcome = "miss";
+    m_outcome = QByteArrayLiteral("miss");
     cacheStatus.stored = true;
     setCacheStatus(head.headers, cacheStatus);
     return HeadAction::Pass;

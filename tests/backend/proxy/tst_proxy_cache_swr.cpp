@@ -382,8 +382,8 @@ void TestProxyCacheSwr::drainTimeoutAbortsIt() {
     // Abandoned: counted, and the key's lead given back (nothing would revalidate it again).
     QTRY_COMPARE(scene.totals().backgroundFailures, 1u);
     QCOMPARE(scene.totals().revalidated, 0u);
-    QVERIFY(scene.cache->lead(kKey));
-    QCOMPARE(scene.cache->release(kKey), size_t(0));
+    QVERIFY(scene.cache->lead(kKey.toByteArray()));
+    QCOMPARE(scene.cache->release(kKey.toByteArray()), size_t(0));
     scene.server.reset(); // and the worker goes cleanly
     QCOMPARE(scene.cache->list({}, 10, -1, {}).entries.size(), size_t(1));
 }
@@ -399,8 +399,8 @@ void TestProxyCacheSwr::destroyedWithItInFlight() {
     QTRY_COMPARE(scene.upstream.heldRequests(), 1);
     scene.server.reset(); // never outlives its worker: abandoned, the key's lead given back
     QCOMPARE(scene.totals().backgroundFailures, 1u);
-    QVERIFY(scene.cache->lead(kKey));
-    QCOMPARE(scene.cache->release(kKey), size_t(0));
+    QVERIFY(scene.cache->lead(kKey.toByteArray()));
+    QCOMPARE(scene.cache->release(kKey.toByteArray()), size_t(0));
 }
 
 void TestProxyCacheSwr::rateLimitedLikeAForwardedRequest() {
