@@ -30,22 +30,6 @@ void setCacheStatus(HttpHeaders &headers, const CacheStatus &status) {
     headers.push_back({"Cache-Status", status.render()});
 }
 
-QByteArrayView staleRuleToken(StaleRule rule) {
-    switch (rule) {
-    case StaleRule::MaxStale:
-        return "max-stale";
-    case StaleRule::StaleWhileRevalidate:
-        return "stale-while-revalidate";
-    case StaleRule::StaleIfError:
-        return "stale-if-error";
-    case StaleRule::Disconnected:
-        return "unavailable";
-    case StaleRule::None:
-        break;
-    }
-    return "none";
-}
-
 // RFC 9111 section 4.3.4: whether a 304 selects `stored` for update. A 304 without validators
 // answers the conditional request made from the stored response's own validators: selected.
 // NOTE: more lenient than the RFC's "no validator" rule (which selects only a stored response
@@ -207,7 +191,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::StaleServable:
         counters().staleServed.add();
         prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
-        m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
+        m_outcome = "stale; rule=" + Freshness::staleRuleName(verdict.staleRule).toByteArray();
         return Action::Serve;
     case CacheDecision::GatewayTimeout:
         counters().misses.add();
@@ -580,7 +564,7 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
     counters().staleServed.add();
     releaseFollowers();
     prepareReply(*m_stored, request, verdict, false, upstreamStatus, now);
-    m_outcome = "stale; rule=" + staleRuleToken(verdict.staleRule).toByteArray();
+    m_outcome = "stale; rule=" + Freshness::staleRuleName(verdict.staleRule).toByteArray();
     return true;
 }
 
