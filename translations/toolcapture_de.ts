@@ -593,6 +593,273 @@
     </message>
 </context>
 <context>
+    <name>ToolCapture::CacheEntryModel</name>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="22"/>
+        <source>HTTP status %1</source>
+        <translation>HTTP-Status %1</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="166"/>
+        <source>%1 B</source>
+        <translation>%1 B</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="168"/>
+        <source>%1 KiB</source>
+        <translation>%1 KiB</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="169"/>
+        <source>%1 MiB</source>
+        <translation>%1 MiB</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="177"/>
+        <source>%1 s</source>
+        <translation>%1 s</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="179"/>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="181"/>
+        <source>%1 h %2 min</source>
+        <translation>%1 h %2 min</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="182"/>
+        <source>stale for %1</source>
+        <translation>seit %1 veraltet</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="226"/>
+        <source>From the response: s-maxage, max-age or Expires</source>
+        <translation>Aus der Antwort: s-maxage, max-age oder Expires</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="228"/>
+        <source>Heuristic: a fraction of the time since Last-Modified</source>
+        <translation>Heuristisch: ein Bruchteil der Zeit seit Last-Modified</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="230"/>
+        <source>Learned from how often this operation&apos;s response changes</source>
+        <translation>Gelernt daraus, wie oft sich die Antwort dieser Operation ändert</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="267"/>
+        <source>Key</source>
+        <translation>Schlüssel</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="269"/>
+        <source>Service</source>
+        <translation>Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="271"/>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="273"/>
+        <source>Age</source>
+        <translation>Alter</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="275"/>
+        <source>TTL left</source>
+        <translation>Verbleibende TTL</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="277"/>
+        <source>TTL source</source>
+        <translation>TTL-Quelle</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="279"/>
+        <source>Hits</source>
+        <translation>Treffer</translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="281"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CacheView</name>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="55"/>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="56"/>
+        <source>Purge &amp;selected…</source>
+        <translation>&amp;Ausgewählten löschen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="57"/>
+        <source>Purge &amp;prefix…</source>
+        <translation>&amp;Präfix löschen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="58"/>
+        <location filename="../widgets/cache_view.cpp" line="278"/>
+        <source>Purge &amp;all…</source>
+        <translation>A&amp;lle löschen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="71"/>
+        <source>All services</source>
+        <translation>Alle Dienste</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="73"/>
+        <source>Key prefix, e.g. catalog http://</source>
+        <translation>Schlüsselpräfix, z. B. catalog http://</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="86"/>
+        <source>S&amp;ervice:</source>
+        <translation>&amp;Dienst:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="90"/>
+        <source>&amp;Key prefix:</source>
+        <translation>&amp;Schlüsselpräfix:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="96"/>
+        <source>Hits/s</source>
+        <translation>Treffer/s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="97"/>
+        <source>Misses/s</source>
+        <translation>Fehlschläge/s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="98"/>
+        <source>Stale/s</source>
+        <translation>Veraltet/s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="100"/>
+        <source>Cache lookups per second</source>
+        <translation>Cache-Abfragen pro Sekunde</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="102"/>
+        <source>seconds ago</source>
+        <translation>Sekunden zuvor</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="105"/>
+        <source>per s</source>
+        <translation>pro s</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="174"/>
+        <location filename="../widgets/cache_view.cpp" line="369"/>
+        <source>This engine has no response cache (cache.enabled is false).</source>
+        <translation>Diese Engine hat keinen Antwort-Cache (cache.enabled ist false).</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="175"/>
+        <source>The cache entries could not be read: %1</source>
+        <translation>Die Cache-Einträge konnten nicht gelesen werden: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/cache_view.cpp" line="183"/>
+        <source>Purged %n cache entry(ies)</source>
+        <translation>
+            <numerusform>%n Cache-Eintrag gelöscht</numerusform>
+            <numerusform>%n Cache-Einträge gelöscht</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="186"/>
+        <location filename="../widgets/cache_view.cpp" line="188"/>
+        <source>The cache was not purged: %1</source>
+        <translation>Der Cache wurde nicht geleert: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="187"/>
+        <source>Purge failed</source>
+        <translation>Löschen fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="279"/>
+        <source>Purge &amp;all of %1…</source>
+        <translation>A&amp;lles von %1 löschen…</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="284"/>
+        <source>No response cache on this engine.</source>
+        <translation>Diese Engine hat keinen Antwort-Cache.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="294"/>
+        <source>no lookups yet</source>
+        <translation>noch keine Abfragen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="295"/>
+        <source>%1 % hits</source>
+        <translation>%1 % Treffer</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="296"/>
+        <source>%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed</source>
+        <translation>%1 · %2 Einträge · %3 · %4 gespeichert · %5 verdrängt · %6 aufgelistet</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="314"/>
+        <source>Purge the cache entry %1 and its variants?</source>
+        <translation>Den Cache-Eintrag %1 und seine Varianten löschen?</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="321"/>
+        <source>Purge every cache entry whose key starts with %1?</source>
+        <translation>Jeden Cache-Eintrag löschen, dessen Schlüssel mit %1 beginnt?</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="328"/>
+        <source>Purge every cache entry of the service %1?</source>
+        <translation>Jeden Cache-Eintrag des Dienstes %1 löschen?</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="331"/>
+        <source>Purge every entry of the response cache?</source>
+        <translation>Jeden Eintrag des Antwort-Caches löschen?</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="335"/>
+        <source>Purge the cache</source>
+        <translation>Cache leeren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="338"/>
+        <source>The next requests for these resources go to the services.</source>
+        <translation>Die nächsten Anfragen für diese Ressourcen gehen an die Dienste.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="340"/>
+        <source>Purge</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="343"/>
+        <source>Purging the cache…</source>
+        <translation>Der Cache wird geleert…</translation>
+    </message>
+</context>
+<context>
     <name>ToolCapture::CaptureExportJob</name>
     <message>
         <location filename="../models/capture_export_job.cpp" line="23"/>
@@ -1147,42 +1414,47 @@
 <context>
     <name>ToolCapture::MainWindow</name>
     <message>
-        <location filename="../app/main_window.cpp" line="41"/>
+        <location filename="../app/main_window.cpp" line="42"/>
         <source>ToolCapture</source>
         <translation>ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="51"/>
+        <location filename="../app/main_window.cpp" line="52"/>
         <source>Overview</source>
         <translation>Übersicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="54"/>
+        <location filename="../app/main_window.cpp" line="55"/>
         <source>Services</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="57"/>
+        <location filename="../app/main_window.cpp" line="58"/>
         <source>Topics</source>
         <translation>Themen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="59"/>
+        <location filename="../app/main_window.cpp" line="60"/>
         <source>Hooks and tools</source>
         <translation>Hooks und Werkzeuge</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="174"/>
+        <location filename="../app/main_window.cpp" line="175"/>
         <source>Breakers</source>
         <translation>Circuit Breaker</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="177"/>
+        <location filename="../app/main_window.cpp" line="178"/>
         <source>Requests</source>
         <translation>Anfragen</translation>
     </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="181"/>
+        <source>Cache</source>
+        <translation>Cache</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="197"/>
+        <location filename="../app/main_window.cpp" line="205"/>
         <source>Copied as curl (%n command(s))</source>
         <translation>
             <numerusform>Als curl kopiert (%n Befehl)</numerusform>
@@ -1190,7 +1462,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="202"/>
+        <location filename="../app/main_window.cpp" line="210"/>
         <source>Exported %n capture(s) to %1</source>
         <translation>
             <numerusform>%n Mitschnitt nach %1 exportiert</numerusform>
@@ -1198,118 +1470,118 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="232"/>
+        <location filename="../app/main_window.cpp" line="240"/>
         <source>&amp;Open configuration…</source>
         <translation>&amp;Konfiguration öffnen…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="234"/>
+        <location filename="../app/main_window.cpp" line="242"/>
         <source>&amp;Connect…</source>
         <translation>&amp;Verbinden…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="239"/>
+        <location filename="../app/main_window.cpp" line="247"/>
         <source>C&amp;lear list</source>
         <translation>Liste &amp;leeren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="241"/>
+        <location filename="../app/main_window.cpp" line="249"/>
         <source>&amp;Find</source>
         <translation>&amp;Suchen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="243"/>
+        <location filename="../app/main_window.cpp" line="251"/>
         <source>Copy as c&amp;url</source>
         <translation>Als c&amp;url kopieren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="251"/>
+        <location filename="../app/main_window.cpp" line="259"/>
         <source>&amp;Full screen</source>
         <translation>&amp;Vollbild</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="257"/>
+        <location filename="../app/main_window.cpp" line="265"/>
         <source>&amp;Capture exchanges</source>
         <translation>Austausch &amp;mitschneiden</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="267"/>
+        <location filename="../app/main_window.cpp" line="275"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="285"/>
+        <location filename="../app/main_window.cpp" line="293"/>
         <source>&amp;Capture</source>
         <translation>&amp;Mitschnitt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="397"/>
+        <location filename="../app/main_window.cpp" line="405"/>
         <source>Capture started</source>
         <translation>Mitschnitt gestartet</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="397"/>
+        <location filename="../app/main_window.cpp" line="405"/>
         <source>Capture stopped</source>
         <translation>Mitschnitt gestoppt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="407"/>
+        <location filename="../app/main_window.cpp" line="415"/>
         <source>Capture was not changed: %1</source>
         <translation>Mitschnitt wurde nicht geändert: %1</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="421"/>
+        <location filename="../app/main_window.cpp" line="429"/>
         <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
         <translation>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator-Konsole mit eingebettetem HTTP/1.1-Reverse-Proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="236"/>
+        <location filename="../app/main_window.cpp" line="244"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="273"/>
+        <location filename="../app/main_window.cpp" line="281"/>
         <source>&amp;Edit</source>
         <translation>&amp;Bearbeiten</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="278"/>
+        <location filename="../app/main_window.cpp" line="286"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="288"/>
+        <location filename="../app/main_window.cpp" line="296"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="261"/>
+        <location filename="../app/main_window.cpp" line="269"/>
         <source>&amp;About ToolCapture</source>
         <translation>Ü&amp;ber ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="291"/>
+        <location filename="../app/main_window.cpp" line="299"/>
         <source>Main</source>
         <translation>Haupt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="321"/>
-        <location filename="../app/main_window.cpp" line="330"/>
+        <location filename="../app/main_window.cpp" line="329"/>
+        <location filename="../app/main_window.cpp" line="338"/>
         <source>Open configuration</source>
         <translation>Konfiguration öffnen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="322"/>
+        <location filename="../app/main_window.cpp" line="330"/>
         <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
         <translation>Die Konsole beobachtet die entfernte Instanz %1: Es gilt deren Konfiguration. Um eine eingebettete Engine mit einer Konfiguration zu betreiben, starten Sie die Konsole ohne --connect neu und öffnen Sie dann die Konfiguration.</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="332"/>
+        <location filename="../app/main_window.cpp" line="340"/>
         <source>Configuration (*.json);;All files (*)</source>
         <translation>Konfiguration (*.json);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="420"/>
+        <location filename="../app/main_window.cpp" line="428"/>
         <source>About ToolCapture</source>
         <translation>Über ToolCapture</translation>
     </message>

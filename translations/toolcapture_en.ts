@@ -591,6 +591,273 @@
     </message>
 </context>
 <context>
+    <name>ToolCapture::CacheEntryModel</name>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="22"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="166"/>
+        <source>%1 B</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="168"/>
+        <source>%1 KiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="169"/>
+        <source>%1 MiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="177"/>
+        <source>%1 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="179"/>
+        <source>%1 min %2 s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="181"/>
+        <source>%1 h %2 min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="182"/>
+        <source>stale for %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="226"/>
+        <source>From the response: s-maxage, max-age or Expires</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="228"/>
+        <source>Heuristic: a fraction of the time since Last-Modified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="230"/>
+        <source>Learned from how often this operation&apos;s response changes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="267"/>
+        <source>Key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="269"/>
+        <source>Service</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="271"/>
+        <source>Size</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="273"/>
+        <source>Age</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="275"/>
+        <source>TTL left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="277"/>
+        <source>TTL source</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="279"/>
+        <source>Hits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/cache_entry_model.cpp" line="281"/>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CacheView</name>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="55"/>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="56"/>
+        <source>Purge &amp;selected…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="57"/>
+        <source>Purge &amp;prefix…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="58"/>
+        <location filename="../widgets/cache_view.cpp" line="278"/>
+        <source>Purge &amp;all…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="71"/>
+        <source>All services</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="73"/>
+        <source>Key prefix, e.g. catalog http://</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="86"/>
+        <source>S&amp;ervice:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="90"/>
+        <source>&amp;Key prefix:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="96"/>
+        <source>Hits/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="97"/>
+        <source>Misses/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="98"/>
+        <source>Stale/s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="100"/>
+        <source>Cache lookups per second</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="102"/>
+        <source>seconds ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="105"/>
+        <source>per s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="174"/>
+        <location filename="../widgets/cache_view.cpp" line="369"/>
+        <source>This engine has no response cache (cache.enabled is false).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="175"/>
+        <source>The cache entries could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/cache_view.cpp" line="183"/>
+        <source>Purged %n cache entry(ies)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="186"/>
+        <location filename="../widgets/cache_view.cpp" line="188"/>
+        <source>The cache was not purged: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="187"/>
+        <source>Purge failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="279"/>
+        <source>Purge &amp;all of %1…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="284"/>
+        <source>No response cache on this engine.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="294"/>
+        <source>no lookups yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="295"/>
+        <source>%1 % hits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="296"/>
+        <source>%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="314"/>
+        <source>Purge the cache entry %1 and its variants?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="321"/>
+        <source>Purge every cache entry whose key starts with %1?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="328"/>
+        <source>Purge every cache entry of the service %1?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="331"/>
+        <source>Purge every entry of the response cache?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="335"/>
+        <source>Purge the cache</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="338"/>
+        <source>The next requests for these resources go to the services.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="340"/>
+        <source>Purge</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="343"/>
+        <source>Purging the cache…</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ToolCapture::CaptureExportJob</name>
     <message>
         <location filename="../models/capture_export_job.cpp" line="23"/>
@@ -1142,42 +1409,47 @@
 <context>
     <name>ToolCapture::MainWindow</name>
     <message>
-        <location filename="../app/main_window.cpp" line="41"/>
+        <location filename="../app/main_window.cpp" line="42"/>
         <source>ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="51"/>
+        <location filename="../app/main_window.cpp" line="52"/>
         <source>Overview</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="54"/>
+        <location filename="../app/main_window.cpp" line="55"/>
         <source>Services</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="57"/>
+        <location filename="../app/main_window.cpp" line="58"/>
         <source>Topics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="59"/>
+        <location filename="../app/main_window.cpp" line="60"/>
         <source>Hooks and tools</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="174"/>
+        <location filename="../app/main_window.cpp" line="175"/>
         <source>Breakers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="177"/>
+        <location filename="../app/main_window.cpp" line="178"/>
         <source>Requests</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="181"/>
+        <source>Cache</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="197"/>
+        <location filename="../app/main_window.cpp" line="205"/>
         <source>Copied as curl (%n command(s))</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1185,7 +1457,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="202"/>
+        <location filename="../app/main_window.cpp" line="210"/>
         <source>Exported %n capture(s) to %1</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1193,118 +1465,118 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="232"/>
+        <location filename="../app/main_window.cpp" line="240"/>
         <source>&amp;Open configuration…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="234"/>
+        <location filename="../app/main_window.cpp" line="242"/>
         <source>&amp;Connect…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="239"/>
+        <location filename="../app/main_window.cpp" line="247"/>
         <source>C&amp;lear list</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="241"/>
+        <location filename="../app/main_window.cpp" line="249"/>
         <source>&amp;Find</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="243"/>
+        <location filename="../app/main_window.cpp" line="251"/>
         <source>Copy as c&amp;url</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="251"/>
+        <location filename="../app/main_window.cpp" line="259"/>
         <source>&amp;Full screen</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="257"/>
+        <location filename="../app/main_window.cpp" line="265"/>
         <source>&amp;Capture exchanges</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="267"/>
+        <location filename="../app/main_window.cpp" line="275"/>
         <source>&amp;File</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="285"/>
+        <location filename="../app/main_window.cpp" line="293"/>
         <source>&amp;Capture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="397"/>
+        <location filename="../app/main_window.cpp" line="405"/>
         <source>Capture started</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="397"/>
+        <location filename="../app/main_window.cpp" line="405"/>
         <source>Capture stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="407"/>
+        <location filename="../app/main_window.cpp" line="415"/>
         <source>Capture was not changed: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="421"/>
+        <location filename="../app/main_window.cpp" line="429"/>
         <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="236"/>
+        <location filename="../app/main_window.cpp" line="244"/>
         <source>&amp;Quit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="273"/>
+        <location filename="../app/main_window.cpp" line="281"/>
         <source>&amp;Edit</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="278"/>
+        <location filename="../app/main_window.cpp" line="286"/>
         <source>&amp;View</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="288"/>
+        <location filename="../app/main_window.cpp" line="296"/>
         <source>&amp;Help</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="261"/>
+        <location filename="../app/main_window.cpp" line="269"/>
         <source>&amp;About ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="291"/>
+        <location filename="../app/main_window.cpp" line="299"/>
         <source>Main</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="321"/>
-        <location filename="../app/main_window.cpp" line="330"/>
+        <location filename="../app/main_window.cpp" line="329"/>
+        <location filename="../app/main_window.cpp" line="338"/>
         <source>Open configuration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="322"/>
+        <location filename="../app/main_window.cpp" line="330"/>
         <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="332"/>
+        <location filename="../app/main_window.cpp" line="340"/>
         <source>Configuration (*.json);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="420"/>
+        <location filename="../app/main_window.cpp" line="428"/>
         <source>About ToolCapture</source>
         <translation type="unfinished"></translation>
     </message>
