@@ -92,6 +92,16 @@ bool OverviewSeries::applyDocument(const QByteArray &json, std::chrono::millisec
             }
             current.insert(id, now);
         }
+        // What the response cache answered for the service counts as its traffic too.
+        {
+            const QString key = QLatin1String("cache:") + name;
+            Counters cached;
+            cached.responses = counter(service.value(QLatin1String("cache_answered")));
+            const auto before = m_baseline.constFind(key);
+            if (before != m_baseline.cend() && before->responses <= cached.responses)
+                delta.responses += cached.responses - before->responses;
+            current.insert(key, cached);
+        }
         allDelta.responses += delta.responses;
         allDelta.errors += delta.errors;
         if (m_hasBaseline) {

@@ -792,9 +792,17 @@ HttpResponse AdminServer::services(const EngineSnapshot &snapshot) {
         }
         const RetryBudgetNumbers &budget = service.retryBudget;
         const RateLimitNumbers &limit = service.rateLimit;
+        // Requests the response cache answered without an instance (fresh, coalesced or stale
+        // answers): part of the service's traffic, in none of its instances' counts.
+        std::uint64_t cacheAnswered = 0;
+        for (const CacheSnapshot::Service &cached : snapshot.cache.services) {
+            if (cached.name == service.name)
+                cacheAnswered = cached.totals.hits + cached.totals.staleServed;
+        }
         services.push_back({{"name", str(service.name)},
                             {"match", str(service.match)},
                             {"ready", reachableInstances(service) > 0},
+                            {"cache_answered", cacheAnswered},
                             {"instances", std::move(instances)},
                             {"scores", Json(toJson(service.currentScores))},
                             {"retry_budget",
