@@ -112,7 +112,10 @@ CacheView::CacheView(FeedTransport *feed, QWidget *parent)
         line->attachAxis(m_x);
         line->attachAxis(m_y);
     }
+    // setChart() releases the chart the view made for itself, it does not delete it.
+    QChart *placeholder = m_chartView->chart();
     m_chartView->setChart(chart);
+    delete placeholder;
     m_chartView->setRenderHint(QPainter::Antialiasing);
     m_chartView->setMinimumHeight(160);
 

@@ -415,6 +415,9 @@ void TestRequestsView::showCaptureOutsideTheList() {
 }
 
 void TestRequestsView::pauseHoldsTheList() {
+    // A page asked for before the pause (the previous test cleared the list) still lands: the
+    // pause holds what arrives live. Wait for it first.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_view->model()->isFetching(), kTimeoutMs);
     QSignalSpy paused(m_view.get(), &RequestsView::pausedChanged);
     m_view->setPaused(true);
     QCOMPARE(paused.size(), 1);
