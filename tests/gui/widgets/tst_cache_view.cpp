@@ -149,7 +149,7 @@ void TestCacheView::purgeSelectedKey() {
     QVERIFY(box);
     QVERIFY2(box->text().contains(key), qPrintable(box->text()));
     box->button(QMessageBox::Yes)->click(); // the operator confirms
-    QVERIFY(purged.wait(5000));
+    QVERIFY(!purged.isEmpty() || purged.wait(5000));
     QVERIFY(purged.constFirst().constFirst().toInt() >= 1);
     QTRY_VERIFY_WITH_TIMEOUT(!messages.isEmpty() &&
                                  messages.constLast().constFirst().toString().contains("Purged"),
@@ -164,16 +164,17 @@ void TestCacheView::purgeAllOfAService() {
     auto *button = m_view->findChild<QPushButton *>(QStringLiteral("purgeAll"));
     QVERIFY(button->text().contains(QLatin1String("catalog")));
     QSignalSpy purged(model, &CacheEntryModel::purged);
+    // Listening before the purge: the page that follows it may come in the same batch.
+    QSignalSpy loaded(model, &CacheEntryModel::pageLoaded);
     QMessageBox *box = m_view->requestPurge(Scope::All);
     QVERIFY(box);
     QVERIFY2(box->text().contains(QLatin1String("service catalog")), qPrintable(box->text()));
     box->accept();
-    QVERIFY(purged.wait(5000));
+    QVERIFY(!purged.isEmpty() || purged.wait(5000));
     QVERIFY(purged.constFirst().constFirst().toInt() >= 1);
     // The engine's counters agree: the catalog's objects went (traffic may store a few again).
     const int before = int(purged.constFirst().constFirst().toInt());
-    QSignalSpy loaded(model, &CacheEntryModel::pageLoaded);
-    QVERIFY(loaded.wait(5000));
+    QVERIFY(!loaded.isEmpty() || loaded.wait(5000));
     QVERIFY2(model->rowCount() < before + 20, qPrintable(QString::number(model->rowCount())));
     m_view->setService({});
 }
