@@ -1,4 +1,5 @@
 #include <widgets/cache_view.h>
+#include <widgets/chart_scale.h>
 
 #include <QChart>
 #include <QChartView>
@@ -23,29 +24,6 @@
 #include <cmath>
 
 namespace ToolCapture {
-
-namespace {
-
-// The smallest of 1, 2, 5 × 10^k at or above value, so the axis ticks stay round.
-double niceCeiling(double value, double floor) {
-    if (value <= floor)
-        return floor;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
-    for (double step : {1.0, 2.0, 5.0, 10.0}) {
-        if (step * magnitude >= value)
-            return step * magnitude;
-    }
-    return 10 * magnitude;
-}
-
-double maximumY(const QList<QPointF> &points) {
-    double maximum = 0;
-    for (const QPointF &point : points)
-        maximum = std::max(maximum, point.y());
-    return maximum;
-}
-
-} // namespace
 
 CacheView::CacheView(FeedTransport *feed, QWidget *parent)
     : QWidget(parent)
@@ -385,8 +363,11 @@ void CacheView::refresh() {
     m_x->setRange(std::max(-double(m_series.span().count()) / 1000.0,
                            std::min(-60.0, std::floor(oldest / 60.0) * 60.0)),
                   0);
-    m_y->setRange(
-        0, niceCeiling(std::max({maximumY(hits), maximumY(misses), maximumY(stale)}) * 1.1, 1));
+    m_y->setRange(0, ChartScale::niceCeiling(
+                         std::max({ChartScale::maximumY(hits), ChartScale::maximumY(misses),
+                                   ChartScale::maximumY(stale)}) *
+                             1.1,
+                         1));
 }
 
 } // namespace ToolCapture

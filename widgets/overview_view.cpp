@@ -1,3 +1,4 @@
+#include <widgets/chart_scale.h>
 #include <widgets/overview_view.h>
 
 #include <QChart>
@@ -16,29 +17,6 @@
 #include <cmath>
 
 namespace ToolCapture {
-
-namespace {
-
-// The smallest of 1, 2, 5 × 10^k at or above value, so the axis ticks stay round.
-double niceCeiling(double value, double floor) {
-    if (value <= floor)
-        return floor;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(value)));
-    for (double step : {1.0, 2.0, 5.0, 10.0}) {
-        if (step * magnitude >= value)
-            return step * magnitude;
-    }
-    return 10 * magnitude;
-}
-
-double maximumY(const QList<QPointF> &points) {
-    double maximum = 0;
-    for (const QPointF &point : points)
-        maximum = std::max(maximum, point.y());
-    return maximum;
-}
-
-} // namespace
 
 OverviewView::OverviewView(QWidget *parent)
     : QWidget(parent)
@@ -200,9 +178,12 @@ void OverviewView::refresh() {
                                  std::min(-60.0, std::floor(oldest / 60.0) * 60.0));
     for (const Chart &chart : std::as_const(m_charts))
         chart.x->setRange(from, 0);
-    m_charts[0].y->setRange(0, niceCeiling(maximumY(requests) * 1.1, 1));
-    m_charts[1].y->setRange(0, niceCeiling(std::max(maximumY(p50), maximumY(p99)) * 1.1, 1));
-    m_charts[2].y->setRange(0, std::min(100.0, niceCeiling(maximumY(errors) * 1.1, 1)));
+    m_charts[0].y->setRange(0, ChartScale::niceCeiling(ChartScale::maximumY(requests) * 1.1, 1));
+    m_charts[1].y->setRange(
+        0, ChartScale::niceCeiling(
+               std::max(ChartScale::maximumY(p50), ChartScale::maximumY(p99)) * 1.1, 1));
+    m_charts[2].y->setRange(
+        0, std::min(100.0, ChartScale::niceCeiling(ChartScale::maximumY(errors) * 1.1, 1)));
 }
 
 } // namespace ToolCapture
