@@ -108,23 +108,26 @@ void ExchangeCache::setUncacheable(QByteArrayView reason) {
 }
 
 ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int service,
-                                           QByteArrayView serviceName, RequestHead &request,
+                                           const QByteArray &serviceName, RequestHead &request,
                                            Clock::time_point now, std::uint64_t ticket) {
     // A follower woken (or giving up), or an exchange the shared tier answered, begins again:
     // what it did already stays done.
-    const bool again = m_key == ResponseCache::primaryKey(serviceName, request);
+    // The key is built once per call (it is on every request's path).
+    const bool enabled = cache && cache->enabledFor(service);
+    QByteArray key = enabled ? ResponseCache::primaryKey(serviceName, request) : QByteArray();
+    const bool again = !key.isEmpty() && key == m_key;
     const bool waited = again && m_ticket != 0;
     const bool asked = again && m_sharedAsked;
     reset();
     m_coalesced = waited;
     m_sharedAsked = asked;
-    if (!cache || !cache->enabledFor(service))
+    if (!enabled)
         return Action::Forward;
     m_cache = cache;
     m_worker = worker;
     m_service = service;
-    m_serviceName = serviceName.toByteArray();
-    m_key = ResponseCache::primaryKey(serviceName, request);
+    m_serviceName = serviceName;
+    m_key = std::move(key);
     if (m_key.isEmpty()) {
         // Not a URI a cache can key (no Host, a malformed target): not the cache's business.
         m_cache = nullptr;
@@ -304,10 +307,9 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         const QList<QByteArray> uris = Invalidation::keysToInvalidate(
             request.method, "http", host ? QByteArrayView(host->value) : QByteArrayView(),
             request.target, status, head.headers);
-        const QByteArrayView serviceName = QByteArrayView(m_key).first(m_key.indexOf(' '));
         std::size_t removed = 0;
         for (const QByteArray &uri : uris) {
-            const QByteArray key = serviceName.toByteArray() + ' ' + uri;
+            const QByteArray key = m_serviceName + ' ' + uri;
             removed += m_cache->invalidate(m_service, key);
             if (m_shared)
                 m_shared->remove(ResponseCache::sharedKey(key));

@@ -67,7 +67,8 @@ public:
     // response needs validation; the client's own conditionals are then answered by the cache).
     // `ticket` (non-zero): a miss may wait for another request's response under it (the
     // worker's waker is called with it); zero: it goes upstream itself.
-    Action begin(ResponseCache *cache, int worker, int service, QByteArrayView serviceName,
+    // `serviceName` is kept (shared, not copied).
+    Action begin(ResponseCache *cache, int worker, int service, const QByteArray &serviceName,
                  RequestHead &request, Clock::time_point now, std::uint64_t ticket = 0);
     // After begin() answered Serve within stale-while-revalidate (RFC 5861 section 3): the
     // stored response that one background revalidation is to refresh; null otherwise.
