@@ -112,6 +112,13 @@ run_ctest() {
     while IFS= read -r line; do
         summary+=("              $name: $line")
     done < <(grep -E "$ctest_summary" "$log")
+    # A sanitizer report or a failed assertion aborts the test (abort_on_error), and ctest's
+    # output of a long test is cut: the report's first lines go to the summary, which CI shows.
+    while IFS= read -r line; do
+        summary+=("              $name: $line")
+    done < <(awk '/ERROR: (Address|Leak|Thread)Sanitizer|runtime error:|^ASSERT|^QFATAL|^FAIL!/ {
+                      n = 30; reports++ }
+                  n > 0 && reports <= 3 { print; n-- }' "$log")
     return "$status"
 }
 
