@@ -663,8 +663,12 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
     return true;
 }
 
+bool ClientSession::needsVerifiedConnection() const noexcept {
+    return m_request.framing != BodyFraming::None || !isIdempotent(m_request.method);
+}
+
 void ClientSession::acquireUpstream(bool fresh) {
-    m_upstream = m_pool->lease(this, fresh);
+    m_upstream = m_pool->lease(this, fresh, needsVerifiedConnection());
     if (!m_upstream) {
         // Every connection to the instance is busy: wait in its queue while the bulkhead has
         // room for another pending request; otherwise the instance cannot take it now.

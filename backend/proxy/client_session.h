@@ -90,6 +90,9 @@ private:
 
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;
+    // A request that could not be sent again on a fresh connection (a body, or a method that
+    // is not idempotent) gets a pooled connection only after a look for an unread close.
+    bool needsVerifiedConnection() const noexcept override;
 
     // DeadlineQueue::Owner
     void onDeadline(time_point now) override;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace ToolCapture {
@@ -142,6 +143,17 @@ void UpstreamConnection::resumeReading() {
 
 bool UpstreamConnection::isReusable() const noexcept {
     return m_connected && !m_broken && !m_eof && m_responseComplete && m_fd >= 0;
+}
+
+bool UpstreamConnection::peerClosedWhileIdle() const noexcept {
+    if (m_fd < 0)
+        return true;
+    char byte;
+    const ssize_t n = ::recv(m_fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0)
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    // 0: the upstream's FIN. Bytes nobody asked for: the connection is out of step.
+    return true;
 }
 
 void UpstreamConnection::close() {

@@ -69,6 +69,10 @@ public:
 
     // Whether the last exchange ended cleanly with the connection fit for another one.
     bool isReusable() const noexcept;
+    // Whether the upstream closed (or wrote to) this idle connection and the worker has not read
+    // it yet: a look at the socket without taking anything from it (one recv with MSG_PEEK).
+    // For a request that could not be sent again if the connection turned out to be closed.
+    bool peerClosedWhileIdle() const noexcept;
     // Closes now; no more events reach the listener.
     void close();
 

@@ -23,13 +23,13 @@ UpstreamPool::~UpstreamPool() {
     closeIdle();
 }
 
-UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh) {
+UpstreamConnection *UpstreamPool::lease(Waiter *waiter, bool fresh, bool verified) {
     if (!fresh) {
         while (!m_idle.empty()) {
             UpstreamConnection *connection = m_idle.back().connection;
             m_idle.pop_back();
             m_counters.poolIdle.add(-1);
-            if (!connection->isReusable()) {
+            if (!connection->isReusable() || (verified && connection->peerClosedWhileIdle())) {
                 destroy(connection);
                 continue;
             }
@@ -85,7 +85,7 @@ void UpstreamPool::serveWaiters() {
             return; // the next release schedules another round
         Waiter *waiter = m_waiters.front();
         m_waiters.pop_front();
-        UpstreamConnection *connection = lease(waiter);
+        UpstreamConnection *connection = lease(waiter, false, waiter->needsVerifiedConnection());
         if (!connection) {
             // Another worker took the capacity first: lease() queued it last; first again.
             m_waiters.pop_back();

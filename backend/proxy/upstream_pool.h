@@ -33,6 +33,8 @@ public:
     public:
         virtual ~Waiter() = default;
         virtual void onConnectionLeased(UpstreamConnection *connection) = 0;
+        // Whether its request needs a verified connection (lease()'s `verified`).
+        virtual bool needsVerifiedConnection() const noexcept { return false; }
     };
 
     UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
@@ -42,7 +44,9 @@ public:
     // An idle connection (connected), a new one (connecting; the listener hears
     // onUpstreamReady), or nullptr when the pool is full: then `waiter` is queued and
     // onConnectionLeased follows when a connection is released (or cancelWait()).
-    UpstreamConnection *lease(Waiter *waiter, bool fresh = false);
+    // `verified`: an idle connection is first checked for a close the worker has not read yet
+    // (UpstreamConnection::peerClosedWhileIdle), for requests that cannot be sent twice.
+    UpstreamConnection *lease(Waiter *waiter, bool fresh = false, bool verified = false);
     void cancelWait(Waiter *waiter);
     // Gives a connection back after an exchange: kept if reusable, closed otherwise.
     void release(UpstreamConnection *connection);

@@ -49,6 +49,80 @@ private slots:
         QCOMPARE(next.header("retry-after"), QByteArray("1"));
     }
 
+    // An upstream that closes each kept-alive connection just after answering, without saying
+    // so (no "Connection: close"), with four clients at once: the proxy often takes a pooled
+    // connection whose close it has not read yet, or that closes as the request goes out.
+    // - A request without a body and with an idempotent method is sent again on a fresh
+    //   connection: every one succeeds.
+    // - Any other request cannot be sent twice. The pool looks for an unread close before
+    //   handing such a request a connection (most of the closes: 158-547 of these 2,000 POSTs
+    //   failed without the look, 1-62 with it); a close that comes after the look is a 502,
+    //   and the request is never sent a second time.
+    void requestsOnConnectionsTheUpstreamCloses_data() {
+        QTest::addColumn<QByteArray>("request");
+        QTest::addColumn<bool>("resendable");
+        QTest::newRow("GET") << QByteArray("GET /x HTTP/1.1\r\nHost: a\r\n\r\n") << true;
+        QTest::newRow("DELETE") << QByteArray("DELETE /x HTTP/1.1\r\nHost: a\r\n\r\n") << true;
+        QTest::newRow("POST with a body")
+            << QByteArray("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello") << false;
+    }
+    void requestsOnConnectionsTheUpstreamCloses() {
+        QFETCH(QByteArray, request);
+        QFETCH(bool, resendable);
+        TestUpstream::Behaviour behaviour{TestUpstream::Mode::Raw,
+                                          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"};
+        behaviour.closeAfterResponse = true;
+        TestUpstream upstream(behaviour);
+        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
+        QVERIFY(proxy);
+        // Keep the instance in rotation whatever happens (a disabled breaker still counts).
+        proxy->runtime().breaker(0).setMode(BreakerMode::Disabled);
+        constexpr int kClients = 4;
+        constexpr int kRounds = 500;
+        std::atomic<int> answered{0};
+        std::atomic<int> badGateway{0};
+        std::atomic<int> unexpected{0};
+        QMutex mutex;
+        QString firstUnexpected;
+        std::vector<std::thread> clients;
+        for (int c = 0; c < kClients; ++c) {
+            clients.emplace_back([&, port = proxy->port()] {
+                RawClient client(port);
+                for (int i = 0; i < kRounds; ++i) {
+                    const RawResponse response = client.roundTrip(request);
+                    if (response.complete && response.status == 200 && response.body == "ok") {
+                        ++answered;
+                        continue;
+                    }
+                    if (response.complete && response.status == 502 &&
+                        response.header("content-type") == "application/problem+json") {
+                        ++badGateway;
+                        continue;
+                    }
+                    if (unexpected++ == 0) {
+                        QMutexLocker lock(&mutex);
+                        firstUnexpected = QStringLiteral("%1 %2")
+                                              .arg(response.status)
+                                              .arg(QString::fromUtf8(response.body));
+                    }
+                    return;
+                }
+            });
+        }
+        for (std::thread &client : clients)
+            client.join();
+        QVERIFY2(unexpected == 0, qPrintable(firstUnexpected));
+        QCOMPARE(answered + badGateway, kClients * kRounds);
+        if (resendable) {
+            QCOMPARE(badGateway.load(), 0);
+        } else {
+            // Each request reached the upstream at most once.
+            QVERIFY2(upstream.requestsReceived() <= kClients * kRounds,
+                     qPrintable(QString::number(upstream.requestsReceived())));
+            QVERIFY(answered > 0);
+        }
+    }
+
     void upstreamFailsBeforeResponse_data() {
         QTest::addColumn<int>("mode");
         QTest::newRow("closes after request") << int(TestUpstream::Mode::CloseAfterRequest);
