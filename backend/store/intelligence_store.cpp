@@ -1,8 +1,12 @@
 #include <backend/store/intelligence_store.h>
 #include <backend/store/schema_migrations.h>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QPointer>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -11,6 +15,7 @@
 #include <QUuid>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -22,7 +27,8 @@ namespace {
 
 Q_LOGGING_CATEGORY(lcStore, "toolcapture.store")
 
-using Record = std::variant<ExecutionRecord, CommunicationRecord, PatternRecord>;
+using Record = std::variant<ExecutionRecord, CommunicationRecord, PatternRecord,
+                            RecommendationRecord, ServiceEcosystemRecord>;
 
 QString newId() {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -45,6 +51,38 @@ QString timestamp(const QDateTime &t, const QDateTime &fallback) {
     return (t.isValid() ? t : fallback).toUTC().toString(Qt::ISODateWithMs);
 }
 
+// NULL for an invalid time.
+QVariant optionalTimestamp(const QDateTime &t) {
+    return t.isValid() ? QVariant(t.toUTC().toString(Qt::ISODateWithMs))
+                       : QVariant(QMetaType::fromType<QString>());
+}
+
+QVariant optionalText(const QString &text) {
+    return text.isEmpty() ? QVariant(QMetaType::fromType<QString>()) : QVariant(text);
+}
+
+// A JSON value as compact text ("null" for undefined).
+QString jsonText(const QJsonValue &value) {
+    if (value.isObject())
+        return QString::fromUtf8(QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact));
+    if (value.isArray())
+        return QString::fromUtf8(QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact));
+    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+}
+
+// A time read back: PostgreSQL's TIMESTAMP (no zone) and SQLite's text both hold UTC.
+QDateTime utcTime(const QVariant &value) {
+    if (value.isNull())
+        return {};
+    QDateTime t = value.userType() == QMetaType::QDateTime
+                      ? value.toDateTime()
+                      : QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    if (!t.isValid())
+        return {};
+    return QDateTime(t.date(), t.time(), Qt::UTC);
+}
+
 } // namespace
 
 // The store's thread: owns the connection, the timers and the prepared statements.
@@ -52,10 +90,12 @@ class StoreWorker : public QObject {
 public:
     explicit StoreWorker(IntelligenceStore::Options &options);
 
-    bool connectNow(QString *fatal);
+    bool connectNow();
     void flush();
     void expire();
     void shutdown();
+    // Every recommendation row (after a flush); false with the reason when disconnected.
+    bool readRecommendations(std::vector<RecommendationRecord> *out, QString *error);
 
     struct Shared {
         std::mutex mutex;
@@ -68,6 +108,9 @@ public:
         std::atomic<std::uint64_t> expired{0};
         std::atomic<bool> connected{false};
         std::atomic<int> schemaVersion{0};
+        // The first connection attempt (start() does not wait for it; waitForFirstAttempt()).
+        std::condition_variable attempted;
+        bool firstAttemptDone = false; // under the mutex
     };
     Shared shared;
     QTimer *flushTimer = nullptr;
@@ -89,7 +132,7 @@ private:
     IntelligenceStore::Options &m_options;
     QString m_connectionName;
     QSqlDatabase m_db;
-    std::unique_ptr<QSqlQuery> m_statements[3];
+    std::unique_ptr<QSqlQuery> m_statements[5];
     std::map<int, std::unique_ptr<QSqlQuery>> m_multiExecution;
     std::map<int, std::unique_ptr<QSqlQuery>> m_multiCommunication;
     std::chrono::steady_clock::time_point m_nextConnect{};
@@ -109,14 +152,9 @@ void StoreWorker::noteError(const QString &error, bool warn) {
         qCWarning(lcStore).noquote() << error;
 }
 
-bool StoreWorker::connectNow(QString *fatal) {
+bool StoreWorker::connectNow() {
     m_nextConnect = std::chrono::steady_clock::now() + m_options.reconnectInterval;
     const StoreLocation &location = m_options.location;
-    if (!QSqlDatabase::isDriverAvailable(location.driver())) {
-        if (fatal)
-            *fatal = QStringLiteral("the Qt SQL driver %1 is not installed").arg(location.driver());
-        return false;
-    }
     if (!m_db.isValid())
         m_db = QSqlDatabase::addDatabase(location.driver(), m_connectionName);
     location.configure(m_db);
@@ -138,10 +176,12 @@ bool StoreWorker::connectNow(QString *fatal) {
     }
     QString why;
     if (!migrate(m_db, location.kind, intelligenceMigrations(), -1, &why)) {
-        // Not something waiting fixes: said once, and the store stays in memory.
-        if (fatal)
-            *fatal = QStringLiteral("intelligence store %1: %2").arg(location.toString(), why);
-        noteError(why, true);
+        // Rarely something waiting fixes (a newer database, a failed migration), but tried
+        // again like an unreachable database: said once, and records wait in memory.
+        noteError(QStringLiteral("intelligence store %1: %2; keeping records in memory")
+                      .arg(location.toString(), why),
+                  !m_warnedAway);
+        m_warnedAway = true;
         m_db.close();
         return false;
     }
@@ -207,6 +247,81 @@ void bind(QSqlQuery &query, const CommunicationRecord &c, const QDateTime &now) 
     query.addBindValue(timestamp(c.createdAt, now));
 }
 
+// Insert or replace by id; created_at stays that of the first write.
+const QString kRecommendationUpsert = QStringLiteral(
+    "INSERT INTO optimization_recommendations (recommendation_id, recommendation_type,"
+    " target_service, instance_id, operation, title, priority, confidence, status,"
+    " recommendation_data, expected_impact, evidence, applied, applied_at, applied_by,"
+    " dismissed_at, reverted_at, effect, effectiveness_score, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (recommendation_id) DO UPDATE SET"
+    " recommendation_type = excluded.recommendation_type,"
+    " target_service = excluded.target_service, instance_id = excluded.instance_id,"
+    " operation = excluded.operation, title = excluded.title, priority = excluded.priority,"
+    " confidence = excluded.confidence, status = excluded.status,"
+    " recommendation_data = excluded.recommendation_data,"
+    " expected_impact = excluded.expected_impact, evidence = excluded.evidence,"
+    " applied = excluded.applied, applied_at = excluded.applied_at,"
+    " applied_by = excluded.applied_by, dismissed_at = excluded.dismissed_at,"
+    " reverted_at = excluded.reverted_at, effect = excluded.effect,"
+    " effectiveness_score = excluded.effectiveness_score, updated_at = excluded.updated_at");
+
+void bind(QSqlQuery &query, const RecommendationRecord &r, const QDateTime &now) {
+    const QJsonObject document = QJsonDocument::fromJson(r.documentJson).object();
+    const QJsonValue impact = document.value(QLatin1String("expected_impact"));
+    const QJsonValue evidence = document.value(QLatin1String("evidence"));
+    const QJsonValue score = QJsonDocument::fromJson(r.effectJson)
+                                 .object()
+                                 .value(QLatin1String("score"));
+    query.addBindValue(idOr(r.id));
+    query.addBindValue(r.type);
+    query.addBindValue(optionalText(r.service));
+    query.addBindValue(optionalText(r.instance));
+    query.addBindValue(optionalText(r.operation));
+    query.addBindValue(r.title);
+    query.addBindValue(r.priority);
+    query.addBindValue(r.confidence);
+    query.addBindValue(r.status);
+    query.addBindValue(QString::fromUtf8(r.documentJson));
+    query.addBindValue(impact.isUndefined() || impact.isNull() ? QStringLiteral("{}")
+                                                               : jsonText(impact));
+    query.addBindValue(evidence.isUndefined() ? QVariant(QMetaType::fromType<QString>())
+                                              : QVariant(jsonText(evidence)));
+    query.addBindValue(r.status == QLatin1String("applied"));
+    query.addBindValue(optionalTimestamp(r.appliedAt));
+    query.addBindValue(optionalText(r.appliedBy));
+    query.addBindValue(optionalTimestamp(r.dismissedAt));
+    query.addBindValue(optionalTimestamp(r.revertedAt));
+    query.addBindValue(r.effectJson.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                              : QVariant(QString::fromUtf8(r.effectJson)));
+    query.addBindValue(score.isDouble() ? QVariant(score.toDouble())
+                                        : QVariant(QMetaType::fromType<double>()));
+    query.addBindValue(timestamp(r.createdAt, now));
+    query.addBindValue(timestamp(r.updatedAt, now));
+}
+
+// One row per service, replaced; its id is the service name's name-based UUID.
+const QString kEcosystemUpsert = QStringLiteral(
+    "INSERT INTO service_ecosystem (ecosystem_id, service_name, services_active,"
+    " capability_matrix, dependency_graph, performance_metrics, snapshot_timestamp)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (service_name) DO UPDATE SET services_active = excluded.services_active,"
+    " capability_matrix = excluded.capability_matrix,"
+    " dependency_graph = excluded.dependency_graph,"
+    " performance_metrics = excluded.performance_metrics,"
+    " snapshot_timestamp = excluded.snapshot_timestamp");
+
+void bind(QSqlQuery &query, const ServiceEcosystemRecord &e, const QDateTime &now) {
+    static const QUuid ns(QStringLiteral("3c1d9e52-7a0b-4f3e-8d6c-5e2a9b7f1c40"));
+    query.addBindValue(QUuid::createUuidV5(ns, e.service).toString(QUuid::WithoutBraces));
+    query.addBindValue(e.service);
+    query.addBindValue(QString::fromUtf8(e.instancesJson));
+    query.addBindValue(QString::fromUtf8(e.capabilitiesJson));
+    query.addBindValue(QString::fromUtf8(e.dependenciesJson));
+    query.addBindValue(QString::fromUtf8(e.healthJson));
+    query.addBindValue(timestamp(e.snapshotAt, now));
+}
+
 // Rows per multi-row INSERT: one round trip for this many rows (PostgreSQL), well under
 // SQLite's limit on bound parameters.
 constexpr int kRowsPerStatement = 100;
@@ -234,7 +349,7 @@ bool StoreWorker::writeMultiRow(const std::vector<Record> &batch) {
     size_t i = 0;
     while (i < batch.size()) {
         const size_t type = batch[i].index();
-        if (type == 2) { // patterns: upserts, one by one
+        if (type >= 2) { // patterns, recommendations, ecosystem: upserts, one by one
             if (!insert(batch[i], nullptr)) {
                 m_db.rollback();
                 return false;
@@ -282,6 +397,12 @@ bool StoreWorker::insert(const Record &record, QString *error) {
     } else if (const auto *c = std::get_if<CommunicationRecord>(&record)) {
         used = &statement(1, kCommunicationColumns + kCommunicationRow);
         bind(*used, *c, now);
+    } else if (const auto *r = std::get_if<RecommendationRecord>(&record)) {
+        used = &statement(3, kRecommendationUpsert);
+        bind(*used, *r, now);
+    } else if (const auto *x = std::get_if<ServiceEcosystemRecord>(&record)) {
+        used = &statement(4, kEcosystemUpsert);
+        bind(*used, *x, now);
     } else {
         const auto &p = std::get<PatternRecord>(record);
         // Insert or replace by id; first_seen and created_at stay those of the first write.
@@ -317,7 +438,7 @@ bool StoreWorker::insert(const Record &record, QString *error) {
 
 void StoreWorker::flush() {
     if (!shared.connected) {
-        if (std::chrono::steady_clock::now() < m_nextConnect || !connectNow(nullptr)) {
+        if (std::chrono::steady_clock::now() < m_nextConnect || !connectNow()) {
             enforceMemoryLimit();
             return;
         }
@@ -431,6 +552,49 @@ void StoreWorker::expire() {
     }
 }
 
+bool StoreWorker::readRecommendations(std::vector<RecommendationRecord> *out, QString *error) {
+    if (!shared.connected && !connectNow()) {
+        const std::lock_guard lock(shared.mutex);
+        *error = shared.lastError;
+        return false;
+    }
+    flush();
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral(
+            "SELECT recommendation_id, recommendation_type, target_service, instance_id,"
+            " operation, title, priority, confidence, status, recommendation_data, created_at,"
+            " updated_at, applied_at, dismissed_at, reverted_at, applied_by, effect"
+            " FROM optimization_recommendations ORDER BY created_at, recommendation_id"))) {
+        *error = QStringLiteral("reading the recommendations failed: %1")
+                     .arg(query.lastError().text().trimmed());
+        return false;
+    }
+    while (query.next()) {
+        RecommendationRecord r;
+        r.id = query.value(0).toString();
+        r.type = query.value(1).toString();
+        r.service = query.value(2).toString();
+        r.instance = query.value(3).toString();
+        r.operation = query.value(4).toString();
+        r.title = query.value(5).toString();
+        r.priority = query.value(6).toString();
+        r.confidence = query.value(7).toDouble();
+        r.status = query.value(8).toString();
+        r.documentJson = query.value(9).toString().toUtf8();
+        r.createdAt = utcTime(query.value(10));
+        r.updatedAt = utcTime(query.value(11));
+        r.appliedAt = utcTime(query.value(12));
+        r.dismissedAt = utcTime(query.value(13));
+        r.revertedAt = utcTime(query.value(14));
+        r.appliedBy = query.value(15).toString();
+        r.effectJson =
+            query.value(16).isNull() ? QByteArray() : query.value(16).toString().toUtf8();
+        out->push_back(std::move(r));
+    }
+    return true;
+}
+
 void StoreWorker::shutdown() {
     flush();
     if (flushTimer)
@@ -468,34 +632,57 @@ IntelligenceStore::~IntelligenceStore() {
 bool IntelligenceStore::start(QString *error) {
     if (d->running)
         return true;
+    const QString driver = d->options.location.driver();
+    if (!QSqlDatabase::isDriverAvailable(driver)) {
+        if (error)
+            *error = QStringLiteral("the Qt SQL driver %1 is not installed").arg(driver);
+        return false;
+    }
     d->worker.moveToThread(&d->thread);
     d->thread.start();
-    bool ok = true;
-    QString fatal;
     // The first connection and the migrations, in the store's thread (its connection lives
-    // there); start() waits for them, and only for them.
+    // there); nobody waits for them.
     QMetaObject::invokeMethod(
         &d->worker,
-        [this, &ok, &fatal] {
+        [this] {
             StoreWorker &w = d->worker;
-            w.connectNow(&fatal);
-            ok = fatal.isEmpty();
             w.flushTimer = new QTimer(&w);
             QObject::connect(w.flushTimer, &QTimer::timeout, &w, [&w] { w.flush(); });
             w.flushTimer->start(d->options.flushInterval);
             w.expireTimer = new QTimer(&w);
             QObject::connect(w.expireTimer, &QTimer::timeout, &w, [&w] { w.expire(); });
             w.expireTimer->start(d->options.retentionInterval);
+            w.connectNow();
+            {
+                const std::lock_guard lock(w.shared.mutex);
+                w.shared.firstAttemptDone = true;
+            }
+            w.shared.attempted.notify_all();
         },
-        Qt::BlockingQueuedConnection);
-    if (!ok) {
-        if (error)
-            *error = fatal;
-        stop();
-        return false;
-    }
+        Qt::QueuedConnection);
     d->running = true;
     return true;
+}
+
+bool IntelligenceStore::waitForFirstAttempt(std::chrono::milliseconds timeout, QString *error) {
+    StoreWorker::Shared &s = d->worker.shared;
+    std::unique_lock lock(s.mutex);
+    if (!d->running) {
+        if (error)
+            *error = QStringLiteral("the store is not running");
+        return false;
+    }
+    if (!s.attempted.wait_for(lock, timeout, [&s] { return s.firstAttemptDone; })) {
+        if (error)
+            *error = QStringLiteral("no connection attempt finished within %1 ms")
+                         .arg(timeout.count());
+        return false;
+    }
+    if (s.connected)
+        return true;
+    if (error)
+        *error = s.lastError;
+    return false;
 }
 
 void IntelligenceStore::stop() {
@@ -521,6 +708,36 @@ void IntelligenceStore::write(CommunicationRecord record) {
 void IntelligenceStore::write(PatternRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
     d->worker.shared.queue.emplace_back(std::move(record));
+}
+
+void IntelligenceStore::write(RecommendationRecord record) {
+    const std::lock_guard lock(d->worker.shared.mutex);
+    d->worker.shared.queue.emplace_back(std::move(record));
+}
+
+void IntelligenceStore::write(ServiceEcosystemRecord record) {
+    const std::lock_guard lock(d->worker.shared.mutex);
+    d->worker.shared.queue.emplace_back(std::move(record));
+}
+
+void IntelligenceStore::loadRecommendations(QObject *context, RecommendationsLoaded done) {
+    QPointer<QObject> guard(context);
+    QMetaObject::invokeMethod(
+        &d->worker,
+        [this, guard, done = std::move(done)]() mutable {
+            auto result = std::make_shared<std::vector<RecommendationRecord>>();
+            QString error;
+            const bool ok = d->worker.readRecommendations(result.get(), &error);
+            if (QObject *target = guard.data()) {
+                QMetaObject::invokeMethod(
+                    target,
+                    [done = std::move(done), ok, result, error] {
+                        done(ok, std::move(*result), error);
+                    },
+                    Qt::QueuedConnection);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 void IntelligenceStore::flushSoon() {

@@ -5,11 +5,15 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QString>
+#include <QStringList>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
+
+class QObject;
 
 namespace ToolCapture {
 
@@ -52,6 +56,41 @@ struct PatternRecord {
     QDateTime lastSeen;
 };
 
+// One row of optimization_recommendations: a recommendation as the API shows it (the R document
+// of docs/intelligence-api.md), written whole: an upsert by id, so each change of its status is
+// one write of the whole record. The id must be a UUID (PostgreSQL's column is one); one is
+// made when empty. `expected_impact` and `evidence` are taken from the document.
+struct RecommendationRecord {
+    QString id;
+    QString type; // cache_optimization, load_balancing, ...
+    QString service;
+    QString instance;  // empty: not about one instance
+    QString operation; // empty: not about one operation
+    QString title;
+    QString priority; // high, medium, low
+    double confidence = 0;
+    QString status = QStringLiteral("open"); // open, applied, dismissed, reverted
+    QByteArray documentJson = "{}";          // the whole R document
+    QDateTime createdAt;                     // UTC; now when invalid
+    QDateTime updatedAt;                     // UTC; now when invalid
+    QDateTime appliedAt;                     // invalid: NULL
+    QDateTime dismissedAt;
+    QDateTime revertedAt;
+    QString appliedBy;
+    QByteArray effectJson; // empty: NULL (not applied yet)
+};
+
+// One row of service_ecosystem per service: its instances, health and dependencies as the
+// engine's registry sees them, replaced at each write (an upsert by service name).
+struct ServiceEcosystemRecord {
+    QString service;
+    QByteArray instancesJson = "[]";    // services_active: the instances and their state
+    QByteArray capabilitiesJson = "{}"; // capability_matrix
+    QByteArray dependenciesJson = "{}"; // dependency_graph
+    QByteArray healthJson = "{}";       // performance_metrics: health and traffic numbers
+    QDateTime snapshotAt;               // UTC; now when invalid
+};
+
 // The intelligence's store (the source documents' schema) on SQLite or PostgreSQL, through
 // QtSql. Writes are queued by any thread and written by the store's own thread in batches, one
 // transaction each, so nothing on the request path or in the analysis waits for a database. A
@@ -92,16 +131,31 @@ public:
     IntelligenceStore(const IntelligenceStore &) = delete;
     IntelligenceStore &operator=(const IntelligenceStore &) = delete;
 
-    // Starts the store's thread, which connects and migrates. False only for what waiting
-    // cannot fix (an unknown driver, a database newer than this program, a failed migration),
-    // with the reason; an unreachable database starts disconnected.
+    // Starts the store's thread, which then connects and migrates: start() never waits for
+    // the database. False, with the reason, only when the Qt SQL driver is not installed.
+    // A database that is unreachable, newer than this program or whose migration fails stays
+    // disconnected (health().lastError says why, a warning is logged once) and is tried again
+    // every reconnectInterval; records wait in memory meanwhile.
     bool start(QString *error = nullptr);
+    // Blocks until the first connection attempt is over (tests, benchmarks, tools; never the
+    // engine): true when connected, else false with the reason (or a timeout).
+    bool waitForFirstAttempt(std::chrono::milliseconds timeout, QString *error = nullptr);
     void stop();
 
     // Thread-safe, never blocks on the database.
     void write(ExecutionRecord record);
     void write(CommunicationRecord record);
     void write(PatternRecord record);
+    void write(RecommendationRecord record);
+    void write(ServiceEcosystemRecord record);
+
+    // Reads every recommendation, in creation order, on the store's thread (after writing what
+    // is queued, so the latest writes are in it) and calls `done` in `context`'s thread (a
+    // queued call; not at all when `context` is gone by then). `ok` false, with the reason in
+    // `error`, when the database cannot be reached now: the caller may ask again later.
+    using RecommendationsLoaded = std::function<void(
+        bool ok, std::vector<RecommendationRecord> recommendations, QString error)>;
+    void loadRecommendations(QObject *context, RecommendationsLoaded done);
     // Asks the store's thread to write what is queued now (and to retry a lost database at
     // once rather than at the next reconnect interval).
     void flushSoon();

@@ -178,6 +178,42 @@ const std::vector<Migration> &intelligenceMigrations() {
                            " ON intelligence_patterns(last_seen)"),
         };
         all.push_back(lifecycle);
+
+        // Recommendations as the API documents them (docs/intelligence-api.md: the whole
+        // document in recommendation_data, the columns it is searched by beside it) and one
+        // service_ecosystem row per service, replaced as the registry changes.
+        Migration documents;
+        documents.version = 3;
+        documents.name = QStringLiteral("recommendation documents, service ecosystem by service");
+        documents.postgresql = {
+            QStringLiteral("ALTER TABLE optimization_recommendations"
+                           " ADD COLUMN instance_id VARCHAR(255),"
+                           " ADD COLUMN operation VARCHAR(255),"
+                           " ADD COLUMN title TEXT,"
+                           " ADD COLUMN priority VARCHAR(20),"
+                           " ADD COLUMN updated_at TIMESTAMP,"
+                           " ADD COLUMN effect JSONB"),
+            QStringLiteral("ALTER TABLE service_ecosystem ADD COLUMN service_name VARCHAR(255)"),
+        };
+        documents.sqlite = {
+            QStringLiteral(
+                "ALTER TABLE optimization_recommendations ADD COLUMN instance_id TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN operation TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN title TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN priority TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN updated_at TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN effect TEXT"),
+            QStringLiteral("ALTER TABLE service_ecosystem ADD COLUMN service_name TEXT"),
+        };
+        const QStringList documentIndexes = {
+            QStringLiteral("CREATE INDEX idx_optimization_recommendations_status"
+                           " ON optimization_recommendations(status)"),
+            QStringLiteral("CREATE UNIQUE INDEX idx_service_ecosystem_service"
+                           " ON service_ecosystem(service_name)"),
+        };
+        documents.postgresql += documentIndexes;
+        documents.sqlite += documentIndexes;
+        all.push_back(documents);
         return all;
     }();
     return migrations;

@@ -39,6 +39,14 @@ private slots:
     void unreachableDatabaseKeepsRecordsUntilItIsThere();
     void memoryIsBoundedWhileAway();
     void postgresqlStoppedMidRunLosesNothing();
+    void startDoesNotWaitForTheDatabase();
+    void recommendationsRoundTrip_data() { backends(); }
+    void recommendationsRoundTrip();
+    void migratesFromVersion2_data() { backends(); }
+    void migratesFromVersion2();
+    void ecosystemIsOneRowPerService_data() { backends(); }
+    void ecosystemIsOneRowPerService();
+    void loadingWhileAwaySaysSo();
 
 private:
     void backends();
@@ -109,6 +117,15 @@ qint64 TestIntelligenceStore::count(const StoreLocation &location, const QString
     return n;
 }
 
+// Starts `store` and waits for its first connection (start() itself does not wait).
+#define START_CONNECTED(store)                                                                     \
+    do {                                                                                           \
+        QString startError;                                                                        \
+        QVERIFY2((store).start(&startError), qPrintable(startError));                              \
+        QVERIFY2((store).waitForFirstAttempt(std::chrono::seconds(30), &startError),               \
+                 qPrintable(startError));                                                          \
+    } while (false)
+
 #define FRESH_LOCATION(location)                                                                   \
     QFETCH(QString, backend);                                                                      \
     const std::optional<StoreLocation> location = freshLocation(backend);                          \
@@ -156,8 +173,7 @@ void TestIntelligenceStore::locationParsing() {
 void TestIntelligenceStore::migratesFromEmpty() {
     FRESH_LOCATION(location);
     IntelligenceStore store({*location});
-    QString error;
-    QVERIFY2(store.start(&error), qPrintable(error));
+    START_CONNECTED(store);
     const IntelligenceStore::Health health = store.health();
     QVERIFY(health.connected);
     QCOMPARE(health.schemaVersion, intelligenceMigrations().back().version);
@@ -172,7 +188,7 @@ void TestIntelligenceStore::migratesFromEmpty() {
              qint64(intelligenceMigrations().size()));
     // Starting again applies nothing more.
     IntelligenceStore again({*location});
-    QVERIFY(again.start());
+    START_CONNECTED(again);
     again.stop();
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
              qint64(intelligenceMigrations().size()));
@@ -196,8 +212,8 @@ void TestIntelligenceStore::migratesFromThePreviousVersion() {
     }
     QSqlDatabase::removeDatabase(QStringLiteral("test"));
     IntelligenceStore store({*location});
-    QVERIFY(store.start());
-    QCOMPARE(store.health().schemaVersion, 2);
+    START_CONNECTED(store);
+    QCOMPARE(store.health().schemaVersion, intelligenceMigrations().back().version);
     store.stop();
     // The row from version 1 is there, with the new column's default.
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM optimization_recommendations"
@@ -218,8 +234,18 @@ void TestIntelligenceStore::refusesANewerDatabase() {
     QSqlDatabase::removeDatabase(QStringLiteral("test"));
     IntelligenceStore store({*location});
     QString error;
-    QVERIFY(!store.start(&error));
+    QVERIFY(store.start(&error)); // refused on the store's thread, not by start()
+    QVERIFY(!store.waitForFirstAttempt(std::chrono::seconds(30), &error));
     QVERIFY2(error.contains(QStringLiteral("newer than this program")), qPrintable(error));
+    QVERIFY(!store.health().connected);
+    QVERIFY(store.health().lastError.contains(QStringLiteral("newer than this program")));
+    // Nothing is written into it: records wait in memory.
+    ExecutionRecord r;
+    r.correlationId = QStringLiteral("x");
+    store.write(r);
+    store.flushSoon();
+    QCOMPARE(store.health().written, std::uint64_t(0));
+    QCOMPARE(store.health().pending, std::uint64_t(1));
 }
 
 void TestIntelligenceStore::writesEverythingInBatches() {
@@ -227,7 +253,7 @@ void TestIntelligenceStore::writesEverythingInBatches() {
     IntelligenceStore::Options options{*location};
     options.batchSize = 700;
     IntelligenceStore store(options);
-    QVERIFY(store.start());
+    START_CONNECTED(store);
     constexpr int kExecutions = 3000;
     constexpr int kCommunications = 500;
     for (int i = 0; i < kExecutions; ++i) {
@@ -286,7 +312,7 @@ void TestIntelligenceStore::writesEverythingInBatches() {
 void TestIntelligenceStore::clientCorrelationIdsBecomeStableUuids() {
     FRESH_LOCATION(location);
     IntelligenceStore store({*location});
-    QVERIFY(store.start());
+    START_CONNECTED(store);
     for (int i = 0; i < 2; ++i) {
         ExecutionRecord r;
         r.correlationId = QStringLiteral("checkout-run:42.a");
@@ -310,7 +336,7 @@ void TestIntelligenceStore::retentionRemovesOldRows() {
     IntelligenceStore::Options options{*location};
     options.now = [] { return QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC); };
     IntelligenceStore store(options);
-    QVERIFY(store.start());
+    START_CONNECTED(store);
     for (int daysAgo : {100, 91, 89, 1}) {
         ExecutionRecord r;
         r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -345,7 +371,7 @@ void TestIntelligenceStore::retentionRemovesOldRows() {
 void TestIntelligenceStore::aRefusedRowDoesNotTakeTheBatchWithIt() {
     FRESH_LOCATION(location);
     IntelligenceStore store({*location});
-    QVERIFY(store.start());
+    START_CONNECTED(store);
     for (int i = 0; i < 20; ++i) {
         ExecutionRecord r;
         r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -375,6 +401,7 @@ void TestIntelligenceStore::unreachableDatabaseKeepsRecordsUntilItIsThere() {
     IntelligenceStore store(options);
     QString error;
     QVERIFY2(store.start(&error), qPrintable(error)); // not an error: it waits
+    QVERIFY(!store.waitForFirstAttempt(std::chrono::seconds(30)));
     QVERIFY(!store.health().connected);
     QVERIFY(!store.health().lastError.isEmpty());
     for (int i = 0; i < 500; ++i) {
@@ -433,7 +460,7 @@ void TestIntelligenceStore::postgresqlStoppedMidRunLosesNothing() {
     IntelligenceStore::Options options{*location};
     options.reconnectInterval = std::chrono::milliseconds(100);
     IntelligenceStore store(options);
-    QVERIFY(store.start());
+    START_CONNECTED(store);
     const auto writeSome = [&store](int n) {
         for (int i = 0; i < n; ++i) {
             ExecutionRecord r;
