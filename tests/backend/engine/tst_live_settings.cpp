@@ -75,6 +75,7 @@ private slots:
     void routingWeightsChangeTheScores();
     void cacheEnabledChangesHits();
     void cacheHeuristicsChangeWhatIsStored();
+    void learnTtlLearnsTheLifetime();
     void sampleRateZeroStopsCaptures();
 
 private:
@@ -96,6 +97,7 @@ private:
     std::unique_ptr<TestUpstream> m_routedBad;
     std::unique_ptr<TestUpstream> m_cached;    // "cached"
     std::unique_ptr<TestUpstream> m_heuristic; // "heuristic"
+    std::unique_ptr<TestUpstream> m_learned;   // "learned"
     std::unique_ptr<TestUpstream> m_echo;      // "sampled", "marker", "api"
     std::unique_ptr<Engine> m_engine;
 };
@@ -122,6 +124,12 @@ void TestLiveSettings::initTestCase() {
         TestUpstream::Mode::Raw, "HTTP/1.1 200 OK\r\nDate: " + httpDate(now) +
                                      "\r\nLast-Modified: " + httpDate(now.addDays(-30)) +
                                      "\r\nContent-Length: 2\r\n\r\nok"});
+    // A heuristic lifetime of 1 s (10% of Date - Last-Modified), already 20 s old: every
+    // request refetches it, and the TTL advisor (when on) sees the same ETag each time.
+    m_learned = std::make_unique<TestUpstream>(TestUpstream::Behaviour{
+        TestUpstream::Mode::Raw, "HTTP/1.1 200 OK\r\nDate: " + httpDate(now.addSecs(-20)) +
+                                     "\r\nLast-Modified: " + httpDate(now.addSecs(-30)) +
+                                     "\r\nETag: \"v1\"\r\nContent-Length: 2\r\n\r\nok"});
     m_echo = std::make_unique<TestUpstream>();
 
     ProxyConfig config;
@@ -193,6 +201,10 @@ void TestLiveSettings::initTestCase() {
         s.retry.budget = 1.0;
         s.retry.minRetryConcurrency = 0; // the budget alone decides
     });
+    add("learned", {m_learned.get()});
+    CacheServiceConfig heuristics = config.cache.serviceDefaults;
+    heuristics.heuristics = true;
+    config.cache.services.insert(QStringLiteral("learned"), heuristics);
 
     m_engine = std::make_unique<Engine>(config, Engine::Options{});
     QString error;
@@ -421,7 +433,7 @@ void TestLiveSettings::documentListsEveryServiceAndSetting() {
     QCOMPARE(response->status, 200);
     const QJsonObject document = QJsonDocument::fromJson(response->body).object();
     const QJsonObject services = document.value(QStringLiteral("services")).toObject();
-    QCOMPARE(services.size(), 11);
+    QCOMPARE(services.size(), 12);
     const QStringList settings{"timeouts.first_byte_ms",
                                "retry.max_attempts",
                                "retry.budget",
@@ -751,6 +763,33 @@ void TestLiveSettings::cacheHeuristicsChangeWhatIsStored() {
     QCOMPARE(proxiedStatus("/heuristic/b"), 200);
     QCOMPARE(proxiedStatus("/heuristic/b"), 200);
     QCOMPARE(proxied(*m_heuristic, "/heuristic/") - start, 3);
+}
+
+void TestLiveSettings::learnTtlLearnsTheLifetime() {
+    // The TTL source of the one entry stored for the service ("" when none).
+    const auto ttlSource = [this] {
+        const auto response = get("/api/v1/cache?service=learned");
+        if (!response || response->status != 200)
+            return QString();
+        const QJsonArray entries = QJsonDocument::fromJson(response->body)
+                                       .object()
+                                       .value(QStringLiteral("entries"))
+                                       .toArray();
+        return entries.size() == 1
+                   ? entries.first().toObject().value(QStringLiteral("ttl_source")).toString()
+                   : QString();
+    };
+    for (int i = 0; i < 8; ++i)
+        QCOMPARE(proxiedStatus("/learned/item"), 200);
+    QCOMPARE(ttlSource(), QStringLiteral("heuristic"));
+
+    const QJsonObject entry =
+        set(QStringLiteral("learned"), QStringLiteral("cache.learn_ttl"), true);
+    QCOMPARE(entry.value(QStringLiteral("before")).toBool(), false);
+    // Each refetch is an observation; from the third on the advisor's TTL replaces the
+    // heuristic one.
+    QTRY_COMPARE_WITH_TIMEOUT((proxiedStatus("/learned/item"), ttlSource()),
+                              QStringLiteral("learned"), kTimeoutMs);
 }
 
 void TestLiveSettings::sampleRateZeroStopsCaptures() {
