@@ -274,6 +274,17 @@ void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
                &CacheServiceTotals::objects);
 }
 
+// What dispatchInProcess() adds to a request of this process's console.
+constexpr QByteArrayView kInProcessMark = "X-ToolCapture-In-Process";
+
+void removeInProcessMark(HttpRequest &request) {
+    auto &headers = request.head.headers;
+    headers.erase(std::remove_if(
+                      headers.begin(), headers.end(),
+                      [](const HttpHeader &h) { return equalsIgnoreCase(h.name, kInProcessMark); }),
+                  headers.end());
+}
+
 } // namespace
 
 AdminServer::AdminServer(std::function<EngineSnapshot()> snapshot, QObject *parent)
@@ -281,6 +292,12 @@ AdminServer::AdminServer(std::function<EngineSnapshot()> snapshot, QObject *pare
     , m_snapshot(std::move(snapshot))
     , m_http(new HttpServer(
           [this](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+              if (isInProcess(request)) { // a client cannot claim to be the console
+                  HttpRequest copy = request;
+                  removeInProcessMark(copy);
+                  handle(copy, responder);
+                  return;
+              }
               handle(request, responder);
           },
           this)) {}
@@ -427,8 +444,16 @@ HttpResponse AdminServer::handleBreaker(const HttpRequest &request, QByteArrayVi
     return breaker(m_snapshot(), instanceId);
 }
 
+bool AdminServer::isInProcess(const HttpRequest &request) {
+    return std::any_of(
+        request.head.headers.begin(), request.head.headers.end(),
+        [](const HttpHeader &h) { return equalsIgnoreCase(h.name, kInProcessMark); });
+}
+
 void AdminServer::dispatchInProcess(HttpRequest request,
                                     const std::shared_ptr<HttpResponder> &responder) {
+    removeInProcessMark(request);
+    request.head.headers.push_back({kInProcessMark.toByteArray(), "console"});
     auto &headers = request.head.headers;
     headers.erase(std::remove_if(headers.begin(), headers.end(),
                                  [](const HttpHeader &h) {
@@ -727,6 +752,16 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
 
     // The response cache, per service (nothing without a cache).
     cacheFamilies(w, snapshot.cache);
+
+    w.family("toolcapture_settings_changes_total", Type::Counter,
+             "Live setting changes, by service, setting and source (operator, recommendation, "
+             "auto_revert).");
+    for (const SettingChangeCount &change : snapshot.settingChanges) {
+        w.sample({{"service", change.service.toUtf8()},
+                  {"setting", change.setting.toUtf8()},
+                  {"source", change.source.toUtf8()}},
+                 change.count);
+    }
 
     const HooksSnapshot &hooks = snapshot.hooks;
     w.family("toolcapture_hook_requests_total", Type::Counter,

@@ -66,6 +66,9 @@ public:
     // over the listener with the admin token: the caller is the operator at this engine's
     // console. Without a token it is refused like any other.
     void dispatchInProcess(HttpRequest request, const std::shared_ptr<HttpResponder> &responder);
+    // Whether a request came through dispatchInProcess() (the console of this process) rather
+    // than over the listener, which drops the mark from what it receives.
+    static bool isInProcess(const HttpRequest &request);
 
     // One breaker transition as an item of "recent_transitions" (the feed's "transitions").
     static QByteArray transition(const BreakerTransition &transition);

@@ -84,6 +84,13 @@ ResponseCache::ResponseCache(const Options &options, const Clock &clock)
     m_bytes = std::make_unique<std::atomic<std::int64_t>[]>(std::max<size_t>(services, 1));
     m_objects = std::make_unique<std::atomic<std::int64_t>[]>(std::max<size_t>(services, 1));
     m_evictions = std::make_unique<std::atomic<std::uint64_t>[]>(std::max<size_t>(services, 1));
+    m_live = std::make_unique<LiveFlags[]>(std::max<size_t>(services, 1));
+    for (size_t i = 0; i < services; ++i) {
+        const ServicePolicy &policy = i < m_policies.size() ? m_policies[i] : m_defaults;
+        m_live[i].enabled.store(policy.enabled, std::memory_order_relaxed);
+        m_live[i].heuristics.store(policy.freshness.heuristicsAllowed, std::memory_order_relaxed);
+        m_live[i].learnTtl.store(policy.learnTtl, std::memory_order_relaxed);
+    }
 }
 
 ResponseCache::~ResponseCache() = default;
@@ -177,10 +184,32 @@ void ResponseCache::setServiceName(int index, const QByteArray &name) {
     m_serviceByName.insert(name, index);
 }
 
-const ResponseCache::ServicePolicy &ResponseCache::policy(int service) const {
-    if (service >= 0 && size_t(service) < m_policies.size())
-        return m_policies[size_t(service)];
-    return m_defaults;
+ResponseCache::ServicePolicy ResponseCache::policy(int service) const {
+    ServicePolicy policy = service >= 0 && size_t(service) < m_policies.size()
+                               ? m_policies[size_t(service)]
+                               : m_defaults;
+    if (service >= 0 && service < m_serviceCapacity) {
+        const LiveFlags &live = m_live[size_t(service)];
+        policy.enabled = live.enabled.load(std::memory_order_relaxed);
+        policy.freshness.heuristicsAllowed = live.heuristics.load(std::memory_order_relaxed);
+        policy.learnTtl = live.learnTtl.load(std::memory_order_relaxed);
+    }
+    return policy;
+}
+
+void ResponseCache::setEnabled(int service, bool enabled) {
+    if (service >= 0 && service < m_serviceCapacity)
+        m_live[size_t(service)].enabled.store(enabled, std::memory_order_relaxed);
+}
+
+void ResponseCache::setHeuristicsAllowed(int service, bool allowed) {
+    if (service >= 0 && service < m_serviceCapacity)
+        m_live[size_t(service)].heuristics.store(allowed, std::memory_order_relaxed);
+}
+
+void ResponseCache::setLearnTtl(int service, bool learn) {
+    if (service >= 0 && service < m_serviceCapacity)
+        m_live[size_t(service)].learnTtl.store(learn, std::memory_order_relaxed);
 }
 
 std::int64_t ResponseCache::maxObjectBytes(int service) const {

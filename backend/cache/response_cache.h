@@ -140,8 +140,16 @@ public:
     // the entries its key prefix names are counted against it.
     void setServiceName(int index, const QByteArray &name);
 
-    const ServicePolicy &policy(int service) const;
+    // The policy in force: as configured, with the live settings (enabled, heuristics, learnTtl)
+    // as last set. A copy: the live part may change between two calls.
+    ServicePolicy policy(int service) const;
     bool enabledFor(int service) const { return policy(service).enabled; }
+    // Live settings of a service (any thread; the engine sets them): from the next request on.
+    // NOTE: a service enabled live that configured a store of its own (ownMaxBytes) while
+    // disabled uses the shared store: stores are made at construction.
+    void setEnabled(int service, bool enabled);
+    void setHeuristicsAllowed(int service, bool allowed);
+    void setLearnTtl(int service, bool learn);
     // The per-object limit for `service`.
     std::int64_t maxObjectBytes(int service) const;
     std::chrono::milliseconds coalesceWait() const { return m_coalesceWait; }
@@ -224,6 +232,12 @@ private:
     const HttpTime m_wallAnchor;
     std::vector<ServicePolicy> m_policies;
     ServicePolicy m_defaults;
+    struct LiveFlags {
+        std::atomic<bool> enabled{true};
+        std::atomic<bool> heuristics{false};
+        std::atomic<bool> learnTtl{false};
+    };
+    std::unique_ptr<LiveFlags[]> m_live; // per service slot (m_serviceCapacity)
     int m_serviceCapacity = 0;
     int m_workers = 1;
     std::int64_t m_maxObjectBytes = 0;

@@ -98,7 +98,16 @@ constexpr std::chrono::milliseconds kDrainPeriod{20};
 class CapturePipeline::Worker final : public QObject {
 public:
     Worker(CapturePipeline &pipeline)
-        : m_pipeline(pipeline) {}
+        : m_pipeline(pipeline)
+        , m_sampling(pipeline.m_config.sampling)
+        , m_serviceSampling(pipeline.m_config.serviceSampling)
+        , m_sampled(pipeline.m_sampled) {}
+
+    // Capture thread: a service's sampling from the next batch on.
+    void setSampling(const QString &service, const CaptureSampling &sampling) {
+        m_serviceSampling.insert(service, sampling);
+        m_sampled = m_sampled || sampling.sampleRate < 1.0 || sampling.bodySampleRate < 1.0;
+    }
 
     bool open(QString *error) {
         m_store = std::make_unique<CaptureStore>();
@@ -153,15 +162,14 @@ public:
 private:
     // Keeps the exchanges their service's sampling takes, without the bodies it leaves out.
     void sample() {
-        if (!m_pipeline.m_sampled || m_batch.empty())
+        if (!m_sampled || m_batch.empty())
             return;
-        const CaptureConfig &config = m_pipeline.m_config;
         size_t kept = 0;
         for (size_t i = 0; i < m_batch.size(); ++i) {
             CaptureRecord &record = m_batch[i];
-            const auto own = config.serviceSampling.constFind(record.service);
+            const auto own = m_serviceSampling.constFind(record.service);
             const CaptureSampling &sampling =
-                own == config.serviceSampling.constEnd() ? config.sampling : *own;
+                own == m_serviceSampling.constEnd() ? m_sampling : *own;
             if (sampleDraw(record.correlationId, 0) >= sampling.sampleRate)
                 continue;
             if (sampleDraw(record.correlationId, kBodySalt) >= sampling.bodySampleRate)
@@ -190,6 +198,10 @@ private:
     ProxyEventBuilder m_builder;
     std::vector<CaptureRecord> m_batch;
     QTimer *m_timer = nullptr;
+    // The sampling in force: the configuration's, then what setSampling() changed.
+    CaptureSampling m_sampling;
+    QHash<QString, CaptureSampling> m_serviceSampling;
+    bool m_sampled = false;
 };
 
 CapturePipeline::CapturePipeline(const CaptureConfig &config, int lanes, EventSink *sink)
@@ -252,6 +264,23 @@ void CapturePipeline::stop() {
     delete m_thread; // the worker was deleted when the thread finished
     m_thread = nullptr;
     m_worker = nullptr;
+}
+
+CaptureSampling CapturePipeline::sampling(const QString &service) const {
+    return m_config.serviceSampling.value(service, m_config.sampling);
+}
+
+void CapturePipeline::setSampleRate(const QString &service, double rate) {
+    CaptureSampling sampling = this->sampling(service);
+    sampling.sampleRate = rate;
+    m_config.serviceSampling.insert(service, sampling);
+    m_sampled = m_sampled || rate < 1.0;
+    if (m_worker) {
+        QMetaObject::invokeMethod(
+            m_worker,
+            [worker = m_worker, service, sampling] { worker->setSampling(service, sampling); },
+            Qt::QueuedConnection);
+    }
 }
 
 CapturePipeline::Stats CapturePipeline::stats() const {

@@ -62,10 +62,16 @@ public:
     QString storePath() const { return m_storePath; }
     Stats stats() const;
 
+    // Live setting (the owner's thread): the share of `service`'s exchanges captured, applied
+    // by the capture thread from its next batch on (queued to it). sampling() is what was last
+    // set, or the configuration's.
+    void setSampleRate(const QString &service, double rate);
+    CaptureSampling sampling(const QString &service) const;
+
 private:
     class Worker;
 
-    CaptureConfig m_config;
+    CaptureConfig m_config; // the owner's thread, but for what the capture thread reads at open
     QString m_storePath;
     std::unique_ptr<CaptureQueue> m_queue;
     std::unique_ptr<CaptureHeaderFilter> m_filter;

@@ -2,6 +2,7 @@
 #include <backend/admin/admin_token.h>
 #include <backend/admin/cache_api.h>
 #include <backend/admin/capture_api.h>
+#include <backend/admin/settings_api.h>
 #include <backend/admin/topic_api.h>
 #include <backend/cache/response_cache.h>
 #include <backend/capture/capture_header_filter.h>
@@ -14,6 +15,7 @@
 #include <backend/demo/traffic_generator.h>
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
+#include <backend/engine/live_settings.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
@@ -198,6 +200,8 @@ Engine::~Engine() {
     m_topicApi = nullptr;
     delete m_cacheApi;
     m_cacheApi = nullptr;
+    delete m_settingsApi;
+    m_settingsApi = nullptr;
     delete m_feedEndpoint; // it unsubscribes from the hub
     m_feedEndpoint = nullptr;
     if (m_hookTraffic)
@@ -295,6 +299,7 @@ bool Engine::start(QString *error) {
         [this](bool enabled) { return setCaptureEnabled(enabled); },
     });
     startResilience();
+    mountSettingsApi(); // after startResilience(): the snapshots' scorer follows the weights
     m_uptime.start();
     m_running = true;
     qCInfo(lcEngine).noquote()
@@ -462,6 +467,31 @@ void Engine::mountCacheApi() {
                         api->handle(request, responder);
                     },
                     true, true});
+}
+
+void Engine::mountSettingsApi() {
+    m_liveSettings = std::make_unique<LiveSettings>(LiveSettings::Targets{
+        m_proxy.get(), m_responseCache.get(), m_capture.get(), m_scorer.get()});
+    m_settingsApi = new SettingsApi(
+        {[this] { return settingsDocument(); },
+         [this](const SettingChangeRequest &request) { return changeSetting(request); }},
+        this);
+    SettingsApi *api = m_settingsApi;
+    m_admin->mount({&SettingsApi::handles,
+                    [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        api->handle(request, responder);
+                    },
+                    true, true});
+}
+
+SettingChangeOutcome Engine::changeSetting(const SettingChangeRequest &request) {
+    if (!m_liveSettings)
+        return {false, {}, QStringLiteral("the engine is not running")};
+    return m_liveSettings->change(request);
+}
+
+QJsonObject Engine::settingsDocument() const {
+    return m_liveSettings ? m_liveSettings->document() : QJsonObject();
 }
 
 void Engine::stopEventPipeline() {
@@ -735,6 +765,8 @@ EngineSnapshot Engine::snapshot() const {
     }
     if (m_cacheApi)
         s.cache = m_cacheApi->snapshot();
+    if (m_liveSettings)
+        s.settingChanges = m_liveSettings->changeCounts();
     s.totals.instances.clear();
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;

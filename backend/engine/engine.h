@@ -1,12 +1,14 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/intelligence/setting_change.h>
 #include <backend/resilience/breaker_state.h>
 #include <backend/resilience/breaker_transition.h>
 #include <backend/snapshot/engine_snapshot.h>
 #include <backend/snapshot/health_event.h>
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QObject>
 
 #include <atomic>
@@ -33,6 +35,8 @@ class CaptureReader;
 class HookReceiver;
 class HookTrafficGenerator;
 class KafkaPublisher;
+class LiveSettings;
+class SettingsApi;
 class ProxyEventBuilder;
 class TopicApi;
 class HealthChecker;
@@ -95,6 +99,15 @@ public:
     bool setBreakerMode(const QString &instanceId, BreakerMode mode, const QString &actor = {},
                         const QString &reason = {});
 
+    // Live settings (docs/intelligence-api.md): changes one setting of one running service on
+    // the data path and audits it; ok false (nothing changed) for an unknown service or
+    // setting or a value of the wrong type or out of range, the error naming which. The path
+    // of PATCH /api/v1/settings and of applied recommendations (a SettingChangePort).
+    SettingChangeOutcome changeSetting(const SettingChangeRequest &request);
+    // GET /api/v1/settings: {"services": {name: {setting: value}}, "audit": [A, ...]}; empty
+    // before start().
+    QJsonObject settingsDocument() const;
+
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
     static constexpr int kSnapshotHistory = 50; // of each, in a snapshot
@@ -109,6 +122,7 @@ private:
     bool startEventPipeline(QString *error);
     void mountHooks();
     void mountCacheApi();
+    void mountSettingsApi();
     // The registry's services by index (dynamic ones included).
     QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
@@ -137,6 +151,8 @@ private:
     CaptureApi *m_captureApi = nullptr;             // child of this
     TopicApi *m_topicApi = nullptr;                 // child of this
     CacheApi *m_cacheApi = nullptr;                 // child of this
+    SettingsApi *m_settingsApi = nullptr;           // child of this
+    std::unique_ptr<LiveSettings> m_liveSettings;   // from start()
     // Shared by the workers; null when cache.enabled is false.
     std::shared_ptr<ResponseCache> m_responseCache;
 

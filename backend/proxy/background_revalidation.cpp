@@ -88,7 +88,7 @@ void BackgroundRevalidation::start(const ServiceEntry &service, const RequestHea
          service.match.stripPrefix ? QByteArrayView(service.match.pathPrefix) : QByteArrayView(),
          defaultHost});
     // One bound for all of it (pool wait, connect, first byte; then each batch of the body).
-    m_worker.setDeadline(*this, now + m_instance->timeouts().firstByte);
+    m_worker.setDeadline(*this, now + m_instance->firstByteTimeout());
     lease(false);
 }
 
@@ -201,7 +201,7 @@ void BackgroundRevalidation::onUpstreamResponseHead(ResponseHead &&head) {
         finish(false);
         return;
     }
-    m_worker.setDeadline(*this, now + m_instance->timeouts().firstByte);
+    m_worker.setDeadline(*this, now + m_instance->firstByteTimeout());
 }
 
 void BackgroundRevalidation::onUpstreamResponseBody(const char *data, qsizetype size) {
@@ -210,7 +210,7 @@ void BackgroundRevalidation::onUpstreamResponseBody(const char *data, qsizetype 
         return; // a 304's (unexpected) body
     m_cache.onResponseBody(data, size);
     if (m_cache.filling()) {
-        m_worker.setDeadline(*this, m_worker.clock().now() + m_instance->timeouts().firstByte);
+        m_worker.setDeadline(*this, m_worker.clock().now() + m_instance->firstByteTimeout());
         return;
     }
     // Over the per-object limit: not stored, not read further.

@@ -730,7 +730,7 @@ void ClientSession::sendRequestHead() {
         m_upstream->flush();
         setDeadline(Deadline::FirstByte, m_worker.runtime()
                                              .retryPolicy(m_service->index)
-                                             .perTryTimeout(m_instance->timeouts().firstByte));
+                                             .perTryTimeout(m_instance->firstByteTimeout()));
         return;
     }
     if (m_request.framing != BodyFraming::None)
@@ -800,7 +800,7 @@ void ClientSession::onRequestComplete() {
     if (!m_responseStarted)
         setDeadline(Deadline::FirstByte, m_worker.runtime()
                                              .retryPolicy(m_service->index)
-                                             .perTryTimeout(m_instance->timeouts().firstByte));
+                                             .perTryTimeout(m_instance->firstByteTimeout()));
 }
 
 void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
@@ -1331,7 +1331,7 @@ void ClientSession::checkDeadline(time_point now) {
         const QByteArray id = m_instance->id().toUtf8();
         const auto waited = m_worker.runtime()
                                 .retryPolicy(m_service->index)
-                                .perTryTimeout(m_instance->timeouts().firstByte);
+                                .perTryTimeout(m_instance->firstByteTimeout());
         const QByteArray what = "instance '" + id + "' sent no response within " +
                                 QByteArray::number(qint64(waited.count())) + " ms";
         if (maybeRetry(RetryPolicy::FailureKind::PerTryTimeout, 504,

@@ -280,4 +280,56 @@ void ProxyServer::finishDrain() {
     emit drained();
 }
 
+// NOTE: the workers read only rateLimit and breaker.status5xxIsFailure of a service's settings;
+// the fields written below are read on this thread alone (new instances, serviceSettings()).
+
+const ServiceConfig &ProxyServer::serviceSettings(int service) const {
+    return m_registry->service(service).settings;
+}
+
+void ProxyServer::setFirstByteTimeout(int service, std::chrono::milliseconds timeout) {
+    ServiceEntry &entry = m_registry->service(service);
+    entry.settings.timeouts.firstByte = timeout;
+    for (UpstreamInstance *instance : entry.instances)
+        instance->setFirstByteTimeout(timeout);
+}
+
+void ProxyServer::setMaxAttempts(int service, int attempts) {
+    m_registry->service(service).settings.retry.maxAttempts = attempts;
+    m_runtime->retryPolicy(service).setMaxAttempts(attempts);
+}
+
+void ProxyServer::setRetryBudget(int service, double budget) {
+    m_registry->service(service).settings.retry.budget = budget;
+    m_runtime->retryBudget(service).setBudget(budget);
+}
+
+void ProxyServer::setBreakerFailureRate(int service, double rate) {
+    ServiceEntry &entry = m_registry->service(service);
+    entry.settings.breaker.failureRate = rate;
+    for (const UpstreamInstance *instance : entry.instances)
+        m_runtime->breaker(instance->index()).setFailureRate(rate);
+}
+
+void ProxyServer::setBreakerOpenDuration(int service, std::chrono::milliseconds duration) {
+    ServiceEntry &entry = m_registry->service(service);
+    entry.settings.breaker.openDuration = duration;
+    for (const UpstreamInstance *instance : entry.instances)
+        m_runtime->breaker(instance->index()).setOpenDuration(duration);
+}
+
+void ProxyServer::setRoutingWeights(int service, const RoutingConfig &routing) {
+    RoutingConfig &settings = m_registry->service(service).settings.routing;
+    settings.latencyWeight = routing.latencyWeight;
+    settings.reliabilityWeight = routing.reliabilityWeight;
+    settings.loadWeight = routing.loadWeight;
+    settings.compatibilityWeight = routing.compatibilityWeight;
+    m_runtime->setRouting(service, settings);
+    for (ProxyWorker *worker : m_workers) {
+        QMetaObject::invokeMethod(
+            worker, [worker, service, settings] { worker->setRoutingWeights(service, settings); },
+            Qt::QueuedConnection);
+    }
+}
+
 } // namespace ToolCapture

@@ -70,6 +70,20 @@ public:
     void setResponseCache(std::shared_ptr<ResponseCache> cache);
     ResponseCache *responseCache() const { return m_cache.get(); }
 
+    // Live settings of a running service (this thread). Each takes effect on the data path
+    // without a lock: atomics read per request (first-byte timeout, retry attempts and budget,
+    // breaker threshold and open period) or, for the routing weights, a copy queued to each
+    // worker's selector (from the worker's next turn of its loop). Each is also written into
+    // the service's settings, which instances registered for it later start from and which
+    // serviceSettings() reads back.
+    const ServiceConfig &serviceSettings(int service) const;
+    void setFirstByteTimeout(int service, std::chrono::milliseconds timeout);
+    void setMaxAttempts(int service, int attempts);
+    void setRetryBudget(int service, double budget);
+    void setBreakerFailureRate(int service, double rate);
+    void setBreakerOpenDuration(int service, std::chrono::milliseconds duration);
+    void setRoutingWeights(int service, const RoutingConfig &routing);
+
 signals:
     void drained();
     void deadlinesChecked();

@@ -44,7 +44,13 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_counters(counters)
     , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
     , m_pools(size_t(registry.instanceCapacity()), nullptr)
-    , m_clock(clock) {}
+    , m_clock(clock) {
+    m_scoring = static_cast<ScoringSelector *>(m_selector.get());
+}
+
+void ProxyWorker::setRoutingWeights(int service, const RoutingConfig &routing) {
+    m_scoring->setWeights(service, routing);
+}
 
 ProxyWorker::~ProxyWorker() {
     stopListening();

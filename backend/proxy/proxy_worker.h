@@ -29,6 +29,7 @@ class CaptureQueue;
 class ClientSession;
 class RedisClient;
 class InstanceSelector;
+class ScoringSelector;
 class ServiceRegistry;
 struct ServiceEntry;
 class StoredResponse;
@@ -104,6 +105,9 @@ public:
     void setResponseCache(ResponseCache *cache) { m_cache = cache; }
     ResponseCache *responseCache() const noexcept { return m_cache; }
     int index() const noexcept { return m_index; }
+    // Live setting, in the worker's thread (queued by the ProxyServer): the selector's weights
+    // for `service` from the next request on.
+    void setRoutingWeights(int service, const RoutingConfig &routing);
     // The worker's own pseudo-random numbers (retry jitter): no process-wide lock on the
     // request path, as QRandomGenerator::global() takes.
     std::uint64_t random() noexcept { return m_random(); }
@@ -157,6 +161,7 @@ private:
     UpstreamRuntime &m_runtime;
     RuntimeCandidateFilter m_filter;
     std::unique_ptr<InstanceSelector> m_selector;
+    ScoringSelector *m_scoring = nullptr; // m_selector, for its live settings
     WorkerCounters &m_counters;
     CorrelationIdGenerator m_ids;
     std::mt19937_64 m_random;

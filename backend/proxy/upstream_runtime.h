@@ -55,10 +55,16 @@ public:
     std::span<HealthState> health() noexcept { return m_health; }
 
     const RetryPolicy &retryPolicy(int service) const noexcept { return *m_retry[size_t(service)]; }
+    RetryPolicy &retryPolicy(int service) noexcept { return *m_retry[size_t(service)]; }
     RetryBudget &retryBudget(int service) noexcept { return *m_budgets[size_t(service)]; }
     RateLimiter &rateLimiter(int service) noexcept { return *m_limiters[size_t(service)]; }
     // Per service slot, reserved ones included.
+    // Read on the engine thread only (selectors copy it when built).
     const std::vector<RoutingConfig> &routing() const noexcept { return m_routing; }
+    // Engine thread: what selectors built from now on start from.
+    void setRouting(int service, const RoutingConfig &routing) {
+        m_routing[size_t(service)] = routing;
+    }
 
     // Why an instance cannot take a request now, and its slow-start weight: health (active
     // checks and outlier ejection), breaker (open or forced open) and bulkhead (full).

@@ -28,13 +28,15 @@ public:
     void observe(double failureRate, std::chrono::nanoseconds elapsed);
 
     double base() const { return m_base; }
+    // A new base (a live setting); the baseline learned so far stays.
+    void setBase(double base) { m_base = base; }
     double baseline() const { return m_baseline; }
     double threshold() const;
     // "base 0.50 + 2.0 x baseline 0.08 = 0.66", "... = 0.90, capped at 0.80", "fixed 0.50 ...".
     QString explanation() const;
 
 private:
-    const double m_base;
+    double m_base;
     const bool m_adaptive;
     const double m_min;
     const double m_max;

@@ -83,6 +83,7 @@ CircuitBreaker::CircuitBreaker(QString instanceId, const BreakerConfig &config, 
     , m_window(config, m_origin)
     , m_state(makeWord(kClosed, 0, 0, 0))
     , m_threshold(AdaptiveThreshold(config).threshold())
+    , m_openDurationMs(config.openDuration.count())
     , m_probeSlots(new std::atomic<std::uint64_t>[std::size_t(m_probes)])
     , m_adaptive(config)
     , m_lastTick(m_origin) {
@@ -358,8 +359,9 @@ void CircuitBreaker::reopen(std::uint64_t generation, const QString &cause,
 }
 
 milliseconds CircuitBreaker::openDurationFor(int consecutiveTrips) const noexcept {
-    const double base = double(std::max<milliseconds::rep>(0, m_config.openDuration.count()));
-    const double cap = double(std::max(m_config.maxOpenDuration, m_config.openDuration).count());
+    const milliseconds open = openDuration();
+    const double base = double(std::max<milliseconds::rep>(0, open.count()));
+    const double cap = double(std::max(m_config.maxOpenDuration, open).count());
     const double factor =
         std::pow(std::max(1.0, m_config.openBackoff), std::max(0, consecutiveTrips - 1));
     // Kept under 2^31 ms: deadlines are compared as 32-bit differences.
@@ -447,6 +449,22 @@ void CircuitBreaker::tick() {
         m_lastSampledCalls = recorded;
     }
     m_lastTick = now;
+}
+
+void CircuitBreaker::setFailureRate(double rate) {
+    std::lock_guard lock(m_mutex);
+    m_adaptive.setBase(rate);
+    m_threshold.store(m_adaptive.threshold(), std::memory_order_relaxed);
+}
+
+double CircuitBreaker::failureRate() const {
+    std::lock_guard lock(m_mutex);
+    return m_adaptive.base();
+}
+
+void CircuitBreaker::setOpenDuration(milliseconds duration) noexcept {
+    m_openDurationMs.store(std::max<milliseconds::rep>(0, duration.count()),
+                           std::memory_order_relaxed);
 }
 
 BreakerSnapshot CircuitBreaker::snapshot() const {

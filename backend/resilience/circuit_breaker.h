@@ -69,6 +69,16 @@ public:
     // the failure rate for the adaptive threshold and sweeps stale time buckets.
     void tick();
 
+    // Live settings (control path). The failure-rate threshold's base (the adaptive threshold
+    // moves from it, within adaptiveMin..adaptiveMax) applies to the next trip check; the open
+    // period to the next trip (a breaker open now keeps the deadline it has).
+    void setFailureRate(double rate);
+    double failureRate() const;
+    void setOpenDuration(std::chrono::milliseconds duration) noexcept;
+    std::chrono::milliseconds openDuration() const noexcept {
+        return std::chrono::milliseconds(m_openDurationMs.load(std::memory_order_relaxed));
+    }
+
     BreakerSnapshot snapshot() const;
     // While open: when the next call will be let through as a probe (in the past once the open
     // period is over and no call has come yet). Otherwise (and when forced open, which has no
@@ -127,6 +137,7 @@ private:
     alignas(64) std::atomic<std::uint64_t> m_state;
     std::atomic<BreakerMode> m_mode{BreakerMode::Auto};
     std::atomic<double> m_threshold;
+    std::atomic<std::int64_t> m_openDurationMs; // config().openDuration until set live
     alignas(64) std::atomic<int> m_consecutiveFailures{0};
     std::atomic<std::uint64_t> m_totalFailures{0};
     std::atomic<std::uint64_t> m_totalSlow{0};

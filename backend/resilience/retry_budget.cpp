@@ -36,11 +36,15 @@ void RetryBudget::requestFinished() noexcept {
 
 int RetryBudget::limitFor(int activeRequests) const noexcept {
     // The epsilon keeps 0.2 * 10 at 2 whatever the rounding of 0.2.
-    const double share = m_budget * std::max(0, activeRequests) + 1e-9;
+    const double share = budget() * std::max(0, activeRequests) + 1e-9;
     const int byShare = share >= double(std::numeric_limits<int>::max())
                             ? std::numeric_limits<int>::max()
                             : static_cast<int>(std::floor(share));
     return std::max(m_minRetryConcurrency, byShare);
+}
+
+void RetryBudget::setBudget(double budget) noexcept {
+    m_budget.store(std::max(0.0, budget), std::memory_order_relaxed);
 }
 
 int RetryBudget::retryLimit() const noexcept {

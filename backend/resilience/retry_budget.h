@@ -28,6 +28,11 @@ public:
     // The number of concurrent retries allowed right now.
     int retryLimit() const noexcept;
 
+    // Live setting (any thread): the share of active requests that may be retries, from the
+    // next admission on; negative is 0.
+    void setBudget(double budget) noexcept;
+    double budget() const noexcept { return m_budget.load(std::memory_order_relaxed); }
+
     int activeRequests() const noexcept { return m_activeRequests.load(std::memory_order_relaxed); }
     int activeRetries() const noexcept { return m_activeRetries.load(std::memory_order_relaxed); }
     std::uint64_t retriesAdmitted() const noexcept {
@@ -42,7 +47,7 @@ private:
     void releaseRetry() noexcept;
     int limitFor(int activeRequests) const noexcept;
 
-    const double m_budget;
+    std::atomic<double> m_budget;
     const int m_minRetryConcurrency;
     std::atomic<int> m_activeRequests{0};
     std::atomic<int> m_activeRetries{0};

@@ -5,7 +5,8 @@
 namespace ToolCapture {
 
 RetryPolicy::RetryPolicy(const RetryConfig &config)
-    : m_config(config) {
+    : m_config(config)
+    , m_maxAttempts(std::max(1, config.maxAttempts)) {
     m_config.maxAttempts = std::max(1, m_config.maxAttempts);
     m_config.baseDelay = std::max(std::chrono::milliseconds(0), m_config.baseDelay);
     m_config.maxDelay = std::max(std::chrono::milliseconds(0), m_config.maxDelay);
@@ -58,9 +59,13 @@ bool RetryPolicy::isRetryableFailure(FailureKind kind) const {
 bool RetryPolicy::shouldRetry(int attemptsMade, FailureKind kind, bool responseStarted) const {
     if (responseStarted)
         return false;
-    if (attemptsMade < 1 || attemptsMade >= m_config.maxAttempts)
+    if (attemptsMade < 1 || attemptsMade >= maxAttempts())
         return false;
     return isRetryableFailure(kind);
+}
+
+void RetryPolicy::setMaxAttempts(int attempts) {
+    m_maxAttempts.store(std::max(1, attempts), std::memory_order_relaxed);
 }
 
 std::chrono::milliseconds RetryPolicy::backoffCap(int retryNumber) const {

@@ -4,6 +4,7 @@
 
 #include <QByteArrayView>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -11,7 +12,8 @@
 namespace ToolCapture {
 
 // Decides whether a failed upstream attempt is tried again, and after how long. Immutable after
-// construction, so proxy workers share one per service without synchronisation.
+// construction but for the attempt limit, a live setting held in an atomic, so proxy workers share
+// one per service without synchronisation.
 class RetryPolicy {
 public:
     // Why an attempt failed, as far as retrying is concerned.
@@ -55,11 +57,15 @@ public:
     // firstByteTimeout when none is configured.
     std::chrono::milliseconds perTryTimeout(std::chrono::milliseconds firstByteTimeout) const;
 
-    int maxAttempts() const { return m_config.maxAttempts; }
+    int maxAttempts() const { return m_maxAttempts.load(std::memory_order_relaxed); }
+    // Live setting (any thread): attempts from the next decision on; at least 1.
+    void setMaxAttempts(int attempts);
+    // The configuration it was built from (maxAttempts as configured, not as set since).
     const RetryConfig &config() const { return m_config; }
 
 private:
     RetryConfig m_config;
+    std::atomic<int> m_maxAttempts;
 };
 
 } // namespace ToolCapture

@@ -130,19 +130,6 @@ ScoringSelector::ScoringSelector(const ServiceRegistry &registry,
     : m_stats(stats)
     , m_random(seed) {
     Q_ASSERT(stats.size() >= size_t(registry.instanceCapacity()));
-    auto weightsOf = [](const RoutingConfig &config) {
-        Weights w{std::max(config.latencyWeight, 0.0), std::max(config.reliabilityWeight, 0.0),
-                  std::max(config.loadWeight, 0.0), std::max(config.compatibilityWeight, 0.0),
-                  double(std::max(config.capacity, 1))};
-        const double sum = w.performance + w.reliability + w.load + w.compatibility;
-        if (!(sum > 0)) // all zero: the documented defaults rather than a score of nothing
-            return Weights{0.3, 0.3, 0.2, 0.2, w.capacity};
-        w.performance /= sum;
-        w.reliability /= sum;
-        w.load /= sum;
-        w.compatibility /= sum;
-        return w;
-    };
     m_defaultWeights = weightsOf(RoutingConfig{});
     for (const RoutingConfig &config : routing)
         m_weights.push_back(weightsOf(config));
@@ -158,6 +145,28 @@ ScoringSelector::ScoringSelector(const ServiceRegistry &registry,
         m_capabilities[size_t(i)] = latin1(registry.instance(i).capabilities());
         m_capabilitiesKnown[size_t(i)] = true;
     }
+}
+
+ScoringSelector::Weights ScoringSelector::weightsOf(const RoutingConfig &config) {
+    Weights w{std::max(config.latencyWeight, 0.0), std::max(config.reliabilityWeight, 0.0),
+              std::max(config.loadWeight, 0.0), std::max(config.compatibilityWeight, 0.0),
+              double(std::max(config.capacity, 1))};
+    const double sum = w.performance + w.reliability + w.load + w.compatibility;
+    if (!(sum > 0)) // all zero: the documented defaults rather than a score of nothing
+        return Weights{0.3, 0.3, 0.2, 0.2, w.capacity};
+    w.performance /= sum;
+    w.reliability /= sum;
+    w.load /= sum;
+    w.compatibility /= sum;
+    return w;
+}
+
+void ScoringSelector::setWeights(int serviceIndex, const RoutingConfig &routing) {
+    if (serviceIndex < 0)
+        return;
+    if (size_t(serviceIndex) >= m_weights.size())
+        m_weights.resize(size_t(serviceIndex) + 1, m_defaultWeights);
+    m_weights[size_t(serviceIndex)] = weightsOf(routing);
 }
 
 const ScoringSelector::Weights &ScoringSelector::weightsFor(int serviceIndex) const noexcept {

@@ -61,6 +61,9 @@ public:
     // InstanceSelector
     UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
                              std::chrono::steady_clock::time_point now) override;
+
+    // Live setting (the owner's thread): the weights of `serviceIndex` from its next request.
+    void setWeights(int serviceIndex, const RoutingConfig &routing);
     UpstreamInstance *select(const ServiceEntry &service, const RequestHead &head,
                              std::chrono::steady_clock::time_point now,
                              const SelectionContext &context, RoutingDecision *explain) override;
@@ -83,6 +86,7 @@ private:
         double performance, reliability, load, compatibility, score;
     };
 
+    static Weights weightsOf(const RoutingConfig &config);
     const Weights &weightsFor(int serviceIndex) const noexcept;
     const QByteArrayList &capabilitiesOf(const UpstreamInstance &instance);
     std::uint64_t nextRandom() noexcept;

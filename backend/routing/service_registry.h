@@ -83,6 +83,8 @@ public:
         return {m_services.get(), size_t(m_serviceCount.load(std::memory_order_acquire))};
     }
     const ServiceEntry &service(int index) const noexcept { return m_services[size_t(index)]; }
+    // Engine thread: a published service's settings change live (ProxyServer's live settings).
+    ServiceEntry &service(int index) noexcept { return m_services[size_t(index)]; }
     // Published instances; indexes are 0..instanceCount()-1 and never reused.
     int instanceCount() const noexcept { return m_instanceCount.load(std::memory_order_acquire); }
     UpstreamInstance &instance(int index) noexcept { return *m_instances[size_t(index)]; }

@@ -14,7 +14,8 @@ UpstreamInstance::UpstreamInstance(int index, int serviceIndex, const InstanceCo
     , m_capabilities(config.capabilities)
     , m_pool(service.pool)
     , m_timeouts(service.timeouts)
-    , m_dynamic(dynamic) {}
+    , m_dynamic(dynamic)
+    , m_firstByteMs(service.timeouts.firstByte.count()) {}
 
 bool UpstreamInstance::isReachable(std::chrono::steady_clock::time_point now) const noexcept {
     return now.time_since_epoch().count() >= m_unreachableUntilNs.load(std::memory_order_relaxed);

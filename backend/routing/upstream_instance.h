@@ -29,7 +29,16 @@ public:
     quint16 port() const noexcept { return m_port; }
     const QStringList &capabilities() const noexcept { return m_capabilities; }
     const PoolConfig &pool() const noexcept { return m_pool; }
+    // As configured; the first-byte timeout in force is firstByteTimeout().
     const TimeoutConfig &timeouts() const noexcept { return m_timeouts; }
+    // The first-byte timeout (a live setting of the service): any thread reads it, the engine
+    // thread sets it; a request waiting already keeps the deadline it has.
+    std::chrono::milliseconds firstByteTimeout() const noexcept {
+        return std::chrono::milliseconds(m_firstByteMs.load(std::memory_order_relaxed));
+    }
+    void setFirstByteTimeout(std::chrono::milliseconds timeout) noexcept {
+        m_firstByteMs.store(timeout.count(), std::memory_order_relaxed);
+    }
     bool isDynamic() const noexcept { return m_dynamic; }
 
     // A draining instance gets no new requests; those in flight finish. Any thread reads it,
@@ -72,6 +81,7 @@ private:
     PoolConfig m_pool;
     TimeoutConfig m_timeouts;
     bool m_dynamic;
+    std::atomic<std::int64_t> m_firstByteMs;
     std::atomic<bool> m_draining{false};
     std::atomic<std::int64_t> m_unreachableUntilNs{0};
     std::atomic<int> m_openConnections{0};

@@ -121,6 +121,15 @@ struct HooksSnapshot {
     std::uint64_t published = 0;
 };
 
+// Live setting changes made so far for one (service, setting, source): the Prometheus counter
+// toolcapture_settings_changes_total.
+struct SettingChangeCount {
+    QString service;
+    QString setting;
+    QString source; // "operator", "recommendation", "auto_revert"
+    std::uint64_t count = 0;
+};
+
 // The engine's whole observable state at one moment, as plain values that the admin API
 // renders and GUI models display. Cheap to copy relative to how often it is taken (~4 Hz).
 struct EngineSnapshot {
@@ -146,6 +155,7 @@ struct EngineSnapshot {
     CaptureSnapshot capture;
     HooksSnapshot hooks;
     CacheSnapshot cache; // enabled false: the engine has no response cache
+    std::vector<SettingChangeCount> settingChanges;
 };
 
 } // namespace ToolCapture

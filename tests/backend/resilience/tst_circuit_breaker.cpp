@@ -137,6 +137,7 @@ private slots:
     void recentTransitionsAreCapped();
     void disabledCountsButNeverTrips();
     void timeWindowSweepsIdleBuckets();
+    void liveFailureRateAndOpenDuration();
 };
 
 void TestCircuitBreaker::stateMachine_data() {
@@ -844,6 +845,36 @@ void TestCircuitBreaker::timeWindowSweepsIdleBuckets() {
     clock.advance(config.windowDuration * 4096 - 1050ms);
     QCOMPARE(breaker.snapshot().calls, 0);
     QVERIFY(breaker.snapshot().story.empty());
+}
+
+// Live settings: a new threshold base applies at the next check, a new open period at the next
+// trip.
+void TestCircuitBreaker::liveFailureRateAndOpenDuration() {
+    ManualClock clock;
+    BreakerConfig config = smallConfig();
+    config.consecutiveFailures = 100;
+    config.failureRate = 0.9;
+    CircuitBreaker breaker(QStringLiteral("i"), config, clock);
+    // 2 of 4 fail: under 0.9.
+    for (Kind kind : {Kind::Success, Kind::Status5xx, Kind::Success, Kind::Status5xx})
+        breaker.record(breaker.tryAcquire(), {kind, 1ms});
+    QCOMPARE(breaker.state(), BreakerState::Closed);
+    QCOMPARE(breaker.failureRate(), 0.9);
+
+    breaker.setFailureRate(0.5);
+    breaker.setOpenDuration(250ms);
+    QCOMPARE(breaker.failureRate(), 0.5);
+    QCOMPARE(breaker.threshold(), 0.5);
+    QCOMPARE(breaker.openDuration(), 250ms);
+    QCOMPARE(breaker.snapshot().threshold, 0.5);
+    breaker.record(breaker.tryAcquire(), {Kind::Status5xx, 1ms}); // 3 of 5 >= 0.5
+    QCOMPARE(breaker.state(), BreakerState::Open);
+    QVERIFY(breaker.reopensAt());
+    QCOMPARE(*breaker.reopensAt() - clock.now(), 250ms);
+    clock.advance(249ms);
+    QVERIFY(!breaker.tryAcquire().admitted());
+    clock.advance(1ms);
+    QVERIFY(breaker.tryAcquire().admitted()); // the probe
 }
 
 QTEST_GUILESS_MAIN(TestCircuitBreaker)

@@ -17,6 +17,7 @@ private slots:
     void releaseFrees();
     void movedPermitReleasesOnce();
     void finishingRequestsLowerTheLimit();
+    void liveBudget();
     void concurrentAcquireNeverExceedsLimit_data();
     void concurrentAcquireNeverExceedsLimit();
 };
@@ -200,6 +201,28 @@ void TestRetryBudget::concurrentAcquireNeverExceedsLimit() {
     QCOMPARE(budget.retriesAdmitted(), quint64(admitted.load()));
     QCOMPARE(budget.retriesRefused(), quint64(refused.load()));
     QCOMPARE(budget.activeRetries(), 0);
+}
+
+// Live setting: the share changes the limit from the next admission on.
+void TestRetryBudget::liveBudget() {
+    RetryConfig config;
+    config.budget = 0.5;
+    config.minRetryConcurrency = 0;
+    RetryBudget budget(config);
+    for (int i = 0; i < 10; ++i)
+        budget.requestStarted();
+    QCOMPARE(budget.retryLimit(), 5);
+    budget.setBudget(0.2);
+    QCOMPARE(budget.budget(), 0.2);
+    QCOMPARE(budget.retryLimit(), 2);
+    RetryPermit a = budget.tryAcquireRetry();
+    RetryPermit b = budget.tryAcquireRetry();
+    QVERIFY(a.admitted() && b.admitted());
+    QVERIFY(!budget.tryAcquireRetry().admitted());
+    budget.setBudget(0.0);
+    QCOMPARE(budget.retryLimit(), 0);
+    budget.setBudget(-1.0);
+    QCOMPARE(budget.budget(), 0.0);
 }
 
 QTEST_GUILESS_MAIN(TestRetryBudget)

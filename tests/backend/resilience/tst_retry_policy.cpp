@@ -27,6 +27,7 @@ private slots:
     void backoffDistribution();
     void perTryTimeout_data();
     void perTryTimeout();
+    void liveMaxAttempts();
 };
 
 void TestRetryPolicy::isRetryable_data() {
@@ -234,6 +235,22 @@ void TestRetryPolicy::perTryTimeout() {
     config.perTryTimeout = std::chrono::milliseconds(configuredMs);
     const RetryPolicy policy(config);
     QCOMPARE(policy.perTryTimeout(std::chrono::milliseconds(firstByteMs)).count(), expectedMs);
+}
+
+// Live setting: the attempt limit changes for the decisions that follow; never below 1.
+void TestRetryPolicy::liveMaxAttempts() {
+    RetryConfig config;
+    config.maxAttempts = 3;
+    RetryPolicy policy(config);
+    QVERIFY(policy.shouldRetry(2, RetryPolicy::FailureKind::Status503, false));
+    policy.setMaxAttempts(2);
+    QCOMPARE(policy.maxAttempts(), 2);
+    QVERIFY(!policy.shouldRetry(2, RetryPolicy::FailureKind::Status503, false));
+    QVERIFY(policy.shouldRetry(1, RetryPolicy::FailureKind::Status503, false));
+    policy.setMaxAttempts(0);
+    QCOMPARE(policy.maxAttempts(), 1);
+    QVERIFY(!policy.shouldRetry(1, RetryPolicy::FailureKind::Status503, false));
+    QCOMPARE(policy.config().maxAttempts, 3); // as configured
 }
 
 QTEST_GUILESS_MAIN(TestRetryPolicy)

@@ -247,18 +247,25 @@ void TestScoringSelector::weights() {
     routing.reliabilityWeight = wReliability;
     routing.loadWeight = wLoad;
     routing.compatibilityWeight = wCompatibility;
-    ScoringSelector selector(*f.registry, f.stats, {routing});
-    RoutingDecision decision;
-    QVERIFY(selector.select(f.service(), requestHead(), kStart, SelectionContext{}, &decision));
-    // Only inv-1 and inv-2 here: the pooled rate, and so the reliabilities, are as in parts().
-    QVERIFY2(near(candidate(decision, "inv-1")->score, scoreFast),
-             qPrintable(QString::number(candidate(decision, "inv-1")->score)));
-    QVERIFY2(near(candidate(decision, "inv-2")->score, scoreSlow),
-             qPrintable(QString::number(candidate(decision, "inv-2")->score)));
-    // With two candidates the draw always compares both: the higher score wins, or either on
-    // a tie.
-    if (scoreFast != scoreSlow)
-        QCOMPARE(decision.chosenId, scoreFast > scoreSlow ? "inv-1" : "inv-2");
+    // Configured at construction, or set live (a live setting) over the defaults: the same.
+    for (const bool live : {false, true}) {
+        ScoringSelector selector(*f.registry, f.stats,
+                                 live ? std::vector<RoutingConfig>{} : std::vector{routing});
+        if (live)
+            selector.setWeights(f.service().index, routing);
+        RoutingDecision decision;
+        QVERIFY(selector.select(f.service(), requestHead(), kStart, SelectionContext{}, &decision));
+        // Only inv-1 and inv-2 here: the pooled rate, and so the reliabilities, are as in
+        // parts().
+        QVERIFY2(near(candidate(decision, "inv-1")->score, scoreFast),
+                 qPrintable(QString::number(candidate(decision, "inv-1")->score)));
+        QVERIFY2(near(candidate(decision, "inv-2")->score, scoreSlow),
+                 qPrintable(QString::number(candidate(decision, "inv-2")->score)));
+        // With two candidates the draw always compares both: the higher score wins, or either
+        // on a tie.
+        if (scoreFast != scoreSlow)
+            QCOMPARE(decision.chosenId, scoreFast > scoreSlow ? "inv-1" : "inv-2");
+    }
 }
 
 void TestScoringSelector::exclusions_data() {
