@@ -33,7 +33,9 @@ void BM_StoreWrites(benchmark::State &state) {
     }
     IntelligenceStore store({*location});
     QString error;
-    if (!store.start(&error)) {
+    // start() does not wait for the database: the measure starts once it is connected and
+    // migrated.
+    if (!store.start(&error) || !store.waitForFirstAttempt(std::chrono::seconds(30), &error)) {
         state.SkipWithError(qPrintable(error));
         return;
     }

@@ -2,11 +2,15 @@
 #include <backend/store/schema_migrations.h>
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
@@ -488,6 +492,265 @@ void TestIntelligenceStore::postgresqlStoppedMidRunLosesNothing() {
     store.stop();
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
              qint64(700));
+}
+
+void TestIntelligenceStore::startDoesNotWaitForTheDatabase() {
+    // A "server" that accepts connections (the kernel does, from the listen backlog) and never
+    // answers: the first connection attempt lasts until libpq's connect timeout.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    IntelligenceStore::Options options{*StoreLocation::parse(
+        QStringLiteral("postgresql://nobody@127.0.0.1:%1/none").arg(silent.serverPort()))};
+    IntelligenceStore store(options);
+    QString error;
+    QVERIFY2(store.start(&error), qPrintable(error));
+    // start() returned while the attempt is still going on: it did not wait for it.
+    QVERIFY(!store.waitForFirstAttempt(std::chrono::milliseconds(0), &error));
+    QVERIFY2(error.contains(QStringLiteral("no connection attempt finished")), qPrintable(error));
+    QVERIFY(store.health().running);
+    QVERIFY(!store.health().connected);
+    // Writes are taken meanwhile.
+    ExecutionRecord r;
+    r.correlationId = QStringLiteral("waiting");
+    store.write(r);
+    QCOMPARE(store.health().pending, std::uint64_t(1));
+    // The attempt ends (the connect timeout) as unreachable, with the reason.
+    QVERIFY(!store.waitForFirstAttempt(std::chrono::seconds(30), &error));
+    QVERIFY2(!error.isEmpty() && !error.contains(QStringLiteral("no connection attempt")),
+             qPrintable(error));
+    QVERIFY(!store.health().connected);
+    QCOMPARE(store.health().pending, std::uint64_t(1));
+}
+
+namespace {
+
+RecommendationRecord recommendation(const QString &id, const QString &title) {
+    RecommendationRecord r;
+    r.id = id;
+    r.type = QStringLiteral("cache_optimization");
+    r.service = QStringLiteral("inventory");
+    r.instance = QStringLiteral("inventory-2");
+    r.operation = QStringLiteral("GET /items/{id}");
+    r.title = title;
+    r.priority = QStringLiteral("high");
+    r.confidence = 0.85;
+    r.documentJson =
+        QJsonDocument(QJsonObject{
+                          {QStringLiteral("id"), id},
+                          {QStringLiteral("title"), title},
+                          {QStringLiteral("expected_impact"),
+                           QJsonObject{{QStringLiteral("latency_ms"), -40}}},
+                          {QStringLiteral("evidence"), QJsonArray{QStringLiteral("miss rate 0.4")}},
+                      })
+            .toJson(QJsonDocument::Compact);
+    r.createdAt = QDateTime(QDate(2026, 12, 1), QTime(10, 0, 0, 250), Qt::UTC);
+    r.updatedAt = r.createdAt;
+    return r;
+}
+
+QJsonObject jsonObject(const QByteArray &text) {
+    return QJsonDocument::fromJson(text).object();
+}
+
+} // namespace
+
+// Waits for a loadRecommendations() answer; the test context's thread delivers it.
+#define LOAD_RECOMMENDATIONS(store, ok, list, error)                                               \
+    bool ok = false;                                                                               \
+    std::vector<RecommendationRecord> list;                                                        \
+    QString error;                                                                                 \
+    {                                                                                              \
+        bool answered = false;                                                                     \
+        (store).loadRecommendations(this,                                                          \
+                                    [&](bool o, std::vector<RecommendationRecord> l, QString e) {  \
+                                        answered = true;                                           \
+                                        ok = o;                                                    \
+                                        list = std::move(l);                                       \
+                                        error = e;                                                 \
+                                    });                                                            \
+        QTRY_VERIFY_WITH_TIMEOUT(answered, 30000);                                                 \
+    }
+
+void TestIntelligenceStore::recommendationsRoundTrip() {
+    FRESH_LOCATION(location);
+    IntelligenceStore store({*location});
+    START_CONNECTED(store);
+    const QString first = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const QString second = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    store.write(recommendation(first, QStringLiteral("Cache GET /items/{id}")));
+    RecommendationRecord other = recommendation(second, QStringLiteral("Shift load"));
+    other.type = QStringLiteral("load_balancing");
+    other.instance.clear();
+    other.operation.clear();
+    other.priority = QStringLiteral("medium");
+    other.createdAt = other.createdAt.addSecs(60);
+    other.updatedAt = other.createdAt;
+    store.write(other);
+    // The first one applied: the whole record again, its created_at changed by mistake (the
+    // first write's stays).
+    RecommendationRecord applied = recommendation(first, QStringLiteral("Cache GET /items/{id}"));
+    applied.status = QStringLiteral("applied");
+    applied.createdAt = applied.createdAt.addDays(5);
+    applied.updatedAt = QDateTime(QDate(2026, 12, 2), QTime(8, 30), Qt::UTC);
+    applied.appliedAt = applied.updatedAt;
+    applied.appliedBy = QStringLiteral("console");
+    applied.effectJson = R"({"score":0.5,"latency_ms":-35})";
+    store.write(applied);
+
+    LOAD_RECOMMENDATIONS(store, ok, loaded, error);
+    QVERIFY2(ok, qPrintable(error));
+    QCOMPARE(loaded.size(), size_t(2));
+    const RecommendationRecord &a = loaded[0];
+    QCOMPARE(a.id, first);
+    QCOMPARE(a.type, QStringLiteral("cache_optimization"));
+    QCOMPARE(a.service, QStringLiteral("inventory"));
+    QCOMPARE(a.instance, QStringLiteral("inventory-2"));
+    QCOMPARE(a.operation, QStringLiteral("GET /items/{id}"));
+    QCOMPARE(a.title, QStringLiteral("Cache GET /items/{id}"));
+    QCOMPARE(a.priority, QStringLiteral("high"));
+    QCOMPARE(a.confidence, 0.85);
+    QCOMPARE(a.status, QStringLiteral("applied"));
+    QCOMPARE(a.createdAt, QDateTime(QDate(2026, 12, 1), QTime(10, 0, 0, 250), Qt::UTC));
+    QCOMPARE(a.updatedAt, applied.updatedAt);
+    QCOMPARE(a.appliedAt, applied.appliedAt);
+    QVERIFY(!a.dismissedAt.isValid());
+    QVERIFY(!a.revertedAt.isValid());
+    QCOMPARE(a.appliedBy, QStringLiteral("console"));
+    // PostgreSQL's JSONB keeps the value, not the text.
+    QCOMPARE(jsonObject(a.effectJson), jsonObject(applied.effectJson));
+    QCOMPARE(jsonObject(a.documentJson), jsonObject(applied.documentJson));
+    const RecommendationRecord &b = loaded[1];
+    QCOMPARE(b.id, second);
+    QCOMPARE(b.type, QStringLiteral("load_balancing"));
+    QVERIFY(b.instance.isEmpty());
+    QVERIFY(b.operation.isEmpty());
+    QCOMPARE(b.status, QStringLiteral("open"));
+    QVERIFY(b.effectJson.isEmpty()); // NULL: not applied
+    QVERIFY(!b.appliedAt.isValid());
+    store.stop();
+    // The columns taken from the document, and one row per id.
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM optimization_recommendations")),
+             qint64(2));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM optimization_recommendations"
+                                             " WHERE applied AND effectiveness_score = 0.5"
+                                             " AND expected_impact IS NOT NULL"
+                                             " AND evidence IS NOT NULL")),
+             qint64(1));
+}
+
+void TestIntelligenceStore::migratesFromVersion2() {
+    FRESH_LOCATION(location);
+    const QString old = QStringLiteral("5b0a3f0e-8d1c-4b8e-9b7a-2f0c4d1e6a22");
+    {
+        QSqlDatabase db = open(*location);
+        QString error;
+        QVERIFY2(migrate(db, location->kind, intelligenceMigrations(), 2, &error),
+                 qPrintable(error));
+        QCOMPARE(schemaVersion(db), 2);
+        QSqlQuery query(db);
+        QVERIFY2(
+            query.exec(
+                QStringLiteral(
+                    "INSERT INTO optimization_recommendations (recommendation_id,"
+                    " recommendation_type, target_service, recommendation_data, expected_impact,"
+                    " confidence, status, created_at) VALUES ('%1', 'cache_optimization',"
+                    " 'inventory', '{\"id\":\"%1\"}', '{}', 0.7, 'dismissed',"
+                    " '2026-11-30T09:00:00.000Z')")
+                    .arg(old)),
+            qPrintable(query.lastError().text()));
+        QVERIFY2(query.exec(QStringLiteral(
+                     "INSERT INTO service_ecosystem (ecosystem_id, services_active,"
+                     " capability_matrix, dependency_graph, performance_metrics) VALUES"
+                     " ('5b0a3f0e-8d1c-4b8e-9b7a-2f0c4d1e6a33', '[]', '{}', '{}', '{}')")),
+                 qPrintable(query.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    IntelligenceStore store({*location});
+    START_CONNECTED(store);
+    QCOMPARE(store.health().schemaVersion, 3);
+    // The version 2 row reads back, with what it did not have empty.
+    LOAD_RECOMMENDATIONS(store, ok, loaded, error);
+    QVERIFY2(ok, qPrintable(error));
+    QCOMPARE(loaded.size(), size_t(1));
+    QCOMPARE(loaded[0].id, old);
+    QCOMPARE(loaded[0].status, QStringLiteral("dismissed"));
+    QCOMPARE(loaded[0].service, QStringLiteral("inventory"));
+    QVERIFY(loaded[0].title.isEmpty());
+    QVERIFY(loaded[0].instance.isEmpty());
+    QVERIFY(!loaded[0].updatedAt.isValid());
+    // New writes go in beside the old rows: the old ecosystem row (no service) stays.
+    ServiceEcosystemRecord e;
+    e.service = QStringLiteral("inventory");
+    store.write(e);
+    RecommendationRecord again = recommendation(old, QStringLiteral("Cache again"));
+    store.write(again);
+    QTRY_COMPARE(store.health().written, std::uint64_t(2));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM service_ecosystem")), qint64(2));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM optimization_recommendations"
+                                             " WHERE title = 'Cache again' AND status = 'open'")),
+             qint64(1));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")), qint64(3));
+}
+
+void TestIntelligenceStore::ecosystemIsOneRowPerService() {
+    FRESH_LOCATION(location);
+    IntelligenceStore store({*location});
+    START_CONNECTED(store);
+    for (int i = 1; i <= 3; ++i) {
+        for (const QString &service : {QStringLiteral("inventory"), QStringLiteral("web")}) {
+            if (service == QLatin1String("web") && i == 3)
+                continue;
+            ServiceEcosystemRecord e;
+            e.service = service;
+            e.instancesJson =
+                QStringLiteral(R"([{"id":"%1-1","state":"up"}])").arg(service).toUtf8();
+            e.healthJson = QStringLiteral(R"({"round":%1})").arg(i).toUtf8();
+            e.snapshotAt = QDateTime(QDate(2026, 12, 1), QTime(12, i), Qt::UTC);
+            store.write(e);
+        }
+    }
+    QTRY_COMPARE(store.health().written, std::uint64_t(5));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM service_ecosystem")), qint64(2));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(DISTINCT ecosystem_id)"
+                                             " FROM service_ecosystem")),
+             qint64(2));
+    // The last write of each service is what is there.
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM service_ecosystem WHERE"
+                                             " service_name = 'inventory' AND"
+                                             " snapshot_timestamp > '2026-12-01T12:02:30'")),
+             qint64(1));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM service_ecosystem WHERE"
+                                             " service_name = 'web' AND snapshot_timestamp >"
+                                             " '2026-12-01T12:01:30' AND snapshot_timestamp <"
+                                             " '2026-12-01T12:02:30'")),
+             qint64(1));
+}
+
+void TestIntelligenceStore::loadingWhileAwaySaysSo() {
+    // PostgreSQL on a port where nothing listens.
+    IntelligenceStore::Options options{
+        *StoreLocation::parse(QStringLiteral("postgresql://nobody@127.0.0.1:1/none"))};
+    options.reconnectInterval = std::chrono::milliseconds(50);
+    IntelligenceStore store(options);
+    QVERIFY(store.start());
+    store.write(recommendation(QUuid::createUuid().toString(QUuid::WithoutBraces),
+                               QStringLiteral("waits")));
+    // A caller gone before the answer is not called; the answers come in the order asked.
+    bool goneCalled = false;
+    {
+        QObject gone;
+        store.loadRecommendations(&gone, [&goneCalled](bool, std::vector<RecommendationRecord>,
+                                                       QString) { goneCalled = true; });
+    }
+    LOAD_RECOMMENDATIONS(store, ok, loaded, error);
+    QVERIFY(!ok);
+    QVERIFY(loaded.empty());
+    QVERIFY2(error.contains(QStringLiteral("unreachable")), qPrintable(error));
+    QVERIFY(!goneCalled);
+    // The record still waits for the database.
+    QCOMPARE(store.health().pending, std::uint64_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestIntelligenceStore)
