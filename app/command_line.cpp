@@ -1,4 +1,5 @@
 #include <app/command_line.h>
+#include <backend/store/store_location.h>
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -107,6 +108,11 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     const QCommandLineOption brokers(QStringLiteral("brokers"),
                                      QStringLiteral("Kafka bootstrap brokers, or \"embedded\"."),
                                      QStringLiteral("list"));
+    const QCommandLineOption store(
+        QStringLiteral("store"),
+        QStringLiteral("The intelligence store: sqlite (default: in the user's data directory), "
+                       "sqlite:<path>, or postgresql://USER@HOST:PORT/DB."),
+        QStringLiteral("url"));
     const QCommandLineOption lang(
         QStringLiteral("lang"),
         QStringLiteral("Console language and number format <locale>, e.g. de (default: the "
@@ -123,7 +129,7 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
                        "file a headless ToolCapture of this user generates)."),
         QStringLiteral("file"));
     parser.addOptions({noGui, demo, config, checkConfig, listen, admin, workers, profile, logJson,
-                       brokers, connect, tokenFile, lang});
+                       brokers, store, connect, tokenFile, lang});
 
     if (!parser.parse(arguments))
         return failure(parser.errorText());
@@ -187,6 +193,12 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     }
     if (parser.isSet(brokers) && options.brokers.trimmed().isEmpty())
         return failure(QStringLiteral("Invalid --brokers: the list is empty"));
+    if (parser.isSet(store)) {
+        QString why;
+        if (!StoreLocation::fromSetting(parser.value(store), &why))
+            return failure(QStringLiteral("Invalid --store: %1").arg(why));
+        options.store = parser.value(store).trimmed();
+    }
     if (parser.isSet(lang)) {
         // QLocale falls back to "C" for anything it does not know: refuse that instead.
         static const QRegularExpression kLocaleName(
@@ -210,7 +222,7 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     if (parser.isSet(connect)) {
         // Remote mode runs only the console: every option about a local engine is a mistake.
         for (const QCommandLineOption *local : {&noGui, &demo, &config, &checkConfig, &listen,
-                                                &admin, &workers, &profile, &brokers}) {
+                                                &admin, &workers, &profile, &brokers, &store}) {
             if (parser.isSet(*local)) {
                 return failure(
                     QStringLiteral("--connect runs the console against a remote instance: "
@@ -316,6 +328,8 @@ RuntimeConfig resolveRuntimeConfig(const CommandLineOptions &options) {
         config.workers = *options.workers;
     if (!options.brokers.isEmpty())
         config.kafka.brokers = options.brokers.trimmed();
+    if (!options.store.isEmpty())
+        config.store = options.store;
     if (options.logJson)
         config.logging.json = true;
     runtime.config = std::move(config);

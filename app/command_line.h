@@ -26,6 +26,7 @@ struct CommandLineOptions {
     std::optional<int> workers;
     QString profile; // empty: not given
     QString brokers; // empty: not given
+    QString store;   // --store: the intelligence store's location; empty: not given
     // Remote mode: the admin listener of a headless ToolCapture, http://HOST:PORT.
     std::optional<QUrl> connect;
     QString tokenFile; // empty: not given (the default token file of this user)

@@ -35,6 +35,15 @@ std::optional<StatusSummary> StatusSummary::fromJson(const QByteArray &json,
         quint64(std::max<qint64>(0, capture.value(QLatin1String("captured")).toInteger()));
     s.capturesDropped =
         quint64(std::max<qint64>(0, capture.value(QLatin1String("dropped")).toInteger()));
+    const QJsonObject store = o.value(QLatin1String("store")).toObject();
+    s.storeEnabled = store.value(QLatin1String("enabled")).toBool();
+    s.storeLocation = store.value(QLatin1String("location")).toString();
+    s.storeConnected = store.value(QLatin1String("connected")).toBool();
+    s.storePending =
+        quint64(std::max<qint64>(0, store.value(QLatin1String("pending_rows")).toInteger()));
+    s.storeDropped =
+        quint64(std::max<qint64>(0, store.value(QLatin1String("dropped_rows")).toInteger()));
+    s.storeError = store.value(QLatin1String("last_error")).toString();
 
     if (previous && s.uptimeMs > previous->uptimeMs &&
         s.responsesTotal >= previous->responsesTotal &&

@@ -25,6 +25,13 @@ struct StatusSummary {
     bool captureEnabled = false;
     quint64 capturesStored = 0;
     quint64 capturesDropped = 0;
+    // The intelligence store: where, and whether rows are written or wait in memory.
+    bool storeEnabled = false;
+    QString storeLocation;
+    bool storeConnected = false;
+    quint64 storePending = 0;
+    quint64 storeDropped = 0;
+    QString storeError;
     // Since `previous`; absent on the first document, after an engine restart or without time.
     std::optional<double> requestsPerSecond;
     std::optional<double> errorRate; // server errors per response in the interval, [0, 1]

@@ -22,6 +22,7 @@ StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     m_errors = addLabel(QStringLiteral("errorRate"));
     m_captures = addLabel(QStringLiteral("captures"));
     m_spool = addLabel(QStringLiteral("spoolBacklog"));
+    m_store = addLabel(QStringLiteral("store"));
     layout->addStretch();
     m_proxy->setText(tr("Starting…"));
     connect(m_feed, &FeedTransport::connectionChanged, this, &StatusBarPanel::showConnection);
@@ -39,7 +40,7 @@ QLabel *StatusBarPanel::addLabel(const QString &objectName) {
 QString StatusBarPanel::text() const {
     QStringList texts;
     for (const QLabel *label :
-         {m_endpoint, m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool}) {
+         {m_endpoint, m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool, m_store}) {
         if (!label->text().isEmpty())
             texts.append(label->text());
     }
@@ -115,6 +116,24 @@ void StatusBarPanel::showSummary() {
     m_spool->setText(s.kafkaEnabled ? tr("spool %1").arg(locale.toString(s.spoolPending))
                                     : QString());
     m_spool->setToolTip(tr("Events waiting on disk for the Kafka brokers"));
+    if (!s.storeEnabled) {
+        m_store->setText({});
+        m_store->setToolTip({});
+        m_store->setStyleSheet({});
+    } else if (s.storeConnected) {
+        m_store->setText(tr("store %1").arg(s.storeLocation));
+        m_store->setToolTip(tr("Intelligence store connected; %n row(s) waiting to be written",
+                               nullptr, int(qMin<quint64>(s.storePending, INT_MAX))));
+        m_store->setStyleSheet({});
+    } else {
+        // Degraded, not failed: the proxy runs on, rows wait in memory until the store is back.
+        m_store->setText(
+            tr("store UNREACHABLE, %1 rows in memory").arg(locale.toString(s.storePending)));
+        m_store->setToolTip(tr("%1: %2\n%n row(s) dropped so far (memory limit)", nullptr,
+                               int(qMin<quint64>(s.storeDropped, INT_MAX)))
+                                .arg(s.storeLocation, s.storeError));
+        m_store->setStyleSheet(QStringLiteral("color: #b00020; font-weight: bold"));
+    }
 }
 
 } // namespace ToolCapture

@@ -16,7 +16,7 @@ class FeedTransport;
 // The permanent part of the console's status bar, from the feed's status document: the
 // instance the console is connected to when remote, proxy and admin addresses, the Kafka
 // bootstrap address (what kcat -b needs) with embedded or external and up or down, requests/s,
-// error rate, captures stored and the spool backlog.
+// error rate, captures stored, the spool backlog and the intelligence store's state.
 class StatusBarPanel : public QWidget {
     Q_OBJECT
 public:
@@ -48,6 +48,7 @@ private:
     QLabel *m_errors;
     QLabel *m_captures;
     QLabel *m_spool;
+    QLabel *m_store;
 };
 
 } // namespace ToolCapture

@@ -229,6 +229,34 @@ void cacheGauge(PrometheusWriter &writer, const CacheSnapshot &cache, QByteArray
         writer.sample({{"service", service.name.toUtf8()}}, service.totals.*field);
 }
 
+// The intelligence store (nothing when the engine has none).
+void storeFamilies(PrometheusWriter &w, const StoreSnapshot &store) {
+    if (!store.enabled)
+        return;
+    w.family("toolcapture_store_connected", Type::Gauge,
+             "1 while the intelligence store's database is connected and migrated, 0 while rows "
+             "wait in memory.");
+    w.sample({}, std::uint64_t(store.connected ? 1 : 0));
+    w.family("toolcapture_store_rows_total", Type::Counter,
+             "Intelligence store rows by outcome: written, dropped (the memory limit was reached "
+             "while the database was away), rejected (refused by the database), expired "
+             "(removed by retention).");
+    w.sample({{"outcome", "written"}}, store.written);
+    w.sample({{"outcome", "dropped"}}, store.dropped);
+    w.sample({{"outcome", "rejected"}}, store.rejected);
+    w.sample({{"outcome", "expired"}}, store.expired);
+    w.family("toolcapture_store_pending_rows", Type::Gauge,
+             "Intelligence store rows queued and not yet written (in memory while the database "
+             "is away).");
+    w.sample({}, store.pending);
+    w.family("toolcapture_store_connect_failures_total", Type::Counter,
+             "Intelligence store connection attempts that failed (each retry counts).");
+    w.sample({}, store.connectFailures);
+    w.family("toolcapture_store_schema_version", Type::Gauge,
+             "The intelligence store's schema version (0 until connected).");
+    w.sample({}, std::int64_t(store.schemaVersion));
+}
+
 void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
     if (!cache.enabled)
         return;
@@ -570,6 +598,24 @@ HttpResponse AdminServer::health(const EngineSnapshot &snapshot) {
     Json body;
     body["status"] = status;
     body["services"] = std::move(services);
+    // The intelligence store is reported, never the reason for a 503: without it the proxy
+    // serves as well (rows wait in memory), and taking it out of a load balancer for a
+    // database outage would turn that outage into one of the services.
+    if (const StoreSnapshot &store = snapshot.store; store.enabled) {
+        Json part;
+        part["status"] = store.connected ? "ok" : "disconnected";
+        part["location"] = str(store.location);
+        part["pending_rows"] = store.pending;
+        part["dropped_rows"] = store.dropped;
+        if (!store.connected) {
+            part["warning"] =
+                str(QStringLiteral("the intelligence store is unreachable: rows are kept in memory "
+                                   "(%1 waiting) and written when it is back")
+                        .arg(store.pending));
+            part["error"] = str(store.lastError);
+        }
+        body["store"] = std::move(part);
+    }
     return HttpResponse::json(!snapshot.draining && allReady ? 200 : 503, dump(body));
 }
 
@@ -750,6 +796,8 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
     w.sample({{"outcome", "dropped"}}, capture.dropped);
     w.sample({{"outcome", "store_failed"}}, capture.storeFailures);
 
+    storeFamilies(w, snapshot.store);
+
     // The response cache, per service (nothing without a cache).
     cacheFamilies(w, snapshot.cache);
 
@@ -905,6 +953,16 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
                        {"captured", capture.stored},
                        {"dropped", capture.dropped}};
     body["hooks"] = {{"enabled", snapshot.hooks.enabled}};
+    const StoreSnapshot &store = snapshot.store;
+    body["store"] = {
+        {"enabled", store.enabled},
+        {"location", store.enabled ? Json(str(store.location)) : Json(nullptr)},
+        {"connected", store.connected},
+        {"schema_version", store.schemaVersion},
+        {"pending_rows", store.pending},
+        {"written_rows", store.written},
+        {"dropped_rows", store.dropped},
+        {"last_error", store.lastError.isEmpty() ? Json(nullptr) : Json(str(store.lastError))}};
     return HttpResponse::json(200, dump(body));
 }
 

@@ -3,6 +3,7 @@
 #include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config_parser.h>
 #include <backend/config/resilience_config_reader.h>
+#include <backend/store/store_location.h>
 
 #include <algorithm>
 #include <array>
@@ -288,14 +289,13 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                             m_config.registry.maxDynamicServices = int(*n);
                     });
             } else if (key == "store") {
-                const auto store = m_reader.readString(path, value);
-                if (store &&
-                    (*store == QLatin1String("sqlite") || *store == QLatin1String("postgresql"))) {
-                    m_config.store = *store;
-                } else if (store) {
-                    m_reader.error(path, QStringLiteral("unknown store %1 (expected \"sqlite\" or "
-                                                        "\"postgresql\")")
-                                             .arg(ConfigReader::quoted(*store)));
+                // "sqlite" (the user's data directory), a file, or a postgresql:// URL.
+                if (const auto store = m_reader.readString(path, value)) {
+                    QString why;
+                    if (StoreLocation::fromSetting(*store, &why))
+                        m_config.store = store->trimmed();
+                    else
+                        m_reader.error(path, why);
                 }
             } else if (key == "logging") {
                 m_reader.forEachMember(

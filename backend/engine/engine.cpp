@@ -16,6 +16,7 @@
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
 #include <backend/engine/live_settings.h>
+#include <backend/engine/store_host.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
@@ -300,6 +301,7 @@ bool Engine::start(QString *error) {
     });
     startResilience();
     mountSettingsApi(); // after startResilience(): the snapshots' scorer follows the weights
+    storeServices();
     m_uptime.start();
     m_running = true;
     qCInfo(lcEngine).noquote()
@@ -374,10 +376,13 @@ bool Engine::startEventPipeline(QString *error) {
     m_publisher = std::make_unique<KafkaPublisher>(options);
     if (!m_publisher->start(error))
         return false;
+    if (!startStore(error))
+        return false;
+    EventSink *sink = &m_store->sink(); // the bus's, with the store's rows taken on the way
     m_breakerEvents = std::make_unique<ProxyEventBuilder>();
     if (m_config.capture.enabled) {
-        m_capture = std::make_unique<CapturePipeline>(m_config.capture, m_config.effectiveWorkers(),
-                                                      m_publisher.get());
+        m_capture =
+            std::make_unique<CapturePipeline>(m_config.capture, m_config.effectiveWorkers(), sink);
         FeedHub *feed = m_feed;
         m_capture->setStoredHook([feed](const std::vector<CaptureRecord> &batch) {
             static const QString subject = QStringLiteral("captures");
@@ -397,7 +402,7 @@ bool Engine::startEventPipeline(QString *error) {
 
 void Engine::mountHooks() {
     m_registrar = std::make_unique<Registrar>(*this);
-    m_hooks = std::make_unique<HookReceiver>(m_config.hooks, *m_publisher, m_registrar.get());
+    m_hooks = std::make_unique<HookReceiver>(m_config.hooks, m_store->sink(), m_registrar.get());
     HookReceiver *hooks = m_hooks.get();
     FeedHub *feed = m_feed;
     hooks->setObserver({[feed] { return feed->wants(QStringLiteral("hook_events")); },
@@ -499,6 +504,7 @@ void Engine::stopEventPipeline() {
     // spooled, and only then does the embedded cluster go.
     if (m_capture)
         m_capture->stop();
+    stopStore(); // after capture: its last batch goes through the store's tap
     if (m_publisher)
         m_publisher->stop(kPublisherFlush);
     m_kafkaCluster.reset();
@@ -798,6 +804,8 @@ EngineSnapshot Engine::snapshot() const {
         }
         s.hooks.published = h.published;
     }
+    if (m_store)
+        s.store = m_store->snapshot();
     if (m_capture) {
         const CapturePipeline::Stats c = m_capture->stats();
         s.capture = {true,
@@ -810,6 +818,39 @@ EngineSnapshot Engine::snapshot() const {
                      c.published};
     }
     return s;
+}
+
+// --- The intelligence store (backend/engine/store_host.h) ---
+
+bool Engine::startStore(QString *error) {
+    QString why;
+    const std::optional<StoreLocation> location = StoreLocation::fromSetting(m_config.store, &why);
+    if (!location) {
+        if (error)
+            *error = why;
+        return false;
+    }
+    IntelligenceStore::Options options;
+    options.location = *location;
+    m_store =
+        std::make_unique<StoreHost>(options, m_publisher.get(), [this] { return snapshot(); });
+    return m_store->start(error);
+}
+
+void Engine::storeServices() {
+    // service_ecosystem: now, every half minute, and when the registry changes.
+    m_store->writeEcosystem();
+    connect(m_proxy.get(), &ProxyServer::registryChanged, m_store.get(),
+            &StoreHost::writeEcosystem);
+}
+
+void Engine::stopStore() {
+    if (m_store)
+        m_store->stop();
+}
+
+IntelligenceStore *Engine::store() const {
+    return m_store ? &m_store->store() : nullptr;
 }
 
 } // namespace ToolCapture

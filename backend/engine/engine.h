@@ -34,6 +34,8 @@ class CaptureApi;
 class CaptureReader;
 class HookReceiver;
 class HookTrafficGenerator;
+class IntelligenceStore;
+class StoreHost;
 class KafkaPublisher;
 class LiveSettings;
 class SettingsApi;
@@ -85,6 +87,10 @@ public:
     // The embedded cluster, when brokers is "embedded" (tests inject faults through it).
     EmbeddedKafkaCluster *embeddedKafka() const { return m_kafkaCluster.get(); }
     bool isRunning() const { return m_running; }
+    // The intelligence store (configuration "store", --store); null before start(). The
+    // analyser and the recommendation engine write patterns and recommendations through it
+    // (thread-safe, never blocks). It lives until the engine is destroyed.
+    IntelligenceStore *store() const;
 
     // The console feed of this engine (lives in the engine thread, with the engine).
     FeedHub *feedHub() const { return m_feed; }
@@ -127,6 +133,11 @@ private:
     QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
     void stopEventPipeline();
+    // The intelligence store (store_host.h): made and started with the event pipeline, fed the
+    // registry's services once the proxy runs, stopped after the capture pipeline.
+    bool startStore(QString *error);
+    void storeServices();
+    void stopStore();
     void startResilience();
     void stopResilience();
     void onBreakerTransition(const BreakerTransition &transition);
@@ -142,6 +153,9 @@ private:
     Options m_options;
     std::unique_ptr<EmbeddedKafkaCluster> m_kafkaCluster;
     std::unique_ptr<KafkaPublisher> m_publisher;
+    // The intelligence store and the tap its rows come through (backend/engine/store_host.h);
+    // before the capture pipeline and the hook receiver, which publish through it.
+    std::unique_ptr<StoreHost> m_store;
     std::unique_ptr<CapturePipeline> m_capture;
     std::unique_ptr<ProxyEventBuilder> m_breakerEvents; // engine thread
     class Registrar;

@@ -112,6 +112,22 @@ struct CaptureSnapshot {
     std::uint64_t eventsPublished = 0;
 };
 
+// The intelligence store (backend/store): where it is and whether it is writing. Disconnected
+// is not an error of the engine: rows wait in memory (bounded) until the database is back.
+struct StoreSnapshot {
+    bool enabled = false;   // the engine has a store
+    bool connected = false; // connected and migrated: rows are being written
+    QString location;       // "sqlite:/path" or "postgresql://user@host:port/db", no password
+    int schemaVersion = 0;
+    std::uint64_t pending = 0; // rows waiting to be written (in memory while disconnected)
+    std::uint64_t written = 0;
+    std::uint64_t dropped = 0;         // lost: the memory limit was reached while disconnected
+    std::uint64_t rejected = 0;        // refused by the database (malformed), logged
+    std::uint64_t expired = 0;         // removed by retention
+    std::uint64_t connectFailures = 0; // connection attempts (and retries) that failed
+    QString lastError;                 // why it is disconnected (or the last refused row)
+};
+
 // The hook receiver's counters.
 struct HooksSnapshot {
     bool enabled = false; // API keys are configured
@@ -154,6 +170,7 @@ struct EngineSnapshot {
     EventBusSnapshot eventBus;
     CaptureSnapshot capture;
     HooksSnapshot hooks;
+    StoreSnapshot store;
     CacheSnapshot cache; // enabled false: the engine has no response cache
     std::vector<SettingChangeCount> settingChanges;
 };

@@ -106,6 +106,7 @@ public:
         std::atomic<std::uint64_t> dropped{0};
         std::atomic<std::uint64_t> rejected{0};
         std::atomic<std::uint64_t> expired{0};
+        std::atomic<std::uint64_t> connectFailures{0};
         std::atomic<bool> connected{false};
         std::atomic<int> schemaVersion{0};
         // The first connection attempt (start() does not wait for it; waitForFirstAttempt()).
@@ -161,6 +162,7 @@ bool StoreWorker::connectNow() {
     if (location.kind == StoreLocation::Kind::PostgreSql)
         m_db.setConnectOptions(QStringLiteral("connect_timeout=2"));
     if (!m_db.open()) {
+        shared.connectFailures++;
         noteError(QStringLiteral("intelligence store %1 unreachable (%2); keeping records in "
                                  "memory until it is back")
                       .arg(location.toString(), m_db.lastError().text().trimmed()),
@@ -182,6 +184,7 @@ bool StoreWorker::connectNow() {
                       .arg(location.toString(), why),
                   !m_warnedAway);
         m_warnedAway = true;
+        shared.connectFailures++;
         m_db.close();
         return false;
     }
@@ -270,9 +273,8 @@ void bind(QSqlQuery &query, const RecommendationRecord &r, const QDateTime &now)
     const QJsonObject document = QJsonDocument::fromJson(r.documentJson).object();
     const QJsonValue impact = document.value(QLatin1String("expected_impact"));
     const QJsonValue evidence = document.value(QLatin1String("evidence"));
-    const QJsonValue score = QJsonDocument::fromJson(r.effectJson)
-                                 .object()
-                                 .value(QLatin1String("score"));
+    const QJsonValue score =
+        QJsonDocument::fromJson(r.effectJson).object().value(QLatin1String("score"));
     query.addBindValue(idOr(r.id));
     query.addBindValue(r.type);
     query.addBindValue(optionalText(r.service));
@@ -674,8 +676,8 @@ bool IntelligenceStore::waitForFirstAttempt(std::chrono::milliseconds timeout, Q
     }
     if (!s.attempted.wait_for(lock, timeout, [&s] { return s.firstAttemptDone; })) {
         if (error)
-            *error = QStringLiteral("no connection attempt finished within %1 ms")
-                         .arg(timeout.count());
+            *error =
+                QStringLiteral("no connection attempt finished within %1 ms").arg(timeout.count());
         return false;
     }
     if (s.connected)
@@ -760,6 +762,7 @@ IntelligenceStore::Health IntelligenceStore::health() const {
     h.dropped = s.dropped;
     h.rejected = s.rejected;
     h.expired = s.expired;
+    h.connectFailures = s.connectFailures;
     h.location = d->options.location.toString();
     const std::lock_guard lock(s.mutex);
     h.pending = s.queue.size() + s.inFlight;

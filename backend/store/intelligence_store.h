@@ -122,6 +122,9 @@ public:
         std::uint64_t dropped = 0;  // lost: the memory limit was reached while disconnected
         std::uint64_t rejected = 0; // refused by the database (a malformed row), logged
         std::uint64_t expired = 0;  // removed by retention
+        // Connection attempts that failed (the first and each retry every reconnectInterval;
+        // a failed migration counts too).
+        std::uint64_t connectFailures = 0;
         QString lastError;
         QString location; // without password
     };

@@ -196,8 +196,7 @@ const std::vector<Migration> &intelligenceMigrations() {
             QStringLiteral("ALTER TABLE service_ecosystem ADD COLUMN service_name VARCHAR(255)"),
         };
         documents.sqlite = {
-            QStringLiteral(
-                "ALTER TABLE optimization_recommendations ADD COLUMN instance_id TEXT"),
+            QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN instance_id TEXT"),
             QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN operation TEXT"),
             QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN title TEXT"),
             QStringLiteral("ALTER TABLE optimization_recommendations ADD COLUMN priority TEXT"),

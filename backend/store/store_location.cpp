@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDatabase>
+#include <QStandardPaths>
 #include <QUrl>
 
 namespace ToolCapture {
@@ -49,6 +50,33 @@ std::optional<StoreLocation> StoreLocation::parse(const QString &text, QString *
     if (location.path.isEmpty())
         return fail(QStringLiteral("no file path"));
     return location;
+}
+
+std::optional<StoreLocation> StoreLocation::fromSetting(const QString &text, QString *error) {
+    const QString trimmed = text.trimmed();
+    if (trimmed.isEmpty() || trimmed == QLatin1String("sqlite")) {
+        StoreLocation location;
+        location.kind = Kind::Sqlite;
+        location.path = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                        QStringLiteral("/intelligence.sqlite");
+        return location;
+    }
+    if (trimmed == QLatin1String("postgresql") || trimmed == QLatin1String("postgres")) {
+        if (error)
+            *error = QStringLiteral("store \"%1\" needs the database's address: "
+                                    "postgresql://USER@HOST:PORT/DB")
+                         .arg(trimmed);
+        return std::nullopt;
+    }
+    if (!trimmed.contains(QLatin1String("://")) && !trimmed.startsWith(QLatin1String("sqlite:")) &&
+        !QDir::isAbsolutePath(trimmed)) {
+        if (error)
+            *error = QStringLiteral("unknown store \"%1\" (expected \"sqlite\", sqlite:PATH, an "
+                                    "absolute file path or postgresql://USER@HOST:PORT/DB)")
+                         .arg(trimmed);
+        return std::nullopt;
+    }
+    return parse(trimmed, error);
 }
 
 QString StoreLocation::toString() const {

@@ -24,6 +24,10 @@ struct StoreLocation {
     // A file path, "sqlite:PATH", or a postgresql:// (or postgres://) URL. nullopt with the
     // reason in `error` for anything else (a URL without user, host or database, a bad port).
     static std::optional<StoreLocation> parse(const QString &text, QString *error = nullptr);
+    // The configuration's `store` (or --store): "sqlite" (or empty) for intelligence.sqlite in
+    // the user's data directory, else what parse() takes. A bare "postgresql" is refused: it
+    // needs the database's URL.
+    static std::optional<StoreLocation> fromSetting(const QString &text, QString *error = nullptr);
     // For logs and the status bar: the password never appears.
     QString toString() const;
     // The QtSql driver: QSQLITE or QPSQL.

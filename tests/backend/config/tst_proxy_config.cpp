@@ -322,7 +322,16 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << QStringList{"retry.max_attempts: must be a positive integer, got 0"};
     QTest::newRow("unknown store")
         << topLevel(R"("store": "mysql")")
-        << QStringList{"store: unknown store \"mysql\" (expected \"sqlite\" or \"postgresql\")"};
+        << QStringList{"store: unknown store \"mysql\" (expected \"sqlite\", sqlite:PATH, an "
+                       "absolute file path or postgresql://USER@HOST:PORT/DB)"};
+    QTest::newRow("postgresql without its address")
+        << topLevel(R"("store": "postgresql")")
+        << QStringList{"store: store \"postgresql\" needs the database's address: "
+                       "postgresql://USER@HOST:PORT/DB"};
+    QTest::newRow("postgresql URL without a database")
+        << topLevel(R"("store": "postgresql://tc@127.0.0.1:5432/")")
+        << QStringList{"store: store postgresql://tc@127.0.0.1:5432/: the URL names no database "
+                       "(…/DATABASE)"};
     QTest::newRow("kafka broker without port")
         << topLevel(R"("kafka": {"brokers": "broker1:9092,broker2"})")
         << QStringList{"kafka.brokers: broker \"broker2\": expected \"host:port\""};
@@ -1715,7 +1724,7 @@ void TestProxyConfig::fullDocument() {
         "hooks": {"api_keys": ["0123456789abcdef", "fedcba9876543210"], "max_body_bytes": 4096,
                   "pending_timeout_ms": 1000},
         "registry": {"max_dynamic_instances": 8, "max_dynamic_services": 0},
-        "store": "postgresql",
+        "store": "postgresql://tc@127.0.0.1:5433/intel",
         "logging": {"json": false}
     })");
 
@@ -1766,7 +1775,7 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.hooks.pendingTimeout, 1000ms);
     QCOMPARE(config.registry.maxDynamicInstances, 8);
     QCOMPARE(config.registry.maxDynamicServices, 0);
-    QCOMPARE(config.store, QStringLiteral("postgresql"));
+    QCOMPARE(config.store, QStringLiteral("postgresql://tc@127.0.0.1:5433/intel"));
     QCOMPARE(config.logging.json, false);
 
     // Services keep document order.

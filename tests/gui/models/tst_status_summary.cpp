@@ -58,6 +58,9 @@ void TestStatusSummary::readsTheEngineStatus() {
     QVERIFY(summary->kafkaEmbedded);
     QVERIFY(summary->kafkaBrokers.startsWith(QLatin1String("127.0.0.1:")));
     QVERIFY(summary->captureEnabled);
+    QVERIFY(summary->storeEnabled);
+    QVERIFY2(summary->storeLocation.startsWith(QLatin1String("sqlite:/")),
+             qPrintable(summary->storeLocation));
     QVERIFY(!summary->requestsPerSecond); // no previous document
 }
 

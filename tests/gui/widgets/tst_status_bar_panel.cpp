@@ -3,6 +3,8 @@
 #include <widgets/status_bar_panel.h>
 
 #include <QDir>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTest>
@@ -22,12 +24,14 @@ private slots:
     void showsTheEngineStatus();
     void ratesAfterTwoDocuments();
     void remoteEndpointShown();
+    void storeUnreachableShown();
 
 private:
     QString label(const char *name) const;
 
     std::unique_ptr<EmbeddedDemoEngine> m_engine;
     std::unique_ptr<StatusBarPanel> m_panel;
+    QByteArray m_lastStatus; // the last status document the engine sent
 };
 
 void TestStatusBarPanel::initTestCase() {
@@ -36,8 +40,11 @@ void TestStatusBarPanel::initTestCase() {
     QString error;
     QVERIFY2(m_engine->start(&error), qPrintable(error));
     connect(m_engine->feed(), &FeedTransport::messages, this, [this](const QList<FeedMessage> &b) {
-        for (const FeedMessage &message : b)
+        for (const FeedMessage &message : b) {
             m_panel->apply(message);
+            if (message.subject == QLatin1String("status"))
+                m_lastStatus = message.json;
+        }
     });
     m_engine->feed()->subscribe(StatusBarPanel::subjects());
     m_panel->resize(1400, 30);
@@ -66,6 +73,12 @@ void TestStatusBarPanel::showsTheEngineStatus() {
                 .contains(QLatin1String("kcat -b ")));
     QVERIFY(label("captures").endsWith(QLatin1String(" captured")));
     QVERIFY(label("spoolBacklog").startsWith(QLatin1String("spool ")));
+    // The demo engine's intelligence store: SQLite in the test's data directory, connected.
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->summary()->storeConnected, kTimeoutMs);
+    QVERIFY2(label("store").startsWith(QLatin1String("store sqlite:/")),
+             qPrintable(label("store")));
+    QVERIFY2(label("store").endsWith(QLatin1String("/intelligence.sqlite")),
+             qPrintable(label("store")));
     // Embedded: no endpoint named while the engine runs.
     QCOMPARE(label("endpoint"), QString());
     QVERIFY(m_panel->text().contains(s.proxyAddress));
@@ -106,6 +119,32 @@ void TestStatusBarPanel::remoteEndpointShown() {
     QTRY_VERIFY_WITH_TIMEOUT(panel.summary().has_value(), kTimeoutMs);
     QCOMPARE(panel.summary()->proxyAddress, m_panel->summary()->proxyAddress);
     QVERIFY(panel.text().startsWith(QStringLiteral("Connected to http://127.0.0.1:")));
+}
+
+void TestStatusBarPanel::storeUnreachableShown() {
+    // The engine's own status document, as it reads while its store is away.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_lastStatus.isEmpty(), kTimeoutMs);
+    QJsonObject status = QJsonDocument::fromJson(m_lastStatus).object();
+    QJsonObject store = status.value(QLatin1String("store")).toObject();
+    QVERIFY(store.value(QLatin1String("enabled")).toBool());
+    store.insert(QStringLiteral("connected"), false);
+    store.insert(QStringLiteral("location"), QStringLiteral("postgresql://tc@127.0.0.1:1/intel"));
+    store.insert(QStringLiteral("pending_rows"), 1234);
+    store.insert(QStringLiteral("dropped_rows"), 2);
+    store.insert(QStringLiteral("last_error"), QStringLiteral("connection refused"));
+    status.insert(QStringLiteral("store"), store);
+    StatusBarPanel panel(m_engine->feed());
+    panel.apply({QStringLiteral("status"), false, QJsonDocument(status).toJson(), 1});
+    const auto *label = panel.findChild<QLabel *>(QStringLiteral("store"));
+    QVERIFY(label);
+    QCOMPARE(label->text(),
+             QStringLiteral("store UNREACHABLE, %1 rows in memory").arg(QLocale().toString(1234)));
+    QVERIFY2(label->toolTip().contains(QLatin1String("postgresql://tc@127.0.0.1:1/intel: "
+                                                     "connection refused")),
+             qPrintable(label->toolTip()));
+    QVERIFY2(label->toolTip().contains(QLatin1String("2 row(s) dropped")),
+             qPrintable(label->toolTip()));
+    QVERIFY(panel.text().contains(QLatin1String("store UNREACHABLE")));
 }
 
 QTEST_MAIN(TestStatusBarPanel)

@@ -1,0 +1,277 @@
+#include <backend/core/logging.h>
+#include <backend/engine/store_host.h>
+#include <backend/events/event_batch.h>
+#include <backend/events/proxy_events.h>
+#include <backend/resilience/breaker_state.h>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+
+#include <cmath>
+
+namespace ToolCapture {
+
+namespace {
+
+constexpr QByteArrayView kExecutionTopic = "hooks.execution_intelligence";
+constexpr QByteArrayView kCommunicationTopic = ProxyTopics::kCommunicationIntelligence;
+constexpr QByteArrayView kResponseTopic = ProxyTopics::kResponseIntelligence;
+
+QByteArray compact(const QJsonValue &value) {
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    return QByteArrayLiteral("{}");
+}
+
+std::optional<QJsonObject> parseObject(QByteArrayView json) {
+    QJsonParseError error;
+    const QJsonDocument document = QJsonDocument::fromJson(json.toByteArray(), &error);
+    if (error.error != QJsonParseError::NoError || !document.isObject())
+        return std::nullopt;
+    return document.object();
+}
+
+QDateTime eventTime(const QJsonObject &event) {
+    return QDateTime::fromString(event.value(QLatin1String("timestamp")).toString(),
+                                 Qt::ISODateWithMs)
+        .toUTC();
+}
+
+} // namespace
+
+StoreEventTap::StoreEventTap(IntelligenceStore &store, EventSink *inner)
+    : m_store(store)
+    , m_inner(inner) {}
+
+std::optional<ExecutionRecord> StoreEventTap::executionRecord(QByteArrayView eventJson) {
+    const std::optional<QJsonObject> event = parseObject(eventJson);
+    if (!event)
+        return std::nullopt;
+    const QJsonObject pre = event->value(QLatin1String("pre_context")).toObject();
+    const QJsonObject results = event->value(QLatin1String("results")).toObject();
+    ExecutionRecord r;
+    r.correlationId = event->value(QLatin1String("correlation_id")).toString();
+    r.service = pre.value(QLatin1String("service_name")).toString();
+    r.operation = pre.value(QLatin1String("operation")).toString();
+    r.executionTimeMs =
+        int(std::lround(results.value(QLatin1String("execution_time_ms")).toDouble()));
+    r.success = results.value(QLatin1String("success")).toBool();
+    // intelligence_data: what the event knows beyond the columns, as the source documents'
+    // event has it.
+    r.intelligenceJson = compact(QJsonObject{
+        {QStringLiteral("event_id"), event->value(QLatin1String("event_id"))},
+        {QStringLiteral("pre_context"), pre},
+        {QStringLiteral("results"), results},
+        {QStringLiteral("intelligence_insights"),
+         event->value(QLatin1String("intelligence_insights"))},
+    });
+    r.createdAt = eventTime(*event);
+    return r;
+}
+
+std::optional<CommunicationRecord>
+StoreEventTap::communicationRecord(QByteArrayView eventJson, QByteArrayView responseEventJson) {
+    const std::optional<QJsonObject> event = parseObject(eventJson);
+    if (!event)
+        return std::nullopt;
+    CommunicationRecord r;
+    r.communicationId = event->value(QLatin1String("event_id")).toString();
+    r.correlationId = event->value(QLatin1String("correlation_id")).toString();
+    const QJsonObject metrics = event->value(QLatin1String("performance_metrics")).toObject();
+    // The proxy knows the service it routed to; the caller is a client, not a service it
+    // knows: source_service stays NULL.
+    r.targetService = metrics.value(QLatin1String("target_service")).toString();
+    r.requestJson = compact(event->value(QLatin1String("request_context")));
+    r.performanceJson = compact(metrics);
+    r.insightsJson = compact(event->value(QLatin1String("intelligence_analysis")));
+    QJsonObject response{{QStringLiteral("event_type"), event->value(QLatin1String("event_type"))}};
+    if (!responseEventJson.isEmpty()) {
+        if (const std::optional<QJsonObject> post = parseObject(responseEventJson)) {
+            for (const char *key : {"response_analysis", "routing", "cache", "breaker_state"})
+                response.insert(QLatin1String(key), post->value(QLatin1String(key)));
+        }
+    }
+    r.responseJson = compact(response);
+    r.createdAt = eventTime(*event);
+    return r;
+}
+
+void StoreEventTap::publish(OutgoingEvent event) {
+    if (QByteArrayView(event.topic) == kExecutionTopic) {
+        if (std::optional<ExecutionRecord> r = executionRecord(event.value)) {
+            m_store.write(std::move(*r));
+            m_rows.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            m_unreadable.fetch_add(1, std::memory_order_relaxed);
+        }
+    } else if (QByteArrayView(event.topic) == kCommunicationTopic) {
+        if (std::optional<CommunicationRecord> r = communicationRecord(event.value)) {
+            m_store.write(std::move(*r));
+            m_rows.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            m_unreadable.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (m_inner)
+        m_inner->publish(std::move(event));
+}
+
+std::unique_ptr<EventBatch> StoreEventTap::batchToFill() {
+    return m_inner ? m_inner->batchToFill() : std::make_unique<EventBatch>();
+}
+
+void StoreEventTap::publishBatch(std::unique_ptr<EventBatch> batch) {
+    // The capture thread writes each exchange's three events together, keyed alike: the
+    // response event comes just before its communication event.
+    QByteArrayView responseKey;
+    QByteArrayView response;
+    for (std::size_t i = 0; i < batch->size(); ++i) {
+        const EventBatch::Event &e = batch->event(i);
+        const QByteArrayView topic = batch->view(e.topic);
+        if (topic == kResponseTopic) {
+            responseKey = batch->view(e.key);
+            response = batch->view(e.value);
+        } else if (topic == kCommunicationTopic || topic == kExecutionTopic) {
+            const QByteArrayView value = batch->view(e.value);
+            bool ok = false;
+            if (topic == kExecutionTopic) {
+                if (std::optional<ExecutionRecord> r = executionRecord(value)) {
+                    m_store.write(std::move(*r));
+                    ok = true;
+                }
+            } else {
+                const bool same = !response.isEmpty() && responseKey == batch->view(e.key);
+                if (std::optional<CommunicationRecord> r =
+                        communicationRecord(value, same ? response : QByteArrayView())) {
+                    m_store.write(std::move(*r));
+                    ok = true;
+                }
+                response = {};
+            }
+            (ok ? m_rows : m_unreadable).fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+    if (m_inner)
+        m_inner->publishBatch(std::move(batch));
+}
+
+StoreHost::StoreHost(IntelligenceStore::Options options, EventSink *inner,
+                     std::function<EngineSnapshot()> snapshot,
+                     std::chrono::milliseconds ecosystemInterval, QObject *parent)
+    : QObject(parent)
+    , m_store(std::move(options))
+    , m_tap(m_store, inner)
+    , m_snapshot(std::move(snapshot))
+    , m_ecosystemTimer(new QTimer(this)) {
+    m_ecosystemTimer->setInterval(ecosystemInterval);
+    connect(m_ecosystemTimer, &QTimer::timeout, this, &StoreHost::writeEcosystem);
+}
+
+StoreHost::~StoreHost() {
+    stop();
+}
+
+bool StoreHost::start(QString *error) {
+    if (m_running)
+        return true;
+    if (!m_store.start(error))
+        return false;
+    m_running = true;
+    m_ecosystemTimer->start();
+    qCInfo(lcEngine).noquote() << "intelligence store" << m_store.health().location
+                               << "(connecting; rows wait in memory until it is there)";
+    return true;
+}
+
+void StoreHost::stop() {
+    if (!m_running)
+        return;
+    m_ecosystemTimer->stop();
+    writeEcosystem();
+    m_running = false;
+    m_store.stop();
+}
+
+void StoreHost::writeEcosystem() {
+    if (!m_running || !m_snapshot)
+        return;
+    for (ServiceEcosystemRecord &record : ecosystemRecords(m_snapshot()))
+        m_store.write(std::move(record));
+}
+
+std::vector<ServiceEcosystemRecord> StoreHost::ecosystemRecords(const EngineSnapshot &snapshot) {
+    std::vector<ServiceEcosystemRecord> records;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const ServiceSnapshot &service : snapshot.services) {
+        ServiceEcosystemRecord r;
+        r.service = service.name;
+        QJsonArray instances;
+        QJsonObject capabilities;
+        std::uint64_t requests = 0;
+        std::uint64_t serverErrors = 0;
+        int reachable = 0;
+        for (const InstanceSnapshot &instance : service.instances) {
+            instances.append(QJsonObject{
+                {QStringLiteral("id"), instance.id},
+                {QStringLiteral("url"), instance.url},
+                {QStringLiteral("reachable"), instance.reachable},
+                {QStringLiteral("healthy"), instance.health.healthy},
+                {QStringLiteral("ejected"), instance.health.ejected},
+                {QStringLiteral("breaker"), QString::fromLatin1(toString(instance.breaker.state))},
+                {QStringLiteral("dynamic"), instance.dynamic},
+                {QStringLiteral("draining"), instance.draining},
+            });
+            capabilities.insert(instance.id, QJsonArray::fromStringList(instance.capabilities));
+            requests += instance.totals.responseCount();
+            serverErrors += instance.totals.responses[5];
+            if (instance.reachable && !instance.draining)
+                ++reachable;
+        }
+        r.instancesJson = QJsonDocument(instances).toJson(QJsonDocument::Compact);
+        r.capabilitiesJson = QJsonDocument(capabilities).toJson(QJsonDocument::Compact);
+        // The proxy sees clients calling services, not which service calls which: the
+        // dependency graph holds what routes to the service.
+        r.dependenciesJson =
+            QJsonDocument(QJsonObject{{QStringLiteral("match"), service.match},
+                                      {QStringLiteral("dynamic"), service.dynamic}})
+                .toJson(QJsonDocument::Compact);
+        r.healthJson =
+            QJsonDocument(
+                QJsonObject{
+                    {QStringLiteral("ready"), service.ready()},
+                    {QStringLiteral("instances"), int(service.instances.size())},
+                    {QStringLiteral("reachable_instances"), reachable},
+                    {QStringLiteral("responses"), double(requests)},
+                    {QStringLiteral("server_errors"), double(serverErrors)},
+                    {QStringLiteral("retries_refused"), double(service.retryBudget.refused)},
+                    {QStringLiteral("rate_limited"), double(service.rateLimit.limited)},
+                })
+                .toJson(QJsonDocument::Compact);
+        r.snapshotAt = now;
+        records.push_back(std::move(r));
+    }
+    return records;
+}
+
+StoreSnapshot StoreHost::snapshot() const {
+    const IntelligenceStore::Health h = m_store.health();
+    StoreSnapshot s;
+    s.enabled = m_running;
+    s.connected = h.connected;
+    s.location = h.location;
+    s.schemaVersion = h.schemaVersion;
+    s.pending = h.pending;
+    s.written = h.written;
+    s.dropped = h.dropped;
+    s.rejected = h.rejected;
+    s.expired = h.expired;
+    s.connectFailures = h.connectFailures;
+    s.lastError = h.lastError;
+    return s;
+}
+
+} // namespace ToolCapture

@@ -1,0 +1,90 @@
+#pragma once
+
+#include <backend/events/event_sink.h>
+#include <backend/snapshot/engine_snapshot.h>
+#include <backend/store/intelligence_store.h>
+
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QTimer;
+
+namespace ToolCapture {
+
+// The events the engine publishes, seen on their way to the bus, as the store's rows (the
+// source documents' intelligence processor, in process): each exchange's
+// proxy.communication_intelligence event (with its proxy.response_intelligence event's
+// response part) becomes a communication_intelligence row, each hooks.execution_intelligence
+// event an execution_intelligence row. Every event goes on to `inner` unchanged.
+// Thread-safe as EventSink asks: the capture thread and the hook receiver publish through it.
+class StoreEventTap final : public EventSink {
+public:
+    // `inner` may be null (events are then only stored); both must outlive the tap.
+    StoreEventTap(IntelligenceStore &store, EventSink *inner);
+
+    void publish(OutgoingEvent event) override;
+    std::unique_ptr<EventBatch> batchToFill() override;
+    void publishBatch(std::unique_ptr<EventBatch> batch) override;
+
+    // Events that became rows, and events of those topics that could not be read (not JSON).
+    std::uint64_t rowsQueued() const { return m_rows.load(std::memory_order_relaxed); }
+    std::uint64_t unreadable() const { return m_unreadable.load(std::memory_order_relaxed); }
+
+    // The rows one event makes (exposed for tests): an execution_completed event.
+    static std::optional<ExecutionRecord> executionRecord(QByteArrayView eventJson);
+    // A communication_intelligence event, with the response_intelligence event of the same
+    // exchange when there is one (its response_analysis, routing, cache and breaker_state).
+    static std::optional<CommunicationRecord>
+    communicationRecord(QByteArrayView eventJson, QByteArrayView responseEventJson = {});
+
+private:
+    IntelligenceStore &m_store;
+    EventSink *m_inner;
+    std::atomic<std::uint64_t> m_rows{0};
+    std::atomic<std::uint64_t> m_unreadable{0};
+};
+
+// The engine's intelligence store: the store itself, the tap its events come through, and the
+// service_ecosystem rows, written from the engine's snapshots every `ecosystemInterval` and
+// when the registry changes. Lives in the engine thread.
+class StoreHost : public QObject {
+public:
+    StoreHost(IntelligenceStore::Options options, EventSink *inner,
+              std::function<EngineSnapshot()> snapshot,
+              std::chrono::milliseconds ecosystemInterval = std::chrono::seconds(30),
+              QObject *parent = nullptr);
+    ~StoreHost() override;
+
+    // Starts the store (it connects on its own thread: never waits for the database) and the
+    // ecosystem timer. False only when the Qt SQL driver is missing.
+    bool start(QString *error = nullptr);
+    // Writes the ecosystem once more, then stops the store (a last flush when it is there).
+    void stop();
+
+    IntelligenceStore &store() { return m_store; }
+    // The sink to hand the capture pipeline and the hook receiver instead of the bus's.
+    EventSink &sink() { return m_tap; }
+    // One service_ecosystem row per service of the snapshot, now (and at the next tick).
+    void writeEcosystem();
+    StoreSnapshot snapshot() const;
+
+    // The rows a snapshot makes (exposed for tests).
+    static std::vector<ServiceEcosystemRecord> ecosystemRecords(const EngineSnapshot &snapshot);
+
+private:
+    IntelligenceStore m_store;
+    StoreEventTap m_tap;
+    std::function<EngineSnapshot()> m_snapshot;
+    QTimer *m_ecosystemTimer = nullptr;
+    bool m_running = false;
+};
+
+} // namespace ToolCapture
