@@ -38,6 +38,8 @@ private slots:
     void clientCorrelationIdsBecomeStableUuids();
     void retentionRemovesOldRows_data() { backends(); }
     void retentionRemovesOldRows();
+    void retentionTimerDeletesOldRowsOnly_data() { backends(); }
+    void retentionTimerDeletesOldRowsOnly();
     void aRefusedRowDoesNotTakeTheBatchWithIt_data() { backends(); }
     void aRefusedRowDoesNotTakeTheBatchWithIt();
     void unreachableDatabaseKeepsRecordsUntilItIsThere();
@@ -370,6 +372,51 @@ void TestIntelligenceStore::retentionRemovesOldRows() {
              qint64(2));
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns")),
              qint64(1));
+}
+
+void TestIntelligenceStore::retentionTimerDeletesOldRowsOnly() {
+    // The timer, not expireSoon(), on a manual clock: what is older than the retention goes
+    // when the clock moves past it, nothing before.
+    FRESH_LOCATION(location);
+    static std::atomic<qint64> nowMs;
+    const QDateTime start(QDate(2026, 12, 1), QTime(0, 0), Qt::UTC);
+    nowMs = start.toMSecsSinceEpoch();
+    IntelligenceStore::Options options{*location};
+    options.now = [] { return QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC); };
+    options.retentionInterval = std::chrono::milliseconds(20);
+    IntelligenceStore store(options);
+    START_CONNECTED(store);
+    for (int daysAgo : {80, 10}) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        r.createdAt = start.addDays(-daysAgo);
+        store.write(r);
+    }
+    PatternRecord p;
+    p.type = QStringLiteral("t");
+    p.confidence = 0.5;
+    p.firstSeen = p.lastSeen = start.addDays(-200);
+    store.write(p);
+    QTRY_COMPARE(store.health().written, std::uint64_t(3));
+    // Eleven days later the 80-day-old execution is past 90 days; the 10-day-old one and the
+    // pattern (211 days) stay, whatever the ticks after.
+    nowMs = start.addDays(11).toMSecsSinceEpoch();
+    QTRY_COMPARE(store.health().expired, std::uint64_t(1));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(1));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns")),
+             qint64(1));
+    QCOMPARE(store.health().expired, std::uint64_t(1));
+    // Half a year more: the pattern is past a year, the other execution past 90 days.
+    nowMs = start.addDays(200).toMSecsSinceEpoch();
+    QTRY_COMPARE(store.health().expired, std::uint64_t(3));
+    store.stop();
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(0));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns")),
+             qint64(0));
 }
 
 void TestIntelligenceStore::aRefusedRowDoesNotTakeTheBatchWithIt() {

@@ -1,0 +1,325 @@
+#include <backend/engine/engine.h>
+#include <backend/engine/store_host.h>
+#include <backend/store/intelligence_store.h>
+#include <tests/backend/httpserver/raw_http_client.h>
+#include <tests/support/test_upstream.h>
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <set>
+
+using namespace ToolCapture;
+
+namespace {
+constexpr int kTimeoutMs = 30000;
+} // namespace
+
+// A real Engine with its intelligence store: on a PostgreSQL database of its own when
+// TOOLCAPTURE_PG_URL is set (scripts/start-postgres.sh -- ctest ...), else on SQLite in a
+// temporary directory. Exchanges through the proxy become communication_intelligence rows, the
+// registry service_ecosystem rows; /health and /metrics show the store; a PostgreSQL stopped
+// mid-run and started again loses no row.
+class TestEngineStore : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void exchangesBecomeCommunicationRows();
+    void servicesBecomeEcosystemRows();
+    void healthAndMetricsShowTheStore();
+    void postgresqlStoppedMidRunLosesNothing();
+    void executionEventsBecomeExecutionRows();
+
+private:
+    QByteArray send(const QByteArray &path);
+    std::optional<RawHttpResponse> admin(const QByteArray &target);
+    QJsonObject healthStore();
+    qint64 count(const QString &sql);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<TestUpstream> m_echo;
+    std::unique_ptr<Engine> m_engine;
+    StoreLocation m_location;
+    bool m_postgresql = false;
+    std::set<QByteArray> m_sent; // correlation ids of exchanges sent
+};
+
+void TestEngineStore::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    const QString url = qEnvironmentVariable("TOOLCAPTURE_PG_URL");
+    QString storeSetting;
+    if (!url.isEmpty()) {
+        m_postgresql = true;
+        std::optional<StoreLocation> admin = StoreLocation::parse(url);
+        QVERIFY(admin);
+        const QString name =
+            QStringLiteral("tc_engine_store_%1").arg(QCoreApplication::applicationPid());
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(admin->driver(), QStringLiteral("create"));
+            admin->configure(db);
+            QVERIFY2(db.open(), qPrintable(db.lastError().text()));
+            QSqlQuery query(db);
+            QVERIFY2(query.exec(QStringLiteral("CREATE DATABASE %1").arg(name)),
+                     qPrintable(query.lastError().text()));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("create"));
+        m_location = *admin;
+        m_location.database = name;
+        storeSetting = m_location.toString();
+    } else {
+        storeSetting = QStringLiteral("sqlite:%1/intelligence.sqlite").arg(m_dir.path());
+        m_location = *StoreLocation::parse(storeSetting);
+    }
+
+    m_echo = std::make_unique<TestUpstream>();
+    ProxyConfig config;
+    config.listen.port = 0;
+    config.admin.port = 0;
+    config.workers = 2;
+    config.timeouts.drain = std::chrono::milliseconds(1000);
+    config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool");
+    config.kafka.linger = std::chrono::milliseconds(5);
+    config.capture.storePath = m_dir.path() + QStringLiteral("/captures.sqlite");
+    config.store = storeSetting;
+    ServiceConfig service;
+    service.name = QStringLiteral("echo");
+    service.match.pathPrefix = "/echo/";
+    service.health.enabled = false;
+    InstanceConfig instance;
+    instance.id = QStringLiteral("echo-1");
+    instance.host = QStringLiteral("127.0.0.1");
+    instance.port = m_echo->port();
+    instance.url = QString::fromLatin1(m_echo->url());
+    service.instances.push_back(instance);
+    config.services.push_back(service);
+    m_engine = std::make_unique<Engine>(config, Engine::Options{});
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
+    QVERIFY(m_engine->store());
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->store()->health().connected, kTimeoutMs);
+}
+
+void TestEngineStore::cleanupTestCase() {
+    if (m_engine && m_engine->isRunning()) {
+        QSignalSpy stopped(m_engine.get(), &Engine::stopped);
+        m_engine->stop();
+        QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
+    }
+    m_engine.reset();
+}
+
+QByteArray TestEngineStore::send(const QByteArray &path) {
+    RawHttpClient client;
+    if (!client.connectTo(m_engine->proxyPort()))
+        return {};
+    const std::optional<RawHttpResponse> response =
+        client.exchange("GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
+    if (!response || response->status != 200)
+        return {};
+    const QByteArray id = response->header("x-correlation-id");
+    m_sent.insert(id);
+    return id;
+}
+
+std::optional<RawHttpResponse> TestEngineStore::admin(const QByteArray &target) {
+    RawHttpClient client;
+    if (!client.connectTo(m_engine->adminPort()))
+        return std::nullopt;
+    return client.exchange("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n");
+}
+
+QJsonObject TestEngineStore::healthStore() {
+    const std::optional<RawHttpResponse> response = admin("/health");
+    if (!response)
+        return {};
+    return QJsonDocument::fromJson(response->body)
+        .object()
+        .value(QLatin1String("store"))
+        .toObject();
+}
+
+qint64 TestEngineStore::count(const QString &sql) {
+    qint64 n = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(m_location.driver(), QStringLiteral("count"));
+        m_location.configure(db);
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec(sql) && query.next())
+                n = query.value(0).toLongLong();
+            else
+                qWarning() << sql << query.lastError().text();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("count"));
+    return n;
+}
+
+void TestEngineStore::exchangesBecomeCommunicationRows() {
+    QByteArray last;
+    for (int i = 0; i < 30; ++i) {
+        last = send("/echo/items/" + QByteArray::number(i));
+        QVERIFY(!last.isEmpty());
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(
+        count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence")), qint64(30),
+        kTimeoutMs);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence"
+                                  " WHERE target_service = 'echo' AND source_service IS NULL")),
+             qint64(30));
+    // The proxy's correlation ids are UUIDs: kept as they are. The exchange's request and its
+    // response event's part are in the row.
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence WHERE "
+                                  "correlation_id = '%1'")
+                       .arg(QString::fromLatin1(last))),
+             qint64(1));
+    const QString jsonField = m_postgresql ? QStringLiteral("request_data->>'path'")
+                                           : QStringLiteral("json_extract(request_data, '$.path')");
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence WHERE %1 = "
+                                  "'/echo/items/29'")
+                       .arg(jsonField)),
+             qint64(1));
+    const QString routing = m_postgresql
+                                ? QStringLiteral("response_data->'routing'->>'chosen'")
+                                : QStringLiteral("json_extract(response_data, '$.routing.chosen')");
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence WHERE %1 = "
+                                  "'echo-1'")
+                       .arg(routing)),
+             qint64(30));
+}
+
+void TestEngineStore::servicesBecomeEcosystemRows() {
+    // Written at start (and every half minute): one row for the configured service.
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("SELECT COUNT(*) FROM service_ecosystem"
+                                                   " WHERE service_name = 'echo'")),
+                              qint64(1), kTimeoutMs);
+    const QString instance = m_postgresql
+                                 ? QStringLiteral("services_active->0->>'id'")
+                                 : QStringLiteral("json_extract(services_active, '$[0].id')");
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM service_ecosystem WHERE %1 = 'echo-1'")
+                       .arg(instance)),
+             qint64(1));
+    // The rows a snapshot makes: one per service, its instances in it.
+    const std::vector<ServiceEcosystemRecord> rows =
+        StoreHost::ecosystemRecords(m_engine->snapshot());
+    QCOMPARE(rows.size(), size_t(1));
+    QCOMPARE(rows[0].service, QStringLiteral("echo"));
+    QVERIFY(rows[0].capabilitiesJson.contains("\"echo-1\""));
+}
+
+void TestEngineStore::healthAndMetricsShowTheStore() {
+    const std::optional<RawHttpResponse> health = admin("/health");
+    QVERIFY(health);
+    QCOMPARE(health->status, 200);
+    const QJsonObject store = healthStore();
+    QCOMPARE(store.value(QLatin1String("status")).toString(), QStringLiteral("ok"));
+    QCOMPARE(store.value(QLatin1String("location")).toString(), m_location.toString());
+    QVERIFY(!store.contains(QLatin1String("warning")));
+    const std::optional<RawHttpResponse> metrics = admin("/metrics");
+    QVERIFY(metrics);
+    QCOMPARE(metrics->status, 200);
+    QVERIFY2(metrics->body.contains("\ntoolcapture_store_connected 1\n"), metrics->body.data());
+    QVERIFY(metrics->body.contains("toolcapture_store_rows_total{outcome=\"written\"}"));
+    QVERIFY(metrics->body.contains("\ntoolcapture_store_pending_rows "));
+    QVERIFY(metrics->body.contains("\ntoolcapture_store_connect_failures_total "));
+    QVERIFY(metrics->body.contains(QByteArray("\ntoolcapture_store_schema_version ") +
+                                   QByteArray::number(m_engine->store()->health().schemaVersion) +
+                                   "\n"));
+}
+
+void TestEngineStore::postgresqlStoppedMidRunLosesNothing() {
+    const QString dir = qEnvironmentVariable("TOOLCAPTURE_PG_DIR");
+    if (!m_postgresql || dir.isEmpty())
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL, _DIR)");
+    const auto server = [&dir](const char *what) {
+        return QProcess::execute(
+            QStringLiteral(TOOLCAPTURE_SOURCE_DIR "/scripts/start-postgres.sh"),
+            {QString::fromLatin1(what), dir});
+    };
+    const qint64 before = count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence"));
+    QVERIFY(before > 0);
+
+    QCOMPARE(server("--halt"), 0);
+    auto resume = qScopeGuard([&] { server("--resume"); });
+    // The proxy answers on while the store is away; the rows wait in memory.
+    for (int i = 0; i < 40; ++i)
+        QVERIFY(!send("/echo/outage/" + QByteArray::number(i)).isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(healthStore().value(QLatin1String("status")).toString(),
+                              QStringLiteral("disconnected"), kTimeoutMs);
+    const std::optional<RawHttpResponse> health = admin("/health");
+    QVERIFY(health);
+    QCOMPARE(health->status, 200); // reported, not a reason to take the proxy out of service
+    const QJsonObject store = healthStore();
+    QVERIFY2(store.value(QLatin1String("warning")).toString().contains(QLatin1String("memory")),
+             qPrintable(QJsonDocument(store).toJson()));
+    QVERIFY(!store.value(QLatin1String("error")).toString().isEmpty());
+    QVERIFY(store.value(QLatin1String("pending_rows")).toInteger() > 0);
+    const std::optional<RawHttpResponse> metrics = admin("/metrics");
+    QVERIFY(metrics);
+    QVERIFY2(metrics->body.contains("\ntoolcapture_store_connected 0\n"), metrics->body.data());
+    QVERIFY(m_engine->snapshot().store.pending > 0);
+
+    QCOMPARE(server("--resume"), 0);
+    resume.dismiss();
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->store()->health().connected, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence")), before + 40,
+        kTimeoutMs);
+    QCOMPARE(m_engine->store()->health().dropped, std::uint64_t(0));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM communication_intelligence WHERE "
+                                  "request_data->>'path' LIKE '/echo/outage/%'")),
+             qint64(40));
+    QTRY_COMPARE_WITH_TIMEOUT(healthStore().value(QLatin1String("status")).toString(),
+                              QStringLiteral("ok"), kTimeoutMs);
+}
+
+void TestEngineStore::executionEventsBecomeExecutionRows() {
+    // An execution_completed event as the hook receiver publishes it (docs/hooks.md), through
+    // the tap the engine hands the hook receiver.
+    const QByteArray event = R"({"event_id":"0b5e8f0e-3c1d-4f6a-9b7e-2d4c6a8e0f12",
+        "event_type":"execution_completed","schema_version":1,
+        "timestamp":"2026-12-04T12:00:00.250000Z",
+        "correlation_id":"6a1f0c2e-4b3d-4e5f-8a9b-0c1d2e3f4a5b",
+        "pre_context":{"session_id":"s-1","service_name":"billing","operation":"charge",
+                       "parameters":{},"timestamp":"2026-12-04T12:00:00.000000Z"},
+        "results":{"success":false,"output":null,"error":"card declined",
+                   "execution_time_ms":250.4},
+        "intelligence_insights":{"operation_success_rate":0.5,"sample_size":2,
+                                 "performance_trend":"stable","failure_patterns":[]}})";
+    const std::optional<ExecutionRecord> r = StoreEventTap::executionRecord(event);
+    QVERIFY(r);
+    QCOMPARE(r->service, QStringLiteral("billing"));
+    QCOMPARE(r->operation, QStringLiteral("charge"));
+    QCOMPARE(r->executionTimeMs, 250);
+    QVERIFY(!r->success);
+    QCOMPARE(r->createdAt, QDateTime(QDate(2026, 12, 4), QTime(12, 0, 0, 250), Qt::UTC));
+    QVERIFY(!StoreEventTap::executionRecord("not json"));
+
+    IntelligenceStore &store = *m_engine->store();
+    const std::uint64_t written = store.health().written;
+    StoreEventTap tap(store, nullptr);
+    OutgoingEvent outgoing;
+    outgoing.topic = "hooks.execution_intelligence";
+    outgoing.value = event;
+    tap.publish(outgoing);
+    QCOMPARE(tap.rowsQueued(), std::uint64_t(1));
+    QTRY_VERIFY_WITH_TIMEOUT(store.health().written > written, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("SELECT COUNT(*) FROM execution_intelligence"
+                                                   " WHERE service_name = 'billing' AND"
+                                                   " operation = 'charge' AND"
+                                                   " execution_time_ms = 250")),
+                              qint64(1), kTimeoutMs);
+}
+
+QTEST_MAIN(TestEngineStore)
+#include "tst_engine_store.moc"
