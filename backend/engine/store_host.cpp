@@ -45,7 +45,8 @@ QDateTime eventTime(const QJsonObject &event) {
 
 StoreEventTap::StoreEventTap(IntelligenceStore &store, EventSink *inner)
     : m_store(store)
-    , m_inner(inner) {}
+    , m_inner(inner)
+    , m_counts(std::make_shared<Counts>()) {}
 
 std::optional<ExecutionRecord> StoreEventTap::executionRecord(QByteArrayView eventJson) {
     const std::optional<QJsonObject> event = parseObject(eventJson);
@@ -100,24 +101,35 @@ StoreEventTap::communicationRecord(QByteArrayView eventJson, QByteArrayView resp
     return r;
 }
 
+// The events are copied as they are and read on the store's thread (writeDeferred): reading
+// them here would cost the capture thread about three times what capturing an exchange does.
 void StoreEventTap::publish(OutgoingEvent event) {
     if (QByteArrayView(event.topic) == kExecutionTopic) {
-        if (std::optional<ExecutionRecord> r = executionRecord(event.value)) {
-            m_store.write(std::move(*r));
-            m_rows.fetch_add(1, std::memory_order_relaxed);
-        } else {
-            m_unreadable.fetch_add(1, std::memory_order_relaxed);
-        }
+        queueExecution(event.value);
     } else if (QByteArrayView(event.topic) == kCommunicationTopic) {
-        if (std::optional<CommunicationRecord> r = communicationRecord(event.value)) {
-            m_store.write(std::move(*r));
-            m_rows.fetch_add(1, std::memory_order_relaxed);
-        } else {
-            m_unreadable.fetch_add(1, std::memory_order_relaxed);
-        }
+        queueCommunication(event.value, {});
     }
     if (m_inner)
         m_inner->publish(std::move(event));
+}
+
+void StoreEventTap::queueExecution(QByteArrayView eventJson) {
+    m_store.writeDeferred(IntelligenceStore::MakeExecution(
+        [counts = m_counts, event = eventJson.toByteArray()]() -> std::optional<ExecutionRecord> {
+            std::optional<ExecutionRecord> r = executionRecord(event);
+            (r ? counts->rows : counts->unreadable).fetch_add(1, std::memory_order_relaxed);
+            return r;
+        }));
+}
+
+void StoreEventTap::queueCommunication(QByteArrayView eventJson, QByteArrayView responseJson) {
+    m_store.writeDeferred(IntelligenceStore::MakeCommunication(
+        [counts = m_counts, event = eventJson.toByteArray(),
+         response = responseJson.toByteArray()]() -> std::optional<CommunicationRecord> {
+            std::optional<CommunicationRecord> r = communicationRecord(event, response);
+            (r ? counts->rows : counts->unreadable).fetch_add(1, std::memory_order_relaxed);
+            return r;
+        }));
 }
 
 std::unique_ptr<EventBatch> StoreEventTap::batchToFill() {
@@ -135,24 +147,12 @@ void StoreEventTap::publishBatch(std::unique_ptr<EventBatch> batch) {
         if (topic == kResponseTopic) {
             responseKey = batch->view(e.key);
             response = batch->view(e.value);
-        } else if (topic == kCommunicationTopic || topic == kExecutionTopic) {
-            const QByteArrayView value = batch->view(e.value);
-            bool ok = false;
-            if (topic == kExecutionTopic) {
-                if (std::optional<ExecutionRecord> r = executionRecord(value)) {
-                    m_store.write(std::move(*r));
-                    ok = true;
-                }
-            } else {
-                const bool same = !response.isEmpty() && responseKey == batch->view(e.key);
-                if (std::optional<CommunicationRecord> r =
-                        communicationRecord(value, same ? response : QByteArrayView())) {
-                    m_store.write(std::move(*r));
-                    ok = true;
-                }
-                response = {};
-            }
-            (ok ? m_rows : m_unreadable).fetch_add(1, std::memory_order_relaxed);
+        } else if (topic == kExecutionTopic) {
+            queueExecution(batch->view(e.value));
+        } else if (topic == kCommunicationTopic) {
+            const bool same = !response.isEmpty() && responseKey == batch->view(e.key);
+            queueCommunication(batch->view(e.value), same ? response : QByteArrayView());
+            response = {};
         }
     }
     if (m_inner)

@@ -34,9 +34,12 @@ public:
     std::unique_ptr<EventBatch> batchToFill() override;
     void publishBatch(std::unique_ptr<EventBatch> batch) override;
 
-    // Events that became rows, and events of those topics that could not be read (not JSON).
-    std::uint64_t rowsQueued() const { return m_rows.load(std::memory_order_relaxed); }
-    std::uint64_t unreadable() const { return m_unreadable.load(std::memory_order_relaxed); }
+    // Events that became rows, and events of those topics that could not be read (not JSON);
+    // counted when the store's thread reads them.
+    std::uint64_t rowsMade() const { return m_counts->rows.load(std::memory_order_relaxed); }
+    std::uint64_t unreadable() const {
+        return m_counts->unreadable.load(std::memory_order_relaxed);
+    }
 
     // The rows one event makes (exposed for tests): an execution_completed event.
     static std::optional<ExecutionRecord> executionRecord(QByteArrayView eventJson);
@@ -46,10 +49,17 @@ public:
     communicationRecord(QByteArrayView eventJson, QByteArrayView responseEventJson = {});
 
 private:
+    void queueExecution(QByteArrayView eventJson);
+    void queueCommunication(QByteArrayView eventJson, QByteArrayView responseJson);
+
     IntelligenceStore &m_store;
     EventSink *m_inner;
-    std::atomic<std::uint64_t> m_rows{0};
-    std::atomic<std::uint64_t> m_unreadable{0};
+    // Shared with the rows waiting in the store, which may outlive the tap.
+    struct Counts {
+        std::atomic<std::uint64_t> rows{0};
+        std::atomic<std::uint64_t> unreadable{0};
+    };
+    std::shared_ptr<Counts> m_counts;
 };
 
 // The engine's intelligence store: the store itself, the tap its events come through, and the

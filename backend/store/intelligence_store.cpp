@@ -27,8 +27,37 @@ namespace {
 
 Q_LOGGING_CATEGORY(lcStore, "toolcapture.store")
 
+// The last two are made into one of the first two on the store's thread before a batch is
+// written (resolve()).
 using Record = std::variant<ExecutionRecord, CommunicationRecord, PatternRecord,
-                            RecommendationRecord, ServiceEcosystemRecord>;
+                            RecommendationRecord, ServiceEcosystemRecord,
+                            IntelligenceStore::MakeExecution, IntelligenceStore::MakeCommunication>;
+
+// Makes the deferred records of `batch` into rows; those that make none are removed. How many
+// were removed.
+size_t resolve(std::vector<Record> &batch) {
+    size_t kept = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+        Record &r = batch[i];
+        if (auto *e = std::get_if<IntelligenceStore::MakeExecution>(&r)) {
+            std::optional<ExecutionRecord> made = (*e)();
+            if (!made)
+                continue;
+            r = std::move(*made);
+        } else if (auto *c = std::get_if<IntelligenceStore::MakeCommunication>(&r)) {
+            std::optional<CommunicationRecord> made = (*c)();
+            if (!made)
+                continue;
+            r = std::move(*made);
+        }
+        if (kept != i)
+            batch[kept] = std::move(r);
+        ++kept;
+    }
+    const size_t removed = batch.size() - kept;
+    batch.resize(kept);
+    return removed;
+}
 
 QString newId() {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -460,6 +489,16 @@ void StoreWorker::flush() {
         }
         if (batch.empty())
             return;
+        if (const size_t unmade = resolve(batch)) {
+            shared.rejected += unmade;
+            const std::lock_guard lock(shared.mutex);
+            shared.inFlight = batch.size();
+        }
+        if (batch.empty()) {
+            const std::lock_guard lock(shared.mutex);
+            shared.inFlight = 0;
+            continue;
+        }
         if (writeMultiRow(batch)) {
             shared.written += batch.size();
             const std::lock_guard lock(shared.mutex);
@@ -720,6 +759,16 @@ void IntelligenceStore::write(RecommendationRecord record) {
 void IntelligenceStore::write(ServiceEcosystemRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
     d->worker.shared.queue.emplace_back(std::move(record));
+}
+
+void IntelligenceStore::writeDeferred(MakeCommunication make) {
+    const std::lock_guard lock(d->worker.shared.mutex);
+    d->worker.shared.queue.emplace_back(std::move(make));
+}
+
+void IntelligenceStore::writeDeferred(MakeExecution make) {
+    const std::lock_guard lock(d->worker.shared.mutex);
+    d->worker.shared.queue.emplace_back(std::move(make));
 }
 
 void IntelligenceStore::loadRecommendations(QObject *context, RecommendationsLoaded done) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QObject;
@@ -151,6 +152,13 @@ public:
     void write(PatternRecord record);
     void write(RecommendationRecord record);
     void write(ServiceEcosystemRecord record);
+    // A row the store's thread makes, just before writing it, for a caller that cannot afford
+    // to make it on its own thread (the capture thread hands over event JSON, parsed here).
+    // `make` runs on the store's thread; nullopt: nothing to write (counted as rejected).
+    using MakeCommunication = std::function<std::optional<CommunicationRecord>()>;
+    using MakeExecution = std::function<std::optional<ExecutionRecord>()>;
+    void writeDeferred(MakeCommunication make);
+    void writeDeferred(MakeExecution make);
 
     // Reads every recommendation, in creation order, on the store's thread (after writing what
     // is queued, so the latest writes are in it) and calls `done` in `context`'s thread (a

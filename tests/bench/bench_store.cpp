@@ -1,3 +1,6 @@
+#include <backend/engine/store_host.h>
+#include <backend/events/event_batch.h>
+#include <backend/events/proxy_events.h>
 #include <backend/store/intelligence_store.h>
 
 #include <QCoreApplication>
@@ -65,6 +68,81 @@ BENCHMARK(BM_StoreWrites)
     ->Arg(1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// What reading an exchange's communication and response events (as ProxyEventBuilder writes
+// them for a small GET) into a communication_intelligence row costs the store's thread (the
+// tap only copies the events on the capture thread: BM_TapHandOver).
+void BM_TapCommunicationRow(benchmark::State &state) {
+    CaptureRecord r;
+    r.correlationId = "3f0b6c1e-2a4d-4c8e-9f10-0a1b2c3d4e5f";
+    r.acceptedAtUs = 1714564800000000;
+    r.connectedUs = 12;
+    r.firstByteUs = 850;
+    r.doneUs = 865;
+    r.method = "GET";
+    r.path = "/inventory/items/42";
+    r.status = 200;
+    r.responseBytes = 312;
+    r.service = QStringLiteral("inventory");
+    r.instance = QStringLiteral("inventory-1");
+    r.attempts = 1;
+    r.breakerState = "closed";
+    r.requestHeaders = {{"accept", "application/json"}, {"user-agent", "bench/1"}};
+    r.responseHeaders = {{"cache-control", "max-age=5"}, {"etag", "\"v7\""}};
+    r.responseContentType = "application/json";
+    ProxyEventBuilder builder;
+    EventBatch batch;
+    builder.build(r, batch);
+    QByteArray communication, response;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const QByteArrayView topic = batch.view(batch.event(i).topic);
+        if (topic == QByteArrayView(ProxyTopics::kCommunicationIntelligence))
+            communication = batch.view(batch.event(i).value).toByteArray();
+        else if (topic == QByteArrayView(ProxyTopics::kResponseIntelligence))
+            response = batch.view(batch.event(i).value).toByteArray();
+    }
+    for (auto _ : state)
+        benchmark::DoNotOptimize(StoreEventTap::communicationRecord(communication, response));
+    state.SetItemsProcessed(state.iterations());
+    state.counters["event_bytes"] = double(communication.size() + response.size());
+}
+BENCHMARK(BM_TapCommunicationRow);
+
+// What the tap costs the capture thread per exchange: a batch of 100 exchanges' events looked
+// at and the two events of each copied to the store's queue (a store that is not started:
+// nothing is written, the queue is emptied between batches by a fresh store).
+void BM_TapHandOver(benchmark::State &state) {
+    ProxyEventBuilder builder;
+    EventBatch batch;
+    for (int i = 0; i < 100; ++i) {
+        CaptureRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
+        r.acceptedAtUs = 1714564800000000 + i;
+        r.doneUs = 865;
+        r.method = "GET";
+        r.path = "/inventory/items/42";
+        r.status = 200;
+        r.service = QStringLiteral("inventory");
+        r.instance = QStringLiteral("inventory-1");
+        r.attempts = 1;
+        builder.build(r, batch);
+    }
+    QTemporaryDir dir;
+    for (auto _ : state) {
+        state.PauseTiming();
+        auto store = std::make_unique<IntelligenceStore>(IntelligenceStore::Options{
+            *StoreLocation::parse(dir.filePath(QStringLiteral("unused.sqlite")))});
+        StoreEventTap tap(*store, nullptr);
+        auto copy = std::make_unique<EventBatch>(batch);
+        state.ResumeTiming();
+        tap.publishBatch(std::move(copy));
+        state.PauseTiming();
+        store.reset();
+        state.ResumeTiming();
+    }
+    state.SetItemsProcessed(state.iterations() * 100);
+}
+BENCHMARK(BM_TapHandOver);
 
 } // namespace
 

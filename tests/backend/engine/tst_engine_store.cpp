@@ -312,7 +312,12 @@ void TestEngineStore::executionEventsBecomeExecutionRows() {
     outgoing.topic = "hooks.execution_intelligence";
     outgoing.value = event;
     tap.publish(outgoing);
-    QCOMPARE(tap.rowsQueued(), std::uint64_t(1));
+    OutgoingEvent garbage = outgoing;
+    garbage.value = "{not json";
+    tap.publish(garbage);
+    // Read on the store's thread: one row, one unreadable event.
+    QTRY_COMPARE_WITH_TIMEOUT(tap.rowsMade(), std::uint64_t(1), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tap.unreadable(), std::uint64_t(1), kTimeoutMs);
     QTRY_VERIFY_WITH_TIMEOUT(store.health().written > written, kTimeoutMs);
     QTRY_COMPARE_WITH_TIMEOUT(count(QStringLiteral("SELECT COUNT(*) FROM execution_intelligence"
                                                    " WHERE service_name = 'billing' AND"
