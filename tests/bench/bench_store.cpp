@@ -144,6 +144,77 @@ void BM_TapHandOver(benchmark::State &state) {
 }
 BENCHMARK(BM_TapHandOver);
 
+// The engine's path end to end: exchanges' events through the tap (as the capture thread hands
+// them over, 100 exchanges a batch) until their communication_intelligence rows are committed:
+// the store's thread reads each exchange's events and writes the row. Argument as
+// BM_StoreWrites.
+void BM_StoreCommunicationRowsThroughTap(benchmark::State &state) {
+    QTemporaryDir dir;
+    std::optional<StoreLocation> location;
+    if (state.range(0) == 0) {
+        location = StoreLocation::parse(dir.filePath(QStringLiteral("bench.sqlite")));
+    } else {
+        const QString url = qEnvironmentVariable("TOOLCAPTURE_PG_URL");
+        if (url.isEmpty()) {
+            state.SkipWithError("no TOOLCAPTURE_PG_URL: run under scripts/start-postgres.sh --");
+            return;
+        }
+        location = StoreLocation::parse(url);
+    }
+    IntelligenceStore store({*location});
+    QString error;
+    if (!store.start(&error) || !store.waitForFirstAttempt(std::chrono::seconds(30), &error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    StoreEventTap tap(store, nullptr);
+    ProxyEventBuilder builder;
+    // Fresh events (fresh event ids: the rows' ids) for each iteration, made untimed.
+    const auto makeBatches = [&builder] {
+        std::vector<std::unique_ptr<EventBatch>> batches;
+        for (int b = 0; b < 100; ++b) {
+            batches.push_back(std::make_unique<EventBatch>());
+            for (int i = 0; i < 100; ++i) {
+                CaptureRecord r;
+                r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
+                r.acceptedAtUs = 1714564800000000 + b * 100 + i;
+                r.connectedUs = 12;
+                r.firstByteUs = 850;
+                r.doneUs = 865;
+                r.method = "GET";
+                r.path = "/inventory/items/" + QByteArray::number(i);
+                r.status = 200;
+                r.responseBytes = 312;
+                r.service = QStringLiteral("inventory");
+                r.instance = QStringLiteral("inventory-1");
+                r.attempts = 1;
+                r.breakerState = "closed";
+                builder.build(r, *batches.back());
+            }
+        }
+        return batches;
+    };
+    for (auto _ : state) {
+        state.PauseTiming();
+        std::vector<std::unique_ptr<EventBatch>> batches = makeBatches();
+        state.ResumeTiming();
+        for (std::unique_ptr<EventBatch> &batch : batches)
+            tap.publishBatch(std::move(batch));
+        store.flushSoon();
+        while (store.health().pending > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (store.health().rejected > 0)
+        state.SkipWithError(qPrintable(store.health().lastError));
+    state.SetItemsProcessed(state.iterations() * 10000);
+}
+BENCHMARK(BM_StoreCommunicationRowsThroughTap)
+    ->ArgName("postgresql")
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 } // namespace
 
 int main(int argc, char **argv) {
