@@ -149,7 +149,7 @@ public:
 private:
     // Inserts one record with the statement prepared for its table (prepared once per
     // connection: a prepare per row would double PostgreSQL's round trips).
-    bool insert(const Record &record, QString *error);
+    bool insert(const Record &record, QString *error, bool *busy = nullptr);
     // The whole batch in one transaction, consecutive rows of a table in multi-row INSERTs.
     // False (rolled back) on any error: the caller then goes row by row to find out why.
     bool writeMultiRow(const std::vector<Record> &batch);
@@ -419,7 +419,7 @@ QSqlQuery &StoreWorker::statement(int which, const QString &sql) {
     return *query;
 }
 
-bool StoreWorker::insert(const Record &record, QString *error) {
+bool StoreWorker::insert(const Record &record, QString *error, bool *busy) {
     const QDateTime now = m_options.now();
     QSqlQuery *used = nullptr;
     if (const auto *e = std::get_if<ExecutionRecord>(&record)) {
@@ -464,6 +464,12 @@ bool StoreWorker::insert(const Record &record, QString *error) {
         return true;
     if (error)
         *error = used->lastError().text().trimmed();
+    if (busy) {
+        // SQLITE_BUSY, SQLITE_LOCKED and their extended codes: another connection to the same
+        // file holds it longer than busy_timeout. Nothing wrong with the row.
+        const int code = used->lastError().nativeErrorCode().toInt() & 0xff;
+        *busy = m_options.location.kind == StoreLocation::Kind::Sqlite && (code == 5 || code == 6);
+    }
     return false;
 }
 
@@ -509,11 +515,28 @@ void StoreWorker::flush() {
         size_t done = 0;
         for (; !lost && done < batch.size(); ++done) {
             QString why;
-            if (insert(batch[done], &why))
+            bool busy = false;
+            if (insert(batch[done], &why, &busy))
                 continue;
             // A refused row (bad JSON, say) is dropped; a lost connection keeps everything.
             // PostgreSQL aborts the transaction on an error: roll back before asking.
             m_db.rollback();
+            if (busy) {
+                // The SQLite file is locked by another process: the whole batch goes back and
+                // is written at a later flush.
+                noteError(QStringLiteral("intelligence store %1 is locked by another "
+                                         "connection (%2); trying again")
+                              .arg(m_options.location.toString(), why),
+                          false);
+                {
+                    const std::lock_guard lock(shared.mutex);
+                    for (size_t i = batch.size(); i-- > 0;)
+                        shared.queue.push_front(std::move(batch[i]));
+                    shared.inFlight = 0;
+                }
+                enforceMemoryLimit();
+                return;
+            }
             QSqlQuery probe(m_db);
             if (!probe.exec(QStringLiteral("SELECT 1"))) {
                 lost = true;

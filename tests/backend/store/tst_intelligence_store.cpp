@@ -42,6 +42,7 @@ private slots:
     void retentionTimerDeletesOldRowsOnly();
     void aRefusedRowDoesNotTakeTheBatchWithIt_data() { backends(); }
     void aRefusedRowDoesNotTakeTheBatchWithIt();
+    void aLockedSqliteFileLosesNothing();
     void unreachableDatabaseKeepsRecordsUntilItIsThere();
     void memoryIsBoundedWhileAway();
     void postgresqlStoppedMidRunLosesNothing();
@@ -436,6 +437,39 @@ void TestIntelligenceStore::aRefusedRowDoesNotTakeTheBatchWithIt() {
     QCOMPARE(store.health().written, std::uint64_t(19));
     QVERIFY(store.health().connected);
     QVERIFY(!store.health().lastError.isEmpty());
+}
+
+void TestIntelligenceStore::aLockedSqliteFileLosesNothing() {
+    // Another process (here: the test's own connection) holds the file's write lock longer
+    // than the store's busy timeout: its rows wait, none is counted as refused.
+    const std::optional<StoreLocation> location = freshLocation(QStringLiteral("sqlite"));
+    QVERIFY(location);
+    IntelligenceStore store({*location});
+    START_CONNECTED(store);
+    QSqlDatabase db = open(*location);
+    QSqlQuery lock(db);
+    QVERIFY2(lock.exec(QStringLiteral("BEGIN EXCLUSIVE")), qPrintable(lock.lastError().text()));
+    for (int i = 0; i < 50; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        store.write(r);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(store.health().lastError.contains(QLatin1String("locked")), 20000);
+    QCOMPARE(store.health().written, std::uint64_t(0));
+    QCOMPARE(store.health().rejected, std::uint64_t(0));
+    QCOMPARE(store.health().pending, std::uint64_t(50));
+    QVERIFY(lock.exec(QStringLiteral("COMMIT")));
+    QTRY_COMPARE_WITH_TIMEOUT(store.health().written, std::uint64_t(50), 20000);
+    QCOMPARE(store.health().rejected, std::uint64_t(0));
+    QCOMPARE(store.health().dropped, std::uint64_t(0));
+    store.stop();
+    lock = QSqlQuery();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("test"));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")),
+             qint64(50));
 }
 
 void TestIntelligenceStore::unreachableDatabaseKeepsRecordsUntilItIsThere() {

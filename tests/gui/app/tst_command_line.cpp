@@ -162,6 +162,26 @@ void TestCommandLine::rejectsInvalidArguments_data() {
     QTest::newRow("empty brokers")
         << QStringList{QStringLiteral("--demo"), QStringLiteral("--brokers"), QStringLiteral(" ")}
         << QStringLiteral("--brokers");
+    QTest::newRow("store URL without a user")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://127.0.0.1:5432/intel")}
+        << QStringLiteral("Invalid --store: store postgresql://127.0.0.1:5432/intel: the URL "
+                          "names no user");
+    QTest::newRow("store postgresql without its URL")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql")}
+        << QStringLiteral("needs the database's address");
+    QTest::newRow("store unknown scheme")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("mysql://tc@h/db")}
+        << QStringLiteral("unknown scheme");
+    QTest::newRow("store relative name")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"), QStringLiteral("intel")}
+        << QStringLiteral("unknown store \"intel\"");
+    QTest::newRow("store with connect")
+        << QStringList{QStringLiteral("--connect"), QStringLiteral("http://127.0.0.1:8091"),
+                       QStringLiteral("--store"), QStringLiteral("sqlite")}
+        << QStringLiteral("--store (for a local engine) cannot be combined");
     QTest::newRow("unknown option")
         << QStringList{QStringLiteral("--demo"), QStringLiteral("--frobnicate")}
         << QStringLiteral("frobnicate");
@@ -251,7 +271,8 @@ void TestCommandLine::demoUsesProfileDefaultsAndFlags() {
         parse({QStringLiteral("--demo"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
                QStringLiteral("--admin"), admin, QStringLiteral("--workers"), QStringLiteral("3"),
                QStringLiteral("--brokers"), QStringLiteral("k1:9092"), QStringLiteral("--profile"),
-               QStringLiteral("production")});
+               QStringLiteral("production"), QStringLiteral("--store"),
+               QStringLiteral("postgresql://tc@127.0.0.1:5433/intel")});
     QVERIFY2(parsed.action == Action::Run, qPrintable(parsed.message));
     const RuntimeConfig runtime = resolveRuntimeConfig(parsed.options);
     QVERIFY2(runtime.config, qPrintable(runtime.errors.join(u'\n')));
@@ -260,6 +281,7 @@ void TestCommandLine::demoUsesProfileDefaultsAndFlags() {
     QCOMPARE(runtime.config->admin.toString(), admin);
     QCOMPARE(runtime.config->workers, 3);
     QCOMPARE(runtime.config->kafka.brokers, QStringLiteral("k1:9092"));
+    QCOMPARE(runtime.config->store, QStringLiteral("postgresql://tc@127.0.0.1:5433/intel"));
     QVERIFY(runtime.config->logging.json);     // the production profile logs JSON
     QVERIFY(runtime.config->services.empty()); // the engine adds the demo services
     QVERIFY(runtime.notes.isEmpty());
