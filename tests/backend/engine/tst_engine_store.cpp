@@ -1,5 +1,6 @@
 #include <backend/engine/engine.h>
 #include <backend/engine/store_host.h>
+#include <backend/events/proxy_events.h>
 #include <backend/store/intelligence_store.h>
 #include <tests/backend/httpserver/raw_http_client.h>
 #include <tests/support/test_upstream.h>
@@ -39,6 +40,7 @@ private slots:
     void healthAndMetricsShowTheStore();
     void postgresqlStoppedMidRunLosesNothing();
     void executionEventsBecomeExecutionRows();
+    void communicationRowFromEvents();
 
 private:
     QByteArray send(const QByteArray &path);
@@ -324,6 +326,71 @@ void TestEngineStore::executionEventsBecomeExecutionRows() {
                                                    " operation = 'charge' AND"
                                                    " execution_time_ms = 250")),
                               qint64(1), kTimeoutMs);
+}
+
+void TestEngineStore::communicationRowFromEvents() {
+    // The events ProxyEventBuilder writes for an exchange whose path and headers hold quotes,
+    // braces and backslashes: the row's JSON is the events' members, value for value.
+    CaptureRecord record;
+    record.correlationId = "client-id:7.a";
+    record.acceptedAtUs = 1714564800000000;
+    record.connectedUs = 10;
+    record.firstByteUs = 800;
+    record.doneUs = 900;
+    record.method = "GET";
+    record.path = "/echo/a\"b}c\\d{";
+    record.query = "q=\"x\"&y=}";
+    record.status = 200;
+    record.service = QStringLiteral("echo \"quoted\"");
+    record.instance = QStringLiteral("echo-1");
+    record.attempts = 1;
+    record.breakerState = "closed";
+    record.requestHeaders = {{"user-agent", "agent \"x\" {y} \\z"}};
+    ProxyEventBuilder builder;
+    std::vector<OutgoingEvent> events;
+    builder.build(record, events);
+    QCOMPARE(events.size(), size_t(3));
+    const QByteArray response = events[1].value;
+    const QByteArray communication = events[2].value;
+    const std::optional<CommunicationRecord> r =
+        StoreEventTap::communicationRecord(communication, response);
+    QVERIFY(r);
+    const QJsonObject event = QJsonDocument::fromJson(communication).object();
+    const QJsonObject post = QJsonDocument::fromJson(response).object();
+    QCOMPARE(r->communicationId, event.value(QLatin1String("event_id")).toString());
+    QCOMPARE(r->correlationId, QStringLiteral("client-id:7.a"));
+    QCOMPARE(r->targetService, QStringLiteral("echo \"quoted\""));
+    QCOMPARE(QJsonDocument::fromJson(r->requestJson).object(),
+             event.value(QLatin1String("request_context")).toObject());
+    QCOMPARE(QJsonDocument::fromJson(r->requestJson).object().value(QLatin1String("path")),
+             QJsonValue(QStringLiteral("/echo/a\"b}c\\d{")));
+    QCOMPARE(QJsonDocument::fromJson(r->performanceJson).object(),
+             event.value(QLatin1String("performance_metrics")).toObject());
+    QCOMPARE(QJsonDocument::fromJson(r->insightsJson).object(),
+             event.value(QLatin1String("intelligence_analysis")).toObject());
+    const QJsonObject responseData = QJsonDocument::fromJson(r->responseJson).object();
+    QVERIFY2(!responseData.isEmpty(), r->responseJson.constData());
+    QCOMPARE(responseData.value(QLatin1String("event_type")),
+             event.value(QLatin1String("event_type")));
+    QCOMPARE(responseData.value(QLatin1String("response_analysis")),
+             post.value(QLatin1String("response_analysis")));
+    QCOMPARE(responseData.value(QLatin1String("breaker_state")), QJsonValue("closed"));
+    QCOMPARE(r->createdAt, QDateTime::fromString(event.value(QLatin1String("timestamp")).toString(),
+                                                 Qt::ISODateWithMs)
+                               .toUTC());
+    QVERIFY(r->createdAt.isValid());
+    // Without its response event: the event type only.
+    const std::optional<CommunicationRecord> alone =
+        StoreEventTap::communicationRecord(communication);
+    QVERIFY(alone);
+    QCOMPARE(QJsonDocument::fromJson(alone->responseJson).object().keys(),
+             QStringList{QStringLiteral("event_type")});
+    // Not an event: no row.
+    for (const QByteArray &bad :
+         {QByteArray("{not json"), QByteArray("[1,2]"), QByteArray(),
+          communication.left(communication.size() / 2), QByteArray("{\"event_id\":\"x\"}")}) {
+        QVERIFY2(!StoreEventTap::communicationRecord(bad), bad.constData());
+    }
 }
 
 QTEST_MAIN(TestEngineStore)
