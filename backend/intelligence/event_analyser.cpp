@@ -1,58 +1,46 @@
 #include <backend/intelligence/event_analyser.h>
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTimeZone>
 #include <QUuid>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string_view>
 #include <tuple>
 
 namespace ToolCapture {
 
-using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
 
-const json *member(const json &object, const char *name) {
-    if (!object.is_object())
-        return nullptr;
-    const auto it = object.find(name);
-    return it == object.end() ? nullptr : &*it;
+// The member `name` of an object; undefined when `object` is not one or has no such member.
+QJsonValue member(const QJsonValue &object, const char *name) {
+    return object.isObject() ? object.toObject().value(QLatin1String(name)) : QJsonValue();
 }
 
-const json *path(const json &object, std::initializer_list<const char *> names) {
-    const json *at = &object;
-    for (const char *name : names) {
-        at = member(*at, name);
-        if (!at)
-            return nullptr;
-    }
+QJsonValue path(const QJsonValue &object, std::initializer_list<const char *> names) {
+    QJsonValue at = object;
+    for (const char *name : names)
+        at = member(at, name);
     return at;
 }
 
-QByteArray bytesOf(const json *value) {
-    if (!value || !value->is_string())
-        return {};
-    const std::string &s = value->get_ref<const std::string &>();
-    return QByteArray(s.data(), qsizetype(s.size()));
+QByteArray bytesOf(const QJsonValue &value) {
+    return value.isString() ? value.toString().toUtf8() : QByteArray();
 }
 
-QString stringOf(const json *value) {
-    if (!value || !value->is_string())
-        return {};
-    const std::string &s = value->get_ref<const std::string &>();
-    return QString::fromUtf8(s.data(), qsizetype(s.size()));
+QString stringOf(const QJsonValue &value) {
+    return value.isString() ? value.toString() : QString();
 }
 
-std::optional<double> numberOf(const json *value) {
-    if (!value || !value->is_number())
+std::optional<double> numberOf(const QJsonValue &value) {
+    if (!value.isDouble())
         return std::nullopt;
-    return value->get<double>();
+    return value.toDouble();
 }
 
 // Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil).
@@ -67,18 +55,20 @@ std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
 
 // An RFC 3339 time ("2024-05-01T12:34:56.126206Z", "...+02:00") in microseconds since the
 // epoch; nullopt when it is not one. Faster than QDateTime, and every event has one.
-std::optional<std::int64_t> parseTimeUs(const json *value) {
-    if (!value || !value->is_string())
+std::optional<std::int64_t> parseTimeUs(const QJsonValue &value) {
+    if (!value.isString())
         return std::nullopt;
-    const std::string &s = value->get_ref<const std::string &>();
+    const QString text = value.toString();
+    const std::u16string_view s(reinterpret_cast<const char16_t *>(text.utf16()),
+                                size_t(text.size()));
     auto digits = [&s](size_t at, size_t count) -> int {
         if (at + count > s.size())
             return -1;
         int n = 0;
         for (size_t i = at; i < at + count; ++i) {
-            if (s[i] < '0' || s[i] > '9')
+            if (s[i] < u'0' || s[i] > u'9')
                 return -1;
-            n = n * 10 + (s[i] - '0');
+            n = n * 10 + (s[i] - u'0');
         }
         return n;
     };
@@ -409,8 +399,11 @@ QDateTime EventAnalyser::wallAt(TimePoint at) const {
 
 bool EventAnalyser::ingest(QByteArrayView topic, QByteArrayView payload) {
     tick();
-    const json event = json::parse(payload.begin(), payload.end(), nullptr, false);
-    if (event.is_discarded() || !event.is_object()) {
+    // NOTE: QJsonDocument, not nlohmann_json: twice as fast on these events (bench_analyser).
+    const QJsonDocument document =
+        QJsonDocument::fromJson(QByteArray::fromRawData(payload.data(), payload.size()));
+    const QJsonValue event(document.object());
+    if (!document.isObject()) {
         ++m_eventsRefused;
         return false;
     }
@@ -508,20 +501,17 @@ void EventAnalyser::addTimeline(Correlation &correlation, TimelineEvent event) {
     correlation.events.push_back(std::move(event));
 }
 
-void EventAnalyser::ingestCommunication(const json &event, TimePoint now) {
-    const json *metrics = member(event, "performance_metrics");
-    const json *request = member(event, "request_context");
+void EventAnalyser::ingestCommunication(const QJsonValue &event, TimePoint now) {
+    const QJsonValue metrics = member(event, "performance_metrics");
+    const QJsonValue request = member(event, "request_context");
     const QString service = stringOf(path(event, {"performance_metrics", "target_service"}));
-    const QString instance = stringOf(metrics ? member(*metrics, "target_instance") : nullptr);
-    const QByteArray method = bytesOf(request ? member(*request, "method") : nullptr);
-    const QByteArray requestPath = bytesOf(request ? member(*request, "path") : nullptr);
-    const std::optional<double> status =
-        numberOf(metrics ? member(*metrics, "status_code") : nullptr);
-    const std::optional<double> latency =
-        numberOf(metrics ? member(*metrics, "response_time_ms") : nullptr);
-    const std::optional<double> attemptsValue =
-        numberOf(metrics ? member(*metrics, "attempts") : nullptr);
-    const QByteArray errorClass = bytesOf(metrics ? member(*metrics, "error_class") : nullptr);
+    const QString instance = stringOf(member(metrics, "target_instance"));
+    const QByteArray method = bytesOf(member(request, "method"));
+    const QByteArray requestPath = bytesOf(member(request, "path"));
+    const std::optional<double> status = numberOf(member(metrics, "status_code"));
+    const std::optional<double> latency = numberOf(member(metrics, "response_time_ms"));
+    const std::optional<double> attemptsValue = numberOf(member(metrics, "attempts"));
+    const QByteArray errorClass = bytesOf(member(metrics, "error_class"));
     const int attempts = attemptsValue ? int(*attemptsValue) : 0;
     // Errors as the windows count them: 5xx, and exchanges that got no response at all.
     const bool error = !status || *status >= 500;
@@ -590,12 +580,12 @@ void EventAnalyser::ingestCommunication(const json &event, TimePoint now) {
     addTimeline(correlation, std::move(entry));
 }
 
-void EventAnalyser::ingestResponse(const json &event, TimePoint now) {
+void EventAnalyser::ingestResponse(const QJsonValue &event, TimePoint now) {
     const QByteArray id = bytesOf(member(event, "correlation_id"));
-    const json *metrics = member(event, "performance_metrics");
-    const json *cacheValue = member(event, "cache");
+    const QJsonValue metrics = member(event, "performance_metrics");
+    const QJsonValue cacheValue = member(event, "cache");
     std::optional<CacheOutcome> cache;
-    if (cacheValue && cacheValue->is_string())
+    if (cacheValue.isString())
         cache = cacheOutcomeOf(bytesOf(cacheValue));
     if (id.isEmpty())
         return;
@@ -610,37 +600,35 @@ void EventAnalyser::ingestResponse(const json &event, TimePoint now) {
             correlation.pendingCache = cache;
         }
     }
-    const std::optional<double> status =
-        numberOf(metrics ? member(*metrics, "status_code") : nullptr);
-    const std::optional<double> latency =
-        numberOf(metrics ? member(*metrics, "response_time_ms") : nullptr);
+    const std::optional<double> status = numberOf(member(metrics, "status_code"));
+    const std::optional<double> latency = numberOf(member(metrics, "response_time_ms"));
     TimelineEvent entry;
     entry.atUs = parseTimeUs(member(event, "timestamp")).value_or(0);
     entry.kind = TimelineKind::Response;
-    entry.service = stringOf(metrics ? member(*metrics, "target_service") : nullptr);
-    entry.instance = stringOf(metrics ? member(*metrics, "target_instance") : nullptr);
+    entry.service = stringOf(member(metrics, "target_service"));
+    entry.instance = stringOf(member(metrics, "target_instance"));
     entry.detail = bytesOf(cacheValue);
     entry.status = status ? int(*status) : -1;
     entry.latencyMs = latency.value_or(-1);
-    entry.success = !bytesOf(metrics ? member(*metrics, "error_class") : nullptr).size();
+    entry.success = !bytesOf(member(metrics, "error_class")).size();
     addTimeline(correlation, std::move(entry));
 }
 
-void EventAnalyser::ingestRequest(const json &event, TimePoint) {
+void EventAnalyser::ingestRequest(const QJsonValue &event, TimePoint) {
     const QByteArray id = bytesOf(member(event, "correlation_id"));
     if (id.isEmpty())
         return;
-    const json *profile = path(event, {"context", "request_profile"});
+    const QJsonValue profile = path(event, {"context", "request_profile"});
     TimelineEvent entry;
     // When the request head was complete: the exchange's first moment.
-    entry.atUs = parseTimeUs(profile ? member(*profile, "timestamp") : nullptr)
+    entry.atUs = parseTimeUs(member(profile, "timestamp"))
                      .value_or(parseTimeUs(member(event, "timestamp")).value_or(0));
     entry.kind = TimelineKind::Request;
     entry.service = stringOf(path(event, {"context", "pattern_analysis", "service"}));
-    if (profile) {
-        QByteArray text = bytesOf(member(*profile, "method"));
-        text += ' ' + bytesOf(member(*profile, "path"));
-        const QByteArray query = bytesOf(member(*profile, "query"));
+    if (profile.isObject()) {
+        QByteArray text = bytesOf(member(profile, "method"));
+        text += ' ' + bytesOf(member(profile, "path"));
+        const QByteArray query = bytesOf(member(profile, "query"));
         if (!query.isEmpty())
             text += '?' + query;
         entry.text = QString::fromUtf8(text);
@@ -648,26 +636,25 @@ void EventAnalyser::ingestRequest(const json &event, TimePoint) {
     addTimeline(correlationFor(id), std::move(entry));
 }
 
-void EventAnalyser::ingestExecution(const json &event, TimePoint) {
+void EventAnalyser::ingestExecution(const QJsonValue &event, TimePoint) {
     const QByteArray id = bytesOf(member(event, "correlation_id"));
     if (id.isEmpty())
         return;
-    const json *pre = member(event, "pre_context");
-    const json *results = member(event, "results");
+    const QJsonValue pre = member(event, "pre_context");
+    const QJsonValue results = member(event, "results");
     Correlation &correlation = correlationFor(id);
     TimelineEvent preEntry;
     preEntry.kind = TimelineKind::HookPre;
-    preEntry.atUs = parseTimeUs(pre ? member(*pre, "timestamp") : nullptr).value_or(0);
-    preEntry.service = stringOf(pre ? member(*pre, "service_name") : nullptr);
-    preEntry.text = stringOf(pre ? member(*pre, "operation") : nullptr);
-    preEntry.detail = bytesOf(pre ? member(*pre, "session_id") : nullptr);
+    preEntry.atUs = parseTimeUs(member(pre, "timestamp")).value_or(0);
+    preEntry.service = stringOf(member(pre, "service_name"));
+    preEntry.text = stringOf(member(pre, "operation"));
+    preEntry.detail = bytesOf(member(pre, "session_id"));
     TimelineEvent postEntry = preEntry;
     postEntry.kind = TimelineKind::HookPost;
     postEntry.atUs = parseTimeUs(member(event, "timestamp")).value_or(preEntry.atUs);
-    const json *success = results ? member(*results, "success") : nullptr;
-    postEntry.success = success && success->is_boolean() && success->get<bool>();
-    postEntry.latencyMs =
-        numberOf(results ? member(*results, "execution_time_ms") : nullptr).value_or(-1);
+    const QJsonValue success = member(results, "success");
+    postEntry.success = success.toBool();
+    postEntry.latencyMs = numberOf(member(results, "execution_time_ms")).value_or(-1);
     addTimeline(correlation, std::move(preEntry));
     addTimeline(correlation, std::move(postEntry));
 }

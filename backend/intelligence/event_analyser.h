@@ -10,6 +10,7 @@
 #include <QByteArrayView>
 #include <QDateTime>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QString>
 
 #include <chrono>
@@ -104,10 +105,10 @@ private:
 
     using TimePoint = Clock::time_point;
 
-    void ingestCommunication(const nlohmann::json &event, TimePoint now);
-    void ingestResponse(const nlohmann::json &event, TimePoint now);
-    void ingestRequest(const nlohmann::json &event, TimePoint now);
-    void ingestExecution(const nlohmann::json &event, TimePoint now);
+    void ingestCommunication(const QJsonValue &event, TimePoint now);
+    void ingestResponse(const QJsonValue &event, TimePoint now);
+    void ingestRequest(const QJsonValue &event, TimePoint now);
+    void ingestExecution(const QJsonValue &event, TimePoint now);
 
     OperationState *operationFor(const QString &service, QByteArrayView method, QByteArrayView path,
                                  TimePoint now);
