@@ -1,11 +1,17 @@
 // The pattern analyser's cost per event (docs/benchmarks.md, "Pattern analysis"): decoding,
 // ingesting the three events of an exchange, and building the documents the API answers.
+#include <backend/analysis/analyser_host.h>
 #include <backend/core/clock.h>
+#include <backend/events/embedded_kafka_cluster.h>
+#include <backend/events/kafka_publisher.h>
 #include <backend/intelligence/event_analyser.h>
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
+#include <QThread>
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -232,6 +238,77 @@ void BM_Snapshot(benchmark::State &state) {
 }
 BENCHMARK(BM_Snapshot)->Unit(benchmark::kMicrosecond);
 
+// From publishing one communication event to the analyser having counted it, through the
+// embedded Kafka cluster: the producer's linger (1 ms here), the broker, the consumer group's
+// fetch and the analyser. Wall time per event, one event in flight at a time.
+void BM_EventToPattern(benchmark::State &state) {
+    QTemporaryDir dir;
+    EmbeddedKafkaCluster cluster;
+    QString error;
+    const QString topic = QStringLiteral("proxy.communication_intelligence");
+    if (!cluster.start(1, &error) || !cluster.createTopic(topic, 1, &error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    KafkaPublisher::Options options;
+    options.brokers = cluster.bootstrapServers();
+    options.spoolDir = dir.path();
+    options.linger = std::chrono::milliseconds(1);
+    KafkaPublisher publisher(options);
+    AnalyserHost::Options hostOptions;
+    hostOptions.brokers = cluster.bootstrapServers();
+    hostOptions.topics = {topic};
+    hostOptions.fromBeginning = true;
+    AnalyserHost host(hostOptions);
+    if (!publisher.start(&error) || !host.start(&error)) {
+        state.SkipWithError(qPrintable(error));
+        return;
+    }
+    const std::vector<Events> list = exchanges(256);
+    auto publishOne = [&](size_t i) {
+        OutgoingEvent event;
+        event.topic = topic.toUtf8();
+        event.key = QByteArray::number(qulonglong(i));
+        event.value = list[i & 255].communication;
+        event.ceId = event.key;
+        event.ceType = "com.toolcapture.proxy.communication_intelligence.response_analysis";
+        event.ceSource = "/toolcapture/proxy";
+        publisher.publish(std::move(event));
+    };
+    auto waitFor = [&](std::uint64_t count) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (host.eventsIngested() < count && std::chrono::steady_clock::now() < deadline)
+            QThread::usleep(20);
+        return host.eventsIngested() >= count;
+    };
+    // The first event waits for the group to have its partition.
+    publishOne(0);
+    if (!waitFor(1)) {
+        state.SkipWithError("the analyser did not see the first event");
+        return;
+    }
+    size_t i = 1;
+    for (auto _ : state) {
+        const auto start = std::chrono::steady_clock::now();
+        publishOne(i);
+        if (!waitFor(++i)) {
+            state.SkipWithError("an event was not seen within 30 s");
+            break;
+        }
+        state.SetIterationTime(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    host.stop();
+    publisher.stop(std::chrono::milliseconds(1000));
+}
+BENCHMARK(BM_EventToPattern)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(200);
+
 } // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char **argv) {
+    QCoreApplication app(argc, argv); // the publisher and the host's thread are Qt objects
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
