@@ -15,7 +15,8 @@ namespace ToolCapture {
 // Reads several topics as a member of a Kafka consumer group (subscription, partitions assigned
 // by the group, offsets committed automatically), for a consumer that processes every event
 // once per group, such as the pattern analyser. Nothing runs by itself: the owner calls poll()
-// from its thread. Thread-confined to the thread that calls start() and poll().
+// from its thread. Used by one thread at a time (start() may run on another thread than the
+// polls that follow it).
 class TopicGroupConsumer {
 public:
     struct Options {

@@ -7,6 +7,7 @@
 #include <backend/intelligence/event_analyser.h>
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -223,16 +224,29 @@ void BM_PatternsDocument(benchmark::State &state) {
 }
 BENCHMARK(BM_PatternsDocument)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
-// The snapshot the recommendation engine reads (all windows of all 200 operations).
+// Resident memory of the process, in bytes (Linux).
+double residentBytes() {
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields[1].toDouble() * 4096 : 0;
+}
+
+// The snapshot the recommendation engine reads (all windows of all 200 operations); with the
+// memory the analyser took for an hour of traffic of those operations, per operation.
 void BM_Snapshot(benchmark::State &state) {
     const std::vector<Events> list = exchanges(4096);
     StepClock clock;
+    const double before = residentBytes();
     EventAnalyser analyser(clock);
-    for (int i = 0; i < 50000; ++i) {
+    for (int i = 0; i < 400000; ++i) { // an hour, spread over every 1 h window slot
         const Events &e = list[size_t(i) & 4095];
-        clock.advance(std::chrono::microseconds(1200));
+        clock.advance(std::chrono::microseconds(9000));
         analyser.ingest("proxy.communication_intelligence", e.communication);
     }
+    state.counters["bytes_per_operation"] =
+        (residentBytes() - before) / std::max(1, analyser.operationCount());
     for (auto _ : state)
         benchmark::DoNotOptimize(analyser.snapshot());
 }
