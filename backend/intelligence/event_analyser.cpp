@@ -513,20 +513,30 @@ void EventAnalyser::ingestCommunication(const QJsonValue &event, TimePoint now) 
     const std::optional<double> attemptsValue = numberOf(member(metrics, "attempts"));
     const QByteArray errorClass = bytesOf(member(metrics, "error_class"));
     const int attempts = attemptsValue ? int(*attemptsValue) : 0;
-    // Errors as the windows count them: 5xx, and exchanges that got no response at all.
-    const bool error = !status || *status >= 500;
+    // Errors as the windows count them: 5xx, and exchanges that got no (whole) response.
+    const bool error = !status || *status >= 500 || !latency;
     const bool failed = !errorClass.isEmpty() && errorClass != "client";
 
     OperationState *operation = nullptr;
     if (!service.isEmpty() && !method.isEmpty() && !requestPath.isEmpty()) {
         operation = operationFor(service, method, requestPath, now);
+        // An exchange without a response time (it never finished) is a request and an error,
+        // and has no place in the latency distribution.
         RollingWindow::Sample sample;
         sample.latencyMs = latency.value_or(0.0);
         sample.error = error;
-        // NOTE: an exchange without a response time (it never finished) counts as 0 ms in the
-        // window's distribution; it is an error, and the error rate is where it shows.
+        const auto record = [&](Windows &windows) {
+            if (latency) {
+                windows.add(now, sample);
+            } else {
+                WindowStats unfinished;
+                unfinished.requests = 1;
+                unfinished.errors = 1;
+                windows.merge(now, unfinished);
+            }
+        };
         if (operation) {
-            operation->windows.add(now, sample);
+            record(operation->windows);
             ++operation->tickRequests;
             operation->tickErrors += error ? 1 : 0;
             if (latency) {
@@ -540,10 +550,10 @@ void EventAnalyser::ingestCommunication(const QJsonValue &event, TimePoint now) 
                     operation->retriedFailed.add(now);
             }
         }
-        serviceFor(service).windows.add(now, sample);
+        record(serviceFor(service).windows);
         if (!instance.isEmpty()) {
             if (InstanceState *state = instanceFor(service, instance)) {
-                state->windows.add(now, sample);
+                record(state->windows);
                 ++state->tickCalls;
                 state->tickFailures += failed ? 1 : 0;
                 if (latency && *latency >= double(m_options.slowCall.count()))

@@ -277,6 +277,9 @@ void TestEventAnalyser::errorRateAndRetries() {
     QVERIFY(insight);
     QCOMPARE(insight->retriedFiveMinutes, 2u);
     QCOMPARE(insight->retriedFailedFiveMinutes, 1u);
+    // The exchange that never finished is no 0 ms latency: 7 latencies in the distribution.
+    QCOMPARE(insight->oneMinute.latencyMs.count(), 7u);
+    QCOMPARE(insight->oneMinute.latencyMs.min(), 10.0);
     clock.advance(6min);
     const AnalysisSnapshot later = analyser.snapshot();
     QCOMPARE(insightOf(later, "GET /items/{id}")->retriedFiveMinutes, 0u);
