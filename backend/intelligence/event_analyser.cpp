@@ -431,11 +431,14 @@ EventAnalyser::OperationState *EventAnalyser::operationFor(const QString &servic
                                                            QByteArrayView method,
                                                            QByteArrayView requestPath,
                                                            TimePoint now) {
-    QByteArray key = service.toUtf8();
+    const QByteArray operationTemplate = m_templater.templateFor(requestPath);
+    QByteArray key;
+    key.reserve(service.size() * 3 + method.size() + operationTemplate.size() + 2);
+    key.append(service.toUtf8());
     key.append('\x1f');
     key.append(method);
     key.append(' ');
-    key.append(m_templater.templateFor(requestPath));
+    key.append(operationTemplate);
     auto it = m_operations.find(key);
     if (it == m_operations.end()) {
         if (int(m_operations.size()) >= m_options.maxOperations) {
