@@ -4,6 +4,8 @@
 #include <backend/admin/capture_api.h>
 #include <backend/admin/settings_api.h>
 #include <backend/admin/topic_api.h>
+#include <backend/analysis/analyser_host.h>
+#include <backend/analysis/intelligence_api.h>
 #include <backend/cache/response_cache.h>
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
@@ -203,6 +205,9 @@ Engine::~Engine() {
     m_cacheApi = nullptr;
     delete m_settingsApi;
     m_settingsApi = nullptr;
+    delete m_intelligenceApi;
+    m_intelligenceApi = nullptr;
+    m_analyser.reset();
     delete m_feedEndpoint; // it unsubscribes from the hub
     m_feedEndpoint = nullptr;
     if (m_hookTraffic)
@@ -302,6 +307,8 @@ bool Engine::start(QString *error) {
     startResilience();
     mountSettingsApi(); // after startResilience(): the snapshots' scorer follows the weights
     storeServices();
+    if (!mountIntelligenceApi(error))
+        return false;
     m_uptime.start();
     m_running = true;
     qCInfo(lcEngine).noquote()
@@ -488,6 +495,34 @@ void Engine::mountSettingsApi() {
                     },
                     true, true});
 }
+
+// ---- Pattern analysis (issue 11) ----
+
+bool Engine::mountIntelligenceApi(QString *error) {
+    AnalyserHost::Options options;
+    options.brokers = m_brokers;
+    for (const char *topic : kTopics)
+        options.topics.append(QString::fromLatin1(topic));
+    // The embedded cluster is born with this engine: all it holds is this run's.
+    options.fromBeginning = m_kafkaCluster != nullptr;
+    m_analyser = std::make_unique<AnalyserHost>(std::move(options));
+    if (!m_analyser->start(error))
+        return false;
+    m_intelligenceApi = new IntelligenceApi(m_analyser.get(), this);
+    IntelligenceApi *api = m_intelligenceApi;
+    m_admin->mount({&IntelligenceApi::handles,
+                    [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                        api->handle(request, responder);
+                    },
+                    true, true});
+    return true;
+}
+
+std::optional<AnalysisSnapshot> Engine::analysisSnapshot() const {
+    return m_analyser ? m_analyser->latestSnapshot() : std::nullopt;
+}
+
+// ---- end of pattern analysis ----
 
 SettingChangeOutcome Engine::changeSetting(const SettingChangeRequest &request) {
     if (!m_liveSettings)
@@ -683,6 +718,8 @@ void Engine::finishStop() {
         m_snapshotTimer->stop();
     if (m_admin)
         m_admin->close();
+    if (m_analyser)
+        m_analyser->stop(); // leaves its group while the brokers are still there
     stopEventPipeline();
     if (m_demo)
         m_demo->stop();

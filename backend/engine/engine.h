@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/config/proxy_config.h>
+#include <backend/intelligence/analysis_snapshot.h>
 #include <backend/intelligence/setting_change.h>
 #include <backend/resilience/breaker_state.h>
 #include <backend/resilience/breaker_transition.h>
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QTimer;
@@ -22,6 +24,8 @@ class QTimer;
 namespace ToolCapture {
 
 class AdminServer;
+class AnalyserHost;
+class IntelligenceApi;
 class FeedEndpoint;
 class FeedHub;
 class HttpResponder;
@@ -114,6 +118,12 @@ public:
     // before start().
     QJsonObject settingsDocument() const;
 
+    // Pattern analysis (issue 11): the analyser host reading the event topics of the cluster
+    // (every proxy's), null before start(); its latest snapshot, empty until the first (the
+    // recommendation engine's input).
+    AnalyserHost *analyser() const { return m_analyser.get(); }
+    std::optional<AnalysisSnapshot> analysisSnapshot() const;
+
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
     static constexpr int kSnapshotHistory = 50; // of each, in a snapshot
@@ -129,6 +139,9 @@ private:
     void mountHooks();
     void mountCacheApi();
     void mountSettingsApi();
+    // The pattern analysis: starts the analyser host and mounts /api/v1/patterns, /anomalies
+    // and /correlations/{id}.
+    bool mountIntelligenceApi(QString *error);
     // The registry's services by index (dynamic ones included).
     QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
@@ -166,6 +179,8 @@ private:
     TopicApi *m_topicApi = nullptr;                 // child of this
     CacheApi *m_cacheApi = nullptr;                 // child of this
     SettingsApi *m_settingsApi = nullptr;           // child of this
+    IntelligenceApi *m_intelligenceApi = nullptr;   // child of this
+    std::unique_ptr<AnalyserHost> m_analyser;       // from start() to the end of stop()
     std::unique_ptr<LiveSettings> m_liveSettings;   // from start()
     // Shared by the workers; null when cache.enabled is false.
     std::shared_ptr<ResponseCache> m_responseCache;
