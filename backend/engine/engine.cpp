@@ -16,6 +16,7 @@
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
 #include <backend/engine/live_settings.h>
+#include <backend/engine/recommendation_host.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
@@ -67,7 +68,7 @@ std::vector<T> lastOf(const std::deque<T> &list, int count) {
 constexpr std::array kTopics{"proxy.request_intelligence",       "proxy.response_intelligence",
                              "proxy.communication_intelligence", "proxy.breaker_events",
                              "hooks.service_lifecycle",          "hooks.execution_intelligence",
-                             "tools.registration_events"};
+                             "tools.registration_events",        "proxy.recommendations"};
 
 // How long a stopping engine waits for the brokers to acknowledge what is in flight before
 // the rest goes to the spool.
@@ -202,7 +203,8 @@ Engine::~Engine() {
     m_cacheApi = nullptr;
     delete m_settingsApi;
     m_settingsApi = nullptr;
-    delete m_feedEndpoint; // it unsubscribes from the hub
+    m_recommendations.reset(); // its API, mounted on the admin server, with it
+    delete m_feedEndpoint;     // it unsubscribes from the hub
     m_feedEndpoint = nullptr;
     if (m_hookTraffic)
         m_hookTraffic->stop();
@@ -300,6 +302,7 @@ bool Engine::start(QString *error) {
     });
     startResilience();
     mountSettingsApi(); // after startResilience(): the snapshots' scorer follows the weights
+    startRecommendations();
     m_uptime.start();
     m_running = true;
     qCInfo(lcEngine).noquote()
@@ -492,6 +495,20 @@ SettingChangeOutcome Engine::changeSetting(const SettingChangeRequest &request) 
 
 QJsonObject Engine::settingsDocument() const {
     return m_liveSettings ? m_liveSettings->document() : QJsonObject();
+}
+
+// Recommendations (issue 11): evaluated every kRecommendationPeriod over the analyser's
+// snapshot (see RecommendationHost; no provider is set until the analyser exists), applied
+// through changeSetting() like an operator's edit.
+void Engine::startRecommendations() {
+    static constexpr std::chrono::seconds kRecommendationPeriod{10};
+    m_recommendations = std::make_unique<RecommendationHost>(
+        RecommendationHost::Context{
+            [this](const SettingChangeRequest &request) { return changeSetting(request); },
+            [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get()},
+        SteadyClock::instance());
+    m_recommendations->mountApi(*m_admin);
+    m_recommendations->start(kRecommendationPeriod);
 }
 
 void Engine::stopEventPipeline() {

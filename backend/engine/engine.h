@@ -36,6 +36,7 @@ class HookReceiver;
 class HookTrafficGenerator;
 class KafkaPublisher;
 class LiveSettings;
+class RecommendationHost;
 class SettingsApi;
 class ProxyEventBuilder;
 class TopicApi;
@@ -108,6 +109,10 @@ public:
     // before start().
     QJsonObject settingsDocument() const;
 
+    // Recommendations (issue 11): the host of the RecommendationEngine and its API; the
+    // analyser sets its analysis provider (none yet: nothing is evaluated). Null before start().
+    RecommendationHost *recommendations() const { return m_recommendations.get(); }
+
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
     static constexpr int kSnapshotHistory = 50; // of each, in a snapshot
@@ -123,6 +128,7 @@ private:
     void mountHooks();
     void mountCacheApi();
     void mountSettingsApi();
+    void startRecommendations();
     // The registry's services by index (dynamic ones included).
     QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
@@ -181,6 +187,7 @@ private:
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;
+    std::unique_ptr<RecommendationHost> m_recommendations; // from start()
     QElapsedTimer m_uptime;
     bool m_running = false;
     bool m_stopping = false;
