@@ -28,6 +28,7 @@ private slots:
     void revertAppliesTheBeforeValue();
     void effect_data();
     void effect();
+    void effectWindowsBeforeAndAfter();
     void autoRevert_data();
     void autoRevert();
     void keptRecommendationsAreBounded();
@@ -505,6 +506,27 @@ void TestRecommendationEngine::effect() {
     engine.evaluate(cacheSnapshot(0.9, 1000), port.settings());
     QCOMPARE(engine.find(id)->effect->verdict, r->effect->verdict);
     QCOMPARE(events.size(), 3);
+}
+
+void TestRecommendationEngine::effectWindowsBeforeAndAfter() {
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    engine.evaluate(cacheSnapshot(0.1, 1000), port.settings());
+    clock.advance(std::chrono::seconds(10));
+    engine.evaluate(cacheSnapshot(0.2, 1000), port.settings()); // the latest before the apply
+    const QString id = engine.list().front().id;
+    engine.apply(id, QStringLiteral("console"));
+    QVERIFY(qAbs(engine.find(id)->effect->before - 0.2) < 1e-9);
+
+    // The after-window is complete but the operation had no traffic: still measuring.
+    clock.advance(std::chrono::minutes(6));
+    engine.evaluate(AnalysisSnapshot{}, port.settings());
+    QCOMPARE(engine.find(id)->effect->verdict, EffectVerdict::Measuring);
+    QVERIFY(!engine.find(id)->effect->after);
+    engine.evaluate(cacheSnapshot(0.8, 1000), port.settings());
+    QCOMPARE(engine.find(id)->effect->verdict, EffectVerdict::Improved);
+    QVERIFY(qAbs(*engine.find(id)->effect->score - 0.75) < 1e-9);
 }
 
 void TestRecommendationEngine::autoRevert_data() {
