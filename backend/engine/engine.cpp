@@ -19,6 +19,7 @@
 #include <backend/engine/engine.h>
 #include <backend/engine/live_settings.h>
 #include <backend/engine/store_host.h>
+#include <backend/engine/recommendation_host.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>
@@ -70,7 +71,7 @@ std::vector<T> lastOf(const std::deque<T> &list, int count) {
 constexpr std::array kTopics{"proxy.request_intelligence",       "proxy.response_intelligence",
                              "proxy.communication_intelligence", "proxy.breaker_events",
                              "hooks.service_lifecycle",          "hooks.execution_intelligence",
-                             "tools.registration_events"};
+                             "tools.registration_events",        "proxy.recommendations"};
 
 // How long a stopping engine waits for the brokers to acknowledge what is in flight before
 // the rest goes to the spool.
@@ -205,6 +206,7 @@ Engine::~Engine() {
     m_cacheApi = nullptr;
     delete m_settingsApi;
     m_settingsApi = nullptr;
+    m_recommendations.reset(); // its API, mounted on the admin server, with it
     delete m_intelligenceApi;
     m_intelligenceApi = nullptr;
     m_analyser.reset();
@@ -309,6 +311,9 @@ bool Engine::start(QString *error) {
     storeServices();
     if (!mountIntelligenceApi(error))
         return false;
+    startRecommendations();
+    // The recommendations read what the analyser knows (refreshed every second).
+    m_recommendations->setAnalysisProvider([this] { return analysisSnapshot(); });
     m_uptime.start();
     m_running = true;
     qCInfo(lcEngine).noquote()
@@ -532,6 +537,20 @@ SettingChangeOutcome Engine::changeSetting(const SettingChangeRequest &request) 
 
 QJsonObject Engine::settingsDocument() const {
     return m_liveSettings ? m_liveSettings->document() : QJsonObject();
+}
+
+// Recommendations (issue 11): evaluated every kRecommendationPeriod over the analyser's
+// snapshot (see RecommendationHost; no provider is set until the analyser exists), applied
+// through changeSetting() like an operator's edit.
+void Engine::startRecommendations() {
+    static constexpr std::chrono::seconds kRecommendationPeriod{10};
+    m_recommendations = std::make_unique<RecommendationHost>(
+        RecommendationHost::Context{
+            [this](const SettingChangeRequest &request) { return changeSetting(request); },
+            [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get()},
+        SteadyClock::instance());
+    m_recommendations->mountApi(*m_admin);
+    m_recommendations->start(kRecommendationPeriod);
 }
 
 void Engine::stopEventPipeline() {

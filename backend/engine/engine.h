@@ -42,6 +42,7 @@ class IntelligenceStore;
 class StoreHost;
 class KafkaPublisher;
 class LiveSettings;
+class RecommendationHost;
 class SettingsApi;
 class ProxyEventBuilder;
 class TopicApi;
@@ -123,6 +124,9 @@ public:
     // recommendation engine's input).
     AnalyserHost *analyser() const { return m_analyser.get(); }
     std::optional<AnalysisSnapshot> analysisSnapshot() const;
+    // Recommendations (issue 11): the host of the RecommendationEngine and its API; its
+    // analysis is the analyser's latest snapshot. Null before start().
+    RecommendationHost *recommendations() const { return m_recommendations.get(); }
 
     static constexpr int kTransitionHistory = 200;
     static constexpr int kHealthHistory = 100;
@@ -142,6 +146,7 @@ private:
     // The pattern analysis: starts the analyser host and mounts /api/v1/patterns, /anomalies
     // and /correlations/{id}.
     bool mountIntelligenceApi(QString *error);
+    void startRecommendations();
     // The registry's services by index (dynamic ones included).
     QStringList serviceNames() const;
     bool mountCaptureApi(QString *error);
@@ -210,6 +215,7 @@ private:
     QTimer *m_snapshotTimer = nullptr;
     QTimer *m_breakerTimer = nullptr;
     QTimer *m_outlierTimer = nullptr;
+    std::unique_ptr<RecommendationHost> m_recommendations; // from start()
     QElapsedTimer m_uptime;
     bool m_running = false;
     bool m_stopping = false;

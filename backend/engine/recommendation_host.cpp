@@ -1,0 +1,88 @@
+#include <backend/admin/admin_server.h>
+#include <backend/admin/recommendations_api.h>
+#include <backend/engine/recommendation_host.h>
+#include <backend/events/event_sink.h>
+
+#include <QJsonDocument>
+#include <QTimer>
+#include <QUuid>
+
+namespace ToolCapture {
+
+RecommendationHost::RecommendationHost(Context context, const Clock &clock,
+                                       RecommendationEngine::Options options, QObject *parent)
+    : QObject(parent)
+    , m_context(std::move(context))
+    , m_engine(clock, m_context.change, std::move(options)) {
+    if (EventSink *sink = m_context.events) {
+        m_engine.setEventCallback([sink](const QString &name, const Recommendation &r) {
+            sink->publish(event(name, r));
+        });
+    }
+}
+
+RecommendationHost::~RecommendationHost() {
+    delete m_api; // before the engine it points into
+    m_api = nullptr;
+}
+
+void RecommendationHost::mountApi(AdminServer &admin) {
+    m_api = new RecommendationsApi(&m_engine, this);
+    RecommendationsApi *api = m_api;
+    admin.mount({&RecommendationsApi::handles,
+                 [api](const HttpRequest &request, std::shared_ptr<HttpResponder> responder) {
+                     api->handle(request, responder);
+                 },
+                 true, true});
+}
+
+void RecommendationHost::start(std::chrono::milliseconds period) {
+    if (!m_timer) {
+        m_timer = new QTimer(this);
+        connect(m_timer, &QTimer::timeout, this, [this] { evaluateNow(); });
+    }
+    m_timer->start(period);
+}
+
+bool RecommendationHost::evaluateNow() {
+    if (!m_provider)
+        return false;
+    const std::optional<AnalysisSnapshot> snapshot = m_provider();
+    if (!snapshot)
+        return false;
+    const QJsonObject settings =
+        m_context.settings ? m_context.settings().value(QLatin1String("services")).toObject()
+                           : QJsonObject();
+    m_engine.evaluate(*snapshot, settings, captureLoad());
+    return true;
+}
+
+CaptureLoad RecommendationHost::captureLoad() {
+    CaptureLoad load;
+    if (!m_context.capture)
+        return load;
+    load.present = true;
+    const CapturePipeline::Stats now = m_context.capture->stats();
+    // Since the previous evaluation (everything so far at the first).
+    const CapturePipeline::Stats before = m_lastCapture.value_or(CapturePipeline::Stats{});
+    load.captured = now.queued - std::min(now.queued, before.queued);
+    load.dropped = now.dropped - std::min(now.dropped, before.dropped);
+    m_lastCapture = now;
+    return load;
+}
+
+OutgoingEvent RecommendationHost::event(const QString &event, const Recommendation &r) {
+    QJsonObject document = r.toJson();
+    document.insert(QStringLiteral("event"), event);
+    OutgoingEvent out;
+    out.topic = QByteArrayLiteral("proxy.recommendations");
+    out.key = r.id.toUtf8();
+    out.value = QJsonDocument(document).toJson(QJsonDocument::Compact);
+    out.ceId = QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
+    out.ceType = "com.toolcapture.proxy.recommendations." + event.toLatin1();
+    out.ceSource = QByteArrayLiteral("/toolcapture/recommendations");
+    out.timeUs = QDateTime::currentMSecsSinceEpoch() * 1000;
+    return out;
+}
+
+} // namespace ToolCapture

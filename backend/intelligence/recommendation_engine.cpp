@@ -1,0 +1,670 @@
+#include <backend/intelligence/recommendation_engine.h>
+
+#include <QJsonArray>
+#include <QUuid>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ToolCapture {
+
+namespace {
+
+const QString kFiveMinutes = QStringLiteral("5m");
+
+QString priorityName(RecommendationPriority priority) {
+    switch (priority) {
+    case RecommendationPriority::High:
+        return QStringLiteral("high");
+    case RecommendationPriority::Medium:
+        return QStringLiteral("medium");
+    case RecommendationPriority::Low:
+        break;
+    }
+    return QStringLiteral("low");
+}
+
+QString verdictName(EffectVerdict verdict) {
+    switch (verdict) {
+    case EffectVerdict::Measuring:
+        return QStringLiteral("measuring");
+    case EffectVerdict::Improved:
+        return QStringLiteral("improved");
+    case EffectVerdict::Unchanged:
+        return QStringLiteral("unchanged");
+    case EffectVerdict::Worse:
+        break;
+    }
+    return QStringLiteral("worse");
+}
+
+QJsonValue stringOrNull(const QString &s) {
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+QJsonValue timeOrNull(const QDateTime &at) {
+    return at.isValid() ? QJsonValue(at.toUTC().toString(Qt::ISODateWithMs))
+                        : QJsonValue(QJsonValue::Null);
+}
+
+double round3(double v) {
+    return std::round(v * 1000.0) / 1000.0;
+}
+
+// How far past its threshold a value is, 0 (at it) to 1 (as far as it can go).
+RecommendationPriority priorityFor(double value, double threshold, double ceiling) {
+    const double severity = ceiling > threshold
+                                ? std::clamp((value - threshold) / (ceiling - threshold), 0.0, 1.0)
+                                : 1.0;
+    if (severity >= 0.5)
+        return RecommendationPriority::High;
+    if (severity >= 0.2)
+        return RecommendationPriority::Medium;
+    return RecommendationPriority::Low;
+}
+
+// More samples than the minimum make a finding more certain: 0.5 at the minimum, 0.95 at five
+// times it and beyond.
+double confidenceFor(std::uint64_t samples, std::uint64_t minimum) {
+    const double m = double(std::max<std::uint64_t>(minimum, 1));
+    return round3(0.5 + 0.45 * std::clamp((double(samples) - m) / (4.0 * m), 0.0, 1.0));
+}
+
+// The operation's service's settings, or an empty object.
+QJsonObject settingsOf(const QJsonObject &settings, const QString &service) {
+    return settings.value(service).toObject();
+}
+
+std::uint64_t requestsOfService(const AnalysisSnapshot &snapshot, const QString &service,
+                                std::uint64_t *errors) {
+    std::uint64_t requests = 0;
+    *errors = 0;
+    for (const OperationInsight &op : snapshot.operations) {
+        if (op.service == service) {
+            requests += op.fiveMinutes.requests;
+            *errors += op.fiveMinutes.errors;
+        }
+    }
+    return requests;
+}
+
+} // namespace
+
+QString recommendationTypeName(RecommendationType type) {
+    switch (type) {
+    case RecommendationType::CacheOptimization:
+        return QStringLiteral("cache_optimization");
+    case RecommendationType::LoadBalancing:
+        return QStringLiteral("load_balancing");
+    case RecommendationType::CircuitBreakerTuning:
+        return QStringLiteral("circuit_breaker_tuning");
+    case RecommendationType::TimeoutTuning:
+        return QStringLiteral("timeout_tuning");
+    case RecommendationType::RetryTuning:
+        return QStringLiteral("retry_tuning");
+    case RecommendationType::CaptureSampling:
+        break;
+    }
+    return QStringLiteral("capture_sampling");
+}
+
+QString recommendationStatusName(RecommendationStatus status) {
+    switch (status) {
+    case RecommendationStatus::Open:
+        return QStringLiteral("open");
+    case RecommendationStatus::Applied:
+        return QStringLiteral("applied");
+    case RecommendationStatus::Dismissed:
+        return QStringLiteral("dismissed");
+    case RecommendationStatus::Reverted:
+        break;
+    }
+    return QStringLiteral("reverted");
+}
+
+std::optional<RecommendationStatus> recommendationStatusFromName(const QString &name) {
+    for (RecommendationStatus s :
+         {RecommendationStatus::Open, RecommendationStatus::Applied,
+          RecommendationStatus::Dismissed, RecommendationStatus::Reverted}) {
+        if (recommendationStatusName(s) == name)
+            return s;
+    }
+    return std::nullopt;
+}
+
+QJsonObject Recommendation::toJson() const {
+    QJsonArray evidenceArray;
+    for (const RecommendationEvidence &e : evidence) {
+        evidenceArray.append(QJsonObject{{QStringLiteral("window"), e.window},
+                                         {QStringLiteral("metric"), e.metric},
+                                         {QStringLiteral("value"), round3(e.value)},
+                                         {QStringLiteral("threshold"), e.threshold}});
+    }
+    QJsonValue effectValue(QJsonValue::Null);
+    if (effect) {
+        effectValue = QJsonObject{
+            {QStringLiteral("metric"), effect->metric},
+            {QStringLiteral("before"), round3(effect->before)},
+            {QStringLiteral("after"),
+             effect->after ? QJsonValue(round3(*effect->after)) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("score"),
+             effect->score ? QJsonValue(round3(*effect->score)) : QJsonValue(QJsonValue::Null)},
+            {QStringLiteral("verdict"), verdictName(effect->verdict)},
+        };
+    }
+    return QJsonObject{
+        {QStringLiteral("id"), id},
+        {QStringLiteral("type"), recommendationTypeName(type)},
+        {QStringLiteral("service"), service},
+        {QStringLiteral("instance"), stringOrNull(instance)},
+        {QStringLiteral("operation"), stringOrNull(operation)},
+        {QStringLiteral("title"), title},
+        {QStringLiteral("priority"), priorityName(priority)},
+        {QStringLiteral("confidence"), confidence},
+        {QStringLiteral("expected_impact"),
+         QJsonObject{{QStringLiteral("metric"), expectedImpact.metric},
+                     {QStringLiteral("from"), round3(expectedImpact.from)},
+                     {QStringLiteral("to"), round3(expectedImpact.to)},
+                     {QStringLiteral("text"), expectedImpact.text}}},
+        {QStringLiteral("evidence"), evidenceArray},
+        {QStringLiteral("change"), QJsonObject{{QStringLiteral("setting"), change.setting},
+                                               {QStringLiteral("service"), change.service},
+                                               {QStringLiteral("before"), change.before},
+                                               {QStringLiteral("after"), change.after}}},
+        {QStringLiteral("status"), recommendationStatusName(status)},
+        {QStringLiteral("created_at"), timeOrNull(createdAt)},
+        {QStringLiteral("updated_at"), timeOrNull(updatedAt)},
+        {QStringLiteral("applied_at"), timeOrNull(appliedAt)},
+        {QStringLiteral("applied_by"), stringOrNull(appliedBy)},
+        {QStringLiteral("dismissed_at"), timeOrNull(dismissedAt)},
+        {QStringLiteral("reverted_at"), timeOrNull(revertedAt)},
+        {QStringLiteral("auto_revert"), autoRevert},
+        {QStringLiteral("effect"), effectValue},
+    };
+}
+
+struct RecommendationEngine::Candidate {
+    Recommendation r; // without id, status and times
+    bool lowerIsBetter = true;
+};
+
+RecommendationEngine::RecommendationEngine(const Clock &clock, SettingChangePort port)
+    : RecommendationEngine(clock, std::move(port), Options{}) {}
+
+RecommendationEngine::RecommendationEngine(const Clock &clock, SettingChangePort port,
+                                           Options options)
+    : m_clock(clock)
+    , m_port(std::move(port))
+    , m_options(std::move(options)) {}
+
+void RecommendationEngine::runRules(const AnalysisSnapshot &snapshot, const QJsonObject &settings,
+                                    const CaptureLoad &capture, std::vector<Candidate> &out) const {
+    const Options &o = m_options;
+    const auto make = [](RecommendationType type, const QString &service, const QString &instance,
+                         const QString &operation) {
+        Candidate c;
+        c.r.type = type;
+        c.r.service = service;
+        c.r.instance = instance;
+        c.r.operation = operation;
+        c.r.change.service = service;
+        return c;
+    };
+
+    for (const OperationInsight &op : snapshot.operations) {
+        const QJsonObject s = settingsOf(settings, op.service);
+        const WindowStats &w = op.fiveMinutes;
+
+        // cache_optimization: eligible requests that the cache does not answer.
+        if (w.cacheEligible >= o.minCacheEligible && s.contains(QLatin1String("cache.enabled"))) {
+            const double hit = w.cacheHitRatio();
+            const double miss = double(w.cacheEligible - std::min(w.cacheHits, w.cacheEligible)) /
+                                double(w.cacheEligible);
+            QString setting;
+            if (!s.value(QLatin1String("cache.enabled")).toBool())
+                setting = QStringLiteral("cache.enabled");
+            else if (!s.value(QLatin1String("cache.heuristics")).toBool(true))
+                setting = QStringLiteral("cache.heuristics");
+            if (miss > o.cacheMissRate && !setting.isEmpty()) {
+                Candidate c =
+                    make(RecommendationType::CacheOptimization, op.service, {}, op.operation);
+                c.r.title = QStringLiteral("Cache %1's %2").arg(op.service, op.operation);
+                c.r.priority = priorityFor(miss, o.cacheMissRate, 1.0);
+                c.r.confidence = confidenceFor(w.cacheEligible, o.minCacheEligible);
+                c.r.expectedImpact = {QStringLiteral("cache_hit_ratio"), hit,
+                                      hit + 0.5 * (1.0 - hit),
+                                      QStringLiteral("about half of the misses answered from the "
+                                                     "cache")};
+                c.r.evidence.push_back(
+                    {kFiveMinutes, QStringLiteral("cache_miss_rate"), miss, o.cacheMissRate});
+                c.r.change.setting = setting;
+                c.r.change.before = s.value(setting);
+                c.r.change.after = true;
+                c.lowerIsBetter = false;
+                out.push_back(std::move(c));
+            }
+        }
+
+        // timeout_tuning: p99 close to the first-byte timeout.
+        const QJsonValue timeout = s.value(QLatin1String("timeouts.first_byte_ms"));
+        if (w.requests >= o.minOperationRequests && timeout.isDouble() && timeout.toDouble() > 0) {
+            const double p99 = w.latencyMs.quantile(0.99).value_or(0.0);
+            const double configured = timeout.toDouble();
+            const double share = p99 / configured;
+            const qint64 raised =
+                std::min<qint64>(600000, qint64(std::ceil(p99 * 1.5 / 100.0)) * 100);
+            if (share > o.timeoutP99Share && raised > qint64(configured)) {
+                Candidate c = make(RecommendationType::TimeoutTuning, op.service, {}, op.operation);
+                c.r.title = QStringLiteral("Raise %1's first-byte timeout for %2")
+                                .arg(op.service, op.operation);
+                c.r.priority = priorityFor(share, o.timeoutP99Share, 1.0);
+                c.r.confidence = confidenceFor(w.requests, o.minOperationRequests);
+                const double errorRate = w.errorRate();
+                c.r.expectedImpact = {QStringLiteral("error_rate"), errorRate, errorRate * 0.5,
+                                      QStringLiteral("slow but successful responses no longer "
+                                                     "cut off by the timeout")};
+                c.r.evidence.push_back({kFiveMinutes, QStringLiteral("p99_to_first_byte_timeout"),
+                                        share, o.timeoutP99Share});
+                c.r.change.setting = QStringLiteral("timeouts.first_byte_ms");
+                c.r.change.before = timeout;
+                c.r.change.after = raised;
+                out.push_back(std::move(c));
+            }
+        }
+
+        // retry_tuning: retries that do not help.
+        const QJsonValue attempts = s.value(QLatin1String("retry.max_attempts"));
+        if (op.retriedFiveMinutes >= o.minRetried && attempts.isDouble() && attempts.toInt() > 1) {
+            const double failedShare =
+                double(op.retriedFailedFiveMinutes) / double(op.retriedFiveMinutes);
+            if (failedShare > o.retryFailedShare) {
+                Candidate c = make(RecommendationType::RetryTuning, op.service, {}, op.operation);
+                c.r.title = QStringLiteral("Retry %1's %2 less").arg(op.service, op.operation);
+                c.r.priority = priorityFor(failedShare, o.retryFailedShare, 1.0);
+                c.r.confidence = confidenceFor(op.retriedFiveMinutes, o.minRetried);
+                const double wasted =
+                    w.requests ? double(op.retriedFailedFiveMinutes) / double(w.requests) : 0.0;
+                c.r.expectedImpact = {QStringLiteral("wasted_retry_rate"), wasted, wasted * 0.5,
+                                      QStringLiteral("fewer attempts spent on requests that fail "
+                                                     "anyway")};
+                c.r.evidence.push_back({kFiveMinutes, QStringLiteral("retried_failed_share"),
+                                        failedShare, o.retryFailedShare});
+                c.r.change.setting = QStringLiteral("retry.max_attempts");
+                c.r.change.before = attempts;
+                c.r.change.after = attempts.toInt() - 1;
+                out.push_back(std::move(c));
+            }
+        }
+    }
+
+    // load_balancing: traffic unevenly spread over a service's instances.
+    for (const ServiceInsight &service : snapshot.services) {
+        const QJsonValue weight =
+            settingsOf(settings, service.service).value(QLatin1String("routing.load_weight"));
+        if (service.instances < 2 || service.requests < o.minServiceRequests ||
+            !weight.isDouble() || service.loadImbalance <= o.loadImbalance)
+            continue;
+        const double after = std::min(10.0, weight.toDouble() + 1.0);
+        if (after <= weight.toDouble())
+            continue;
+        Candidate c = make(RecommendationType::LoadBalancing, service.service, {}, {});
+        c.r.title = QStringLiteral("Spread %1's load more evenly").arg(service.service);
+        c.r.priority = priorityFor(service.loadImbalance, o.loadImbalance, 1.0);
+        c.r.confidence = confidenceFor(service.requests, o.minServiceRequests);
+        c.r.expectedImpact = {QStringLiteral("load_imbalance"), service.loadImbalance,
+                              service.loadImbalance * 0.5,
+                              QStringLiteral("the routing weighs in each instance's load more")};
+        c.r.evidence.push_back({kFiveMinutes, QStringLiteral("load_imbalance"),
+                                service.loadImbalance, o.loadImbalance});
+        c.r.change.setting = QStringLiteral("routing.load_weight");
+        c.r.change.before = weight;
+        c.r.change.after = after;
+        out.push_back(std::move(c));
+    }
+
+    // circuit_breaker_tuning: an instance close to failing. Trip sooner (a lower failure rate
+    // threshold) or, when it is already low, stay open longer.
+    for (const InstanceInsight &instance : snapshot.instances) {
+        if (instance.fiveMinutes.requests < o.minInstanceRequests ||
+            instance.failureRisk <= o.failureRisk)
+            continue;
+        const QJsonObject s = settingsOf(settings, instance.service);
+        const QJsonValue rate = s.value(QLatin1String("breaker.failure_rate"));
+        const QJsonValue open = s.value(QLatin1String("breaker.open_duration_ms"));
+        Candidate c =
+            make(RecommendationType::CircuitBreakerTuning, instance.service, instance.instance, {});
+        if (rate.isDouble() && rate.toDouble() > 0.05) {
+            c.r.change.setting = QStringLiteral("breaker.failure_rate");
+            c.r.change.before = rate;
+            c.r.change.after = std::max(0.05, std::round(rate.toDouble() * 80.0) / 100.0);
+        } else if (open.isDouble() && open.toInteger() < 3600000) {
+            c.r.change.setting = QStringLiteral("breaker.open_duration_ms");
+            c.r.change.before = open;
+            c.r.change.after = std::min<qint64>(3600000, open.toInteger() * 2);
+        } else {
+            continue;
+        }
+        std::uint64_t errors = 0;
+        const std::uint64_t requests = requestsOfService(snapshot, instance.service, &errors);
+        const double errorRate = requests ? double(errors) / double(requests) : 0.0;
+        c.r.title = QStringLiteral("Protect %1 from failing instance %2")
+                        .arg(instance.service, instance.instance);
+        c.r.priority = priorityFor(instance.failureRisk, o.failureRisk, 1.0);
+        c.r.confidence = confidenceFor(instance.fiveMinutes.requests, o.minInstanceRequests);
+        c.r.expectedImpact = {QStringLiteral("error_rate"), errorRate, errorRate * 0.7,
+                              QStringLiteral("the breaker takes the failing instance out of "
+                                             "rotation sooner")};
+        c.r.evidence.push_back(
+            {kFiveMinutes, QStringLiteral("failure_risk"), instance.failureRisk, o.failureRisk});
+        out.push_back(std::move(c));
+    }
+
+    // capture_sampling: the capture queue drops exchanges; sample the busiest service less.
+    if (capture.present && capture.dropped > o.captureDrops &&
+        capture.captured + capture.dropped >= o.minCaptureEvents) {
+        const ServiceInsight *busiest = nullptr;
+        for (const ServiceInsight &service : snapshot.services) {
+            const QJsonValue rate =
+                settingsOf(settings, service.service).value(QLatin1String("capture.sample_rate"));
+            if (!rate.isDouble() || rate.toDouble() <= 0.01)
+                continue;
+            if (!busiest || service.requests > busiest->requests)
+                busiest = &service;
+        }
+        if (busiest) {
+            const QJsonValue rate =
+                settingsOf(settings, busiest->service).value(QLatin1String("capture.sample_rate"));
+            Candidate c = make(RecommendationType::CaptureSampling, busiest->service, {}, {});
+            c.r.title = QStringLiteral("Capture fewer of %1's exchanges").arg(busiest->service);
+            c.r.priority = priorityFor(capture.dropRate(), 0.0, 0.2);
+            c.r.confidence = confidenceFor(capture.captured + capture.dropped, o.minCaptureEvents);
+            c.r.expectedImpact = {QStringLiteral("capture_drop_rate"), capture.dropRate(), 0.0,
+                                  QStringLiteral("the capture pipeline keeps up with a sample")};
+            c.r.evidence.push_back({kFiveMinutes, QStringLiteral("capture_drops"),
+                                    double(capture.dropped), double(o.captureDrops)});
+            c.r.change.setting = QStringLiteral("capture.sample_rate");
+            c.r.change.before = rate;
+            c.r.change.after = std::max(0.01, std::round(rate.toDouble() * 50.0) / 100.0);
+            out.push_back(std::move(c));
+        }
+    }
+}
+
+void RecommendationEngine::evaluate(const AnalysisSnapshot &snapshot, const QJsonObject &settings,
+                                    const CaptureLoad &capture) {
+    m_lastSnapshot = snapshot;
+    m_lastCapture = capture;
+    const Clock::time_point now = m_clock.now();
+    for (auto it = m_suppressedUntil.begin(); it != m_suppressedUntil.end();) {
+        it = it->second <= now ? m_suppressedUntil.erase(it) : std::next(it);
+    }
+    std::vector<Candidate> candidates;
+    runRules(snapshot, settings, capture, candidates);
+    for (Candidate &candidate : candidates)
+        offer(std::move(candidate));
+    measure(snapshot, capture);
+    trim();
+}
+
+void RecommendationEngine::offer(Candidate candidate) {
+    Recommendation &c = candidate.r;
+    const Key key{c.type, c.service, c.instance, c.operation};
+    for (Entry &entry : m_recommendations) {
+        if (entry.key != key)
+            continue;
+        Recommendation &r = entry.recommendation;
+        if (r.status == RecommendationStatus::Open) {
+            // Still true: the latest evidence and the change as the settings are now.
+            r.title = c.title;
+            r.priority = c.priority;
+            r.confidence = c.confidence;
+            r.expectedImpact = c.expectedImpact;
+            r.evidence = c.evidence;
+            r.change = c.change;
+            r.updatedAt = wallNow();
+            return;
+        }
+        if (r.status == RecommendationStatus::Applied)
+            return; // its change is in force (or being measured)
+    }
+    if (m_suppressedUntil.count(key))
+        return;
+    c.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    c.status = RecommendationStatus::Open;
+    c.createdAt = c.updatedAt = wallNow();
+    c.autoRevert = m_options.autoRevert;
+    c.effect.reset();
+    m_recommendations.push_back({std::move(c), key, candidate.lowerIsBetter});
+    emitEvent(QStringLiteral("created"), m_recommendations.back().recommendation);
+}
+
+std::optional<double> RecommendationEngine::metricOf(const Recommendation &r,
+                                                     const AnalysisSnapshot &snapshot,
+                                                     const CaptureLoad &capture) const {
+    const QString &metric = r.expectedImpact.metric;
+    if (metric == QLatin1String("capture_drop_rate")) {
+        if (!capture.present || capture.captured + capture.dropped == 0)
+            return std::nullopt;
+        return capture.dropRate();
+    }
+    if (metric == QLatin1String("load_imbalance")) {
+        for (const ServiceInsight &s : snapshot.services) {
+            if (s.service == r.service && s.requests > 0)
+                return s.loadImbalance;
+        }
+        return std::nullopt;
+    }
+    if (!r.operation.isEmpty()) {
+        for (const OperationInsight &op : snapshot.operations) {
+            if (op.service != r.service || op.operation != r.operation)
+                continue;
+            const WindowStats &w = op.fiveMinutes;
+            if (metric == QLatin1String("cache_hit_ratio"))
+                return w.cacheEligible ? std::optional<double>(w.cacheHitRatio()) : std::nullopt;
+            if (w.requests == 0)
+                return std::nullopt;
+            if (metric == QLatin1String("wasted_retry_rate"))
+                return double(op.retriedFailedFiveMinutes) / double(w.requests);
+            return w.errorRate();
+        }
+        return std::nullopt;
+    }
+    std::uint64_t errors = 0;
+    const std::uint64_t requests = requestsOfService(snapshot, r.service, &errors);
+    if (requests == 0)
+        return std::nullopt;
+    return double(errors) / double(requests);
+}
+
+void RecommendationEngine::measure(const AnalysisSnapshot &snapshot, const CaptureLoad &capture) {
+    const Clock::time_point now = m_clock.now();
+    for (Entry &entry : m_recommendations) {
+        Recommendation &r = entry.recommendation;
+        if (r.status != RecommendationStatus::Applied || !r.effect ||
+            r.effect->verdict != EffectVerdict::Measuring || now < r.effect->measureAt)
+            continue;
+        const std::optional<double> after = metricOf(r, snapshot, capture);
+        if (!after)
+            continue; // no traffic in the after-window yet: still measuring
+        RecommendationEffect &effect = *r.effect;
+        effect.after = *after;
+        // The relative change, in the direction that is better: -1..1.
+        const double before = effect.before;
+        const double scale = std::max({std::fabs(before), std::fabs(*after), 1e-9});
+        double score = (*after - before) / scale;
+        if (effect.lowerIsBetter)
+            score = -score;
+        if (std::fabs(before) < 1e-9 && std::fabs(*after) < 1e-9)
+            score = 0;
+        effect.score = std::clamp(score, -1.0, 1.0);
+        effect.verdict = *effect.score >= m_options.unchangedBand    ? EffectVerdict::Improved
+                         : *effect.score <= -m_options.unchangedBand ? EffectVerdict::Worse
+                                                                     : EffectVerdict::Unchanged;
+        r.updatedAt = wallNow();
+        emitEvent(QStringLiteral("measured"), r);
+        if (effect.verdict == EffectVerdict::Worse && r.autoRevert) {
+            changeBack(entry, m_options.actor,
+                       QStringLiteral("automatic revert: %1 got worse (%2 to %3)")
+                           .arg(effect.metric)
+                           .arg(round3(before))
+                           .arg(round3(*after)),
+                       SettingSource::AutoRevert);
+        }
+    }
+}
+
+RecommendationEngine::Entry *RecommendationEngine::findEntry(const QString &id) {
+    for (Entry &entry : m_recommendations) {
+        if (entry.recommendation.id == id)
+            return &entry;
+    }
+    return nullptr;
+}
+
+const Recommendation *RecommendationEngine::find(const QString &id) const {
+    for (const Entry &entry : m_recommendations) {
+        if (entry.recommendation.id == id)
+            return &entry.recommendation;
+    }
+    return nullptr;
+}
+
+std::vector<Recommendation>
+RecommendationEngine::list(std::optional<RecommendationStatus> status) const {
+    std::vector<Recommendation> out;
+    for (const Entry &entry : m_recommendations) {
+        if (!status || entry.recommendation.status == *status)
+            out.push_back(entry.recommendation);
+    }
+    return out;
+}
+
+RecommendationEngine::Outcome RecommendationEngine::apply(const QString &id, const QString &actor,
+                                                          const QString &reason) {
+    Entry *entry = findEntry(id);
+    if (!entry)
+        return {Result::NotFound, QStringLiteral("no recommendation has the id %1").arg(id), {}};
+    Recommendation &r = entry->recommendation;
+    if (r.status != RecommendationStatus::Open) {
+        return {Result::Conflict,
+                QStringLiteral("the recommendation is %1: only an open one can be applied")
+                    .arg(recommendationStatusName(r.status)),
+                {}};
+    }
+    SettingChangeRequest request;
+    request.service = r.change.service;
+    request.setting = r.change.setting;
+    request.value = r.change.after;
+    request.actor = actor;
+    request.reason = reason.isEmpty() ? r.title : reason;
+    request.source = SettingSource::Recommendation;
+    request.recommendationId = r.id;
+    const SettingChangeOutcome outcome =
+        m_port ? m_port(request) : SettingChangeOutcome{false, {}, QStringLiteral("no port")};
+    if (!outcome.ok)
+        return {Result::Failed, outcome.error, {}};
+    r.change.before = outcome.entry.before;
+    r.change.after = outcome.entry.after;
+    r.status = RecommendationStatus::Applied;
+    r.appliedAt = r.updatedAt = wallNow();
+    r.appliedBy = actor;
+    RecommendationEffect effect;
+    effect.metric = r.expectedImpact.metric;
+    effect.lowerIsBetter = entry->lowerIsBetter;
+    // The window before: what the latest snapshot says now, else the evidence the rule saw.
+    std::optional<double> before;
+    if (m_lastSnapshot)
+        before = metricOf(r, *m_lastSnapshot, m_lastCapture);
+    effect.before = before.value_or(r.expectedImpact.from);
+    effect.measureAt = m_clock.now() + m_options.effectWindow;
+    r.effect = effect;
+    emitEvent(QStringLiteral("applied"), r);
+    return {Result::Ok, {}, r};
+}
+
+RecommendationEngine::Outcome RecommendationEngine::dismiss(const QString &id, const QString &actor,
+                                                            const QString &reason) {
+    Q_UNUSED(actor);
+    Q_UNUSED(reason);
+    Entry *entry = findEntry(id);
+    if (!entry)
+        return {Result::NotFound, QStringLiteral("no recommendation has the id %1").arg(id), {}};
+    Recommendation &r = entry->recommendation;
+    if (r.status != RecommendationStatus::Open) {
+        return {Result::Conflict,
+                QStringLiteral("the recommendation is %1: only an open one can be dismissed")
+                    .arg(recommendationStatusName(r.status)),
+                {}};
+    }
+    r.status = RecommendationStatus::Dismissed;
+    r.dismissedAt = r.updatedAt = wallNow();
+    m_suppressedUntil[entry->key] = m_clock.now() + m_options.suppressFor;
+    emitEvent(QStringLiteral("dismissed"), r);
+    return {Result::Ok, {}, r};
+}
+
+RecommendationEngine::Outcome RecommendationEngine::revert(const QString &id, const QString &actor,
+                                                           const QString &reason) {
+    Entry *entry = findEntry(id);
+    if (!entry)
+        return {Result::NotFound, QStringLiteral("no recommendation has the id %1").arg(id), {}};
+    if (entry->recommendation.status != RecommendationStatus::Applied) {
+        return {Result::Conflict,
+                QStringLiteral("the recommendation is %1: only an applied one can be reverted")
+                    .arg(recommendationStatusName(entry->recommendation.status)),
+                {}};
+    }
+    return changeBack(*entry, actor, reason, SettingSource::Recommendation);
+}
+
+RecommendationEngine::Outcome RecommendationEngine::changeBack(Entry &entry, const QString &actor,
+                                                               const QString &reason,
+                                                               SettingSource source) {
+    Recommendation &r = entry.recommendation;
+    SettingChangeRequest request;
+    request.service = r.change.service;
+    request.setting = r.change.setting;
+    request.value = r.change.before;
+    request.actor = actor;
+    request.reason = reason.isEmpty() ? QStringLiteral("revert: %1").arg(r.title) : reason;
+    request.source = source;
+    request.recommendationId = r.id;
+    const SettingChangeOutcome outcome =
+        m_port ? m_port(request) : SettingChangeOutcome{false, {}, QStringLiteral("no port")};
+    if (!outcome.ok)
+        return {Result::Failed, outcome.error, {}};
+    r.status = RecommendationStatus::Reverted;
+    r.revertedAt = r.updatedAt = wallNow();
+    // What was reverted is not recommended again straight away.
+    m_suppressedUntil[entry.key] = m_clock.now() + m_options.suppressFor;
+    emitEvent(QStringLiteral("reverted"), r);
+    return {Result::Ok, {}, r};
+}
+
+void RecommendationEngine::trim() {
+    const auto closed = [](const Recommendation &r) {
+        return r.status == RecommendationStatus::Dismissed ||
+               r.status == RecommendationStatus::Reverted ||
+               (r.status == RecommendationStatus::Applied && r.effect &&
+                r.effect->verdict != EffectVerdict::Measuring);
+    };
+    // The oldest closed ones first, then the oldest of any.
+    for (bool closedOnly : {true, false}) {
+        for (auto it = m_recommendations.begin();
+             int(m_recommendations.size()) > m_options.maxRecommendations &&
+             it != m_recommendations.end();) {
+            if (!closedOnly || closed(it->recommendation)) {
+                it = m_recommendations.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+}
+
+void RecommendationEngine::emitEvent(const QString &event, const Recommendation &r) const {
+    if (m_events)
+        m_events(event, r);
+}
+
+} // namespace ToolCapture

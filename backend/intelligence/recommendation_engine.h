@@ -1,0 +1,217 @@
+#pragma once
+
+#include <backend/core/clock.h>
+#include <backend/intelligence/analysis_snapshot.h>
+#include <backend/intelligence/setting_change.h>
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QJsonValue>
+#include <QString>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+namespace ToolCapture {
+
+enum class RecommendationType {
+    CacheOptimization,
+    LoadBalancing,
+    CircuitBreakerTuning,
+    TimeoutTuning,
+    RetryTuning,
+    CaptureSampling,
+};
+enum class RecommendationStatus { Open, Applied, Dismissed, Reverted };
+enum class RecommendationPriority { High, Medium, Low };
+enum class EffectVerdict { Measuring, Improved, Unchanged, Worse };
+
+QString recommendationTypeName(RecommendationType type);
+QString recommendationStatusName(RecommendationStatus status);
+std::optional<RecommendationStatus> recommendationStatusFromName(const QString &name);
+
+// One reason a rule fired: a metric of a window against the rule's threshold.
+struct RecommendationEvidence {
+    QString window; // "5m"
+    QString metric; // "cache_miss_rate", ...
+    double value = 0;
+    double threshold = 0;
+};
+
+// What the change should do to the metric its effect is measured on.
+struct ExpectedImpact {
+    QString metric;
+    double from = 0;
+    double to = 0;
+    QString text;
+};
+
+// The live setting a recommendation changes, with its value before and after.
+struct RecommendedChange {
+    QString setting;
+    QString service;
+    QJsonValue before;
+    QJsonValue after;
+};
+
+// The target metric in the window before the apply and in the window after it.
+struct RecommendationEffect {
+    QString metric;
+    bool lowerIsBetter = true;
+    double before = 0;
+    std::optional<double> after;
+    std::optional<double> score; // -1..1, null while measuring
+    EffectVerdict verdict = EffectVerdict::Measuring;
+    Clock::time_point measureAt; // the after-window is complete from here on
+};
+
+struct Recommendation {
+    QString id; // UUID
+    RecommendationType type = RecommendationType::CacheOptimization;
+    QString service;
+    QString instance;  // empty: null
+    QString operation; // empty: null
+    QString title;
+    RecommendationPriority priority = RecommendationPriority::Low;
+    double confidence = 0;
+    ExpectedImpact expectedImpact;
+    std::vector<RecommendationEvidence> evidence;
+    RecommendedChange change;
+    RecommendationStatus status = RecommendationStatus::Open;
+    QDateTime createdAt;
+    QDateTime updatedAt;
+    QDateTime appliedAt;
+    QString appliedBy;
+    QDateTime dismissedAt;
+    QDateTime revertedAt;
+    bool autoRevert = true;
+    std::optional<RecommendationEffect> effect;
+
+    // The "R" document of docs/intelligence-api.md.
+    QJsonObject toJson() const;
+};
+
+// What the host knows about capture that the snapshot does not: the capture pipeline's
+// counters over the period since the previous evaluation (the host takes the differences).
+struct CaptureLoad {
+    bool present = false;       // capture is configured on this engine
+    std::uint64_t captured = 0; // handed to the capture queue
+    std::uint64_t dropped = 0;  // the capture queue was full
+    double dropRate() const {
+        const std::uint64_t total = captured + dropped;
+        return total ? double(dropped) / double(total) : 0.0;
+    }
+};
+
+// Turns what the analyser knows (an AnalysisSnapshot) and the live settings in force into
+// recommendations of one live setting change each (docs/intelligence-api.md, "Recommendations"),
+// and runs their life: apply (through the SettingChangePort, the operator's own path, so
+// LiveSettings audits it with source "recommendation"), dismiss, revert, the measured effect
+// of an applied change and the automatic revert of one that made things worse.
+// Time is the injected clock: nothing here waits. Not thread-safe: the engine thread.
+class RecommendationEngine {
+public:
+    struct Options {
+        // Rule thresholds (the source documents' values).
+        double cacheMissRate = 0.3;     // cache-eligible requests not answered from the cache
+        double loadImbalance = 0.4;     // loadImbalanceScore()
+        double failureRisk = 0.6;       // failureRisk()
+        double timeoutP99Share = 0.8;   // p99 against timeouts.first_byte_ms
+        double retryFailedShare = 0.5;  // retried exchanges that still failed
+        std::uint64_t captureDrops = 0; // capture drops above this
+        // Minimum samples (five-minute window) below which a rule says nothing.
+        std::uint64_t minCacheEligible = 50;
+        std::uint64_t minServiceRequests = 100;
+        std::uint64_t minInstanceRequests = 20;
+        std::uint64_t minOperationRequests = 50;
+        std::uint64_t minRetried = 20;
+        std::uint64_t minCaptureEvents = 100;
+        // Effect measurement: the after-window, and the |score| under which nothing changed.
+        std::chrono::milliseconds effectWindow{std::chrono::minutes(5)};
+        double unchangedBand = 0.1;
+        bool autoRevert = true;
+        // A dismissed (or reverted) recommendation does not come back for this long.
+        std::chrono::milliseconds suppressFor{std::chrono::hours(1)};
+        // Recommendations kept; beyond, the oldest closed ones go first.
+        int maxRecommendations = 500;
+        // The actor of automatic reverts.
+        QString actor = QStringLiteral("recommendations");
+    };
+
+    // `event` ("created", "applied", "dismissed", "reverted", "measured") and the R document.
+    using EventCallback = std::function<void(const QString &event, const Recommendation &)>;
+
+    RecommendationEngine(const Clock &clock, SettingChangePort port);
+    RecommendationEngine(const Clock &clock, SettingChangePort port, Options options);
+
+    void setEventCallback(EventCallback callback) { m_events = std::move(callback); }
+    // Wall time for the documents' timestamps (UTC); QDateTime::currentDateTimeUtc by default.
+    void setWallClock(std::function<QDateTime()> wallClock) { m_wall = std::move(wallClock); }
+    const Options &options() const { return m_options; }
+
+    // Runs the rules over `snapshot` with `settings` ({service: {setting: value}}, the
+    // "services" of LiveSettings::document()) and `capture`: creates the recommendations that
+    // are new, updates the evidence of those still open, completes the effects whose
+    // after-window is over (reverting the worse ones when auto_revert is on).
+    void evaluate(const AnalysisSnapshot &snapshot, const QJsonObject &settings,
+                  const CaptureLoad &capture = {});
+
+    enum class Result { Ok, NotFound, Conflict, Failed };
+    struct Outcome {
+        Result result = Result::NotFound;
+        QString error;                                // NotFound, Conflict, Failed: why
+        std::optional<Recommendation> recommendation; // after the change (Ok)
+    };
+    // Open → applied: the change through the port (source Recommendation); Conflict when not
+    // open, Failed when the port refused (nothing changed).
+    Outcome apply(const QString &id, const QString &actor, const QString &reason = {});
+    // Open → dismissed; the same recommendation is not made again for suppressFor.
+    Outcome dismiss(const QString &id, const QString &actor, const QString &reason = {});
+    // Applied → reverted: the `before` value back through the port (source Recommendation).
+    Outcome revert(const QString &id, const QString &actor, const QString &reason = {});
+
+    const Recommendation *find(const QString &id) const;
+    // Oldest first; only those with `status` when given.
+    std::vector<Recommendation> list(std::optional<RecommendationStatus> status = {}) const;
+    int size() const { return int(m_recommendations.size()); }
+
+private:
+    using Key = std::tuple<RecommendationType, QString, QString, QString>;
+    struct Entry {
+        Recommendation recommendation;
+        Key key;
+        bool lowerIsBetter = true; // of the metric its effect is measured on
+    };
+    struct Candidate; // a rule's finding, before it becomes (or updates) a recommendation
+
+    void runRules(const AnalysisSnapshot &snapshot, const QJsonObject &settings,
+                  const CaptureLoad &capture, std::vector<Candidate> &out) const;
+    void offer(Candidate candidate);
+    void measure(const AnalysisSnapshot &snapshot, const CaptureLoad &capture);
+    std::optional<double> metricOf(const Recommendation &r, const AnalysisSnapshot &snapshot,
+                                   const CaptureLoad &capture) const;
+    Outcome changeBack(Entry &entry, const QString &actor, const QString &reason,
+                       SettingSource source);
+    Entry *findEntry(const QString &id);
+    void trim();
+    void emitEvent(const QString &event, const Recommendation &r) const;
+    QDateTime wallNow() const { return m_wall ? m_wall() : QDateTime::currentDateTimeUtc(); }
+
+    const Clock &m_clock;
+    SettingChangePort m_port;
+    Options m_options;
+    EventCallback m_events;
+    std::function<QDateTime()> m_wall;
+    std::deque<Entry> m_recommendations; // oldest first
+    std::map<Key, Clock::time_point> m_suppressedUntil;
+    std::optional<AnalysisSnapshot> m_lastSnapshot;
+    CaptureLoad m_lastCapture;
+};
+
+} // namespace ToolCapture
