@@ -26,8 +26,8 @@ using Column = PatternsModel::Column;
 
 QString readFailure(const QString &what, const QByteArray &target, const FeedResponse &response) {
     if (response.status == 404) {
-        return PatternsView::tr("This engine serves no %1 (GET %2: %3). It has no analyser, or "
-                                "it is older than this console.")
+        return PatternsView::tr("This engine serves no %1: GET %2 answered %3. It has no "
+                                "analyser, or it is older than this console.")
             .arg(what, QString::fromUtf8(target), adminProblemText(response));
     }
     return PatternsView::tr("The %1 could not be read: %2").arg(what, adminProblemText(response));

@@ -288,9 +288,9 @@ void RecommendationsView::reload() {
         m_loading = false;
         if (!response.ok()) {
             showState(response.status == 404
-                          ? tr("This engine serves no recommendations (GET "
-                               "/api/v1/recommendations: %1). It has no analyser, or it is older "
-                               "than this console.")
+                          ? tr("This engine serves no recommendations: GET "
+                               "/api/v1/recommendations answered %1. It has no analyser, or it is "
+                               "older than this console.")
                                 .arg(adminProblemText(response))
                           : tr("The recommendations could not be read: %1")
                                 .arg(adminProblemText(response)));
