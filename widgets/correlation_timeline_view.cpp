@@ -43,8 +43,8 @@ CorrelationTimelineView::CorrelationTimelineView(QWidget *parent)
     QHeaderView *header = m_table->horizontalHeader();
     header->setObjectName(QStringLiteral("timelineHeader"));
     header->setStretchLastSection(true);
-    m_table->setColumnWidth(int(Column::Offset), 200);
-    m_table->setColumnWidth(int(Column::Topic), 220);
+    m_table->setColumnWidth(int(Column::Offset), 300);
+    m_table->setColumnWidth(int(Column::Topic), 200);
     m_table->setColumnWidth(int(Column::Kind), 100);
     m_table->setColumnWidth(int(Column::Service), 100);
     m_table->setColumnWidth(int(Column::Instance), 110);

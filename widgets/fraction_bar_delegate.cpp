@@ -52,7 +52,14 @@ void FractionBarDelegate::paint(QPainter *painter, const QStyleOptionViewItem &o
     style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
 
     const double fraction = std::clamp(value.toDouble(), 0.0, 1.0);
-    const QRect area = option.rect.adjusted(3, 4, -3, -4);
+    QRect area = option.rect.adjusted(3, 4, -3, -4);
+    QRect textArea = option.rect.adjusted(4, 0, -4, 0);
+    if (m_shape == Shape::Marker) {
+        // The text on the left, the time axis after it.
+        const int textWidth = opt.fontMetrics.horizontalAdvance(QStringLiteral("+00000.0 ms")) + 8;
+        textArea.setWidth(std::min(textWidth, option.rect.width() / 2));
+        area.setLeft(textArea.right() + 4);
+    }
     QColor fill = option.palette.color(QPalette::Highlight);
     painter->save();
     if (m_shape == Shape::Bar) {
@@ -60,28 +67,23 @@ void FractionBarDelegate::paint(QPainter *painter, const QStyleOptionViewItem &o
         painter->fillRect(QRect(area.left(), area.top(), std::max(1, int(area.width() * fraction)),
                                 area.height()),
                           fill);
-    } else {
+    } else if (area.width() > 8) {
         // The axis as a thin line, the event as a marker on it.
-        QColor line = option.palette.color(QPalette::Mid);
-        painter->fillRect(QRect(area.left(), area.center().y(), area.width(), 1), line);
+        painter->fillRect(QRect(area.left(), area.center().y(), area.width(), 1),
+                          option.palette.color(QPalette::Mid));
         const int x = area.left() + int((area.width() - 6) * fraction);
         painter->fillRect(QRect(x, area.top(), 6, area.height()), fill);
     }
     painter->restore();
 
     // The text over it, where the model aligns it.
-    opt.text = text;
-    const QRect textRect =
-        style->subElementRect(QStyle::SE_ItemViewItemText, &opt, widget).adjusted(2, 0, -2, 0);
     painter->save();
     painter->setFont(opt.font);
     painter->setPen(option.state & QStyle::State_Selected
                         ? option.palette.color(QPalette::HighlightedText)
                         : option.palette.color(QPalette::Text));
-    const Qt::Alignment alignment =
-        m_shape == Shape::Marker ? Qt::AlignLeft | Qt::AlignVCenter : opt.displayAlignment;
-    painter->drawText(textRect, int(alignment),
-                      opt.fontMetrics.elidedText(text, Qt::ElideRight, textRect.width()));
+    painter->drawText(textArea, int(opt.displayAlignment),
+                      opt.fontMetrics.elidedText(text, Qt::ElideRight, textArea.width()));
     painter->restore();
 }
 

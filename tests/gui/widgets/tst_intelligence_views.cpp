@@ -71,6 +71,7 @@ void saveScreenshot(QWidget *widget, const QString &name) {
     if (dir.isEmpty())
         return;
     QDir().mkpath(dir);
+    QCoreApplication::sendPostedEvents(); // the layouts catch up with the last texts
     QVERIFY(widget->grab().save(dir + QLatin1Char('/') + name));
 }
 
