@@ -73,7 +73,14 @@ bool PatternsModel::setDocument(const QByteArray &json) {
         return false;
     }
     m_error.clear();
-    beginResetModel();
+    const bool sameRows =
+        std::equal(rows.begin(), rows.end(), m_rows.begin(), m_rows.end(),
+                   [](const Operation &a, const Operation &b) {
+                       return a.service == b.service && a.operation == b.operation;
+                   });
+    // A periodic read of the same operations changes the cells only: the selection stays.
+    if (!sameRows || rows.empty())
+        beginResetModel();
     m_rows = std::move(rows);
     m_window = window;
     m_generatedAt = generatedAt;
@@ -81,7 +88,10 @@ bool PatternsModel::setDocument(const QByteArray &json) {
     m_maxP99 = 0;
     for (const Operation &op : m_rows)
         m_maxP99 = std::max(m_maxP99, op.p99);
-    endResetModel();
+    if (!sameRows || m_rows.empty())
+        endResetModel();
+    else
+        emit dataChanged(index(0, 0), index(rowCount() - 1, int(Column::Count) - 1));
     return true;
 }
 
@@ -256,6 +266,14 @@ bool AnomaliesModel::setDocument(const QByteArray &json) {
     std::stable_sort(rows.begin(), rows.end(), [](const Anomaly &a, const Anomaly &b) {
         return a.detectedAt > b.detectedAt;
     });
+    const bool sameRows =
+        std::equal(rows.begin(), rows.end(), m_rows.begin(), m_rows.end(),
+                   [](const Anomaly &a, const Anomaly &b) { return a.id == b.id; });
+    if (sameRows && !rows.empty()) {
+        m_rows = std::move(rows);
+        emit dataChanged(index(0, 0), index(rowCount() - 1, int(Column::Count) - 1));
+        return true;
+    }
     beginResetModel();
     m_rows = std::move(rows);
     endResetModel();

@@ -153,6 +153,16 @@ bool RecommendationsModel::setDocument(const QByteArray &json) {
     }
     m_error.clear();
     std::stable_sort(rows.begin(), rows.end(), before);
+    const bool sameRows =
+        std::equal(rows.begin(), rows.end(), m_rows.begin(), m_rows.end(),
+                   [](const Recommendation &a, const Recommendation &b) { return a.id == b.id; });
+    if (sameRows && !rows.empty()) {
+        // A periodic read of the same recommendations: the selection and what the reader
+        // scrolled to stay.
+        m_rows = std::move(rows);
+        emit dataChanged(index(0, 0), index(rowCount() - 1, int(Column::Count) - 1));
+        return true;
+    }
     beginResetModel();
     m_rows = std::move(rows);
     endResetModel();

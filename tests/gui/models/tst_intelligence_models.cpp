@@ -4,6 +4,7 @@
 #include <tests/gui/fixture/intelligence_documents.h>
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTest>
 
 using namespace ToolCapture;
@@ -25,6 +26,7 @@ private slots:
     void patternsRefuseBadDocuments_data();
     void patternsRefuseBadDocuments();
     void anomaliesFromTheContract();
+    void rereadingTheSameRowsChangesCellsOnly();
     void timelineFromTheContract();
     void timelineRefusesBadDocuments_data();
     void timelineRefusesBadDocuments();
@@ -247,6 +249,39 @@ void TestIntelligenceModels::anomaliesFromTheContract() {
     QVERIFY(!model.setDocument(R"({"anomalies": [{"id": "x", "kind": "cpu"}]})"));
     QVERIFY2(model.errorString().startsWith(u"anomalies[0].kind"), qPrintable(model.errorString()));
     QCOMPARE(model.rowCount(), 2);
+}
+
+// A periodic read of the same rows is dataChanged (views keep their selection); other rows reset.
+void TestIntelligenceModels::rereadingTheSameRowsChangesCellsOnly() {
+    RecommendationsModel recommendations;
+    QVERIFY(recommendations.setDocument(Docs::recommendations()));
+    QSignalSpy reset(&recommendations, &QAbstractItemModel::modelReset);
+    QSignalSpy changed(&recommendations, &QAbstractItemModel::dataChanged);
+    QVERIFY(recommendations.setDocument(Docs::recommendations()));
+    QCOMPARE(reset.size(), 0);
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(recommendations.setDocument(
+        "{\"recommendations\": [" + Docs::recommendation("r-new", "low", "open", "null") + "]}"));
+    QCOMPARE(reset.size(), 1);
+    QCOMPARE(recommendations.rowCount(), 1);
+
+    PatternsModel patterns;
+    QVERIFY(patterns.setDocument(Docs::patterns()));
+    QSignalSpy patternsReset(&patterns, &QAbstractItemModel::modelReset);
+    QSignalSpy patternsChanged(&patterns, &QAbstractItemModel::dataChanged);
+    QVERIFY(patterns.setDocument(Docs::patterns("1h")));
+    QCOMPARE(patternsReset.size(), 0);
+    QCOMPARE(patternsChanged.size(), 1);
+    QCOMPARE(patterns.window(), u"1h");
+
+    AnomaliesModel anomalies;
+    QVERIFY(anomalies.setDocument(Docs::anomalies()));
+    QSignalSpy anomaliesReset(&anomalies, &QAbstractItemModel::modelReset);
+    QVERIFY(anomalies.setDocument(Docs::anomalies()));
+    QCOMPARE(anomaliesReset.size(), 0);
+    QVERIFY(anomalies.setDocument(R"({"anomalies": []})"));
+    QCOMPARE(anomaliesReset.size(), 1);
+    QCOMPARE(anomalies.rowCount(), 0);
 }
 
 void TestIntelligenceModels::timelineFromTheContract() {

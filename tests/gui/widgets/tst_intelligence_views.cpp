@@ -152,6 +152,15 @@ void TestIntelligenceViews::recommendationsSortedWithDetails() {
         QVERIFY2(details.contains(QString::fromUtf8(part)), qPrintable(part + (": " + details)));
     }
     saveScreenshot(view.get(), QStringLiteral("recommendations_view.png"));
+
+    // The periodic read keeps the selection and the details.
+    QSignalSpy loaded(view.get(), &RecommendationsView::loaded);
+    view->setRefreshInterval(std::chrono::milliseconds(10));
+    QVERIFY(loaded.wait(kTimeoutMs));
+    view->setRefreshInterval(std::chrono::seconds(10));
+    QVERIFY(feed->requests().size() >= 2);
+    QCOMPARE(view->currentId(), u"r-applied");
+    QCOMPARE(view->detailsText(), details);
 }
 
 void TestIntelligenceViews::buttonsFollowStatus_data() {
@@ -471,6 +480,18 @@ void TestIntelligenceViews::againstTheDemoEngine() {
             QVERIFY2(patterns.stateText().contains(u"/api/v1/patterns?window=5m"),
                      qPrintable(patterns.stateText()));
         }
+
+        // An id no analyser has seen: the friendly message, with or without an analyser.
+        CaptureInspector inspector;
+        inspector.setTransport(feed);
+        inspector.show();
+        inspector.tabs()->setCurrentWidget(inspector.timelineView());
+        QSignalSpy timelineLoaded(inspector.timelineView(), &CorrelationTimelineView::loaded);
+        inspector.setDetail(detailOf(QStringLiteral("00000000-0000-4000-8000-00000000dead")));
+        QVERIFY(timelineLoaded.wait(kTimeoutMs));
+        QVERIFY2(inspector.timelineView()->messageText().startsWith(
+                     u"The analyser has nothing for this request (yet)."),
+                 qPrintable(inspector.timelineView()->messageText()));
     }
 }
 
