@@ -5,6 +5,8 @@
 #include <widgets/cache_view.h>
 #include <widgets/hooks_view.h>
 #include <widgets/overview_view.h>
+#include <widgets/patterns_view.h>
+#include <widgets/recommendations_view.h>
 #include <widgets/requests_view.h>
 #include <widgets/services_view.h>
 #include <widgets/status_bar_panel.h>
@@ -47,7 +49,7 @@ MainWindow::MainWindow(QWidget *parent)
     setCentralWidget(m_tabs);
     // In the order an operator works: how is it going, where does traffic go, what is cut off,
     // which requests, what the event bus carries, what the services report. Breakers,
-    // Requests and Cache join with a transport (rebuildTransportViews).
+    // Requests, Cache, Patterns and Recommendations join with a transport (rebuildTransportViews).
     m_overviewView->setObjectName(QStringLiteral("overviewView"));
     addView(m_overviewView, tr("Overview"), {}, OverviewView::subjects(),
             [this](const FeedMessage &message) { m_overviewView->apply(message); });
@@ -167,8 +169,8 @@ View *MainWindow::replaceView(View *old, View *created, const QString &name, con
     return created;
 }
 
-// Breakers, Requests, Cache and the status bar read their transport from their construction on: a
-// new transport, new ones, in the same places.
+// Breakers, Requests, Cache, Patterns, Recommendations and the status bar read their transport from
+// their construction on: a new transport, new ones, in the same places.
 void MainWindow::rebuildTransportViews(FeedTransport *transport) {
     m_breakersView =
         replaceView(m_breakersView, transport ? new BreakersView(transport) : nullptr,
@@ -181,6 +183,18 @@ void MainWindow::rebuildTransportViews(FeedTransport *transport) {
                     QStringLiteral("cacheView"), tr("Cache"), m_tabs->indexOf(m_topicsView));
     if (m_cacheView) {
         connect(m_cacheView, &CacheView::message, this,
+                [this](const QString &text) { statusBar()->showMessage(text, 8000); });
+    }
+    // What the analyser sees, then what it recommends (docs/intelligence-console.md).
+    m_patternsView =
+        replaceView(m_patternsView, transport ? new PatternsView(transport) : nullptr,
+                    QStringLiteral("patternsView"), tr("Patterns"), m_tabs->indexOf(m_topicsView));
+    m_recommendationsView =
+        replaceView(m_recommendationsView, transport ? new RecommendationsView(transport) : nullptr,
+                    QStringLiteral("recommendationsView"), tr("Recommendations"),
+                    m_tabs->indexOf(m_topicsView));
+    if (m_recommendationsView) {
+        connect(m_recommendationsView, &RecommendationsView::message, this,
                 [this](const QString &text) { statusBar()->showMessage(text, 8000); });
     }
 

@@ -20,15 +20,17 @@ class BreakersView;
 class CacheView;
 class HooksView;
 class OverviewView;
+class PatternsView;
+class RecommendationsView;
 class RequestsView;
 class ServicesView;
 class StatusBarPanel;
 class TopicsView;
 
 // The console's main window: one tab per view in the order an operator works (overview, services,
-// breakers, requests, cache, topics, hooks), the menus and shortcuts, and the status bar. Routes
-// each feed message to the views of its subject and subscribes the union of their subjects. Layout,
-// splitters, column widths and the current view are kept in QSettings.
+// breakers, requests, cache, patterns, recommendations, topics, hooks), the menus and shortcuts,
+// and the status bar. Routes each feed message to the views of its subject and subscribes the union
+// of their subjects. Layout, splitters, column widths and the current view are kept in QSettings.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -64,6 +66,8 @@ public:
     // The views below read their transport from their construction on: null without one.
     BreakersView *breakersView() const { return m_breakersView; }
     CacheView *cacheView() const { return m_cacheView; }
+    PatternsView *patternsView() const { return m_patternsView; }
+    RecommendationsView *recommendationsView() const { return m_recommendationsView; }
     StatusBarPanel *statusPanel() const { return m_statusPanel; }
     // The action with this object name ("actionConnect", …), for tests and the toolbar.
     QAction *action(const QString &objectName) const;
@@ -121,6 +125,8 @@ private:
     BreakersView *m_breakersView = nullptr; // tabs rebuilt with each transport
     RequestsView *m_requestsView = nullptr;
     CacheView *m_cacheView = nullptr;
+    PatternsView *m_patternsView = nullptr;
+    RecommendationsView *m_recommendationsView = nullptr;
     TopicsView *m_topicsView;
     HooksView *m_hooksView;
     StatusBarPanel *m_statusPanel = nullptr; // rebuilt with each transport

@@ -1,5 +1,6 @@
 #include <models/json_lines.h>
 #include <widgets/capture_inspector.h>
+#include <widgets/correlation_timeline_view.h>
 #include <widgets/routing_explanation_view.h>
 #include <widgets/timing_waterfall_view.h>
 
@@ -77,7 +78,8 @@ CaptureInspector::CaptureInspector(QWidget *parent)
     , m_requestBody(bodyEdit(this))
     , m_responseHeaders(headerTree(this))
     , m_responseBody(bodyEdit(this))
-    , m_routing(new RoutingExplanationView) {
+    , m_routing(new RoutingExplanationView)
+    , m_timeline(new CorrelationTimelineView) {
     m_message->setAlignment(Qt::AlignCenter);
     m_message->setWordWrap(true);
     m_overview->setTextFormat(Qt::RichText);
@@ -103,6 +105,7 @@ CaptureInspector::CaptureInspector(QWidget *parent)
     m_tabs->addTab(messagePage(m_requestHeaders, m_requestBody), tr("Request"));
     m_tabs->addTab(messagePage(m_responseHeaders, m_responseBody), tr("Response"));
     m_tabs->addTab(m_routing, tr("Routing"));
+    m_tabs->addTab(m_timeline, tr("Timeline"));
 
     auto *stack = new QStackedLayout(this);
     stack->addWidget(m_message);
@@ -172,6 +175,7 @@ void CaptureInspector::setDetail(const CaptureDetail &detail) {
                        int(detail.responseBody.size()));
     m_responseBody->setPlainText(response);
     m_routing->setExplanation(detail.routing);
+    m_timeline->setCorrelationId(s.correlationId);
     static_cast<QStackedLayout *>(layout())->setCurrentWidget(m_tabs);
 }
 
@@ -185,6 +189,11 @@ void CaptureInspector::clear() {
     setMessage(tr("Select a captured request to inspect it."));
     m_routing->clear();
     m_waterfall->clear();
+    m_timeline->setCorrelationId({});
+}
+
+void CaptureInspector::setTransport(FeedTransport *transport) {
+    m_timeline->setTransport(transport);
 }
 
 } // namespace ToolCapture

@@ -13,13 +13,16 @@ class QTreeWidget;
 
 namespace ToolCapture {
 
+class CorrelationTimelineView;
+class FeedTransport;
 class RoutingExplanationView;
 class TimingWaterfallView;
 
 // One captured exchange in full: an overview (request line, status, instance, attempts, the
 // breaker state when the attempt began, cache, client) with the timings as a waterfall; the
 // request and the response with their headers and bodies (JSON pretty-printed); and the
-// routing explanation.
+// routing explanation; and what the analyser saw of its correlation id (Timeline, read through
+// the transport when that tab is shown).
 class CaptureInspector : public QWidget {
     Q_OBJECT
 public:
@@ -29,9 +32,12 @@ public:
     // Instead of a record: why there is none ("Loading…", an error).
     void setMessage(const QString &message);
     void clear();
+    // Where the Timeline tab reads from; null: it reads nothing.
+    void setTransport(FeedTransport *transport);
 
     const std::optional<CaptureDetail> &detail() const { return m_detail; }
     RoutingExplanationView *routingView() const { return m_routing; }
+    CorrelationTimelineView *timelineView() const { return m_timeline; }
     QTabWidget *tabs() const { return m_tabs; }
     QString responseBodyText() const;
 
@@ -49,6 +55,7 @@ private:
     QTreeWidget *m_responseHeaders;
     QPlainTextEdit *m_responseBody;
     RoutingExplanationView *m_routing;
+    CorrelationTimelineView *m_timeline;
 };
 
 } // namespace ToolCapture

@@ -55,6 +55,7 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
     , m_inspector(new CaptureInspector(this))
     , m_splitter(new QSplitter(Qt::Vertical, this)) {
     m_proxy->setSourceModel(m_model);
+    m_inspector->setTransport(transport);
     // Before the list's selection model exists, so that this runs before it moves the current
     // index off rows about to go.
     connect(m_proxy, &QAbstractItemModel::rowsAboutToBeRemoved, this,

@@ -9,7 +9,10 @@
 #include <tests/gui/fixture/embedded_demo_engine.h>
 #include <widgets/cache_view.h>
 #include <widgets/capture_inspector.h>
+#include <widgets/correlation_timeline_view.h>
 #include <widgets/hooks_view.h>
+#include <widgets/patterns_view.h>
+#include <widgets/recommendations_view.h>
 #include <widgets/requests_view.h>
 #include <widgets/status_bar_panel.h>
 #include <widgets/topics_view.h>
@@ -21,6 +24,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QPushButton>
 #include <QSettings>
@@ -57,6 +61,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void subscribesTheSubjectsOfItsViews();
+    void intelligenceViewsAreTabs();
     void hooksViewFillsWithLiveEvents();
     void topicsViewFillsWithLiveRecords();
     void topicRecordOpensItsCapture();
@@ -124,6 +129,39 @@ void TestMainWindow::subscribesTheSubjectsOfItsViews() {
     QCOMPARE(m_window->transport()->subjects(), before);
     routed.clear();
     QVERIFY(!QTest::qWaitFor([&routed] { return !routed.isEmpty(); }, 1000));
+}
+
+// Patterns and Recommendations sit after Cache and before Topics, each with its Alt+digit in the
+// View menu, and the inspector has its Timeline tab.
+void TestMainWindow::intelligenceViewsAreTabs() {
+    QVERIFY(m_window->patternsView());
+    QVERIFY(m_window->recommendationsView());
+    const int cache = tabOf(*m_window, m_window->cacheView());
+    QCOMPARE(tabOf(*m_window, m_window->patternsView()), cache + 1);
+    QCOMPARE(tabOf(*m_window, m_window->recommendationsView()), cache + 2);
+    QCOMPARE(tabOf(*m_window, m_window->topicsView()), cache + 3);
+    QCOMPARE(m_window->tabs()->tabText(cache + 1), QStringLiteral("Patterns"));
+    QCOMPARE(m_window->tabs()->tabText(cache + 2), QStringLiteral("Recommendations"));
+    auto *menu = m_window->menuBar()->findChild<QMenu *>(QStringLiteral("menuView"));
+    QVERIFY(menu);
+    QAction *go = nullptr;
+    for (QAction *action : menu->actions()) {
+        if (action->shortcut() == QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + cache + 2)))
+            go = action;
+    }
+    QVERIFY(go);
+    QCOMPARE(go->text(), QStringLiteral("Recommendations"));
+    go->trigger();
+    QCOMPARE(m_window->tabs()->currentWidget(), m_window->recommendationsView());
+    // Shown, it reads the engine's recommendations: their table, or why there is none.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->recommendationsView()->model()->rowCount() > 0 ||
+                                 !m_window->recommendationsView()->stateText().isEmpty(),
+                             kTimeoutMs);
+    CaptureInspector *inspector = m_window->requestsView()->inspector();
+    const int timeline = inspector->tabs()->indexOf(inspector->timelineView());
+    QVERIFY(timeline > 0);
+    QCOMPARE(inspector->tabs()->tabText(timeline), QStringLiteral("Timeline"));
+    m_window->tabs()->setCurrentIndex(0);
 }
 
 void TestMainWindow::hooksViewFillsWithLiveEvents() {
