@@ -19,8 +19,8 @@ const QStringList kStatuses{QStringLiteral("open"), QStringLiteral("applied"),
 const QStringList kVerdicts{QStringLiteral("measuring"), QStringLiteral("improved"),
                             QStringLiteral("unchanged"), QStringLiteral("worse")};
 
-std::optional<Recommendation> read(StrictJson &json, const QJsonObject &r, const QString &path) {
-    Recommendation out;
+std::optional<RecommendationRow> read(StrictJson &json, const QJsonObject &r, const QString &path) {
+    RecommendationRow out;
     out.id = json.string(r, QStringLiteral("id"), path);
     out.type = json.string(r, QStringLiteral("type"), path);
     out.service = json.string(r, QStringLiteral("service"), path);
@@ -64,7 +64,7 @@ std::optional<Recommendation> read(StrictJson &json, const QJsonObject &r, const
 
     const QString effectPath = StrictJson::join(path, QStringLiteral("effect"));
     if (const auto effect = json.optionalObject(r, QStringLiteral("effect"), path)) {
-        Recommendation::Effect e;
+        RecommendationRow::Effect e;
         e.metric = json.string(*effect, QStringLiteral("metric"), effectPath);
         e.before = json.optionalNumber(*effect, QStringLiteral("before"), effectPath);
         e.after = json.optionalNumber(*effect, QStringLiteral("after"), effectPath);
@@ -86,7 +86,7 @@ int priorityRank(const QString &priority) {
 }
 
 // Most urgent first: priority, then confidence, then the newest.
-bool before(const Recommendation &a, const Recommendation &b) {
+bool before(const RecommendationRow &a, const RecommendationRow &b) {
     if (priorityRank(a.priority) != priorityRank(b.priority))
         return priorityRank(a.priority) < priorityRank(b.priority);
     if (a.confidence != b.confidence)
@@ -96,10 +96,11 @@ bool before(const Recommendation &a, const Recommendation &b) {
 
 } // namespace
 
-std::optional<Recommendation> Recommendation::fromJson(const QByteArray &json, QString *error) {
+std::optional<RecommendationRow> RecommendationRow::fromJson(const QByteArray &json,
+                                                             QString *error) {
     StrictJson reader;
     const QJsonObject object = reader.document(json);
-    std::optional<Recommendation> out;
+    std::optional<RecommendationRow> out;
     if (reader.ok())
         out = read(reader, object, {});
     if (!out && error)
@@ -107,7 +108,7 @@ std::optional<Recommendation> Recommendation::fromJson(const QByteArray &json, Q
     return out;
 }
 
-QString Recommendation::target() const {
+QString RecommendationRow::target() const {
     QStringList parts{service};
     if (!instance.isEmpty())
         parts << instance;
@@ -116,7 +117,7 @@ QString Recommendation::target() const {
     return parts.join(QStringLiteral(" / "));
 }
 
-QString Recommendation::valueText(const QJsonValue &value) {
+QString RecommendationRow::valueText(const QJsonValue &value) {
     switch (value.type()) {
     case QJsonValue::Bool:
         return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
@@ -139,7 +140,7 @@ bool RecommendationsModel::setDocument(const QByteArray &json) {
     StrictJson reader;
     const QJsonObject document = reader.document(json);
     const QJsonArray list = reader.array(document, QStringLiteral("recommendations"), {});
-    std::vector<Recommendation> rows;
+    std::vector<RecommendationRow> rows;
     rows.reserve(size_t(list.size()));
     for (qsizetype i = 0; reader.ok() && i < list.size(); ++i) {
         const QString path = StrictJson::indexed(QStringLiteral("recommendations"), i);
@@ -153,9 +154,9 @@ bool RecommendationsModel::setDocument(const QByteArray &json) {
     }
     m_error.clear();
     std::stable_sort(rows.begin(), rows.end(), before);
-    const bool sameRows =
-        std::equal(rows.begin(), rows.end(), m_rows.begin(), m_rows.end(),
-                   [](const Recommendation &a, const Recommendation &b) { return a.id == b.id; });
+    const bool sameRows = std::equal(
+        rows.begin(), rows.end(), m_rows.begin(), m_rows.end(),
+        [](const RecommendationRow &a, const RecommendationRow &b) { return a.id == b.id; });
     if (sameRows && !rows.empty()) {
         // A periodic read of the same recommendations: the selection and what the reader
         // scrolled to stay.
@@ -169,7 +170,7 @@ bool RecommendationsModel::setDocument(const QByteArray &json) {
     return true;
 }
 
-void RecommendationsModel::update(const Recommendation &recommendation) {
+void RecommendationsModel::update(const RecommendationRow &recommendation) {
     const int row = rowOf(recommendation.id);
     if (row < 0) {
         const auto it = std::upper_bound(m_rows.begin(), m_rows.end(), recommendation, before);
@@ -229,10 +230,10 @@ QString RecommendationsModel::statusLabel(const QString &status) {
     return status;
 }
 
-QString RecommendationsModel::effectText(const Recommendation &r) {
+QString RecommendationsModel::effectText(const RecommendationRow &r) {
     if (!r.effect)
         return {};
-    const Recommendation::Effect &e = *r.effect;
+    const RecommendationRow::Effect &e = *r.effect;
     if (e.verdict == u"measuring")
         return tr("measuring…");
     QString verdict = e.verdict;
@@ -260,7 +261,7 @@ int RecommendationsModel::columnCount(const QModelIndex &parent) const {
 QVariant RecommendationsModel::data(const QModelIndex &index, int role) const {
     if (!index.isValid() || index.row() >= int(m_rows.size()))
         return {};
-    const Recommendation &r = m_rows[size_t(index.row())];
+    const RecommendationRow &r = m_rows[size_t(index.row())];
     const Column column = Column(index.column());
     if (role == IdRole)
         return r.id;

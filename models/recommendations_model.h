@@ -10,8 +10,10 @@
 
 namespace ToolCapture {
 
-// One recommendation of the engine (the R document of docs/intelligence-api.md).
-struct Recommendation {
+// One recommendation as the console reads it (the R document of docs/intelligence-api.md). Not
+// named Recommendation: that is the engine's type (backend/intelligence), and the console links
+// both (two inline definitions of one name broke the heap).
+struct RecommendationRow {
     struct Evidence {
         QString window;
         QString metric;
@@ -52,7 +54,7 @@ struct Recommendation {
     std::optional<Effect> effect; // null until applied
 
     // Parses one R document strictly; nullopt with `error` naming the first bad member.
-    static std::optional<Recommendation> fromJson(const QByteArray &json, QString *error);
+    static std::optional<RecommendationRow> fromJson(const QByteArray &json, QString *error);
 
     // What the state allows (the engine answers 409 otherwise).
     bool canApply() const { return status == u"open"; }
@@ -94,17 +96,17 @@ public:
     bool setDocument(const QByteArray &json);
     // Replaces the row of the same id with `recommendation` (an action's answer); adds it when
     // there is none.
-    void update(const Recommendation &recommendation);
+    void update(const RecommendationRow &recommendation);
     QString errorString() const { return m_error; }
 
-    const Recommendation &at(int row) const { return m_rows.at(size_t(row)); }
+    const RecommendationRow &at(int row) const { return m_rows.at(size_t(row)); }
     int rowOf(const QString &id) const;
 
     static QString priorityLabel(const QString &priority);
     static QString typeLabel(const QString &type);
     static QString statusLabel(const QString &status);
     // "improved (+0.90)", "measuring…", "" without an effect.
-    static QString effectText(const Recommendation &recommendation);
+    static QString effectText(const RecommendationRow &recommendation);
 
     // QAbstractItemModel
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -114,7 +116,7 @@ public:
                         int role = Qt::DisplayRole) const override;
 
 private:
-    std::vector<Recommendation> m_rows;
+    std::vector<RecommendationRow> m_rows;
     QString m_error;
 };
 

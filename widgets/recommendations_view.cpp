@@ -47,7 +47,7 @@ QString actionLabel(const QString &action) {
     return RecommendationsView::tr("Revert");
 }
 
-QString detailsHtml(const Recommendation &r) {
+QString detailsHtml(const RecommendationRow &r) {
     QString html = QStringLiteral("<h3>%1</h3>").arg(escaped(r.title));
     html += QStringLiteral("<p>%1 · %2 · %3</p>")
                 .arg(escaped(RecommendationsModel::typeLabel(r.type)), escaped(r.target()),
@@ -68,7 +68,7 @@ QString detailsHtml(const Recommendation &r) {
                                "<th align='right'>%4</th></tr>")
                     .arg(RecommendationsView::tr("Window"), RecommendationsView::tr("Metric"),
                          RecommendationsView::tr("Value"), RecommendationsView::tr("Threshold"));
-        for (const Recommendation::Evidence &e : r.evidence) {
+        for (const RecommendationRow::Evidence &e : r.evidence) {
             html += QStringLiteral("<tr><td>%1</td><td>%2</td><td align='right'>%3</td>"
                                    "<td align='right'>%4</td></tr>")
                         .arg(escaped(e.window), escaped(e.metric), number(e.value),
@@ -80,8 +80,8 @@ QString detailsHtml(const Recommendation &r) {
     html += QStringLiteral("<p><b>%1</b> <code>%2</code> %3 <code>%4</code> → <code>%5</code>")
                 .arg(RecommendationsView::tr("Change:"), escaped(r.setting),
                      RecommendationsView::tr("of %1:").arg(escaped(r.settingService)),
-                     escaped(Recommendation::valueText(r.before)),
-                     escaped(Recommendation::valueText(r.after)));
+                     escaped(RecommendationRow::valueText(r.before)),
+                     escaped(RecommendationRow::valueText(r.after)));
     if (r.autoRevert)
         html += QStringLiteral("<br>%1").arg(
             RecommendationsView::tr("Reverted automatically if the effect is worse."));
@@ -95,7 +95,7 @@ QString detailsHtml(const Recommendation &r) {
     html += QStringLiteral("<p><b>%1</b> %2</p>")
                 .arg(RecommendationsView::tr("Status:"), escaped(status));
     if (r.effect) {
-        const Recommendation::Effect &e = *r.effect;
+        const RecommendationRow::Effect &e = *r.effect;
         html += QStringLiteral("<p><b>%1</b> %2: %3 → %4, %5</p>")
                     .arg(RecommendationsView::tr("Measured effect:"), escaped(e.metric),
                          optionalNumber(e.before), optionalNumber(e.after),
@@ -324,7 +324,7 @@ void RecommendationsView::updateSelection() {
             button->setEnabled(false);
         return;
     }
-    const Recommendation &r = m_model->at(row);
+    const RecommendationRow &r = m_model->at(row);
     m_apply->setEnabled(r.canApply());
     m_dismiss->setEnabled(r.canDismiss());
     m_revert->setEnabled(r.canRevert());
@@ -339,7 +339,7 @@ QMessageBox *RecommendationsView::requestAction(const QString &action) {
     const int row = m_model->rowOf(currentId());
     if (row < 0)
         return nullptr;
-    const Recommendation &r = m_model->at(row);
+    const RecommendationRow &r = m_model->at(row);
     const bool allowed = action == u"apply"     ? r.canApply()
                          : action == u"dismiss" ? r.canDismiss()
                          : action == u"revert"  ? r.canRevert()
@@ -351,8 +351,8 @@ QMessageBox *RecommendationsView::requestAction(const QString &action) {
         return nullptr;
     }
     const bool apply = action == u"apply";
-    const QString from = Recommendation::valueText(apply ? r.before : r.after);
-    const QString to = Recommendation::valueText(apply ? r.after : r.before);
+    const QString from = RecommendationRow::valueText(apply ? r.before : r.after);
+    const QString to = RecommendationRow::valueText(apply ? r.after : r.before);
     auto *box = new QMessageBox(
         QMessageBox::Question, apply ? tr("Apply the recommendation") : tr("Revert the change"),
         tr("Set %1 of %2 from %3 to %4?").arg(r.setting, r.settingService, from, to),
@@ -381,7 +381,7 @@ void RecommendationsView::send(const QString &id, const QString &action) {
     m_feed->request(request, this, [this, id, action](const FeedResponse &response) {
         if (response.ok()) {
             QString error;
-            const auto changed = Recommendation::fromJson(response.body, &error);
+            const auto changed = RecommendationRow::fromJson(response.body, &error);
             if (changed) {
                 m_model->update(*changed);
                 const QString text =

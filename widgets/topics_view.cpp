@@ -31,7 +31,8 @@ const QStringList TopicsView::kDefaultTopics{QStringLiteral("proxy.request_intel
                                              QStringLiteral("proxy.breaker_events"),
                                              QStringLiteral("hooks.execution_intelligence"),
                                              QStringLiteral("hooks.service_lifecycle"),
-                                             QStringLiteral("tools.registration_events")};
+                                             QStringLiteral("tools.registration_events"),
+                                             QStringLiteral("proxy.recommendations")};
 
 TopicsView::TopicsView(QWidget *parent)
     : QWidget(parent)

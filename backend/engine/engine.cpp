@@ -18,8 +18,8 @@
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
 #include <backend/engine/live_settings.h>
-#include <backend/engine/store_host.h>
 #include <backend/engine/recommendation_host.h>
+#include <backend/engine/store_host.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/kafka_publisher.h>
 #include <backend/events/proxy_events.h>

@@ -15,9 +15,9 @@ namespace ToolCapture {
 
 namespace {
 
-constexpr QByteArrayView kExecutionTopic = "hooks.execution_intelligence";
-constexpr QByteArrayView kCommunicationTopic = ProxyTopics::kCommunicationIntelligence;
-constexpr QByteArrayView kResponseTopic = ProxyTopics::kResponseIntelligence;
+const QByteArrayView kExecutionTopic = "hooks.execution_intelligence";
+const QByteArrayView kCommunicationTopic = ProxyTopics::kCommunicationIntelligence;
+const QByteArrayView kResponseTopic = ProxyTopics::kResponseIntelligence;
 
 QByteArray compact(const QJsonValue &value) {
     if (value.isObject())

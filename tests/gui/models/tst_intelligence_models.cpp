@@ -58,7 +58,7 @@ void TestIntelligenceModels::recommendationsFromTheContract() {
     QCOMPARE(cell(1, Column::Effect), QString());
     QCOMPARE(cell(3, Column::Effect), u"measuring…");
 
-    const Recommendation &r = model.at(0);
+    const RecommendationRow &r = model.at(0);
     QCOMPARE(r.evidence.size(), 1);
     QCOMPARE(r.evidence[0].window, u"5m");
     QCOMPARE(r.evidence[0].metric, u"cache_miss_rate");
@@ -66,8 +66,8 @@ void TestIntelligenceModels::recommendationsFromTheContract() {
     QCOMPARE(r.evidence[0].threshold, 0.3);
     QCOMPARE(r.setting, u"cache.heuristics");
     QCOMPARE(r.settingService, u"catalog");
-    QCOMPARE(Recommendation::valueText(r.before), u"false");
-    QCOMPARE(Recommendation::valueText(r.after), u"true");
+    QCOMPARE(RecommendationRow::valueText(r.before), u"false");
+    QCOMPARE(RecommendationRow::valueText(r.after), u"true");
     QVERIFY(r.effect);
     QCOMPARE(r.effect->after.value(), 0.55);
     QVERIFY(r.instance.isEmpty());
@@ -88,7 +88,7 @@ void TestIntelligenceModels::recommendationActionsFollowStatus() {
     QFETCH(QByteArray, status);
     QString error;
     const auto r =
-        Recommendation::fromJson(Docs::recommendation("r-1", "medium", status, "null"), &error);
+        RecommendationRow::fromJson(Docs::recommendation("r-1", "medium", status, "null"), &error);
     QVERIFY2(r, qPrintable(error));
     QTEST(r->canApply(), "apply");
     QTEST(r->canDismiss(), "dismiss");
@@ -101,7 +101,7 @@ void TestIntelligenceModels::recommendationUpdateReplacesTheRow() {
     const int row = model.rowOf(QStringLiteral("r-open"));
     QVERIFY(row >= 0);
     QString error;
-    const auto applied = Recommendation::fromJson(
+    const auto applied = RecommendationRow::fromJson(
         Docs::recommendation("r-open", "high", "applied",
                              R"({"metric": "cache_hit_ratio", "before": 0.1, "after": null,
                                  "score": null, "verdict": "measuring"})",
