@@ -276,6 +276,16 @@ struct RegistryConfig {
     int maxDynamicServices = 16;  // services not in the configuration
 };
 
+// What this process does with the events it publishes besides publishing them: analyse them
+// (the pattern analyser, and the recommendations built on it) and write each exchange as a
+// communication_intelligence row of the store. Both on by default (the console, one proxy);
+// a fleet of headless proxies can leave both to one analysing process reading the same cluster,
+// which costs their data path nothing.
+struct IntelligenceConfig {
+    bool analysis = true;
+    bool storeExchanges = true;
+};
+
 // The whole, validated configuration. Every field has a value: the profile's default where
 // the file said nothing.
 struct ProxyConfig {
@@ -299,6 +309,7 @@ struct ProxyConfig {
     CacheConfig cache;
     HooksConfig hooks;
     QString store = QStringLiteral("sqlite");
+    IntelligenceConfig intelligence;
     LoggingConfig logging;
     RegistryConfig registry;
 

@@ -26,7 +26,8 @@ constexpr std::array kTopLevelKeys{
     "profile"sv, "listen"sv,     "admin"sv,       "workers"sv,  "timeouts"sv, "limits"sv,
     "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
     "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
-    "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv, "cache"sv};
+    "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv, "cache"sv,    "intelligence"sv};
+constexpr std::array kIntelligenceKeys{"analysis"sv, "store_exchanges"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
                                   "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
@@ -297,6 +298,17 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                     else
                         m_reader.error(path, why);
                 }
+            } else if (key == "intelligence") {
+                m_reader.forEachMember(
+                    path, value, kIntelligenceKeys,
+                    [&](std::string_view k, const QString &p, const ConfigJson &v) {
+                        if (const auto on = m_reader.readBool(p, v)) {
+                            if (k == "analysis")
+                                m_config.intelligence.analysis = *on;
+                            else
+                                m_config.intelligence.storeExchanges = *on;
+                        }
+                    });
             } else if (key == "logging") {
                 m_reader.forEachMember(
                     path, value, kLoggingKeys,

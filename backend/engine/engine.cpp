@@ -390,7 +390,10 @@ bool Engine::startEventPipeline(QString *error) {
         return false;
     if (!startStore(error))
         return false;
-    EventSink *sink = &m_store->sink(); // the bus's, with the store's rows taken on the way
+    // The bus's, with the store's rows taken on the way (unless intelligence.store_exchanges is
+    // off: then the events go to the bus alone).
+    EventSink *sink = m_config.intelligence.storeExchanges ? static_cast<EventSink *>(&m_store->sink())
+                                                           : m_publisher.get();
     m_breakerEvents = std::make_unique<ProxyEventBuilder>();
     if (m_config.capture.enabled) {
         m_capture =
@@ -414,7 +417,9 @@ bool Engine::startEventPipeline(QString *error) {
 
 void Engine::mountHooks() {
     m_registrar = std::make_unique<Registrar>(*this);
-    m_hooks = std::make_unique<HookReceiver>(m_config.hooks, m_store->sink(), m_registrar.get());
+    EventSink &sink = m_config.intelligence.storeExchanges ? static_cast<EventSink &>(m_store->sink())
+                                                           : *m_publisher;
+    m_hooks = std::make_unique<HookReceiver>(m_config.hooks, sink, m_registrar.get());
     HookReceiver *hooks = m_hooks.get();
     FeedHub *feed = m_feed;
     hooks->setObserver({[feed] { return feed->wants(QStringLiteral("hook_events")); },
@@ -511,7 +516,8 @@ bool Engine::mountIntelligenceApi(QString *error) {
     // The embedded cluster is born with this engine: all it holds is this run's.
     options.fromBeginning = m_kafkaCluster != nullptr;
     m_analyser = std::make_unique<AnalyserHost>(std::move(options));
-    if (!m_analyser->start(error))
+    // intelligence.analysis off: the host is not started and the API answers 503 saying so.
+    if (m_config.intelligence.analysis && !m_analyser->start(error))
         return false;
     m_intelligenceApi = new IntelligenceApi(m_analyser.get(), this);
     IntelligenceApi *api = m_intelligenceApi;

@@ -17,6 +17,9 @@
 #                            more runs on a cacheable path (/bench/cached, max-age=600): HAProxy
 #                            (which forwards it) and ToolCapture with capture (answered from its
 #                            cache); prints the hit path's ratio to the upstream path
+#     --intelligence         the pattern analysis and the store's exchange rows on in both
+#                            ToolCaptures (off otherwise: the standing bar is capture and Kafka
+#                            publishing; a fleet's proxies leave the analysis to one process)
 set -euo pipefail
 # shellcheck source=SCRIPTDIR/../../scripts/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
@@ -31,6 +34,7 @@ path="/bench/items"
 warmup=1
 keep=0
 cache=false
+intelligence=false
 
 usage() { tc_usage; }
 
@@ -45,6 +49,7 @@ while (($#)); do
     --warmup) warmup="${2:?}" && shift ;;
     --keep) keep=1 ;;
     --cache) cache=true ;;
+    --intelligence) intelligence=true ;;
     -h | --help) usage && exit 0 ;;
     *) usage >&2 && exit 2 ;;
     esac
@@ -161,6 +166,8 @@ if ((only_baselines == 0)); then
   "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "cache": { "enabled": $cache },
+  "store": "$workdir/$name/intelligence.sqlite",
+  "intelligence": { "analysis": $intelligence, "store_exchanges": $intelligence },
   "services": {
     "bench": {
       "match": { "path_prefix": "/" },

@@ -185,6 +185,8 @@ private slots:
     void profileDefaults_data();
     void profileDefaults();
     void effectiveWorkers();
+    void intelligenceSwitches_data();
+    void intelligenceSwitches();
     void exampleFileLoads();
     void unreadableFileNamesFileAndReason();
     void fileSyntaxErrorNamesFile();
@@ -378,6 +380,13 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("hooks api keys not a list")
         << topLevel(R"("hooks": {"api_keys": "0123456789abcdef"})")
         << QStringList{"hooks.api_keys: expected an array, got a string"};
+    QTest::newRow("intelligence analysis not a boolean")
+        << topLevel(R"("intelligence": {"analysis": "off"})")
+        << QStringList{"intelligence.analysis: expected true or false, got a string"};
+    QTest::newRow("intelligence unknown key")
+        << topLevel(R"("intelligence": {"store_exchange": false})")
+        << QStringList{"intelligence: unknown key \"store_exchange\" (did you mean "
+                       "\"store_exchanges\"?)"};
     QTest::newRow("logging null") << topLevel(R"("logging": {"json": null})")
                                   << QStringList{"logging.json: expected true or false, got null"};
 
@@ -1638,6 +1647,34 @@ void TestProxyConfig::redisPasswordNeverInMessages() {
     QCOMPARE(errors.size(), 1);
     QVERIFY2(errors.front().startsWith(QLatin1String("cache.redis: ")), qPrintable(errors.front()));
     QVERIFY2(!errors.front().contains(QLatin1String("hunter2")), qPrintable(errors.front()));
+}
+
+void TestProxyConfig::intelligenceSwitches_data() {
+    QTest::addColumn<QByteArray>("members");
+    QTest::addColumn<bool>("analysis");
+    QTest::addColumn<bool>("storeExchanges");
+    QTest::newRow("absent: both on") << QByteArray() << true << true;
+    QTest::newRow("analysis off") << QByteArray(R"("intelligence": {"analysis": false},)") << false
+                                  << true;
+    QTest::newRow("store_exchanges off")
+        << QByteArray(R"("intelligence": {"store_exchanges": false},)") << true << false;
+    QTest::newRow("both off")
+        << QByteArray(R"("intelligence": {"analysis": false, "store_exchanges": false},)")
+        << false << false;
+}
+
+void TestProxyConfig::intelligenceSwitches() {
+    QFETCH(QByteArray, members);
+    QFETCH(bool, analysis);
+    QFETCH(bool, storeExchanges);
+    const ConfigLoadResult result = parseProxyConfig("{" + members + R"("services": {"inv": {
+        "match": {"path_prefix": "/inv/"},
+        "instances": [{"id": "inv-1", "url": "http://inventory.local"}]}}})");
+
+    QCOMPARE(errorStrings(result), QStringList());
+    QVERIFY(result.config);
+    QCOMPARE(result.config->intelligence.analysis, analysis);
+    QCOMPARE(result.config->intelligence.storeExchanges, storeExchanges);
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {

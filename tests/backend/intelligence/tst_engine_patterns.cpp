@@ -234,13 +234,21 @@ void TestEnginePatterns::anomaliesDocument() {
 }
 
 void TestEnginePatterns::secondEngineOnTheSameCluster() {
-    // A second proxy publishing to the first one's cluster: the first engine's analyser (which
-    // reads the cluster from its beginning) counts the exchanges of both.
+    // A second proxy publishing to the first one's cluster, as a fleet's proxies do: analysis
+    // off in it (intelligence.analysis), the first engine's analyser (which reads the cluster
+    // from its beginning) counts the exchanges of both.
     const int before = requestsOf(*m_engine, "GET /inventory/orders/{id}");
     QCOMPARE(before, -1);
-    Engine second(config(QStringLiteral("second"), m_engine->kafkaBrokers()), Engine::Options{});
+    ProxyConfig secondConfig = config(QStringLiteral("second"), m_engine->kafkaBrokers());
+    secondConfig.intelligence.analysis = false;
+    Engine second(secondConfig, Engine::Options{});
     QString error;
     QVERIFY2(second.start(&error), qPrintable(error));
+    QVERIFY(!second.analyser() || !second.analyser()->isRunning());
+    const auto unanalysed = admin(second, "/api/v1/patterns");
+    QVERIFY(unanalysed);
+    QCOMPARE(unanalysed->status, 503);
+    QVERIFY(unanalysed->body.contains("not running"));
     for (int i = 0; i < 4; ++i)
         QVERIFY(get(*m_engine, "/inventory/orders/" + QByteArray::number(i)));
     for (int i = 0; i < 5; ++i)
