@@ -811,6 +811,29 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
                  change.count);
     }
 
+    const IntelligenceSnapshot &intelligence = snapshot.intelligence;
+    w.family("toolcapture_analysis_running", Type::Gauge,
+             "1 while the pattern analyser reads the event topics (intelligence.analysis).");
+    w.sample({}, std::int64_t(intelligence.analysing ? 1 : 0));
+    if (intelligence.analysing) {
+        w.family("toolcapture_analysis_events_total", Type::Counter,
+                 "Events the pattern analyser ingested (every proxy's on the cluster).");
+        w.sample({}, intelligence.eventsIngested);
+        w.family("toolcapture_analysis_operations", Type::Gauge,
+                 "Operations (service, method and path template) the analyser keeps.");
+        w.sample({}, std::int64_t(intelligence.operations));
+        w.family("toolcapture_analysis_anomalies_active", Type::Gauge,
+                 "Anomalies the analyser sees now (latency, error rate, load imbalance, failure "
+                 "risk).");
+        w.sample({}, std::int64_t(intelligence.activeAnomalies));
+    }
+    if (!intelligence.recommendations.empty()) {
+        w.family("toolcapture_recommendations", Type::Gauge,
+                 "Recommendations kept, by status (open, applied, dismissed, reverted).");
+        for (const auto &[status, count] : intelligence.recommendations)
+            w.sample({{"status", status.toUtf8()}}, std::int64_t(count));
+    }
+
     const HooksSnapshot &hooks = snapshot.hooks;
     w.family("toolcapture_hook_requests_total", Type::Counter,
              "Hook receiver requests: accepted or rejected (authentication, size, validation).");

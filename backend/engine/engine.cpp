@@ -392,8 +392,9 @@ bool Engine::startEventPipeline(QString *error) {
         return false;
     // The bus's, with the store's rows taken on the way (unless intelligence.store_exchanges is
     // off: then the events go to the bus alone).
-    EventSink *sink = m_config.intelligence.storeExchanges ? static_cast<EventSink *>(&m_store->sink())
-                                                           : m_publisher.get();
+    EventSink *sink = m_config.intelligence.storeExchanges
+                          ? static_cast<EventSink *>(&m_store->sink())
+                          : m_publisher.get();
     m_breakerEvents = std::make_unique<ProxyEventBuilder>();
     if (m_config.capture.enabled) {
         m_capture =
@@ -417,8 +418,9 @@ bool Engine::startEventPipeline(QString *error) {
 
 void Engine::mountHooks() {
     m_registrar = std::make_unique<Registrar>(*this);
-    EventSink &sink = m_config.intelligence.storeExchanges ? static_cast<EventSink &>(m_store->sink())
-                                                           : *m_publisher;
+    EventSink &sink = m_config.intelligence.storeExchanges
+                          ? static_cast<EventSink &>(m_store->sink())
+                          : *m_publisher;
     m_hooks = std::make_unique<HookReceiver>(m_config.hooks, sink, m_registrar.get());
     HookReceiver *hooks = m_hooks.get();
     FeedHub *feed = m_feed;
@@ -835,6 +837,24 @@ EngineSnapshot Engine::snapshot() const {
         s.cache = m_cacheApi->snapshot();
     if (m_liveSettings)
         s.settingChanges = m_liveSettings->changeCounts();
+    if (m_analyser && m_analyser->isRunning()) {
+        s.intelligence.analysing = true;
+        s.intelligence.eventsIngested = m_analyser->eventsIngested();
+        if (const std::optional<AnalysisSnapshot> &analysis = m_analyser->latestSnapshot()) {
+            s.intelligence.operations = int(analysis->operations.size());
+            for (const Anomaly &anomaly : analysis->anomalies)
+                s.intelligence.activeAnomalies += anomaly.active ? 1 : 0;
+        }
+    }
+    if (m_recommendations) {
+        for (RecommendationStatus status :
+             {RecommendationStatus::Open, RecommendationStatus::Applied,
+              RecommendationStatus::Dismissed, RecommendationStatus::Reverted}) {
+            s.intelligence.recommendations.emplace_back(
+                recommendationStatusName(status),
+                int(m_recommendations->engine().list(status).size()));
+        }
+    }
     s.totals.instances.clear();
     s.recentTransitions = lastOf(m_transitions, kSnapshotHistory);
     s.breakerTransitionsTotal = m_transitionsTotal;

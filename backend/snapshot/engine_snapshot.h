@@ -146,6 +146,17 @@ struct SettingChangeCount {
     std::uint64_t count = 0;
 };
 
+// The pattern analysis and the recommendations (issue 11), for /metrics: nothing while the
+// analysis is off.
+struct IntelligenceSnapshot {
+    bool analysing = false;
+    std::uint64_t eventsIngested = 0;
+    int operations = 0;      // in the latest analysis snapshot
+    int activeAnomalies = 0; // in the latest analysis snapshot
+    // Recommendations kept, by status ("open", "applied", "dismissed", "reverted").
+    std::vector<std::pair<QString, int>> recommendations;
+};
+
 // The engine's whole observable state at one moment, as plain values that the admin API
 // renders and GUI models display. Cheap to copy relative to how often it is taken (~4 Hz).
 struct EngineSnapshot {
@@ -173,6 +184,7 @@ struct EngineSnapshot {
     StoreSnapshot store;
     CacheSnapshot cache; // enabled false: the engine has no response cache
     std::vector<SettingChangeCount> settingChanges;
+    IntelligenceSnapshot intelligence;
 };
 
 } // namespace ToolCapture

@@ -1659,8 +1659,8 @@ void TestProxyConfig::intelligenceSwitches_data() {
     QTest::newRow("store_exchanges off")
         << QByteArray(R"("intelligence": {"store_exchanges": false},)") << true << false;
     QTest::newRow("both off")
-        << QByteArray(R"("intelligence": {"analysis": false, "store_exchanges": false},)")
-        << false << false;
+        << QByteArray(R"("intelligence": {"analysis": false, "store_exchanges": false},)") << false
+        << false;
 }
 
 void TestProxyConfig::intelligenceSwitches() {

@@ -163,6 +163,15 @@ void TestEnginePatterns::patternsCountTheProxiedExchanges() {
     QTRY_VERIFY_WITH_TIMEOUT(m_engine->analysisSnapshot() &&
                                  m_engine->analysisSnapshot()->operations.size() == 2,
                              kTimeoutMs);
+    // And /metrics, from the engine's snapshot (taken a few times a second).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        admin(*m_engine, "/metrics")->body.contains("\ntoolcapture_analysis_operations 2\n"),
+        kTimeoutMs);
+    const QByteArray metrics = admin(*m_engine, "/metrics")->body;
+    QVERIFY(metrics.contains("\ntoolcapture_analysis_running 1\n"));
+    QVERIFY(metrics.contains("\ntoolcapture_analysis_events_total "));
+    QVERIFY(!metrics.contains("\ntoolcapture_analysis_events_total 0\n"));
+    QVERIFY(metrics.contains("\ntoolcapture_recommendations{status=\"open\"} "));
 }
 
 void TestEnginePatterns::badRequests_data() {
@@ -249,6 +258,8 @@ void TestEnginePatterns::secondEngineOnTheSameCluster() {
     QVERIFY(unanalysed);
     QCOMPARE(unanalysed->status, 503);
     QVERIFY(unanalysed->body.contains("not running"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        admin(second, "/metrics")->body.contains("\ntoolcapture_analysis_running 0\n"), kTimeoutMs);
     for (int i = 0; i < 4; ++i)
         QVERIFY(get(*m_engine, "/inventory/orders/" + QByteArray::number(i)));
     for (int i = 0; i < 5; ++i)
