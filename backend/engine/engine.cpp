@@ -555,7 +555,7 @@ void Engine::startRecommendations() {
     m_recommendations = std::make_unique<RecommendationHost>(
         RecommendationHost::Context{
             [this](const SettingChangeRequest &request) { return changeSetting(request); },
-            [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get()},
+            [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get(), store()},
         SteadyClock::instance());
     m_recommendations->mountApi(*m_admin);
     m_recommendations->start(kRecommendationPeriod);

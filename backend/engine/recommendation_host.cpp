@@ -2,6 +2,7 @@
 #include <backend/admin/recommendations_api.h>
 #include <backend/engine/recommendation_host.h>
 #include <backend/events/event_sink.h>
+#include <backend/store/intelligence_store.h>
 
 #include <QJsonDocument>
 #include <QTimer>
@@ -14,9 +15,14 @@ RecommendationHost::RecommendationHost(Context context, const Clock &clock,
     : QObject(parent)
     , m_context(std::move(context))
     , m_engine(clock, m_context.change, std::move(options)) {
-    if (EventSink *sink = m_context.events) {
-        m_engine.setEventCallback([sink](const QString &name, const Recommendation &r) {
-            sink->publish(event(name, r));
+    EventSink *sink = m_context.events;
+    IntelligenceStore *store = m_context.store;
+    if (sink || store) {
+        m_engine.setEventCallback([sink, store](const QString &name, const Recommendation &r) {
+            if (sink)
+                sink->publish(event(name, r));
+            if (store)
+                store->write(record(r));
         });
     }
 }
@@ -69,6 +75,31 @@ CaptureLoad RecommendationHost::captureLoad() {
     load.dropped = now.dropped - std::min(now.dropped, before.dropped);
     m_lastCapture = now;
     return load;
+}
+
+RecommendationRecord RecommendationHost::record(const Recommendation &r) {
+    const QJsonObject document = r.toJson();
+    RecommendationRecord row;
+    row.id = r.id;
+    row.type = document.value(QLatin1String("type")).toString();
+    row.service = r.service;
+    row.instance = r.instance;
+    row.operation = r.operation;
+    row.title = r.title;
+    row.priority = document.value(QLatin1String("priority")).toString();
+    row.confidence = r.confidence;
+    row.status = document.value(QLatin1String("status")).toString();
+    row.documentJson = QJsonDocument(document).toJson(QJsonDocument::Compact);
+    row.createdAt = r.createdAt;
+    row.updatedAt = r.updatedAt;
+    row.appliedAt = r.appliedAt;
+    row.dismissedAt = r.dismissedAt;
+    row.revertedAt = r.revertedAt;
+    row.appliedBy = r.appliedBy;
+    const QJsonValue effect = document.value(QLatin1String("effect"));
+    if (effect.isObject())
+        row.effectJson = QJsonDocument(effect.toObject()).toJson(QJsonDocument::Compact);
+    return row;
 }
 
 OutgoingEvent RecommendationHost::event(const QString &event, const Recommendation &r) {

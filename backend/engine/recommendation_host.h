@@ -2,6 +2,7 @@
 
 #include <backend/engine/capture_pipeline.h>
 #include <backend/intelligence/recommendation_engine.h>
+#include <backend/store/intelligence_store.h>
 
 #include <QObject>
 
@@ -36,6 +37,9 @@ public:
         std::function<QJsonObject()> settings; // Engine::settingsDocument
         CapturePipeline *capture = nullptr;    // null without capture
         EventSink *events = nullptr;           // null: no events
+        // The optimization_recommendations rows, written at each event (created, applied,
+        // dismissed, reverted, measured); null: none.
+        IntelligenceStore *store = nullptr;
     };
 
     RecommendationHost(Context context, const Clock &clock,
@@ -53,6 +57,8 @@ public:
     RecommendationEngine &engine() { return m_engine; }
     // The event of the proxy.recommendations topic: R with "event", keyed by the id.
     static OutgoingEvent event(const QString &event, const Recommendation &recommendation);
+    // Its optimization_recommendations row (the R document whole, the columns from it).
+    static RecommendationRecord record(const Recommendation &recommendation);
 
 private:
     CaptureLoad captureLoad();

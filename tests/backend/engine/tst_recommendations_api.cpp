@@ -1,6 +1,7 @@
 #include <backend/engine/engine.h>
 #include <backend/engine/recommendation_host.h>
 #include <backend/schema/schema_catalog.h>
+#include <backend/store/intelligence_store.h>
 #include <tests/backend/httpserver/raw_http_client.h>
 #include <tests/support/test_upstream.h>
 
@@ -39,6 +40,7 @@ private slots:
     void needsTheToken();
     void revertPutsTheValueBack();
     void eventsArePublished();
+    void storedInTheIntelligenceStore();
 
 private:
     std::optional<RawHttpResponse> request(const QByteArray &method, const QByteArray &path,
@@ -279,6 +281,41 @@ void TestRecommendationsApi::revertPutsTheValueBack() {
                  .size(),
              1);
     QCOMPARE(request("POST", "/api/v1/recommendations/" + m_id.toUtf8() + "/revert")->status, 409);
+}
+
+void TestRecommendationsApi::storedInTheIntelligenceStore() {
+    // The optimization_recommendations row follows the recommendation: reverted by now.
+    IntelligenceStore *store = m_engine->store();
+    QVERIFY(store);
+    struct State {
+        bool pending = false;
+        std::optional<RecommendationRecord> row;
+    };
+    const auto state = std::make_shared<State>();
+    const QString id = m_id;
+    const auto poll = [&] {
+        if (state->pending)
+            return false;
+        if (state->row && state->row->status == QLatin1String("reverted"))
+            return true;
+        state->pending = true;
+        store->flushSoon();
+        store->loadRecommendations(
+            this, [state, id](bool ok, std::vector<RecommendationRecord> rows, const QString &) {
+                state->pending = false;
+                for (RecommendationRecord &r : rows) {
+                    if (ok && r.id == id)
+                        state->row = std::move(r);
+                }
+            });
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(poll(), kTimeoutMs);
+    const RecommendationRecord &row = *state->row;
+    QCOMPARE(row.type, QStringLiteral("load_balancing"));
+    QVERIFY(row.appliedAt.isValid());
+    QVERIFY(row.revertedAt.isValid());
+    QCOMPARE(QJsonDocument::fromJson(row.documentJson).object().value("id").toString(), m_id);
 }
 
 void TestRecommendationsApi::eventsArePublished() {
