@@ -101,6 +101,104 @@
     </message>
 </context>
 <context>
+    <name>ToolCapture</name>
+    <message>
+        <location filename="../widgets/admin_problem.cpp" line="14"/>
+        <source>no answer from the engine</source>
+        <translation type="unfinished">keine Antwort von der Engine</translation>
+    </message>
+    <message>
+        <location filename="../widgets/admin_problem.cpp" line="18"/>
+        <location filename="../widgets/admin_problem.cpp" line="21"/>
+        <source>%1 (HTTP %2)</source>
+        <translation type="unfinished">%1 (HTTP %2)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/admin_problem.cpp" line="22"/>
+        <source>HTTP status %1</source>
+        <translation type="unfinished">HTTP-Status %1</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::AnomaliesModel</name>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="285"/>
+        <source>Latency</source>
+        <translation type="unfinished">Latenz</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="287"/>
+        <source>Error rate</source>
+        <translation type="unfinished">Fehlerrate</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="289"/>
+        <source>Load imbalance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="291"/>
+        <source>Failure risk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="338"/>
+        <source>%1
+last seen %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="355"/>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="355"/>
+        <source>over</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="369"/>
+        <source>Detected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="371"/>
+        <source>Kind</source>
+        <translation type="unfinished">Art</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="373"/>
+        <source>Where</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="375"/>
+        <source>Value</source>
+        <translation type="unfinished">Wert</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="377"/>
+        <source>Baseline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="379"/>
+        <source>Score</source>
+        <translation type="unfinished">Bewertung</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="381"/>
+        <source>State</source>
+        <translation type="unfinished">Zustand</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="383"/>
+        <source>Detail</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ToolCapture::BatchReplayDialog</name>
     <message>
         <location filename="../widgets/batch_replay_dialog.cpp" line="26"/>
@@ -693,89 +791,89 @@
 <context>
     <name>ToolCapture::CacheView</name>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="55"/>
+        <location filename="../widgets/cache_view.cpp" line="33"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="56"/>
+        <location filename="../widgets/cache_view.cpp" line="34"/>
         <source>Purge &amp;selected…</source>
         <translation>&amp;Ausgewählten löschen…</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="57"/>
+        <location filename="../widgets/cache_view.cpp" line="35"/>
         <source>Purge &amp;prefix…</source>
         <translation>&amp;Präfix löschen…</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="58"/>
-        <location filename="../widgets/cache_view.cpp" line="278"/>
+        <location filename="../widgets/cache_view.cpp" line="36"/>
+        <location filename="../widgets/cache_view.cpp" line="259"/>
         <source>Purge &amp;all…</source>
         <translation>A&amp;lle löschen…</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="71"/>
+        <location filename="../widgets/cache_view.cpp" line="49"/>
         <source>All services</source>
         <translation>Alle Dienste</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="73"/>
+        <location filename="../widgets/cache_view.cpp" line="51"/>
         <source>Key prefix, e.g. catalog http://</source>
         <translation>Schlüsselpräfix, z. B. catalog http://</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="86"/>
+        <location filename="../widgets/cache_view.cpp" line="64"/>
         <source>S&amp;ervice:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="90"/>
+        <location filename="../widgets/cache_view.cpp" line="68"/>
         <source>&amp;Key prefix:</source>
         <translation>&amp;Schlüsselpräfix:</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="96"/>
+        <location filename="../widgets/cache_view.cpp" line="74"/>
         <source>Hits/s</source>
         <translation>Treffer/s</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="97"/>
+        <location filename="../widgets/cache_view.cpp" line="75"/>
         <source>Misses/s</source>
         <translation>Fehlschläge/s</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="98"/>
+        <location filename="../widgets/cache_view.cpp" line="76"/>
         <source>Stale/s</source>
         <translation>Veraltet/s</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="100"/>
+        <location filename="../widgets/cache_view.cpp" line="78"/>
         <source>Cache lookups per second</source>
         <translation>Cache-Abfragen pro Sekunde</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="102"/>
+        <location filename="../widgets/cache_view.cpp" line="80"/>
         <source>seconds ago</source>
         <translation>Sekunden zuvor</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="105"/>
+        <location filename="../widgets/cache_view.cpp" line="83"/>
         <source>per s</source>
         <translation>pro s</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="174"/>
-        <location filename="../widgets/cache_view.cpp" line="369"/>
+        <location filename="../widgets/cache_view.cpp" line="155"/>
+        <location filename="../widgets/cache_view.cpp" line="350"/>
         <source>This engine has no response cache (cache.enabled is false).</source>
         <translation>Diese Engine hat keinen Antwort-Cache (cache.enabled ist false).</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="175"/>
+        <location filename="../widgets/cache_view.cpp" line="156"/>
         <source>The cache entries could not be read: %1</source>
         <translation>Die Cache-Einträge konnten nicht gelesen werden: %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/cache_view.cpp" line="183"/>
+        <location filename="../widgets/cache_view.cpp" line="164"/>
         <source>Purged %n cache entry(ies)</source>
         <translation>
             <numerusform>%n Cache-Eintrag gelöscht</numerusform>
@@ -783,78 +881,78 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="186"/>
-        <location filename="../widgets/cache_view.cpp" line="188"/>
+        <location filename="../widgets/cache_view.cpp" line="167"/>
+        <location filename="../widgets/cache_view.cpp" line="169"/>
         <source>The cache was not purged: %1</source>
         <translation>Der Cache wurde nicht geleert: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="187"/>
+        <location filename="../widgets/cache_view.cpp" line="168"/>
         <source>Purge failed</source>
         <translation>Löschen fehlgeschlagen</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="279"/>
+        <location filename="../widgets/cache_view.cpp" line="260"/>
         <source>Purge &amp;all of %1…</source>
         <translation>A&amp;lles von %1 löschen…</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="284"/>
+        <location filename="../widgets/cache_view.cpp" line="265"/>
         <source>No response cache on this engine.</source>
         <translation>Diese Engine hat keinen Antwort-Cache.</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="294"/>
+        <location filename="../widgets/cache_view.cpp" line="275"/>
         <source>no lookups yet</source>
         <translation>noch keine Abfragen</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="295"/>
+        <location filename="../widgets/cache_view.cpp" line="276"/>
         <source>%1 % hits</source>
         <translation>%1 % Treffer</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="296"/>
+        <location filename="../widgets/cache_view.cpp" line="277"/>
         <source>%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed</source>
         <translation>%1 · %2 Einträge · %3 · %4 gespeichert · %5 verdrängt · %6 aufgelistet</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="314"/>
+        <location filename="../widgets/cache_view.cpp" line="295"/>
         <source>Purge the cache entry %1 and its variants?</source>
         <translation>Den Cache-Eintrag %1 und seine Varianten löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="321"/>
+        <location filename="../widgets/cache_view.cpp" line="302"/>
         <source>Purge every cache entry whose key starts with %1?</source>
         <translation>Jeden Cache-Eintrag löschen, dessen Schlüssel mit %1 beginnt?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="328"/>
+        <location filename="../widgets/cache_view.cpp" line="309"/>
         <source>Purge every cache entry of the service %1?</source>
         <translation>Jeden Cache-Eintrag des Dienstes %1 löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="331"/>
+        <location filename="../widgets/cache_view.cpp" line="312"/>
         <source>Purge every entry of the response cache?</source>
         <translation>Jeden Eintrag des Antwort-Caches löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="335"/>
+        <location filename="../widgets/cache_view.cpp" line="316"/>
         <source>Purge the cache</source>
         <translation>Cache leeren</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="338"/>
+        <location filename="../widgets/cache_view.cpp" line="319"/>
         <source>The next requests for these resources go to the services.</source>
         <translation>Die nächsten Anfragen für diese Ressourcen gehen an die Dienste.</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="340"/>
+        <location filename="../widgets/cache_view.cpp" line="321"/>
         <source>Purge</source>
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="343"/>
+        <location filename="../widgets/cache_view.cpp" line="324"/>
         <source>Purging the cache…</source>
         <translation>Der Cache wird geleert…</translation>
     </message>
@@ -880,48 +978,53 @@
 <context>
     <name>ToolCapture::CaptureInspector</name>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <location filename="../widgets/capture_inspector.cpp" line="29"/>
         <source>Field</source>
         <translation>Feld</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="28"/>
+        <location filename="../widgets/capture_inspector.cpp" line="29"/>
         <source>Value</source>
         <translation>Wert</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="92"/>
+        <location filename="../widgets/capture_inspector.cpp" line="94"/>
         <source>&lt;b&gt;Timings&lt;/b&gt;</source>
         <translation>&lt;b&gt;Zeiten&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="102"/>
+        <location filename="../widgets/capture_inspector.cpp" line="104"/>
         <source>Overview</source>
         <translation>Übersicht</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="103"/>
-        <location filename="../widgets/capture_inspector.cpp" line="136"/>
+        <location filename="../widgets/capture_inspector.cpp" line="105"/>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
         <source>Request</source>
         <translation>Anfrage</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="104"/>
+        <location filename="../widgets/capture_inspector.cpp" line="106"/>
         <source>Response</source>
         <translation>Antwort</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="105"/>
+        <location filename="../widgets/capture_inspector.cpp" line="107"/>
         <source>Routing</source>
         <translation>Routing</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="115"/>
+        <location filename="../widgets/capture_inspector.cpp" line="108"/>
+        <source>Timeline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="118"/>
         <source>(no body)</source>
         <translation>(kein Body)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="120"/>
+        <location filename="../widgets/capture_inspector.cpp" line="123"/>
         <source>(%n binary byte(s))</source>
         <translation>
             <numerusform>(%n binäres Byte)</numerusform>
@@ -929,147 +1032,147 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="132"/>
+        <location filename="../widgets/capture_inspector.cpp" line="135"/>
         <source>none (the connection ended first)</source>
         <translation>keiner (die Verbindung endete vorher)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="134"/>
+        <location filename="../widgets/capture_inspector.cpp" line="137"/>
         <source>%1, answered by the proxy: %2</source>
         <translation>%1, vom Proxy beantwortet: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="137"/>
+        <location filename="../widgets/capture_inspector.cpp" line="140"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="138"/>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
         <source>(no route matched)</source>
         <translation>(keine passende Route)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="142"/>
         <source>Instance</source>
         <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="142"/>
         <source>(none answered)</source>
         <translation>(keine hat geantwortet)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="140"/>
+        <location filename="../widgets/capture_inspector.cpp" line="143"/>
         <source>Attempts</source>
         <translation>Versuche</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
         <source>Breaker</source>
         <translation>Breaker</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
         <source>%1 when the attempt began</source>
         <translation>%1 zu Beginn des Versuchs</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
         <source>Cache</source>
         <translation>Cache</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
         <source>not consulted</source>
         <translation>nicht abgefragt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="148"/>
         <source>Correlation ID</source>
         <translation>Korrelations-ID</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="149"/>
         <source>Capture</source>
         <translation>Mitschnitt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="149"/>
         <source>#%1</source>
         <translation>#%1</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="150"/>
         <source>Accepted</source>
         <translation>Angenommen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>Duration</source>
         <translation>Dauer</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <location filename="../widgets/capture_inspector.cpp" line="154"/>
         <source>did not complete</source>
         <translation>nicht abgeschlossen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="152"/>
+        <location filename="../widgets/capture_inspector.cpp" line="155"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="156"/>
         <source>Bytes</source>
         <translation>Bytes</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="156"/>
         <source>%1 in, %2 out</source>
         <translation>%1 ein, %2 aus</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>Client</source>
         <translation>Client</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="158"/>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
         <source>Session</source>
         <translation>Sitzung</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <location filename="../widgets/capture_inspector.cpp" line="163"/>
         <source>User context</source>
         <translation>Benutzerkontext</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <location filename="../widgets/capture_inspector.cpp" line="164"/>
         <source>Replayable</source>
         <translation>Wiederholbar</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <location filename="../widgets/capture_inspector.cpp" line="164"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <location filename="../widgets/capture_inspector.cpp" line="164"/>
         <source>no (the body was not kept)</source>
         <translation>nein (der Body wurde nicht gespeichert)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="171"/>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>
 … (only the first %n byte(s) were kept)</source>
         <translation>
@@ -1080,7 +1183,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="185"/>
+        <location filename="../widgets/capture_inspector.cpp" line="189"/>
         <source>Select a captured request to inspect it.</source>
         <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um sie zu untersuchen.</translation>
     </message>
@@ -1262,6 +1365,147 @@
     </message>
 </context>
 <context>
+    <name>ToolCapture::CorrelationTimelineModel</name>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="41"/>
+        <source>%1 is before the event ahead of it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="67"/>
+        <source>request</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="69"/>
+        <source>response</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="71"/>
+        <source>communication</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="73"/>
+        <source>pre hook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="75"/>
+        <source>post hook</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="77"/>
+        <source>breaker</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="79"/>
+        <source>lifecycle</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="81"/>
+        <source>registration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="123"/>
+        <source>%1 at %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="130"/>
+        <source>+%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="153"/>
+        <source>Offset</source>
+        <translation type="unfinished">Offset</translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="155"/>
+        <source>Topic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="157"/>
+        <source>Kind</source>
+        <translation type="unfinished">Art</translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="159"/>
+        <source>Service</source>
+        <translation type="unfinished">Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="161"/>
+        <source>Instance</source>
+        <translation type="unfinished">Instanz</translation>
+    </message>
+    <message>
+        <location filename="../models/correlation_timeline_model.cpp" line="163"/>
+        <source>Summary</source>
+        <translation type="unfinished">Zusammenfassung</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::CorrelationTimelineView</name>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="26"/>
+        <source>Refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="81"/>
+        <source>Select a captured request to see what the analyser saw of it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="87"/>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="116"/>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="109"/>
+        <source>Not connected to an engine.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="125"/>
+        <source>The analyser has nothing for this request (yet).
+It keeps the most recent correlation ids; Refresh asks again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="133"/>
+        <source>The timeline could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="140"/>
+        <source>The analyser&apos;s answer does not follow the API: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/correlation_timeline_view.cpp" line="145"/>
+        <source>%n event(s) over %1 ms for %2</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/correlation_timeline_view.cpp" line="148"/>
+        <source>The analyser knows this request but has no events for it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ToolCapture::EngineHost</name>
     <message>
         <location filename="../app/engine_host.cpp" line="60"/>
@@ -1414,47 +1658,57 @@
 <context>
     <name>ToolCapture::MainWindow</name>
     <message>
-        <location filename="../app/main_window.cpp" line="42"/>
+        <location filename="../app/main_window.cpp" line="44"/>
         <source>ToolCapture</source>
         <translation>ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="52"/>
+        <location filename="../app/main_window.cpp" line="54"/>
         <source>Overview</source>
         <translation>Übersicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="55"/>
+        <location filename="../app/main_window.cpp" line="57"/>
         <source>Services</source>
         <translation>Dienste</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="58"/>
+        <location filename="../app/main_window.cpp" line="60"/>
         <source>Topics</source>
         <translation>Themen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="60"/>
+        <location filename="../app/main_window.cpp" line="62"/>
         <source>Hooks and tools</source>
         <translation>Hooks und Werkzeuge</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="175"/>
+        <location filename="../app/main_window.cpp" line="177"/>
         <source>Breakers</source>
         <translation>Circuit Breaker</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="178"/>
+        <location filename="../app/main_window.cpp" line="180"/>
         <source>Requests</source>
         <translation>Anfragen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="181"/>
+        <location filename="../app/main_window.cpp" line="183"/>
         <source>Cache</source>
         <translation>Cache</translation>
     </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="191"/>
+        <source>Patterns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../app/main_window.cpp" line="194"/>
+        <source>Recommendations</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="205"/>
+        <location filename="../app/main_window.cpp" line="219"/>
         <source>Copied as curl (%n command(s))</source>
         <translation>
             <numerusform>Als curl kopiert (%n Befehl)</numerusform>
@@ -1462,7 +1716,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/main_window.cpp" line="210"/>
+        <location filename="../app/main_window.cpp" line="224"/>
         <source>Exported %n capture(s) to %1</source>
         <translation>
             <numerusform>%n Mitschnitt nach %1 exportiert</numerusform>
@@ -1470,118 +1724,118 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="240"/>
+        <location filename="../app/main_window.cpp" line="254"/>
         <source>&amp;Open configuration…</source>
         <translation>&amp;Konfiguration öffnen…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="242"/>
+        <location filename="../app/main_window.cpp" line="256"/>
         <source>&amp;Connect…</source>
         <translation>&amp;Verbinden…</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="247"/>
+        <location filename="../app/main_window.cpp" line="261"/>
         <source>C&amp;lear list</source>
         <translation>Liste &amp;leeren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="249"/>
+        <location filename="../app/main_window.cpp" line="263"/>
         <source>&amp;Find</source>
         <translation>&amp;Suchen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="251"/>
+        <location filename="../app/main_window.cpp" line="265"/>
         <source>Copy as c&amp;url</source>
         <translation>Als c&amp;url kopieren</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="259"/>
+        <location filename="../app/main_window.cpp" line="273"/>
         <source>&amp;Full screen</source>
         <translation>&amp;Vollbild</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="265"/>
+        <location filename="../app/main_window.cpp" line="279"/>
         <source>&amp;Capture exchanges</source>
         <translation>Austausch &amp;mitschneiden</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="275"/>
+        <location filename="../app/main_window.cpp" line="289"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="293"/>
+        <location filename="../app/main_window.cpp" line="307"/>
         <source>&amp;Capture</source>
         <translation>&amp;Mitschnitt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="405"/>
+        <location filename="../app/main_window.cpp" line="419"/>
         <source>Capture started</source>
         <translation>Mitschnitt gestartet</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="405"/>
+        <location filename="../app/main_window.cpp" line="419"/>
         <source>Capture stopped</source>
         <translation>Mitschnitt gestoppt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="415"/>
+        <location filename="../app/main_window.cpp" line="429"/>
         <source>Capture was not changed: %1</source>
         <translation>Mitschnitt wurde nicht geändert: %1</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="429"/>
+        <location filename="../app/main_window.cpp" line="443"/>
         <source>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator console with an embedded HTTP/1.1 reverse proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</source>
         <translation>&lt;h3&gt;ToolCapture %1&lt;/h3&gt;&lt;p&gt;Operator-Konsole mit eingebettetem HTTP/1.1-Reverse-Proxy.&lt;/p&gt;&lt;p&gt;Qt %2&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="244"/>
+        <location filename="../app/main_window.cpp" line="258"/>
         <source>&amp;Quit</source>
         <translation>&amp;Beenden</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="281"/>
+        <location filename="../app/main_window.cpp" line="295"/>
         <source>&amp;Edit</source>
         <translation>&amp;Bearbeiten</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="286"/>
+        <location filename="../app/main_window.cpp" line="300"/>
         <source>&amp;View</source>
         <translation>&amp;Ansicht</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="296"/>
+        <location filename="../app/main_window.cpp" line="310"/>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="269"/>
+        <location filename="../app/main_window.cpp" line="283"/>
         <source>&amp;About ToolCapture</source>
         <translation>Ü&amp;ber ToolCapture</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="299"/>
+        <location filename="../app/main_window.cpp" line="313"/>
         <source>Main</source>
         <translation>Haupt</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="329"/>
-        <location filename="../app/main_window.cpp" line="338"/>
+        <location filename="../app/main_window.cpp" line="343"/>
+        <location filename="../app/main_window.cpp" line="352"/>
         <source>Open configuration</source>
         <translation>Konfiguration öffnen</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="330"/>
+        <location filename="../app/main_window.cpp" line="344"/>
         <source>The console watches the remote instance %1: its configuration is that instance&apos;s. Open a configuration to run an embedded engine after restarting the console without --connect.</source>
         <translation>Die Konsole beobachtet die entfernte Instanz %1: Es gilt deren Konfiguration. Um eine eingebettete Engine mit einer Konfiguration zu betreiben, starten Sie die Konsole ohne --connect neu und öffnen Sie dann die Konfiguration.</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="340"/>
+        <location filename="../app/main_window.cpp" line="354"/>
         <source>Configuration (*.json);;All files (*)</source>
         <translation>Konfiguration (*.json);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../app/main_window.cpp" line="428"/>
+        <location filename="../app/main_window.cpp" line="442"/>
         <source>About ToolCapture</source>
         <translation>Über ToolCapture</translation>
     </message>
@@ -1589,65 +1843,670 @@
 <context>
     <name>ToolCapture::OverviewView</name>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="53"/>
+        <location filename="../widgets/overview_view.cpp" line="31"/>
         <source>All services</source>
         <translation>Alle Dienste</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="54"/>
+        <location filename="../widgets/overview_view.cpp" line="32"/>
         <source>Requests/s</source>
         <translation>Anfragen/s</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="55"/>
+        <location filename="../widgets/overview_view.cpp" line="33"/>
         <source>p50</source>
         <translation>p50</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="56"/>
+        <location filename="../widgets/overview_view.cpp" line="34"/>
         <source>p99</source>
         <translation>p99</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="57"/>
-        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <location filename="../widgets/overview_view.cpp" line="35"/>
+        <location filename="../widgets/overview_view.cpp" line="46"/>
         <source>Error rate</source>
         <translation>Fehlerrate</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="60"/>
+        <location filename="../widgets/overview_view.cpp" line="38"/>
         <source>&amp;Service:</source>
         <translation>&amp;Dienst:</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <location filename="../widgets/overview_view.cpp" line="44"/>
         <source>Requests per second</source>
         <translation>Anfragen pro Sekunde</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="66"/>
+        <location filename="../widgets/overview_view.cpp" line="44"/>
         <source>req/s</source>
         <translation>Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <location filename="../widgets/overview_view.cpp" line="45"/>
         <source>Latency</source>
         <translation>Latenz</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="67"/>
+        <location filename="../widgets/overview_view.cpp" line="45"/>
         <source>ms</source>
         <translation>ms</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="68"/>
+        <location filename="../widgets/overview_view.cpp" line="46"/>
         <source>%</source>
         <translation>%</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="93"/>
+        <location filename="../widgets/overview_view.cpp" line="71"/>
         <source>seconds ago</source>
         <translation>Sekunden zuvor</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::PatternsModel</name>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="20"/>
+        <source>%1 ms</source>
+        <translation type="unfinished">%1 ms</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="24"/>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="105"/>
+        <source>↑ rising</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="107"/>
+        <source>↓ falling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="109"/>
+        <source>→ steady</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="168"/>
+        <source>Latency EWMA %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="170"/>
+        <source>max %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/patterns_model.cpp" line="172"/>
+        <source>%n error(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="187"/>
+        <source>–</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="197"/>
+        <source>anomalous</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="209"/>
+        <source>Service</source>
+        <translation type="unfinished">Dienst</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="211"/>
+        <source>Operation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="213"/>
+        <source>Requests</source>
+        <translation type="unfinished">Anfragen</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="215"/>
+        <source>Errors</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="217"/>
+        <source>Cache hits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="219"/>
+        <source>p50</source>
+        <translation type="unfinished">p50</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="221"/>
+        <source>p95</source>
+        <translation type="unfinished">p95</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="223"/>
+        <source>p99</source>
+        <translation type="unfinished">p99</translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="225"/>
+        <source>Trend</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/patterns_model.cpp" line="227"/>
+        <source>Anomaly</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::PatternsView</name>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="29"/>
+        <source>This engine serves no %1: GET %2 answered %3. It has no analyser, or it is older than this console.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="33"/>
+        <source>The %1 could not be read: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="46"/>
+        <source>A&amp;ctive anomalies only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="47"/>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished">&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="52"/>
+        <source>Anomalies</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="57"/>
+        <source>Last minute</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="58"/>
+        <source>Last 5 minutes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="59"/>
+        <source>Last hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="62"/>
+        <source>All services</source>
+        <translation type="unfinished">Alle Dienste</translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="120"/>
+        <source>&amp;Window:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="124"/>
+        <source>S&amp;ervice:</source>
+        <translation type="unfinished">&amp;Dienst:</translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="225"/>
+        <source>traffic patterns</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="231"/>
+        <source>The engine&apos;s patterns do not follow the API (%1); the table shows the last ones that did.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/patterns_view.cpp" line="247"/>
+        <source>%n operation(s), %1 anomalous · %2 events analysed · as of %3</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="271"/>
+        <source>anomalies</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="273"/>
+        <source>The engine&apos;s anomalies do not follow the API (%1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/patterns_view.cpp" line="277"/>
+        <source>Anomalies (%1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RecommendationsModel</name>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="75"/>
+        <source>%1 is outside -1..1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="197"/>
+        <source>High</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="199"/>
+        <source>Medium</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="201"/>
+        <source>Low</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="207"/>
+        <source>Cache</source>
+        <translation type="unfinished">Cache</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="209"/>
+        <source>Load balancing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="211"/>
+        <source>Breaker</source>
+        <translation type="unfinished">Breaker</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="213"/>
+        <source>Timeout</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="215"/>
+        <source>Retries</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="217"/>
+        <source>Capture sampling</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="223"/>
+        <source>Open</source>
+        <translation type="unfinished">Offen</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="225"/>
+        <source>Applied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="227"/>
+        <source>Dismissed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="229"/>
+        <source>Reverted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="238"/>
+        <source>measuring…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="241"/>
+        <source>improved</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="243"/>
+        <source>unchanged</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="245"/>
+        <source>worse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="248"/>
+        <source>%1 (%2%3)</source>
+        <translation type="unfinished">%1 (%2) {1 ?} {2%3)?}</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="293"/>
+        <source>%1
+%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="314"/>
+        <source>%1 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="331"/>
+        <source>Priority</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="333"/>
+        <source>Type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="335"/>
+        <source>Service / instance / operation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="337"/>
+        <source>Recommendation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="339"/>
+        <source>Expected impact</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="341"/>
+        <source>Confidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="343"/>
+        <source>Status</source>
+        <translation type="unfinished">Status</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="345"/>
+        <source>Measured effect</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::RecommendationsView</name>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="39"/>
+        <source>–</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="44"/>
+        <source>Apply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="46"/>
+        <source>Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="47"/>
+        <source>Revert</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="54"/>
+        <source>priority %1, confidence %2 %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="59"/>
+        <source>Expected impact:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="62"/>
+        <source>Evidence</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="64"/>
+        <source>(none given)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="69"/>
+        <source>Window</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="69"/>
+        <source>Metric</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="70"/>
+        <source>Value</source>
+        <translation type="unfinished">Wert</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="70"/>
+        <source>Threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="81"/>
+        <source>Change:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="82"/>
+        <source>of %1:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="87"/>
+        <source>Reverted automatically if the effect is worse.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="92"/>
+        <source>Applied at %1 by %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="94"/>
+        <source>unknown</source>
+        <translation type="unfinished">unbekannt</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="96"/>
+        <source>Status:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="100"/>
+        <source>Measured effect:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="105"/>
+        <source>The effect is measured once the recommendation is applied.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="119"/>
+        <source>&amp;Refresh</source>
+        <translation type="unfinished">&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="124"/>
+        <source>&amp;Apply…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="125"/>
+        <source>&amp;Dismiss</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="126"/>
+        <source>Re&amp;vert…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="132"/>
+        <source>All</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="133"/>
+        <source>Open</source>
+        <translation type="unfinished">Offen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="134"/>
+        <source>Applied</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="135"/>
+        <source>Dismissed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="136"/>
+        <source>Reverted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="148"/>
+        <source>Change the live setting as recommended (asks first)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="149"/>
+        <source>Keep things as they are; the recommendation is closed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="150"/>
+        <source>Set the live setting back to its value before (asks first)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="181"/>
+        <source>Select a recommendation to see its evidence, the change it makes and its effect.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="184"/>
+        <source>S&amp;how:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="291"/>
+        <source>This engine serves no recommendations: GET /api/v1/recommendations answered %1. It has no analyser, or it is older than this console.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="295"/>
+        <source>The recommendations could not be read: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="302"/>
+        <source>The engine&apos;s recommendations do not follow the API (%1); the list shows the last ones that did.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/recommendations_view.cpp" line="310"/>
+        <source>%n recommendation(s), read at %1</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <source>Apply the recommendation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <source>Revert the change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="358"/>
+        <source>Set %1 of %2 from %3 to %4?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="361"/>
+        <source>%1
+The running proxy changes at once; Revert sets the value back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="364"/>
+        <source>%1
+The running proxy changes at once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="379"/>
+        <source>%1: sending…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="388"/>
+        <source>%1 done: %2 is now %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="395"/>
+        <source>%1 done, but the answer does not follow the API (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="404"/>
+        <source>%1 failed: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="405"/>
+        <source>Recommendation not changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="406"/>
+        <source>%1 failed:
+%2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="411"/>
+        <source>Recommendation not changed: %1</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -1747,7 +2606,7 @@
     <name>ToolCapture::RequestsView</name>
     <message>
         <location filename="../widgets/requests_view.cpp" line="51"/>
-        <location filename="../widgets/requests_view.cpp" line="282"/>
+        <location filename="../widgets/requests_view.cpp" line="283"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
@@ -1757,80 +2616,80 @@
         <translation>Keine neuen Mitschnitte mehr zur Liste hinzufügen</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="64"/>
+        <location filename="../widgets/requests_view.cpp" line="65"/>
         <source>Filter, e.g. status&gt;=500 service:inventory path~/users method:POST</source>
         <translation>Filter, z. B. status&gt;=500 service:inventory path~/users method:POST</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="66"/>
+        <location filename="../widgets/requests_view.cpp" line="67"/>
         <source>Terms, all of which must hold: status, duration, id (= != &lt; &lt;= &gt; &gt;=, status also 5xx); service, instance, method, cid, error (: exact, != , ~ regex); path (: prefix, ~ regex); free text. ! or - negates a term.</source>
         <translation>Bedingungen, die alle erfüllt sein müssen: status, duration, id (= != &lt; &lt;= &gt; &gt;=, status auch 5xx); service, instance, method, cid, error (: exakt, != , ~ Regex); path (: Präfix, ~ Regex); freier Text. ! oder - negiert eine Bedingung.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <location filename="../widgets/requests_view.cpp" line="82"/>
         <source>Clear</source>
         <translation>Leeren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="81"/>
+        <location filename="../widgets/requests_view.cpp" line="82"/>
         <source>Remove every capture from the list</source>
         <translation>Alle Mitschnitte aus der Liste entfernen</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="84"/>
-        <location filename="../widgets/requests_view.cpp" line="507"/>
+        <location filename="../widgets/requests_view.cpp" line="85"/>
+        <location filename="../widgets/requests_view.cpp" line="508"/>
         <source>Replay…</source>
         <translation>Erneut senden…</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="84"/>
+        <location filename="../widgets/requests_view.cpp" line="85"/>
         <source>Replay the current capture, with edits</source>
         <translation>Den aktuellen Mitschnitt bearbeitet erneut senden</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="87"/>
-        <location filename="../widgets/requests_view.cpp" line="508"/>
+        <location filename="../widgets/requests_view.cpp" line="88"/>
+        <location filename="../widgets/requests_view.cpp" line="509"/>
         <source>Replay selection…</source>
         <translation>Auswahl erneut senden…</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="87"/>
+        <location filename="../widgets/requests_view.cpp" line="88"/>
         <source>Replay the selected captures as a batch</source>
         <translation>Die ausgewählten Mitschnitte gesammelt erneut senden</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="90"/>
-        <location filename="../widgets/requests_view.cpp" line="510"/>
+        <location filename="../widgets/requests_view.cpp" line="91"/>
+        <location filename="../widgets/requests_view.cpp" line="511"/>
         <source>Copy as curl</source>
         <translation>Als curl kopieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="90"/>
+        <location filename="../widgets/requests_view.cpp" line="91"/>
         <source>Copy the selected captures as curl commands</source>
         <translation>Die ausgewählten Mitschnitte als curl-Befehle kopieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <location filename="../widgets/requests_view.cpp" line="94"/>
         <source>Export HAR…</source>
         <translation>HAR exportieren…</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="93"/>
+        <location filename="../widgets/requests_view.cpp" line="94"/>
         <source>Save the selected captures as a HAR file</source>
         <translation>Die ausgewählten Mitschnitte als HAR-Datei speichern</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="177"/>
+        <location filename="../widgets/requests_view.cpp" line="178"/>
         <source>History: %1</source>
         <translation>Verlauf: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="230"/>
+        <location filename="../widgets/requests_view.cpp" line="231"/>
         <source>%1 shown of %2 captures</source>
         <translation>%1 von %2 Mitschnitten angezeigt</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="234"/>
+        <location filename="../widgets/requests_view.cpp" line="235"/>
         <source>paused, %n new waiting</source>
         <translation>
             <numerusform>angehalten, %n neuer wartet</numerusform>
@@ -1838,43 +2697,43 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="236"/>
+        <location filename="../widgets/requests_view.cpp" line="237"/>
         <source>loading older captures…</source>
         <translation>ältere Mitschnitte werden geladen…</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="258"/>
+        <location filename="../widgets/requests_view.cpp" line="259"/>
         <source>Column %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (the list keeps the last valid filter)</source>
         <translation>Spalte %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (die Liste behält den letzten gültigen Filter)</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="282"/>
+        <location filename="../widgets/requests_view.cpp" line="283"/>
         <source>Resume</source>
         <translation>Fortsetzen</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="339"/>
+        <location filename="../widgets/requests_view.cpp" line="340"/>
         <source>HTTP status %1</source>
         <translation>HTTP-Status %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="343"/>
+        <location filename="../widgets/requests_view.cpp" line="344"/>
         <source>Capture %1 could not be read: %2</source>
         <translation>Mitschnitt %1 konnte nicht gelesen werden: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="383"/>
+        <location filename="../widgets/requests_view.cpp" line="384"/>
         <source>Select captures to copy.</source>
         <translation>Wählen Sie Mitschnitte zum Kopieren aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="387"/>
-        <location filename="../widgets/requests_view.cpp" line="414"/>
+        <location filename="../widgets/requests_view.cpp" line="388"/>
+        <location filename="../widgets/requests_view.cpp" line="415"/>
         <source>At most %1 captures at once.</source>
         <translation>Höchstens %1 Mitschnitte auf einmal.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="401"/>
+        <location filename="../widgets/requests_view.cpp" line="402"/>
         <source>Copied %n request(s) as curl.</source>
         <translation>
             <numerusform>%n Anfrage als curl kopiert.</numerusform>
@@ -1882,27 +2741,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="410"/>
+        <location filename="../widgets/requests_view.cpp" line="411"/>
         <source>Select captures to export.</source>
         <translation>Wählen Sie Mitschnitte zum Exportieren aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="420"/>
+        <location filename="../widgets/requests_view.cpp" line="421"/>
         <source>Export as HAR</source>
         <translation>Als HAR exportieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="421"/>
+        <location filename="../widgets/requests_view.cpp" line="422"/>
         <source>HTTP Archive (*.har);;All files (*)</source>
         <translation>HTTP-Archiv (*.har);;Alle Dateien (*)</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="433"/>
+        <location filename="../widgets/requests_view.cpp" line="434"/>
         <source>%1: %2</source>
         <translation>%1: %2</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="447"/>
+        <location filename="../widgets/requests_view.cpp" line="448"/>
         <source>Exported %n capture(s) to %1.</source>
         <translation>
             <numerusform>%n Mitschnitt nach %1 exportiert.</numerusform>
@@ -1910,27 +2769,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="459"/>
+        <location filename="../widgets/requests_view.cpp" line="460"/>
         <source>Select a capture to replay.</source>
         <translation>Wählen Sie einen Mitschnitt zum erneuten Senden aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="479"/>
+        <location filename="../widgets/requests_view.cpp" line="480"/>
         <source>The capture could not be read: %1</source>
         <translation>Der Mitschnitt konnte nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="496"/>
+        <location filename="../widgets/requests_view.cpp" line="497"/>
         <source>Select captures to replay.</source>
         <translation>Wählen Sie Mitschnitte zum erneuten Senden aus.</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="511"/>
+        <location filename="../widgets/requests_view.cpp" line="512"/>
         <source>Copy correlation ID</source>
         <translation>Korrelations-ID kopieren</translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="514"/>
+        <location filename="../widgets/requests_view.cpp" line="515"/>
         <source>Export as HAR…</source>
         <translation>Als HAR exportieren…</translation>
     </message>
@@ -2354,102 +3213,102 @@
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="26"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="27"/>
         <source>Starting…</source>
         <translation>Startet…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="55"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="56"/>
         <source>Connecting to %1…</source>
         <translation>Verbinde mit %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="58"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="59"/>
         <source>Connected to %1</source>
         <translation>Verbunden mit %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
         <source>Connection to %1 lost</source>
         <translation>Verbindung zu %1 verloren</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="61"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
         <source>Engine stopped</source>
         <translation>Engine gestoppt</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="90"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
         <source>Proxy %1 (draining)</source>
         <translation>Proxy %1 (läuft aus)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
         <source>Proxy %1</source>
         <translation>Proxy %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="93"/>
         <source>Admin %1</source>
         <translation>Admin %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="94"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="95"/>
         <source>Kafka off</source>
         <translation>Kafka aus</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
         <source>embedded</source>
         <translation>eingebettet</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
         <source>external</source>
         <translation>extern</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
         <source>Kafka %1 (%2, up)</source>
         <translation>Kafka %1 (%2, läuft)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="100"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation>Kafka %1 (%2, AUSGEFALLEN)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
         <source>%1 req/s</source>
         <translation>%1 Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
         <source>– req/s</source>
         <translation>– Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
         <source>errors %1 %</source>
         <translation>Fehler %1 %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>errors – %</source>
         <translation>Fehler – %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
         <source>%1 captured</source>
         <translation>%1 mitgeschnitten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
         <source>capture off</source>
         <translation>Mitschnitt aus</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
         <source>%n capture(s) dropped</source>
         <translation>
             <numerusform>%n Mitschnitt verworfen</numerusform>
@@ -2457,19 +3316,115 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
         <source>spool %1</source>
         <translation>Spool %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation>Ereignisse, die auf der Festplatte auf die Kafka-Broker warten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <source>store %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
+        <source>Intelligence store connected; %n row(s) waiting to be written</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
+        <source>store UNREACHABLE, %1 rows in memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/status_bar_panel.cpp" line="132"/>
+        <source>%1: %2
+%n row(s) dropped so far (memory limit)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
+    </message>
+</context>
+<context>
+    <name>ToolCapture::StrictJson</name>
+    <message>
+        <location filename="../models/strict_json.cpp" line="55"/>
+        <source>not JSON (%1 at byte %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="59"/>
+        <source>expected a JSON object</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="70"/>
+        <source>missing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="79"/>
+        <location filename="../models/strict_json.cpp" line="104"/>
+        <source>expected an object, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="89"/>
+        <source>expected an object or null, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="98"/>
+        <source>expected an array, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="111"/>
+        <source>expected a string, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="119"/>
+        <source>expected a string or null, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="126"/>
+        <source>expected a number, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="136"/>
+        <source>expected a number or null, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="146"/>
+        <source>%1 is outside %2..%3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="153"/>
+        <source>expected true or false, got %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/strict_json.cpp" line="162"/>
+        <source>&quot;%1&quot; is not one of %2</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -2562,95 +3517,95 @@
 <context>
     <name>ToolCapture::TopicsView</name>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="52"/>
+        <location filename="../widgets/topics_view.cpp" line="53"/>
         <source>Open capture</source>
         <translation>Mitschnitt öffnen</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="59"/>
+        <location filename="../widgets/topics_view.cpp" line="60"/>
         <source>The Kafka topic to follow</source>
         <translation>Das zu verfolgende Kafka-Topic</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="60"/>
+        <location filename="../widgets/topics_view.cpp" line="61"/>
         <source>From the end</source>
         <translation>Ab dem Ende</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="61"/>
+        <location filename="../widgets/topics_view.cpp" line="62"/>
         <source>From the beginning</source>
         <translation>Ab dem Anfang</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="62"/>
+        <location filename="../widgets/topics_view.cpp" line="63"/>
         <source>From a time</source>
         <translation>Ab einem Zeitpunkt</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="67"/>
+        <location filename="../widgets/topics_view.cpp" line="68"/>
         <source>Key</source>
         <translation>Schlüssel</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="68"/>
+        <location filename="../widgets/topics_view.cpp" line="69"/>
         <source>Only records with exactly this key (a correlation id, an instance, a service or a tool name, depending on the topic)</source>
         <translation>Nur Datensätze mit genau diesem Schlüssel (je nach Topic eine Korrelations-ID, eine Instanz, ein Dienst oder ein Werkzeugname)</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="71"/>
+        <location filename="../widgets/topics_view.cpp" line="72"/>
         <source>JSON field, e.g. /performance_metrics/status_code</source>
         <translation>JSON-Feld, z. B. /performance_metrics/status_code</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="72"/>
+        <location filename="../widgets/topics_view.cpp" line="73"/>
         <source>A JSON Pointer into the record&apos;s value: only records where it exists (and equals the value, when one is given)</source>
         <translation>Ein JSON Pointer in den Wert des Datensatzes: nur Datensätze, in denen er existiert (und dem Wert entspricht, falls einer angegeben ist)</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="75"/>
+        <location filename="../widgets/topics_view.cpp" line="76"/>
         <source>Value</source>
         <translation>Wert</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="78"/>
+        <location filename="../widgets/topics_view.cpp" line="79"/>
         <source>Filter the records shown by text</source>
         <translation>Angezeigte Datensätze nach Text filtern</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="81"/>
-        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <location filename="../widgets/topics_view.cpp" line="82"/>
+        <location filename="../widgets/topics_view.cpp" line="296"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="84"/>
+        <location filename="../widgets/topics_view.cpp" line="85"/>
         <source>Stop following the topic; resumed, the tail goes on where it was</source>
         <translation>Das Topic nicht mehr verfolgen; beim Fortsetzen geht es dort weiter, wo es aufgehört hat</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="86"/>
+        <location filename="../widgets/topics_view.cpp" line="87"/>
         <source>Clear</source>
         <translation>Leeren</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="114"/>
+        <location filename="../widgets/topics_view.cpp" line="115"/>
         <source>Select a record to see its value and headers</source>
         <translation>Wählen Sie einen Datensatz aus, um Wert und Header zu sehen</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="117"/>
+        <location filename="../widgets/topics_view.cpp" line="118"/>
         <source>Show the captured exchange with this correlation id in the Requests view (also: double-click the record)</source>
         <translation>Den mitgeschnittenen Austausch mit dieser Korrelations-ID in der Ansicht Anfragen zeigen (auch: Doppelklick auf den Datensatz)</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="132"/>
+        <location filename="../widgets/topics_view.cpp" line="133"/>
         <source>Topic:</source>
         <translation>Topic:</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/topics_view.cpp" line="176"/>
-        <location filename="../widgets/topics_view.cpp" line="205"/>
-        <location filename="../widgets/topics_view.cpp" line="303"/>
+        <location filename="../widgets/topics_view.cpp" line="177"/>
+        <location filename="../widgets/topics_view.cpp" line="206"/>
+        <location filename="../widgets/topics_view.cpp" line="304"/>
         <source>%n record(s), following</source>
         <translation>
             <numerusform>%n Datensatz, wird verfolgt</numerusform>
@@ -2658,32 +3613,32 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="191"/>
+        <location filename="../widgets/topics_view.cpp" line="192"/>
         <source>Not connected</source>
         <translation>Nicht verbunden</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="201"/>
+        <location filename="../widgets/topics_view.cpp" line="202"/>
         <source>Cannot read the topic: %1</source>
         <translation>Das Topic kann nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="208"/>
+        <location filename="../widgets/topics_view.cpp" line="209"/>
         <source>More records arrive than the tail shows: showing the newest</source>
         <translation>Es kommen mehr Datensätze an, als angezeigt werden können: die neuesten werden gezeigt</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="286"/>
+        <location filename="../widgets/topics_view.cpp" line="287"/>
         <source>Reading %1…</source>
         <translation>Lese %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="295"/>
+        <location filename="../widgets/topics_view.cpp" line="296"/>
         <source>Resume</source>
         <translation>Fortsetzen</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/topics_view.cpp" line="301"/>
+        <location filename="../widgets/topics_view.cpp" line="302"/>
         <source>Paused: %n record(s)</source>
         <translation>
             <numerusform>Angehalten: %n Datensatz</numerusform>
@@ -2691,32 +3646,32 @@
         </translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="331"/>
+        <location filename="../widgets/topics_view.cpp" line="332"/>
         <source>Topic: %1</source>
         <translation>Topic: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="332"/>
+        <location filename="../widgets/topics_view.cpp" line="333"/>
         <source>Partition: %1   Offset: %2</source>
         <translation>Partition: %1   Offset: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="334"/>
+        <location filename="../widgets/topics_view.cpp" line="335"/>
         <source>Timestamp: %1</source>
         <translation>Zeitstempel: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <location filename="../widgets/topics_view.cpp" line="340"/>
         <source>Key: %1</source>
         <translation>Schlüssel: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="339"/>
+        <location filename="../widgets/topics_view.cpp" line="340"/>
         <source>(none)</source>
         <translation>(keiner)</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="341"/>
+        <location filename="../widgets/topics_view.cpp" line="342"/>
         <source>Headers:</source>
         <translation>Header:</translation>
     </message>
