@@ -1,3 +1,4 @@
+#include <backend/intelligence/anomaly_rules.h>
 #include <backend/intelligence/recommendation_engine.h>
 
 #include <QJsonArray>
@@ -86,6 +87,44 @@ std::uint64_t requestsOfService(const AnalysisSnapshot &snapshot, const QString 
         }
     }
     return requests;
+}
+
+// The load imbalance a routing weight can fix: over the service's instances that are as good
+// as its best one (typical latency within twice the best's plus 5 ms, error rate within 5
+// points of the best's). An instance the router starves because it is slow or failing is the
+// routing doing its job, and spreading load onto it would make things worse, so it is left out.
+// `comparable` is how many instances took part; the score is 0 with fewer than two.
+double comparableImbalance(const AnalysisSnapshot &snapshot, const QString &service,
+                           int *comparable) {
+    struct Candidate {
+        double requests;
+        double p50;
+        double errorRate;
+    };
+    std::vector<Candidate> instances;
+    for (const InstanceInsight &instance : snapshot.instances) {
+        const WindowStats &w = instance.fiveMinutes;
+        if (instance.service != service || w.requests == 0)
+            continue;
+        instances.push_back(
+            {double(w.requests), w.latencyMs.quantile(0.5).value_or(0.0), w.errorRate()});
+    }
+    *comparable = 0;
+    if (instances.size() < 2)
+        return 0;
+    double bestP50 = instances.front().p50;
+    double bestErrorRate = instances.front().errorRate;
+    for (const Candidate &c : instances) {
+        bestP50 = std::min(bestP50, c.p50);
+        bestErrorRate = std::min(bestErrorRate, c.errorRate);
+    }
+    std::vector<double> requests;
+    for (const Candidate &c : instances) {
+        if (c.p50 <= bestP50 * 2.0 + 5.0 && c.errorRate <= bestErrorRate + 0.05)
+            requests.push_back(c.requests);
+    }
+    *comparable = int(requests.size());
+    return requests.size() >= 2 ? loadImbalanceScore(requests) : 0.0;
 }
 
 } // namespace
@@ -297,25 +336,30 @@ void RecommendationEngine::runRules(const AnalysisSnapshot &snapshot, const QJso
         }
     }
 
-    // load_balancing: traffic unevenly spread over a service's instances.
+    // load_balancing: traffic unevenly spread over a service's instances that are equally good
+    // (comparableImbalance): the source documents' load_imbalance_score of the whole service
+    // also counts the instances the router avoids for good reason.
     for (const ServiceInsight &service : snapshot.services) {
         const QJsonValue weight =
             settingsOf(settings, service.service).value(QLatin1String("routing.load_weight"));
         if (service.instances < 2 || service.requests < o.minServiceRequests ||
             !weight.isDouble() || service.loadImbalance <= o.loadImbalance)
             continue;
+        int comparable = 0;
+        const double imbalance = comparableImbalance(snapshot, service.service, &comparable);
+        if (imbalance <= o.loadImbalance)
+            continue;
         const double after = std::min(10.0, weight.toDouble() + 1.0);
         if (after <= weight.toDouble())
             continue;
         Candidate c = make(RecommendationType::LoadBalancing, service.service, {}, {});
         c.r.title = QStringLiteral("Spread %1's load more evenly").arg(service.service);
-        c.r.priority = priorityFor(service.loadImbalance, o.loadImbalance, 1.0);
+        c.r.priority = priorityFor(imbalance, o.loadImbalance, 1.0);
         c.r.confidence = confidenceFor(service.requests, o.minServiceRequests);
-        c.r.expectedImpact = {QStringLiteral("load_imbalance"), service.loadImbalance,
-                              service.loadImbalance * 0.5,
+        c.r.expectedImpact = {QStringLiteral("load_imbalance"), imbalance, imbalance * 0.5,
                               QStringLiteral("the routing weighs in each instance's load more")};
-        c.r.evidence.push_back({kFiveMinutes, QStringLiteral("load_imbalance"),
-                                service.loadImbalance, o.loadImbalance});
+        c.r.evidence.push_back(
+            {kFiveMinutes, QStringLiteral("load_imbalance"), imbalance, o.loadImbalance});
         c.r.change.setting = QStringLiteral("routing.load_weight");
         c.r.change.before = weight;
         c.r.change.after = after;
@@ -448,11 +492,9 @@ std::optional<double> RecommendationEngine::metricOf(const Recommendation &r,
         return capture.dropRate();
     }
     if (metric == QLatin1String("load_imbalance")) {
-        for (const ServiceInsight &s : snapshot.services) {
-            if (s.service == r.service && s.requests > 0)
-                return s.loadImbalance;
-        }
-        return std::nullopt;
+        int comparable = 0;
+        const double imbalance = comparableImbalance(snapshot, r.service, &comparable);
+        return comparable >= 2 ? std::optional<double>(imbalance) : std::nullopt;
     }
     if (!r.operation.isEmpty()) {
         for (const OperationInsight &op : snapshot.operations) {

@@ -143,6 +143,15 @@ void TestRecommendationsApi::applyChangesTheSettingAndTheAudit() {
         service.requests = 1000;
         service.loadImbalance = 0.7;
         snapshot.services.push_back(service);
+        // Two equally fast instances, 850 and 150 requests: an imbalance of 0.7.
+        for (const auto &[id, requests] : {std::pair{"inventory-1", 850}, {"inventory-2", 150}}) {
+            InstanceInsight instance;
+            instance.service = QStringLiteral("inventory");
+            instance.instance = QString::fromLatin1(id);
+            instance.fiveMinutes.requests = std::uint64_t(requests);
+            instance.fiveMinutes.latencyMs.add(2.0, std::uint64_t(requests));
+            snapshot.instances.push_back(instance);
+        }
         return std::optional<AnalysisSnapshot>(snapshot);
     });
     QVERIFY(m_engine->recommendations()->evaluateNow());

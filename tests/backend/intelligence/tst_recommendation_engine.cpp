@@ -1,3 +1,4 @@
+#include <backend/intelligence/anomaly_rules.h>
 #include <backend/intelligence/recommendation_engine.h>
 #include <backend/schema/schema_catalog.h>
 #include <tests/support/manual_clock.h>
@@ -19,6 +20,8 @@ class TestRecommendationEngine : public QObject {
 private slots:
     void rules_data();
     void rules();
+    void loadBalancingCountsComparableInstances_data();
+    void loadBalancingCountsComparableInstances();
     void openOneIsUpdatedNotDuplicated();
     void applyCallsThePort();
     void stateConflicts_data();
@@ -136,6 +139,16 @@ AnalysisSnapshot snapshotFor(Rule rule, double value, std::uint64_t samples, Cap
         service.requests = samples;
         service.loadImbalance = value;
         s.services.push_back(service);
+        // Two equally good instances sharing the requests so that their imbalance is `value`.
+        const double first = 0.5 + value / 2.0;
+        for (const auto &[id, share] :
+             {std::pair{"inventory-1", first}, {"inventory-2", 1 - first}}) {
+            InstanceInsight instance;
+            instance.service = "inventory";
+            instance.instance = id;
+            instance.fiveMinutes = window(std::uint64_t(std::llround(double(samples) * share)));
+            s.instances.push_back(instance);
+        }
         break;
     }
     case Rule::Breaker: {
@@ -264,6 +277,71 @@ void TestRecommendationEngine::rules() {
     QVERIFY(!r.expectedImpact.metric.isEmpty());
     QVERIFY(!r.effect);
     QVERIFY(port.requests.empty()); // recommending changes nothing
+}
+
+void TestRecommendationEngine::loadBalancingCountsComparableInstances_data() {
+    // Per instance: requests, typical latency (ms), error rate.
+    QTest::addColumn<QList<double>>("requests");
+    QTest::addColumn<QList<double>>("latencyMs");
+    QTest::addColumn<QList<double>>("errorRates");
+    QTest::addColumn<bool>("recommended");
+
+    QTest::newRow("two alike, 850/150")
+        << QList<double>{850, 150} << QList<double>{2, 2} << QList<double>{0, 0} << true;
+    QTest::newRow("two alike, 520/480")
+        << QList<double>{520, 480} << QList<double>{2, 2} << QList<double>{0, 0} << false;
+    // The router starves a slow instance (the demo's inventory-3): its job, not a fault.
+    QTest::newRow("one slow, starved")
+        << QList<double>{990, 10} << QList<double>{1, 250} << QList<double>{0, 0} << false;
+    QTest::newRow("one failing, starved")
+        << QList<double>{900, 100} << QList<double>{2, 2} << QList<double>{0, 0.3} << false;
+    QTest::newRow("two alike and one slow, balanced")
+        << QList<double>{500, 490, 10} << QList<double>{1, 1.5, 250} << QList<double>{0, 0, 0}
+        << false;
+    QTest::newRow("two alike and one slow, uneven")
+        << QList<double>{850, 140, 10} << QList<double>{1, 1.5, 250} << QList<double>{0, 0, 0}
+        << true;
+    QTest::newRow("sub-millisecond differences count as alike")
+        << QList<double>{900, 100} << QList<double>{0.15, 0.3} << QList<double>{0, 0} << true;
+}
+
+void TestRecommendationEngine::loadBalancingCountsComparableInstances() {
+    QFETCH(QList<double>, requests);
+    QFETCH(QList<double>, latencyMs);
+    QFETCH(QList<double>, errorRates);
+    QFETCH(bool, recommended);
+
+    AnalysisSnapshot snapshot;
+    ServiceInsight service;
+    service.service = "inventory";
+    service.instances = int(requests.size());
+    std::vector<double> load;
+    for (qsizetype i = 0; i < requests.size(); ++i) {
+        InstanceInsight instance;
+        instance.service = "inventory";
+        instance.instance = QStringLiteral("inventory-%1").arg(i + 1);
+        instance.fiveMinutes =
+            window(std::uint64_t(requests[i]), errorRates[i], 0, 0, latencyMs[i]);
+        service.requests += instance.fiveMinutes.requests;
+        load.push_back(requests[i]);
+        snapshot.instances.push_back(instance);
+    }
+    // The analyser's score over every instance: above the threshold in every row but the
+    // balanced ones, so what decides is which instances are comparable.
+    service.loadImbalance = loadImbalanceScore(load);
+    snapshot.services.push_back(service);
+
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    engine.evaluate(snapshot, port.settings());
+    QCOMPARE(engine.size(), recommended ? 1 : 0);
+    if (recommended) {
+        const Recommendation r = engine.list().front();
+        QCOMPARE(r.type, RecommendationType::LoadBalancing);
+        QVERIFY(r.evidence.front().value > 0.4);
+        QVERIFY(r.evidence.front().value <= service.loadImbalance);
+    }
 }
 
 void TestRecommendationEngine::openOneIsUpdatedNotDuplicated() {
