@@ -105,18 +105,18 @@
     <message>
         <location filename="../widgets/admin_problem.cpp" line="14"/>
         <source>no answer from the engine</source>
-        <translation type="unfinished">keine Antwort von der Engine</translation>
+        <translation>keine Antwort von der Engine</translation>
     </message>
     <message>
         <location filename="../widgets/admin_problem.cpp" line="18"/>
         <location filename="../widgets/admin_problem.cpp" line="21"/>
         <source>%1 (HTTP %2)</source>
-        <translation type="unfinished">%1 (HTTP %2)</translation>
+        <translation>%1 (HTTP %2)</translation>
     </message>
     <message>
         <location filename="../widgets/admin_problem.cpp" line="22"/>
         <source>HTTP status %1</source>
-        <translation type="unfinished">HTTP-Status %1</translation>
+        <translation>HTTP-Status %1</translation>
     </message>
 </context>
 <context>
@@ -124,78 +124,79 @@
     <message>
         <location filename="../models/patterns_model.cpp" line="285"/>
         <source>Latency</source>
-        <translation type="unfinished">Latenz</translation>
+        <translation>Latenz</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="287"/>
         <source>Error rate</source>
-        <translation type="unfinished">Fehlerrate</translation>
+        <translation>Fehlerrate</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="289"/>
         <source>Load imbalance</source>
-        <translation type="unfinished"></translation>
+        <translation>Lastungleichgewicht</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="291"/>
         <source>Failure risk</source>
-        <translation type="unfinished"></translation>
+        <translation>Ausfallrisiko</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="338"/>
         <source>%1
 last seen %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+zuletzt gesehen %2</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="355"/>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>aktiv</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="355"/>
         <source>over</source>
-        <translation type="unfinished"></translation>
+        <translation>beendet</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="369"/>
         <source>Detected</source>
-        <translation type="unfinished"></translation>
+        <translation>Erkannt</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="371"/>
         <source>Kind</source>
-        <translation type="unfinished">Art</translation>
+        <translation>Art</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="373"/>
         <source>Where</source>
-        <translation type="unfinished"></translation>
+        <translation>Wo</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="375"/>
         <source>Value</source>
-        <translation type="unfinished">Wert</translation>
+        <translation>Wert</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="377"/>
         <source>Baseline</source>
-        <translation type="unfinished"></translation>
+        <translation>Basiswert</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="379"/>
         <source>Score</source>
-        <translation type="unfinished">Bewertung</translation>
+        <translation>Bewertung</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="381"/>
         <source>State</source>
-        <translation type="unfinished">Zustand</translation>
+        <translation>Zustand</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="383"/>
         <source>Detail</source>
-        <translation type="unfinished"></translation>
+        <translation>Detail</translation>
     </message>
 </context>
 <context>
@@ -1016,7 +1017,7 @@ last seen %2</source>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="108"/>
         <source>Timeline</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitleiste</translation>
     </message>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="118"/>
@@ -1369,87 +1370,87 @@ last seen %2</source>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="41"/>
         <source>%1 is before the event ahead of it</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 liegt vor dem vorhergehenden Ereignis</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="67"/>
         <source>request</source>
-        <translation type="unfinished"></translation>
+        <translation>Anfrage</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="69"/>
         <source>response</source>
-        <translation type="unfinished"></translation>
+        <translation>Antwort</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="71"/>
         <source>communication</source>
-        <translation type="unfinished"></translation>
+        <translation>Kommunikation</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="73"/>
         <source>pre hook</source>
-        <translation type="unfinished"></translation>
+        <translation>Pre-Hook</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="75"/>
         <source>post hook</source>
-        <translation type="unfinished"></translation>
+        <translation>Post-Hook</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="77"/>
         <source>breaker</source>
-        <translation type="unfinished"></translation>
+        <translation>Breaker</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="79"/>
         <source>lifecycle</source>
-        <translation type="unfinished"></translation>
+        <translation>Lebenszyklus</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="81"/>
         <source>registration</source>
-        <translation type="unfinished"></translation>
+        <translation>Registrierung</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="123"/>
         <source>%1 at %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 um %2</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="130"/>
         <source>+%1 ms</source>
-        <translation type="unfinished"></translation>
+        <translation>+%1 ms</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="153"/>
         <source>Offset</source>
-        <translation type="unfinished">Offset</translation>
+        <translation>Offset</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="155"/>
         <source>Topic</source>
-        <translation type="unfinished"></translation>
+        <translation>Topic</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="157"/>
         <source>Kind</source>
-        <translation type="unfinished">Art</translation>
+        <translation>Art</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="159"/>
         <source>Service</source>
-        <translation type="unfinished">Dienst</translation>
+        <translation>Dienst</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="161"/>
         <source>Instance</source>
-        <translation type="unfinished">Instanz</translation>
+        <translation>Instanz</translation>
     </message>
     <message>
         <location filename="../models/correlation_timeline_model.cpp" line="163"/>
         <source>Summary</source>
-        <translation type="unfinished">Zusammenfassung</translation>
+        <translation>Zusammenfassung</translation>
     </message>
 </context>
 <context>
@@ -1457,52 +1458,53 @@ last seen %2</source>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="26"/>
         <source>Refresh</source>
-        <translation type="unfinished"></translation>
+        <translation>Aktualisieren</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="81"/>
         <source>Select a captured request to see what the analyser saw of it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um zu sehen, was der Analysator von ihr erfasst hat.</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="87"/>
         <location filename="../widgets/correlation_timeline_view.cpp" line="116"/>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird geladen…</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="109"/>
         <source>Not connected to an engine.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht mit einer Engine verbunden.</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="125"/>
         <source>The analyser has nothing for this request (yet).
 It keeps the most recent correlation ids; Refresh asks again.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Analysator hat (noch) nichts zu dieser Anfrage.
+Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="133"/>
         <source>The timeline could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Zeitleiste konnte nicht gelesen werden: %1</translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="140"/>
         <source>The analyser&apos;s answer does not follow the API: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Antwort des Analysators entspricht nicht der API: %1</translation>
     </message>
     <message numerus="yes">
         <location filename="../widgets/correlation_timeline_view.cpp" line="145"/>
         <source>%n event(s) over %1 ms for %2</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Ereignis in %1 ms für %2</numerusform>
+            <numerusform>%n Ereignisse in %1 ms für %2</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../widgets/correlation_timeline_view.cpp" line="148"/>
         <source>The analyser knows this request but has no events for it.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Analysator kennt diese Anfrage, hat aber keine Ereignisse zu ihr.</translation>
     </message>
 </context>
 <context>
@@ -1700,12 +1702,12 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     <message>
         <location filename="../app/main_window.cpp" line="191"/>
         <source>Patterns</source>
-        <translation type="unfinished"></translation>
+        <translation>Muster</translation>
     </message>
     <message>
         <location filename="../app/main_window.cpp" line="194"/>
         <source>Recommendations</source>
-        <translation type="unfinished"></translation>
+        <translation>Empfehlungen</translation>
     </message>
     <message numerus="yes">
         <location filename="../app/main_window.cpp" line="219"/>
@@ -1909,105 +1911,105 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     <message>
         <location filename="../models/patterns_model.cpp" line="20"/>
         <source>%1 ms</source>
-        <translation type="unfinished">%1 ms</translation>
+        <translation>%1 ms</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="24"/>
         <source>%1 %</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="105"/>
         <source>↑ rising</source>
-        <translation type="unfinished"></translation>
+        <translation>↑ steigend</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="107"/>
         <source>↓ falling</source>
-        <translation type="unfinished"></translation>
+        <translation>↓ fallend</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="109"/>
         <source>→ steady</source>
-        <translation type="unfinished"></translation>
+        <translation>→ stabil</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="168"/>
         <source>Latency EWMA %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Latenz (EWMA) %1</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="170"/>
         <source>max %1</source>
-        <translation type="unfinished"></translation>
+        <translation>max. %1</translation>
     </message>
     <message numerus="yes">
         <location filename="../models/patterns_model.cpp" line="172"/>
         <source>%n error(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Fehler</numerusform>
+            <numerusform>%n Fehler</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="187"/>
         <source>–</source>
-        <translation type="unfinished"></translation>
+        <translation>–</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="197"/>
         <source>anomalous</source>
-        <translation type="unfinished"></translation>
+        <translation>auffällig</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="209"/>
         <source>Service</source>
-        <translation type="unfinished">Dienst</translation>
+        <translation>Dienst</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="211"/>
         <source>Operation</source>
-        <translation type="unfinished"></translation>
+        <translation>Operation</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="213"/>
         <source>Requests</source>
-        <translation type="unfinished">Anfragen</translation>
+        <translation>Anfragen</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="215"/>
         <source>Errors</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehler</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="217"/>
         <source>Cache hits</source>
-        <translation type="unfinished"></translation>
+        <translation>Cache-Treffer</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="219"/>
         <source>p50</source>
-        <translation type="unfinished">p50</translation>
+        <translation>p50</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="221"/>
         <source>p95</source>
-        <translation type="unfinished">p95</translation>
+        <translation>p95</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="223"/>
         <source>p99</source>
-        <translation type="unfinished">p99</translation>
+        <translation>p99</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="225"/>
         <source>Trend</source>
-        <translation type="unfinished"></translation>
+        <translation>Trend</translation>
     </message>
     <message>
         <location filename="../models/patterns_model.cpp" line="227"/>
         <source>Anomaly</source>
-        <translation type="unfinished"></translation>
+        <translation>Anomalie</translation>
     </message>
 </context>
 <context>
@@ -2015,90 +2017,90 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="29"/>
         <source>This engine serves no %1: GET %2 answered %3. It has no analyser, or it is older than this console.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Engine liefert keine %1: GET %2 ergab %3. Sie hat keinen Analysator oder ist älter als diese Konsole.</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="33"/>
         <source>The %1 could not be read: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Die %1 konnten nicht gelesen werden: %2</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="46"/>
         <source>A&amp;ctive anomalies only</source>
-        <translation type="unfinished"></translation>
+        <translation>Nur a&amp;ktive Anomalien</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="47"/>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">&amp;Aktualisieren</translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="52"/>
         <source>Anomalies</source>
-        <translation type="unfinished"></translation>
+        <translation>Anomalien</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="57"/>
         <source>Last minute</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte Minute</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="58"/>
         <source>Last 5 minutes</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte 5 Minuten</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="59"/>
         <source>Last hour</source>
-        <translation type="unfinished"></translation>
+        <translation>Letzte Stunde</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="62"/>
         <source>All services</source>
-        <translation type="unfinished">Alle Dienste</translation>
+        <translation>Alle Dienste</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="120"/>
         <source>&amp;Window:</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Zeitfenster:</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="124"/>
         <source>S&amp;ervice:</source>
-        <translation type="unfinished">&amp;Dienst:</translation>
+        <translation>&amp;Dienst:</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="225"/>
         <source>traffic patterns</source>
-        <translation type="unfinished"></translation>
+        <translation>Verkehrsmuster</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="231"/>
         <source>The engine&apos;s patterns do not follow the API (%1); the table shows the last ones that did.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Muster der Engine entsprechen nicht der API (%1); die Tabelle zeigt die letzten gültigen.</translation>
     </message>
     <message numerus="yes">
         <location filename="../widgets/patterns_view.cpp" line="247"/>
         <source>%n operation(s), %1 anomalous · %2 events analysed · as of %3</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Operation, %1 auffällig · %2 Ereignisse analysiert · Stand %3</numerusform>
+            <numerusform>%n Operationen, %1 auffällig · %2 Ereignisse analysiert · Stand %3</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="271"/>
         <source>anomalies</source>
-        <translation type="unfinished"></translation>
+        <translation>Anomalien</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="273"/>
         <source>The engine&apos;s anomalies do not follow the API (%1).</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Anomalien der Engine entsprechen nicht der API (%1).</translation>
     </message>
     <message>
         <location filename="../widgets/patterns_view.cpp" line="277"/>
         <source>Anomalies (%1)</source>
-        <translation type="unfinished"></translation>
+        <translation>Anomalien (%1)</translation>
     </message>
 </context>
 <context>
@@ -2106,148 +2108,149 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     <message>
         <location filename="../models/recommendations_model.cpp" line="75"/>
         <source>%1 is outside -1..1</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 liegt außerhalb von -1..1</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="197"/>
         <source>High</source>
-        <translation type="unfinished"></translation>
+        <translation>Hoch</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="199"/>
         <source>Medium</source>
-        <translation type="unfinished"></translation>
+        <translation>Mittel</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="201"/>
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>Niedrig</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="207"/>
         <source>Cache</source>
-        <translation type="unfinished">Cache</translation>
+        <translation>Cache</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="209"/>
         <source>Load balancing</source>
-        <translation type="unfinished"></translation>
+        <translation>Lastverteilung</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="211"/>
         <source>Breaker</source>
-        <translation type="unfinished">Breaker</translation>
+        <translation>Breaker</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="213"/>
         <source>Timeout</source>
-        <translation type="unfinished"></translation>
+        <translation>Timeout</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="215"/>
         <source>Retries</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederholversuche</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="217"/>
         <source>Capture sampling</source>
-        <translation type="unfinished"></translation>
+        <translation>Mitschnitt-Sampling</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="223"/>
         <source>Open</source>
-        <translation type="unfinished">Offen</translation>
+        <translation>Offen</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="225"/>
         <source>Applied</source>
-        <translation type="unfinished"></translation>
+        <translation>Angewendet</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="227"/>
         <source>Dismissed</source>
-        <translation type="unfinished"></translation>
+        <translation>Verworfen</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="229"/>
         <source>Reverted</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgesetzt</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="238"/>
         <source>measuring…</source>
-        <translation type="unfinished"></translation>
+        <translation>wird gemessen…</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="241"/>
         <source>improved</source>
-        <translation type="unfinished"></translation>
+        <translation>verbessert</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="243"/>
         <source>unchanged</source>
-        <translation type="unfinished"></translation>
+        <translation>unverändert</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="245"/>
         <source>worse</source>
-        <translation type="unfinished"></translation>
+        <translation>verschlechtert</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="248"/>
         <source>%1 (%2%3)</source>
-        <translation type="unfinished">%1 (%2) {1 ?} {2%3)?}</translation>
+        <translation>%1 (%2%3)</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="293"/>
         <source>%1
 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+%2</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="314"/>
         <source>%1 %</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 %</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="331"/>
         <source>Priority</source>
-        <translation type="unfinished"></translation>
+        <translation>Priorität</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="333"/>
         <source>Type</source>
-        <translation type="unfinished"></translation>
+        <translation>Typ</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="335"/>
         <source>Service / instance / operation</source>
-        <translation type="unfinished"></translation>
+        <translation>Dienst / Instanz / Operation</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="337"/>
         <source>Recommendation</source>
-        <translation type="unfinished"></translation>
+        <translation>Empfehlung</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="339"/>
         <source>Expected impact</source>
-        <translation type="unfinished"></translation>
+        <translation>Erwartete Auswirkung</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="341"/>
         <source>Confidence</source>
-        <translation type="unfinished"></translation>
+        <translation>Konfidenz</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="343"/>
         <source>Status</source>
-        <translation type="unfinished">Status</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <location filename="../models/recommendations_model.cpp" line="345"/>
         <source>Measured effect</source>
-        <translation type="unfinished"></translation>
+        <translation>Gemessener Effekt</translation>
     </message>
 </context>
 <context>
@@ -2255,258 +2258,261 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="39"/>
         <source>–</source>
-        <translation type="unfinished"></translation>
+        <translation>–</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="44"/>
         <source>Apply</source>
-        <translation type="unfinished"></translation>
+        <translation>Anwenden</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="46"/>
         <source>Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>Verwerfen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="47"/>
         <source>Revert</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurücksetzen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="54"/>
         <source>priority %1, confidence %2 %</source>
-        <translation type="unfinished"></translation>
+        <translation>Priorität %1, Konfidenz %2 %</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="59"/>
         <source>Expected impact:</source>
-        <translation type="unfinished"></translation>
+        <translation>Erwartete Auswirkung:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="62"/>
         <source>Evidence</source>
-        <translation type="unfinished"></translation>
+        <translation>Belege</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="64"/>
         <source>(none given)</source>
-        <translation type="unfinished"></translation>
+        <translation>(keine angegeben)</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="69"/>
         <source>Window</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeitfenster</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="69"/>
         <source>Metric</source>
-        <translation type="unfinished"></translation>
+        <translation>Metrik</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="70"/>
         <source>Value</source>
-        <translation type="unfinished">Wert</translation>
+        <translation>Wert</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="70"/>
         <source>Threshold</source>
-        <translation type="unfinished"></translation>
+        <translation>Schwelle</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="81"/>
         <source>Change:</source>
-        <translation type="unfinished"></translation>
+        <translation>Änderung:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="82"/>
         <source>of %1:</source>
-        <translation type="unfinished"></translation>
+        <translation>des Dienstes %1:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="87"/>
         <source>Reverted automatically if the effect is worse.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wird automatisch zurückgesetzt, wenn sich der Effekt verschlechtert.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="92"/>
         <source>Applied at %1 by %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Angewendet am %1 durch %2</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="94"/>
         <source>unknown</source>
-        <translation type="unfinished">unbekannt</translation>
+        <translation>unbekannt</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="96"/>
         <source>Status:</source>
-        <translation type="unfinished"></translation>
+        <translation>Status:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="100"/>
         <source>Measured effect:</source>
-        <translation type="unfinished"></translation>
+        <translation>Gemessener Effekt:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="105"/>
         <source>The effect is measured once the recommendation is applied.</source>
-        <translation type="unfinished"></translation>
+        <translation>Der Effekt wird gemessen, sobald die Empfehlung angewendet ist.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="119"/>
         <source>&amp;Refresh</source>
-        <translation type="unfinished">&amp;Aktualisieren</translation>
+        <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="124"/>
         <source>&amp;Apply…</source>
-        <translation type="unfinished"></translation>
+        <translation>An&amp;wenden…</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="125"/>
         <source>&amp;Dismiss</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Verwerfen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="126"/>
         <source>Re&amp;vert…</source>
-        <translation type="unfinished"></translation>
+        <translation>&amp;Zurücksetzen…</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="132"/>
         <source>All</source>
-        <translation type="unfinished"></translation>
+        <translation>Alle</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="133"/>
         <source>Open</source>
-        <translation type="unfinished">Offen</translation>
+        <translation>Offen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="134"/>
         <source>Applied</source>
-        <translation type="unfinished"></translation>
+        <translation>Angewendet</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="135"/>
         <source>Dismissed</source>
-        <translation type="unfinished"></translation>
+        <translation>Verworfen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="136"/>
         <source>Reverted</source>
-        <translation type="unfinished"></translation>
+        <translation>Zurückgesetzt</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="148"/>
         <source>Change the live setting as recommended (asks first)</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Live-Einstellung wie empfohlen ändern (mit Rückfrage)</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="149"/>
         <source>Keep things as they are; the recommendation is closed</source>
-        <translation type="unfinished"></translation>
+        <translation>Alles so lassen, wie es ist; die Empfehlung wird geschlossen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="150"/>
         <source>Set the live setting back to its value before (asks first)</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Live-Einstellung auf ihren vorherigen Wert zurücksetzen (mit Rückfrage)</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="181"/>
         <source>Select a recommendation to see its evidence, the change it makes and its effect.</source>
-        <translation type="unfinished"></translation>
+        <translation>Wählen Sie eine Empfehlung aus, um ihre Belege, die vorgenommene Änderung und ihren Effekt zu sehen.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="184"/>
         <source>S&amp;how:</source>
-        <translation type="unfinished"></translation>
+        <translation>A&amp;nzeigen:</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="291"/>
         <source>This engine serves no recommendations: GET /api/v1/recommendations answered %1. It has no analyser, or it is older than this console.</source>
-        <translation type="unfinished"></translation>
+        <translation>Diese Engine liefert keine Empfehlungen: GET /api/v1/recommendations ergab %1. Sie hat keinen Analysator oder ist älter als diese Konsole.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="295"/>
         <source>The recommendations could not be read: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Empfehlungen konnten nicht gelesen werden: %1</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="302"/>
         <source>The engine&apos;s recommendations do not follow the API (%1); the list shows the last ones that did.</source>
-        <translation type="unfinished"></translation>
+        <translation>Die Empfehlungen der Engine entsprechen nicht der API (%1); die Liste zeigt die letzten gültigen.</translation>
     </message>
     <message numerus="yes">
         <location filename="../widgets/recommendations_view.cpp" line="310"/>
         <source>%n recommendation(s), read at %1</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n Empfehlung, gelesen um %1</numerusform>
+            <numerusform>%n Empfehlungen, gelesen um %1</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="357"/>
         <source>Apply the recommendation</source>
-        <translation type="unfinished"></translation>
+        <translation>Empfehlung anwenden</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="357"/>
         <source>Revert the change</source>
-        <translation type="unfinished"></translation>
+        <translation>Änderung zurücksetzen</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="358"/>
         <source>Set %1 of %2 from %3 to %4?</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 des Dienstes %2 von %3 auf %4 setzen?</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="361"/>
         <source>%1
 The running proxy changes at once; Revert sets the value back.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+Der laufende Proxy ändert sich sofort; „Zurücksetzen“ stellt den vorherigen Wert wieder her.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="364"/>
         <source>%1
 The running proxy changes at once.</source>
-        <translation type="unfinished"></translation>
+        <translation>%1
+Der laufende Proxy ändert sich sofort.</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="379"/>
         <source>%1: sending…</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: wird gesendet…</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="388"/>
         <source>%1 done: %2 is now %3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 erledigt: %2 ist jetzt %3</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="395"/>
         <source>%1 done, but the answer does not follow the API (%2)</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 erledigt, aber die Antwort entspricht nicht der API (%2)</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="404"/>
         <source>%1 failed: %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlgeschlagen: %2</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="405"/>
         <source>Recommendation not changed</source>
-        <translation type="unfinished"></translation>
+        <translation>Empfehlung nicht geändert</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="406"/>
         <source>%1 failed:
 %2</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 fehlgeschlagen:
+%2</translation>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="411"/>
         <source>Recommendation not changed: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Empfehlung nicht geändert: %1</translation>
     </message>
 </context>
 <context>
@@ -3328,28 +3334,30 @@ The running proxy changes at once.</source>
     <message>
         <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>store %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenspeicher %1</translation>
     </message>
     <message numerus="yes">
         <location filename="../widgets/status_bar_panel.cpp" line="125"/>
         <source>Intelligence store connected; %n row(s) waiting to be written</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Intelligence-Datenspeicher verbunden; %n Zeile wartet darauf, geschrieben zu werden</numerusform>
+            <numerusform>Intelligence-Datenspeicher verbunden; %n Zeilen warten darauf, geschrieben zu werden</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../widgets/status_bar_panel.cpp" line="131"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
-        <translation type="unfinished"></translation>
+        <translation>Datenspeicher NICHT ERREICHBAR, %1 Zeilen im Arbeitsspeicher</translation>
     </message>
     <message numerus="yes">
         <location filename="../widgets/status_bar_panel.cpp" line="132"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: %2
+Bisher %n Zeile verworfen (Speicherlimit)</numerusform>
+            <numerusform>%1: %2
+Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         </translation>
     </message>
     <message>
@@ -3363,68 +3371,68 @@ The running proxy changes at once.</source>
     <message>
         <location filename="../models/strict_json.cpp" line="55"/>
         <source>not JSON (%1 at byte %2)</source>
-        <translation type="unfinished"></translation>
+        <translation>kein JSON (%1 bei Byte %2)</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="59"/>
         <source>expected a JSON object</source>
-        <translation type="unfinished"></translation>
+        <translation>JSON-Objekt erwartet</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="70"/>
         <source>missing</source>
-        <translation type="unfinished"></translation>
+        <translation>fehlt</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="79"/>
         <location filename="../models/strict_json.cpp" line="104"/>
         <source>expected an object, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Objekt erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="89"/>
         <source>expected an object or null, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Objekt oder null erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="98"/>
         <source>expected an array, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Array erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="111"/>
         <source>expected a string, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeichenkette erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="119"/>
         <source>expected a string or null, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zeichenkette oder null erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="126"/>
         <source>expected a number, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zahl erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="136"/>
         <source>expected a number or null, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>Zahl oder null erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="146"/>
         <source>%1 is outside %2..%3</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 liegt außerhalb von %2..%3</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="153"/>
         <source>expected true or false, got %1</source>
-        <translation type="unfinished"></translation>
+        <translation>true oder false erwartet, erhalten: %1</translation>
     </message>
     <message>
         <location filename="../models/strict_json.cpp" line="162"/>
         <source>&quot;%1&quot; is not one of %2</source>
-        <translation type="unfinished"></translation>
+        <translation>„%1“ ist keiner der Werte %2</translation>
     </message>
 </context>
 <context>
