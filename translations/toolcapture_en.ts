@@ -100,20 +100,20 @@
     </message>
 </context>
 <context>
-    <name>ToolCapture</name>
+    <name>ToolCapture::AdminProblem</name>
     <message>
-        <location filename="../widgets/admin_problem.cpp" line="14"/>
+        <location filename="../widgets/admin_problem.cpp" line="13"/>
         <source>no answer from the engine</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/admin_problem.cpp" line="18"/>
-        <location filename="../widgets/admin_problem.cpp" line="21"/>
+        <location filename="../widgets/admin_problem.cpp" line="19"/>
+        <location filename="../widgets/admin_problem.cpp" line="24"/>
         <source>%1 (HTTP %2)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/admin_problem.cpp" line="22"/>
+        <location filename="../widgets/admin_problem.cpp" line="27"/>
         <source>HTTP status %1</source>
         <translation type="unfinished"></translation>
     </message>
