@@ -32,6 +32,7 @@ private slots:
     void effectWindowsBeforeAndAfter();
     void afterWindowCountsOnlyTrafficAfterTheApply();
     void starvedInstancesCountInTheLoadAfterTheApply();
+    void captureDropsAfterTheApply();
     void autoRevert_data();
     void autoRevert();
     void keptRecommendationsAreBounded();
@@ -652,6 +653,46 @@ void TestRecommendationEngine::starvedInstancesCountInTheLoadAfterTheApply() {
     QVERIFY2(qAbs(*r->effect->after - 0.5) < 1e-9, qPrintable(QString::number(*r->effect->after)));
     QCOMPARE(r->effect->verdict, EffectVerdict::Unchanged); // 0.48 to 0.5
     QCOMPARE(r->status, RecommendationStatus::Applied);
+}
+
+void TestRecommendationEngine::captureDropsAfterTheApply() {
+    // The capture load is per evaluation (the host's differences): the after-window sums the
+    // evaluations after the one that started it, which still held load from before the change.
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine::Options options;
+    options.effectWindow = std::chrono::seconds(10);
+    RecommendationEngine engine(clock, port.port(), options);
+    CaptureLoad capture;
+    AnalysisSnapshot s = snapshotFor(Rule::Capture, 50, 1000, &capture); // 5% dropped
+    const auto load = [](std::uint64_t captured, std::uint64_t dropped) {
+        CaptureLoad c;
+        c.present = true;
+        c.captured = captured;
+        c.dropped = dropped;
+        return c;
+    };
+    s.at = clock.now();
+    engine.evaluate(s, port.settings(), capture);
+    QCOMPARE(engine.size(), 1);
+    const QString id = engine.list().front().id;
+    clock.advance(std::chrono::seconds(1));
+    QCOMPARE(engine.apply(id, QStringLiteral("console")).result, RecommendationEngine::Result::Ok);
+    QVERIFY(qAbs(engine.find(id)->effect->before - 0.05) < 1e-9);
+    engine.evaluate(s, port.settings(), load(500, 500)); // from before the apply: not counted
+    s.at = clock.now();
+    engine.evaluate(s, port.settings(), load(500, 500)); // starts the after-window: not counted
+    clock.advance(std::chrono::seconds(5));
+    s.at = clock.now();
+    engine.evaluate(s, port.settings(), load(1000, 0));
+    QCOMPARE(engine.find(id)->effect->verdict, EffectVerdict::Measuring);
+    clock.advance(std::chrono::seconds(5));
+    s.at = clock.now();
+    engine.evaluate(s, port.settings(), load(990, 10));
+    const Recommendation *r = engine.find(id);
+    QCOMPARE(r->effect->verdict, EffectVerdict::Improved);
+    QVERIFY2(qAbs(*r->effect->after - 0.005) < 1e-9,
+             qPrintable(QString::number(*r->effect->after)));
 }
 
 void TestRecommendationEngine::autoRevert_data() {
