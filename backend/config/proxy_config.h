@@ -281,9 +281,20 @@ struct RegistryConfig {
 // communication_intelligence row of the store. Both on by default (the console, one proxy);
 // a fleet of headless proxies can leave both to one analysing process reading the same cluster,
 // which costs their data path nothing.
+// intelligence.recommendations: how often the recommendation engine runs its rules and how
+// long the effect of an applied change is measured. The defaults are the source documents'
+// five-minute windows; an operator (or a test) trying a change shortens them.
+struct RecommendationsConfig {
+    std::chrono::milliseconds evaluateEvery{10000};
+    std::chrono::milliseconds effectWindow{300000};
+    bool autoRevert = true;
+    std::chrono::milliseconds suppressFor{3600000};
+};
+
 struct IntelligenceConfig {
     bool analysis = true;
     bool storeExchanges = true;
+    RecommendationsConfig recommendations;
 };
 
 // The whole, validated configuration. Every field has a value: the profile's default where

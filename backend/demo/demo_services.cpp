@@ -115,14 +115,36 @@ std::vector<ServiceConfig> DemoServices::services() const {
     return result;
 }
 
-quint64 DemoServices::requestsServed(const QString &instanceId) const {
+DemoInstance *DemoServices::find(const QString &instanceId) const {
     for (const Service &service : m_services) {
         for (const auto &instance : service.instances) {
             if (instance->id() == instanceId)
-                return instance->requestsServed();
+                return instance.get();
         }
     }
-    return 0;
+    return nullptr;
+}
+
+quint64 DemoServices::requestsServed(const QString &instanceId) const {
+    const DemoInstance *instance = find(instanceId);
+    return instance ? instance->requestsServed() : 0;
+}
+
+bool DemoServices::setResponseDelay(const QString &instanceId, std::chrono::milliseconds delay) {
+    DemoInstance *instance = find(instanceId);
+    if (!instance)
+        return false;
+    instance->setResponseDelay(delay);
+    return true;
+}
+
+bool DemoServices::setFailureRate(const QString &instanceId, double rate, bool evenlySpread) {
+    auto *pricing = qobject_cast<PricingInstance *>(find(instanceId));
+    if (!pricing)
+        return false;
+    pricing->setFailureRate(rate, evenlySpread ? PricingInstance::FailureSpread::Even
+                                               : PricingInstance::FailureSpread::Random);
+    return true;
 }
 
 } // namespace ToolCapture

@@ -39,6 +39,14 @@ public:
     // Responses an instance has given; 0 for an unknown id.
     quint64 requestsServed(const QString &instanceId) const;
 
+    // Knobs for trying the proxy's reactions while it runs (tests, a demo operator): false when
+    // no instance has the id (or, for the failure rate, it is not a pricing instance).
+    // Every response of the instance waits `delay` from its next request on.
+    bool setResponseDelay(const QString &instanceId, std::chrono::milliseconds delay);
+    // The share of the pricing instance's requests that fail with 500, spread evenly (each
+    // run of n requests fails about n * rate) or drawn at random like the demo's own.
+    bool setFailureRate(const QString &instanceId, double rate, bool evenlySpread = false);
+
 private:
     struct Service {
         QString name;
@@ -47,6 +55,7 @@ private:
     };
 
     void createInstances();
+    DemoInstance *find(const QString &instanceId) const;
 
     Options m_options;
     std::vector<Service> m_services;

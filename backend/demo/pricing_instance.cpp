@@ -5,6 +5,9 @@
 #include <QJsonObject>
 #include <QUrlQuery>
 
+#include <algorithm>
+#include <cmath>
+
 namespace ToolCapture {
 
 namespace {
@@ -16,8 +19,28 @@ constexpr int maxQuantity = 1000;
 PricingInstance::PricingInstance(QString id, QStringList capabilities, double failureRate,
                                  quint32 seed, QObject *parent)
     : DemoInstance(std::move(id), std::move(capabilities), parent)
-    , m_failureRate(failureRate)
-    , m_random(seed) {}
+    , m_random(seed) {
+    setFailureRate(failureRate);
+}
+
+void PricingInstance::setFailureRate(double rate, FailureSpread spread) {
+    m_failureRate = std::clamp(rate, 0.0, 1.0);
+    m_spread = spread;
+    m_evenPermille = int(std::lround(m_failureRate * 1000.0));
+    m_evenOwed = 0;
+}
+
+bool PricingInstance::fails() {
+    if (m_spread == FailureSpread::Even) {
+        // Integer error diffusion: exact over any run whose share is whole.
+        m_evenOwed += m_evenPermille;
+        if (m_evenOwed < 1000)
+            return false;
+        m_evenOwed -= 1000;
+        return true;
+    }
+    return m_failureRate > 0 && m_random.generateDouble() < m_failureRate;
+}
 
 HttpResponse PricingInstance::handle(const HttpRequest &request) {
     const QByteArrayView path = request.head.path();
@@ -26,7 +49,7 @@ HttpResponse PricingInstance::handle(const HttpRequest &request) {
     if (request.head.method != "GET")
         return methodNotAllowed(request, "GET");
     // Drawn for every API request, before any validation, so the share is exact.
-    if (m_failureRate > 0 && m_random.generateDouble() < m_failureRate) {
+    if (fails()) {
         return HttpResponse::problem(500, "pricing engine failed (injected demo failure)",
                                      correlationId(request));
     }

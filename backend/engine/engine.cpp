@@ -551,14 +551,21 @@ QJsonObject Engine::settingsDocument() const {
 // snapshot (see RecommendationHost; no provider is set until the analyser exists), applied
 // through changeSetting() like an operator's edit.
 void Engine::startRecommendations() {
-    static constexpr std::chrono::seconds kRecommendationPeriod{10};
+    // intelligence.recommendations: the rules' period and the effect's after-window.
+    const RecommendationsConfig &config = m_config.intelligence.recommendations;
+    RecommendationEngine::Options options;
+    options.effectWindow = config.effectWindow;
+    options.autoRevert = config.autoRevert;
+    options.suppressFor = config.suppressFor;
+    // The analyser's clock too: the after-window starts at the first snapshot taken since an
+    // apply, which compares the two.
     m_recommendations = std::make_unique<RecommendationHost>(
         RecommendationHost::Context{
             [this](const SettingChangeRequest &request) { return changeSetting(request); },
             [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get(), store()},
-        SteadyClock::instance());
+        SteadyClock::instance(), options);
     m_recommendations->mountApi(*m_admin);
-    m_recommendations->start(kRecommendationPeriod);
+    m_recommendations->start(config.evaluateEvery);
 }
 
 void Engine::stopEventPipeline() {

@@ -18,6 +18,18 @@ namespace ToolCapture {
 
 enum class TrendDirection { Falling, Steady, Rising };
 
+// Counted since the analyser began tracking an operation or instance; they never expire, so
+// the difference of two snapshots' totals is exactly what was ingested between them. The
+// recommendation engine measures the effect of a change on such a difference: the traffic
+// after the change only, however long the after-window is.
+struct RunningTotals {
+    std::uint64_t requests = 0;
+    std::uint64_t errors = 0;        // 5xx and exchanges that got no response
+    std::uint64_t cacheEligible = 0; // requests the cache could have answered
+    std::uint64_t cacheHits = 0;
+    std::uint64_t retriedFailed = 0; // retried and still failed (operations only)
+};
+
 // One operation (method and path template) of a service, over the three windows.
 struct OperationInsight {
     QString service;
@@ -29,6 +41,7 @@ struct OperationInsight {
     // those the ones that still failed: retries that never succeed are wasted load.
     std::uint64_t retriedFiveMinutes = 0;
     std::uint64_t retriedFailedFiveMinutes = 0;
+    RunningTotals totals;
     double latencyEwmaMs = 0;
     double errorRateEwma = 0;
     TrendDirection direction = TrendDirection::Steady;
@@ -40,6 +53,7 @@ struct InstanceInsight {
     QString service;
     QString instance;
     WindowStats fiveMinutes;
+    RunningTotals totals;
     double failureRisk = 0; // failureRisk() of anomaly_rules.h, 0..1
 };
 

@@ -224,16 +224,25 @@ struct EventAnalyser::Windows {
     RollingWindow oneMinute{60s, 12};
     RollingWindow fiveMinutes{5min, 10};
     RollingWindow oneHour{1h, 60};
+    RunningTotals totals; // since the subject was first seen
 
     void add(TimePoint now, const RollingWindow::Sample &sample) {
         oneMinute.add(now, sample);
         fiveMinutes.add(now, sample);
         oneHour.add(now, sample);
+        ++totals.requests;
+        totals.errors += sample.error ? 1 : 0;
+        totals.cacheEligible += sample.cacheEligible ? 1 : 0;
+        totals.cacheHits += sample.cacheHit ? 1 : 0;
     }
     void merge(TimePoint now, const WindowStats &stats) {
         oneMinute.merge(now, stats);
         fiveMinutes.merge(now, stats);
         oneHour.merge(now, stats);
+        totals.requests += stats.requests;
+        totals.errors += stats.errors;
+        totals.cacheEligible += stats.cacheEligible;
+        totals.cacheHits += stats.cacheHits;
     }
     WindowStats stats(Window window, TimePoint now) const {
         switch (window) {
@@ -549,8 +558,10 @@ void EventAnalyser::ingestCommunication(const QJsonValue &event, TimePoint now) 
             }
             if (attempts > 1) {
                 operation->retried.add(now);
-                if (failed)
+                if (failed) {
                     operation->retriedFailed.add(now);
+                    ++operation->windows.totals.retriedFailed;
+                }
             }
         }
         record(serviceFor(service).windows);
@@ -876,6 +887,7 @@ OperationInsight EventAnalyser::insightOf(const OperationState &op, TimePoint no
     insight.oneHour = op.windows.oneHour.stats(now);
     insight.retriedFiveMinutes = op.retried.total(now);
     insight.retriedFailedFiveMinutes = op.retriedFailed.total(now);
+    insight.totals = op.windows.totals;
     insight.latencyEwmaMs = op.latencyFast;
     insight.errorRateEwma = op.errorFast;
     insight.direction = op.direction;
@@ -901,6 +913,7 @@ AnalysisSnapshot EventAnalyser::snapshot() const {
         insight.service = instance->service;
         insight.instance = instance->instance;
         insight.fiveMinutes = instance->windows.fiveMinutes.stats(now);
+        insight.totals = instance->windows.totals;
         insight.failureRisk = instance->failureRisk;
         snapshot.instances.push_back(std::move(insight));
     }

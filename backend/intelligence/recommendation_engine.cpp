@@ -478,7 +478,11 @@ void RecommendationEngine::offer(Candidate candidate) {
     c.createdAt = c.updatedAt = wallNow();
     c.autoRevert = m_options.autoRevert;
     c.effect.reset();
-    m_recommendations.push_back({std::move(c), key, candidate.lowerIsBetter});
+    Entry entry;
+    entry.recommendation = std::move(c);
+    entry.key = key;
+    entry.lowerIsBetter = candidate.lowerIsBetter;
+    m_recommendations.push_back(std::move(entry));
     emitEvent(QStringLiteral("created"), m_recommendations.back().recommendation);
 }
 
@@ -518,14 +522,99 @@ std::optional<double> RecommendationEngine::metricOf(const Recommendation &r,
     return double(errors) / double(requests);
 }
 
+RecommendationEngine::EffectCounts
+RecommendationEngine::countsOf(const Recommendation &r, const AnalysisSnapshot &snapshot) {
+    EffectCounts counts;
+    counts.at = snapshot.at;
+    const auto add = [&counts](const RunningTotals &t) {
+        counts.totals.requests += t.requests;
+        counts.totals.errors += t.errors;
+        counts.totals.cacheEligible += t.cacheEligible;
+        counts.totals.cacheHits += t.cacheHits;
+        counts.totals.retriedFailed += t.retriedFailed;
+    };
+    if (r.expectedImpact.metric == QLatin1String("load_imbalance")) {
+        for (const InstanceInsight &instance : snapshot.instances) {
+            if (instance.service == r.service)
+                counts.instanceRequests[instance.instance] = instance.totals.requests;
+        }
+        return counts;
+    }
+    for (const OperationInsight &op : snapshot.operations) {
+        if (op.service == r.service && (r.operation.isEmpty() || op.operation == r.operation))
+            add(op.totals);
+    }
+    return counts;
+}
+
+std::optional<double> RecommendationEngine::metricAfter(const Entry &entry,
+                                                        const EffectCounts &to) {
+    const Recommendation &r = entry.recommendation;
+    const QString &metric = r.expectedImpact.metric;
+    if (metric == QLatin1String("capture_drop_rate")) {
+        const CaptureLoad &c = entry.captureAfter;
+        if (!c.present || c.captured + c.dropped == 0)
+            return std::nullopt;
+        return c.dropRate();
+    }
+    const EffectCounts &from = *entry.afterFrom;
+    const auto since = [](std::uint64_t now, std::uint64_t then) {
+        return now - std::min(now, then);
+    };
+    if (metric == QLatin1String("load_imbalance")) {
+        // Every instance the analyser knows counts, those that got nothing after the change too:
+        // an instance starved of traffic is the most uneven spread, not one instance fewer.
+        std::vector<double> requests;
+        double total = 0;
+        for (const auto &[instance, count] : to.instanceRequests) {
+            const auto before = from.instanceRequests.find(instance);
+            const double n =
+                double(since(count, before == from.instanceRequests.end() ? 0 : before->second));
+            requests.push_back(n);
+            total += n;
+        }
+        if (total <= 0)
+            return std::nullopt;
+        return requests.size() >= 2 ? loadImbalanceScore(requests) : 0.0;
+    }
+    const std::uint64_t requests = since(to.totals.requests, from.totals.requests);
+    if (metric == QLatin1String("cache_hit_ratio")) {
+        const std::uint64_t eligible = since(to.totals.cacheEligible, from.totals.cacheEligible);
+        if (eligible == 0)
+            return std::nullopt;
+        const std::uint64_t hits = since(to.totals.cacheHits, from.totals.cacheHits);
+        return double(std::min(hits, eligible)) / double(eligible);
+    }
+    if (requests == 0)
+        return std::nullopt;
+    if (metric == QLatin1String("wasted_retry_rate"))
+        return double(since(to.totals.retriedFailed, from.totals.retriedFailed)) / double(requests);
+    return double(std::min(requests, since(to.totals.errors, from.totals.errors))) /
+           double(requests);
+}
+
 void RecommendationEngine::measure(const AnalysisSnapshot &snapshot, const CaptureLoad &capture) {
-    const Clock::time_point now = m_clock.now();
     for (Entry &entry : m_recommendations) {
         Recommendation &r = entry.recommendation;
         if (r.status != RecommendationStatus::Applied || !r.effect ||
-            r.effect->verdict != EffectVerdict::Measuring || now < r.effect->measureAt)
+            r.effect->verdict != EffectVerdict::Measuring)
             continue;
-        const std::optional<double> after = metricOf(r, snapshot, capture);
+        if (!entry.afterFrom) {
+            // The after-window starts at the first snapshot taken since the change: one from
+            // before it (the analyser publishes every second) would count earlier exchanges.
+            if (snapshot.at < entry.appliedAt)
+                continue;
+            entry.afterFrom = countsOf(r, snapshot);
+            entry.captureAfter = CaptureLoad{};
+            r.effect->measureAt = snapshot.at + m_options.effectWindow;
+            continue;
+        }
+        entry.captureAfter.present = capture.present;
+        entry.captureAfter.captured += capture.captured;
+        entry.captureAfter.dropped += capture.dropped;
+        if (snapshot.at < r.effect->measureAt)
+            continue;
+        const std::optional<double> after = metricAfter(entry, countsOf(r, snapshot));
         if (!after)
             continue; // no traffic in the after-window yet: still measuring
         RecommendationEffect &effect = *r.effect;
@@ -618,7 +707,9 @@ RecommendationEngine::Outcome RecommendationEngine::apply(const QString &id, con
     if (m_lastSnapshot)
         before = metricOf(r, *m_lastSnapshot, m_lastCapture);
     effect.before = before.value_or(r.expectedImpact.from);
-    effect.measureAt = m_clock.now() + m_options.effectWindow;
+    entry->appliedAt = m_clock.now();
+    entry->afterFrom.reset();
+    effect.measureAt = entry->appliedAt + m_options.effectWindow;
     r.effect = effect;
     emitEvent(QStringLiteral("applied"), r);
     return {Result::Ok, {}, r};

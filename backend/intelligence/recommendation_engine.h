@@ -68,7 +68,9 @@ struct RecommendationEffect {
     std::optional<double> after;
     std::optional<double> score; // -1..1, null while measuring
     EffectVerdict verdict = EffectVerdict::Measuring;
-    Clock::time_point measureAt; // the after-window is complete from here on
+    // The after-window is complete from here on: effectWindow after the first snapshot taken
+    // at or after the apply (until that snapshot, effectWindow after the apply).
+    Clock::time_point measureAt;
 };
 
 struct Recommendation {
@@ -183,10 +185,24 @@ public:
 
 private:
     using Key = std::tuple<RecommendationType, QString, QString, QString>;
+    // What a snapshot's running totals say about the subject of a recommendation's effect
+    // metric: its operation, its service (the sum of its operations) or, for load_imbalance,
+    // each of its service's instances.
+    struct EffectCounts {
+        Clock::time_point at; // the snapshot's
+        RunningTotals totals;
+        std::map<QString, std::uint64_t> instanceRequests;
+    };
     struct Entry {
         Recommendation recommendation;
         Key key;
         bool lowerIsBetter = true; // of the metric its effect is measured on
+        // The after-window of an applied one: from the counts of the first snapshot taken at
+        // or after the apply (appliedAt, on the clock) to those of the first at or after
+        // effect->measureAt, so that no exchange from before the change is in it.
+        Clock::time_point appliedAt;
+        std::optional<EffectCounts> afterFrom;
+        CaptureLoad captureAfter; // the capture load of the evaluations since afterFrom
     };
     struct Candidate; // a rule's finding, before it becomes (or updates) a recommendation
 
@@ -196,6 +212,9 @@ private:
     void measure(const AnalysisSnapshot &snapshot, const CaptureLoad &capture);
     std::optional<double> metricOf(const Recommendation &r, const AnalysisSnapshot &snapshot,
                                    const CaptureLoad &capture) const;
+    static EffectCounts countsOf(const Recommendation &r, const AnalysisSnapshot &snapshot);
+    // The effect metric over the after-window, from afterFrom to `to`; nullopt without traffic.
+    static std::optional<double> metricAfter(const Entry &entry, const EffectCounts &to);
     Outcome changeBack(Entry &entry, const QString &actor, const QString &reason,
                        SettingSource source);
     Entry *findEntry(const QString &id);

@@ -842,6 +842,8 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
             m_cacheAnswers = true; // the upstream's response is read to its end and dropped
             return;
         }
+    } else {
+        m_cache.onUncachedResponseHead(head, m_request);
     }
     if (m_capturing) {
         m_capture.status = head.status;

@@ -7,6 +7,7 @@
 #include <backend/redis/redis_client.h>
 
 #include <array>
+#include <utility>
 
 namespace ToolCapture {
 
@@ -66,6 +67,8 @@ void ExchangeCache::reset() {
     m_background = false;
     m_sharedAsked = false;
     m_cache = nullptr;
+    m_disabledCache = nullptr;
+    m_disabledService = -1;
     m_service = -1;
     m_key.clear();
     m_serviceName.clear();
@@ -121,8 +124,13 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     reset();
     m_coalesced = waited;
     m_sharedAsked = asked;
-    if (!enabled)
+    if (!enabled) {
+        if (cache && Storability::answerableFromStore(request.method)) {
+            m_disabledCache = cache;
+            m_disabledService = service;
+        }
         return Action::Forward;
+    }
     m_cache = cache;
     m_worker = worker;
     m_service = service;
@@ -286,6 +294,20 @@ bool ExchangeCache::beginBackgroundRevalidation(ResponseCache *cache, int worker
     m_forward = CacheForward::Stale;
     makeConditional(request);
     return true;
+}
+
+void ExchangeCache::onUncachedResponseHead(const ResponseHead &head, const RequestHead &request) {
+    ResponseCache *cache = std::exchange(m_disabledCache, nullptr);
+    if (!cache || request.method != "GET")
+        return;
+    const ResponseCache::ServicePolicy policy = cache->policy(m_disabledService);
+    const bool tooLarge = head.framing == BodyFraming::ContentLength &&
+                          head.contentLength > cache->maxObjectBytes(m_disabledService);
+    const UncacheableReason reason = Storability::evaluate(
+        request.method, request.headers, CacheControl::parseRequest(request.headers), head.status,
+        head.headers, CacheControl::parseResponse(head.headers), policy.freshness, tooLarge);
+    if (reason == UncacheableReason::None)
+        m_outcome = QByteArrayLiteral("miss; reason=disabled");
 }
 
 ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,

@@ -102,6 +102,11 @@ public:
     // empty when the cache was not consulted.
     const QByteArray &outcome() const { return m_outcome; }
     bool active() const { return m_cache != nullptr; }
+    // The response head of an exchange begun while the cache was off for its service (a
+    // service's configuration or the live setting cache.enabled) in an engine that has one:
+    // when the response could have been stored, the outcome is "miss; reason=disabled", so the
+    // analysis sees what turning the cache on would answer. Nothing else is done.
+    void onUncachedResponseHead(const ResponseHead &head, const RequestHead &request);
     // The forwarded response is being collected to be stored when complete.
     bool filling() const { return m_filling; }
 
@@ -128,6 +133,8 @@ private:
     void releaseFollowers(bool uncacheable = false, Clock::time_point now = {});
 
     ResponseCache *m_cache = nullptr;
+    ResponseCache *m_disabledCache = nullptr; // off for the service: only the outcome is kept
+    int m_disabledService = -1;
     int m_worker = 0;
     int m_service = -1;
     QByteArray m_key; // primary key

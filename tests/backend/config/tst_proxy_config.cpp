@@ -187,6 +187,7 @@ private slots:
     void effectiveWorkers();
     void intelligenceSwitches_data();
     void intelligenceSwitches();
+    void recommendationWindows();
     void exampleFileLoads();
     void unreadableFileNamesFileAndReason();
     void fileSyntaxErrorNamesFile();
@@ -387,6 +388,25 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << topLevel(R"("intelligence": {"store_exchange": false})")
         << QStringList{"intelligence: unknown key \"store_exchange\" (did you mean "
                        "\"store_exchanges\"?)"};
+    QTest::newRow("recommendations not an object")
+        << topLevel(R"("intelligence": {"recommendations": 10})")
+        << QStringList{"intelligence.recommendations: expected an object, got a number"};
+    QTest::newRow("recommendations effect window too short")
+        << topLevel(R"("intelligence": {"recommendations": {"effect_window_ms": 10}})")
+        << QStringList{"intelligence.recommendations.effect_window_ms: must be at least 1000, "
+                       "got 10"};
+    QTest::newRow("recommendations evaluation too often")
+        << topLevel(R"("intelligence": {"recommendations": {"evaluate_every_ms": 0}})")
+        << QStringList{"intelligence.recommendations.evaluate_every_ms: must be at least 100, "
+                       "got 0"};
+    QTest::newRow("recommendations auto_revert not a boolean")
+        << topLevel(R"("intelligence": {"recommendations": {"auto_revert": 1}})")
+        << QStringList{"intelligence.recommendations.auto_revert: expected true or false, got a "
+                       "number"};
+    QTest::newRow("recommendations unknown key")
+        << topLevel(R"("intelligence": {"recommendations": {"effect_window": 1000}})")
+        << QStringList{"intelligence.recommendations: unknown key \"effect_window\" (did you "
+                       "mean \"effect_window_ms\"?)"};
     QTest::newRow("logging null") << topLevel(R"("logging": {"json": null})")
                                   << QStringList{"logging.json: expected true or false, got null"};
 
@@ -1675,6 +1695,28 @@ void TestProxyConfig::intelligenceSwitches() {
     QVERIFY(result.config);
     QCOMPARE(result.config->intelligence.analysis, analysis);
     QCOMPARE(result.config->intelligence.storeExchanges, storeExchanges);
+    // The recommendations' windows stay the source documents' when not written.
+    const RecommendationsConfig &r = result.config->intelligence.recommendations;
+    QCOMPARE(r.evaluateEvery, std::chrono::milliseconds(10000));
+    QCOMPARE(r.effectWindow, std::chrono::milliseconds(300000));
+    QCOMPARE(r.suppressFor, std::chrono::milliseconds(3600000));
+    QVERIFY(r.autoRevert);
+}
+
+void TestProxyConfig::recommendationWindows() {
+    const ConfigLoadResult result = parseProxyConfig(R"({"intelligence": {"recommendations": {
+        "evaluate_every_ms": 500, "effect_window_ms": 3000, "auto_revert": false,
+        "suppress_for_ms": 0}},
+        "services": {"inv": {"match": {"path_prefix": "/inv/"},
+        "instances": [{"id": "inv-1", "url": "http://inventory.local"}]}}})");
+    QCOMPARE(errorStrings(result), QStringList());
+    QVERIFY(result.config);
+    const RecommendationsConfig &r = result.config->intelligence.recommendations;
+    QCOMPARE(r.evaluateEvery, std::chrono::milliseconds(500));
+    QCOMPARE(r.effectWindow, std::chrono::milliseconds(3000));
+    QCOMPARE(r.suppressFor, std::chrono::milliseconds(0));
+    QVERIFY(!r.autoRevert);
+    QVERIFY(result.config->intelligence.analysis); // the switches beside it keep their defaults
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {

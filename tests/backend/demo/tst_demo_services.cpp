@@ -10,6 +10,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <numeric>
 #include <optional>
 
 using namespace ToolCapture;
@@ -121,6 +122,9 @@ private slots:
     void pricingQuote_data();
     void pricingQuote();
     void pricingFailureShare();
+    void evenFailuresWhileRunning_data();
+    void evenFailuresWhileRunning();
+    void knobsNeedAKnownInstance();
     void catalogConditionalRequests();
     void catalogList();
     void slowInstanceAnswersLate();
@@ -395,6 +399,61 @@ void TestDemoServices::pricingFailureShare() {
         QVERIFY(reply);
         QCOMPARE(reply->status, 200);
     }
+}
+
+void TestDemoServices::evenFailuresWhileRunning_data() {
+    QTest::addColumn<QString>("instance");
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<int>("window");   // every run of this many requests ...
+    QTest::addColumn<int>("failures"); // ... fails exactly this many
+    QTest::newRow("healthy one made to fail 45%") << "pricing-1" << 0.45 << 20 << 9;
+    QTest::newRow("failing one, a quarter") << "pricing-2" << 0.25 << 4 << 1;
+    QTest::newRow("all") << "pricing-2" << 1.0 << 7 << 7;
+    QTest::newRow("none") << "pricing-2" << 0.0 << 10 << 0;
+}
+
+void TestDemoServices::evenFailuresWhileRunning() {
+    QFETCH(QString, instance);
+    QFETCH(double, rate);
+    QFETCH(int, window);
+    QFETCH(int, failures);
+    QVERIFY(m_services->setFailureRate(instance, rate, true));
+    TestClient client(portOf(instance));
+    std::vector<int> failed;
+    for (int i = 0; i < 5 * window; ++i) {
+        const auto reply = client.get("/pricing/quote?sku=SKU-1005&qty=1");
+        QVERIFY(reply);
+        failed.push_back(reply->status == 500 ? 1 : 0);
+    }
+    // Every run of `window` requests: the same count, so a breaker sees the same rate.
+    for (size_t start = 0; start + size_t(window) <= failed.size(); ++start) {
+        const int count = std::accumulate(failed.begin() + qsizetype(start),
+                                          failed.begin() + qsizetype(start) + window, 0);
+        QCOMPARE(count, failures);
+    }
+}
+
+void TestDemoServices::knobsNeedAKnownInstance() {
+    QVERIFY(!m_services->setFailureRate(QStringLiteral("pricing-9"), 0.5));
+    QVERIFY(!m_services->setFailureRate(QStringLiteral("inventory-1"), 0.5)); // not pricing
+    QVERIFY(!m_services->setResponseDelay(QStringLiteral("nobody"), std::chrono::seconds(1)));
+
+    // The slow one made fast while running, and a fast one slow.
+    QVERIFY(
+        m_services->setResponseDelay(QStringLiteral("inventory-3"), std::chrono::milliseconds(0)));
+    QVERIFY(m_services->setResponseDelay(QStringLiteral("inventory-1"), slowDelay));
+    TestClient fast(portOf("inventory-3"));
+    // inventory-3 answers while inventory-1's answer waits.
+    QTcpSocket raw;
+    QSignalSpy connected(&raw, &QTcpSocket::connected);
+    raw.connectToHost(QHostAddress::LocalHost, portOf("inventory-1"));
+    QVERIFY(connected.wait(waitMs));
+    raw.write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto quick = fast.get("/health");
+    QVERIFY(quick);
+    QCOMPARE(quick->status, 200);
+    QCOMPARE(raw.bytesAvailable(), qint64(0)); // inventory-1's answer is still waiting
+    QTRY_VERIFY_WITH_TIMEOUT(raw.bytesAvailable() > 0, waitMs);
 }
 
 void TestDemoServices::catalogConditionalRequests() {

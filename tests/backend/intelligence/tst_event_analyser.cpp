@@ -248,6 +248,17 @@ void TestEventAnalyser::windowsExpire() {
     QCOMPARE(insight->oneMinute.requests, 0u);
     QCOMPARE(insight->fiveMinutes.requests, 2u);
     QCOMPARE(insight->oneHour.requests, 6u);
+    // The running totals never expire (an effect's after-window is their difference).
+    clock.advance(2h);
+    feed(analyser, Exchange{});
+    const AnalysisSnapshot later = analyser.snapshot();
+    QCOMPARE(insightOf(later, "GET /items/{id}")->oneHour.requests, 1u);
+    QCOMPARE(insightOf(later, "GET /items/{id}")->totals.requests, 7u);
+    QVERIFY(!later.instances.empty());
+    std::uint64_t instanceTotal = 0;
+    for (const InstanceInsight &instance : later.instances)
+        instanceTotal += instance.totals.requests;
+    QCOMPARE(instanceTotal, 7u);
 }
 
 void TestEventAnalyser::errorRateAndRetries() {
@@ -277,6 +288,9 @@ void TestEventAnalyser::errorRateAndRetries() {
     QVERIFY(insight);
     QCOMPARE(insight->retriedFiveMinutes, 2u);
     QCOMPARE(insight->retriedFailedFiveMinutes, 1u);
+    QCOMPARE(insight->totals.requests, 8u);
+    QCOMPARE(insight->totals.errors, 3u);
+    QCOMPARE(insight->totals.retriedFailed, 1u);
     // The exchange that never finished is no 0 ms latency: 7 latencies in the distribution.
     QCOMPARE(insight->oneMinute.latencyMs.count(), 7u);
     QCOMPARE(insight->oneMinute.latencyMs.min(), 10.0);
@@ -311,6 +325,11 @@ void TestEventAnalyser::cacheHitRatioFromTheResponseEvent() {
     QCOMPARE(op.value("cache_eligible").toInt(), 5); // three hits and two misses
     QCOMPARE(op.value("cache_hits").toInt(), 3);
     QCOMPARE(op.value("cache_hit_ratio").toDouble(), 0.6);
+    const AnalysisSnapshot snapshot = analyser.snapshot();
+    const OperationInsight *insight = insightOf(snapshot, "GET /items/{id}");
+    QVERIFY(insight);
+    QCOMPARE(insight->totals.cacheEligible, 5u);
+    QCOMPARE(insight->totals.cacheHits, 3u);
 }
 
 void TestEventAnalyser::refusesWhatItCannotRead_data() {

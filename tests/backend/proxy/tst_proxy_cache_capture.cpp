@@ -47,37 +47,62 @@ private slots:
 
 void TestProxyCacheCapture::outcomes_data() {
     QTest::addColumn<QList<Exchange>>("exchanges");
+    QTest::addColumn<bool>("enabled"); // the cache, for the service
     const QByteArray fresh = answer("Cache-Control: max-age=60\r\nETag: \"a\"\r\n");
-    QTest::newRow("miss stored, then hits") << QList<Exchange>{
-        {get(), fresh, 0, "miss; stored; ttl-source=header"},
-        {get(), {}, 1, "hit; ttl-source=header"},
-        {"HEAD /r HTTP/1.1\r\nHost: test\r\n\r\n", {}, 0, "hit; ttl-source=header"}};
-    QTest::newRow("uncacheable, with the reason") << QList<Exchange>{
-        {get(), answer("Cache-Control: no-store\r\n"), 0, "uncacheable; reason=no-store"},
-        {get(), answer("Cache-Control: private, max-age=9\r\n"), 0, "uncacheable; reason=private"},
-        {get(), answer("Cache-Control: max-age=9\r\nVary: *\r\n"), 0,
-         "uncacheable; reason=vary-star"},
-        {get(), answer({}), 0, "uncacheable; reason=no-freshness"},
-        {get("/r", "Range: bytes=0-1\r\n"), {}, 0, "bypass; reason=range"}};
-    QTest::newRow("revalidated, and invalidated") << QList<Exchange>{
-        {get(), fresh, 0, "miss; stored; ttl-source=header"},
-        {get(), "HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n", 61,
-         "revalidated; ttl-source=header"},
-        {"DELETE /r HTTP/1.1\r\nHost: test\r\n\r\n", answer({}, 204, {}), 0,
-         "uncacheable; reason=method; invalidated=1"},
-        {get("/r", "Cache-Control: only-if-cached\r\n"), {}, 0, "miss; reason=only-if-cached"}};
+    QTest::newRow("miss stored, then hits")
+        << QList<Exchange>{{get(), fresh, 0, "miss; stored; ttl-source=header"},
+                           {get(), {}, 1, "hit; ttl-source=header"},
+                           {"HEAD /r HTTP/1.1\r\nHost: test\r\n\r\n",
+                            {},
+                            0,
+                            "hit; ttl-source=header"}}
+        << true;
+    QTest::newRow("uncacheable, with the reason")
+        << QList<Exchange>{{get(), answer("Cache-Control: no-store\r\n"), 0,
+                            "uncacheable; reason=no-store"},
+                           {get(), answer("Cache-Control: private, max-age=9\r\n"), 0,
+                            "uncacheable; reason=private"},
+                           {get(), answer("Cache-Control: max-age=9\r\nVary: *\r\n"), 0,
+                            "uncacheable; reason=vary-star"},
+                           {get(), answer({}), 0, "uncacheable; reason=no-freshness"},
+                           {get("/r", "Range: bytes=0-1\r\n"), {}, 0, "bypass; reason=range"}}
+        << true;
+    QTest::newRow("revalidated, and invalidated")
+        << QList<Exchange>{{get(), fresh, 0, "miss; stored; ttl-source=header"},
+                           {get(), "HTTP/1.1 304 Not Modified\r\nETag: \"a\"\r\n\r\n", 61,
+                            "revalidated; ttl-source=header"},
+                           {"DELETE /r HTTP/1.1\r\nHost: test\r\n\r\n", answer({}, 204, {}), 0,
+                            "uncacheable; reason=method; invalidated=1"},
+                           {get("/r", "Cache-Control: only-if-cached\r\n"),
+                            {},
+                            0,
+                            "miss; reason=only-if-cached"}}
+        << true;
     QTest::newRow("stale if error")
         << QList<Exchange>{{get(), answer("Cache-Control: max-age=1, stale-if-error=60\r\n"), 0,
                             "miss; stored; ttl-source=header"},
-                           {get(), answer({}, 503), 5, "stale; rule=stale-if-error"}};
-    QTest::newRow("stale while revalidate") << QList<Exchange>{
-        {get(), answer("Cache-Control: max-age=1, stale-while-revalidate=60\r\n"), 0,
-         "miss; stored; ttl-source=header"},
-        {get(), {}, 5, "stale; rule=stale-while-revalidate"}};
+                           {get(), answer({}, 503), 5, "stale; rule=stale-if-error"}}
+        << true;
+    QTest::newRow("stale while revalidate")
+        << QList<Exchange>{{get(),
+                            answer("Cache-Control: max-age=1, stale-while-revalidate=60\r\n"), 0,
+                            "miss; stored; ttl-source=header"},
+                           {get(), {}, 5, "stale; rule=stale-while-revalidate"}}
+        << true;
+    // Off for the service: nothing is stored or served, but a response that could have been
+    // stored says so, for the analysis (a cacheable operation with the cache off).
+    QTest::newRow("off for the service")
+        << QList<Exchange>{{get(), fresh, 0, "miss; reason=disabled"},
+                           {get(), {}, 1, "miss; reason=disabled"},
+                           {get(), answer("Cache-Control: no-store\r\n"), 0, ""},
+                           {get("/r", "Authorization: Basic eDp5\r\n"), fresh, 0, ""},
+                           {"DELETE /r HTTP/1.1\r\nHost: test\r\n\r\n", answer({}, 204, {}), 0, ""}}
+        << false;
 }
 
 void TestProxyCacheCapture::outcomes() {
     QFETCH(QList<Exchange>, exchanges);
+    QFETCH(bool, enabled);
     ManualClock clock;
     TestUpstream upstream;
     ProxyConfig config = testConfig(1);
@@ -95,7 +120,9 @@ void TestProxyCacheCapture::outcomes() {
     ResponseCache::Options options;
     options.shards = 1;
     options.serviceCapacity = 1;
-    options.services = {ResponseCache::ServicePolicy()};
+    ResponseCache::ServicePolicy policy;
+    policy.enabled = enabled;
+    options.services = {policy};
     auto cache = std::make_shared<ResponseCache>(options, clock);
     server.setResponseCache(cache);
     QVERIFY(server.listen());
