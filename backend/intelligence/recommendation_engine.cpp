@@ -93,37 +93,35 @@ std::uint64_t requestsOfService(const AnalysisSnapshot &snapshot, const QString 
 // as its best one (typical latency within twice the best's plus 5 ms, error rate within 5
 // points of the best's). An instance the router starves because it is slow or failing is the
 // routing doing its job, and spreading load onto it would make things worse, so it is left out.
-// `comparable` is how many instances took part; the score is 0 with fewer than two.
-double comparableImbalance(const AnalysisSnapshot &snapshot, const QString &service,
-                           int *comparable) {
-    struct Candidate {
-        double requests;
-        double p50;
-        double errorRate;
-    };
-    std::vector<Candidate> instances;
+// comparableInstances() are those; the score is 0 with fewer than two.
+std::vector<const InstanceInsight *> comparableInstances(const AnalysisSnapshot &snapshot,
+                                                         const QString &service) {
+    std::vector<const InstanceInsight *> instances;
     for (const InstanceInsight &instance : snapshot.instances) {
-        const WindowStats &w = instance.fiveMinutes;
-        if (instance.service != service || w.requests == 0)
-            continue;
-        instances.push_back(
-            {double(w.requests), w.latencyMs.quantile(0.5).value_or(0.0), w.errorRate()});
+        if (instance.service == service && instance.fiveMinutes.requests > 0)
+            instances.push_back(&instance);
     }
-    *comparable = 0;
     if (instances.size() < 2)
-        return 0;
-    double bestP50 = instances.front().p50;
-    double bestErrorRate = instances.front().errorRate;
-    for (const Candidate &c : instances) {
-        bestP50 = std::min(bestP50, c.p50);
-        bestErrorRate = std::min(bestErrorRate, c.errorRate);
+        return {};
+    const auto p50 = [](const InstanceInsight *i) {
+        return i->fiveMinutes.latencyMs.quantile(0.5).value_or(0.0);
+    };
+    double bestP50 = p50(instances.front());
+    double bestErrorRate = instances.front()->fiveMinutes.errorRate();
+    for (const InstanceInsight *i : instances) {
+        bestP50 = std::min(bestP50, p50(i));
+        bestErrorRate = std::min(bestErrorRate, i->fiveMinutes.errorRate());
     }
+    std::erase_if(instances, [&](const InstanceInsight *i) {
+        return p50(i) > bestP50 * 2.0 + 5.0 || i->fiveMinutes.errorRate() > bestErrorRate + 0.05;
+    });
+    return instances;
+}
+
+double comparableImbalance(const AnalysisSnapshot &snapshot, const QString &service) {
     std::vector<double> requests;
-    for (const Candidate &c : instances) {
-        if (c.p50 <= bestP50 * 2.0 + 5.0 && c.errorRate <= bestErrorRate + 0.05)
-            requests.push_back(c.requests);
-    }
-    *comparable = int(requests.size());
+    for (const InstanceInsight *i : comparableInstances(snapshot, service))
+        requests.push_back(double(i->fiveMinutes.requests));
     return requests.size() >= 2 ? loadImbalanceScore(requests) : 0.0;
 }
 
@@ -345,8 +343,7 @@ void RecommendationEngine::runRules(const AnalysisSnapshot &snapshot, const QJso
         if (service.instances < 2 || service.requests < o.minServiceRequests ||
             !weight.isDouble() || service.loadImbalance <= o.loadImbalance)
             continue;
-        int comparable = 0;
-        const double imbalance = comparableImbalance(snapshot, service.service, &comparable);
+        const double imbalance = comparableImbalance(snapshot, service.service);
         if (imbalance <= o.loadImbalance)
             continue;
         const double after = std::min(10.0, weight.toDouble() + 1.0);
@@ -496,9 +493,9 @@ std::optional<double> RecommendationEngine::metricOf(const Recommendation &r,
         return capture.dropRate();
     }
     if (metric == QLatin1String("load_imbalance")) {
-        int comparable = 0;
-        const double imbalance = comparableImbalance(snapshot, r.service, &comparable);
-        return comparable >= 2 ? std::optional<double>(imbalance) : std::nullopt;
+        if (comparableInstances(snapshot, r.service).size() < 2)
+            return std::nullopt;
+        return comparableImbalance(snapshot, r.service);
     }
     if (!r.operation.isEmpty()) {
         for (const OperationInsight &op : snapshot.operations) {
@@ -538,6 +535,8 @@ RecommendationEngine::countsOf(const Recommendation &r, const AnalysisSnapshot &
             if (instance.service == r.service)
                 counts.instanceRequests[instance.instance] = instance.totals.requests;
         }
+        for (const InstanceInsight *instance : comparableInstances(snapshot, r.service))
+            counts.comparable.push_back(instance->instance);
         return counts;
     }
     for (const OperationInsight &op : snapshot.operations) {
@@ -562,14 +561,16 @@ std::optional<double> RecommendationEngine::metricAfter(const Entry &entry,
         return now - std::min(now, then);
     };
     if (metric == QLatin1String("load_imbalance")) {
-        // Every instance the analyser knows counts, those that got nothing after the change too:
-        // an instance starved of traffic is the most uneven spread, not one instance fewer.
+        // The instances that were comparable when the after-window started count, those that
+        // got nothing after the change too: an instance starved of traffic is the most uneven
+        // spread, not one instance fewer.
         std::vector<double> requests;
         double total = 0;
-        for (const auto &[instance, count] : to.instanceRequests) {
-            const auto before = from.instanceRequests.find(instance);
+        for (const QString &instance : from.comparable) {
+            const auto then = from.instanceRequests.find(instance);
+            const auto now = to.instanceRequests.find(instance);
             const double n =
-                double(since(count, before == from.instanceRequests.end() ? 0 : before->second));
+                now == to.instanceRequests.end() ? 0.0 : double(since(now->second, then->second));
             requests.push_back(n);
             total += n;
         }

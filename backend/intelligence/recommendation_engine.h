@@ -192,6 +192,9 @@ private:
         Clock::time_point at; // the snapshot's
         RunningTotals totals;
         std::map<QString, std::uint64_t> instanceRequests;
+        // Of those, the instances as good as the service's best one at the time: the
+        // load_imbalance the rule saw and the one measured after the change are over these.
+        std::vector<QString> comparable;
     };
     struct Entry {
         Recommendation recommendation;
