@@ -15,7 +15,8 @@ namespace {
 const QStringList kPriorities{QStringLiteral("high"), QStringLiteral("medium"),
                               QStringLiteral("low")};
 const QStringList kStatuses{QStringLiteral("open"), QStringLiteral("applied"),
-                            QStringLiteral("dismissed"), QStringLiteral("reverted")};
+                            QStringLiteral("dismissed"), QStringLiteral("reverted"),
+                            QStringLiteral("expired")};
 const QStringList kVerdicts{QStringLiteral("measuring"), QStringLiteral("improved"),
                             QStringLiteral("unchanged"), QStringLiteral("worse")};
 
@@ -60,6 +61,14 @@ std::optional<RecommendationRow> read(StrictJson &json, const QJsonObject &r, co
     out.updatedAt = json.string(r, QStringLiteral("updated_at"), path);
     out.appliedAt = json.optionalString(r, QStringLiteral("applied_at"), path);
     out.appliedBy = json.optionalString(r, QStringLiteral("applied_by"), path);
+    out.dismissedAt = json.optionalString(r, QStringLiteral("dismissed_at"), path);
+    // Members an engine before the expiry and the dismiss's actor did not send: absent is null.
+    const auto newer = [&](const QString &key) {
+        return r.contains(key) ? json.optionalString(r, key, path) : QString();
+    };
+    out.dismissedBy = newer(QStringLiteral("dismissed_by"));
+    out.dismissReason = newer(QStringLiteral("dismiss_reason"));
+    out.expiredAt = newer(QStringLiteral("expired_at"));
     out.autoRevert = json.boolean(r, QStringLiteral("auto_revert"), path);
 
     const QString effectPath = StrictJson::join(path, QStringLiteral("effect"));
@@ -227,6 +236,8 @@ QString RecommendationsModel::statusLabel(const QString &status) {
         return tr("Dismissed");
     if (status == u"reverted")
         return tr("Reverted");
+    if (status == u"expired")
+        return tr("Expired");
     return status;
 }
 

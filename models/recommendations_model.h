@@ -45,11 +45,15 @@ struct RecommendationRow {
     QString settingService; // the service whose setting it is
     QJsonValue before;
     QJsonValue after;
-    QString status; // open, applied, dismissed, reverted
+    QString status; // open, applied, dismissed, reverted, expired
     QString createdAt;
     QString updatedAt;
     QString appliedAt;
     QString appliedBy;
+    QString dismissedAt;
+    QString dismissedBy;   // empty: unknown (or an engine that does not say)
+    QString dismissReason; // empty: none given
+    QString expiredAt;
     bool autoRevert = false;
     std::optional<Effect> effect; // null until applied
 

@@ -92,6 +92,14 @@ QString detailsHtml(const RecommendationRow &r) {
         status = RecommendationsView::tr("Applied at %1 by %2")
                      .arg(r.appliedAt,
                           r.appliedBy.isEmpty() ? RecommendationsView::tr("unknown") : r.appliedBy);
+    else if (r.status == u"dismissed" && !r.dismissedAt.isEmpty())
+        status =
+            RecommendationsView::tr("Dismissed at %1 by %2")
+                .arg(r.dismissedAt,
+                     r.dismissedBy.isEmpty() ? RecommendationsView::tr("unknown") : r.dismissedBy) +
+            (r.dismissReason.isEmpty() ? QString() : QStringLiteral(": ") + r.dismissReason);
+    else if (r.status == u"expired" && !r.expiredAt.isEmpty())
+        status = RecommendationsView::tr("Expired at %1: its rule stopped firing").arg(r.expiredAt);
     html += QStringLiteral("<p><b>%1</b> %2</p>")
                 .arg(RecommendationsView::tr("Status:"), escaped(status));
     if (r.effect) {
@@ -134,6 +142,7 @@ RecommendationsView::RecommendationsView(FeedTransport *feed, QWidget *parent)
     m_statusBox->addItem(tr("Applied"), QStringLiteral("applied"));
     m_statusBox->addItem(tr("Dismissed"), QStringLiteral("dismissed"));
     m_statusBox->addItem(tr("Reverted"), QStringLiteral("reverted"));
+    m_statusBox->addItem(tr("Expired"), QStringLiteral("expired"));
     m_refresh->setObjectName(QStringLiteral("recommendationsRefresh"));
     m_state->setObjectName(QStringLiteral("recommendationsState"));
     m_state->setWordWrap(true);

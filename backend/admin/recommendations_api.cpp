@@ -104,7 +104,7 @@ HttpResponse RecommendationsApi::list(const HttpRequest &request, QByteArrayView
         status = recommendationStatusFromName(value);
         if (!status) {
             return ApiProblem::badParameter(
-                "status", "one of open, applied, dismissed, reverted or all", path);
+                "status", "one of open, applied, dismissed, reverted, expired or all", path);
         }
     }
     QJsonArray items;

@@ -22,7 +22,11 @@ public:
         : m_host(host)
         , m_consumer(std::move(consumer))
         , m_analyser(*host->m_options.clock, host->m_options.analyser)
-        , m_snapshotPeriod(host->m_options.snapshotPeriod) {}
+        , m_snapshotPeriod(host->m_options.snapshotPeriod) {
+        // The configuration's parser refuses bad templates; these came from elsewhere.
+        for (const QString &refused : m_analyser.refusedTemplates())
+            qCWarning(lcAnalyser).noquote() << "path template ignored:" << refused;
+    }
 
     void begin() {
         // A zero timer: one poll (waiting at most kPollWait) per pass of the event loop, so

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace ToolCapture {
@@ -276,6 +277,25 @@ struct RegistryConfig {
     int maxDynamicServices = 16;  // services not in the configuration
 };
 
+// Operators' operation templates for the analyser (intelligence.path_templates), for every
+// service or for one: templates such as "/items/{sku}" win over what it learns (the first that
+// matches), literals such as "me" or "search" are never made placeholders.
+struct PathTemplateRules {
+    QStringList templates;
+    QStringList literals;
+};
+
+// The analyser's anomaly thresholds (intelligence.anomalies). Defaults: the source documents'
+// recommendation lines (load imbalance 0.4, failure risk 0.6) and a robust z of 3.5.
+struct AnomalyConfig {
+    double zScore = 3.5;             // |robust z| of an operation's p99 or error rate
+    double latencyMinDeltaMs = 5.0;  // and at least this far from its normal
+    double errorRateMinDelta = 0.05; // likewise, as a rate
+    double loadImbalance = 0.4;
+    double failureRisk = 0.6;
+    int minServiceRequests = 50; // in five minutes, before load imbalance is judged
+};
+
 // What this process does with the events it publishes besides publishing them: analyse them
 // (the pattern analyser, and the recommendations built on it) and write each exchange as a
 // communication_intelligence row of the store. Both on by default (the console, one proxy);
@@ -289,12 +309,18 @@ struct RecommendationsConfig {
     std::chrono::milliseconds effectWindow{300000};
     bool autoRevert = true;
     std::chrono::milliseconds suppressFor{3600000};
+    // An open recommendation whose rule has not fired for this long expires.
+    std::chrono::milliseconds expireAfter{15 * 60 * 1000};
 };
 
 struct IntelligenceConfig {
     bool analysis = true;
     bool storeExchanges = true;
     RecommendationsConfig recommendations;
+    PathTemplateRules pathTemplates;                                         // every service
+    std::vector<std::pair<QString, PathTemplateRules>> servicePathTemplates; // in file order
+    int learnThreshold = 50; // different words at one place of a path before it is {param}
+    AnomalyConfig anomalies;
 };
 
 // The whole, validated configuration. Every field has a value: the profile's default where

@@ -1,8 +1,8 @@
 #include <backend/config/cache_config_reader.h>
 #include <backend/config/config_syntax.h>
+#include <backend/config/intelligence_config_reader.h>
 #include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config_parser.h>
-#include <backend/config/recommendations_config_reader.h>
 #include <backend/config/resilience_config_reader.h>
 #include <backend/store/store_location.h>
 
@@ -28,7 +28,6 @@ constexpr std::array kTopLevelKeys{
     "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
     "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
     "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv, "cache"sv,    "intelligence"sv};
-constexpr std::array kIntelligenceKeys{"analysis"sv, "store_exchanges"sv, "recommendations"sv};
 constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
                                   "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
@@ -300,21 +299,7 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                         m_reader.error(path, why);
                 }
             } else if (key == "intelligence") {
-                m_reader.forEachMember(
-                    path, value, kIntelligenceKeys,
-                    [&](std::string_view k, const QString &p, const ConfigJson &v) {
-                        if (k == "recommendations") {
-                            readRecommendationsConfig(m_reader, p, v,
-                                                      m_config.intelligence.recommendations);
-                            return;
-                        }
-                        if (const auto on = m_reader.readBool(p, v)) {
-                            if (k == "analysis")
-                                m_config.intelligence.analysis = *on;
-                            else
-                                m_config.intelligence.storeExchanges = *on;
-                        }
-                    });
+                IntelligenceConfigReader(m_reader).read(path, value, m_config.intelligence);
             } else if (key == "logging") {
                 m_reader.forEachMember(
                     path, value, kLoggingKeys,

@@ -10,7 +10,8 @@ namespace {
 using namespace std::string_view_literals;
 
 constexpr std::array kRecommendationsKeys{"evaluate_every_ms"sv, "effect_window_ms"sv,
-                                          "auto_revert"sv, "suppress_for_ms"sv};
+                                          "auto_revert"sv, "suppress_for_ms"sv,
+                                          "expire_after_ms"sv};
 constexpr qint64 kDayMs = 86400000;
 
 } // namespace
@@ -30,6 +31,9 @@ void readRecommendationsConfig(ConfigReader &reader, const QString &path, const 
             } else if (key == "effect_window_ms") {
                 if (const auto ms = reader.readMilliseconds(p, v, 1000, 7 * kDayMs))
                     recommendations.effectWindow = *ms;
+            } else if (key == "expire_after_ms") {
+                if (const auto ms = reader.readMilliseconds(p, v, 1000, 7 * kDayMs))
+                    recommendations.expireAfter = *ms;
             } else if (const auto ms = reader.readMilliseconds(p, v, 0, 30 * kDayMs)) {
                 recommendations.suppressFor = *ms;
             }

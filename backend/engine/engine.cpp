@@ -17,6 +17,7 @@
 #include <backend/demo/traffic_generator.h>
 #include <backend/engine/capture_pipeline.h>
 #include <backend/engine/engine.h>
+#include <backend/engine/intelligence_options.h>
 #include <backend/engine/live_settings.h>
 #include <backend/engine/recommendation_host.h>
 #include <backend/engine/store_host.h>
@@ -512,6 +513,7 @@ void Engine::mountSettingsApi() {
 
 bool Engine::mountIntelligenceApi(QString *error) {
     AnalyserHost::Options options;
+    options.analyser = analyserOptions(m_config);
     options.brokers = m_brokers;
     for (const char *topic : kTopics)
         options.topics.append(QString::fromLatin1(topic));
@@ -553,17 +555,13 @@ QJsonObject Engine::settingsDocument() const {
 void Engine::startRecommendations() {
     // intelligence.recommendations: the rules' period and the effect's after-window.
     const RecommendationsConfig &config = m_config.intelligence.recommendations;
-    RecommendationEngine::Options options;
-    options.effectWindow = config.effectWindow;
-    options.autoRevert = config.autoRevert;
-    options.suppressFor = config.suppressFor;
     // The analyser's clock too: the after-window starts at the first snapshot taken since an
     // apply, which compares the two.
     m_recommendations = std::make_unique<RecommendationHost>(
         RecommendationHost::Context{
             [this](const SettingChangeRequest &request) { return changeSetting(request); },
             [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get(), store()},
-        SteadyClock::instance(), options);
+        SteadyClock::instance(), recommendationOptions(m_config));
     m_recommendations->mountApi(*m_admin);
     m_recommendations->start(config.evaluateEvery);
 }
@@ -854,9 +852,7 @@ EngineSnapshot Engine::snapshot() const {
         }
     }
     if (m_recommendations) {
-        for (RecommendationStatus status :
-             {RecommendationStatus::Open, RecommendationStatus::Applied,
-              RecommendationStatus::Dismissed, RecommendationStatus::Reverted}) {
+        for (RecommendationStatus status : kRecommendationStatuses) {
             s.intelligence.recommendations.emplace_back(
                 recommendationStatusName(status),
                 int(m_recommendations->engine().list(status).size()));

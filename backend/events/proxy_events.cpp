@@ -701,6 +701,8 @@ OutgoingEvent ProxyEventBuilder::breakerEvent(const BreakerTransition &transitio
     json.string(toString(transition.to));
     json.key("cause");
     json.stringOrNull(QStringView(transition.cause));
+    json.key("correlation_id");
+    json.stringOrNull(QStringView(transition.correlationId));
     json.key("story");
     json.beginArray();
     for (const OutcomeRecord &outcome : transition.story) {

@@ -168,6 +168,7 @@ enum class TimelineKind : std::uint8_t {
     Communication,
     HookPre,
     HookPost,
+    Breaker,
 };
 
 QString timelineKindName(TimelineKind kind) {
@@ -182,6 +183,8 @@ QString timelineKindName(TimelineKind kind) {
         return QStringLiteral("hook.pre");
     case TimelineKind::HookPost:
         return QStringLiteral("hook.post");
+    case TimelineKind::Breaker:
+        return QStringLiteral("breaker");
     }
     return {};
 }
@@ -197,6 +200,8 @@ QString timelineTopic(TimelineKind kind) {
     case TimelineKind::HookPre:
     case TimelineKind::HookPost:
         return QStringLiteral("hooks.execution_intelligence");
+    case TimelineKind::Breaker:
+        return QStringLiteral("proxy.breaker_events");
     }
     return {};
 }
@@ -321,6 +326,7 @@ struct EventAnalyser::OperationState {
 struct EventAnalyser::InstanceState {
     QString service;
     QString instance;
+    Options::BreakerLimits limits; // of its service's breaker
     Windows windows;
     SlotCounter slow;
     std::uint64_t tickCalls = 0;
@@ -343,8 +349,8 @@ struct EventAnalyser::TimelineEvent {
     TimelineKind kind = TimelineKind::Request;
     QString service;
     QString instance;
-    QString text;      // method and path, or the hook's operation
-    QByteArray detail; // the cache outcome, the error class, the session
+    QString text;      // method and path, the hook's operation, the breaker's "from to"
+    QByteArray detail; // the cache outcome, the error class, the session, the breaker's cause
     int status = -1;
     double latencyMs = -1;
     int attempts = -1;
@@ -375,6 +381,11 @@ EventAnalyser::EventAnalyser(const Clock &clock, Options options)
     m_options.tick = std::max(m_options.tick, std::chrono::milliseconds(1));
     m_options.maxCorrelations = std::max(1, m_options.maxCorrelations);
     m_options.maxEventsPerCorrelation = std::max(1, m_options.maxEventsPerCorrelation);
+    m_templater = PathTemplater(m_options.templater);
+    for (const Options::PathTemplates &rules : m_options.pathTemplates) {
+        m_refusedTemplates += m_templater.setOverrides(rules.templates, rules.service);
+        m_templater.setLiterals(rules.literals, rules.service);
+    }
 }
 
 EventAnalyser::~EventAnalyser() = default;
@@ -425,13 +436,14 @@ bool EventAnalyser::ingest(QByteArrayView topic, QByteArrayView payload) {
         ingestRequest(event, now);
     } else if (topic == "hooks.execution_intelligence") {
         ingestExecution(event, now);
-    } else if (topic != "proxy.breaker_events" && topic != "hooks.service_lifecycle" &&
-               topic != "tools.registration_events") {
+    } else if (topic == "proxy.breaker_events") {
+        ingestBreaker(event, now);
+    } else if (topic != "hooks.service_lifecycle" && topic != "tools.registration_events") {
         ++m_eventsRefused;
         return false;
     }
-    // NOTE: breaker transitions, lifecycle and registration events are counted but not analysed
-    // yet: they carry no exchange and no correlation id.
+    // NOTE: lifecycle and registration events are counted but not analysed yet: they carry no
+    // exchange and no correlation id.
     ++m_eventsIngested;
     return true;
 }
@@ -440,7 +452,7 @@ EventAnalyser::OperationState *EventAnalyser::operationFor(const QString &servic
                                                            QByteArrayView method,
                                                            QByteArrayView requestPath,
                                                            TimePoint now) {
-    const QByteArray operationTemplate = m_templater.templateFor(requestPath);
+    const QByteArray operationTemplate = m_templater.templateFor(requestPath, service);
     QByteArray key;
     key.reserve(service.size() * 3 + method.size() + operationTemplate.size() + 2);
     key.append(service.toUtf8());
@@ -476,6 +488,9 @@ EventAnalyser::InstanceState *EventAnalyser::instanceFor(const QString &service,
         auto state = std::make_unique<InstanceState>();
         state->service = service;
         state->instance = instance;
+        const auto limits = m_options.serviceBreakers.find(service);
+        state->limits =
+            limits == m_options.serviceBreakers.end() ? m_options.breaker : limits->second;
         it = m_instances.emplace(std::move(key), std::move(state)).first;
     }
     return it->second.get();
@@ -570,7 +585,7 @@ void EventAnalyser::ingestCommunication(const QJsonValue &event, TimePoint now) 
                 record(state->windows);
                 ++state->tickCalls;
                 state->tickFailures += failed ? 1 : 0;
-                if (latency && *latency >= double(m_options.slowCall.count()))
+                if (latency && *latency > double(state->limits.slowCall.count()))
                     state->slow.add(now);
             }
         }
@@ -683,6 +698,23 @@ void EventAnalyser::ingestExecution(const QJsonValue &event, TimePoint) {
     addTimeline(correlation, std::move(postEntry));
 }
 
+// A breaker transition that an exchange caused (its outcome tripped or closed the breaker, or
+// it was admitted as the first probe) joins that exchange's timeline; one of the control path
+// (an operator's command, a probe that timed out) has no correlation id and joins none.
+void EventAnalyser::ingestBreaker(const QJsonValue &event, TimePoint) {
+    const QByteArray id = bytesOf(member(event, "correlation_id"));
+    if (id.isEmpty())
+        return;
+    TimelineEvent entry;
+    entry.atUs = parseTimeUs(member(event, "timestamp")).value_or(0);
+    entry.kind = TimelineKind::Breaker;
+    entry.service = stringOf(member(event, "service"));
+    entry.instance = stringOf(member(event, "instance"));
+    entry.text = stringOf(member(event, "from")) + QLatin1Char(' ') + stringOf(member(event, "to"));
+    entry.detail = bytesOf(member(event, "cause"));
+    addTimeline(correlationFor(id), std::move(entry));
+}
+
 void EventAnalyser::tick() {
     const TimePoint now = m_clock.now();
     if (now - m_lastTick < m_options.tick)
@@ -785,8 +817,8 @@ void EventAnalyser::evaluateTick(TimePoint now) {
         input.failureRate = recent.errorRate();
         input.slowCallRate =
             five.requests ? double(instance.slow.total(now)) / double(five.requests) : 0.0;
-        input.failureThreshold = m_options.failureThreshold;
-        input.slowCallThreshold = m_options.slowCallThreshold;
+        input.failureThreshold = instance.limits.failureRate;
+        input.slowCallThreshold = instance.limits.slowCallRate;
         input.shortTermRate = instance.shortTermRate;
         input.longTermRate = instance.longTermRate;
         input.calls = recent.requests;
@@ -798,7 +830,7 @@ void EventAnalyser::evaluateTick(TimePoint now) {
                               "breaker threshold of %3%")
                    .arg(rounded(instance.failureRisk, 100))
                    .arg(rounded(input.failureRate * 100, 10))
-                   .arg(rounded(m_options.failureThreshold * 100, 10)),
+                   .arg(rounded(instance.limits.failureRate * 100, 10)),
                now);
         if (five.requests > 0)
             loads[instance.service].push_back(double(five.requests));
@@ -1159,6 +1191,20 @@ std::optional<QJsonObject> EventAnalyser::correlationDocument(const QString &cor
             data.insert(QStringLiteral("response_time_ms"), event->latencyMs >= 0
                                                                 ? QJsonValue(event->latencyMs)
                                                                 : QJsonValue(QJsonValue::Null));
+            break;
+        }
+        case TimelineKind::Breaker: {
+            const qsizetype space = event->text.indexOf(QLatin1Char(' '));
+            const QString from = event->text.left(space);
+            const QString to = event->text.mid(space + 1);
+            summary = QStringLiteral("breaker %1 \u2192 %2").arg(from, to);
+            if (!event->detail.isEmpty())
+                summary += QStringLiteral(": ") + QString::fromUtf8(event->detail);
+            data.insert(QStringLiteral("from"), from);
+            data.insert(QStringLiteral("to"), to);
+            data.insert(QStringLiteral("cause"),
+                        event->detail.isEmpty() ? QJsonValue(QJsonValue::Null)
+                                                : QJsonValue(QString::fromUtf8(event->detail)));
             break;
         }
         case TimelineKind::HookPre:

@@ -12,10 +12,12 @@
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
+#include <QStringList>
 
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -54,9 +56,24 @@ public:
         double loadImbalanceThreshold = 0.4;   // the source documents' recommendation line
         std::uint64_t minServiceRequests = 50; // in five minutes, before imbalance is judged
         double failureRiskThreshold = 0.6;     // the source documents' recommendation line
-        double failureThreshold = 0.5;         // of an instance's breaker
-        double slowCallThreshold = 1.0;
-        std::chrono::milliseconds slowCall{1000};
+        // What an instance's failure risk is measured against: the limits of its breaker
+        // (a service's own in serviceBreakers, else `breaker`).
+        struct BreakerLimits {
+            double failureRate = 0.5;
+            double slowCallRate = 1.0; // 1: slow calls alone never trip
+            std::chrono::milliseconds slowCall{2000};
+        };
+        BreakerLimits breaker;
+        std::map<QString, BreakerLimits> serviceBreakers;
+        // Operators' operation templates and literal segments, for one service or (service
+        // empty) all; see PathTemplater::setOverrides() and setLiterals().
+        struct PathTemplates {
+            QString service;
+            QStringList templates;
+            QStringList literals;
+        };
+        std::vector<PathTemplates> pathTemplates;
+        PathTemplater::Options templater;
         std::chrono::milliseconds anomalyRetention{std::chrono::hours(1)}; // ended ones kept
         int maxAnomalies = 1000;
     };
@@ -92,6 +109,8 @@ public:
     std::uint64_t operationsDropped() const noexcept { return m_operationsDropped; }
     int correlationCount() const noexcept { return int(m_correlationIndex.size()); }
     int operationCount() const noexcept { return int(m_operations.size()); }
+    // Options::pathTemplates' templates that the templater refused, with the reason.
+    const QStringList &refusedTemplates() const noexcept { return m_refusedTemplates; }
 
 private:
     struct Windows;
@@ -109,6 +128,7 @@ private:
     void ingestResponse(const QJsonValue &event, TimePoint now);
     void ingestRequest(const QJsonValue &event, TimePoint now);
     void ingestExecution(const QJsonValue &event, TimePoint now);
+    void ingestBreaker(const QJsonValue &event, TimePoint now);
 
     OperationState *operationFor(const QString &service, QByteArrayView method, QByteArrayView path,
                                  TimePoint now);
@@ -129,6 +149,7 @@ private:
     QDateTime m_wallOrigin;
     TimePoint m_lastTick;
     PathTemplater m_templater;
+    QStringList m_refusedTemplates;
 
     std::unordered_map<QByteArray, std::unique_ptr<OperationState>> m_operations;
     std::unordered_map<QByteArray, std::unique_ptr<InstanceState>> m_instances;

@@ -43,6 +43,22 @@ bool isToken(QByteArrayView s) {
     return digit && letter;
 }
 
+// Identifiers with a word in front: a few letters, "-" or "_", and at least three digits
+// ("SKU-1001", "INV_000042", "order-123456"). Versions ("v2") and words with a short number
+// ("covid-19", "utf-8") stay words.
+bool isPrefixedNumber(QByteArrayView s) {
+    qsizetype letters = 0;
+    while (letters < s.size() &&
+           ((s[letters] >= 'a' && s[letters] <= 'z') || (s[letters] >= 'A' && s[letters] <= 'Z')))
+        ++letters;
+    if (letters == 0 || letters + 4 > s.size())
+        return false;
+    if (s[letters] != '-' && s[letters] != '_')
+        return false;
+    const QByteArrayView digits = s.sliced(letters + 1);
+    return std::all_of(digits.begin(), digits.end(), isDigit);
+}
+
 } // namespace
 
 PathTemplater::PathTemplater()
@@ -59,7 +75,7 @@ PathTemplater::PathTemplater(Options options)
 QByteArrayView PathTemplater::placeholderFor(QByteArrayView s) {
     if (s.isEmpty())
         return {};
-    if (std::all_of(s.begin(), s.end(), isDigit))
+    if (std::all_of(s.begin(), s.end(), isDigit) || isPrefixedNumber(s))
         return "{id}";
     if (isUuid(s))
         return "{uuid}";
@@ -73,51 +89,79 @@ QByteArrayView PathTemplater::placeholderFor(QByteArrayView s) {
     return {};
 }
 
-QStringList PathTemplater::setOverrides(const QStringList &templates) {
+QString PathTemplater::checkTemplate(QStringView text) {
+    if (!text.startsWith(QLatin1Char('/')))
+        return QStringLiteral("must start with /");
+    const QList<QStringView> parts = text.mid(1).split(QLatin1Char('/'));
+    for (qsizetype i = 0; i < parts.size(); ++i) {
+        const QStringView part = parts[i];
+        const bool opens = part.contains(QLatin1Char('{'));
+        const bool closes = part.contains(QLatin1Char('}'));
+        if (opens != closes ||
+            (opens && (!part.startsWith(QLatin1Char('{')) || !part.endsWith(QLatin1Char('}')) ||
+                       part.count(QLatin1Char('{')) != 1 || part.size() < 3)))
+            return QStringLiteral("a placeholder must be a whole segment, as {name}");
+        if (part.endsWith(QLatin1String("...}")) && i != parts.size() - 1)
+            return QStringLiteral("{rest...} must be the last segment");
+    }
+    return {};
+}
+
+QStringList PathTemplater::setOverrides(const QStringList &templates, const QString &service) {
     QStringList refused;
-    m_overrides.clear();
+    m_overrides.erase(
+        std::remove_if(m_overrides.begin(), m_overrides.end(),
+                       [&service](const Override &o) { return o.service == service; }),
+        m_overrides.end());
+    std::vector<Override> added;
     for (const QString &text : templates) {
-        if (!text.startsWith(QLatin1Char('/'))) {
-            refused.append(QStringLiteral("%1: must start with /").arg(text));
+        if (const QString why = checkTemplate(text); !why.isEmpty()) {
+            refused.append(QStringLiteral("%1: %2").arg(text, why));
             continue;
         }
         Override o;
+        o.service = service;
         o.text = text.toUtf8();
         const QList<QByteArray> parts = o.text.mid(1).split('/');
-        bool ok = true;
-        for (qsizetype i = 0; i < parts.size(); ++i) {
-            const QByteArray &part = parts[i];
-            const bool opens = part.contains('{');
-            const bool closes = part.contains('}');
-            if (opens != closes || (opens && (!part.startsWith('{') || !part.endsWith('}') ||
-                                              part.count('{') != 1 || part.size() < 3))) {
-                refused.append(
-                    QStringLiteral("%1: a placeholder must be a whole segment, as {name}")
-                        .arg(text));
-                ok = false;
-                break;
-            }
-            if (part.endsWith("...}")) {
-                if (i != parts.size() - 1) {
-                    refused.append(
-                        QStringLiteral("%1: {rest...} must be the last segment").arg(text));
-                    ok = false;
-                    break;
-                }
-                o.rest = true;
-                continue;
-            }
-            o.segments.push_back(part);
+        for (const QByteArray &part : parts) {
+            if (part.endsWith("...}"))
+                o.rest = true; // the last one (checked)
+            else
+                o.segments.push_back(part);
         }
-        if (ok)
-            m_overrides.push_back(std::move(o));
+        added.push_back(std::move(o));
     }
+    // A service's own overrides first, in their order; those for every service last.
+    const auto global = std::find_if(m_overrides.begin(), m_overrides.end(),
+                                     [](const Override &o) { return o.service.isEmpty(); });
+    m_overrides.insert(service.isEmpty() ? m_overrides.end() : global,
+                       std::make_move_iterator(added.begin()),
+                       std::make_move_iterator(added.end()));
     return refused;
 }
 
+void PathTemplater::setLiterals(const QStringList &segments, const QString &service) {
+    m_literals.erase(std::remove_if(m_literals.begin(), m_literals.end(),
+                                    [&service](const auto &l) { return l.first == service; }),
+                     m_literals.end());
+    for (const QString &segment : segments)
+        m_literals.emplace_back(service, segment.toUtf8());
+}
+
+bool PathTemplater::isLiteral(QByteArrayView segment, QStringView service) const {
+    for (const auto &[owner, literal] : m_literals) {
+        if (literal == segment && (owner.isEmpty() || owner == service))
+            return true;
+    }
+    return false;
+}
+
 const PathTemplater::Override *
-PathTemplater::matchOverride(const std::vector<QByteArrayView> &segments) const {
+PathTemplater::matchOverride(const std::vector<QByteArrayView> &segments,
+                             QStringView service) const {
     for (const Override &o : m_overrides) {
+        if (!o.service.isEmpty() && o.service != service)
+            continue;
         if (o.rest ? segments.size() < o.segments.size() : segments.size() != o.segments.size())
             continue;
         bool match = true;
@@ -142,7 +186,7 @@ std::uint32_t PathTemplater::child(std::uint32_t node, const QByteArray &key, bo
     return index;
 }
 
-QByteArray PathTemplater::templateFor(QByteArrayView path) {
+QByteArray PathTemplater::templateFor(QByteArrayView path, QStringView service) {
     if (const qsizetype query = path.indexOf('?'); query >= 0)
         path = path.first(query);
     m_segments.clear();
@@ -155,7 +199,7 @@ QByteArray PathTemplater::templateFor(QByteArrayView path) {
             m_segments.push_back(path.sliced(start, end - start));
         start = end + 1;
     }
-    if (const Override *o = matchOverride(m_segments))
+    if (const Override *o = matchOverride(m_segments, service))
         return o->text;
 
     static const QByteArray kParam = QByteArrayLiteral("{param}");
@@ -167,7 +211,13 @@ QByteArray PathTemplater::templateFor(QByteArrayView path) {
         const QByteArrayView segment = m_segments[i];
         QByteArray key;
         bool literal = false;
-        if (const QByteArrayView placeholder = placeholderFor(segment); !placeholder.isEmpty()) {
+        // A configured literal stays itself wherever it is.
+        const bool pinned = !m_literals.empty() && isLiteral(segment, service);
+        if (pinned) {
+            key = segment.toByteArray();
+            literal = true;
+        } else if (const QByteArrayView placeholder = placeholderFor(segment);
+                   !placeholder.isEmpty()) {
             key = placeholder.toByteArray();
         } else if (node != UINT32_MAX && !m_nodes[node].collapsed) {
             key = segment.toByteArray();
@@ -180,15 +230,17 @@ QByteArray PathTemplater::templateFor(QByteArrayView path) {
                 literal = false;
             }
         } else {
+            // A collapsed place (or a full tree): every value is {param}, those seen before it
+            // collapsed too; they would otherwise stay operations of their own for ever.
             key = kParam;
         }
         result.append('/');
         if (node == UINT32_MAX) {
-            result.append(literal ? kParam : key);
+            result.append(literal && !pinned ? kParam : key);
             continue;
         }
         const std::uint32_t next = child(node, key, literal);
-        result.append(next == UINT32_MAX && literal ? kParam : key);
+        result.append(next == UINT32_MAX && literal && !pinned ? kParam : key);
         node = next;
     }
     if (m_segments.size() > depth)

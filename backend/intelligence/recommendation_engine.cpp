@@ -154,15 +154,15 @@ QString recommendationStatusName(RecommendationStatus status) {
     case RecommendationStatus::Dismissed:
         return QStringLiteral("dismissed");
     case RecommendationStatus::Reverted:
+        return QStringLiteral("reverted");
+    case RecommendationStatus::Expired:
         break;
     }
-    return QStringLiteral("reverted");
+    return QStringLiteral("expired");
 }
 
 std::optional<RecommendationStatus> recommendationStatusFromName(const QString &name) {
-    for (RecommendationStatus s :
-         {RecommendationStatus::Open, RecommendationStatus::Applied,
-          RecommendationStatus::Dismissed, RecommendationStatus::Reverted}) {
+    for (RecommendationStatus s : kRecommendationStatuses) {
         if (recommendationStatusName(s) == name)
             return s;
     }
@@ -214,7 +214,10 @@ QJsonObject Recommendation::toJson() const {
         {QStringLiteral("applied_at"), timeOrNull(appliedAt)},
         {QStringLiteral("applied_by"), stringOrNull(appliedBy)},
         {QStringLiteral("dismissed_at"), timeOrNull(dismissedAt)},
+        {QStringLiteral("dismissed_by"), stringOrNull(dismissedBy)},
+        {QStringLiteral("dismiss_reason"), stringOrNull(dismissReason)},
         {QStringLiteral("reverted_at"), timeOrNull(revertedAt)},
+        {QStringLiteral("expired_at"), timeOrNull(expiredAt)},
         {QStringLiteral("auto_revert"), autoRevert},
         {QStringLiteral("effect"), effectValue},
     };
@@ -444,6 +447,7 @@ void RecommendationEngine::evaluate(const AnalysisSnapshot &snapshot, const QJso
     for (Candidate &candidate : candidates)
         offer(std::move(candidate));
     measure(snapshot, capture);
+    expire();
     trim();
 }
 
@@ -463,6 +467,7 @@ void RecommendationEngine::offer(Candidate candidate) {
             r.evidence = c.evidence;
             r.change = c.change;
             r.updatedAt = wallNow();
+            entry.lastFired = m_clock.now();
             return;
         }
         if (r.status == RecommendationStatus::Applied)
@@ -479,6 +484,7 @@ void RecommendationEngine::offer(Candidate candidate) {
     entry.recommendation = std::move(c);
     entry.key = key;
     entry.lowerIsBetter = candidate.lowerIsBetter;
+    entry.lastFired = m_clock.now();
     m_recommendations.push_back(std::move(entry));
     emitEvent(QStringLiteral("created"), m_recommendations.back().recommendation);
 }
@@ -645,6 +651,26 @@ void RecommendationEngine::measure(const AnalysisSnapshot &snapshot, const Captu
     }
 }
 
+// NOTE: an expired recommendation is not suppressed: its problem went away, and when it comes
+// back it is a new recommendation with new evidence.
+void RecommendationEngine::expire() {
+    const Clock::time_point now = m_clock.now();
+    for (Entry &entry : m_recommendations) {
+        Recommendation &r = entry.recommendation;
+        if (r.status != RecommendationStatus::Open)
+            continue;
+        if (!entry.lastFired) {
+            entry.lastFired = now;
+            continue;
+        }
+        if (now - *entry.lastFired < m_options.expireAfter)
+            continue;
+        r.status = RecommendationStatus::Expired;
+        r.expiredAt = r.updatedAt = wallNow();
+        emitEvent(QStringLiteral("expired"), r);
+    }
+}
+
 RecommendationEngine::Entry *RecommendationEngine::findEntry(const QString &id) {
     for (Entry &entry : m_recommendations) {
         if (entry.recommendation.id == id)
@@ -718,8 +744,6 @@ RecommendationEngine::Outcome RecommendationEngine::apply(const QString &id, con
 
 RecommendationEngine::Outcome RecommendationEngine::dismiss(const QString &id, const QString &actor,
                                                             const QString &reason) {
-    Q_UNUSED(actor);
-    Q_UNUSED(reason);
     Entry *entry = findEntry(id);
     if (!entry)
         return {Result::NotFound, QStringLiteral("no recommendation has the id %1").arg(id), {}};
@@ -732,6 +756,8 @@ RecommendationEngine::Outcome RecommendationEngine::dismiss(const QString &id, c
     }
     r.status = RecommendationStatus::Dismissed;
     r.dismissedAt = r.updatedAt = wallNow();
+    r.dismissedBy = actor;
+    r.dismissReason = reason;
     m_suppressedUntil[entry->key] = m_clock.now() + m_options.suppressFor;
     emitEvent(QStringLiteral("dismissed"), r);
     return {Result::Ok, {}, r};
@@ -779,6 +805,7 @@ void RecommendationEngine::trim() {
     const auto closed = [](const Recommendation &r) {
         return r.status == RecommendationStatus::Dismissed ||
                r.status == RecommendationStatus::Reverted ||
+               r.status == RecommendationStatus::Expired ||
                (r.status == RecommendationStatus::Applied && r.effect &&
                 r.effect->verdict != EffectVerdict::Measuring);
     };

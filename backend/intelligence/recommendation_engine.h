@@ -28,7 +28,11 @@ enum class RecommendationType {
     RetryTuning,
     CaptureSampling,
 };
-enum class RecommendationStatus { Open, Applied, Dismissed, Reverted };
+// Expired: open, and its rule has not fired for Options::expireAfter (the problem went away).
+enum class RecommendationStatus { Open, Applied, Dismissed, Reverted, Expired };
+inline constexpr RecommendationStatus kRecommendationStatuses[] = {
+    RecommendationStatus::Open, RecommendationStatus::Applied, RecommendationStatus::Dismissed,
+    RecommendationStatus::Reverted, RecommendationStatus::Expired};
 enum class RecommendationPriority { High, Medium, Low };
 enum class EffectVerdict { Measuring, Improved, Unchanged, Worse };
 
@@ -91,7 +95,10 @@ struct Recommendation {
     QDateTime appliedAt;
     QString appliedBy;
     QDateTime dismissedAt;
+    QString dismissedBy;
+    QString dismissReason;
     QDateTime revertedAt;
+    QDateTime expiredAt;
     bool autoRevert = true;
     std::optional<RecommendationEffect> effect;
 
@@ -140,13 +147,16 @@ public:
         bool autoRevert = true;
         // A dismissed (or reverted) recommendation does not come back for this long.
         std::chrono::milliseconds suppressFor{std::chrono::hours(1)};
+        // An open recommendation whose rule has not fired for this long expires.
+        std::chrono::milliseconds expireAfter{std::chrono::minutes(15)};
         // Recommendations kept; beyond, the oldest closed ones go first.
         int maxRecommendations = 500;
         // The actor of automatic reverts.
         QString actor = QStringLiteral("recommendations");
     };
 
-    // `event` ("created", "applied", "dismissed", "reverted", "measured") and the R document.
+    // `event` ("created", "applied", "dismissed", "reverted", "measured", "expired") and the R
+    // document.
     using EventCallback = std::function<void(const QString &event, const Recommendation &)>;
 
     RecommendationEngine(const Clock &clock, SettingChangePort port);
@@ -160,7 +170,8 @@ public:
     // Runs the rules over `snapshot` with `settings` ({service: {setting: value}}, the
     // "services" of LiveSettings::document()) and `capture`: creates the recommendations that
     // are new, updates the evidence of those still open, completes the effects whose
-    // after-window is over (reverting the worse ones when auto_revert is on).
+    // after-window is over (reverting the worse ones when auto_revert is on), expires the open
+    // ones whose rule has not fired for expireAfter.
     void evaluate(const AnalysisSnapshot &snapshot, const QJsonObject &settings,
                   const CaptureLoad &capture = {});
 
@@ -173,7 +184,8 @@ public:
     // Open → applied: the change through the port (source Recommendation); Conflict when not
     // open, Failed when the port refused (nothing changed).
     Outcome apply(const QString &id, const QString &actor, const QString &reason = {});
-    // Open → dismissed; the same recommendation is not made again for suppressFor.
+    // Open → dismissed, with who and why; the same recommendation is not made again for
+    // suppressFor.
     Outcome dismiss(const QString &id, const QString &actor, const QString &reason = {});
     // Applied → reverted: the `before` value back through the port (source Recommendation).
     Outcome revert(const QString &id, const QString &actor, const QString &reason = {});
@@ -206,6 +218,9 @@ private:
         Clock::time_point appliedAt;
         std::optional<EffectCounts> afterFrom;
         CaptureLoad captureAfter; // the capture load of the evaluations since afterFrom
+        // When its rule last fired; unset for one this engine has not evaluated yet (restored):
+        // its expiry counts from the first evaluation.
+        std::optional<Clock::time_point> lastFired;
     };
     struct Candidate; // a rule's finding, before it becomes (or updates) a recommendation
 
@@ -213,6 +228,7 @@ private:
                   const CaptureLoad &capture, std::vector<Candidate> &out) const;
     void offer(Candidate candidate);
     void measure(const AnalysisSnapshot &snapshot, const CaptureLoad &capture);
+    void expire();
     std::optional<double> metricOf(const Recommendation &r, const AnalysisSnapshot &snapshot,
                                    const CaptureLoad &capture) const;
     static EffectCounts countsOf(const Recommendation &r, const AnalysisSnapshot &snapshot);

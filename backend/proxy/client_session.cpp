@@ -523,7 +523,7 @@ void ClientSession::startAttempt(time_point now) {
         }
         m_bulkheadPermit = runtime.bulkhead(index).tryAcquire();
         if (m_bulkheadPermit.isActive()) {
-            m_breakerPermit = runtime.breaker(index).tryAcquire();
+            m_breakerPermit = runtime.breaker(index).tryAcquire(m_correlationId);
             if (m_breakerPermit.admitted())
                 break;
             m_bulkheadPermit.release();
@@ -604,7 +604,7 @@ void ClientSession::endAttempt(CallOutcome::Kind kind, bool success, time_point 
     const int index = m_instance->index();
     runtime.breaker(index).record(
         std::move(m_breakerPermit),
-        {kind, std::chrono::duration_cast<std::chrono::milliseconds>(took)});
+        {kind, std::chrono::duration_cast<std::chrono::milliseconds>(took), m_correlationId});
     runtime.stats(index).recordResponse(took, success, now);
     m_activeRequest.release();
     m_bulkheadPermit.release();

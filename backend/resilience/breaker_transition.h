@@ -18,6 +18,9 @@ struct BreakerTransition {
     QDateTime at;  // UTC
     QString cause; // "failure rate 0.60 >= 0.50 over 20 calls", "probe failed: timeout", ...
     std::vector<OutcomeRecord> story; // the window's latest outcomes, oldest first
+    // The exchange whose outcome (or admission as the first probe) caused it; empty when the
+    // control path did (an operator's command, a probe timed out, a re-check on the timer).
+    QString correlationId;
 };
 
 } // namespace ToolCapture

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QByteArrayView>
+
 #include <chrono>
 
 namespace ToolCapture {
@@ -15,8 +17,18 @@ struct CallOutcome {
         Overload,     // 429: counted as overload, never a failure
         Abandoned,    // a probe permit dropped without an outcome: always a failure
     };
+    constexpr CallOutcome() noexcept = default;
+    constexpr CallOutcome(Kind k, std::chrono::milliseconds d,
+                          QByteArrayView correlation = {}) noexcept
+        : kind(k)
+        , duration(d)
+        , correlationId(correlation) {}
+
     Kind kind = Kind::Success;
     std::chrono::milliseconds duration{0};
+    // The exchange the call was made for (its correlation id), so that a transition the
+    // outcome causes names it; empty for calls of no exchange. Read during record() only.
+    QByteArrayView correlationId;
 };
 
 constexpr const char *toString(CallOutcome::Kind kind) {

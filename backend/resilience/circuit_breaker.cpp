@@ -93,7 +93,7 @@ CircuitBreaker::CircuitBreaker(QString instanceId, const BreakerConfig &config, 
 
 // Request path
 
-BreakerPermit CircuitBreaker::tryAcquire() noexcept {
+BreakerPermit CircuitBreaker::tryAcquire(QByteArrayView correlationId) noexcept {
     switch (m_mode.load(std::memory_order_acquire)) {
     case BreakerMode::ForceOpen:
         return {};
@@ -106,10 +106,11 @@ BreakerPermit CircuitBreaker::tryAcquire() noexcept {
     const std::uint64_t word = m_state.load(std::memory_order_acquire);
     if (stateOf(word) == kClosed)
         return BreakerPermit(this, 0, -1);
-    return acquireSlow(word);
+    return acquireSlow(word, correlationId);
 }
 
-BreakerPermit CircuitBreaker::acquireSlow(std::uint64_t word) noexcept {
+BreakerPermit CircuitBreaker::acquireSlow(std::uint64_t word,
+                                          QByteArrayView correlationId) noexcept {
     for (;;) {
         switch (stateOf(word)) {
         case kClosed:
@@ -128,7 +129,7 @@ BreakerPermit CircuitBreaker::acquireSlow(std::uint64_t word) noexcept {
             publish(makeTransition(BreakerState::Open, BreakerState::HalfOpen,
                                    QStringLiteral("open period of %1 ms elapsed")
                                        .arg(openDurationFor(tripsOf(word)).count()),
-                                   now));
+                                   now, correlationId));
             return BreakerPermit(this, tag, 0);
         }
         case kHalfOpen: {
@@ -188,19 +189,19 @@ void CircuitBreaker::record(BreakerPermit &&permit, CallOutcome outcome) noexcep
         m_consecutiveFailures.store(0, std::memory_order_relaxed);
 
     if (tag != 0) {
-        handleProbe(tag, slot, failure, outcome.kind, now);
+        handleProbe(tag, slot, failure, outcome.kind, now, outcome.correlationId);
         return;
     }
     if (m_mode.load(std::memory_order_acquire) != BreakerMode::Auto)
         return;
     const std::uint64_t word = m_state.load(std::memory_order_acquire);
     if (stateOf(word) == kClosed)
-        checkClosed(word, counts, consecutive, true, now);
+        checkClosed(word, counts, consecutive, true, now, outcome.correlationId);
 }
 
 void CircuitBreaker::checkClosed(std::uint64_t word, const OutcomeWindow::Counts &counts,
-                                 int consecutive, bool atLimitOnly,
-                                 Clock::time_point now) noexcept {
+                                 int consecutive, bool atLimitOnly, Clock::time_point now,
+                                 QByteArrayView correlationId) noexcept {
     const int limit = m_config.consecutiveFailures;
     // The request path trips on reaching the limit exactly; the control path re-checks with >=.
     // A run of failures is an event that happened, not a rate: it needs no re-check.
@@ -208,7 +209,7 @@ void CircuitBreaker::checkClosed(std::uint64_t word, const OutcomeWindow::Counts
         TripReason reason;
         reason.rule = TripReason::Rule::ConsecutiveFailures;
         reason.consecutive = consecutive;
-        trip(word, openAfterTrip(word, now), reason, now);
+        trip(word, openAfterTrip(word, now), reason, now, correlationId);
         return;
     }
     const double threshold = m_threshold.load(std::memory_order_relaxed);
@@ -222,7 +223,7 @@ void CircuitBreaker::checkClosed(std::uint64_t word, const OutcomeWindow::Counts
     const std::uint64_t open = openAfterTrip(word, now);
     const TripReason reason = rateRule(m_window.counts(now), threshold);
     if (reason.rule != TripReason::Rule::None)
-        trip(word, open, reason, now);
+        trip(word, open, reason, now, correlationId);
 }
 
 CircuitBreaker::TripReason CircuitBreaker::rateRule(const OutcomeWindow::Counts &counts,
@@ -266,13 +267,15 @@ std::uint64_t CircuitBreaker::openAfterTrip(std::uint64_t closedWord,
 }
 
 bool CircuitBreaker::trip(std::uint64_t closedWord, std::uint64_t openWord,
-                          const TripReason &reason, Clock::time_point now) noexcept {
+                          const TripReason &reason, Clock::time_point now,
+                          QByteArrayView correlationId) noexcept {
     if (!m_state.compare_exchange_strong(closedWord, openWord, std::memory_order_acq_rel))
         return false; // someone else tripped (or the mode changed) first
     // Described only now that the trip has won: formatting is slow (locale, allocations).
     BreakerTransition transition = makeTransition(
         BreakerState::Closed, BreakerState::Open,
-        describe(reason) + QStringLiteral("; open for %1 ms").arg(openDurationFor(1).count()), now);
+        describe(reason) + QStringLiteral("; open for %1 ms").arg(openDurationFor(1).count()), now,
+        correlationId);
     m_window.clear();
     m_consecutiveFailures.store(0, std::memory_order_relaxed);
     publish(std::move(transition));
@@ -280,14 +283,14 @@ bool CircuitBreaker::trip(std::uint64_t closedWord, std::uint64_t openWord,
 }
 
 void CircuitBreaker::handleProbe(std::uint64_t tag, int slot, bool failed, CallOutcome::Kind kind,
-                                 Clock::time_point now) noexcept {
+                                 Clock::time_point now, QByteArrayView correlationId) noexcept {
     std::uint64_t expected = tag;
     if (!m_probeSlots[slot].compare_exchange_strong(expected, 0, std::memory_order_acq_rel))
         return; // already failed by the probe timeout, or from an earlier half-open phase
     const std::uint64_t generation = tagGeneration(tag);
     if (failed) {
         reopen(generation, QStringLiteral("probe failed: %1").arg(QLatin1String(toString(kind))),
-               now);
+               now, correlationId);
         return;
     }
     std::uint64_t word = m_state.load(std::memory_order_acquire);
@@ -305,7 +308,8 @@ void CircuitBreaker::handleProbe(std::uint64_t tag, int slot, bool failed, CallO
         if (m_state.compare_exchange_weak(word, closed, std::memory_order_acq_rel)) {
             m_consecutiveFailures.store(0, std::memory_order_relaxed);
             publish(makeTransition(BreakerState::HalfOpen, BreakerState::Closed,
-                                   QStringLiteral("%1 of %1 probes succeeded").arg(m_probes), now));
+                                   QStringLiteral("%1 of %1 probes succeeded").arg(m_probes), now,
+                                   correlationId));
             return;
         }
     }
@@ -334,8 +338,8 @@ void CircuitBreaker::expireProbes(std::uint64_t word, Clock::time_point now) noe
     }
 }
 
-void CircuitBreaker::reopen(std::uint64_t generation, const QString &cause,
-                            Clock::time_point now) noexcept {
+void CircuitBreaker::reopen(std::uint64_t generation, const QString &cause, Clock::time_point now,
+                            QByteArrayView correlationId) noexcept {
     std::uint64_t word = m_state.load(std::memory_order_acquire);
     for (;;) {
         if (stateOf(word) != kHalfOpen || generationOf(word) != generation)
@@ -351,7 +355,7 @@ void CircuitBreaker::reopen(std::uint64_t generation, const QString &cause,
                            cause + QStringLiteral("; open for %1 ms (trip %2 in a row)")
                                        .arg(period.count())
                                        .arg(trips),
-                           now);
+                           now, correlationId);
         m_window.clear();
         publish(std::move(transition));
         return;
@@ -566,14 +570,15 @@ QDateTime CircuitBreaker::wallTime(Clock::time_point t) const {
 }
 
 BreakerTransition CircuitBreaker::makeTransition(BreakerState from, BreakerState to,
-                                                 const QString &cause,
-                                                 Clock::time_point now) const {
+                                                 const QString &cause, Clock::time_point now,
+                                                 QByteArrayView correlationId) const {
     BreakerTransition transition;
     transition.instanceId = m_instanceId;
     transition.from = from;
     transition.to = to;
     transition.at = wallTime(now);
     transition.cause = cause;
+    transition.correlationId = QString::fromUtf8(correlationId);
     for (const OutcomeWindow::Entry &entry : m_window.latest(now))
         transition.story.push_back(
             {entry.kind, entry.failure, entry.slow, entry.duration, wallTime(entry.at)});

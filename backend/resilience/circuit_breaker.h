@@ -10,6 +10,7 @@
 #include <backend/resilience/call_outcome.h>
 #include <backend/resilience/outcome_window.h>
 
+#include <QByteArrayView>
 #include <QDateTime>
 #include <QString>
 
@@ -50,8 +51,9 @@ public:
     // Closed (and forced-closed, disabled): admitted. Open: refused; the first call after the
     // open period moves to half-open and is its first probe. Half-open: exactly halfOpenProbes
     // probes are admitted, everything else is refused (and probes older than probeTimeout are
-    // failed on the way).
-    BreakerPermit tryAcquire() noexcept;
+    // failed on the way). `correlationId`: the exchange asking, named by the open → half-open
+    // transition it causes.
+    BreakerPermit tryAcquire(QByteArrayView correlationId = {}) noexcept;
 
     // The outcome of an admitted call; a refused or already recorded permit is ignored.
     // A kind not configured as a failure counts as a successful call; Overload (429) counts as
@@ -92,12 +94,13 @@ public:
     const BreakerConfig &config() const noexcept { return m_config; }
 
 private:
-    BreakerPermit acquireSlow(std::uint64_t word) noexcept;
+    BreakerPermit acquireSlow(std::uint64_t word, QByteArrayView correlationId) noexcept;
     void stampProbeSlot(int slot, std::uint64_t tag) noexcept;
     void handleProbe(std::uint64_t tag, int slot, bool failed, CallOutcome::Kind kind,
-                     Clock::time_point now) noexcept;
+                     Clock::time_point now, QByteArrayView correlationId) noexcept;
     void expireProbes(std::uint64_t word, Clock::time_point now) noexcept;
-    void reopen(std::uint64_t generation, const QString &cause, Clock::time_point now) noexcept;
+    void reopen(std::uint64_t generation, const QString &cause, Clock::time_point now,
+                QByteArrayView correlationId = {}) noexcept;
     // Why a closed breaker trips, kept as numbers until the trip has won its compare-and-swap.
     struct TripReason {
         enum class Rule { None, ConsecutiveFailures, FailureRate, SlowCallRate };
@@ -108,12 +111,13 @@ private:
     };
 
     void checkClosed(std::uint64_t word, const OutcomeWindow::Counts &counts, int consecutive,
-                     bool atLimitOnly, Clock::time_point now) noexcept;
+                     bool atLimitOnly, Clock::time_point now,
+                     QByteArrayView correlationId = {}) noexcept;
     TripReason rateRule(const OutcomeWindow::Counts &counts, double threshold) const noexcept;
     QString describe(const TripReason &reason) const;
     std::uint64_t openAfterTrip(std::uint64_t closedWord, Clock::time_point now) const noexcept;
     bool trip(std::uint64_t closedWord, std::uint64_t openWord, const TripReason &reason,
-              Clock::time_point now) noexcept;
+              Clock::time_point now, QByteArrayView correlationId) noexcept;
     std::chrono::milliseconds openDurationFor(int consecutiveTrips) const noexcept;
     bool isFailure(CallOutcome::Kind kind) const noexcept;
 
@@ -121,7 +125,8 @@ private:
     std::uint32_t millis32(Clock::time_point t) const noexcept;
     QDateTime wallTime(Clock::time_point t) const;
     BreakerTransition makeTransition(BreakerState from, BreakerState to, const QString &cause,
-                                     Clock::time_point now) const;
+                                     Clock::time_point now,
+                                     QByteArrayView correlationId = {}) const;
     void publish(BreakerTransition &&transition);
 
     const QString m_instanceId;

@@ -153,7 +153,7 @@ struct IntelligenceSnapshot {
     std::uint64_t eventsIngested = 0;
     int operations = 0;      // in the latest analysis snapshot
     int activeAnomalies = 0; // in the latest analysis snapshot
-    // Recommendations kept, by status ("open", "applied", "dismissed", "reverted").
+    // Recommendations kept, by status ("open", "applied", "dismissed", "reverted", "expired").
     std::vector<std::pair<QString, int>> recommendations;
 };
 

@@ -188,6 +188,7 @@ private slots:
     void intelligenceSwitches_data();
     void intelligenceSwitches();
     void recommendationWindows();
+    void intelligenceTuning();
     void exampleFileLoads();
     void unreadableFileNamesFileAndReason();
     void fileSyntaxErrorNamesFile();
@@ -407,6 +408,57 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << topLevel(R"("intelligence": {"recommendations": {"effect_window": 1000}})")
         << QStringList{"intelligence.recommendations: unknown key \"effect_window\" (did you "
                        "mean \"effect_window_ms\"?)"};
+    QTest::newRow("path template relative")
+        << topLevel(
+               R"("intelligence": {"path_templates": {"templates": ["/ok/{id}", "items/{sku}"]}})")
+        << QStringList{"intelligence.path_templates.templates[1]: must start with /"};
+    QTest::newRow("path template placeholder inside a segment")
+        << topLevel(R"("intelligence": {"path_templates": {"services": {"catalog":
+               {"templates": ["/catalog/x{sku}"]}}}})")
+        << QStringList{"intelligence.path_templates.services.catalog.templates[0]: a placeholder "
+                       "must be a whole segment, as {name}"};
+    QTest::newRow("path template rest not last")
+        << topLevel(R"("intelligence": {"path_templates": {"templates": ["/files/{p...}/x"]}})")
+        << QStringList{"intelligence.path_templates.templates[0]: {rest...} must be the last "
+                       "segment"};
+    QTest::newRow("path template not a string")
+        << topLevel(R"("intelligence": {"path_templates": {"templates": [7]}})")
+        << QStringList{"intelligence.path_templates.templates[0]: expected a string, got a number"};
+    QTest::newRow("path template literal with a slash")
+        << topLevel(R"("intelligence": {"path_templates": {"literals": ["items/search"]}})")
+        << QStringList{"intelligence.path_templates.literals[0]: a literal is one path segment: "
+                       "not empty, no /, ?, { or }"};
+    QTest::newRow("path template literal twice")
+        << topLevel(R"("intelligence": {"path_templates": {"literals": ["me", "me"]}})")
+        << QStringList{"intelligence.path_templates.literals[1]: \"me\" is listed twice"};
+    QTest::newRow("path templates of a bad service name")
+        << topLevel(R"("intelligence": {"path_templates": {"services": {"Catalog": {}}}})")
+        << QStringList{"intelligence.path_templates.services.Catalog: not a service name "
+                       "([a-z0-9][a-z0-9_-]*, at most 64 characters)"};
+    QTest::newRow("path templates unknown key of a service")
+        << topLevel(R"("intelligence": {"path_templates": {"services": {"catalog":
+               {"template": ["/catalog/{id}"]}}}})")
+        << QStringList{"intelligence.path_templates.services.catalog: unknown key \"template\" "
+                       "(did you mean \"templates\"?)"};
+    QTest::newRow("path templates learn threshold zero")
+        << topLevel(R"("intelligence": {"path_templates": {"learn_threshold": 0}})")
+        << QStringList{"intelligence.path_templates.learn_threshold: must be a positive integer, "
+                       "got 0"};
+    QTest::newRow("anomaly failure risk above 1")
+        << topLevel(R"("intelligence": {"anomalies": {"failure_risk": 1.5}})")
+        << QStringList{"intelligence.anomalies.failure_risk: must be between 0 and 1, got 1.5"};
+    QTest::newRow("anomaly z score too small")
+        << topLevel(R"("intelligence": {"anomalies": {"z_score": 0.5}})")
+        << QStringList{"intelligence.anomalies.z_score: must be between 1 and 100, got 0.5"};
+    QTest::newRow("anomaly unknown key")
+        << topLevel(R"("intelligence": {"anomalies": {"failure_rate": 0.5}})")
+        << QStringList{"intelligence.anomalies: unknown key \"failure_rate\" (expected one of: "
+                       "z_score, latency_min_delta_ms, error_rate_min_delta, load_imbalance, "
+                       "failure_risk, min_service_requests)"};
+    QTest::newRow("recommendation expiry too short")
+        << topLevel(R"("intelligence": {"recommendations": {"expire_after_ms": 10}})")
+        << QStringList{"intelligence.recommendations.expire_after_ms: must be at least 1000, got "
+                       "10"};
     QTest::newRow("logging null") << topLevel(R"("logging": {"json": null})")
                                   << QStringList{"logging.json: expected true or false, got null"};
 
@@ -1717,6 +1769,59 @@ void TestProxyConfig::recommendationWindows() {
     QCOMPARE(r.suppressFor, std::chrono::milliseconds(0));
     QVERIFY(!r.autoRevert);
     QVERIFY(result.config->intelligence.analysis); // the switches beside it keep their defaults
+}
+
+// Path templates, anomaly thresholds and the recommendations' expiry as written; the defaults
+// (the source documents' lines) where nothing is.
+void TestProxyConfig::intelligenceTuning() {
+    const ConfigLoadResult defaults = parseProxyConfig(topLevel(R"("workers": 1)"));
+    QVERIFY(defaults.config);
+    const IntelligenceConfig &d = defaults.config->intelligence;
+    QVERIFY(d.pathTemplates.templates.isEmpty());
+    QVERIFY(d.servicePathTemplates.empty());
+    QCOMPARE(d.learnThreshold, 50);
+    QCOMPARE(d.anomalies.failureRisk, 0.6);
+    QCOMPARE(d.anomalies.loadImbalance, 0.4);
+    QCOMPARE(d.anomalies.zScore, 3.5);
+    QCOMPARE(d.recommendations.expireAfter, 15min);
+
+    const ConfigLoadResult result = parseProxyConfig(topLevel(R"("intelligence": {
+        "path_templates": {
+            "templates": ["/files/{path...}"],
+            "literals": ["me", "search"],
+            "learn_threshold": 20,
+            "services": {
+                "catalog": {"templates": ["/catalog/products/{sku}", "/catalog/products"]},
+                "inventory": {"literals": ["reservations"]}
+            }
+        },
+        "anomalies": {"z_score": 4, "latency_min_delta_ms": 20, "error_rate_min_delta": 0.1,
+                      "load_imbalance": 0.5, "failure_risk": 0.7, "min_service_requests": 200},
+        "recommendations": {"expire_after_ms": 60000}
+    })"));
+    QCOMPARE(errorStrings(result), QStringList());
+    QVERIFY(result.config);
+    const IntelligenceConfig &i = result.config->intelligence;
+    QCOMPARE(i.pathTemplates.templates, QStringList{"/files/{path...}"});
+    QCOMPARE(i.pathTemplates.literals, (QStringList{"me", "search"}));
+    QCOMPARE(i.learnThreshold, 20);
+    QCOMPARE(i.servicePathTemplates.size(), std::size_t(2));
+    QCOMPARE(i.servicePathTemplates[0].first, QStringLiteral("catalog"));
+    QCOMPARE(i.servicePathTemplates[0].second.templates,
+             (QStringList{"/catalog/products/{sku}", "/catalog/products"}));
+    QVERIFY(i.servicePathTemplates[0].second.literals.isEmpty());
+    QCOMPARE(i.servicePathTemplates[1].first, QStringLiteral("inventory"));
+    QCOMPARE(i.servicePathTemplates[1].second.literals, QStringList{"reservations"});
+    QCOMPARE(i.anomalies.zScore, 4.0);
+    QCOMPARE(i.anomalies.latencyMinDeltaMs, 20.0);
+    QCOMPARE(i.anomalies.errorRateMinDelta, 0.1);
+    QCOMPARE(i.anomalies.loadImbalance, 0.5);
+    QCOMPARE(i.anomalies.failureRisk, 0.7);
+    QCOMPARE(i.anomalies.minServiceRequests, 200);
+    QCOMPARE(i.recommendations.expireAfter, 1min);
+    // The switches keep their defaults.
+    QVERIFY(i.analysis);
+    QVERIFY(i.storeExchanges);
 }
 
 void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {

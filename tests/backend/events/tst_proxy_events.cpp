@@ -758,6 +758,7 @@ void TestProxyEvents::breakerEvent() {
     transition.to = BreakerState::Open;
     transition.at = QDateTime::fromMSecsSinceEpoch(1714566896123, Qt::UTC);
     transition.cause = QStringLiteral("failure rate 0.60 >= 0.50 over 20 calls");
+    transition.correlationId = QStringLiteral("3f0b6c1e-2a4d-4c8e-9f10-0a1b2c3d4e5f");
     transition.story = {
         {CallOutcome::Kind::Success, false, false, std::chrono::milliseconds(12),
          QDateTime::fromMSecsSinceEpoch(1714566890000, Qt::UTC)},
@@ -782,6 +783,7 @@ void TestProxyEvents::breakerEvent() {
     QCOMPARE_JSON(json["from"], Json("closed"));
     QCOMPARE_JSON(json["to"], Json("open"));
     QCOMPARE_JSON(json["cause"], Json("failure rate 0.60 >= 0.50 over 20 calls"));
+    QCOMPARE_JSON(json["correlation_id"], Json("3f0b6c1e-2a4d-4c8e-9f10-0a1b2c3d4e5f"));
     QCOMPARE(json["story"].size(), std::size_t(3));
     QCOMPARE_JSON(json["story"][1]["kind"], Json("timeout"));
     QCOMPARE_JSON(json["story"][1]["duration_ms"], Json(2000));
@@ -791,12 +793,14 @@ void TestProxyEvents::breakerEvent() {
     // The transition's own instance id when none is given; a forced state without a cause.
     transition.to = BreakerState::ForcedOpen;
     transition.cause.clear();
+    transition.correlationId.clear(); // the operator's command: no exchange
     const OutgoingEvent forced = builder.breakerEvent(transition, QString(), QString());
     const Json forcedJson = parse(forced.value);
     verifySchema(ProxyTopics::kBreakerEvents, forcedJson);
     QCOMPARE(forced.key, QByteArray("inventory-2"));
     QCOMPARE_JSON(forcedJson["to"], Json("forced_open"));
     QVERIFY(forcedJson["cause"].is_null());
+    QVERIFY(forcedJson["correlation_id"].is_null());
     QVERIFY(forcedJson["service"].is_null());
     QVERIFY(forced.ceId != event.ceId);
 }

@@ -1,7 +1,8 @@
 // The pattern analysis in a running engine: exchanges proxied to a TestUpstream are published on
 // the embedded Kafka cluster, read back by the analyser's consumer group and shown by
 // GET /api/v1/patterns, /anomalies and /correlations/{id}; a second engine publishing to the
-// same cluster is counted by the first one's analyser.
+// same cluster is counted by the first one's analyser; the breaker transition an exchange caused
+// is in that exchange's timeline.
 #include <backend/analysis/analyser_host.h>
 #include <backend/engine/engine.h>
 #include <tests/backend/httpserver/raw_http_client.h>
@@ -11,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,8 @@ private slots:
     void correlationTimelineOfARealExchange();
     void anomaliesDocument();
     void secondEngineOnTheSameCluster();
+    void breakerTripInTheTimelineOfItsExchange();
+    void configuredPathTemplates();
 
 private:
     ProxyConfig config(const QString &name, const QString &brokers) const;
@@ -47,6 +51,7 @@ private:
 
     QTemporaryDir m_dir;
     std::unique_ptr<TestUpstream> m_upstream;
+    std::unique_ptr<TestUpstream> m_failing; // answers 503 to everything
     std::unique_ptr<Engine> m_engine;
 };
 
@@ -73,6 +78,25 @@ ProxyConfig TestEnginePatterns::config(const QString &name, const QString &broke
     instance.url = QString::fromLatin1(m_upstream->url());
     service.instances.push_back(instance);
     config.services.push_back(service);
+
+    // A service whose only instance fails: its breaker trips at the third failure in a row,
+    // no retry in between.
+    ServiceConfig failing;
+    failing.name = QStringLiteral("failing");
+    failing.match.pathPrefix = "/failing/";
+    failing.health.enabled = false;
+    failing.retry.maxAttempts = 1;
+    failing.breaker.consecutiveFailures = 3;
+    InstanceConfig failingInstance;
+    failingInstance.id = QStringLiteral("failing-1");
+    failingInstance.host = QStringLiteral("127.0.0.1");
+    failingInstance.port = m_failing->port();
+    failingInstance.url = QString::fromLatin1(m_failing->url());
+    failing.instances.push_back(failingInstance);
+    config.services.push_back(failing);
+    // intelligence.path_templates: inventory's files are one operation, whatever their depth.
+    config.intelligence.servicePathTemplates.push_back(
+        {QStringLiteral("inventory"), {{QStringLiteral("/inventory/files/{path...}")}, {}}});
     return config;
 }
 
@@ -110,6 +134,10 @@ int TestEnginePatterns::requestsOf(Engine &engine, const std::string &operation)
 void TestEnginePatterns::initTestCase() {
     QVERIFY(m_dir.isValid());
     m_upstream = std::make_unique<TestUpstream>();
+    TestUpstream::Behaviour failing;
+    failing.mode = TestUpstream::Mode::Raw;
+    failing.raw = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+    m_failing = std::make_unique<TestUpstream>(failing);
     m_engine = std::make_unique<Engine>(config(QStringLiteral("first"), {}), Engine::Options{});
     QString error;
     QVERIFY2(m_engine->start(&error), qPrintable(error));
@@ -268,6 +296,72 @@ void TestEnginePatterns::secondEngineOnTheSameCluster() {
     QSignalSpy stopped(&second, &Engine::stopped);
     second.stop();
     QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
+}
+
+void TestEnginePatterns::breakerTripInTheTimelineOfItsExchange() {
+    // Three failures in a row: the third exchange's outcome trips failing-1's breaker, and the
+    // transition (on proxy.breaker_events, keyed by the instance) names that exchange.
+    for (int i = 1; i <= 3; ++i) {
+        const QByteArray id = "patterns-test-breaker-" + QByteArray::number(i);
+        const auto response = get(*m_engine, "/failing/items/" + QByteArray::number(i),
+                                  "X-Correlation-ID: " + id + "\r\n");
+        QVERIFY(response);
+        QCOMPARE(response->status, 503);
+    }
+    const auto kindsOf = [this](const QByteArray &id) {
+        std::vector<std::string> kinds;
+        const auto response = admin(*m_engine, "/api/v1/correlations/" + id);
+        if (!response || response->status != 200)
+            return kinds;
+        const Json body = Json::parse(response->body.toStdString(), nullptr, false);
+        if (body.is_discarded())
+            return kinds;
+        for (const Json &event : body.value("events", Json::array()))
+            kinds.push_back(event.value("kind", ""));
+        return kinds;
+    };
+    const auto hasBreaker = [](const std::vector<std::string> &kinds) {
+        return std::find(kinds.begin(), kinds.end(), "breaker") != kinds.end();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(hasBreaker(kindsOf("patterns-test-breaker-3")), kTimeoutMs);
+    // The exchange's own three events are there too; the earlier exchanges caused nothing.
+    QTRY_COMPARE_WITH_TIMEOUT(kindsOf("patterns-test-breaker-3").size(), size_t(4), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(kindsOf("patterns-test-breaker-2").size(), size_t(3), kTimeoutMs);
+    QVERIFY(!hasBreaker(kindsOf("patterns-test-breaker-2")));
+
+    const auto response = admin(*m_engine, "/api/v1/correlations/patterns-test-breaker-3");
+    QVERIFY(response);
+    const Json body = Json::parse(response->body.toStdString());
+    bool found = false;
+    for (const Json &event : body.at("events")) {
+        if (event.at("kind") != "breaker")
+            continue;
+        found = true;
+        QCOMPARE(event.at("topic").get<std::string>(), std::string("proxy.breaker_events"));
+        QCOMPARE(event.at("service").get<std::string>(), std::string("failing"));
+        QCOMPARE(event.at("instance").get<std::string>(), std::string("failing-1"));
+        QCOMPARE(event.at("data").at("from").get<std::string>(), std::string("closed"));
+        QCOMPARE(event.at("data").at("to").get<std::string>(), std::string("open"));
+        QVERIFY2(event.at("data").at("cause").get<std::string>().find("3 consecutive failures") !=
+                     std::string::npos,
+                 event.dump().c_str());
+    }
+    QVERIFY(found);
+    // The breaker is open now: the next request is refused by the proxy itself.
+    const auto refused = get(*m_engine, "/failing/items/4");
+    QVERIFY(refused);
+    QCOMPARE(refused->status, 503);
+}
+
+// The configuration's path templates reach the analyser's templater.
+void TestEnginePatterns::configuredPathTemplates() {
+    for (const QByteArray path : {"/inventory/files/a.txt", "/inventory/files/docs/b/c.pdf"}) {
+        const auto response = get(*m_engine, path);
+        QVERIFY(response);
+        QCOMPARE(response->status, 200);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(requestsOf(*m_engine, "GET /inventory/files/{path...}"), 2,
+                              kTimeoutMs);
 }
 
 QTEST_GUILESS_MAIN(TestEnginePatterns)

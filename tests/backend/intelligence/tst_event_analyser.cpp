@@ -114,6 +114,27 @@ QByteArray requestEvent(const Exchange &e) {
     return QJsonDocument(event).toJson(QJsonDocument::Compact);
 }
 
+// A breaker transition as the proxy publishes it; `correlationId` empty: null (the control
+// path's).
+QByteArray breakerEvent(const QString &correlationId, const QString &timestamp,
+                        const QString &from = QStringLiteral("closed"),
+                        const QString &to = QStringLiteral("open")) {
+    const QJsonObject event{
+        {"event_id", "7d4c9a51-8e0b-4c3f-9a2d-1b6e5f4a3c2d"},
+        {"event_type", "breaker_transition"},
+        {"schema_version", 1},
+        {"timestamp", timestamp},
+        {"service", "inventory"},
+        {"instance", "inventory-1"},
+        {"from", from},
+        {"to", to},
+        {"cause", "5 consecutive failures; open for 30000 ms"},
+        {"correlation_id", orNull(correlationId)},
+        {"story", QJsonArray{}},
+    };
+    return QJsonDocument(event).toJson(QJsonDocument::Compact);
+}
+
 // Feeds the exchange's three events, in the order given ("qrc": request, response,
 // communication).
 void feed(EventAnalyser &analyser, Exchange e, const char *order = "qrc") {
@@ -177,7 +198,12 @@ private slots:
     void loadImbalance();
     void failureRisk();
     void correlationTimelineInTimeOrder();
+    void breakerTransitionJoinsItsExchange();
     void correlationsAreBounded();
+    void configuredTemplates_data();
+    void configuredTemplates();
+    void failureRiskAgainstTheServicesBreaker_data();
+    void failureRiskAgainstTheServicesBreaker();
     void twoProxiesMerge();
     void windowNames_data();
     void windowNames();
@@ -577,6 +603,60 @@ void TestEventAnalyser::correlationTimelineInTimeOrder() {
     QVERIFY(!analyser.correlationDocument(QStringLiteral("unknown")));
 }
 
+// The exchange whose failure tripped the breaker has the transition in its timeline, after its
+// response; a transition of the control path (no correlation id) joins no timeline.
+void TestEventAnalyser::breakerTransitionJoinsItsExchange() {
+    ManualClock clock;
+    EventAnalyser analyser(clock);
+    Exchange e;
+    e.correlationId = QStringLiteral("9c2d0b7a-51f3-4e0c-8a77-6b1f2e3d4c5b");
+    e.status = 503;
+    e.acceptedAt = QStringLiteral("2026-12-04T10:00:00.000000Z");
+    e.timestamp = QStringLiteral("2026-12-04T10:00:00.030000Z");
+    e.cache = QStringLiteral("miss");
+    // The breaker's event comes on its own topic, maybe before the exchange's.
+    QVERIFY(analyser.ingest("proxy.breaker_events",
+                            breakerEvent(e.correlationId, "2026-12-04T10:00:00.025000Z")));
+    feed(analyser, e);
+    const int kept = analyser.correlationCount();
+    QVERIFY(analyser.ingest("proxy.breaker_events",
+                            breakerEvent({}, "2026-12-04T10:00:30.000000Z", "open", "half_open")));
+    QCOMPARE(analyser.correlationCount(), kept);
+
+    const std::optional<QJsonObject> doc = analyser.correlationDocument(e.correlationId);
+    QVERIFY(doc);
+    const QJsonArray events = doc->value("events").toArray();
+    QStringList kinds;
+    for (const QJsonValue &value : events)
+        kinds << value.toObject().value("kind").toString();
+    // The response and the communication event have the same time: in arrival order.
+    QCOMPARE(kinds, (QStringList{"request", "breaker", "response", "communication"}));
+    const QJsonObject breaker = events[1].toObject();
+    QCOMPARE(breaker.value("topic").toString(), QStringLiteral("proxy.breaker_events"));
+    QCOMPARE(breaker.value("service").toString(), QStringLiteral("inventory"));
+    QCOMPARE(breaker.value("instance").toString(), QStringLiteral("inventory-1"));
+    QCOMPARE(breaker.value("offset_ms").toDouble(), 25.0);
+    QCOMPARE(
+        breaker.value("summary").toString(),
+        QStringLiteral("breaker closed \u2192 open: 5 consecutive failures; open for 30000 ms"));
+    const QJsonObject data = breaker.value("data").toObject();
+    QCOMPARE(data.value("from").toString(), QStringLiteral("closed"));
+    QCOMPARE(data.value("to").toString(), QStringLiteral("open"));
+    QCOMPARE(data.value("cause").toString(),
+             QStringLiteral("5 consecutive failures; open for 30000 ms"));
+    // The cache's outcome of the same exchange is in its response.
+    const QJsonObject response = events[2].toObject();
+    QCOMPARE(response.value("data").toObject().value("cache").toString(), QStringLiteral("miss"));
+    QCOMPARE(response.value("summary").toString(), QStringLiteral("503, 10 ms, cache miss"));
+    // Counted as events, never as exchanges.
+    QCOMPARE(analyser.eventsIngested(), std::uint64_t(5));
+    QCOMPARE(
+        operationIn(analyser.patternsDocument(EventAnalyser::Window::OneMinute), "GET /items/{id}")
+            .value("requests")
+            .toInt(),
+        1);
+}
+
 void TestEventAnalyser::correlationsAreBounded() {
     ManualClock clock;
     EventAnalyser::Options options;
@@ -605,6 +685,102 @@ void TestEventAnalyser::correlationsAreBounded() {
             .value("requests")
             .toInt(),
         250 + 24);
+}
+
+void TestEventAnalyser::configuredTemplates_data() {
+    QTest::addColumn<QString>("service");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QString>("operation");
+    QTest::newRow("the service's template") << "catalog"
+                                            << "/catalog/products/SKU-1001"
+                                            << "GET /catalog/products/{sku}";
+    QTest::newRow("a template for all") << "inventory"
+                                        << "/files/a/b.txt"
+                                        << "GET /files/{path...}";
+    QTest::newRow("another service's template does not apply") << "inventory"
+                                                               << "/catalog/products/SKU-1001"
+                                                               << "GET /catalog/products/{id}";
+    QTest::newRow("a literal for all") << "inventory"
+                                       << "/users/me"
+                                       << "GET /users/me";
+    QTest::newRow("no rule: learned") << "inventory"
+                                      << "/users/42"
+                                      << "GET /users/{id}";
+}
+
+// Options::pathTemplates (intelligence.path_templates): the operations are the configured
+// templates, per service or for all.
+void TestEventAnalyser::configuredTemplates() {
+    QFETCH(QString, service);
+    QFETCH(QString, path);
+    QFETCH(QString, operation);
+    ManualClock clock;
+    EventAnalyser::Options options;
+    options.pathTemplates.push_back(
+        {QStringLiteral("catalog"), {QStringLiteral("/catalog/products/{sku}")}, {}});
+    options.pathTemplates.push_back({QString(),
+                                     {QStringLiteral("/files/{path...}"), QStringLiteral("/bad{")},
+                                     {QStringLiteral("me")}});
+    EventAnalyser analyser(clock, options);
+    QCOMPARE(analyser.refusedTemplates().size(), 1);
+    QVERIFY(analyser.refusedTemplates().first().startsWith(QLatin1String("/bad{")));
+    Exchange e;
+    e.service = service;
+    e.path = path;
+    feed(analyser, e);
+    feed(analyser, e);
+    const QJsonObject op = operationIn(
+        analyser.patternsDocument(EventAnalyser::Window::OneMinute, service), operation);
+    QCOMPARE(op.value("requests").toInt(), 2);
+    QCOMPARE(analyser.operationCount(), 1);
+}
+
+void TestEventAnalyser::failureRiskAgainstTheServicesBreaker_data() {
+    QTest::addColumn<double>("failureRate");   // of inventory's breaker; 0: none configured
+    QTest::addColumn<double>("riskThreshold"); // the anomaly's
+    QTest::addColumn<bool>("anomalous");
+    QTest::newRow("default breaker (0.5)") << 0.0 << 0.6 << true;
+    QTest::newRow("the service's breaker at 0.5") << 0.5 << 0.6 << true;
+    QTest::newRow("the service's breaker at 0.9: far from tripping") << 0.9 << 0.6 << false;
+    QTest::newRow("a higher anomaly threshold") << 0.5 << 0.95 << false;
+}
+
+// An instance failing 45% of its calls is at 90% of a breaker threshold of 0.5 (a failure
+// risk above 0.6), at half of one of 0.9 (below it): the risk is measured against the
+// instance's own service's breaker, and judged against the configured anomaly threshold.
+void TestEventAnalyser::failureRiskAgainstTheServicesBreaker() {
+    QFETCH(double, failureRate);
+    QFETCH(double, riskThreshold);
+    QFETCH(bool, anomalous);
+    ManualClock clock;
+    EventAnalyser::Options options;
+    options.failureRiskThreshold = riskThreshold;
+    if (failureRate > 0) {
+        EventAnalyser::Options::BreakerLimits limits;
+        limits.failureRate = failureRate;
+        options.serviceBreakers.emplace(QStringLiteral("inventory"), limits);
+        // Another service's limits do not apply.
+        limits.failureRate = 0.05;
+        options.serviceBreakers.emplace(QStringLiteral("catalog"), limits);
+    }
+    EventAnalyser analyser(clock, options);
+    for (int tick = 0; tick < 6; ++tick) {
+        for (int i = 0; i < 20; ++i) {
+            Exchange bad;
+            bad.instance = QStringLiteral("inventory-2");
+            bad.status = i < 9 ? 503 : 200;
+            feed(analyser, bad);
+        }
+        clock.advance(5s);
+        analyser.tick();
+    }
+    const AnalysisSnapshot snapshot = analyser.snapshot();
+    QCOMPARE(snapshot.instances.size(), size_t(1));
+    QCOMPARE(snapshot.instances[0].failureRisk > riskThreshold, anomalous);
+    QCOMPARE(activeAnomalies(analyser, "failure_risk"), anomalous ? 1 : 0);
+    if (failureRate > 0.6)
+        QVERIFY2(snapshot.instances[0].failureRisk < 0.5,
+                 qPrintable(QString::number(snapshot.instances[0].failureRisk)));
 }
 
 void TestEventAnalyser::twoProxiesMerge() {

@@ -17,8 +17,13 @@ private slots:
     void templates();
     void highCardinalityIsLearned();
     void staticRoutesStayLiteral();
+    void collapseTakesTheValuesSeenBefore();
+    void literalsNeverCollapse_data();
+    void literalsNeverCollapse();
     void overrides_data();
     void overrides();
+    void serviceOverrides_data();
+    void serviceOverrides();
     void badOverridesAreRefused_data();
     void badOverridesAreRefused();
     void adversarialPathsStayBounded_data();
@@ -49,6 +54,17 @@ void TestPathTemplater::placeholders_data() {
     QTest::newRow("long word without digits")
         << QByteArray("internationalization-settings") << QByteArray();
     QTest::newRow("empty") << QByteArray() << QByteArray();
+    QTest::newRow("prefixed number") << QByteArray("SKU-1001") << QByteArray("{id}");
+    QTest::newRow("prefixed number, underscore") << QByteArray("INV_000042") << QByteArray("{id}");
+    QTest::newRow("prefixed number, lower case")
+        << QByteArray("order-123456") << QByteArray("{id}");
+    QTest::newRow("prefix and two digits stays") << QByteArray("covid-19") << QByteArray();
+    QTest::newRow("utf-8 stays") << QByteArray("utf-8") << QByteArray();
+    QTest::newRow("prefix and digits without separator stays")
+        << QByteArray("h264") << QByteArray();
+    QTest::newRow("number then word stays") << QByteArray("2024-report") << QByteArray();
+    QTest::newRow("prefixed number with a suffix stays")
+        << QByteArray("SKU-1001-large") << QByteArray();
 }
 
 void TestPathTemplater::placeholders() {
@@ -73,6 +89,11 @@ void TestPathTemplater::templates_data() {
     QTest::newRow("double slashes") << QByteArray("//users//42") << QByteArray("/users/{id}");
     QTest::newRow("too deep") << QByteArray("/" + QByteArray("a/").repeated(40))
                               << QByteArray(QByteArray("/a").repeated(32) + "/{rest}");
+    // The demo's item paths: twenty SKUs are too few to be learned, their shape says id.
+    QTest::newRow("demo product") << QByteArray("/catalog/products/SKU-1003")
+                                  << QByteArray("/catalog/products/{id}");
+    QTest::newRow("demo item") << QByteArray("/inventory/items/SKU-9042")
+                               << QByteArray("/inventory/items/{id}");
 }
 
 void TestPathTemplater::templates() {
@@ -102,6 +123,63 @@ void TestPathTemplater::highCardinalityIsLearned() {
     QCOMPARE(templater.templateFor("/profiles/42/settings"), QByteArray("/profiles/{id}/settings"));
     // Elsewhere nothing changed.
     QCOMPARE(templater.templateFor("/health"), QByteArray("/health"));
+}
+
+// The values seen at a place before it collapsed are {param} too once it has: otherwise the
+// first learnThreshold of them would stay operations of their own for ever.
+void TestPathTemplater::collapseTakesTheValuesSeenBefore() {
+    PathTemplater::Options options;
+    options.learnThreshold = 5;
+    PathTemplater templater(options);
+    const QByteArrayList names{"alice", "bob", "carol", "dave", "erin"};
+    for (const QByteArray &name : names)
+        QCOMPARE(templater.templateFor("/profiles/" + name), QByteArray("/profiles/" + name));
+    QCOMPARE(templater.templateFor("/profiles/frank"), QByteArray("/profiles/{param}"));
+    for (const QByteArray &name : names)
+        QCOMPARE(templater.templateFor("/profiles/" + name), QByteArray("/profiles/{param}"));
+    // What is below follows: one operation for every profile's settings.
+    QCOMPARE(templater.templateFor("/profiles/alice/settings"),
+             QByteArray("/profiles/{param}/settings"));
+}
+
+void TestPathTemplater::literalsNeverCollapse_data() {
+    QTest::addColumn<QStringList>("literals");
+    QTest::addColumn<QString>("service"); // of the literals; the paths are inventory's
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("expected");
+    const QStringList words{QStringLiteral("me"), QStringLiteral("SKU-0000")};
+    QTest::newRow("a word where values collapsed")
+        << words << QString() << QByteArray("/profiles/me") << QByteArray("/profiles/me");
+    QTest::newRow("a word below a collapsed place")
+        << words << QString() << QByteArray("/profiles/me/settings")
+        << QByteArray("/profiles/me/settings");
+    QTest::newRow("an id-shaped literal")
+        << words << QString() << QByteArray("/items/SKU-0000") << QByteArray("/items/SKU-0000");
+    QTest::newRow("others still collapse")
+        << words << QString() << QByteArray("/profiles/mo") << QByteArray("/profiles/{param}");
+    QTest::newRow("others still ids")
+        << words << QString() << QByteArray("/items/SKU-0001") << QByteArray("/items/{id}");
+    QTest::newRow("the service's own") << words << QStringLiteral("inventory")
+                                       << QByteArray("/profiles/me") << QByteArray("/profiles/me");
+    QTest::newRow("another service's")
+        << words << QStringLiteral("catalog") << QByteArray("/profiles/me")
+        << QByteArray("/profiles/{param}");
+}
+
+void TestPathTemplater::literalsNeverCollapse() {
+    QFETCH(QStringList, literals);
+    QFETCH(QString, service);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, expected);
+    PathTemplater::Options options;
+    options.learnThreshold = 5;
+    PathTemplater templater(options);
+    templater.setLiterals(literals, service);
+    const QString inventory = QStringLiteral("inventory");
+    for (int i = 0; i < 10; ++i)
+        templater.templateFor("/profiles/user" + QByteArray(1, char('a' + i)), inventory);
+    QCOMPARE(templater.templateFor(path, inventory), expected);
+    QCOMPARE(templater.templateFor(path, inventory), expected);
 }
 
 void TestPathTemplater::staticRoutesStayLiteral() {
@@ -142,6 +220,48 @@ void TestPathTemplater::overrides() {
     QCOMPARE(templater.templateFor(path), expected);
 }
 
+void TestPathTemplater::serviceOverrides_data() {
+    QTest::addColumn<QString>("service");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("the service's own first")
+        << QStringLiteral("catalog") << QByteArray("/catalog/products/SKU-1001")
+        << QByteArray("/catalog/products/{sku}");
+    QTest::newRow("then those for all")
+        << QStringLiteral("catalog") << QByteArray("/catalog/products/SKU-1001/reviews")
+        << QByteArray("/catalog/products/{product}/reviews");
+    QTest::newRow("another service: those for all")
+        << QStringLiteral("inventory") << QByteArray("/catalog/products/SKU-1001")
+        << QByteArray("/catalog/{any...}");
+    QTest::newRow("no service: those for all")
+        << QString() << QByteArray("/catalog/products/SKU-1001") << QByteArray("/catalog/{any...}");
+    QTest::newRow("another service, none matches: learned")
+        << QStringLiteral("inventory") << QByteArray("/inventory/items/42")
+        << QByteArray("/inventory/items/{id}");
+}
+
+void TestPathTemplater::serviceOverrides() {
+    QFETCH(QString, service);
+    QFETCH(QByteArray, path);
+    QFETCH(QByteArray, expected);
+    PathTemplater templater;
+    // Global ones set first: a service's own are still tried before them.
+    QVERIFY(templater
+                .setOverrides({QStringLiteral("/catalog/products/{product}/reviews"),
+                               QStringLiteral("/catalog/{any...}")})
+                .isEmpty());
+    QVERIFY(
+        templater
+            .setOverrides({QStringLiteral("/catalog/products/{sku}")}, QStringLiteral("catalog"))
+            .isEmpty());
+    QVERIFY(templater.setOverrides({QStringLiteral("/orders/{order}")}, QStringLiteral("orders"))
+                .isEmpty());
+    QCOMPARE(templater.templateFor(path, service), expected);
+    // Setting a service's overrides again replaces only that service's.
+    QVERIFY(templater.setOverrides({}, QStringLiteral("orders")).isEmpty());
+    QCOMPARE(templater.templateFor(path, service), expected);
+}
+
 void TestPathTemplater::badOverridesAreRefused_data() {
     QTest::addColumn<QString>("override");
     QTest::addColumn<QString>("reason");
@@ -161,6 +281,9 @@ void TestPathTemplater::badOverridesAreRefused() {
     const QStringList refused = templater.setOverrides({override, QStringLiteral("/good/{id}")});
     QCOMPARE(refused.size(), 1);
     QVERIFY2(refused.first().contains(reason), qPrintable(refused.first()));
+    QVERIFY2(PathTemplater::checkTemplate(override).contains(reason),
+             qPrintable(PathTemplater::checkTemplate(override)));
+    QCOMPARE(PathTemplater::checkTemplate(QStringLiteral("/good/{id}")), QString());
     // The good one is kept.
     QCOMPARE(templater.templateFor("/good/x"), QByteArray("/good/{id}"));
 }

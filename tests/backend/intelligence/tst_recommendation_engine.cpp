@@ -29,6 +29,8 @@ private slots:
     void stateConflicts();
     void refusedChangeLeavesItOpen();
     void dismissSuppresses();
+    void dismissRecordsWhoAndWhy();
+    void openOneExpiresWhenItsRuleStopsFiring();
     void revertAppliesTheBeforeValue();
     void effect_data();
     void effect();
@@ -540,6 +542,90 @@ void TestRecommendationEngine::dismissSuppresses() {
     QCOMPARE(engine.list(RecommendationStatus::Dismissed).size(), size_t(1));
 }
 
+void TestRecommendationEngine::dismissRecordsWhoAndWhy() {
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    engine.evaluate(cacheSnapshot(0.1), port.settings());
+    const QString id = engine.list().front().id;
+    const QJsonObject open = engine.find(id)->toJson();
+    QVERIFY(open.value("dismissed_by").isNull());
+    QVERIFY(open.value("dismiss_reason").isNull());
+    const auto outcome =
+        engine.dismiss(id, QStringLiteral("console"), QStringLiteral("seasonal traffic"));
+    QCOMPARE(outcome.result, RecommendationEngine::Result::Ok);
+    QCOMPARE(outcome.recommendation->dismissedBy, QStringLiteral("console"));
+    const QJsonObject r = engine.find(id)->toJson();
+    QCOMPARE(r.value("status").toString(), QStringLiteral("dismissed"));
+    QCOMPARE(r.value("dismissed_by").toString(), QStringLiteral("console"));
+    QCOMPARE(r.value("dismiss_reason").toString(), QStringLiteral("seasonal traffic"));
+    QVERIFY(r.value("dismissed_at").isString());
+    // No reason given: null, the actor still recorded.
+    RecommendationEngine other(clock, port.port());
+    other.evaluate(cacheSnapshot(0.1), port.settings());
+    const QString otherId = other.list().front().id;
+    other.dismiss(otherId, QStringLiteral("admin-api"));
+    QCOMPARE(other.find(otherId)->toJson().value("dismissed_by").toString(),
+             QStringLiteral("admin-api"));
+    QVERIFY(other.find(otherId)->toJson().value("dismiss_reason").isNull());
+}
+
+// An open recommendation whose rule stops firing expires after expireAfter counted from the
+// last time it fired (not from its creation); the expired one takes no action, and when the
+// rule fires again it is a new recommendation (an expiry suppresses nothing).
+void TestRecommendationEngine::openOneExpiresWhenItsRuleStopsFiring() {
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine::Options options;
+    options.expireAfter = std::chrono::minutes(15);
+    RecommendationEngine engine(clock, port.port(), options);
+    QStringList events;
+    engine.setEventCallback(
+        [&](const QString &event, const Recommendation &) { events.append(event); });
+    const AnalysisSnapshot firing = cacheSnapshot(0.1);
+    const AnalysisSnapshot quiet = cacheSnapshot(0.95); // a miss rate of 0.05: below 0.3
+    engine.evaluate(firing, port.settings());
+    const QString id = engine.list().front().id;
+
+    clock.advance(std::chrono::minutes(10));
+    engine.evaluate(firing, port.settings()); // still firing: 10 min old, fired just now
+    clock.advance(std::chrono::minutes(14));
+    engine.evaluate(quiet, port.settings()); // 24 min old, 14 min since it last fired
+    QCOMPARE(engine.find(id)->status, RecommendationStatus::Open);
+    QVERIFY(engine.find(id)->toJson().value("expired_at").isNull());
+
+    clock.advance(std::chrono::minutes(1));
+    engine.evaluate(quiet, port.settings());
+    const Recommendation *r = engine.find(id);
+    QCOMPARE(r->status, RecommendationStatus::Expired);
+    QVERIFY(r->expiredAt.isValid());
+    QCOMPARE(r->toJson().value("status").toString(), QStringLiteral("expired"));
+    QCOMPARE(r->toJson().value("expired_at").toString(), r->expiredAt.toString(Qt::ISODateWithMs));
+    QCOMPARE(events, (QStringList{"created", "expired"}));
+    QCOMPARE(engine.list(RecommendationStatus::Expired).size(), size_t(1));
+    QCOMPARE(engine.list(RecommendationStatus::Open).size(), size_t(0));
+    QCOMPARE(recommendationStatusFromName(QStringLiteral("expired")),
+             std::optional(RecommendationStatus::Expired));
+
+    // Nothing can be done to an expired one.
+    QCOMPARE(engine.apply(id, QStringLiteral("console")).result,
+             RecommendationEngine::Result::Conflict);
+    QCOMPARE(engine.dismiss(id, QStringLiteral("console")).result,
+             RecommendationEngine::Result::Conflict);
+    QVERIFY(port.requests.empty());
+    // Quiet on: it stays expired, once.
+    clock.advance(std::chrono::minutes(30));
+    engine.evaluate(quiet, port.settings());
+    QCOMPARE(events.count(QStringLiteral("expired")), 1);
+
+    // The problem is back: a new recommendation, at once.
+    engine.evaluate(firing, port.settings());
+    const auto open = engine.list(RecommendationStatus::Open);
+    QCOMPARE(open.size(), size_t(1));
+    QVERIFY(open.front().id != id);
+    QCOMPARE(events.last(), QStringLiteral("created"));
+}
+
 void TestRecommendationEngine::revertAppliesTheBeforeValue() {
     ManualClock clock;
     RecordingPort port;
@@ -890,6 +976,10 @@ void TestRecommendationEngine::documentAndEventsMatchTheSchema() {
     for (OperationInsight &op : all.operations) // traffic since: all of it hits and succeeds
         op.totals = cacheTotals(1000, 1000);
     engine.evaluate(all, port.settings(), capture);
+    // The two still open expire once their rules have not fired for expireAfter.
+    clock.advance(engine.options().expireAfter);
+    engine.evaluate(AnalysisSnapshot{}, port.settings(), CaptureLoad{});
+    QCOMPARE(engine.list(RecommendationStatus::Expired).size(), size_t(2));
 
     QSet<QString> kinds;
     const JsonSchema &schema = schemaNamed("events/proxy.recommendations");
@@ -899,11 +989,12 @@ void TestRecommendationEngine::documentAndEventsMatchTheSchema() {
         const auto violations = schema.validate(nlohmann::json::parse(text.toStdString()));
         QVERIFY2(violations.empty(), text.constData());
     }
-    QCOMPARE(kinds, (QSet<QString>{"created", "applied", "dismissed", "reverted", "measured"}));
+    QCOMPARE(kinds,
+             (QSet<QString>{"created", "applied", "dismissed", "reverted", "measured", "expired"}));
 
     // The R document has exactly the contract's members.
     const QJsonObject r = engine.find(open[0].id)->toJson();
-    QCOMPARE(r.keys().size(), 20);
+    QCOMPARE(r.keys().size(), 23);
     QCOMPARE(r.value("change").toObject().keys(),
              (QStringList{"after", "before", "service", "setting"}));
     // Without "event" the document is not an event.

@@ -135,6 +135,7 @@ private slots:
     void adaptiveThresholdBounds();
     void snapshotAndTripStory();
     void recentTransitionsAreCapped();
+    void transitionsNameTheirExchange();
     void disabledCountsButNeverTrips();
     void timeWindowSweepsIdleBuckets();
     void liveFailureRateAndOpenDuration();
@@ -805,6 +806,55 @@ void TestCircuitBreaker::recentTransitionsAreCapped() {
     QCOMPARE(s.recentTransitions.back().cause,
              QStringLiteral("automatic mode restored by operator"));
     QCOMPARE(s.recentTransitions.front().to, BreakerState::ForcedOpen);
+}
+
+// A transition an exchange causes carries its correlation id: the one whose failure tripped
+// the breaker, the one admitted as the first probe, the one whose probe closed or reopened it;
+// the control path's transitions carry none.
+void TestCircuitBreaker::transitionsNameTheirExchange() {
+    ManualClock clock;
+    TransitionLog log;
+    CircuitBreaker breaker(QStringLiteral("i"), smallConfig(), clock, log.observer());
+    const auto callAs = [&](const QByteArray &id, Kind kind) {
+        BreakerPermit permit = breaker.tryAcquire(id);
+        QVERIFY(permit.admitted());
+        breaker.record(std::move(permit), {kind, 10ms, id});
+    };
+    callAs("c-1", Kind::ConnectError);
+    callAs("c-2", Kind::ConnectError);
+    callAs("c-3", Kind::ConnectError); // the third in a row trips
+    QCOMPARE(int(log.transitions.size()), 1);
+    QCOMPARE(log.transitions[0].to, BreakerState::Open);
+    QCOMPARE(log.transitions[0].correlationId, QStringLiteral("c-3"));
+    QVERIFY(!breaker.tryAcquire("c-refused").admitted()); // refused: no transition
+
+    clock.advance(1000ms);
+    callAs("c-4", Kind::Timeout); // the first probe, admitted after the open period, fails
+    QCOMPARE(int(log.transitions.size()), 3);
+    QCOMPARE(log.transitions[1].to, BreakerState::HalfOpen);
+    QCOMPARE(log.transitions[1].correlationId, QStringLiteral("c-4"));
+    QCOMPARE(log.transitions[2].to, BreakerState::Open);
+    QCOMPARE(log.transitions[2].correlationId, QStringLiteral("c-4"));
+
+    clock.advance(2000ms); // the second open period is twice as long
+    callAs("c-5", Kind::Success);
+    callAs("c-6", Kind::Success); // the second probe's success closes it
+    QCOMPARE(int(log.transitions.size()), 5);
+    QCOMPARE(log.transitions[3].correlationId, QStringLiteral("c-5"));
+    QCOMPARE(log.transitions[4].to, BreakerState::Closed);
+    QCOMPARE(log.transitions[4].correlationId, QStringLiteral("c-6"));
+
+    breaker.setMode(BreakerMode::ForceOpen); // the operator's
+    QCOMPARE(int(log.transitions.size()), 6);
+    QVERIFY(log.transitions[5].correlationId.isEmpty());
+    breaker.setMode(BreakerMode::Auto);
+    // A call of no exchange (a background revalidation) names none.
+    for (int i = 0; i < 3; ++i) {
+        BreakerPermit permit = breaker.tryAcquire();
+        breaker.record(std::move(permit), {Kind::Reset, 10ms});
+    }
+    QCOMPARE(log.transitions.back().to, BreakerState::Open);
+    QVERIFY(log.transitions.back().correlationId.isEmpty());
 }
 
 void TestCircuitBreaker::disabledCountsButNeverTrips() {

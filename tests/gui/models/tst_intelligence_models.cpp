@@ -20,6 +20,7 @@ private slots:
     void recommendationActionsFollowStatus_data();
     void recommendationActionsFollowStatus();
     void recommendationUpdateReplacesTheRow();
+    void dismissedAndExpiredRecommendations();
     void recommendationsRefuseBadDocuments_data();
     void recommendationsRefuseBadDocuments();
     void patternsFromTheContract();
@@ -82,6 +83,7 @@ void TestIntelligenceModels::recommendationActionsFollowStatus_data() {
     QTest::newRow("applied") << QByteArray("applied") << false << false << true;
     QTest::newRow("dismissed") << QByteArray("dismissed") << false << false << false;
     QTest::newRow("reverted") << QByteArray("reverted") << false << false << false;
+    QTest::newRow("expired") << QByteArray("expired") << false << false << false;
 }
 
 void TestIntelligenceModels::recommendationActionsFollowStatus() {
@@ -93,6 +95,37 @@ void TestIntelligenceModels::recommendationActionsFollowStatus() {
     QTEST(r->canApply(), "apply");
     QTEST(r->canDismiss(), "dismiss");
     QTEST(r->canRevert(), "revert");
+}
+
+// The dismiss's actor and reason and the expiry time are read; a document of an engine that
+// does not send them yet still parses, and a wrong type is refused naming the member.
+void TestIntelligenceModels::dismissedAndExpiredRecommendations() {
+    QByteArray dismissed = Docs::recommendation("r-1", "medium", "dismissed", "null");
+    dismissed.replace(R"("dismissed_at": null,)",
+                      R"("dismissed_at": "2026-12-03T20:20:00.000Z", "dismissed_by": "console",
+                         "dismiss_reason": "seasonal traffic", "expired_at": null,)");
+    QString error;
+    const auto r = RecommendationRow::fromJson(dismissed, &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->dismissedAt, QStringLiteral("2026-12-03T20:20:00.000Z"));
+    QCOMPARE(r->dismissedBy, QStringLiteral("console"));
+    QCOMPARE(r->dismissReason, QStringLiteral("seasonal traffic"));
+    QVERIFY(r->expiredAt.isEmpty());
+
+    QByteArray expired = Docs::recommendation("r-2", "low", "expired", "null");
+    expired.replace(R"("reverted_at": null,)",
+                    R"("reverted_at": null, "expired_at": "2026-12-03T20:30:00.000Z",)");
+    const auto e = RecommendationRow::fromJson(expired, &error);
+    QVERIFY2(e, qPrintable(error));
+    QCOMPARE(e->status, QStringLiteral("expired"));
+    QCOMPARE(e->expiredAt, QStringLiteral("2026-12-03T20:30:00.000Z"));
+    QCOMPARE(RecommendationsModel::statusLabel(e->status), QStringLiteral("Expired"));
+    QVERIFY(e->dismissedBy.isEmpty());
+
+    QByteArray bad = dismissed;
+    bad.replace(R"("dismissed_by": "console")", R"("dismissed_by": 7)");
+    QVERIFY(!RecommendationRow::fromJson(bad, &error));
+    QVERIFY2(error.contains(QLatin1String("dismissed_by")), qPrintable(error));
 }
 
 void TestIntelligenceModels::recommendationUpdateReplacesTheRow() {

@@ -101,6 +101,7 @@ private slots:
     void dismissPostsAtOnce();
     void actionProblemShown();
     void badDocumentShown();
+    void statusFilterQueries_data();
     void statusFilterQueries();
     void windowSelectorQueries_data();
     void windowSelectorQueries();
@@ -277,14 +278,23 @@ void TestIntelligenceViews::badDocumentShown() {
     QCOMPARE(view->model()->rowCount(), 5);
 }
 
+void TestIntelligenceViews::statusFilterQueries_data() {
+    QTest::addColumn<QString>("status");
+    QTest::newRow("open") << "open";
+    QTest::newRow("expired") << "expired";
+}
+
 void TestIntelligenceViews::statusFilterQueries() {
+    QFETCH(QString, status);
     auto [feed, view] = recommendations();
     auto *box = view->findChild<QComboBox *>(QStringLiteral("recommendationsStatus"));
     QVERIFY(box);
     QSignalSpy loaded(view.get(), &RecommendationsView::loaded);
-    box->setCurrentIndex(box->findData(QStringLiteral("open")));
+    const int index = box->findData(status);
+    QVERIFY(index > 0);
+    box->setCurrentIndex(index);
     QVERIFY(loaded.wait(kTimeoutMs));
-    QCOMPARE(feed->lines().last(), u"GET /api/v1/recommendations?status=open");
+    QCOMPARE(feed->lines().last(), QStringLiteral("GET /api/v1/recommendations?status=") + status);
 }
 
 void TestIntelligenceViews::windowSelectorQueries_data() {
