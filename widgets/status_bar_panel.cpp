@@ -1,11 +1,17 @@
 #include <backend/feed/feed_transport.h>
 #include <widgets/status_bar_panel.h>
 
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
 
 namespace ToolCapture {
+
+namespace {
+// About how many characters of the store's location the status bar shows.
+constexpr int kStoreLocationChars = 48;
+} // namespace
 
 StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     : QWidget(parent)
@@ -121,9 +127,16 @@ void StatusBarPanel::showSummary() {
         m_store->setToolTip({});
         m_store->setStyleSheet({});
     } else if (s.storeConnected) {
-        m_store->setText(tr("store %1").arg(s.storeLocation));
-        m_store->setToolTip(tr("Intelligence store connected; %n row(s) waiting to be written",
-                               nullptr, int(qMin<quint64>(s.storePending, INT_MAX))));
+        // A file in the data directory is a long path: elided in the middle, so the scheme and
+        // the file name stay readable; the whole location is in the tooltip.
+        const QFontMetrics metrics(m_store->font());
+        m_store->setText(
+            tr("store %1")
+                .arg(metrics.elidedText(s.storeLocation, Qt::ElideMiddle,
+                                        metrics.averageCharWidth() * kStoreLocationChars)));
+        m_store->setToolTip(tr("%1\nIntelligence store connected; %n row(s) waiting to be written",
+                               nullptr, int(qMin<quint64>(s.storePending, INT_MAX)))
+                                .arg(s.storeLocation));
         m_store->setStyleSheet({});
     } else {
         // Degraded, not failed: the proxy runs on, rows wait in memory until the store is back.

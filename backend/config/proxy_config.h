@@ -323,6 +323,19 @@ struct IntelligenceConfig {
     AnomalyConfig anomalies;
 };
 
+// The intelligence store's tuning: `store` written as an object (its `url` is ProxyConfig::store).
+// The memory bound counts rows, not bytes: the store counts every row it queues, requeues and
+// drops exactly and for free, while a row's bytes are known only once its event has been read
+// on the store's thread (docs/configuration.md gives the measured size of a row).
+struct StoreTuningConfig {
+    int batchSize = 2000;                              // rows per transaction at most
+    std::chrono::milliseconds flushInterval{100};      // how often queued rows are written
+    int memoryLimitRows = 200000;                      // rows waiting while the database is away
+    int eventRetentionDays = 90;                       // execution and communication rows
+    int patternRetentionDays = 365;                    // intelligence_patterns, by last_seen
+    std::chrono::milliseconds patternsInterval{60000}; // the analyser's patterns written
+};
+
 // The whole, validated configuration. Every field has a value: the profile's default where
 // the file said nothing.
 struct ProxyConfig {
@@ -345,7 +358,8 @@ struct ProxyConfig {
     CaptureConfig capture;
     CacheConfig cache;
     HooksConfig hooks;
-    QString store = QStringLiteral("sqlite");
+    QString store = QStringLiteral("sqlite"); // where: `store` or `store.url`
+    StoreTuningConfig storeTuning;
     IntelligenceConfig intelligence;
     LoggingConfig logging;
     RegistryConfig registry;

@@ -4,7 +4,7 @@
 #include <backend/config/pipeline_config_reader.h>
 #include <backend/config/proxy_config_parser.h>
 #include <backend/config/resilience_config_reader.h>
-#include <backend/store/store_location.h>
+#include <backend/config/store_config_reader.h>
 
 #include <algorithm>
 #include <array>
@@ -290,14 +290,9 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
                             m_config.registry.maxDynamicServices = int(*n);
                     });
             } else if (key == "store") {
-                // "sqlite" (the user's data directory), a file, or a postgresql:// URL.
-                if (const auto store = m_reader.readString(path, value)) {
-                    QString why;
-                    if (StoreLocation::fromSetting(*store, &why))
-                        m_config.store = store->trimmed();
-                    else
-                        m_reader.error(path, why);
-                }
+                // "sqlite" (the user's data directory), a file, or a postgresql:// URL; or an
+                // object with that as its url and the store's tuning.
+                readStoreConfig(m_reader, path, value, m_config.store, m_config.storeTuning);
             } else if (key == "intelligence") {
                 IntelligenceConfigReader(m_reader).read(path, value, m_config.intelligence);
             } else if (key == "logging") {

@@ -312,6 +312,9 @@ bool Engine::start(QString *error) {
     storeServices();
     if (!mountIntelligenceApi(error))
         return false;
+    // intelligence_patterns: the analyser's patterns, upserted every patterns_interval_ms.
+    if (m_analyser->isRunning())
+        m_store->recordPatterns(*m_analyser, m_config.storeTuning.patternsInterval);
     startRecommendations();
     // The recommendations read what the analyser knows (refreshed every second).
     m_recommendations->setAnalysisProvider([this] { return analysisSnapshot(); });
@@ -563,6 +566,8 @@ void Engine::startRecommendations() {
             [this] { return settingsDocument(); }, m_capture.get(), m_publisher.get(), store()},
         SteadyClock::instance(), recommendationOptions(m_config));
     m_recommendations->mountApi(*m_admin);
+    // The store's recommendations of before first: evaluations wait until it has answered.
+    m_recommendations->restoreFromStore();
     m_recommendations->start(config.evaluateEvery);
 }
 
@@ -917,6 +922,12 @@ bool Engine::startStore(QString *error) {
     }
     IntelligenceStore::Options options;
     options.location = *location;
+    const StoreTuningConfig &tuning = m_config.storeTuning;
+    options.batchSize = tuning.batchSize;
+    options.flushInterval = tuning.flushInterval;
+    options.memoryLimit = tuning.memoryLimitRows;
+    options.eventRetention = std::chrono::hours(24 * tuning.eventRetentionDays);
+    options.patternRetention = std::chrono::hours(24 * tuning.patternRetentionDays);
     m_store =
         std::make_unique<StoreHost>(options, m_publisher.get(), [this] { return snapshot(); });
     return m_store->start(error);

@@ -1,5 +1,6 @@
 #include <backend/admin/admin_server.h>
 #include <backend/admin/recommendations_api.h>
+#include <backend/core/logging.h>
 #include <backend/engine/recommendation_host.h>
 #include <backend/events/event_sink.h>
 #include <backend/store/intelligence_store.h>
@@ -50,7 +51,77 @@ void RecommendationHost::start(std::chrono::milliseconds period) {
     m_timer->start(period);
 }
 
+void RecommendationHost::restoreFromStore() {
+    if (!m_context.store || m_restore != Restore::None)
+        return;
+    m_restore = Restore::Pending;
+    loadFromStore();
+}
+
+void RecommendationHost::loadFromStore() {
+    m_loading = true;
+    m_context.store->loadRecommendations(
+        this, [this](bool ok, std::vector<RecommendationRecord> rows, const QString &error) {
+            m_loading = false;
+            if (!ok) {
+                if (m_restore == Restore::Pending) {
+                    qCWarning(lcEngine).noquote()
+                        << "the recommendations of before could not be loaded from the store ("
+                        << error
+                        << "); recommending without them until it answers (a "
+                           "dismissed recommendation may come back meanwhile)";
+                }
+                m_restore = Restore::Failed;
+                emit restored(false, 0);
+                return;
+            }
+            std::vector<Recommendation> recommendations;
+            recommendations.reserve(rows.size());
+            int unreadable = 0;
+            for (const RecommendationRecord &row : rows) {
+                QString why;
+                std::optional<Recommendation> r = recommendationFromJson(
+                    QJsonDocument::fromJson(row.documentJson).object(), &why);
+                if (!r) {
+                    ++unreadable;
+                    qCWarning(lcEngine).noquote()
+                        << "recommendation" << row.id << "in the store is not readable:" << why;
+                    continue;
+                }
+                recommendations.push_back(std::move(*r));
+            }
+            m_restoredCount = m_engine.restore(std::move(recommendations));
+            warnAboutLapsedChanges();
+            m_restore = Restore::Done;
+            qCInfo(lcEngine).noquote()
+                << m_restoredCount << "recommendations loaded from the store"
+                << (unreadable ? QStringLiteral("(%1 unreadable)").arg(unreadable) : QString());
+            emit restored(true, m_restoredCount);
+        });
+}
+
+void RecommendationHost::warnAboutLapsedChanges() {
+    // Live settings are the running engine's (docs/configuration.md): a restart returns to the
+    // configuration file, so an applied recommendation's change may no longer be in force.
+    if (!m_context.settings)
+        return;
+    const QJsonObject services = m_context.settings().value(QLatin1String("services")).toObject();
+    for (const Recommendation &r : m_engine.list(RecommendationStatus::Applied)) {
+        const QJsonValue now = services.value(r.change.service).toObject().value(r.change.setting);
+        if (now != r.change.after) {
+            qCWarning(lcEngine).noquote()
+                << "applied recommendation" << r.id << "(" << r.title << "): its change of"
+                << r.change.service << r.change.setting << "is not in force since the restart"
+                << "(the configuration's value is back); revert it, or apply the setting again";
+        }
+    }
+}
+
 bool RecommendationHost::evaluateNow() {
+    if (m_restore == Restore::Pending)
+        return false; // the store's recommendations first: a dismissed one must stay dismissed
+    if (m_restore == Restore::Failed && !m_loading)
+        loadFromStore(); // evaluating meanwhile
     if (!m_provider)
         return false;
     const std::optional<AnalysisSnapshot> snapshot = m_provider();

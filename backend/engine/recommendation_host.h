@@ -51,8 +51,20 @@ public:
     void mountApi(AdminServer &admin);
     // Evaluates every `period` from now on.
     void start(std::chrono::milliseconds period);
-    // One evaluation now; false (nothing evaluated) when the provider has no snapshot.
+    // One evaluation now; false (nothing evaluated) when the provider has no snapshot, or while
+    // the recommendations of before are being loaded from the store (restoreFromStore()).
     bool evaluateNow();
+    // Loads the store's optimization_recommendations into the engine (RecommendationEngine::
+    // restore), so that a restarted engine lists what it listed before and keeps suppressing
+    // what was dismissed. Asynchronous: evaluations wait until the store has answered once.
+    // A store that cannot be reached does not hold them longer: they run (a warning says that
+    // dismissed recommendations may come back) and the load is tried again at each evaluation
+    // until it succeeds. Without a store nothing is loaded.
+    void restoreFromStore();
+    // The first load has answered (or there is no store): evaluations run.
+    bool restoreSettled() const { return m_restore != Restore::Pending; }
+    // Recommendations the load took (0 before it has succeeded).
+    int restoredCount() const { return m_restoredCount; }
 
     RecommendationEngine &engine() { return m_engine; }
     // The event of the proxy.recommendations topic: R with "event", keyed by the id.
@@ -60,8 +72,15 @@ public:
     // Its optimization_recommendations row (the R document whole, the columns from it).
     static RecommendationRecord record(const Recommendation &recommendation);
 
+signals:
+    // The store's recommendations were loaded: `count` taken (ok), or the load failed.
+    void restored(bool ok, int count);
+
 private:
+    enum class Restore { None, Pending, Failed, Done };
     CaptureLoad captureLoad();
+    void loadFromStore();
+    void warnAboutLapsedChanges();
 
     Context m_context;
     RecommendationEngine m_engine;
@@ -69,6 +88,9 @@ private:
     std::optional<CapturePipeline::Stats> m_lastCapture;
     RecommendationsApi *m_api = nullptr; // child
     QTimer *m_timer = nullptr;           // child
+    Restore m_restore = Restore::None;
+    int m_restoredCount = 0;
+    bool m_loading = false; // a load is queued in the store
 };
 
 } // namespace ToolCapture

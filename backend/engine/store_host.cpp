@@ -1,3 +1,4 @@
+#include <backend/analysis/analyser_host.h>
 #include <backend/core/logging.h>
 #include <backend/engine/store_host.h>
 #include <backend/events/event_batch.h>
@@ -7,9 +8,13 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPointer>
 #include <QTimer>
+#include <QUuid>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ToolCapture {
 
@@ -311,6 +316,8 @@ void StoreHost::stop() {
     if (!m_running)
         return;
     m_ecosystemTimer->stop();
+    if (m_patternTimer)
+        m_patternTimer->stop();
     writeEcosystem();
     m_running = false;
     m_store.stop();
@@ -372,6 +379,71 @@ std::vector<ServiceEcosystemRecord> StoreHost::ecosystemRecords(const EngineSnap
                 })
                 .toJson(QJsonDocument::Compact);
         r.snapshotAt = now;
+        records.push_back(std::move(r));
+    }
+    return records;
+}
+
+void StoreHost::recordPatterns(AnalyserHost &analyser, std::chrono::milliseconds interval) {
+    m_analyser = &analyser;
+    if (!m_patternTimer) {
+        m_patternTimer = new QTimer(this);
+        connect(m_patternTimer, &QTimer::timeout, this, &StoreHost::writePatterns);
+    }
+    m_patternTimer->start(interval);
+}
+
+void StoreHost::writePatterns() {
+    if (!m_running || !m_analyser || !m_analyser->isRunning())
+        return;
+    // The document and the rows are made on the analyser's thread, where the analyser is, and
+    // queued there (IntelligenceStore::write is thread-safe); the engine thread only counts.
+    IntelligenceStore *store = &m_store;
+    m_analyser->query(
+        [store](const EventAnalyser &analyser) {
+            std::vector<PatternRecord> records =
+                patternRecords(analyser.patternsDocument(EventAnalyser::Window::OneHour));
+            for (PatternRecord &record : records)
+                store->write(std::move(record));
+            return QByteArray::number(qulonglong(records.size()));
+        },
+        [self = QPointer<StoreHost>(this)](const QByteArray &count) {
+            if (self)
+                self->m_patternsQueued += count.toULongLong();
+        });
+}
+
+std::vector<PatternRecord> StoreHost::patternRecords(const QJsonObject &patternsDocument) {
+    std::vector<PatternRecord> records;
+    const QJsonArray patterns = patternsDocument.value(QLatin1String("patterns")).toArray();
+    records.reserve(size_t(patterns.size()));
+    const auto time = [](const QJsonValue &value) {
+        const QDateTime t = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+        return t.isValid() ? t.toUTC() : QDateTime();
+    };
+    for (const QJsonValue &value : patterns) {
+        const QJsonObject pattern = value.toObject();
+        PatternRecord r;
+        r.patternId = pattern.value(QLatin1String("id")).toString();
+        r.type = pattern.value(QLatin1String("type")).toString();
+        // The schema's ids are UUIDs, and the id is the pattern's identity (the upsert's key):
+        // a pattern without one is not written rather than written as a new row every time.
+        if (QUuid(r.patternId).isNull() || r.type.isEmpty())
+            continue;
+        QJsonObject data = pattern.value(QLatin1String("data")).toObject();
+        for (const QLatin1String key :
+             {QLatin1String("service"), QLatin1String("operation"), QLatin1String("instance")}) {
+            if (pattern.contains(key))
+                data.insert(key, pattern.value(key));
+        }
+        r.dataJson = QJsonDocument(data).toJson(QJsonDocument::Compact);
+        r.confidence = std::clamp(pattern.value(QLatin1String("confidence")).toDouble(), 0.0, 1.0);
+        r.frequency = int(std::clamp(pattern.value(QLatin1String("frequency")).toDouble(), 0.0,
+                                     double(std::numeric_limits<int>::max())));
+        r.successRate =
+            std::clamp(pattern.value(QLatin1String("success_rate")).toDouble(), 0.0, 1.0);
+        r.firstSeen = time(pattern.value(QLatin1String("first_seen")));
+        r.lastSeen = time(pattern.value(QLatin1String("last_seen")));
         records.push_back(std::move(r));
     }
     return records;

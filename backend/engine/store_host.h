@@ -4,6 +4,7 @@
 #include <backend/snapshot/engine_snapshot.h>
 #include <backend/store/intelligence_store.h>
 
+#include <QJsonObject>
 #include <QObject>
 #include <QString>
 
@@ -18,6 +19,8 @@
 class QTimer;
 
 namespace ToolCapture {
+
+class AnalyserHost;
 
 // The events the engine publishes, seen on their way to the bus, as the store's rows (the
 // source documents' intelligence processor, in process): each exchange's
@@ -62,9 +65,10 @@ private:
     std::shared_ptr<Counts> m_counts;
 };
 
-// The engine's intelligence store: the store itself, the tap its events come through, and the
+// The engine's intelligence store: the store itself, the tap its events come through, the
 // service_ecosystem rows, written from the engine's snapshots every `ecosystemInterval` and
-// when the registry changes. Lives in the engine thread.
+// when the registry changes, and the analyser's patterns as intelligence_patterns rows.
+// Lives in the engine thread.
 class StoreHost : public QObject {
 public:
     StoreHost(IntelligenceStore::Options options, EventSink *inner,
@@ -89,11 +93,28 @@ public:
     // The rows a snapshot makes (exposed for tests).
     static std::vector<ServiceEcosystemRecord> ecosystemRecords(const EngineSnapshot &snapshot);
 
+    // Writes the analyser's patterns (those of GET /api/v1/patterns over the one-hour window)
+    // every `interval` from now on: made and queued on the analyser's thread (the engine thread
+    // only asks), one upsert per pattern id, so a pattern is one row whose frequency, confidence,
+    // success rate and last_seen follow it and whose first_seen is its first write's. The
+    // analyser must be stopped before this host is destroyed (the engine stops it first).
+    void recordPatterns(AnalyserHost &analyser, std::chrono::milliseconds interval);
+    // Asks the analyser for its patterns now (and at the next tick); nothing without one.
+    void writePatterns();
+    // Patterns queued for writing so far (counted when the analyser's answer comes back).
+    std::uint64_t patternsQueued() const { return m_patternsQueued; }
+    // The rows a patterns document (EventAnalyser::patternsDocument) makes (exposed for tests):
+    // its "patterns", with the pattern's service and operation added to pattern_data.
+    static std::vector<PatternRecord> patternRecords(const QJsonObject &patternsDocument);
+
 private:
     IntelligenceStore m_store;
     StoreEventTap m_tap;
     std::function<EngineSnapshot()> m_snapshot;
     QTimer *m_ecosystemTimer = nullptr;
+    QTimer *m_patternTimer = nullptr;
+    AnalyserHost *m_analyser = nullptr;
+    std::uint64_t m_patternsQueued = 0;
     bool m_running = false;
 };
 

@@ -223,6 +223,171 @@ QJsonObject Recommendation::toJson() const {
     };
 }
 
+namespace {
+
+template<typename Enum, typename NameOf>
+std::optional<Enum> enumNamed(const QString &name, std::initializer_list<Enum> all, NameOf nameOf) {
+    for (Enum value : all) {
+        if (nameOf(value) == name)
+            return value;
+    }
+    return std::nullopt;
+}
+
+QDateTime timeFrom(const QJsonValue &value) {
+    if (!value.isString())
+        return {};
+    const QDateTime t = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return t.isValid() ? t.toUTC() : QDateTime();
+}
+
+// The metric an effect is measured on, and which way is better (as the rules set it).
+bool lowerIsBetterFor(const QString &metric) {
+    return metric != QLatin1String("cache_hit_ratio");
+}
+
+} // namespace
+
+std::optional<Recommendation> recommendationFromJson(const QJsonObject &d, QString *error) {
+    const auto fail = [error](const QString &why) {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    Recommendation r;
+    r.id = d.value(QLatin1String("id")).toString();
+    if (r.id.isEmpty())
+        return fail(QStringLiteral("no id"));
+    using T = RecommendationType;
+    const std::optional<T> type =
+        enumNamed<T>(d.value(QLatin1String("type")).toString(),
+                     {T::CacheOptimization, T::LoadBalancing, T::CircuitBreakerTuning,
+                      T::TimeoutTuning, T::RetryTuning, T::CaptureSampling},
+                     recommendationTypeName);
+    if (!type)
+        return fail(
+            QStringLiteral("unknown type %1").arg(d.value(QLatin1String("type")).toString()));
+    r.type = *type;
+    const std::optional<RecommendationStatus> status =
+        recommendationStatusFromName(d.value(QLatin1String("status")).toString());
+    if (!status)
+        return fail(
+            QStringLiteral("unknown status %1").arg(d.value(QLatin1String("status")).toString()));
+    r.status = *status;
+    using P = RecommendationPriority;
+    const std::optional<P> priority = enumNamed<P>(d.value(QLatin1String("priority")).toString(),
+                                                   {P::High, P::Medium, P::Low}, priorityName);
+    if (!priority)
+        return fail(QStringLiteral("unknown priority %1")
+                        .arg(d.value(QLatin1String("priority")).toString()));
+    r.priority = *priority;
+    r.service = d.value(QLatin1String("service")).toString();
+    r.instance = d.value(QLatin1String("instance")).toString();
+    r.operation = d.value(QLatin1String("operation")).toString();
+    r.title = d.value(QLatin1String("title")).toString();
+    r.confidence = d.value(QLatin1String("confidence")).toDouble();
+    const QJsonObject impact = d.value(QLatin1String("expected_impact")).toObject();
+    r.expectedImpact = {impact.value(QLatin1String("metric")).toString(),
+                        impact.value(QLatin1String("from")).toDouble(),
+                        impact.value(QLatin1String("to")).toDouble(),
+                        impact.value(QLatin1String("text")).toString()};
+    for (const QJsonValue &value : d.value(QLatin1String("evidence")).toArray()) {
+        const QJsonObject e = value.toObject();
+        r.evidence.push_back({e.value(QLatin1String("window")).toString(),
+                              e.value(QLatin1String("metric")).toString(),
+                              e.value(QLatin1String("value")).toDouble(),
+                              e.value(QLatin1String("threshold")).toDouble()});
+    }
+    const QJsonObject change = d.value(QLatin1String("change")).toObject();
+    r.change = {change.value(QLatin1String("setting")).toString(),
+                change.value(QLatin1String("service")).toString(),
+                change.value(QLatin1String("before")), change.value(QLatin1String("after"))};
+    r.createdAt = timeFrom(d.value(QLatin1String("created_at")));
+    r.updatedAt = timeFrom(d.value(QLatin1String("updated_at")));
+    r.appliedAt = timeFrom(d.value(QLatin1String("applied_at")));
+    r.appliedBy = d.value(QLatin1String("applied_by")).toString();
+    r.dismissedAt = timeFrom(d.value(QLatin1String("dismissed_at")));
+    r.dismissedBy = d.value(QLatin1String("dismissed_by")).toString();
+    r.dismissReason = d.value(QLatin1String("dismiss_reason")).toString();
+    r.revertedAt = timeFrom(d.value(QLatin1String("reverted_at")));
+    r.expiredAt = timeFrom(d.value(QLatin1String("expired_at")));
+    r.autoRevert = d.value(QLatin1String("auto_revert")).toBool(true);
+    if (const QJsonValue effectValue = d.value(QLatin1String("effect")); effectValue.isObject()) {
+        const QJsonObject e = effectValue.toObject();
+        RecommendationEffect effect;
+        effect.metric = e.value(QLatin1String("metric")).toString();
+        effect.lowerIsBetter = lowerIsBetterFor(effect.metric);
+        effect.before = e.value(QLatin1String("before")).toDouble();
+        if (e.value(QLatin1String("after")).isDouble())
+            effect.after = e.value(QLatin1String("after")).toDouble();
+        if (e.value(QLatin1String("score")).isDouble())
+            effect.score = e.value(QLatin1String("score")).toDouble();
+        using V = EffectVerdict;
+        effect.verdict =
+            enumNamed<V>(e.value(QLatin1String("verdict")).toString(),
+                         {V::Measuring, V::Improved, V::Unchanged, V::Worse}, verdictName)
+                .value_or(V::Measuring);
+        r.effect = effect;
+    }
+    return r;
+}
+
+int RecommendationEngine::restore(std::vector<Recommendation> recommendations) {
+    const Clock::time_point now = m_clock.now();
+    const QDateTime wall = wallNow();
+    // What is left of `span` since `at` (wall clock), from now on the engine's clock.
+    const auto rest = [&](const QDateTime &at, std::chrono::milliseconds span) {
+        const qint64 elapsed = at.isValid() ? std::max<qint64>(0, at.msecsTo(wall)) : 0;
+        return now +
+               std::max(std::chrono::milliseconds(0), span - std::chrono::milliseconds(elapsed));
+    };
+    int taken = 0;
+    for (Recommendation &r : recommendations) {
+        if (r.id.isEmpty() || findEntry(r.id))
+            continue;
+        const Key key{r.type, r.service, r.instance, r.operation};
+        if (r.status == RecommendationStatus::Open) {
+            // One open or applied recommendation per kind (as offer() keeps it): one made while
+            // the store could not be read, or an older row, stays the one.
+            const bool taken = std::any_of(
+                m_recommendations.begin(), m_recommendations.end(), [&key](const Entry &e) {
+                    return e.key == key &&
+                           (e.recommendation.status == RecommendationStatus::Open ||
+                            e.recommendation.status == RecommendationStatus::Applied);
+                });
+            if (taken)
+                continue;
+        }
+        if (r.status == RecommendationStatus::Dismissed ||
+            r.status == RecommendationStatus::Reverted) {
+            const QDateTime at =
+                r.status == RecommendationStatus::Dismissed ? r.dismissedAt : r.revertedAt;
+            const Clock::time_point until = rest(at, m_options.suppressFor);
+            if (until > now) {
+                Clock::time_point &suppressed = m_suppressedUntil[key];
+                suppressed = std::max(suppressed, until);
+            }
+        }
+        if (r.effect && r.effect->verdict == EffectVerdict::Measuring)
+            r.effect->measureAt = rest(r.appliedAt, m_options.effectWindow);
+        Entry entry;
+        entry.lowerIsBetter = lowerIsBetterFor(r.expectedImpact.metric);
+        // An applied one still measuring: its after-window starts at the first snapshot from
+        // now on (what came before the restart is not in this engine's totals).
+        entry.appliedAt = now;
+        entry.recommendation = std::move(r);
+        entry.key = key;
+        m_recommendations.push_back(std::move(entry));
+        ++taken;
+    }
+    std::stable_sort(m_recommendations.begin(), m_recommendations.end(),
+                     [](const Entry &a, const Entry &b) {
+                         return a.recommendation.createdAt < b.recommendation.createdAt;
+                     });
+    trim();
+    return taken;
+}
+
 struct RecommendationEngine::Candidate {
     Recommendation r; // without id, status and times
     bool lowerIsBetter = true;

@@ -106,6 +106,12 @@ struct Recommendation {
     QJsonObject toJson() const;
 };
 
+// An R document read back (what Recommendation::toJson() wrote, as the store keeps it): nullopt,
+// with the reason, when it is not one (no id, an unknown type, status or priority). The effect's
+// measureAt is not in the document: RecommendationEngine::restore() sets it.
+std::optional<Recommendation> recommendationFromJson(const QJsonObject &document,
+                                                     QString *error = nullptr);
+
 // What the host knows about capture that the snapshot does not: the capture pipeline's
 // counters over the period since the previous evaluation (the host takes the differences).
 struct CaptureLoad {
@@ -194,6 +200,14 @@ public:
     // Oldest first; only those with `status` when given.
     std::vector<Recommendation> list(std::optional<RecommendationStatus> status = {}) const;
     int size() const { return int(m_recommendations.size()); }
+
+    // Takes back recommendations made before this engine (the store's rows, at start), without
+    // events: the same ids, statuses, changes, times and effects, oldest first among those
+    // already here. Ids already here are skipped. A dismissed or reverted one keeps suppressing
+    // its kind for what is left of suppressFor since it was dismissed or reverted (by the wall
+    // clock); an applied one still measuring completes its after-window from what is left of
+    // effectWindow since it was applied. How many were taken.
+    int restore(std::vector<Recommendation> recommendations);
 
 private:
     using Key = std::tuple<RecommendationType, QString, QString, QString>;

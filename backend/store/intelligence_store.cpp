@@ -824,6 +824,10 @@ void IntelligenceStore::expireSoon() {
         &d->worker, [this] { d->worker.expire(); }, Qt::QueuedConnection);
 }
 
+const IntelligenceStore::Options &IntelligenceStore::options() const {
+    return d->options;
+}
+
 IntelligenceStore::Health IntelligenceStore::health() const {
     Health h;
     StoreWorker::Shared &s = d->worker.shared;

@@ -174,6 +174,8 @@ public:
     void expireSoon();
 
     Health health() const;
+    // The options it was made with (the configuration's store tuning, in the engine).
+    const Options &options() const;
 
 private:
     struct Private;

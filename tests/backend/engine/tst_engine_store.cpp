@@ -15,6 +15,7 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUuid>
 
 #include <memory>
 #include <set>
@@ -36,6 +37,8 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void exchangesBecomeCommunicationRows();
+    void patternsBecomePatternRows();
+    void theConfiguredTuningReachesTheStore();
     void servicesBecomeEcosystemRows();
     void healthAndMetricsShowTheStore();
     void postgresqlStoppedMidRunLosesNothing();
@@ -47,6 +50,7 @@ private:
     std::optional<RawHttpResponse> admin(const QByteArray &target);
     QJsonObject healthStore();
     qint64 count(const QString &sql);
+    QString text(const QString &sql);
 
     QTemporaryDir m_dir;
     std::unique_ptr<TestUpstream> m_echo;
@@ -93,6 +97,13 @@ void TestEngineStore::initTestCase() {
     config.kafka.linger = std::chrono::milliseconds(5);
     config.capture.storePath = m_dir.path() + QStringLiteral("/captures.sqlite");
     config.store = storeSetting;
+    // The analyser's patterns written often, so that the test sees several upserts.
+    config.storeTuning.patternsInterval = std::chrono::milliseconds(300);
+    config.storeTuning.batchSize = 500;
+    config.storeTuning.flushInterval = std::chrono::milliseconds(50);
+    config.storeTuning.memoryLimitRows = 50000;
+    config.storeTuning.eventRetentionDays = 30;
+    config.storeTuning.patternRetentionDays = 400;
     ServiceConfig service;
     service.name = QStringLiteral("echo");
     service.match.pathPrefix = "/echo/";
@@ -167,6 +178,23 @@ qint64 TestEngineStore::count(const QString &sql) {
     return n;
 }
 
+QString TestEngineStore::text(const QString &sql) {
+    QString value;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(m_location.driver(), QStringLiteral("text"));
+        m_location.configure(db);
+        if (db.open()) {
+            QSqlQuery query(db);
+            if (query.exec(sql) && query.next())
+                value = query.value(0).toString();
+            else
+                qWarning() << sql << query.lastError().text();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("text"));
+    return value;
+}
+
 void TestEngineStore::exchangesBecomeCommunicationRows() {
     QByteArray last;
     for (int i = 0; i < 30; ++i) {
@@ -198,6 +226,58 @@ void TestEngineStore::exchangesBecomeCommunicationRows() {
                                   "'echo-1'")
                        .arg(routing)),
              qint64(30));
+}
+
+void TestEngineStore::patternsBecomePatternRows() {
+    // The 30 exchanges of GET /echo/items/{n} above are one operation to the analyser: one
+    // latency_profile pattern, upserted every 300 ms (one row, whatever the number of writes).
+    const QString field = m_postgresql ? QStringLiteral("pattern_data->>'%1'")
+                                       : QStringLiteral("json_extract(pattern_data, '$.%1')");
+    const QString echo = QStringLiteral("FROM intelligence_patterns WHERE"
+                                        " pattern_type = 'latency_profile' AND %1 = 'echo'")
+                             .arg(field.arg(QStringLiteral("service")));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        count(QStringLiteral("SELECT COUNT(*) %1 AND frequency >= 30").arg(echo)), qint64(1),
+        kTimeoutMs);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) %1").arg(echo)), qint64(1));
+    const QString id = text(QStringLiteral("SELECT pattern_id %1").arg(echo));
+    QVERIFY(!QUuid(id).isNull());
+    // The source documents' fields, with the analyser's values: every exchange succeeded;
+    // 30 exchanges of the 100 that make a profile fully confident; the operation's template.
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) %1 AND success_rate = 1 AND confidence >= 0.3"
+                                  " AND confidence <= 1 AND first_seen <= last_seen")
+                       .arg(echo)),
+             qint64(1));
+    QCOMPARE(text(QStringLiteral("SELECT %1 %2").arg(field.arg("operation"), echo)),
+             QStringLiteral("GET /echo/items/{id}"));
+    QCOMPARE(text(QStringLiteral("SELECT %1 %2").arg(field.arg("window"), echo)),
+             QStringLiteral("1h"));
+    QVERIFY(count(QStringLiteral("SELECT COUNT(*) %1 AND %2 IS NOT NULL")
+                      .arg(echo, field.arg("p99"))) == 1);
+    const QString firstSeen = text(QStringLiteral("SELECT first_seen %1").arg(echo));
+    const QString createdAt = text(QStringLiteral("SELECT created_at %1").arg(echo));
+
+    // More traffic: the same row follows it (frequency, last_seen), first_seen and created_at
+    // stay those of its first write.
+    for (int i = 0; i < 20; ++i)
+        QVERIFY(!send("/echo/items/" + QByteArray::number(100 + i)).isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(
+        count(QStringLiteral("SELECT COUNT(*) %1 AND frequency >= 50").arg(echo)), qint64(1),
+        kTimeoutMs);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) %1").arg(echo)), qint64(1));
+    QCOMPARE(text(QStringLiteral("SELECT pattern_id %1").arg(echo)), id);
+    QCOMPARE(text(QStringLiteral("SELECT first_seen %1").arg(echo)), firstSeen);
+    QCOMPARE(text(QStringLiteral("SELECT created_at %1").arg(echo)), createdAt);
+    QVERIFY(count(QStringLiteral("SELECT COUNT(*) %1 AND updated_at > created_at").arg(echo)) == 1);
+}
+
+void TestEngineStore::theConfiguredTuningReachesTheStore() {
+    const IntelligenceStore::Options &options = m_engine->store()->options();
+    QCOMPARE(options.batchSize, 500);
+    QCOMPARE(options.flushInterval, std::chrono::milliseconds(50));
+    QCOMPARE(options.memoryLimit, 50000);
+    QCOMPARE(options.eventRetention, std::chrono::hours(24 * 30));
+    QCOMPARE(options.patternRetention, std::chrono::hours(24 * 400));
 }
 
 void TestEngineStore::servicesBecomeEcosystemRows() {

@@ -68,6 +68,9 @@ void TestRecommendationsApi::initTestCase() {
     config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool");
     config.kafka.linger = std::chrono::milliseconds(5);
     config.capture.storePath = m_dir.path() + QStringLiteral("/captures.sqlite");
+    // A store of its own: recommendations are loaded from it at start (a shared one would
+    // bring back those of an earlier run).
+    config.store = QStringLiteral("sqlite:%1/intelligence.sqlite").arg(m_dir.path());
     ServiceConfig service;
     service.name = QStringLiteral("inventory");
     service.match.pathPrefix = "/inventory/";
@@ -85,6 +88,9 @@ void TestRecommendationsApi::initTestCase() {
     QString error;
     QVERIFY2(m_engine->start(&error), qPrintable(error));
     QVERIFY(m_engine->recommendations());
+    // Evaluations wait for the store's recommendations of before (none here).
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->recommendations()->restoreSettled(), kTimeoutMs);
+    QCOMPARE(m_engine->recommendations()->restoredCount(), 0);
 }
 
 void TestRecommendationsApi::cleanupTestCase() {

@@ -25,6 +25,8 @@ private slots:
     void ratesAfterTwoDocuments();
     void remoteEndpointShown();
     void storeUnreachableShown();
+    void longStorePathElidedInTheMiddle_data();
+    void longStorePathElidedInTheMiddle();
 
 private:
     QString label(const char *name) const;
@@ -145,6 +147,46 @@ void TestStatusBarPanel::storeUnreachableShown() {
     QVERIFY2(label->toolTip().contains(QLatin1String("2 row(s) dropped")),
              qPrintable(label->toolTip()));
     QVERIFY(panel.text().contains(QLatin1String("store UNREACHABLE")));
+}
+
+void TestStatusBarPanel::longStorePathElidedInTheMiddle_data() {
+    QTest::addColumn<QString>("location");
+    QTest::addColumn<bool>("elided");
+    QTest::newRow("short: whole") << QStringLiteral("sqlite:/tmp/i.sqlite") << false;
+    QTest::newRow("postgresql URL: whole")
+        << QStringLiteral("postgresql://tc@127.0.0.1:5433/intel") << false;
+    QTest::newRow("data directory path: elided")
+        << QStringLiteral("sqlite:/home/operator-with-a-long-name/.local/share/ToolCapture/"
+                          "toolcapture/profiles/production/intelligence.sqlite")
+        << true;
+}
+
+void TestStatusBarPanel::longStorePathElidedInTheMiddle() {
+    QFETCH(QString, location);
+    QFETCH(bool, elided);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_lastStatus.isEmpty(), kTimeoutMs);
+    QJsonObject status = QJsonDocument::fromJson(m_lastStatus).object();
+    QJsonObject store = status.value(QLatin1String("store")).toObject();
+    store.insert(QStringLiteral("connected"), true);
+    store.insert(QStringLiteral("location"), location);
+    status.insert(QStringLiteral("store"), store);
+    StatusBarPanel panel(m_engine->feed());
+    panel.apply({QStringLiteral("status"), false, QJsonDocument(status).toJson(), 1});
+    const auto *label = panel.findChild<QLabel *>(QStringLiteral("store"));
+    QVERIFY(label);
+    const QString text = label->text();
+    if (!elided) {
+        QCOMPARE(text, QStringLiteral("store ") + location);
+    } else {
+        // The beginning (the scheme) and the end (the file name) stay; the middle goes.
+        QVERIFY2(text.contains(QChar(0x2026)), qPrintable(text));
+        QVERIFY2(text.startsWith(QLatin1String("store sqlite:/home/")), qPrintable(text));
+        QVERIFY2(text.endsWith(QLatin1String("/intelligence.sqlite")), qPrintable(text));
+        QVERIFY(text.size() < location.size());
+    }
+    // The whole location is in the tooltip.
+    QVERIFY2(label->toolTip().startsWith(location + QLatin1Char('\n')),
+             qPrintable(label->toolTip()));
 }
 
 QTEST_MAIN(TestStatusBarPanel)
