@@ -368,8 +368,6 @@ int RecommendationEngine::restore(std::vector<Recommendation> recommendations) {
                 suppressed = std::max(suppressed, until);
             }
         }
-        if (r.effect && r.effect->verdict == EffectVerdict::Measuring)
-            r.effect->measureAt = rest(r.appliedAt, m_options.effectWindow);
         Entry entry;
         entry.lowerIsBetter = lowerIsBetterFor(r.expectedImpact.metric);
         // An applied one still measuring: its after-window starts at the first snapshot from

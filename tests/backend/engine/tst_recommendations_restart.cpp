@@ -15,6 +15,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 
 using namespace ToolCapture;
@@ -62,6 +63,15 @@ std::optional<AnalysisSnapshot> unevenLoad() {
         service.requests = 1000;
         service.loadImbalance = 0.7;
         snapshot.services.push_back(service);
+        // Two equally fast instances, 850 and 150 requests: an imbalance of 0.7.
+        for (int i = 1; i <= 2; ++i) {
+            InstanceInsight instance;
+            instance.service = service.service;
+            instance.instance = QStringLiteral("%1-%2").arg(service.service).arg(i);
+            instance.fiveMinutes.requests = i == 1 ? 850 : 150;
+            instance.fiveMinutes.latencyMs.add(2.0, instance.fiveMinutes.requests);
+            snapshot.instances.push_back(instance);
+        }
     }
     return snapshot;
 }
@@ -177,7 +187,7 @@ void TestRecommendationsRestart::restartKeepsTheRecommendations() {
              200);
     QCOMPARE(request("POST", "/api/v1/recommendations/" + dismissed.toUtf8() + "/dismiss")->status,
              200);
-    const QJsonArray before = list();
+    QJsonArray before = list();
     QCOMPARE(before.size(), 2);
     stopEngine(); // the store's last flush writes what is queued
 
@@ -186,7 +196,33 @@ void TestRecommendationsRestart::restartKeepsTheRecommendations() {
     QTRY_VERIFY_WITH_TIMEOUT(host->restoreSettled(), kTimeoutMs);
     QCOMPARE(host->restoredCount(), 2); // the load succeeded and took both
     // The same list: ids, statuses, times, the change, the effect being measured.
-    const QJsonArray after = list();
+    // Oldest first; the two were made in the same evaluation, often in the same millisecond,
+    // and the order of equal times is not kept: compared by id.
+    const auto byId = [](QJsonArray array) {
+        QList<QJsonValue> values(array.begin(), array.end());
+        std::sort(values.begin(), values.end(), [](const QJsonValue &a, const QJsonValue &b) {
+            return a.toObject().value("id").toString() < b.toObject().value("id").toString();
+        });
+        QJsonArray sorted;
+        for (const QJsonValue &v : values)
+            sorted.append(v);
+        return sorted;
+    };
+    const QJsonArray after = byId(list());
+    before = byId(before);
+    QCOMPARE(after.size(), before.size());
+    for (qsizetype i = 0; i < after.size(); ++i) {
+        const QJsonObject a = after[i].toObject(), b = before[i].toObject();
+        for (const QString &key : b.keys())
+            QVERIFY2(
+                a.value(key) == b.value(key),
+                qPrintable(
+                    QStringLiteral("%1: %2 after the restart, %3 before")
+                        .arg(key,
+                             QJsonDocument(QJsonArray{a.value(key)}).toJson(QJsonDocument::Compact),
+                             QJsonDocument(QJsonArray{b.value(key)})
+                                 .toJson(QJsonDocument::Compact))));
+    }
     QCOMPARE(after, before);
     QJsonObject appliedNow, dismissedNow;
     for (const QJsonValue &r : after) {

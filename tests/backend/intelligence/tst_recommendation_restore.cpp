@@ -176,22 +176,34 @@ void TestRecommendationRestore::measuringCompletesItsWindow() {
     QVERIFY(applied.effect);
     QCOMPARE(applied.effect->verdict, EffectVerdict::Measuring);
 
-    // Restarted two minutes after the apply: three of the five minutes of the window are left.
+    // Restarted two minutes after the apply. The effect is measured on this process's running
+    // totals, which know nothing of the traffic before the restart: the after-window starts
+    // again at the first snapshot since the restart and runs its whole five minutes.
     ManualClock clock;
     RecommendationEngine::Options options;
     options.effectWindow = std::chrono::minutes(5);
     RecommendationEngine after(clock, acceptingPort(), options);
     after.setWallClock([] { return kWall.addSecs(120); });
     QCOMPARE(after.restore({applied}), 1);
+    // catalog's GET /products/{id} as taken now, with `eligible` cache-eligible requests since
+    // the start of which `hits` hit.
+    const auto taken = [&clock](std::uint64_t eligible, std::uint64_t hits) {
+        AnalysisSnapshot s = cacheSnapshot(0.9);
+        s.at = clock.now();
+        s.operations.front().totals.requests = eligible;
+        s.operations.front().totals.cacheEligible = eligible;
+        s.operations.front().totals.cacheHits = hits;
+        return s;
+    };
     // Applied: the same kind is not recommended again while its change is in force.
-    after.evaluate(cacheSnapshot(0.9), settings());
+    after.evaluate(taken(1000, 100), settings());
     QCOMPARE(after.size(), 1);
     QCOMPARE(after.find(applied.id)->effect->verdict, EffectVerdict::Measuring);
-    clock.advance(std::chrono::minutes(2));
-    after.evaluate(cacheSnapshot(0.9), settings());
+    clock.advance(std::chrono::minutes(3));
+    after.evaluate(taken(1240, 316), settings());
     QCOMPARE(after.find(applied.id)->effect->verdict, EffectVerdict::Measuring);
-    clock.advance(std::chrono::minutes(1) + std::chrono::seconds(1));
-    after.evaluate(cacheSnapshot(0.9), settings());
+    clock.advance(std::chrono::minutes(2) + std::chrono::seconds(1));
+    after.evaluate(taken(1400, 460), settings());
     const Recommendation *measured = after.find(applied.id);
     QCOMPARE(measured->effect->verdict, EffectVerdict::Improved); // 0.1 → 0.9 hits
     QVERIFY(measured->effect->after);
