@@ -509,8 +509,13 @@ void RecommendationEngine::runRules(const AnalysisSnapshot &snapshot, const QJso
         if (service.instances < 2 || service.requests < o.minServiceRequests ||
             !weight.isDouble() || service.loadImbalance <= o.loadImbalance)
             continue;
+        // Judged on what the instances took (a service answered mostly from the cache forwards
+        // few requests, and an imbalance of a few requests is noise).
+        std::uint64_t forwarded = 0;
+        for (const InstanceInsight *i : comparableInstances(snapshot, service.service))
+            forwarded += i->fiveMinutes.requests;
         const double imbalance = comparableImbalance(snapshot, service.service);
-        if (imbalance <= o.loadImbalance)
+        if (forwarded < o.minServiceRequests || imbalance <= o.loadImbalance)
             continue;
         const double after = std::min(10.0, weight.toDouble() + 1.0);
         if (after <= weight.toDouble())
