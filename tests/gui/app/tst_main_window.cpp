@@ -151,12 +151,15 @@ void TestMainWindow::intelligenceViewsAreTabs() {
     }
     QVERIFY(go);
     QCOMPARE(go->text(), QStringLiteral("Recommendations"));
+    QSignalSpy loaded(m_window->recommendationsView(), &RecommendationsView::loaded);
+    QVERIFY(loaded.isValid());
     go->trigger();
     QCOMPARE(m_window->tabs()->currentWidget(), m_window->recommendationsView());
-    // Shown, it reads the engine's recommendations: their table, or why there is none.
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->recommendationsView()->model()->rowCount() > 0 ||
-                                 !m_window->recommendationsView()->stateText().isEmpty(),
-                             kTimeoutMs);
+    // Shown, it reads the engine's recommendations (the demo may have none yet: the rules wait
+    // for enough traffic), and the engine serves them: no state line says why it could not.
+    QTRY_VERIFY_WITH_TIMEOUT(!loaded.isEmpty(), kTimeoutMs);
+    QCOMPARE(loaded.first().first().toBool(), true);
+    QCOMPARE(m_window->recommendationsView()->stateText(), QString());
     CaptureInspector *inspector = m_window->requestsView()->inspector();
     const int timeline = inspector->tabs()->indexOf(inspector->timelineView());
     QVERIFY(timeline > 0);
