@@ -200,8 +200,6 @@ constexpr unsigned char kBriefSlowStartYielded = 1;
 constexpr unsigned char kBriefAvoided = 2;
 constexpr unsigned char kBriefChosen = 4;
 constexpr unsigned char kBriefRunnerUp = 8;
-// Upper bound of an encoded brief beyond its ids' UTF-8.
-constexpr qsizetype kBriefFixedBound = 1 + 10 + 10 + 1 + 2 * (10 + 9 * 8 + 10);
 
 constexpr std::uint64_t kValueCorrelationId = 1;
 constexpr std::uint64_t kValueRedacted = 3;

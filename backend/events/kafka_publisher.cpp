@@ -8,6 +8,7 @@
 #include <QStandardPaths>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <deque>
 #include <librdkafka/rdkafka.h>
@@ -603,15 +604,28 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, 
     add("ce_specversion", 14, QByteArrayView("1.0", 3));
     add("content-type", 12, QByteArrayView("application/json", 16));
     // No RD_KAFKA_MSG_F_COPY: librdkafka points into the value, which the opaque's owner keeps
-    // alive until the delivery report.
-    const rd_kafka_resp_err_t error = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(parts.topic),
-        RD_KAFKA_V_KEY(parts.key.isEmpty() ? nullptr : parts.key.data(), size_t(parts.key.size())),
-        RD_KAFKA_V_VALUE(const_cast<char *>(parts.value.data()), size_t(parts.value.size())),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
-    if (error)
-        rd_kafka_headers_destroy(headers);
-    return error;
+    // alive until the delivery report. rd_kafka_produceva, not producev: the RD_KAFKA_V_*
+    // macros are GNU statement expressions, which -Wpedantic rejects.
+    std::array<rd_kafka_vu_t, 5> fields{};
+    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+    fields[0].u.cstr = parts.topic;
+    fields[1].vtype = RD_KAFKA_VTYPE_KEY;
+    fields[1].u.mem.ptr = parts.key.isEmpty() ? nullptr : const_cast<char *>(parts.key.data());
+    fields[1].u.mem.size = size_t(parts.key.size());
+    fields[2].vtype = RD_KAFKA_VTYPE_VALUE;
+    fields[2].u.mem.ptr = const_cast<char *>(parts.value.data());
+    fields[2].u.mem.size = size_t(parts.value.size());
+    fields[3].vtype = RD_KAFKA_VTYPE_HEADERS;
+    fields[3].u.headers = headers;
+    fields[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+    fields[4].u.ptr = opaque;
+    rd_kafka_error_t *error = rd_kafka_produceva(producer, fields.data(), fields.size());
+    if (!error)
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+    rd_kafka_error_destroy(error);
+    rd_kafka_headers_destroy(headers); // still ours when the message was refused
+    return code;
 }
 
 bool KafkaPublisher::Private::acquireProducer() {
