@@ -18,6 +18,7 @@
 #include <charconv>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <utility>
 
 namespace ToolCapture {
 
@@ -272,7 +273,7 @@ void ClientSession::pump() {
             if (!m_upstream || !m_upstream->isConnected() || m_responseHeadSent)
                 break; // the body waits for the upstream
             m_parser.resume();
-        } else if (m_inPos >= m_in.size()) {
+        } else if (m_inPos >= m_in.size() && !(drained && m_pumpAgain)) {
             if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark) {
                 // We hold the body back, not the client: its pause does not count.
                 if (m_deadlineKind == Deadline::BodyRead)
@@ -283,7 +284,7 @@ void ClientSession::pump() {
             if (drained)
                 break;
             if (m_clientEof) {
-                m_inPump = false;
+                endPump();
                 onClientEndOfStream();
                 return;
             }
@@ -303,7 +304,7 @@ void ClientSession::pump() {
                 continue;
             }
             if (result == SocketIo::Result::Error) {
-                m_inPump = false;
+                endPump();
                 onClientDisconnected();
                 return;
             }
@@ -314,6 +315,8 @@ void ClientSession::pump() {
             m_worker.counters().bytesFromClients.add(std::uint64_t(got));
         }
         // Also with nothing left to feed: a message without a body completes on an empty feed.
+        // This feed is the turn an exchange that ended in this pump asked for (finishExchange).
+        m_pumpAgain = false;
         const qsizetype used = m_parser.feed(m_in.constData() + m_inPos, m_in.size() - m_inPos);
         m_inPos += used;
         if (m_parser.state() == HttpRequestParser::State::Failed) {
@@ -330,13 +333,19 @@ void ClientSession::pump() {
     if (m_upstream)
         m_upstream->flush();
     flushClient();
-    m_inPump = false;
     // The flush above may have sent all that held the body back, and then no writability
     // event will come to say so: continue on the next turn of the loop.
     if (heldBack && m_upstream && m_upstream->bytesToWrite() < kWriteLowMark)
-        QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
+        m_pumpAgain = true;
+    endPump();
     if (m_socket && !m_closing && !m_readPending && !m_clientEof)
         m_socket->setReadEnabled(true);
+}
+
+void ClientSession::endPump() {
+    m_inPump = false;
+    if (std::exchange(m_pumpAgain, false))
+        QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
 }
 
 void ClientSession::onClientEndOfStream() {
@@ -1163,11 +1172,17 @@ void ClientSession::finishExchange(bool close, time_point now) {
         // on an empty feed.
         m_parser.resume();
         // A pipelined request already waiting continues on the next turn of the event loop:
-        // never recurse from inside the parser's or the upstream's callbacks. Otherwise the
-        // next readyRead brings it, with no event posted per request.
+        // never recurse from inside the parser's or the upstream's callbacks. Inside the pump
+        // (an answer from the cache, a local reply) that turn is the pump's next one, with no
+        // event posted: the pump feeds once more before it stops (endPump() posts the turn if
+        // it stops first). Otherwise the next readyRead brings it.
         if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
-            m_readPending || m_clientEof)
-            QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
+            m_readPending || m_clientEof) {
+            if (m_inPump)
+                m_pumpAgain = true;
+            else
+                QMetaObject::invokeMethod(this, &ClientSession::pump, Qt::QueuedConnection);
+        }
     }
 }
 

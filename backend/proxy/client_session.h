@@ -102,6 +102,9 @@ private:
     void onSocketWritable() override;
 
     void pump();
+    // Leaves the pump; the turn an exchange that ended in it asked for and did not get is
+    // posted to the event loop.
+    void endPump();
     void beginExchange();
     // The cache's look-up and what follows from it (`mayWait`: a miss may wait for another
     // request's response).
@@ -233,6 +236,7 @@ private:
     Deadline m_deadlineKind = Deadline::None;
     time_point m_deadline;
     bool m_inPump = false;
+    bool m_pumpAgain = false;   // an exchange ended in the pump: feed once more before stopping
     bool m_readPending = false; // readable and not everything was read yet
     bool m_clientEof = false;   // the client shut down its sending side
     bool m_closing = false;
