@@ -46,6 +46,11 @@ bool CacheStatus::isStructuredToken(QByteArrayView text) {
 QByteArray CacheStatus::structuredString(QByteArrayView text) {
     QByteArray out;
     out.reserve(text.size() + 2);
+    appendStructuredString(out, text);
+    return out;
+}
+
+void CacheStatus::appendStructuredString(QByteArray &out, QByteArrayView text) {
     out += '"';
     // The usual case, a key of printable ASCII without quotes or backslashes: copied whole
     // (one character at a time costs a call each in Qt 6).
@@ -56,7 +61,7 @@ QByteArray CacheStatus::structuredString(QByteArrayView text) {
     if (plain) {
         out.append(text);
         out += '"';
-        return out;
+        return;
     }
     for (const char c : text) {
         const auto u = uchar(c);
@@ -72,7 +77,6 @@ QByteArray CacheStatus::structuredString(QByteArrayView text) {
         }
     }
     out += '"';
-    return out;
 }
 
 namespace {
@@ -89,7 +93,10 @@ QByteArray CacheStatus::render() const {
     // Appended in place (this runs on every response the cache touches): no temporaries.
     QByteArray out;
     out.reserve(96 + key.size() + detail.size());
-    out.append(isStructuredToken(cacheName) ? cacheName : structuredString(cacheName));
+    if (isStructuredToken(cacheName))
+        out.append(cacheName);
+    else
+        appendStructuredString(out, cacheName);
     // RFC 9211 section 2.1: hit, and section 2.2: fwd, are mutually exclusive by meaning; a
     // forwarded request reports fwd (and fwd-status, stored, collapsed), a hit reports hit.
     if (hit)
@@ -112,12 +119,18 @@ QByteArray CacheStatus::render() const {
         if (collapsed)
             out.append("; collapsed");
     }
-    if (!key.isEmpty())
-        out.append("; key=").append(structuredString(key));
+    if (!key.isEmpty()) {
+        out.append("; key=");
+        appendStructuredString(out, key);
+    }
     // Section 2.8: detail is an sf-token or an sf-string.
-    if (!detail.isEmpty())
-        out.append("; detail=")
-            .append(isStructuredToken(detail) ? detail : structuredString(detail));
+    if (!detail.isEmpty()) {
+        out.append("; detail=");
+        if (isStructuredToken(detail))
+            out.append(detail);
+        else
+            appendStructuredString(out, detail);
+    }
     return out;
 }
 

@@ -46,6 +46,7 @@ struct CacheStatus {
     // RFC 8941 section 3.3.3: an sf-string with `"` and `\` escaped. Bytes outside the
     // printable ASCII range are not allowed in an sf-string: they are percent-encoded.
     static QByteArray structuredString(QByteArrayView text);
+    static void appendStructuredString(QByteArray &out, QByteArrayView text);
     // RFC 8941 section 3.3.4: sf-token = ( ALPHA / "*" ) *( tchar / ":" / "/" ).
     static bool isStructuredToken(QByteArrayView text);
 };

@@ -399,9 +399,7 @@ ResponseCache::Page ResponseCache::list(QByteArrayView cursor, int limit, int se
             entry.hits = info.hits;
             entry.status = response->status;
             entry.ttlSource = response->ttlSource;
-            entry.age = Freshness::age(response->headers, response->requestTime,
-                                       response->responseTime, wall)
-                            .currentAge;
+            entry.age = response->currentAge(wall);
             entry.ttlLeft = response->lifetime.value - entry.age;
             page.entries.push_back(std::move(entry));
         }

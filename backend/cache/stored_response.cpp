@@ -3,6 +3,8 @@
 #include <QDataStream>
 #include <QIODevice>
 
+#include <algorithm>
+
 namespace ToolCapture {
 
 namespace {
@@ -60,6 +62,16 @@ std::shared_ptr<StoredResponse> StoredResponse::fromBytes(QByteArrayView bytes) 
     response->ttlSource = TtlSource(ttlSource);
     response->control = CacheControl::parseResponse(response->headers);
     return response;
+}
+
+std::chrono::seconds StoredResponse::currentAge(HttpTime now) const {
+    std::int64_t initial = m_initialAge.seconds.load(std::memory_order_relaxed);
+    if (initial < 0) {
+        initial = Freshness::age(headers, requestTime, responseTime, responseTime)
+                      .correctedInitialAge.count();
+        m_initialAge.seconds.store(initial, std::memory_order_relaxed);
+    }
+    return std::chrono::seconds(initial) + std::max(std::chrono::seconds(0), now - responseTime);
 }
 
 } // namespace ToolCapture

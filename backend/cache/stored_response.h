@@ -9,6 +9,7 @@
 #include <QByteArray>
 #include <QList>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -46,11 +47,31 @@ public:
     // What the entry weighs against the store's bounds.
     std::int64_t weight() const;
 
+    // RFC 9111 section 4.2.3's current_age at `now`: the corrected initial age, which depends
+    // only on what was stored (Date, Age, the request and response times) and is computed once,
+    // plus the resident time. Equal to Freshness::age(...).currentAge; a hit parses no Date.
+    std::chrono::seconds currentAge(HttpTime now) const;
+
     // The shared tier's form (Redis): a versioned binary record of everything above but
     // `control`, which is parsed again from the headers. fromBytes: nullptr when the record is
     // not one (another version, truncated, corrupted).
     QByteArray toBytes() const;
     static std::shared_ptr<StoredResponse> fromBytes(QByteArrayView bytes);
+
+private:
+    // corrected_initial_age in seconds, -1 until first asked; workers sharing the response may
+    // compute it at once, to the same value. A copy starts afresh: copies are made to be changed
+    // (a 304's freshened response).
+    struct InitialAge {
+        mutable std::atomic<std::int64_t> seconds{-1};
+        InitialAge() = default;
+        InitialAge(const InitialAge &) {}
+        InitialAge &operator=(const InitialAge &) {
+            seconds.store(-1, std::memory_order_relaxed);
+            return *this;
+        }
+    };
+    InitialAge m_initialAge;
 };
 
 // Stored under a primary key whose response had Vary: the request fields that select the

@@ -6,6 +6,7 @@
 #include <backend/proxy/exchange_cache.h>
 #include <backend/redis/redis_client.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -41,6 +42,21 @@ bool selectedForUpdate(const StoredResponse &stored, const HttpHeaders &notModif
         return true;
     return !Validators::selectForUpdate(notModified, {{stored.headers, stored.responseTime}})
                 .empty();
+}
+
+// "hit; ttl-source=header" and the like, built once and shared: a hit allocates no outcome.
+const QByteArray &hitOutcome(bool coalesced, TtlSource source) {
+    static const std::array<std::array<QByteArray, 3>, 2> kOutcomes = [] {
+        std::array<std::array<QByteArray, 3>, 2> outcomes;
+        const TtlSource sources[] = {TtlSource::Header, TtlSource::Heuristic, TtlSource::Learned};
+        for (size_t i = 0; i < 3; ++i) {
+            const QByteArray name = ttlSourceName(sources[i]).toByteArray();
+            outcomes[0][size_t(sources[i])] = "hit; ttl-source=" + name;
+            outcomes[1][size_t(sources[i])] = "coalesced; ttl-source=" + name;
+        }
+        return outcomes;
+    }();
+    return kOutcomes[coalesced ? 1 : 0][size_t(source)];
 }
 
 TtlSource ttlSourceOf(const FreshnessLifetime &lifetime) {
@@ -82,7 +98,10 @@ void ExchangeCache::reset() {
     m_clientConditional = false;
     m_clientConditionals.clear();
     m_fill.reset();
+    HttpHeaders headers = std::move(m_reply.head.headers); // its storage is reused
+    headers.clear();
     m_reply = Reply();
+    m_reply.head.headers = std::move(headers);
     m_outcome.clear();
 }
 
@@ -169,9 +188,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     const HttpTime wall = m_requestTime;
     CacheVerdict verdict;
     if (m_stored) {
-        const auto age =
-            Freshness::age(m_stored->headers, m_stored->requestTime, m_stored->responseTime, wall)
-                .currentAge;
+        const auto age = m_stored->currentAge(wall);
         verdict = Freshness::decide(true, m_requestControl, m_stored->control, m_stored->lifetime,
                                     age, OriginState::Reachable, policy);
     } else {
@@ -196,8 +213,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     case CacheDecision::FreshHit:
         counters().hits.add();
         prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
-        m_outcome = (m_coalesced ? "coalesced; ttl-source=" : "hit; ttl-source=") +
-                    ttlSourceName(m_stored->ttlSource).toByteArray();
+        m_outcome = hitOutcome(m_coalesced, m_stored->ttlSource);
         return Action::Serve;
     case CacheDecision::StaleServable:
         counters().staleServed.add();
@@ -535,9 +551,7 @@ void ExchangeCache::acceptShared(int status, const QByteArray &value, const Requ
 void ExchangeCache::writeShared(const StoredResponse &response, Clock::time_point now) {
     if (!m_shared || !response.secondaryKey.isEmpty())
         return;
-    const auto age = Freshness::age(response.headers, response.requestTime, response.responseTime,
-                                    m_cache->wallNow(now))
-                         .currentAge;
+    const auto age = response.currentAge(m_cache->wallNow(now));
     // As long as another proxy may serve it: fresh, then within its stale windows.
     std::chrono::seconds allowance{0};
     if (response.control.staleIfError)
@@ -578,9 +592,7 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
     if (!m_cache || !m_stored || !m_lookedUp)
         return false;
     const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
-    const auto age = Freshness::age(m_stored->headers, m_stored->requestTime,
-                                    m_stored->responseTime, m_cache->wallNow(now))
-                         .currentAge;
+    const auto age = m_stored->currentAge(m_cache->wallNow(now));
     const CacheVerdict verdict =
         Freshness::decide(true, m_requestControl, m_stored->control, m_stored->lifetime, age,
                           unavailable ? OriginState::Unreachable : OriginState::Error, policy);
@@ -597,11 +609,13 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
 void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead &request,
                                  const CacheVerdict &verdict, bool hit,
                                  std::optional<int> forwardStatus, Clock::time_point now) {
-    const auto age = Freshness::age(stored.headers, stored.requestTime, stored.responseTime,
-                                    m_cache->wallNow(now))
-                         .currentAge;
+    const auto age = stored.currentAge(m_cache->wallNow(now));
     const bool stale = stored.lifetime.value <= age;
+    // The reply's header storage is the session's, kept from one exchange to the next (a hit
+    // copies the stored fields into it by reference: no allocation when it has room).
     Reply &reply = m_reply;
+    HttpHeaders headers = std::move(reply.head.headers);
+    headers.clear();
     reply = Reply();
     reply.head.versionMinor = 1;
     CacheStatus cacheStatus;
@@ -627,22 +641,30 @@ void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead
         reply.head.reason = "Not Modified";
         reply.head.headers = Validators::notModifiedHeaders(stored.headers);
         reply.sendBody = false;
+        removeFields(reply.head.headers, "age");
     } else {
         reply.head.status = stored.status;
         reply.head.reason = stored.reason;
-        reply.head.headers = stored.headers;
-        for (const QByteArray &field : verdict.withheldFields)
-            removeFields(reply.head.headers, field);
         reply.sendBody = request.method != "HEAD";
-        if (reply.sendBody) {
+        // The stored fields but Age (ours follows), those the verdict withholds (no-cache with
+        // field names) and, for HEAD, Content-Length (the stored body's follows).
+        headers.reserve(stored.headers.size() + 3);
+        for (const HttpHeader &header : stored.headers) {
+            if (equalsIgnoreCase(header.name, "age") ||
+                (!reply.sendBody && equalsIgnoreCase(header.name, "content-length")) ||
+                std::any_of(
+                    verdict.withheldFields.begin(), verdict.withheldFields.end(),
+                    [&](const QByteArray &field) { return equalsIgnoreCase(header.name, field); }))
+                continue;
+            headers.push_back(header);
+        }
+        reply.head.headers = std::move(headers);
+        if (reply.sendBody)
             reply.body = stored.body;
-        } else {
-            removeFields(reply.head.headers, "content-length");
+        else
             reply.head.headers.push_back(
                 {"Content-Length", QByteArray::number(qsizetype(stored.body.size()))});
-        }
     }
-    removeFields(reply.head.headers, "age");
     reply.head.headers.push_back({"Age", QByteArray::number(qint64(age.count()))});
     if (stale)
         reply.head.headers.push_back({"Warning", "110 - \"Response is Stale\""});

@@ -1,4 +1,5 @@
 #include <backend/cache/freshness.h>
+#include <backend/cache/stored_response.h>
 #include <tests/backend/cache/rfc_test_headers.h>
 
 #include <QTest>
@@ -155,6 +156,26 @@ void TestFreshness::age() {
     QTEST(qint64(a.correctedInitialAge.count()), "correctedInitialAge");
     QTEST(qint64(a.residentTime.count()), "residentTime");
     QTEST(qint64(a.currentAge.count()), "currentAge");
+
+    // A stored response computes its corrected initial age once (a hit parses no Date) and
+    // adds the resident time: the same figure, now and later.
+    StoredResponse stored;
+    stored.headers = RfcTest::headers(fields);
+    stored.requestTime = RfcTest::at(requestTime);
+    stored.responseTime = RfcTest::at(responseTime);
+    QTEST(qint64(stored.currentAge(RfcTest::at(now)).count()), "currentAge");
+    const auto ageAt = [](const StoredResponse &r, qint64 t) {
+        return qint64(Freshness::age(r.headers, r.requestTime, r.responseTime, RfcTest::at(t))
+                          .currentAge.count());
+    };
+    QCOMPARE(qint64(stored.currentAge(RfcTest::at(now + 50)).count()), ageAt(stored, now + 50));
+    // A copy is made to be changed (a 304 freshens one): it computes afresh.
+    StoredResponse freshened = stored;
+    freshened.headers = RfcTest::headers("Date: " + RfcTest::date(responseTime + 20));
+    freshened.requestTime = RfcTest::at(responseTime + 19);
+    freshened.responseTime = RfcTest::at(responseTime + 20);
+    QCOMPARE(qint64(freshened.currentAge(RfcTest::at(now + 50)).count()),
+             ageAt(freshened, now + 50));
 }
 
 void TestFreshness::decide_data() {

@@ -169,6 +169,7 @@ private slots:
     void scenarios_data();
     void scenarios();
     void countsPerService();
+    void pipelinedHitsAnsweredInOrder();
     void learnsTtlWhereHeuristicsAreAllowed();
     void coalescing_data();
     void coalescing();
@@ -2039,6 +2040,41 @@ void TestProxyCache::countsPerService() {
     QCOMPARE(proxy.cache->totals(0).objects, 0);
     QCOMPARE(client.roundTrip(get()).status, 200);
     QCOMPARE(upstream.requestsReceived(), 3);
+}
+
+void TestProxyCache::pipelinedHitsAnsweredInOrder() {
+    // A hit is answered inside the session's read loop, which goes on to feed what follows it
+    // from what it read (no event posted per hit): requests pipelined in one write are answered
+    // in order, a miss among them forwarded, and the connection stays usable.
+    ManualClock clock;
+    TestUpstream upstream;
+    Proxy proxy = start(upstream.port(), Policy::Default, clock);
+    QVERIFY(proxy.server);
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                               "Content-Length: 2\r\n\r\nok");
+    upstream.setBehaviour(behaviour);
+    RawClient client(proxy.server->port());
+    QCOMPARE(client.roundTrip(get("/a")).status, 200);
+    QCOMPARE(client.roundTrip(get("/b")).status, 200);
+    QCOMPARE(upstream.requestsReceived(), 2);
+    const QList<QByteArray> targets = {"/a", "/b", "/a", "/c", "/b", "/a", "/a"};
+    QByteArray burst;
+    for (const QByteArray &target : targets)
+        burst += get(target);
+    client.send(burst);
+    for (const QByteArray &target : targets) {
+        const RawResponse response = client.read();
+        QVERIFY(response.complete);
+        QCOMPARE(response.status, 200);
+        QCOMPARE(response.body, QByteArray("ok"));
+        const QByteArray status = response.header("cache-status");
+        QVERIFY2(status.contains("key=\"svc http://test" + target + "\""), status.constData());
+        QVERIFY2(status.contains(target == "/c" ? "fwd=uri-miss" : "; hit"), status.constData());
+    }
+    QCOMPARE(upstream.requestsReceived(), 3);
+    QCOMPARE(client.roundTrip(get("/c")).header("cache-status").contains("; hit"), true);
 }
 
 void TestProxyCache::learnsTtlWhereHeuristicsAreAllowed() {
