@@ -2,6 +2,7 @@
 #include <backend/admin/topic_api.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <tests/backend/httpserver/raw_http_client.h>
+#include <tests/support/kafka_produce.h>
 
 #include <QTcpServer>
 #include <QTest>
@@ -43,12 +44,8 @@ public:
         for (const auto &[name, content] : headers)
             rd_kafka_header_add(h, name.constData(), name.size(), content.constData(),
                                 content.size());
-        const rd_kafka_resp_err_t err = rd_kafka_producev(
-            m_rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
-            RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestampMs),
-            RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+        const rd_kafka_resp_err_t err =
+            Testing::produceCopy(m_rk, {topic, partition, key, value, timestampMs, h});
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             rd_kafka_headers_destroy(h);
             return false;

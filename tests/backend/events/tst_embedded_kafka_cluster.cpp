@@ -1,4 +1,5 @@
 #include <backend/events/embedded_kafka_cluster.h>
+#include <tests/support/kafka_produce.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -56,10 +57,10 @@ public:
     // Produces one message and waits for its delivery report; returns its error code.
     rd_kafka_resp_err_t send(const QByteArray &topic, const QByteArray &value) {
         m_lastError = RD_KAFKA_RESP_ERR__IN_PROGRESS;
-        const rd_kafka_resp_err_t err = rd_kafka_producev(
-            m_rk, RD_KAFKA_V_TOPIC(topic.constData()),
-            RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+        Testing::TestMessage message;
+        message.topic = topic.constData();
+        message.value = value;
+        const rd_kafka_resp_err_t err = Testing::produceCopy(m_rk, message);
         if (err)
             return err;
         rd_kafka_flush(m_rk, 20000);

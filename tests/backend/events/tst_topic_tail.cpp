@@ -1,5 +1,6 @@
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/topic_tail.h>
+#include <tests/support/kafka_produce.h>
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -49,12 +50,8 @@ public:
         if (!headerName.isEmpty())
             rd_kafka_header_add(headers, headerName.constData(), headerName.size(),
                                 headerValue.constData(), headerValue.size());
-        const rd_kafka_resp_err_t err = rd_kafka_producev(
-            m_rk, RD_KAFKA_V_TOPIC(topic.constData()), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_KEY(key.constData(), size_t(key.size())),
-            RD_KAFKA_V_VALUE(const_cast<char *>(value.constData()), size_t(value.size())),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_TIMESTAMP(timestampMs),
-            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
+        const rd_kafka_resp_err_t err = Testing::produceCopy(
+            m_rk, {topic.constData(), partition, key, value, timestampMs, headers});
         if (err) {
             rd_kafka_headers_destroy(headers);
             return false;
