@@ -82,6 +82,15 @@ QByteArray get(QByteArrayView target = "/r", QByteArrayView extra = {}) {
            "\r\n";
 }
 
+// The upstream answers every request "ok", fresh for 60 s.
+void answerFreshFor60s(TestUpstream &upstream) {
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                               "Content-Length: 2\r\n\r\nok");
+    upstream.setBehaviour(behaviour);
+}
+
 // A response without a Date field.
 QByteArray undated(QByteArrayView headers, QByteArrayView body = "hello", int status = 200,
                    QByteArrayView reason = "OK") {
@@ -2014,11 +2023,7 @@ void TestProxyCache::countsPerService() {
     TestUpstream upstream;
     Proxy proxy = start(upstream.port(), Policy::Default, clock);
     QVERIFY(proxy.server);
-    TestUpstream::Behaviour behaviour;
-    behaviour.mode = TestUpstream::Mode::Raw;
-    behaviour.raw = QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
-                               "Content-Length: 2\r\n\r\nok");
-    upstream.setBehaviour(behaviour);
+    answerFreshFor60s(upstream);
     RawClient client(proxy.server->port());
     for (int i = 0; i < 5; ++i)
         QCOMPARE(client.roundTrip(get()).status, 200);
@@ -2050,11 +2055,7 @@ void TestProxyCache::pipelinedHitsAnsweredInOrder() {
     TestUpstream upstream;
     Proxy proxy = start(upstream.port(), Policy::Default, clock);
     QVERIFY(proxy.server);
-    TestUpstream::Behaviour behaviour;
-    behaviour.mode = TestUpstream::Mode::Raw;
-    behaviour.raw = QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
-                               "Content-Length: 2\r\n\r\nok");
-    upstream.setBehaviour(behaviour);
+    answerFreshFor60s(upstream);
     RawClient client(proxy.server->port());
     QCOMPARE(client.roundTrip(get("/a")).status, 200);
     QCOMPARE(client.roundTrip(get("/b")).status, 200);
