@@ -186,8 +186,7 @@ RecommendationsView::RecommendationsView(FeedTransport *feed, QWidget *parent)
 
     m_details->setObjectName(QStringLiteral("recommendationDetails"));
     m_details->setOpenLinks(false);
-    m_details->setPlaceholderText(
-        tr("Select a recommendation to see its evidence, the change it makes and its effect."));
+    m_details->setPlaceholderText(selectHint());
 
     auto *top = new QHBoxLayout;
     auto *statusLabel = new QLabel(tr("S&how:"));
@@ -241,6 +240,10 @@ RecommendationsView::RecommendationsView(FeedTransport *feed, QWidget *parent)
     });
     m_timer->start();
     updateSelection();
+}
+
+QString RecommendationsView::selectHint() {
+    return tr("Select a recommendation to see its evidence, the change it makes and its effect.");
 }
 
 QString RecommendationsView::stateText() const {
@@ -318,6 +321,20 @@ void RecommendationsView::reload() {
         m_updated->setText(
             tr("%n recommendation(s), read at %1", nullptr, m_model->rowCount())
                 .arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)));
+        // An empty list says why it is empty, where the details would be.
+        if (m_model->rowCount() > 0)
+            m_details->setPlaceholderText(selectHint());
+        else if (m_statusBox->currentData().toString() != QLatin1String("all"))
+            m_details->setPlaceholderText(tr("No recommendation has this status."));
+        else
+            m_details->setPlaceholderText(
+                tr("No recommendations: nothing in the traffic crossed a rule's threshold. The "
+                   "engine recommends a change when it sees cache misses on cacheable "
+                   "operations, load spread unevenly over instances that are equally good, an "
+                   "instance failing just below its breaker's threshold, a p99 close to the "
+                   "timeout, retries that never succeed, or capture holding the proxy back. An "
+                   "operation needs 50 to 100 exchanges in the analyser's five-minute window "
+                   "before a rule judges it."));
         if (!current.isEmpty())
             selectRecommendation(current);
         emit loaded(true);

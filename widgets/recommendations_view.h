@@ -72,6 +72,7 @@ protected:
     void showEvent(QShowEvent *event) override;
 
 private:
+    static QString selectHint();
     void send(const QString &id, const QString &action);
     void updateSelection();
     void showState(const QString &text);

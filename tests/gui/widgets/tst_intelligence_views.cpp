@@ -16,6 +16,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
+#include <QTextBrowser>
 
 using namespace ToolCapture;
 namespace Docs = ToolCapture::ContractDocuments;
@@ -94,6 +95,8 @@ class TestIntelligenceViews : public QObject {
     Q_OBJECT
 private slots:
     void recommendationsSortedWithDetails();
+    void emptyListSaysWhy_data();
+    void emptyListSaysWhy();
     void buttonsFollowStatus_data();
     void buttonsFollowStatus();
     void applyAsksThenPosts();
@@ -295,6 +298,41 @@ void TestIntelligenceViews::statusFilterQueries() {
     box->setCurrentIndex(index);
     QVERIFY(loaded.wait(kTimeoutMs));
     QCOMPARE(feed->lines().last(), QStringLiteral("GET /api/v1/recommendations?status=") + status);
+}
+
+void TestIntelligenceViews::emptyListSaysWhy_data() {
+    QTest::addColumn<QString>("status");
+    QTest::addColumn<bool>("empty");
+    QTest::addColumn<QString>("hint");
+    QTest::newRow("recommendations") << "all" << false << "Select a recommendation";
+    QTest::newRow("none at all") << "all" << true << "nothing in the traffic crossed a rule";
+    QTest::newRow("none with a status") << "applied" << true << "No recommendation has this status";
+}
+
+void TestIntelligenceViews::emptyListSaysWhy() {
+    // Where the details would be, an empty list says why it is empty: an operator opening the
+    // demo sees no recommendation for minutes, as long as routing keeps every rule quiet.
+    QFETCH(QString, status);
+    QFETCH(bool, empty);
+    QFETCH(QString, hint);
+    auto [feed, view] = recommendations([empty](const FeedRequest &request) {
+        if (empty && request.method == "GET" &&
+            request.target.startsWith("/api/v1/recommendations"))
+            return RecordingFeedTransport::json(200, R"({"recommendations": []})");
+        return contractEngine(request);
+    });
+    QCOMPARE(view->stateText(), QString());
+    if (status != u"all") {
+        auto *box = view->findChild<QComboBox *>(QStringLiteral("recommendationsStatus"));
+        QVERIFY(box);
+        QSignalSpy loaded(view.get(), &RecommendationsView::loaded);
+        box->setCurrentIndex(box->findData(status));
+        QVERIFY(loaded.wait(kTimeoutMs));
+    }
+    QCOMPARE(view->table()->model()->rowCount() == 0, empty);
+    auto *details = view->findChild<QTextBrowser *>(QStringLiteral("recommendationDetails"));
+    QVERIFY(details);
+    QVERIFY2(details->placeholderText().contains(hint), qPrintable(details->placeholderText()));
 }
 
 void TestIntelligenceViews::windowSelectorQueries_data() {
