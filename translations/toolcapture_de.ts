@@ -2106,149 +2106,154 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
 <context>
     <name>ToolCapture::RecommendationsModel</name>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="75"/>
+        <location filename="../models/recommendations_model.cpp" line="84"/>
         <source>%1 is outside -1..1</source>
         <translation>%1 liegt außerhalb von -1..1</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="197"/>
+        <location filename="../models/recommendations_model.cpp" line="206"/>
         <source>High</source>
         <translation>Hoch</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="199"/>
+        <location filename="../models/recommendations_model.cpp" line="208"/>
         <source>Medium</source>
         <translation>Mittel</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="201"/>
+        <location filename="../models/recommendations_model.cpp" line="210"/>
         <source>Low</source>
         <translation>Niedrig</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="207"/>
+        <location filename="../models/recommendations_model.cpp" line="216"/>
         <source>Cache</source>
         <translation>Cache</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="209"/>
+        <location filename="../models/recommendations_model.cpp" line="218"/>
         <source>Load balancing</source>
         <translation>Lastverteilung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="211"/>
+        <location filename="../models/recommendations_model.cpp" line="220"/>
         <source>Breaker</source>
         <translation>Breaker</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="213"/>
+        <location filename="../models/recommendations_model.cpp" line="222"/>
         <source>Timeout</source>
         <translation>Timeout</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="215"/>
+        <location filename="../models/recommendations_model.cpp" line="224"/>
         <source>Retries</source>
         <translation>Wiederholversuche</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="217"/>
+        <location filename="../models/recommendations_model.cpp" line="226"/>
         <source>Capture sampling</source>
         <translation>Mitschnitt-Sampling</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="223"/>
+        <location filename="../models/recommendations_model.cpp" line="232"/>
         <source>Open</source>
         <translation>Offen</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="225"/>
+        <location filename="../models/recommendations_model.cpp" line="234"/>
         <source>Applied</source>
         <translation>Angewendet</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="227"/>
+        <location filename="../models/recommendations_model.cpp" line="236"/>
         <source>Dismissed</source>
         <translation>Verworfen</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="229"/>
+        <location filename="../models/recommendations_model.cpp" line="238"/>
         <source>Reverted</source>
         <translation>Zurückgesetzt</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="238"/>
+        <location filename="../models/recommendations_model.cpp" line="240"/>
+        <source>Expired</source>
+        <translation>Abgelaufen</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="249"/>
         <source>measuring…</source>
         <translation>wird gemessen…</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="241"/>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
         <source>improved</source>
         <translation>verbessert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="243"/>
+        <location filename="../models/recommendations_model.cpp" line="254"/>
         <source>unchanged</source>
         <translation>unverändert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="245"/>
+        <location filename="../models/recommendations_model.cpp" line="256"/>
         <source>worse</source>
         <translation>verschlechtert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="248"/>
+        <location filename="../models/recommendations_model.cpp" line="259"/>
         <source>%1 (%2%3)</source>
         <translation>%1 (%2%3)</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="293"/>
+        <location filename="../models/recommendations_model.cpp" line="304"/>
         <source>%1
 %2</source>
         <translation>%1
 %2</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="314"/>
+        <location filename="../models/recommendations_model.cpp" line="325"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="331"/>
+        <location filename="../models/recommendations_model.cpp" line="342"/>
         <source>Priority</source>
         <translation>Priorität</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="333"/>
+        <location filename="../models/recommendations_model.cpp" line="344"/>
         <source>Type</source>
         <translation>Typ</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="335"/>
+        <location filename="../models/recommendations_model.cpp" line="346"/>
         <source>Service / instance / operation</source>
         <translation>Dienst / Instanz / Operation</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="337"/>
+        <location filename="../models/recommendations_model.cpp" line="348"/>
         <source>Recommendation</source>
         <translation>Empfehlung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="339"/>
+        <location filename="../models/recommendations_model.cpp" line="350"/>
         <source>Expected impact</source>
         <translation>Erwartete Auswirkung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="341"/>
+        <location filename="../models/recommendations_model.cpp" line="352"/>
         <source>Confidence</source>
         <translation>Konfidenz</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="343"/>
+        <location filename="../models/recommendations_model.cpp" line="354"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="345"/>
+        <location filename="../models/recommendations_model.cpp" line="356"/>
         <source>Measured effect</source>
         <translation>Gemessener Effekt</translation>
     </message>
@@ -2337,111 +2342,127 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="94"/>
+        <location filename="../widgets/recommendations_view.cpp" line="99"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="96"/>
+        <location filename="../widgets/recommendations_view.cpp" line="97"/>
+        <source>Dismissed at %1 by %2</source>
+        <translation>Verworfen am %1 durch %2</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="102"/>
+        <source>Expired at %1: its rule stopped firing</source>
+        <translation>Abgelaufen am %1: ihre Regel greift nicht mehr</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="104"/>
         <source>Status:</source>
         <translation>Status:</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="100"/>
+        <location filename="../widgets/recommendations_view.cpp" line="108"/>
         <source>Measured effect:</source>
         <translation>Gemessener Effekt:</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="105"/>
+        <location filename="../widgets/recommendations_view.cpp" line="113"/>
         <source>The effect is measured once the recommendation is applied.</source>
         <translation>Der Effekt wird gemessen, sobald die Empfehlung angewendet ist.</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="119"/>
+        <location filename="../widgets/recommendations_view.cpp" line="127"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="124"/>
+        <location filename="../widgets/recommendations_view.cpp" line="132"/>
         <source>&amp;Apply…</source>
         <translation>An&amp;wenden…</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="125"/>
+        <location filename="../widgets/recommendations_view.cpp" line="133"/>
         <source>&amp;Dismiss</source>
         <translation>&amp;Verwerfen</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="126"/>
+        <location filename="../widgets/recommendations_view.cpp" line="134"/>
         <source>Re&amp;vert…</source>
         <translation>&amp;Zurücksetzen…</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="132"/>
+        <location filename="../widgets/recommendations_view.cpp" line="140"/>
         <source>All</source>
         <translation>Alle</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="133"/>
+        <location filename="../widgets/recommendations_view.cpp" line="141"/>
         <source>Open</source>
         <translation>Offen</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="134"/>
+        <location filename="../widgets/recommendations_view.cpp" line="142"/>
         <source>Applied</source>
         <translation>Angewendet</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="135"/>
+        <location filename="../widgets/recommendations_view.cpp" line="143"/>
         <source>Dismissed</source>
         <translation>Verworfen</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="136"/>
+        <location filename="../widgets/recommendations_view.cpp" line="144"/>
         <source>Reverted</source>
         <translation>Zurückgesetzt</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="148"/>
+        <location filename="../widgets/recommendations_view.cpp" line="145"/>
+        <source>Expired</source>
+        <translation>Abgelaufen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="157"/>
         <source>Change the live setting as recommended (asks first)</source>
         <translation>Die Live-Einstellung wie empfohlen ändern (mit Rückfrage)</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="149"/>
+        <location filename="../widgets/recommendations_view.cpp" line="158"/>
         <source>Keep things as they are; the recommendation is closed</source>
         <translation>Alles so lassen, wie es ist; die Empfehlung wird geschlossen</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="150"/>
+        <location filename="../widgets/recommendations_view.cpp" line="159"/>
         <source>Set the live setting back to its value before (asks first)</source>
         <translation>Die Live-Einstellung auf ihren vorherigen Wert zurücksetzen (mit Rückfrage)</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="181"/>
+        <location filename="../widgets/recommendations_view.cpp" line="246"/>
         <source>Select a recommendation to see its evidence, the change it makes and its effect.</source>
         <translation>Wählen Sie eine Empfehlung aus, um ihre Belege, die vorgenommene Änderung und ihren Effekt zu sehen.</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="184"/>
+        <location filename="../widgets/recommendations_view.cpp" line="192"/>
         <source>S&amp;how:</source>
         <translation>A&amp;nzeigen:</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="291"/>
+        <location filename="../widgets/recommendations_view.cpp" line="303"/>
         <source>This engine serves no recommendations: GET /api/v1/recommendations answered %1. It has no analyser, or it is older than this console.</source>
         <translation>Diese Engine liefert keine Empfehlungen: GET /api/v1/recommendations ergab %1. Sie hat keinen Analysator oder ist älter als diese Konsole.</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="295"/>
+        <location filename="../widgets/recommendations_view.cpp" line="307"/>
         <source>The recommendations could not be read: %1</source>
         <translation>Die Empfehlungen konnten nicht gelesen werden: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="302"/>
+        <location filename="../widgets/recommendations_view.cpp" line="314"/>
         <source>The engine&apos;s recommendations do not follow the API (%1); the list shows the last ones that did.</source>
         <translation>Die Empfehlungen der Engine entsprechen nicht der API (%1); die Liste zeigt die letzten gültigen.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/recommendations_view.cpp" line="310"/>
+        <location filename="../widgets/recommendations_view.cpp" line="322"/>
         <source>%n recommendation(s), read at %1</source>
         <translation>
             <numerusform>%n Empfehlung, gelesen um %1</numerusform>
@@ -2449,68 +2470,78 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
         </translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <location filename="../widgets/recommendations_view.cpp" line="328"/>
+        <source>No recommendation has this status.</source>
+        <translation>Keine Empfehlung hat diesen Status.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="331"/>
+        <source>No recommendations: nothing in the traffic crossed a rule&apos;s threshold. The engine recommends a change when it sees cache misses on cacheable operations, load spread unevenly over instances that are equally good, an instance failing just below its breaker&apos;s threshold, a p99 close to the timeout, retries that never succeed, or capture holding the proxy back. An operation needs 50 to 100 exchanges in the analyser&apos;s five-minute window before a rule judges it.</source>
+        <translation>Keine Empfehlungen: Nichts im Verkehr hat den Schwellenwert einer Regel überschritten. Die Engine empfiehlt eine Änderung, wenn sie Cache-Fehltreffer bei cachebaren Operationen sieht, ungleich verteilte Last auf gleich guten Instanzen, eine Instanz, die knapp unter der Schwelle ihres Circuit Breakers ausfällt, ein p99 nahe am Timeout, Wiederholungen, die nie gelingen, oder eine Erfassung, die den Proxy bremst. Eine Operation braucht 50 bis 100 Austausche im Fünf-Minuten-Fenster der Analyse, bevor eine Regel sie beurteilt.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="383"/>
         <source>Apply the recommendation</source>
         <translation>Empfehlung anwenden</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <location filename="../widgets/recommendations_view.cpp" line="383"/>
         <source>Revert the change</source>
         <translation>Änderung zurücksetzen</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="358"/>
+        <location filename="../widgets/recommendations_view.cpp" line="384"/>
         <source>Set %1 of %2 from %3 to %4?</source>
         <translation>%1 des Dienstes %2 von %3 auf %4 setzen?</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="361"/>
+        <location filename="../widgets/recommendations_view.cpp" line="387"/>
         <source>%1
 The running proxy changes at once; Revert sets the value back.</source>
         <translation>%1
 Der laufende Proxy ändert sich sofort; „Zurücksetzen“ stellt den vorherigen Wert wieder her.</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="364"/>
+        <location filename="../widgets/recommendations_view.cpp" line="390"/>
         <source>%1
 The running proxy changes at once.</source>
         <translation>%1
 Der laufende Proxy ändert sich sofort.</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="379"/>
+        <location filename="../widgets/recommendations_view.cpp" line="405"/>
         <source>%1: sending…</source>
         <translation>%1: wird gesendet…</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="388"/>
+        <location filename="../widgets/recommendations_view.cpp" line="414"/>
         <source>%1 done: %2 is now %3</source>
         <translation>%1 erledigt: %2 ist jetzt %3</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="395"/>
+        <location filename="../widgets/recommendations_view.cpp" line="421"/>
         <source>%1 done, but the answer does not follow the API (%2)</source>
         <translation>%1 erledigt, aber die Antwort entspricht nicht der API (%2)</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="404"/>
+        <location filename="../widgets/recommendations_view.cpp" line="430"/>
         <source>%1 failed: %2</source>
         <translation>%1 fehlgeschlagen: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="405"/>
+        <location filename="../widgets/recommendations_view.cpp" line="431"/>
         <source>Recommendation not changed</source>
         <translation>Empfehlung nicht geändert</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="406"/>
+        <location filename="../widgets/recommendations_view.cpp" line="432"/>
         <source>%1 failed:
 %2</source>
         <translation>%1 fehlgeschlagen:
 %2</translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="411"/>
+        <location filename="../widgets/recommendations_view.cpp" line="437"/>
         <source>Recommendation not changed: %1</source>
         <translation>Empfehlung nicht geändert: %1</translation>
     </message>
@@ -3219,102 +3250,102 @@ Der laufende Proxy ändert sich sofort.</translation>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="27"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="33"/>
         <source>Starting…</source>
         <translation>Startet…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="56"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
         <source>Connecting to %1…</source>
         <translation>Verbinde mit %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="59"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="65"/>
         <source>Connected to %1</source>
         <translation>Verbunden mit %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
         <source>Connection to %1 lost</source>
         <translation>Verbindung zu %1 verloren</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
         <source>Engine stopped</source>
         <translation>Engine gestoppt</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
         <source>Proxy %1 (draining)</source>
         <translation>Proxy %1 (läuft aus)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
         <source>Proxy %1</source>
         <translation>Proxy %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="93"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
         <source>Admin %1</source>
         <translation>Admin %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="95"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="101"/>
         <source>Kafka off</source>
         <translation>Kafka aus</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>embedded</source>
         <translation>eingebettet</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>external</source>
         <translation>extern</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
         <source>Kafka %1 (%2, up)</source>
         <translation>Kafka %1 (%2, läuft)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="100"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation>Kafka %1 (%2, AUSGEFALLEN)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
         <source>%1 req/s</source>
         <translation>%1 Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
         <source>– req/s</source>
         <translation>– Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
         <source>errors %1 %</source>
         <translation>Fehler %1 %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
         <source>errors – %</source>
         <translation>Fehler – %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>%1 captured</source>
         <translation>%1 mitgeschnitten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
         <source>capture off</source>
         <translation>Mitschnitt aus</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>%n capture(s) dropped</source>
         <translation>
             <numerusform>%n Mitschnitt verworfen</numerusform>
@@ -3322,35 +3353,45 @@ Der laufende Proxy ändert sich sofort.</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
         <source>spool %1</source>
         <translation>Spool %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation>Ereignisse, die auf der Festplatte auf die Kafka-Broker warten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="134"/>
         <source>store %1</source>
         <translation>Datenspeicher %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
-        <source>Intelligence store connected; %n row(s) waiting to be written</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
+        <source>%1
+Intelligence store connected; %n row(s) waiting to be written</source>
         <translation>
+            <numerusform>%1
+Intelligence-Datenspeicher verbunden; %n Zeile wartet darauf, geschrieben zu werden</numerusform>
+            <numerusform>%1
+Intelligence-Datenspeicher verbunden; %n Zeilen warten darauf, geschrieben zu werden</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Intelligence store connected; %n row(s) waiting to be written</source>
+        <translation type="vanished">
             <numerusform>Intelligence-Datenspeicher verbunden; %n Zeile wartet darauf, geschrieben zu werden</numerusform>
             <numerusform>Intelligence-Datenspeicher verbunden; %n Zeilen warten darauf, geschrieben zu werden</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="144"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation>Datenspeicher NICHT ERREICHBAR, %1 Zeilen im Arbeitsspeicher</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="132"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation>
@@ -3361,7 +3402,7 @@ Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
     </message>

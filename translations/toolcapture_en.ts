@@ -2099,148 +2099,153 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
 <context>
     <name>ToolCapture::RecommendationsModel</name>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="75"/>
+        <location filename="../models/recommendations_model.cpp" line="84"/>
         <source>%1 is outside -1..1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="197"/>
+        <location filename="../models/recommendations_model.cpp" line="206"/>
         <source>High</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="199"/>
+        <location filename="../models/recommendations_model.cpp" line="208"/>
         <source>Medium</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="201"/>
+        <location filename="../models/recommendations_model.cpp" line="210"/>
         <source>Low</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="207"/>
+        <location filename="../models/recommendations_model.cpp" line="216"/>
         <source>Cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="209"/>
+        <location filename="../models/recommendations_model.cpp" line="218"/>
         <source>Load balancing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="211"/>
+        <location filename="../models/recommendations_model.cpp" line="220"/>
         <source>Breaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="213"/>
+        <location filename="../models/recommendations_model.cpp" line="222"/>
         <source>Timeout</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="215"/>
+        <location filename="../models/recommendations_model.cpp" line="224"/>
         <source>Retries</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="217"/>
+        <location filename="../models/recommendations_model.cpp" line="226"/>
         <source>Capture sampling</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="223"/>
+        <location filename="../models/recommendations_model.cpp" line="232"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="225"/>
+        <location filename="../models/recommendations_model.cpp" line="234"/>
         <source>Applied</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="227"/>
+        <location filename="../models/recommendations_model.cpp" line="236"/>
         <source>Dismissed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="229"/>
+        <location filename="../models/recommendations_model.cpp" line="238"/>
         <source>Reverted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="238"/>
+        <location filename="../models/recommendations_model.cpp" line="240"/>
+        <source>Expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="249"/>
         <source>measuring…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="241"/>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
         <source>improved</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="243"/>
+        <location filename="../models/recommendations_model.cpp" line="254"/>
         <source>unchanged</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="245"/>
+        <location filename="../models/recommendations_model.cpp" line="256"/>
         <source>worse</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="248"/>
+        <location filename="../models/recommendations_model.cpp" line="259"/>
         <source>%1 (%2%3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="293"/>
+        <location filename="../models/recommendations_model.cpp" line="304"/>
         <source>%1
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="314"/>
+        <location filename="../models/recommendations_model.cpp" line="325"/>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="331"/>
+        <location filename="../models/recommendations_model.cpp" line="342"/>
         <source>Priority</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="333"/>
+        <location filename="../models/recommendations_model.cpp" line="344"/>
         <source>Type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="335"/>
+        <location filename="../models/recommendations_model.cpp" line="346"/>
         <source>Service / instance / operation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="337"/>
+        <location filename="../models/recommendations_model.cpp" line="348"/>
         <source>Recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="339"/>
+        <location filename="../models/recommendations_model.cpp" line="350"/>
         <source>Expected impact</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="341"/>
+        <location filename="../models/recommendations_model.cpp" line="352"/>
         <source>Confidence</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="343"/>
+        <location filename="../models/recommendations_model.cpp" line="354"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="345"/>
+        <location filename="../models/recommendations_model.cpp" line="356"/>
         <source>Measured effect</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2329,111 +2334,127 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
     </message>
     <message>
         <location filename="../widgets/recommendations_view.cpp" line="94"/>
+        <location filename="../widgets/recommendations_view.cpp" line="99"/>
         <source>unknown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="96"/>
+        <location filename="../widgets/recommendations_view.cpp" line="97"/>
+        <source>Dismissed at %1 by %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="102"/>
+        <source>Expired at %1: its rule stopped firing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="104"/>
         <source>Status:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="100"/>
+        <location filename="../widgets/recommendations_view.cpp" line="108"/>
         <source>Measured effect:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="105"/>
+        <location filename="../widgets/recommendations_view.cpp" line="113"/>
         <source>The effect is measured once the recommendation is applied.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="119"/>
+        <location filename="../widgets/recommendations_view.cpp" line="127"/>
         <source>&amp;Refresh</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="124"/>
+        <location filename="../widgets/recommendations_view.cpp" line="132"/>
         <source>&amp;Apply…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="125"/>
+        <location filename="../widgets/recommendations_view.cpp" line="133"/>
         <source>&amp;Dismiss</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="126"/>
+        <location filename="../widgets/recommendations_view.cpp" line="134"/>
         <source>Re&amp;vert…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="132"/>
+        <location filename="../widgets/recommendations_view.cpp" line="140"/>
         <source>All</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="133"/>
+        <location filename="../widgets/recommendations_view.cpp" line="141"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="134"/>
+        <location filename="../widgets/recommendations_view.cpp" line="142"/>
         <source>Applied</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="135"/>
+        <location filename="../widgets/recommendations_view.cpp" line="143"/>
         <source>Dismissed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="136"/>
+        <location filename="../widgets/recommendations_view.cpp" line="144"/>
         <source>Reverted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="148"/>
+        <location filename="../widgets/recommendations_view.cpp" line="145"/>
+        <source>Expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="157"/>
         <source>Change the live setting as recommended (asks first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="149"/>
+        <location filename="../widgets/recommendations_view.cpp" line="158"/>
         <source>Keep things as they are; the recommendation is closed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="150"/>
+        <location filename="../widgets/recommendations_view.cpp" line="159"/>
         <source>Set the live setting back to its value before (asks first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="181"/>
+        <location filename="../widgets/recommendations_view.cpp" line="246"/>
         <source>Select a recommendation to see its evidence, the change it makes and its effect.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="184"/>
+        <location filename="../widgets/recommendations_view.cpp" line="192"/>
         <source>S&amp;how:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="291"/>
+        <location filename="../widgets/recommendations_view.cpp" line="303"/>
         <source>This engine serves no recommendations: GET /api/v1/recommendations answered %1. It has no analyser, or it is older than this console.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="295"/>
+        <location filename="../widgets/recommendations_view.cpp" line="307"/>
         <source>The recommendations could not be read: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="302"/>
+        <location filename="../widgets/recommendations_view.cpp" line="314"/>
         <source>The engine&apos;s recommendations do not follow the API (%1); the list shows the last ones that did.</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/recommendations_view.cpp" line="310"/>
+        <location filename="../widgets/recommendations_view.cpp" line="322"/>
         <source>%n recommendation(s), read at %1</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -2441,65 +2462,75 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <location filename="../widgets/recommendations_view.cpp" line="328"/>
+        <source>No recommendation has this status.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="331"/>
+        <source>No recommendations: nothing in the traffic crossed a rule&apos;s threshold. The engine recommends a change when it sees cache misses on cacheable operations, load spread unevenly over instances that are equally good, an instance failing just below its breaker&apos;s threshold, a p99 close to the timeout, retries that never succeed, or capture holding the proxy back. An operation needs 50 to 100 exchanges in the analyser&apos;s five-minute window before a rule judges it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="383"/>
         <source>Apply the recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="357"/>
+        <location filename="../widgets/recommendations_view.cpp" line="383"/>
         <source>Revert the change</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="358"/>
+        <location filename="../widgets/recommendations_view.cpp" line="384"/>
         <source>Set %1 of %2 from %3 to %4?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="361"/>
+        <location filename="../widgets/recommendations_view.cpp" line="387"/>
         <source>%1
 The running proxy changes at once; Revert sets the value back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="364"/>
+        <location filename="../widgets/recommendations_view.cpp" line="390"/>
         <source>%1
 The running proxy changes at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="379"/>
+        <location filename="../widgets/recommendations_view.cpp" line="405"/>
         <source>%1: sending…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="388"/>
+        <location filename="../widgets/recommendations_view.cpp" line="414"/>
         <source>%1 done: %2 is now %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="395"/>
+        <location filename="../widgets/recommendations_view.cpp" line="421"/>
         <source>%1 done, but the answer does not follow the API (%2)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="404"/>
+        <location filename="../widgets/recommendations_view.cpp" line="430"/>
         <source>%1 failed: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="405"/>
+        <location filename="../widgets/recommendations_view.cpp" line="431"/>
         <source>Recommendation not changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="406"/>
+        <location filename="../widgets/recommendations_view.cpp" line="432"/>
         <source>%1 failed:
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="411"/>
+        <location filename="../widgets/recommendations_view.cpp" line="437"/>
         <source>Recommendation not changed: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3208,102 +3239,102 @@ The running proxy changes at once.</source>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="27"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="33"/>
         <source>Starting…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="56"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
         <source>Connecting to %1…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="59"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="65"/>
         <source>Connected to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
         <source>Connection to %1 lost</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
         <source>Engine stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="91"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
         <source>Proxy %1 (draining)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="92"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
         <source>Proxy %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="93"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
         <source>Admin %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="95"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="101"/>
         <source>Kafka off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>embedded</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>external</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
         <source>Kafka %1 (%2, up)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="100"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="107"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
         <source>%1 req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
         <source>– req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
         <source>errors %1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
         <source>errors – %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>%1 captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
         <source>capture off</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="115"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>%n capture(s) dropped</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -3311,35 +3342,36 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
         <source>spool %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="134"/>
         <source>store %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
-        <source>Intelligence store connected; %n row(s) waiting to be written</source>
+        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
+        <source>%1
+Intelligence store connected; %n row(s) waiting to be written</source>
         <translation type="unfinished">
             <numerusform></numerusform>
             <numerusform></numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="144"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="132"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation type="unfinished">
@@ -3348,7 +3380,7 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation type="unfinished"></translation>
     </message>
