@@ -215,7 +215,8 @@ if wanted asan; then
     # The benchmarks are built here too, so that CI's one build compiles everything. clang, not
     # gcc: at -O0 with ASan and UBSan it compiled our sources 1.6-2.2 times faster (user time of
     # single translation units), which is most of CI's time. A tree configured with another
-    # compiler is configured afresh (CMake cannot change the compiler of a cache).
+    # compiler is configured afresh (CMake cannot change the compiler of a cache). The backend
+    # libraries are unity-built here: 2m45s instead of 4m56s for them on 2 cores (clang, ASan).
     if [[ -f "$asan_dir/CMakeCache.txt" ]] &&
         ! grep -q '^CMAKE_CXX_COMPILER:[A-Z]*=.*clang++' "$asan_dir/CMakeCache.txt"; then
         rm -rf "${asan_dir:?}/CMakeCache.txt" "${asan_dir:?}/CMakeFiles"
@@ -223,7 +224,7 @@ if wanted asan; then
     if stage asan-build build_dir "$asan_dir" -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
         -DTOOLCAPTURE_SANITIZE=ON -DTOOLCAPTURE_BUILD_GUI=ON -DTOOLCAPTURE_BUILD_BENCHMARKS=ON \
-        "-DCMAKE_CXX_FLAGS_DEBUG=-g1" "-DCMAKE_C_FLAGS_DEBUG=-g1"; then
+        -DTOOLCAPTURE_UNITY_BUILD=ON "-DCMAKE_CXX_FLAGS_DEBUG=-g1" "-DCMAKE_C_FLAGS_DEBUG=-g1"; then
         stage asan-test run_ctest "$asan_dir" asan-test
     else
         skip asan-test "asan-build failed"

@@ -9,10 +9,6 @@ namespace {
 
 using std::chrono::seconds;
 
-bool isOws(char c) {
-    return c == ' ' || c == '\t';
-}
-
 // One list member: a directive name (lower-cased) and its argument, unquoted.
 struct Directive {
     QByteArray name;
@@ -30,7 +26,7 @@ void splitDirectives(QByteArrayView value, QList<Directive> &out) {
     qsizetype i = 0;
     const qsizetype n = value.size();
     while (i < n) {
-        while (i < n && (isOws(value[i]) || value[i] == ','))
+        while (i < n && (HeaderChecks::isOws(value[i]) || value[i] == ','))
             ++i;
         if (i >= n)
             break;
@@ -41,11 +37,11 @@ void splitDirectives(QByteArrayView value, QList<Directive> &out) {
         directive.name = value.sliced(nameStart, i - nameStart).toByteArray().toLower();
         if (directive.name.isEmpty())
             directive.wellFormed = false;
-        while (i < n && isOws(value[i]))
+        while (i < n && HeaderChecks::isOws(value[i]))
             ++i;
         if (i < n && value[i] == '=') {
             ++i;
-            while (i < n && isOws(value[i]))
+            while (i < n && HeaderChecks::isOws(value[i]))
                 ++i;
             directive.hasArgument = true;
             if (i < n && value[i] == '"') {
@@ -76,7 +72,7 @@ void splitDirectives(QByteArrayView value, QList<Directive> &out) {
                 if (directive.argument.isEmpty())
                     directive.wellFormed = false;
             }
-            while (i < n && isOws(value[i]))
+            while (i < n && HeaderChecks::isOws(value[i]))
                 ++i;
         }
         if (i < n && value[i] != ',') {

@@ -1,4 +1,5 @@
 #include <backend/cache/cache_key.h>
+#include <backend/http/header_checks.h>
 
 #include <algorithm>
 #include <charconv>
@@ -151,17 +152,13 @@ bool hasScheme(QByteArrayView text) {
     return false;
 }
 
-bool isOws(char c) {
-    return c == ' ' || c == '\t';
-}
-
 // Trims and collapses runs of SP/HTAB into one SP.
 QByteArray collapseWhitespace(QByteArrayView value) {
     QByteArray out;
     out.reserve(value.size());
     bool pendingSpace = false;
     for (const char c : value) {
-        if (isOws(c)) {
+        if (HeaderChecks::isOws(c)) {
             pendingSpace = !out.isEmpty();
             continue;
         }

@@ -17,7 +17,7 @@ namespace ToolCapture {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using AdvisorClock = std::chrono::steady_clock;
 
 // The fast estimate replaces the slow one when, resting on at least this many changes, it sees
 // the rate this many times higher. 1.5 rather than 2: after a 10x speed-up the closed loop
@@ -66,7 +66,7 @@ struct OperationState {
     RateEstimate fast; // remembers a quarter of that: notices a speed-up early
     std::uint64_t observations = 0;
     std::uint64_t changesSeen = 0;
-    Clock::time_point lastObserved;
+    AdvisorClock::time_point lastObserved;
 };
 
 struct Entry {
@@ -138,7 +138,7 @@ TtlAdvisor::Shard &TtlAdvisor::shardFor(std::uint64_t hash) const {
 }
 
 void TtlAdvisor::observe(QByteArrayView operation, bool changed, std::chrono::seconds sinceLastSeen,
-                         Clock::time_point when) {
+                         AdvisorClock::time_point when) {
     const double t = double(std::max<std::chrono::seconds::rep>(sinceLastSeen.count(), 1));
     Shard &shard = shardFor(KeyHash{}(operation));
     std::lock_guard lock(shard.mutex);
@@ -186,7 +186,7 @@ void TtlAdvisor::observe(QByteArrayView operation, bool changed, std::chrono::se
 }
 
 std::optional<TtlAdvice> TtlAdvisor::advise(QByteArrayView operation, TtlBounds bounds,
-                                            Clock::time_point now) const {
+                                            AdvisorClock::time_point now) const {
     OperationState s;
     {
         Shard &shard = shardFor(KeyHash{}(operation));

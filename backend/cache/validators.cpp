@@ -1,15 +1,12 @@
 #include <backend/cache/storability.h>
 #include <backend/cache/validators.h>
+#include <backend/http/header_checks.h>
 
 #include <algorithm>
 
 namespace ToolCapture {
 
 namespace {
-
-bool isOws(char c) {
-    return c == ' ' || c == '\t';
-}
 
 // etagc = %x21 / %x23-7E / obs-text
 bool isEtagChar(unsigned char c) {
@@ -66,7 +63,7 @@ std::optional<QList<EntityTag>> Validators::parseEntityTagList(QByteArrayView te
     QList<EntityTag> tags;
     qsizetype pos = 0;
     while (true) {
-        while (pos < text.size() && (isOws(text[pos]) || text[pos] == ','))
+        while (pos < text.size() && (HeaderChecks::isOws(text[pos]) || text[pos] == ','))
             ++pos;
         if (pos >= text.size())
             break;
@@ -74,7 +71,7 @@ std::optional<QList<EntityTag>> Validators::parseEntityTagList(QByteArrayView te
         if (!tag)
             return std::nullopt;
         tags.append(*tag);
-        while (pos < text.size() && isOws(text[pos]))
+        while (pos < text.size() && HeaderChecks::isOws(text[pos]))
             ++pos;
         if (pos < text.size() && text[pos] != ',')
             return std::nullopt;

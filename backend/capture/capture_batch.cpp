@@ -1,4 +1,5 @@
 #include <backend/capture/capture_batch.h>
+#include <backend/capture/varint.h>
 
 #include <limits>
 #include <lz4.h>
@@ -13,37 +14,15 @@ constexpr char kFormatLz4 = 'L';
 // corrupt, not a reason to allocate.
 constexpr std::uint64_t kMaxRawSize = std::uint64_t(std::numeric_limits<int>::max());
 
-void putVarint(QByteArray &out, std::uint64_t value) {
-    char buffer[10];
-    int n = 0;
-    while (value >= 0x80) {
-        buffer[n++] = char((value & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    buffer[n++] = char(value);
-    out.append(buffer, n);
-}
-
-bool getVarint(const char *&p, const char *end, std::uint64_t &value) {
-    value = 0;
-    for (int shift = 0; shift < 64 && p != end; shift += 7) {
-        const auto b = static_cast<unsigned char>(*p++);
-        value |= std::uint64_t(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return true;
-    }
-    return false;
-}
-
 } // namespace
 
 void CaptureBatch::pack(QByteArrayView encodings, const qsizetype *lengths, qsizetype count,
                         QByteArray &out) {
     out.append(kFormatLz4);
-    putVarint(out, std::uint64_t(count));
-    putVarint(out, std::uint64_t(encodings.size()));
+    Varint::put(out, std::uint64_t(count));
+    Varint::put(out, std::uint64_t(encodings.size()));
     for (qsizetype i = 0; i < count; ++i)
-        putVarint(out, std::uint64_t(lengths[i]));
+        Varint::put(out, std::uint64_t(lengths[i]));
     const qsizetype start = out.size();
     const int bound = LZ4_compressBound(int(encodings.size()));
     out.resize(start + bound);
@@ -58,14 +37,14 @@ bool CaptureBatch::unpack(QByteArrayView blob) {
     const char *end = p + blob.size();
     std::uint64_t count = 0;
     std::uint64_t rawSize = 0;
-    if (p == end || *p++ != kFormatLz4 || !getVarint(p, end, count) ||
-        !getVarint(p, end, rawSize) || rawSize > kMaxRawSize || count > std::uint64_t(end - p))
+    if (p == end || *p++ != kFormatLz4 || !Varint::get(p, end, count) ||
+        !Varint::get(p, end, rawSize) || rawSize > kMaxRawSize || count > std::uint64_t(end - p))
         return false;
     m_offsets.reserve(size_t(count) + 1);
     std::uint64_t total = 0;
     for (std::uint64_t i = 0; i < count; ++i) {
         std::uint64_t length = 0;
-        if (!getVarint(p, end, length) || length > rawSize - total) {
+        if (!Varint::get(p, end, length) || length > rawSize - total) {
             m_offsets.assign(1, 0);
             return false;
         }

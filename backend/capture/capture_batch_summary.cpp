@@ -1,4 +1,5 @@
 #include <backend/capture/capture_batch_summary.h>
+#include <backend/capture/varint.h>
 
 #include <algorithm>
 #include <bit>
@@ -14,19 +15,8 @@ constexpr std::uint64_t kMinBits = 64;
 // Past this, a summary is corrupt rather than large.
 constexpr std::uint64_t kMaxBloomBytes = 16u << 20;
 
-void putVarint(QByteArray &out, std::uint64_t value) {
-    char buffer[10];
-    int n = 0;
-    while (value >= 0x80) {
-        buffer[n++] = char((value & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    buffer[n++] = char(value);
-    out.append(buffer, n);
-}
-
 void putBytes(QByteArray &out, QByteArrayView bytes) {
-    putVarint(out, std::uint64_t(bytes.size()));
+    Varint::put(out, std::uint64_t(bytes.size()));
     out.append(bytes.data(), bytes.size());
 }
 
@@ -133,23 +123,23 @@ void CaptureBatchSummary::add(const CaptureRecord &record) {
 
 void CaptureBatchSummary::serialize(QByteArray &out) const {
     out.append(kFormat);
-    putVarint(out, m_count);
-    putVarint(out, m_statusClasses);
-    putVarint(out, m_statuses.overflow ? 0 : m_statuses.values.size() + 1);
+    Varint::put(out, m_count);
+    Varint::put(out, m_statusClasses);
+    Varint::put(out, m_statuses.overflow ? 0 : m_statuses.values.size() + 1);
     for (const int status : m_statuses.values)
-        putVarint(out, std::uint64_t(std::uint32_t(status)));
+        Varint::put(out, std::uint64_t(std::uint32_t(status)));
     for (const auto *strings : {&m_services, &m_instances}) {
-        putVarint(out, strings->overflow ? 0 : strings->values.size() + 1);
+        Varint::put(out, strings->overflow ? 0 : strings->values.size() + 1);
         for (const QString &value : strings->values)
             putBytes(out, value.toUtf8());
     }
-    putVarint(out, m_methods.overflow ? 0 : m_methods.values.size() + 1);
+    Varint::put(out, m_methods.overflow ? 0 : m_methods.values.size() + 1);
     for (const QByteArray &method : m_methods.values)
         putBytes(out, method);
     putBytes(out, m_minPath);
     putBytes(out, m_maxPath);
     const std::uint64_t bits = bloomBits(m_count);
-    putVarint(out, bits / 8);
+    Varint::put(out, bits / 8);
     const qsizetype filter = out.size();
     out.resize(filter + qsizetype(bits / 8), '\0');
     auto *bytes = reinterpret_cast<unsigned char *>(out.data() + filter);

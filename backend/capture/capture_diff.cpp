@@ -22,12 +22,6 @@ constexpr std::array<QByteArrayView, 10> kVolatileHeaders{
 // and destruction, recurse once per level.
 constexpr int kMaxJsonDepth = 256;
 
-std::string text(QByteArrayView bytes) {
-    if (isValidUtf8(bytes))
-        return std::string(bytes.data(), size_t(bytes.size()));
-    return QString::fromLatin1(bytes).toStdString();
-}
-
 // One header name with its fields' values joined, in order of first appearance.
 struct Field {
     QByteArray name;
@@ -55,7 +49,7 @@ const Field *find(const std::vector<Field> &fields, QByteArrayView name) {
 }
 
 Json valueOrNull(const Field *field) {
-    return field ? Json(text(field->value)) : Json(nullptr);
+    return field ? Json(jsonText(field->value)) : Json(nullptr);
 }
 
 Json diffHeaders(const std::vector<CapturedHeader> &beforeHeaders,
@@ -69,13 +63,15 @@ Json diffHeaders(const std::vector<CapturedHeader> &beforeHeaders,
     for (const Field &b : before) {
         const Field *a = find(after, b.name);
         if (isVolatileHeader(b.name)) {
-            ignored.push_back(
-                {{"name", text(b.name)}, {"before", text(b.value)}, {"after", valueOrNull(a)}});
+            ignored.push_back({{"name", jsonText(b.name)},
+                               {"before", jsonText(b.value)},
+                               {"after", valueOrNull(a)}});
         } else if (!a) {
-            removed.push_back({{"name", text(b.name)}, {"value", text(b.value)}});
+            removed.push_back({{"name", jsonText(b.name)}, {"value", jsonText(b.value)}});
         } else if (a->value != b.value) {
-            changed.push_back(
-                {{"name", text(b.name)}, {"before", text(b.value)}, {"after", text(a->value)}});
+            changed.push_back({{"name", jsonText(b.name)},
+                               {"before", jsonText(b.value)},
+                               {"after", jsonText(a->value)}});
         }
     }
     for (const Field &a : after) {
@@ -83,9 +79,9 @@ Json diffHeaders(const std::vector<CapturedHeader> &beforeHeaders,
             continue;
         if (isVolatileHeader(a.name))
             ignored.push_back(
-                {{"name", text(a.name)}, {"before", nullptr}, {"after", text(a.value)}});
+                {{"name", jsonText(a.name)}, {"before", nullptr}, {"after", jsonText(a.value)}});
         else
-            added.push_back({{"name", text(a.name)}, {"value", text(a.value)}});
+            added.push_back({{"name", jsonText(a.name)}, {"value", jsonText(a.value)}});
     }
     const bool equal = added.empty() && removed.empty() && changed.empty();
     return {{"equal", equal},

@@ -13,15 +13,9 @@ namespace ToolCapture {
 
 namespace {
 
-using Json = nlohmann::ordered_json;
+using OrderedJson = nlohmann::ordered_json; // HAR keeps its members in order
 
 // Header values are bytes; what is not UTF-8 is read as ISO-8859-1, its historical charset.
-std::string text(QByteArrayView bytes) {
-    if (isValidUtf8(bytes))
-        return std::string(bytes.data(), size_t(bytes.size()));
-    return QString::fromLatin1(bytes).toStdString();
-}
-
 std::string str(const QString &string) {
     return string.toStdString();
 }
@@ -84,10 +78,10 @@ double ms(std::int64_t us) {
     return double(us) / 1000.0;
 }
 
-Json headersJson(const std::vector<CapturedHeader> &headers) {
-    Json list = Json::array();
+OrderedJson harHeaders(const std::vector<CapturedHeader> &headers) {
+    OrderedJson list = OrderedJson::array();
     for (const CapturedHeader &header : headers) {
-        Json entry = {{"name", text(header.name)}, {"value", text(header.value)}};
+        OrderedJson entry = {{"name", jsonText(header.name)}, {"value", jsonText(header.value)}};
         if (isRedacted(header))
             entry["comment"] = "redacted at capture";
         list.push_back(std::move(entry));
@@ -96,8 +90,8 @@ Json headersJson(const std::vector<CapturedHeader> &headers) {
 }
 
 // application/x-www-form-urlencoded rules ('+' is a space), as URLSearchParams reads a query.
-Json queryStringJson(const QByteArray &query) {
-    Json list = Json::array();
+OrderedJson queryStringJson(const QByteArray &query) {
+    OrderedJson list = OrderedJson::array();
     for (QByteArray pair : query.split('&')) {
         if (pair.isEmpty())
             continue;
@@ -105,8 +99,8 @@ Json queryStringJson(const QByteArray &query) {
         const qsizetype eq = pair.indexOf('=');
         const QByteArray name = eq < 0 ? pair : pair.left(eq);
         const QByteArray value = eq < 0 ? QByteArray() : pair.mid(eq + 1);
-        list.push_back({{"name", text(QByteArray::fromPercentEncoding(name))},
-                        {"value", text(QByteArray::fromPercentEncoding(value))}});
+        list.push_back({{"name", jsonText(QByteArray::fromPercentEncoding(name))},
+                        {"value", jsonText(QByteArray::fromPercentEncoding(value))}});
     }
     return list;
 }
@@ -135,16 +129,16 @@ Timings timings(const CaptureRecord &record) {
     return t;
 }
 
-Json contentJson(const CaptureRecord &record) {
-    Json content;
+OrderedJson contentJson(const CaptureRecord &record) {
+    OrderedJson content;
     content["size"] = record.responseBytes;
-    content["mimeType"] = text(record.responseContentType);
+    content["mimeType"] = jsonText(record.responseContentType);
     QByteArrayView body = record.responseBody;
     if (record.responseBodyTruncated)
         body.chop(incompleteUtf8Tail(body));
     if (!record.responseBody.isEmpty()) {
         if (isValidUtf8(body)) {
-            content["text"] = text(body);
+            content["text"] = jsonText(body);
         } else {
             content["text"] = record.responseBody.toBase64().toStdString();
             content["encoding"] = "base64";
@@ -158,19 +152,19 @@ Json contentJson(const CaptureRecord &record) {
     return content;
 }
 
-Json entryJson(const CaptureRecord &record, const HarOptions &options) {
-    Json request;
-    request["method"] = text(record.method);
-    request["url"] = text(absoluteUrl(record, options.baseUrl, true));
+OrderedJson entryJson(const CaptureRecord &record, const HarOptions &options) {
+    OrderedJson request;
+    request["method"] = jsonText(record.method);
+    request["url"] = jsonText(absoluteUrl(record, options.baseUrl, true));
     request["httpVersion"] = "HTTP/1.1";
-    request["cookies"] = Json::array();
-    request["headers"] = headersJson(record.requestHeaders);
+    request["cookies"] = OrderedJson::array();
+    request["headers"] = harHeaders(record.requestHeaders);
     request["queryString"] = queryStringJson(record.query);
     if (!record.requestBody.isEmpty()) {
-        Json postData;
-        postData["mimeType"] = text(record.requestContentType);
+        OrderedJson postData;
+        postData["mimeType"] = jsonText(record.requestContentType);
         if (isValidUtf8(record.requestBody)) {
-            postData["text"] = text(record.requestBody);
+            postData["text"] = jsonText(record.requestBody);
         } else {
             postData["text"] = record.requestBody.toBase64().toStdString();
             postData["_encoding"] = "base64";
@@ -184,21 +178,21 @@ Json entryJson(const CaptureRecord &record, const HarOptions &options) {
             "body of " + std::to_string(record.requestBytes) + " bytes not kept (too large)";
     }
 
-    Json response;
+    OrderedJson response;
     response["status"] = record.status;
     response["statusText"] =
         record.status == 0 ? std::string() : reasonPhrase(record.status).toStdString();
     response["httpVersion"] = "HTTP/1.1";
-    response["cookies"] = Json::array();
-    response["headers"] = headersJson(record.responseHeaders);
+    response["cookies"] = OrderedJson::array();
+    response["headers"] = harHeaders(record.responseHeaders);
     response["content"] = contentJson(record);
     const CapturedHeader *location = findCaptured(record.responseHeaders, "location");
-    response["redirectURL"] = location ? text(location->value) : std::string();
+    response["redirectURL"] = location ? jsonText(location->value) : std::string();
     response["headersSize"] = -1;
     response["bodySize"] = record.status == 0 ? -1 : record.responseBytes;
 
     const Timings t = timings(record);
-    Json entry;
+    OrderedJson entry;
     entry["startedDateTime"] = QDateTime::fromMSecsSinceEpoch(record.acceptedAtUs / 1000, Qt::UTC)
                                    .toString(Qt::ISODateWithMs)
                                    .toStdString();
@@ -206,7 +200,7 @@ Json entryJson(const CaptureRecord &record, const HarOptions &options) {
     entry["time"] = ms(std::max<std::int64_t>(t.blockedUs, 0) + t.waitUs + t.receiveUs);
     entry["request"] = std::move(request);
     entry["response"] = std::move(response);
-    entry["cache"] = Json::object();
+    entry["cache"] = OrderedJson::object();
     entry["timings"] = {{"blocked", t.blockedUs < 0 ? -1.0 : ms(t.blockedUs)},
                         {"dns", -1},
                         {"connect", -1},
@@ -215,12 +209,12 @@ Json entryJson(const CaptureRecord &record, const HarOptions &options) {
                         {"receive", ms(t.receiveUs)},
                         {"ssl", -1}};
     entry["_captureId"] = record.id;
-    entry["_correlationId"] = text(record.correlationId);
+    entry["_correlationId"] = jsonText(record.correlationId);
     entry["_service"] = str(record.service);
     entry["_instance"] = str(record.instance);
     entry["_attempts"] = record.attempts;
-    entry["_proxyError"] =
-        record.proxyError.isEmpty() ? Json(nullptr) : Json(text(record.proxyError));
+    entry["_proxyError"] = record.proxyError.isEmpty() ? OrderedJson(nullptr)
+                                                       : OrderedJson(jsonText(record.proxyError));
     entry["_replayable"] = record.replayable;
     return entry;
 }
@@ -286,6 +280,12 @@ bool isManaged(QByteArrayView name) {
 }
 
 } // namespace
+
+std::string jsonText(QByteArrayView bytes) {
+    if (isValidUtf8(bytes))
+        return std::string(bytes.data(), size_t(bytes.size()));
+    return QString::fromLatin1(bytes).toStdString();
+}
 
 bool isValidUtf8(QByteArrayView bytes) noexcept {
     const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
@@ -364,16 +364,17 @@ QByteArray toHar(const std::vector<CaptureRecord> &records, const HarOptions &op
     if (version.isEmpty())
         version = QStringLiteral("dev");
 
-    Json entries = Json::array();
+    OrderedJson entries = OrderedJson::array();
     for (const CaptureRecord &record : records)
         entries.push_back(entryJson(record, options));
-    Json log;
+    OrderedJson log;
     log["version"] = "1.2";
     log["creator"] = {{"name", "ToolCapture"}, {"version", str(version)}};
-    log["pages"] = Json::array();
+    log["pages"] = OrderedJson::array();
     log["entries"] = std::move(entries);
-    const Json har = {{"log", std::move(log)}};
-    return QByteArray::fromStdString(har.dump(1, '\t', false, Json::error_handler_t::replace));
+    const OrderedJson har = {{"log", std::move(log)}};
+    return QByteArray::fromStdString(
+        har.dump(1, '\t', false, OrderedJson::error_handler_t::replace));
 }
 
 QByteArray toCurl(const CaptureRecord &record, const QString &baseUrl) {

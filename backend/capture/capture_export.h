@@ -6,6 +6,7 @@
 #include <QString>
 #include <QUrl>
 
+#include <string>
 #include <vector>
 
 namespace ToolCapture {
@@ -43,6 +44,10 @@ QByteArray shellQuote(QByteArrayView argument);
 
 // Whether `bytes` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
 bool isValidUtf8(QByteArrayView bytes) noexcept;
+
+// Bytes as the text of a JSON string: well-formed UTF-8 as it is, anything else read as
+// ISO-8859-1 (header values' historical charset), so that every byte stays a character.
+std::string jsonText(QByteArrayView bytes);
 
 // The header a replay or a curl command carries to name the exchange it repeats.
 inline constexpr const char *kReplayOfHeader = "X-ToolCapture-Replay-Of";

@@ -1,3 +1,4 @@
+#include <backend/capture/capture_export.h>
 #include <backend/capture/capture_record_codec.h>
 
 #include <QList>
@@ -18,14 +19,8 @@ using Json = nlohmann::json;
 
 // ---- JSON --------------------------------------------------------------------------------
 
-std::string text(const QByteArray &bytes) {
-    if (QByteArrayView(bytes).isValidUtf8())
-        return std::string(bytes.constData(), size_t(bytes.size()));
-    return QString::fromLatin1(bytes).toStdString();
-}
-
 Json textOrNull(const QByteArray &bytes) {
-    return bytes.isEmpty() ? Json(nullptr) : Json(text(bytes));
+    return bytes.isEmpty() ? Json(nullptr) : Json(jsonText(bytes));
 }
 
 Json textOrNull(const QString &string) {
@@ -39,7 +34,7 @@ Json offsetOrNull(std::int64_t offset) {
 Json headersJson(const std::vector<CapturedHeader> &headers) {
     Json array = Json::array();
     for (const CapturedHeader &header : headers)
-        array.push_back({{"name", text(header.name)}, {"value", text(header.value)}});
+        array.push_back({{"name", jsonText(header.name)}, {"value", jsonText(header.value)}});
     return array;
 }
 
@@ -59,7 +54,7 @@ Json routingJson(const QByteArray &routing) {
         return nullptr;
     Json parsed = Json::parse(routing.constBegin(), routing.constEnd(), nullptr, false);
     // Not JSON after all: kept as text rather than lost.
-    return parsed.is_discarded() ? Json(text(routing)) : parsed;
+    return parsed.is_discarded() ? Json(jsonText(routing)) : parsed;
 }
 
 // Reads `json` field by field, remembering the first problem.
@@ -660,18 +655,18 @@ QByteArray formatRfc3339Utc(std::int64_t microsecondsSinceEpoch) {
 Json toJson(const CaptureRecord &r) {
     Json json = {
         {"id", r.id},
-        {"correlation_id", text(r.correlationId)},
+        {"correlation_id", jsonText(r.correlationId)},
         {"session_id", textOrNull(r.sessionId)},
         {"user_context", textOrNull(r.userContext)},
-        {"client_address", text(r.clientAddress)},
+        {"client_address", jsonText(r.clientAddress)},
         {"accepted_at", formatRfc3339Utc(r.acceptedAtUs).toStdString()},
         {"accepted_at_us", r.acceptedAtUs},
         {"connected_us", offsetOrNull(r.connectedUs)},
         {"first_byte_us", offsetOrNull(r.firstByteUs)},
         {"done_us", offsetOrNull(r.doneUs)},
-        {"method", text(r.method)},
-        {"path", text(r.path)},
-        {"query", text(r.query)},
+        {"method", jsonText(r.method)},
+        {"path", jsonText(r.path)},
+        {"query", jsonText(r.query)},
         {"status", r.status == 0 ? Json(nullptr) : Json(r.status)},
         {"request_bytes", r.requestBytes},
         {"response_bytes", r.responseBytes},

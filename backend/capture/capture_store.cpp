@@ -2,6 +2,7 @@
 #include <backend/capture/capture_record_codec.h>
 #include <backend/capture/capture_store.h>
 #include <backend/capture/capture_store_schema.h>
+#include <backend/capture/varint.h>
 
 #include <QDir>
 #include <QFileInfo>
@@ -34,17 +35,6 @@ constexpr size_t kMaxRowRecords = 1024;
 constexpr qsizetype kMaxRowBytes = 1 << 20;
 // Reused buffers larger than this are given back after an append (a batch of large bodies).
 constexpr qsizetype kMaxKeptBuffer = 4 << 20;
-
-void putVarint(QByteArray &out, std::uint64_t value) {
-    char buffer[10];
-    int n = 0;
-    while (value >= 0x80) {
-        buffer[n++] = char((value & 0x7f) | 0x80);
-        value >>= 7;
-    }
-    buffer[n++] = char(value);
-    out.append(buffer, n);
-}
 
 } // namespace
 
@@ -331,7 +321,7 @@ bool CaptureStore::insertRows(const std::vector<CaptureRecord> &records, size_t 
         do {
             const CaptureRecord &record = records[stop];
             m_summary.add(record);
-            putVarint(m_rowSizes, std::uint64_t(m_sizes[stop]));
+            Varint::put(m_rowSizes, std::uint64_t(m_sizes[stop]));
             fromUs = std::min(fromUs, record.acceptedAtUs);
             toUs = std::max(toUs, record.acceptedAtUs);
             bytes += m_lengths[stop];

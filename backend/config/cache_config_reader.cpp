@@ -12,7 +12,6 @@ using namespace std::string_view_literals;
 using std::chrono::seconds;
 
 constexpr qint64 kMaxBytes = qint64(1) << 40;         // 1 TiB
-constexpr qint64 kMaxDayMs = 24 * 60 * 60 * 1000;     // one day, as for the timeouts
 constexpr qint64 kMaxRedisTimeoutMs = 60 * 1000;      // a worker never waits longer on Redis
 constexpr qint64 kMaxTtlSeconds = 365 * 24 * 60 * 60; // one year (RFC 9111 allows 2^31 s)
 
@@ -72,7 +71,7 @@ void CacheConfigReader::readCache(const QString &path, const ConfigJson &value,
                                           .arg(ConfigReader::quoted(*name)));
                 }
             } else if (key == "coalesce_wait_ms") {
-                if (const auto ms = m_reader.readMilliseconds(p, v, 0, kMaxDayMs))
+                if (const auto ms = m_reader.readMilliseconds(p, v, 0, ConfigReader::kMaxDayMs))
                     cache.coalesceWait = *ms;
             } else if (key == "redis") {
                 readRedis(p, v, cache);

@@ -21,6 +21,9 @@ using ConfigJson = nlohmann::ordered_json;
 // ConfigError located by its path ("services.inventory.instances[1].url").
 class ConfigReader {
 public:
+    // The longest duration a setting in milliseconds may name: one day, as for the timeouts.
+    static constexpr qint64 kMaxDayMs = 24 * 60 * 60 * 1000;
+
     using KeyList = std::span<const std::string_view>;
     using MemberVisitor =
         std::function<void(std::string_view key, const QString &path, const ConfigJson &value)>;

@@ -21,7 +21,6 @@ constexpr std::array kHooksKeys{"api_keys"sv, "max_body_bytes"sv, "pending_timeo
 constexpr std::array kCompressions{"none"sv, "gzip"sv, "snappy"sv, "lz4"sv, "zstd"sv};
 
 constexpr qint64 kGiB = qint64(1) << 30;
-constexpr qint64 kMaxDayMs = 24 * 60 * 60 * 1000;
 
 bool isHeaderToken(const QString &name) {
     // RFC 9110 token characters.
@@ -104,7 +103,7 @@ void PipelineConfigReader::readKafka(const QString &path, const ConfigJson &valu
                 if (const auto n = m_reader.readInteger(p, v, 1 << 20, 1024 * kGiB))
                     kafka.spoolMaxBytes = *n;
             } else if (key == "message_timeout_ms") {
-                if (const auto ms = m_reader.readMilliseconds(p, v, 100, kMaxDayMs))
+                if (const auto ms = m_reader.readMilliseconds(p, v, 100, ConfigReader::kMaxDayMs))
                     kafka.messageTimeout = *ms;
             } else if (key == "linger_ms") {
                 if (const auto ms = m_reader.readMilliseconds(p, v, 0, 10000))
@@ -221,7 +220,7 @@ void PipelineConfigReader::readHooks(const QString &path, const ConfigJson &valu
                 if (const auto n = m_reader.readInteger(p, v, 1024, 64 << 20))
                     hooks.maxBodyBytes = *n;
             } else if (key == "pending_timeout_ms") {
-                if (const auto ms = m_reader.readMilliseconds(p, v, 1000, kMaxDayMs))
+                if (const auto ms = m_reader.readMilliseconds(p, v, 1000, ConfigReader::kMaxDayMs))
                     hooks.pendingTimeout = *ms;
             }
         });

@@ -1,3 +1,4 @@
+#include <backend/core/error_out.h>
 #include <backend/events/embedded_kafka_cluster.h>
 
 #include <QMutex>
@@ -13,11 +14,6 @@ namespace ToolCapture {
 namespace {
 
 constexpr std::int16_t kProduceApiKey = 0; // RD_KAFKAP_Produce, not in the public headers
-
-void setError(QString *error, const QString &message) {
-    if (error)
-        *error = message;
-}
 
 } // namespace
 

@@ -1,3 +1,4 @@
+#include <backend/core/error_out.h>
 #include <backend/core/logging.h>
 #include <backend/events/event_spool.h>
 
@@ -70,11 +71,6 @@ bool pwriteAll(int fd, const char *data, std::int64_t size, std::int64_t offset)
 
 QString errnoText() {
     return QString::fromLocal8Bit(std::strerror(errno));
-}
-
-void setError(QString *error, const QString &text) {
-    if (error)
-        *error = text;
 }
 
 void putU32(QByteArray &out, std::uint32_t value) {

@@ -10,7 +10,7 @@ namespace ToolCapture {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
+constexpr char kHexDigits[] = "0123456789abcdef";
 constexpr int kSchemaVersion = 1;
 
 constexpr std::int64_t kFastUs = 100'000;
@@ -485,8 +485,8 @@ void ProxyEventBuilder::writeRequestIntelligence(const CaptureRecord &record, st
     char hex[64];
     for (qsizetype i = 0; i < digest.size() && i < 32; ++i) {
         const auto byte = static_cast<unsigned char>(digest[i]);
-        hex[2 * i] = kHex[byte >> 4];
-        hex[2 * i + 1] = kHex[byte & 0xF];
+        hex[2 * i] = kHexDigits[byte >> 4];
+        hex[2 * i + 1] = kHexDigits[byte & 0xF];
     }
     json.key("request_hash");
     json.string(QByteArrayView(hex, 64));

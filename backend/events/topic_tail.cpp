@@ -1,3 +1,4 @@
+#include <backend/core/error_out.h>
 #include <backend/events/topic_tail.h>
 
 #include <QCoreApplication>
@@ -30,11 +31,6 @@ constexpr milliseconds kBatchLatency{100};   // a partial batch waits at most th
 constexpr int kMaxBatchesInFlight = 4;       // posted but not yet delivered: then the worker waits
 
 std::atomic<quint64> g_tailCounter{0};
-
-void setError(QString *error, const QString &message) {
-    if (error)
-        *error = message;
-}
 
 int remainingMs(SteadyTime::time_point deadline, milliseconds cap) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - SteadyTime::now());

@@ -10,6 +10,11 @@ namespace ToolCapture::HeaderChecks {
 // Whether `c` may appear in a token (RFC 9110 section 5.6.2: field names, methods, codings).
 bool isTokenChar(unsigned char c) noexcept;
 
+// Optional whitespace (RFC 9110 section 5.6.3): a space or a horizontal tab.
+constexpr bool isOws(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
+
 // Parses a Content-Length value: 1 to 18 ASCII digits, nothing else (no sign, no spaces, no
 // list). Returns -1 when malformed.
 qint64 parseContentLength(QByteArrayView value) noexcept;
