@@ -6,6 +6,8 @@
 #include <backend/proxy/proxy_server.h>
 #include <tests/support/test_upstream.h>
 
+#include <QSignalSpy>
+
 #include <memory>
 #include <vector>
 
@@ -60,6 +62,13 @@ inline std::unique_ptr<ProxyServer> startProxy(ProxyConfig config,
     if (!proxy->listen())
         return nullptr;
     return proxy;
+}
+
+// Asks the workers to fire what is due by the (manual) clock now; true once all have.
+inline bool checkDeadlines(ProxyServer &proxy) {
+    QSignalSpy checked(&proxy, &ProxyServer::deadlinesChecked);
+    proxy.checkDeadlines();
+    return checked.wait(10000);
 }
 
 // One attempt per request: the data-path suites test what a single exchange does; the

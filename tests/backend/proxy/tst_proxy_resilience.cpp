@@ -1,6 +1,7 @@
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/service_registry.h>
 #include <tests/backend/proxy/proxy_fixture.h>
+#include <tests/support/manual_clock.h>
 #include <tests/support/raw_client.h>
 
 #include <QElapsedTimer>
@@ -704,19 +705,28 @@ private slots:
         config.retry.minRetryConcurrency = minConcurrency;
         config.retry.perTryTimeout = 600ms;
         config.retry.baseDelay = 20ms;
-        auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {a.port(), b.port()}}});
+        config.retry.maxDelay = 20ms;
+        // On a manual clock: every request is in flight before the first timeout, however slow
+        // the machine (the reasoning above needs that), and the timeouts fire when the test says.
+        ManualClock clock;
+        auto proxy =
+            startProxy(config, {{QStringLiteral("svc"), "/", {a.port(), b.port()}}}, &clock);
         QVERIFY(proxy);
         for (int i = 0; i < 2; ++i)
             proxy->runtime().breaker(i).setMode(BreakerMode::Disabled); // only the budget limits
         const RetryBudget &retryBudget = proxy->runtime().retryBudget(0);
 
-        QElapsedTimer sending;
-        sending.start();
         Burst burst(proxy->port(), requests, simpleGet("/x"));
         QVERIFY(burst.connected());
         QTRY_COMPARE_WITH_TIMEOUT(a.requestsReceived() + b.requestsReceived(), requests, 5000);
-        // The reasoning above needs every request in flight before the first timeout.
-        QVERIFY2(sending.elapsed() < 500, qPrintable(QString::number(sending.elapsed())));
+        clock.advance(600ms); // every first attempt times out
+        QVERIFY(checkDeadlines(*proxy));
+        clock.advance(20ms); // the admitted retries' backoff is over
+        QVERIFY(checkDeadlines(*proxy));
+        QTRY_COMPARE_WITH_TIMEOUT(a.requestsReceived() + b.requestsReceived(), requests + limit,
+                                  5000);
+        clock.advance(600ms); // and the retries time out in turn
+        QVERIFY(checkDeadlines(*proxy));
         for (int i = 0; i < burst.size(); ++i) {
             const RawResponse response = burst.read(i);
             QVERIFY(response.complete);
@@ -738,7 +748,12 @@ private slots:
     // one connection (pool) busy, max_pending requests wait for it, the next one is refused at
     // once (503, or another instance), and a waiting request is served when the connection is.
     void bulkheadPendingLimit() {
-        TestUpstream slow(echoAfter(400));
+        // The upstream holds its answers until released: the third request's 503 cannot have
+        // waited for the connection, which stays busy until then.
+        TestUpstream::Behaviour held = behaviour(TestUpstream::Mode::Raw);
+        held.raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        held.held = true;
+        TestUpstream slow(held);
         ProxyConfig config = resilienceConfig(1);
         config.pool.maxConnections = 1;
         config.pool.maxIdle = 1;
@@ -756,12 +771,12 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(bulkhead.pending(), 1, 5000);
 
         RawClient third(proxy->port());
-        QElapsedTimer timer;
-        timer.start();
         const RawResponse refused = third.roundTrip(simpleGet("/third"));
-        QVERIFY2(timer.elapsed() < 300, qPrintable(QString::number(timer.elapsed())));
         QCOMPARE(refused.status, 503);
         QCOMPARE(problemType(refused), QByteArray("urn:toolcapture:problem:no-instance"));
+        QCOMPARE(slow.heldRequests(), 1); // the first request is still unanswered
+        QCOMPARE(bulkhead.pending(), 1);
+        slow.releaseHeld();
 
         QCOMPARE(first.read().status, 200);
         QCOMPARE(second.read().status, 200); // served on the connection the first one freed
@@ -810,10 +825,9 @@ private slots:
         const int otherBefore = other.requestsReceived();
         RawClient client(proxy->port());
         for (int i = 0; i < (secondInstance ? 20 : 1); ++i) {
-            QElapsedTimer timer;
-            timer.start();
+            // Answered while the hanging instance's two requests still hang: turned away, not
+            // queued (the detail below names the full bulkhead).
             const RawResponse response = client.roundTrip(simpleGet("/overflow"));
-            QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
             if (secondInstance) {
                 QCOMPARE(response.status, 200);
                 QCOMPARE(jsonOf(response).value("port").toInt(), int(other.port()));
@@ -839,35 +853,42 @@ private slots:
 
     // 9. The service's token bucket answers 429 with Retry-After once the burst is spent.
     void rateLimit() {
+        // On a manual clock: no token comes back until the test moves the clock, however long
+        // the six requests take to arrive (a wall-clock bound here failed on loaded machines).
+        ManualClock clock;
         TestUpstream upstream;
         ProxyConfig config = resilienceConfig(1);
         config.services.push_back(
             makeService({QStringLiteral("svc"), "/", {upstream.port()}}, config));
         config.services.back().rateLimit.requestsPerSecond = 5;
         config.services.back().rateLimit.burst = 5;
-        auto proxy = startProxy(config, {});
+        auto proxy = startProxy(config, {}, &clock);
         QVERIFY(proxy);
         RawClient client(proxy->port());
-        // Six requests pipelined in one write: no token comes back (one per 200 ms) meanwhile.
         QByteArray six;
         for (int i = 0; i < 6; ++i)
             six += simpleGet("/x");
-        QElapsedTimer timer;
-        timer.start();
         client.send(six);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(client.read().status, 200);
         const RawResponse limited = client.read();
-        QVERIFY2(timer.elapsed() < 200, qPrintable(QString::number(timer.elapsed())));
         QVERIFY(limited.complete);
         QCOMPARE(limited.status, 429);
         QCOMPARE(problemType(limited), QByteArray("urn:toolcapture:problem:rate-limited"));
         bool ok = false;
         const int retryAfter = limited.header("retry-after").toInt(&ok);
         QVERIFY(ok);
-        QVERIFY(retryAfter >= 1);
+        QCOMPARE(retryAfter, 1); // one token is 200 ms away, rounded up to a whole second
         QCOMPARE(upstream.requestsReceived(), 5);
         QCOMPARE(proxy->runtime().rateLimiter(0).limited(), 1u);
+
+        // One token's worth of time later exactly one more request is admitted.
+        clock.advance(200ms);
+        client.send(simpleGet("/x") + simpleGet("/x"));
+        QCOMPARE(client.read().status, 200);
+        QCOMPARE(client.read().status, 429);
+        QCOMPARE(upstream.requestsReceived(), 6);
+        QCOMPARE(proxy->runtime().rateLimiter(0).limited(), 2u);
     }
 
     // 10. A slow instance's share of the traffic falls (default routing weights). Slow is

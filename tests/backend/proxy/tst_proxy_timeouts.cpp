@@ -18,12 +18,6 @@ class TestProxyTimeouts : public QObject {
     Q_OBJECT
 
 private:
-    // The workers fire what is due by the manual clock now; true once all have.
-    static bool checkDeadlines(ProxyServer &proxy) {
-        QSignalSpy checked(&proxy, &ProxyServer::deadlinesChecked);
-        proxy.checkDeadlines();
-        return checked.wait(10000);
-    }
     static std::uint64_t timeouts408(const ProxyServer &proxy) {
         return proxy.metrics().totals().proxyErrors[408 - 400];
     }
