@@ -184,7 +184,7 @@ void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
     options.database = tier.database;
     options.password = tier.password;
     options.commandTimeout = tier.timeout;
-    m_sharedTier = new RedisClient(options, this);
+    m_sharedTier = new RedisClient(options, m_clock, this);
     m_sharedTier->start();
 }
 

@@ -42,9 +42,10 @@ struct RedisClient::ScanState {
     CountCallback done;
 };
 
-RedisClient::RedisClient(Options options, QObject *parent)
+RedisClient::RedisClient(Options options, const Clock &clock, QObject *parent)
     : QObject(parent)
-    , m_options(std::move(options)) {
+    , m_options(std::move(options))
+    , m_clock(clock) {
     m_timeoutTimer = new QTimer(this);
     m_timeoutTimer->setTimerType(Qt::PreciseTimer);
     connect(m_timeoutTimer, &QTimer::timeout, this, &RedisClient::checkTimeouts);
@@ -179,8 +180,7 @@ void RedisClient::command(const std::vector<QByteArrayView> &args,
         handler(Status::Error, nullptr);
         return;
     }
-    m_pending.push_back(
-        Pending{std::chrono::steady_clock::now() + m_options.commandTimeout, std::move(handler)});
+    m_pending.push_back(Pending{m_clock.now() + m_options.commandTimeout, std::move(handler)});
     armTimeoutTimer();
 }
 
@@ -364,7 +364,7 @@ void RedisClient::armTimeoutTimer() {
 }
 
 void RedisClient::checkTimeouts() {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = m_clock.now();
     bool stuck = false;
     for (Pending &pending : m_pending) {
         if (pending.deadline > now)

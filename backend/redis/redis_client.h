@@ -1,5 +1,7 @@
 #pragma once
 
+#include <backend/core/clock.h>
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QObject>
@@ -64,7 +66,10 @@ public:
     using DoneCallback = std::function<void(Status)>;
     using CountCallback = std::function<void(Status, qint64 count)>;
 
-    explicit RedisClient(Options options, QObject *parent = nullptr);
+    // Command deadlines are read on `clock` (which must outlive the client): a worker passes its
+    // own, tests a manual one.
+    explicit RedisClient(Options options, const Clock &clock = SteadyClock::instance(),
+                         QObject *parent = nullptr);
     // Commands still waiting for an answer are dropped: their callbacks are not called.
     ~RedisClient() override;
     RedisClient(const RedisClient &) = delete;
@@ -87,12 +92,17 @@ public:
     // so that Redis is never blocked on a large keyspace); the count removed.
     void removePrefix(QByteArrayView prefix, CountCallback done, int batch = 500);
 
+    // Answers Timeout to every command whose deadline has passed by the clock (a timer calls
+    // this every quarter of the command timeout while commands wait), and gives up a
+    // connection whose oldest command is three timeouts past due.
+    void checkTimeouts();
+
 signals:
     void connectedChanged(bool connected);
 
 private:
     struct Pending {
-        std::chrono::steady_clock::time_point deadline;
+        Clock::time_point deadline;
         std::function<void(Status, redisReply *)> handler; // empty once answered (timed out)
     };
     struct ScanState;
@@ -108,7 +118,6 @@ private:
     void onReply(redisReply *reply);
     void onConnected(int status);
     void onDisconnected(int status);
-    void checkTimeouts();
     void armTimeoutTimer();
     void scanRound(std::shared_ptr<ScanState> state);
 
@@ -124,6 +133,7 @@ private:
     static void cleanup(void *data);
 
     Options m_options;
+    const Clock &m_clock;
     redisAsyncContext *m_context = nullptr;
     bool m_connected = false;
     bool m_started = false;

@@ -1,4 +1,5 @@
 #include <backend/redis/redis_client.h>
+#include <tests/support/manual_clock.h>
 #include <tests/support/redis_server.h>
 
 #include <QSignalSpy>
@@ -29,7 +30,8 @@ private slots:
     void killedServerIsDownThenReconnects();
 
 private:
-    std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {});
+    std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {},
+                                                 const Clock &clock = SteadyClock::instance());
     RedisServer m_server;
 };
 
@@ -69,9 +71,10 @@ void TestRedisClient::initTestCase() {
     QVERIFY2(m_server.start(), qPrintable(m_server.error()));
 }
 
-std::unique_ptr<RedisClient> TestRedisClient::connectedClient(RedisClient::Options options) {
+std::unique_ptr<RedisClient> TestRedisClient::connectedClient(RedisClient::Options options,
+                                                              const Clock &clock) {
     options.port = m_server.port();
-    auto client = std::make_unique<RedisClient>(options);
+    auto client = std::make_unique<RedisClient>(options, clock);
     QSignalSpy connected(client.get(), &RedisClient::connectedChanged);
     client->start();
     if (!client->isConnected() && !connected.wait(5000))
@@ -238,9 +241,12 @@ void TestRedisClient::noServerIsDownAtOnce() {
 }
 
 void TestRedisClient::stuckServerTimesOutThenRecovers() {
+    // Deadlines on a manual clock: the command times out when the clock says it is due, not a
+    // moment before, however long the machine takes.
+    ManualClock clock;
     RedisClient::Options options;
     options.commandTimeout = 50ms;
-    auto client = connectedClient(options);
+    auto client = connectedClient(options, clock);
     QVERIFY(client);
     QCOMPARE(setNow(*client, "tc:test:stuck", "v"), Status::Ok);
     m_server.pause();
@@ -249,12 +255,24 @@ void TestRedisClient::stuckServerTimesOutThenRecovers() {
     client->get("tc:test:stuck",
                 [&](Status status, const QByteArray &) { result.status = status; });
     QVERIFY(!result.status.has_value()); // sent: the answer is the timeout
-    QTRY_VERIFY_WITH_TIMEOUT(result.status.has_value(), 5000);
+    clock.advance(49ms);
+    client->checkTimeouts();
+    QVERIFY(!result.status.has_value());
+    clock.advance(1ms);
+    client->checkTimeouts();
+    QVERIFY(result.status.has_value());
     QCOMPARE(*result.status, Status::Timeout);
     QCOMPARE(client->stats().timeouts, std::uint64_t(1));
-    // Still stuck: the client gives the connection up instead of queueing behind it.
+    QVERIFY(client->isConnected());
+    // Still stuck three timeouts after the deadline: the client gives the connection up
+    // instead of queueing behind it.
     QSignalSpy changed(client.get(), &RedisClient::connectedChanged);
-    QVERIFY(changed.wait(5000));
+    clock.advance(150ms);
+    client->checkTimeouts();
+    QVERIFY(client->isConnected()); // not past three timeouts yet
+    clock.advance(1ms);
+    client->checkTimeouts();
+    QVERIFY(changed.count() > 0 || changed.wait(5000));
     QCOMPARE(changed.last().at(0).toBool(), false);
     m_server.resume();
     QVERIFY(changed.wait(10000));
