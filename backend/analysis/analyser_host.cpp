@@ -137,6 +137,17 @@ void AnalyserHost::query(std::function<QByteArray(const EventAnalyser &)> work,
         Qt::QueuedConnection);
 }
 
+QByteArray AnalyserHost::queryNow(const std::function<QByteArray(const EventAnalyser &)> &work) {
+    if (!m_worker || !m_thread.isRunning())
+        return {};
+    Worker *worker = m_worker;
+    QByteArray result;
+    QMetaObject::invokeMethod(
+        worker, [worker, &work, &result] { result = work(worker->analyser()); },
+        Qt::BlockingQueuedConnection);
+    return result;
+}
+
 void AnalyserHost::ingest(QByteArray topic, QByteArray payload) {
     if (!m_worker)
         return;

@@ -54,6 +54,10 @@ public:
     // this object's thread. `done` is not called when the host stops first.
     void query(std::function<QByteArray(const EventAnalyser &)> work,
                std::function<void(QByteArray)> done);
+    // Runs `work` with the analyser on the analyser thread and returns its result, waiting for
+    // it; empty when the host is not running. Never from the analyser thread. For what must be
+    // read before the host stops (the patterns written at shutdown).
+    QByteArray queryNow(const std::function<QByteArray(const EventAnalyser &)> &work);
     // Feeds events as if they had been read from the topics (on the analyser thread), for an
     // engine that has them in hand; also how tests feed a host without a cluster.
     void ingest(QByteArray topic, QByteArray payload);

@@ -755,8 +755,13 @@ void Engine::finishStop() {
         m_snapshotTimer->stop();
     if (m_admin)
         m_admin->close();
-    if (m_analyser)
-        m_analyser->stop(); // leaves its group while the brokers are still there
+    if (m_analyser) {
+        // What the analyser learned since the store's last tick is written, then it leaves
+        // its group while the brokers are still there.
+        if (m_store)
+            m_store->writePatternsBeforeStop();
+        m_analyser->stop();
+    }
     stopEventPipeline();
     if (m_demo)
         m_demo->stop();

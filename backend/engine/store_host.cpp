@@ -393,24 +393,34 @@ void StoreHost::recordPatterns(AnalyserHost &analyser, std::chrono::milliseconds
     m_patternTimer->start(interval);
 }
 
+// The document and the rows are made on the analyser's thread, where the analyser is, and
+// queued there (IntelligenceStore::write is thread-safe); the engine thread only counts.
+static std::function<QByteArray(const EventAnalyser &)> queuePatterns(IntelligenceStore *store) {
+    return [store](const EventAnalyser &analyser) {
+        std::vector<PatternRecord> records =
+            StoreHost::patternRecords(analyser.patternsDocument(EventAnalyser::Window::OneHour));
+        for (PatternRecord &record : records)
+            store->write(std::move(record));
+        return QByteArray::number(qulonglong(records.size()));
+    };
+}
+
 void StoreHost::writePatterns() {
     if (!m_running || !m_analyser || !m_analyser->isRunning())
         return;
-    // The document and the rows are made on the analyser's thread, where the analyser is, and
-    // queued there (IntelligenceStore::write is thread-safe); the engine thread only counts.
-    IntelligenceStore *store = &m_store;
-    m_analyser->query(
-        [store](const EventAnalyser &analyser) {
-            std::vector<PatternRecord> records =
-                patternRecords(analyser.patternsDocument(EventAnalyser::Window::OneHour));
-            for (PatternRecord &record : records)
-                store->write(std::move(record));
-            return QByteArray::number(qulonglong(records.size()));
-        },
-        [self = QPointer<StoreHost>(this)](const QByteArray &count) {
-            if (self)
-                self->m_patternsQueued += count.toULongLong();
-        });
+    m_analyser->query(queuePatterns(&m_store),
+                      [self = QPointer<StoreHost>(this)](const QByteArray &count) {
+                          if (self)
+                              self->m_patternsQueued += count.toULongLong();
+                      });
+}
+
+void StoreHost::writePatternsBeforeStop() {
+    if (!m_running || !m_analyser || !m_analyser->isRunning())
+        return;
+    if (m_patternTimer)
+        m_patternTimer->stop();
+    m_patternsQueued += m_analyser->queryNow(queuePatterns(&m_store)).toULongLong();
 }
 
 std::vector<PatternRecord> StoreHost::patternRecords(const QJsonObject &patternsDocument) {

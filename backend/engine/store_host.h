@@ -99,6 +99,9 @@ public:
     // success rate and last_seen follow it and whose first_seen is its first write's. The
     // analyser must be stopped before this host is destroyed (the engine stops it first).
     void recordPatterns(AnalyserHost &analyser, std::chrono::milliseconds interval);
+    // Writes the patterns now, waiting until they are queued: the engine calls it just before
+    // it stops the analyser, so that what was learned since the last tick is not lost.
+    void writePatternsBeforeStop();
     // Asks the analyser for its patterns now (and at the next tick); nothing without one.
     void writePatterns();
     // Patterns queued for writing so far (counted when the analyser's answer comes back).

@@ -1,10 +1,13 @@
+#include <backend/analysis/analyser_host.h>
 #include <backend/engine/engine.h>
 #include <backend/engine/store_host.h>
 #include <backend/events/proxy_events.h>
+#include <backend/intelligence/event_analyser.h>
 #include <backend/store/intelligence_store.h>
 #include <tests/backend/httpserver/raw_http_client.h>
 #include <tests/support/test_upstream.h>
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -44,6 +47,7 @@ private slots:
     void postgresqlStoppedMidRunLosesNothing();
     void executionEventsBecomeExecutionRows();
     void communicationRowFromEvents();
+    void patternsLearnedSinceTheLastWriteAreWrittenAtStop(); // last: stops the engine
 
 private:
     QByteArray send(const QByteArray &path);
@@ -55,6 +59,7 @@ private:
     QTemporaryDir m_dir;
     std::unique_ptr<TestUpstream> m_echo;
     std::unique_ptr<Engine> m_engine;
+    ProxyConfig m_config; // m_engine's
     StoreLocation m_location;
     bool m_postgresql = false;
     std::set<QByteArray> m_sent; // correlation ids of exchanges sent
@@ -115,6 +120,7 @@ void TestEngineStore::initTestCase() {
     instance.url = QString::fromLatin1(m_echo->url());
     service.instances.push_back(instance);
     config.services.push_back(service);
+    m_config = config;
     m_engine = std::make_unique<Engine>(config, Engine::Options{});
     QString error;
     QVERIFY2(m_engine->start(&error), qPrintable(error));
@@ -474,4 +480,54 @@ void TestEngineStore::communicationRowFromEvents() {
 }
 
 QTEST_MAIN(TestEngineStore)
+// The store writes the analyser's patterns on a timer (a minute by default); what the analyser
+// learned since the last write is written when the engine stops, not lost with it. A second
+// engine on the same store, whose timer would first fire in an hour.
+void TestEngineStore::patternsLearnedSinceTheLastWriteAreWrittenAtStop() {
+    const auto stop = [](Engine &engine) {
+        QSignalSpy stopped(&engine, &Engine::stopped);
+        engine.stop();
+        return stopped.count() == 1 || stopped.wait(kTimeoutMs);
+    };
+    QVERIFY(stop(*m_engine));
+    ProxyConfig config = m_config;
+    config.storeTuning.patternsInterval = std::chrono::hours(1);
+    config.capture.storePath = m_dir.path() + QStringLiteral("/captures-2.sqlite");
+    config.kafka.spoolDir = m_dir.path() + QStringLiteral("/spool-2");
+    m_engine = std::make_unique<Engine>(config, Engine::Options{});
+    QString error;
+    QVERIFY2(m_engine->start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->store()->health().connected, kTimeoutMs);
+
+    constexpr int kExchanges = 12;
+    for (int i = 0; i < kExchanges; ++i)
+        QVERIFY(!send("/echo/stop/" + QByteArray::number(i)).isEmpty());
+    // Every exchange analysed (the pattern's frequency), none of it written yet.
+    const auto frequency = [this] {
+        const QByteArray found = m_engine->analyser()->queryNow([](const EventAnalyser &a) {
+            const QJsonArray patterns =
+                a.patternsDocument(EventAnalyser::Window::OneHour).value("patterns").toArray();
+            for (const QJsonValue &pattern : patterns) {
+                if (pattern["type"].toString() == QLatin1String("latency_profile") &&
+                    pattern["operation"].toString() == QLatin1String("GET /echo/stop/{id}"))
+                    return QByteArray::number(pattern["frequency"].toInt());
+            }
+            return QByteArray("0");
+        });
+        return found.toInt();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(frequency(), kExchanges, kTimeoutMs);
+    const QString field = m_postgresql
+                              ? QStringLiteral("pattern_data->>'operation'")
+                              : QStringLiteral("json_extract(pattern_data, '$.operation')");
+    const QString stopRows =
+        QStringLiteral("SELECT COUNT(*) FROM intelligence_patterns WHERE"
+                       " pattern_type = 'latency_profile' AND %1 = 'GET /echo/stop/{id}'%2")
+            .arg(field);
+    QCOMPARE(count(stopRows.arg(QString())), qint64(0));
+
+    QVERIFY(stop(*m_engine));
+    QCOMPARE(count(stopRows.arg(QStringLiteral(" AND frequency = %1").arg(kExchanges))), qint64(1));
+}
+
 #include "tst_engine_store.moc"
