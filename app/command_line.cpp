@@ -105,6 +105,9 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
                                      QStringLiteral("name"));
     const QCommandLineOption logJson(QStringLiteral("log-json"),
                                      QStringLiteral("Log one JSON object per line."));
+    const QCommandLineOption verbose(
+        QStringLiteral("verbose"),
+        QStringLiteral("Log debug messages too (librdkafka's among them)."));
     const QCommandLineOption brokers(QStringLiteral("brokers"),
                                      QStringLiteral("Kafka bootstrap brokers, or \"embedded\"."),
                                      QStringLiteral("list"));
@@ -129,7 +132,7 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
                        "file a headless ToolCapture of this user generates)."),
         QStringLiteral("file"));
     parser.addOptions({noGui, demo, config, checkConfig, listen, admin, workers, profile, logJson,
-                       brokers, store, connect, tokenFile, lang});
+                       verbose, brokers, store, connect, tokenFile, lang});
 
     if (!parser.parse(arguments))
         return failure(parser.errorText());
@@ -158,6 +161,7 @@ CommandLineResult parseCommandLine(const QStringList &arguments) {
     options.noGui = parser.isSet(noGui);
     options.demo = parser.isSet(demo);
     options.logJson = parser.isSet(logJson);
+    options.verbose = parser.isSet(verbose);
     options.configFile = parser.value(config);
     options.checkConfigFile = parser.value(checkConfig);
     options.brokers = parser.value(brokers);
@@ -332,6 +336,8 @@ RuntimeConfig resolveRuntimeConfig(const CommandLineOptions &options) {
         config.store = options.store;
     if (options.logJson)
         config.logging.json = true;
+    if (options.verbose)
+        config.logging.debug = true;
     runtime.config = std::move(config);
     return runtime;
 }

@@ -19,6 +19,7 @@ struct CommandLineOptions {
     bool noGui = false;
     bool demo = false;
     bool logJson = false;
+    bool verbose = false; // debug messages too
     QString configFile;
     QString checkConfigFile;
     std::optional<ListenAddress> listen;

@@ -43,7 +43,7 @@ QStringList argumentList(int argc, char **argv) {
 int runHeadless(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
                 const QStringList &notes, const QString &why) {
     QCoreApplication app(argc, argv);
-    installLogHandler(config.logging.json);
+    installLogHandler(config.logging.json, config.logging.debug);
     qCInfo(lcApp).noquote() << "console not started:" << why;
     for (const QString &note : notes)
         qCInfo(lcApp).noquote() << note;
@@ -62,7 +62,7 @@ int runHeadless(int &argc, char **argv, const ProxyConfig &config, Engine::Optio
 int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Options options,
                const QStringList &notes, const QLocale &locale) {
     QApplication app(argc, argv);
-    installLogHandler(config.logging.json);
+    installLogHandler(config.logging.json, config.logging.debug);
     for (const QString &note : notes)
         qCInfo(lcApp).noquote() << note;
 
@@ -107,7 +107,7 @@ int runConsole(int &argc, char **argv, const ProxyConfig &config, Engine::Option
 // Remote mode: the console against a headless instance's admin API; no engine in this process.
 int runRemoteConsole(int &argc, char **argv, const CommandLineOptions &options) {
     QApplication app(argc, argv);
-    installLogHandler(options.logJson);
+    installLogHandler(options.logJson, options.verbose);
     const QLocale locale = consoleLocale(options);
     QLocale::setDefault(locale);
     QTranslator qtTranslator;

@@ -268,6 +268,9 @@ struct HooksConfig {
 
 struct LoggingConfig {
     bool json = false;
+    // Debug messages of ToolCapture's categories too (librdkafka's own log among them); off,
+    // only info and above are written. --verbose sets it; QT_LOGGING_RULES overrides both.
+    bool debug = false;
 };
 
 // Room reserved at start for instances and services registered while running (lifecycle

@@ -47,7 +47,7 @@ constexpr std::array kServiceKeys{"match"sv,  "instances"sv, "pool"sv,     "time
                                   "cache"sv};
 constexpr std::array kMatchKeys{"path_prefix"sv, "host"sv, "strip_prefix"sv};
 constexpr std::array kInstanceKeys{"id"sv, "url"sv, "capabilities"sv};
-constexpr std::array kLoggingKeys{"json"sv};
+constexpr std::array kLoggingKeys{"json"sv, "debug"sv};
 constexpr std::array kRegistryKeys{"max_dynamic_instances"sv, "max_dynamic_services"sv};
 
 struct TimeoutField {
@@ -298,9 +298,10 @@ void ProxyConfigParser::readTopLevel(const ConfigJson &root) {
             } else if (key == "logging") {
                 m_reader.forEachMember(
                     path, value, kLoggingKeys,
-                    [&](std::string_view, const QString &p, const ConfigJson &v) {
-                        if (const auto json = m_reader.readBool(p, v))
-                            m_config.logging.json = *json;
+                    [&](std::string_view name, const QString &p, const ConfigJson &v) {
+                        if (const auto flag = m_reader.readBool(p, v))
+                            (name == "json" ? m_config.logging.json : m_config.logging.debug) =
+                                *flag;
                     });
             }
             // "profile" was read first: it decides every default.

@@ -58,9 +58,12 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
 
 } // namespace
 
-void installLogHandler(bool json) {
+void installLogHandler(bool json, bool debug) {
     g_json.store(json, std::memory_order_relaxed);
     qInstallMessageHandler(handleMessage);
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(debug ? QStringLiteral("toolcapture.*.debug=true")
+                                               : QStringLiteral("toolcapture.*.debug=false"));
 }
 
 } // namespace ToolCapture

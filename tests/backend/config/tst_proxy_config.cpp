@@ -254,7 +254,7 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << QStringList{"timeouts: unknown key \"connect\" (did you mean \"connect_ms\"?)"};
     QTest::newRow("unknown key, no close match")
         << topLevel(R"("logging": {"colour": true})")
-        << QStringList{"logging: unknown key \"colour\" (expected one of: json)"};
+        << QStringList{"logging: unknown key \"colour\" (expected one of: json, debug)"};
     QTest::newRow("client timeout at service level")
         << service(R"("match": {"path_prefix": "/inv/"}, "timeouts": {"drain_ms": 5},
                       "instances": [{"id": "inv-1", "url": "http://127.0.0.1:9101"}])")
@@ -461,6 +461,9 @@ void TestProxyConfig::rejectsBadDocuments_data() {
                        "10"};
     QTest::newRow("logging null") << topLevel(R"("logging": {"json": null})")
                                   << QStringList{"logging.json: expected true or false, got null"};
+    QTest::newRow("logging debug not a boolean")
+        << topLevel(R"("logging": {"debug": "yes"})")
+        << QStringList{"logging.debug: expected true or false, got a string"};
 
     // Services.
     QTest::newRow("upper-case service name")
@@ -1856,6 +1859,7 @@ void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
     QCOMPARE(config.kafka.brokers, QStringLiteral("embedded"));
     QCOMPARE(config.store, QStringLiteral("sqlite"));
     QCOMPARE(config.logging.json, false);
+    QCOMPARE(config.logging.debug, false);
 
     QCOMPARE(config.services.size(), std::size_t(1));
     const ServiceConfig &inv = config.services.front();
@@ -1909,7 +1913,7 @@ void TestProxyConfig::fullDocument() {
                   "pending_timeout_ms": 1000},
         "registry": {"max_dynamic_instances": 8, "max_dynamic_services": 0},
         "store": "postgresql://tc@127.0.0.1:5433/intel",
-        "logging": {"json": false}
+        "logging": {"json": false, "debug": true}
     })");
 
     QCOMPARE(errorStrings(result), QStringList());
@@ -1961,6 +1965,7 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.registry.maxDynamicServices, 0);
     QCOMPARE(config.store, QStringLiteral("postgresql://tc@127.0.0.1:5433/intel"));
     QCOMPARE(config.logging.json, false);
+    QCOMPARE(config.logging.debug, true);
 
     // Services keep document order.
     QCOMPARE(config.services.size(), std::size_t(2));

@@ -86,12 +86,12 @@ void TestCommandLine::parsesValidArguments_data() {
                        QStringLiteral("/etc/tc.json")}
         << Action::Run << true << false << QStringLiteral("/etc/tc.json") << QString() << -1;
     QTest::newRow("everything")
-        << QStringList{QStringLiteral("--demo"),         QStringLiteral("--listen=127.0.0.1:9000"),
-                       QStringLiteral("--admin"),        QStringLiteral("127.0.0.1:9001"),
-                       QStringLiteral("--workers"),      QStringLiteral("3"),
-                       QStringLiteral("--profile"),      QStringLiteral("production"),
-                       QStringLiteral("--log-json"),     QStringLiteral("--brokers"),
-                       QStringLiteral("k1:9092,k2:9092")}
+        << QStringList{QStringLiteral("--demo"),     QStringLiteral("--listen=127.0.0.1:9000"),
+                       QStringLiteral("--admin"),    QStringLiteral("127.0.0.1:9001"),
+                       QStringLiteral("--workers"),  QStringLiteral("3"),
+                       QStringLiteral("--profile"),  QStringLiteral("production"),
+                       QStringLiteral("--log-json"), QStringLiteral("--verbose"),
+                       QStringLiteral("--brokers"),  QStringLiteral("k1:9092,k2:9092")}
         << Action::Run << false << true << QString() << QStringLiteral("127.0.0.1:9000") << 3;
     QTest::newRow("workers zero is one per core")
         << QStringList{QStringLiteral("--demo"), QStringLiteral("--workers"), QStringLiteral("0")}
@@ -122,6 +122,7 @@ void TestCommandLine::parsesValidArguments() {
         QCOMPARE(result.options.brokers, QStringLiteral("k1:9092,k2:9092"));
         QCOMPARE(result.options.profile, QStringLiteral("production"));
         QVERIFY(result.options.logJson);
+        QVERIFY(result.options.verbose);
         QCOMPARE(result.options.admin->port, quint16(9001));
     }
     if (action == Action::CheckConfig)
