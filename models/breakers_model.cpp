@@ -168,11 +168,14 @@ QString BreakersModel::storyText(const Row &row) const {
     if (!row.cause.isEmpty())
         lines.append(tr("Last transition: %1").arg(row.cause));
     for (const Outcome &outcome : row.story) {
-        QString line = QStringLiteral("%1  %2  %3 ms")
+        // The breaker counts whole milliseconds: a call under one is not "0 ms".
+        const QString duration = outcome.durationMs > 0
+                                     ? tr("%1 ms").arg(QLocale().toString(outcome.durationMs))
+                                     : tr("< 1 ms");
+        QString line = QStringLiteral("%1  %2  %3")
                            .arg(QLocale().toString(outcome.at.toLocalTime().time(),
                                                    QStringLiteral("HH:mm:ss.zzz")),
-                                outcome.kind)
-                           .arg(outcome.durationMs);
+                                outcome.kind, duration);
         if (outcome.failure)
             line += tr("  failure");
         if (outcome.slow)

@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -27,6 +28,8 @@ private slots:
     void stateColoursDiffer();
     void instanceSetChangeResets();
     void ignoresOtherDocuments();
+    void storyDurations_data();
+    void storyDurations();
 
 private:
     QByteArray nextDocument();
@@ -173,6 +176,42 @@ void TestBreakersModel::ignoresOtherDocuments() {
     QVERIFY(!model.applyDocument(R"({"services": []})"));
     model.apply(FeedMessage{QStringLiteral("transitions"), true, "[]", 1});
     QCOMPARE(model.rowCount(), 7);
+}
+
+void TestBreakersModel::storyDurations_data() {
+    QTest::addColumn<int>("durationMs");
+    QTest::addColumn<bool>("failure");
+    QTest::addColumn<QString>("line");
+    QTest::newRow("under a millisecond") << 0 << false << QStringLiteral("success  < 1 ms");
+    QTest::newRow("milliseconds") << 12 << false << QStringLiteral("success  12 ms");
+    QTest::newRow("a failure") << 1500 << true << QStringLiteral("5xx  1,500 ms  failure");
+}
+
+// The trip story's lines: time, kind, duration (whole milliseconds, as the breaker counts
+// them), and what the call counted as.
+void TestBreakersModel::storyDurations() {
+    QFETCH(int, durationMs);
+    QFETCH(bool, failure);
+    QFETCH(QString, line);
+    const QLocale before;
+    const auto restore = qScopeGuard([&] { QLocale::setDefault(before); });
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    const QJsonObject outcome{{"kind", failure ? "5xx" : "success"},
+                              {"failure", failure},
+                              {"slow", false},
+                              {"duration_ms", durationMs},
+                              {"at", "2026-12-05T12:00:00.000Z"}};
+    const QJsonObject breaker{{"instance", "a-1"},
+                              {"service", "a"},
+                              {"state", "closed"},
+                              {"mode", "auto"},
+                              {"story", QJsonArray{outcome}}};
+    BreakersModel model;
+    QVERIFY(model.applyDocument(
+        QJsonDocument(QJsonObject{{"breakers", QJsonArray{breaker}}}).toJson()));
+    const QStringList lines =
+        model.index(0, 0).data(BreakersModel::StoryRole).toString().split(u'\n');
+    QVERIFY2(lines.last().endsWith(line), qPrintable(lines.last()));
 }
 
 QTEST_GUILESS_MAIN(TestBreakersModel)
