@@ -55,6 +55,7 @@ ResponseCache::ResponseCache(const Options &options, const Clock &clock)
     , m_workers(std::max(1, options.workers))
     , m_maxObjectBytes(options.maxObjectBytes)
     , m_coalesceWait(options.coalesceWait)
+    , m_operationTemplates(options.operationTemplates)
     , m_sharedTier(options.sharedTier) {
     const auto listener = [this](const CacheStore::Removal &removal) { onRemoved(removal); };
     CacheStore::Options shared;
@@ -233,13 +234,19 @@ QByteArray ResponseCache::primaryKey(QByteArrayView service, const RequestHead &
     return key;
 }
 
-QByteArray ResponseCache::operationOf(QByteArrayView service, const RequestHead &request) {
+QByteArray ResponseCache::operationOf(QByteArrayView service, const RequestHead &request,
+                                      const PathTemplater *templates) {
     QByteArray operation;
     operation.reserve(service.size() + request.method.size() + request.target.size() + 2);
     operation.append(service).append(' ').append(request.method).append(' ');
     QByteArrayView path = request.path();
     if (path.isEmpty())
         path = "/";
+    const QString serviceName = templates ? QString::fromUtf8(service) : QString();
+    if (templates) {
+        if (const QByteArray chosen = templates->overrideFor(path, serviceName); !chosen.isEmpty())
+            return operation.append(chosen);
+    }
     qsizetype start = path.startsWith('/') ? 1 : 0;
     operation.append('/');
     while (start <= path.size()) {
@@ -247,7 +254,9 @@ QByteArray ResponseCache::operationOf(QByteArrayView service, const RequestHead 
         if (end < 0)
             end = path.size();
         const QByteArrayView segment = path.sliced(start, end - start);
-        const QByteArrayView placeholder = PathTemplater::placeholderFor(segment);
+        const QByteArrayView placeholder = templates && templates->isLiteral(segment, serviceName)
+                                               ? QByteArrayView()
+                                               : PathTemplater::placeholderFor(segment);
         operation.append(placeholder.isEmpty() ? segment : placeholder);
         if (end < path.size())
             operation.append('/');

@@ -76,6 +76,8 @@ struct CacheServiceTotals {
 //
 // Threads: shared by every proxy worker; every method may be called from any thread (the
 // stores lock per shard). counters(worker, ...) is written by that worker only.
+class PathTemplater;
+
 class ResponseCache {
 public:
     struct ServicePolicy {
@@ -109,6 +111,9 @@ public:
         int serviceCapacity = 0;
         std::chrono::milliseconds coalesceWait{5000};
         SharedTier sharedTier;
+        // The operators' path templates and literals (intelligence.path_templates), so that the
+        // TTL advisor learns per operation as the analyser names them; never changed after.
+        std::shared_ptr<const PathTemplater> operationTemplates;
     };
     struct Found {
         std::shared_ptr<const StoredResponse> response;
@@ -153,6 +158,8 @@ public:
     // The per-object limit for `service`.
     std::int64_t maxObjectBytes(int service) const;
     std::chrono::milliseconds coalesceWait() const { return m_coalesceWait; }
+    // Null when none were configured.
+    const PathTemplater *operationTemplates() const { return m_operationTemplates.get(); }
     const SharedTier &sharedTier() const { return m_sharedTier; }
     // The shared tier's key for a cache key.
     static QByteArray sharedKey(QByteArrayView key);
@@ -218,9 +225,12 @@ public:
 
     // Learns how often each operation's response changes (services with learnTtl).
     TtlAdvisor &ttlAdvisor() { return m_advisor; }
-    // "<service> <METHOD> <path template>": numeric ids, UUIDs and long hex segments become
-    // placeholders (PathTemplater's fixed rules; nothing is learned per path).
-    static QByteArray operationOf(QByteArrayView service, const RequestHead &request);
+    // "<service> <METHOD> <path template>": an operator's override from `templates` when one
+    // matches; else numeric ids, UUIDs and long hex segments become placeholders
+    // (PathTemplater's fixed rules; nothing is learned per path) except the literals
+    // configured in `templates`.
+    static QByteArray operationOf(QByteArrayView service, const RequestHead &request,
+                                  const PathTemplater *templates = nullptr);
 
 private:
     CacheStore &storeFor(int service) const;
@@ -242,6 +252,7 @@ private:
     int m_workers = 1;
     std::int64_t m_maxObjectBytes = 0;
     std::chrono::milliseconds m_coalesceWait;
+    std::shared_ptr<const PathTemplater> m_operationTemplates;
     std::vector<std::unique_ptr<CacheStore>> m_stores; // [0]: shared
     std::vector<int> m_storeOfService;                 // index into m_stores
     std::unique_ptr<CacheCounters[]> m_counters;       // [worker * capacity + service]

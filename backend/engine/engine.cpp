@@ -106,6 +106,7 @@ ResponseCache::Options cacheOptions(const ProxyConfig &config) {
                                                           : CacheStore::Policy::WindowTinyLfu;
     options.workers = config.effectiveWorkers();
     options.coalesceWait = cache.coalesceWait;
+    options.operationTemplates = operationTemplates(config);
     options.defaults = cachePolicy(cache.serviceDefaults);
     for (const ServiceConfig &service : config.services)
         options.services.push_back(cachePolicy(cache.forService(service.name)));

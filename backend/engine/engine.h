@@ -123,6 +123,8 @@ public:
     // (every proxy's), null before start(); its latest snapshot, empty until the first (the
     // recommendation engine's input).
     AnalyserHost *analyser() const { return m_analyser.get(); }
+    // The response cache (cache.enabled), from start(); null otherwise.
+    const ResponseCache *responseCache() const { return m_responseCache.get(); }
     std::optional<AnalysisSnapshot> analysisSnapshot() const;
     // Recommendations (issue 11): the host of the RecommendationEngine and its API; its
     // analysis is the analyser's latest snapshot. Null before start().

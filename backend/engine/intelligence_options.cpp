@@ -39,6 +39,19 @@ EventAnalyser::Options analyserOptions(const ProxyConfig &config) {
     return options;
 }
 
+std::shared_ptr<const PathTemplater> operationTemplates(const ProxyConfig &config) {
+    const EventAnalyser::Options analyser = analyserOptions(config);
+    auto templater = std::make_shared<PathTemplater>();
+    bool any = false;
+    // In the analyser's order: each service's own rules, then those for every service.
+    for (const EventAnalyser::Options::PathTemplates &rules : analyser.pathTemplates) {
+        templater->setOverrides(rules.templates, rules.service); // refusals: the analyser logs
+        templater->setLiterals(rules.literals, rules.service);
+        any = any || !rules.templates.isEmpty() || !rules.literals.isEmpty();
+    }
+    return any ? templater : nullptr;
+}
+
 RecommendationEngine::Options recommendationOptions(const ProxyConfig &config) {
     RecommendationEngine::Options options;
     const RecommendationsConfig &recommendations = config.intelligence.recommendations;

@@ -148,6 +148,25 @@ void PathTemplater::setLiterals(const QStringList &segments, const QString &serv
         m_literals.emplace_back(service, segment.toUtf8());
 }
 
+QByteArray PathTemplater::overrideFor(QByteArrayView path, QStringView service) const {
+    if (m_overrides.empty())
+        return {};
+    if (const qsizetype query = path.indexOf('?'); query >= 0)
+        path = path.first(query);
+    std::vector<QByteArrayView> segments;
+    qsizetype start = path.startsWith('/') ? 1 : 0;
+    while (start <= path.size()) {
+        qsizetype end = path.indexOf('/', start);
+        if (end < 0)
+            end = path.size();
+        if (end > start) // as templateFor() splits
+            segments.push_back(path.sliced(start, end - start));
+        start = end + 1;
+    }
+    const Override *o = matchOverride(segments, service);
+    return o ? o->text : QByteArray();
+}
+
 bool PathTemplater::isLiteral(QByteArrayView segment, QStringView service) const {
     for (const auto &[owner, literal] : m_literals) {
         if (literal == segment && (owner.isEmpty() || owner == service))

@@ -52,6 +52,12 @@ public:
     // last.
     static QString checkTemplate(QStringView text);
 
+    // Read-only (any number of threads may call these on a templater nobody changes any more):
+    // the text of the override matching `path` for `service`, or empty; whether `segment` is a
+    // configured literal for `service`. The response cache names operations with them.
+    QByteArray overrideFor(QByteArrayView path, QStringView service = {}) const;
+    bool isLiteral(QByteArrayView segment, QStringView service = {}) const;
+
     int nodeCount() const noexcept { return int(m_nodes.size()); }
 
     // The placeholder a segment gets on its own, or empty when it is a literal.
@@ -73,7 +79,6 @@ private:
     std::uint32_t child(std::uint32_t node, const QByteArray &key, bool literal);
     const Override *matchOverride(const std::vector<QByteArrayView> &segments,
                                   QStringView service) const;
-    bool isLiteral(QByteArrayView segment, QStringView service) const;
 
     Options m_options;
     std::vector<Node> m_nodes;

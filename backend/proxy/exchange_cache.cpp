@@ -443,9 +443,10 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     m_fill->ttlSource = ttlSourceOf(m_fill->lifetime);
     if (m_cache->policy(m_service).learnTtl) {
         // An entry stored while learn_ttl was off (a live setting) has no operation yet.
-        m_fill->operation = m_stored && !m_stored->operation.isEmpty()
-                                ? m_stored->operation
-                                : ResponseCache::operationOf(m_serviceName, request);
+        m_fill->operation =
+            m_stored && !m_stored->operation.isEmpty()
+                ? m_stored->operation
+                : ResponseCache::operationOf(m_serviceName, request, m_cache->operationTemplates());
         if (m_stored && !m_stored->operation.isEmpty() && status == m_stored->status) {
             // A refetch of what we held: did it change? Validators say so, else the bodies.
             const HttpHeader *newTag = findHeader(head.headers, "etag");

@@ -81,6 +81,7 @@ private slots:
     void purgeThroughTheAdminApi();
     void cacheDisabled();
     void sharedTierBetweenTwoEngines();
+    void operationsFollowTheConfiguredTemplates();
 
 private:
     std::optional<RawHttpResponse> get(quint16 port, const QByteArray &target,
@@ -107,6 +108,9 @@ ProxyConfig TestEngineCache::baseConfig(const QString &dir) const {
     config.timeouts.drain = std::chrono::milliseconds(500);
     config.kafka.spoolDir = dir + QStringLiteral("/spool");
     config.capture.enabled = false;
+    // For operationsFollowTheConfiguredTemplates: the operators' templates name the cache's
+    // operations too.
+    config.intelligence.pathTemplates.templates = {QStringLiteral("/plain/users/{name}")};
     int n = 0;
     for (const CachedService &s : kServices) {
         ServiceConfig service;
@@ -391,6 +395,19 @@ void TestEngineCache::sharedTierBetweenTwoEngines() {
         engine->stop();
         QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
     }
+}
+
+// The TTL advisor learns per operation as the analyser names them: an operator's template
+// (intelligence.path_templates) reaches the engine's response cache.
+void TestEngineCache::operationsFollowTheConfiguredTemplates() {
+    const ResponseCache *cache = m_engine->responseCache();
+    QVERIFY(cache);
+    QVERIFY(cache->operationTemplates());
+    RequestHead request;
+    request.method = "GET";
+    request.target = "/plain/users/alice";
+    QCOMPARE(ResponseCache::operationOf("plain", request, cache->operationTemplates()),
+             QByteArray("plain GET /plain/users/{name}"));
 }
 
 QTEST_GUILESS_MAIN(TestEngineCache)
