@@ -17,6 +17,8 @@
 #                            more runs on a cacheable path (/bench/cached, max-age=600): HAProxy
 #                            (which forwards it) and ToolCapture with capture (answered from its
 #                            cache); prints the hit path's ratio to the upstream path
+#     --compression NAME     the Kafka producer's compression (none, gzip, snappy, lz4, zstd;
+#                            default: the product's default, lz4)
 #     --intelligence         the pattern analysis and the store's exchange rows on in both
 #                            ToolCaptures (off otherwise: the standing bar is capture and Kafka
 #                            publishing; a fleet's proxies leave the analysis to one process)
@@ -35,6 +37,7 @@ warmup=1
 keep=0
 cache=false
 intelligence=false
+compression=lz4
 
 usage() { tc_usage; }
 
@@ -50,6 +53,7 @@ while (($#)); do
     --keep) keep=1 ;;
     --cache) cache=true ;;
     --intelligence) intelligence=true ;;
+    --compression) compression="${2:?}" && shift ;;
     -h | --help) usage && exit 0 ;;
     *) usage >&2 && exit 2 ;;
     esac
@@ -163,7 +167,7 @@ if ((only_baselines == 0)); then
   "admin": "127.0.0.1:$admin_port",
   "workers": $workers,
   "pool": { "max_connections": $pool_connections, "max_idle": $pool_connections },
-  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool" },
+  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool", "compression": "$compression" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "cache": { "enabled": $cache },
   "store": "$workdir/$name/intelligence.sqlite",
