@@ -550,78 +550,88 @@ zuletzt gesehen %2</translation>
         <translation>Letzter Übergang: %1</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="177"/>
+        <location filename="../models/breakers_model.cpp" line="173"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="174"/>
+        <source>&lt; 1 ms</source>
+        <translation>&lt; 1 ms</translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="180"/>
         <source>  failure</source>
         <translation>  Fehler</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="179"/>
+        <location filename="../models/breakers_model.cpp" line="182"/>
         <source>  slow</source>
         <translation>  langsam</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="196"/>
-        <location filename="../models/breakers_model.cpp" line="200"/>
+        <location filename="../models/breakers_model.cpp" line="199"/>
+        <location filename="../models/breakers_model.cpp" line="203"/>
         <source>%1 of %2</source>
         <translation>%1 von %2</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="199"/>
+        <location filename="../models/breakers_model.cpp" line="202"/>
         <source>%1 (no limit)</source>
         <translation>%1 (kein Limit)</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="279"/>
+        <location filename="../models/breakers_model.cpp" line="282"/>
         <source>Instance</source>
         <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="281"/>
+        <location filename="../models/breakers_model.cpp" line="284"/>
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="283"/>
+        <location filename="../models/breakers_model.cpp" line="286"/>
         <source>State</source>
         <translation>Zustand</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="285"/>
+        <location filename="../models/breakers_model.cpp" line="288"/>
         <source>Mode</source>
         <translation>Modus</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="287"/>
+        <location filename="../models/breakers_model.cpp" line="290"/>
         <source>Failure rate</source>
         <translation>Fehlerrate</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="289"/>
+        <location filename="../models/breakers_model.cpp" line="292"/>
         <source>Slow-call rate</source>
         <translation>Anteil langsam</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="291"/>
+        <location filename="../models/breakers_model.cpp" line="294"/>
         <source>Calls</source>
         <translation>Aufrufe</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="293"/>
+        <location filename="../models/breakers_model.cpp" line="296"/>
         <source>Failures</source>
         <translation>Fehler</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="295"/>
+        <location filename="../models/breakers_model.cpp" line="298"/>
         <source>Slow</source>
         <translation>Langsam</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="297"/>
+        <location filename="../models/breakers_model.cpp" line="300"/>
         <source>Open until</source>
         <translation>Offen bis</translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="299"/>
+        <location filename="../models/breakers_model.cpp" line="302"/>
         <source>Last transition</source>
         <translation>Letzter Übergang</translation>
     </message>

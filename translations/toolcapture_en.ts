@@ -548,78 +548,88 @@ last seen %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="177"/>
+        <location filename="../models/breakers_model.cpp" line="173"/>
+        <source>%1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="174"/>
+        <source>&lt; 1 ms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/breakers_model.cpp" line="180"/>
         <source>  failure</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="179"/>
+        <location filename="../models/breakers_model.cpp" line="182"/>
         <source>  slow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="196"/>
-        <location filename="../models/breakers_model.cpp" line="200"/>
+        <location filename="../models/breakers_model.cpp" line="199"/>
+        <location filename="../models/breakers_model.cpp" line="203"/>
         <source>%1 of %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="199"/>
+        <location filename="../models/breakers_model.cpp" line="202"/>
         <source>%1 (no limit)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="279"/>
+        <location filename="../models/breakers_model.cpp" line="282"/>
         <source>Instance</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="281"/>
+        <location filename="../models/breakers_model.cpp" line="284"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="283"/>
+        <location filename="../models/breakers_model.cpp" line="286"/>
         <source>State</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="285"/>
+        <location filename="../models/breakers_model.cpp" line="288"/>
         <source>Mode</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="287"/>
+        <location filename="../models/breakers_model.cpp" line="290"/>
         <source>Failure rate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="289"/>
+        <location filename="../models/breakers_model.cpp" line="292"/>
         <source>Slow-call rate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="291"/>
+        <location filename="../models/breakers_model.cpp" line="294"/>
         <source>Calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="293"/>
+        <location filename="../models/breakers_model.cpp" line="296"/>
         <source>Failures</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="295"/>
+        <location filename="../models/breakers_model.cpp" line="298"/>
         <source>Slow</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="297"/>
+        <location filename="../models/breakers_model.cpp" line="300"/>
         <source>Open until</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/breakers_model.cpp" line="299"/>
+        <location filename="../models/breakers_model.cpp" line="302"/>
         <source>Last transition</source>
         <translation type="unfinished"></translation>
     </message>
