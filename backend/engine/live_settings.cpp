@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ToolCapture {
@@ -175,6 +176,17 @@ std::optional<QJsonValue> LiveSettings::coerce(const Setting &setting, const QJs
     return integer ? QJsonValue(qint64(v)) : QJsonValue(v);
 }
 
+// Setting values as LiveSettings reads them: booleans, integers and numbers (a number read back
+// from where it is kept may differ in its last bits from the one written).
+static bool sameValue(const QJsonValue &a, const QJsonValue &b) {
+    if (a.isDouble() && b.isDouble()) {
+        const double x = a.toDouble();
+        const double y = b.toDouble();
+        return std::fabs(x - y) <= 1e-9 * std::max({1.0, std::fabs(x), std::fabs(y)});
+    }
+    return a == b;
+}
+
 SettingChangeOutcome LiveSettings::change(const SettingChangeRequest &request) {
     SettingChangeOutcome outcome;
     const int service = serviceIndex(request.service);
@@ -192,6 +204,23 @@ SettingChangeOutcome LiveSettings::change(const SettingChangeRequest &request) {
     const std::optional<QJsonValue> value = coerce(*setting, request.value, &outcome.error);
     if (!value)
         return outcome;
+    if (request.expected) {
+        const QJsonValue current = setting->read(service);
+        if (!sameValue(current, *request.expected)) {
+            const auto text = [](const QJsonValue &v) {
+                return QString::fromUtf8(
+                    QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact).mid(1).chopped(1));
+            };
+            outcome.conflict = true;
+            outcome.current = current;
+            outcome.error =
+                QStringLiteral("%1 of %2 is %3, not %4: it changed since (an "
+                               "operator's edit, or a restart back to the "
+                               "configuration); nothing was changed")
+                    .arg(setting->name, request.service, text(current), text(*request.expected));
+            return outcome;
+        }
+    }
 
     SettingAuditEntry &entry = outcome.entry;
     entry.id = ++m_lastId;

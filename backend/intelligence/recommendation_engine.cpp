@@ -885,10 +885,19 @@ RecommendationEngine::Outcome RecommendationEngine::apply(const QString &id, con
     request.reason = reason.isEmpty() ? r.title : reason;
     request.source = SettingSource::Recommendation;
     request.recommendationId = r.id;
-    const SettingChangeOutcome outcome =
-        m_port ? m_port(request) : SettingChangeOutcome{false, {}, QStringLiteral("no port")};
+    // Only onto the value the change was computed from: if someone set it since, the change
+    // (and the evidence behind it) is judged again at the next evaluation instead.
+    request.expected = r.change.before;
+    const SettingChangeOutcome outcome = m_port ? m_port(request) : SettingChangeOutcome{};
+    if (!outcome.ok && outcome.conflict) {
+        return {Result::Conflict,
+                QStringLiteral("not applied: %1; the recommendation is judged again at the next "
+                               "evaluation")
+                    .arg(outcome.error),
+                {}};
+    }
     if (!outcome.ok)
-        return {Result::Failed, outcome.error, {}};
+        return {Result::Failed, m_port ? outcome.error : QStringLiteral("no port"), {}};
     r.change.before = outcome.entry.before;
     r.change.after = outcome.entry.after;
     r.status = RecommendationStatus::Applied;
@@ -957,10 +966,23 @@ RecommendationEngine::Outcome RecommendationEngine::changeBack(Entry &entry, con
     request.reason = reason.isEmpty() ? QStringLiteral("revert: %1").arg(r.title) : reason;
     request.source = source;
     request.recommendationId = r.id;
-    const SettingChangeOutcome outcome =
-        m_port ? m_port(request) : SettingChangeOutcome{false, {}, QStringLiteral("no port")};
-    if (!outcome.ok)
-        return {Result::Failed, outcome.error, {}};
+    // Only the recommendation's own value is taken back: a value someone set since stays.
+    request.expected = r.change.after;
+    const SettingChangeOutcome outcome = m_port ? m_port(request) : SettingChangeOutcome{};
+    const bool alreadyBack = !outcome.ok && outcome.conflict && outcome.current == r.change.before;
+    if (!outcome.ok && outcome.conflict && !alreadyBack) {
+        // NOTE: an automatic revert is then not made at all; the effect stays measured "worse"
+        // and the operator decides.
+        return {Result::Conflict,
+                QStringLiteral("not reverted: %1; the change this recommendation made is no "
+                               "longer in force")
+                    .arg(outcome.error),
+                {}};
+    }
+    if (!outcome.ok && !alreadyBack)
+        return {Result::Failed, m_port ? outcome.error : QStringLiteral("no port"), {}};
+    // Already back at its value of before (a restart returned it to the configuration): the
+    // recommendation is reverted with nothing to change.
     r.status = RecommendationStatus::Reverted;
     r.revertedAt = r.updatedAt = wallNow();
     // What was reverted is not recommended again straight away.

@@ -187,13 +187,17 @@ public:
         QString error;                                // NotFound, Conflict, Failed: why
         std::optional<Recommendation> recommendation; // after the change (Ok)
     };
-    // Open → applied: the change through the port (source Recommendation); Conflict when not
-    // open, Failed when the port refused (nothing changed).
+    // Open → applied: the change through the port (source Recommendation), made only while the
+    // setting still has the value the change was computed from; Conflict when not open or when
+    // the setting changed since (nothing changed), Failed when the port refused.
     Outcome apply(const QString &id, const QString &actor, const QString &reason = {});
     // Open → dismissed, with who and why; the same recommendation is not made again for
     // suppressFor.
     Outcome dismiss(const QString &id, const QString &actor, const QString &reason = {});
-    // Applied → reverted: the `before` value back through the port (source Recommendation).
+    // Applied → reverted: the `before` value back through the port (source Recommendation),
+    // only while the setting still has the recommendation's value: Conflict when someone set
+    // another since (that value stays); already back at `before` (a restart), it is reverted
+    // with nothing to change. An automatic revert follows the same rule.
     Outcome revert(const QString &id, const QString &actor, const QString &reason = {});
 
     const Recommendation *find(const QString &id) const;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace ToolCapture {
 
@@ -35,6 +36,10 @@ struct SettingChangeRequest {
     QString reason;
     SettingSource source = SettingSource::Operator;
     QString recommendationId; // set when source is not Operator
+    // Compare and set: change the setting only while it still has this value. A recommendation
+    // applies its change only to the value it was computed from, and reverts only its own
+    // value: what an operator (or a restart) set since is not overwritten.
+    std::optional<QJsonValue> expected;
 };
 
 // One audited change, with the value before and after.
@@ -62,9 +67,9 @@ struct SettingAuditEntry {
             {QStringLiteral("after"), after},
             {QStringLiteral("reason"), reason},
             {QStringLiteral("source"), settingSourceName(source)},
-            {QStringLiteral("recommendation_id"),
-             recommendationId.isEmpty() ? QJsonValue(QJsonValue::Null)
-                                        : QJsonValue(recommendationId)},
+            {QStringLiteral("recommendation_id"), recommendationId.isEmpty()
+                                                      ? QJsonValue(QJsonValue::Null)
+                                                      : QJsonValue(recommendationId)},
         };
     }
 };
@@ -73,6 +78,10 @@ struct SettingChangeOutcome {
     bool ok = false;
     SettingAuditEntry entry; // when ok
     QString error;           // when not: names the service, setting or value refused and why
+    // Not ok because the setting did not have the request's `expected` value: nothing changed,
+    // and `current` is the value it has.
+    bool conflict = false;
+    QJsonValue current;
 };
 
 // How the recommendation engine changes a setting: the engine's own path for operator edits.

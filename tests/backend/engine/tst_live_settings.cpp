@@ -509,6 +509,24 @@ void TestLiveSettings::auditHasBeforeAfterActorAndSource() {
              qPrintable(refused.error));
     QCOMPARE(m_engine->settingsDocument().value(QStringLiteral("audit")).toArray().last(),
              QJsonValue(last));
+
+    // Compare and set: only while the setting still has the expected value.
+    request.value = 3;
+    request.expected = QJsonValue(4); // it is 2
+    const SettingChangeOutcome conflict = m_engine->changeSetting(request);
+    QVERIFY(!conflict.ok);
+    QVERIFY(conflict.conflict);
+    QCOMPARE(conflict.current.toInteger(), 2);
+    QVERIFY2(conflict.error.contains(QLatin1String("retry.max_attempts of api is 2, not 4")),
+             qPrintable(conflict.error));
+    QCOMPARE(m_engine->settingsDocument().value(QStringLiteral("audit")).toArray().last(),
+             QJsonValue(last));
+    request.expected = QJsonValue(2);
+    const SettingChangeOutcome matched = m_engine->changeSetting(request);
+    QVERIFY2(matched.ok, qPrintable(matched.error));
+    QVERIFY(!matched.conflict);
+    QCOMPARE(matched.entry.before.toInteger(), 2);
+    QCOMPARE(matched.entry.after.toInteger(), 3);
 }
 
 void TestLiveSettings::consoleIsTheActorInProcess() {

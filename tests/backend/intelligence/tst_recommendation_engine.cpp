@@ -32,6 +32,10 @@ private slots:
     void dismissRecordsWhoAndWhy();
     void openOneExpiresWhenItsRuleStopsFiring();
     void revertAppliesTheBeforeValue();
+    void revertTakesBackOnlyItsOwnValue_data();
+    void revertTakesBackOnlyItsOwnValue();
+    void applyOntoAChangedSettingConflicts();
+    void autoRevertLeavesAnotherValue();
     void effect_data();
     void effect();
     void effectWindowsBeforeAndAfter();
@@ -71,6 +75,12 @@ public:
                 return outcome;
             }
             QJsonObject service = m_settings.value(request.service).toObject();
+            if (request.expected && service.value(request.setting) != *request.expected) {
+                outcome.conflict = true;
+                outcome.current = service.value(request.setting);
+                outcome.error = QStringLiteral("changed since (the test)");
+                return outcome;
+            }
             outcome.ok = true;
             outcome.entry.id = requests.size();
             outcome.entry.service = request.service;
@@ -646,6 +656,108 @@ void TestRecommendationEngine::revertAppliesTheBeforeValue() {
              QJsonValue(false));
     QCOMPARE(engine.find(id)->status, RecommendationStatus::Reverted);
     QVERIFY(engine.find(id)->revertedAt.isValid());
+}
+
+namespace {
+// The timeout rule's recommendation for orders' POST /orders (p99 900 ms against a 1000 ms
+// first-byte timeout: 1000 -> 1400), made by `engine`; its id.
+QString slowOrdersRecommendation(RecommendationEngine &engine, const RecordingPort &port,
+                                 const ManualClock &clock) {
+    AnalysisSnapshot slow;
+    slow.operations.push_back(operation("orders", "POST /orders", window(500, 0.01, 0, 0, 900)));
+    slow.at = clock.now();
+    slow.operations.front().totals = errorTotals(500, 5);
+    engine.evaluate(slow, port.settings());
+    return engine.size() == 1 ? engine.list().front().id : QString();
+}
+
+QJsonValue firstByteTimeout(const RecordingPort &port) {
+    return port.settings().value("orders").toObject().value("timeouts.first_byte_ms");
+}
+} // namespace
+
+// A revert is compare-and-set: the recommendation's own value goes back to `before`; a value
+// someone set since stays (409); a value already back at `before` (a restart) just closes it.
+void TestRecommendationEngine::revertTakesBackOnlyItsOwnValue_data() {
+    QTest::addColumn<int>("since"); // the first-byte timeout set after the apply; 0: none
+    QTest::addColumn<bool>("reverted");
+    QTest::addColumn<int>("left"); // the setting's value after the revert
+    QTest::newRow("its own value: back to before") << 0 << true << 1000;
+    QTest::newRow("an operator's value since: kept, conflict") << 3000 << false << 3000;
+    QTest::newRow("back at before (a restart): reverted, nothing to change")
+        << 1000 << true << 1000;
+}
+
+void TestRecommendationEngine::revertTakesBackOnlyItsOwnValue() {
+    QFETCH(int, since);
+    QFETCH(bool, reverted);
+    QFETCH(int, left);
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    const QString id = slowOrdersRecommendation(engine, port, clock);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(engine.apply(id, QStringLiteral("console")).result, RecommendationEngine::Result::Ok);
+    QCOMPARE(firstByteTimeout(port), QJsonValue(1400));
+    if (since)
+        port.set("orders", "timeouts.first_byte_ms", since);
+    const auto outcome = engine.revert(id, QStringLiteral("admin-api"));
+    QCOMPARE(port.requests.back().expected, std::optional<QJsonValue>(QJsonValue(1400)));
+    QCOMPARE(firstByteTimeout(port), QJsonValue(left));
+    const Recommendation *r = engine.find(id);
+    if (reverted) {
+        QCOMPARE(outcome.result, RecommendationEngine::Result::Ok);
+        QCOMPARE(r->status, RecommendationStatus::Reverted);
+        return;
+    }
+    QCOMPARE(outcome.result, RecommendationEngine::Result::Conflict);
+    QVERIFY2(outcome.error.contains(QLatin1String("no longer in force")),
+             qPrintable(outcome.error));
+    QCOMPARE(r->status, RecommendationStatus::Applied);
+}
+
+// An apply changes the setting only while it has the value the change was computed from.
+void TestRecommendationEngine::applyOntoAChangedSettingConflicts() {
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    const QString id = slowOrdersRecommendation(engine, port, clock);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(engine.find(id)->change.before, QJsonValue(1000));
+    port.set("orders", "timeouts.first_byte_ms", 5000); // an operator's edit meanwhile
+    const auto outcome = engine.apply(id, QStringLiteral("console"));
+    QCOMPARE(outcome.result, RecommendationEngine::Result::Conflict);
+    QVERIFY2(outcome.error.startsWith(QLatin1String("not applied:")), qPrintable(outcome.error));
+    QCOMPARE(engine.find(id)->status, RecommendationStatus::Open);
+    QCOMPARE(firstByteTimeout(port), QJsonValue(5000));
+    QCOMPARE(port.requests.back().expected, std::optional<QJsonValue>(QJsonValue(1000)));
+}
+
+// An automatic revert does not overwrite a value someone set after the apply.
+void TestRecommendationEngine::autoRevertLeavesAnotherValue() {
+    ManualClock clock;
+    RecordingPort port;
+    RecommendationEngine engine(clock, port.port());
+    const QString id = slowOrdersRecommendation(engine, port, clock);
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(engine.apply(id, QStringLiteral("console")).result, RecommendationEngine::Result::Ok);
+    AnalysisSnapshot slow;
+    slow.operations.push_back(operation("orders", "POST /orders", window(500, 0.01, 0, 0, 900)));
+    slow.at = clock.now();
+    slow.operations.front().totals = errorTotals(500, 5);
+    engine.evaluate(slow, port.settings());             // the after-window starts
+    port.set("orders", "timeouts.first_byte_ms", 3000); // an operator's edit meanwhile
+    clock.advance(std::chrono::minutes(5));
+    AnalysisSnapshot later;
+    later.at = clock.now();
+    later.operations.push_back(operation("orders", "POST /orders", window(500, 0.5, 0, 0, 200)));
+    later.operations.front().totals = errorTotals(1000, 5 + 250);
+    engine.evaluate(later, port.settings());
+    const Recommendation *r = engine.find(id);
+    QCOMPARE(r->effect->verdict, EffectVerdict::Worse);
+    QCOMPARE(r->status, RecommendationStatus::Applied);
+    QCOMPARE(firstByteTimeout(port), QJsonValue(3000));
+    QCOMPARE(port.requests.back().source, SettingSource::AutoRevert); // tried, refused
 }
 
 void TestRecommendationEngine::effect_data() {
