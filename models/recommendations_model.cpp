@@ -55,6 +55,8 @@ std::optional<RecommendationRow> read(StrictJson &json, const QJsonObject &r, co
     out.settingService = json.string(change, QStringLiteral("service"), changePath);
     out.before = json.present(change, QStringLiteral("before"), changePath);
     out.after = json.present(change, QStringLiteral("after"), changePath);
+    if (const QJsonValue inForce = change.value(QLatin1String("in_force")); inForce.isBool())
+        out.changeInForce = inForce.toBool();
 
     out.status = json.oneOf(r, QStringLiteral("status"), path, kStatuses);
     out.createdAt = json.string(r, QStringLiteral("created_at"), path);
@@ -324,7 +326,8 @@ QVariant RecommendationsModel::data(const QModelIndex &index, int role) const {
     case Column::Confidence:
         return tr("%1 %").arg(QLocale().toString(r.confidence * 100, 'f', 0));
     case Column::Status:
-        return statusLabel(r.status);
+        return r.status == u"applied" && r.changeInForce == false ? tr("Applied, not in force")
+                                                                  : statusLabel(r.status);
     case Column::Effect:
         return effectText(r);
     case Column::Count:

@@ -45,6 +45,9 @@ struct RecommendationRow {
     QString settingService; // the service whose setting it is
     QJsonValue before;
     QJsonValue after;
+    // Applied ones: whether the setting still has `after` (change.in_force); unknown when the
+    // engine does not say (null, or an engine from before it said).
+    std::optional<bool> changeInForce;
     QString status; // open, applied, dismissed, reverted, expired
     QString createdAt;
     QString updatedAt;

@@ -2109,153 +2109,158 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
 <context>
     <name>ToolCapture::RecommendationsModel</name>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="84"/>
+        <location filename="../models/recommendations_model.cpp" line="86"/>
         <source>%1 is outside -1..1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="206"/>
+        <location filename="../models/recommendations_model.cpp" line="208"/>
         <source>High</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="208"/>
+        <location filename="../models/recommendations_model.cpp" line="210"/>
         <source>Medium</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="210"/>
+        <location filename="../models/recommendations_model.cpp" line="212"/>
         <source>Low</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="216"/>
+        <location filename="../models/recommendations_model.cpp" line="218"/>
         <source>Cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="218"/>
+        <location filename="../models/recommendations_model.cpp" line="220"/>
         <source>Load balancing</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="220"/>
+        <location filename="../models/recommendations_model.cpp" line="222"/>
         <source>Breaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="222"/>
+        <location filename="../models/recommendations_model.cpp" line="224"/>
         <source>Timeout</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="224"/>
+        <location filename="../models/recommendations_model.cpp" line="226"/>
         <source>Retries</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="226"/>
+        <location filename="../models/recommendations_model.cpp" line="228"/>
         <source>Capture sampling</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="232"/>
+        <location filename="../models/recommendations_model.cpp" line="234"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="234"/>
+        <location filename="../models/recommendations_model.cpp" line="236"/>
         <source>Applied</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="236"/>
+        <location filename="../models/recommendations_model.cpp" line="238"/>
         <source>Dismissed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="238"/>
+        <location filename="../models/recommendations_model.cpp" line="240"/>
         <source>Reverted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="240"/>
+        <location filename="../models/recommendations_model.cpp" line="242"/>
         <source>Expired</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="249"/>
+        <location filename="../models/recommendations_model.cpp" line="251"/>
         <source>measuring…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="252"/>
+        <location filename="../models/recommendations_model.cpp" line="254"/>
         <source>improved</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="254"/>
+        <location filename="../models/recommendations_model.cpp" line="256"/>
         <source>unchanged</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="256"/>
+        <location filename="../models/recommendations_model.cpp" line="258"/>
         <source>worse</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="259"/>
+        <location filename="../models/recommendations_model.cpp" line="261"/>
         <source>%1 (%2%3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="304"/>
+        <location filename="../models/recommendations_model.cpp" line="306"/>
         <source>%1
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="325"/>
+        <location filename="../models/recommendations_model.cpp" line="327"/>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="342"/>
+        <location filename="../models/recommendations_model.cpp" line="329"/>
+        <source>Applied, not in force</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="345"/>
         <source>Priority</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="344"/>
+        <location filename="../models/recommendations_model.cpp" line="347"/>
         <source>Type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="346"/>
+        <location filename="../models/recommendations_model.cpp" line="349"/>
         <source>Service / instance / operation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="348"/>
+        <location filename="../models/recommendations_model.cpp" line="351"/>
         <source>Recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="350"/>
+        <location filename="../models/recommendations_model.cpp" line="353"/>
         <source>Expected impact</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="352"/>
+        <location filename="../models/recommendations_model.cpp" line="355"/>
         <source>Confidence</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="354"/>
+        <location filename="../models/recommendations_model.cpp" line="357"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="356"/>
+        <location filename="../models/recommendations_model.cpp" line="359"/>
         <source>Measured effect</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2364,107 +2369,112 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="108"/>
+        <location filename="../widgets/recommendations_view.cpp" line="107"/>
+        <source>Its change is no longer in force: the setting has another value now (an operator&apos;s edit, or a restart back to the configuration). Revert closes the recommendation and leaves that value as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/recommendations_view.cpp" line="115"/>
         <source>Measured effect:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="113"/>
+        <location filename="../widgets/recommendations_view.cpp" line="120"/>
         <source>The effect is measured once the recommendation is applied.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="127"/>
+        <location filename="../widgets/recommendations_view.cpp" line="134"/>
         <source>&amp;Refresh</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="132"/>
+        <location filename="../widgets/recommendations_view.cpp" line="139"/>
         <source>&amp;Apply…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="133"/>
+        <location filename="../widgets/recommendations_view.cpp" line="140"/>
         <source>&amp;Dismiss</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="134"/>
+        <location filename="../widgets/recommendations_view.cpp" line="141"/>
         <source>Re&amp;vert…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="140"/>
+        <location filename="../widgets/recommendations_view.cpp" line="147"/>
         <source>All</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="141"/>
+        <location filename="../widgets/recommendations_view.cpp" line="148"/>
         <source>Open</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="142"/>
+        <location filename="../widgets/recommendations_view.cpp" line="149"/>
         <source>Applied</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="143"/>
+        <location filename="../widgets/recommendations_view.cpp" line="150"/>
         <source>Dismissed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="144"/>
+        <location filename="../widgets/recommendations_view.cpp" line="151"/>
         <source>Reverted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="145"/>
+        <location filename="../widgets/recommendations_view.cpp" line="152"/>
         <source>Expired</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="157"/>
+        <location filename="../widgets/recommendations_view.cpp" line="164"/>
         <source>Change the live setting as recommended (asks first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="158"/>
+        <location filename="../widgets/recommendations_view.cpp" line="165"/>
         <source>Keep things as they are; the recommendation is closed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="159"/>
+        <location filename="../widgets/recommendations_view.cpp" line="166"/>
         <source>Set the live setting back to its value before (asks first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="246"/>
+        <location filename="../widgets/recommendations_view.cpp" line="253"/>
         <source>Select a recommendation to see its evidence, the change it makes and its effect.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="192"/>
+        <location filename="../widgets/recommendations_view.cpp" line="199"/>
         <source>S&amp;how:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="303"/>
+        <location filename="../widgets/recommendations_view.cpp" line="310"/>
         <source>This engine serves no recommendations: GET /api/v1/recommendations answered %1. It has no analyser, or it is older than this console.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="307"/>
+        <location filename="../widgets/recommendations_view.cpp" line="314"/>
         <source>The recommendations could not be read: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="314"/>
+        <location filename="../widgets/recommendations_view.cpp" line="321"/>
         <source>The engine&apos;s recommendations do not follow the API (%1); the list shows the last ones that did.</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/recommendations_view.cpp" line="322"/>
+        <location filename="../widgets/recommendations_view.cpp" line="329"/>
         <source>%n recommendation(s), read at %1</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -2472,75 +2482,75 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="328"/>
+        <location filename="../widgets/recommendations_view.cpp" line="335"/>
         <source>No recommendation has this status.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="331"/>
+        <location filename="../widgets/recommendations_view.cpp" line="338"/>
         <source>No recommendations: nothing in the traffic crossed a rule&apos;s threshold. The engine recommends a change when it sees cache misses on cacheable operations, load spread unevenly over instances that are equally good, an instance failing just below its breaker&apos;s threshold, a p99 close to the timeout, retries that never succeed, or capture holding the proxy back. An operation needs 50 to 100 exchanges in the analyser&apos;s five-minute window before a rule judges it.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="383"/>
+        <location filename="../widgets/recommendations_view.cpp" line="390"/>
         <source>Apply the recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="383"/>
+        <location filename="../widgets/recommendations_view.cpp" line="390"/>
         <source>Revert the change</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="384"/>
+        <location filename="../widgets/recommendations_view.cpp" line="391"/>
         <source>Set %1 of %2 from %3 to %4?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="387"/>
+        <location filename="../widgets/recommendations_view.cpp" line="394"/>
         <source>%1
 The running proxy changes at once; Revert sets the value back.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="390"/>
+        <location filename="../widgets/recommendations_view.cpp" line="397"/>
         <source>%1
 The running proxy changes at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="405"/>
+        <location filename="../widgets/recommendations_view.cpp" line="412"/>
         <source>%1: sending…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="414"/>
+        <location filename="../widgets/recommendations_view.cpp" line="421"/>
         <source>%1 done: %2 is now %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="421"/>
+        <location filename="../widgets/recommendations_view.cpp" line="428"/>
         <source>%1 done, but the answer does not follow the API (%2)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="430"/>
+        <location filename="../widgets/recommendations_view.cpp" line="437"/>
         <source>%1 failed: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="431"/>
+        <location filename="../widgets/recommendations_view.cpp" line="438"/>
         <source>Recommendation not changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="432"/>
+        <location filename="../widgets/recommendations_view.cpp" line="439"/>
         <source>%1 failed:
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/recommendations_view.cpp" line="437"/>
+        <location filename="../widgets/recommendations_view.cpp" line="444"/>
         <source>Recommendation not changed: %1</source>
         <translation type="unfinished"></translation>
     </message>

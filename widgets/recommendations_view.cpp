@@ -102,6 +102,13 @@ QString detailsHtml(const RecommendationRow &r) {
         status = RecommendationsView::tr("Expired at %1: its rule stopped firing").arg(r.expiredAt);
     html += QStringLiteral("<p><b>%1</b> %2</p>")
                 .arg(RecommendationsView::tr("Status:"), escaped(status));
+    if (r.status == u"applied" && r.changeInForce == false) {
+        html += QStringLiteral("<p><b>%1</b></p>")
+                    .arg(RecommendationsView::tr(
+                        "Its change is no longer in force: the setting has another value now (an "
+                        "operator's edit, or a restart back to the configuration). Revert closes "
+                        "the recommendation and leaves that value as it is."));
+    }
     if (r.effect) {
         const RecommendationRow::Effect &e = *r.effect;
         html += QStringLiteral("<p><b>%1</b> %2: %3 → %4, %5</p>")

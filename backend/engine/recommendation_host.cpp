@@ -106,9 +106,9 @@ void RecommendationHost::warnAboutLapsedChanges() {
     if (!m_context.settings)
         return;
     const QJsonObject services = m_context.settings().value(QLatin1String("services")).toObject();
+    m_engine.markChangesInForce(services); // the console shows it at once
     for (const Recommendation &r : m_engine.list(RecommendationStatus::Applied)) {
-        const QJsonValue now = services.value(r.change.service).toObject().value(r.change.setting);
-        if (now != r.change.after) {
+        if (r.change.inForce == false) {
             qCWarning(lcEngine).noquote()
                 << "applied recommendation" << r.id << "(" << r.title << "): its change of"
                 << r.change.service << r.change.setting << "is not in force since the restart"

@@ -204,10 +204,13 @@ QJsonObject Recommendation::toJson() const {
                      {QStringLiteral("to"), round3(expectedImpact.to)},
                      {QStringLiteral("text"), expectedImpact.text}}},
         {QStringLiteral("evidence"), evidenceArray},
-        {QStringLiteral("change"), QJsonObject{{QStringLiteral("setting"), change.setting},
-                                               {QStringLiteral("service"), change.service},
-                                               {QStringLiteral("before"), change.before},
-                                               {QStringLiteral("after"), change.after}}},
+        {QStringLiteral("change"),
+         QJsonObject{{QStringLiteral("setting"), change.setting},
+                     {QStringLiteral("service"), change.service},
+                     {QStringLiteral("before"), change.before},
+                     {QStringLiteral("after"), change.after},
+                     {QStringLiteral("in_force"), change.inForce ? QJsonValue(*change.inForce)
+                                                                 : QJsonValue(QJsonValue::Null)}}},
         {QStringLiteral("status"), recommendationStatusName(status)},
         {QStringLiteral("created_at"), timeOrNull(createdAt)},
         {QStringLiteral("updated_at"), timeOrNull(updatedAt)},
@@ -301,7 +304,8 @@ std::optional<Recommendation> recommendationFromJson(const QJsonObject &d, QStri
     const QJsonObject change = d.value(QLatin1String("change")).toObject();
     r.change = {change.value(QLatin1String("setting")).toString(),
                 change.value(QLatin1String("service")).toString(),
-                change.value(QLatin1String("before")), change.value(QLatin1String("after"))};
+                change.value(QLatin1String("before")), change.value(QLatin1String("after")),
+                std::nullopt}; // what is in force now is the running engine's to say
     r.createdAt = timeFrom(d.value(QLatin1String("created_at")));
     r.updatedAt = timeFrom(d.value(QLatin1String("updated_at")));
     r.appliedAt = timeFrom(d.value(QLatin1String("applied_at")));
@@ -614,9 +618,23 @@ void RecommendationEngine::evaluate(const AnalysisSnapshot &snapshot, const QJso
     runRules(snapshot, settings, capture, candidates);
     for (Candidate &candidate : candidates)
         offer(std::move(candidate));
+    markChangesInForce(settings);
     measure(snapshot, capture);
     expire();
     trim();
+}
+
+void RecommendationEngine::markChangesInForce(const QJsonObject &settings) {
+    for (Entry &entry : m_recommendations) {
+        RecommendedChange &change = entry.recommendation.change;
+        if (entry.recommendation.status != RecommendationStatus::Applied) {
+            change.inForce.reset();
+            continue;
+        }
+        const QJsonValue now = settings.value(change.service).toObject().value(change.setting);
+        if (!now.isUndefined())
+            change.inForce = now == change.after;
+    }
 }
 
 void RecommendationEngine::offer(Candidate candidate) {
@@ -900,6 +918,7 @@ RecommendationEngine::Outcome RecommendationEngine::apply(const QString &id, con
         return {Result::Failed, m_port ? outcome.error : QStringLiteral("no port"), {}};
     r.change.before = outcome.entry.before;
     r.change.after = outcome.entry.after;
+    r.change.inForce = true;
     r.status = RecommendationStatus::Applied;
     r.appliedAt = r.updatedAt = wallNow();
     r.appliedBy = actor;
@@ -969,21 +988,13 @@ RecommendationEngine::Outcome RecommendationEngine::changeBack(Entry &entry, con
     // Only the recommendation's own value is taken back: a value someone set since stays.
     request.expected = r.change.after;
     const SettingChangeOutcome outcome = m_port ? m_port(request) : SettingChangeOutcome{};
-    const bool alreadyBack = !outcome.ok && outcome.conflict && outcome.current == r.change.before;
-    if (!outcome.ok && outcome.conflict && !alreadyBack) {
-        // NOTE: an automatic revert is then not made at all; the effect stays measured "worse"
-        // and the operator decides.
-        return {Result::Conflict,
-                QStringLiteral("not reverted: %1; the change this recommendation made is no "
-                               "longer in force")
-                    .arg(outcome.error),
-                {}};
-    }
-    if (!outcome.ok && !alreadyBack)
+    if (!outcome.ok && !outcome.conflict)
         return {Result::Failed, m_port ? outcome.error : QStringLiteral("no port"), {}};
-    // Already back at its value of before (a restart returned it to the configuration): the
-    // recommendation is reverted with nothing to change.
+    // A conflict: the change is no longer in force (an operator set another value since, or a
+    // restart returned it to the configuration's). The recommendation closes with nothing
+    // changed, and the value in force stays.
     r.status = RecommendationStatus::Reverted;
+    r.change.inForce.reset();
     r.revertedAt = r.updatedAt = wallNow();
     // What was reverted is not recommended again straight away.
     m_suppressedUntil[entry.key] = m_clock.now() + m_options.suppressFor;

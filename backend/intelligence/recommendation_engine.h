@@ -62,6 +62,9 @@ struct RecommendedChange {
     QString service;
     QJsonValue before;
     QJsonValue after;
+    // Applied ones: whether the setting in force still has `after` (as of the last evaluation;
+    // an operator's edit or a restart takes it away); unknown otherwise and until evaluated.
+    std::optional<bool> inForce;
 };
 
 // The target metric in the window before the apply and in the window after it.
@@ -195,10 +198,14 @@ public:
     // suppressFor.
     Outcome dismiss(const QString &id, const QString &actor, const QString &reason = {});
     // Applied → reverted: the `before` value back through the port (source Recommendation),
-    // only while the setting still has the recommendation's value: Conflict when someone set
-    // another since (that value stays); already back at `before` (a restart), it is reverted
-    // with nothing to change. An automatic revert follows the same rule.
+    // only while the setting still has the recommendation's value; when it has another (an
+    // operator's edit since, or a restart back to the configuration's) it is reverted with
+    // nothing changed: that value stays. An automatic revert follows the same rule.
     Outcome revert(const QString &id, const QString &actor, const QString &reason = {});
+
+    // Marks the applied ones' change.inForce from `settings` ({service: {setting: value}}):
+    // evaluate() does at every evaluation; the host after a restore, at once.
+    void markChangesInForce(const QJsonObject &settings);
 
     const Recommendation *find(const QString &id) const;
     // Oldest first; only those with `status` when given.

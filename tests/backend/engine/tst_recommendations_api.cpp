@@ -38,6 +38,7 @@ private slots:
     void errors_data();
     void errors();
     void needsTheToken();
+    void anOperatorsEditTakesTheChangeOutOfForce();
     void revertPutsTheValueBack();
     void eventsArePublished();
     void storedInTheIntelligenceStore();
@@ -277,6 +278,35 @@ void TestRecommendationsApi::needsTheToken() {
         QVERIFY(response);
         QCOMPARE(response->status, 401);
     }
+}
+
+// change.in_force follows the setting in force: an operator's PATCH of the same setting takes
+// the applied change out of force (at the next evaluation), setting it back puts it in again.
+void TestRecommendationsApi::anOperatorsEditTakesTheChangeOutOfForce() {
+    const double applied = loadWeight();
+    const auto inForce = [this] {
+        return json(request("GET", "/api/v1/recommendations/" + m_id.toUtf8()))
+            .value("change")
+            .toObject()
+            .value("in_force");
+    };
+    QCOMPARE(inForce(), QJsonValue(true));
+    const auto patch = [this](double weight) {
+        const auto response =
+            request("PATCH", "/api/v1/settings",
+                    R"({"service":"inventory","setting":"routing.load_weight","value":)" +
+                        QByteArray::number(weight) + "}");
+        return response ? response->status : 0;
+    };
+    QCOMPARE(patch(applied + 0.5), 200);
+    QVERIFY(m_engine->recommendations()->evaluateNow());
+    QCOMPARE(inForce(), QJsonValue(false));
+    QCOMPARE(
+        json(request("GET", "/api/v1/recommendations/" + m_id.toUtf8())).value("status").toString(),
+        QStringLiteral("applied"));
+    QCOMPARE(patch(applied), 200);
+    QVERIFY(m_engine->recommendations()->evaluateNow());
+    QCOMPARE(inForce(), QJsonValue(true));
 }
 
 void TestRecommendationsApi::revertPutsTheValueBack() {

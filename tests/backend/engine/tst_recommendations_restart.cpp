@@ -195,10 +195,20 @@ void TestRecommendationsRestart::restartKeepsTheRecommendations() {
     host = m_engine->recommendations();
     QTRY_VERIFY_WITH_TIMEOUT(host->restoreSettled(), kTimeoutMs);
     QCOMPARE(host->restoredCount(), 2); // the load succeeded and took both
-    // The same list: ids, statuses, times, the change, the effect being measured.
+    // The same list: ids, statuses, times, the change, the effect being measured; but the
+    // applied change is no longer in force (the restart returned the setting to the
+    // configuration's), which its change.in_force says (compared below, then set aside).
     // Oldest first; the two were made in the same evaluation, often in the same millisecond,
     // and the order of equal times is not kept: compared by id.
-    const auto byId = [](QJsonArray array) {
+    QJsonObject inForceBefore, inForceAfter;
+    const auto byId = [](QJsonArray array, QJsonObject &inForce) {
+        for (qsizetype i = 0; i < array.size(); ++i) {
+            QJsonObject r = array[i].toObject();
+            QJsonObject change = r.value("change").toObject();
+            inForce.insert(r.value("id").toString(), change.take("in_force"));
+            r.insert("change", change);
+            array[i] = r;
+        }
         QList<QJsonValue> values(array.begin(), array.end());
         std::sort(values.begin(), values.end(), [](const QJsonValue &a, const QJsonValue &b) {
             return a.toObject().value("id").toString() < b.toObject().value("id").toString();
@@ -208,8 +218,12 @@ void TestRecommendationsRestart::restartKeepsTheRecommendations() {
             sorted.append(v);
         return sorted;
     };
-    const QJsonArray after = byId(list());
-    before = byId(before);
+    const QJsonArray after = byId(list(), inForceAfter);
+    before = byId(before, inForceBefore);
+    QCOMPARE(inForceBefore.value(applied), QJsonValue(true));
+    QCOMPARE(inForceAfter.value(applied), QJsonValue(false));
+    QVERIFY(inForceBefore.value(dismissed).isNull());
+    QVERIFY(inForceAfter.value(dismissed).isNull());
     QCOMPARE(after.size(), before.size());
     for (qsizetype i = 0; i < after.size(); ++i) {
         const QJsonObject a = after[i].toObject(), b = before[i].toObject();

@@ -677,43 +677,45 @@ QJsonValue firstByteTimeout(const RecordingPort &port) {
 } // namespace
 
 // A revert is compare-and-set: the recommendation's own value goes back to `before`; a value
-// someone set since stays (409); a value already back at `before` (a restart) just closes it.
+// someone set since (an operator, or a restart back to `before`) stays, and the revert closes
+// the recommendation with nothing changed. change.in_force follows the settings.
 void TestRecommendationEngine::revertTakesBackOnlyItsOwnValue_data() {
     QTest::addColumn<int>("since"); // the first-byte timeout set after the apply; 0: none
-    QTest::addColumn<bool>("reverted");
+    QTest::addColumn<bool>("inForce");
     QTest::addColumn<int>("left"); // the setting's value after the revert
     QTest::newRow("its own value: back to before") << 0 << true << 1000;
-    QTest::newRow("an operator's value since: kept, conflict") << 3000 << false << 3000;
-    QTest::newRow("back at before (a restart): reverted, nothing to change")
-        << 1000 << true << 1000;
+    QTest::newRow("an operator's value since: kept") << 3000 << false << 3000;
+    QTest::newRow("back at before (a restart): kept") << 1000 << false << 1000;
 }
 
 void TestRecommendationEngine::revertTakesBackOnlyItsOwnValue() {
     QFETCH(int, since);
-    QFETCH(bool, reverted);
+    QFETCH(bool, inForce); // the change still in force at the revert
     QFETCH(int, left);
     ManualClock clock;
     RecordingPort port;
     RecommendationEngine engine(clock, port.port());
     const QString id = slowOrdersRecommendation(engine, port, clock);
     QVERIFY(!id.isEmpty());
+    QVERIFY(!engine.find(id)->change.inForce); // open: not applied
+    QVERIFY(engine.find(id)->toJson()["change"].toObject()["in_force"].isNull());
     QCOMPARE(engine.apply(id, QStringLiteral("console")).result, RecommendationEngine::Result::Ok);
     QCOMPARE(firstByteTimeout(port), QJsonValue(1400));
+    QCOMPARE(engine.find(id)->change.inForce, std::optional<bool>(true));
     if (since)
         port.set("orders", "timeouts.first_byte_ms", since);
+    engine.markChangesInForce(port.settings());
+    QCOMPARE(engine.find(id)->change.inForce, std::optional<bool>(inForce));
+    QCOMPARE(engine.find(id)->toJson()["change"].toObject()["in_force"], QJsonValue(inForce));
+    const std::size_t requestsBefore = port.requests.size();
     const auto outcome = engine.revert(id, QStringLiteral("admin-api"));
+    QCOMPARE(outcome.result, RecommendationEngine::Result::Ok);
+    QCOMPARE(port.requests.size(), requestsBefore + 1);
     QCOMPARE(port.requests.back().expected, std::optional<QJsonValue>(QJsonValue(1400)));
     QCOMPARE(firstByteTimeout(port), QJsonValue(left));
     const Recommendation *r = engine.find(id);
-    if (reverted) {
-        QCOMPARE(outcome.result, RecommendationEngine::Result::Ok);
-        QCOMPARE(r->status, RecommendationStatus::Reverted);
-        return;
-    }
-    QCOMPARE(outcome.result, RecommendationEngine::Result::Conflict);
-    QVERIFY2(outcome.error.contains(QLatin1String("no longer in force")),
-             qPrintable(outcome.error));
-    QCOMPARE(r->status, RecommendationStatus::Applied);
+    QCOMPARE(r->status, RecommendationStatus::Reverted);
+    QVERIFY(!r->change.inForce);
 }
 
 // An apply changes the setting only while it has the value the change was computed from.
@@ -755,9 +757,10 @@ void TestRecommendationEngine::autoRevertLeavesAnotherValue() {
     engine.evaluate(later, port.settings());
     const Recommendation *r = engine.find(id);
     QCOMPARE(r->effect->verdict, EffectVerdict::Worse);
-    QCOMPARE(r->status, RecommendationStatus::Applied);
+    QCOMPARE(r->change.inForce, std::nullopt); // reverted: no longer applied
+    QCOMPARE(r->status, RecommendationStatus::Reverted);
     QCOMPARE(firstByteTimeout(port), QJsonValue(3000));
-    QCOMPARE(port.requests.back().source, SettingSource::AutoRevert); // tried, refused
+    QCOMPARE(port.requests.back().source, SettingSource::AutoRevert); // tried, nothing changed
 }
 
 void TestRecommendationEngine::effect_data() {
@@ -1108,7 +1111,7 @@ void TestRecommendationEngine::documentAndEventsMatchTheSchema() {
     const QJsonObject r = engine.find(open[0].id)->toJson();
     QCOMPARE(r.keys().size(), 23);
     QCOMPARE(r.value("change").toObject().keys(),
-             (QStringList{"after", "before", "service", "setting"}));
+             (QStringList{"after", "before", "in_force", "service", "setting"}));
     // Without "event" the document is not an event.
     const QByteArray text = QJsonDocument(r).toJson(QJsonDocument::Compact);
     QVERIFY(!schema.validate(nlohmann::json::parse(text.toStdString())).empty());

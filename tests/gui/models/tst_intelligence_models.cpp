@@ -21,6 +21,8 @@ private slots:
     void recommendationActionsFollowStatus();
     void recommendationUpdateReplacesTheRow();
     void dismissedAndExpiredRecommendations();
+    void appliedChangeNotInForce_data();
+    void appliedChangeNotInForce();
     void recommendationsRefuseBadDocuments_data();
     void recommendationsRefuseBadDocuments();
     void patternsFromTheContract();
@@ -126,6 +128,42 @@ void TestIntelligenceModels::dismissedAndExpiredRecommendations() {
     bad.replace(R"("dismissed_by": "console")", R"("dismissed_by": 7)");
     QVERIFY(!RecommendationRow::fromJson(bad, &error));
     QVERIFY2(error.contains(QLatin1String("dismissed_by")), qPrintable(error));
+}
+
+// change.in_force: an applied recommendation whose value an operator (or a restart) replaced
+// says so in its Status cell; an engine that does not say (null, absent) is taken as before.
+void TestIntelligenceModels::appliedChangeNotInForce_data() {
+    QTest::addColumn<QByteArray>("inForce"); // the member as written; empty: absent
+    QTest::addColumn<int>("known");          // -1 unknown, 0 false, 1 true
+    QTest::addColumn<QString>("status");
+    QTest::newRow("not in force") << QByteArray(R"(, "in_force": false)") << 0
+                                  << QStringLiteral("Applied, not in force");
+    QTest::newRow("in force") << QByteArray(R"(, "in_force": true)") << 1
+                              << QStringLiteral("Applied");
+    QTest::newRow("null") << QByteArray(R"(, "in_force": null)") << -1 << QStringLiteral("Applied");
+    QTest::newRow("absent (an engine from before)")
+        << QByteArray() << -1 << QStringLiteral("Applied");
+}
+
+void TestIntelligenceModels::appliedChangeNotInForce() {
+    QFETCH(QByteArray, inForce);
+    QFETCH(int, known);
+    QFETCH(QString, status);
+    QByteArray doc = Docs::recommendation(
+        "r-1", "high", "applied",
+        R"({"metric": "cache_hit_ratio", "before": 0.1, "after": null, "score": null,
+            "verdict": "measuring"})");
+    doc.replace(R"("after": true})", R"("after": true)" + inForce + "}");
+    QString error;
+    const auto r = RecommendationRow::fromJson(doc, &error);
+    QVERIFY2(r, qPrintable(error));
+    QCOMPARE(r->changeInForce.has_value(), known >= 0);
+    if (known >= 0)
+        QCOMPARE(*r->changeInForce, known == 1);
+    RecommendationsModel model;
+    QVERIFY(model.setDocument(R"({"recommendations": [)" + doc + "]}"));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0, int(RecommendationsModel::Column::Status)).data().toString(), status);
 }
 
 void TestIntelligenceModels::recommendationUpdateReplacesTheRow() {
