@@ -248,7 +248,9 @@ QString RecommendationsModel::effectText(const RecommendationRow &r) {
         return {};
     const RecommendationRow::Effect &e = *r.effect;
     if (e.verdict == u"measuring")
-        return tr("measuring…");
+        return r.status == u"applied" && r.changeInForce == false
+                   ? tr("not measured while not in force")
+                   : tr("measuring…");
     QString verdict = e.verdict;
     if (e.verdict == u"improved")
         verdict = tr("improved");
@@ -306,6 +308,8 @@ QVariant RecommendationsModel::data(const QModelIndex &index, int role) const {
             return tr("%1\n%2").arg(r.title, r.impactText);
         if (column == Column::Type)
             return r.type;
+        if (column == Column::Status && r.status == u"applied" && r.changeInForce == false)
+            return tr("Applied, but the setting has another value now: its change is not in force");
         return {};
     }
     if (role == Qt::TextAlignmentRole && column == Column::Confidence)
@@ -326,7 +330,8 @@ QVariant RecommendationsModel::data(const QModelIndex &index, int role) const {
     case Column::Confidence:
         return tr("%1 %").arg(QLocale().toString(r.confidence * 100, 'f', 0));
     case Column::Status:
-        return r.status == u"applied" && r.changeInForce == false ? tr("Applied, not in force")
+        // Short: the column is narrow; the tooltip and the details say the rest.
+        return r.status == u"applied" && r.changeInForce == false ? tr("Not in force")
                                                                   : statusLabel(r.status);
     case Column::Effect:
         return effectText(r);

@@ -2191,84 +2191,98 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
         <translation>Abgelaufen</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="251"/>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
+        <source>not measured while not in force</source>
+        <translation>nicht gemessen, solange nicht in Kraft</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="253"/>
         <source>measuring…</source>
         <translation>wird gemessen…</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="254"/>
+        <location filename="../models/recommendations_model.cpp" line="256"/>
         <source>improved</source>
         <translation>verbessert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="256"/>
+        <location filename="../models/recommendations_model.cpp" line="258"/>
         <source>unchanged</source>
         <translation>unverändert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="258"/>
+        <location filename="../models/recommendations_model.cpp" line="260"/>
         <source>worse</source>
         <translation>verschlechtert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="261"/>
+        <location filename="../models/recommendations_model.cpp" line="263"/>
         <source>%1 (%2%3)</source>
         <translation>%1 (%2%3)</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="306"/>
+        <location filename="../models/recommendations_model.cpp" line="308"/>
         <source>%1
 %2</source>
         <translation>%1
 %2</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="327"/>
+        <location filename="../models/recommendations_model.cpp" line="312"/>
+        <source>Applied, but the setting has another value now: its change is not in force</source>
+        <translation>Angewendet, aber die Einstellung hat jetzt einen anderen Wert: Ihre Änderung ist nicht in Kraft</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="331"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="329"/>
-        <source>Applied, not in force</source>
-        <translation>Angewendet, nicht in Kraft</translation>
+        <location filename="../models/recommendations_model.cpp" line="334"/>
+        <source>Not in force</source>
+        <translation>Nicht in Kraft</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="345"/>
+        <source>Applied, not in force</source>
+        <translation type="vanished">Angewendet, nicht in Kraft</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="350"/>
         <source>Priority</source>
         <translation>Priorität</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="347"/>
+        <location filename="../models/recommendations_model.cpp" line="352"/>
         <source>Type</source>
         <translation>Typ</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="349"/>
+        <location filename="../models/recommendations_model.cpp" line="354"/>
         <source>Service / instance / operation</source>
         <translation>Dienst / Instanz / Operation</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="351"/>
+        <location filename="../models/recommendations_model.cpp" line="356"/>
         <source>Recommendation</source>
         <translation>Empfehlung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="353"/>
+        <location filename="../models/recommendations_model.cpp" line="358"/>
         <source>Expected impact</source>
         <translation>Erwartete Auswirkung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="355"/>
+        <location filename="../models/recommendations_model.cpp" line="360"/>
         <source>Confidence</source>
         <translation>Konfidenz</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="357"/>
+        <location filename="../models/recommendations_model.cpp" line="362"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="359"/>
+        <location filename="../models/recommendations_model.cpp" line="364"/>
         <source>Measured effect</source>
         <translation>Gemessener Effekt</translation>
     </message>

@@ -2184,83 +2184,93 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="251"/>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
+        <source>not measured while not in force</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="253"/>
         <source>measuring…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="254"/>
+        <location filename="../models/recommendations_model.cpp" line="256"/>
         <source>improved</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="256"/>
+        <location filename="../models/recommendations_model.cpp" line="258"/>
         <source>unchanged</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="258"/>
+        <location filename="../models/recommendations_model.cpp" line="260"/>
         <source>worse</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="261"/>
+        <location filename="../models/recommendations_model.cpp" line="263"/>
         <source>%1 (%2%3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="306"/>
+        <location filename="../models/recommendations_model.cpp" line="308"/>
         <source>%1
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="327"/>
+        <location filename="../models/recommendations_model.cpp" line="312"/>
+        <source>Applied, but the setting has another value now: its change is not in force</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="331"/>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="329"/>
-        <source>Applied, not in force</source>
+        <location filename="../models/recommendations_model.cpp" line="334"/>
+        <source>Not in force</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="345"/>
+        <location filename="../models/recommendations_model.cpp" line="350"/>
         <source>Priority</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="347"/>
+        <location filename="../models/recommendations_model.cpp" line="352"/>
         <source>Type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="349"/>
+        <location filename="../models/recommendations_model.cpp" line="354"/>
         <source>Service / instance / operation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="351"/>
+        <location filename="../models/recommendations_model.cpp" line="356"/>
         <source>Recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="353"/>
+        <location filename="../models/recommendations_model.cpp" line="358"/>
         <source>Expected impact</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="355"/>
+        <location filename="../models/recommendations_model.cpp" line="360"/>
         <source>Confidence</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="357"/>
+        <location filename="../models/recommendations_model.cpp" line="362"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="359"/>
+        <location filename="../models/recommendations_model.cpp" line="364"/>
         <source>Measured effect</source>
         <translation type="unfinished"></translation>
     </message>

@@ -792,6 +792,10 @@ void RecommendationEngine::measure(const AnalysisSnapshot &snapshot, const Captu
         if (r.status != RecommendationStatus::Applied || !r.effect ||
             r.effect->verdict != EffectVerdict::Measuring)
             continue;
+        // Traffic under someone else's value says nothing of this change: not measured (nor
+        // reverted automatically) while it is not in force.
+        if (r.change.inForce == false)
+            continue;
         if (!entry.afterFrom) {
             // The after-window starts at the first snapshot taken since the change: one from
             // before it (the analyser publishes every second) would count earlier exchanges.

@@ -35,7 +35,7 @@ private slots:
     void revertTakesBackOnlyItsOwnValue_data();
     void revertTakesBackOnlyItsOwnValue();
     void applyOntoAChangedSettingConflicts();
-    void autoRevertLeavesAnotherValue();
+    void changeNotInForceIsNotMeasured();
     void effect_data();
     void effect();
     void effectWindowsBeforeAndAfter();
@@ -735,8 +735,10 @@ void TestRecommendationEngine::applyOntoAChangedSettingConflicts() {
     QCOMPARE(port.requests.back().expected, std::optional<QJsonValue>(QJsonValue(1000)));
 }
 
-// An automatic revert does not overwrite a value someone set after the apply.
-void TestRecommendationEngine::autoRevertLeavesAnotherValue() {
+// A change that is not in force (someone set another value after the apply) is not measured:
+// the traffic says nothing of it, and an automatic revert would have nothing to take back.
+// Once it is in force again, it is.
+void TestRecommendationEngine::changeNotInForceIsNotMeasured() {
     ManualClock clock;
     RecordingPort port;
     RecommendationEngine engine(clock, port.port());
@@ -756,11 +758,19 @@ void TestRecommendationEngine::autoRevertLeavesAnotherValue() {
     later.operations.front().totals = errorTotals(1000, 5 + 250);
     engine.evaluate(later, port.settings());
     const Recommendation *r = engine.find(id);
-    QCOMPARE(r->effect->verdict, EffectVerdict::Worse);
-    QCOMPARE(r->change.inForce, std::nullopt); // reverted: no longer applied
-    QCOMPARE(r->status, RecommendationStatus::Reverted);
+    QCOMPARE(r->change.inForce, std::optional<bool>(false));
+    QCOMPARE(r->effect->verdict, EffectVerdict::Measuring);
+    QCOMPARE(r->status, RecommendationStatus::Applied);
     QCOMPARE(firstByteTimeout(port), QJsonValue(3000));
-    QCOMPARE(port.requests.back().source, SettingSource::AutoRevert); // tried, nothing changed
+    QCOMPARE(port.requests.size(), size_t(1)); // the apply only
+    // The operator puts the recommendation's value back: measured (worse) and reverted.
+    port.set("orders", "timeouts.first_byte_ms", 1400);
+    later.at = clock.now();
+    engine.evaluate(later, port.settings());
+    QCOMPARE(r->effect->verdict, EffectVerdict::Worse);
+    QCOMPARE(r->status, RecommendationStatus::Reverted);
+    QCOMPARE(firstByteTimeout(port), QJsonValue(1000));
+    QCOMPARE(port.requests.back().source, SettingSource::AutoRevert);
 }
 
 void TestRecommendationEngine::effect_data() {

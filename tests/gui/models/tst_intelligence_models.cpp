@@ -137,7 +137,7 @@ void TestIntelligenceModels::appliedChangeNotInForce_data() {
     QTest::addColumn<int>("known");          // -1 unknown, 0 false, 1 true
     QTest::addColumn<QString>("status");
     QTest::newRow("not in force") << QByteArray(R"(, "in_force": false)") << 0
-                                  << QStringLiteral("Applied, not in force");
+                                  << QStringLiteral("Not in force");
     QTest::newRow("in force") << QByteArray(R"(, "in_force": true)") << 1
                               << QStringLiteral("Applied");
     QTest::newRow("null") << QByteArray(R"(, "in_force": null)") << -1 << QStringLiteral("Applied");
@@ -163,7 +163,10 @@ void TestIntelligenceModels::appliedChangeNotInForce() {
     RecommendationsModel model;
     QVERIFY(model.setDocument(R"({"recommendations": [)" + doc + "]}"));
     QCOMPARE(model.rowCount(), 1);
-    QCOMPARE(model.index(0, int(RecommendationsModel::Column::Status)).data().toString(), status);
+    const QModelIndex cell = model.index(0, int(RecommendationsModel::Column::Status));
+    QCOMPARE(cell.data().toString(), status);
+    QCOMPARE(cell.data(Qt::ToolTipRole).toString().contains(QLatin1String("not in force")),
+             known == 0);
 }
 
 void TestIntelligenceModels::recommendationUpdateReplacesTheRow() {
