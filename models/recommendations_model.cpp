@@ -248,9 +248,8 @@ QString RecommendationsModel::effectText(const RecommendationRow &r) {
         return {};
     const RecommendationRow::Effect &e = *r.effect;
     if (e.verdict == u"measuring")
-        return r.status == u"applied" && r.changeInForce == false
-                   ? tr("not measured while not in force")
-                   : tr("measuring…");
+        return r.status == u"applied" && r.changeInForce == false ? tr("not measured")
+                                                                  : tr("measuring…");
     QString verdict = e.verdict;
     if (e.verdict == u"improved")
         verdict = tr("improved");

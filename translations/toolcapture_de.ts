@@ -2191,54 +2191,58 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
         <translation>Abgelaufen</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="252"/>
-        <source>not measured while not in force</source>
-        <translation>nicht gemessen, solange nicht in Kraft</translation>
+        <location filename="../models/recommendations_model.cpp" line="251"/>
+        <source>not measured</source>
+        <translation>nicht gemessen</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="253"/>
+        <source>not measured while not in force</source>
+        <translation type="vanished">nicht gemessen, solange nicht in Kraft</translation>
+    </message>
+    <message>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
         <source>measuring…</source>
         <translation>wird gemessen…</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="256"/>
+        <location filename="../models/recommendations_model.cpp" line="255"/>
         <source>improved</source>
         <translation>verbessert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="258"/>
+        <location filename="../models/recommendations_model.cpp" line="257"/>
         <source>unchanged</source>
         <translation>unverändert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="260"/>
+        <location filename="../models/recommendations_model.cpp" line="259"/>
         <source>worse</source>
         <translation>verschlechtert</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="263"/>
+        <location filename="../models/recommendations_model.cpp" line="262"/>
         <source>%1 (%2%3)</source>
         <translation>%1 (%2%3)</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="308"/>
+        <location filename="../models/recommendations_model.cpp" line="307"/>
         <source>%1
 %2</source>
         <translation>%1
 %2</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="312"/>
+        <location filename="../models/recommendations_model.cpp" line="311"/>
         <source>Applied, but the setting has another value now: its change is not in force</source>
         <translation>Angewendet, aber die Einstellung hat jetzt einen anderen Wert: Ihre Änderung ist nicht in Kraft</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="331"/>
+        <location filename="../models/recommendations_model.cpp" line="330"/>
         <source>%1 %</source>
         <translation>%1 %</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="334"/>
+        <location filename="../models/recommendations_model.cpp" line="333"/>
         <source>Not in force</source>
         <translation>Nicht in Kraft</translation>
     </message>
@@ -2247,42 +2251,42 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
         <translation type="vanished">Angewendet, nicht in Kraft</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="350"/>
+        <location filename="../models/recommendations_model.cpp" line="349"/>
         <source>Priority</source>
         <translation>Priorität</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="352"/>
+        <location filename="../models/recommendations_model.cpp" line="351"/>
         <source>Type</source>
         <translation>Typ</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="354"/>
+        <location filename="../models/recommendations_model.cpp" line="353"/>
         <source>Service / instance / operation</source>
         <translation>Dienst / Instanz / Operation</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="356"/>
+        <location filename="../models/recommendations_model.cpp" line="355"/>
         <source>Recommendation</source>
         <translation>Empfehlung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="358"/>
+        <location filename="../models/recommendations_model.cpp" line="357"/>
         <source>Expected impact</source>
         <translation>Erwartete Auswirkung</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="360"/>
+        <location filename="../models/recommendations_model.cpp" line="359"/>
         <source>Confidence</source>
         <translation>Konfidenz</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="362"/>
+        <location filename="../models/recommendations_model.cpp" line="361"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="364"/>
+        <location filename="../models/recommendations_model.cpp" line="363"/>
         <source>Measured effect</source>
         <translation>Gemessener Effekt</translation>
     </message>

@@ -2184,93 +2184,93 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="252"/>
-        <source>not measured while not in force</source>
+        <location filename="../models/recommendations_model.cpp" line="251"/>
+        <source>not measured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="253"/>
+        <location filename="../models/recommendations_model.cpp" line="252"/>
         <source>measuring…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="256"/>
+        <location filename="../models/recommendations_model.cpp" line="255"/>
         <source>improved</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="258"/>
+        <location filename="../models/recommendations_model.cpp" line="257"/>
         <source>unchanged</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="260"/>
+        <location filename="../models/recommendations_model.cpp" line="259"/>
         <source>worse</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="263"/>
+        <location filename="../models/recommendations_model.cpp" line="262"/>
         <source>%1 (%2%3)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="308"/>
+        <location filename="../models/recommendations_model.cpp" line="307"/>
         <source>%1
 %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="312"/>
+        <location filename="../models/recommendations_model.cpp" line="311"/>
         <source>Applied, but the setting has another value now: its change is not in force</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="331"/>
+        <location filename="../models/recommendations_model.cpp" line="330"/>
         <source>%1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="334"/>
+        <location filename="../models/recommendations_model.cpp" line="333"/>
         <source>Not in force</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="350"/>
+        <location filename="../models/recommendations_model.cpp" line="349"/>
         <source>Priority</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="352"/>
+        <location filename="../models/recommendations_model.cpp" line="351"/>
         <source>Type</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="354"/>
+        <location filename="../models/recommendations_model.cpp" line="353"/>
         <source>Service / instance / operation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="356"/>
+        <location filename="../models/recommendations_model.cpp" line="355"/>
         <source>Recommendation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="358"/>
+        <location filename="../models/recommendations_model.cpp" line="357"/>
         <source>Expected impact</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="360"/>
+        <location filename="../models/recommendations_model.cpp" line="359"/>
         <source>Confidence</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="362"/>
+        <location filename="../models/recommendations_model.cpp" line="361"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../models/recommendations_model.cpp" line="364"/>
+        <location filename="../models/recommendations_model.cpp" line="363"/>
         <source>Measured effect</source>
         <translation type="unfinished"></translation>
     </message>
