@@ -203,15 +203,19 @@ void TestRecommendationRestore::measuringCompletesItsWindow() {
         s.operations.front().totals.cacheHits = hits;
         return s;
     };
+    // The change in force after the restart (the configuration says the same): measured.
+    const QJsonObject inForce{
+        {"catalog", QJsonObject{{"cache.enabled", true}, {"cache.heuristics", true}}}};
+    QCOMPARE(applied.change.after, QJsonValue(true));
     // Applied: the same kind is not recommended again while its change is in force.
-    after.evaluate(taken(1000, 100), settings());
+    after.evaluate(taken(1000, 100), inForce);
     QCOMPARE(after.size(), 1);
     QCOMPARE(after.find(applied.id)->effect->verdict, EffectVerdict::Measuring);
     clock.advance(std::chrono::minutes(3));
-    after.evaluate(taken(1240, 316), settings());
+    after.evaluate(taken(1240, 316), inForce);
     QCOMPARE(after.find(applied.id)->effect->verdict, EffectVerdict::Measuring);
     clock.advance(std::chrono::minutes(2) + std::chrono::seconds(1));
-    after.evaluate(taken(1400, 460), settings());
+    after.evaluate(taken(1400, 460), inForce);
     const Recommendation *measured = after.find(applied.id);
     QCOMPARE(measured->effect->verdict, EffectVerdict::Improved); // 0.1 → 0.9 hits
     QVERIFY(measured->effect->after);
