@@ -1,3 +1,4 @@
+#include <backend/core/crc32c.h>
 #include <backend/core/error_out.h>
 #include <backend/core/logging.h>
 #include <backend/events/event_spool.h>
@@ -27,19 +28,6 @@ constexpr std::int64_t kScanChunk = 64 << 10;
 
 const QLatin1String kCursorFile("cursor");
 const QLatin1String kSegmentSuffix(".spool");
-
-std::array<std::uint32_t, 256> makeCrcTable() {
-    std::array<std::uint32_t, 256> table{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-        std::uint32_t crc = i;
-        for (int bit = 0; bit < 8; ++bit)
-            crc = (crc & 1) ? (crc >> 1) ^ 0x82f63b78u : crc >> 1; // Castagnoli, reflected
-        table[i] = crc;
-    }
-    return table;
-}
-
-const std::array<std::uint32_t, 256> kCrcTable = makeCrcTable();
 
 bool preadAll(int fd, char *data, std::int64_t size, std::int64_t offset) {
     while (size > 0) {
@@ -104,13 +92,6 @@ bool positionBefore(const SpoolPosition &a, const SpoolPosition &b) {
 
 EventSpool::~EventSpool() {
     close();
-}
-
-std::uint32_t EventSpool::crc32c(const char *data, std::size_t size, std::uint32_t crc) {
-    crc = ~crc;
-    for (std::size_t i = 0; i < size; ++i)
-        crc = kCrcTable[(crc ^ std::uint8_t(data[i])) & 0xff] ^ (crc >> 8);
-    return ~crc;
 }
 
 QString EventSpool::segmentFileName(std::uint64_t segment) {

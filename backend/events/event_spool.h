@@ -94,7 +94,6 @@ public:
     // The record encoding, public for tests that damage files on purpose.
     static QByteArray encodePayload(const OutgoingEvent &event);
     static std::optional<OutgoingEvent> decodePayload(const QByteArray &payload);
-    static std::uint32_t crc32c(const char *data, std::size_t size, std::uint32_t crc = 0);
     static QString segmentFileName(std::uint64_t segment);
 
 private:
