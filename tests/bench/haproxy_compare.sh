@@ -142,7 +142,7 @@ echo "bench: starting haproxy on 127.0.0.1:$haproxy_port (nbthread $workers)"
 render "$bench_dir/haproxy.cfg.in" "$workdir/haproxy.cfg"
 haproxy -db -f "$workdir/haproxy.cfg" >"$workdir/haproxy.out" 2>&1 &
 pids+=($!)
-declare -A pid_of
+declare -A pid_of admin_of
 pid_of[haproxy]=$!
 tc_wait_http haproxy 127.0.0.1 "$haproxy_port" "$path" "${pids[-1]}" ||
     fail_start haproxy "$workdir/haproxy.out"
@@ -184,6 +184,7 @@ EOF
             >"$workdir/$name.out" 2>&1 &
         pids+=($!)
         pid_of[$name]=$!
+        [[ "$capture" == true ]] && admin_of[$name]="$admin_port"
         tc_wait_http "$name" 127.0.0.1 "$port" "$path" "${pids[-1]}" 30 ||
             fail_start "$name" "$workdir/$name.out"
         targets+=("$name=$port")
@@ -198,6 +199,7 @@ EOF
         pid_of[haproxy-cacheable]="${pid_of[haproxy]}"
         targets+=("tc-cache-hit=$tc_port=/bench/cached")
         pid_of[tc-cache-hit]="${pid_of[toolcapture]}"
+        admin_of[tc-cache-hit]="${admin_of[toolcapture]}"
     fi
 fi
 
@@ -222,7 +224,17 @@ thread_ticks() {
         awk '{ t[$1] += $2 } END { for (n in t) print n, t[n] }' | sort
 }
 
-declare -A rps p50 p99 non2xx errors requests cpu_report
+# loss_counters ADMIN_PORT: "dropped spooled failed": exchanges the capture thread dropped,
+# events that went to the on-disk spool, events lost (the spool full too).
+loss_counters() {
+    curl -s "http://127.0.0.1:$1/metrics" | awk '
+        /^toolcapture_captures_total\{outcome="dropped"\}/ { d = $2 }
+        /^toolcapture_events_total\{outcome="spooled"\}/ { s = $2 }
+        /^toolcapture_events_total\{outcome="failed"\}/ { f = $2 }
+        END { printf "%d %d %d", d, s, f }'
+}
+
+declare -A rps p50 p99 non2xx errors requests cpu_report loss_report lossy
 run_wrk() {
     local name="$1" port="$2" target_path="${3:-$path}" out
     local url="http://127.0.0.1:$port$target_path"
@@ -233,6 +245,8 @@ run_wrk() {
     echo "bench: wrk -t1 -c$connections -d${duration}s --latency $url   ($name)"
     local pid="${pid_of[$name]:-}" before=""
     [[ -n "$pid" ]] && before="$(thread_ticks "$pid")"
+    local admin="${admin_of[$name]:-}" losses_before=""
+    [[ -n "$admin" ]] && losses_before="$(loss_counters "$admin")"
     wrk -t1 -c"$connections" -d"${duration}s" --latency "$url" >"$out"
     rps[$name]="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
     requests[$name]="$(awk '/ requests in / { print $1 }' "$out")"
@@ -243,6 +257,15 @@ run_wrk() {
                 us = ($3 - $2) * 1e6 / hz / n; total += us
                 if (us >= 0.05) line = line sprintf(" %s %.2f", $1, us) }
                 END { printf "%.2f us/request:%s", total, line }')"
+    fi
+    if [[ -n "$admin" ]]; then
+        # What the measured run did not capture or publish at once: a run that dropped
+        # exchanges or lost events does not meet the bar's condition (every exchange captured,
+        # its events delivered), whatever its requests/s.
+        read -r d0 s0 f0 <<<"$losses_before"
+        read -r d1 s1 f1 <<<"$(loss_counters "$admin")"
+        loss_report[$name]="captures dropped $((d1 - d0)), events spooled $((s1 - s0)), events lost $((f1 - f0))"
+        (((d1 - d0) + (f1 - f0) > 0)) && lossy[$name]=1
     fi
     p50[$name]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
     p99[$name]="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
@@ -275,6 +298,13 @@ for entry in "${targets[@]}"; do
     name="${entry%%=*}"
     [[ -n "${cpu_report[$name]:-}" ]] && printf '  %-14s %s\n' "$name" "${cpu_report[$name]}"
 done
+if ((${#loss_report[@]} > 0)); then
+    echo "Capture and publishing during each measured run (spooled events are delivered later):"
+    for entry in "${targets[@]}"; do
+        name="${entry%%=*}"
+        [[ -n "${loss_report[$name]:-}" ]] && printf '  %-14s %s\n' "$name" "${loss_report[$name]}"
+    done
+fi
 if ((only_baselines == 0)); then
     ratio="$(awk -v a="${rps[toolcapture]}" -v b="${rps[haproxy]}" \
         'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')"
@@ -298,6 +328,10 @@ if ((only_baselines == 0)); then
         curl -s "http://127.0.0.1:$tc_admin_port/metrics" |
             grep -E '^toolcapture_(captures|events)_total' | sed 's/^/bench: /' || true
     fi
+    for name in "${!lossy[@]}"; do
+        echo "bench: WARNING: $name dropped exchanges or lost events during its run: not every" \
+            "exchange was captured and published, so its requests/s is not the bar's figure" >&2
+    done
     if [[ -n "${non2xx[toolcapture]:-}" || "${errors[toolcapture]:-0}" != 0 ]]; then
         echo "bench: WARNING: toolcapture had non-2xx responses or socket errors;" \
             "its numbers are not comparable (see --keep and toolcapture.out)" >&2
