@@ -9,7 +9,6 @@
 #include <QtEndian>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>

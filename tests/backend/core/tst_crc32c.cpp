@@ -51,7 +51,7 @@ void TestCrc32c::hardwareMatchesTables_data() {
 void TestCrc32c::hardwareMatchesTables() {
     QFETCH(int, offset);
     if (!crc32cHardware())
-        qInfo("no crc32 instruction here: crc32c() is the table path, compared with itself");
+        QSKIP("no crc32 instruction on this machine: crc32c() is the table path itself");
     QByteArray buffer(offset + 1100, '\0');
     std::uint32_t seed = 0x9e3779b9u;
     for (char &c : buffer) {
