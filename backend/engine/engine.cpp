@@ -544,8 +544,11 @@ std::optional<AnalysisSnapshot> Engine::analysisSnapshot() const {
 // ---- end of pattern analysis ----
 
 SettingChangeOutcome Engine::changeSetting(const SettingChangeRequest &request) {
-    if (!m_liveSettings)
-        return {false, {}, QStringLiteral("the engine is not running")};
+    if (!m_liveSettings) {
+        SettingChangeOutcome outcome;
+        outcome.error = QStringLiteral("the engine is not running");
+        return outcome;
+    }
     return m_liveSettings->change(request);
 }
 
