@@ -9,9 +9,10 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array kKafkaKeys{"brokers"sv,   "embedded_brokers"sv, "partitions"sv,
-                                "spool_dir"sv, "spool_max_bytes"sv,  "message_timeout_ms"sv,
-                                "linger_ms"sv, "compression"sv,      "queue_max_messages"sv};
+constexpr std::array kKafkaKeys{"brokers"sv,     "embedded_brokers"sv, "partitions"sv,
+                                "spool_dir"sv,   "spool_max_bytes"sv,  "message_timeout_ms"sv,
+                                "linger_ms"sv,   "compression"sv,      "queue_max_messages"sv,
+                                "content_mode"sv};
 constexpr std::array kCaptureKeys{
     "enabled"sv,     "headers"sv,         "max_body_bytes"sv,    "max_response_body_bytes"sv,
     "store_path"sv,  "store_max_bytes"sv, "store_max_records"sv, "queue_capacity"sv,
@@ -124,6 +125,16 @@ void PipelineConfigReader::readKafka(const QString &path, const ConfigJson &valu
             } else if (key == "queue_max_messages") {
                 if (const auto n = m_reader.readInteger(p, v, 1000, 10000000))
                     kafka.queueMaxMessages = int(*n);
+            } else if (key == "content_mode") {
+                const auto name = m_reader.readString(p, v);
+                if (!name)
+                    return;
+                if (const auto mode = cloudEventsModeFromName(name->toStdString()))
+                    kafka.contentMode = *mode;
+                else
+                    m_reader.error(p, QStringLiteral("unknown content mode %1 (expected binary "
+                                                     "or structured)")
+                                          .arg(ConfigReader::quoted(*name)));
             }
         });
 }

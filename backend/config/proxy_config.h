@@ -1,5 +1,7 @@
 #pragma once
 
+#include <backend/config/cloud_events_mode.h>
+
 #include <QByteArray>
 #include <QHash>
 #include <QHostAddress>
@@ -173,7 +175,10 @@ struct KafkaConfig {
     milliseconds messageTimeout{15000}; // undelivered this long: the event goes to the spool
     milliseconds linger{20};            // producer batching (linger.ms)
     QString compression = QStringLiteral("lz4"); // none, gzip, snappy, lz4, zstd
-    int queueMaxMessages = 200000;               // librdkafka's local queue; beyond it: the spool
+    // CloudEvents content mode of every message (docs/events.md): binary (attributes as
+    // headers) or structured (the whole event as the value, one header).
+    CloudEventsMode contentMode = CloudEventsMode::Binary;
+    int queueMaxMessages = 200000; // librdkafka's local queue; beyond it: the spool
 };
 
 // How much of a service's traffic is captured: each exchange with probability sampleRate,

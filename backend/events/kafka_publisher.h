@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/config/cloud_events_mode.h>
 #include <backend/events/event_sink.h>
 
 #include <QMap>
@@ -33,13 +34,14 @@ struct PublisherStats {
 };
 
 // Publishes events to Kafka without ever waiting on the network: one idempotent librdkafka producer
-// (acks=all), each event a message keyed by its key with the CloudEvents attributes as ce_*
-// headers (binary content mode). What cannot be handed over or delivered (full local queue,
-// brokers down past the message timeout, shutdown) goes to an EventSpool on disk, and while the
-// spool holds anything new events queue behind it. A background thread of the publisher's own
-// serves delivery reports and drains the spool, in order, once the brokers are reachable again,
-// also after a restart. publish() is thread-safe; start() and stop() belong to the owner's
-// thread.
+// (acks=all), each event a message keyed by its key, in the CloudEvents content mode of the
+// options: the attributes as ce_* headers (binary), or the whole event as the value
+// (structured: one header instead of six, which librdkafka allocates one by one; see
+// docs/events.md). What cannot be handed over or delivered (full local queue, brokers down past
+// the message timeout, shutdown) goes to an EventSpool on disk, and while the spool holds
+// anything new events queue behind it. A background thread of the publisher's own serves
+// delivery reports and drains the spool, in order, once the brokers are reachable again, also
+// after a restart. publish() is thread-safe; start() and stop() belong to the owner's thread.
 // NOTE: order per key holds while nothing fails. When deliveries start timing out, the events
 // still queued in librdkafka behind the first failure are spooled as their own timeouts come,
 // after events published (and spooled) in the meantime.
@@ -62,6 +64,7 @@ public:
         std::chrono::milliseconds messageTimeout{15000};
         std::chrono::milliseconds linger{20};
         QString compression = QStringLiteral("lz4");
+        CloudEventsMode contentMode = CloudEventsMode::Binary;
         int queueMaxMessages = 200000;
         QString clientId = QStringLiteral("toolcapture");
         // Re-publishing from the spool: messages in flight at once, and the pause after a failed
@@ -102,8 +105,8 @@ public:
     // A batch whose events were all delivered (or spooled) when there is one: its buffers keep
     // their capacity, so filling it allocates nothing.
     std::unique_ptr<EventBatch> batchToFill() override;
-    // Hands the batch to the background thread under one short lock; librdkafka's value points
-    // into the batch's buffer (no copy) until the event's delivery report.
+    // Hands the batch to the background thread under one short lock; in binary mode librdkafka's
+    // value points into the batch's buffer (no copy) until the event's delivery report.
     void publishBatch(std::unique_ptr<EventBatch> batch) override;
 
     // Fault injection for tests and drills: librdkafka raises a fatal error as if the cluster had

@@ -1,3 +1,4 @@
+#include <backend/events/cloud_event.h>
 #include <backend/events/topic_group_consumer.h>
 
 #include <QLoggingCategory>
@@ -9,6 +10,18 @@ namespace ToolCapture {
 
 namespace {
 Q_LOGGING_CATEGORY(lcGroupConsumer, "toolcapture.events.group_consumer")
+
+bool isStructuredCloudEvent(const rd_kafka_message_t *message) {
+    rd_kafka_headers_t *headers = nullptr;
+    const void *value = nullptr;
+    size_t size = 0;
+    return rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+           rd_kafka_header_get_last(headers, "content-type", &value, &size) ==
+               RD_KAFKA_RESP_ERR_NO_ERROR &&
+           value &&
+           CloudEvents::isStructuredContentType(
+               QByteArrayView(static_cast<const char *>(value), qsizetype(size)));
+}
 } // namespace
 
 struct TopicGroupConsumer::Handle {
@@ -95,13 +108,29 @@ int TopicGroupConsumer::poll(std::chrono::milliseconds timeout, int maxMessages,
         wait = 0; // only the first waits
         if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             const char *topic = rd_kafka_topic_name(message->rkt);
-            sink(QByteArrayView(topic),
-                 QByteArrayView(static_cast<const char *>(message->key),
-                                qsizetype(message->key_len)),
-                 QByteArrayView(static_cast<const char *>(message->payload),
-                                qsizetype(message->len)));
-            ++handed;
-            ++m_messages;
+            QByteArrayView value(static_cast<const char *>(message->payload),
+                                 qsizetype(message->len));
+            // A structured-mode event is handed on as binary mode would carry it: its data.
+            bool readable = true;
+            if (isStructuredCloudEvent(message)) {
+                const std::optional<QByteArrayView> data = CloudEvents::structuredData(value);
+                readable = data.has_value();
+                if (readable)
+                    value = *data;
+            }
+            if (readable) {
+                sink(QByteArrayView(topic),
+                     QByteArrayView(static_cast<const char *>(message->key),
+                                    qsizetype(message->key_len)),
+                     value);
+                ++handed;
+                ++m_messages;
+            } else {
+                ++m_errors;
+                qCDebug(lcGroupConsumer,
+                        "consumer: a structured CloudEvent without data on %s, offset %lld", topic,
+                        static_cast<long long>(message->offset));
+            }
         } else if (message->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             ++m_errors;
             qCDebug(lcGroupConsumer, "consumer: %s", rd_kafka_message_errstr(message));

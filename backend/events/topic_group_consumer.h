@@ -27,7 +27,9 @@ public:
         // what is produced from now on.
         bool fromBeginning = false;
     };
-    // One message: its topic, key and value, valid during the call.
+    // One message: its topic, key and value, valid during the call. The value of a CloudEvent in
+    // structured mode is its data, as binary mode carries it; one without data is not handed on
+    // but counted in errors().
     using Sink =
         std::function<void(QByteArrayView topic, QByteArrayView key, QByteArrayView value)>;
 

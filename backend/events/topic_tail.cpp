@@ -1,4 +1,5 @@
 #include <backend/core/error_out.h>
+#include <backend/events/cloud_event.h>
 #include <backend/events/topic_tail.h>
 
 #include <QCoreApplication>
@@ -110,6 +111,7 @@ TailMessage toTailMessage(const rd_kafka_message_t *m) {
     const std::string_view value = valueOf(m);
     out.value = QByteArray(value.data(), qsizetype(value.size()));
     rd_kafka_headers_t *headers = nullptr;
+    bool structured = false;
     if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char *name = nullptr;
         const void *data = nullptr;
@@ -120,6 +122,19 @@ TailMessage toTailMessage(const rd_kafka_message_t *m) {
             out.headers.emplace_back(
                 QByteArray(name),
                 data ? QByteArray(static_cast<const char *>(data), qsizetype(size)) : QByteArray());
+            if (QByteArrayView(out.headers.back().first)
+                    .compare(QByteArrayView("content-type"), Qt::CaseInsensitive) == 0)
+                structured = CloudEvents::isStructuredContentType(out.headers.back().second);
+        }
+    }
+    // A structured-mode event is shown as binary mode carries it: the attributes as ce_*
+    // headers, the event's JSON as the value. One that cannot be taken apart stays as it came.
+    if (structured) {
+        if (std::optional<CloudEvents::DecodedCloudEvent> event =
+                CloudEvents::decodeStructured(out.value)) {
+            out.headers = std::move(event->headers);
+            out.value = std::move(event->data);
+            out.structured = true;
         }
     }
     return out;

@@ -21,6 +21,10 @@ struct TailMessage {
     QByteArray key;
     QByteArray value;
     std::vector<std::pair<QByteArray, QByteArray>> headers;
+    // The message was a CloudEvent in structured mode (content-type
+    // application/cloudevents+json): `headers` and `value` show it as binary mode carries it
+    // (the attributes as ce_* headers, the event's data as the value).
+    bool structured = false;
 };
 
 // Where reading starts, in every partition of the topic.

@@ -19,6 +19,8 @@
 #                            cache); prints the hit path's ratio to the upstream path
 #     --compression NAME     the Kafka producer's compression (none, gzip, snappy, lz4, zstd;
 #                            default: the product's default, lz4)
+#     --content-mode NAME    the CloudEvents content mode of the events (binary, structured;
+#                            default: the product's default, binary)
 #     --intelligence         the pattern analysis and the store's exchange rows on in both
 #                            ToolCaptures (off otherwise: the standing bar is capture and Kafka
 #                            publishing; a fleet's proxies leave the analysis to one process)
@@ -38,6 +40,7 @@ keep=0
 cache=false
 intelligence=false
 compression=lz4
+content_mode=binary
 
 usage() { tc_usage; }
 
@@ -54,6 +57,7 @@ while (($#)); do
     --cache) cache=true ;;
     --intelligence) intelligence=true ;;
     --compression) compression="${2:?}" && shift ;;
+    --content-mode) content_mode="${2:?}" && shift ;;
     -h | --help) usage && exit 0 ;;
     *) usage >&2 && exit 2 ;;
     esac
@@ -167,7 +171,7 @@ if ((only_baselines == 0)); then
   "admin": "127.0.0.1:$admin_port",
   "workers": $workers,
   "pool": { "max_connections": $pool_connections, "max_idle": $pool_connections },
-  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool", "compression": "$compression" },
+  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool", "compression": "$compression", "content_mode": "$content_mode" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "cache": { "enabled": $cache },
   "store": "$workdir/$name/intelligence.sqlite",
@@ -285,8 +289,8 @@ for entry in "${targets[@]}"; do
 done
 
 echo
-printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores\n' \
-    "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS"
+printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores, events %s/%s\n' \
+    "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS" "$content_mode" "$compression"
 printf '%-18s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
 for entry in "${targets[@]}"; do
     name="${entry%%=*}"

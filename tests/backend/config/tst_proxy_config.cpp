@@ -343,6 +343,13 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << topLevel(R"("kafka": {"compression": "brotli"})")
         << QStringList{"kafka.compression: unknown compression \"brotli\" (expected none, gzip, "
                        "snappy, lz4 or zstd)"};
+    QTest::newRow("kafka unknown content mode")
+        << topLevel(R"("kafka": {"content_mode": "Structured"})")
+        << QStringList{"kafka.content_mode: unknown content mode \"Structured\" (expected binary "
+                       "or structured)"};
+    QTest::newRow("kafka content mode not a string")
+        << topLevel(R"("kafka": {"content_mode": true})")
+        << QStringList{"kafka.content_mode: expected a string, got a boolean"};
     QTest::newRow("kafka spool below a MiB")
         << topLevel(R"("kafka": {"spool_max_bytes": 1000})")
         << QStringList{"kafka.spool_max_bytes: must be at least 1048576, got 1000"};
@@ -350,7 +357,7 @@ void TestProxyConfig::rejectsBadDocuments_data() {
         << topLevel(R"("kafka": {"acks": "all"})")
         << QStringList{"kafka: unknown key \"acks\" (expected one of: brokers, embedded_brokers, "
                        "partitions, spool_dir, spool_max_bytes, message_timeout_ms, linger_ms, "
-                       "compression, queue_max_messages)"};
+                       "compression, queue_max_messages, content_mode)"};
     QTest::newRow("capture header not a token")
         << topLevel(R"("capture": {"headers": ["accept", "x bad"]})")
         << QStringList{"capture.headers[1]: \"x bad\" is not a header field name"};
@@ -1857,6 +1864,7 @@ void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
     QCOMPARE(config.retry.maxDelay, 2000ms);
     QCOMPARE(config.retry.budget, 0.2);
     QCOMPARE(config.kafka.brokers, QStringLiteral("embedded"));
+    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Binary);
     QCOMPARE(config.store, QStringLiteral("sqlite"));
     QCOMPARE(config.logging.json, false);
     QCOMPARE(config.logging.debug, false);
@@ -1904,7 +1912,8 @@ void TestProxyConfig::fullDocument() {
         "kafka": {"brokers": "kafka-1:9092, 10.0.0.9:9093", "partitions": 6,
                   "spool_dir": "/var/spool/tc", "spool_max_bytes": 2097152,
                   "message_timeout_ms": 2500, "linger_ms": 0, "compression": "zstd",
-                  "queue_max_messages": 5000, "embedded_brokers": 3},
+                  "queue_max_messages": 5000, "embedded_brokers": 3,
+                  "content_mode": "structured"},
         "capture": {"enabled": false, "headers": ["Accept", "X-Session-ID"],
                     "max_body_bytes": 10, "max_response_body_bytes": 0,
                     "store_path": "/tmp/c.sqlite", "store_max_bytes": 1048576,
@@ -1950,6 +1959,7 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.kafka.compression, QStringLiteral("zstd"));
     QCOMPARE(config.kafka.queueMaxMessages, 5000);
     QCOMPARE(config.kafka.embeddedBrokers, 3);
+    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Structured);
     QCOMPARE(config.capture.enabled, false);
     QCOMPARE(config.capture.headers, (QStringList{"accept", "x-session-id"})); // lower-cased
     QCOMPARE(config.capture.maxBodyBytes, 10);

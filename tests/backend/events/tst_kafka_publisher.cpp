@@ -159,14 +159,26 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders_data() {
     QTest::addColumn<QString>("compression");
     QTest::addColumn<int>("lingerMs");
     QTest::addColumn<int>("valueBytes");
-    QTest::addColumn<int>("batch"); // 0: publish() one by one; n: publishBatch() n at a time
-    QTest::newRow("one") << 1 << QStringLiteral("lz4") << 0 << 0 << 0;
-    QTest::newRow("300, lz4, linger 5") << 300 << QStringLiteral("lz4") << 5 << 200 << 0;
-    QTest::newRow("3000, none, linger 0") << 3000 << QStringLiteral("none") << 0 << 50 << 0;
-    QTest::newRow("500, zstd, large values") << 500 << QStringLiteral("zstd") << 20 << 20000 << 0;
-    QTest::newRow("one, as a batch") << 1 << QStringLiteral("lz4") << 0 << 0 << 1;
-    QTest::newRow("3000 in batches of 64") << 3000 << QStringLiteral("lz4") << 20 << 50 << 64;
-    QTest::newRow("3000 in batches of 1000") << 3000 << QStringLiteral("none") << 0 << 50 << 1000;
+    QTest::addColumn<int>("batch");       // 0: publish() one by one; n: publishBatch() n at a time
+    QTest::addColumn<bool>("structured"); // CloudEvents structured mode (binary otherwise)
+    QTest::newRow("one") << 1 << QStringLiteral("lz4") << 0 << 0 << 0 << false;
+    QTest::newRow("300, lz4, linger 5") << 300 << QStringLiteral("lz4") << 5 << 200 << 0 << false;
+    QTest::newRow("3000, none, linger 0")
+        << 3000 << QStringLiteral("none") << 0 << 50 << 0 << false;
+    QTest::newRow("500, zstd, large values")
+        << 500 << QStringLiteral("zstd") << 20 << 20000 << 0 << false;
+    QTest::newRow("one, as a batch") << 1 << QStringLiteral("lz4") << 0 << 0 << 1 << false;
+    QTest::newRow("3000 in batches of 64")
+        << 3000 << QStringLiteral("lz4") << 20 << 50 << 64 << false;
+    QTest::newRow("3000 in batches of 1000")
+        << 3000 << QStringLiteral("none") << 0 << 50 << 1000 << false;
+    QTest::newRow("structured, one") << 1 << QStringLiteral("lz4") << 0 << 0 << 0 << true;
+    QTest::newRow("structured, 300 one by one")
+        << 300 << QStringLiteral("none") << 5 << 200 << 0 << true;
+    QTest::newRow("structured, 3000 in batches of 64")
+        << 3000 << QStringLiteral("lz4") << 20 << 50 << 64 << true;
+    QTest::newRow("structured, large values")
+        << 200 << QStringLiteral("zstd") << 20 << 20000 << 100 << true;
 }
 
 void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
@@ -175,11 +187,13 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
     QFETCH(int, lingerMs);
     QFETCH(int, valueBytes);
     QFETCH(int, batch);
+    QFETCH(bool, structured);
     QTemporaryDir spool;
     const QString topic = newTopic();
     auto opts = options(spool.path());
     opts.compression = compression;
     opts.linger = std::chrono::milliseconds(lingerMs);
+    opts.contentMode = structured ? CloudEventsMode::Structured : CloudEventsMode::Binary;
     KafkaPublisher publisher(opts);
     QString error;
     QVERIFY2(publisher.start(&error), qPrintable(error));
@@ -216,6 +230,9 @@ void TestKafkaPublisher::deliversEachEventOnceWithHeaders() {
     for (const TailMessage &message : messages) {
         const int i = indexOfKey(message.key);
         const OutgoingEvent expected = makeEvent(topic.toUtf8(), i, valueBytes);
+        // The tail shows a structured event as binary mode carries it: the same checks hold
+        // in both modes, and `structured` says which one the message was in.
+        QCOMPARE(message.structured, structured);
         QCOMPARE(message.value, expected.value);
         QCOMPARE(header(message, "ce_id"), expected.ceId);
         QCOMPARE(header(message, "ce_type"), expected.ceType);

@@ -1,4 +1,5 @@
 #include <backend/events/embedded_kafka_cluster.h>
+#include <backend/events/topic_group_consumer.h>
 #include <backend/events/topic_tail.h>
 #include <tests/support/kafka_produce.h>
 
@@ -109,7 +110,14 @@ private slots:
     void fetchGivesUpAtTimeout();
     void fetchUnknownTopic();
 
+    void structuredEventsShownAsBinaryMode();
+    void groupConsumerReadsEitherMode();
+
 private:
+    // A structured event, one that claims to be and is not, and a binary-mode event, in this
+    // order on partition 0 of a new topic.
+    QByteArray topicWithBothModes();
+
     QByteArray newTopic(int partitions);
 
     EmbeddedKafkaCluster m_cluster;
@@ -507,6 +515,85 @@ void TestTopicTail::fetchUnknownTopic() {
     TopicTail::fetch(m_cluster.bootstrapServers(), QStringLiteral("never-created"),
                      TailStart{TailStart::Beginning}, TailFilter{}, 10, 10s, &error);
     QVERIFY2(error.contains(QLatin1String("unknown topic")), qPrintable(error));
+}
+
+namespace {
+const QByteArray kStructuredType = "application/cloudevents+json";
+const QByteArray kEnvelope = R"({"specversion":"1.0","id":"e-1","source":"/toolcapture/proxy",)"
+                             R"("type":"com.toolcapture.t","time":"2026-12-06T00:00:00.000001Z",)"
+                             R"("datacontenttype":"application/json","data":{"n":1,"ms":2.750}})";
+const QByteArray kNotAnEnvelope = R"({"specversion":"1.0","id":"e-2"})";
+const QByteArray kBinaryValue = R"({"n":3})";
+} // namespace
+
+QByteArray TestTopicTail::topicWithBothModes() {
+    const QByteArray topic = newTopic(1);
+    const bool sent = m_producer->send(topic, 0, "k1", kEnvelope, kBaseTime, "content-type",
+                                       kStructuredType + "; charset=utf-8") &&
+                      m_producer->send(topic, 0, "k2", kNotAnEnvelope, kBaseTime + 1,
+                                       "content-type", kStructuredType) &&
+                      m_producer->send(topic, 0, "k3", kBinaryValue, kBaseTime + 2, "ce_id", "e-3");
+    return sent ? topic : QByteArray();
+}
+
+void TestTopicTail::structuredEventsShownAsBinaryMode() {
+    const QByteArray topic = topicWithBothModes();
+    QVERIFY(!topic.isEmpty());
+    QString error;
+    const std::vector<TailMessage> messages =
+        TopicTail::fetch(m_cluster.bootstrapServers(), QString::fromUtf8(topic),
+                         TailStart{TailStart::Beginning, 0}, TailFilter{}, 10, 15s, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(int(messages.size()), 3);
+
+    // The structured event: its attributes as headers, its data (as written) as the value.
+    QVERIFY(messages[0].structured);
+    QCOMPARE(messages[0].value, QByteArray(R"({"n":1,"ms":2.750})"));
+    const std::vector<std::pair<QByteArray, QByteArray>> attributes{
+        {"ce_specversion", "1.0"},
+        {"ce_id", "e-1"},
+        {"ce_source", "/toolcapture/proxy"},
+        {"ce_type", "com.toolcapture.t"},
+        {"ce_time", "2026-12-06T00:00:00.000001Z"},
+        {"content-type", "application/json"},
+    };
+    QCOMPARE(messages[0].headers, attributes);
+    // One without data is shown as it came.
+    QVERIFY(!messages[1].structured);
+    QCOMPARE(messages[1].value, kNotAnEnvelope);
+    QCOMPARE(messages[1].headers.size(), std::size_t(1));
+    QCOMPARE(messages[1].headers[0].second, kStructuredType);
+    // A binary-mode message is untouched.
+    QVERIFY(!messages[2].structured);
+    QCOMPARE(messages[2].value, kBinaryValue);
+    QCOMPARE(messages[2].headers.size(), std::size_t(1));
+    QCOMPARE(messages[2].headers[0].first, QByteArray("ce_id"));
+}
+
+void TestTopicTail::groupConsumerReadsEitherMode() {
+    const QByteArray topic = topicWithBothModes();
+    QVERIFY(!topic.isEmpty());
+    TopicGroupConsumer consumer(TopicGroupConsumer::Options{
+        m_cluster.bootstrapServers(), QStringLiteral("group-") + QString::fromUtf8(topic),
+        QStringList{QString::fromUtf8(topic)}, true});
+    QString error;
+    QVERIFY2(consumer.start(&error), qPrintable(error));
+    QByteArrayList values;
+    // poll() itself waits for messages (up to 200 ms each call); the group's join takes a few
+    // seconds on the mock cluster.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            consumer.poll(200ms, 10, [&](QByteArrayView, QByteArrayView, QByteArrayView value) {
+                values << value.toByteArray();
+            });
+            return values.size() + int(consumer.errors()) >= 3;
+        },
+        30000));
+    // The structured event's data, then the binary event's value; the one without data is an
+    // error, not handed on.
+    QCOMPARE(values, (QByteArrayList{R"({"n":1,"ms":2.750})", kBinaryValue}));
+    QCOMPARE(consumer.errors(), std::uint64_t(1));
+    QCOMPARE(consumer.messages(), std::uint64_t(2));
 }
 
 QTEST_GUILESS_MAIN(TestTopicTail)

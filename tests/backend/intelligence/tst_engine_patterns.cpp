@@ -273,11 +273,13 @@ void TestEnginePatterns::anomaliesDocument() {
 void TestEnginePatterns::secondEngineOnTheSameCluster() {
     // A second proxy publishing to the first one's cluster, as a fleet's proxies do: analysis
     // off in it (intelligence.analysis), the first engine's analyser (which reads the cluster
-    // from its beginning) counts the exchanges of both.
+    // from its beginning) counts the exchanges of both. The second publishes in CloudEvents
+    // structured mode, the first in binary mode, as while a fleet's setting is being changed.
     const int before = requestsOf(*m_engine, "GET /inventory/orders/{id}");
     QCOMPARE(before, -1);
     ProxyConfig secondConfig = config(QStringLiteral("second"), m_engine->kafkaBrokers());
     secondConfig.intelligence.analysis = false;
+    secondConfig.kafka.contentMode = CloudEventsMode::Structured;
     Engine second(secondConfig, Engine::Options{});
     QString error;
     QVERIFY2(second.start(&error), qPrintable(error));
