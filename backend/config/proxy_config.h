@@ -175,9 +175,9 @@ struct KafkaConfig {
     milliseconds messageTimeout{15000}; // undelivered this long: the event goes to the spool
     milliseconds linger{20};            // producer batching (linger.ms)
     QString compression = QStringLiteral("lz4"); // none, gzip, snappy, lz4, zstd
-    // CloudEvents content mode of every message (docs/events.md): binary (attributes as
-    // headers) or structured (the whole event as the value, one header).
-    CloudEventsMode contentMode = CloudEventsMode::Binary;
+    // CloudEvents content mode of every message (docs/events.md): structured (the whole event
+    // as the value, one header) or binary (the attributes as headers, the data as the value).
+    CloudEventsMode contentMode = CloudEventsMode::Structured;
     int queueMaxMessages = 200000; // librdkafka's local queue; beyond it: the spool
 };
 

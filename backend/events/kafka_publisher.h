@@ -64,7 +64,7 @@ public:
         std::chrono::milliseconds messageTimeout{15000};
         std::chrono::milliseconds linger{20};
         QString compression = QStringLiteral("lz4");
-        CloudEventsMode contentMode = CloudEventsMode::Binary;
+        CloudEventsMode contentMode = CloudEventsMode::Structured;
         int queueMaxMessages = 200000;
         QString clientId = QStringLiteral("toolcapture");
         // Re-publishing from the spool: messages in flight at once, and the pause after a failed

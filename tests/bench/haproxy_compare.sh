@@ -19,8 +19,8 @@
 #                            cache); prints the hit path's ratio to the upstream path
 #     --compression NAME     the Kafka producer's compression (none, gzip, snappy, lz4, zstd;
 #                            default: the product's default, lz4)
-#     --content-mode NAME    the CloudEvents content mode of the events (binary, structured;
-#                            default: the product's default, binary)
+#     --content-mode NAME    the CloudEvents content mode of the events (structured, binary;
+#                            default: the product's default, structured)
 #     --intelligence         the pattern analysis and the store's exchange rows on in both
 #                            ToolCaptures (off otherwise: the standing bar is capture and Kafka
 #                            publishing; a fleet's proxies leave the analysis to one process)
@@ -40,7 +40,7 @@ keep=0
 cache=false
 intelligence=false
 compression=lz4
-content_mode=binary
+content_mode=structured
 
 usage() { tc_usage; }
 

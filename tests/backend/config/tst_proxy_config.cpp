@@ -1864,7 +1864,7 @@ void TestProxyConfig::minimalDocumentTakesDevelopmentDefaults() {
     QCOMPARE(config.retry.maxDelay, 2000ms);
     QCOMPARE(config.retry.budget, 0.2);
     QCOMPARE(config.kafka.brokers, QStringLiteral("embedded"));
-    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Binary);
+    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Structured);
     QCOMPARE(config.store, QStringLiteral("sqlite"));
     QCOMPARE(config.logging.json, false);
     QCOMPARE(config.logging.debug, false);
@@ -1913,7 +1913,7 @@ void TestProxyConfig::fullDocument() {
                   "spool_dir": "/var/spool/tc", "spool_max_bytes": 2097152,
                   "message_timeout_ms": 2500, "linger_ms": 0, "compression": "zstd",
                   "queue_max_messages": 5000, "embedded_brokers": 3,
-                  "content_mode": "structured"},
+                  "content_mode": "binary"},
         "capture": {"enabled": false, "headers": ["Accept", "X-Session-ID"],
                     "max_body_bytes": 10, "max_response_body_bytes": 0,
                     "store_path": "/tmp/c.sqlite", "store_max_bytes": 1048576,
@@ -1959,7 +1959,7 @@ void TestProxyConfig::fullDocument() {
     QCOMPARE(config.kafka.compression, QStringLiteral("zstd"));
     QCOMPARE(config.kafka.queueMaxMessages, 5000);
     QCOMPARE(config.kafka.embeddedBrokers, 3);
-    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Structured);
+    QCOMPARE(config.kafka.contentMode, CloudEventsMode::Binary);
     QCOMPARE(config.capture.enabled, false);
     QCOMPARE(config.capture.headers, (QStringList{"accept", "x-session-id"})); // lower-cased
     QCOMPARE(config.capture.maxBodyBytes, 10);

@@ -323,7 +323,12 @@ void TestEngineCapture::kcatReadsTheLiveTopics() {
         const Json envelope = Json::parse(line.toStdString());
         const QByteArray key = QByteArray::fromStdString(envelope.at("key").get<std::string>());
         ++seen[key];
-        const Json event = Json::parse(envelope.at("payload").get<std::string>());
+        // The default content mode is structured: the payload is the CloudEvent, the event its
+        // data.
+        const Json cloudEvent = Json::parse(envelope.at("payload").get<std::string>());
+        QCOMPARE(cloudEvent.at("specversion").get<std::string>(), std::string("1.0"));
+        QCOMPARE(cloudEvent.at("id"), cloudEvent.at("data").at("event_id"));
+        const Json &event = cloudEvent.at("data");
         const int status = m_sent.count(key) ? m_sent[key] : -1;
         QCOMPARE(event.at("performance_metrics").at("status_code").get<int>(), status);
         QCOMPARE(event.at("event_type").get<std::string>(),

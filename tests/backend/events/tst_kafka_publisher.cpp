@@ -100,6 +100,7 @@ void TestKafkaPublisher::optionsFromConfig() {
     config.linger = 3ms;
     config.compression = QStringLiteral("zstd");
     config.queueMaxMessages = 99;
+    config.contentMode = CloudEventsMode::Binary; // the default is structured
     const auto options = KafkaPublisher::Options::fromConfig(config, QStringLiteral("tc-1"));
     QCOMPARE(options.brokers, config.brokers);
     QCOMPARE(options.spoolDir, config.spoolDir);
@@ -108,6 +109,7 @@ void TestKafkaPublisher::optionsFromConfig() {
     QCOMPARE(options.linger, 3ms);
     QCOMPARE(options.compression, QStringLiteral("zstd"));
     QCOMPARE(options.queueMaxMessages, 99);
+    QCOMPARE(options.contentMode, CloudEventsMode::Binary);
     QCOMPARE(options.clientId, QStringLiteral("tc-1"));
     config.spoolDir.clear();
     QVERIFY(
