@@ -101,6 +101,7 @@ bool parseTopicMessages(const QByteArray &json, QList<TopicRecord> *records, QSt
         const QJsonObject headers = message.value(QLatin1String("headers")).toObject();
         for (auto it = headers.begin(); it != headers.end(); ++it)
             record.headers.append({it.key(), it.value().toString()});
+        record.structured = message.value(QLatin1String("structured")).toBool();
         const QJsonValue value = message.value(QLatin1String("value"));
         if (value.isString() &&
             message.value(QLatin1String("value_encoding")).toString() != QLatin1String("base64")) {

@@ -15,6 +15,9 @@ struct TopicRecord {
     qint64 timestampMs = -1; // UTC ms since the epoch; -1 when the record has none
     QString key;             // empty when the record has no key
     QList<QPair<QString, QString>> headers;
+    // The message was a CloudEvent in structured mode: `headers` are its attributes as binary
+    // mode's ce_* headers would carry them, and `value` its data.
+    bool structured = false;
     QByteArray value; // compact JSON when valueIsJson, else the text as received
     bool valueIsJson = false;
     QString eventType;     // the value's event_type

@@ -3762,5 +3762,10 @@ Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         <source>Headers:</source>
         <translation>Header:</translation>
     </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="345"/>
+        <source>CloudEvent attributes (structured mode):</source>
+        <translation>CloudEvent-Attribute (strukturierter Modus):</translation>
+    </message>
 </context>
 </TS>

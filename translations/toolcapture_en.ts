@@ -3732,5 +3732,10 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         <source>Headers:</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../widgets/topics_view.cpp" line="345"/>
+        <source>CloudEvent attributes (structured mode):</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

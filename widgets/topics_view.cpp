@@ -339,7 +339,12 @@ void TopicsView::showSelected() {
     }
     text += tr("Key: %1").arg(record.key.isEmpty() ? tr("(none)") : record.key) + u'\n';
     if (!record.headers.isEmpty()) {
-        text += u'\n' + tr("Headers:") + u'\n';
+        // A structured-mode event's attributes are in its value; the tail shows them as the
+        // headers binary mode would have carried, and says so.
+        text +=
+            u'\n' +
+            (record.structured ? tr("CloudEvent attributes (structured mode):") : tr("Headers:")) +
+            u'\n';
         for (const auto &[name, value] : record.headers)
             text += QStringLiteral("  %1: %2\n").arg(name, value);
     }

@@ -330,6 +330,8 @@ QByteArray TopicApi::messagesJson(const QString &topic, const std::vector<TailMe
                               : Json(nullptr)},
             {"key", m.key.isEmpty() ? Json(nullptr) : Json(str(m.key))},
             {"headers", std::move(headers)},
+            // A structured-mode CloudEvent, shown as binary mode carries it (TailMessage).
+            {"structured", m.structured},
         };
         bool base64 = false;
         entry["value"] = valueJson(m.value, &base64);

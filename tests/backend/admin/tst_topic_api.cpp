@@ -123,6 +123,7 @@ private slots:
     void readsMessages_data();
     void readsMessages();
     void rendersMessages();
+    void rendersStructuredEvents();
     void rejectsBadRequests_data();
     void rejectsBadRequests();
     void unreachableBrokersAre503();
@@ -297,6 +298,29 @@ void TestTopicApi::rendersMessages() {
 
     QCOMPARE(text(m[5].at("value")), '"' + QByteArray("\xff\xfe\x00", 3).toBase64() + '"');
     QCOMPARE(text(m[5].at("value_encoding")), QByteArray(R"("base64")"));
+    for (const Json &message : m)
+        QCOMPARE(message.at("structured").get<bool>(), false);
+}
+
+void TestTopicApi::rendersStructuredEvents() {
+    // The tail has taken a structured-mode CloudEvent apart (tst_topic_tail): the answer keeps
+    // its attributes as headers, its data as the value, and says which mode it came in.
+    TailMessage structured;
+    structured.key = "k";
+    structured.value = R"({"event_type":"x"})";
+    structured.headers = {{"ce_id", "e-1"}, {"content-type", "application/json"}};
+    structured.structured = true;
+    TailMessage binary = structured;
+    binary.structured = false;
+    const Json body = Json::parse(
+        TopicApi::messagesJson(QStringLiteral("t"), {structured, binary}).toStdString());
+    const Json &m = body.at("messages");
+    QCOMPARE(m.size(), std::size_t(2));
+    QCOMPARE(m[0].at("structured").get<bool>(), true);
+    QCOMPARE(m[1].at("structured").get<bool>(), false);
+    QCOMPARE(text(m[0].at("headers")),
+             QByteArray(R"({"ce_id":"e-1","content-type":"application/json"})"));
+    QCOMPARE(text(m[0].at("value")), QByteArray(R"({"event_type":"x"})"));
 }
 
 void TestTopicApi::rejectsBadRequests_data() {

@@ -327,7 +327,8 @@ void TestEngineCapture::kcatReadsTheLiveTopics() {
         // data.
         const Json cloudEvent = Json::parse(envelope.at("payload").get<std::string>());
         QCOMPARE(cloudEvent.at("specversion").get<std::string>(), std::string("1.0"));
-        QCOMPARE(cloudEvent.at("id"), cloudEvent.at("data").at("event_id"));
+        QCOMPARE(cloudEvent.at("id").get<std::string>(),
+                 cloudEvent.at("data").at("event_id").get<std::string>());
         const Json &event = cloudEvent.at("data");
         const int status = m_sent.count(key) ? m_sent[key] : -1;
         QCOMPARE(event.at("performance_metrics").at("status_code").get<int>(), status);

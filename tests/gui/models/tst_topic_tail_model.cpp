@@ -32,7 +32,8 @@ QByteArray messagesDocument(int count, qint64 firstOffset = 0) {
              QJsonObject{{QStringLiteral("ce_type"),
                           QStringLiteral("com.toolcapture.proxy.response_intelligence."
                                          "post_request_analysis")}}},
-            {QStringLiteral("value"), value}});
+            {QStringLiteral("value"), value},
+            {QStringLiteral("structured"), i % 2 == 1}});
     }
     return QJsonDocument(
                QJsonObject{{QStringLiteral("topic"), QStringLiteral("proxy.response_intelligence")},
@@ -73,6 +74,8 @@ void TestTopicTailModel::parsesTheTopicApiAnswer() {
     QCOMPARE(second.partition, 1);
     QCOMPARE(second.offset, 42);
     QCOMPARE(second.key, QStringLiteral("corr-42"));
+    QVERIFY(second.structured);
+    QVERIFY(!parsed.at(0).structured);
     QCOMPARE(second.correlationId, QStringLiteral("corr-42"));
     QCOMPARE(second.eventType, QStringLiteral("post_request_analysis"));
     QCOMPARE(second.timestampMs,
