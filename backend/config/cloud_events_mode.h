@@ -15,10 +15,6 @@ namespace ToolCapture {
 // so the proxies of one fleet may differ while the setting is being changed.
 enum class CloudEventsMode { Binary, Structured };
 
-inline const char *cloudEventsModeName(CloudEventsMode mode) {
-    return mode == CloudEventsMode::Structured ? "structured" : "binary";
-}
-
 inline std::optional<CloudEventsMode> cloudEventsModeFromName(std::string_view name) {
     if (name == "binary")
         return CloudEventsMode::Binary;

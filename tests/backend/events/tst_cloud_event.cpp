@@ -176,8 +176,8 @@ void TestCloudEvent::contentType() {
 }
 
 void TestCloudEvent::modeNames() {
-    for (const CloudEventsMode mode : {CloudEventsMode::Binary, CloudEventsMode::Structured})
-        QCOMPARE(cloudEventsModeFromName(cloudEventsModeName(mode)), std::optional(mode));
+    QCOMPARE(cloudEventsModeFromName("binary"), std::optional(CloudEventsMode::Binary));
+    QCOMPARE(cloudEventsModeFromName("structured"), std::optional(CloudEventsMode::Structured));
     QCOMPARE(cloudEventsModeFromName("Binary"), std::nullopt);
     QCOMPARE(cloudEventsModeFromName(""), std::nullopt);
 }
