@@ -118,8 +118,8 @@ bool isStructuredContentType(QByteArrayView contentType) {
     return type.compare(kType, Qt::CaseInsensitive) == 0;
 }
 
-void writeStructured(JsonWriter &json, QByteArrayView id, QByteArrayView type,
-                     QByteArrayView source, QByteArrayView time, std::string_view data) {
+void writeStructuredHead(JsonWriter &json, QByteArrayView id, QByteArrayView type,
+                         QByteArrayView source, QByteArrayView time) {
     json.clear();
     json.beginObject();
     json.key("specversion");
@@ -137,6 +137,11 @@ void writeStructured(JsonWriter &json, QByteArrayView id, QByteArrayView type,
     json.key("datacontenttype");
     json.string(QByteArrayView("application/json"));
     json.key("data");
+}
+
+void writeStructured(JsonWriter &json, QByteArrayView id, QByteArrayView type,
+                     QByteArrayView source, QByteArrayView time, std::string_view data) {
+    writeStructuredHead(json, id, type, source, time);
     json.raw(data);
     json.endObject();
 }

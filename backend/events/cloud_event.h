@@ -28,6 +28,12 @@ bool isStructuredContentType(QByteArrayView contentType);
 void writeStructured(JsonWriter &json, QByteArrayView id, QByteArrayView type,
                      QByteArrayView source, QByteArrayView time, std::string_view data);
 
+// What writeStructured() writes before the data, through `"data":` (`json` cleared first):
+// followed by the event's JSON text and a closing `}`, it is the structured event. For writers
+// that put the event in place themselves (EventBatch's envelopes).
+void writeStructuredHead(JsonWriter &json, QByteArrayView id, QByteArrayView type,
+                         QByteArrayView source, QByteArrayView time);
+
 // The `data` member of a structured event, as the JSON text it is in `value` (no copy), or
 // nullopt when `value` is not one JSON object with a `data` member. Scans the top level only:
 // fast enough for every message a consumer reads.

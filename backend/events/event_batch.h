@@ -31,13 +31,22 @@ public:
         Span ceType;
         Span ceSource;
         Span ceTime; // RFC 3339, microseconds, UTC: 27 characters
+        // The whole structured-mode CloudEvent (`value` is its data, inside it) when the batch
+        // asked for envelopes; empty otherwise.
+        Span envelope;
         std::int64_t timeUs = 0;
     };
 
+    // Empties the batch; whether it wants envelopes stays.
     void clear() noexcept {
         m_bytes.clear();
         m_events.clear();
     }
+    // Set by a sink that sends structured-mode CloudEvents and hands the batch out to be filled:
+    // writers put each event's value inside its envelope (Event::envelope), so that the sink
+    // sends the batch's own bytes instead of wrapping and copying every event.
+    void setWantsEnvelopes(bool wants) noexcept { m_wantsEnvelopes = wants; }
+    bool wantsEnvelopes() const noexcept { return m_wantsEnvelopes; }
     bool empty() const noexcept { return m_events.empty(); }
     std::size_t size() const noexcept { return m_events.size(); }
     const Event &event(std::size_t i) const { return m_events[i]; }
@@ -63,6 +72,7 @@ public:
 private:
     std::vector<char> m_bytes;
     std::vector<Event> m_events;
+    bool m_wantsEnvelopes = false;
 };
 
 } // namespace ToolCapture

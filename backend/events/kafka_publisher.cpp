@@ -18,6 +18,7 @@
 #include <optional>
 #include <pthread.h>
 #include <set>
+#include <string>
 #include <thread>
 
 namespace ToolCapture {
@@ -113,13 +114,17 @@ BatchEventRef *batchEventRef(void *opaque) {
 
 // The CloudEvents attributes and the rest of one message, as librdkafka takes them.
 struct MessageParts {
-    const char *topic = nullptr; // NUL-terminated
+    const char *topic = nullptr;        // NUL-terminated
+    rd_kafka_topic_t *handle = nullptr; // the topic's handle, when the caller has one
     QByteArrayView key;
     QByteArrayView value;
     QByteArrayView ceId;
     QByteArrayView ceType;
     QByteArrayView ceSource;
     QByteArrayView ceTime;
+    // The event already in its structured envelope (kept alive by the caller until the
+    // delivery report); empty: produce() writes it.
+    QByteArrayView envelope;
 };
 
 // A record of the spool sent (or skipped) by the re-publisher, in spool order.
@@ -203,6 +208,11 @@ struct KafkaPublisher::Private {
     void destroyProducer(std::chrono::milliseconds flushTimeout);
     rd_kafka_resp_err_t produce(PendingMessage *message);
     rd_kafka_resp_err_t produce(const MessageParts &parts, void *opaque);
+    // The producer's handle for `topic`, made on first use and kept until the producer goes
+    // (background thread only). nullptr without a producer.
+    rd_kafka_topic_t *topicHandle(const char *topic);
+    static constexpr std::size_t kMaxTopicHandles = 32;
+    std::vector<std::pair<std::string, rd_kafka_topic_t *>> topicHandles;
     static void onDelivery(rd_kafka_t *, const rd_kafka_message_t *message, void *opaque);
     static void onError(rd_kafka_t *, int error, const char *reason, void *opaque);
     static void onLog(const rd_kafka_t *, int level, const char *facility, const char *text);
@@ -345,7 +355,10 @@ std::unique_ptr<EventBatch> KafkaPublisher::batchToFill() {
             return batch;
         }
     }
-    return std::make_unique<EventBatch>();
+    auto batch = std::make_unique<EventBatch>();
+    // Structured events are sent as the batch holds them: no wrapping, no copy per event.
+    batch->setWantsEnvelopes(d->options.contentMode == CloudEventsMode::Structured);
+    return batch;
 }
 
 void KafkaPublisher::publishBatch(std::unique_ptr<EventBatch> batch) {
@@ -452,10 +465,11 @@ void KafkaPublisher::Private::produceBatch(std::unique_ptr<EventBatch> batch) {
         BatchEventRef &ref = flight->refs[i];
         ref.flight = flight;
         ref.index = i;
-        const MessageParts parts{events.data(e.topic),  events.view(e.key),
-                                 events.view(e.value),  events.view(e.ceId),
-                                 events.view(e.ceType), events.view(e.ceSource),
-                                 events.view(e.ceTime)};
+        const MessageParts parts{events.data(e.topic),    topicHandle(events.data(e.topic)),
+                                 events.view(e.key),      events.view(e.value),
+                                 events.view(e.ceId),     events.view(e.ceType),
+                                 events.view(e.ceSource), events.view(e.ceTime),
+                                 events.view(e.envelope)};
         const rd_kafka_resp_err_t error = produce(parts, tagged(&ref));
         if (!error) {
             produced.fetch_add(1, std::memory_order_relaxed);
@@ -580,6 +594,9 @@ void KafkaPublisher::Private::destroyProducer(std::chrono::milliseconds flushTim
         rd_kafka_poll(producer, 100);
     if (const int left = rd_kafka_outq_len(producer); left > 0)
         qCWarning(lcEvents) << left << "Kafka requests still outstanding at shutdown";
+    for (const auto &[name, handle] : topicHandles)
+        rd_kafka_topic_destroy(handle);
+    topicHandles.clear();
     rd_kafka_destroy(producer);
     producer = nullptr;
 }
@@ -589,13 +606,31 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(PendingMessage *message) {
     char time[27];
     formatRfc3339Micros(event.timeUs, time);
     const MessageParts parts{event.topic.constData(),
+                             nullptr,
                              event.key,
                              event.value,
                              event.ceId,
                              event.ceType,
                              event.ceSource,
-                             QByteArrayView(time, sizeof time)};
+                             QByteArrayView(time, sizeof time),
+                             {}};
     return produce(parts, message);
+}
+
+rd_kafka_topic_t *KafkaPublisher::Private::topicHandle(const char *topic) {
+    if (!producer)
+        return nullptr;
+    // A handful of topics: a scan beats hashing the name.
+    for (const auto &[name, handle] : topicHandles) {
+        if (name == topic)
+            return handle;
+    }
+    if (topicHandles.size() >= kMaxTopicHandles)
+        return nullptr; // produced by name
+    rd_kafka_topic_t *handle = rd_kafka_topic_new(producer, topic, nullptr);
+    if (handle)
+        topicHandles.emplace_back(topic, handle);
+    return handle;
 }
 
 rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, void *opaque) {
@@ -610,7 +645,11 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, 
     };
     QByteArrayView value = parts.value;
     int flags = 0;
-    if (structured) {
+    if (structured && !parts.envelope.isEmpty()) {
+        // Written in place by the batch's writer, alive until the report: no copy.
+        add("content-type", 12, QByteArrayView(CloudEvents::kStructuredContentType));
+        value = parts.envelope;
+    } else if (structured) {
         add("content-type", 12, QByteArrayView(CloudEvents::kStructuredContentType));
         // Any thread may produce (publish() does, from the caller's): a buffer per thread,
         // copied by librdkafka into the message's own allocation (RD_KAFKA_MSG_F_COPY).
@@ -632,8 +671,14 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, 
     // opaque's owner keeps alive until the delivery report. rd_kafka_produceva, not producev:
     // the RD_KAFKA_V_* macros are GNU statement expressions, which -Wpedantic rejects.
     std::array<rd_kafka_vu_t, 6> fields{};
-    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
-    fields[0].u.cstr = parts.topic;
+    if (parts.handle) {
+        fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+        fields[0].u.rkt = parts.handle;
+    } else {
+        // librdkafka looks the name up under its handle's write lock, per message.
+        fields[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+        fields[0].u.cstr = parts.topic;
+    }
     fields[1].vtype = RD_KAFKA_VTYPE_KEY;
     fields[1].u.mem.ptr = parts.key.isEmpty() ? nullptr : const_cast<char *>(parts.key.data());
     fields[1].u.mem.size = size_t(parts.key.size());

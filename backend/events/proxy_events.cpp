@@ -1,4 +1,5 @@
 #include <backend/core/uuid.h>
+#include <backend/events/cloud_event.h>
 #include <backend/events/proxy_events.h>
 
 #include <QDateTime>
@@ -620,13 +621,53 @@ void ProxyEventBuilder::writeCommunicationIntelligence(const CaptureRecord &reco
     json.endObject();
 }
 
+const ProxyEventBuilder::EnvelopeParts &ProxyEventBuilder::envelopeParts(QByteArrayView ceType) {
+    for (const EnvelopeParts &parts : m_envelopeParts) {
+        if (parts.ceType == ceType)
+            return parts;
+    }
+    // Cut out of the head writeStructuredHead() writes for a placeholder id and time: only
+    // constant text comes before the id and after the time, so the first and the last match
+    // are theirs whatever the type and the source hold.
+    const QByteArray id(36, 'i');
+    const QByteArray time(27, 't');
+    JsonWriter head;
+    CloudEvents::writeStructuredHead(head, id, ceType, ceSource(), time);
+    const QByteArrayView text(head.data(), qsizetype(head.size()));
+    const qsizetype idAt = text.indexOf(id);
+    const qsizetype timeAt = text.lastIndexOf(time);
+    EnvelopeParts &parts = m_envelopeParts.emplace_back();
+    parts.ceType = ceType.toByteArray();
+    parts.beforeId = text.first(idAt).toByteArray();
+    parts.beforeTime = text.sliced(idAt + id.size(), timeAt - idAt - id.size()).toByteArray();
+    parts.beforeData = text.sliced(timeAt + time.size()).toByteArray();
+    return parts;
+}
+
 void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType,
                             EventBatch::Span key, EventBatch::Span time, std::int64_t timeUs) {
     EventBatch::Event event;
     event.topic = out.appendTerminated(topic);
     event.key = key;
-    event.value = out.append(m_json.view());
-    event.ceId = out.append(QByteArrayView(m_eventId, 36));
+    const QByteArrayView id(m_eventId, 36);
+    const QByteArrayView json(m_json.data(), qsizetype(m_json.size()));
+    if (out.wantsEnvelopes()) {
+        // The event in place inside its structured CloudEvent, which the sink sends as it is:
+        // CloudEvents::writeStructuredHead()'s text, from its constant parts (the id and the
+        // time need no escaping), then the event and the closing brace.
+        const EnvelopeParts &parts = envelopeParts(ceType);
+        const EventBatch::Span head = out.append(QByteArrayView(parts.beforeId));
+        out.append(id);
+        out.append(QByteArrayView(parts.beforeTime));
+        out.append(out.view(time));
+        out.append(QByteArrayView(parts.beforeData));
+        event.value = out.append(json);
+        out.append(QByteArrayView("}", 1));
+        event.envelope = {head.offset, event.value.offset + event.value.length + 1 - head.offset};
+    } else {
+        event.value = out.append(json);
+    }
+    event.ceId = out.append(id);
     event.ceType = out.append(ceType);
     event.ceSource = out.append(ceSource());
     event.ceTime = time;

@@ -83,6 +83,15 @@ private:
              EventBatch::Span time, std::int64_t timeUs);
 
     JsonWriter m_json;
+    // A structured envelope's head around the id and the time, per CloudEvent type (a few).
+    struct EnvelopeParts {
+        QByteArray ceType;
+        QByteArray beforeId;
+        QByteArray beforeTime;
+        QByteArray beforeData;
+    };
+    const EnvelopeParts &envelopeParts(QByteArrayView ceType);
+    std::vector<EnvelopeParts> m_envelopeParts;
     // Written once per exchange, then copied into two events each.
     JsonWriter m_headersJson;
     JsonWriter m_metricsJson;

@@ -1,6 +1,8 @@
 #include <backend/config/proxy_config.h>
+#include <backend/events/cloud_event.h>
 #include <backend/events/embedded_kafka_cluster.h>
 #include <backend/events/event_batch.h>
+#include <backend/events/json_writer.h>
 #include <backend/events/kafka_publisher.h>
 #include <tests/backend/events/kafka_publisher_fixture.h>
 
@@ -33,6 +35,8 @@ private slots:
     void cleanStopSpoolsWhatIsUndelivered();
     void oversizedBatchGoesToSpool();
     void deliveredBatchIsGivenBackForReuse();
+    void batchEnvelopesAreSentAsWritten_data();
+    void batchEnvelopesAreSentAsWritten();
     void permanentErrorIsCountedAsFailed();
     void fatalErrorReplacesTheProducer();
     void publishThroughput_data();
@@ -289,6 +293,82 @@ void TestKafkaPublisher::deliveredBatchIsGivenBackForReuse() {
         QCOMPARE(message.value, expected.value);
         QCOMPARE(header(message, "ce_id"), expected.ceId);
         QCOMPARE(header(message, "ce_time"), KafkaPublisher::formatCeTime(expected.timeUs));
+    }
+}
+
+namespace {
+
+// As EventBatch::add(event), and the event inside a structured envelope in the batch, as the
+// capture thread's builder writes them, with one extension attribute (`batchwriter`) that only
+// this writer puts there.
+void addWithEnvelope(EventBatch &batch, const OutgoingEvent &event) {
+    EventBatch::Event e;
+    e.topic = batch.appendTerminated(event.topic);
+    e.key = batch.append(event.key);
+    e.ceTime = batch.appendTime(event.timeUs);
+    JsonWriter head;
+    CloudEvents::writeStructuredHead(head, event.ceId, event.ceType, event.ceSource,
+                                     batch.view(e.ceTime));
+    QByteArray text(head.data(), qsizetype(head.size()));
+    Q_ASSERT(text.endsWith("\"data\":"));
+    text.insert(text.size() - 7, "\"batchwriter\":\"yes\",");
+    const EventBatch::Span start = batch.append(text);
+    e.value = batch.append(event.value);
+    batch.append("}");
+    e.envelope = {start.offset, e.value.offset + e.value.length + 1 - start.offset};
+    e.ceId = batch.append(event.ceId);
+    e.ceType = batch.append(event.ceType);
+    e.ceSource = batch.append(event.ceSource);
+    e.timeUs = event.timeUs;
+    batch.add(e);
+}
+
+} // namespace
+
+void TestKafkaPublisher::batchEnvelopesAreSentAsWritten_data() {
+    QTest::addColumn<bool>("structured");
+    QTest::newRow("structured") << true;
+    QTest::newRow("binary") << false;
+}
+
+void TestKafkaPublisher::batchEnvelopesAreSentAsWritten() {
+    // A structured-mode publisher asks for envelopes in the batches it hands out and sends them
+    // as the batch holds them, without wrapping or copying; a binary-mode one asks for none,
+    // and one written anyway does not reach the brokers.
+    QFETCH(bool, structured);
+    QTemporaryDir spool;
+    const QString topic = newTopic();
+    auto opts = options(spool.path());
+    opts.linger = 1ms;
+    opts.contentMode = structured ? CloudEventsMode::Structured : CloudEventsMode::Binary;
+    KafkaPublisher publisher(opts);
+    QVERIFY(publisher.start());
+    std::unique_ptr<EventBatch> batch = publisher.batchToFill();
+    QCOMPARE(batch->wantsEnvelopes(), structured);
+    constexpr int kCount = 200;
+    for (int i = 0; i < kCount; ++i)
+        addWithEnvelope(*batch, makeEvent(topic.toUtf8(), i, i % 7 == 0 ? 3000 : 40));
+    publisher.publishBatch(std::move(batch));
+    QTRY_COMPARE_WITH_TIMEOUT(publisher.stats().delivered, std::uint64_t(kCount), 15000);
+
+    QString error;
+    const std::vector<TailMessage> messages =
+        readTopic(m_cluster->bootstrapServers(), topic, kCount + 10, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(int(messages.size()), kCount);
+    const Arrival arrival = checkArrival(messages, kCount);
+    QVERIFY2(arrival.missing.isEmpty() && arrival.duplicates == 0 && arrival.outOfOrder == 0,
+             qPrintable(arrival.describe()));
+    for (const TailMessage &message : messages) {
+        const int i = indexOfKey(message.key);
+        const OutgoingEvent expected = makeEvent(topic.toUtf8(), i, i % 7 == 0 ? 3000 : 40);
+        QCOMPARE(message.structured, structured);
+        QCOMPARE(message.value, expected.value);
+        QCOMPARE(header(message, "ce_id"), expected.ceId);
+        QCOMPARE(header(message, "ce_time"), KafkaPublisher::formatCeTime(expected.timeUs));
+        // The batch's own envelope went out in structured mode, and only there.
+        QCOMPARE(header(message, "ce_batchwriter"),
+                 structured ? QByteArray("yes") : QByteArray("<missing>"));
     }
 }
 

@@ -1,3 +1,4 @@
+#include <backend/events/cloud_event.h>
 #include <backend/events/json_writer.h>
 #include <backend/events/proxy_events.h>
 #include <backend/schema/schema_catalog.h>
@@ -185,6 +186,8 @@ class TestProxyEvents : public QObject {
 private slots:
     void build_data();
     void build();
+    void envelopesHoldTheEventsInPlace_data();
+    void envelopesHoldTheEventsInPlace();
     void schemasRejectDrift_data();
     void schemasRejectDrift();
     void headersJoinedLowerCased();
@@ -391,6 +394,59 @@ void TestProxyEvents::build() {
         QCOMPARE_JSON(parsed[1]["response_analysis"]["error_patterns"]["breaker_state"],
                       Json("half_open"));
     }
+}
+
+void TestProxyEvents::envelopesHoldTheEventsInPlace_data() {
+    build_data();
+}
+
+void TestProxyEvents::envelopesHoldTheEventsInPlace() {
+    // A batch that wants envelopes (a structured-mode sink's) gets each event inside its
+    // CloudEvent, byte for byte what writeStructured() writes, with `value` the data in it.
+    QFETCH(QByteArray, kind);
+    QFETCH(QString, communicationType);
+    const CaptureRecord record = recordOfKind(kind);
+    ProxyEventBuilder builder;
+    EventBatch plain;
+    builder.build(record, plain);
+    EventBatch wrapped;
+    wrapped.setWantsEnvelopes(true);
+    // Twice: the second exchange's envelopes come from the cached parts.
+    builder.build(record, wrapped);
+    builder.build(record, wrapped);
+    QCOMPARE(plain.size(), std::size_t(3));
+    QCOMPARE(wrapped.size(), std::size_t(6));
+    for (std::size_t i = 0; i < plain.size(); ++i)
+        QCOMPARE(plain.event(i).envelope.length, std::size_t(0));
+    for (std::size_t i = 0; i < wrapped.size(); ++i) {
+        const EventBatch::Event &e = wrapped.event(i);
+        const QByteArrayView envelope = wrapped.view(e.envelope);
+        QVERIFY(e.value.offset > e.envelope.offset);
+        QCOMPARE(e.value.offset + e.value.length + 1, e.envelope.offset + e.envelope.length);
+        JsonWriter expected;
+        CloudEvents::writeStructured(expected, wrapped.view(e.ceId), wrapped.view(e.ceType),
+                                     wrapped.view(e.ceSource), wrapped.view(e.ceTime),
+                                     std::string_view(wrapped.data(e.value), e.value.length));
+        QCOMPARE(envelope, QByteArrayView(expected.data(), qsizetype(expected.size())));
+        const std::optional<QByteArrayView> data = CloudEvents::structuredData(envelope);
+        QVERIFY(data.has_value());
+        QCOMPARE(*data, wrapped.view(e.value));
+        const Json parsed = Json::parse(envelope.begin(), envelope.end());
+        QCOMPARE(QString::fromStdString(parsed.at("type").get<std::string>()),
+                 QString::fromLatin1(wrapped.view(e.ceType).toByteArray()));
+        QCOMPARE(QByteArray::fromStdString(parsed.at("id").get<std::string>()),
+                 wrapped.view(e.ceId).toByteArray());
+        QCOMPARE(QByteArray::fromStdString(parsed.at("time").get<std::string>()),
+                 wrapped.view(e.ceTime).toByteArray());
+        // The events themselves are the plain batch's but for their random ids.
+        Json event = parsed.at("data");
+        Json same = Json::parse(plain.view(plain.event(i % 3).value).begin(),
+                                plain.view(plain.event(i % 3).value).end());
+        event.erase("event_id");
+        same.erase("event_id");
+        QCOMPARE_JSON(event, same);
+    }
+    QVERIFY(wrapped.view(wrapped.event(2).ceType).endsWith(communicationType.toLatin1()));
 }
 
 void TestProxyEvents::schemasRejectDrift_data() {
