@@ -126,4 +126,21 @@ void CaptureHeaderFilter::capture(const HttpHeaders &in, std::vector<CapturedHea
     }
 }
 
+void CaptureHeaderFilter::capture(const HttpHeaders &in, std::vector<CapturedHeader> &out,
+                                  std::vector<CapturedHeader> &spare) const {
+    for (const HttpHeader &field : in) {
+        const Action action = classify(field.name);
+        if (action == Action::Drop)
+            continue;
+        CapturedHeader &header = out.emplace_back();
+        if (!spare.empty()) {
+            header = std::move(spare.back());
+            spare.pop_back();
+        }
+        copyReusing(header.name, field.name);
+        copyReusing(header.value, action == Action::Redact ? QByteArrayView(m_redacted)
+                                                           : QByteArrayView(field.value));
+    }
+}
+
 } // namespace ToolCapture

@@ -27,6 +27,10 @@ public:
 
     // Appends the captured fields of `in` to `out`.
     void capture(const HttpHeaders &in, std::vector<CapturedHeader> &out) const;
+    // The same, copied into the buffers of `spare` fields (taken from its back) while there are
+    // any: `out` shares nothing with `in`, so the parser that owns `in` keeps its buffers.
+    void capture(const HttpHeaders &in, std::vector<CapturedHeader> &out,
+                 std::vector<CapturedHeader> &spare) const;
 
     // Whether a field named `name` is kept (redacted or not).
     bool allows(QByteArrayView name) const noexcept;

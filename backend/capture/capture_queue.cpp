@@ -41,4 +41,36 @@ void CaptureQueue::drain(std::vector<CaptureRecord> &out) {
     }
 }
 
+void CaptureQueue::giveBack(std::vector<CaptureRecord> &records) {
+    const size_t lanes = m_lanes.size();
+    size_t next = 0;
+    for (size_t i = 0; i < lanes && next < records.size(); ++i) {
+        // An even share for each lane, the first ones taking the remainder.
+        const size_t share = (records.size() - next + (lanes - i) - 1) / (lanes - i);
+        Lane &lane = *m_lanes[i];
+        const std::lock_guard lock(lane.mutex);
+        const size_t room = kRecycledPerLane - std::min(kRecycledPerLane, lane.returned.size());
+        const size_t taken = std::min(share, room);
+        lane.returned.insert(
+            lane.returned.end(), std::make_move_iterator(records.begin() + std::ptrdiff_t(next)),
+            std::make_move_iterator(records.begin() + std::ptrdiff_t(next + taken)));
+        next += share;
+    }
+    records.clear(); // what found no room is destroyed here, off the workers' path
+}
+
+void CaptureQueue::takeRecycled(int lane, CaptureRecord &record) {
+    Lane &l = *m_lanes[size_t(lane) % m_lanes.size()];
+    if (l.recycled.empty()) {
+        const std::lock_guard lock(l.mutex);
+        l.recycled.swap(l.returned);
+    }
+    if (l.recycled.empty()) {
+        record = CaptureRecord();
+        return;
+    }
+    record = std::move(l.recycled.back());
+    l.recycled.pop_back();
+}
+
 } // namespace ToolCapture

@@ -28,6 +28,20 @@ public:
     // From the consumer: appends every waiting record, lane by lane (each lane in order).
     void drain(std::vector<CaptureRecord> &out);
 
+    // Records go round: the consumer gives back the ones it is done with, emptied by
+    // CaptureRecord::clearForReuse(), and each worker fills them again. Their buffers stay
+    // allocated, so a worker fills a record without allocating, and the parser's own buffers,
+    // which a record copies instead of sharing, are not reallocated for the next request.
+    // Without that, every buffer a worker allocated was freed by the capture thread.
+    //
+    // From the consumer: spreads `records` over the lanes (up to kRecycledPerLane waiting in
+    // each; the rest are destroyed) and empties it.
+    void giveBack(std::vector<CaptureRecord> &records);
+    // From the lane's worker: a given-back record into `record` (which is empty, as after a
+    // move), or a new record when none is back. Takes the lane's lock once per hand-back.
+    void takeRecycled(int lane, CaptureRecord &record);
+    static constexpr std::size_t kRecycledPerLane = 2048;
+
     std::uint64_t pushed() const noexcept { return m_pushed.load(std::memory_order_relaxed); }
     std::uint64_t dropped() const noexcept { return m_dropped.load(std::memory_order_relaxed); }
 
@@ -35,7 +49,10 @@ private:
     struct alignas(64) Lane {
         std::mutex mutex;
         std::vector<CaptureRecord> records;
-        std::vector<CaptureRecord> spare; // swapped in on drain, so capacity is reused
+        std::vector<CaptureRecord> spare;    // swapped in on drain, so capacity is reused
+        std::vector<CaptureRecord> returned; // given back, not yet taken by the worker
+        // The worker's own: taken from `returned` at once, then used one by one without a lock.
+        alignas(64) std::vector<CaptureRecord> recycled;
     };
 
     std::vector<std::unique_ptr<Lane>> m_lanes;

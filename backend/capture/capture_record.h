@@ -78,7 +78,24 @@ struct CaptureRecord {
     QByteArray responseBody;
     bool responseBodyTruncated = false;
 
+    // Transient, never stored: a recycled record's emptied header fields, whose buffers the
+    // next exchange's captured headers are written into (CaptureHeaderFilter::capture).
+    std::vector<CapturedHeader> spareHeaders;
+
     bool upstreamAnswered() const { return proxyError.isEmpty() && status != 0; }
+
+    // Makes the record as a new one for another exchange, keeping the buffers only it holds
+    // (up to kReusedCapacity bytes each), so that filling it again allocates nothing. The
+    // capture thread does this to the records it is done with before giving them back to the
+    // workers (CaptureQueue::giveBack).
+    static constexpr qsizetype kReusedCapacity = 2048;
+    static constexpr std::size_t kReusedHeaders = 64;
+    void clearForReuse();
 };
+
+// `to` holds a copy of `from` afterwards, written into its own buffer when it has one nobody
+// else holds (no allocation when it is large enough), else a new one. For fields of records
+// that are recycled: plain assignment would share `from` and drop the buffer.
+void copyReusing(QByteArray &to, QByteArrayView from);
 
 } // namespace ToolCapture

@@ -156,7 +156,10 @@ public:
             m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
         }
         m_pipeline.m_batches.fetch_add(1, std::memory_order_relaxed);
-        m_batch.clear();
+        // Back to the workers, emptied, with their buffers (CaptureQueue::giveBack).
+        for (CaptureRecord &record : m_batch)
+            record.clearForReuse();
+        m_pipeline.m_queue->giveBack(m_batch);
     }
 
 private:

@@ -857,13 +857,14 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     if (m_capturing) {
         m_capture.status = head.status;
         m_capture.firstByteUs = capturedSince(m_worker.clock().now());
-        m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders);
+        m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders,
+                                           m_capture.spareHeaders);
         for (const HttpHeader &header : head.headers) {
             if (CaptureHeaderFilter::isSensitive(header.name))
                 m_capture.secrets.push_back(header.value);
         }
         if (const HttpHeader *type = findHeader(head.headers, "content-type"))
-            m_capture.responseContentType = type->value;
+            copyReusing(m_capture.responseContentType, type->value);
     }
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
@@ -1006,26 +1007,28 @@ void ClientSession::beginCapture(bool haveHead) {
     m_captureHasHead = haveHead;
     if (!haveHead)
         m_exchangeStart = m_worker.clock().now();
+    // m_capture is a record the capture thread gave back (finishCapture): its fields are
+    // copied into, not shared, so that neither its buffers nor the parser's are reallocated.
     CaptureRecord &r = m_capture;
     r.acceptedAtUs = wallClockMicros();
-    r.correlationId = m_correlationId;
-    r.clientAddress = m_clientAddress;
+    copyReusing(r.correlationId, m_correlationId);
+    copyReusing(r.clientAddress, m_clientAddress);
     if (!haveHead)
         return; // nothing of the request is known for sure
     // The target whole: the capture thread splits path and query, off the request path.
-    r.method = m_request.method;
-    r.path = m_request.target;
-    capture.filter->capture(m_request.headers, r.requestHeaders);
+    copyReusing(r.method, m_request.method);
+    copyReusing(r.path, m_request.target);
+    capture.filter->capture(m_request.headers, r.requestHeaders, r.spareHeaders);
     for (const HttpHeader &header : m_request.headers) {
         if (CaptureHeaderFilter::isSensitive(header.name))
             r.secrets.push_back(header.value);
     }
     if (const HttpHeader *h = findHeader(m_request.headers, "x-session-id"))
-        r.sessionId = h->value;
+        copyReusing(r.sessionId, h->value);
     if (const HttpHeader *h = findHeader(m_request.headers, "x-user-context"))
-        r.userContext = h->value;
+        copyReusing(r.userContext, h->value);
     if (const HttpHeader *h = findHeader(m_request.headers, "content-type"))
-        r.requestContentType = h->value;
+        copyReusing(r.requestContentType, h->value);
 }
 
 void ClientSession::finishCapture(bool completed, time_point now) {
@@ -1048,8 +1051,9 @@ void ClientSession::finishCapture(bool completed, time_point now) {
     } else {
         r.replayable = false; // nothing of the request is known for sure
     }
-    m_worker.capture().queue->push(m_worker.index(), std::move(r));
-    r = CaptureRecord();
+    CaptureQueue &queue = *m_worker.capture().queue;
+    queue.push(m_worker.index(), std::move(r));
+    queue.takeRecycled(m_worker.index(), r);
 }
 
 bool ClientSession::requestBodyUnread() const {
@@ -1110,12 +1114,12 @@ void ClientSession::writeCachedReply(time_point now) {
         if (r.firstByteUs < 0)
             r.firstByteUs = capturedSince(now);
         r.responseHeaders.clear();
-        m_worker.capture().filter->capture(reply.head.headers, r.responseHeaders);
+        m_worker.capture().filter->capture(reply.head.headers, r.responseHeaders, r.spareHeaders);
         if (const HttpHeader *type = findHeader(reply.head.headers, "content-type"))
-            r.responseContentType = type->value;
+            copyReusing(r.responseContentType, type->value);
         r.responseBytes = bodySize;
         const qint64 keep = qMin<qint64>(bodySize, m_worker.capture().maxResponseBodyBytes);
-        r.responseBody = reply.body.first(keep);
+        copyReusing(r.responseBody, QByteArrayView(reply.body).first(keep));
         r.responseBodyTruncated = keep < bodySize;
     }
     // The connection can carry another request only if this one is read to its end.

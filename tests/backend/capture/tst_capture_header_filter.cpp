@@ -1,5 +1,6 @@
 #include <backend/capture/capture_header_filter.h>
 
+#include <QSet>
 #include <QTest>
 
 #include <cstring>
@@ -33,6 +34,8 @@ class TestCaptureHeaderFilter : public QObject {
 private slots:
     void capture_data();
     void capture();
+    void copiesIntoSpareBuffers_data();
+    void copiesIntoSpareBuffers();
     void manyFields();
     void isSensitive_data();
     void isSensitive();
@@ -103,6 +106,43 @@ void TestCaptureHeaderFilter::capture() {
     filter.capture(headers(in), out);
     QCOMPARE(lines(out), expected);
     QCOMPARE(out.capacity(), out.size()); // grown once, by exactly what was kept
+}
+
+void TestCaptureHeaderFilter::copiesIntoSpareBuffers_data() {
+    capture_data();
+}
+
+void TestCaptureHeaderFilter::copiesIntoSpareBuffers() {
+    // The same fields as capture(), written into the spares' buffers while there are any and
+    // into new ones after: never sharing the parser's.
+    QFETCH(QStringList, allowlist);
+    QFETCH(QList<QByteArray>, in);
+    QFETCH(QList<QByteArray>, expected);
+    const CaptureHeaderFilter filter(allowlist);
+    const HttpHeaders fields = headers(in);
+    for (const std::size_t spares : {std::size_t(0), std::size_t(2), std::size_t(32)}) {
+        std::vector<CapturedHeader> spare(spares);
+        QSet<const char *> buffers;
+        for (CapturedHeader &header : spare) {
+            header.name.reserve(128);
+            header.value.reserve(128);
+            buffers << header.name.constData() << header.value.constData();
+        }
+        std::vector<CapturedHeader> out;
+        filter.capture(fields, out, spare);
+        QCOMPARE(lines(out), expected);
+        const std::size_t reused = std::min(out.size(), spares);
+        QCOMPARE(spare.size(), spares - reused);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            for (const HttpHeader &field : fields) {
+                QVERIFY(!out[i].name.isSharedWith(field.name));
+                QVERIFY(!out[i].value.isSharedWith(field.value));
+            }
+            // Taken from the back of the spares: the buffers were theirs.
+            QCOMPARE(buffers.contains(out[i].name.constData()), i < reused);
+            QCOMPARE(buffers.contains(out[i].value.constData()), i < reused);
+        }
+    }
 }
 
 void TestCaptureHeaderFilter::manyFields() {
