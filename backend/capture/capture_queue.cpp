@@ -32,6 +32,11 @@ void CaptureQueue::drain(std::vector<CaptureRecord> &out) {
             std::lock_guard lock(lane->mutex);
             if (lane->records.empty())
                 continue;
+            if (out.empty()) {
+                // The whole lane at once: no record is moved (a move is ~30 members).
+                out.swap(lane->records);
+                continue;
+            }
             lane->records.swap(lane->spare);
         }
         // Outside the lock: the worker goes on pushing into the other vector meanwhile.
@@ -43,6 +48,18 @@ void CaptureQueue::drain(std::vector<CaptureRecord> &out) {
 
 void CaptureQueue::giveBack(std::vector<CaptureRecord> &records) {
     const size_t lanes = m_lanes.size();
+    if (lanes == 1) {
+        // One worker: the whole vector, swapped in when the lane has none waiting.
+        Lane &lane = *m_lanes.front();
+        {
+            const std::lock_guard lock(lane.mutex);
+            const size_t room = kRecycledPerLane - std::min(kRecycledPerLane, lane.returned.size());
+            if (lane.returned.empty() && records.size() <= room) {
+                lane.returned.swap(records);
+                return;
+            }
+        }
+    }
     size_t next = 0;
     for (size_t i = 0; i < lanes && next < records.size(); ++i) {
         // An even share for each lane, the first ones taking the remainder.
