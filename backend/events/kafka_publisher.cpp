@@ -210,9 +210,9 @@ struct KafkaPublisher::Private {
     rd_kafka_resp_err_t produce(const MessageParts &parts, void *opaque);
     // The producer's handle for `topic`, made on first use and kept until the producer goes
     // (background thread only). nullptr without a producer.
-    rd_kafka_topic_t *topicHandle(const char *topic);
+    rd_kafka_topic_t *topicHandle(QByteArrayView topic); // NUL-terminated after its end
     static constexpr std::size_t kMaxTopicHandles = 32;
-    std::vector<std::pair<std::string, rd_kafka_topic_t *>> topicHandles;
+    std::vector<std::pair<QByteArray, rd_kafka_topic_t *>> topicHandles;
     static void onDelivery(rd_kafka_t *, const rd_kafka_message_t *message, void *opaque);
     static void onError(rd_kafka_t *, int error, const char *reason, void *opaque);
     static void onLog(const rd_kafka_t *, int level, const char *facility, const char *text);
@@ -465,7 +465,7 @@ void KafkaPublisher::Private::produceBatch(std::unique_ptr<EventBatch> batch) {
         BatchEventRef &ref = flight->refs[i];
         ref.flight = flight;
         ref.index = i;
-        const MessageParts parts{events.data(e.topic),    topicHandle(events.data(e.topic)),
+        const MessageParts parts{events.data(e.topic),    topicHandle(events.view(e.topic)),
                                  events.view(e.key),      events.view(e.value),
                                  events.view(e.ceId),     events.view(e.ceType),
                                  events.view(e.ceSource), events.view(e.ceTime),
@@ -617,19 +617,19 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(PendingMessage *message) {
     return produce(parts, message);
 }
 
-rd_kafka_topic_t *KafkaPublisher::Private::topicHandle(const char *topic) {
+rd_kafka_topic_t *KafkaPublisher::Private::topicHandle(QByteArrayView topic) {
     if (!producer)
         return nullptr;
-    // A handful of topics: a scan beats hashing the name.
+    // A handful of topics: a scan beats hashing the name (the length tells most apart).
     for (const auto &[name, handle] : topicHandles) {
-        if (name == topic)
+        if (name.size() == topic.size() && name == topic)
             return handle;
     }
     if (topicHandles.size() >= kMaxTopicHandles)
         return nullptr; // produced by name
-    rd_kafka_topic_t *handle = rd_kafka_topic_new(producer, topic, nullptr);
+    rd_kafka_topic_t *handle = rd_kafka_topic_new(producer, topic.data(), nullptr);
     if (handle)
-        topicHandles.emplace_back(topic, handle);
+        topicHandles.emplace_back(topic.toByteArray(), handle);
     return handle;
 }
 

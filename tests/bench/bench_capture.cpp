@@ -15,6 +15,8 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 
+#include <cstdlib>
+
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -360,6 +362,12 @@ void BM_PublishToEmbeddedCluster(benchmark::State &state) {
     options.brokers = cluster.bootstrapServers();
     options.spoolDir = dir.filePath(QStringLiteral("spool"));
     options.compression = state.range(0) ? QStringLiteral("lz4") : QStringLiteral("none");
+    const char *extra = std::getenv("BENCH_PRODUCER_PROPERTY"); // name=value, for experiments
+    if (extra && *extra) {
+        const QString text = QString::fromUtf8(extra);
+        const qsizetype eq = text.indexOf(u'=');
+        options.producerProperties.insert(text.left(eq), text.mid(eq + 1));
+    }
     KafkaPublisher publisher(options);
     if (!publisher.start(&error)) {
         state.SkipWithError(qPrintable(error));
