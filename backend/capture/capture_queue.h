@@ -37,8 +37,9 @@ public:
     // From the consumer: spreads `records` over the lanes (up to kRecycledPerLane waiting in
     // each; the rest are destroyed) and empties it.
     void giveBack(std::vector<CaptureRecord> &records);
-    // From the lane's worker: a given-back record into `record` (which is empty, as after a
-    // move), or a new record when none is back. Takes the lane's lock once per hand-back.
+    // From the lane's worker: replaces `record` (moved from, or a dropped one) with a
+    // given-back record, or a new one when none is back. Takes the lane's lock once per
+    // hand-back, not once per record.
     void takeRecycled(int lane, CaptureRecord &record);
     static constexpr std::size_t kRecycledPerLane = 2048;
 

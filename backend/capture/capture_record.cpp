@@ -4,18 +4,6 @@
 
 namespace ToolCapture {
 
-namespace {
-
-// Empties `bytes`, keeping its buffer when only it holds one of a reasonable size.
-void emptyKeeping(QByteArray &bytes) {
-    if (bytes.isDetached() && bytes.capacity() <= CaptureRecord::kReusedCapacity)
-        bytes.resize(0);
-    else
-        bytes = QByteArray();
-}
-
-} // namespace
-
 void copyReusing(QByteArray &to, QByteArrayView from) {
     if (to.isDetached()) {
         to.resize(0);
@@ -26,47 +14,42 @@ void copyReusing(QByteArray &to, QByteArrayView from) {
 }
 
 void CaptureRecord::clearForReuse() {
-    id = 0;
-    emptyKeeping(correlationId);
-    emptyKeeping(sessionId);
-    emptyKeeping(userContext);
-    emptyKeeping(clientAddress);
-    acceptedAtUs = 0;
-    connectedUs = -1;
-    firstByteUs = -1;
-    doneUs = -1;
-    emptyKeeping(method);
-    emptyKeeping(path);
-    emptyKeeping(query);
-    status = 0;
-    requestBytes = 0;
-    responseBytes = 0;
-    service.clear();
-    instance.clear();
-    attempts = 0;
-    routingBrief = RoutingBrief();
-    routing = QByteArray();
-    secrets.clear();
-    cache = QByteArray();
-    breakerState = QByteArray();
-    proxyError = QByteArray();
-    // The header fields go to the spares, each emptied, up to a bound.
+    // A new record, given the old one's buffers where only it held them and they are not too
+    // large: a field added later starts from its default whether or not it is listed here.
+    CaptureRecord fresh;
+    const auto keep = [](QByteArray &to, QByteArray &from) {
+        if (from.isDetached() && from.capacity() <= kReusedCapacity) {
+            from.resize(0);
+            to = std::move(from);
+        }
+    };
+    keep(fresh.correlationId, correlationId);
+    keep(fresh.sessionId, sessionId);
+    keep(fresh.userContext, userContext);
+    keep(fresh.clientAddress, clientAddress);
+    keep(fresh.method, method);
+    keep(fresh.path, path);
+    keep(fresh.query, query);
+    keep(fresh.requestContentType, requestContentType);
+    keep(fresh.responseContentType, responseContentType);
+    keep(fresh.requestBody, requestBody);
+    keep(fresh.responseBody, responseBody);
+    // The header fields become spares, emptied, up to a bound; so do their vectors' capacity.
+    fresh.spareHeaders = std::move(spareHeaders);
     for (std::vector<CapturedHeader> *headers : {&requestHeaders, &responseHeaders}) {
         for (CapturedHeader &header : *headers) {
-            if (spareHeaders.size() >= kReusedHeaders)
+            if (fresh.spareHeaders.size() >= kReusedHeaders)
                 break;
-            emptyKeeping(header.name);
-            emptyKeeping(header.value);
-            spareHeaders.push_back(std::move(header));
+            CapturedHeader &spare = fresh.spareHeaders.emplace_back();
+            keep(spare.name, header.name);
+            keep(spare.value, header.value);
         }
-        headers->clear();
     }
-    emptyKeeping(requestContentType);
-    emptyKeeping(responseContentType);
-    emptyKeeping(requestBody);
-    replayable = true;
-    emptyKeeping(responseBody);
-    responseBodyTruncated = false;
+    requestHeaders.clear();
+    responseHeaders.clear();
+    fresh.requestHeaders = std::move(requestHeaders);
+    fresh.responseHeaders = std::move(responseHeaders);
+    *this = std::move(fresh);
 }
 
 } // namespace ToolCapture
