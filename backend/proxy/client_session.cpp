@@ -273,7 +273,7 @@ void ClientSession::pump() {
             if (!m_upstream || !m_upstream->isConnected() || m_responseHeadSent)
                 break; // the body waits for the upstream
             m_parser.resume();
-        } else if (m_inPos >= m_in.size() && !(drained && m_pumpAgain)) {
+        } else if (m_inPos >= m_in.size && !(drained && m_pumpAgain)) {
             if (m_upstream && m_upstream->bytesToWrite() > kWriteHighMark) {
                 // We hold the body back, not the client: its pause does not count.
                 if (m_deadlineKind == Deadline::BodyRead)
@@ -288,10 +288,10 @@ void ClientSession::pump() {
                 onClientEndOfStream();
                 return;
             }
-            m_in.resize(kReadChunk); // the capacity stays from one read to the next
             qsizetype got = 0;
-            const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
-            m_in.resize(got);
+            const SocketIo::Result result =
+                SocketIo::read(m_fd, m_in.room(kReadChunk), kReadChunk, got);
+            m_in.size = got;
             m_inPos = 0;
             if (result == SocketIo::Result::WouldBlock) {
                 m_readPending = false; // drained: the notifier says when more comes
@@ -317,7 +317,7 @@ void ClientSession::pump() {
         // Also with nothing left to feed: a message without a body completes on an empty feed.
         // This feed is the turn an exchange that ended in this pump asked for (finishExchange).
         m_pumpAgain = false;
-        const qsizetype used = m_parser.feed(m_in.constData() + m_inPos, m_in.size() - m_inPos);
+        const qsizetype used = m_parser.feed(m_in.data() + m_inPos, m_in.size - m_inPos);
         m_inPos += used;
         if (m_parser.state() == HttpRequestParser::State::Failed) {
             const HttpParseError &error = m_parser.error();
@@ -1180,7 +1180,7 @@ void ClientSession::finishExchange(bool close, time_point now) {
         // (an answer from the cache, a local reply) that turn is the pump's next one, with no
         // event posted: the pump feeds once more before it stops (endPump() posts the turn if
         // it stops first). Otherwise the next readyRead brings it.
-        if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size() ||
+        if (m_parser.state() != HttpRequestParser::State::Idle || m_inPos < m_in.size ||
             m_readPending || m_clientEof) {
             if (m_inPump)
                 m_pumpAgain = true;
@@ -1220,10 +1220,10 @@ void ClientSession::startLinger() {
 
 void ClientSession::discardInput() {
     for (;;) {
-        m_in.resize(kReadChunk);
         qsizetype got = 0;
-        const SocketIo::Result result = SocketIo::read(m_fd, m_in.data(), kReadChunk, got);
-        m_in.resize(0);
+        const SocketIo::Result result =
+            SocketIo::read(m_fd, m_in.room(kReadChunk), kReadChunk, got);
+        m_in.size = 0;
         if (result == SocketIo::Result::WouldBlock)
             return;
         if (result != SocketIo::Result::Done) {
@@ -1276,8 +1276,7 @@ void ClientSession::onClientDisconnected() {
 void ClientSession::drain() {
     m_draining = true;
     m_keepAlive = false;
-    if (!m_inExchange && m_parser.state() == HttpRequestParser::State::Idle &&
-        m_inPos >= m_in.size())
+    if (!m_inExchange && m_parser.state() == HttpRequestParser::State::Idle && m_inPos >= m_in.size)
         closeGracefully();
 }
 

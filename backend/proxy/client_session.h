@@ -5,6 +5,7 @@
 #include <backend/proxy/deadline_queue.h>
 #include <backend/proxy/exchange_cache.h>
 #include <backend/proxy/header_rewriter.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/socket_watch.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
@@ -174,7 +175,7 @@ private:
     int m_fd;
     std::unique_ptr<SocketWatch> m_socket; // null once the descriptor is closed
     HttpRequestParser m_parser;
-    QByteArray m_in;
+    ReadBuffer m_in;
     qsizetype m_inPos = 0;
     QByteArray m_clientAddress;
     QByteArray m_scratch;

@@ -3,9 +3,32 @@
 #include <QByteArray>
 #include <QHostAddress>
 
+#include <memory>
 #include <sys/socket.h>
 
 namespace ToolCapture {
+
+// Where a connection's reads land: plain memory, allocated on the first read and kept. Unlike a
+// QByteArray resized to the read size before each read and to what came after it, nothing is
+// written past what the kernel wrote: resize() put a terminating NUL at the end of the 64 KiB
+// chunk before every read, a cold cache line (and page) per read, 128 such buffers at 64
+// connections.
+struct ReadBuffer {
+    // Room for `capacity` bytes at the start (what was there is not kept).
+    char *room(qsizetype capacity) {
+        if (m_capacity < capacity) {
+            m_data = std::make_unique_for_overwrite<char[]>(std::size_t(capacity));
+            m_capacity = capacity;
+        }
+        return m_data.get();
+    }
+    const char *data() const { return m_data.get(); }
+    qsizetype size = 0; // bytes of the last read, from data()
+
+private:
+    std::unique_ptr<char[]> m_data;
+    qsizetype m_capacity = 0;
+};
 
 // Small helpers over non-blocking TCP descriptors for the data path.
 namespace SocketIo {

@@ -214,9 +214,10 @@ void UpstreamConnection::onReadyRead() {
     }
     m_inRead = true;
     while (m_listener && !m_readingPaused) {
-        m_buffer.resize(kReadChunk); // the capacity stays from one read to the next
         qsizetype got = 0;
-        const SocketIo::Result result = SocketIo::read(m_fd, m_buffer.data(), kReadChunk, got);
+        const SocketIo::Result result =
+            SocketIo::read(m_fd, m_buffer.room(kReadChunk), kReadChunk, got);
+        m_buffer.size = got;
         if (result == SocketIo::Result::WouldBlock) {
             m_readPending = false;
             break;
@@ -237,7 +238,7 @@ void UpstreamConnection::onReadyRead() {
         bool ended = false;
         while (offset < got && m_listener) {
             const int exchange = m_exchanges;
-            const qsizetype used = m_parser.feed(m_buffer.constData() + offset, got - offset);
+            const qsizetype used = m_parser.feed(m_buffer.data() + offset, got - offset);
             offset += used;
             if (m_parser.state() == HttpResponseParser::State::Failed) {
                 m_inRead = false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/http/http_response_parser.h>
+#include <backend/proxy/socket_io.h>
 #include <backend/proxy/socket_watch.h>
 
 #include <QByteArray>
@@ -103,7 +104,7 @@ private:
     int m_fd = -1;
     std::unique_ptr<SocketWatch> m_socket; // null while there is no descriptor
     HttpResponseParser m_parser;
-    QByteArray m_buffer;
+    ReadBuffer m_buffer;
     QByteArray m_out;       // queued, not written yet, from m_outPos
     qsizetype m_outPos = 0; // what the kernel took already
     int m_lookupId = -1;    // a host-name lookup in progress
