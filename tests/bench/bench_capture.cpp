@@ -15,9 +15,8 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 
-#include <cstdlib>
-
 #include <benchmark/benchmark.h>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
@@ -188,12 +187,13 @@ public:
     void publishBatch(std::unique_ptr<EventBatch>) override {}
 };
 
-// The capture thread's work per exchange, as CapturePipeline does it per batch of 1000: the
-// store's append (count cap reached: the oldest go too) and the three events built and handed
-// over. Argument: whether records carry the routing brief.
+// The capture thread's work per exchange, as CapturePipeline does it per batch: the store's
+// append (count cap reached: the oldest go too) and the three events built and handed over.
+// Arguments: whether records carry the routing brief; the batch (what a drain period holds:
+// 500 is 20 ms at 25k exchanges/s).
 void BM_CaptureThread(benchmark::State &state) {
     const bool withRouting = state.range(0) != 0;
-    constexpr int kBatch = 1000;
+    const int kBatch = int(state.range(1));
     constexpr std::int64_t kCap = 100000;
     QTemporaryDir dir;
     CaptureStore store;
@@ -228,7 +228,14 @@ void BM_CaptureThread(benchmark::State &state) {
     }
     state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_CaptureThread)->ArgName("routing")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CaptureThread)
+    ->ArgNames({"routing", "batch"})
+    ->Args({0, 1000})
+    ->Args({1, 1000})
+    ->Args({1, 200})
+    ->Args({1, 500})
+    ->Args({1, 1250})
+    ->Unit(benchmark::kMillisecond);
 
 // What a batch costs before any storage: encoding, the summary and LZ4, per record. Argument:
 // whether records carry a routing explanation. With `file`, the packed batch is also appended
