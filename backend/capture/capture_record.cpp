@@ -20,25 +20,34 @@ static_assert(sizeof(void *) != 8 || sizeof(CaptureRecord) == 824,
               "a field was added to CaptureRecord: reset it in clearForReuse()");
 
 void CaptureRecord::clearForReuse() {
-    // Buffers only this record holds, up to kReusedCapacity, are kept (emptied); others go.
-    const auto empty = [](QByteArray &bytes) {
-        if (bytes.isDetached() && bytes.capacity() <= kReusedCapacity)
+    // Buffers only this record holds are kept (emptied) while they fit the bounds; others go.
+    qsizetype kept = 0;
+    const auto empty = [&kept](QByteArray &bytes) {
+        const qsizetype capacity = bytes.capacity();
+        if (bytes.isDetached() && capacity <= kReusedCapacity && kept + capacity <= kReusedBytes) {
+            kept += capacity;
             bytes.resize(0);
-        else
+        } else {
             bytes = QByteArray();
+        }
     };
     id = 0;
+    // The fields every exchange fills first.
     empty(correlationId);
+    empty(clientAddress);
+    empty(method);
+    empty(path);
+    empty(requestContentType);
+    empty(responseContentType);
+    empty(responseBody);
+    empty(requestBody);
     empty(sessionId);
     empty(userContext);
-    empty(clientAddress);
+    empty(query);
     acceptedAtUs = 0;
     connectedUs = -1;
     firstByteUs = -1;
     doneUs = -1;
-    empty(method);
-    empty(path);
-    empty(query);
     status = 0;
     requestBytes = 0;
     responseBytes = 0;
@@ -51,23 +60,32 @@ void CaptureRecord::clearForReuse() {
     cache = QByteArray();
     breakerState = QByteArray();
     proxyError = QByteArray();
-    // The header fields become spares, emptied, up to a bound.
+    replayable = true;
+    responseBodyTruncated = false;
+    // Then the header fields, as spares (those not used last time first), while they fit.
+    const auto keepHeader = [&empty](CapturedHeader &header) {
+        empty(header.name);
+        empty(header.value);
+        return header.name.capacity() > 0 || header.value.capacity() > 0;
+    };
+    std::size_t spares = 0;
+    for (std::size_t i = 0; i < spareHeaders.size() && spares < kReusedHeaders; ++i) {
+        if (!keepHeader(spareHeaders[i]))
+            continue;
+        if (i != spares)
+            spareHeaders[spares] = std::move(spareHeaders[i]);
+        ++spares;
+    }
+    spareHeaders.resize(spares);
     for (std::vector<CapturedHeader> *headers : {&requestHeaders, &responseHeaders}) {
         for (CapturedHeader &header : *headers) {
             if (spareHeaders.size() >= kReusedHeaders)
                 break;
-            empty(header.name);
-            empty(header.value);
-            spareHeaders.push_back(std::move(header));
+            if (keepHeader(header))
+                spareHeaders.push_back(std::move(header));
         }
         headers->clear();
     }
-    empty(requestContentType);
-    empty(responseContentType);
-    empty(requestBody);
-    replayable = true;
-    empty(responseBody);
-    responseBodyTruncated = false;
 }
 
 } // namespace ToolCapture

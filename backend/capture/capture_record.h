@@ -85,11 +85,14 @@ struct CaptureRecord {
     bool upstreamAnswered() const { return proxyError.isEmpty() && status != 0; }
 
     // Makes the record as a new one for another exchange, keeping the buffers only it holds
-    // (up to kReusedCapacity bytes each), so that filling it again allocates nothing. The
-    // capture thread does this to the records it is done with before giving them back to the
-    // workers (CaptureQueue::giveBack).
+    // (each up to kReusedCapacity bytes, kReusedBytes in all, the record's own fields first),
+    // so that filling it again allocates nothing. The capture thread does this to the records
+    // it is done with before giving them back to the workers (CaptureQueue::giveBack). The
+    // bound in all matters: a client sending many large header fields must not make every
+    // recycled record hold on to them.
     static constexpr qsizetype kReusedCapacity = 2048;
-    static constexpr std::size_t kReusedHeaders = 64;
+    static constexpr qsizetype kReusedBytes = 8192;
+    static constexpr std::size_t kReusedHeaders = 32;
     void clearForReuse();
 };
 

@@ -73,6 +73,7 @@ class TestCaptureRecycling : public QObject {
 private slots:
     void clearedRecordIsANewOne();
     void clearKeepsOnlyItsOwnSmallBuffers();
+    void clearKeepsABoundedAmount();
     void refilledRecordEqualsAFreshOne();
     void giveBackSpreadsOverLanes_data();
     void giveBackSpreadsOverLanes();
@@ -122,6 +123,45 @@ void TestCaptureRecycling::clearKeepsOnlyItsOwnSmallBuffers() {
     many.clearForReuse();
     QCOMPARE(many.spareHeaders.size(), CaptureRecord::kReusedHeaders);
     QVERIFY(many.requestHeaders.empty());
+}
+
+namespace {
+
+qsizetype retained(const CaptureRecord &r) {
+    qsizetype bytes = 0;
+    for (const QByteArray *b :
+         {&r.correlationId, &r.sessionId, &r.userContext, &r.clientAddress, &r.method, &r.path,
+          &r.query, &r.routing, &r.cache, &r.breakerState, &r.proxyError, &r.requestContentType,
+          &r.responseContentType, &r.requestBody, &r.responseBody})
+        bytes += b->capacity();
+    for (const auto *headers : {&r.requestHeaders, &r.responseHeaders, &r.spareHeaders}) {
+        for (const CapturedHeader &header : *headers)
+            bytes += header.name.capacity() + header.value.capacity();
+    }
+    return bytes;
+}
+
+} // namespace
+
+void TestCaptureRecycling::clearKeepsABoundedAmount() {
+    // A client sending many large fields must not make every recycled record (thousands wait
+    // per worker) hold on to them: what a record keeps is bounded in all, its own fields first.
+    CaptureRecord record = fullRecord();
+    const char *path = record.path.constData();
+    for (int i = 0; i < 64; ++i)
+        record.requestHeaders.push_back({"X-Big-" + QByteArray::number(i), QByteArray(2000, 'v')});
+    record.clearForReuse();
+    QVERIFY2(retained(record) <= CaptureRecord::kReusedBytes,
+             QByteArray::number(retained(record)).constData());
+    QCOMPARE(record.path.constData(), path);
+    QVERIFY(!record.spareHeaders.empty());
+    QVERIFY(record.spareHeaders.size() < 64);
+    // Cleared again (spares not used meanwhile): still within the bound, nothing lost that fit.
+    const std::size_t spares = record.spareHeaders.size();
+    record.clearForReuse();
+    QVERIFY(retained(record) <= CaptureRecord::kReusedBytes);
+    QCOMPARE(record.spareHeaders.size(), spares);
+    QCOMPARE(record.path.constData(), path);
 }
 
 void TestCaptureRecycling::refilledRecordEqualsAFreshOne() {
