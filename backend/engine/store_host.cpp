@@ -2,6 +2,7 @@
 #include <backend/core/logging.h>
 #include <backend/engine/store_host.h>
 #include <backend/events/event_batch.h>
+#include <backend/events/json_scan.h>
 #include <backend/events/proxy_events.h>
 #include <backend/resilience/breaker_state.h>
 
@@ -40,99 +41,12 @@ std::optional<QJsonObject> parseObject(QByteArrayView json) {
     return document.object();
 }
 
-// One past the end of the JSON value that starts at `i` (after whitespace), or -1 when the
-// text ends first or no value starts there. Structure only: a malformed value inside is found
-// by the database, which refuses its row.
-qsizetype valueEnd(QByteArrayView t, qsizetype i) {
-    const qsizetype n = t.size();
-    if (i >= n)
-        return -1;
-    const char c = t[i];
-    if (c == '"') {
-        for (++i; i < n; ++i) {
-            if (t[i] == '\\')
-                ++i;
-            else if (t[i] == '"')
-                return i + 1;
-        }
-        return -1;
-    }
-    if (c == '{' || c == '[') {
-        int depth = 0;
-        while (i < n) {
-            const char ch = t[i];
-            if (ch == '"') {
-                i = valueEnd(t, i);
-                if (i < 0)
-                    return -1;
-                continue;
-            }
-            if (ch == '{' || ch == '[') {
-                ++depth;
-            } else if (ch == '}' || ch == ']') {
-                if (--depth == 0)
-                    return i + 1;
-            }
-            ++i;
-        }
-        return -1;
-    }
-    const qsizetype start = i;
-    while (i < n && !QByteArrayView(",}] \t\r\n").contains(t[i]))
-        ++i;
-    return i > start ? i : -1;
-}
-
-qsizetype skipSpace(QByteArrayView t, qsizetype i) {
-    while (i < t.size() && QByteArrayView(" \t\r\n").contains(t[i]))
-        ++i;
-    return i;
-}
-
-// Calls f(key, value) with the text of each member of the JSON object `t`; false when `t` is
-// not one (the members before the fault have been seen). Keys are compared as written.
-template<typename F>
-bool forEachMember(QByteArrayView t, F &&f) {
-    qsizetype i = skipSpace(t, 0);
-    if (i >= t.size() || t[i] != '{')
-        return false;
-    i = skipSpace(t, i + 1);
-    if (i < t.size() && t[i] == '}')
-        return true;
-    while (i < t.size()) {
-        if (t[i] != '"')
-            return false;
-        const qsizetype keyEnd = valueEnd(t, i);
-        if (keyEnd < 0)
-            return false;
-        const QByteArrayView key = t.sliced(i + 1, keyEnd - i - 2);
-        i = skipSpace(t, keyEnd);
-        if (i >= t.size() || t[i] != ':')
-            return false;
-        i = skipSpace(t, i + 1);
-        const qsizetype end = valueEnd(t, i);
-        if (end < 0)
-            return false;
-        f(key, t.sliced(i, end - i));
-        i = skipSpace(t, end);
-        if (i < t.size() && t[i] == '}')
-            return true;
-        if (i >= t.size() || t[i] != ',')
-            return false;
-        i = skipSpace(t, i + 1);
-    }
-    return false;
-}
+using JsonScan::forEachMember;
 
 // A JSON string's value (empty for null or anything else).
 QString stringValue(QByteArrayView value) {
-    if (value.size() < 2 || !value.startsWith('"') || !value.endsWith('"'))
-        return {};
-    const QByteArrayView inner = value.sliced(1, value.size() - 2);
-    if (!inner.contains('\\'))
-        return QString::fromUtf8(inner);
-    const QByteArray array = "[" + value.toByteArray() + "]";
-    return QJsonDocument::fromJson(array).array().at(0).toString();
+    const std::optional<QByteArray> text = JsonScan::decodeString(value);
+    return text ? QString::fromUtf8(*text) : QString();
 }
 
 QDateTime eventTime(const QJsonObject &event) {
