@@ -620,9 +620,9 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(PendingMessage *message) {
 rd_kafka_topic_t *KafkaPublisher::Private::topicHandle(QByteArrayView topic) {
     if (!producer)
         return nullptr;
-    // A handful of topics: a scan beats hashing the name (the length tells most apart).
+    // A handful of topics: a scan beats hashing the name.
     for (const auto &[name, handle] : topicHandles) {
-        if (name.size() == topic.size() && name == topic)
+        if (name == topic)
             return handle;
     }
     if (topicHandles.size() >= kMaxTopicHandles)
@@ -645,20 +645,21 @@ rd_kafka_resp_err_t KafkaPublisher::Private::produce(const MessageParts &parts, 
     };
     QByteArrayView value = parts.value;
     int flags = 0;
-    if (structured && !parts.envelope.isEmpty()) {
-        // Written in place by the batch's writer, alive until the report: no copy.
+    if (structured) {
         add("content-type", 12, QByteArrayView(CloudEvents::kStructuredContentType));
-        value = parts.envelope;
-    } else if (structured) {
-        add("content-type", 12, QByteArrayView(CloudEvents::kStructuredContentType));
-        // Any thread may produce (publish() does, from the caller's): a buffer per thread,
-        // copied by librdkafka into the message's own allocation (RD_KAFKA_MSG_F_COPY).
-        thread_local JsonWriter envelope;
-        CloudEvents::writeStructured(
-            envelope, parts.ceId, parts.ceType, parts.ceSource, parts.ceTime,
-            std::string_view(parts.value.data(), std::size_t(parts.value.size())));
-        value = QByteArrayView(envelope.data(), qsizetype(envelope.size()));
-        flags = RD_KAFKA_MSG_F_COPY;
+        if (!parts.envelope.isEmpty()) {
+            // Written in place by the batch's writer, alive until the report: no copy.
+            value = parts.envelope;
+        } else {
+            // Not from a batch (publish(), the spool), and any thread may produce: a buffer per
+            // thread, copied by librdkafka into the message's own allocation.
+            thread_local JsonWriter envelope;
+            CloudEvents::writeStructured(
+                envelope, parts.ceId, parts.ceType, parts.ceSource, parts.ceTime,
+                std::string_view(parts.value.data(), std::size_t(parts.value.size())));
+            value = QByteArrayView(envelope.data(), qsizetype(envelope.size()));
+            flags = RD_KAFKA_MSG_F_COPY;
+        }
     } else {
         add("ce_id", 5, parts.ceId);
         add("ce_type", 7, parts.ceType);

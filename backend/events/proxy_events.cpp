@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 
 namespace ToolCapture {
 
@@ -654,20 +655,24 @@ void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayVie
     if (out.wantsEnvelopes()) {
         // The event in place inside its structured CloudEvent, which the sink sends as it is:
         // CloudEvents::writeStructuredHead()'s text, from its constant parts (the id and the
-        // time need no escaping), then the event and the closing brace.
+        // time need no escaping), then the event and the closing brace. The id is the
+        // envelope's own bytes. The time is copied out first: appending a view of the batch to
+        // the batch could read freed memory when it grows.
+        char timeText[27];
+        std::memcpy(timeText, out.data(time), sizeof timeText);
         const EnvelopeParts &parts = envelopeParts(ceType);
         const EventBatch::Span head = out.append(QByteArrayView(parts.beforeId));
-        out.append(id);
+        event.ceId = out.append(id);
         out.append(QByteArrayView(parts.beforeTime));
-        out.append(out.view(time));
+        out.append(QByteArrayView(timeText, sizeof timeText));
         out.append(QByteArrayView(parts.beforeData));
         event.value = out.append(json);
         out.append(QByteArrayView("}", 1));
         event.envelope = {head.offset, event.value.offset + event.value.length + 1 - head.offset};
     } else {
         event.value = out.append(json);
+        event.ceId = out.append(id);
     }
-    event.ceId = out.append(id);
     event.ceType = out.append(ceType);
     event.ceSource = out.append(ceSource());
     event.ceTime = time;

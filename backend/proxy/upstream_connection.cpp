@@ -217,7 +217,6 @@ void UpstreamConnection::onReadyRead() {
         qsizetype got = 0;
         const SocketIo::Result result =
             SocketIo::read(m_fd, m_buffer.room(kReadChunk), kReadChunk, got);
-        m_buffer.size = got;
         if (result == SocketIo::Result::WouldBlock) {
             m_readPending = false;
             break;
