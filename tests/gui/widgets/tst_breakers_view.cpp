@@ -202,6 +202,7 @@ void TestBreakersView::cancelledDialogSendsNothing() {
     dialog->reject();
     QTRY_VERIFY_WITH_TIMEOUT(guard.isNull(), kTimeoutMs); // closed and deleted
     QVERIFY(!finished.wait(500));
+    QVERIFY(finished.isEmpty()); // nor while the dialog was closing
     // Several documents later the breaker is still automatic.
     requestsAfter(3, id);
     const int row = m_view->model()->rowOf(id);
