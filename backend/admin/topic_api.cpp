@@ -136,10 +136,20 @@ TopicApi::TopicApi(std::function<QString()> brokers, QStringList topics, Options
     , m_topics(std::move(topics))
     , m_options(options)
     , m_guard(std::make_shared<Guard>())
+    , m_expiry(this) // moves with this object
     , m_pool(std::make_unique<QThreadPool>()) {
     m_options.maxConcurrentFetches = std::max(1, m_options.maxConcurrentFetches);
     m_pool->setMaxThreadCount(m_options.maxConcurrentFetches);
+    m_consumers = std::make_shared<TailConsumerPool>(m_options.consumerIdle,
+                                                     std::size_t(m_options.maxConcurrentFetches));
     m_guard->api = this;
+    // Closing a consumer can take a while (librdkafka joins its threads): not in this thread.
+    m_expiry.setInterval(std::max(m_options.consumerIdle / 2, std::chrono::milliseconds(100)));
+    connect(&m_expiry, &QTimer::timeout, this, [this] {
+        if (m_consumers->idleCount() > 0)
+            m_pool->start([consumers = m_consumers] { consumers->expire(); });
+    });
+    m_expiry.start();
 }
 
 TopicApi::~TopicApi() {
@@ -230,21 +240,22 @@ void TopicApi::handle(const HttpRequest &request, const std::shared_ptr<HttpResp
 
     const quint64 id = ++m_nextId;
     m_pending.emplace(id, responder);
-    m_pool->start(
-        [guard = m_guard, id, brokers, topic, query = *query, instance = path.toByteArray()] {
-            QString fetchError;
-            const std::vector<TailMessage> messages = TopicTail::fetch(
-                brokers, topic, query.from, query.filter, query.limit, query.timeout, &fetchError);
-            HttpResponse response;
-            if (fetchError.isEmpty()) {
-                response = withHeader(HttpResponse::json(200, messagesJson(topic, messages)),
-                                      "Cache-Control", "no-store");
-            } else {
-                response = AdminServer::problem(
-                    503, "Kafka could not be read: " + fetchError.toUtf8() + ".", instance);
-            }
-            guard->post(id, std::move(response));
-        });
+    m_pool->start([guard = m_guard, consumers = m_consumers, id, brokers, topic, query = *query,
+                   instance = path.toByteArray()] {
+        QString fetchError;
+        const std::vector<TailMessage> messages =
+            TopicTail::fetch(brokers, topic, query.from, query.filter, query.limit, query.timeout,
+                             &fetchError, consumers.get());
+        HttpResponse response;
+        if (fetchError.isEmpty()) {
+            response = withHeader(HttpResponse::json(200, messagesJson(topic, messages)),
+                                  "Cache-Control", "no-store");
+        } else {
+            response = AdminServer::problem(
+                503, "Kafka could not be read: " + fetchError.toUtf8() + ".", instance);
+        }
+        guard->post(id, std::move(response));
+    });
 }
 
 void TopicApi::finish(quint64 id, HttpResponse response) {

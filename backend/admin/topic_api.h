@@ -6,6 +6,7 @@
 #include <QObject>
 #include <QString>
 #include <QStringList>
+#include <QTimer>
 
 #include <chrono>
 #include <functional>
@@ -28,6 +29,8 @@ namespace ToolCapture {
 // blocks, so it runs in a thread pool of this object's own, at most `maxConcurrentFetches` at a
 // time (then 503 with Retry-After); the answer is given from this object's thread. Lives in the
 // admin server's thread.
+// Fetches borrow their consumers from a TailConsumerPool, so that a console polling a topic reads
+// over the same broker connections poll after poll; idle ones are closed after `consumerIdle`.
 // NOTE: the destructor waits for the fetches still running, each for at most its timeout_ms:
 // TopicTail::fetch cannot be interrupted, and its answer must not outlive this object.
 class TopicApi final : public QObject {
@@ -35,6 +38,7 @@ class TopicApi final : public QObject {
 public:
     struct Options {
         int maxConcurrentFetches = 4;
+        std::chrono::milliseconds consumerIdle{30000};
     };
 
     // GET .../messages, parsed.
@@ -60,6 +64,8 @@ public:
 
     // Fetches started and not answered yet.
     int fetchesInFlight() const;
+    // The consumers the fetches borrow.
+    const TailConsumerPool &consumers() const { return *m_consumers; }
 
     // A query string (without '?'), form-decoded. On a bad parameter: nullopt, with its name in
     // `badParameter` and the reason in `error`.
@@ -82,6 +88,8 @@ private:
     std::unordered_map<quint64, std::shared_ptr<HttpResponder>> m_pending; // by fetch id
     quint64 m_nextId = 0;
     std::shared_ptr<Guard> m_guard; // how a fetch reaches this object, unless it is gone
+    std::shared_ptr<TailConsumerPool> m_consumers;
+    QTimer m_expiry; // closes idle consumers, in m_pool
     std::unique_ptr<QThreadPool> m_pool;
 };
 

@@ -5,6 +5,7 @@
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QMetaObject>
+#include <QScopeGuard>
 
 #include <algorithm>
 #include <atomic>
@@ -150,18 +151,20 @@ struct PartitionPosition {
     qint64 skipBeforeMs = -1;
 };
 
+} // namespace
+
 // One consumer handle with manual assignment; closes and destroys it on destruction.
-class Consumer {
+class TailConsumer {
 public:
-    ~Consumer() {
+    ~TailConsumer() {
         if (m_rk) {
             rd_kafka_consumer_close(m_rk);
             rd_kafka_destroy(m_rk);
         }
     }
 
-    static std::unique_ptr<Consumer> create(const QString &brokers, QString *error) {
-        auto consumer = std::unique_ptr<Consumer>(new Consumer);
+    static std::unique_ptr<TailConsumer> create(const QString &brokers, QString *error) {
+        auto consumer = std::unique_ptr<TailConsumer>(new TailConsumer);
         // No commits: the group id only has to be unique, so that no two tails share offsets.
         const QByteArray groupId = QStringLiteral("toolcapture-tail-%1-%2")
                                        .arg(QCoreApplication::applicationPid())
@@ -190,7 +193,7 @@ public:
             }
         }
         rd_kafka_conf_set_opaque(conf, consumer.get());
-        rd_kafka_conf_set_error_cb(conf, &Consumer::onError);
+        rd_kafka_conf_set_error_cb(conf, &TailConsumer::onError);
         rd_kafka_conf_set_log_cb(
             conf, [](const rd_kafka_t *, int level, const char *facility, const char *message) {
                 qCDebug(lcTail, "librdkafka %d %s: %s", level, facility, message);
@@ -207,12 +210,17 @@ public:
     }
 
     rd_kafka_t *handle() const { return m_rk; }
+    const QString &brokers() const { return m_brokers; }
 
     // Partitions of `topic`, its positions for `from`, then the assignment. `cancel` is checked
-    // between short waits so that a stopping tail does not sit out the whole deadline.
+    // between short waits so that a stopping tail does not sit out the whole deadline. A tail's
+    // consumer (`consumerQueue`) then takes its errors with its messages; a fetch's keeps them
+    // on the main queue, served by expired(), so that it can be lent again (rd_kafka_poll() is
+    // not allowed once the main queue is redirected).
     bool assignTopic(const std::string &topic, const TailStart &from,
                      SteadyTime::time_point deadline, const std::atomic<bool> *cancel,
-                     std::vector<PartitionPosition> *positions, QString *error) {
+                     bool consumerQueue, std::vector<PartitionPosition> *positions,
+                     QString *error) {
         std::vector<std::int32_t> partitions;
         if (!loadPartitions(topic, deadline, cancel, &partitions, error))
             return false;
@@ -231,8 +239,25 @@ public:
             return false;
         }
         // From now on errors come with the messages, from rd_kafka_consumer_poll().
-        rd_kafka_poll_set_consumer(m_rk);
+        if (consumerQueue)
+            rd_kafka_poll_set_consumer(m_rk);
         return true;
+    }
+
+    // Ready to be lent again: the assignment dropped (an idle consumer that kept it would go on
+    // fetching, up to queued.max.messages.kbytes), what was fetched for it discarded. False when
+    // it should be closed instead: it has seen every broker down.
+    bool reset() {
+        rd_kafka_assign(m_rk, nullptr);
+        // Bounded: with no assignment nothing new arrives, but a broken consumer must not spin.
+        for (int i = 0; i < 100000; ++i) {
+            rd_kafka_message_t *m = rd_kafka_consumer_poll(m_rk, 0);
+            if (!m)
+                break;
+            rd_kafka_message_destroy(m);
+        }
+        rd_kafka_poll(m_rk, 0);
+        return !m_allBrokersDown;
     }
 
     bool brokersDown() const { return m_allBrokersDown.load(); }
@@ -242,10 +267,10 @@ public:
     }
 
 private:
-    Consumer() = default;
+    TailConsumer() = default;
 
     static void onError(rd_kafka_t *, int err, const char *reason, void *opaque) {
-        auto *self = static_cast<Consumer *>(opaque);
+        auto *self = static_cast<TailConsumer *>(opaque);
         if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__RESOLVE)
             self->m_allBrokersDown = true;
         qCDebug(lcTail, "consumer error %s: %s", rd_kafka_err2name(rd_kafka_resp_err_t(err)),
@@ -426,6 +451,8 @@ private:
     std::atomic<bool> m_allBrokersDown{false};
 };
 
+namespace {
+
 // What every partition's reading has come to: skips messages before a start time where the
 // broker could not find the start offset by time.
 class PartitionTracker {
@@ -511,12 +538,12 @@ struct TopicTail::Worker : std::enable_shared_from_this<TopicTail::Worker> {
             *error = compiled.error();
             return false;
         }
-        std::unique_ptr<Consumer> consumer = Consumer::create(brokers, error);
+        std::unique_ptr<TailConsumer> consumer = TailConsumer::create(brokers, error);
         if (!consumer)
             return false;
         std::vector<PartitionPosition> positions;
         if (!consumer->assignTopic(topic, from, SteadyTime::now() + kStartTimeout, &stopRequested,
-                                   &positions, error))
+                                   true, &positions, error))
             return false;
         PartitionTracker tracker(positions);
         post([](TopicTail *t) { emit t->started(); });
@@ -641,7 +668,8 @@ bool TopicTail::isRunning() const {
 
 std::vector<TailMessage> TopicTail::fetch(const QString &brokers, const QString &topic,
                                           TailStart from, const TailFilter &filter, int limit,
-                                          std::chrono::milliseconds timeout, QString *error) {
+                                          std::chrono::milliseconds timeout, QString *error,
+                                          TailConsumerPool *pool) {
     std::vector<TailMessage> out;
     const CompiledFilter compiled(filter);
     if (!compiled.isValid()) {
@@ -651,19 +679,30 @@ std::vector<TailMessage> TopicTail::fetch(const QString &brokers, const QString 
     if (limit <= 0)
         return out;
     const SteadyTime::time_point deadline = SteadyTime::now() + timeout;
-    std::unique_ptr<Consumer> consumer = Consumer::create(brokers, error);
+    std::unique_ptr<TailConsumer> consumer =
+        pool ? pool->take(brokers, error) : TailConsumer::create(brokers, error);
     if (!consumer)
         return out;
+    // Lent again only after a fetch that ended as planned: one cut short may leave the consumer
+    // in any state.
+    bool reusable = false;
+    const auto giveBack = qScopeGuard([&] {
+        if (pool && reusable)
+            pool->giveBack(std::move(consumer));
+    });
     const std::string topicName = topic.toStdString();
     std::vector<PartitionPosition> positions;
-    if (!consumer->assignTopic(topicName, from, deadline, nullptr, &positions, error))
+    if (!consumer->assignTopic(topicName, from, deadline, nullptr, false, &positions, error))
         return out;
 
     PartitionTracker tracker(positions);
-    std::map<std::int32_t, std::int64_t> remaining; // partition -> high watermark to reach
+    // partition -> [start, high watermark): what this fetch reads. librdkafka drops what was
+    // fetched for an earlier assignment of a lent consumer (and reset() emptied its queue); the
+    // topic and offset checks keep this fetch's answer from depending on that.
+    std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> remaining;
     for (const PartitionPosition &p : positions) {
         if (p.start < p.high)
-            remaining[p.partition] = p.high;
+            remaining[p.partition] = {p.start, p.high};
     }
     while (!remaining.empty() && out.size() < std::size_t(limit)) {
         const int wait = remainingMs(deadline, kPollSlice);
@@ -672,7 +711,8 @@ std::vector<TailMessage> TopicTail::fetch(const QString &brokers, const QString 
         rd_kafka_message_t *m = rd_kafka_consumer_poll(consumer->handle(), wait);
         if (!m)
             continue;
-        auto it = remaining.find(m->partition);
+        auto it = m->rkt && topicName == rd_kafka_topic_name(m->rkt) ? remaining.find(m->partition)
+                                                                     : remaining.end();
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (it != remaining.end())
                 remaining.erase(it);
@@ -683,18 +723,91 @@ std::vector<TailMessage> TopicTail::fetch(const QString &brokers, const QString 
                 rd_kafka_message_destroy(m);
                 return {};
             }
-        } else if (it != remaining.end() && m->offset < it->second) {
-            if (m->offset + 1 >= it->second)
+        } else if (it != remaining.end() && m->offset >= it->second.first &&
+                   m->offset < it->second.second) {
+            if (m->offset + 1 >= it->second.second)
                 remaining.erase(it);
             if (tracker.admit(m) && compiled.matches(keyOf(m), valueOf(m)))
                 out.push_back(toTailMessage(m));
         }
         rd_kafka_message_destroy(m);
     }
+    reusable = true;
     std::sort(out.begin(), out.end(), [](const TailMessage &a, const TailMessage &b) {
         return std::pair(a.partition, a.offset) < std::pair(b.partition, b.offset);
     });
     return out;
+}
+
+TailConsumerPool::TailConsumerPool(std::chrono::milliseconds idleTimeout, std::size_t maxIdle)
+    : m_idleTimeout(idleTimeout)
+    , m_maxIdle(maxIdle) {}
+
+TailConsumerPool::~TailConsumerPool() = default;
+
+std::unique_ptr<TailConsumer> TailConsumerPool::take(const QString &brokers, QString *error) {
+    std::unique_ptr<TailConsumer> found;
+    std::vector<Idle> expired;
+    {
+        std::lock_guard lock(m_mutex);
+        expired = takeExpired(SteadyTime::now());
+        // The most recently used: its connections are the likeliest to be up.
+        for (auto it = m_idle.rbegin(); it != m_idle.rend(); ++it) {
+            if (it->consumer->brokers() == brokers) {
+                found = std::move(it->consumer);
+                m_idle.erase(std::next(it).base());
+                break;
+            }
+        }
+    }
+    expired.clear(); // closes them, outside the lock
+    if (found)
+        return found;
+    std::unique_ptr<TailConsumer> created = TailConsumer::create(brokers, error);
+    if (created)
+        ++m_created;
+    return created;
+}
+
+void TailConsumerPool::giveBack(std::unique_ptr<TailConsumer> consumer) {
+    if (!consumer->reset())
+        return; // closed here
+    std::vector<Idle> closing;
+    {
+        std::lock_guard lock(m_mutex);
+        m_idle.push_back({std::move(consumer), SteadyTime::now()});
+        while (m_idle.size() > m_maxIdle) {
+            closing.push_back(std::move(m_idle.front()));
+            m_idle.erase(m_idle.begin());
+        }
+    }
+}
+
+void TailConsumerPool::expire() {
+    std::vector<Idle> expired;
+    {
+        std::lock_guard lock(m_mutex);
+        expired = takeExpired(SteadyTime::now());
+    }
+}
+
+std::size_t TailConsumerPool::idleCount() const {
+    std::lock_guard lock(m_mutex);
+    return m_idle.size();
+}
+
+std::vector<TailConsumerPool::Idle>
+TailConsumerPool::takeExpired(std::chrono::steady_clock::time_point now) {
+    std::vector<Idle> expired;
+    for (auto it = m_idle.begin(); it != m_idle.end();) {
+        if (now - it->since >= m_idleTimeout) {
+            expired.push_back(std::move(*it));
+            it = m_idle.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return expired;
 }
 
 } // namespace ToolCapture

@@ -4,13 +4,18 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <vector>
 
 namespace ToolCapture {
+
+class TailConsumer;
+class TailConsumerPool;
 
 // One Kafka message as read back from a topic.
 struct TailMessage {
@@ -72,11 +77,13 @@ public:
     // Up to `limit` matching messages that exist now, in partition order then offset order: reads
     // every partition from `from` up to its high watermark as of the call, or until `timeout`.
     // Empty with `error` set when the topic is unknown or the brokers cannot be reached; what was
-    // read before a timeout is returned without an error.
+    // read before a timeout is returned without an error. With a `pool`, the consumer is
+    // borrowed from it and given back after a fetch that ended normally.
     static std::vector<TailMessage> fetch(const QString &brokers, const QString &topic,
                                           TailStart from, const TailFilter &filter, int limit,
                                           std::chrono::milliseconds timeout,
-                                          QString *error = nullptr);
+                                          QString *error = nullptr,
+                                          TailConsumerPool *pool = nullptr);
 
 signals:
     // Every partition has its start position: messages produced from now on will be seen.
@@ -92,6 +99,45 @@ private:
 
     std::shared_ptr<Worker> m_worker;
     quint64 m_generation = 0; // batches posted by an earlier start() are dropped
+};
+
+// Kafka consumers kept between TopicTail::fetch() calls. Without it every fetch is a new
+// librdkafka instance (its threads, new connections to the brokers, their handshakes) closed
+// again at the end: a console reading a topic twice a second would open and close broker
+// connections twice a second. A lent consumer gets a new assignment per fetch; its connections
+// and metadata stay. Thread-safe. Consumers idle for `idleTimeout` are closed by expire() (or
+// by the next take()), at most `maxIdle` wait, and one that has seen every broker down is
+// closed instead of kept.
+class TailConsumerPool {
+public:
+    explicit TailConsumerPool(std::chrono::milliseconds idleTimeout = std::chrono::seconds(30),
+                              std::size_t maxIdle = 4);
+    ~TailConsumerPool(); // closes the idle consumers
+    TailConsumerPool(const TailConsumerPool &) = delete;
+    TailConsumerPool &operator=(const TailConsumerPool &) = delete;
+
+    void expire();
+    std::size_t idleCount() const;
+    // Consumers created for fetches since construction.
+    quint64 created() const { return m_created.load(); }
+
+private:
+    friend class TopicTail;
+    struct Idle {
+        std::unique_ptr<TailConsumer> consumer;
+        std::chrono::steady_clock::time_point since;
+    };
+
+    // An idle consumer for `brokers`, or a new one (nullptr with `error` when it cannot be made).
+    std::unique_ptr<TailConsumer> take(const QString &brokers, QString *error);
+    void giveBack(std::unique_ptr<TailConsumer> consumer);
+    std::vector<Idle> takeExpired(std::chrono::steady_clock::time_point now); // under m_mutex
+
+    const std::chrono::milliseconds m_idleTimeout;
+    const std::size_t m_maxIdle;
+    mutable std::mutex m_mutex;
+    std::vector<Idle> m_idle; // oldest first
+    std::atomic<quint64> m_created{0};
 };
 
 } // namespace ToolCapture

@@ -138,6 +138,7 @@ private:
                                        const QByteArray &method = "GET");
 
     EmbeddedKafkaCluster m_cluster;
+    std::unique_ptr<TopicApi> m_api; // readsMessages' rows share it, as a console's polls do
     const QStringList m_topics{"orders", "single", "empty"};
     // Accepts connections and never answers: only a fetch's timeout ends its wait.
     QTcpServer m_silentBroker;
@@ -259,7 +260,12 @@ void TestTopicApi::readsMessages() {
     QFETCH(QByteArray, target);
     QFETCH(QStringList, keys);
 
-    TopicApi api([this] { return m_cluster.bootstrapServers(); }, m_topics);
+    // One API for every row: each fetch borrows the consumer the one before gave back, with its
+    // new topic, start and filter, and sees nothing of the reads before it.
+    if (!m_api)
+        m_api =
+            std::make_unique<TopicApi>([this] { return m_cluster.bootstrapServers(); }, m_topics);
+    TopicApi &api = *m_api;
     const std::optional<HttpResponse> response = answer(api, target);
     QVERIFY(response);
     QVERIFY2(response->status == 200, response->body.constData());
@@ -268,6 +274,8 @@ void TestTopicApi::readsMessages() {
     QCOMPARE(body.at("count").get<int>(), keys.size());
     QCOMPARE(keysOf(body), keys);
     QCOMPARE(api.fetchesInFlight(), 0);
+    QCOMPARE(api.consumers().created(), quint64(1));
+    QCOMPARE(api.consumers().idleCount(), std::size_t(1));
 }
 
 void TestTopicApi::rendersMessages() {
@@ -410,6 +418,7 @@ void TestTopicApi::unreachableBrokersAre503() {
     QCOMPARE(response->status, 503);
     QCOMPARE(header(*response, "Content-Type"), QByteArray("application/problem+json"));
     QVERIFY2(response->body.contains("cannot reach the Kafka brokers"), response->body);
+    QCOMPARE(api.consumers().idleCount(), std::size_t(0)); // closed, not kept for the next
 }
 
 void TestTopicApi::noBrokersIs503() {

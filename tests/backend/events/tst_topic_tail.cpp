@@ -109,6 +109,8 @@ private slots:
     void fetchGivesUpAtTimeout_data();
     void fetchGivesUpAtTimeout();
     void fetchUnknownTopic();
+    void pooledConsumersAreBoundedPerBrokers();
+    void idlePooledConsumersExpire();
 
     void structuredEventsShownAsBinaryMode();
     void groupConsumerReadsEitherMode();
@@ -122,6 +124,7 @@ private:
 
     EmbeddedKafkaCluster m_cluster;
     std::unique_ptr<TestProducer> m_producer;
+    TailConsumerPool m_pool{std::chrono::hours(1)}; // fetchReadsWhatExists' pooled rows share it
     int m_topics = 0;
 };
 
@@ -421,14 +424,25 @@ void TestTopicTail::fetchReadsWhatExists_data() {
     QTest::addColumn<qint64>("timestamp");
     QTest::addColumn<int>("limit");
     QTest::addColumn<int>("expected");
+    QTest::addColumn<bool>("pooled");
 
-    // 20 messages, 10 per partition, timestamps base+0 .. base+19.
-    QTest::newRow("beginning, all") << int(TailStart::Beginning) << qint64(0) << 100 << 20;
-    QTest::newRow("beginning, limit 5") << int(TailStart::Beginning) << qint64(0) << 5 << 5;
-    QTest::newRow("end: nothing yet") << int(TailStart::End) << qint64(0) << 100 << 0;
-    QTest::newRow("timestamp, last 6") << int(TailStart::Timestamp) << kBaseTime + 14 << 100 << 6;
-    QTest::newRow("timestamp after all") << int(TailStart::Timestamp) << kBaseTime + 99 << 100 << 0;
-    QTest::newRow("zero limit") << int(TailStart::Beginning) << qint64(0) << 0 << 0;
+    // 20 messages, 10 per partition, timestamps base+0 .. base+19. Pooled, every row after the
+    // first borrows the consumer the row before gave back (each row has a topic of its own).
+    for (const bool pooled : {false, true}) {
+        const char *const suffix = pooled ? ", pooled" : "";
+        QTest::addRow("beginning, all%s", suffix)
+            << int(TailStart::Beginning) << qint64(0) << 100 << 20 << pooled;
+        QTest::addRow("beginning, limit 5%s", suffix)
+            << int(TailStart::Beginning) << qint64(0) << 5 << 5 << pooled;
+        QTest::addRow("end: nothing yet%s", suffix)
+            << int(TailStart::End) << qint64(0) << 100 << 0 << pooled;
+        QTest::addRow("timestamp, last 6%s", suffix)
+            << int(TailStart::Timestamp) << kBaseTime + 14 << 100 << 6 << pooled;
+        QTest::addRow("timestamp after all%s", suffix)
+            << int(TailStart::Timestamp) << kBaseTime + 99 << 100 << 0 << pooled;
+        QTest::addRow("zero limit%s", suffix)
+            << int(TailStart::Beginning) << qint64(0) << 0 << 0 << pooled;
+    }
 }
 
 void TestTopicTail::fetchReadsWhatExists() {
@@ -436,6 +450,7 @@ void TestTopicTail::fetchReadsWhatExists() {
     QFETCH(qint64, timestamp);
     QFETCH(int, limit);
     QFETCH(int, expected);
+    QFETCH(bool, pooled);
     const QByteArray topic = newTopic(2);
     for (int i = 0; i < 20; ++i)
         QVERIFY(m_producer->send(topic, i % 2, "k", QByteArray::number(i), kBaseTime + i));
@@ -443,11 +458,18 @@ void TestTopicTail::fetchReadsWhatExists() {
     QElapsedTimer timer;
     timer.start();
     QString error;
-    const std::vector<TailMessage> messages = TopicTail::fetch(
-        m_cluster.bootstrapServers(), QString::fromUtf8(topic),
-        TailStart{TailStart::Kind(kind), timestamp}, TailFilter{}, limit, 15s, &error);
+    const std::vector<TailMessage> messages =
+        TopicTail::fetch(m_cluster.bootstrapServers(), QString::fromUtf8(topic),
+                         TailStart{TailStart::Kind(kind), timestamp}, TailFilter{}, limit, 15s,
+                         &error, pooled ? &m_pool : nullptr);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QCOMPARE(int(messages.size()), expected);
+    for (const TailMessage &m : messages)
+        QCOMPARE(m.topic, QString::fromUtf8(topic));
+    if (pooled && limit > 0) {
+        QCOMPARE(m_pool.created(), quint64(1));
+        QCOMPARE(m_pool.idleCount(), std::size_t(1));
+    }
     // It stopped at the high watermarks, not at the timeout.
     QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
     for (std::size_t i = 1; i < messages.size(); ++i) {
@@ -492,11 +514,13 @@ void TestTopicTail::fetchGivesUpAtTimeout() {
     QElapsedTimer timer;
     timer.start();
     QString error;
+    TailConsumerPool pool;
     const std::vector<TailMessage> messages =
         TopicTail::fetch(brokers, QStringLiteral("silent"), TailStart{}, TailFilter{}, 10,
-                         std::chrono::milliseconds(timeoutMs), &error);
+                         std::chrono::milliseconds(timeoutMs), &error, &pool);
     const qint64 elapsed = timer.elapsed();
     QVERIFY(messages.empty());
+    QCOMPARE(pool.idleCount(), std::size_t(0)); // a failed fetch's consumer is not kept
     QVERIFY2(error.contains(reason), qPrintable(error));
     if (silent)
         QVERIFY2(elapsed >= timeoutMs - 50, qPrintable(QString::number(elapsed)));
@@ -515,6 +539,46 @@ void TestTopicTail::fetchUnknownTopic() {
     TopicTail::fetch(m_cluster.bootstrapServers(), QStringLiteral("never-created"),
                      TailStart{TailStart::Beginning}, TailFilter{}, 10, 10s, &error);
     QVERIFY2(error.contains(QLatin1String("unknown topic")), qPrintable(error));
+}
+
+void TestTopicTail::pooledConsumersAreBoundedPerBrokers() {
+    EmbeddedKafkaCluster other;
+    QString error;
+    QVERIFY2(other.start(1, &error), qPrintable(error));
+    QVERIFY2(other.createTopic(QStringLiteral("other"), 1, &error), qPrintable(error));
+    const QByteArray topic = newTopic(1);
+    QVERIFY(m_producer->send(topic, 0, "k", "here", kBaseTime));
+
+    TailConsumerPool pool(std::chrono::hours(1), 1);
+    const auto fetch = [&](const QString &brokers, const QString &name) {
+        return valuesOf(TopicTail::fetch(brokers, name, TailStart{TailStart::Beginning},
+                                         TailFilter{}, 10, 15s, &error, &pool));
+    };
+    QCOMPARE(fetch(m_cluster.bootstrapServers(), QString::fromUtf8(topic)), QByteArrayList{"here"});
+    QCOMPARE(pool.created(), quint64(1));
+    // Other brokers: a consumer of their own, which takes the one place.
+    QCOMPARE(fetch(other.bootstrapServers(), QStringLiteral("other")), QByteArrayList{});
+    QCOMPARE(pool.created(), quint64(2));
+    QCOMPARE(pool.idleCount(), std::size_t(1));
+    QCOMPARE(fetch(other.bootstrapServers(), QStringLiteral("other")), QByteArrayList{});
+    QCOMPARE(pool.created(), quint64(2)); // lent again
+    // The first brokers' consumer was closed to keep the bound.
+    QCOMPARE(fetch(m_cluster.bootstrapServers(), QString::fromUtf8(topic)), QByteArrayList{"here"});
+    QCOMPARE(pool.created(), quint64(3));
+    QCOMPARE(pool.idleCount(), std::size_t(1));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestTopicTail::idlePooledConsumersExpire() {
+    const QByteArray topic = newTopic(1);
+    TailConsumerPool pool(0ms);
+    QString error;
+    TopicTail::fetch(m_cluster.bootstrapServers(), QString::fromUtf8(topic),
+                     TailStart{TailStart::Beginning}, TailFilter{}, 10, 15s, &error, &pool);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(pool.idleCount(), std::size_t(1));
+    pool.expire();
+    QCOMPARE(pool.idleCount(), std::size_t(0));
 }
 
 namespace {
