@@ -137,9 +137,9 @@ void CaptureHeaderFilter::capture(const HttpHeaders &in, std::vector<CapturedHea
             header = std::move(spare.back());
             spare.pop_back();
         }
-        copyReusing(header.name, field.name);
-        copyReusing(header.value, action == Action::Redact ? QByteArrayView(m_redacted)
-                                                           : QByteArrayView(field.value));
+        assignReusing(header.name, field.name);
+        assignReusing(header.value, action == Action::Redact ? QByteArrayView(m_redacted)
+                                                             : QByteArrayView(field.value));
     }
 }
 

@@ -4,15 +4,6 @@
 
 namespace ToolCapture {
 
-void copyReusing(QByteArray &to, QByteArrayView from) {
-    if (to.isDetached()) {
-        to.resize(0);
-        to.append(from);
-    } else {
-        to = from.toByteArray();
-    }
-}
-
 // Every field is reset below, by hand: cheaper than building a new record and moving it in (a
 // tenth of the capture thread's time). A field added to CaptureRecord changes its size and stops
 // the build here until it is reset too (tst_capture_recycling checks the result).

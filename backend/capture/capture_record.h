@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/core/byte_reuse.h>
 #include <backend/routing/routing_brief.h>
 
 #include <QByteArray>
@@ -95,10 +96,5 @@ struct CaptureRecord {
     static constexpr std::size_t kReusedHeaders = 32;
     void clearForReuse();
 };
-
-// `to` holds a copy of `from` afterwards, written into its own buffer when it has one nobody
-// else holds (no allocation when it is large enough), else a new one. For fields of records
-// that are recycled: plain assignment would share `from` and drop the buffer.
-void copyReusing(QByteArray &to, QByteArrayView from);
 
 } // namespace ToolCapture

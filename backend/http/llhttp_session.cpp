@@ -250,15 +250,6 @@ void emptyForReuse(QByteArray &bytes, qsizetype reserve) {
 
 } // namespace
 
-void assignReusing(QByteArray &to, QByteArrayView from) {
-    if (to.isDetached()) {
-        to.resize(0);
-        to.append(from);
-    } else {
-        to = from.toByteArray();
-    }
-}
-
 void LlhttpSession::beginField() {
     if (m_spareHeaders.empty()) {
         HttpHeader &header = m_headers.emplace_back();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/core/byte_reuse.h>
 #include <backend/http/chunked_scanner.h>
 #include <backend/http/head_scanner.h>
 #include <backend/http/http_message.h>
@@ -8,10 +9,6 @@
 #include <llhttp.h>
 
 namespace ToolCapture {
-
-// Sets `to` to `from`, in the storage `to` has when nobody else holds it (a head's pieces are
-// reused from one message to the next; a capture record may still hold an earlier one).
-void assignReusing(QByteArray &to, QByteArrayView from);
 
 // The machinery shared by the request and response parsers: HeadScanner and ChunkedScanner
 // check the raw bytes first, then llhttp (strict, no lenient flags) parses exactly the bytes

@@ -864,7 +864,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
                 m_capture.secrets.push_back(header.value);
         }
         if (const HttpHeader *type = findHeader(head.headers, "content-type"))
-            copyReusing(m_capture.responseContentType, type->value);
+            assignReusing(m_capture.responseContentType, type->value);
     }
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
@@ -1011,24 +1011,24 @@ void ClientSession::beginCapture(bool haveHead) {
     // copied into, not shared, so that neither its buffers nor the parser's are reallocated.
     CaptureRecord &r = m_capture;
     r.acceptedAtUs = wallClockMicros();
-    copyReusing(r.correlationId, m_correlationId);
-    copyReusing(r.clientAddress, m_clientAddress);
+    assignReusing(r.correlationId, m_correlationId);
+    assignReusing(r.clientAddress, m_clientAddress);
     if (!haveHead)
         return; // nothing of the request is known for sure
     // The target whole: the capture thread splits path and query, off the request path.
-    copyReusing(r.method, m_request.method);
-    copyReusing(r.path, m_request.target);
+    assignReusing(r.method, m_request.method);
+    assignReusing(r.path, m_request.target);
     capture.filter->capture(m_request.headers, r.requestHeaders, r.spareHeaders);
     for (const HttpHeader &header : m_request.headers) {
         if (CaptureHeaderFilter::isSensitive(header.name))
             r.secrets.push_back(header.value);
     }
     if (const HttpHeader *h = findHeader(m_request.headers, "x-session-id"))
-        copyReusing(r.sessionId, h->value);
+        assignReusing(r.sessionId, h->value);
     if (const HttpHeader *h = findHeader(m_request.headers, "x-user-context"))
-        copyReusing(r.userContext, h->value);
+        assignReusing(r.userContext, h->value);
     if (const HttpHeader *h = findHeader(m_request.headers, "content-type"))
-        copyReusing(r.requestContentType, h->value);
+        assignReusing(r.requestContentType, h->value);
 }
 
 void ClientSession::finishCapture(bool completed, time_point now) {
@@ -1116,10 +1116,10 @@ void ClientSession::writeCachedReply(time_point now) {
         r.responseHeaders.clear();
         m_worker.capture().filter->capture(reply.head.headers, r.responseHeaders, r.spareHeaders);
         if (const HttpHeader *type = findHeader(reply.head.headers, "content-type"))
-            copyReusing(r.responseContentType, type->value);
+            assignReusing(r.responseContentType, type->value);
         r.responseBytes = bodySize;
         const qint64 keep = qMin<qint64>(bodySize, m_worker.capture().maxResponseBodyBytes);
-        copyReusing(r.responseBody, QByteArrayView(reply.body).first(keep));
+        assignReusing(r.responseBody, QByteArrayView(reply.body).first(keep));
         r.responseBodyTruncated = keep < bodySize;
     }
     // The connection can carry another request only if this one is read to its end.

@@ -190,8 +190,8 @@ void TestCaptureRecycling::refilledRecordEqualsAFreshOne() {
         buffers.insert(spare.name.constData());
         buffers.insert(spare.value.constData());
     }
-    copyReusing(recycled.method, method);
-    copyReusing(recycled.path, target);
+    assignReusing(recycled.method, method);
+    assignReusing(recycled.path, target);
     filter.capture(request, recycled.requestHeaders, recycled.spareHeaders);
 
     QCOMPARE(encodeCaptureRecord(recycled), encodeCaptureRecord(fresh));
