@@ -671,14 +671,18 @@ void TestLiveSettings::failureRateChangesWhenTheBreakerTrips() {
     QCOMPARE(entry.value(QStringLiteral("before")).toDouble(), 0.9);
     snapshot = m_engine->snapshot();
     QCOMPARE(instance(snapshot, id)->breaker.threshold, 0.3);
-    // The next failure is checked against 30%: it trips.
+    // The next check is against 30%, and 60% of the window failed: it trips. That check is the
+    // next failure's or the engine's periodic tick()'s, whichever comes first (a slow run, under
+    // ASan, has seen the tick first: then the failure below is refused by the open breaker).
     const int before = proxied(*m_breaker, "/breaker/");
     QCOMPARE(proxiedStatus("/breaker/fail"), 503);
     QTRY_COMPARE_WITH_TIMEOUT(instance(m_engine->snapshot(), id)->breaker.state, BreakerState::Open,
                               kTimeoutMs);
+    const int reached = proxied(*m_breaker, "/breaker/") - before;
+    QVERIFY2(reached == 0 || reached == 1, qPrintable(QString::number(reached)));
     // Open: the instance sees nothing more.
     QCOMPARE(proxiedStatus("/breaker/refused"), 503);
-    QCOMPARE(proxied(*m_breaker, "/breaker/") - before, 1);
+    QCOMPARE(proxied(*m_breaker, "/breaker/") - before, reached);
     m_breaker->setBehaviour({});
 }
 
