@@ -112,7 +112,10 @@ bool CaptureStore::open(const QString &path, std::int64_t maxBytes, std::int64_t
                            " ORDER BY first_id") ||
         !prepare(m_deleteUpTo, "DELETE FROM batches WHERE first_id <= ?") ||
         !prepare(m_setLiveFrom, "UPDATE batches SET live_from = ? WHERE first_id = ?") ||
-        !prepare(m_setMeta, "UPDATE meta SET value = ? WHERE key = ?"))
+        !prepare(m_setMeta, "UPDATE meta SET value = ? WHERE key = ?") ||
+        !prepare(m_begin, "BEGIN IMMEDIATE") || !prepare(m_commit, "COMMIT") ||
+        !prepare(m_rollback, "ROLLBACK") || !prepare(m_readMeta, kReadMetaSql) ||
+        !prepare(m_freePages, "PRAGMA freelist_count"))
         return failOpen(m_lastError);
     return true;
 }
@@ -173,6 +176,8 @@ bool CaptureStore::convertVersion1(QString *error) {
 }
 
 void CaptureStore::close() {
+    for (QSqlQuery *query : {&m_begin, &m_commit, &m_rollback, &m_readMeta, &m_freePages})
+        *query = QSqlQuery();
     m_insert = QSqlQuery();
     m_oldest = QSqlQuery();
     m_deleteUpTo = QSqlQuery();
@@ -202,6 +207,12 @@ bool CaptureStore::prepare(QSqlQuery &query, const char *sql) {
         m_lastError = query.lastError().databaseText();
         return false;
     }
+    return true;
+}
+
+bool CaptureStore::run(QSqlQuery &query) {
+    if (!query.exec())
+        return fail(query);
     return true;
 }
 
@@ -240,17 +251,17 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
 
     // IMMEDIATE: the write lock is taken now, so the counters read below stay true until the
     // commit even with another writer on the file.
-    if (!exec(m_db, QStringLiteral("BEGIN IMMEDIATE"), &m_lastError))
+    if (!run(m_begin))
         return false;
     const auto rollback = [&] {
-        exec(m_db, QStringLiteral("ROLLBACK"), nullptr);
+        m_rollback.exec();
         for (CaptureRecord &record : batch)
             record.id = 0;
         releaseBuffers();
         return false;
     };
     Meta meta;
-    if (!readMeta(m_db, meta, &m_lastError))
+    if (!readMeta(m_readMeta, meta, &m_lastError))
         return rollback();
     for (size_t i = 0; i < n; ++i)
         batch[i].id = meta.nextId + std::int64_t(i);
@@ -298,7 +309,7 @@ bool CaptureStore::append(std::vector<CaptureRecord> &batch) {
             return rollback();
         }
     }
-    if (!exec(m_db, QStringLiteral("COMMIT"), &m_lastError))
+    if (!run(m_commit))
         return rollback();
     releaseBuffers();
     releaseFreePages();
@@ -408,9 +419,11 @@ bool CaptureStore::dropOldest(std::int64_t records, std::int64_t bytes,
 }
 
 void CaptureStore::releaseFreePages() {
-    std::int64_t freePages = 0;
-    if (!queryInteger(m_db, QStringLiteral("PRAGMA freelist_count"), freePages, nullptr) ||
-        freePages <= kFreePagesKept)
+    // finish(): a statement stopped at a row would keep a read transaction open.
+    const bool counted = m_freePages.exec() && m_freePages.next();
+    const std::int64_t freePages = counted ? m_freePages.value(0).toLongLong() : 0;
+    m_freePages.finish();
+    if (freePages <= kFreePagesKept)
         return;
     // Each step of incremental_vacuum moves one page and yields a row, and QtSql steps a
     // statement without result columns only once: one exec per page, in one transaction.

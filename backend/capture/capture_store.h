@@ -56,6 +56,8 @@ public:
 private:
     bool prepare(QSqlQuery &query, const char *sql);
     bool fail(const QSqlQuery &query);
+    // Runs a prepared statement that returns no rows; false (lastError()) when it failed.
+    bool run(QSqlQuery &query);
     // Encodes the records into m_encoded (back to back), m_lengths and m_sizes.
     void encode(const std::vector<CaptureRecord> &records);
     // Writes the encoded records [first, end) (ids set, consecutive) as rows.
@@ -70,6 +72,14 @@ private:
     std::int64_t m_maxBytes = 0;
     std::int64_t m_maxRecords = 0;
     QSqlDatabase m_db;
+    // Every statement of an append is prepared once: parsing them again per batch (BEGIN,
+    // the counters, COMMIT, the free-page count) made a short drain period's small batches
+    // cost several times a large one's per record.
+    QSqlQuery m_begin;
+    QSqlQuery m_commit;
+    QSqlQuery m_rollback;
+    QSqlQuery m_readMeta;
+    QSqlQuery m_freePages;
     QSqlQuery m_insert;
     QSqlQuery m_oldest;
     QSqlQuery m_deleteUpTo;

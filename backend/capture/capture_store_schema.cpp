@@ -164,7 +164,16 @@ bool createBatchesTable(QSqlDatabase &db, QString *error) {
 bool readMeta(QSqlDatabase &db, Meta &meta, QString *error) {
     QSqlQuery query(db);
     query.setForwardOnly(true);
-    if (!query.exec(QStringLiteral("SELECT key, value FROM meta"))) {
+    if (!query.prepare(QLatin1String(kReadMetaSql))) {
+        if (error)
+            *error = describe(query.lastError());
+        return false;
+    }
+    return readMeta(query, meta, error);
+}
+
+bool readMeta(QSqlQuery &query, Meta &meta, QString *error) {
+    if (!query.exec()) {
         if (error)
             *error = describe(query.lastError());
         return false;
@@ -181,7 +190,11 @@ bool readMeta(QSqlDatabase &db, Meta &meta, QString *error) {
         else if (key == QLatin1String("dropped"))
             meta.dropped = value;
     }
-    return true;
+    const bool ok = !query.lastError().isValid();
+    if (!ok && error)
+        *error = describe(query.lastError());
+    query.finish();
+    return ok;
 }
 
 bool readStats(QSqlDatabase &db, const QString &path, CaptureStoreStats &stats, QString *error) {

@@ -4,6 +4,7 @@
 
 #include <QByteArrayView>
 #include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QString>
 
 #include <cstdint>
@@ -49,6 +50,10 @@ bool createSchema(QSqlDatabase &db, QString *error);
 bool createBatchesTable(QSqlDatabase &db, QString *error);
 
 bool readMeta(QSqlDatabase &db, Meta &meta, QString *error);
+// The same with a query the caller prepared from kReadMetaSql and keeps (the writer reads the
+// counters in every append).
+inline constexpr char kReadMetaSql[] = "SELECT key, value FROM meta";
+bool readMeta(QSqlQuery &query, Meta &meta, QString *error);
 // Reads the counters and the id range in one read transaction.
 bool readStats(QSqlDatabase &db, const QString &path, CaptureStoreStats &stats, QString *error);
 
