@@ -173,7 +173,7 @@ struct KafkaConfig {
     QString spoolDir;        // empty: <AppDataLocation>/spool
     qint64 spoolMaxBytes = qint64(1) << 30;
     milliseconds messageTimeout{15000}; // undelivered this long: the event goes to the spool
-    milliseconds linger{20};            // producer batching (linger.ms)
+    milliseconds linger{5};             // producer batching (linger.ms)
     QString compression = QStringLiteral("lz4"); // none, gzip, snappy, lz4, zstd
     // CloudEvents content mode of every message (docs/events.md): structured (the whole event
     // as the value, one header) or binary (the attributes as headers, the data as the value).

@@ -90,9 +90,6 @@ void dropBodies(CaptureRecord &record) {
     }
 }
 
-// How often the capture thread takes what the workers queued: the events' extra latency, and
-// the batch size (about rate × period) of each store transaction.
-constexpr std::chrono::milliseconds kDrainPeriod{20};
 } // namespace
 
 class CapturePipeline::Worker final : public QObject {
@@ -118,7 +115,12 @@ public:
         }
         m_timer = new QTimer(this);
         m_timer->setInterval(kDrainPeriod);
-        connect(m_timer, &QTimer::timeout, this, &Worker::drain);
+        connect(m_timer, &QTimer::timeout, this, [this] {
+            const bool found = drain();
+            const auto wait = nextDrainWait(m_timer->intervalAsDuration(), found);
+            if (wait != m_timer->intervalAsDuration())
+                m_timer->setInterval(wait);
+        });
         m_timer->start();
         return true;
     }
@@ -130,12 +132,15 @@ public:
         m_store.reset();
     }
 
-    void drain() {
+    // Whether there was anything to take.
+    bool drain() {
         m_batch.clear();
         m_pipeline.m_queue->drain(m_batch);
+        if (m_batch.empty())
+            return false;
         sample();
         if (m_batch.empty())
-            return;
+            return true;
         for (CaptureRecord &record : m_batch)
             complete(record);
         if (m_store && m_store->append(m_batch)) {
@@ -160,6 +165,7 @@ public:
         for (CaptureRecord &record : m_batch)
             record.clearForReuse();
         m_pipeline.m_queue->giveBack(m_batch);
+        return true;
     }
 
 private:
@@ -226,6 +232,13 @@ CapturePipeline::CapturePipeline(const CaptureConfig &config, int lanes, EventSi
 
 CapturePipeline::~CapturePipeline() {
     stop();
+}
+
+std::chrono::milliseconds CapturePipeline::nextDrainWait(std::chrono::milliseconds last,
+                                                         bool foundWork) {
+    if (foundWork)
+        return kDrainPeriod;
+    return std::clamp(last * 2, kDrainPeriod, kIdleDrainPeriod);
 }
 
 bool CapturePipeline::start(QString *error) {

@@ -62,7 +62,7 @@ public:
         std::int64_t spoolMaxBytes = std::int64_t(1) << 30;
         std::int64_t spoolSegmentBytes = std::int64_t(64) << 20;
         std::chrono::milliseconds messageTimeout{15000};
-        std::chrono::milliseconds linger{20};
+        std::chrono::milliseconds linger{5};
         QString compression = QStringLiteral("lz4");
         CloudEventsMode contentMode = CloudEventsMode::Structured;
         int queueMaxMessages = 200000;

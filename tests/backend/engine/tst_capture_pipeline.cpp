@@ -40,7 +40,34 @@ class TestCapturePipeline : public QObject {
 private slots:
     void sampling_data();
     void sampling();
+    void drainSchedule_data();
+    void drainSchedule();
 };
+
+void TestCapturePipeline::drainSchedule_data() {
+    QTest::addColumn<int>("lastMs");
+    QTest::addColumn<bool>("found");
+    QTest::addColumn<int>("nextMs");
+    const int busy = int(CapturePipeline::kDrainPeriod.count());
+    const int idle = int(CapturePipeline::kIdleDrainPeriod.count());
+    QVERIFY(busy < idle);
+    QTest::newRow("busy stays busy") << busy << true << busy;
+    QTest::newRow("first empty drain waits twice as long") << busy << false << 2 * busy;
+    QTest::newRow("backing off doubles") << 4 * busy << false << 8 * busy;
+    QTest::newRow("backing off stops at the idle period") << idle - 1 << false << idle;
+    QTest::newRow("idle stays idle") << idle << false << idle;
+    QTest::newRow("work after idle: back to busy at once") << idle << true << busy;
+    QTest::newRow("work while backing off") << 2 * busy << true << busy;
+    QTest::newRow("a wait below the period is raised to it") << 0 << false << busy;
+}
+
+void TestCapturePipeline::drainSchedule() {
+    QFETCH(int, lastMs);
+    QFETCH(bool, found);
+    QFETCH(int, nextMs);
+    QCOMPARE(CapturePipeline::nextDrainWait(std::chrono::milliseconds(lastMs), found).count(),
+             nextMs);
+}
 
 void TestCapturePipeline::sampling_data() {
     QTest::addColumn<double>("rate");        // global
