@@ -105,6 +105,7 @@ ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddre
     // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
     // read notifier is switched off while the session cannot take input: that bound is what
     // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
+    m_dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
     m_socket->setReadEnabled(true); // writability is watched only while output waits
     m_cache.setSharedTier(worker.sharedTier());
     m_worker.counters().clientConnections.add(1);
@@ -122,6 +123,8 @@ ClientSession::~ClientSession() {
 }
 
 void ClientSession::closeClientSocket() {
+    if (m_dispatcher)
+        m_dispatcher->cancelRoundEnd(m_roundEndFlush);
     m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
@@ -169,6 +172,13 @@ void ClientSession::flushClient() {
         QMetaObject::invokeMethod(this, &ClientSession::onClientDisconnected, Qt::QueuedConnection);
         break;
     }
+}
+
+void ClientSession::flushClientAtRoundEnd() {
+    if (m_clientOut.size() <= m_clientOutPos || m_fd < 0)
+        return;
+    if (!m_dispatcher || !m_dispatcher->deferToRoundEnd(m_roundEndFlush))
+        flushClient();
 }
 
 void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
@@ -905,7 +915,7 @@ void ClientSession::onUpstreamResponseBody(const char *data, qsizetype size) {
 }
 
 void ClientSession::onUpstreamBatchDone() {
-    flushClient();
+    flushClientAtRoundEnd();
 }
 
 void ClientSession::onUpstreamResponseComplete() {
@@ -932,7 +942,7 @@ void ClientSession::onUpstreamResponseComplete() {
     }
     m_cache.onResponseComplete(m_request, now);
     finishExchange(!m_keepAlive, now);
-    flushClient();
+    flushClientAtRoundEnd();
 }
 
 void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &detail) {
@@ -1099,7 +1109,7 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     releaseUpstream(false);
     // Sent once the exchange is accounted for (capture, counters, permits).
     finishExchange(!m_keepAlive);
-    flushClient();
+    flushClientAtRoundEnd();
 }
 
 void ClientSession::writeCachedReply(time_point now) {
@@ -1132,7 +1142,7 @@ void ClientSession::writeCachedReply(time_point now) {
     if (bodySize > 0)
         writeToClient(reply.body);
     finishExchange(!m_keepAlive, now);
-    flushClient();
+    flushClientAtRoundEnd();
 }
 
 void ClientSession::endExchangeAccounting() {

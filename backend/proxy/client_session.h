@@ -3,6 +3,7 @@
 #include <backend/capture/capture_record.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/proxy/deadline_queue.h>
+#include <backend/proxy/epoll_event_dispatcher.h>
 #include <backend/proxy/exchange_cache.h>
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/socket_io.h>
@@ -18,6 +19,7 @@
 
 #include <QByteArray>
 #include <QObject>
+#include <QPointer>
 
 #include <chrono>
 #include <memory>
@@ -161,6 +163,9 @@ private:
     void writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing, bool keepAlive,
                                    int clientVersionMinor);
     void flushClient();
+    // The end of a response: written once the rest of the worker's round is handled
+    // (EpollEventDispatcher::deferToRoundEnd), or now outside a round.
+    void flushClientAtRoundEnd();
     qint64 clientBytesToWrite() const;
     void writeToUpstream(QByteArrayView data);
     bool requestBodyUnread() const;
@@ -174,6 +179,14 @@ private:
     WorkerCounters &m_counters;
     int m_fd;
     std::unique_ptr<SocketWatch> m_socket; // null once the descriptor is closed
+    struct RoundEndFlush final : RoundEndTask {
+        explicit RoundEndFlush(ClientSession &owner)
+            : session(owner) {}
+        void onRoundEnd() override { session.flushClient(); }
+        ClientSession &session;
+    };
+    QPointer<EpollEventDispatcher> m_dispatcher; // the worker thread's; gone at thread exit
+    RoundEndFlush m_roundEndFlush{*this};
     HttpRequestParser m_parser;
     ReadBuffer m_in;
     qsizetype m_inPos = 0;

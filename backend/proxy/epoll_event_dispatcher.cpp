@@ -230,6 +230,39 @@ bool EpollEventDispatcher::fireTimers() {
     return count > 0;
 }
 
+bool EpollEventDispatcher::deferToRoundEnd(RoundEndTask &task) {
+    if (!m_dispatching)
+        return false;
+    if (!task.m_queued) {
+        task.m_queued = true;
+        m_roundEnd.push_back(&task);
+    }
+    return true;
+}
+
+void EpollEventDispatcher::cancelRoundEnd(RoundEndTask &task) noexcept {
+    if (!task.m_queued)
+        return;
+    task.m_queued = false;
+    for (RoundEndTask *&queued : m_roundEnd) {
+        if (queued == &task)
+            queued = nullptr;
+    }
+}
+
+void EpollEventDispatcher::runRoundEnd() {
+    // By index: a task may cancel one after it (its owner destroyed), never add one (the round
+    // is over, so deferToRoundEnd() refuses).
+    for (size_t i = 0; i < m_roundEnd.size(); ++i) {
+        RoundEndTask *task = m_roundEnd[i];
+        if (!task)
+            continue;
+        task->m_queued = false;
+        task->onRoundEnd();
+    }
+    m_roundEnd.clear();
+}
+
 bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
     m_interrupted.store(false, std::memory_order_relaxed);
     emit awake();
@@ -290,6 +323,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags) {
             QCoreApplication::sendEvent(watch->exception, &activate);
     }
     m_dispatching = false;
+    runRoundEnd();
     m_retired.clear();
     if (!flags.testFlag(QEventLoop::X11ExcludeTimers))
         handled = fireTimers() || handled;

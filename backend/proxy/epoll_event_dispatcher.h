@@ -11,6 +11,24 @@ namespace ToolCapture {
 
 class SocketWatch;
 
+// Work that waits for the end of the dispatcher's current round: every socket that was ready
+// when the loop woke has been handled, and the loop is about to wait again. See
+// EpollEventDispatcher::deferToRoundEnd().
+class RoundEndTask {
+public:
+    virtual void onRoundEnd() = 0;
+
+protected:
+    RoundEndTask() = default;
+    ~RoundEndTask() = default;
+    RoundEndTask(const RoundEndTask &) = delete;
+    RoundEndTask &operator=(const RoundEndTask &) = delete;
+
+private:
+    friend class EpollEventDispatcher;
+    bool m_queued = false;
+};
+
 // A Qt event dispatcher on Linux epoll for the proxy worker threads: each wake-up costs one
 // epoll_wait whatever the number of descriptors, where Qt's poll dispatcher rebuilds and scans
 // a pollfd array of every descriptor. Socket notifiers are level-triggered (QSocketNotifier's
@@ -59,6 +77,17 @@ public:
     // SocketWatch: forgets it (before its descriptor is closed).
     void unwatch(SocketWatch &socket);
 
+    // While the ready sockets of a round are being handled: queues `task` (once, however often
+    // it is asked) to run after the last of them, and returns true. Otherwise (a timer, a posted
+    // event, another round's end): false, and the caller does the work now.
+    // NOTE: the workers write a finished response this way. A write over loopback wakes the
+    // reader (wrk, a client, nginx) as a "sync" wake-up, which the scheduler places on the
+    // writer's core expecting it to sleep soon; a worker that went on through the rest of the
+    // round kept it waiting there. HAProxy likewise sends after its polling round.
+    bool deferToRoundEnd(RoundEndTask &task);
+    // Forgets a queued task (its owner is going away).
+    void cancelRoundEnd(RoundEndTask &task) noexcept;
+
 private:
     using time_point = std::chrono::steady_clock::time_point;
     // The notifiers of one descriptor; epoll's user data points here.
@@ -84,6 +113,7 @@ private:
     void updateWatch(Watch *watch);
     int msUntilNextTimer(time_point now) const;
     bool fireTimers();
+    void runRoundEnd();
 
     int m_epoll = -1;
     int m_wakeFd = -1;
@@ -93,6 +123,7 @@ private:
     std::vector<std::unique_ptr<Watch>> m_retired; // removed during a dispatch, freed after it
     std::vector<Timer> m_timers;
     bool m_dispatching = false;
+    std::vector<RoundEndTask *> m_roundEnd; // null: cancelled
 };
 
 } // namespace ToolCapture
