@@ -105,7 +105,6 @@ ClientSession::ClientSession(ProxyWorker &worker, int fd, QByteArray clientAddre
     // NOTE: reads go straight from the kernel into m_in, at most kReadChunk at a time, and the
     // read notifier is switched off while the session cannot take input: that bound is what
     // lets TCP flow control slow a client whose upstream is slow (tst_proxy_streaming).
-    m_dispatcher = qobject_cast<EpollEventDispatcher *>(QAbstractEventDispatcher::instance());
     m_socket->setReadEnabled(true); // writability is watched only while output waits
     m_cache.setSharedTier(worker.sharedTier());
     m_worker.counters().clientConnections.add(1);
@@ -123,8 +122,8 @@ ClientSession::~ClientSession() {
 }
 
 void ClientSession::closeClientSocket() {
-    if (m_dispatcher)
-        m_dispatcher->cancelRoundEnd(m_roundEndFlush);
+    if (EpollEventDispatcher *dispatcher = m_socket ? m_socket->dispatcher() : nullptr)
+        dispatcher->cancelRoundEnd(m_roundEndFlush);
     m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
@@ -175,9 +174,11 @@ void ClientSession::flushClient() {
 }
 
 void ClientSession::flushClientAtRoundEnd() {
+    // m_socket lives as long as the descriptor (closeClientSocket).
     if (m_clientOut.size() <= m_clientOutPos || m_fd < 0)
         return;
-    if (!m_dispatcher || !m_dispatcher->deferToRoundEnd(m_roundEndFlush))
+    EpollEventDispatcher *dispatcher = m_socket->dispatcher();
+    if (!dispatcher || !dispatcher->deferToRoundEnd(m_roundEndFlush))
         flushClient();
 }
 

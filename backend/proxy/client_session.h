@@ -19,7 +19,6 @@
 
 #include <QByteArray>
 #include <QObject>
-#include <QPointer>
 
 #include <chrono>
 #include <memory>
@@ -185,7 +184,6 @@ private:
         void onRoundEnd() override { session.flushClient(); }
         ClientSession &session;
     };
-    QPointer<EpollEventDispatcher> m_dispatcher; // the worker thread's; gone at thread exit
     RoundEndFlush m_roundEndFlush{*this};
     HttpRequestParser m_parser;
     ReadBuffer m_in;

@@ -34,4 +34,8 @@ void SocketWatch::setWriteEnabled(bool on) {
         m_dispatcher->updateWatch(*this);
 }
 
+EpollEventDispatcher *SocketWatch::dispatcher() const noexcept {
+    return m_dispatcher.data();
+}
+
 } // namespace ToolCapture

@@ -30,6 +30,8 @@ public:
     bool isWriteEnabled() const noexcept { return m_write; }
     void setReadEnabled(bool on);
     void setWriteEnabled(bool on);
+    // The worker thread's dispatcher; null once it is gone (thread exit).
+    EpollEventDispatcher *dispatcher() const noexcept;
 
 private:
     friend class EpollEventDispatcher;
