@@ -218,6 +218,11 @@ Engine::~Engine() {
         m_hookTraffic->stop();
     if (m_traffic)
         m_traffic->stop();
+    // After a start that failed part-way (a port in use, say) nothing has stopped the event
+    // pipeline. It goes here, while every member is alive: the store's last snapshot reads the
+    // proxy, which as a member would be destroyed before the store. After stop() this does
+    // nothing.
+    stopEventPipeline();
 }
 
 bool Engine::start(QString *error) {
@@ -257,8 +262,16 @@ bool Engine::start(QString *error) {
         return false;
     connect(m_proxy.get(), &ProxyServer::breakerTransition, this, &Engine::onBreakerTransition);
     m_admin = std::make_unique<AdminServer>([this] { return snapshot(); });
-    if (!m_admin->listen(m_config.admin.host, m_config.admin.port, error))
+    QString listenError;
+    if (!m_admin->listen(m_config.admin.host, m_config.admin.port, &listenError)) {
+        if (error) {
+            *error = QStringLiteral("admin API: cannot listen on %1:%2: %3")
+                         .arg(m_config.admin.host.toString())
+                         .arg(m_config.admin.port)
+                         .arg(listenError);
+        }
         return false;
+    }
     QString tokenError;
     std::optional<AdminToken> token =
         AdminToken::load(m_config.adminToken, AdminToken::defaultDirectory(), &tokenError);

@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,15 +24,17 @@ private:
         QByteArray log;
     };
 
-    // Starts `toolcapture --no-gui` in front of `upstream` and waits for its listening line.
-    Running start(const TestUpstream &upstream, const QString &dir, int drainMs) {
+    // Writes the configuration file and starts `toolcapture --no-gui` from it.
+    static std::unique_ptr<QProcess> launch(const TestUpstream &upstream, const QString &dir,
+                                            int drainMs, quint16 listenPort = 0,
+                                            quint16 adminPort = 0) {
         const QString path = dir + QStringLiteral("/config.json");
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly))
             return {};
-        file.write(R"({"listen":"127.0.0.1:0","admin":"127.0.0.1:0","workers":2,)"
-                   R"("timeouts":{"drain_ms":)" +
-                   QByteArray::number(drainMs) +
+        file.write(R"({"listen":"127.0.0.1:)" + QByteArray::number(listenPort) +
+                   R"(","admin":"127.0.0.1:)" + QByteArray::number(adminPort) +
+                   R"(","workers":2,"timeouts":{"drain_ms":)" + QByteArray::number(drainMs) +
                    R"(},"health":{"enabled":false},"kafka":{"spool_dir":")" + dir.toUtf8() +
                    R"(/spool"},"capture":{"store_path":")" + dir.toUtf8() +
                    R"(/captures.sqlite"})"
@@ -39,11 +42,19 @@ private:
                    R"({"id":"svc-1","url":")" +
                    upstream.url() + R"("}]}}})");
         file.close();
+        auto process = std::make_unique<QProcess>();
+        process->setProcessChannelMode(QProcess::MergedChannels);
+        process->start(QStringLiteral(TOOLCAPTURE_BINARY),
+                       {QStringLiteral("--no-gui"), QStringLiteral("--config"), path});
+        return process;
+    }
+
+    // Starts `toolcapture --no-gui` in front of `upstream` and waits for its listening line.
+    Running start(const TestUpstream &upstream, const QString &dir, int drainMs) {
         Running running;
-        running.process = std::make_unique<QProcess>();
-        running.process->setProcessChannelMode(QProcess::MergedChannels);
-        running.process->start(QStringLiteral(TOOLCAPTURE_BINARY),
-                               {QStringLiteral("--no-gui"), QStringLiteral("--config"), path});
+        running.process = launch(upstream, dir, drainMs);
+        if (!running.process)
+            return running;
         static const QRegularExpression listening(
             QStringLiteral("proxy listening on 127\\.0\\.0\\.1:(\\d+)"));
         QSignalSpy output(running.process.get(), &QProcess::readyReadStandardOutput);
@@ -117,6 +128,32 @@ private slots:
         QVERIFY(stuck.waitForClose(5000));
         running.log += running.process->readAll();
         QVERIFY2(running.log.contains("drain timeout"), running.log.constData());
+    }
+
+    // A start that fails part-way (the event pipeline and the store are up, a port is taken)
+    // says why and exits 1: no crash while the half-started engine is torn down.
+    void portInUseExitsWithMessage_data() {
+        QTest::addColumn<bool>("adminPort");
+        QTest::newRow("proxy port taken") << false;
+        QTest::newRow("admin port taken") << true;
+    }
+
+    void portInUseExitsWithMessage() {
+        QFETCH(bool, adminPort);
+        QTcpServer taken;
+        QVERIFY(taken.listen(QHostAddress::LocalHost));
+        TestUpstream upstream;
+        QTemporaryDir dir;
+        std::unique_ptr<QProcess> process =
+            adminPort ? launch(upstream, dir.path(), 1000, 0, taken.serverPort())
+                      : launch(upstream, dir.path(), 1000, taken.serverPort(), 0);
+        QVERIFY(process);
+        QVERIFY(process->waitForFinished(30000));
+        const QByteArray log = process->readAll();
+        QVERIFY2(process->exitStatus() == QProcess::NormalExit, log.constData());
+        QCOMPARE(process->exitCode(), 1);
+        QVERIFY2(log.contains("cannot start"), log.constData());
+        QVERIFY2(log.contains(QByteArray::number(taken.serverPort())), log.constData());
     }
 };
 
