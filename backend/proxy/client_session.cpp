@@ -341,8 +341,12 @@ void ClientSession::pump() {
         if (m_parser.state() == HttpRequestParser::State::Head && m_deadlineKind == Deadline::Idle)
             setDeadline(Deadline::HeaderRead, m_worker.config().timeouts.headerRead);
     }
-    if (m_upstream)
-        m_upstream->flush();
+    if (m_upstream) {
+        if (heldBack)
+            m_upstream->flush(); // its outcome decides whether to go on (below)
+        else
+            m_upstream->flushAtRoundEnd();
+    }
     flushClient();
     // The flush above may have sent all that held the body back, and then no writability
     // event will come to say so: continue on the next turn of the loop.
@@ -816,7 +820,7 @@ void ClientSession::onRequestComplete() {
         if (m_replayable)
             m_replayWire.append("0\r\n\r\n");
     }
-    m_upstream->flush();
+    m_upstream->flushAtRoundEnd();
     if (!m_responseStarted)
         setDeadline(Deadline::FirstByte, m_worker.runtime()
                                              .retryPolicy(m_service->index)

@@ -70,6 +70,8 @@ void UpstreamConnection::connectTo(const QHostAddress &address) {
 }
 
 void UpstreamConnection::closeSocket() {
+    if (EpollEventDispatcher *dispatcher = m_socket ? m_socket->dispatcher() : nullptr)
+        dispatcher->cancelRoundEnd(m_roundEndFlush);
     m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
     if (m_fd >= 0)
         ::close(m_fd);
@@ -125,6 +127,15 @@ void UpstreamConnection::flush() {
         break;
     }
     }
+}
+
+void UpstreamConnection::flushAtRoundEnd() {
+    // m_socket lives as long as the descriptor (closeSocket).
+    if (m_out.size() <= m_outPos || m_fd < 0 || !m_connected)
+        return;
+    EpollEventDispatcher *dispatcher = m_socket->dispatcher();
+    if (!dispatcher || !dispatcher->deferToRoundEnd(m_roundEndFlush))
+        flush();
 }
 
 qint64 UpstreamConnection::bytesToWrite() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/http/http_response_parser.h>
+#include <backend/proxy/epoll_event_dispatcher.h>
 #include <backend/proxy/socket_io.h>
 #include <backend/proxy/socket_watch.h>
 
@@ -62,6 +63,10 @@ public:
     // Queues bytes for the upstream; flush() sends what is queued with one write.
     void write(QByteArrayView data);
     void flush();
+    // flush() at the end of the worker's polling round (EpollEventDispatcher::deferToRoundEnd),
+    // or now outside a round. For a request that is written whole: the upstream is woken after
+    // the worker has handled everything the round brought, not in the middle of it.
+    void flushAtRoundEnd();
     qint64 bytesToWrite() const;
     // Response-direction backpressure: stop reading the socket until resumeReading().
     void pauseReading() { m_readingPaused = true; }
@@ -100,7 +105,15 @@ private:
     void closeSocket();
     void fail(UpstreamFailure failure, const QString &detail);
 
+    struct RoundEndFlush final : RoundEndTask {
+        explicit RoundEndFlush(UpstreamConnection &owner)
+            : connection(owner) {}
+        void onRoundEnd() override { connection.flush(); }
+        UpstreamConnection &connection;
+    };
+
     UpstreamInstance &m_instance;
+    RoundEndFlush m_roundEndFlush{*this};
     int m_fd = -1;
     std::unique_ptr<SocketWatch> m_socket; // null while there is no descriptor
     HttpResponseParser m_parser;
