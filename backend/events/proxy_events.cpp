@@ -483,10 +483,10 @@ void ProxyEventBuilder::writeRequestIntelligence(const CaptureRecord &record, st
     m_hash.addData(QByteArrayView(":"));
     if (record.replayable)
         m_hash.addData(record.requestBody);
-    const QByteArrayView digest = m_hash.resultView();
+    const Sha256::Digest digest = m_hash.result();
     char hex[64];
-    for (qsizetype i = 0; i < digest.size() && i < 32; ++i) {
-        const auto byte = static_cast<unsigned char>(digest[i]);
+    for (std::size_t i = 0; i < digest.size(); ++i) {
+        const unsigned char byte = digest[i];
         hex[2 * i] = kHexDigits[byte >> 4];
         hex[2 * i + 1] = kHexDigits[byte & 0xF];
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/capture/capture_record.h>
+#include <backend/core/sha256.h>
 #include <backend/events/event_batch.h>
 #include <backend/events/event_sink.h>
 #include <backend/events/json_writer.h>
@@ -9,7 +10,6 @@
 #include <backend/routing/routing_decision.h>
 
 #include <QByteArray>
-#include <QCryptographicHash>
 #include <QString>
 
 #include <cstdint>
@@ -95,7 +95,7 @@ private:
     // Written once per exchange, then copied into two events each.
     JsonWriter m_headersJson;
     JsonWriter m_metricsJson;
-    QCryptographicHash m_hash{QCryptographicHash::Sha256};
+    Sha256 m_hash;
     std::mt19937_64 m_random;
     char m_eventId[36];
     EventBatch m_scratch; // for build() into values of their own
