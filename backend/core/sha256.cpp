@@ -129,6 +129,8 @@ void Sha256::addData(QByteArrayView bytes) {
         m_qt.addData(bytes);
         return;
     }
+    if (bytes.isEmpty())
+        return; // a null view's data() may be null, which memcpy must not be given
     const auto *p = reinterpret_cast<const unsigned char *>(bytes.data());
     std::size_t size = std::size_t(bytes.size());
     m_length += size;
