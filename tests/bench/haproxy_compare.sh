@@ -12,6 +12,10 @@
 #     --only-baselines       nginx and HAProxy only (no ToolCapture needed)
 #     --path PATH            request path (default /bench/items)
 #     --warmup SECONDS       unmeasured run before each measured one (default 1; 0: none)
+#     --rounds N             measure every target N times, in turn (default 1): on a machine
+#                            whose speed drifts, each round's ratio compares runs seconds apart;
+#                            prints every round's ratio and p99s and their medians (the table
+#                            and the CPU figures are the last round's)
 #     --keep                 keep the temporary directory (configs, logs, raw wrk output)
 #     --cache                the response cache on in both ToolCaptures (off otherwise), and two
 #                            more runs on a cacheable path (/bench/cached, max-age=600): HAProxy
@@ -36,6 +40,7 @@ toolcapture="$TC_ROOT/build/app/toolcapture"
 only_baselines=0
 path="/bench/items"
 warmup=1
+rounds=1
 keep=0
 cache=false
 intelligence=false
@@ -53,6 +58,7 @@ while (($#)); do
     --only-baselines) only_baselines=1 ;;
     --path) path="${2:?}" && shift ;;
     --warmup) warmup="${2:?}" && shift ;;
+    --rounds) rounds="${2:?}" && shift ;;
     --keep) keep=1 ;;
     --cache) cache=true ;;
     --intelligence) intelligence=true ;;
@@ -65,10 +71,10 @@ while (($#)); do
 done
 duration="${duration%s}"
 warmup="${warmup%s}"
-for n in "$duration" "$connections" "$workers" "$warmup"; do
+for n in "$duration" "$connections" "$workers" "$warmup" "$rounds"; do
     [[ "$n" =~ ^[0-9]+$ ]] || tc_die "not a whole number: $n"
 done
-((duration > 0 && connections > 0 && workers > 0)) || tc_die "values must be positive"
+((duration > 0 && connections > 0 && workers > 0 && rounds > 0)) || tc_die "values must be positive"
 [[ "$path" == /* ]] || tc_die "--path must start with /"
 if ((only_baselines == 0)) && [[ ! -x "$toolcapture" ]]; then
     tc_die "no ToolCapture binary at $toolcapture: build it (scripts/bench.sh does)," \
@@ -282,15 +288,35 @@ run_wrk() {
     }
 }
 
-# A target is NAME=PORT or NAME=PORT=PATH.
-for entry in "${targets[@]}"; do
-    IFS='=' read -r t_name t_port t_path <<<"$entry"
-    run_wrk "$t_name" "$t_port" "$t_path"
+# median LIST...: the middle value (the mean of the two middle ones for an even count).
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) exit
+        printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# A target is NAME=PORT or NAME=PORT=PATH. With --rounds, every target once per round, in turn.
+round_ratios=() round_costs=() round_tc_p99=() round_haproxy_p99=()
+for ((round = 1; round <= rounds; round++)); do
+    ((rounds > 1)) && echo "bench: round $round of $rounds"
+    for entry in "${targets[@]}"; do
+        IFS='=' read -r t_name t_port t_path <<<"$entry"
+        run_wrk "$t_name" "$t_port" "$t_path"
+    done
+    if ((only_baselines == 0)); then
+        round_ratios+=("$(awk -v a="${rps[toolcapture]}" -v b="${rps[haproxy]}" \
+            'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')")
+        round_costs+=("$(awk -v a="${rps[toolcapture]}" -v b="${rps[tc-nocapture]}" \
+            'BEGIN { printf "%.1f", (b > 0) ? 100 * (1 - a / b) : 0 }')")
+        round_tc_p99+=("${p99[toolcapture]}")
+        round_haproxy_p99+=("${p99[haproxy]}")
+    fi
 done
 
 echo
 printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores, events %s/%s\n' \
     "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS" "$content_mode" "$compression"
+((rounds > 1)) && echo "(the last of $rounds rounds; every round's ratio below)"
 printf '%-18s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
 for entry in "${targets[@]}"; do
     name="${entry%%=*}"
@@ -331,6 +357,12 @@ if ((only_baselines == 0)); then
     if [[ -x "$(command -v curl)" ]]; then
         curl -s "http://127.0.0.1:$tc_admin_port/metrics" |
             grep -E '^toolcapture_(captures|events)_total' | sed 's/^/bench: /' || true
+    fi
+    if ((rounds > 1)); then
+        echo "rounds: toolcapture/haproxy ${round_ratios[*]} (median $(median "${round_ratios[@]}"));" \
+            "p99 toolcapture ${round_tc_p99[*]} ms (median $(median "${round_tc_p99[@]}")), haproxy" \
+            "${round_haproxy_p99[*]} ms (median $(median "${round_haproxy_p99[@]}")); capture cost" \
+            "${round_costs[*]}% (median $(median "${round_costs[@]}")%)"
     fi
     for name in "${!lossy[@]}"; do
         echo "bench: WARNING: $name dropped exchanges or lost events during its run: not every" \
