@@ -244,7 +244,7 @@ loss_counters() {
         END { printf "%d %d %d", d, s, f }'
 }
 
-declare -A rps p50 p99 non2xx errors requests cpu_report loss_report lossy
+declare -A rps=() p50=() p99=() non2xx=() errors=() requests=() cpu_report=() loss_report=() lossy=()
 run_wrk() {
     local name="$1" port="$2" target_path="${3:-$path}" out
     local url="http://127.0.0.1:$port$target_path"
