@@ -99,8 +99,12 @@ bool hasInstructions() {
 
 } // namespace
 
+Sha256::Sha256()
+    : m_fallback(!hasInstructions()) {
+    reset();
+}
+
 void Sha256::reset() {
-    m_fallback = m_portable || !hasInstructions();
     if (m_fallback) {
         m_qt.reset();
         return;
@@ -111,7 +115,7 @@ void Sha256::reset() {
 }
 
 void Sha256::setPortable(bool portable) {
-    m_portable = portable;
+    m_fallback = portable || !hasInstructions();
     reset();
 }
 

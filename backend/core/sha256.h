@@ -18,7 +18,7 @@ class Sha256 {
 public:
     using Digest = std::array<unsigned char, 32>;
 
-    Sha256() { reset(); }
+    Sha256();
 
     void reset();
     void addData(QByteArrayView bytes);
@@ -38,8 +38,7 @@ private:
     std::size_t m_blockSize = 0;
     std::uint64_t m_length = 0;                          // bytes added
     QCryptographicHash m_qt{QCryptographicHash::Sha256}; // without the instructions
-    bool m_portable = false;
-    bool m_fallback = false;
+    bool m_fallback = false;                             // QCryptographicHash computes
 };
 
 } // namespace ToolCapture

@@ -122,9 +122,7 @@ ClientSession::~ClientSession() {
 }
 
 void ClientSession::closeClientSocket() {
-    if (EpollEventDispatcher *dispatcher = m_socket ? m_socket->dispatcher() : nullptr)
-        dispatcher->cancelRoundEnd(m_roundEndFlush);
-    m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
+    m_socket.reset(); // before close(): the dispatcher forgets the descriptor (and its flush)
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
@@ -177,8 +175,7 @@ void ClientSession::flushClientAtRoundEnd() {
     // m_socket lives as long as the descriptor (closeClientSocket).
     if (m_clientOut.size() <= m_clientOutPos || m_fd < 0)
         return;
-    EpollEventDispatcher *dispatcher = m_socket->dispatcher();
-    if (!dispatcher || !dispatcher->deferToRoundEnd(m_roundEndFlush))
+    if (!m_socket->deferToRoundEnd(m_roundEndFlush))
         flushClient();
 }
 

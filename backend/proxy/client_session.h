@@ -177,14 +177,9 @@ private:
     ProxyWorker &m_worker;
     WorkerCounters &m_counters;
     int m_fd;
+    // Before m_socket: a flush queued through the watch is cancelled when the watch goes.
+    RoundEndCall<ClientSession, &ClientSession::flushClient> m_roundEndFlush{*this};
     std::unique_ptr<SocketWatch> m_socket; // null once the descriptor is closed
-    struct RoundEndFlush final : RoundEndTask {
-        explicit RoundEndFlush(ClientSession &owner)
-            : session(owner) {}
-        void onRoundEnd() override { session.flushClient(); }
-        ClientSession &session;
-    };
-    RoundEndFlush m_roundEndFlush{*this};
     HttpRequestParser m_parser;
     ReadBuffer m_in;
     qsizetype m_inPos = 0;

@@ -29,6 +29,18 @@ private:
     bool m_queued = false;
 };
 
+// A RoundEndTask that calls one member function of its owner.
+template<class Owner, void (Owner::*Call)()>
+class RoundEndCall final : public RoundEndTask {
+public:
+    explicit RoundEndCall(Owner &owner)
+        : m_owner(owner) {}
+    void onRoundEnd() override { (m_owner.*Call)(); }
+
+private:
+    Owner &m_owner;
+};
+
 // A Qt event dispatcher on Linux epoll for the proxy worker threads: each wake-up costs one
 // epoll_wait whatever the number of descriptors, where Qt's poll dispatcher rebuilds and scans
 // a pollfd array of every descriptor. Socket notifiers are level-triggered (QSocketNotifier's

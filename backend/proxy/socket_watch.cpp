@@ -14,8 +14,11 @@ SocketWatch::SocketWatch(int fd, Handler &handler)
 SocketWatch::~SocketWatch() {
     m_read = false;
     m_write = false;
-    if (m_dispatcher)
+    if (m_dispatcher) {
+        if (m_roundEnd)
+            m_dispatcher->cancelRoundEnd(*m_roundEnd);
         m_dispatcher->unwatch(*this);
+    }
 }
 
 void SocketWatch::setReadEnabled(bool on) {
@@ -34,8 +37,12 @@ void SocketWatch::setWriteEnabled(bool on) {
         m_dispatcher->updateWatch(*this);
 }
 
-EpollEventDispatcher *SocketWatch::dispatcher() const noexcept {
-    return m_dispatcher.data();
+bool SocketWatch::deferToRoundEnd(RoundEndTask &task) {
+    Q_ASSERT(!m_roundEnd || m_roundEnd == &task);
+    if (!m_dispatcher || !m_dispatcher->deferToRoundEnd(task))
+        return false;
+    m_roundEnd = &task;
+    return true;
 }
 
 } // namespace ToolCapture

@@ -5,6 +5,7 @@
 namespace ToolCapture {
 
 class EpollEventDispatcher;
+class RoundEndTask;
 
 // A data-path socket watched by its worker's EpollEventDispatcher, which calls the owner
 // directly when the socket is ready: level-triggered like QSocketNotifier, without its QEvent,
@@ -30,8 +31,11 @@ public:
     bool isWriteEnabled() const noexcept { return m_write; }
     void setReadEnabled(bool on);
     void setWriteEnabled(bool on);
-    // The worker thread's dispatcher; null once it is gone (thread exit).
-    EpollEventDispatcher *dispatcher() const noexcept;
+    // The owner's work for the end of the dispatcher's current round (its write, mostly):
+    // queued and true while a round is being handled, otherwise false and the caller does it
+    // now (EpollEventDispatcher::deferToRoundEnd). Still queued when the watch is destroyed,
+    // it is cancelled then: it never runs after its socket is closed. One task per watch.
+    bool deferToRoundEnd(RoundEndTask &task);
 
 private:
     friend class EpollEventDispatcher;
@@ -39,6 +43,7 @@ private:
     QPointer<EpollEventDispatcher> m_dispatcher; // gone at thread exit: nothing left to tell
     int m_fd;
     Handler &m_handler;
+    RoundEndTask *m_roundEnd = nullptr; // the last task deferred through this watch
     bool m_read = false;
     bool m_write = false;
 };

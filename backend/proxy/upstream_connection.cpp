@@ -70,9 +70,7 @@ void UpstreamConnection::connectTo(const QHostAddress &address) {
 }
 
 void UpstreamConnection::closeSocket() {
-    if (EpollEventDispatcher *dispatcher = m_socket ? m_socket->dispatcher() : nullptr)
-        dispatcher->cancelRoundEnd(m_roundEndFlush);
-    m_socket.reset(); // before close(): the dispatcher forgets the descriptor first
+    m_socket.reset(); // before close(): the dispatcher forgets the descriptor (and its flush)
     if (m_fd >= 0)
         ::close(m_fd);
     m_fd = -1;
@@ -133,8 +131,7 @@ void UpstreamConnection::flushAtRoundEnd() {
     // m_socket lives as long as the descriptor (closeSocket).
     if (m_out.size() <= m_outPos || m_fd < 0 || !m_connected)
         return;
-    EpollEventDispatcher *dispatcher = m_socket->dispatcher();
-    if (!dispatcher || !dispatcher->deferToRoundEnd(m_roundEndFlush))
+    if (!m_socket->deferToRoundEnd(m_roundEndFlush))
         flush();
 }
 

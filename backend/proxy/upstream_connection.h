@@ -105,15 +105,8 @@ private:
     void closeSocket();
     void fail(UpstreamFailure failure, const QString &detail);
 
-    struct RoundEndFlush final : RoundEndTask {
-        explicit RoundEndFlush(UpstreamConnection &owner)
-            : connection(owner) {}
-        void onRoundEnd() override { connection.flush(); }
-        UpstreamConnection &connection;
-    };
-
     UpstreamInstance &m_instance;
-    RoundEndFlush m_roundEndFlush{*this};
+    RoundEndCall<UpstreamConnection, &UpstreamConnection::flush> m_roundEndFlush{*this};
     int m_fd = -1;
     std::unique_ptr<SocketWatch> m_socket; // null while there is no descriptor
     HttpResponseParser m_parser;

@@ -36,6 +36,12 @@ private:
     std::unique_ptr<SocketWatch> m_watch;
 };
 
+class NoHandler final : public SocketWatch::Handler {
+public:
+    void onSocketReadable() override {}
+    void onSocketWritable() override {}
+};
+
 class Task final : public RoundEndTask {
 public:
     std::function<void()> run;
@@ -53,8 +59,10 @@ public:
     bool deferredOutsideRound = true;
     bool firstDefer = false;
     bool secondDefer = false;
+    bool deferredThroughWatch = false;
     Task task;
     Task cancelled;
+    Task watchClosed; // deferred through a watch that is destroyed in the same round
 
     ~Harness() override {
         a.reset();
@@ -73,13 +81,20 @@ public slots:
             emit roundEnded(log);
         };
         cancelled.run = [this] { log << QStringLiteral("cancelled"); };
+        watchClosed.run = [this] { log << QStringLiteral("watch closed"); };
         deferredOutsideRound = dispatcher->deferToRoundEnd(task);
         a = std::make_unique<Side>(pairA[0], [this, dispatcher] {
             log << QStringLiteral("A");
-            firstDefer = dispatcher->deferToRoundEnd(task);
-            secondDefer = dispatcher->deferToRoundEnd(task); // still queued once
+            // Queued before `task`, which reports the log: they would run, and show, first.
             dispatcher->deferToRoundEnd(cancelled);
             dispatcher->cancelRoundEnd(cancelled);
+            {
+                NoHandler none;
+                SocketWatch closing(pairA[1], none);
+                deferredThroughWatch = closing.deferToRoundEnd(watchClosed);
+            }
+            firstDefer = dispatcher->deferToRoundEnd(task);
+            secondDefer = dispatcher->deferToRoundEnd(task); // still queued once
         });
         b = std::make_unique<Side>(pairB[0], [this] { log << QStringLiteral("B"); });
         // Both readable before the loop next waits: one round sees both.
@@ -98,8 +113,9 @@ private:
 } // namespace
 
 // EpollEventDispatcher::deferToRoundEnd: work queued by a socket's handler runs once, after
-// every other socket of the same round, and not at all when cancelled; outside a round the
-// caller is told to do the work itself.
+// every other socket of the same round, and not at all when cancelled or when the SocketWatch
+// it was deferred through is destroyed first; outside a round the caller is told to do the work
+// itself.
 class TestRoundEnd : public QObject {
     Q_OBJECT
 
@@ -122,12 +138,14 @@ private slots:
         QVERIFY(!harness->deferredOutsideRound);
         QVERIFY(harness->firstDefer);
         QVERIFY(harness->secondDefer);
+        QVERIFY(harness->deferredThroughWatch);
         // Both handlers, in whichever order epoll gave them, then the task, once.
         QCOMPARE(log.size(), 3);
         QCOMPARE(log.last(), QStringLiteral("task"));
         QVERIFY(log.contains(QStringLiteral("A")));
         QVERIFY(log.contains(QStringLiteral("B")));
         QVERIFY(!log.contains(QStringLiteral("cancelled")));
+        QVERIFY(!log.contains(QStringLiteral("watch closed")));
 
         QMetaObject::invokeMethod(
             harness, [harness] { delete harness; }, Qt::BlockingQueuedConnection);
