@@ -154,9 +154,16 @@ public:
             // The batch's events are written into one buffer and handed to the sink at once:
             // no allocation and no sink call per event.
             std::unique_ptr<EventBatch> events = sink->batchToFill();
-            for (const CaptureRecord &record : m_batch)
+            std::uint64_t published = 0;
+            for (const CaptureRecord &record : m_batch) {
                 m_builder.build(record, *events);
-            const std::uint64_t published = events->size();
+                if (events->byteCount() >= EventBatch::kHandOverBytes) {
+                    published += events->size();
+                    sink->publishBatch(std::move(events));
+                    events = sink->batchToFill();
+                }
+            }
+            published += events->size();
             sink->publishBatch(std::move(events));
             m_pipeline.m_published.fetch_add(published, std::memory_order_relaxed);
         }

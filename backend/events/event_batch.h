@@ -18,6 +18,11 @@ namespace ToolCapture {
 // Not thread-safe: one thread writes it, then hands it over and does not touch it again.
 class EventBatch {
 public:
+    // A writer of many events hands its batch over once it holds this many bytes and goes on in
+    // a new one, so that batches stay of a size sinks can keep and reuse (a drain after a stall
+    // would otherwise make one of megabytes, whose fresh pages fault when written).
+    static constexpr std::size_t kHandOverBytes = std::size_t(256) << 10;
+
     // Bytes of the batch's buffer.
     struct Span {
         std::size_t offset = 0;
@@ -55,6 +60,15 @@ public:
         return {m_bytes.data() + span.offset, qsizetype(span.length)};
     }
     std::size_t byteCount() const noexcept { return m_bytes.size(); }
+    // The memory the batch holds, used or not.
+    std::size_t capacityBytes() const noexcept {
+        return m_bytes.capacity() + m_events.capacity() * sizeof(Event);
+    }
+    // Room for `bytes` of buffer and `events` events without growing.
+    void reserve(std::size_t bytes, std::size_t events) {
+        m_bytes.reserve(bytes);
+        m_events.reserve(events);
+    }
 
     // Writing: copies `bytes` into the buffer.
     Span append(QByteArrayView bytes);

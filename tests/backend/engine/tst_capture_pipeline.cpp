@@ -1,11 +1,15 @@
 #include <backend/capture/capture_queue.h>
 #include <backend/capture/capture_reader.h>
 #include <backend/engine/capture_pipeline.h>
+#include <backend/events/event_batch.h>
+#include <backend/events/event_sink.h>
 
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <mutex>
 #include <set>
+#include <vector>
 
 using namespace ToolCapture;
 
@@ -30,6 +34,31 @@ CaptureRecord exchange(const QString &service, int n) {
     return r;
 }
 
+// Keeps what each handed-over batch held: its size in bytes and its events' keys.
+class RecordingSink final : public EventSink {
+public:
+    void publish(OutgoingEvent) override {}
+    void publishBatch(std::unique_ptr<EventBatch> batch) override {
+        const std::lock_guard lock(m_mutex);
+        m_batchBytes.push_back(batch->byteCount());
+        for (std::size_t i = 0; i < batch->size(); ++i)
+            m_keys.push_back(batch->view(batch->event(i).key).toByteArray());
+    }
+    std::vector<std::size_t> batchBytes() const {
+        const std::lock_guard lock(m_mutex);
+        return m_batchBytes;
+    }
+    std::vector<QByteArray> keys() const {
+        const std::lock_guard lock(m_mutex);
+        return m_keys;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<std::size_t> m_batchBytes;
+    std::vector<QByteArray> m_keys;
+};
+
 } // namespace
 
 // CapturePipeline: capture.sample_rate and body_sample_rate, globally and per service, on the
@@ -42,6 +71,7 @@ private slots:
     void sampling();
     void drainSchedule_data();
     void drainSchedule();
+    void largeDrainIsHandedOverInPieces();
 };
 
 void TestCapturePipeline::drainSchedule_data() {
@@ -179,6 +209,44 @@ void TestCapturePipeline::sampling() {
         for (const CaptureRecord &r : second.search(query))
             b.insert(r.correlationId);
         QVERIFY(a == b);
+    }
+}
+
+void TestCapturePipeline::largeDrainIsHandedOverInPieces() {
+    // Exchanges queued before the capture thread starts are all taken by its first drain. Their
+    // events (three per exchange, about a kilobyte each) far exceed one batch's hand-over size:
+    // they reach the sink in several batches, none much over the size, all of them in order.
+    constexpr int kExchanges = 1000;
+    QTemporaryDir dir;
+    CaptureConfig config;
+    config.storePath = dir.filePath(QStringLiteral("captures.sqlite"));
+    RecordingSink sink;
+    CapturePipeline pipeline(config, 1, &sink);
+    for (int n = 0; n < kExchanges; ++n)
+        QVERIFY(pipeline.queue().push(0, exchange(QStringLiteral("inventory"), n)));
+    QString error;
+    QVERIFY2(pipeline.start(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(pipeline.stats().published, std::uint64_t(3 * kExchanges), 10000);
+    pipeline.stop();
+    QCOMPARE(pipeline.stats().batches, std::uint64_t(1)); // one drain took them all
+
+    const std::vector<std::size_t> sizes = sink.batchBytes();
+    std::size_t total = 0;
+    for (const std::size_t bytes : sizes) {
+        total += bytes;
+        // Handed over as soon as it reached the size: at most one exchange's events beyond.
+        QVERIFY2(bytes < EventBatch::kHandOverBytes + 16 * 1024,
+                 qPrintable(QString::number(bytes)));
+    }
+    QVERIFY2(total > 2 * EventBatch::kHandOverBytes, qPrintable(QString::number(total)));
+    QVERIFY(sizes.size() >= total / (EventBatch::kHandOverBytes + 16 * 1024) + 1);
+
+    const std::vector<QByteArray> keys = sink.keys();
+    QCOMPARE(int(keys.size()), 3 * kExchanges);
+    for (int n = 0; n < kExchanges; ++n) {
+        const QByteArray id = exchange(QStringLiteral("inventory"), n).correlationId;
+        for (int event = 0; event < 3; ++event)
+            QCOMPARE(keys[std::size_t(3 * n + event)], id);
     }
 }
 

@@ -278,9 +278,18 @@ void TestKafkaPublisher::deliveredBatchIsGivenBackForReuse() {
         },
         5000));
     QVERIFY(taken.back()->empty());
-    // A second batch while the first is still out is another one.
+    // A second batch while the first is still out is another one, with room for as much as
+    // the largest batch held: filling it like the first does not grow it.
+    const std::size_t firstBytes = taken.back()->capacityBytes();
     std::unique_ptr<EventBatch> other = publisher.batchToFill();
     QVERIFY(other.get() != handedOver);
+    QVERIFY(other->empty());
+    const std::size_t reserved = other->capacityBytes();
+    QVERIFY2(reserved >= 100 * 500, qPrintable(QString::number(reserved)));
+    for (int i = 0; i < 100; ++i)
+        other->add(makeEvent(topic.toUtf8(), i, 500));
+    QCOMPARE(other->capacityBytes(), reserved);
+    QVERIFY(firstBytes >= reserved);
 
     // What was delivered from the batch is what was put in.
     QString error;
