@@ -6,6 +6,7 @@
 #include <QSet>
 #include <QTest>
 
+#include <chrono>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -30,9 +31,11 @@ InstanceSnapshot instance(QString id, QString url, bool reachable, std::uint64_t
     i.totals.poolActive = 1;
     i.totals.poolIdle = 2;
     i.totals.inFlight = 1;
-    // ok + serverErrors latencies: most at 5 ms (bucket index 2), the rest at 50 ms (index 5).
-    i.totals.latencyBuckets[2] = ok;
-    i.totals.latencyBuckets[5] = serverErrors;
+    // ok + serverErrors latencies: most at 4 ms (the bucket up to 5 ms), the rest at 40 ms (the
+    // bucket up to 50 ms).
+    i.totals.latencyBuckets[size_t(latencyBucketIndex(std::chrono::milliseconds(4)))] = ok;
+    i.totals.latencyBuckets[size_t(latencyBucketIndex(std::chrono::milliseconds(40)))] =
+        serverErrors;
     i.totals.latencySumMicros = ok * 4000 + serverErrors * 40000;
     return i;
 }
@@ -533,12 +536,18 @@ void TestAdminServer::services() {
     QCOMPARE(first.at("pool").at("active").get<int>(), 1);
     QCOMPARE(first.at("pool").at("idle").get<int>(), 2);
     QCOMPARE(first.at("in_flight").get<int>(), 1);
-    // The histogram a console diffs between two documents: 40 in (2.5, 5], 2 in (25, 50].
+    // The histogram a console diffs between two documents: 40 in (2.5, 5], 2 in (35, 50].
     const Json &histogram = first.at("latency_histogram");
     QCOMPARE(histogram.at("bounds_ms").size(), std::size_t(kLatencyBucketsMs.size()));
     QCOMPARE(histogram.at("counts").size(), std::size_t(kLatencyBucketCount));
-    QCOMPARE(histogram.at("counts").at(2).get<int>(), 40);
-    QCOMPARE(histogram.at("counts").at(5).get<int>(), 2);
+    QCOMPARE(histogram.at("counts")
+                 .at(size_t(latencyBucketIndex(std::chrono::milliseconds(4))))
+                 .get<int>(),
+             40);
+    QCOMPARE(histogram.at("counts")
+                 .at(size_t(latencyBucketIndex(std::chrono::milliseconds(40))))
+                 .get<int>(),
+             2);
     QCOMPARE(first.at("errors").at("connect_failures").get<int>(), 0);
     QCOMPARE(inventory.at("instances").at(1).at("reachable").get<bool>(), false);
     QCOMPARE(inventory.at("instances").at(1).at("latency_ms").at("mean").get<double>(), 0.0);
