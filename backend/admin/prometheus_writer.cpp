@@ -44,7 +44,7 @@ void PrometheusWriter::histogram(const Labels &labels, std::span<const double> u
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < upperBounds.size(); ++i) {
         cumulative += i < counts.size() ? counts[i] : 0;
-        writeSample("_bucket", labels, "le", formatValue(upperBounds[i]),
+        writeSample("_bucket", labels, "le", formatBound(upperBounds[i]),
                     QByteArray::number(quint64(cumulative)));
     }
     for (std::size_t i = upperBounds.size(); i < counts.size(); ++i)
@@ -110,6 +110,19 @@ QByteArray PrometheusWriter::escapeHelp(QByteArrayView help) {
             out += c;
     }
     return out;
+}
+
+QByteArray PrometheusWriter::formatBound(double value) {
+    if (!std::isfinite(value))
+        return formatValue(value);
+    // Plain decimals: to_chars' shortest form writes 0.0001 as "1e-04", and a rule or a dashboard
+    // that names the bucket le="0.0001" compares the label as text.
+    char buffer[64];
+    const auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+    if (result.ec != std::errc())
+        return formatValue(value);
+    return QByteArray(buffer, result.ptr - buffer);
 }
 
 QByteArray PrometheusWriter::formatValue(double value) {

@@ -39,6 +39,8 @@ public:
     static QByteArray escapeHelp(QByteArrayView help);
     // Shortest text that reads back as the same double; +Inf, -Inf, NaN.
     static QByteArray formatValue(double value);
+    // A bucket bound for an `le` label: the shortest plain decimal (0.0001, not 1e-04).
+    static QByteArray formatBound(double value);
 
 private:
     void writeSample(QByteArrayView suffix, const Labels &labels, QByteArrayView extraLabel,

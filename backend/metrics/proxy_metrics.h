@@ -13,11 +13,13 @@ namespace ToolCapture {
 // Upper bounds of the latency histogram buckets, in milliseconds (the last bucket is +Inf).
 // From 5 ms to 1.5 s no bound is more than 1.5 times the one before, so that a quantile
 // interpolated within a bucket is at most half again the true one (with 250 then 500, the console
-// showed a p99 of 470 ms for exchanges that all took 251 ms). Every bound of the first, coarser
-// list is kept: Prometheus series for those `le` values go on.
-inline constexpr std::array<double, 25> kLatencyBucketsMs{
-    1,   2.5, 5,   7.5, 10,  15,  20,   25,   35,   50,   75,    100,  150,
-    200, 250, 300, 400, 500, 750, 1000, 1500, 2500, 5000, 10000, 30000};
+// showed a p99 of 470 ms for exchanges that all took 251 ms); below 1 ms, where upstreams on the
+// same host answer, 0.1, 0.25 and 0.5 (with 1 as the first bound every such instance read as a
+// p50 of 0.5 ms). Every bound of the first, coarser list is kept: Prometheus series for those
+// `le` values go on.
+inline constexpr std::array<double, 28> kLatencyBucketsMs{
+    0.1, 0.25, 0.5, 1,   2.5, 5,   7.5, 10,  15,   20,   25,   35,   50,    75,
+    100, 150,  200, 250, 300, 400, 500, 750, 1000, 1500, 2500, 5000, 10000, 30000};
 inline constexpr int kLatencyBucketCount = int(kLatencyBucketsMs.size()) + 1;
 
 // Index of the bucket a latency falls in.

@@ -415,6 +415,13 @@ void TestAdminServer::metricsValues_data() {
     QTest::newRow("2xx") << "toolcapture_requests_total{" + inv1 + R"(,code_class="2xx"})" << 40.0;
     QTest::newRow("5xx") << "toolcapture_requests_total{" + inv1 + R"(,code_class="5xx"})" << 2.0;
     QTest::newRow("4xx") << "toolcapture_requests_total{" + inv1 + R"(,code_class="4xx"})" << 0.0;
+    // Bounds below a millisecond are written as plain decimals, as rules name them.
+    QTest::newRow("bucket 0.1ms") << "toolcapture_upstream_request_duration_seconds_bucket{" +
+                                         inv1 + R"(,le="0.0001"})"
+                                  << 0.0;
+    QTest::newRow("bucket 0.25ms")
+        << "toolcapture_upstream_request_duration_seconds_bucket{" + inv1 + R"(,le="0.00025"})"
+        << 0.0;
     QTest::newRow("bucket 1ms") << "toolcapture_upstream_request_duration_seconds_bucket{" + inv1 +
                                        R"(,le="0.001"})"
                                 << 0.0;

@@ -22,6 +22,8 @@ private slots:
     void escapeHelp();
     void formatValue_data();
     void formatValue();
+    void formatBound_data();
+    void formatBound();
     void histogramBucketsAreCumulative();
     void histogramWithoutLabels();
 };
@@ -109,6 +111,28 @@ void TestPrometheusWriter::formatValue() {
     QFETCH(double, value);
     QFETCH(QByteArray, text);
     const QByteArray formatted = PrometheusWriter::formatValue(value);
+    QCOMPARE(formatted, text);
+    if (std::isfinite(value))
+        QCOMPARE(formatted.toDouble(), value); // reads back exactly
+}
+
+void TestPrometheusWriter::formatBound_data() {
+    QTest::addColumn<double>("value");
+    QTest::addColumn<QByteArray>("text");
+
+    // formatValue() writes the first two as 1e-04 and 5e-04.
+    QTest::newRow("0.1 ms") << 0.1 / 1000.0 << QByteArray("0.0001");
+    QTest::newRow("0.5 ms") << 0.5 / 1000.0 << QByteArray("0.0005");
+    QTest::newRow("0.25 ms") << 0.25 / 1000.0 << QByteArray("0.00025");
+    QTest::newRow("7.5 ms") << 7.5 / 1000.0 << QByteArray("0.0075");
+    QTest::newRow("30 s") << 30.0 << QByteArray("30");
+    QTest::newRow("+inf") << std::numeric_limits<double>::infinity() << QByteArray("+Inf");
+}
+
+void TestPrometheusWriter::formatBound() {
+    QFETCH(double, value);
+    QFETCH(QByteArray, text);
+    const QByteArray formatted = PrometheusWriter::formatBound(value);
     QCOMPARE(formatted, text);
     if (std::isfinite(value))
         QCOMPARE(formatted.toDouble(), value); // reads back exactly

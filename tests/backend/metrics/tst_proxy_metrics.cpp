@@ -40,7 +40,8 @@ void TestProxyMetrics::bucketIndex_data() {
     QTest::addColumn<qint64>("micros");
     QTest::addColumn<double>("upperBoundMs"); // 0: the +Inf bucket
 
-    QTest::newRow("zero") << qint64(0) << 1.0;
+    QTest::newRow("zero") << qint64(0) << 0.1;
+    QTest::newRow("0.3 ms") << qint64(300) << 0.5;
     QTest::newRow("on a bound") << qint64(250000) << 250.0;
     QTest::newRow("just above a bound") << qint64(250001) << 300.0;
     QTest::newRow("251 ms") << qint64(251000) << 300.0;
@@ -64,18 +65,22 @@ void TestProxyMetrics::quantileOfOneLatency_data() {
 
     for (const qint64 ms : {6, 12, 40, 120, 251, 320, 800, 1200})
         QTest::newRow(qPrintable(QStringLiteral("%1 ms").arg(ms))) << ms * 1000;
+    // On the same host: within a factor of two.
+    QTest::newRow("0.3 ms") << qint64(300);
+    QTest::newRow("0.7 ms") << qint64(700);
 }
 
 void TestProxyMetrics::quantileOfOneLatency() {
     // Every exchange took the same time: p50 and p99 are read within that time's bucket, at
-    // most half again above or a third below it.
+    // most half again above or a third below it (a factor of two below 1 ms).
     QFETCH(qint64, micros);
     InstanceTotals totals;
     totals.latencyBuckets[size_t(latencyBucketIndex(std::chrono::microseconds(micros)))] = 100;
     const double ms = double(micros) / 1000.0;
+    const double factor = ms < 1.0 ? 2.0 : 1.5;
     for (const double q : {0.5, 0.99}) {
         const double estimate = totals.latencyQuantileMs(q);
-        QVERIFY2(estimate <= 1.5 * ms && estimate >= ms / 1.5,
+        QVERIFY2(estimate <= factor * ms && estimate >= ms / factor,
                  qPrintable(QStringLiteral("q %1: %2 ms for %3 ms").arg(q).arg(estimate).arg(ms)));
     }
 }
