@@ -22,8 +22,6 @@ private slots:
     void escapeHelp();
     void formatValue_data();
     void formatValue();
-    void formatBound_data();
-    void formatBound();
     void histogramBucketsAreCumulative();
     void histogramWithoutLabels();
 };
@@ -94,45 +92,36 @@ void TestPrometheusWriter::escapeHelp() {
 }
 
 void TestPrometheusWriter::formatValue_data() {
+    QTest::addColumn<bool>("bound"); // formatBound() (an `le` label), else formatValue()
     QTest::addColumn<double>("value");
     QTest::addColumn<QByteArray>("text");
 
-    QTest::newRow("integer") << 3.0 << QByteArray("3");
-    QTest::newRow("zero") << 0.0 << QByteArray("0");
-    QTest::newRow("fraction") << 0.25 << QByteArray("0.25");
-    QTest::newRow("ms to s") << 2.5 / 1000.0 << QByteArray("0.0025");
-    QTest::newRow("one third") << 1.0 / 3.0 << QByteArray("0.3333333333333333");
-    QTest::newRow("+inf") << std::numeric_limits<double>::infinity() << QByteArray("+Inf");
-    QTest::newRow("-inf") << -std::numeric_limits<double>::infinity() << QByteArray("-Inf");
-    QTest::newRow("nan") << std::numeric_limits<double>::quiet_NaN() << QByteArray("NaN");
+    QTest::newRow("integer") << false << 3.0 << QByteArray("3");
+    QTest::newRow("zero") << false << 0.0 << QByteArray("0");
+    QTest::newRow("fraction") << false << 0.25 << QByteArray("0.25");
+    QTest::newRow("ms to s") << false << 2.5 / 1000.0 << QByteArray("0.0025");
+    QTest::newRow("one third") << false << 1.0 / 3.0 << QByteArray("0.3333333333333333");
+    QTest::newRow("small value") << false << 0.1 / 1000.0 << QByteArray("1e-04");
+    QTest::newRow("+inf") << false << std::numeric_limits<double>::infinity() << QByteArray("+Inf");
+    QTest::newRow("-inf") << false << -std::numeric_limits<double>::infinity()
+                          << QByteArray("-Inf");
+    QTest::newRow("nan") << false << std::numeric_limits<double>::quiet_NaN() << QByteArray("NaN");
+    // Bounds are plain decimals, as rules and dashboards name them.
+    QTest::newRow("bound 0.1 ms") << true << 0.1 / 1000.0 << QByteArray("0.0001");
+    QTest::newRow("bound 0.5 ms") << true << 0.5 / 1000.0 << QByteArray("0.0005");
+    QTest::newRow("bound 0.25 ms") << true << 0.25 / 1000.0 << QByteArray("0.00025");
+    QTest::newRow("bound 7.5 ms") << true << 7.5 / 1000.0 << QByteArray("0.0075");
+    QTest::newRow("bound 30 s") << true << 30.0 << QByteArray("30");
+    QTest::newRow("bound +inf") << true << std::numeric_limits<double>::infinity()
+                                << QByteArray("+Inf");
 }
 
 void TestPrometheusWriter::formatValue() {
+    QFETCH(bool, bound);
     QFETCH(double, value);
     QFETCH(QByteArray, text);
-    const QByteArray formatted = PrometheusWriter::formatValue(value);
-    QCOMPARE(formatted, text);
-    if (std::isfinite(value))
-        QCOMPARE(formatted.toDouble(), value); // reads back exactly
-}
-
-void TestPrometheusWriter::formatBound_data() {
-    QTest::addColumn<double>("value");
-    QTest::addColumn<QByteArray>("text");
-
-    // formatValue() writes the first two as 1e-04 and 5e-04.
-    QTest::newRow("0.1 ms") << 0.1 / 1000.0 << QByteArray("0.0001");
-    QTest::newRow("0.5 ms") << 0.5 / 1000.0 << QByteArray("0.0005");
-    QTest::newRow("0.25 ms") << 0.25 / 1000.0 << QByteArray("0.00025");
-    QTest::newRow("7.5 ms") << 7.5 / 1000.0 << QByteArray("0.0075");
-    QTest::newRow("30 s") << 30.0 << QByteArray("30");
-    QTest::newRow("+inf") << std::numeric_limits<double>::infinity() << QByteArray("+Inf");
-}
-
-void TestPrometheusWriter::formatBound() {
-    QFETCH(double, value);
-    QFETCH(QByteArray, text);
-    const QByteArray formatted = PrometheusWriter::formatBound(value);
+    const QByteArray formatted =
+        bound ? PrometheusWriter::formatBound(value) : PrometheusWriter::formatValue(value);
     QCOMPARE(formatted, text);
     if (std::isfinite(value))
         QCOMPARE(formatted.toDouble(), value); // reads back exactly
