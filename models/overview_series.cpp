@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,6 +25,32 @@ bool hasLatencySamples(const InstanceTotals &totals) {
             return true;
     }
     return false;
+}
+
+// A document's latency histogram into this build's buckets. The engine sends its bounds with
+// the counts (a headless instance of another version may have others): each count goes to the
+// bucket of this build that holds its upper bound, the last (+Inf) to the last. Without bounds
+// the counts are taken as this build's, index by index.
+void readHistogram(const QJsonObject &histogram,
+                   std::array<std::uint64_t, kLatencyBucketCount> &out) {
+    const QJsonArray counts = histogram.value(QLatin1String("counts")).toArray();
+    const QJsonArray bounds = histogram.value(QLatin1String("bounds_ms")).toArray();
+    if (bounds.isEmpty() || bounds.size() + 1 != counts.size()) {
+        for (qsizetype i = 0; i < counts.size() && i < qsizetype(out.size()); ++i)
+            out[size_t(i)] = counter(counts.at(i));
+        return;
+    }
+    for (qsizetype i = 0; i < counts.size(); ++i) {
+        std::size_t bucket = out.size() - 1;
+        if (i < bounds.size()) {
+            const double bound = bounds.at(i).toDouble(-1);
+            if (!(bound >= 0))
+                continue; // not a bound: its count is left out rather than misplaced
+            bucket = std::size_t(latencyBucketIndex(
+                std::chrono::microseconds(std::llround(std::min(bound, 1e12) * 1000.0))));
+        }
+        out[bucket] += counter(counts.at(i));
+    }
 }
 
 } // namespace
@@ -71,10 +98,7 @@ bool OverviewSeries::applyDocument(const QByteArray &json, std::chrono::millisec
                          counter(errors.value(QLatin1String("connect_failures"))) +
                          counter(errors.value(QLatin1String("resets"))) +
                          counter(errors.value(QLatin1String("first_byte_timeouts")));
-            const QJsonArray counts =
-                instance[QLatin1String("latency_histogram")][QLatin1String("counts")].toArray();
-            for (qsizetype i = 0; i < counts.size() && i < qsizetype(now.buckets.size()); ++i)
-                now.buckets[size_t(i)] = counter(counts.at(i));
+            readHistogram(instance[QLatin1String("latency_histogram")].toObject(), now.buckets);
             const QString id = instance.value(QLatin1String("id")).toString();
             const auto before = m_baseline.constFind(id);
             if (before != m_baseline.cend() && before->responses <= now.responses &&

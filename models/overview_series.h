@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/feed/feed_message.h>
+#include <backend/metrics/proxy_metrics.h>
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -55,7 +56,7 @@ private:
     struct Counters {
         std::uint64_t responses = 0;
         std::uint64_t errors = 0; // 5xx responses, connect failures, resets, first-byte timeouts
-        std::array<std::uint64_t, 15> buckets{};
+        std::array<std::uint64_t, kLatencyBucketCount> buckets{}; // this build's bounds
     };
     struct Sample {
         qint64 atMs = 0;

@@ -1,3 +1,4 @@
+#include <backend/metrics/proxy_metrics.h>
 #include <models/overview_series.h>
 #include <tests/gui/fixture/embedded_demo_engine.h>
 
@@ -41,6 +42,8 @@ private slots:
     void ratesFromTwoDocuments_data();
     void ratesFromTwoDocuments();
     void latencyAndErrorRate();
+    void histogramOfAnyBounds_data();
+    void histogramOfAnyBounds();
     void minimumIntervalBetweenPoints();
     void counterGoingBackwardsIsABaseline();
     void keepsOnlyTheSpan();
@@ -128,6 +131,59 @@ void TestOverviewSeries::latencyAndErrorRate() {
     QVERIFY(std::isnan(series.latest(Metric::ErrorRate)));
     QCOMPARE(series.points(Metric::LatencyP50).size(), 1);
     QCOMPARE(series.points(Metric::RequestsPerSecond).size(), 2);
+}
+
+void TestOverviewSeries::histogramOfAnyBounds_data() {
+    QTest::addColumn<QList<double>>("bounds"); // empty: none sent
+    QTest::addColumn<int>("fastBucket");       // where 98 exchanges of 3 ms are counted
+    QTest::addColumn<int>("slowBucket");       // where 2 exchanges of 251 ms are counted
+    QTest::addColumn<double>("p99Low");
+    QTest::addColumn<double>("p99High");
+
+    QList<double> current(kLatencyBucketsMs.begin(), kLatencyBucketsMs.end());
+    const int fast = latencyBucketIndex(std::chrono::milliseconds(3));
+    const int slow = latencyBucketIndex(std::chrono::milliseconds(251));
+    QTest::newRow("this build's bounds") << current << fast << slow << 250.0 << 300.0;
+    QTest::newRow("no bounds: this build's") << QList<double>{} << fast << slow << 250.0 << 300.0;
+    // A headless instance of an earlier version: 251 ms counted in (250, 500], read here in the
+    // bucket that holds 500.
+    const QList<double> earlier{1,   2.5, 5,    10,   25,   50,    100,
+                                250, 500, 1000, 2500, 5000, 10000, 30000};
+    QTest::newRow("an earlier version's bounds") << earlier << 2 << 8 << 400.0 << 500.0;
+}
+
+void TestOverviewSeries::histogramOfAnyBounds() {
+    QFETCH(QList<double>, bounds);
+    QFETCH(int, fastBucket);
+    QFETCH(int, slowBucket);
+    QFETCH(double, p99Low);
+    QFETCH(double, p99High);
+    const qsizetype buckets = bounds.isEmpty() ? kLatencyBucketCount : bounds.size() + 1;
+    const auto document = [&](int fast, int slow) {
+        QJsonArray counts;
+        for (qsizetype i = 0; i < buckets; ++i)
+            counts.append(i == fastBucket ? fast : i == slowBucket ? slow : 0);
+        QJsonObject histogram{{QStringLiteral("counts"), counts}};
+        if (!bounds.isEmpty()) {
+            QJsonArray boundsArray;
+            for (const double bound : bounds)
+                boundsArray.append(bound);
+            histogram.insert(QStringLiteral("bounds_ms"), boundsArray);
+        }
+        const QJsonObject instance{{QStringLiteral("id"), QStringLiteral("inventory-1")},
+                                   {QStringLiteral("requests"), fast + slow},
+                                   {QStringLiteral("latency_histogram"), histogram}};
+        const QJsonObject service{{QStringLiteral("name"), QStringLiteral("inventory")},
+                                  {QStringLiteral("instances"), QJsonArray{instance}}};
+        return QJsonDocument(QJsonObject{{QStringLiteral("services"), QJsonArray{service}}})
+            .toJson(QJsonDocument::Compact);
+    };
+    OverviewSeries series;
+    QVERIFY(series.applyDocument(document(0, 0), milliseconds(0)));
+    QVERIFY(series.applyDocument(document(98, 2), milliseconds(1500)));
+    QVERIFY(series.latest(Metric::LatencyP50) <= 5.0);
+    const double p99 = series.latest(Metric::LatencyP99);
+    QVERIFY2(p99 >= p99Low && p99 <= p99High, qPrintable(QString::number(p99)));
 }
 
 void TestOverviewSeries::minimumIntervalBetweenPoints() {
