@@ -105,8 +105,8 @@ bool OverviewSeries::applyDocument(const QByteArray &json, std::chrono::millisec
                 before->errors <= now.errors) {
                 delta.responses += now.responses - before->responses;
                 delta.errors += now.errors - before->errors;
-                for (size_t b = 0; b < now.buckets.size() && b < interval.latencyBuckets.size();
-                     ++b) {
+                // Both arrays are kLatencyBucketCount long.
+                for (size_t b = 0; b < now.buckets.size(); ++b) {
                     const std::uint64_t n = now.buckets[b] >= before->buckets[b]
                                                 ? now.buckets[b] - before->buckets[b]
                                                 : 0;
