@@ -15,6 +15,18 @@ EventBatch::Span EventBatch::appendTerminated(QByteArrayView text) {
     return span;
 }
 
+EventBatch::Span EventBatch::appendShared(QByteArrayView text) {
+    for (std::size_t i = 0; i < m_sharedCount; ++i) {
+        const Span span = m_shared[i];
+        if (view(span) == text)
+            return span;
+    }
+    const Span span = appendTerminated(text);
+    if (m_sharedCount < kSharedSlots)
+        m_shared[m_sharedCount++] = span;
+    return span;
+}
+
 EventBatch::Span EventBatch::appendTime(std::int64_t unixMicros) {
     constexpr std::size_t kLength = 27;
     const Span span{m_bytes.size(), kLength};
@@ -25,12 +37,12 @@ EventBatch::Span EventBatch::appendTime(std::int64_t unixMicros) {
 
 void EventBatch::add(const OutgoingEvent &event) {
     Event e;
-    e.topic = appendTerminated(event.topic);
+    e.topic = appendShared(event.topic);
     e.key = append(event.key);
     e.value = append(event.value);
     e.ceId = append(event.ceId);
-    e.ceType = append(event.ceType);
-    e.ceSource = append(event.ceSource);
+    e.ceType = appendShared(event.ceType);
+    e.ceSource = appendShared(event.ceSource);
     e.ceTime = appendTime(event.timeUs);
     e.timeUs = event.timeUs;
     m_events.push_back(e);

@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -46,6 +47,7 @@ public:
     void clear() noexcept {
         m_bytes.clear();
         m_events.clear();
+        m_sharedCount = 0;
     }
     // Set by a sink that sends structured-mode CloudEvents and hands the batch out to be filled:
     // writers put each event's value inside its envelope (Event::envelope), so that the sink
@@ -74,6 +76,11 @@ public:
     Span append(QByteArrayView bytes);
     // The same, followed by a NUL that the span does not count.
     Span appendTerminated(QByteArrayView text);
+    // appendTerminated() for text many events of the batch carry (topic, ce_type, ce_source):
+    // written once per batch, and the same span for every event that carries the same text
+    // afterwards. A reader can then tell two events' topics apart by their spans' offsets
+    // alone, without reading the text.
+    Span appendShared(QByteArrayView text);
     // `unixMicros` as ce_time formats it.
     Span appendTime(std::int64_t unixMicros);
     void add(const Event &event) { m_events.push_back(event); }
@@ -84,6 +91,10 @@ public:
     OutgoingEvent toOutgoingEvent(std::size_t i) const;
 
 private:
+    // The texts appendShared() wrote into this batch; beyond kSharedSlots, appended as any.
+    static constexpr std::size_t kSharedSlots = 16;
+    std::array<Span, kSharedSlots> m_shared;
+    std::size_t m_sharedCount = 0;
     std::vector<char> m_bytes;
     std::vector<Event> m_events;
     bool m_wantsEnvelopes = false;

@@ -648,7 +648,7 @@ const ProxyEventBuilder::EnvelopeParts &ProxyEventBuilder::envelopeParts(QByteAr
 void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType,
                             EventBatch::Span key, EventBatch::Span time, std::int64_t timeUs) {
     EventBatch::Event event;
-    event.topic = out.appendTerminated(topic);
+    event.topic = out.appendShared(topic);
     event.key = key;
     const QByteArrayView id(m_eventId, 36);
     const QByteArrayView json(m_json.data(), qsizetype(m_json.size()));
@@ -673,8 +673,8 @@ void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayVie
         event.value = out.append(json);
         event.ceId = out.append(id);
     }
-    event.ceType = out.append(ceType);
-    event.ceSource = out.append(ceSource());
+    event.ceType = out.appendShared(ceType);
+    event.ceSource = out.appendShared(ceSource());
     event.ceTime = time;
     event.timeUs = timeUs;
     out.add(event);

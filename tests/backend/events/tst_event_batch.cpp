@@ -15,6 +15,8 @@ private slots:
     void timeIsCeTime_data();
     void timeIsCeTime();
     void clearForgetsEveryEvent();
+    void sharedTextIsWrittenOnce_data();
+    void sharedTextIsWrittenOnce();
 };
 
 namespace {
@@ -105,6 +107,43 @@ void TestEventBatch::clearForgetsEveryEvent() {
     batch.add(makeEvent(7, 10));
     QCOMPARE(batch.size(), std::size_t(1));
     QCOMPARE(batch.toOutgoingEvent(0).value, makeEvent(7, 10).value);
+}
+
+void TestEventBatch::sharedTextIsWrittenOnce_data() {
+    QTest::addColumn<int>("texts");
+    QTest::newRow("three, as the capture thread's topics") << 3;
+    QTest::newRow("sixteen, every slot") << 16;
+    QTest::newRow("forty, beyond the slots") << 40;
+}
+
+void TestEventBatch::sharedTextIsWrittenOnce() {
+    QFETCH(int, texts);
+    constexpr int kSlots = 16;
+    const auto text = [](int i) { return "proxy.topic." + QByteArray::number(i); };
+    EventBatch batch;
+    for (int pass = 0; pass < 2; ++pass) {
+        // Twice over the same batch, cleared in between: a span kept from before clear()
+        // would point at bytes that are gone.
+        std::vector<EventBatch::Span> first;
+        for (int i = 0; i < texts; ++i) {
+            batch.append("between"); // shared texts need not be next to each other
+            first.push_back(batch.appendShared(text(i)));
+        }
+        const std::size_t bytes = batch.byteCount();
+        for (int i = 0; i < texts; ++i) {
+            const EventBatch::Span again = batch.appendShared(text(i));
+            QCOMPARE(batch.view(again), QByteArrayView(text(i)));
+            QCOMPARE(batch.data(again)[again.length], '\0'); // a C string, as topics must be
+            if (i < kSlots)
+                QCOMPARE(again.offset, first[std::size_t(i)].offset);
+        }
+        // Only the texts beyond the slots were written again.
+        std::size_t beyond = 0;
+        for (int i = kSlots; i < texts; ++i)
+            beyond += std::size_t(text(i).size()) + 1;
+        QCOMPARE(batch.byteCount(), bytes + beyond);
+        batch.clear();
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEventBatch)

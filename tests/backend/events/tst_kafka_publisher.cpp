@@ -34,6 +34,8 @@ private slots:
     void cleanStopSpoolsWhatIsUndelivered_data();
     void cleanStopSpoolsWhatIsUndelivered();
     void oversizedBatchGoesToSpool();
+    void batchOfManyTopicsReachesEachTopic_data();
+    void batchOfManyTopicsReachesEachTopic();
     void deliveredBatchIsGivenBackForReuse();
     void batchEnvelopesAreSentAsWritten_data();
     void batchEnvelopesAreSentAsWritten();
@@ -467,6 +469,43 @@ void TestKafkaPublisher::cleanStopSpoolsWhatIsUndelivered() {
     const Arrival arrival = checkArrival(messages, kCount);
     QVERIFY2(arrival.missing.isEmpty() && arrival.duplicates == 0 && arrival.outOfOrder == 0,
              qPrintable(arrival.describe()));
+}
+
+void TestKafkaPublisher::batchOfManyTopicsReachesEachTopic_data() {
+    QTest::addColumn<int>("topics");
+    // The capture thread's case: three topics, interleaved, each written once per batch.
+    QTest::newRow("three topics") << 3;
+    // More topics than the batch shares texts for (16) and the publisher keeps handles for per
+    // batch (8): the rest are found by name, and each event must still reach its own topic.
+    QTest::newRow("twenty topics") << 20;
+}
+
+void TestKafkaPublisher::batchOfManyTopicsReachesEachTopic() {
+    QFETCH(int, topics);
+    QTemporaryDir spool;
+    KafkaPublisher publisher(options(spool.path()));
+    QString error;
+    QVERIFY2(publisher.start(&error), qPrintable(error));
+    QList<QByteArray> names;
+    for (int t = 0; t < topics; ++t)
+        names.append(newTopic().toUtf8());
+    constexpr int kRounds = 5;
+    std::unique_ptr<EventBatch> batch = publisher.batchToFill();
+    QVERIFY(batch);
+    for (int round = 0; round < kRounds; ++round) {
+        for (int t = 0; t < topics; ++t)
+            batch->add(makeEvent(names[t], round * topics + t));
+    }
+    publisher.publishBatch(std::move(batch));
+    QTRY_COMPARE_WITH_TIMEOUT(publisher.stats().delivered, std::uint64_t(kRounds * topics), 15000);
+    for (int t = 0; t < topics; ++t) {
+        const std::vector<TailMessage> messages = readTopic(
+            m_cluster->bootstrapServers(), QString::fromUtf8(names[t]), kRounds + 5, &error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QCOMPARE(int(messages.size()), kRounds);
+        for (const TailMessage &message : messages)
+            QCOMPARE(indexOfKey(message.key) % topics, t);
+    }
 }
 
 void TestKafkaPublisher::oversizedBatchGoesToSpool() {
