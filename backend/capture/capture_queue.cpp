@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 
 namespace ToolCapture {
 
@@ -47,40 +48,51 @@ void CaptureQueue::drain(std::vector<CaptureRecord> &out) {
 }
 
 void CaptureQueue::giveBack(std::vector<CaptureRecord> &records) {
-    const size_t lanes = m_lanes.size();
-    if (lanes == 1) {
-        // One worker: the whole vector, swapped in when the lane has none waiting.
-        Lane &lane = *m_lanes.front();
-        {
-            const std::lock_guard lock(lane.mutex);
-            const size_t room = kRecycledPerLane - std::min(kRecycledPerLane, lane.returned.size());
-            if (lane.returned.empty() && records.size() <= room) {
-                lane.returned.swap(records);
-                return;
+    if (records.empty())
+        return;
+    // The lane with the fewest waiting: with one worker that is always the same one; with more,
+    // each drain's set goes where records are short, which evens out over drains.
+    Lane *target = m_lanes.front().get();
+    if (m_lanes.size() > 1) {
+        std::size_t fewest = std::numeric_limits<std::size_t>::max();
+        for (const auto &lane : m_lanes) {
+            const std::lock_guard lock(lane->mutex);
+            if (lane->returnedRecords < fewest) {
+                fewest = lane->returnedRecords;
+                target = lane.get();
             }
         }
     }
-    size_t next = 0;
-    for (size_t i = 0; i < lanes && next < records.size(); ++i) {
-        // An even share for each lane, the first ones taking the remainder.
-        const size_t share = (records.size() - next + (lanes - i) - 1) / (lanes - i);
-        Lane &lane = *m_lanes[i];
-        const std::lock_guard lock(lane.mutex);
-        const size_t room = kRecycledPerLane - std::min(kRecycledPerLane, lane.returned.size());
-        const size_t taken = std::min(share, room);
-        lane.returned.insert(
-            lane.returned.end(), std::make_move_iterator(records.begin() + std::ptrdiff_t(next)),
-            std::make_move_iterator(records.begin() + std::ptrdiff_t(next + taken)));
-        next += share;
+    std::vector<CaptureRecord> unwanted; // destroyed outside the lock
+    {
+        const std::lock_guard lock(target->mutex);
+        if (target->returnedRecords + records.size() <= kRecycledPerLane) {
+            target->returnedRecords += records.size();
+            target->returned.push_back(std::move(records));
+        } else {
+            unwanted.swap(records);
+        }
+        records.clear();
+        if (!target->emptied.empty()) {
+            records.swap(target->emptied.back());
+            target->emptied.pop_back();
+        }
     }
-    records.clear(); // what found no room is destroyed here, off the workers' path
 }
 
 void CaptureQueue::takeRecycled(int lane, CaptureRecord &record) {
     Lane &l = *m_lanes[size_t(lane) % m_lanes.size()];
     if (l.recycled.empty()) {
         const std::lock_guard lock(l.mutex);
-        l.recycled.swap(l.returned);
+        if (!l.returned.empty()) {
+            // The emptied vector keeps its capacity for the consumer's next batch; a few are
+            // enough, as one goes back for every set taken.
+            if (l.recycled.capacity() > 0 && l.emptied.size() < kEmptiedPerLane)
+                l.emptied.push_back(std::move(l.recycled));
+            l.recycled = std::move(l.returned.back());
+            l.returned.pop_back();
+            l.returnedRecords -= l.recycled.size();
+        }
     }
     if (l.recycled.empty()) {
         record = CaptureRecord();

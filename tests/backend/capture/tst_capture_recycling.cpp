@@ -77,6 +77,7 @@ private slots:
     void refilledRecordEqualsAFreshOne();
     void giveBackSpreadsOverLanes_data();
     void giveBackSpreadsOverLanes();
+    void giveBackMovesNoRecord();
     void giveBackIsBounded();
 };
 
@@ -212,42 +213,81 @@ void TestCaptureRecycling::refilledRecordEqualsAFreshOne() {
     }
 }
 
-void TestCaptureRecycling::giveBackSpreadsOverLanes_data() {
-    QTest::addColumn<int>("lanes");
-    QTest::addColumn<int>("records");
-    QTest::addColumn<QList<int>>("perLane");
-    QTest::newRow("one lane") << 1 << 5 << QList<int>{5};
-    QTest::newRow("two lanes, odd") << 2 << 5 << QList<int>{3, 2};
-    QTest::newRow("three lanes, fewer records") << 3 << 2 << QList<int>{1, 1, 0};
-    QTest::newRow("nothing") << 2 << 0 << QList<int>{0, 0};
+namespace {
+
+// Takes every given-back record of `lane`: how many there were.
+int takeAll(CaptureQueue &queue, int lane) {
+    int recycled = 0;
+    for (;;) {
+        CaptureRecord record;
+        queue.takeRecycled(lane, record);
+        // A given-back record still has its spares; a new one has none.
+        if (record.spareHeaders.empty())
+            return recycled;
+        if (!record.correlationId.isEmpty())
+            return -1; // not emptied
+        ++recycled;
+    }
 }
 
-void TestCaptureRecycling::giveBackSpreadsOverLanes() {
-    QFETCH(int, lanes);
-    QFETCH(int, records);
-    QFETCH(QList<int>, perLane);
-    CaptureQueue queue(lanes, 1000);
+std::vector<CaptureRecord> emptiedRecords(int count) {
     std::vector<CaptureRecord> done;
-    for (int i = 0; i < records; ++i) {
+    for (int i = 0; i < count; ++i) {
         CaptureRecord record = fullRecord();
         record.clearForReuse();
         done.push_back(std::move(record));
     }
-    queue.giveBack(done);
-    QVERIFY(done.empty());
-    for (int lane = 0; lane < lanes; ++lane) {
-        int recycled = 0;
-        for (;;) {
-            CaptureRecord record;
-            queue.takeRecycled(lane, record);
-            // A given-back record still has its spares; a new one has none.
-            if (record.spareHeaders.empty())
-                break;
-            QVERIFY(record.correlationId.isEmpty());
-            ++recycled;
-        }
-        QCOMPARE(recycled, perLane[lane]);
+    return done;
+}
+
+} // namespace
+
+void TestCaptureRecycling::giveBackSpreadsOverLanes_data() {
+    QTest::addColumn<int>("lanes");
+    QTest::addColumn<QList<int>>("sets"); // given back in turn
+    QTest::addColumn<QList<int>>("perLane");
+    QTest::newRow("one lane") << 1 << QList<int>{5, 3} << QList<int>{8};
+    QTest::newRow("two lanes: each set where fewest wait")
+        << 2 << QList<int>{5, 3, 4} << QList<int>{5, 7};
+    QTest::newRow("three lanes, one set") << 3 << QList<int>{2} << QList<int>{2, 0, 0};
+    QTest::newRow("nothing") << 2 << QList<int>{0} << QList<int>{0, 0};
+}
+
+void TestCaptureRecycling::giveBackSpreadsOverLanes() {
+    QFETCH(int, lanes);
+    QFETCH(QList<int>, sets);
+    QFETCH(QList<int>, perLane);
+    CaptureQueue queue(lanes, 1000);
+    for (int count : sets) {
+        std::vector<CaptureRecord> done = emptiedRecords(count);
+        queue.giveBack(done);
+        QVERIFY(done.empty());
     }
+    for (int lane = 0; lane < lanes; ++lane)
+        QCOMPARE(takeAll(queue, lane), perLane[lane]);
+}
+
+void TestCaptureRecycling::giveBackMovesNoRecord() {
+    // A set goes round as the vector it is: the records stay where they are, and the vector a
+    // worker emptied comes back to the consumer with its capacity for the next batch.
+    CaptureQueue queue(1, 1000);
+    std::vector<CaptureRecord> first = emptiedRecords(64);
+    const CaptureRecord *firstRecords = first.data();
+    queue.giveBack(first);
+    CaptureRecord record;
+    queue.takeRecycled(0, record); // takes the set whole
+    queue.giveBack(first);         // nothing: an empty set is not one
+    QCOMPARE(takeAll(queue, 0), 63);
+    std::vector<CaptureRecord> second = emptiedRecords(8);
+    queue.giveBack(second);
+    QVERIFY(second.empty());
+    QCOMPARE(second.capacity(), std::size_t(0)); // no worker has emptied a vector yet
+    queue.takeRecycled(0, record); // the first set's vector, empty now, is put by for its capacity
+    std::vector<CaptureRecord> third = emptiedRecords(8);
+    queue.giveBack(third);
+    QCOMPARE(third.data(), firstRecords);
+    QVERIFY(third.capacity() >= 64);
+    QVERIFY(third.empty());
 }
 
 void TestCaptureRecycling::giveBackIsBounded() {
