@@ -1,18 +1,36 @@
 #include <backend/events/event_batch.h>
 #include <backend/events/json_writer.h>
 
+#include <cstring>
+
 namespace ToolCapture {
 
 EventBatch::Span EventBatch::append(QByteArrayView bytes) {
-    const Span span{m_bytes.size(), std::size_t(bytes.size())};
-    m_bytes.insert(m_bytes.end(), bytes.begin(), bytes.end());
+    const Span span{m_size, std::size_t(bytes.size())};
+    if (!bytes.isEmpty())
+        std::memcpy(grow(span.length), bytes.data(), span.length);
+    m_size += span.length;
     return span;
 }
 
 EventBatch::Span EventBatch::appendTerminated(QByteArrayView text) {
-    const Span span = append(text);
-    m_bytes.push_back('\0');
+    const Span span{m_size, std::size_t(text.size())};
+    char *to = grow(span.length + 1);
+    if (!text.isEmpty())
+        std::memcpy(to, text.data(), span.length);
+    to[span.length] = '\0';
+    m_size += span.length + 1;
     return span;
+}
+
+void EventBatch::startDocument(JsonWriter &writer) {
+    m_documentStart = m_size;
+    writer.attach(m_bytes, m_size);
+}
+
+EventBatch::Span EventBatch::endDocument(JsonWriter &writer) {
+    m_size = writer.detach(m_bytes);
+    return {m_documentStart, m_size - m_documentStart};
 }
 
 EventBatch::Span EventBatch::appendShared(QByteArrayView text) {
@@ -29,9 +47,9 @@ EventBatch::Span EventBatch::appendShared(QByteArrayView text) {
 
 EventBatch::Span EventBatch::appendTime(std::int64_t unixMicros) {
     constexpr std::size_t kLength = 27;
-    const Span span{m_bytes.size(), kLength};
-    m_bytes.resize(m_bytes.size() + kLength);
-    formatRfc3339Micros(unixMicros, m_bytes.data() + span.offset);
+    const Span span{m_size, kLength};
+    formatRfc3339Micros(unixMicros, grow(kLength));
+    m_size += kLength;
     return span;
 }
 

@@ -5,12 +5,16 @@
 #include <QByteArray>
 #include <QByteArrayView>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ToolCapture {
+
+class JsonWriter;
 
 // Many events in one buffer: written by one thread (the capture thread builds the three events
 // of every exchange of a drain into it) and handed to a sink whole. An event is a set of spans
@@ -45,7 +49,7 @@ public:
 
     // Empties the batch; whether it wants envelopes stays.
     void clear() noexcept {
-        m_bytes.clear();
+        m_size = 0;
         m_events.clear();
         m_sharedCount = 0;
     }
@@ -61,14 +65,15 @@ public:
     QByteArrayView view(Span span) const noexcept {
         return {m_bytes.data() + span.offset, qsizetype(span.length)};
     }
-    std::size_t byteCount() const noexcept { return m_bytes.size(); }
+    std::size_t byteCount() const noexcept { return m_size; }
     // The memory the batch holds, used or not.
     std::size_t capacityBytes() const noexcept {
         return m_bytes.capacity() + m_events.capacity() * sizeof(Event);
     }
     // Room for `bytes` of buffer and `events` events without growing.
     void reserve(std::size_t bytes, std::size_t events) {
-        m_bytes.reserve(bytes);
+        if (m_bytes.size() < bytes)
+            m_bytes.resize(bytes);
         m_events.reserve(events);
     }
 
@@ -83,6 +88,11 @@ public:
     Span appendShared(QByteArrayView text);
     // `unixMicros` as ce_time formats it.
     Span appendTime(std::int64_t unixMicros);
+    // A document written by `writer` straight into the batch's buffer, with no copy:
+    // startDocument() lends the buffer to the writer (nothing else may touch the batch until
+    // endDocument()), endDocument() takes it back and returns the span of what was written.
+    void startDocument(JsonWriter &writer);
+    Span endDocument(JsonWriter &writer);
     void add(const Event &event) { m_events.push_back(event); }
     // Copies every attribute of `event`.
     void add(const OutgoingEvent &event);
@@ -95,7 +105,16 @@ private:
     static constexpr std::size_t kSharedSlots = 16;
     std::array<Span, kSharedSlots> m_shared;
     std::size_t m_sharedCount = 0;
-    std::vector<char> m_bytes;
+    // Room for `extra` more bytes. The buffer is sized ahead (bytes past m_size are room, not
+    // content), as JsonWriter's own, so that a writer can be lent it.
+    char *grow(std::size_t extra) {
+        if (m_size + extra > m_bytes.size()) [[unlikely]]
+            m_bytes.resize(std::max(m_bytes.size() * 2, m_size + extra));
+        return m_bytes.data() + m_size;
+    }
+    std::string m_bytes;
+    std::size_t m_size = 0;
+    std::size_t m_documentStart = 0;
     std::vector<Event> m_events;
     bool m_wantsEnvelopes = false;
 };

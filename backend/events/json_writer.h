@@ -19,6 +19,22 @@ namespace ToolCapture {
 class JsonWriter {
 public:
     void clear();
+    // Writing into someone else's buffer: after attach(), what is written goes after the first
+    // `length` bytes of `buffer` (whose size may exceed what it holds: the writer's own is
+    // grown ahead the same way), until detach() gives the buffer back and says how many bytes
+    // it holds then. Meanwhile `buffer` holds the writer's own, which must not be touched.
+    // For a caller that collects many documents in one buffer (EventBatch), with no copy.
+    void attach(std::string &buffer, std::size_t length) {
+        m_buf.swap(buffer);
+        m_len = length;
+        m_needComma = false;
+    }
+    std::size_t detach(std::string &buffer) {
+        m_buf.swap(buffer);
+        const std::size_t length = m_len;
+        clear();
+        return length;
+    }
     const char *data() const { return m_buf.data(); }
     std::size_t size() const { return m_len; }
     std::string_view view() const { return {m_buf.data(), m_len}; }

@@ -425,7 +425,7 @@ void ProxyEventBuilder::writePerformanceMetrics(const CaptureRecord &record) {
 
 void ProxyEventBuilder::writeEnvelope(std::string_view eventType, const char *eventId,
                                       const CaptureRecord &record, std::int64_t timeUs) {
-    m_json.clear();
+    // m_json is lent the batch's buffer (beginEvent): it writes after what the batch holds.
     m_json.beginObject();
     m_json.key("event_id");
     m_json.string(QByteArrayView(eventId, 36));
@@ -645,38 +645,46 @@ const ProxyEventBuilder::EnvelopeParts &ProxyEventBuilder::envelopeParts(QByteAr
     return parts;
 }
 
-void ProxyEventBuilder::add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType,
-                            EventBatch::Span key, EventBatch::Span time, std::int64_t timeUs) {
+EventBatch::Event ProxyEventBuilder::beginEvent(EventBatch &out, QByteArrayView topic,
+                                                QByteArrayView ceType, EventBatch::Span key,
+                                                EventBatch::Span time, std::int64_t timeUs) {
     EventBatch::Event event;
     event.topic = out.appendShared(topic);
     event.key = key;
-    const QByteArrayView id(m_eventId, 36);
-    const QByteArrayView json(m_json.data(), qsizetype(m_json.size()));
+    event.ceTime = time;
+    event.timeUs = timeUs;
     if (out.wantsEnvelopes()) {
-        // The event in place inside its structured CloudEvent, which the sink sends as it is:
-        // CloudEvents::writeStructuredHead()'s text, from its constant parts (the id and the
-        // time need no escaping), then the event and the closing brace. The id is the
-        // envelope's own bytes. The time is copied out first: appending a view of the batch to
-        // the batch could read freed memory when it grows.
+        // The event goes in place inside its structured CloudEvent, which the sink sends as it
+        // is: CloudEvents::writeStructuredHead()'s text, from its constant parts (the id and
+        // the time need no escaping), then the event (written by the caller) and the closing
+        // brace (finishEvent). The id is the envelope's own bytes. The time is copied out
+        // first: appending a view of the batch to the batch could read freed memory when it
+        // grows.
         char timeText[27];
         std::memcpy(timeText, out.data(time), sizeof timeText);
         const EnvelopeParts &parts = envelopeParts(ceType);
-        const EventBatch::Span head = out.append(QByteArrayView(parts.beforeId));
-        event.ceId = out.append(id);
+        event.envelope.offset = out.append(QByteArrayView(parts.beforeId)).offset;
+        event.ceId = out.append(QByteArrayView(m_eventId, 36));
         out.append(QByteArrayView(parts.beforeTime));
         out.append(QByteArrayView(timeText, sizeof timeText));
         out.append(QByteArrayView(parts.beforeData));
-        event.value = out.append(json);
+    }
+    // The event itself is written by the caller straight into the batch.
+    out.startDocument(m_json);
+    return event;
+}
+
+void ProxyEventBuilder::finishEvent(EventBatch &out, EventBatch::Event &event,
+                                    QByteArrayView ceType) {
+    event.value = out.endDocument(m_json);
+    if (out.wantsEnvelopes()) {
         out.append(QByteArrayView("}", 1));
-        event.envelope = {head.offset, event.value.offset + event.value.length + 1 - head.offset};
+        event.envelope.length = event.value.offset + event.value.length + 1 - event.envelope.offset;
     } else {
-        event.value = out.append(json);
-        event.ceId = out.append(id);
+        event.ceId = out.append(QByteArrayView(m_eventId, 36));
     }
     event.ceType = out.appendShared(ceType);
     event.ceSource = out.appendShared(ceSource());
-    event.ceTime = time;
-    event.timeUs = timeUs;
     out.add(event);
 }
 
@@ -699,17 +707,22 @@ void ProxyEventBuilder::build(const CaptureRecord &record, EventBatch &out) {
     const EventBatch::Span time = out.appendTime(timeUs);
 
     newEventId(m_eventId);
+    EventBatch::Event event =
+        beginEvent(out, ProxyTopics::kRequestIntelligence, kPreType, key, time, timeUs);
     writeRequestIntelligence(record, timeUs);
-    add(out, ProxyTopics::kRequestIntelligence, kPreType, key, time, timeUs);
+    finishEvent(out, event, kPreType);
 
     newEventId(m_eventId);
+    event = beginEvent(out, ProxyTopics::kResponseIntelligence, kPostType, key, time, timeUs);
     writeResponseIntelligence(record, timeUs);
-    add(out, ProxyTopics::kResponseIntelligence, kPostType, key, time, timeUs);
+    finishEvent(out, event, kPostType);
 
     newEventId(m_eventId);
+    const char *analysisType = upstream ? kResponseAnalysisType : kRequestAnalysisType;
+    event =
+        beginEvent(out, ProxyTopics::kCommunicationIntelligence, analysisType, key, time, timeUs);
     writeCommunicationIntelligence(record, timeUs, upstream);
-    add(out, ProxyTopics::kCommunicationIntelligence,
-        upstream ? kResponseAnalysisType : kRequestAnalysisType, key, time, timeUs);
+    finishEvent(out, event, analysisType);
 }
 
 void ProxyEventBuilder::build(const CaptureRecord &record, std::vector<OutgoingEvent> &out) {

@@ -78,9 +78,12 @@ private:
     void writeResponseIntelligence(const CaptureRecord &record, std::int64_t timeUs);
     void writeCommunicationIntelligence(const CaptureRecord &record, std::int64_t timeUs,
                                         bool upstream);
-    // The event just written (m_json, m_eventId) into `out`.
-    void add(EventBatch &out, QByteArrayView topic, QByteArrayView ceType, EventBatch::Span key,
-             EventBatch::Span time, std::int64_t timeUs);
+    // An event of `out` with the id m_eventId: beginEvent() writes what comes before the event's
+    // JSON and lends m_json the batch's buffer, a write*Intelligence() writes the event into
+    // it, finishEvent() takes the buffer back and writes what comes after.
+    EventBatch::Event beginEvent(EventBatch &out, QByteArrayView topic, QByteArrayView ceType,
+                                 EventBatch::Span key, EventBatch::Span time, std::int64_t timeUs);
+    void finishEvent(EventBatch &out, EventBatch::Event &event, QByteArrayView ceType);
 
     JsonWriter m_json;
     // A structured envelope's head around the id and the time, per CloudEvent type (a few).

@@ -1,4 +1,5 @@
 #include <backend/events/event_batch.h>
+#include <backend/events/json_writer.h>
 
 #include <QTest>
 
@@ -17,6 +18,8 @@ private slots:
     void clearForgetsEveryEvent();
     void sharedTextIsWrittenOnce_data();
     void sharedTextIsWrittenOnce();
+    void documentIsWrittenInPlace_data();
+    void documentIsWrittenInPlace();
 };
 
 namespace {
@@ -143,6 +146,43 @@ void TestEventBatch::sharedTextIsWrittenOnce() {
             beyond += std::size_t(text(i).size()) + 1;
         QCOMPARE(batch.byteCount(), bytes + beyond);
         batch.clear();
+    }
+}
+
+void TestEventBatch::documentIsWrittenInPlace_data() {
+    QTest::addColumn<int>("valueBytes");
+    QTest::newRow("small") << 10;
+    // Far beyond what the batch had room for: the buffer grows while the writer has it.
+    QTest::newRow("grows while lent") << 300000;
+}
+
+void TestEventBatch::documentIsWrittenInPlace() {
+    QFETCH(int, valueBytes);
+    const QByteArray value(valueBytes, 'v');
+    JsonWriter expected;
+    expected.beginObject();
+    expected.key("value");
+    expected.string(value);
+    expected.endObject();
+
+    EventBatch batch;
+    JsonWriter writer;
+    writer.beginObject(); // what the writer held before is of no account afterwards
+    const EventBatch::Span before = batch.append("before");
+    for (int round = 0; round < 2; ++round) {
+        batch.startDocument(writer);
+        writer.beginObject();
+        writer.key("value");
+        writer.string(value);
+        writer.endObject();
+        const EventBatch::Span document = batch.endDocument(writer);
+        QCOMPARE(batch.view(document), QByteArrayView(expected.data(), qsizetype(expected.size())));
+        QCOMPARE(document.offset + document.length, batch.byteCount());
+        QCOMPARE(writer.size(), std::size_t(0)); // the writer has its own buffer back, empty
+        const EventBatch::Span after = batch.append("after");
+        QCOMPARE(batch.view(before), QByteArrayView("before"));
+        QCOMPARE(batch.view(document), QByteArrayView(expected.data(), qsizetype(expected.size())));
+        QCOMPARE(batch.view(after), QByteArrayView("after"));
     }
 }
 
