@@ -174,10 +174,7 @@ struct KafkaConfig {
     qint64 spoolMaxBytes = qint64(1) << 30;
     milliseconds messageTimeout{15000}; // undelivered this long: the event goes to the spool
     milliseconds linger{5};             // producer batching (linger.ms)
-    // none, gzip, snappy, lz4, zstd; empty: the default, lz4 for a real cluster and none for
-    // the embedded one, which keeps its log in this process's memory, where compressing buys
-    // nothing and costs the producer's broker thread CPU (docs/benchmarks.md).
-    QString compression;
+    QString compression = QStringLiteral("lz4"); // none, gzip, snappy, lz4, zstd
     // CloudEvents content mode of every message (docs/events.md): structured (the whole event
     // as the value, one header) or binary (the attributes as headers, the data as the value).
     CloudEventsMode contentMode = CloudEventsMode::Structured;

@@ -265,9 +265,7 @@ KafkaPublisher::Options KafkaPublisher::Options::fromConfig(const KafkaConfig &c
     options.spoolMaxBytes = config.spoolMaxBytes;
     options.messageTimeout = config.messageTimeout;
     options.linger = config.linger;
-    options.compression = !config.compression.isEmpty()                 ? config.compression
-                          : config.brokers == QLatin1String("embedded") ? QStringLiteral("none")
-                                                                        : QStringLiteral("lz4");
+    options.compression = config.compression;
     options.contentMode = config.contentMode;
     options.queueMaxMessages = config.queueMaxMessages;
     options.clientId = clientId;

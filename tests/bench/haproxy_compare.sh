@@ -22,8 +22,7 @@
 #                            (which forwards it) and ToolCapture with capture (answered from its
 #                            cache); prints the hit path's ratio to the upstream path
 #     --compression NAME     the Kafka producer's compression (none, gzip, snappy, lz4, zstd;
-#                            default: the product's, which is none for the embedded cluster
-#                            the bench runs, as lz4 would only cost CPU there)
+#                            default: the product's default, lz4)
 #     --content-mode NAME    the CloudEvents content mode of the events (structured, binary;
 #                            default: the product's default, structured)
 #     --intelligence         the pattern analysis and the store's exchange rows on in both
@@ -45,7 +44,7 @@ rounds=1
 keep=0
 cache=false
 intelligence=false
-compression=
+compression=lz4
 content_mode=structured
 
 usage() { tc_usage; }
@@ -172,15 +171,13 @@ if ((only_baselines == 0)); then
         echo "bench: starting $name on 127.0.0.1:$port (--workers $workers, capture $capture)," \
             "admin on 127.0.0.1:$admin_port"
         mkdir -p "$workdir/$name"
-        local compression_json=""
-        [[ -n "$compression" ]] && compression_json="\"compression\": \"$compression\", "
         cat >"$workdir/$name.json" <<EOF
 {
   "listen": "127.0.0.1:$port",
   "admin": "127.0.0.1:$admin_port",
   "workers": $workers,
   "pool": { "max_connections": $pool_connections, "max_idle": $pool_connections },
-  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool", $compression_json"content_mode": "$content_mode" },
+  "kafka": { "brokers": "embedded", "spool_dir": "$workdir/$name/spool", "compression": "$compression", "content_mode": "$content_mode" },
   "capture": { "enabled": $capture, "store_path": "$workdir/$name/captures.sqlite" },
   "cache": { "enabled": $cache },
   "store": "$workdir/$name/intelligence.sqlite",
@@ -318,7 +315,7 @@ done
 
 echo
 printf 'wrk -t1 -c%s -d%ss, path %s, %s byte body, workers/threads %s, %s cores, events %s/%s\n' \
-    "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS" "$content_mode" "${compression:-default}"
+    "$connections" "$duration" "$path" "${#body}" "$workers" "$TC_JOBS" "$content_mode" "$compression"
 ((rounds > 1)) && echo "(the last of $rounds rounds; every round's ratio below)"
 printf '%-18s %12s %9s %9s %9s %9s\n' target requests/s "p50 ms" "p99 ms" non-2xx errors
 for entry in "${targets[@]}"; do

@@ -120,13 +120,6 @@ void TestKafkaPublisher::optionsFromConfig() {
     config.spoolDir.clear();
     QVERIFY(
         KafkaPublisher::Options::fromConfig(config, {}).spoolDir.endsWith(QLatin1String("/spool")));
-    // Compression left unset: lz4 for a real cluster, none for the in-process one.
-    config.compression.clear();
-    QCOMPARE(KafkaPublisher::Options::fromConfig(config, {}).compression, QStringLiteral("lz4"));
-    config.brokers = QStringLiteral("embedded");
-    QCOMPARE(KafkaPublisher::Options::fromConfig(config, {}).compression, QStringLiteral("none"));
-    config.compression = QStringLiteral("lz4");
-    QCOMPARE(KafkaPublisher::Options::fromConfig(config, {}).compression, QStringLiteral("lz4"));
 }
 
 void TestKafkaPublisher::startRefusesBadSettings_data() {
