@@ -160,6 +160,10 @@ HttpRequestParser::State HttpRequestParser::state() const noexcept {
     return d->state;
 }
 
+std::size_t HttpRequestParser::spareFieldCount() const noexcept {
+    return d->session.spareFieldCount();
+}
+
 const HttpParseError &HttpRequestParser::error() const noexcept {
     return d->session.error();
 }

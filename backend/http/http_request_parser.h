@@ -5,6 +5,7 @@
 
 #include <QtGlobal>
 
+#include <cstddef>
 #include <memory>
 
 namespace ToolCapture {
@@ -60,6 +61,9 @@ public:
     void resume();
 
     State state() const noexcept;
+    // Fields of earlier heads kept to parse the next ones into (bounded; for tests and
+    // diagnostics).
+    std::size_t spareFieldCount() const noexcept;
     const HttpParseError &error() const noexcept;
 
 private:

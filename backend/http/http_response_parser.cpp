@@ -156,6 +156,10 @@ HttpResponseParser::State HttpResponseParser::state() const noexcept {
     return d->state;
 }
 
+std::size_t HttpResponseParser::spareFieldCount() const noexcept {
+    return d->session.spareFieldCount();
+}
+
 const HttpParseError &HttpResponseParser::error() const noexcept {
     return d->session.error();
 }

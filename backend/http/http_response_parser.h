@@ -5,6 +5,7 @@
 
 #include <QtGlobal>
 
+#include <cstddef>
 #include <memory>
 
 namespace ToolCapture {
@@ -44,6 +45,9 @@ public:
     void finish();
 
     State state() const noexcept;
+    // Fields of earlier heads kept to parse the next ones into (bounded; for tests and
+    // diagnostics).
+    std::size_t spareFieldCount() const noexcept;
     const HttpParseError &error() const noexcept;
 
 private:

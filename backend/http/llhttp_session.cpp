@@ -213,9 +213,16 @@ void LlhttpSession::setBodyFraming(BodyFraming framing) {
 
 int LlhttpSession::onMessageBeginCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
-    // The fields of the last head (or of an earlier one a listener swapped in) become spares.
-    for (HttpHeader &header : self->m_headers)
-        self->m_spareHeaders.push_back(std::move(header));
+    // The fields of the last head (or of an earlier one a listener swapped in) become spares,
+    // up to a bound: a listener may have added fields to the head it gave back (a Cache-Status,
+    // a validator), and each such message would otherwise leave one more spare behind for as
+    // long as the connection lives. A field grown past ordinary sizes is not kept either.
+    for (HttpHeader &header : self->m_headers) {
+        if (self->m_spareHeaders.size() >= kMaxSpareFields)
+            break;
+        if (header.name.capacity() + header.value.capacity() <= kMaxSpareFieldBytes)
+            self->m_spareHeaders.push_back(std::move(header));
+    }
     self->m_headers.clear();
     self->m_fieldOpen = false;
     self->m_inTrailers = false;

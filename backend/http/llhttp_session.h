@@ -64,6 +64,11 @@ public:
     bool llhttpKeepsAlive() const noexcept;
     // Whether the connection ends after this message: more bytes are then an error.
     void setCloseAfterMessage(bool close) noexcept { m_closeAfterMessage = close; }
+    // Fields of earlier messages kept for the next heads' fields, at most kMaxSpareFields.
+    std::size_t spareFieldCount() const noexcept { return m_spareHeaders.size(); }
+    static constexpr std::size_t kMaxSpareFields = 64;
+    // Bytes of capacity (name and value) beyond which a field is let go instead of kept.
+    static constexpr qsizetype kMaxSpareFieldBytes = 4096;
 
 private:
     enum class Phase { StartLine, Fields, Chunked, Raw };

@@ -1,4 +1,5 @@
 #include <backend/http/http_request_parser.h>
+#include <backend/http/llhttp_session.h>
 #include <tests/support/malformed_requests.h>
 
 #include <QTest>
@@ -65,6 +66,18 @@ struct SwappingRun : HttpRequestParser::Handler {
     void onRequestComplete() override {}
 };
 
+// A handler that reads each head in place and adds a field to it, as the proxy adds its
+// validators to a request it revalidates a stored response with.
+struct AddingRun : HttpRequestParser::Handler {
+    int heads = 0;
+    void onRequestHead(RequestHead &&head) override {
+        ++heads;
+        head.headers.push_back({"If-None-Match", "\"v1\""});
+    }
+    void onRequestBody(const char *, qsizetype) override {}
+    void onRequestComplete() override {}
+};
+
 } // namespace
 
 // Tests HttpRequestParser: the strictness table, valid requests, pausing, pipelining, limits.
@@ -83,6 +96,7 @@ private slots:
     void errorNamesTheField_data();
     void errorNamesTheField();
     void reusedHeadStorage();
+    void addedFieldsAreNotKeptForever();
     void closingRequestEndsTheConnection_data();
     void closingRequestEndsTheConnection();
     void noHandlerCallAfterError();
@@ -550,6 +564,29 @@ void TestHttpRequestParser::reusedHeadStorage() {
     QCOMPARE(run.held.at(1), QByteArray("GET"));
     QCOMPARE(run.held.at(2), QByteArray("h3"));
     QCOMPARE(run.held.at(3), QByteArray("DELETE"));
+}
+
+// Fields a handler adds to a head come back to the parser with it; the parser keeps fields of
+// earlier heads for the next ones only up to a bound (without it, one more per request).
+void TestHttpRequestParser::addedFieldsAreNotKeptForever() {
+    const QByteArray one = get("Accept: */*\r\nX-Trace: abc\r\n");
+    QByteArray raw;
+    constexpr int kRequests = 300;
+    for (int i = 0; i < kRequests; ++i)
+        raw += one;
+    AddingRun run;
+    HttpRequestParser parser(run, {});
+    using State = HttpRequestParser::State;
+    qsizetype offset = 0;
+    while (offset < raw.size() && parser.state() != State::Failed) {
+        offset += parser.feed(raw.constData() + offset, raw.size() - offset);
+        while (parser.state() == State::PausedAtHead || parser.state() == State::PausedAtEnd)
+            parser.resume();
+    }
+    QCOMPARE(parser.state(), State::Idle);
+    QCOMPARE(run.heads, kRequests);
+    QVERIFY2(parser.spareFieldCount() <= LlhttpSession::kMaxSpareFields,
+             qPrintable(QString::number(parser.spareFieldCount())));
 }
 
 // An error in a field line names the field, however the head was cut into reads: the name may

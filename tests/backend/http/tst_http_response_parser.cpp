@@ -1,4 +1,5 @@
 #include <backend/http/http_response_parser.h>
+#include <backend/http/llhttp_session.h>
 
 #include <QTest>
 
@@ -92,6 +93,23 @@ struct ReadingRun : HttpResponseParser::Handler {
     void onResponseComplete() override { ++completes; }
 };
 
+// A handler that reads each head in place and adds fields to it, as the proxy adds a
+// Cache-Status field to the response it relays.
+struct AddingRun : HttpResponseParser::Handler {
+    int added = 0;
+    int heads = 0;
+    qsizetype fieldsSeen = 0;
+
+    void onResponseHead(ResponseHead &&head) override {
+        ++heads;
+        fieldsSeen += qsizetype(head.headers.size());
+        for (int i = 0; i < added; ++i)
+            head.headers.push_back({"Cache-Status", "ToolCapture; fwd=uri-miss"});
+    }
+    void onResponseBody(const char *, qsizetype) override {}
+    void onResponseComplete() override {}
+};
+
 } // namespace
 
 // Tests HttpResponseParser: bodiless statuses, HEAD, interim responses, until-close bodies,
@@ -109,6 +127,8 @@ private slots:
     void closingResponseEndsTheConnection_data();
     void closingResponseEndsTheConnection();
     void reusedHeadStorage();
+    void addedFieldsAreNotKeptForever_data();
+    void addedFieldsAreNotKeptForever();
 };
 
 void TestHttpResponseParser::valid_data() {
@@ -375,6 +395,52 @@ void TestHttpResponseParser::reusedHeadStorage() {
     QCOMPARE(run.held.size(), 4);
     QCOMPARE(run.held.at(0), QByteArray(300 + 39 % 3, 'b'));
     QCOMPARE(run.held.at(1), QByteArray("2")); // the only field of a response without others
+}
+
+// Fields a handler adds to a head come back to the parser with it; the parser keeps fields of
+// earlier heads to parse the next ones into, but only up to a bound, and not those grown large.
+// Without the bound, every response relayed on a connection left one more field behind.
+void TestHttpResponseParser::addedFieldsAreNotKeptForever_data() {
+    QTest::addColumn<int>("fields");
+    QTest::addColumn<int>("added");
+    QTest::addColumn<int>("valueSize");
+    QTest::addColumn<int>("maxSpares");
+    const int bound = int(LlhttpSession::kMaxSpareFields);
+    QTest::newRow("one field, one added") << 1 << 1 << 10 << bound;
+    QTest::newRow("ten fields, three added") << 10 << 3 << 10 << bound;
+    QTest::newRow("more fields than the bound") << 70 << 1 << 10 << bound;
+    QTest::newRow("nothing added") << 10 << 0 << 10 << 10;
+    // Kept: only Content-Length; the two 5000-byte fields are let go.
+    QTest::newRow("large fields are let go") << 3 << 0 << 5000 << 1;
+}
+
+void TestHttpResponseParser::addedFieldsAreNotKeptForever() {
+    QFETCH(int, fields);
+    QFETCH(int, added);
+    QFETCH(int, valueSize);
+    QFETCH(int, maxSpares);
+    QByteArray raw = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n";
+    for (int i = 1; i < fields; ++i)
+        raw += "X-F" + QByteArray::number(i) + ": " + QByteArray(valueSize, 'v') + "\r\n";
+    raw += "\r\nok";
+    AddingRun run;
+    run.added = added;
+    HttpResponseParser parser(run, {});
+    constexpr int kResponses = 500;
+    for (int i = 0; i < kResponses; ++i) {
+        parser.expectResponseTo("GET");
+        QCOMPARE(parser.feed(raw.constData(), raw.size()), raw.size());
+        QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    }
+    // A last response without fields leaves every field the parser kept unused.
+    const QByteArray empty = "HTTP/1.1 204 No Content\r\n\r\n";
+    parser.expectResponseTo("GET");
+    QCOMPARE(parser.feed(empty.constData(), empty.size()), empty.size());
+    QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
+    QCOMPARE(run.heads, kResponses + 1);
+    QCOMPARE(run.fieldsSeen, qsizetype(kResponses) * fields); // the parser's own fields only
+    QVERIFY2(parser.spareFieldCount() <= std::size_t(maxSpares),
+             qPrintable(QString::number(parser.spareFieldCount())));
 }
 
 QTEST_GUILESS_MAIN(TestHttpResponseParser)
