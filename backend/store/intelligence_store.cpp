@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QUuid>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -127,6 +128,13 @@ public:
     bool readRecommendations(std::vector<RecommendationRecord> *out, QString *error);
 
     struct Shared {
+        // Under `mutex`: queues a record; past `limit` rows waiting, one is dropped (counted).
+        void push(Record &&record, size_t limit);
+        // Under `mutex`: drops rows until at most `limit` wait, exchange rows (the oldest
+        // first) before anything else: a pattern's or a recommendation's row is one write of
+        // state that is not repeated, an exchange row one of many alike.
+        void trimTo(size_t limit);
+
         std::mutex mutex;
         std::deque<Record> queue;
         size_t inFlight = 0; // taken from the queue, being written (under the mutex)
@@ -138,6 +146,9 @@ public:
         std::atomic<std::uint64_t> connectFailures{0};
         std::atomic<bool> connected{false};
         std::atomic<int> schemaVersion{0};
+        // Rows were dropped while the database was there, because it wrote them more slowly
+        // than they came (said once per episode; reset when the queue is back under half).
+        bool overflowing = false; // under the mutex
         // The first connection attempt (start() does not wait for it; waitForFirstAttempt()).
         std::condition_variable attempted;
         bool firstAttemptDone = false; // under the mutex
@@ -204,6 +215,11 @@ bool StoreWorker::connectNow() {
         pragma.exec(QStringLiteral("PRAGMA journal_mode = WAL"));
         pragma.exec(QStringLiteral("PRAGMA synchronous = NORMAL"));
         pragma.exec(QStringLiteral("PRAGMA busy_timeout = 2000"));
+        // The exchange tables' keys are random UUIDs, so every batch touches leaf pages all
+        // over their indexes: with SQLite's default 2 MiB cache a batch spilled pages
+        // mid-transaction and read them back (a quarter of this thread, measured at 10k
+        // exchanges/s). 64 MiB keeps the indexes' hot pages of a few million rows.
+        pragma.exec(QStringLiteral("PRAGMA cache_size = -65536"));
     }
     QString why;
     if (!migrate(m_db, location.kind, intelligenceMigrations(), -1, &why)) {
@@ -236,12 +252,49 @@ void StoreWorker::disconnect() {
         m_db.close();
 }
 
+namespace {
+
+bool isExchangeRow(const Record &record) {
+    return std::holds_alternative<CommunicationRecord>(record) ||
+           std::holds_alternative<ExecutionRecord>(record) ||
+           std::holds_alternative<IntelligenceStore::MakeCommunication>(record) ||
+           std::holds_alternative<IntelligenceStore::MakeExecution>(record);
+}
+
+// How far from the front an exchange row is looked for before the front row goes anyway.
+constexpr size_t kDropScan = 64;
+
+} // namespace
+
+void StoreWorker::Shared::trimTo(size_t limit) {
+    limit = std::max<size_t>(1, limit);
+    while (queue.size() > limit) {
+        const size_t scan = std::min(queue.size(), kDropScan);
+        size_t victim = 0;
+        while (victim < scan && !isExchangeRow(queue[victim]))
+            ++victim;
+        queue.erase(queue.begin() + std::ptrdiff_t(victim == scan ? 0 : victim));
+        dropped++;
+    }
+}
+
+void StoreWorker::Shared::push(Record &&record, size_t limit) {
+    queue.push_back(std::move(record));
+    if (queue.size() <= std::max<size_t>(1, limit))
+        return;
+    trimTo(limit);
+    if (!overflowing && connected) {
+        overflowing = true;
+        qCWarning(lcStore).noquote()
+            << "intelligence store: rows come faster than the database takes them;" << limit
+            << "are waiting (store.memory_limit_rows), the oldest exchange rows are dropped "
+               "and counted (toolcapture_store_rows_total{outcome=\"dropped\"})";
+    }
+}
+
 void StoreWorker::enforceMemoryLimit() {
     const std::lock_guard lock(shared.mutex);
-    while (shared.queue.size() > size_t(std::max(1, m_options.memoryLimit))) {
-        shared.queue.pop_front();
-        shared.dropped++;
-    }
+    shared.trimTo(size_t(std::max(1, m_options.memoryLimit)));
 }
 
 namespace {
@@ -492,6 +545,9 @@ void StoreWorker::flush() {
                 shared.queue.pop_front();
             }
             shared.inFlight = n;
+            if (shared.overflowing &&
+                shared.queue.size() < size_t(std::max(1, m_options.memoryLimit)) / 2)
+                shared.overflowing = false;
         }
         if (batch.empty())
             return;
@@ -678,6 +734,8 @@ struct IntelligenceStore::Private {
     explicit Private(Options o)
         : options(std::move(o))
         , worker(options) {}
+    size_t memoryLimit() const { return size_t(std::max(1, options.memoryLimit)); }
+
     Options options;
     StoreWorker worker;
     QThread thread;
@@ -761,37 +819,37 @@ void IntelligenceStore::stop() {
 
 void IntelligenceStore::write(ExecutionRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(record));
+    d->worker.shared.push(std::move(record), d->memoryLimit());
 }
 
 void IntelligenceStore::write(CommunicationRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(record));
+    d->worker.shared.push(std::move(record), d->memoryLimit());
 }
 
 void IntelligenceStore::write(PatternRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(record));
+    d->worker.shared.push(std::move(record), d->memoryLimit());
 }
 
 void IntelligenceStore::write(RecommendationRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(record));
+    d->worker.shared.push(std::move(record), d->memoryLimit());
 }
 
 void IntelligenceStore::write(ServiceEcosystemRecord record) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(record));
+    d->worker.shared.push(std::move(record), d->memoryLimit());
 }
 
 void IntelligenceStore::writeDeferred(MakeCommunication make) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(make));
+    d->worker.shared.push(std::move(make), d->memoryLimit());
 }
 
 void IntelligenceStore::writeDeferred(MakeExecution make) {
     const std::lock_guard lock(d->worker.shared.mutex);
-    d->worker.shared.queue.emplace_back(std::move(make));
+    d->worker.shared.push(std::move(make), d->memoryLimit());
 }
 
 void IntelligenceStore::loadRecommendations(QObject *context, RecommendationsLoaded done) {

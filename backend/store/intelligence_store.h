@@ -97,15 +97,18 @@ struct ServiceEcosystemRecord {
 // transaction each, so nothing on the request path or in the analysis waits for a database. A
 // database that cannot be reached (at start or later) is not an error: records wait in memory
 // (bounded: past the limit the oldest are dropped and counted), a warning says so once, and
-// they are written when it is back. Migrations run at start; retention (90 days of events,
+// they are written when it is back. The same bound holds while a database that is there writes
+// more slowly than the records come. Migrations run at start; retention (90 days of events,
 // a year of patterns, as the source documents say) runs on a timer.
 class IntelligenceStore {
 public:
     struct Options {
         StoreLocation location;
         std::chrono::milliseconds flushInterval{100};
-        int batchSize = 2000;     // rows per transaction at most
-        int memoryLimit = 200000; // rows waiting while the database is away
+        int batchSize = 2000; // rows per transaction at most
+        // Rows waiting in memory at most, whether the database is away or slower than the
+        // rows come; beyond, the oldest exchange rows are dropped and counted.
+        int memoryLimit = 200000;
         std::chrono::milliseconds reconnectInterval{2000};
         std::chrono::hours eventRetention{24 * 90};
         std::chrono::hours patternRetention{24 * 365};
@@ -120,7 +123,7 @@ public:
         int schemaVersion = 0;
         std::uint64_t pending = 0; // rows waiting to be written (or being written)
         std::uint64_t written = 0;
-        std::uint64_t dropped = 0;  // lost: the memory limit was reached while disconnected
+        std::uint64_t dropped = 0;  // lost: more than memoryLimit rows were waiting
         std::uint64_t rejected = 0; // refused by the database (a malformed row), logged
         std::uint64_t expired = 0;  // removed by retention
         // Connection attempts that failed (the first and each retry every reconnectInterval;

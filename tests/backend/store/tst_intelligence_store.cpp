@@ -54,6 +54,7 @@ private slots:
     void ecosystemIsOneRowPerService_data() { backends(); }
     void ecosystemIsOneRowPerService();
     void loadingWhileAwaySaysSo();
+    void memoryIsBoundedWhileTheDatabaseIsSlower();
 
 private:
     void backends();
@@ -832,6 +833,39 @@ void TestIntelligenceStore::loadingWhileAwaySaysSo() {
     QVERIFY(!goneCalled);
     // The record still waits for the database.
     QCOMPARE(store.health().pending, std::uint64_t(1));
+}
+
+// The bound holds while the database is there too, when it takes rows more slowly than they
+// come (here: not at all until the recommendations are read, which flushes). Exchange rows go
+// first: a recommendation's row, one write of state, stays.
+void TestIntelligenceStore::memoryIsBoundedWhileTheDatabaseIsSlower() {
+    const std::optional<StoreLocation> location = freshLocation(QStringLiteral("sqlite"));
+    QVERIFY(location);
+    IntelligenceStore::Options options{*location};
+    options.memoryLimit = 100;
+    options.flushInterval = std::chrono::hours(1);
+    IntelligenceStore store(options);
+    START_CONNECTED(store);
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    store.write(recommendation(id, QStringLiteral("Cache GET /items/{id}")));
+    for (int i = 0; i < 250; ++i) {
+        ExecutionRecord r;
+        r.correlationId = QString::number(i);
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        store.write(r);
+    }
+    QCOMPARE(store.health().pending, std::uint64_t(100));
+    QCOMPARE(store.health().dropped, std::uint64_t(151));
+    QVERIFY(store.health().connected);
+
+    LOAD_RECOMMENDATIONS(store, ok, loaded, error);
+    QVERIFY2(ok, qPrintable(error));
+    QCOMPARE(loaded.size(), size_t(1));
+    QCOMPARE(loaded[0].id, id);
+    QTRY_COMPARE(store.health().written, std::uint64_t(100));
+    // The recommendation and 99 exchange rows were kept.
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence")), 99);
 }
 
 QTEST_GUILESS_MAIN(TestIntelligenceStore)
