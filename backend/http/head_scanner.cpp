@@ -248,6 +248,9 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
         }
     } keepName{*this};
     qsizetype i = 0;
+    // Where this call's bytes of a NameGap begin (see withheld()).
+    qsizetype gapStart = m_state == State::NameGap ? 0 : -1;
+    m_withheld = 0;
     const qsizetype budget = m_limits.maxHeaderBytes - m_total; // bytes still allowed
     const qsizetype end = size <= budget ? size : budget;
     for (; i < end; ++i) {
@@ -302,9 +305,12 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
                 m_total -= i;
                 m_state = State::Value;
             } else if (c == ' ' || c == '\t') {
-                fail(400,
-                     "whitespace between field name and colon in '" + fieldNameForError() + '\'');
-                return i;
+                // Refused whatever follows; the rest of the line says what to call it: a space
+                // before the colon, a space inside the name, or a line with no colon at all.
+                m_total -= i;
+                m_state = State::NameGap;
+                m_gapOnlySpace = true;
+                gapStart = i;
             } else if (c == '\r' || c == '\n') {
                 fail(400, "field line without a colon: '" + fieldNameForError() + '\'');
                 return i;
@@ -313,6 +319,25 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
                               fieldNameForError() + '\'');
                 return i;
             }
+            break;
+        case State::NameGap:
+            if (c == ' ' || c == '\t')
+                break;
+            if (c == ':') {
+                m_total += i;
+                m_withheld = i - gapStart;
+                fail(400, (m_gapOnlySpace ? "whitespace between field name and colon in '"
+                                          : "whitespace in field name '") +
+                              fieldNameForError() + '\'');
+                return i;
+            }
+            if (c == '\r' || c == '\n') {
+                m_total += i;
+                m_withheld = i - gapStart;
+                fail(400, "field line without a colon: '" + fieldNameForError() + '\'');
+                return i;
+            }
+            m_gapOnlySpace = false;
             break;
         case State::Value:
             if (isFieldValueChar(c))
@@ -352,6 +377,8 @@ qsizetype HeadScanner::scanFields(const char *data, qsizetype size) {
     }
     if (nameStart >= 0)
         m_fieldName.append(data + nameStart, i - nameStart);
+    if (gapStart >= 0)
+        m_withheld = i - gapStart;
     m_total += i;
     if (i < size) {
         fail(431, "header section larger than " + QByteArray::number(m_limits.maxHeaderBytes) +

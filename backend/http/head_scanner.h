@@ -34,6 +34,10 @@ public:
     // Validates field lines; returns how many bytes are valid (up to and including the LF of the
     // empty line that ends the head, or up to the first invalid byte).
     qsizetype scanFields(const char *data, qsizetype size);
+    // Of the bytes the last scanFields() returned as valid, how many at their end belong to a
+    // field line with whitespace after its name: refused however it goes on (the rest of the
+    // line only names the error), so they are not for llhttp, whose own error would come first.
+    qsizetype withheld() const noexcept { return m_withheld; }
     bool done() const noexcept { return m_state == State::Done; }
 
     bool failed() const noexcept { return m_error.isError(); }
@@ -53,6 +57,7 @@ private:
         StartLineLF,
         FieldLineStart,
         Name,
+        NameGap, // whitespace after a name: an error, which one the rest of the line says
         Value,
         ValueLF,
         FinalLF,
@@ -73,6 +78,8 @@ private:
     QByteArray m_line;
     QByteArray m_fieldName;     // the current field's name when it began in an earlier call
     QByteArrayView m_localName; // or, during scanFields(), its name in the bytes being scanned
+    bool m_gapOnlySpace = true; // NameGap: nothing but whitespace since the name
+    qsizetype m_withheld = 0;   // see withheld()
     QByteArrayView m_method;
     QByteArrayView m_target;
     QByteArrayView m_reason;

@@ -144,7 +144,10 @@ qsizetype LlhttpSession::execute(const char *data, qsizetype size) {
             if (pos == size)
                 return pos;
             const qsizetype valid = m_head.scanFields(data + pos, size - pos);
-            pos += runLlhttp(data + pos, valid);
+            // The bytes the scanner withholds end in its refusal; llhttp never sees them.
+            const qsizetype forLlhttp = valid - m_head.withheld();
+            const qsizetype fed = runLlhttp(data + pos, forLlhttp);
+            pos += fed == forLlhttp ? valid : fed;
             if (m_head.failed() && !failed())
                 fail(m_head.error());
             break;

@@ -610,6 +610,13 @@ void TestHttpRequestParser::errorNamesTheField_data() {
         << QByteArray("whitespace between field name and colon in 'X-Some-Field'");
     QTest::newRow("no colon") << QByteArray("X-No-Colon\r\n")
                               << QByteArray("field line without a colon: 'X-No-Colon'");
+    QTest::newRow("no colon, words")
+        << QByteArray("X-Note two words\r\n") << QByteArray("field line without a colon: 'X-Note'");
+    QTest::newRow("space in the name")
+        << QByteArray("X-Some Field: v\r\n") << QByteArray("whitespace in field name 'X-Some'");
+    QTest::newRow("spaces, then colon")
+        << QByteArray("X-Some-Field \t : v\r\n")
+        << QByteArray("whitespace between field name and colon in 'X-Some-Field'");
     QTest::newRow("long name") << QByteArray("X-" + QByteArray(100, 'n') + ": a\x01\r\n")
                                << QByteArray("invalid character 0x01 in the value of field 'X-" +
                                              QByteArray(62, 'n') + "'");
