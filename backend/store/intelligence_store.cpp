@@ -212,6 +212,11 @@ bool StoreWorker::connectNow() {
     }
     if (location.kind == StoreLocation::Kind::Sqlite) {
         QSqlQuery pragma(m_db);
+        // Takes effect on a new file only (before its first table, before WAL): each row's
+        // JSON spans pages, and every page is a system call when the WAL is written and again
+        // when it is checkpointed. 16 KiB pages: 6.2-6.4k -> 8.4-8.8k rows written a second,
+        // measured at the same CPU (64 KiB gained nothing more).
+        pragma.exec(QStringLiteral("PRAGMA page_size = 16384"));
         pragma.exec(QStringLiteral("PRAGMA journal_mode = WAL"));
         pragma.exec(QStringLiteral("PRAGMA synchronous = NORMAL"));
         pragma.exec(QStringLiteral("PRAGMA busy_timeout = 2000"));

@@ -194,6 +194,9 @@ void TestIntelligenceStore::migratesFromEmpty() {
             qint64(0));
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
              qint64(intelligenceMigrations().size()));
+    // A new SQLite store has 16 KiB pages (fewer, larger writes per batch).
+    if (location->kind == StoreLocation::Kind::Sqlite)
+        QCOMPARE(count(*location, QStringLiteral("PRAGMA page_size")), qint64(16384));
     // Starting again applies nothing more.
     IntelligenceStore again({*location});
     START_CONNECTED(again);
