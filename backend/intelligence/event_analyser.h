@@ -26,6 +26,8 @@
 
 namespace ToolCapture {
 
+class JsonFields; // an event's members, indexed (event_analyser.cpp)
+
 // The pattern analysis of issue 11: reads the events the proxies and the hook receiver publish
 // (docs/events.md), one at a time, and keeps per service, per instance and per operation
 // (method and PathTemplater template) rolling windows of 1 min, 5 min and 1 h, EWMA trends,
@@ -124,11 +126,11 @@ private:
 
     using TimePoint = Clock::time_point;
 
-    void ingestCommunication(const QJsonValue &event, TimePoint now);
-    void ingestResponse(const QJsonValue &event, TimePoint now);
-    void ingestRequest(const QJsonValue &event, TimePoint now);
-    void ingestExecution(const QJsonValue &event, TimePoint now);
-    void ingestBreaker(const QJsonValue &event, TimePoint now);
+    void ingestCommunication(const JsonFields &event, TimePoint now);
+    void ingestResponse(const JsonFields &event, TimePoint now);
+    void ingestRequest(const JsonFields &event, TimePoint now);
+    void ingestExecution(const JsonFields &event, TimePoint now);
+    void ingestBreaker(const JsonFields &event, TimePoint now);
 
     OperationState *operationFor(const QString &service, QByteArrayView method, QByteArrayView path,
                                  TimePoint now);

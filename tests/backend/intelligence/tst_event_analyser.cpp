@@ -192,6 +192,8 @@ private slots:
     void cacheHitRatioFromTheResponseEvent();
     void refusesWhatItCannotRead_data();
     void refusesWhatItCannotRead();
+    void readsMembersAsJsonDoes_data();
+    void readsMembersAsJsonDoes();
     void slowOperationIsAnAnomalyAfterWarmUp();
     void noiseIsNotAnAnomaly();
     void loadImbalance_data();
@@ -371,6 +373,13 @@ void TestEventAnalyser::refusesWhatItCannotRead_data() {
                                    << QByteArray(R"({"event_type":"breaker_transition"})") << true;
     QTest::newRow("members missing") << QByteArray("proxy.communication_intelligence")
                                      << QByteArray(R"({"event_type":"response_analysis"})") << true;
+    QTest::newRow("cut short") << QByteArray("proxy.communication_intelligence")
+                               << QByteArray(R"({"event_type":"response_analysis","a":[1,)")
+                               << false;
+    QTest::newRow("text after the object")
+        << QByteArray("proxy.response_intelligence") << QByteArray(R"({"a":1} {"b":2})") << false;
+    QTest::newRow("whitespace around")
+        << QByteArray("proxy.breaker_events") << QByteArray(" \n {\"a\" : 1 }\r\n") << true;
 }
 
 void TestEventAnalyser::refusesWhatItCannotRead() {
@@ -383,6 +392,61 @@ void TestEventAnalyser::refusesWhatItCannotRead() {
     QCOMPARE(analyser.eventsIngested(), accepted ? 1u : 0u);
     QCOMPARE(analyser.eventsRefused(), accepted ? 0u : 1u);
     QCOMPARE(analyser.operationCount(), 0);
+}
+
+// The analyser reads events without a DOM (members found by scanning their object); what it
+// reads must be what a JSON parser reads: escapes decoded, any number form, the last of two
+// members of one name, members in any order and with any whitespace.
+void TestEventAnalyser::readsMembersAsJsonDoes_data() {
+    QTest::addColumn<QByteArray>("metrics");
+    QTest::addColumn<QString>("service");
+    QTest::addColumn<int>("errors");
+    QTest::addColumn<double>("maxLatencyMs");
+    const QByteArray plain = R"("target_instance":"i-1","attempts":1,"error_class":null)";
+    QTest::newRow("escaped service name")
+        << QByteArray(R"("target_service":"caf\u00e9 \"x\"","status_code":200,)"
+                      R"("response_time_ms":12.5,)") +
+               plain
+        << QStringLiteral("café \"x\"") << 0 << 12.5;
+    QTest::newRow("exponent forms")
+        << QByteArray(R"("target_service":"s","status_code":5.03E2,"response_time_ms":1e1,)") +
+               plain
+        << QStringLiteral("s") << 1 << 10.0;
+    QTest::newRow("the last of two members wins")
+        << QByteArray(R"("target_service":"s","status_code":500,"status_code":200,)"
+                      R"("response_time_ms":3,)") +
+               plain
+        << QStringLiteral("s") << 0 << 3.0;
+    QTest::newRow("spaces and another order")
+        << QByteArray(R"( "response_time_ms" : 7 , "status_code" :	502 ,)"
+                      "\n  \"target_service\" : \"s\" , ") +
+               plain
+        << QStringLiteral("s") << 1 << 7.0;
+    QTest::newRow("a string is not a number")
+        << QByteArray(R"("target_service":"s","status_code":"200","response_time_ms":4,)") + plain
+        << QStringLiteral("s") << 1 << 4.0; // no status: counted as an error
+}
+
+void TestEventAnalyser::readsMembersAsJsonDoes() {
+    QFETCH(QByteArray, metrics);
+    QFETCH(QString, service);
+    QFETCH(int, errors);
+    QFETCH(double, maxLatencyMs);
+    const QByteArray event =
+        R"({"event_type":"response_analysis","correlation_id":"c-1",)"
+        R"("timestamp":"2026-12-07T10:00:00.000001Z","request_context":{"method":"GET",)"
+        R"("path":"/items/42","headers":{"x-a":"}{\"]["}},"performance_metrics":{)" +
+        metrics + "}}";
+    ManualClock clock;
+    EventAnalyser analyser(clock);
+    QVERIFY(analyser.ingest("proxy.communication_intelligence", event));
+    const AnalysisSnapshot snapshot = analyser.snapshot();
+    const OperationInsight *insight = insightOf(snapshot, "GET /items/{id}");
+    QVERIFY(insight);
+    QCOMPARE(insight->service, service);
+    QCOMPARE(insight->totals.requests, 1u);
+    QCOMPARE(insight->totals.errors, std::uint64_t(errors));
+    QCOMPARE(insight->oneMinute.latencyMs.max(), maxLatencyMs);
 }
 
 void TestEventAnalyser::slowOperationIsAnAnomalyAfterWarmUp() {
