@@ -1,8 +1,8 @@
 #include <backend/analysis/analyser_host.h>
+#include <backend/core/json_scan.h>
 #include <backend/core/logging.h>
 #include <backend/engine/store_host.h>
 #include <backend/events/event_batch.h>
-#include <backend/core/json_scan.h>
 #include <backend/events/proxy_events.h>
 #include <backend/resilience/breaker_state.h>
 

@@ -1,5 +1,5 @@
-#include <backend/events/cloud_event.h>
 #include <backend/core/json_scan.h>
+#include <backend/events/cloud_event.h>
 #include <backend/events/json_writer.h>
 
 namespace ToolCapture::CloudEvents {
