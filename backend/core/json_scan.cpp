@@ -71,31 +71,4 @@ std::optional<QByteArray> decodeString(QByteArrayView token) {
     return document.array().at(0).toString().toUtf8();
 }
 
-std::optional<QByteArrayView> member(QByteArrayView s, QByteArrayView name) {
-    qsizetype i = skipSpace(s, 0);
-    if (i >= s.size() || s[i] != '{')
-        return std::nullopt;
-    i = skipSpace(s, i + 1);
-    while (i < s.size() && s[i] == '"') {
-        const qsizetype nameEnd = valueEnd(s, i);
-        if (nameEnd < 0)
-            return std::nullopt;
-        const QByteArrayView found = s.sliced(i + 1, nameEnd - i - 2);
-        i = skipSpace(s, nameEnd);
-        if (i >= s.size() || s[i] != ':')
-            return std::nullopt;
-        i = skipSpace(s, i + 1);
-        const qsizetype end = valueEnd(s, i);
-        if (end < 0)
-            return std::nullopt;
-        if (found == name)
-            return s.sliced(i, end - i);
-        i = skipSpace(s, end);
-        if (i >= s.size() || s[i] != ',')
-            return std::nullopt;
-        i = skipSpace(s, i + 1);
-    }
-    return std::nullopt;
-}
-
 } // namespace ToolCapture::JsonScan

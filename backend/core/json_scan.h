@@ -21,11 +21,6 @@ qsizetype valueEnd(QByteArrayView s, qsizetype i);
 // A JSON string token's text, decoded; nullopt when `token` is not a string.
 std::optional<QByteArray> decodeString(QByteArrayView token);
 
-// The value, as JSON text, of the first member named `name` (as written between its quotes)
-// of the object `s` starts with; nullopt when `s` is not an object, has no such member, or
-// its text ends before one is found. Members after it are not looked at.
-std::optional<QByteArrayView> member(QByteArrayView s, QByteArrayView name);
-
 // Calls member(name, value) for each member of the object that is the whole of `s` (the name
 // as written between its quotes, the value as JSON text); false when `s` is not one object
 // (the members before the fault have been seen).

@@ -21,22 +21,14 @@ using namespace std::chrono_literals;
 namespace {
 
 // A JSON value as the text it is in the event (empty: absent). The events are read without a
-// DOM: each member is found by scanning its object (JsonScan), and only the members the
-// analyser reads are decoded. QJsonDocument::fromJson had been 40% of the analyser's thread.
+// DOM: an object's members are indexed by scanning its text (JsonFields), and only the members
+// the analyser reads are decoded. QJsonDocument::fromJson had been 40% of the analyser's thread.
 struct JsonText {
     QByteArrayView text;
 
-    bool isObject() const { return !text.isEmpty() && text.front() == '{'; }
     bool isString() const { return !text.isEmpty() && text.front() == '"'; }
     bool toBool() const { return text == "true"; }
 };
-
-// The member `name` of an object; absent when `object` is not one or has no such member.
-JsonText member(JsonText object, const char *name) {
-    if (!object.isObject())
-        return {};
-    return {JsonScan::member(object.text, QByteArrayView(name)).value_or(QByteArrayView())};
-}
 
 } // namespace
 
@@ -45,12 +37,12 @@ JsonText member(JsonText object, const char *name) {
 class JsonFields {
 public:
     explicit JsonFields(JsonText object) {
-        if (!object.isObject())
-            return;
         m_whole =
             JsonScan::forEachMember(object.text, [this](QByteArrayView name, QByteArrayView value) {
                 m_members.append({name, value});
             });
+        if (!m_whole)
+            m_members.clear(); // not an object, or a broken one: nothing is read from it
     }
     // Whether the text was one whole object (its values skipped, not validated).
     bool whole() const { return m_whole; }
@@ -472,7 +464,7 @@ QDateTime EventAnalyser::wallAt(TimePoint at) const {
 bool EventAnalyser::ingest(QByteArrayView topic, QByteArrayView payload) {
     tick();
     // One object, structurally whole (its values are decoded only where read).
-    const JsonFields event(JsonText{payload.trimmed()});
+    const JsonFields event(JsonText{payload});
     if (!event.whole()) {
         ++m_eventsRefused;
         return false;
@@ -708,15 +700,14 @@ void EventAnalyser::ingestRequest(const JsonFields &event, TimePoint) {
     if (id.isEmpty())
         return;
     const JsonFields context(member(event, "context"));
-    const JsonText profileText = member(context, "request_profile");
-    const JsonFields profile(profileText);
+    const JsonFields profile(member(context, "request_profile"));
     TimelineEvent entry;
     // When the request head was complete: the exchange's first moment.
     entry.atUs = parseTimeUs(member(profile, "timestamp"))
                      .value_or(parseTimeUs(member(event, "timestamp")).value_or(0));
     entry.kind = TimelineKind::Request;
-    entry.service = stringOf(member(member(context, "pattern_analysis"), "service"));
-    if (profileText.isObject()) {
+    entry.service = stringOf(member(JsonFields(member(context, "pattern_analysis")), "service"));
+    if (profile.whole()) {
         QByteArray text = bytesOf(member(profile, "method"));
         text += ' ' + bytesOf(member(profile, "path"));
         const QByteArray query = bytesOf(member(profile, "query"));

@@ -269,10 +269,14 @@ bool isExchangeRow(const Record &record) {
 // How far from the front an exchange row is looked for before the front row goes anyway.
 constexpr size_t kDropScan = 64;
 
+// Rows that may wait in memory (Options::memoryLimit, at least one).
+size_t rowLimit(const IntelligenceStore::Options &options) {
+    return size_t(std::max(1, options.memoryLimit));
+}
+
 } // namespace
 
 void StoreWorker::Shared::trimTo(size_t limit) {
-    limit = std::max<size_t>(1, limit);
     while (queue.size() > limit) {
         const size_t scan = std::min(queue.size(), kDropScan);
         size_t victim = 0;
@@ -285,7 +289,7 @@ void StoreWorker::Shared::trimTo(size_t limit) {
 
 void StoreWorker::Shared::push(Record &&record, size_t limit) {
     queue.push_back(std::move(record));
-    if (queue.size() <= std::max<size_t>(1, limit))
+    if (queue.size() <= limit)
         return;
     trimTo(limit);
     if (!overflowing && connected) {
@@ -299,7 +303,7 @@ void StoreWorker::Shared::push(Record &&record, size_t limit) {
 
 void StoreWorker::enforceMemoryLimit() {
     const std::lock_guard lock(shared.mutex);
-    shared.trimTo(size_t(std::max(1, m_options.memoryLimit)));
+    shared.trimTo(rowLimit(m_options));
 }
 
 namespace {
@@ -550,8 +554,7 @@ void StoreWorker::flush() {
                 shared.queue.pop_front();
             }
             shared.inFlight = n;
-            if (shared.overflowing &&
-                shared.queue.size() < size_t(std::max(1, m_options.memoryLimit)) / 2)
+            if (shared.overflowing && shared.queue.size() < rowLimit(m_options) / 2)
                 shared.overflowing = false;
         }
         if (batch.empty())
@@ -739,7 +742,7 @@ struct IntelligenceStore::Private {
     explicit Private(Options o)
         : options(std::move(o))
         , worker(options) {}
-    size_t memoryLimit() const { return size_t(std::max(1, options.memoryLimit)); }
+    size_t memoryLimit() const { return rowLimit(options); }
 
     Options options;
     StoreWorker worker;
