@@ -238,16 +238,15 @@ void storeFamilies(PrometheusWriter &w, const StoreSnapshot &store) {
              "wait in memory.");
     w.sample({}, std::uint64_t(store.connected ? 1 : 0));
     w.family("toolcapture_store_rows_total", Type::Counter,
-             "Intelligence store rows by outcome: written, dropped (the memory limit was reached "
-             "while the database was away), rejected (refused by the database), expired "
-             "(removed by retention).");
+             "Intelligence store rows by outcome: written, dropped (the memory limit was reached, "
+             "the database away or slower than the traffic), rejected (refused by the "
+             "database), expired (removed by retention).");
     w.sample({{"outcome", "written"}}, store.written);
     w.sample({{"outcome", "dropped"}}, store.dropped);
     w.sample({{"outcome", "rejected"}}, store.rejected);
     w.sample({{"outcome", "expired"}}, store.expired);
     w.family("toolcapture_store_pending_rows", Type::Gauge,
-             "Intelligence store rows queued and not yet written (in memory while the database "
-             "is away).");
+             "Intelligence store rows queued in memory and not yet written.");
     w.sample({}, store.pending);
     w.family("toolcapture_store_connect_failures_total", Type::Counter,
              "Intelligence store connection attempts that failed (each retry counts).");

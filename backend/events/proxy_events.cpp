@@ -262,9 +262,9 @@ const char *ProxyEventBuilder::opportunityName(Opportunity opportunity) {
     return "unknown";
 }
 
-void ProxyEventBuilder::newEventId(char *out) {
-    const std::uint64_t hi = m_random();
-    formatUuidV4(hi, m_random(), out);
+void ProxyEventBuilder::newEventId(std::int64_t timeUs, char *out) {
+    const std::uint64_t randomA = m_random();
+    formatUuidV7(timeUs / 1000, randomA, m_random(), out);
 }
 
 void ProxyEventBuilder::writeRoutingDecision(JsonWriter &json, const RoutingDecision &decision) {
@@ -706,18 +706,18 @@ void ProxyEventBuilder::build(const CaptureRecord &record, EventBatch &out) {
     const EventBatch::Span key = out.append(record.correlationId);
     const EventBatch::Span time = out.appendTime(timeUs);
 
-    newEventId(m_eventId);
+    newEventId(timeUs, m_eventId);
     EventBatch::Event event =
         beginEvent(out, ProxyTopics::kRequestIntelligence, kPreType, key, time, timeUs);
     writeRequestIntelligence(record, timeUs);
     finishEvent(out, event, kPreType);
 
-    newEventId(m_eventId);
+    newEventId(timeUs, m_eventId);
     event = beginEvent(out, ProxyTopics::kResponseIntelligence, kPostType, key, time, timeUs);
     writeResponseIntelligence(record, timeUs);
     finishEvent(out, event, kPostType);
 
-    newEventId(m_eventId);
+    newEventId(timeUs, m_eventId);
     const char *analysisType = upstream ? kResponseAnalysisType : kRequestAnalysisType;
     event =
         beginEvent(out, ProxyTopics::kCommunicationIntelligence, analysisType, key, time, timeUs);
@@ -737,7 +737,7 @@ OutgoingEvent ProxyEventBuilder::breakerEvent(const BreakerTransition &transitio
                                               const QString &instanceId, const QString &service) {
     const QString &instance = instanceId.isEmpty() ? transition.instanceId : instanceId;
     const std::int64_t timeUs = toUnixMicros(transition.at);
-    newEventId(m_eventId);
+    newEventId(timeUs, m_eventId);
 
     JsonWriter &json = m_json;
     json.clear();

@@ -66,7 +66,9 @@ public:
     static std::int64_t eventTimeUs(const CaptureRecord &record);
 
 private:
-    void newEventId(char *out); // 36 characters, a version 4 UUID
+    // 36 characters, a version 7 UUID for the event's time: the stores index event ids (the
+    // source documents' primary keys), and time-ordered ids are appended to those indexes.
+    void newEventId(std::int64_t timeUs, char *out);
     static void writeRoutingDecision(JsonWriter &json, const RoutingDecision &decision);
     // As toCompactJson(RoutingBrief): the same JSON value, without a DOM.
     static void writeRoutingBrief(JsonWriter &json, const RoutingBrief &brief);

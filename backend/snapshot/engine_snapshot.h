@@ -121,7 +121,7 @@ struct StoreSnapshot {
     int schemaVersion = 0;
     std::uint64_t pending = 0; // rows waiting to be written (in memory while disconnected)
     std::uint64_t written = 0;
-    std::uint64_t dropped = 0;         // lost: the memory limit was reached while disconnected
+    std::uint64_t dropped = 0;         // lost: the memory limit was reached
     std::uint64_t rejected = 0;        // refused by the database (malformed), logged
     std::uint64_t expired = 0;         // removed by retention
     std::uint64_t connectFailures = 0; // connection attempts (and retries) that failed

@@ -220,10 +220,12 @@ bool StoreWorker::connectNow() {
         pragma.exec(QStringLiteral("PRAGMA journal_mode = WAL"));
         pragma.exec(QStringLiteral("PRAGMA synchronous = NORMAL"));
         pragma.exec(QStringLiteral("PRAGMA busy_timeout = 2000"));
-        // The exchange tables' keys are random UUIDs, so every batch touches leaf pages all
-        // over their indexes: with SQLite's default 2 MiB cache a batch spilled pages
-        // mid-transaction and read them back (a quarter of this thread, measured at 10k
-        // exchanges/s). 64 MiB keeps the indexes' hot pages of a few million rows.
+        // Keys the proxy makes are time-ordered (version 7 UUIDs), so a batch lands at the
+        // right edge of their indexes; a client's own correlation ids still land anywhere in
+        // idx_communication_intelligence_correlation. With random keys and SQLite's default
+        // 2 MiB cache a batch spilled pages mid-transaction and read them back (a quarter of
+        // this thread, measured at 10k exchanges/s). 64 MiB keeps the hot pages of a few
+        // million rows' indexes.
         pragma.exec(QStringLiteral("PRAGMA cache_size = -65536"));
     }
     QString why;

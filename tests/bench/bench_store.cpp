@@ -1,6 +1,7 @@
 #include <backend/engine/store_host.h>
 #include <backend/events/event_batch.h>
 #include <backend/events/proxy_events.h>
+#include <backend/proxy/correlation_id_generator.h>
 #include <backend/store/intelligence_store.h>
 
 #include <QCoreApplication>
@@ -11,6 +12,7 @@
 #include <QUuid>
 
 #include <benchmark/benchmark.h>
+#include <chrono>
 #include <thread>
 
 using namespace ToolCapture;
@@ -169,15 +171,21 @@ void BM_StoreCommunicationRowsThroughTap(benchmark::State &state) {
     }
     StoreEventTap tap(store, nullptr);
     ProxyEventBuilder builder;
-    // Fresh events (fresh event ids: the rows' ids) for each iteration, made untimed.
-    const auto makeBatches = [&builder] {
+    CorrelationIdGenerator correlationIds;
+    // Fresh events (fresh event ids: the rows' ids) for each iteration, made untimed. As on the
+    // proxy: exchanges 100 µs apart from now on (10,000 a second), correlation ids made for
+    // their time, event ids (version 7) for the events' time.
+    const auto makeBatches = [&builder, &correlationIds] {
+        using namespace std::chrono;
+        const std::int64_t startUs =
+            duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
         std::vector<std::unique_ptr<EventBatch>> batches;
         for (int b = 0; b < 100; ++b) {
             batches.push_back(std::make_unique<EventBatch>());
             for (int i = 0; i < 100; ++i) {
                 CaptureRecord r;
-                r.correlationId = QUuid::createUuid().toString(QUuid::WithoutBraces).toLatin1();
-                r.acceptedAtUs = 1714564800000000 + b * 100 + i;
+                r.acceptedAtUs = startUs + (b * 100 + i) * 100;
+                r.correlationId = correlationIds.next(r.acceptedAtUs / 1000);
                 r.connectedUs = 12;
                 r.firstByteUs = 850;
                 r.doneUs = 865;

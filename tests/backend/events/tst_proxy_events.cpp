@@ -30,9 +30,9 @@ namespace {
 
 constexpr std::int64_t kAcceptedAt = 1714566896123456; // 2024-05-01T12:34:56.123456Z
 
-const QRegularExpression &uuidV4() {
+const QRegularExpression &uuidV7() {
     static const QRegularExpression re(
-        QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+        QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
     return re;
 }
 
@@ -303,7 +303,7 @@ void TestProxyEvents::build() {
         QCOMPARE(json["timestamp"].get<std::string>(), expectedTimestamp);
         QCOMPARE(event.key, record.correlationId);
         QCOMPARE(event.ceId, QByteArray::fromStdString(json["event_id"].get<std::string>()));
-        QVERIFY(uuidV4().match(QString::fromLatin1(event.ceId)).hasMatch());
+        QVERIFY(uuidV7().match(QString::fromLatin1(event.ceId)).hasMatch());
         QCOMPARE(event.ceType,
                  "com.toolcapture." + QByteArray(topics[i]) + "." + types[i].toLatin1());
         QCOMPARE(event.ceSource, QByteArray("/toolcapture/proxy"));
@@ -692,7 +692,7 @@ void TestProxyEvents::eventIdsAreUniqueV4() {
     }
     QSet<QByteArray> ids;
     for (const OutgoingEvent &event : events) {
-        QVERIFY(uuidV4().match(QString::fromLatin1(event.ceId)).hasMatch());
+        QVERIFY(uuidV7().match(QString::fromLatin1(event.ceId)).hasMatch());
         ids.insert(event.ceId);
     }
     QCOMPARE(ids.size(), qsizetype(events.size()));
