@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QByteArray>
+
 #include <cstdint>
 
 namespace ToolCapture {
@@ -46,5 +48,13 @@ inline void formatUuidV7(std::int64_t unixMillis, std::uint64_t randomA, std::ui
         (std::uint64_t(unixMillis) << 16) | 0x7000ull | (randomA & 0xFFFull); // version 7
     Uuid::format(hi, Uuid::withVariant(randomB), out);
 }
+
+namespace Uuid {
+
+// A version 7 UUID for now (the system clock), from the calling thread's own random generator:
+// no lock. For ids the stores index; a hot path with its own generator uses formatUuidV7.
+QByteArray newV7();
+
+} // namespace Uuid
 
 } // namespace ToolCapture

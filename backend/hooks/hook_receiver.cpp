@@ -1,3 +1,4 @@
+#include <backend/core/uuid.h>
 #include <backend/events/event_sink.h>
 #include <backend/hooks/hook_receiver.h>
 #include <backend/hooks/registrar.h>
@@ -5,8 +6,6 @@
 #include <backend/httpserver/api_problem.h>
 #include <backend/schema/rfc3339_time.h>
 #include <backend/schema/schema_catalog.h>
-
-#include <QUuid>
 
 #include <algorithm>
 #include <chrono>
@@ -25,8 +24,9 @@ std::string str(QByteArrayView bytes) {
     return std::string(bytes.data(), std::size_t(bytes.size()));
 }
 
+// Time-ordered: execution events become execution_intelligence rows keyed by their id.
 QByteArray newUuid() {
-    return QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
+    return Uuid::newV7();
 }
 
 std::int64_t wallClockMicros() {

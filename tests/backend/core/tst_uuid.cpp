@@ -5,7 +5,10 @@
 #include <QTest>
 #include <QUuid>
 
+#include <chrono>
 #include <cstdint>
+#include <thread>
+#include <vector>
 
 using namespace ToolCapture;
 
@@ -21,6 +24,7 @@ private slots:
     void version7SortsByTime_data();
     void version7SortsByTime();
     void correlationIdsCarryTheirTime();
+    void newV7IsNowAndUniqueAcrossThreads();
 };
 
 namespace {
@@ -128,6 +132,37 @@ void TestUuid::correlationIdsCarryTheirTime() {
     QVERIFY(ok);
     QVERIFY2(stamped >= before && stamped <= after,
              qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(stamped).arg(before).arg(after)));
+}
+
+void TestUuid::newV7IsNowAndUniqueAcrossThreads() {
+    // Each thread draws from its own generator: two threads' ids must still differ.
+    constexpr int kPerThread = 5000;
+    const auto nowMillis = [] {
+        using namespace std::chrono;
+        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+    const std::int64_t before = nowMillis();
+    std::vector<QByteArray> other;
+    std::thread thread([&other] {
+        for (int i = 0; i < kPerThread; ++i)
+            other.push_back(Uuid::newV7());
+    });
+    std::vector<QByteArray> mine;
+    for (int i = 0; i < kPerThread; ++i)
+        mine.push_back(Uuid::newV7());
+    thread.join();
+    const std::int64_t after = nowMillis();
+    QSet<QByteArray> ids;
+    for (const std::vector<QByteArray> *list : {&mine, &other}) {
+        for (const QByteArray &id : *list) {
+            QCOMPARE(id.size(), 36);
+            QCOMPARE(id.at(14), '7');
+            const std::int64_t stamped = (id.left(8) + id.mid(9, 4)).toLongLong(nullptr, 16);
+            QVERIFY(stamped >= before && stamped <= after);
+            ids.insert(id);
+        }
+    }
+    QCOMPARE(ids.size(), 2 * kPerThread);
 }
 
 QTEST_GUILESS_MAIN(TestUuid)

@@ -309,6 +309,15 @@ void TestIntelligenceStore::writesEverythingInBatches() {
              qint64(kExecutions / 10));
     QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM communication_intelligence")),
              qint64(kCommunications));
+    // The ids the store made for rows without one are version 7 (time-ordered): the tables'
+    // primary keys, appended to at the right edge of their indexes.
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM execution_intelligence WHERE"
+                                             " substr(CAST(execution_id AS TEXT), 15, 1) = '7'")),
+             qint64(kExecutions));
+    QCOMPARE(
+        count(*location, QStringLiteral("SELECT COUNT(*) FROM communication_intelligence WHERE"
+                                        " substr(CAST(communication_id AS TEXT), 15, 1) = '7'")),
+        qint64(kCommunications));
     QCOMPARE(
         count(*location,
               QStringLiteral("SELECT frequency FROM intelligence_patterns WHERE pattern_id = '%1'")
