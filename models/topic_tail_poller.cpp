@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QUrl>
 
+#include <algorithm>
+
 namespace ToolCapture {
 
 namespace {
@@ -135,6 +137,11 @@ void TopicTailPoller::answered(quint64 generation, const FeedResponse &response)
             continue;
         fresh.append(std::move(record));
     }
+    // The topic API answers in partition and offset order; a tail reads as a timeline. Stable,
+    // so that records of one time stay in partition and offset order.
+    std::stable_sort(fresh.begin(), fresh.end(), [](const TopicRecord &a, const TopicRecord &b) {
+        return a.timestampMs < b.timestampMs;
+    });
     const bool full = parsed.size() >= m_limit;
     if (newest >= 0) {
         // A full answer of records already seen would come back the same: skip past it.

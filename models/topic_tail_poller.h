@@ -56,7 +56,8 @@ public:
     static QByteArray target(const Query &query, qint64 fromMs, int limit);
 
 signals:
-    // New records of the topic, oldest first within each partition.
+    // New records of the topic, oldest first (by timestamp; of one time, by partition and
+    // offset).
     void records(const QList<ToolCapture::TopicRecord> &batch);
     // The topic could not be read (the problem's detail); polling goes on.
     void failed(const QString &detail);
