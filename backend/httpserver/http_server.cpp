@@ -505,6 +505,10 @@ HttpServer::HttpServer(Handler handler, Options options, QObject *parent)
 }
 
 HttpServer::~HttpServer() {
+    // Stop listening first: closed the other way round, a client that reconnects as its
+    // connection is closed lands in the listener's backlog and is reset when the listener goes,
+    // and Qt's HTTP client then waits for its transfer timeout instead of failing at once.
+    m_server->close();
     const std::vector<Connection *> connections = std::exchange(m_connections, {});
     for (Connection *connection : connections)
         delete connection;
