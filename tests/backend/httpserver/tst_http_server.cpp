@@ -2,9 +2,15 @@
 #include <tests/backend/httpserver/raw_http_client.h>
 
 #include <QSignalSpy>
+#include <QTcpSocket>
 #include <QTest>
 
+#include <arpa/inet.h>
+#include <cerrno>
 #include <memory>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace ToolCapture;
@@ -55,6 +61,7 @@ private slots:
     void responderOutlivingConnectionIsHarmless();
     void handlerHeadersCannotOverrideFraming();
     void closeStopsListeningAndClosesIdleConnections();
+    void destroyingStopsListeningBeforeClosingConnections();
     void expectContinue_data();
     void expectContinue();
 };
@@ -412,6 +419,35 @@ void TestHttpServer::closeStopsListeningAndClosesIdleConnections() {
     QVERIFY(client.waitForDisconnected());
     RawHttpClient late;
     QVERIFY(!late.connectTo(port, 2000));
+}
+
+// A client that reconnects as soon as its connection closes must be refused, not accepted into a
+// listener that is about to go (and then reset: Qt's HTTP client waited for its transfer timeout).
+void TestHttpServer::destroyingStopsListeningBeforeClosingConnections() {
+    auto server = std::make_unique<HttpServer>(routes);
+    QVERIFY(server->listen(QHostAddress::LocalHost, 0));
+    const quint16 port = server->port();
+    RawHttpClient client;
+    QVERIFY(client.connectTo(port));
+    QVERIFY(client.exchange(get("/hello")));
+    const QList<QTcpSocket *> accepted = server->findChildren<QTcpSocket *>();
+    QCOMPARE(accepted.size(), 1);
+    // While the server closes the connection (inside its destructor, no event loop): connect.
+    int reconnect = 0;
+    int reconnectErrno = 0;
+    QObject::connect(accepted.first(), &QObject::destroyed, [&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        reconnect = ::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address);
+        reconnectErrno = errno;
+        ::close(fd);
+    });
+    server.reset();
+    QCOMPARE(reconnect, -1);
+    QCOMPARE(reconnectErrno, ECONNREFUSED);
 }
 
 void TestHttpServer::expectContinue_data() {
