@@ -142,6 +142,34 @@ void EmbeddedKafkaCluster::pushProduceErrors(int count, int errorCode) {
                                             errors.data());
 }
 
+void EmbeddedKafkaCluster::pushBrokerProduceErrors(int brokerId, int count, int errorCode) {
+    QMutexLocker lock(&d->mutex);
+    if (!d->cluster || brokerId < 1 || brokerId > d->brokers)
+        return;
+    // The call takes (error, rtt) pairs as variadic arguments: one pair per call.
+    for (int i = 0; i < count; ++i)
+        rd_kafka_mock_broker_push_request_error_rtts(d->cluster, brokerId, kProduceApiKey, 1,
+                                                     static_cast<rd_kafka_resp_err_t>(errorCode),
+                                                     0);
+}
+
+int EmbeddedKafkaCluster::pendingBrokerProduceErrors(int brokerId) const {
+    QMutexLocker lock(&d->mutex);
+    std::size_t pending = 0;
+    if (!d->cluster || rd_kafka_mock_broker_error_stack_cnt(d->cluster, brokerId, kProduceApiKey,
+                                                            &pending) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return -1;
+    return int(pending);
+}
+
+bool EmbeddedKafkaCluster::setPartitionLeader(const QString &topic, int partition, int brokerId) {
+    QMutexLocker lock(&d->mutex);
+    if (!d->cluster || brokerId < 1 || brokerId > d->brokers || partition < 0)
+        return false;
+    return rd_kafka_mock_partition_set_leader(d->cluster, topic.toUtf8().constData(), partition,
+                                              brokerId) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 int EmbeddedKafkaCluster::brokerCount() const {
     QMutexLocker lock(&d->mutex);
     return d->brokers;

@@ -39,6 +39,13 @@ public:
     // The next `count` Produce requests (any broker) fail with `errorCode`, an
     // rd_kafka_resp_err_t value (e.g. 7 REQUEST_TIMED_OUT, 6 NOT_LEADER_FOR_PARTITION).
     void pushProduceErrors(int count, int errorCode);
+    // The same for the Produce requests that reach broker `brokerId` (taken before the errors
+    // pushed for any broker), and how many of those no request has taken yet (-1: no such
+    // broker). Tests that inject errors check that every one was answered.
+    void pushBrokerProduceErrors(int brokerId, int count, int errorCode);
+    int pendingBrokerProduceErrors(int brokerId) const;
+    // Moves the leadership of one partition (a producer learns it from its next metadata).
+    bool setPartitionLeader(const QString &topic, int partition, int brokerId);
     int brokerCount() const;
 
 private:

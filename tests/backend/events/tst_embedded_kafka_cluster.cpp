@@ -96,6 +96,7 @@ private slots:
     void brokerDownAndUp();
     void injectsProduceErrors_data();
     void injectsProduceErrors();
+    void injectsErrorsAtOneBrokerAndCountsThem();
     void kcatListsTopics();
 };
 
@@ -229,6 +230,29 @@ void TestEmbeddedKafkaCluster::injectsProduceErrors() {
     QCOMPARE(producer.send("faulty", "accepted"), RD_KAFKA_RESP_ERR_NO_ERROR);
     qint64 high = -1;
     QCOMPARE(producer.highWatermark("faulty", 0, &high), RD_KAFKA_RESP_ERR_NO_ERROR);
+    QCOMPARE(high, 2);
+}
+
+void TestEmbeddedKafkaCluster::injectsErrorsAtOneBrokerAndCountsThem() {
+    EmbeddedKafkaCluster cluster;
+    QVERIFY(cluster.start(2));
+    QVERIFY(cluster.createTopic(QStringLiteral("led"), 1));
+    // The mock picks a random leader: broker 2 leads only if setPartitionLeader() works.
+    QVERIFY(cluster.setPartitionLeader(QStringLiteral("led"), 0, 2));
+    QVERIFY(!cluster.setPartitionLeader(QStringLiteral("led"), 0, 3));
+    TestProducer producer(cluster.bootstrapServers());
+    QCOMPARE(producer.send("led", "warm-up"), RD_KAFKA_RESP_ERR_NO_ERROR);
+    cluster.pushBrokerProduceErrors(2, 2, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    QCOMPARE(cluster.pendingBrokerProduceErrors(2), 2);
+    QCOMPARE(cluster.pendingBrokerProduceErrors(1), 0);
+    QCOMPARE(cluster.pendingBrokerProduceErrors(3), -1);
+    QCOMPARE(producer.send("led", "rejected"), RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    QCOMPARE(cluster.pendingBrokerProduceErrors(2), 1);
+    QCOMPARE(producer.send("led", "rejected"), RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+    QCOMPARE(cluster.pendingBrokerProduceErrors(2), 0);
+    QCOMPARE(producer.send("led", "accepted"), RD_KAFKA_RESP_ERR_NO_ERROR);
+    qint64 high = -1;
+    QCOMPARE(producer.highWatermark("led", 0, &high), RD_KAFKA_RESP_ERR_NO_ERROR);
     QCOMPARE(high, 2);
 }
 
