@@ -144,12 +144,16 @@ void TestKafkaFaults::sustainedPublishingThroughOutage() {
     KafkaPublisher publisher(options(spool.path(), std::chrono::milliseconds(messageTimeoutMs)));
     QVERIFY(publisher.start());
     PacedPublisher paced(publisher, topic.toUtf8(), perTick);
-    paced.start(total);
-
-    QTRY_VERIFY_WITH_TIMEOUT(paced.published() >= beforeDown, rateTimeout);
-    QTRY_VERIFY_WITH_TIMEOUT(publisher.stats().delivered >= std::uint64_t(beforeDown), 10000);
+    // The brokers go down with nothing in flight, then the publishing goes on. librdkafka
+    // retries a request whose answer a closed connection lost, and the mock broker checks
+    // sequence numbers only for transactional producers, so it appends the retry again where
+    // Kafka would acknowledge a duplicate: copies that are not the publisher's doing (3 in one
+    // of 8 runs under ASan with both cores busy).
+    paced.start(beforeDown);
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.stats().delivered >= std::uint64_t(beforeDown), rateTimeout);
     m_cluster->setAllBrokersDown(true);
     auto up = qScopeGuard([this] { m_cluster->setAllBrokersDown(false); });
+    paced.start(total);
     QTRY_VERIFY_WITH_TIMEOUT(paced.published() >= beforeDown + whileDown, rateTimeout);
     if (spools) {
         QVERIFY2(publisher.stats().spooled > 0, qPrintable(describe(publisher.stats())));
@@ -194,6 +198,10 @@ void TestKafkaFaults::injectedProduceErrors() {
     constexpr int kCount = 500;
     QTemporaryDir spool;
     const QString topic = newTopic();
+    // Every partition on broker 1, whose errors are counted: each row checks that all its
+    // errors were answered, instead of leaving some for the next row's producer.
+    for (int partition = 0; partition < 3; ++partition)
+        QVERIFY(m_cluster->setPartitionLeader(topic, partition, 1));
     auto opts = options(spool.path(), 10s);
     // NOTE: librdkafka 2.0's mock broker does not check producer sequence numbers: after an
     // injected error on one request it appends the next request in flight, which a real broker
@@ -204,28 +212,38 @@ void TestKafkaFaults::injectedProduceErrors() {
     KafkaPublisher publisher(opts);
     QVERIFY(publisher.start());
     PacedPublisher paced(publisher, topic.toUtf8(), 10);
+    // Under way first: the errors hit requests of a producer in full flow. The first events are
+    // delivered before the errors are pushed and the rest are published after: a new producer's
+    // first delivery (metadata, connections, its producer id) takes longer than the paced run
+    // of 500 events (0.5 s), so errors pushed once 100 had arrived came after the last request
+    // in three rows of five and were answered to the next row's producer.
+    constexpr int kBeforeErrors = 100;
+    paced.start(kBeforeErrors);
+    QTRY_VERIFY_WITH_TIMEOUT(publisher.stats().delivered >= std::uint64_t(kBeforeErrors), 10000);
+    m_cluster->pushBrokerProduceErrors(1, errorCount, errorCode);
     paced.start(kCount);
-    // Under way first: the errors hit requests of a producer in full flow.
-    QTRY_VERIFY_WITH_TIMEOUT(publisher.stats().delivered >= 100, 10000);
-    m_cluster->pushProduceErrors(errorCount, errorCode);
     QTRY_COMPARE_WITH_TIMEOUT(paced.published(), kCount, 10000);
+    // The spool's cursor is committed a little after the last report (at most every 200 ms).
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().delivered + publisher.stats().failed ==
-                                  std::uint64_t(kCount),
+                                      std::uint64_t(kCount) &&
+                                  publisher.stats().spoolPendingRecords == 0,
                               qPrintable(describe(publisher.stats())), 20000);
+    QCOMPARE(m_cluster->pendingBrokerProduceErrors(1), 0);
     const PublisherStats stats = publisher.stats();
     if (permanent)
         QVERIFY2(stats.failed > 0, qPrintable(describe(stats)));
     else
         QCOMPARE(stats.failed, std::uint64_t(0));
-    QCOMPARE(stats.spoolPendingRecords, std::uint64_t(0));
     verifyArrival(topic, kCount, stats, int(stats.failed));
 }
 
 void TestKafkaFaults::recordFailingRepeatedlyIsGivenUp() {
     constexpr int kCount = 50;
+    constexpr int kMaxAttemptsPerRecord = 5; // KafkaPublisher's, for errors of unknown kind
     QTemporaryDir spool;
     const QString topic = QStringLiteral("faults.single.%1").arg(++m_topics);
     QVERIFY(m_cluster->createTopic(topic, 1));
+    QVERIFY(m_cluster->setPartitionLeader(topic, 0, 1));
     {
         m_cluster->setAllBrokersDown(true);
         const auto up = qScopeGuard([this] { m_cluster->setAllBrokersDown(false); });
@@ -236,19 +254,23 @@ void TestKafkaFaults::recordFailingRepeatedlyIsGivenUp() {
         publisher.stop(100ms);
         QCOMPARE(publisher.stats().spooled, std::uint64_t(kCount));
     }
-    // Each attempt at the first records fails, as many times as the publisher tries them.
-    m_cluster->pushProduceErrors(5, 44);
+    // Every attempt at the first record fails, as many times as the publisher tries it. One
+    // record in flight makes each attempt one request: with ten, an attempt was one request or
+    // several depending on how librdkafka batched them, so how many attempts five errors made
+    // (and how many records were given up) depended on the machine's load.
+    m_cluster->pushBrokerProduceErrors(1, kMaxAttemptsPerRecord, 44);
     auto opts = options(spool.path(), 10s);
-    opts.spoolInFlight = 10;
+    opts.spoolInFlight = 1;
     opts.spoolRetryInterval = 50ms;
     KafkaPublisher publisher(opts);
     QVERIFY(publisher.start());
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().spoolPendingRecords == 0,
                               qPrintable(describe(publisher.stats())), 15000);
+    QCOMPARE(m_cluster->pendingBrokerProduceErrors(1), 0);
     const PublisherStats stats = publisher.stats();
-    QVERIFY2(stats.failed > 0 && stats.failed <= 10, qPrintable(describe(stats)));
-    QCOMPARE(stats.republished + stats.failed, std::uint64_t(kCount));
-    verifyArrival(topic, kCount, stats, int(stats.failed));
+    QCOMPARE(stats.failed, std::uint64_t(1));
+    QCOMPARE(stats.republished, std::uint64_t(kCount - 1));
+    verifyArrival(topic, kCount, stats, 1);
 }
 
 #endif
