@@ -110,7 +110,15 @@ void TestTrafficGenerator::pacedMixOverKeepAlive() {
     QVERIFY(generator.sent() >= completed);
     QCOMPARE(quint64(completedSpy.count()), completed);
     QCOMPARE(generator.statusCounts().value(200), completed);
-    QCOMPARE(quint64(seen.total), generator.sent());
+    // Every answered request reached the server, and nothing reached it that was not sent. stop()
+    // aborts the connections, so a request written just before (at most one per connection)
+    // may have reached the server or not (204 of 205 once under load).
+    QVERIFY2(quint64(seen.total) >= completed && quint64(seen.total) <= generator.sent() &&
+                 generator.sent() - quint64(seen.total) <= quint64(connections),
+             qPrintable(QStringLiteral("server saw %1, %2 sent, %3 completed")
+                            .arg(seen.total)
+                            .arg(generator.sent())
+                            .arg(completed)));
 
     // Keep-alive: no more connections than configured.
     QVERIFY(server.connectionsAccepted() >= 1);
