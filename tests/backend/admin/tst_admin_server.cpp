@@ -562,6 +562,14 @@ void TestAdminServer::services() {
 
 void TestAdminServer::status() {
     m_snapshot.draining = true;
+    // 8 more answered by the response cache: 6 fresh, 2 stale; revalidations reach an instance.
+    CacheServiceTotals cached;
+    cached.hits = 6;
+    cached.staleServed = 2;
+    cached.revalidated = 3;
+    m_snapshot.cache.enabled = true;
+    m_snapshot.cache.services.push_back({QStringLiteral("inventory"), cached});
+    m_snapshot.totals.requests = 58;
     const auto response = get("/api/v1/status");
     QVERIFY(response);
     QCOMPARE(response->status, 200);
@@ -574,9 +582,9 @@ void TestAdminServer::status() {
     QCOMPARE(body.at("uptime_ms").get<qint64>(), qint64(12345));
     QCOMPARE(body.at("draining").get<bool>(), true);
     QCOMPARE(body.at("client_connections").get<int>(), 3);
-    QCOMPARE(body.at("requests_total").get<int>(), 50);
-    // 42 upstream responses (2 of them 5xx) and the proxy's own 502 x4 and 503 x1.
-    QCOMPARE(body.at("responses_total").get<int>(), 47);
+    QCOMPARE(body.at("requests_total").get<int>(), 58);
+    // 42 upstream responses (2 of them 5xx), the proxy's own 502 x4 and 503 x1, and the cache's 8.
+    QCOMPARE(body.at("responses_total").get<int>(), 55);
     QCOMPARE(body.at("server_errors_total").get<int>(), 7);
 }
 
