@@ -80,7 +80,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../app/main.cpp" line="86"/>
+        <location filename="../app/main.cpp" line="91"/>
         <source>The proxy could not start:
 %1</source>
         <translation>Der Proxy konnte nicht starten:
@@ -1911,7 +1911,12 @@ Er behält die neuesten Korrelations-IDs; „Aktualisieren“ fragt erneut.</tra
         <translation>%</translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="71"/>
+        <location filename="../widgets/overview_view.cpp" line="52"/>
+        <source>Failed attempts at the instances (5xx answers, refused connections, resets, first-byte timeouts) per request served, retried ones included: the status bar&apos;s error rate counts only what the clients received.</source>
+        <translation>Fehlgeschlagene Versuche bei den Instanzen (5xx-Antworten, abgewiesene Verbindungen, Abbrüche, Zeitüberschreitungen bis zum ersten Byte) je bediente Anfrage, wiederholte eingeschlossen: die Fehlerrate der Statusleiste zählt nur, was die Clients erhielten.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="75"/>
         <source>seconds ago</source>
         <translation>Sekunden zuvor</translation>
     </message>
@@ -3289,101 +3294,111 @@ Der laufende Proxy ändert sich sofort.</translation>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
         <location filename="../widgets/status_bar_panel.cpp" line="33"/>
+        <source>Responses per second over the last second: the instances&apos;, the proxy&apos;s own and the response cache&apos;s</source>
+        <translation>Antworten pro Sekunde in der letzten Sekunde: die der Instanzen, die des Proxys selbst und die des Antwort-Caches</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
+        <source>Share of those responses that were server errors (5xx). The Overview&apos;s error rate counts failed attempts at the instances, also those a retry hid from the client.</source>
+        <translation>Anteil dieser Antworten, die Serverfehler (5xx) waren. Die Fehlerrate der Übersicht zählt fehlgeschlagene Versuche bei den Instanzen, auch solche, die eine Wiederholung vor dem Client verbarg.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="38"/>
         <source>Starting…</source>
         <translation>Startet…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="67"/>
         <source>Connecting to %1…</source>
         <translation>Verbinde mit %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="65"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="70"/>
         <source>Connected to %1</source>
         <translation>Verbunden mit %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
         <source>Connection to %1 lost</source>
         <translation>Verbindung zu %1 verloren</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
         <source>Engine stopped</source>
         <translation>Engine gestoppt</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
         <source>Proxy %1 (draining)</source>
         <translation>Proxy %1 (läuft aus)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
         <source>Proxy %1</source>
         <translation>Proxy %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>Admin %1</source>
         <translation>Admin %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="101"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Kafka off</source>
         <translation>Kafka aus</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>embedded</source>
         <translation>eingebettet</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>external</source>
         <translation>extern</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
         <source>Kafka %1 (%2, up)</source>
         <translation>Kafka %1 (%2, läuft)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation>Kafka %1 (%2, AUSGEFALLEN)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>%1 req/s</source>
         <translation>%1 Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
         <source>– req/s</source>
         <translation>– Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>errors %1 %</source>
         <translation>Fehler %1 %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
         <source>errors – %</source>
         <translation>Fehler – %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
         <source>%1 captured</source>
         <translation>%1 mitgeschnitten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>capture off</source>
         <translation>Mitschnitt aus</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
         <source>%n capture(s) dropped</source>
         <translation>
             <numerusform>%n Mitschnitt verworfen</numerusform>
@@ -3391,22 +3406,22 @@ Der laufende Proxy ändert sich sofort.</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="127"/>
         <source>spool %1</source>
         <translation>Spool %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation>Ereignisse, die auf der Festplatte auf die Kafka-Broker warten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="134"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="139"/>
         <source>store %1</source>
         <translation>Datenspeicher %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="142"/>
         <source>%1
 Intelligence store connected; %n row(s) waiting to be written</source>
         <translation>
@@ -3424,12 +3439,12 @@ Intelligence-Datenspeicher verbunden; %n Zeilen warten darauf, geschrieben zu we
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="144"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="149"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation>Datenspeicher NICHT ERREICHBAR, %1 Zeilen im Arbeitsspeicher</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="150"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation>
@@ -3440,7 +3455,7 @@ Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
     </message>
@@ -3758,12 +3773,12 @@ Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         <translation>(keiner)</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="342"/>
+        <location filename="../widgets/topics_view.cpp" line="346"/>
         <source>Headers:</source>
         <translation>Header:</translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="345"/>
+        <location filename="../widgets/topics_view.cpp" line="346"/>
         <source>CloudEvent attributes (structured mode):</source>
         <translation>CloudEvent-Attribute (strukturierter Modus):</translation>
     </message>

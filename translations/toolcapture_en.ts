@@ -80,7 +80,7 @@
 <context>
     <name>Console</name>
     <message>
-        <location filename="../app/main.cpp" line="86"/>
+        <location filename="../app/main.cpp" line="91"/>
         <source>The proxy could not start:
 %1</source>
         <translation type="unfinished"></translation>
@@ -1904,7 +1904,12 @@ It keeps the most recent correlation ids; Refresh asks again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/overview_view.cpp" line="71"/>
+        <location filename="../widgets/overview_view.cpp" line="52"/>
+        <source>Failed attempts at the instances (5xx answers, refused connections, resets, first-byte timeouts) per request served, retried ones included: the status bar&apos;s error rate counts only what the clients received.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/overview_view.cpp" line="75"/>
         <source>seconds ago</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3270,101 +3275,111 @@ The running proxy changes at once.</source>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
         <location filename="../widgets/status_bar_panel.cpp" line="33"/>
+        <source>Responses per second over the last second: the instances&apos;, the proxy&apos;s own and the response cache&apos;s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
+        <source>Share of those responses that were server errors (5xx). The Overview&apos;s error rate counts failed attempts at the instances, also those a retry hid from the client.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/status_bar_panel.cpp" line="38"/>
         <source>Starting…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="62"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="67"/>
         <source>Connecting to %1…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="65"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="70"/>
         <source>Connected to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
         <source>Connection to %1 lost</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
         <source>Engine stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="97"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
         <source>Proxy %1 (draining)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="98"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
         <source>Proxy %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="99"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>Admin %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="101"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Kafka off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>embedded</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
         <source>external</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
         <source>Kafka %1 (%2, up)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>%1 req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
         <source>– req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>errors %1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
         <source>errors – %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
         <source>%1 captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>capture off</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
         <source>%n capture(s) dropped</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -3372,22 +3387,22 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="127"/>
         <source>spool %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="134"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="139"/>
         <source>store %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="142"/>
         <source>%1
 Intelligence store connected; %n row(s) waiting to be written</source>
         <translation type="unfinished">
@@ -3396,12 +3411,12 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="144"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="149"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="150"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation type="unfinished">
@@ -3410,7 +3425,7 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3728,12 +3743,12 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="342"/>
+        <location filename="../widgets/topics_view.cpp" line="346"/>
         <source>Headers:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/topics_view.cpp" line="345"/>
+        <location filename="../widgets/topics_view.cpp" line="346"/>
         <source>CloudEvent attributes (structured mode):</source>
         <translation type="unfinished"></translation>
     </message>

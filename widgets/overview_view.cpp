@@ -48,6 +48,10 @@ OverviewView::OverviewView(QWidget *parent)
     grid->addWidget(m_charts[0].view, 0, 0, 1, 2);
     grid->addWidget(m_charts[1].view, 1, 0);
     grid->addWidget(m_charts[2].view, 1, 1);
+    m_charts[2].view->setToolTip(
+        tr("Failed attempts at the instances (5xx answers, refused connections, resets, "
+           "first-byte timeouts) per request served, retried ones included: the status bar's "
+           "error rate counts only what the clients received."));
 
     auto *layout = new QVBoxLayout(this);
     layout->addLayout(top);

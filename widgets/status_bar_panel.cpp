@@ -30,6 +30,11 @@ StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     m_spool = addLabel(QStringLiteral("spoolBacklog"));
     m_store = addLabel(QStringLiteral("store"));
     layout->addStretch();
+    m_rate->setToolTip(tr("Responses per second over the last second: the instances', the "
+                          "proxy's own and the response cache's"));
+    m_errors->setToolTip(tr("Share of those responses that were server errors (5xx). The "
+                            "Overview's error rate counts failed attempts at the instances, "
+                            "also those a retry hid from the client."));
     m_proxy->setText(tr("Starting…"));
     connect(m_feed, &FeedTransport::connectionChanged, this, &StatusBarPanel::showConnection);
     showConnection();
