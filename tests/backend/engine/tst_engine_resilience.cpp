@@ -91,8 +91,11 @@ void TestEngineResilience::init() {
     service.match.pathPrefix = "/inv/";
     service.retry.maxAttempts = 1;
     service.health.path = "/health";
-    service.health.interval = std::chrono::milliseconds(50);
-    service.health.timeout = std::chrono::milliseconds(40);
+    // inv-3's 503 fails a check at once; the timeout only bounds the healthy instances'
+    // checks, and at 40 ms two of inv-1's timed out under ASan with both cores busy (it went
+    // unhealthy mid-test).
+    service.health.interval = std::chrono::milliseconds(300);
+    service.health.timeout = std::chrono::milliseconds(250);
     service.health.fall = 2;
     service.health.rise = 2;
     int n = 0;
