@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
-#include <vector>
 
 namespace ToolCapture {
 
@@ -132,17 +131,7 @@ void EmbeddedKafkaCluster::setAllBrokersDown(bool down) {
     }
 }
 
-void EmbeddedKafkaCluster::pushProduceErrors(int count, int errorCode) {
-    QMutexLocker lock(&d->mutex);
-    if (!d->cluster || count < 1)
-        return;
-    const std::vector<rd_kafka_resp_err_t> errors(static_cast<std::size_t>(count),
-                                                  static_cast<rd_kafka_resp_err_t>(errorCode));
-    rd_kafka_mock_push_request_errors_array(d->cluster, kProduceApiKey, errors.size(),
-                                            errors.data());
-}
-
-void EmbeddedKafkaCluster::pushBrokerProduceErrors(int brokerId, int count, int errorCode) {
+void EmbeddedKafkaCluster::pushProduceErrors(int brokerId, int count, int errorCode) {
     QMutexLocker lock(&d->mutex);
     if (!d->cluster || brokerId < 1 || brokerId > d->brokers)
         return;
@@ -153,7 +142,7 @@ void EmbeddedKafkaCluster::pushBrokerProduceErrors(int brokerId, int count, int 
                                                      0);
 }
 
-int EmbeddedKafkaCluster::pendingBrokerProduceErrors(int brokerId) const {
+int EmbeddedKafkaCluster::pendingProduceErrors(int brokerId) const {
     QMutexLocker lock(&d->mutex);
     std::size_t pending = 0;
     if (!d->cluster || rd_kafka_mock_broker_error_stack_cnt(d->cluster, brokerId, kProduceApiKey,

@@ -36,14 +36,12 @@ public:
     // leader (no failover), so a producer to them waits until the broker is up again.
     void setBrokerDown(int brokerId, bool down);
     void setAllBrokersDown(bool down);
-    // The next `count` Produce requests (any broker) fail with `errorCode`, an
-    // rd_kafka_resp_err_t value (e.g. 7 REQUEST_TIMED_OUT, 6 NOT_LEADER_FOR_PARTITION).
-    void pushProduceErrors(int count, int errorCode);
-    // The same for the Produce requests that reach broker `brokerId` (taken before the errors
-    // pushed for any broker), and how many of those no request has taken yet (-1: no such
-    // broker). Tests that inject errors check that every one was answered.
-    void pushBrokerProduceErrors(int brokerId, int count, int errorCode);
-    int pendingBrokerProduceErrors(int brokerId) const;
+    // The next `count` Produce requests that reach broker `brokerId` fail with `errorCode`, an
+    // rd_kafka_resp_err_t value (e.g. 7 REQUEST_TIMED_OUT, 6 NOT_LEADER_FOR_PARTITION), and how
+    // many of those no request has taken yet (-1: no such broker): tests that inject errors
+    // check that every one was answered, instead of leaving some for whatever produces next.
+    void pushProduceErrors(int brokerId, int count, int errorCode);
+    int pendingProduceErrors(int brokerId) const;
     // Moves the leadership of one partition (a producer learns it from its next metadata).
     bool setPartitionLeader(const QString &topic, int partition, int brokerId);
     int brokerCount() const;

@@ -221,7 +221,7 @@ void TestKafkaFaults::injectedProduceErrors() {
     constexpr int kBeforeErrors = 100;
     paced.start(kBeforeErrors);
     QTRY_VERIFY_WITH_TIMEOUT(publisher.stats().delivered >= std::uint64_t(kBeforeErrors), 10000);
-    m_cluster->pushBrokerProduceErrors(1, errorCount, errorCode);
+    m_cluster->pushProduceErrors(1, errorCount, errorCode);
     paced.start(kCount);
     QTRY_COMPARE_WITH_TIMEOUT(paced.published(), kCount, 10000);
     // The spool's cursor is committed a little after the last report (at most every 200 ms).
@@ -229,7 +229,7 @@ void TestKafkaFaults::injectedProduceErrors() {
                                       std::uint64_t(kCount) &&
                                   publisher.stats().spoolPendingRecords == 0,
                               qPrintable(describe(publisher.stats())), 20000);
-    QCOMPARE(m_cluster->pendingBrokerProduceErrors(1), 0);
+    QCOMPARE(m_cluster->pendingProduceErrors(1), 0);
     const PublisherStats stats = publisher.stats();
     if (permanent)
         QVERIFY2(stats.failed > 0, qPrintable(describe(stats)));
@@ -259,7 +259,7 @@ void TestKafkaFaults::recordFailingRepeatedlyIsGivenUp() {
     // record in flight makes each attempt one request: with ten, an attempt was one request or
     // several depending on how librdkafka batched them, so how many attempts five errors made
     // (and how many records were given up) depended on the machine's load.
-    m_cluster->pushBrokerProduceErrors(1, kMaxAttemptsPerRecord, 44);
+    m_cluster->pushProduceErrors(1, kMaxAttemptsPerRecord, 44);
     auto opts = options(spool.path(), 10s);
     opts.spoolInFlight = 1;
     opts.spoolRetryInterval = 50ms;
@@ -267,7 +267,7 @@ void TestKafkaFaults::recordFailingRepeatedlyIsGivenUp() {
     QVERIFY(publisher.start());
     QTRY_VERIFY2_WITH_TIMEOUT(publisher.stats().spoolPendingRecords == 0,
                               qPrintable(describe(publisher.stats())), 15000);
-    QCOMPARE(m_cluster->pendingBrokerProduceErrors(1), 0);
+    QCOMPARE(m_cluster->pendingProduceErrors(1), 0);
     const PublisherStats stats = publisher.stats();
     QCOMPARE(stats.failed, std::uint64_t(1));
     QCOMPARE(stats.republished, std::uint64_t(kCount - 1));
