@@ -1,17 +1,12 @@
 #include <backend/feed/feed_transport.h>
+#include <widgets/eliding_label.h>
 #include <widgets/status_bar_panel.h>
 
-#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
 
 namespace ToolCapture {
-
-namespace {
-// About how many characters of the store's location the status bar shows.
-constexpr int kStoreLocationChars = 48;
-} // namespace
 
 StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     : QWidget(parent)
@@ -28,8 +23,15 @@ StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     m_errors = addLabel(QStringLiteral("errorRate"));
     m_captures = addLabel(QStringLiteral("captures"));
     m_spool = addLabel(QStringLiteral("spoolBacklog"));
-    m_store = addLabel(QStringLiteral("store"));
-    layout->addStretch();
+    // The store's location is the longest text and the least needed at a glance (the tooltip
+    // has it whole): it gives way first when the window is narrow, elided in the middle so the
+    // scheme and the file name stay, and the other labels keep their whole text.
+    m_store = new ElidingLabel(Qt::ElideMiddle, this);
+    m_store->setObjectName(QStringLiteral("store"));
+    layout->addWidget(m_store, 1);
+    for (QLabel *label :
+         {m_endpoint, m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool})
+        label->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
     m_rate->setToolTip(tr("Responses per second over the last second: the instances', the "
                           "proxy's own and the response cache's"));
     m_errors->setToolTip(tr("Share of those responses that were server errors (5xx). The "
@@ -132,13 +134,7 @@ void StatusBarPanel::showSummary() {
         m_store->setToolTip({});
         m_store->setStyleSheet({});
     } else if (s.storeConnected) {
-        // A file in the data directory is a long path: elided in the middle, so the scheme and
-        // the file name stay readable; the whole location is in the tooltip.
-        const QFontMetrics metrics(m_store->font());
-        m_store->setText(
-            tr("store %1")
-                .arg(metrics.elidedText(s.storeLocation, Qt::ElideMiddle,
-                                        metrics.averageCharWidth() * kStoreLocationChars)));
+        m_store->setText(tr("store %1").arg(s.storeLocation));
         m_store->setToolTip(tr("%1\nIntelligence store connected; %n row(s) waiting to be written",
                                nullptr, int(qMin<quint64>(s.storePending, INT_MAX)))
                                 .arg(s.storeLocation));

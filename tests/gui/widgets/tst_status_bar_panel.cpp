@@ -1,12 +1,16 @@
 #include <backend/feed/remote_feed_transport.h>
 #include <tests/gui/fixture/embedded_demo_engine.h>
+#include <widgets/eliding_label.h>
 #include <widgets/status_bar_panel.h>
 
 #include <QDir>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QLayout>
+#include <QMainWindow>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTest>
 
 using namespace ToolCapture;
@@ -25,8 +29,8 @@ private slots:
     void ratesAfterTwoDocuments();
     void remoteEndpointShown();
     void storeUnreachableShown();
-    void longStorePathElidedInTheMiddle_data();
-    void longStorePathElidedInTheMiddle();
+    void storeGivesWayWhenNarrow_data();
+    void storeGivesWayWhenNarrow();
 
 private:
     QString label(const char *name) const;
@@ -149,20 +153,25 @@ void TestStatusBarPanel::storeUnreachableShown() {
     QVERIFY(panel.text().contains(QLatin1String("store UNREACHABLE")));
 }
 
-void TestStatusBarPanel::longStorePathElidedInTheMiddle_data() {
+void TestStatusBarPanel::storeGivesWayWhenNarrow_data() {
     QTest::addColumn<QString>("location");
+    QTest::addColumn<bool>("narrow");
     QTest::addColumn<bool>("elided");
-    QTest::newRow("short: whole") << QStringLiteral("sqlite:/tmp/i.sqlite") << false;
-    QTest::newRow("postgresql URL: whole")
-        << QStringLiteral("postgresql://tc@127.0.0.1:5433/intel") << false;
-    QTest::newRow("data directory path: elided")
-        << QStringLiteral("sqlite:/home/operator-with-a-long-name/.local/share/ToolCapture/"
-                          "toolcapture/profiles/production/intelligence.sqlite")
-        << true;
+    const QString shortPath = QStringLiteral("sqlite:/tmp/i.sqlite");
+    const QString url = QStringLiteral("postgresql://tc@127.0.0.1:5433/intel");
+    const QString longPath = QStringLiteral("sqlite:/home/operator-with-a-long-name/.local/share/"
+                                            "ToolCapture/toolcapture/profiles/production/"
+                                            "intelligence.sqlite");
+    // Narrow: the store has room for "store sqlite:/tmp/i.sqlite" and no more.
+    QTest::newRow("short, narrow: whole") << shortPath << true << false;
+    QTest::newRow("URL, narrow: elided") << url << true << true;
+    QTest::newRow("data directory path, narrow: elided") << longPath << true << true;
+    QTest::newRow("data directory path, wide: whole") << longPath << false << false;
 }
 
-void TestStatusBarPanel::longStorePathElidedInTheMiddle() {
+void TestStatusBarPanel::storeGivesWayWhenNarrow() {
     QFETCH(QString, location);
+    QFETCH(bool, narrow);
     QFETCH(bool, elided);
     QTRY_VERIFY_WITH_TIMEOUT(!m_lastStatus.isEmpty(), kTimeoutMs);
     QJsonObject status = QJsonDocument::fromJson(m_lastStatus).object();
@@ -170,23 +179,52 @@ void TestStatusBarPanel::longStorePathElidedInTheMiddle() {
     store.insert(QStringLiteral("connected"), true);
     store.insert(QStringLiteral("location"), location);
     status.insert(QStringLiteral("store"), store);
-    StatusBarPanel panel(m_engine->feed());
-    panel.apply({QStringLiteral("status"), false, QJsonDocument(status).toJson(), 1});
-    const auto *label = panel.findChild<QLabel *>(QStringLiteral("store"));
-    QVERIFY(label);
-    const QString text = label->text();
+    // Where the console puts it: in a main window's status bar, which, unlike a window of its
+    // own, does not grow to the panel's minimum width.
+    QMainWindow window;
+    auto *panel = new StatusBarPanel(m_engine->feed());
+    window.statusBar()->addPermanentWidget(panel, 1);
+    panel->apply({QStringLiteral("status"), false, QJsonDocument(status).toJson(), 1});
+    const auto *storeLabel = panel->findChild<ElidingLabel *>(QStringLiteral("store"));
+    QVERIFY(storeLabel);
+    const QList<QLabel *> others = panel->findChildren<QLabel *>();
+    int othersWidth = 0;
+    for (const QLabel *label : others) {
+        if (label != storeLabel)
+            othersWidth += label->sizeHint().width() + panel->layout()->spacing();
+    }
+    const int storeRoom =
+        storeLabel->fontMetrics().horizontalAdvance(QStringLiteral("store sqlite:/tmp/i.sqlite")) +
+        4;
+    // The status bar's margins and size grip, as laid out at the wide size.
+    window.resize(othersWidth + 3000, 200);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const int around = window.width() - panel->width();
+    if (narrow) {
+        window.resize(othersWidth + storeRoom + around, 200);
+        QTRY_COMPARE(panel->width(), othersWidth + storeRoom);
+    }
+
+    // The label holds the whole location; the tooltip too.
+    QCOMPARE(storeLabel->text(), QStringLiteral("store ") + location);
+    QVERIFY2(storeLabel->toolTip().startsWith(location + QLatin1Char('\n')),
+             qPrintable(storeLabel->toolTip()));
+    const QString shown = storeLabel->shownText();
     if (!elided) {
-        QCOMPARE(text, QStringLiteral("store ") + location);
+        QCOMPARE(shown, storeLabel->text());
     } else {
         // The beginning (the scheme) and the end (the file name) stay; the middle goes.
-        QVERIFY2(text.contains(QChar(0x2026)), qPrintable(text));
-        QVERIFY2(text.startsWith(QLatin1String("store sqlite:/home/")), qPrintable(text));
-        QVERIFY2(text.endsWith(QLatin1String("/intelligence.sqlite")), qPrintable(text));
-        QVERIFY(text.size() < location.size());
+        QVERIFY2(shown.contains(QChar(0x2026)), qPrintable(shown));
+        QVERIFY2(shown.startsWith(QStringLiteral("store ") + location.left(3)), qPrintable(shown));
+        QVERIFY2(shown.endsWith(location.right(3)), qPrintable(shown));
     }
-    // The whole location is in the tooltip.
-    QVERIFY2(label->toolTip().startsWith(location + QLatin1Char('\n')),
-             qPrintable(label->toolTip()));
+    // Every other label keeps its whole text: none is clipped to make room for the store.
+    for (const QLabel *label : others) {
+        if (label != storeLabel)
+            QVERIFY2(label->width() >= label->sizeHint().width(),
+                     qPrintable(label->objectName() + QLatin1String(": ") + label->text()));
+    }
 }
 
 QTEST_MAIN(TestStatusBarPanel)
