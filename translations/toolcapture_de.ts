@@ -2652,32 +2652,32 @@ Der laufende Proxy ändert sich sofort.</translation>
         <translation>Body der Anfrage</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="97"/>
+        <location filename="../widgets/replay_dialog.cpp" line="98"/>
         <source>&lt;b&gt;%1 %2&lt;/b&gt; — capture #%3, answered %4 by %5</source>
         <translation>&lt;b&gt;%1 %2&lt;/b&gt; — Mitschnitt #%3, beantwortet mit %4 von %5</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="101"/>
+        <location filename="../widgets/replay_dialog.cpp" line="102"/>
         <source>the proxy</source>
         <translation>dem Proxy</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="194"/>
+        <location filename="../widgets/replay_dialog.cpp" line="195"/>
         <source>Replaying…</source>
         <translation>Wird erneut gesendet…</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="202"/>
+        <location filename="../widgets/replay_dialog.cpp" line="203"/>
         <source>The response changed.</source>
         <translation>Die Antwort hat sich geändert.</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="203"/>
+        <location filename="../widgets/replay_dialog.cpp" line="204"/>
         <source>Same response.</source>
         <translation>Gleiche Antwort.</translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="204"/>
+        <location filename="../widgets/replay_dialog.cpp" line="205"/>
         <source>Replay failed: %1</source>
         <translation>Erneutes Senden fehlgeschlagen: %1</translation>
     </message>
@@ -2931,95 +2931,108 @@ Der laufende Proxy ändert sich sofort.</translation>
         <source>No replay yet.</source>
         <translation>Noch keine Wiederholung.</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../widgets/response_diff_view.cpp" line="172"/>
+        <source>No replay yet. Captured: status %1, the first %n byte(s) of the body.</source>
+        <translation>
+            <numerusform>Noch keine Wiederholung. Aufgezeichnet: Status %1, das erste Byte des Bodys.</numerusform>
+            <numerusform>Noch keine Wiederholung. Aufgezeichnet: Status %1, die ersten %n Bytes des Bodys.</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="162"/>
+        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <source>No replay yet. Captured: status %1.</source>
+        <translation>Noch keine Wiederholung. Aufgezeichnet: Status %1.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="196"/>
         <source>&lt;b&gt;The replay failed:&lt;/b&gt; %1</source>
         <translation>&lt;b&gt;Die Wiederholung ist fehlgeschlagen:&lt;/b&gt; %1</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="166"/>
+        <location filename="../widgets/response_diff_view.cpp" line="200"/>
         <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;The response changed.&lt;/b&gt;</source>
         <translation>&lt;b style=&apos;color:#d32f2f&apos;&gt;Die Antwort hat sich geändert.&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="167"/>
+        <location filename="../widgets/response_diff_view.cpp" line="201"/>
         <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Same response.&lt;/b&gt;</source>
         <translation>&lt;b style=&apos;color:#2e7d32&apos;&gt;Gleiche Antwort.&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="170"/>
+        <location filename="../widgets/response_diff_view.cpp" line="204"/>
         <source>Status %1 → &lt;b&gt;%2&lt;/b&gt;</source>
         <translation>Status %1 → &lt;b&gt;%2&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="171"/>
+        <location filename="../widgets/response_diff_view.cpp" line="205"/>
         <source>Status %1 (unchanged)</source>
         <translation>Status %1 (unverändert)</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="173"/>
+        <location filename="../widgets/response_diff_view.cpp" line="207"/>
         <source>routed by the proxy</source>
         <translation>vom Proxy geroutet</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="174"/>
+        <location filename="../widgets/response_diff_view.cpp" line="208"/>
         <source>sent to %1</source>
         <translation>an %1 gesendet</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <location filename="../widgets/response_diff_view.cpp" line="209"/>
         <source>%1 %2, %3, %4 ms, %5</source>
         <translation>%1 %2, %3, %4 ms, %5</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="202"/>
+        <location filename="../widgets/response_diff_view.cpp" line="236"/>
         <source>volatile, ignored</source>
         <translation>veränderlich, ignoriert</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="206"/>
+        <location filename="../widgets/response_diff_view.cpp" line="240"/>
         <source>changed</source>
         <translation>geändert</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="209"/>
-        <location filename="../widgets/response_diff_view.cpp" line="265"/>
+        <location filename="../widgets/response_diff_view.cpp" line="243"/>
+        <location filename="../widgets/response_diff_view.cpp" line="299"/>
         <source>added</source>
         <translation>hinzugefügt</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="212"/>
-        <location filename="../widgets/response_diff_view.cpp" line="268"/>
+        <location filename="../widgets/response_diff_view.cpp" line="246"/>
+        <location filename="../widgets/response_diff_view.cpp" line="302"/>
         <source>removed</source>
         <translation>entfernt</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="215"/>
+        <location filename="../widgets/response_diff_view.cpp" line="249"/>
         <source>not captured</source>
         <translation>nicht mitgeschnitten</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="271"/>
+        <location filename="../widgets/response_diff_view.cpp" line="305"/>
         <source>replaced</source>
         <translation>ersetzt</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="274"/>
+        <location filename="../widgets/response_diff_view.cpp" line="308"/>
         <source>(the whole body)</source>
         <translation>(der gesamte Body)</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="280"/>
+        <location filename="../widgets/response_diff_view.cpp" line="314"/>
         <source>…more changes not listed</source>
         <translation>…weitere Änderungen nicht aufgeführt</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="284"/>
+        <location filename="../widgets/response_diff_view.cpp" line="318"/>
         <source>body differs</source>
         <translation>Body unterscheidet sich</translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="285"/>
+        <location filename="../widgets/response_diff_view.cpp" line="319"/>
         <source>%1 body, %2 → %3 bytes</source>
         <translation>%1-Body, %2 → %3 Bytes</translation>
     </message>
@@ -3293,112 +3306,112 @@ Der laufende Proxy ändert sich sofort.</translation>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="33"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
         <source>Responses per second over the last second: the instances&apos;, the proxy&apos;s own and the response cache&apos;s</source>
         <translation>Antworten pro Sekunde in der letzten Sekunde: die der Instanzen, die des Proxys selbst und die des Antwort-Caches</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="37"/>
         <source>Share of those responses that were server errors (5xx). The Overview&apos;s error rate counts failed attempts at the instances, also those a retry hid from the client.</source>
         <translation>Anteil dieser Antworten, die Serverfehler (5xx) waren. Die Fehlerrate der Übersicht zählt fehlgeschlagene Versuche bei den Instanzen, auch solche, die eine Wiederholung vor dem Client verbarg.</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="38"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="40"/>
         <source>Starting…</source>
         <translation>Startet…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="67"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="69"/>
         <source>Connecting to %1…</source>
         <translation>Verbinde mit %1…</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="70"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="72"/>
         <source>Connected to %1</source>
         <translation>Verbunden mit %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
         <source>Connection to %1 lost</source>
         <translation>Verbindung zu %1 verloren</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
         <source>Engine stopped</source>
         <translation>Engine gestoppt</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>Proxy %1 (draining)</source>
         <translation>Proxy %1 (läuft aus)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
         <source>Proxy %1</source>
         <translation>Proxy %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Admin %1</source>
         <translation>Admin %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
         <source>Kafka off</source>
         <translation>Kafka aus</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>embedded</source>
         <translation>eingebettet</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>external</source>
         <translation>extern</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
         <source>Kafka %1 (%2, up)</source>
         <translation>Kafka %1 (%2, läuft)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation>Kafka %1 (%2, AUSGEFALLEN)</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="120"/>
         <source>%1 req/s</source>
         <translation>%1 Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>– req/s</source>
         <translation>– Anfr./s</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
         <source>errors %1 %</source>
         <translation>Fehler %1 %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>errors – %</source>
         <translation>Fehler – %</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
         <source>%1 captured</source>
         <translation>%1 mitgeschnitten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
         <source>capture off</source>
         <translation>Mitschnitt aus</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="128"/>
         <source>%n capture(s) dropped</source>
         <translation>
             <numerusform>%n Mitschnitt verworfen</numerusform>
@@ -3406,22 +3419,22 @@ Der laufende Proxy ändert sich sofort.</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="127"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
         <source>spool %1</source>
         <translation>Spool %1</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation>Ereignisse, die auf der Festplatte auf die Kafka-Broker warten</translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="139"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
         <source>store %1</source>
         <translation>Datenspeicher %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="142"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="138"/>
         <source>%1
 Intelligence store connected; %n row(s) waiting to be written</source>
         <translation>
@@ -3439,12 +3452,12 @@ Intelligence-Datenspeicher verbunden; %n Zeilen warten darauf, geschrieben zu we
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="149"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation>Datenspeicher NICHT ERREICHBAR, %1 Zeilen im Arbeitsspeicher</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="150"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="146"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation>
@@ -3455,7 +3468,7 @@ Bisher %n Zeilen verworfen (Speicherlimit)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation>Live-Ereignisse lesen mit: kcat -b %1 -C -t proxy.communication_intelligence</translation>
     </message>

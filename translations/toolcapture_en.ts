@@ -2633,32 +2633,32 @@ The running proxy changes at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="97"/>
+        <location filename="../widgets/replay_dialog.cpp" line="98"/>
         <source>&lt;b&gt;%1 %2&lt;/b&gt; — capture #%3, answered %4 by %5</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="101"/>
+        <location filename="../widgets/replay_dialog.cpp" line="102"/>
         <source>the proxy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="194"/>
+        <location filename="../widgets/replay_dialog.cpp" line="195"/>
         <source>Replaying…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="202"/>
+        <location filename="../widgets/replay_dialog.cpp" line="203"/>
         <source>The response changed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="203"/>
+        <location filename="../widgets/replay_dialog.cpp" line="204"/>
         <source>Same response.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/replay_dialog.cpp" line="204"/>
+        <location filename="../widgets/replay_dialog.cpp" line="205"/>
         <source>Replay failed: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2912,95 +2912,108 @@ The running proxy changes at once.</source>
         <source>No replay yet.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <location filename="../widgets/response_diff_view.cpp" line="172"/>
+        <source>No replay yet. Captured: status %1, the first %n byte(s) of the body.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="162"/>
+        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <source>No replay yet. Captured: status %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/response_diff_view.cpp" line="196"/>
         <source>&lt;b&gt;The replay failed:&lt;/b&gt; %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="166"/>
+        <location filename="../widgets/response_diff_view.cpp" line="200"/>
         <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;The response changed.&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="167"/>
+        <location filename="../widgets/response_diff_view.cpp" line="201"/>
         <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Same response.&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="170"/>
+        <location filename="../widgets/response_diff_view.cpp" line="204"/>
         <source>Status %1 → &lt;b&gt;%2&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="171"/>
+        <location filename="../widgets/response_diff_view.cpp" line="205"/>
         <source>Status %1 (unchanged)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="173"/>
+        <location filename="../widgets/response_diff_view.cpp" line="207"/>
         <source>routed by the proxy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="174"/>
+        <location filename="../widgets/response_diff_view.cpp" line="208"/>
         <source>sent to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="175"/>
+        <location filename="../widgets/response_diff_view.cpp" line="209"/>
         <source>%1 %2, %3, %4 ms, %5</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="202"/>
+        <location filename="../widgets/response_diff_view.cpp" line="236"/>
         <source>volatile, ignored</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="206"/>
+        <location filename="../widgets/response_diff_view.cpp" line="240"/>
         <source>changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="209"/>
-        <location filename="../widgets/response_diff_view.cpp" line="265"/>
+        <location filename="../widgets/response_diff_view.cpp" line="243"/>
+        <location filename="../widgets/response_diff_view.cpp" line="299"/>
         <source>added</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="212"/>
-        <location filename="../widgets/response_diff_view.cpp" line="268"/>
+        <location filename="../widgets/response_diff_view.cpp" line="246"/>
+        <location filename="../widgets/response_diff_view.cpp" line="302"/>
         <source>removed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="215"/>
+        <location filename="../widgets/response_diff_view.cpp" line="249"/>
         <source>not captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="271"/>
+        <location filename="../widgets/response_diff_view.cpp" line="305"/>
         <source>replaced</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="274"/>
+        <location filename="../widgets/response_diff_view.cpp" line="308"/>
         <source>(the whole body)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="280"/>
+        <location filename="../widgets/response_diff_view.cpp" line="314"/>
         <source>…more changes not listed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="284"/>
+        <location filename="../widgets/response_diff_view.cpp" line="318"/>
         <source>body differs</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="285"/>
+        <location filename="../widgets/response_diff_view.cpp" line="319"/>
         <source>%1 body, %2 → %3 bytes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3274,112 +3287,112 @@ The running proxy changes at once.</source>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="33"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
         <source>Responses per second over the last second: the instances&apos;, the proxy&apos;s own and the response cache&apos;s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="37"/>
         <source>Share of those responses that were server errors (5xx). The Overview&apos;s error rate counts failed attempts at the instances, also those a retry hid from the client.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="38"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="40"/>
         <source>Starting…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="67"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="69"/>
         <source>Connecting to %1…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="70"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="72"/>
         <source>Connected to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
         <source>Connection to %1 lost</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="73"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
         <source>Engine stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="102"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
         <source>Proxy %1 (draining)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="103"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
         <source>Proxy %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
         <source>Admin %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
         <source>Kafka off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>embedded</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="109"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>external</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
         <source>Kafka %1 (%2, up)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="120"/>
         <source>%1 req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
         <source>– req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
         <source>errors %1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
         <source>errors – %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
         <source>%1 captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
         <source>capture off</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="128"/>
         <source>%n capture(s) dropped</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -3387,22 +3400,22 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="127"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
         <source>spool %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="139"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
         <source>store %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="142"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="138"/>
         <source>%1
 Intelligence store connected; %n row(s) waiting to be written</source>
         <translation type="unfinished">
@@ -3411,12 +3424,12 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="149"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="150"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="146"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation type="unfinished">
@@ -3425,7 +3438,7 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation type="unfinished"></translation>
     </message>

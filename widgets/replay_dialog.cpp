@@ -83,6 +83,7 @@ ReplayDialog::ReplayDialog(FeedTransport *transport, const CaptureDetail &captur
     auto *splitter = new QSplitter(Qt::Horizontal);
     splitter->addWidget(editor);
     splitter->addWidget(m_diff);
+    m_diff->showCaptured(capture);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 2);
 

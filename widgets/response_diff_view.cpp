@@ -68,7 +68,7 @@ int mark(QPlainTextEdit *edit, const QList<int> &lines, const QColor &colour) {
     return int(lines.size());
 }
 
-QString bodyText(const QByteArray &body) {
+QString displayedBody(const QByteArray &body) {
     if (!QByteArrayView(body).isValidUtf8())
         return ResponseDiffView::tr("(%n binary byte(s))", nullptr, int(body.size()));
     return QString::fromUtf8(body);
@@ -156,9 +156,43 @@ int ResponseDiffView::bodyChangeCount() const {
     return m_changes->topLevelItemCount();
 }
 
+QString ResponseDiffView::bodyText(bool capturedSide) const {
+    return (capturedSide ? m_before : m_after)->toPlainText();
+}
+
+int ResponseDiffView::headerRowCount() const {
+    return m_headers->topLevelItemCount();
+}
+
+void ResponseDiffView::showCaptured(const CaptureDetail &captured) {
+    clear();
+    const CaptureSummary &s = captured.summary;
+    m_status->setText(
+        s.responseBodyTruncated
+            ? tr("No replay yet. Captured: status %1, the first %n byte(s) of the body.", nullptr,
+                 int(captured.responseBody.size()))
+                  .arg(s.status)
+            : tr("No replay yet. Captured: status %1.").arg(s.status));
+    fillCaptured(captured);
+}
+
+void ResponseDiffView::fillCaptured(const CaptureDetail &captured) {
+    for (const HeaderField &field : captured.responseHeaders) {
+        auto *item = new QTreeWidgetItem(m_headers);
+        item->setText(0, field.name);
+        item->setText(1, field.value);
+    }
+    if (const auto json = JsonLines::fromJson(captured.responseBody))
+        m_before->setPlainText(json->text());
+    else
+        m_before->setPlainText(displayedBody(captured.responseBody));
+}
+
 void ResponseDiffView::setComparison(const CaptureDetail &captured, const ReplayOutcome &replayed) {
     clear();
     if (!replayed.ok) {
+        // Nothing to compare: the captured side stays in view.
+        fillCaptured(captured);
         m_status->setText(tr("<b>The replay failed:</b> %1").arg(replayed.error.toHtmlEscaped()));
         return;
     }
@@ -244,8 +278,8 @@ void ResponseDiffView::fillBodies(const QByteArray &before, const QByteArray &af
         m_markedBefore = mark(m_before, beforeLines, kRemoved);
         m_markedAfter = mark(m_after, afterLines, kAdded);
     } else {
-        m_before->setPlainText(bodyText(before));
-        m_after->setPlainText(bodyText(after));
+        m_before->setPlainText(displayedBody(before));
+        m_after->setPlainText(displayedBody(after));
         if (diff.bodyKind == u"text" && diff.firstDifferenceLine > 0) {
             // From the first differing line on, as far as each side goes.
             QList<int> beforeLines;

@@ -19,18 +19,25 @@ class ResponseDiffView : public QWidget {
 public:
     explicit ResponseDiffView(QWidget *parent = nullptr);
 
+    // The captured side alone, before any replay: what the instance answered then, so the
+    // operator sees what a replay will be compared with.
+    void showCaptured(const CaptureDetail &captured);
     void setComparison(const CaptureDetail &captured, const ReplayOutcome &replayed);
     void clear();
 
     // Lines marked as changed in the captured (true) or replayed (false) body.
     int markedLines(bool capturedSide) const;
     QString statusText() const;
+    // The body shown on the captured (true) or replayed (false) side.
+    QString bodyText(bool capturedSide) const;
+    int headerRowCount() const;
     int bodyChangeCount() const;
 
 private:
     void fillHeaders(const HeaderFields &before, const HeaderFields &after,
                      const ResponseDiff &diff);
     void fillBodies(const QByteArray &before, const QByteArray &after, const ResponseDiff &diff);
+    void fillCaptured(const CaptureDetail &captured);
 
     QLabel *m_status;
     QTreeWidget *m_headers;

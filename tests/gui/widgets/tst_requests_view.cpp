@@ -254,6 +254,16 @@ void TestRequestsView::replayShowsADiff() {
     QVERIFY(opened.size() == 1 || opened.wait(kTimeoutMs));
     auto *dialog = opened.first().at(0).value<ReplayDialog *>();
     QVERIFY(dialog);
+    // Before any replay the captured side is in view: what the instance answered then.
+    const CaptureDetail &captured = *m_view->inspector()->detail();
+    QVERIFY(dialog->diffView()->statusText().startsWith(
+        QStringLiteral("No replay yet. Captured: status %1").arg(captured.summary.status)));
+    QCOMPARE(dialog->diffView()->headerRowCount(), int(captured.responseHeaders.size()));
+    QVERIFY(!captured.responseBody.isEmpty());
+    QVERIFY2(dialog->diffView()->bodyText(true).contains(
+                 QStringLiteral("\"served_by\": \"%1\"").arg(answeredBy)),
+             qPrintable(dialog->diffView()->bodyText(true)));
+    QVERIFY(dialog->diffView()->bodyText(false).isEmpty());
     QSignalSpy loaded(dialog, &ReplayDialog::instancesLoaded);
     QVERIFY(loaded.wait(kTimeoutMs));
     QString other;
