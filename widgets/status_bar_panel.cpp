@@ -77,6 +77,12 @@ void StatusBarPanel::showConnection() {
     }
     m_endpoint->setText(text);
     m_endpoint->setToolTip(m_feed->connectionDetail());
+    // Out of reach, the figures are the last ones the engine sent: greyed, so "25.0 req/s" and
+    // "Kafka (up)" next to "connection lost" do not read as the present.
+    const bool current = m_feed->connection() == FeedTransport::Connection::Connected;
+    for (QLabel *label :
+         {m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool, m_store})
+        label->setEnabled(current);
 }
 
 void StatusBarPanel::apply(const FeedMessage &message) {

@@ -29,6 +29,7 @@ private slots:
     void ratesAfterTwoDocuments();
     void remoteEndpointShown();
     void storeUnreachableShown();
+    void figuresGreyedWhileOutOfReach();
     void storeGivesWayWhenNarrow_data();
     void storeGivesWayWhenNarrow();
 
@@ -125,6 +126,33 @@ void TestStatusBarPanel::remoteEndpointShown() {
     QTRY_VERIFY_WITH_TIMEOUT(panel.summary().has_value(), kTimeoutMs);
     QCOMPARE(panel.summary()->proxyAddress, m_panel->summary()->proxyAddress);
     QVERIFY(panel.text().startsWith(QStringLiteral("Connected to http://127.0.0.1:")));
+}
+
+void TestStatusBarPanel::figuresGreyedWhileOutOfReach() {
+    // Connected: the figures are current.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_lastStatus.isEmpty(), kTimeoutMs);
+    QCOMPARE(m_engine->feed()->connection(), FeedTransport::Connection::Connected);
+    for (const char *name : {"proxyAddress", "kafka", "requestRate", "store"})
+        QVERIFY2(m_panel->findChild<QLabel *>(QLatin1String(name))->isEnabled(), name);
+
+    // A remote engine out of reach (nothing listens on port 1), with the figures it sent last.
+    RemoteFeedTransport::Options options;
+    options.url = QUrl(QStringLiteral("http://127.0.0.1:1"));
+    options.token = EmbeddedDemoEngine::adminToken();
+    RemoteFeedTransport remote(options);
+    StatusBarPanel panel(&remote);
+    panel.apply({QStringLiteral("status"), false, m_lastStatus, 1});
+    QVERIFY(panel.summary().has_value());
+    remote.subscribe(StatusBarPanel::subjects());
+    QTRY_COMPARE_WITH_TIMEOUT(remote.connection(), FeedTransport::Connection::Lost, kTimeoutMs);
+    const auto *endpoint = panel.findChild<QLabel *>(QStringLiteral("endpoint"));
+    QVERIFY(endpoint->text().startsWith(QLatin1String("Connection to ")));
+    QVERIFY(endpoint->isEnabled());
+    for (const char *name : {"proxyAddress", "kafka", "requestRate", "store"}) {
+        const auto *label = panel.findChild<QLabel *>(QLatin1String(name));
+        QVERIFY2(!label->text().isEmpty(), name);
+        QVERIFY2(!label->isEnabled(), name);
+    }
 }
 
 void TestStatusBarPanel::storeUnreachableShown() {
