@@ -331,7 +331,7 @@ void ClientSession::pump() {
             const HttpParseError &error = m_parser.error();
             m_keepAlive = false;
             if (!m_inExchange)
-                m_correlationId = m_worker.correlationIds().next();
+                m_worker.correlationIds().next(m_correlationId);
             respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
             break;
         }
@@ -374,7 +374,7 @@ void ClientSession::onClientEndOfStream() {
         const HttpParseError &error = m_parser.error();
         m_keepAlive = false;
         if (!m_inExchange)
-            m_correlationId = m_worker.correlationIds().next();
+            m_worker.correlationIds().next(m_correlationId);
         respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
     }
 }
@@ -407,9 +407,9 @@ void ClientSession::beginExchange() {
     m_keepAlive = m_request.keepAlive && !m_draining;
     const HttpHeader *given = findHeader(m_request.headers, "x-correlation-id");
     if (given && isAcceptableCorrelationId(given->value))
-        m_correlationId = given->value;
+        assignReusing(m_correlationId, given->value); // not shared with the parser's spares
     else
-        m_correlationId = m_worker.correlationIds().next();
+        m_worker.correlationIds().next(m_correlationId);
     beginCapture(true);
 
     const qint64 maxBody = m_worker.config().limits.maxBodyBytes;
@@ -1175,7 +1175,7 @@ void ClientSession::finishExchange(bool close, time_point now) {
         closeGracefully();
         return;
     }
-    m_correlationId.clear();
+    m_correlationId.resize(0); // keeps the buffer for the next exchange's id
     // Between exchanges nothing is half-sent: an error before the next exchange begins (a
     // malformed head, a header timeout) is answered, not reset.
     m_responseStarted = false;
@@ -1338,7 +1338,7 @@ void ClientSession::checkDeadline(time_point now) {
     case Deadline::HeaderRead:
         // Through the one local-reply path, like every response the proxy writes itself.
         m_keepAlive = false;
-        m_correlationId = m_worker.correlationIds().next();
+        m_worker.correlationIds().next(m_correlationId);
         respondError(408, "urn:toolcapture:problem:request-timeout",
                      "the request head was not received within " +
                          QByteArray::number(qint64(m_worker.config().timeouts.headerRead.count())) +

@@ -10,6 +10,13 @@ namespace ToolCapture {
 CorrelationIdGenerator::CorrelationIdGenerator()
     : m_engine(QRandomGenerator::system()->generate64()) {}
 
+namespace {
+std::int64_t nowUnixMillis() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+} // namespace
+
 QByteArray CorrelationIdGenerator::next(std::int64_t unixMillis) {
     QByteArray id(36, Qt::Uninitialized);
     const std::uint64_t randomA = m_engine();
@@ -18,8 +25,15 @@ QByteArray CorrelationIdGenerator::next(std::int64_t unixMillis) {
 }
 
 QByteArray CorrelationIdGenerator::next() {
-    using namespace std::chrono;
-    return next(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
+    return next(nowUnixMillis());
+}
+
+void CorrelationIdGenerator::next(QByteArray &id) {
+    if (!id.isDetached())
+        id = QByteArray(); // shared or read-only: a buffer of its own, once
+    id.resize(36);         // within the kept capacity: no allocation
+    const std::uint64_t randomA = m_engine();
+    formatUuidV7(nowUnixMillis(), randomA, m_engine(), id.data());
 }
 
 } // namespace ToolCapture

@@ -18,6 +18,9 @@ public:
     QByteArray next(std::int64_t unixMillis);
     // The same for now (the system clock, read through the vDSO: no system call).
     QByteArray next();
+    // The same, written over `id`: a buffer only `id` holds is reused, so the request path
+    // allocates nothing for its correlation id.
+    void next(QByteArray &id);
 
 private:
     std::mt19937_64 m_engine;

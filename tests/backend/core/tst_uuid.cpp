@@ -24,6 +24,8 @@ private slots:
     void version7SortsByTime_data();
     void version7SortsByTime();
     void correlationIdsCarryTheirTime();
+    void correlationIdWrittenInPlace_data();
+    void correlationIdWrittenInPlace();
     void newV7IsNowAndUniqueAcrossThreads();
 };
 
@@ -132,6 +134,58 @@ void TestUuid::correlationIdsCarryTheirTime() {
     QVERIFY(ok);
     QVERIFY2(stamped >= before && stamped <= after,
              qPrintable(QStringLiteral("%1 not in [%2, %3]").arg(stamped).arg(before).arg(after)));
+}
+
+void TestUuid::correlationIdWrittenInPlace_data() {
+    QTest::addColumn<QByteArray>("before");
+    QTest::addColumn<bool>("shared");
+    // What the session's buffer holds when the next exchange begins.
+    QTest::newRow("null (the first exchange)") << QByteArray() << false;
+    QTest::newRow("emptied, capacity kept") << QByteArray(64, 'x') << false;
+    QTest::newRow("a client's id, also held elsewhere")
+        << QByteArray("client-given-correlation-id") << true;
+}
+
+void TestUuid::correlationIdWrittenInPlace() {
+    QFETCH(QByteArray, before);
+    QFETCH(bool, shared);
+    CorrelationIdGenerator generator;
+    QByteArray id = before;
+    const QByteArray other = shared ? id : QByteArray(); // a copy sharing id's buffer
+    if (!shared) {
+        id.detach();
+        id.resize(0);
+    }
+    const auto nowMillis = [] {
+        using namespace std::chrono;
+        return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+    const std::int64_t start = nowMillis();
+    generator.next(id);
+    QCOMPARE(id.size(), 36);
+    QCOMPARE(id.at(14), '7'); // the version nibble (Qt 6.4's QUuid::version() stops at 5)
+    QCOMPARE(QUuid(id).variant(), QUuid::DCE);
+    bool ok = false;
+    const std::int64_t stamped = (id.left(8) + id.mid(9, 4)).toLongLong(&ok, 16);
+    QVERIFY(ok);
+    QVERIFY(stamped >= start && stamped <= nowMillis());
+    // A copy that shared the buffer keeps its bytes.
+    if (shared)
+        QCOMPARE(other, QByteArray("client-given-correlation-id"));
+
+    // From now on the buffer is the id's own: the next ids are written where it is.
+    // (The ids seen are deep copies: a copy that shared the buffer would make the next write
+    // take a new one, as it must.)
+    const char *const buffer = id.constData();
+    QSet<QByteArray> seen{QByteArray(id.constData(), id.size())};
+    for (int i = 0; i < 100; ++i) {
+        id.resize(0); // as the session empties it between exchanges
+        generator.next(id);
+        QVERIFY(id.constData() == buffer); // the same buffer, not a new one
+        QCOMPARE(id.size(), 36);
+        seen.insert(QByteArray(id.constData(), id.size()));
+    }
+    QCOMPARE(seen.size(), 101);
 }
 
 void TestUuid::newV7IsNowAndUniqueAcrossThreads() {
