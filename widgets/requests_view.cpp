@@ -136,10 +136,15 @@ RequestsView::RequestsView(FeedTransport *transport, QWidget *parent)
             [this](const QModelIndex &current) {
                 // The current row leaving past the cap moves the current index to a neighbour;
                 // the inspector keeps what the user chose.
-                if (current.isValid() && !m_removingRows)
-                    loadDetail(
-                        QString::number(current.data(CaptureListModel::CaptureIdRole).toLongLong()),
-                        false);
+                if (!current.isValid() || m_removingRows)
+                    return;
+                // A row chosen above the newest stops the following, so that it stays in view
+                // while the user reads it; End (or scrolling to the bottom) follows again.
+                if (current.row() < m_proxy->rowCount() - 1)
+                    m_tailing = false;
+                loadDetail(
+                    QString::number(current.data(CaptureListModel::CaptureIdRole).toLongLong()),
+                    false);
             });
 
     // Tailing: follow new rows only while the user is at the bottom (Wireshark's tail_at_end_).

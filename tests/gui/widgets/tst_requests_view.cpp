@@ -150,6 +150,28 @@ void TestRequestsView::listFillsLiveAndTails() {
     scroll->setValue(scroll->maximum());
     QVERIFY(m_view->isTailing());
     saveScreenshot(m_view.get(), QStringLiteral("requests-view"));
+
+    // Choosing a row above the newest while following: the row stays in view as rows come.
+    QTRY_VERIFY_WITH_TIMEOUT(scroll->value() == scroll->maximum(), kTimeoutMs);
+    const QModelIndex chosen = m_view->list()->indexAt(QPoint(5, 5));
+    QVERIFY(chosen.isValid());
+    QVERIFY(chosen.row() < m_view->proxy()->rowCount() - 1);
+    const qint64 chosenId = chosen.data(CaptureListModel::CaptureIdRole).toLongLong();
+    m_view->list()->setFocus();
+    m_view->list()->setCurrentIndex(chosen);
+    QVERIFY(!m_view->isTailing());
+    const int atChoice = m_view->model()->rowCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() > atChoice + 5, kTimeoutMs);
+    QCOMPARE(
+        m_view->list()->indexAt(QPoint(5, 5)).data(CaptureListModel::CaptureIdRole).toLongLong(),
+        chosenId);
+    // End goes to the newest and follows again.
+    QTest::keyClick(m_view->list(), Qt::Key_End);
+    QVERIFY(m_view->isTailing());
+    const int atEnd = m_view->model()->rowCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_view->model()->rowCount() > atEnd + 2, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(scroll->value(), scroll->maximum(), kTimeoutMs);
+    QVERIFY(m_view->isTailing());
 }
 
 void TestRequestsView::filterSelectsWhatItSays_data() {
