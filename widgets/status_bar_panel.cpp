@@ -77,6 +77,7 @@ void StatusBarPanel::showConnection() {
     }
     m_endpoint->setText(text);
     m_endpoint->setToolTip(m_feed->connectionDetail());
+    m_endpoint->setHidden(text.isEmpty()); // no gap before the proxy's address when embedded
     // Out of reach, the figures are the last ones the engine sent: greyed, so "25.0 req/s" and
     // "Kafka (up)" next to "connection lost" do not read as the present.
     const bool current = m_feed->connection() == FeedTransport::Connection::Connected;
