@@ -13,11 +13,9 @@ constexpr int kMinimumChars = 6;
 ElidingLabel::ElidingLabel(Qt::TextElideMode mode, QWidget *parent)
     : QLabel(parent)
     , m_mode(mode) {
+    // One line of plain text (QLabel's default size policy, Preferred, lets a layout take it
+    // down to minimumSizeHint()).
     setTextFormat(Qt::PlainText);
-    setWordWrap(false);
-    // Preferred: as wide as the text when there is room; narrower, down to the minimum, when
-    // there is not.
-    setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
 }
 
 QRect ElidingLabel::textArea() const {

@@ -177,11 +177,7 @@ void ResponseDiffView::showCaptured(const CaptureDetail &captured) {
 }
 
 void ResponseDiffView::fillCaptured(const CaptureDetail &captured) {
-    for (const HeaderField &field : captured.responseHeaders) {
-        auto *item = new QTreeWidgetItem(m_headers);
-        item->setText(0, field.name);
-        item->setText(1, field.value);
-    }
+    fillHeaders(captured.responseHeaders, {}, nullptr);
     if (const auto json = JsonLines::fromJson(captured.responseBody))
         m_before->setPlainText(json->text());
     else
@@ -210,12 +206,12 @@ void ResponseDiffView::setComparison(const CaptureDetail &captured, const Replay
                           .arg(verdict, status, where,
                                QLocale().toString(double(replayed.durationUs) / 1000.0, 'f', 2),
                                replayed.target.toHtmlEscaped()));
-    fillHeaders(captured.responseHeaders, replayed.headers, diff);
+    fillHeaders(captured.responseHeaders, replayed.headers, &diff);
     fillBodies(captured.responseBody, replayed.body, diff);
 }
 
 void ResponseDiffView::fillHeaders(const HeaderFields &before, const HeaderFields &after,
-                                   const ResponseDiff &diff) {
+                                   const ResponseDiff *diff) {
     // Names in order of first appearance, case-insensitively.
     QStringList names;
     for (const HeaderFields *fields : {&before, &after}) {
@@ -230,19 +226,21 @@ void ResponseDiffView::fillHeaders(const HeaderFields &before, const HeaderField
         item->setText(0, name);
         item->setText(1, joined(before, name));
         item->setText(2, joined(after, name));
+        if (!diff)
+            continue; // no replay yet: the captured side alone, nothing to note
         QString note;
         QColor background;
-        if (listed(diff.ignoredHeaders, name)) {
+        if (listed(diff->ignoredHeaders, name)) {
             note = tr("volatile, ignored");
             for (int c = 0; c < 4; ++c)
                 item->setForeground(c, muted);
-        } else if (listed(diff.changedHeaders, name)) {
+        } else if (listed(diff->changedHeaders, name)) {
             note = tr("changed");
             background = kChanged;
-        } else if (listed(diff.addedHeaders, name)) {
+        } else if (listed(diff->addedHeaders, name)) {
             note = tr("added");
             background = kAdded;
-        } else if (listed(diff.removedHeaders, name)) {
+        } else if (listed(diff->removedHeaders, name)) {
             note = tr("removed");
             background = kRemoved;
         } else if (!listed(before, name) || !listed(after, name)) {

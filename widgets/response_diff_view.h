@@ -34,8 +34,9 @@ public:
     int bodyChangeCount() const;
 
 private:
+    // One row per field name; `diff` null before any replay (no notes, no marks).
     void fillHeaders(const HeaderFields &before, const HeaderFields &after,
-                     const ResponseDiff &diff);
+                     const ResponseDiff *diff);
     void fillBodies(const QByteArray &before, const QByteArray &after, const ResponseDiff &diff);
     void fillCaptured(const CaptureDetail &captured);
 

@@ -29,9 +29,6 @@ StatusBarPanel::StatusBarPanel(FeedTransport *feed, QWidget *parent)
     m_store = new ElidingLabel(Qt::ElideMiddle, this);
     m_store->setObjectName(QStringLiteral("store"));
     layout->addWidget(m_store, 1);
-    for (QLabel *label :
-         {m_endpoint, m_proxy, m_admin, m_kafka, m_rate, m_errors, m_captures, m_spool})
-        label->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
     m_rate->setToolTip(tr("Responses per second over the last second: the instances', the "
                           "proxy's own and the response cache's"));
     m_errors->setToolTip(tr("Share of those responses that were server errors (5xx). The "
@@ -46,6 +43,8 @@ QLabel *StatusBarPanel::addLabel(const QString &objectName) {
     auto *label = new QLabel(this);
     label->setObjectName(objectName);
     label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Always its whole text: the store's label is the one that gives way.
+    label->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Preferred);
     layout()->addWidget(label);
     return label;
 }

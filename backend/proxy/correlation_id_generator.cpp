@@ -17,10 +17,14 @@ std::int64_t nowUnixMillis() {
 }
 } // namespace
 
+void CorrelationIdGenerator::write(std::int64_t unixMillis, char *out) {
+    const std::uint64_t randomA = m_engine();
+    formatUuidV7(unixMillis, randomA, m_engine(), out);
+}
+
 QByteArray CorrelationIdGenerator::next(std::int64_t unixMillis) {
     QByteArray id(36, Qt::Uninitialized);
-    const std::uint64_t randomA = m_engine();
-    formatUuidV7(unixMillis, randomA, m_engine(), id.data());
+    write(unixMillis, id.data());
     return id;
 }
 
@@ -32,8 +36,7 @@ void CorrelationIdGenerator::next(QByteArray &id) {
     if (!id.isDetached())
         id = QByteArray(); // shared or read-only: a buffer of its own, once
     id.resize(36);         // within the kept capacity: no allocation
-    const std::uint64_t randomA = m_engine();
-    formatUuidV7(nowUnixMillis(), randomA, m_engine(), id.data());
+    write(nowUnixMillis(), id.data());
 }
 
 } // namespace ToolCapture

@@ -23,6 +23,9 @@ public:
     void next(QByteArray &id);
 
 private:
+    // The 36 characters of an id at `out`.
+    void write(std::int64_t unixMillis, char *out);
+
     std::mt19937_64 m_engine;
 };
 

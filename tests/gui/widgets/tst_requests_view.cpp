@@ -19,6 +19,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QScrollBar>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -280,7 +281,11 @@ void TestRequestsView::replayShowsADiff() {
     const CaptureDetail &captured = *m_view->inspector()->detail();
     QVERIFY(dialog->diffView()->statusText().startsWith(
         QStringLiteral("No replay yet. Captured: status %1").arg(captured.summary.status)));
-    QCOMPARE(dialog->diffView()->headerRowCount(), int(captured.responseHeaders.size()));
+    QSet<QString> names; // a row per field name, as after a replay
+    for (const HeaderField &field : captured.responseHeaders)
+        names.insert(field.name.toLower());
+    QVERIFY(!names.isEmpty());
+    QCOMPARE(dialog->diffView()->headerRowCount(), int(names.size()));
     QVERIFY(!captured.responseBody.isEmpty());
     QVERIFY2(dialog->diffView()->bodyText(true).contains(
                  QStringLiteral("\"served_by\": \"%1\"").arg(answeredBy)),
