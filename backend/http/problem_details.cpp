@@ -19,7 +19,9 @@ QByteArray ProblemDetails::toJson(QByteArrayView correlationId) const {
     json["title"] = title.isEmpty() ? toStdString(reasonPhrase(status)) : toStdString(title);
     json["status"] = status;
     json["detail"] = toStdString(detail);
-    json["correlation_id"] = toStdString(correlationId);
+    // An extension member (RFC 9457 section 3.2), present when there is an exchange to name.
+    if (!correlationId.isEmpty())
+        json["correlation_id"] = toStdString(correlationId);
     // Invalid UTF-8 (raw bytes quoted from a malformed request) becomes U+FFFD, never a throw.
     const std::string text = json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return QByteArray(text.data(), qsizetype(text.size()));

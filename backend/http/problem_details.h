@@ -11,7 +11,7 @@ struct ProblemDetails {
     QByteArray detail; // what happened to this request
     QByteArray type;   // URI naming the problem kind; "about:blank" when empty
 
-    // The JSON body: type, title, status, detail, correlation_id.
+    // The JSON body: type, title, status, detail, and correlation_id unless it is empty.
     QByteArray toJson(QByteArrayView correlationId) const;
     // A whole HTTP/1.1 response: status line, Content-Type, Content-Length, X-Correlation-ID,
     // Connection: close when `close`, extra header lines (each "Name: value\r\n"), then the body.

@@ -44,6 +44,11 @@ bool hasLineBreak(QByteArrayView text) {
     return text.contains('\r') || text.contains('\n');
 }
 
+QByteArray correlationIdOf(const RequestHead &head) {
+    const HttpHeader *field = findHeader(head.headers, "X-Correlation-ID");
+    return field ? field->value : QByteArray();
+}
+
 } // namespace
 
 HttpResponse HttpResponse::json(int status, QByteArray body) {
@@ -113,6 +118,9 @@ private:
     bool acceptHead();
     void dispatch();
     void queueError(HttpResponse response);
+    // The X-Correlation-ID of the request whose head is parsed, for the errors this connection
+    // writes itself; empty before a head is complete.
+    QByteArray requestCorrelationId() const;
     void flush();
     QByteArray serialize(const Pending &pending, HttpResponse &response, bool close) const;
     void scheduleProcessInput();
@@ -252,8 +260,10 @@ void HttpServer::Connection::processInput() {
         m_input.remove(0, consumed);
         if (m_bodyTooLarge) {
             queueError(HttpResponse::problem(
-                413, "The request body exceeds " +
-                         QByteArray::number(m_server->m_options.maxBodyBytes) + " bytes."));
+                413,
+                "The request body exceeds " + QByteArray::number(m_server->m_options.maxBodyBytes) +
+                    " bytes.",
+                requestCorrelationId()));
             break;
         }
         if (m_parser.state() == HttpRequestParser::State::Failed) {
@@ -276,9 +286,10 @@ bool HttpServer::Connection::acceptHead() {
     if (head.framing == BodyFraming::ContentLength &&
         head.contentLength > m_server->m_options.maxBodyBytes) {
         queueError(HttpResponse::problem(
-            413, "The request body of " + QByteArray::number(head.contentLength) +
-                     " bytes exceeds " + QByteArray::number(m_server->m_options.maxBodyBytes) +
-                     " bytes."));
+            413,
+            "The request body of " + QByteArray::number(head.contentLength) + " bytes exceeds " +
+                QByteArray::number(m_server->m_options.maxBodyBytes) + " bytes.",
+            requestCorrelationId()));
         return false;
     }
     const HttpHeader *expect = findHeader(head.headers, "Expect");
@@ -326,8 +337,13 @@ void HttpServer::Connection::dispatch() {
     } catch (const std::exception &e) {
         qCWarning(lcHttpServer) << "HTTP handler threw for" << request.head.target << ":"
                                 << e.what();
-        responder->respond(HttpResponse::problem(500, "The request handler failed."));
+        responder->respond(HttpResponse::problem(500, "The request handler failed.",
+                                                 correlationIdOf(request.head)));
     }
+}
+
+QByteArray HttpServer::Connection::requestCorrelationId() const {
+    return m_head ? correlationIdOf(*m_head) : QByteArray();
 }
 
 void HttpServer::Connection::queueError(HttpResponse response) {
@@ -476,7 +492,8 @@ void HttpServer::Connection::onIdleTimeout() {
         return;
     const HttpRequestParser::State state = m_parser.state();
     if (state == HttpRequestParser::State::Head || state == HttpRequestParser::State::Body) {
-        queueError(HttpResponse::problem(408, "The request was not completed in time."));
+        queueError(HttpResponse::problem(408, "The request was not completed in time.",
+                                         requestCorrelationId()));
         return;
     }
     closeGracefully();

@@ -52,6 +52,9 @@ void TestProblemDetails::jsonFields() {
     QCOMPARE(customJson.at("type").get<std::string>(),
              std::string("https://toolcapture.dev/problems/rate-limit"));
     QCOMPARE(customJson.at("title").get<std::string>(), std::string("Slow down"));
+
+    // No exchange to name (an error before a request head was read): no empty member.
+    QVERIFY(!parseJson(problem.toJson({})).contains("correlation_id"));
 }
 
 void TestProblemDetails::escapesQuotesAndControls() {

@@ -166,18 +166,32 @@ void TestHttpServer::pipelinedAsyncAnswersStayInOrder() {
 
 void TestHttpServer::bodyTooLargeGets413AndClose_data() {
     QTest::addColumn<QByteArray>("request");
+    // The X-Correlation-ID the request carried: echoed in the problem and its header.
+    QTest::addColumn<QByteArray>("correlationId");
 
     const QByteArray body(4096, 'x');
     QTest::newRow("content-length")
-        << "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n" + body;
+        << "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4096\r\n\r\n" + body << QByteArray();
+    QTest::newRow("content-length, correlated")
+        << "POST /echo HTTP/1.1\r\nHost: t\r\nX-Correlation-ID: c-413\r\n"
+           "Content-Length: 4096\r\n\r\n" +
+               body
+        << QByteArray("c-413");
     QTest::newRow("chunked")
         << "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
            "1000\r\n" +
-               body + "\r\n0\r\n\r\n";
+               body + "\r\n0\r\n\r\n"
+        << QByteArray();
+    QTest::newRow("chunked, correlated")
+        << "POST /echo HTTP/1.1\r\nHost: t\r\nX-Correlation-ID: c-chunked\r\n"
+           "Transfer-Encoding: chunked\r\n\r\n1000\r\n" +
+               body + "\r\n0\r\n\r\n"
+        << QByteArray("c-chunked");
 }
 
 void TestHttpServer::bodyTooLargeGets413AndClose() {
     QFETCH(QByteArray, request);
+    QFETCH(QByteArray, correlationId);
 
     HttpServer::Options options;
     options.maxBodyBytes = 1024;
@@ -198,6 +212,11 @@ void TestHttpServer::bodyTooLargeGets413AndClose() {
     QCOMPARE(response->header("Content-Type"), QByteArray("application/problem+json"));
     QCOMPARE(response->header("Connection"), QByteArray("close"));
     QVERIFY(response->body.contains("\"status\":413"));
+    QCOMPARE(response->header("X-Correlation-ID"), correlationId);
+    if (correlationId.isEmpty())
+        QVERIFY(!response->body.contains("correlation_id"));
+    else
+        QVERIFY(response->body.contains("\"correlation_id\":\"" + correlationId + '"'));
     QVERIFY(client.waitForDisconnected());
     QCOMPARE(handled, 0);
 }
