@@ -1,4 +1,5 @@
 #include <backend/http/http_message.h>
+#include <backend/http/request_target.h>
 
 namespace ToolCapture {
 
@@ -64,15 +65,9 @@ QByteArrayView RequestHead::path() const noexcept {
     QByteArrayView view(target);
     if (view == "*")
         return view;
-    // absolute-form: skip "scheme://authority"
-    const qsizetype scheme = view.indexOf("://");
-    if (!view.startsWith('/') && scheme > 0) {
-        const qsizetype authorityStart = scheme + 3;
-        qsizetype pathStart = authorityStart;
-        while (pathStart < view.size() && view[pathStart] != '/' && view[pathStart] != '?' &&
-               view[pathStart] != '#')
-            ++pathStart;
-        view = view.sliced(pathStart);
+    // absolute-form (the parser makes it origin-form; a head built elsewhere may not be)
+    if (const auto absolute = splitAbsoluteForm(view); absolute && !view.startsWith('/')) {
+        view = absolute->rest;
         if (view.isEmpty() || view.startsWith('?') || view.startsWith('#'))
             return QByteArrayView("/");
     }

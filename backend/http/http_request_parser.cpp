@@ -1,24 +1,9 @@
 #include <backend/http/header_checks.h>
 #include <backend/http/http_request_parser.h>
 #include <backend/http/llhttp_session.h>
+#include <backend/http/request_target.h>
 
 namespace ToolCapture {
-
-namespace {
-
-bool isAbsoluteForm(QByteArrayView target) noexcept {
-    qsizetype authority = -1;
-    if (target.size() > 7 && equalsIgnoreCase(target.first(7), "http://"))
-        authority = 7;
-    else if (target.size() > 8 && equalsIgnoreCase(target.first(8), "https://"))
-        authority = 8;
-    if (authority < 0)
-        return false;
-    const char first = target[authority];
-    return first != '/' && first != '?' && first != '#';
-}
-
-} // namespace
 
 struct HttpRequestParser::Impl final : LlhttpSession::Listener {
     Impl(Handler &handler, Limits limits)
@@ -32,6 +17,11 @@ struct HttpRequestParser::Impl final : LlhttpSession::Listener {
     LlhttpSession::HeadVerdict onHeadComplete() override;
     void onBody(const char *data, qsizetype size) override;
     bool onMessageComplete() override;
+
+    // Brings the target to the one form the proxy routes, caches, captures and forwards by:
+    // origin-form, no fragment, no dot segments, and the authority of an absolute-form target
+    // as the Host field. Refuses a Host the upstream could read differently from us.
+    bool normalizeTarget(HttpHeaders &headers);
 
     LlhttpSession::HeadVerdict refuse(int status, QByteArray detail) {
         session.fail(status, std::move(detail));
@@ -62,8 +52,10 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
     if (head.target == "*") {
         if (head.method != "OPTIONS")
             return refuse(400, "asterisk-form target with method " + head.method.left(32));
-    } else if (!head.target.startsWith('/') && !isAbsoluteForm(head.target)) {
-        return refuse(400, "request target is neither origin-form nor absolute-form");
+    } else if (!head.target.startsWith('/')) {
+        const auto absolute = splitAbsoluteForm(head.target);
+        if (!absolute || absolute->authority.isEmpty())
+            return refuse(400, "request target is neither origin-form nor absolute-form");
     }
 
     const int hosts = countHeaders(headers, "host");
@@ -71,6 +63,8 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
         return refuse(400, "more than one Host field");
     if (hosts == 0 && head.versionMinor == 1)
         return refuse(400, "missing Host field in an HTTP/1.1 request");
+    if (!normalizeTarget(headers))
+        return LlhttpSession::HeadVerdict::Fail;
 
     const HeaderChecks::Framing framingResult = HeaderChecks::messageFraming(headers);
     if (framingResult.error.isError()) {
@@ -96,6 +90,48 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
     state = State::PausedAtHead;
     handler.onRequestHead(std::move(head));
     return LlhttpSession::HeadVerdict::Pause;
+}
+
+bool HttpRequestParser::Impl::normalizeTarget(HttpHeaders &headers) {
+    if (head.target == "*")
+        return true;
+    if (const auto absolute = splitAbsoluteForm(head.target)) {
+        // RFC 9112 section 3.2.2 and 7.2: the target's authority is the host, whatever a Host
+        // field says, and it replaces that field when the request is passed on.
+        if (absolute->authority.contains('@')) {
+            refuse(400, "userinfo in the request target");
+            return false;
+        }
+        if (!isValidHostFieldValue(absolute->authority)) {
+            refuse(400, "invalid authority in the request target");
+            return false;
+        }
+        const QByteArray authority = absolute->authority.toByteArray();
+        const QByteArray rest = absolute->rest.toByteArray();
+        head.target.resize(0);
+        if (!rest.startsWith('/'))
+            head.target.append('/');
+        head.target.append(rest);
+        bool replaced = false;
+        for (HttpHeader &field : headers) {
+            if (equalsIgnoreCase(field.name, "host")) {
+                field.value = authority;
+                replaced = true;
+            }
+        }
+        if (!replaced)
+            headers.push_back(HttpHeader{"Host", authority});
+    } else if (const HttpHeader *host = findHeader(headers, "host");
+               host && !isValidHostFieldValue(host->value)) {
+        // RFC 9112 section 3.2: a Host field with an invalid value is answered 400.
+        refuse(400, "invalid Host field value");
+        return false;
+    }
+    // A fragment is never sent (RFC 9110 section 4.2.5); one that is goes no further.
+    if (const qsizetype hash = head.target.indexOf('#'); hash >= 0)
+        head.target.truncate(hash);
+    removeDotSegments(head.target);
+    return true;
 }
 
 void HttpRequestParser::Impl::onBody(const char *data, qsizetype size) {

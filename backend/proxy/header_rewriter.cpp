@@ -1,3 +1,4 @@
+#include <backend/http/request_target.h>
 #include <backend/proxy/header_rewriter.h>
 
 #include <algorithm>
@@ -114,13 +115,15 @@ bool isHopByHopHeader(QByteArrayView name) noexcept {
 
 void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
                               const ForwardedRequestInfo &info) {
+    // The parser makes every target origin-form; a head built elsewhere (a background
+    // revalidation, a test) may still be absolute-form.
     QByteArrayView target = request.target;
     QByteArrayView authority;
-    if (target.size() > 7 && equalsIgnoreCase(target.first(7), "http://")) {
-        const QByteArrayView rest = target.sliced(7);
-        const qsizetype slash = rest.indexOf('/');
-        authority = slash < 0 ? rest : rest.first(slash);
-        target = slash < 0 ? QByteArrayView("/") : rest.sliced(slash);
+    if (const auto absolute = splitAbsoluteForm(target); absolute && !target.startsWith('/')) {
+        authority = absolute->authority;
+        target = absolute->rest;
+        if (const qsizetype hash = target.indexOf('#'); hash >= 0)
+            target = target.first(hash);
     }
     bool hasConnection = false;
     for (const HttpHeader &h : request.headers) {
@@ -129,9 +132,12 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
             break;
         }
     }
+    // Connection may name any field, but not Host: an HTTP/1.1 request without one is invalid
+    // and the upstream would answer 400 (or guess).
     const auto dropped = [&](const HttpHeader &h) {
         return isHopByHopHeader(h.name) ||
-               namedByConnection(request.headers, h.name, hasConnection);
+               (namedByConnection(request.headers, h.name, hasConnection) &&
+                !equalsIgnoreCase(h.name, "host"));
     };
     // Request line, a Host made from the authority, the added fields and the framing:
     // 160 bytes and the pieces of variable size; every field copied at most once more
@@ -142,11 +148,10 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
                           HeadWriter::fieldsBound(request.headers));
     w.add(request.method);
     w.add(' ');
-    if (!info.stripPrefix.isEmpty() && target.startsWith(info.stripPrefix)) {
+    if (!info.stripPrefix.isEmpty() && target.startsWith(info.stripPrefix))
         target = target.sliced(info.stripPrefix.size());
-        if (target.isEmpty() || target.front() != '/')
-            w.add('/');
-    }
+    if (target.isEmpty() || target.front() != '/')
+        w.add('/'); // what a prefix leaves ("a?q", "?q") and "http://h?q" are origin-form
     w.add(target);
     w.add(" HTTP/1.1\r\n");
 

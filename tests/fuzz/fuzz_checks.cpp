@@ -2,6 +2,7 @@
 
 #include <backend/http/http_request_parser.h>
 #include <backend/http/http_response_parser.h>
+#include <backend/http/request_target.h>
 
 #include <array>
 #include <vector>
@@ -64,6 +65,19 @@ struct RequestChecker : HttpRequestParser::Handler {
             violate("version other than 1.0/1.1 accepted");
         if (head.method == "CONNECT")
             violate("CONNECT accepted");
+        // The target the proxy routes, caches and forwards by is already normal.
+        if (head.target != "*" && !head.target.startsWith('/'))
+            violate("target not in origin-form");
+        if (head.target.contains('#'))
+            violate("fragment kept in the target");
+        QByteArray renormalized = head.target;
+        if (removeDotSegments(renormalized))
+            violate("dot segment kept in the target");
+        if (countHeaders(head.headers, "host") > 1)
+            violate("more than one Host field");
+        if (const HttpHeader *host = findHeader(head.headers, "host");
+            host && !isValidHostFieldValue(host->value))
+            violate("invalid Host field value accepted");
     }
     void onRequestBody(const char *, qsizetype size) override {
         if (failedSeen)

@@ -110,6 +110,10 @@ private slots:
     void headerCountLimit();
     void pathOfTarget_data();
     void pathOfTarget();
+    void targetNormalized_data();
+    void targetNormalized();
+    void targetOrHostRefused_data();
+    void targetOrHostRefused();
 };
 
 void TestHttpRequestParser::llhttpBaseline_data() {
@@ -222,8 +226,7 @@ void TestHttpRequestParser::valid_data() {
                                 << true << QByteArray() << 2;
     QTest::newRow("absolute-form")
         << QByteArray("GET http://example.com/x?y HTTP/1.1\r\nHost: example.com\r\n\r\n")
-        << QByteArray("GET") << QByteArray("http://example.com/x?y") << 1 << None << 0LL << true
-        << QByteArray() << 1;
+        << QByteArray("GET") << QByteArray("/x?y") << 1 << None << 0LL << true << QByteArray() << 1;
     QTest::newRow("OPTIONS *") << QByteArray("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n")
                                << QByteArray("OPTIONS") << QByteArray("*") << 1 << None << 0LL
                                << true << QByteArray() << 1;
@@ -632,6 +635,119 @@ void TestHttpRequestParser::errorNamesTheField() {
         QCOMPARE(run.error.status, 400);
         QCOMPARE(run.error.detail, detail);
     }
+}
+
+void TestHttpRequestParser::targetNormalized_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("hostFields"); // as sent, each "Host: ...\r\n"
+    QTest::addColumn<int>("minor");
+    QTest::addColumn<QByteArray>("expectedTarget");
+    QTest::addColumn<QByteArray>("expectedHost");
+
+    const QByteArray hostA = "Host: a\r\n";
+    // absolute-form: the authority ends at '/', '?' or '#' and replaces the Host field
+    QTest::newRow("absolute") << QByteArray("http://h.test/x?y") << QByteArray("Host: other\r\n")
+                              << 1 << QByteArray("/x?y") << QByteArray("h.test");
+    QTest::newRow("absolute, port and query only")
+        << QByteArray("http://x:80?a=1&b=/c") << hostA << 1 << QByteArray("/?a=1&b=/c")
+        << QByteArray("x:80");
+    QTest::newRow("absolute, no path")
+        << QByteArray("HTTP://h:8080") << hostA << 1 << QByteArray("/") << QByteArray("h:8080");
+    QTest::newRow("absolute, https")
+        << QByteArray("https://h/t/echo") << hostA << 1 << QByteArray("/t/echo") << QByteArray("h");
+    QTest::newRow("absolute, fragment")
+        << QByteArray("http://h/x#f") << hostA << 1 << QByteArray("/x") << QByteArray("h");
+    QTest::newRow("absolute, HTTP/1.0 without Host")
+        << QByteArray("http://h/p") << QByteArray() << 0 << QByteArray("/p") << QByteArray("h");
+    QTest::newRow("absolute, IPv6 literal") << QByteArray("http://[::1]:8080/p") << hostA << 1
+                                            << QByteArray("/p") << QByteArray("[::1]:8080");
+    // origin-form: fragments dropped, dot segments removed (also percent-encoded), query kept
+    QTest::newRow("plain") << QByteArray("/a/b.c/d?x=../y") << hostA << 1
+                           << QByteArray("/a/b.c/d?x=../y") << QByteArray("a");
+    QTest::newRow("fragment") << QByteArray("/a?q#frag") << hostA << 1 << QByteArray("/a?q")
+                              << QByteArray("a");
+    QTest::newRow("dot") << QByteArray("/a/./b") << hostA << 1 << QByteArray("/a/b")
+                         << QByteArray("a");
+    QTest::newRow("dot-dot") << QByteArray("/svc/../admin?x") << hostA << 1
+                             << QByteArray("/admin?x") << QByteArray("a");
+    QTest::newRow("dot-dot above the root")
+        << QByteArray("/../../etc") << hostA << 1 << QByteArray("/etc") << QByteArray("a");
+    QTest::newRow("trailing dot-dot")
+        << QByteArray("/a/b/..") << hostA << 1 << QByteArray("/a/") << QByteArray("a");
+    QTest::newRow("trailing dot") << QByteArray("/a/.") << hostA << 1 << QByteArray("/a/")
+                                  << QByteArray("a");
+    QTest::newRow("encoded dot-dot")
+        << QByteArray("/s/%2e%2E/x") << hostA << 1 << QByteArray("/x") << QByteArray("a");
+    QTest::newRow("half-encoded dot-dot")
+        << QByteArray("/s/.%2e/x") << hostA << 1 << QByteArray("/x") << QByteArray("a");
+    QTest::newRow("empty segments kept")
+        << QByteArray("/a//./b") << hostA << 1 << QByteArray("/a//b") << QByteArray("a");
+    QTest::newRow("dots in names kept") << QByteArray("/.well-known/...x/..y") << hostA << 1
+                                        << QByteArray("/.well-known/...x/..y") << QByteArray("a");
+    QTest::newRow("Host with port and sub-delims")
+        << QByteArray("/") << QByteArray("Host: a-b.c_d~!$:81\r\n") << 1 << QByteArray("/")
+        << QByteArray("a-b.c_d~!$:81");
+    QTest::newRow("empty Host") << QByteArray("/") << QByteArray("Host:\r\n") << 1
+                                << QByteArray("/") << QByteArray("");
+}
+
+void TestHttpRequestParser::targetNormalized() {
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, hostFields);
+    QFETCH(int, minor);
+    QFETCH(QByteArray, expectedTarget);
+    QFETCH(QByteArray, expectedHost);
+
+    const QByteArray raw = "GET " + target + " HTTP/1." + QByteArray::number(minor) + "\r\n" +
+                           hostFields + "X-Other: 1\r\n\r\n";
+    const RequestRun run = RequestRun::run(raw, 0);
+    QVERIFY2(!run.error.isError(), run.error.detail.constData());
+    QCOMPARE(run.heads.size(), size_t(1));
+    const RequestHead &head = run.heads.front();
+    QCOMPARE(head.target, expectedTarget);
+    QCOMPARE(countHeaders(head.headers, "host"), 1);
+    QCOMPARE(findHeader(head.headers, "host")->value, expectedHost);
+    QCOMPARE(findHeader(head.headers, "x-other")->value, QByteArray("1"));
+}
+
+void TestHttpRequestParser::targetOrHostRefused_data() {
+    QTest::addColumn<QByteArray>("target");
+    QTest::addColumn<QByteArray>("host");
+    QTest::addColumn<QByteArray>("detail");
+
+    QTest::newRow("userinfo") << QByteArray("http://u:p@h/x") << QByteArray("h")
+                              << QByteArray("userinfo in the request target");
+    QTest::newRow("authority with a space escaped")
+        << QByteArray("http://a%zz/x") << QByteArray("h")
+        << QByteArray("invalid authority in the request target");
+    QTest::newRow("authority, port not a number")
+        << QByteArray("http://h:8x/") << QByteArray("h")
+        << QByteArray("invalid authority in the request target");
+    QTest::newRow("no authority") << QByteArray("http:///x") << QByteArray("h")
+                                  << QByteArray("request target is neither origin-form nor "
+                                                "absolute-form");
+    QTest::newRow("Host with a space")
+        << QByteArray("/") << QByteArray("a b") << QByteArray("invalid Host field value");
+    QTest::newRow("Host with userinfo")
+        << QByteArray("/") << QByteArray("user@evil") << QByteArray("invalid Host field value");
+    QTest::newRow("Host with a path")
+        << QByteArray("/") << QByteArray("h/x") << QByteArray("invalid Host field value");
+    QTest::newRow("Host, two colons")
+        << QByteArray("/") << QByteArray("h:1:2") << QByteArray("invalid Host field value");
+    QTest::newRow("Host, open bracket")
+        << QByteArray("/") << QByteArray("[::1") << QByteArray("invalid Host field value");
+}
+
+void TestHttpRequestParser::targetOrHostRefused() {
+    QFETCH(QByteArray, target);
+    QFETCH(QByteArray, host);
+    QFETCH(QByteArray, detail);
+
+    const QByteArray raw = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n";
+    const RequestRun run = RequestRun::run(raw, 0);
+    QVERIFY(run.heads.empty());
+    QCOMPARE(run.error.status, 400);
+    QCOMPARE(run.error.detail, detail);
 }
 
 QTEST_GUILESS_MAIN(TestHttpRequestParser)

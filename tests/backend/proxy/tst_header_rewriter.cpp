@@ -204,6 +204,15 @@ private slots:
         QTest::newRow("strip prefix of absolute-form")
             << QByteArray("http://h/inventory/a") << hostA << 1 << QByteArray("/inventory/")
             << QByteArray("GET /a HTTP/1.1") << QByteArray("h");
+        QTest::newRow("absolute-form, query ends the authority")
+            << QByteArray("http://x:80?a=1&b=/c") << hostA << 1 << QByteArray()
+            << QByteArray("GET /?a=1&b=/c HTTP/1.1") << QByteArray("x:80");
+        QTest::newRow("absolute-form https, fragment dropped")
+            << QByteArray("https://h/t/echo#f") << hostA << 1 << QByteArray()
+            << QByteArray("GET /t/echo HTTP/1.1") << QByteArray("h");
+        QTest::newRow("Connection names Host")
+            << QByteArray("/t") << HttpHeaders{{"Host", "a"}, {"Connection", "Host, x-gone"}} << 1
+            << QByteArray() << QByteArray("GET /t HTTP/1.1") << QByteArray("a");
     }
     void target() {
         QFETCH(QByteArray, target);

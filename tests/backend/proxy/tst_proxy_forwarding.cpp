@@ -132,6 +132,20 @@ private slots:
         QTest::newRow("absolute form")
             << QByteArray("GET http://shop/catalog/p HTTP/1.1\r\nHost: shop\r\n\r\n") << 200
             << "catalog";
+        // The target's authority is the host, whatever the Host field says (RFC 9112 3.2.2).
+        QTest::newRow("absolute form's host routes")
+            << QByteArray("GET http://pricing.local/quote HTTP/1.1\r\nHost: shop\r\n\r\n") << 200
+            << "pricing";
+        QTest::newRow("Host field under an absolute form does not route")
+            << QByteArray("GET http://shop/quote HTTP/1.1\r\nHost: pricing.local\r\n\r\n") << 404
+            << "";
+        // Dot segments cannot step out of the prefix that routed the request.
+        QTest::newRow("dot-dot leaves the prefix")
+            << simpleGet("/inventory/../catalog/p") << 200 << "catalog";
+        QTest::newRow("encoded dot-dot leaves the prefix")
+            << simpleGet("/inventory/%2E%2e/elsewhere") << 404 << "";
+        QTest::newRow("invalid Host")
+            << QByteArray("GET /inventory/x HTTP/1.1\r\nHost: a b\r\n\r\n") << 400 << "";
     }
     void routing() {
         QFETCH(QByteArray, request);
@@ -156,6 +170,37 @@ private slots:
             QCOMPARE(problem.value("correlation_id").toString().toLatin1(),
                      response.header("x-correlation-id"));
         }
+    }
+
+    // What the upstream receives is what the proxy routed by: origin-form, the target's
+    // authority as Host, no dot segments, no fragment.
+    void forwardsTheNormalizedTarget_data() {
+        QTest::addColumn<QByteArray>("request");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("host");
+        QTest::newRow("absolute form, query holds a slash")
+            << QByteArray("GET http://x:80/catalog/?a=1&b=/c HTTP/1.1\r\nHost: y\r\n\r\n")
+            << "/catalog/?a=1&b=/c"
+            << "x:80";
+        QTest::newRow("dot segments")
+            << simpleGet("/catalog/a/./b/../c?q=../x") << "/catalog/a/c?q=../x"
+            << "test";
+        QTest::newRow("fragment") << simpleGet("/catalog/p#top") << "/catalog/p"
+                                  << "test";
+        QTest::newRow("Connection names Host")
+            << QByteArray("GET /catalog/p HTTP/1.1\r\nHost: shop\r\nConnection: Host\r\n\r\n")
+            << "/catalog/p"
+            << "shop";
+    }
+    void forwardsTheNormalizedTarget() {
+        QFETCH(QByteArray, request);
+        QFETCH(QString, target);
+        QFETCH(QString, host);
+        RawClient client(m_proxy->port());
+        const RawResponse response = client.roundTrip(request);
+        QCOMPARE(response.status, 200);
+        QCOMPARE(echoOf(response).value("target").toString(), target);
+        QCOMPARE(echoHeaders(response).value("host").toString(), host);
     }
 
     void keepAliveReusesOneUpstreamConnection() {
