@@ -27,15 +27,18 @@ QByteArray ProblemDetails::toJson(QByteArrayView correlationId) const {
     return QByteArray(text.data(), qsizetype(text.size()));
 }
 
-QByteArray ProblemDetails::toHttpResponse(QByteArrayView correlationId, bool close,
-                                          QByteArrayView extraHeaderLines) const {
+QByteArray ProblemDetails::toHttpResponse(QByteArrayView correlationId,
+                                          const Framing &framing) const {
     const QByteArray body = toJson(correlationId);
     QByteArray response;
-    response.reserve(256 + body.size() + extraHeaderLines.size());
+    response.reserve(256 + body.size() + framing.extraHeaderLines.size());
     response.append("HTTP/1.1 ").append(QByteArray::number(status)).append(' ');
     response.append(reasonPhrase(status)).append("\r\n");
     response.append("Content-Type: application/problem+json\r\n");
+    // For a HEAD too: the length the body would have had (RFC 9110 section 8.6).
     response.append("Content-Length: ").append(QByteArray::number(body.size())).append("\r\n");
+    if (!framing.date.isEmpty())
+        response.append("Date: ").append(framing.date).append("\r\n");
     // A correlation id is echoed only if it cannot break the header line.
     bool safeId = !correlationId.isEmpty();
     for (char c : correlationId) {
@@ -45,11 +48,14 @@ QByteArray ProblemDetails::toHttpResponse(QByteArrayView correlationId, bool clo
     }
     if (safeId)
         response.append("X-Correlation-ID: ").append(correlationId).append("\r\n");
-    if (close)
+    if (framing.close)
         response.append("Connection: close\r\n");
-    response.append(extraHeaderLines);
+    else if (framing.keepAliveHttp10)
+        response.append("Connection: keep-alive\r\n");
+    response.append(framing.extraHeaderLines);
     response.append("\r\n");
-    response.append(body);
+    if (!framing.headOnly)
+        response.append(body);
     return response;
 }
 

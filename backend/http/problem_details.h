@@ -13,10 +13,18 @@ struct ProblemDetails {
 
     // The JSON body: type, title, status, detail, and correlation_id unless it is empty.
     QByteArray toJson(QByteArrayView correlationId) const;
-    // A whole HTTP/1.1 response: status line, Content-Type, Content-Length, X-Correlation-ID,
-    // Connection: close when `close`, extra header lines (each "Name: value\r\n"), then the body.
-    QByteArray toHttpResponse(QByteArrayView correlationId, bool close,
-                              QByteArrayView extraHeaderLines = {}) const;
+    // How the response is written for the request it answers.
+    struct Framing {
+        bool close = false;              // Connection: close
+        bool keepAliveHttp10 = false;    // Connection: keep-alive (an HTTP/1.0 client kept open)
+        bool headOnly = false;           // a HEAD request: the head alone (RFC 9110 section 9.3.2)
+        QByteArrayView date;             // the Date field's value, when not empty
+        QByteArrayView extraHeaderLines; // each "Name: value\r\n"
+    };
+    // A whole HTTP/1.1 response: status line, Content-Type, Content-Length, Date,
+    // X-Correlation-ID, Connection as `framing` says, the extra header lines, then the body
+    // unless the request was a HEAD.
+    QByteArray toHttpResponse(QByteArrayView correlationId, const Framing &framing) const;
 };
 
 // The standard reason phrase for a status code ("Bad Gateway"), "Unknown" otherwise.

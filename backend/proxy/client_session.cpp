@@ -183,7 +183,7 @@ void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFr
                                               bool keepAlive, int clientVersionMinor) {
     const qsizetype before = m_clientOut.size();
     writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
-                            m_correlationId);
+                            m_correlationId, m_worker.httpDate(m_worker.clock().now()));
     m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
@@ -974,7 +974,7 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
     qCDebug(lcUpstream) << "upstream" << m_instance->id() << "failed:" << detail;
     endAttempt(outcomeOf(failure), false);
     if (m_responseHeadSent) {
-        abortTruncated();
+        abortTruncated("upstream-truncated");
         return;
     }
     const bool timeout = failure == UpstreamFailure::ConnectTimeout;
@@ -1075,7 +1075,7 @@ bool ClientSession::requestBodyUnread() const {
 void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView detail,
                                  QByteArrayView extraHeaders) {
     if (m_responseHeadSent) {
-        abortTruncated();
+        abortTruncated(problemName(type));
         return;
     }
     if ((status == 502 || status == 503 || status == 504) && m_cache.active()) {
@@ -1103,7 +1103,14 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     if (m_parser.state() == HttpRequestParser::State::Failed || requestBodyUnread())
         m_keepAlive = false;
     ProblemDetails problem{status, reasonPhrase(status), detail.toByteArray(), type.toByteArray()};
-    writeToClient(problem.toHttpResponse(m_correlationId, !m_keepAlive, extraHeaders));
+    ProblemDetails::Framing framing;
+    framing.close = !m_keepAlive;
+    // m_request is this exchange's only once its head was read.
+    framing.keepAliveHttp10 = m_keepAlive && m_inExchange && m_request.versionMinor == 0;
+    framing.headOnly = m_inExchange && m_request.method == "HEAD";
+    framing.date = m_worker.httpDate(m_worker.clock().now());
+    framing.extraHeaderLines = extraHeaders;
+    writeToClient(problem.toHttpResponse(m_correlationId, framing));
     m_responseHeadSent = true;
     m_responseStatus = status;
     qCDebug(lcProxy).noquote() << status << detail << "correlation" << m_correlationId;
@@ -1250,8 +1257,12 @@ void ClientSession::discardInput() {
     }
 }
 
-void ClientSession::abortTruncated() {
+void ClientSession::abortTruncated(QByteArrayView why) {
     // A response cut short must not look complete: reset the connection rather than close it.
+    // Nor may its capture: the status the client saw is kept, and the error says why the
+    // rest never came (it counts as an error in the events and the statistics).
+    if (m_capturing && m_capture.proxyError.isEmpty())
+        assignReusing(m_capture.proxyError, why);
     m_closing = true;
     releaseUpstream(false);
     flushClient(); // what was relayed before the failure goes first, as far as it can

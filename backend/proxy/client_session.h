@@ -147,7 +147,9 @@ private:
     // closes too (or a bound is reached), so that it reads our last response, not a reset.
     void startLinger();
     void discardInput();
-    void abortTruncated();
+    // Resets the connection of a response already under way; `why` becomes the captured
+    // exchange's proxy error.
+    void abortTruncated(QByteArrayView why);
     void onClientReadable();
     void onClientWritable();
     void onClientEndOfStream();

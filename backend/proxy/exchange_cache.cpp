@@ -1,4 +1,5 @@
 #include <backend/cache/cache_key.h>
+#include <backend/cache/http_date.h>
 #include <backend/cache/invalidation.h>
 #include <backend/cache/response_cache.h>
 #include <backend/cache/storability.h>
@@ -438,6 +439,10 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     m_fill->control = CacheControl::parseResponse(m_fill->headers);
     m_fill->requestTime = m_requestTime;
     m_fill->responseTime = m_cache->wallNow(now);
+    // A cache records when a response without Date was received, as its Date (RFC 9110
+    // section 6.6.1): what it serves later then says when it was made, and Age adds up.
+    if (!findHeader(m_fill->headers, "date"))
+        m_fill->headers.push_back({"Date", HttpDate::format(m_fill->responseTime)});
     m_fill->lifetime =
         Freshness::lifetime(status, m_fill->headers, m_fill->control, m_fill->responseTime, policy);
     m_fill->ttlSource = ttlSourceOf(m_fill->lifetime);

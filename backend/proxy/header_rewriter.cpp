@@ -9,7 +9,11 @@ namespace ToolCapture {
 
 namespace {
 
-constexpr QByteArrayView kVia = "1.1 toolcapture";
+// Via names the protocol of the message as it was received (RFC 9110 section 7.6.3).
+QByteArrayView viaEntry(int versionMinor) noexcept {
+    return versionMinor == 0 ? QByteArrayView("1.0 toolcapture")
+                             : QByteArrayView("1.1 toolcapture");
+}
 
 // Whether `name` is one of the comma-separated tokens of the Connection fields.
 bool namedByConnection(const HttpHeaders &headers, QByteArrayView name, bool hasConnection) {
@@ -205,7 +209,7 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
             }
         }
     }
-    w.add(kVia);
+    w.add(viaEntry(request.versionMinor));
     w.add("\r\n");
     w.addHeader("X-Correlation-ID", info.correlationId);
     switch (request.framing) {
@@ -238,7 +242,8 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
 }
 
 void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
-                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId) {
+                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId,
+                             QByteArrayView date) {
     bool hasConnection = false;
     for (const HttpHeader &h : response.headers) {
         if (equalsIgnoreCase(h.name, "connection")) {
@@ -248,20 +253,26 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response, Clie
     }
     // Status line, the added fields and the framing: 160 bytes and the pieces of variable
     // size; every field copied at most once more (Via values, with their ", ").
-    HeadWriter w(out, 160 + response.reason.size() + correlationId.size() + HeadWriter::kMaxNumber +
-                          HeadWriter::fieldsBound(response.headers));
+    HeadWriter w(out, 160 + response.reason.size() + correlationId.size() + date.size() +
+                          HeadWriter::kMaxNumber + HeadWriter::fieldsBound(response.headers));
     w.add("HTTP/1.1 ");
     w.addNumber(response.status);
     w.add(' ');
     w.add(response.reason);
     w.add("\r\n");
     bool hasVia = false;
+    bool hasDate = false;
+    // 1xx and 204 never have a Content-Length (RFC 9110 section 8.6).
+    const bool lengthAllowed = response.status >= 200 && response.status != 204;
     for (const HttpHeader &h : response.headers) {
         // Without a body (HEAD, 304) a Content-Length describes the representation: keep it.
         if (framing == ClientFraming::None && equalsIgnoreCase(h.name, "content-length")) {
-            w.addHeader(h.name, h.value);
+            if (lengthAllowed)
+                w.addHeader(h.name, h.value);
             continue;
         }
+        if (h.name.size() == 4 && equalsIgnoreCase(h.name, "date"))
+            hasDate = true;
         if (isHopByHopHeader(h.name) || namedByConnection(response.headers, h.name, hasConnection))
             continue;
         if (equalsIgnoreCase(h.name, "via")) {
@@ -283,9 +294,12 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response, Clie
             }
         }
     }
-    w.add(kVia);
+    w.add(viaEntry(response.versionMinor));
     w.add("\r\n");
     w.addHeader("X-Correlation-ID", correlationId);
+    // A recipient with a clock adds the Date an origin left out (RFC 9110 section 6.6.1).
+    if (!hasDate && !date.isEmpty())
+        w.addHeader("Date", date);
     switch (framing) {
     case ClientFraming::ContentLength:
         w.add("Content-Length: ");

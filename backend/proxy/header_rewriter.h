@@ -36,9 +36,11 @@ enum class ClientFraming { None, ContentLength, Chunked, UntilClose };
 ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMinor) noexcept;
 
 // Serializes the head of a response as the proxy returns it: hop-by-hop fields dropped, Via
-// appended to, X-Correlation-ID set, framing per `framing`, Connection per `keepAlive`.
+// appended to, X-Correlation-ID set, `date` as the Date field when the response has none,
+// framing per `framing` (no Content-Length on a 1xx or 204), Connection per `keepAlive`.
 void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
-                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId);
+                             bool keepAlive, int clientVersionMinor, QByteArrayView correlationId,
+                             QByteArrayView date = {});
 
 // A correlation id from a client is used only if it is 1..128 characters of [A-Za-z0-9._:-].
 bool isAcceptableCorrelationId(QByteArrayView id) noexcept;

@@ -1,3 +1,4 @@
+#include <backend/cache/http_date.h>
 #include <backend/cache/stored_response.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/background_revalidation.h>
@@ -44,8 +45,22 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_counters(counters)
     , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
     , m_pools(size_t(registry.instanceCapacity()), nullptr)
-    , m_clock(clock) {
+    , m_clock(clock)
+    , m_wallAnchor(std::chrono::system_clock::now())
+    , m_clockAnchor(clock.now()) {
     m_scoring = static_cast<ScoringSelector *>(m_selector.get());
+}
+
+QByteArrayView ProxyWorker::httpDate(Clock::time_point now) {
+    const auto wall =
+        m_wallAnchor +
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(now - m_clockAnchor);
+    const auto second = std::chrono::floor<std::chrono::seconds>(wall);
+    if (second != m_dateSecond || m_dateText.isEmpty()) {
+        m_dateSecond = second;
+        m_dateText = HttpDate::format(second);
+    }
+    return m_dateText;
 }
 
 void ProxyWorker::setRoutingWeights(int service, const RoutingConfig &routing) {

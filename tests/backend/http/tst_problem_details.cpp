@@ -86,38 +86,64 @@ void TestProblemDetails::responseParsesBack_data() {
     QTest::addColumn<int>("status");
     QTest::addColumn<bool>("close");
     QTest::addColumn<QByteArray>("extra");
-    QTest::newRow("400 close") << 400 << true << QByteArray();
+    QTest::addColumn<QByteArray>("method");
+    QTest::newRow("400 close") << 400 << true << QByteArray() << QByteArray("GET");
     QTest::newRow("503 keep-alive retry-after")
-        << 503 << false << QByteArray("Retry-After: 30\r\n");
-    QTest::newRow("431 close") << 431 << true << QByteArray();
+        << 503 << false << QByteArray("Retry-After: 30\r\n") << QByteArray("GET");
+    QTest::newRow("431 close") << 431 << true << QByteArray() << QByteArray("POST");
+    // A HEAD gets the head alone, with the length the body would have had.
+    QTest::newRow("404 to a HEAD, kept alive")
+        << 404 << false << QByteArray() << QByteArray("HEAD");
+    QTest::newRow("502 to a HEAD, close") << 502 << true << QByteArray() << QByteArray("HEAD");
 }
 
 void TestProblemDetails::responseParsesBack() {
     QFETCH(int, status);
     QFETCH(bool, close);
     QFETCH(QByteArray, extra);
+    QFETCH(QByteArray, method);
     ProblemDetails problem{status, {}, "detail \"quoted\"", {}};
-    const QByteArray response = problem.toHttpResponse("corr-42", close, extra);
+    ProblemDetails::Framing framing;
+    framing.close = close;
+    framing.headOnly = method == "HEAD";
+    framing.date = "Mon, 07 Dec 2026 19:34:52 GMT";
+    framing.extraHeaderLines = extra;
+    const QByteArray response = problem.toHttpResponse("corr-42", framing);
+    // What follows on the connection must be read as the next response, not as this body.
+    const QByteArray next = "HTTP/1.1 204 No Content\r\n\r\n";
+    const QByteArray stream = response + next;
     Collector collector;
     HttpResponseParser parser(collector, {});
-    parser.expectResponseTo("GET");
-    QCOMPARE(parser.feed(response.constData(), response.size()), response.size());
+    parser.expectResponseTo(method);
+    QCOMPARE(parser.feed(stream.constData(), stream.size()), response.size());
     QVERIFY2(!parser.error().isError(), parser.error().detail.constData());
     QCOMPARE(parser.state(), HttpResponseParser::State::Complete);
     QVERIFY(collector.complete);
     QCOMPARE(collector.head.status, status);
     QCOMPARE(collector.head.reason, reasonPhrase(status));
     QCOMPARE(collector.head.keepAlive, !close);
-    QCOMPARE(collector.head.framing, BodyFraming::ContentLength);
     const HttpHeader *type = findHeader(collector.head.headers, "content-type");
     QVERIFY(type);
     QCOMPARE(type->value, QByteArray("application/problem+json"));
     const HttpHeader *id = findHeader(collector.head.headers, "x-correlation-id");
     QVERIFY(id);
     QCOMPARE(id->value, QByteArray("corr-42"));
+    const HttpHeader *date = findHeader(collector.head.headers, "date");
+    QVERIFY(date);
+    QCOMPARE(date->value, QByteArray("Mon, 07 Dec 2026 19:34:52 GMT"));
     if (!extra.isEmpty())
         QVERIFY(findHeader(collector.head.headers, "retry-after"));
-    QCOMPARE(collector.body, problem.toJson("corr-42"));
+    const QByteArray json = problem.toJson("corr-42");
+    const HttpHeader *length = findHeader(collector.head.headers, "content-length");
+    QVERIFY(length);
+    QCOMPARE(length->value, QByteArray::number(json.size()));
+    if (method == "HEAD") {
+        QVERIFY(collector.body.isEmpty());
+        QVERIFY(response.endsWith("\r\n\r\n"));
+        return;
+    }
+    QCOMPARE(collector.head.framing, BodyFraming::ContentLength);
+    QCOMPARE(collector.body, json);
     QCOMPARE(parseJson(collector.body).at("status").get<int>(), status);
 }
 

@@ -333,6 +333,68 @@ private slots:
         QCOMPARE(out.values("etag"), QList<QByteArray>{"\"v1\""});
     }
 
+    // What the proxy adds or takes from a response head beyond the hop-by-hop fields: a Date
+    // when the origin sent none (RFC 9110 6.6.1), no Content-Length on a 204 or 1xx (8.6), and
+    // Via naming the version the response came in with (7.6.3).
+    void responseHeadFields_data() {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("upstreamMinor");
+        QTest::addColumn<HttpHeaders>("headers");
+        QTest::addColumn<QList<QByteArray>>("date");
+        QTest::addColumn<QList<QByteArray>>("contentLength");
+        QTest::addColumn<QList<QByteArray>>("via");
+        using L = QList<QByteArray>;
+        const QByteArray now = "Mon, 07 Dec 2026 20:00:00 GMT";
+        const QByteArray origin = "Sun, 06 Dec 2026 08:49:37 GMT";
+        QTest::newRow("no Date: the proxy's")
+            << 200 << 1 << HttpHeaders{} << L{now} << L{} << L{"1.1 toolcapture"};
+        QTest::newRow("the origin's Date kept") << 200 << 1 << HttpHeaders{{"date", origin}}
+                                                << L{origin} << L{} << L{"1.1 toolcapture"};
+        QTest::newRow("204 loses its Content-Length")
+            << 204 << 1 << HttpHeaders{{"Content-Length", "0"}, {"Date", origin}} << L{origin}
+            << L{} << L{"1.1 toolcapture"};
+        QTest::newRow("103 loses its Content-Length")
+            << 103 << 1 << HttpHeaders{{"Content-Length", "5"}, {"Link", "</a>"}} << L{now} << L{}
+            << L{"1.1 toolcapture"};
+        QTest::newRow("304 keeps its Content-Length")
+            << 304 << 1 << HttpHeaders{{"Content-Length", "1000"}} << L{now} << L{"1000"}
+            << L{"1.1 toolcapture"};
+        QTest::newRow("from an HTTP/1.0 upstream")
+            << 304 << 0 << HttpHeaders{{"Via", "1.1 edge"}} << L{now} << L{}
+            << L{"1.1 edge, 1.0 toolcapture"};
+    }
+    void responseHeadFields() {
+        QFETCH(int, status);
+        QFETCH(int, upstreamMinor);
+        QFETCH(HttpHeaders, headers);
+        QFETCH(QList<QByteArray>, date);
+        QFETCH(QList<QByteArray>, contentLength);
+        QFETCH(QList<QByteArray>, via);
+        ResponseHead head = response(BodyFraming::None, headers);
+        head.status = status;
+        head.versionMinor = upstreamMinor;
+        QByteArray raw;
+        writeClientResponseHead(raw, head, ClientFraming::None, true, 1, "corr-1",
+                                "Mon, 07 Dec 2026 20:00:00 GMT");
+        const WrittenHead out = WrittenHead::of(raw);
+        QCOMPARE(out.values("date"), date);
+        QCOMPARE(out.values("content-length"), contentLength);
+        QCOMPARE(out.values("via"), via);
+    }
+
+    void requestVia_data() {
+        QTest::addColumn<int>("minor");
+        QTest::addColumn<QByteArray>("via");
+        QTest::newRow("HTTP/1.1 client") << 1 << QByteArray("1.1 toolcapture");
+        QTest::newRow("HTTP/1.0 client") << 0 << QByteArray("1.0 toolcapture");
+    }
+    void requestVia() {
+        QFETCH(int, minor);
+        QFETCH(QByteArray, via);
+        const WrittenHead out = forward(request("/", {{"Host", "a"}}, minor));
+        QCOMPARE(out.values("via"), QList<QByteArray>{via});
+    }
+
     // One buffer carries the heads of many exchanges, as a connection's output buffer does:
     // each head is written after what the buffer holds, whatever the size and count of the
     // fields before it, and nothing of an earlier head shows through.

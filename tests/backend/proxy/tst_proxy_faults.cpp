@@ -1,3 +1,6 @@
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_queue.h>
+#include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/upstream_runtime.h>
 #include <backend/routing/service_registry.h>
 #include <tests/backend/proxy/proxy_fixture.h>
@@ -152,8 +155,18 @@ private slots:
         TestUpstream::Behaviour behaviour{TestUpstream::Mode::ResetMidBody, {}};
         behaviour.chunked = chunked;
         TestUpstream upstream(behaviour);
-        auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}});
-        QVERIFY(proxy);
+        // Before the proxy: its worker may still be capturing while it stops.
+        CaptureQueue queue(1, 100);
+        const CaptureHeaderFilter filter(QStringList{});
+        ProxyConfig config = testConfig(1);
+        config.listen.port = 0;
+        config.services.push_back(makeService({"svc", "/", {upstream.port()}}, config));
+        auto proxy = std::make_unique<ProxyServer>(config);
+        ProxyCapture capture;
+        capture.queue = &queue;
+        capture.filter = &filter;
+        proxy->setCapture(capture);
+        QVERIFY(proxy->listen());
         RawClient client(proxy->port());
         const RawResponse response = client.roundTrip(simpleGet("/x"));
         QCOMPARE(response.status, 200); // the head had gone out before the failure
@@ -162,6 +175,16 @@ private slots:
         if (!chunked)
             QCOMPARE(response.header("content-length"), QByteArray("100000"));
         QVERIFY(client.waitForClose());
+        // Nor captured as complete: the status the client saw, and why the rest never came
+        // (so it counts as an error in the events and the statistics).
+        std::vector<CaptureRecord> records;
+        QTRY_VERIFY(([&] {
+            queue.drain(records);
+            return !records.empty();
+        }()));
+        QCOMPARE(records.front().status, 200);
+        QCOMPARE(records.front().proxyError, QByteArray("upstream-truncated"));
+        QVERIFY(records.front().doneUs < 0);
         // Seen on a plain socket: the connection ends with a reset, not a FIN that a client
         // reading until close could take for the end of the body.
         const RawTranscript transcript = sendAndReadToEnd(proxy->port(), simpleGet("/z"));

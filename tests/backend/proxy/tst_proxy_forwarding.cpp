@@ -1,3 +1,4 @@
+#include <backend/cache/http_date.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/raw_client.h>
 
@@ -170,6 +171,62 @@ private slots:
             QCOMPARE(problem.value("correlation_id").toString().toLatin1(),
                      response.header("x-correlation-id"));
         }
+    }
+
+    // A response the proxy writes itself is framed for the request it answers: a HEAD gets
+    // the head alone (else its body would be read as the next response), an HTTP/1.0 client
+    // kept open is told so, and every one carries a Date (RFC 9110 9.3.2, 6.6.1).
+    void ownResponsesFramedForTheRequest_data() {
+        QTest::addColumn<QByteArray>("first");
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("connection");
+        QTest::newRow("HEAD, no route")
+            << QByteArray("HEAD /nowhere HTTP/1.1\r\nHost: test\r\n\r\n") << QByteArray("HEAD")
+            << 404 << QByteArray();
+        QTest::newRow("GET, no route")
+            << simpleGet("/nowhere") << QByteArray("GET") << 404 << QByteArray();
+        QTest::newRow("HTTP/1.0 kept alive, no route")
+            << QByteArray("GET /nowhere HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            << QByteArray("GET") << 404 << QByteArray("keep-alive");
+    }
+    void ownResponsesFramedForTheRequest() {
+        QFETCH(QByteArray, first);
+        QFETCH(QByteArray, method);
+        QFETCH(int, status);
+        QFETCH(QByteArray, connection);
+        RawClient client(m_proxy->port());
+        // Pipelined: the second response must start where the first one ends.
+        client.send(first + simpleGet("/inventory/next"));
+        const RawResponse own = client.read(method);
+        QVERIFY(own.complete);
+        QCOMPARE(own.status, status);
+        QCOMPARE(own.header("content-type"), QByteArray("application/problem+json"));
+        QVERIFY(own.header("content-length").toInt() > 0);
+        QCOMPARE(own.body.isEmpty(), method == "HEAD");
+        QVERIFY(HttpDate::parse(own.header("date")).has_value());
+        QCOMPARE(own.header("connection"), connection);
+        const RawResponse next = client.read();
+        QVERIFY(next.complete);
+        QCOMPARE(next.status, 200);
+        QCOMPARE(echoOf(next).value("target").toString(), QStringLiteral("/inventory/next"));
+    }
+
+    // A response the origin sent without a Date gets one (RFC 9110 6.6.1); one with a Date
+    // keeps it.
+    void dateAddedWhenTheOriginHasNone() {
+        m_catalog.setBehaviour(
+            {TestUpstream::Mode::Raw, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"});
+        RawClient client(m_proxy->port());
+        const RawResponse bare = client.roundTrip(simpleGet("/catalog/p"));
+        QCOMPARE(bare.status, 200);
+        QVERIFY(HttpDate::parse(bare.header("date")).has_value());
+        m_catalog.setBehaviour({TestUpstream::Mode::Raw,
+                                "HTTP/1.1 200 OK\r\nDate: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+                                "Content-Length: 2\r\n\r\nok"});
+        const RawResponse dated = client.roundTrip(simpleGet("/catalog/p"));
+        QCOMPARE(dated.header("date"), QByteArray("Sun, 06 Nov 1994 08:49:37 GMT"));
+        m_catalog.setBehaviour({});
     }
 
     // What the upstream receives is what the proxy routed by: origin-form, the target's
