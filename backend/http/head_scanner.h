@@ -29,6 +29,8 @@ public:
     // startLineReady(), startLine() holds the validated line with its CRLF.
     qsizetype scanStartLine(const char *data, qsizetype size);
     bool startLineReady() const noexcept { return m_state == State::FieldLineStart; }
+    // The start line was valid: its pieces below hold, even if the head failed after it.
+    bool startLineValidated() const noexcept { return m_state >= State::FieldLineStart; }
     const QByteArray &startLine() const noexcept { return m_line; }
 
     // Validates field lines; returns how many bytes are valid (up to and including the LF of the

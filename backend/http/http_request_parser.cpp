@@ -200,6 +200,18 @@ std::size_t HttpRequestParser::spareFieldCount() const noexcept {
     return d->session.spareFieldCount();
 }
 
+QByteArrayView HttpRequestParser::refusedMethod() const noexcept {
+    const HeadScanner &scanner = d->session.scanner();
+    return d->state == State::Failed && scanner.startLineValidated() ? scanner.method()
+                                                                     : QByteArrayView();
+}
+
+QByteArrayView HttpRequestParser::refusedTarget() const noexcept {
+    const HeadScanner &scanner = d->session.scanner();
+    return d->state == State::Failed && scanner.startLineValidated() ? scanner.target()
+                                                                     : QByteArrayView();
+}
+
 const HttpParseError &HttpRequestParser::error() const noexcept {
     return d->session.error();
 }

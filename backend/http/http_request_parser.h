@@ -65,6 +65,11 @@ public:
     // diagnostics).
     std::size_t spareFieldCount() const noexcept;
     const HttpParseError &error() const noexcept;
+    // After a failure in the head: the method and target of its request line when that line
+    // itself was valid (a field, the framing or the Host was refused), else empty. Views into
+    // the parser, valid until the next feed().
+    QByteArrayView refusedMethod() const noexcept;
+    QByteArrayView refusedTarget() const noexcept;
 
 private:
     struct Impl;

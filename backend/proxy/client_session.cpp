@@ -1025,8 +1025,13 @@ void ClientSession::beginCapture(bool haveHead) {
     r.acceptedAtUs = wallClockMicros();
     assignReusing(r.correlationId, m_correlationId);
     assignReusing(r.clientAddress, m_clientAddress);
-    if (!haveHead)
-        return; // nothing of the request is known for sure
+    if (!haveHead) {
+        // A head refused after a valid request line: what it asked for, so that a search by
+        // method or path finds it too. Nothing else of the request is known for sure.
+        assignReusing(r.method, m_parser.refusedMethod());
+        assignReusing(r.path, m_parser.refusedTarget());
+        return;
+    }
     // The target whole: the capture thread splits path and query, off the request path.
     assignReusing(r.method, m_request.method);
     assignReusing(r.path, m_request.target);

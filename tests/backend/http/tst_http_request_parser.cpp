@@ -114,6 +114,8 @@ private slots:
     void targetNormalized();
     void targetOrHostRefused_data();
     void targetOrHostRefused();
+    void refusedRequestLineKept_data();
+    void refusedRequestLineKept();
 };
 
 void TestHttpRequestParser::llhttpBaseline_data() {
@@ -748,6 +750,46 @@ void TestHttpRequestParser::targetOrHostRefused() {
     QVERIFY(run.heads.empty());
     QCOMPARE(run.error.status, 400);
     QCOMPARE(run.error.detail, detail);
+}
+
+// What a capture of a refused request can say it asked for: the request line when it was
+// valid, nothing when the line itself was refused.
+void TestHttpRequestParser::refusedRequestLineKept_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QByteArray>("target");
+    QTest::newRow("missing Host") << QByteArray("POST /inventory/x?a=1 HTTP/1.1\r\n\r\n")
+                                  << QByteArray("POST") << QByteArray("/inventory/x?a=1");
+    QTest::newRow("TE and CL") << post("Transfer-Encoding: chunked\r\nContent-Length: 3\r\n",
+                                       "0\r\n\r\n")
+                               << QByteArray("POST") << QByteArray("/");
+    QTest::newRow("obs-fold") << QByteArray("GET /a HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n")
+                              << QByteArray("GET") << QByteArray("/a");
+    QTest::newRow("bad request line")
+        << QByteArray("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n") << QByteArray() << QByteArray();
+    QTest::newRow("bad version") << QByteArray("GET /a HTTP/2.0\r\nHost: a\r\n\r\n") << QByteArray()
+                                 << QByteArray();
+    QTest::newRow("after a valid request")
+        << get("") + QByteArray("GET /second HTTP/1.1\r\nHost: a b\r\n\r\n") << QByteArray("GET")
+        << QByteArray("/second");
+}
+
+void TestHttpRequestParser::refusedRequestLineKept() {
+    QFETCH(QByteArray, raw);
+    QFETCH(QByteArray, method);
+    QFETCH(QByteArray, target);
+    RequestRun sink;
+    HttpRequestParser parser(sink, {});
+    qsizetype offset = 0;
+    while (offset < raw.size() && parser.state() != HttpRequestParser::State::Failed) {
+        offset += parser.feed(raw.constData() + offset, raw.size() - offset);
+        if (parser.state() == HttpRequestParser::State::PausedAtHead ||
+            parser.state() == HttpRequestParser::State::PausedAtEnd)
+            parser.resume();
+    }
+    QCOMPARE(parser.state(), HttpRequestParser::State::Failed);
+    QCOMPARE(parser.refusedMethod().toByteArray(), method);
+    QCOMPARE(parser.refusedTarget().toByteArray(), target);
 }
 
 QTEST_GUILESS_MAIN(TestHttpRequestParser)

@@ -1,4 +1,7 @@
+#include <backend/capture/capture_header_filter.h>
+#include <backend/capture/capture_queue.h>
 #include <backend/http/http_request_parser.h>
+#include <backend/proxy/proxy_worker.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/malformed_requests.h>
 #include <tests/support/raw_client.h>
@@ -228,6 +231,51 @@ private slots:
         client.send("GET /second HTTP/1.1\r\nHost : x\r\n\r\n");
         verifyProblem(client.read(), 400);
         QVERIFY(client.waitForClose());
+    }
+
+    // The capture of a refused request names what it asked for when its request line was
+    // valid, so that a search by path finds it; and the problem it was answered with.
+    void refusedRequestCaptured_data() {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<QByteArray>("method");
+        QTest::addColumn<QByteArray>("path");
+        QTest::newRow("missing Host") << QByteArray("POST /inventory/x?a=1 HTTP/1.1\r\n\r\n")
+                                      << QByteArray("POST") << QByteArray("/inventory/x?a=1");
+        QTest::newRow("space before colon") << QByteArray("GET /b HTTP/1.1\r\nHost : x\r\n\r\n")
+                                            << QByteArray("GET") << QByteArray("/b");
+        QTest::newRow("request line refused")
+            << QByteArray("GET /a b HTTP/1.1\r\n\r\n") << QByteArray() << QByteArray();
+    }
+    void refusedRequestCaptured() {
+        QFETCH(QByteArray, raw);
+        QFETCH(QByteArray, method);
+        QFETCH(QByteArray, path);
+        // Before the proxy: its worker may still be capturing while it stops.
+        CaptureQueue queue(1, 100);
+        const CaptureHeaderFilter filter(QStringList{});
+        ProxyConfig config = testConfig(1);
+        config.listen.port = 0;
+        config.services.push_back(makeService({"svc", "/", {m_untouched.port()}}, config));
+        ProxyServer proxy(config);
+        ProxyCapture capture;
+        capture.queue = &queue;
+        capture.filter = &filter;
+        proxy.setCapture(capture);
+        QVERIFY(proxy.listen());
+        RawClient client(proxy.port());
+        client.send(raw);
+        verifyProblem(client.read(), 400);
+        std::vector<CaptureRecord> records;
+        QTRY_VERIFY(([&] {
+            queue.drain(records);
+            return !records.empty();
+        }()));
+        const CaptureRecord &record = records.front();
+        QCOMPARE(record.status, 400);
+        QCOMPARE(record.proxyError, QByteArray("malformed-request"));
+        QCOMPARE(record.method, method);
+        QCOMPARE(record.path, path);
+        QVERIFY(!record.replayable);
     }
 
     // A valid message followed by junk: the message is answered (its Connection: close or
