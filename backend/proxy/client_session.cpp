@@ -73,6 +73,20 @@ bool isIdempotent(QByteArrayView method) {
            method == "DELETE" || method == "TRACE";
 }
 
+// The problem type of a request the parser refused: most are malformed, but a method or
+// transfer coding the proxy does not implement (501) and an HTTP version it does not speak
+// (505) are not the client's mistake.
+QByteArrayView parseErrorType(int status) {
+    switch (status) {
+    case 501:
+        return "urn:toolcapture:problem:not-implemented";
+    case 505:
+        return "urn:toolcapture:problem:version-not-supported";
+    default:
+        return "urn:toolcapture:problem:malformed-request";
+    }
+}
+
 QByteArray problemName(QByteArrayView type) {
     constexpr QByteArrayView prefix = "urn:toolcapture:problem:";
     return (type.startsWith(prefix) ? type.sliced(prefix.size()) : type).toByteArray();
@@ -332,7 +346,7 @@ void ClientSession::pump() {
             m_keepAlive = false;
             if (!m_inExchange)
                 m_worker.correlationIds().next(m_correlationId);
-            respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
+            respondError(error.status, parseErrorType(error.status), error.detail);
             break;
         }
         if (m_parser.state() == HttpRequestParser::State::Head && m_deadlineKind == Deadline::Idle)
@@ -375,7 +389,7 @@ void ClientSession::onClientEndOfStream() {
         m_keepAlive = false;
         if (!m_inExchange)
             m_worker.correlationIds().next(m_correlationId);
-        respondError(error.status, "urn:toolcapture:problem:malformed-request", error.detail);
+        respondError(error.status, parseErrorType(error.status), error.detail);
     }
 }
 

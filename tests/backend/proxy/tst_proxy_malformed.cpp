@@ -78,6 +78,16 @@ private:
         QCOMPARE(error.error, QJsonParseError::NoError);
         QCOMPARE(problem.value("status").toInt(), status);
         QVERIFY(!problem.value("type").toString().isEmpty());
+        // Not the client's mistake: a method or coding not implemented, a version not spoken.
+        if (status == 501)
+            QCOMPARE(problem.value("type").toString(),
+                     QStringLiteral("urn:toolcapture:problem:not-implemented"));
+        else if (status == 505)
+            QCOMPARE(problem.value("type").toString(),
+                     QStringLiteral("urn:toolcapture:problem:version-not-supported"));
+        else if (status == 400)
+            QCOMPARE(problem.value("type").toString(),
+                     QStringLiteral("urn:toolcapture:problem:malformed-request"));
         QVERIFY(!problem.value("title").toString().isEmpty());
         QVERIFY(!problem.value("detail").toString().isEmpty());
         const QByteArray id = problem.value("correlation_id").toString().toLatin1();
