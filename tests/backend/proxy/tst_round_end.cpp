@@ -110,6 +110,13 @@ private:
     std::unique_ptr<Side> b;
 };
 
+// Lives in the test's thread: passes the harness's report on.
+class Relay : public QObject {
+    Q_OBJECT
+signals:
+    void roundEnded(const QStringList &log);
+};
+
 } // namespace
 
 // EpollEventDispatcher::deferToRoundEnd: work queued by a socket's handler runs once, after
@@ -130,7 +137,13 @@ private slots:
         QVERIFY(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
                              harness->pairB) == 0);
         harness->moveToThread(&thread);
-        QSignalSpy ended(harness, &Harness::roundEnded);
+        // The spy watches a relay in this thread, reached by a queued connection: a spy on the
+        // harness itself would count a round that ended before wait() began as already seen,
+        // and then wait for a second one (and append from the other thread).
+        Relay relay;
+        QObject::connect(harness, &Harness::roundEnded, &relay, &Relay::roundEnded,
+                         Qt::QueuedConnection);
+        QSignalSpy ended(&relay, &Relay::roundEnded);
         QMetaObject::invokeMethod(harness, &Harness::setUp, Qt::QueuedConnection);
         QVERIFY(ended.wait(5000));
         const QStringList log = ended.first().first().toStringList();
