@@ -55,9 +55,9 @@ RedisClient::RedisClient(Options options, const Clock &clock, QObject *parent)
     m_connectTimer = new QTimer(this);
     m_connectTimer->setSingleShot(true);
     connect(m_connectTimer, &QTimer::timeout, this, [this] {
-        if (m_context && !m_connected) {
-            qCDebug(lcCache) << "Redis at" << m_options.host << m_options.port
-                             << "did not accept the connection in time";
+        if (m_context && m_link == Link::Connecting) {
+            noteFailure(QStringLiteral("did not accept the connection within %1 ms")
+                            .arg(m_options.connectTimeout.count()));
             dropConnection(Status::Down);
         }
     });
@@ -81,13 +81,38 @@ void RedisClient::start() {
 }
 
 bool RedisClient::isConnected() const {
-    return m_connected;
+    return m_link == Link::Ready;
 }
 
 RedisClient::Stats RedisClient::stats() const {
-    Stats stats = m_stats;
-    stats.connected = m_connected;
+    Stats stats;
+    stats.hits = m_stats.hits;
+    stats.misses = m_stats.misses;
+    stats.writes = m_stats.writes;
+    stats.down = m_stats.down;
+    stats.timeouts = m_stats.timeouts;
+    stats.errors = m_stats.errors;
+    stats.connects = m_stats.connects;
+    stats.connected = isConnected();
+    QMutexLocker lock(&m_errorMutex);
+    stats.lastError = m_lastError;
     return stats;
+}
+
+const char *RedisClient::statusName(Status status) {
+    switch (status) {
+    case Status::Ok:
+        return "ok";
+    case Status::Missing:
+        return "missing";
+    case Status::Down:
+        return "down";
+    case Status::Timeout:
+        return "timeout";
+    case Status::Error:
+        return "error";
+    }
+    return "error";
 }
 
 void RedisClient::connectNow() {
@@ -103,7 +128,8 @@ void RedisClient::connectNow() {
     redisAsyncContext *context =
         redisAsyncConnect(m_options.host.toLatin1().constData(), int(m_options.port));
     if (!context || context->err) {
-        qCDebug(lcCache) << "cannot connect to Redis:" << (context ? context->errstr : "no memory");
+        noteFailure(QStringLiteral("cannot connect: %1")
+                        .arg(QString::fromLocal8Bit(context ? context->errstr : "no memory")));
         if (context)
             redisAsyncFree(context);
         m_stats.errors++;
@@ -111,6 +137,7 @@ void RedisClient::connectNow() {
         return;
     }
     m_context = context;
+    m_link = Link::Connecting;
     context->data = this;
     context->ev.data = this;
     context->ev.addRead = &RedisClient::addRead;
@@ -121,17 +148,69 @@ void RedisClient::connectNow() {
     redisAsyncSetConnectCallback(context, &RedisClient::connectTrampoline);
     redisAsyncSetDisconnectCallback(context, &RedisClient::disconnectTrampoline);
     m_connectTimer->start(m_options.connectTimeout);
-    // Sent first, so answered before anything else: a refusal drops the connection.
-    const auto refuseDrops = [this](Status status, redisReply *) {
-        if (status != Status::Ok) {
-            qCWarning(lcCache) << "Redis refused AUTH or SELECT; reconnecting later";
-            dropConnection(Status::Error);
+    // Sent first, so answered before anything else: the connection is ready once both are
+    // accepted, and a refusal drops it.
+    m_handshakeLeft = 0;
+    if (!m_options.password.isEmpty()) {
+        ++m_handshakeLeft;
+        command(
+            {QByteArrayView("AUTH"), m_options.password},
+            [this](Status status, redisReply *reply) { onHandshakeReply("AUTH", status, reply); });
+    }
+    if (m_options.database != 0) {
+        ++m_handshakeLeft;
+        command({QByteArrayView("SELECT"), QByteArray::number(m_options.database)},
+                [this](Status status, redisReply *reply) {
+                    onHandshakeReply("SELECT", status, reply);
+                });
+    }
+}
+
+void RedisClient::onHandshakeReply(QByteArrayView command, Status status, redisReply *reply) {
+    if (m_dropReason)
+        return; // the connection is being dropped (an earlier command was refused)
+    if (status == Status::Ok) {
+        if (--m_handshakeLeft == 0 && m_link == Link::Handshake)
+            becomeReady();
+        return;
+    }
+    if (status == Status::Error && !reply)
+        return; // the connection broke: onDisconnected() follows
+    const QString why =
+        status == Status::Error
+            ? QString::fromUtf8(QByteArrayView(reply->str, qsizetype(reply->len)))
+            : QStringLiteral("no answer within %1 ms").arg(m_options.commandTimeout.count());
+    noteFailure(QStringLiteral("refused %1: %2").arg(QLatin1String(command), why));
+    dropConnection(status);
+}
+
+void RedisClient::becomeReady() {
+    m_link = Link::Ready;
+    m_backoff = std::chrono::milliseconds(0);
+    m_stats.connects++;
+    {
+        QMutexLocker lock(&m_errorMutex);
+        m_lastError.clear();
+    }
+    qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':' << m_options.port;
+    emit connectedChanged(true);
+}
+
+void RedisClient::noteFailure(const QString &error) {
+    {
+        QMutexLocker lock(&m_errorMutex);
+        if (m_lastError == error) {
+            lock.unlock();
+            qCDebug(lcCache).nospace().noquote()
+                << "Redis at " << m_options.host << ':' << m_options.port << ": " << error;
+            return;
         }
-    };
-    if (!m_options.password.isEmpty())
-        command({QByteArrayView("AUTH"), m_options.password}, refuseDrops);
-    if (m_options.database != 0)
-        command({QByteArrayView("SELECT"), QByteArray::number(m_options.database)}, refuseDrops);
+        m_lastError = error;
+    }
+    qCWarning(lcCache).nospace().noquote()
+        << "Redis at " << m_options.host << ':' << m_options.port << ' ' << error
+        << "; the shared cache tier is a miss until it connects (retrying, at most every "
+        << m_options.reconnectMax.count() << " ms)";
 }
 
 void RedisClient::scheduleReconnect() {
@@ -185,7 +264,7 @@ void RedisClient::command(const std::vector<QByteArrayView> &args,
 }
 
 void RedisClient::get(QByteArrayView key, ValueCallback done) {
-    if (!m_connected) {
+    if (!isConnected()) {
         m_stats.down++;
         done(Status::Down, {});
         return;
@@ -212,7 +291,7 @@ void RedisClient::set(QByteArrayView key, QByteArrayView value, std::chrono::mil
         if (done)
             done(status);
     };
-    if (!m_connected) {
+    if (!isConnected()) {
         m_stats.down++;
         handler(Status::Down, nullptr);
         return;
@@ -225,14 +304,16 @@ void RedisClient::set(QByteArrayView key, QByteArrayView value, std::chrono::mil
         command({QByteArrayView("SET"), key, value}, handler);
 }
 
-void RedisClient::remove(QByteArrayView key, DoneCallback done) {
-    const auto handler = [this, done = std::move(done)](Status status, redisReply *) {
+void RedisClient::remove(QByteArrayView key, CountCallback done) {
+    const auto handler = [this, done = std::move(done)](Status status, redisReply *reply) {
         if (status == Status::Ok)
             m_stats.writes++;
         if (done)
-            done(status);
+            done(status, status == Status::Ok && reply && reply->type == REDIS_REPLY_INTEGER
+                             ? qint64(reply->integer)
+                             : 0);
     };
-    if (!m_connected) {
+    if (!isConnected()) {
         m_stats.down++;
         handler(Status::Down, nullptr);
         return;
@@ -241,7 +322,7 @@ void RedisClient::remove(QByteArrayView key, DoneCallback done) {
 }
 
 void RedisClient::removePrefix(QByteArrayView prefix, CountCallback done, int batch) {
-    if (!m_connected) {
+    if (!isConnected()) {
         m_stats.down++;
         done(Status::Down, 0);
         return;
@@ -326,30 +407,35 @@ void RedisClient::onConnected(int status) {
     m_connectTimer->stop();
     if (status != REDIS_OK) {
         // hiredis frees the context after this callback; the pending commands were answered.
-        qCDebug(lcCache) << "cannot connect to Redis at" << m_options.host << m_options.port;
+        noteFailure(QStringLiteral("cannot connect: %1")
+                        .arg(QString::fromLocal8Bit(m_context ? m_context->errstr : "")));
         m_context = nullptr;
+        m_link = Link::Idle;
         m_stats.errors++;
         scheduleReconnect();
         return;
     }
-    m_connected = true;
-    m_backoff = std::chrono::milliseconds(0);
-    m_stats.connects++;
-    qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':' << m_options.port;
-    emit connectedChanged(true);
+    // NOTE: not "connected" yet while AUTH or SELECT wait for their answer: a Redis that
+    // refuses them would otherwise be announced, and the backoff reset, on every attempt.
+    m_link = Link::Handshake;
+    if (m_handshakeLeft == 0)
+        becomeReady();
 }
 
 void RedisClient::onDisconnected(int) {
     // hiredis frees the context after this callback.
-    const bool wasConnected = m_connected;
+    const bool wasConnected = m_link == Link::Ready;
     m_context = nullptr;
-    m_connected = false;
+    m_link = Link::Idle;
     m_dropReason.reset();
     m_connectTimer->stop();
     if (wasConnected) {
         qCWarning(lcCache).nospace() << "Redis at " << m_options.host << ':' << m_options.port
                                      << " went away; the shared cache tier is a miss until it "
                                         "is back";
+        QMutexLocker lock(&m_errorMutex);
+        m_lastError = QStringLiteral("went away");
+        lock.unlock();
         emit connectedChanged(false);
     }
     scheduleReconnect();

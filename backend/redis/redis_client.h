@@ -4,10 +4,12 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QMutex>
 #include <QObject>
 #include <QSocketNotifier>
 #include <QString>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -25,9 +27,10 @@ namespace ToolCapture {
 // A Redis connection for the response cache's shared tier: asynchronous (hiredis's async API on
 // the owning thread's event loop, so it never blocks a proxy worker), every command bounded by
 // a timeout, and a Redis that is down, slow or gone is an answer (Down, Timeout, Error) and a
-// counter, never a wait. It reconnects by itself, with backoff.
+// counter, never a wait. It reconnects by itself, with backoff, and logs a change of state (up,
+// gone, refused and why), not every attempt.
 // Lives in the thread that created it (a proxy worker's, or any thread with an event loop);
-// every method is called from that thread, and every callback runs on it.
+// every method but stats() is called from that thread, and every callback runs on it.
 class RedisClient : public QObject {
     Q_OBJECT
 public:
@@ -58,8 +61,11 @@ public:
         std::uint64_t down = 0;     // commands not sent: not connected
         std::uint64_t timeouts = 0; // commands without an answer in time
         std::uint64_t errors = 0;   // error replies and broken connections
-        std::uint64_t connects = 0; // connections established (the first one included)
+        std::uint64_t connects = 0; // connections made ready (AUTH and SELECT accepted)
         bool connected = false;
+        // Why the client is not connected, or last was not: Redis's own error text for a
+        // refused AUTH or SELECT, or the connection's failure. Empty once connected.
+        QString lastError;
     };
 
     using ValueCallback = std::function<void(Status, const QByteArray &value)>;
@@ -77,17 +83,23 @@ public:
 
     // Starts connecting (and keeps reconnecting while not connected).
     void start();
+    // Connected, and AUTH and SELECT accepted: commands are sent.
     bool isConnected() const;
     const Options &options() const { return m_options; }
+    // Any thread (the engine sums the workers' clients for /metrics).
     Stats stats() const;
+    // The wait before the next connection attempt, or the last one made (zero once connected):
+    // from reconnectMin, doubling up to reconnectMax while attempts fail or are refused.
+    std::chrono::milliseconds reconnectDelay() const { return m_backoff; }
+    static const char *statusName(Status status);
 
     // GET key. The callback runs exactly once, possibly before get() returns (Down).
     void get(QByteArrayView key, ValueCallback done);
     // SET key value PX ttl (ttl <= 0: no expiry).
     void set(QByteArrayView key, QByteArrayView value, std::chrono::milliseconds ttl,
              DoneCallback done = {});
-    // UNLINK key.
-    void remove(QByteArrayView key, DoneCallback done = {});
+    // UNLINK key; the count removed (0 or 1).
+    void remove(QByteArrayView key, CountCallback done = {});
     // Every key starting with `prefix` unlinked (SCAN MATCH, in rounds of at most `batch` keys,
     // so that Redis is never blocked on a large keyspace); the count removed.
     void removePrefix(QByteArrayView prefix, CountCallback done, int batch = 500);
@@ -98,9 +110,26 @@ public:
     void checkTimeouts();
 
 signals:
+    // True once AUTH and SELECT are accepted (not when the socket connects), false when a
+    // connection that was ready is lost.
     void connectedChanged(bool connected);
 
 private:
+    // Where the connection is. Connecting: the socket is being opened (AUTH and SELECT are
+    // queued behind it); Handshake: connected, AUTH and SELECT not answered yet; Ready: both
+    // accepted, commands are sent.
+    enum class Link { Idle, Connecting, Handshake, Ready };
+    // The counters, written on the client's thread and read by stats() on any.
+    struct Counters {
+        std::atomic<std::uint64_t> hits{0};
+        std::atomic<std::uint64_t> misses{0};
+        std::atomic<std::uint64_t> writes{0};
+        std::atomic<std::uint64_t> down{0};
+        std::atomic<std::uint64_t> timeouts{0};
+        std::atomic<std::uint64_t> errors{0};
+        std::atomic<std::uint64_t> connects{0};
+    };
+
     struct Pending {
         Clock::time_point deadline;
         std::function<void(Status, redisReply *)> handler; // empty once answered (timed out)
@@ -118,6 +147,11 @@ private:
     void onReply(redisReply *reply);
     void onConnected(int status);
     void onDisconnected(int status);
+    void onHandshakeReply(QByteArrayView command, Status status, redisReply *reply);
+    void becomeReady();
+    // Records why the client is not connected; logs it (a warning) only when it differs from
+    // the last reason, so that a Redis refusing every attempt is one line, not one per attempt.
+    void noteFailure(const QString &error);
     void armTimeoutTimer();
     void scanRound(std::shared_ptr<ScanState> state);
 
@@ -135,7 +169,8 @@ private:
     Options m_options;
     const Clock &m_clock;
     redisAsyncContext *m_context = nullptr;
-    bool m_connected = false;
+    std::atomic<Link> m_link{Link::Idle};
+    int m_handshakeLeft = 0; // AUTH and SELECT not answered yet
     bool m_started = false;
     QSocketNotifier *m_read = nullptr;
     QSocketNotifier *m_write = nullptr;
@@ -146,7 +181,9 @@ private:
     std::deque<Pending> m_pending; // in the order sent: Redis answers in that order
     // Set while we drop the connection ourselves: what its unanswered commands are answered.
     std::optional<Status> m_dropReason;
-    Stats m_stats;
+    Counters m_stats;
+    mutable QMutex m_errorMutex;
+    QString m_lastError; // guarded by m_errorMutex
 };
 
 } // namespace ToolCapture

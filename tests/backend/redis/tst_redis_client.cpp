@@ -2,6 +2,7 @@
 #include <tests/support/manual_clock.h>
 #include <tests/support/redis_server.h>
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
@@ -28,6 +29,8 @@ private slots:
     void noServerIsDownAtOnce();
     void stuckServerTimesOutThenRecovers();
     void killedServerIsDownThenReconnects();
+    void handshake_data();
+    void handshake();
 
 private:
     std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {},
@@ -92,9 +95,14 @@ void TestRedisClient::setGetRemove() {
     QCOMPARE(getNow(*client, "tc:test:missing"), Status::Missing);
 
     std::optional<Status> removed;
-    client->remove("tc:test:a", [&](Status status) { removed = status; });
+    qint64 count = -1;
+    client->remove("tc:test:a", [&](Status status, qint64 n) {
+        removed = status;
+        count = n;
+    });
     QTRY_VERIFY(removed.has_value());
     QCOMPARE(*removed, Status::Ok);
+    QCOMPARE(count, qint64(1));
     QCOMPARE(getNow(*client, "tc:test:a"), Status::Missing);
 
     const RedisClient::Stats stats = client->stats();
@@ -305,6 +313,105 @@ void TestRedisClient::killedServerIsDownThenReconnects() {
     QCOMPARE(getNow(*client, "tc:test:killed"), Status::Missing);
     QCOMPARE(setNow(*client, "tc:test:killed", "again"), Status::Ok);
     QCOMPARE(client->stats().connects, std::uint64_t(2));
+}
+
+namespace {
+
+// Counts the warnings of the Redis client's logging category that match a pattern, passing
+// every message on to Qt Test's handler.
+class WarningCounter {
+public:
+    explicit WarningCounter(QRegularExpression pattern)
+        : m_pattern(std::move(pattern)) {
+        s_current = this;
+        m_previous = qInstallMessageHandler(&WarningCounter::handle);
+    }
+    ~WarningCounter() {
+        qInstallMessageHandler(m_previous);
+        s_current = nullptr;
+    }
+    int count() const { return m_count; }
+    QStringList messages() const { return m_messages; }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &text) {
+        WarningCounter *self = s_current;
+        if (self && type == QtWarningMsg &&
+            QByteArrayView(context.category) == "toolcapture.cache.redis") {
+            self->m_messages.append(text);
+            if (self->m_pattern.match(text).hasMatch())
+                ++self->m_count;
+        }
+        if (self && self->m_previous)
+            self->m_previous(type, context, text);
+    }
+
+    static inline WarningCounter *s_current = nullptr;
+    QRegularExpression m_pattern;
+    QtMessageHandler m_previous = nullptr;
+    int m_count = 0;
+    QStringList m_messages;
+};
+
+} // namespace
+
+void TestRedisClient::handshake_data() {
+    QTest::addColumn<QByteArray>("password");
+    QTest::addColumn<int>("database");
+    // Redis's own error text, which the warning must quote; empty: accepted.
+    QTest::addColumn<QString>("refusal");
+    // The test's server has no password: any AUTH is refused.
+    QTest::newRow("wrong password")
+        << QByteArray("wrongpw") << 0 << QStringLiteral("refused AUTH: ERR");
+    QTest::newRow("no such database")
+        << QByteArray() << 99 << QStringLiteral("refused SELECT: ERR");
+    QTest::newRow("wrong password and database 3")
+        << QByteArray("wrongpw") << 3 << QStringLiteral("refused AUTH: ERR");
+    QTest::newRow("database 3") << QByteArray() << 3 << QString();
+}
+
+void TestRedisClient::handshake() {
+    QFETCH(QByteArray, password);
+    QFETCH(int, database);
+    QFETCH(QString, refusal);
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.password = password;
+    options.database = database;
+    options.commandTimeout = 5s; // the point is the refusal, not the time a busy machine takes
+    options.reconnectMin = 10ms;
+    options.reconnectMax = 40ms;
+    WarningCounter refusals(QRegularExpression(QRegularExpression::escape(refusal)));
+    RedisClient client(options);
+    QSignalSpy changed(&client, &RedisClient::connectedChanged);
+    QVERIFY(changed.isValid());
+    client.start();
+    if (refusal.isEmpty()) {
+        QVERIFY(changed.wait(5000));
+        QCOMPARE(changed.count(), 1);
+        QVERIFY(client.isConnected());
+        QCOMPARE(client.stats().connects, std::uint64_t(1));
+        QCOMPARE(setNow(client, "tc:test:db3", "three"), Status::Ok);
+        QCOMPARE(getNow(client, "tc:test:db3"), Status::Ok);
+        QCOMPARE(refusals.messages(), QStringList());
+        return;
+    }
+    // Refused over and over: at least three attempts (each answers one error at least).
+    QTRY_VERIFY_WITH_TIMEOUT(client.stats().errors >= 6, 10000);
+    // Never announced as connected, and nothing sent: a refused connection is down.
+    QCOMPARE(changed.count(), 0);
+    QVERIFY(!client.isConnected());
+    QCOMPARE(client.stats().connects, std::uint64_t(0));
+    std::optional<Status> status;
+    client.get("k", [&](Status s, const QByteArray &) { status = s; });
+    QVERIFY(status == Status::Down);
+    // The backoff grew across the refusals (10, 20, 40 ms) instead of starting again at the
+    // minimum with each connection.
+    QCOMPARE(qint64(client.reconnectDelay().count()), qint64(40));
+    // Redis's reason, logged once, and kept for the admin API.
+    QVERIFY2(client.stats().lastError.startsWith(refusal), qPrintable(client.stats().lastError));
+    QCOMPARE(refusals.count(), 1);
+    QVERIFY2(refusals.messages().size() == 1, qPrintable(refusals.messages().join('\n')));
 }
 
 QTEST_GUILESS_MAIN(TestRedisClient)
