@@ -262,6 +262,28 @@ void storeFamilies(PrometheusWriter &w, const StoreSnapshot &store) {
     w.sample({}, std::int64_t(store.schemaVersion));
 }
 
+// The shared tier's Redis connections (one per worker), summed over the workers.
+void sharedTierFamilies(PrometheusWriter &w, const ResponseCache::SharedTierStatus &shared) {
+    w.family("toolcapture_redis_connections", Type::Gauge,
+             "The workers' connections to the cache's shared tier (Redis): connected (AUTH and "
+             "SELECT accepted) or down.");
+    w.sample({{"state", "connected"}}, std::int64_t(shared.connected));
+    w.sample({{"state", "down"}}, std::int64_t(shared.connections - shared.connected));
+    w.family("toolcapture_redis_commands_total", Type::Counter,
+             "Redis commands of the cache's shared tier by outcome: hit and miss (GET), write "
+             "(SET or UNLINK acknowledged), down (not sent: not connected), timeout (no answer in "
+             "time), error (an error reply or a broken connection).");
+    w.sample({{"outcome", "hit"}}, shared.hits);
+    w.sample({{"outcome", "miss"}}, shared.misses);
+    w.sample({{"outcome", "write"}}, shared.writes);
+    w.sample({{"outcome", "down"}}, shared.down);
+    w.sample({{"outcome", "timeout"}}, shared.timeouts);
+    w.sample({{"outcome", "error"}}, shared.errors);
+    w.family("toolcapture_redis_connects_total", Type::Counter,
+             "Connections to the cache's shared tier made ready (the first ones included).");
+    w.sample({}, shared.connects);
+}
+
 void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
     if (!cache.enabled)
         return;
@@ -301,6 +323,8 @@ void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
             w.sample({{"service", name}, {"outcome", "error"}}, service.totals.sharedErrors);
         }
     }
+    if (cache.sharedTier)
+        sharedTierFamilies(w, cache.shared);
     cacheGauge(w, cache, "toolcapture_cache_bytes", "What a service's cache entries weigh.",
                &CacheServiceTotals::bytes);
     cacheGauge(w, cache, "toolcapture_cache_objects", "A service's cache entries.",
@@ -620,6 +644,17 @@ HttpResponse AdminServer::health(const EngineSnapshot &snapshot) {
             part["error"] = str(store.lastError);
         }
         body["store"] = std::move(part);
+    }
+    // The cache's shared tier likewise: without it every proxy answers from memory and the
+    // upstreams, so it is reported, never a 503.
+    if (const CacheSnapshot &cache = snapshot.cache; cache.sharedTier) {
+        Json part;
+        part["status"] = cache.sharedState();
+        part["connections"] = cache.shared.connections;
+        part["connected"] = cache.shared.connected;
+        if (!cache.shared.lastError.isEmpty())
+            part["error"] = str(cache.shared.lastError);
+        body["cache_shared_tier"] = std::move(part);
     }
     return HttpResponse::json(!snapshot.draining && allReady ? 200 : 503, dump(body));
 }
@@ -993,6 +1028,17 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
         {"written_rows", store.written},
         {"dropped_rows", store.dropped},
         {"last_error", store.lastError.isEmpty() ? Json(nullptr) : Json(str(store.lastError))}};
+    const CacheSnapshot &cache = snapshot.cache;
+    Json shared = nullptr;
+    if (cache.sharedTier) {
+        shared = {{"state", cache.sharedState()},
+                  {"connections", cache.shared.connections},
+                  {"connected", cache.shared.connected},
+                  {"last_error", cache.shared.lastError.isEmpty()
+                                     ? Json(nullptr)
+                                     : Json(str(cache.shared.lastError))}};
+    }
+    body["cache"] = {{"enabled", cache.enabled}, {"shared_tier", std::move(shared)}};
     return HttpResponse::json(200, dump(body));
 }
 

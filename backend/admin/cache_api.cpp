@@ -4,6 +4,8 @@
 #include <backend/http/query_string.h>
 #include <backend/httpserver/api_problem.h>
 
+#include <QMutex>
+
 #include <array>
 #include <nlohmann/json.hpp>
 
@@ -95,11 +97,50 @@ Json storeJson(std::size_t index, const CacheStore::Stats &s) {
             {"replaced", s.replaced}};
 }
 
+Json sharedTierJson(const CacheSnapshot &snapshot) {
+    if (!snapshot.sharedTier)
+        return nullptr;
+    const ResponseCache::SharedTierStatus &s = snapshot.shared;
+    return {{"state", snapshot.sharedState()},
+            {"connections", s.connections},
+            {"connected", s.connected},
+            {"last_error", s.lastError.isEmpty() ? Json(nullptr) : Json(s.lastError.toStdString())},
+            {"hits", s.hits},
+            {"misses", s.misses},
+            {"writes", s.writes},
+            {"down", s.down},
+            {"timeouts", s.timeouts},
+            {"errors", s.errors},
+            {"connects", s.connects}};
+}
+
 } // namespace
+
+// How a purge's shared-tier answer, which comes in a proxy worker's thread, reaches its
+// CacheApi: the destructor clears `api` under the lock, so nothing is posted to a destroyed
+// object; a post that got in before is discarded with the object's posted events.
+struct CacheApi::Guard {
+    QMutex mutex;
+    CacheApi *api = nullptr;
+
+    void post(std::function<void()> call) {
+        QMutexLocker lock(&mutex);
+        if (api)
+            QMetaObject::invokeMethod(api, std::move(call), Qt::QueuedConnection);
+    }
+};
 
 CacheApi::CacheApi(Context context, QObject *parent)
     : QObject(parent)
-    , m_context(std::move(context)) {}
+    , m_context(std::move(context))
+    , m_guard(std::make_shared<Guard>()) {
+    m_guard->api = this;
+}
+
+CacheApi::~CacheApi() {
+    QMutexLocker lock(&m_guard->mutex);
+    m_guard->api = nullptr;
+}
 
 bool CacheApi::handles(QByteArrayView path) noexcept {
     return path == kCachePath || path == kStatsPath;
@@ -120,7 +161,7 @@ void CacheApi::handle(const HttpRequest &request, const std::shared_ptr<HttpResp
     if (reads) {
         responder->respond(noStore(list(request, path)));
     } else if (method == "DELETE") {
-        responder->respond(noStore(purge(request, path)));
+        purge(request, path, responder);
     } else {
         responder->respond(methodNotAllowed(method, path, "GET, HEAD, DELETE"));
     }
@@ -143,6 +184,7 @@ QByteArray CacheApi::statsDocument(const CacheSnapshot &snapshot) {
     Json body;
     body["enabled"] = snapshot.enabled;
     body["shared_tier"] = snapshot.sharedTier;
+    body["shared_tier_status"] = sharedTierJson(snapshot);
     body["services"] = std::move(services);
     body["stores"] = std::move(stores);
     return dump(body);
@@ -247,38 +289,43 @@ HttpResponse CacheApi::list(const HttpRequest &request, QByteArrayView path) con
     return HttpResponse::json(200, dump(body));
 }
 
-HttpResponse CacheApi::purge(const HttpRequest &request, QByteArrayView path) {
+void CacheApi::purge(const HttpRequest &request, QByteArrayView path,
+                     const std::shared_ptr<HttpResponder> &responder) {
     QByteArray parameter;
     QByteArray error;
     const std::optional<PurgeQuery> query =
         parsePurgeQuery(queryOf(request.head.target), &parameter, &error);
-    if (!query)
-        return ApiProblem::badParameter(parameter, error, path);
+    if (!query) {
+        responder->respond(ApiProblem::badParameter(parameter, error, path));
+        return;
+    }
     if (!m_context.cache) {
-        return ApiProblem::response(
-            409, "This engine has no response cache to purge (cache.enabled is false).", path);
+        responder->respond(ApiProblem::response(
+            409, "This engine has no response cache to purge (cache.enabled is false).", path));
+        return;
     }
     ResponseCache &cache = *m_context.cache;
-    std::size_t purged = 0;
     const char *scope = "all";
+    QByteArray prefix; // of the keys purged (Prefix, Service)
     switch (query->scope) {
     case PurgeQuery::Scope::All:
-        purged = cache.purgeAll();
         break;
     case PurgeQuery::Scope::Key:
         scope = "key";
-        purged = cache.purgeKey(query->value);
         break;
     case PurgeQuery::Scope::Prefix:
         scope = "prefix";
-        purged = cache.purgePrefix(query->value);
+        prefix = query->value;
         break;
     case PurgeQuery::Scope::Service: {
         scope = "service";
         const QStringList names = m_context.serviceNames ? m_context.serviceNames() : QStringList();
-        if (!names.contains(QString::fromUtf8(query->value)))
-            return ApiProblem::badParameter("service", "no service has this name", path);
-        purged = cache.purgePrefix(query->value + ' ');
+        if (!names.contains(QString::fromUtf8(query->value))) {
+            responder->respond(
+                ApiProblem::badParameter("service", "no service has this name", path));
+            return;
+        }
+        prefix = query->value + ' ';
         break;
     }
     }
@@ -286,8 +333,59 @@ HttpResponse CacheApi::purge(const HttpRequest &request, QByteArrayView path) {
     body["scope"] = scope;
     if (query->scope != PurgeQuery::Scope::All)
         body["value"] = str(query->value);
-    body["purged"] = purged;
-    return HttpResponse::json(200, dump(body));
+
+    // With a shared tier the purge is done only when Redis has done it too: a purge that
+    // reached memory alone would be undone by the next look-up there (this proxy's, or any
+    // other's). So the answer waits for the shared tier's, which its client bounds.
+    ResponseCache::SharedPurgeDone done;
+    // The local count, set below before the shared tier's answer can be read: that answer is
+    // posted to this thread, which finishes this call first.
+    auto purged = std::make_shared<std::size_t>(0);
+    if (cache.hasSharedPurger()) {
+        done = [guard = m_guard, responder, body, purged,
+                instance = path.toByteArray()](const ResponseCache::SharedPurge &shared) {
+            guard->post([responder, body, purged, instance, shared]() mutable {
+                body["purged"] = *purged;
+                if (shared.ok) {
+                    body["shared_purged"] = shared.removed;
+                    responder->respond(noStore(HttpResponse::json(200, dump(body))));
+                    return;
+                }
+                const QByteArray detail =
+                    "The entries in this proxy's memory were purged (" +
+                    QByteArray::number(qulonglong(*purged)) +
+                    "), but not those in the shared tier (Redis): " + shared.error.toUtf8() +
+                    ". Other proxies may still serve them from it; repeat the purge when it is "
+                    "back.";
+                Json members;
+                members["scope"] = body["scope"];
+                if (body.contains("value"))
+                    members["value"] = body["value"];
+                members["purged"] = *purged;
+                members["shared_purged"] = nullptr;
+                members["shared_error"] = shared.error.toStdString();
+                responder->respond(ApiProblem::response(503, detail, instance, {}, dump(members)));
+            });
+        };
+    }
+    const auto purgeWith = [&](ResponseCache::SharedPurgeDone shared) {
+        switch (query->scope) {
+        case PurgeQuery::Scope::All:
+            return cache.purgeAll(std::move(shared));
+        case PurgeQuery::Scope::Key:
+            return cache.purgeKey(query->value, std::move(shared));
+        case PurgeQuery::Scope::Prefix:
+        case PurgeQuery::Scope::Service:
+            break;
+        }
+        return cache.purgePrefix(prefix, std::move(shared));
+    };
+    if (done) {
+        *purged = purgeWith(std::move(done));
+        return;
+    }
+    body["purged"] = purgeWith({});
+    responder->respond(noStore(HttpResponse::json(200, dump(body))));
 }
 
 } // namespace ToolCapture

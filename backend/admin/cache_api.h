@@ -22,7 +22,10 @@ class ResponseCache;
 //                                 feed's "cache" document)
 //   DELETE /api/v1/cache          every entry; with key= one key and its Vary variants, with
 //                                 prefix= every key starting so, with service= a service's
-//                                 entries (at most one of them)
+//                                 entries (at most one of them). With a shared tier the answer
+//                                 waits for it (bounded by the Redis client's timeouts): 200
+//                                 when it purged too, else a 503 problem saying that only this
+//                                 proxy's memory was purged
 // A bad parameter is a 400 problem naming it ("?limit"). Without a cache the listing is a 404
 // and a purge a 409; the stats say "enabled": false. Every request needs the admin token (the
 // keys are request targets, which may hold personal data). Lives in the admin/engine thread.
@@ -52,6 +55,7 @@ public:
     static constexpr int kMaxLimit = 1000;
 
     explicit CacheApi(Context context, QObject *parent = nullptr);
+    ~CacheApi() override;
 
     // Whether `path` is one of this API's (so AdminServer hands the request over).
     static bool handles(QByteArrayView path) noexcept;
@@ -71,9 +75,13 @@ public:
 
 private:
     HttpResponse list(const HttpRequest &request, QByteArrayView path) const;
-    HttpResponse purge(const HttpRequest &request, QByteArrayView path);
+    // Answers with `responder` now, or once the shared tier has answered.
+    void purge(const HttpRequest &request, QByteArrayView path,
+               const std::shared_ptr<HttpResponder> &responder);
 
+    struct Guard;
     Context m_context;
+    std::shared_ptr<Guard> m_guard;
 };
 
 } // namespace ToolCapture

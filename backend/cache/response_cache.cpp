@@ -104,6 +104,14 @@ void ResponseCache::setSharedPurger(SharedPurger purger) {
     m_sharedPurger = std::move(purger);
 }
 
+void ResponseCache::setSharedTierProbe(SharedTierProbe probe) {
+    m_sharedTierProbe = std::move(probe);
+}
+
+ResponseCache::SharedTierStatus ResponseCache::sharedTierStatus() const {
+    return m_sharedTierProbe ? m_sharedTierProbe() : SharedTierStatus{};
+}
+
 void ResponseCache::setWaker(int worker, Waker waker) {
     if (worker < 0)
         return;
@@ -421,9 +429,9 @@ ResponseCache::Page ResponseCache::list(QByteArrayView cursor, int limit, int se
     return page;
 }
 
-std::size_t ResponseCache::purgeKey(QByteArrayView key) {
-    if (m_sharedPurger)
-        m_sharedPurger(sharedKey(key), false); // variants are never in the shared tier
+std::size_t ResponseCache::purgeKey(QByteArrayView key, SharedPurgeDone done) {
+    if (m_sharedPurger) // variants are never in the shared tier
+        m_sharedPurger(sharedKey(key), false, std::move(done));
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += store->erase(key) ? 1 : 0;
@@ -434,18 +442,18 @@ std::size_t ResponseCache::purgeKey(QByteArrayView key) {
     return count;
 }
 
-std::size_t ResponseCache::purgePrefix(QByteArrayView prefix) {
+std::size_t ResponseCache::purgePrefix(QByteArrayView prefix, SharedPurgeDone done) {
     if (m_sharedPurger)
-        m_sharedPurger(sharedKey(prefix), true);
+        m_sharedPurger(sharedKey(prefix), true, std::move(done));
     std::size_t count = 0;
     for (const auto &store : m_stores)
         count += store->eraseByPrefix(prefix);
     return count;
 }
 
-std::size_t ResponseCache::purgeAll() {
+std::size_t ResponseCache::purgeAll(SharedPurgeDone done) {
     if (m_sharedPurger)
-        m_sharedPurger(sharedKey({}), true);
+        m_sharedPurger(sharedKey({}), true, std::move(done));
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += std::size_t(store->stats().objects);

@@ -12,6 +12,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QHash>
+#include <QString>
 
 #include <array>
 #include <atomic>
@@ -163,10 +164,42 @@ public:
     const SharedTier &sharedTier() const { return m_sharedTier; }
     // The shared tier's key for a cache key.
     static QByteArray sharedKey(QByteArrayView key);
+    // What the shared tier answered to a purge: whether it was done, how many keys it removed,
+    // and why not ("down", "timeout", "error", with the connection's last error).
+    struct SharedPurge {
+        bool ok = false;
+        std::int64_t removed = 0;
+        QString error;
+    };
+    // Called once with the shared tier's answer, on whichever thread got it.
+    using SharedPurgeDone = std::function<void(const SharedPurge &)>;
     // How purges reach the shared tier: called with a shared-tier key (`prefix` false) or key
-    // prefix, from the thread that purges; set by the proxy when the shared tier is on.
-    using SharedPurger = std::function<void(const QByteArray &key, bool prefix)>;
+    // prefix and a callback (may be empty), from the thread that purges; set by the proxy when
+    // the shared tier is on. It answers every purge, bounded by the Redis client's timeouts.
+    using SharedPurger =
+        std::function<void(const QByteArray &key, bool prefix, SharedPurgeDone done)>;
     void setSharedPurger(SharedPurger purger);
+    // Whether purges reach a shared tier (and so call their SharedPurgeDone).
+    bool hasSharedPurger() const { return bool(m_sharedPurger); }
+
+    // The shared tier's connections (one per worker) as the proxy sees them, summed.
+    struct SharedTierStatus {
+        int connections = 0; // clients started
+        int connected = 0;   // ... connected, AUTH and SELECT accepted
+        std::uint64_t hits = 0;
+        std::uint64_t misses = 0;
+        std::uint64_t writes = 0;
+        std::uint64_t down = 0;
+        std::uint64_t timeouts = 0;
+        std::uint64_t errors = 0;
+        std::uint64_t connects = 0;
+        QString lastError; // of a connection that is not connected; empty when all are
+    };
+    using SharedTierProbe = std::function<SharedTierStatus()>;
+    // Set by the proxy with the shared tier (before the cache is shared with other threads).
+    void setSharedTierProbe(SharedTierProbe probe);
+    // Any thread; all zero without a shared tier or before the proxy started it.
+    SharedTierStatus sharedTierStatus() const;
 
     // The cache's wall clock: the wall time when it was built advanced by the injected
     // (monotonic) clock, so that a test's manual clock ages stored responses too.
@@ -191,10 +224,11 @@ public:
     // starts with `prefix`.
     Page list(QByteArrayView cursor, int limit, int service, QByteArrayView prefix) const;
     // Removes one key and its variants, or every key with a prefix, or everything; returns how
-    // many entries went.
-    std::size_t purgeKey(QByteArrayView key);
-    std::size_t purgePrefix(QByteArrayView prefix);
-    std::size_t purgeAll();
+    // many entries went from memory. The shared tier's part is asynchronous: `done` (when set)
+    // gets its answer, only if hasSharedPurger().
+    std::size_t purgeKey(QByteArrayView key, SharedPurgeDone done = {});
+    std::size_t purgePrefix(QByteArrayView prefix, SharedPurgeDone done = {});
+    std::size_t purgeAll(SharedPurgeDone done = {});
 
     CacheCounters &counters(int worker, int service);
     CacheServiceTotals totals(int service) const;
@@ -275,6 +309,7 @@ private:
     std::vector<Waker> m_wakers;
     SharedTier m_sharedTier;
     SharedPurger m_sharedPurger;
+    SharedTierProbe m_sharedTierProbe;
     mutable std::mutex m_namesMutex;
     QHash<QByteArray, int> m_serviceByName;
 };

@@ -12,7 +12,7 @@ std::string str(QByteArrayView bytes) {
 } // namespace
 
 HttpResponse ApiProblem::response(int status, QByteArrayView detail, QByteArrayView instance,
-                                  const std::vector<Error> &errors) {
+                                  const std::vector<Error> &errors, QByteArrayView extensions) {
     nlohmann::ordered_json body;
     body["type"] = "about:blank";
     body["title"] = str(reasonPhrase(status));
@@ -24,6 +24,16 @@ HttpResponse ApiProblem::response(int status, QByteArrayView detail, QByteArrayV
         for (const Error &error : errors)
             list.push_back({{"detail", str(error.detail)}, {"pointer", str(error.pointer)}});
         body["errors"] = std::move(list);
+    }
+    if (!extensions.isEmpty()) {
+        const auto members =
+            nlohmann::ordered_json::parse(extensions.begin(), extensions.end(), nullptr, false);
+        if (members.is_object()) {
+            for (const auto &[name, value] : members.items()) {
+                if (!body.contains(name))
+                    body[name] = value;
+            }
+        }
     }
     HttpResponse response;
     response.status = status;

@@ -21,8 +21,11 @@ public:
         QByteArray pointer;
     };
 
+    // `extensions`: a JSON object whose members are added to the problem (RFC 9457 section
+    // 3.2: extension members, e.g. counts a client acts on); standard members are not replaced.
     static HttpResponse response(int status, QByteArrayView detail, QByteArrayView instance,
-                                 const std::vector<Error> &errors = {});
+                                 const std::vector<Error> &errors = {},
+                                 QByteArrayView extensions = {});
     // A 400 naming the query parameter at fault; the detail is "name: reason".
     static HttpResponse badParameter(QByteArrayView name, QByteArrayView reason,
                                      QByteArrayView instance);

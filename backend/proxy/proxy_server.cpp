@@ -65,6 +65,12 @@ ProxyServer::ProxyServer(const ProxyConfig &config, const Clock &clock, QObject 
 }
 
 ProxyServer::~ProxyServer() {
+    if (m_cache) {
+        // The cache may outlive this server (the admin API holds it): nothing of ours stays
+        // in it. Both are called from this thread only.
+        m_cache->setSharedPurger({});
+        m_cache->setSharedTierProbe({});
+    }
     for (ProxyWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &ProxyWorker::abortAll, Qt::QueuedConnection);
     for (QThread *thread : m_threads) {
@@ -85,21 +91,47 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
             m_cache->setServiceName(service.index, service.nameBytes);
     }
     if (m_cache && m_cache->sharedTier().enabled && !m_workers.empty()) {
-        // Purges reach the shared tier through the first worker's connection.
+        // Purges reach the shared tier through the first worker's connection; its answer (or
+        // the client's Down or Timeout, so every purge is answered in bounded time) goes to
+        // `done`, in that worker's thread.
         ProxyWorker *first = m_workers.front();
-        m_cache->setSharedPurger([first](const QByteArray &key, bool prefix) {
-            QMetaObject::invokeMethod(
-                first,
-                [first, key, prefix] {
-                    if (RedisClient *redis = first->sharedTier()) {
-                        if (prefix)
-                            redis->removePrefix(key, [](RedisClient::Status, qint64) {});
+        m_cache->setSharedPurger(
+            [first](const QByteArray &key, bool prefix, ResponseCache::SharedPurgeDone done) {
+                QMetaObject::invokeMethod(
+                    first,
+                    [first, key, prefix, done = std::move(done)] {
+                        RedisClient *redis = first->sharedTier();
+                        const auto answer = [redis, key, prefix, done](RedisClient::Status status,
+                                                                       qint64 removed) {
+                            ResponseCache::SharedPurge result;
+                            result.ok = status == RedisClient::Status::Ok;
+                            result.removed = removed;
+                            if (!result.ok) {
+                                result.error = QString::fromLatin1(RedisClient::statusName(status));
+                                const QString why = redis ? redis->stats().lastError : QString();
+                                if (!why.isEmpty())
+                                    result.error += QStringLiteral(" (") + why + u')';
+                                // Not repeated per attempt: an operator's purge is rare, and
+                                // one the shared tier missed serves old responses from it.
+                                qCWarning(lcProxy).noquote()
+                                    << "cache purge of" << QString::fromUtf8(key)
+                                    << (prefix ? "(prefix)" : "(key)")
+                                    << "did not reach the shared tier:" << result.error;
+                            }
+                            if (done)
+                                done(result);
+                        };
+                        if (!redis)
+                            answer(RedisClient::Status::Down, 0);
+                        else if (prefix)
+                            redis->removePrefix(key, answer);
                         else
-                            redis->remove(key);
-                    }
-                },
-                Qt::QueuedConnection);
-        });
+                            redis->remove(key, answer);
+                    },
+                    Qt::QueuedConnection);
+            });
+        // The workers' connections, summed for /metrics and the admin documents.
+        m_cache->setSharedTierProbe([this] { return sharedTierStatus(); });
     }
     for (ProxyWorker *worker : m_workers) {
         worker->setResponseCache(m_cache.get());
@@ -118,6 +150,28 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
             });
         }
     }
+}
+
+ResponseCache::SharedTierStatus ProxyServer::sharedTierStatus() const {
+    ResponseCache::SharedTierStatus status;
+    for (const ProxyWorker *worker : m_workers) {
+        const RedisClient *redis = worker->sharedTier();
+        if (!redis)
+            continue;
+        const RedisClient::Stats stats = redis->stats();
+        status.connections++;
+        status.connected += stats.connected ? 1 : 0;
+        status.hits += stats.hits;
+        status.misses += stats.misses;
+        status.writes += stats.writes;
+        status.down += stats.down;
+        status.timeouts += stats.timeouts;
+        status.errors += stats.errors;
+        status.connects += stats.connects;
+        if (!stats.connected && status.lastError.isEmpty())
+            status.lastError = stats.lastError;
+    }
+    return status;
 }
 
 DynamicRegistration ProxyServer::registerInstances(const QString &service, const QStringList &urls,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/cache/response_cache.h>
 #include <backend/config/proxy_config.h>
 #include <backend/core/clock.h>
 #include <backend/proxy/dynamic_registrar.h>
@@ -18,7 +19,6 @@ class QTimer;
 namespace ToolCapture {
 
 class ProxyMetrics;
-class ResponseCache;
 struct ProxyCapture;
 class ProxyWorker;
 class ServiceRegistry;
@@ -69,6 +69,9 @@ public:
     // Answers from and fills `cache` (shared by every worker; null: no cache). Before listen().
     void setResponseCache(std::shared_ptr<ResponseCache> cache);
     ResponseCache *responseCache() const { return m_cache.get(); }
+    // The workers' connections to the cache's shared tier, summed (any thread: the probe the
+    // cache answers sharedTierStatus() with).
+    ResponseCache::SharedTierStatus sharedTierStatus() const;
 
     // Live settings of a running service (this thread). Each takes effect on the data path
     // without a lock: atomics read per request (first-byte timeout, retry attempts and budget,

@@ -191,7 +191,7 @@ void ProxyWorker::deliverShared(std::uint64_t ticket, int status, const QByteArr
 }
 
 void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
-    if (m_sharedTier || !tier.enabled)
+    if (sharedTier() || !tier.enabled)
         return;
     RedisClient::Options options;
     options.host = tier.host;
@@ -199,8 +199,9 @@ void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
     options.database = tier.database;
     options.password = tier.password;
     options.commandTimeout = tier.timeout;
-    m_sharedTier = new RedisClient(options, m_clock, this);
-    m_sharedTier->start();
+    auto *client = new RedisClient(options, m_clock, this);
+    m_sharedTier.store(client, std::memory_order_release);
+    client->start();
 }
 
 void ProxyWorker::removeSession(ClientSession *session) {

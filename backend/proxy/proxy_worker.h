@@ -129,7 +129,10 @@ public:
     // The response cache's shared tier (Redis): this worker's own connection, made in its
     // thread (queued from setResponseCache); null when there is none.
     void startSharedTier(const ResponseCache::SharedTier &tier);
-    RedisClient *sharedTier() const noexcept { return m_sharedTier; }
+    // Null until startSharedTier() ran. Any thread (the server reads the client's stats()).
+    RedisClient *sharedTier() const noexcept {
+        return m_sharedTier.load(std::memory_order_acquire);
+    }
 
     // stale-while-revalidate: one background revalidation of `stored`, just served stale for
     // `request` of `service`, unless one is in flight for the key already (on any worker) or
@@ -173,8 +176,8 @@ private:
     std::vector<ClientSession *> m_sessions;
     std::unordered_map<std::uint64_t, ClientSession *> m_coalesceWaiters;
     std::uint64_t m_lastTicket = 0;
-    RedisClient *m_sharedTier = nullptr; // child of this worker
-    QTimer *m_timer = nullptr;           // idle upstream connections expire on this
+    std::atomic<RedisClient *> m_sharedTier{nullptr}; // child of this worker
+    QTimer *m_timer = nullptr;                        // idle upstream connections expire on this
     const Clock &m_clock;
     const std::chrono::system_clock::time_point m_wallAnchor;
     const Clock::time_point m_clockAnchor;

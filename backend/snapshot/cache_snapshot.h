@@ -18,10 +18,15 @@ struct CacheSnapshot {
         CacheServiceTotals totals;
     };
 
-    bool enabled = false;    // the engine has a response cache
-    bool sharedTier = false; // ... with a shared second tier (Redis)
+    bool enabled = false;                   // the engine has a response cache
+    bool sharedTier = false;                // ... with a shared second tier (Redis)
+    ResponseCache::SharedTierStatus shared; // its connections, when sharedTier
     std::vector<Service> services;
     std::vector<CacheStore::Stats> stores;
+
+    // The shared tier's connections in a word: "connected" (all of them), "partial", "down"
+    // (none), "starting" (the workers have not opened them yet); "none" without a shared tier.
+    const char *sharedState() const;
 
     // Reads `cache`: one Service per name, `serviceNames` indexed by service index.
     static CacheSnapshot take(const ResponseCache &cache, const QStringList &serviceNames);

@@ -81,6 +81,8 @@ private slots:
     void purgeThroughTheAdminApi();
     void cacheDisabled();
     void sharedTierBetweenTwoEngines();
+    void purgeWaitsForTheSharedTier_data();
+    void purgeWaitsForTheSharedTier();
     void operationsFollowTheConfiguredTemplates();
 
 private:
@@ -395,6 +397,109 @@ void TestEngineCache::sharedTierBetweenTwoEngines() {
         engine->stop();
         QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
     }
+}
+
+void TestEngineCache::purgeWaitsForTheSharedTier_data() {
+    QTest::addColumn<QByteArray>("query"); // of DELETE /api/v1/cache
+    QTest::addColumn<QByteArray>("scope");
+    QTest::addColumn<int>("purged"); // from memory, of the two entries filled
+    QTest::newRow("key") << QByteArray("?key=plain+http://test/plain/purge-1") << QByteArray("key")
+                         << 1;
+    QTest::newRow("prefix") << QByteArray("?prefix=plain+http://test/plain/purge-")
+                            << QByteArray("prefix") << 2;
+    QTest::newRow("service") << QByteArray("?service=plain") << QByteArray("service") << 2;
+    QTest::newRow("all") << QByteArray() << QByteArray("all") << 2;
+}
+
+// A purge through the admin API answers what the shared tier did: 200 with its count while
+// Redis is up, a 503 problem saying only memory was purged while it is down (the purge used to
+// be lost and answered 200). The stats, /metrics, /api/v1/status and /health show the shared
+// tier's connections meanwhile.
+void TestEngineCache::purgeWaitsForTheSharedTier() {
+    QFETCH(QByteArray, query);
+    QFETCH(QByteArray, scope);
+    QFETCH(int, purged);
+    RedisServer redis;
+    QVERIFY2(redis.start(), qPrintable(redis.error()));
+    QTemporaryDir dir;
+    ProxyConfig config = baseConfig(dir.path());
+    config.cache.redis = QStringLiteral("redis://127.0.0.1:%1").arg(redis.port());
+    config.cache.redisHost = QStringLiteral("127.0.0.1");
+    config.cache.redisPort = redis.port();
+    config.cache.redisTimeout = std::chrono::milliseconds(500);
+    QString error;
+    std::unique_ptr<Engine> engine = startEngine(config, &error);
+    QVERIFY2(engine, qPrintable(error));
+    const auto document = [&](const QByteArray &target) {
+        const auto response = admin("GET", target, engine.get());
+        return response && response->status < 500
+                   ? Json::parse(response->body.toStdString(), nullptr, false)
+                   : Json::object();
+    };
+    const auto sharedState = [&] {
+        return document("/api/v1/cache/stats")
+            .value("shared_tier_status", Json::object())
+            .value("state", std::string());
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(sharedState(), std::string("connected"), 10000);
+    const auto metrics = admin("GET", "/metrics", engine.get());
+    QVERIFY(metrics);
+    QCOMPARE(sampleValue(metrics->body, R"(toolcapture_redis_connections{state="connected"})"),
+             2.0); // one per worker
+    QCOMPARE(sampleValue(metrics->body, R"(toolcapture_redis_connects_total)"), 2.0);
+    QCOMPARE(document("/api/v1/status").at("cache").at("shared_tier").value("state", ""),
+             std::string("connected"));
+
+    // Up: memory and Redis purged, both counted.
+    for (const QByteArray path : {"/plain/purge-1", "/plain/purge-2"})
+        QVERIFY(get(engine->proxyPort(), path));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        document("/api/v1/cache/stats").at("shared_tier_status").at("writes").get<int>(), 2, 5000);
+    auto purge = admin("DELETE", "/api/v1/cache" + query, engine.get());
+    QVERIFY(purge);
+    QCOMPARE(purge->status, 200);
+    Json body = Json::parse(purge->body.toStdString());
+    QCOMPARE(body.at("scope").get<std::string>(), scope.toStdString());
+    QCOMPARE(body.at("purged").get<int>(), purged);
+    QCOMPARE(body.at("shared_purged").get<int>(), purged);
+
+    // Down: the purge reaches memory only, and says so.
+    redis.kill();
+    QTRY_COMPARE_WITH_TIMEOUT(sharedState(), std::string("down"), 10000);
+    const Json stats = document("/api/v1/cache/stats").at("shared_tier_status");
+    QVERIFY2(!stats.at("last_error").is_null(), stats.dump().c_str());
+    QCOMPARE(stats.at("connected").get<int>(), 0);
+    QCOMPARE(document("/api/v1/status").at("cache").at("shared_tier").value("state", ""),
+             std::string("down"));
+    const auto health = admin("GET", "/health", engine.get());
+    QVERIFY(health);
+    QCOMPARE(health->status, 200); // reported, not a reason to leave the load balancer
+    QCOMPARE(Json::parse(health->body.toStdString()).at("cache_shared_tier").value("status", ""),
+             std::string("down"));
+    const auto down = admin("GET", "/metrics", engine.get());
+    QVERIFY(down);
+    QCOMPARE(sampleValue(down->body, R"(toolcapture_redis_connections{state="down"})"), 2.0);
+    QVERIFY(sampleValue(down->body, R"(toolcapture_redis_commands_total{outcome="write"})") >= 2);
+
+    for (const QByteArray path : {"/plain/purge-1", "/plain/purge-2"})
+        QVERIFY(get(engine->proxyPort(), path));
+    purge = admin("DELETE", "/api/v1/cache" + query, engine.get());
+    QVERIFY(purge);
+    QCOMPARE(purge->status, 503);
+    QCOMPARE(purge->header("Content-Type"), QByteArray("application/problem+json"));
+    body = Json::parse(purge->body.toStdString());
+    QCOMPARE(body.at("status").get<int>(), 503);
+    QVERIFY2(body.at("detail").get<std::string>().find("not those in the shared tier") !=
+                 std::string::npos,
+             body.dump().c_str());
+    QCOMPARE(body.at("scope").get<std::string>(), scope.toStdString());
+    QCOMPARE(body.at("purged").get<int>(), purged);
+    QVERIFY(body.at("shared_purged").is_null());
+    QVERIFY2(body.at("shared_error").get<std::string>().rfind("down", 0) == 0, body.dump().c_str());
+
+    QSignalSpy stopped(engine.get(), &Engine::stopped);
+    engine->stop();
+    QVERIFY(stopped.count() == 1 || stopped.wait(kTimeoutMs));
 }
 
 // The TTL advisor learns per operation as the analyser names them: an operator's template
