@@ -22,11 +22,13 @@ struct StoreLocation {
     QString database;
 
     // A file path, "sqlite:PATH", or a postgresql:// (or postgres://) URL. nullopt with the
-    // reason in `error` for anything else (a URL without user, host or database, a bad port).
+    // reason in `error` for anything else (a URL without user, host or database, a bad port,
+    // options or a fragment). The reason never repeats a URL's user info, query or fragment:
+    // they may hold a password.
     static std::optional<StoreLocation> parse(const QString &text, QString *error = nullptr);
-    // The configuration's `store` (or --store): "sqlite" (or empty) for intelligence.sqlite in
-    // the user's data directory, else what parse() takes. A bare "postgresql" is refused: it
-    // needs the database's URL.
+    // The configuration's `store` (or --store): "sqlite" for intelligence.sqlite in the user's
+    // data directory, else what parse() takes. An empty value and a bare "postgresql" (which
+    // needs the database's URL) are refused.
     static std::optional<StoreLocation> fromSetting(const QString &text, QString *error = nullptr);
     // For logs and the status bar: the password never appears.
     QString toString() const;

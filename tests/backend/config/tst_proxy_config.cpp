@@ -327,15 +327,19 @@ void TestProxyConfig::rejectsBadDocuments_data() {
     QTest::newRow("unknown store")
         << topLevel(R"("store": "mysql")")
         << QStringList{"store: unknown store \"mysql\" (expected \"sqlite\", sqlite:PATH, an "
-                       "absolute file path or postgresql://USER@HOST:PORT/DB)"};
+                       "absolute file path or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE)"};
     QTest::newRow("postgresql without its address")
         << topLevel(R"("store": "postgresql")")
         << QStringList{"store: store \"postgresql\" needs the database's address: "
-                       "postgresql://USER@HOST:PORT/DB"};
+                       "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
     QTest::newRow("postgresql URL without a database")
-        << topLevel(R"("store": "postgresql://tc@127.0.0.1:5432/")")
-        << QStringList{"store: store postgresql://tc@127.0.0.1:5432/: the URL names no database "
-                       "(…/DATABASE)"};
+        << topLevel(R"("store": "postgresql://tc:secretpw@127.0.0.1:5432/")")
+        << QStringList{"store: not a postgresql URL: no database; expected "
+                       "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
+    QTest::newRow("empty store")
+        << topLevel(R"("store": "")")
+        << QStringList{"store: empty; expected \"sqlite\", sqlite:PATH, an absolute file path "
+                       "or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
     QTest::newRow("kafka broker without port")
         << topLevel(R"("kafka": {"brokers": "broker1:9092,broker2"})")
         << QStringList{"kafka.brokers: broker \"broker2\": expected \"host:port\""};

@@ -124,7 +124,35 @@ void TestStoreConfig::invalid_data() {
     QTest::newRow("url unknown") << QByteArray(R"({"url": "mysql"})")
                                  << QStringList{"store.url: unknown store \"mysql\" (expected "
                                                 "\"sqlite\", sqlite:PATH, an absolute file path or "
-                                                "postgresql://USER@HOST:PORT/DB)"};
+                                                "postgresql://USER[:PASSWORD]@HOST[:PORT]/"
+                                                "DATABASE)"};
+    // An empty string is not the default: more likely a variable that was never set.
+    QTest::newRow("empty string")
+        << QByteArray(R"("")")
+        << QStringList{"store: empty; expected \"sqlite\", sqlite:PATH, an absolute file path "
+                       "or postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
+    QTest::newRow("empty url") << QByteArray(R"({"url": "  "})")
+                               << QStringList{"store.url: empty; expected \"sqlite\", "
+                                              "sqlite:PATH, an absolute file path or "
+                                              "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
+    // Errors never repeat the URL's password (nor its query or fragment, which may hold one).
+    QTest::newRow("postgresql URL with options")
+        << QByteArray(R"("postgresql://tc:secretpw@127.0.0.1:5432/db?sslmode=require")")
+        << QStringList{"store: not a postgresql URL: options (\"?...\") are not supported (a "
+                       "\"?\" in a password is written %3F); expected "
+                       "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"};
+    QTest::newRow("postgresql URL with a bad port")
+        << QByteArray(R"({"url": "postgresql://tc:secretpw@127.0.0.1:5x432/db"})")
+        << QStringList{"store.url: not a postgresql URL: the port must be a number between 1 and "
+                       "65535, got \"5x432\""};
+    QTest::newRow("postgresql URL with a fragment")
+        << QByteArray(R"("postgresql://tc:secretpw@127.0.0.1/db#main")")
+        << QStringList{"store: not a postgresql URL: a fragment (\"#...\") is not allowed (a "
+                       "\"#\" in a password is written %23)"};
+    QTest::newRow("postgresql URL with a path")
+        << QByteArray(R"("postgresql://tc:secretpw@127.0.0.1/x/y")")
+        << QStringList{"store: not a postgresql URL: the path must be one database name, as in "
+                       "\"/toolcapture\", got \"/x/y\""};
     QTest::newRow("url not a string")
         << QByteArray(R"({"url": 1})") << QStringList{"store.url: expected a string, got a number"};
     QTest::newRow("batch_size zero")

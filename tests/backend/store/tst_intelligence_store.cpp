@@ -26,6 +26,8 @@ class TestIntelligenceStore : public QObject {
 private slots:
     void locationParsing_data();
     void locationParsing();
+    void settingErrorsHideThePassword_data();
+    void settingErrorsHideThePassword();
     void migratesFromEmpty_data() { backends(); }
     void migratesFromEmpty();
     void migratesFromThePreviousVersion_data() { backends(); }
@@ -144,6 +146,7 @@ void TestIntelligenceStore::locationParsing_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<bool>("valid");
     QTest::addColumn<QString>("shown"); // toString(), or part of the error
+    // Errors never repeat a URL's user info, query or fragment: "secretpw" is in none of them.
     QTest::newRow("file") << QStringLiteral("/var/lib/tc/i.sqlite") << true
                           << QStringLiteral("sqlite:/var/lib/tc/i.sqlite");
     QTest::newRow("sqlite:") << QStringLiteral("sqlite:/tmp/x.db") << true
@@ -156,12 +159,52 @@ void TestIntelligenceStore::locationParsing_data() {
         << QStringLiteral("postgresql://tc@db.local:5432/intel");
     QTest::newRow("no user") << QStringLiteral("postgresql://127.0.0.1/intel") << false
                              << QStringLiteral("no user");
-    QTest::newRow("no database") << QStringLiteral("postgresql://tc@127.0.0.1/") << false
-                                 << QStringLiteral("no database");
-    QTest::newRow("options") << QStringLiteral("postgresql://tc@h/db?sslmode=require") << false
-                             << QStringLiteral("not supported");
-    QTest::newRow("other scheme") << QStringLiteral("mysql://tc@h/db") << false
-                                  << QStringLiteral("unknown scheme");
+    QTest::newRow("IPv6 host") << QStringLiteral("postgresql://tc@[::1]:5433/intel") << true
+                               << QStringLiteral("postgresql://tc@::1:5433/intel");
+    QTest::newRow("escaped user and database")
+        << QStringLiteral("postgresql://t%40c:p%23w%2F@db.local/in%20tel") << true
+        << QStringLiteral("postgresql://t@c@db.local:5432/in tel");
+    QTest::newRow("no database") << QStringLiteral("postgresql://tc:secretpw@127.0.0.1/") << false
+                                 << QStringLiteral("not a postgresql URL: no database; expected "
+                                                   "postgresql://USER[:PASSWORD]@HOST[:PORT]/"
+                                                   "DATABASE");
+    QTest::newRow("no path") << QStringLiteral("postgresql://tc:secretpw@127.0.0.1:5432") << false
+                             << QStringLiteral("no database");
+    QTest::newRow("two path segments")
+        << QStringLiteral("postgresql://tc:secretpw@127.0.0.1/x/y") << false
+        << QStringLiteral("the path must be one database name, as in \"/toolcapture\", got "
+                          "\"/x/y\"");
+    QTest::newRow("port not a number")
+        << QStringLiteral("postgresql://tc:secretpw@127.0.0.1:54x32/db") << false
+        << QStringLiteral("not a postgresql URL: the port must be a number between 1 and 65535, "
+                          "got \"54x32\"");
+    QTest::newRow("port too large") << QStringLiteral("postgresql://tc:secretpw@h:65536/db")
+                                    << false << QStringLiteral("got \"65536\"");
+    QTest::newRow("port zero") << QStringLiteral("postgresql://tc:secretpw@h:0/db") << false
+                               << QStringLiteral("got \"0\"");
+    QTest::newRow("options") << QStringLiteral("postgresql://tc:secretpw@h/db?sslmode=require")
+                             << false << QStringLiteral("options (\"?...\") are not supported");
+    QTest::newRow("password in the options")
+        << QStringLiteral("postgresql://tc@h/db?password=secretpw") << false
+        << QStringLiteral("not supported");
+    QTest::newRow("fragment") << QStringLiteral("postgresql://tc:secretpw@h/db#secretpw") << false
+                              << QStringLiteral("a fragment (\"#...\") is not allowed");
+    QTest::newRow("unescaped # in the password") << QStringLiteral("postgresql://tc:se#cretpw@h/db")
+                                                 << false << QStringLiteral("is written %23");
+    QTest::newRow("unescaped / in the password") << QStringLiteral("postgresql://tc:se/cretpw@h/db")
+                                                 << false << QStringLiteral("is written %2F");
+    QTest::newRow("no user") << QStringLiteral("postgresql://:secretpw@h/db") << false
+                             << QStringLiteral("no user");
+    QTest::newRow("no host") << QStringLiteral("postgresql://tc:secretpw@:5432/db") << false
+                             << QStringLiteral("no host");
+    QTest::newRow("IPv6 without brackets") << QStringLiteral("postgresql://tc:secretpw@::1/db")
+                                           << false << QStringLiteral("need brackets");
+    QTest::newRow("space") << QStringLiteral("postgresql://tc:secret pw@h/db") << false
+                           << QStringLiteral("white space");
+    QTest::newRow("other scheme") << QStringLiteral("mysql://tc:secretpw@h/db") << false
+                                  << QStringLiteral("unknown scheme \"mysql\"");
+    QTest::newRow("sqlite: without a path")
+        << QStringLiteral("sqlite:") << false << QStringLiteral("no file path after \"sqlite:\"");
     QTest::newRow("empty") << QStringLiteral("  ") << false << QStringLiteral("empty");
 }
 
@@ -171,11 +214,39 @@ void TestIntelligenceStore::locationParsing() {
     QFETCH(QString, shown);
     QString error;
     const std::optional<StoreLocation> location = StoreLocation::parse(text, &error);
-    QCOMPARE(location.has_value(), valid);
+    QVERIFY2(location.has_value() == valid, qPrintable(error));
     if (valid)
         QCOMPARE(location->toString(), shown);
     else
         QVERIFY2(error.contains(shown), qPrintable(error));
+    for (const char *secret : {"secretpw", "cretpw", "secret pw"})
+        QVERIFY2(!error.contains(QLatin1String(secret)), qPrintable(error));
+}
+
+void TestIntelligenceStore::settingErrorsHideThePassword_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("error");
+    QTest::newRow("empty") << QString()
+                           << QStringLiteral("empty; expected \"sqlite\", sqlite:PATH, an absolute "
+                                             "file path or postgresql://USER[:PASSWORD]@HOST[:PORT]"
+                                             "/DATABASE");
+    QTest::newRow("blank") << QStringLiteral(" ") << QStringLiteral("empty; expected");
+    QTest::newRow("a name") << QStringLiteral("intel")
+                            << QStringLiteral("unknown store \"intel\" (expected");
+    QTest::newRow("a URL without its scheme")
+        << QStringLiteral("tc:secretpw@127.0.0.1:5432/db")
+        << QStringLiteral("unknown store (expected \"sqlite\"");
+    QTest::newRow("a URL") << QStringLiteral("postgresql://tc:secretpw@127.0.0.1:5432/db#x")
+                           << QStringLiteral("a fragment");
+}
+
+void TestIntelligenceStore::settingErrorsHideThePassword() {
+    QFETCH(QString, text);
+    QFETCH(QString, error);
+    QString why;
+    QVERIFY(!StoreLocation::fromSetting(text, &why));
+    QVERIFY2(why.startsWith(error) || why.contains(error), qPrintable(why));
+    QVERIFY2(!why.contains(QLatin1String("secretpw")), qPrintable(why));
 }
 
 void TestIntelligenceStore::migratesFromEmpty() {

@@ -166,8 +166,29 @@ void TestCommandLine::rejectsInvalidArguments_data() {
     QTest::newRow("store URL without a user")
         << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
                        QStringLiteral("postgresql://127.0.0.1:5432/intel")}
-        << QStringLiteral("Invalid --store: store postgresql://127.0.0.1:5432/intel: the URL "
-                          "names no user");
+        << QStringLiteral("Invalid --store: not a postgresql URL: no user; expected "
+                          "postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
+    // A mistake in a URL with a password: the message says what, never the password.
+    QTest::newRow("store URL without a database")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://tc:secretpw@127.0.0.1:5432")}
+        << QStringLiteral("Invalid --store: not a postgresql URL: no database");
+    QTest::newRow("store URL with a bad port")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://tc:secretpw@127.0.0.1:99999/db")}
+        << QStringLiteral("Invalid --store: not a postgresql URL: the port must be a number "
+                          "between 1 and 65535, got \"99999\"");
+    QTest::newRow("store URL with a fragment")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://tc:secretpw@127.0.0.1/db#x")}
+        << QStringLiteral("Invalid --store: not a postgresql URL: a fragment");
+    QTest::newRow("store URL with options")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://tc:secretpw@127.0.0.1/db?sslmode=require")}
+        << QStringLiteral("Invalid --store: not a postgresql URL: options");
+    QTest::newRow("store empty") << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                                                QString()}
+                                 << QStringLiteral("Invalid --store: empty");
     QTest::newRow("store postgresql without its URL")
         << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
                        QStringLiteral("postgresql")}
@@ -209,6 +230,7 @@ void TestCommandLine::rejectsInvalidArguments() {
     QVERIFY(result.action == Action::Fail);
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.message.contains(messagePart), qPrintable(result.message));
+    QVERIFY2(!result.message.contains(QLatin1String("secretpw")), qPrintable(result.message));
 }
 
 void TestCommandLine::listenAddresses_data() {
@@ -505,6 +527,7 @@ void TestCommandLine::connectRejects() {
     QVERIFY(result.action == Action::Fail);
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.message.contains(messagePart), qPrintable(result.message));
+    QVERIFY2(!result.message.contains(QLatin1String("secretpw")), qPrintable(result.message));
 }
 
 void TestCommandLine::language_data() {

@@ -80,6 +80,26 @@ void TestToolcaptureExecutable::checkConfig_data() {
                                        QStringLiteral("admn")};
     QTest::newRow("not json") << QByteArray("{ nope") << 1
                               << QStringList{QStringLiteral("config.json")};
+    // Mistakes in a store URL with a password: each said, located, without the password.
+    const auto withStore = [](const QByteArray &store) {
+        QByteArray content = kGoodConfig;
+        return content.replace("\"services\"", "\"store\": \"" + store + "\", \"services\"");
+    };
+    QTest::newRow("store without a database")
+        << withStore("postgresql://tc:secretpw@127.0.0.1:5432/") << 1
+        << QStringList{QStringLiteral("store: not a postgresql URL: no database")};
+    QTest::newRow("store with a bad port")
+        << withStore("postgresql://tc:secretpw@127.0.0.1:5432x/db") << 1
+        << QStringList{QStringLiteral("store: not a postgresql URL: the port must be a number "
+                                      "between 1 and 65535, got \"5432x\"")};
+    QTest::newRow("store with options")
+        << withStore("postgresql://tc:secretpw@127.0.0.1:5432/db?sslmode=require") << 1
+        << QStringList{QStringLiteral("store: not a postgresql URL: options")};
+    QTest::newRow("store with a fragment")
+        << withStore("postgresql://tc:secretpw@127.0.0.1:5432/db#x") << 1
+        << QStringList{QStringLiteral("store: not a postgresql URL: a fragment")};
+    QTest::newRow("store empty") << withStore("") << 1
+                                 << QStringList{QStringLiteral("store: empty")};
 }
 
 void TestToolcaptureExecutable::checkConfig() {
@@ -104,6 +124,7 @@ void TestToolcaptureExecutable::checkConfig() {
     }
     for (const QString &part : stderrParts)
         QVERIFY2(result.err.contains(part), qPrintable(result.err));
+    QVERIFY2(!result.err.contains(QLatin1String("secretpw")), qPrintable(result.err));
 }
 
 void TestToolcaptureExecutable::usageErrors_data() {
@@ -117,6 +138,10 @@ void TestToolcaptureExecutable::usageErrors_data() {
     QTest::newRow("bad workers") << QStringList{QStringLiteral("--demo"),
                                                 QStringLiteral("--workers"), QStringLiteral("-1")}
                                  << QStringLiteral("Invalid --workers");
+    QTest::newRow("store with a bad port")
+        << QStringList{QStringLiteral("--demo"), QStringLiteral("--store"),
+                       QStringLiteral("postgresql://tc:secretpw@127.0.0.1:port/db")}
+        << QStringLiteral("Invalid --store: not a postgresql URL: the port must be");
 }
 
 void TestToolcaptureExecutable::usageErrors() {
@@ -126,6 +151,7 @@ void TestToolcaptureExecutable::usageErrors() {
     const Finished result = runToEnd(arguments);
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.err.contains(stderrPart), qPrintable(result.err));
+    QVERIFY2(!result.err.contains(QLatin1String("secretpw")), qPrintable(result.err));
 }
 
 void TestToolcaptureExecutable::headlessRunsAndStopsOnSigterm_data() {
