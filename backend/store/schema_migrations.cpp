@@ -218,20 +218,69 @@ const std::vector<Migration> &intelligenceMigrations() {
     return migrations;
 }
 
-int schemaVersion(QSqlDatabase &db, QString *error) {
+namespace {
+
+// The key of the advisory lock that migrators of one PostgreSQL database take ("tcmigrat"):
+// every ToolCapture uses the same, nothing else is expected to.
+constexpr qint64 kMigrationLockKey = 0x7463'6d69'6772'6174;
+
+// Opens a transaction and, on PostgreSQL, waits for the migration lock, which the transaction
+// holds until it ends. Proxies started together on a fresh database would otherwise race:
+// concurrent CREATE TABLE IF NOT EXISTS is not safe in PostgreSQL (both pass the check, one
+// fails on the catalog's unique index: "type ... already exists"), and two migrators that read
+// the same version would both apply the next migration. SQLite's own write lock serialises
+// writers to its file.
+bool beginMigrating(QSqlDatabase &db, StoreLocation::Kind kind, QString *why) {
+    if (!db.transaction()) {
+        *why = db.lastError().text();
+        return false;
+    }
+    if (kind != StoreLocation::Kind::PostgreSql)
+        return true;
+    QSqlQuery lock(db);
+    if (lock.exec(QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(kMigrationLockKey)))
+        return true;
+    *why = lock.lastError().text();
+    db.rollback();
+    return false;
+}
+
+bool versionTableExists(QSqlDatabase &db, QString *why) {
     QSqlQuery query(db);
-    if (!query.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                   " version INTEGER PRIMARY KEY,"
-                                   " name TEXT NOT NULL,"
-                                   " applied_at TEXT NOT NULL)")) ||
-        !query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) ||
+    const bool postgresql = db.driverName() == QLatin1String("QPSQL");
+    // PostgreSQL's to_regclass() follows the search path, as an unqualified CREATE TABLE does.
+    if (!query.exec(postgresql ? QStringLiteral("SELECT to_regclass('schema_migrations') IS NOT "
+                                                "NULL")
+                               : QStringLiteral("SELECT COUNT(*) > 0 FROM sqlite_master WHERE "
+                                                "type = 'table' AND name = 'schema_migrations'")) ||
+        !query.next()) {
+        *why = query.lastError().isValid()
+                   ? query.lastError().text()
+                   : (db.isOpen() ? QStringLiteral("no result")
+                                  : QStringLiteral("not open: %1").arg(db.lastError().text()));
+        return false;
+    }
+    return query.value(0).toBool();
+}
+
+} // namespace
+
+int schemaVersion(QSqlDatabase &db, QString *error) {
+    QString why;
+    const bool exists = versionTableExists(db, &why);
+    if (!exists && !why.isEmpty()) {
+        if (error)
+            *error = why;
+        return -1;
+    }
+    if (!exists)
+        return 0;
+    QSqlQuery query(db);
+    if (!query.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) ||
         !query.next()) {
         if (error)
-            *error =
-                query.lastError().isValid()
-                    ? query.lastError().text()
-                    : (db.isOpen() ? QStringLiteral("no result")
-                                   : QStringLiteral("not open: %1").arg(db.lastError().text()));
+            *error = query.lastError().isValid() ? query.lastError().text()
+                                                 : QStringLiteral("no result");
         return -1;
     }
     return query.value(0).toInt();
@@ -245,9 +294,25 @@ bool migrate(QSqlDatabase &db, StoreLocation::Kind kind, const std::vector<Migra
         return false;
     };
     QString why;
-    const int current = schemaVersion(db, &why);
-    if (current < 0)
+    // The version table, created under the lock; looked for first rather than made with CREATE
+    // TABLE IF NOT EXISTS, whose notice ("already exists, skipping") would come at every start.
+    if (!beginMigrating(db, kind, &why))
         return fail(QStringLiteral("cannot read the schema version: %1").arg(why));
+    const bool exists = versionTableExists(db, &why);
+    QSqlQuery create(db);
+    if (!exists && why.isEmpty() &&
+        !create.exec(QStringLiteral("CREATE TABLE schema_migrations ("
+                                    " version INTEGER PRIMARY KEY,"
+                                    " name TEXT NOT NULL,"
+                                    " applied_at TEXT NOT NULL)")))
+        why = create.lastError().text();
+    const int current = why.isEmpty() ? schemaVersion(db, &why) : -1;
+    if (current < 0 || !db.commit()) {
+        if (why.isEmpty())
+            why = db.lastError().text();
+        db.rollback();
+        return fail(QStringLiteral("cannot read the schema version: %1").arg(why));
+    }
     const int newest = migrations.empty() ? 0 : migrations.back().version;
     if (current > newest)
         return fail(QStringLiteral("the database is at schema version %1, newer than this "
@@ -259,10 +324,18 @@ bool migrate(QSqlDatabase &db, StoreLocation::Kind kind, const std::vector<Migra
             continue;
         if (target >= 0 && migration.version > target)
             break;
-        if (!db.transaction())
-            return fail(QStringLiteral("migration %1: %2")
-                            .arg(migration.version)
-                            .arg(db.lastError().text()));
+        if (!beginMigrating(db, kind, &why))
+            return fail(QStringLiteral("migration %1: %2").arg(migration.version).arg(why));
+        // Read again under the lock: another migrator may have applied this one meanwhile.
+        const int now = schemaVersion(db, &why);
+        if (now < 0) {
+            db.rollback();
+            return fail(QStringLiteral("cannot read the schema version: %1").arg(why));
+        }
+        if (migration.version <= now) {
+            db.rollback(); // nothing written: only ends the transaction and its lock
+            continue;
+        }
         QSqlQuery query(db);
         const QStringList &statements =
             kind == StoreLocation::Kind::Sqlite ? migration.sqlite : migration.postgresql;
@@ -281,7 +354,8 @@ bool migrate(QSqlDatabase &db, StoreLocation::Kind kind, const std::vector<Migra
         query.addBindValue(migration.name);
         query.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
         if (!query.exec() || !db.commit()) {
-            const QString text = query.lastError().text();
+            const QString text =
+                query.lastError().isValid() ? query.lastError().text() : db.lastError().text();
             db.rollback();
             return fail(QStringLiteral("migration %1: %2").arg(migration.version).arg(text));
         }

@@ -29,7 +29,9 @@ int schemaVersion(QSqlDatabase &db, QString *error = nullptr);
 // Applies the migrations above the database's version, up to `target` (all of them when -1),
 // each in its own transaction with its row in schema_migrations. False, with the reason, when
 // one fails (it is rolled back; the ones before it stay). A database newer than every
-// migration known here is refused: this program would not understand it.
+// migration known here is refused: this program would not understand it. On PostgreSQL each of
+// those transactions holds an advisory lock, so that several programs may migrate one database
+// at once: each migration is applied once, by one of them.
 bool migrate(QSqlDatabase &db, StoreLocation::Kind kind, const std::vector<Migration> &migrations,
              int target = -1, QString *error = nullptr);
 

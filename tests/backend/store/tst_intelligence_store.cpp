@@ -13,9 +13,12 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QUuid>
 
 #include <atomic>
+#include <latch>
+#include <memory>
 
 using namespace ToolCapture;
 
@@ -30,6 +33,8 @@ private slots:
     void settingErrorsHideThePassword();
     void migratesFromEmpty_data() { backends(); }
     void migratesFromEmpty();
+    void concurrentMigrationsApplyEachOnce_data();
+    void concurrentMigrationsApplyEachOnce();
     void migratesFromThePreviousVersion_data() { backends(); }
     void migratesFromThePreviousVersion();
     void refusesANewerDatabase_data() { backends(); }
@@ -247,6 +252,51 @@ void TestIntelligenceStore::settingErrorsHideThePassword() {
     QVERIFY(!StoreLocation::fromSetting(text, &why));
     QVERIFY2(why.startsWith(error) || why.contains(error), qPrintable(why));
     QVERIFY2(!why.contains(QLatin1String("secretpw")), qPrintable(why));
+}
+
+void TestIntelligenceStore::concurrentMigrationsApplyEachOnce_data() {
+    QTest::addColumn<int>("connections");
+    QTest::newRow("2") << 2;
+    QTest::newRow("8") << 8;
+}
+
+void TestIntelligenceStore::concurrentMigrationsApplyEachOnce() {
+    // Proxies started together on a fresh database: each migrates it on its own connection.
+    QFETCH(int, connections);
+    const std::optional<StoreLocation> location = freshLocation(QStringLiteral("postgresql"));
+    if (!location)
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL)");
+    std::latch connected(connections);
+    std::vector<QString> errors(static_cast<size_t>(connections));
+    std::vector<std::unique_ptr<QThread>> threads;
+    for (int i = 0; i < connections; ++i) {
+        threads.emplace_back(QThread::create([&, i] {
+            const QString name = QStringLiteral("migrator-%1").arg(i);
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(location->driver(), name);
+                location->configure(db);
+                const bool open = db.open();
+                // Every connection made before any migrates: they start together.
+                connected.arrive_and_wait();
+                QString why;
+                if (!open)
+                    errors[size_t(i)] = db.lastError().text();
+                else if (!migrate(db, location->kind, intelligenceMigrations(), -1, &why))
+                    errors[size_t(i)] = why;
+            }
+            QSqlDatabase::removeDatabase(name);
+        }));
+        threads.back()->start();
+    }
+    for (const auto &thread : threads)
+        QVERIFY(thread->wait(QDeadlineTimer(60000)));
+    for (int i = 0; i < connections; ++i)
+        QVERIFY2(errors[size_t(i)].isEmpty(),
+                 qPrintable(QStringLiteral("connection %1: %2").arg(i).arg(errors[size_t(i)])));
+    QCOMPARE(count(*location, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
+             qint64(intelligenceMigrations().size()));
+    QCOMPARE(count(*location, QStringLiteral("SELECT MAX(version) FROM schema_migrations")),
+             qint64(intelligenceMigrations().back().version));
 }
 
 void TestIntelligenceStore::migratesFromEmpty() {
