@@ -213,6 +213,13 @@ bool StoreWorker::connectNow() {
         m_warnedAway = true;
         return false;
     }
+    if (location.kind == StoreLocation::Kind::PostgreSql) {
+        // libpq prints the server's notices and warnings to stderr itself, past Qt's logging
+        // (a raw line breaks --log-json). NOTE: so they are not sent at all; a statement's
+        // error still comes back as its QSqlError, and the server logs its warnings itself.
+        QSqlQuery session(m_db);
+        session.exec(QStringLiteral("SET client_min_messages TO error"));
+    }
     if (location.kind == StoreLocation::Kind::Sqlite) {
         QSqlQuery pragma(m_db);
         // Takes effect on a new file only (before its first table, before WAL): each row's

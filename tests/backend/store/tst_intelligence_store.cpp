@@ -12,15 +12,56 @@
 #include <QSqlQuery>
 #include <QTcpServer>
 #include <QTemporaryDir>
+#include <QTemporaryFile>
 #include <QTest>
 #include <QThread>
 #include <QUuid>
 
 #include <atomic>
+#include <cstdio>
 #include <latch>
 #include <memory>
+#include <unistd.h>
 
 using namespace ToolCapture;
+
+namespace {
+
+// Sends what this process writes to its stderr (file descriptor 2, where libpq prints notices
+// past Qt's logging) into a file while it lives. Qt Test logs to stdout.
+class StderrCapture {
+public:
+    StderrCapture() {
+        if (!m_file.open())
+            return;
+        std::fflush(stderr);
+        m_saved = ::dup(STDERR_FILENO);
+        if (m_saved >= 0)
+            ::dup2(m_file.handle(), STDERR_FILENO);
+    }
+    ~StderrCapture() { restore(); }
+    bool isValid() const { return m_saved >= 0; }
+    // Everything written meanwhile; stderr is itself again.
+    QByteArray finish() {
+        restore();
+        m_file.seek(0);
+        return m_file.readAll();
+    }
+
+private:
+    void restore() {
+        if (m_saved < 0)
+            return;
+        std::fflush(stderr);
+        ::dup2(m_saved, STDERR_FILENO);
+        ::close(m_saved);
+        m_saved = -1;
+    }
+    QTemporaryFile m_file;
+    int m_saved = -1;
+};
+
+} // namespace
 
 // The intelligence store against real databases: SQLite in a temporary directory and, when
 // TOOLCAPTURE_PG_URL is set, a fresh PostgreSQL database per test.
@@ -35,6 +76,7 @@ private slots:
     void migratesFromEmpty();
     void concurrentMigrationsApplyEachOnce_data();
     void concurrentMigrationsApplyEachOnce();
+    void postgresqlWritesNothingToStderr();
     void migratesFromThePreviousVersion_data() { backends(); }
     void migratesFromThePreviousVersion();
     void refusesANewerDatabase_data() { backends(); }
@@ -297,6 +339,35 @@ void TestIntelligenceStore::concurrentMigrationsApplyEachOnce() {
              qint64(intelligenceMigrations().size()));
     QCOMPARE(count(*location, QStringLiteral("SELECT MAX(version) FROM schema_migrations")),
              qint64(intelligenceMigrations().back().version));
+}
+
+void TestIntelligenceStore::postgresqlWritesNothingToStderr() {
+    // libpq prints the server's notices to stderr itself, past Qt's logging and --log-json.
+    const std::optional<StoreLocation> location = freshLocation(QStringLiteral("postgresql"));
+    if (!location)
+        QSKIP("no PostgreSQL: run under scripts/start-postgres.sh (TOOLCAPTURE_PG_URL)");
+    {
+        IntelligenceStore first({*location});
+        START_CONNECTED(first); // creates the tables
+        first.stop();
+    }
+    StderrCapture stderrCapture;
+    QVERIFY(stderrCapture.isValid());
+    {
+        // A start on an existing database, a write, a stop.
+        IntelligenceStore again({*location});
+        START_CONNECTED(again);
+        ExecutionRecord r;
+        r.correlationId = QStringLiteral("x");
+        r.service = QStringLiteral("svc");
+        r.operation = QStringLiteral("GET /");
+        again.write(r);
+        again.flushSoon();
+        QTRY_COMPARE_WITH_TIMEOUT(again.health().written, std::uint64_t(1), 10000);
+        again.stop();
+    }
+    const QByteArray written = stderrCapture.finish();
+    QVERIFY2(written.isEmpty(), written.constData());
 }
 
 void TestIntelligenceStore::migratesFromEmpty() {
