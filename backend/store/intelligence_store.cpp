@@ -172,6 +172,8 @@ private:
     void noteError(const QString &error, bool warn);
     void enforceMemoryLimit();
     void disconnect();
+    // Closes the connection and forgets its prepared statements.
+    void dropConnection();
 
     IntelligenceStore::Options &m_options;
     QString m_connectionName;
@@ -261,12 +263,20 @@ bool StoreWorker::connectNow() {
 
 void StoreWorker::disconnect() {
     shared.connected = false;
+    dropConnection();
+}
+
+void StoreWorker::dropConnection() {
+    // The driver goes before the prepared statements: a statement that outlives its driver
+    // frees nothing, while one destroyed first sends DEALLOCATE, which on a lost connection
+    // fails with a warning of Qt's per statement ("Unable to free statement"). The server
+    // frees a session's statements when the session ends anyway.
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
     for (auto &statement : m_statements)
         statement.reset();
     m_multiExecution.clear();
     m_multiCommunication.clear();
-    if (m_db.isValid())
-        m_db.close();
 }
 
 namespace {
@@ -587,7 +597,9 @@ void StoreWorker::flush() {
             shared.inFlight = 0;
             continue;
         }
-        bool lost = !m_db.transaction();
+        // The driver closes a connection that it found lost (in writeMultiRow()); a transaction
+        // asked of it then only adds a warning of Qt's.
+        bool lost = !m_db.isOpen() || !m_db.transaction();
         size_t done = 0;
         for (; !lost && done < batch.size(); ++done) {
             QString why;
@@ -641,7 +653,8 @@ void StoreWorker::flush() {
             shared.inFlight = 0;
             continue;
         }
-        m_db.rollback();
+        if (m_db.isOpen())
+            m_db.rollback();
         {
             const std::lock_guard lock(shared.mutex);
             for (size_t i = batch.size(); i-- > 0;)
@@ -741,12 +754,7 @@ void StoreWorker::shutdown() {
         flushTimer->stop();
     if (expireTimer)
         expireTimer->stop();
-    for (auto &statement : m_statements)
-        statement.reset();
-    m_multiExecution.clear();
-    m_multiCommunication.clear();
-    m_db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(m_connectionName);
+    dropConnection();
     shared.connected = false;
 }
 
