@@ -41,6 +41,28 @@ QString number(double value) {
     return QString::number(value, 'g', 12);
 }
 
+// The rules between settings that the configuration file enforces (cache_config_reader.cpp),
+// held for live changes too: an empty string when `value` for `setting` keeps them.
+QString ruleBroken(const ResponseCache *cache, int service, const QString &serviceName,
+                   const QString &setting, const QJsonValue &value) {
+    if (!cache)
+        return {};
+    const ResponseCache::ServicePolicy policy = cache->policy(service);
+    if (setting == QLatin1String("cache.learn_ttl") && value.toBool() &&
+        !policy.freshness.heuristicsAllowed) {
+        return QStringLiteral("value: cache.learn_ttl needs cache.heuristics, which is off for "
+                              "%1 (learned TTLs apply only where heuristic freshness is "
+                              "allowed): turn cache.heuristics on first")
+            .arg(serviceName);
+    }
+    if (setting == QLatin1String("cache.heuristics") && !value.toBool() && policy.learnTtl) {
+        return QStringLiteral("value: cache.heuristics cannot go off while cache.learn_ttl is on "
+                              "for %1: turn cache.learn_ttl off first")
+            .arg(serviceName);
+    }
+    return {};
+}
+
 } // namespace
 
 LiveSettings::LiveSettings(Targets targets)
@@ -203,6 +225,9 @@ SettingChangeOutcome LiveSettings::change(const SettingChangeRequest &request) {
     }
     const std::optional<QJsonValue> value = coerce(*setting, request.value, &outcome.error);
     if (!value)
+        return outcome;
+    outcome.error = ruleBroken(m_targets.cache, service, request.service, setting->name, *value);
+    if (!outcome.error.isEmpty())
         return outcome;
     if (request.expected) {
         const QJsonValue current = setting->read(service);

@@ -77,6 +77,7 @@ private slots:
     void cacheHeuristicsChangeWhatIsStored();
     void learnTtlLearnsTheLifetime();
     void sampleRateZeroStopsCaptures();
+    void cacheRulesHoldForLiveChanges();
 
 private:
     std::optional<RawHttpResponse> admin(const QByteArray &request);
@@ -837,6 +838,33 @@ void TestLiveSettings::sampleRateZeroStopsCaptures() {
         QVERIFY(response);
         QCOMPARE(response->status, 404);
     }
+}
+
+// The rule the configuration file enforces between cache.learn_ttl and cache.heuristics holds
+// for a live change too, in either order, and a refused change changes nothing.
+void TestLiveSettings::cacheRulesHoldForLiveChanges() {
+    const auto refused = [this](const char *setting, const char *value, const char *names) {
+        const QJsonObject before = m_engine->settingsDocument();
+        const auto response = patch(R"({"service":"cached","setting":")" + QByteArray(setting) +
+                                    R"(","value":)" + value + "}");
+        QVERIFY(response);
+        QCOMPARE(response->status, 400);
+        const QJsonObject answer = QJsonDocument::fromJson(response->body).object();
+        const QString detail = answer.value(QStringLiteral("detail")).toString();
+        QVERIFY2(detail.startsWith(QStringLiteral("value: ")) &&
+                     detail.contains(QLatin1String(names)),
+                 qPrintable(detail));
+        QCOMPARE(m_engine->settingsDocument().value(QStringLiteral("services")),
+                 before.value(QStringLiteral("services")));
+    };
+    const QString service = QStringLiteral("cached");
+    QVERIFY(!set(service, QStringLiteral("cache.heuristics"), false).isEmpty());
+    refused("cache.learn_ttl", "true", "turn cache.heuristics on first");
+    QVERIFY(!set(service, QStringLiteral("cache.heuristics"), true).isEmpty());
+    QVERIFY(!set(service, QStringLiteral("cache.learn_ttl"), true).isEmpty());
+    refused("cache.heuristics", "false", "turn cache.learn_ttl off first");
+    QVERIFY(!set(service, QStringLiteral("cache.learn_ttl"), false).isEmpty());
+    QVERIFY(!set(service, QStringLiteral("cache.heuristics"), false).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestLiveSettings)
