@@ -155,6 +155,14 @@ void CacheApi::handle(const HttpRequest &request, const std::shared_ptr<HttpResp
             responder->respond(methodNotAllowed(method, path, "GET, HEAD"));
             return;
         }
+        // It takes no parameters; one given is a mistake (a filter the caller thinks applies),
+        // refused as the other cache resources refuse an unknown one.
+        std::vector<QueryParameter> parameters;
+        QueryError refused;
+        if (!parseQueryParameters(queryOf(request.head.target), {}, parameters, refused)) {
+            responder->respond(ApiProblem::badParameter(refused.parameter, refused.reason, path));
+            return;
+        }
         responder->respond(noStore(HttpResponse::json(200, statsDocument(snapshot()))));
         return;
     }

@@ -322,6 +322,10 @@ void TestCacheApi::badParameters_data() {
         << QByteArray("?service");
     QTest::newRow("purge: unknown parameter")
         << QByteArray("DELETE") << QByteArray("/api/v1/cache?all=1") << QByteArray("?all");
+    // Stats take no parameter: a filter the caller thinks applies is refused, not ignored.
+    QTest::newRow("stats: a parameter")
+        << QByteArray("GET") << QByteArray("/api/v1/cache/stats?service=alpha")
+        << QByteArray("?service");
 }
 
 void TestCacheApi::badParameters() {
