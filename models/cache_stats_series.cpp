@@ -36,6 +36,12 @@ bool CacheStatsSeries::applyDocument(const QByteArray &json, std::chrono::millis
         return false;
     m_received = true;
     m_enabled = root.value(QLatin1String("enabled")).toBool();
+    const QJsonObject shared = root.value(QLatin1String("shared_tier_status")).toObject();
+    m_sharedTier.reset();
+    if (shared.value(QLatin1String("state")).isString()) {
+        m_sharedTier = SharedTier{shared.value(QLatin1String("state")).toString(),
+                                  shared.value(QLatin1String("last_error")).toString()};
+    }
 
     QList<Totals> totals;
     QStringList services;
@@ -109,6 +115,7 @@ void CacheStatsSeries::clear() {
     m_totals.clear();
     m_enabled = false;
     m_received = false;
+    m_sharedTier.reset();
     m_hasBaseline = false;
     m_lastMs = 0;
     ++m_revision;

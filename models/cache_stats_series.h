@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 namespace ToolCapture {
 
@@ -37,6 +38,12 @@ public:
         double hitRatio = -1; // hits per lookup; -1: no lookup yet
     };
 
+    // The shared tier (Redis) in the newest document, when the engine has one.
+    struct SharedTier {
+        QString state;     // "connected", "partial", "down" or "starting"
+        QString lastError; // why the last connection failed; empty when none did
+    };
+
     static constexpr std::chrono::seconds kDefaultSpan{300};
     static constexpr std::chrono::milliseconds kDefaultInterval{1000};
 
@@ -57,6 +64,8 @@ public:
     bool enabled() const { return m_enabled; }
     // Whether any document came yet.
     bool received() const { return m_received; }
+    // The shared tier of the newest document; nullopt when the engine has none.
+    const std::optional<SharedTier> &sharedTier() const { return m_sharedTier; }
     // The services, in document order, and their newest totals.
     QStringList services() const { return m_services; }
     const QList<Totals> &totals() const { return m_totals; }
@@ -89,6 +98,7 @@ private:
     QList<Totals> m_totals;
     bool m_enabled = false;
     bool m_received = false;
+    std::optional<SharedTier> m_sharedTier;
     bool m_hasBaseline = false;
     qint64 m_lastMs = 0;
     quint64 m_revision = 0;

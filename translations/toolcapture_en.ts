@@ -815,7 +815,7 @@ last seen %2</source>
     </message>
     <message>
         <location filename="../widgets/cache_view.cpp" line="36"/>
-        <location filename="../widgets/cache_view.cpp" line="259"/>
+        <location filename="../widgets/cache_view.cpp" line="260"/>
         <source>Purge &amp;all…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -871,7 +871,7 @@ last seen %2</source>
     </message>
     <message>
         <location filename="../widgets/cache_view.cpp" line="155"/>
-        <location filename="../widgets/cache_view.cpp" line="350"/>
+        <location filename="../widgets/cache_view.cpp" line="377"/>
         <source>This engine has no response cache (cache.enabled is false).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -889,78 +889,108 @@ last seen %2</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="167"/>
-        <location filename="../widgets/cache_view.cpp" line="169"/>
-        <source>The cache was not purged: %1</source>
+        <location filename="../widgets/cache_view.cpp" line="168"/>
+        <location filename="../widgets/cache_view.cpp" line="170"/>
+        <source>The purge did not complete: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="168"/>
+        <location filename="../widgets/cache_view.cpp" line="169"/>
         <source>Purge failed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="260"/>
+        <location filename="../widgets/cache_view.cpp" line="261"/>
         <source>Purge &amp;all of %1…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="265"/>
+        <location filename="../widgets/cache_view.cpp" line="266"/>
         <source>No response cache on this engine.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="275"/>
+        <location filename="../widgets/cache_view.cpp" line="276"/>
         <source>no lookups yet</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="276"/>
+        <location filename="../widgets/cache_view.cpp" line="277"/>
         <source>%1 % hits</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="277"/>
+        <location filename="../widgets/cache_view.cpp" line="279"/>
         <source>%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location filename="../widgets/cache_view.cpp" line="289"/>
+        <source>Redis connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="291"/>
+        <source>Redis partly connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="293"/>
+        <source>Redis connecting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../widgets/cache_view.cpp" line="295"/>
+        <source>Redis DOWN</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="303"/>
+        <source>%1 (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="306"/>
+        <source>%1 · %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="322"/>
         <source>Purge the cache entry %1 and its variants?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="302"/>
+        <location filename="../widgets/cache_view.cpp" line="329"/>
         <source>Purge every cache entry whose key starts with %1?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="309"/>
+        <location filename="../widgets/cache_view.cpp" line="336"/>
         <source>Purge every cache entry of the service %1?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="312"/>
+        <location filename="../widgets/cache_view.cpp" line="339"/>
         <source>Purge every entry of the response cache?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="316"/>
+        <location filename="../widgets/cache_view.cpp" line="343"/>
         <source>Purge the cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="319"/>
+        <location filename="../widgets/cache_view.cpp" line="346"/>
         <source>The next requests for these resources go to the services.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="321"/>
+        <location filename="../widgets/cache_view.cpp" line="348"/>
         <source>Purge</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="324"/>
+        <location filename="../widgets/cache_view.cpp" line="351"/>
         <source>Purging the cache…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2667,7 +2697,7 @@ The running proxy changes at once.</source>
     <name>ToolCapture::RequestsView</name>
     <message>
         <location filename="../widgets/requests_view.cpp" line="51"/>
-        <location filename="../widgets/requests_view.cpp" line="283"/>
+        <location filename="../widgets/requests_view.cpp" line="288"/>
         <source>Pause</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2698,7 +2728,7 @@ The running proxy changes at once.</source>
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="85"/>
-        <location filename="../widgets/requests_view.cpp" line="508"/>
+        <location filename="../widgets/requests_view.cpp" line="513"/>
         <source>Replay…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2709,7 +2739,7 @@ The running proxy changes at once.</source>
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="88"/>
-        <location filename="../widgets/requests_view.cpp" line="509"/>
+        <location filename="../widgets/requests_view.cpp" line="514"/>
         <source>Replay selection…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2720,7 +2750,7 @@ The running proxy changes at once.</source>
     </message>
     <message>
         <location filename="../widgets/requests_view.cpp" line="91"/>
-        <location filename="../widgets/requests_view.cpp" line="511"/>
+        <location filename="../widgets/requests_view.cpp" line="516"/>
         <source>Copy as curl</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2740,17 +2770,17 @@ The running proxy changes at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="178"/>
+        <location filename="../widgets/requests_view.cpp" line="183"/>
         <source>History: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="231"/>
+        <location filename="../widgets/requests_view.cpp" line="236"/>
         <source>%1 shown of %2 captures</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="235"/>
+        <location filename="../widgets/requests_view.cpp" line="240"/>
         <source>paused, %n new waiting</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -2758,43 +2788,43 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="237"/>
+        <location filename="../widgets/requests_view.cpp" line="242"/>
         <source>loading older captures…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="259"/>
+        <location filename="../widgets/requests_view.cpp" line="264"/>
         <source>Column %1: %2 — &lt;code&gt;%3&lt;u&gt;&lt;b&gt;%4&lt;/b&gt;&lt;/u&gt;%5&lt;/code&gt; (the list keeps the last valid filter)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="283"/>
+        <location filename="../widgets/requests_view.cpp" line="288"/>
         <source>Resume</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="340"/>
+        <location filename="../widgets/requests_view.cpp" line="345"/>
         <source>HTTP status %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="344"/>
+        <location filename="../widgets/requests_view.cpp" line="349"/>
         <source>Capture %1 could not be read: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="384"/>
+        <location filename="../widgets/requests_view.cpp" line="389"/>
         <source>Select captures to copy.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="388"/>
-        <location filename="../widgets/requests_view.cpp" line="415"/>
+        <location filename="../widgets/requests_view.cpp" line="393"/>
+        <location filename="../widgets/requests_view.cpp" line="420"/>
         <source>At most %1 captures at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="402"/>
+        <location filename="../widgets/requests_view.cpp" line="407"/>
         <source>Copied %n request(s) as curl.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -2802,27 +2832,27 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="411"/>
+        <location filename="../widgets/requests_view.cpp" line="416"/>
         <source>Select captures to export.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="421"/>
+        <location filename="../widgets/requests_view.cpp" line="426"/>
         <source>Export as HAR</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="422"/>
+        <location filename="../widgets/requests_view.cpp" line="427"/>
         <source>HTTP Archive (*.har);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="434"/>
+        <location filename="../widgets/requests_view.cpp" line="439"/>
         <source>%1: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/requests_view.cpp" line="448"/>
+        <location filename="../widgets/requests_view.cpp" line="453"/>
         <source>Exported %n capture(s) to %1.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -2830,27 +2860,27 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="460"/>
+        <location filename="../widgets/requests_view.cpp" line="465"/>
         <source>Select a capture to replay.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="480"/>
+        <location filename="../widgets/requests_view.cpp" line="485"/>
         <source>The capture could not be read: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="497"/>
+        <location filename="../widgets/requests_view.cpp" line="502"/>
         <source>Select captures to replay.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="512"/>
+        <location filename="../widgets/requests_view.cpp" line="517"/>
         <source>Copy correlation ID</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/requests_view.cpp" line="515"/>
+        <location filename="../widgets/requests_view.cpp" line="520"/>
         <source>Export as HAR…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2926,94 +2956,94 @@ The running proxy changes at once.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="196"/>
+        <location filename="../widgets/response_diff_view.cpp" line="192"/>
         <source>&lt;b&gt;The replay failed:&lt;/b&gt; %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="200"/>
+        <location filename="../widgets/response_diff_view.cpp" line="196"/>
         <source>&lt;b style=&apos;color:#d32f2f&apos;&gt;The response changed.&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="201"/>
+        <location filename="../widgets/response_diff_view.cpp" line="197"/>
         <source>&lt;b style=&apos;color:#2e7d32&apos;&gt;Same response.&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="204"/>
+        <location filename="../widgets/response_diff_view.cpp" line="200"/>
         <source>Status %1 → &lt;b&gt;%2&lt;/b&gt;</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="205"/>
+        <location filename="../widgets/response_diff_view.cpp" line="201"/>
         <source>Status %1 (unchanged)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="207"/>
+        <location filename="../widgets/response_diff_view.cpp" line="203"/>
         <source>routed by the proxy</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="208"/>
+        <location filename="../widgets/response_diff_view.cpp" line="204"/>
         <source>sent to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="209"/>
+        <location filename="../widgets/response_diff_view.cpp" line="205"/>
         <source>%1 %2, %3, %4 ms, %5</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="236"/>
+        <location filename="../widgets/response_diff_view.cpp" line="234"/>
         <source>volatile, ignored</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="240"/>
+        <location filename="../widgets/response_diff_view.cpp" line="238"/>
         <source>changed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="243"/>
-        <location filename="../widgets/response_diff_view.cpp" line="299"/>
+        <location filename="../widgets/response_diff_view.cpp" line="241"/>
+        <location filename="../widgets/response_diff_view.cpp" line="297"/>
         <source>added</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="246"/>
-        <location filename="../widgets/response_diff_view.cpp" line="302"/>
+        <location filename="../widgets/response_diff_view.cpp" line="244"/>
+        <location filename="../widgets/response_diff_view.cpp" line="300"/>
         <source>removed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="249"/>
+        <location filename="../widgets/response_diff_view.cpp" line="247"/>
         <source>not captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="305"/>
+        <location filename="../widgets/response_diff_view.cpp" line="303"/>
         <source>replaced</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="308"/>
+        <location filename="../widgets/response_diff_view.cpp" line="306"/>
         <source>(the whole body)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="314"/>
+        <location filename="../widgets/response_diff_view.cpp" line="312"/>
         <source>…more changes not listed</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="318"/>
+        <location filename="../widgets/response_diff_view.cpp" line="316"/>
         <source>body differs</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/response_diff_view.cpp" line="319"/>
+        <location filename="../widgets/response_diff_view.cpp" line="317"/>
         <source>%1 body, %2 → %3 bytes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -3287,112 +3317,112 @@ The running proxy changes at once.</source>
 <context>
     <name>ToolCapture::StatusBarPanel</name>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="35"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="32"/>
         <source>Responses per second over the last second: the instances&apos;, the proxy&apos;s own and the response cache&apos;s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="37"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="34"/>
         <source>Share of those responses that were server errors (5xx). The Overview&apos;s error rate counts failed attempts at the instances, also those a retry hid from the client.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="40"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="37"/>
         <source>Starting…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="69"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="68"/>
         <source>Connecting to %1…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="72"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="71"/>
         <source>Connected to %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="74"/>
         <source>Connection to %1 lost</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="75"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="74"/>
         <source>Engine stopped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="104"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="110"/>
         <source>Proxy %1 (draining)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="105"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
         <source>Proxy %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="106"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
         <source>Admin %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="108"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="114"/>
         <source>Kafka off</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
         <source>embedded</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="111"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="117"/>
         <source>external</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="112"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="118"/>
         <source>Kafka %1 (%2, up)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="113"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="119"/>
         <source>Kafka %1 (%2, DOWN)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="120"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
         <source>%1 req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="121"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="127"/>
         <source>– req/s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="123"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
         <source>errors %1 %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="124"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="130"/>
         <source>errors – %</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="125"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
         <source>%1 captured</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="126"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="132"/>
         <source>capture off</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="128"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="134"/>
         <source>%n capture(s) dropped</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -3400,22 +3430,22 @@ The running proxy changes at once.</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="129"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="135"/>
         <source>spool %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="131"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
         <source>Events waiting on disk for the Kafka brokers</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="137"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="143"/>
         <source>store %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="138"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="144"/>
         <source>%1
 Intelligence store connected; %n row(s) waiting to be written</source>
         <translation type="unfinished">
@@ -3424,12 +3454,12 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="145"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="151"/>
         <source>store UNREACHABLE, %1 rows in memory</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/status_bar_panel.cpp" line="146"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="152"/>
         <source>%1: %2
 %n row(s) dropped so far (memory limit)</source>
         <translation type="unfinished">
@@ -3438,7 +3468,7 @@ Intelligence store connected; %n row(s) waiting to be written</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/status_bar_panel.cpp" line="116"/>
+        <location filename="../widgets/status_bar_panel.cpp" line="122"/>
         <source>Read the live events with: kcat -b %1 -C -t proxy.communication_intelligence</source>
         <translation type="unfinished"></translation>
     </message>

@@ -164,9 +164,10 @@ CacheView::CacheView(FeedTransport *feed, QWidget *parent)
         emit message(tr("Purged %n cache entry(ies)", nullptr, entries));
     });
     connect(m_model, &CacheEntryModel::purgeFailed, this, [this](const QString &error) {
-        emit message(tr("The cache was not purged: %1").arg(error));
+        // The error may be partial (this engine's memory purged, the shared tier not): it says.
+        emit message(tr("The purge did not complete: %1").arg(error));
         auto *box = new QMessageBox(QMessageBox::Warning, tr("Purge failed"),
-                                    tr("The cache was not purged: %1").arg(error),
+                                    tr("The purge did not complete: %1").arg(error),
                                     QMessageBox::Close, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
@@ -274,12 +275,38 @@ void CacheView::updateSummary() {
     const QString ratio = totals.hitRatio < 0
                               ? tr("no lookups yet")
                               : tr("%1 % hits").arg(locale.toString(totals.hitRatio * 100, 'f', 1));
-    m_summary->setText(tr("%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed")
-                           .arg(ratio, locale.toString(totals.objects),
-                                CacheEntryModel::formatBytes(totals.bytes),
-                                locale.toString(qulonglong(totals.stores)),
-                                locale.toString(qulonglong(totals.evictions)),
-                                locale.toString(m_model->rowCount())));
+    QString text =
+        tr("%1 · %2 entries · %3 · %4 stored · %5 evicted · %6 listed")
+            .arg(ratio, locale.toString(totals.objects), CacheEntryModel::formatBytes(totals.bytes),
+                 locale.toString(qulonglong(totals.stores)),
+                 locale.toString(qulonglong(totals.evictions)),
+                 locale.toString(m_model->rowCount()));
+    // The shared tier in a word, and why it is down: while it is, every proxy answers from its
+    // own memory only, and a purge does not reach the entries other proxies share.
+    if (const auto &shared = m_series.sharedTier()) {
+        QString state;
+        if (shared->state == QLatin1String("connected"))
+            state = tr("Redis connected");
+        else if (shared->state == QLatin1String("partial"))
+            state = tr("Redis partly connected");
+        else if (shared->state == QLatin1String("starting"))
+            state = tr("Redis connecting");
+        else
+            state = tr("Redis DOWN");
+        QString tip;
+        if (shared->state != QLatin1String("connected") && !shared->lastError.isEmpty()) {
+            // Redis's own words may be long: the whole of them in the tooltip.
+            constexpr qsizetype kShown = 60;
+            QString why = shared->lastError;
+            if (why.size() > kShown)
+                why = why.left(kShown - 1) + QChar(0x2026);
+            state = tr("%1 (%2)").arg(state, why);
+            tip = shared->lastError;
+        }
+        text = tr("%1 · %2").arg(text, state);
+        m_summary->setToolTip(tip);
+    }
+    m_summary->setText(text);
 }
 
 QMessageBox *CacheView::requestPurge(CacheEntryModel::PurgeScope scope) {

@@ -63,6 +63,8 @@ private slots:
     void rejectsOtherDocuments_data();
     void rejectsOtherDocuments();
     void withoutCache();
+    void sharedTierState_data();
+    void sharedTierState();
     void liveFromTheFeed_data();
     void liveFromTheFeed();
 };
@@ -165,6 +167,42 @@ void TestCacheStatsSeries::withoutCache() {
     QVERIFY(!series.enabled());
     QVERIFY(series.services().isEmpty());
     QCOMPARE(series.allTotals().hitRatio, -1.0);
+}
+
+void TestCacheStatsSeries::sharedTierState_data() {
+    QTest::addColumn<QJsonValue>("status"); // shared_tier_status as the engine renders it
+    QTest::addColumn<bool>("present");
+    QTest::addColumn<QString>("state");
+    QTest::addColumn<QString>("lastError");
+    QTest::newRow("no shared tier") << QJsonValue() << false << QString() << QString();
+    QTest::newRow("connected") << QJsonValue(QJsonObject{{"state", "connected"},
+                                                         {"last_error", QJsonValue()}})
+                               << true << "connected" << QString();
+    QTest::newRow("down, with the reason")
+        << QJsonValue(QJsonObject{{"state", "down"}, {"last_error", "refused AUTH: WRONGPASS"}})
+        << true << "down"
+        << "refused AUTH: WRONGPASS";
+}
+
+void TestCacheStatsSeries::sharedTierState() {
+    QFETCH(QJsonValue, status);
+    QFETCH(bool, present);
+    QFETCH(QString, state);
+    QFETCH(QString, lastError);
+    QJsonObject root = QJsonDocument::fromJson(document({{"a", 1, 1, 0}})).object();
+    root.insert(QStringLiteral("shared_tier_status"), status);
+    CacheStatsSeries series;
+    // A document with a shared tier first: one without must not keep it.
+    QJsonObject before = root;
+    before.insert(QStringLiteral("shared_tier_status"),
+                  QJsonObject{{"state", "starting"}, {"last_error", QJsonValue()}});
+    QVERIFY(series.applyDocument(QJsonDocument(before).toJson(), milliseconds(0)));
+    QVERIFY(series.applyDocument(QJsonDocument(root).toJson(), milliseconds(2000)));
+    QCOMPARE(series.sharedTier().has_value(), present);
+    if (!present)
+        return;
+    QCOMPARE(series.sharedTier()->state, state);
+    QCOMPARE(series.sharedTier()->lastError, lastError);
 }
 
 void TestCacheStatsSeries::liveFromTheFeed_data() {

@@ -35,6 +35,7 @@ private slots:
     void purgeSelectedKey();
     void purgeAllOfAService();
     void purgeButtonsFollowTheSelection();
+    void sharedTierInTheSummary();
 
 private:
     // Refreshes until the list shows at least `rows` entries.
@@ -190,6 +191,30 @@ void TestCacheView::purgeButtonsFollowTheSelection() {
     QVERIFY(!m_view->requestPurge(Scope::Prefix));
     m_view->findChild<QLineEdit *>(QStringLiteral("cachePrefix"))->setText(QStringLiteral("x"));
     QVERIFY(prefix->isEnabled());
+}
+
+// The shared tier's state, and why it is down, in the summary: a view fed by hand (the demo
+// engine has no Redis), so that no live document overwrites what the test gave it.
+void TestCacheView::sharedTierInTheSummary() {
+    CacheView view(m_engine->feed());
+    view.setRefreshInterval(std::chrono::milliseconds(50));
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    const auto feed = [&view](const QByteArray &status) {
+        FeedMessage message;
+        message.subject = QStringLiteral("cache");
+        message.json = R"({"enabled":true,"services":[],"stores":[],"shared_tier":true,)"
+                       R"("shared_tier_status":)" +
+                       status + "}";
+        view.apply(message);
+    };
+    feed(R"({"state":"down","last_error":"refused AUTH: WRONGPASS"})");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        view.summary()->text().endsWith(QLatin1String("Redis DOWN (refused AUTH: WRONGPASS)")),
+        kTimeoutMs);
+    feed(R"({"state":"connected","last_error":null})");
+    QTRY_VERIFY_WITH_TIMEOUT(view.summary()->text().endsWith(QLatin1String("Redis connected")),
+                             kTimeoutMs);
 }
 
 QTEST_MAIN(TestCacheView)
