@@ -93,9 +93,8 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
 }
 
 bool HttpRequestParser::Impl::normalizeTarget(HttpHeaders &headers) {
-    if (head.target == "*")
-        return true;
-    if (const auto absolute = splitAbsoluteForm(head.target)) {
+    const auto absolute = head.target == "*" ? std::nullopt : splitAbsoluteForm(head.target);
+    if (absolute) {
         // RFC 9112 section 3.2.2 and 7.2: the target's authority is the host, whatever a Host
         // field says, and it replaces that field when the request is passed on.
         if (absolute->authority.contains('@')) {
@@ -127,6 +126,8 @@ bool HttpRequestParser::Impl::normalizeTarget(HttpHeaders &headers) {
         refuse(400, "invalid Host field value");
         return false;
     }
+    if (head.target == "*")
+        return true;
     // A fragment is never sent (RFC 9110 section 4.2.5); one that is goes no further.
     if (const qsizetype hash = head.target.indexOf('#'); hash >= 0)
         head.target.truncate(hash);
