@@ -1,4 +1,5 @@
 #include <backend/config/config_syntax.h>
+#include <backend/core/url_parts.h>
 
 #include <QHostAddress>
 
@@ -143,12 +144,7 @@ QString parseUpstreamUrl(QStringView text, UpstreamAddress &address) {
         return QStringLiteral("not an http URL: unsupported scheme %1").arg(quoted(scheme));
 
     const QStringView rest = text.mid(schemeEnd + 3);
-    qsizetype authorityEnd = rest.size();
-    for (const QChar stop : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype at = rest.indexOf(stop);
-        if (at >= 0 && at < authorityEnd)
-            authorityEnd = at;
-    }
+    const qsizetype authorityEnd = urlAuthorityEnd(rest);
     const QStringView authority = rest.first(authorityEnd);
     const QStringView tail = rest.mid(authorityEnd);
     // NOTE: the user info is not echoed: it may hold a password.
@@ -211,12 +207,7 @@ QString parseRedisUrl(QStringView text, RedisAddress &address) {
         return QStringLiteral("not a redis URL: unsupported scheme %1").arg(quoted(scheme));
 
     const QStringView rest = text.mid(schemeEnd + 3);
-    qsizetype authorityEnd = rest.size();
-    for (const QChar stop : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype at = rest.indexOf(stop);
-        if (at >= 0 && at < authorityEnd)
-            authorityEnd = at;
-    }
+    const qsizetype authorityEnd = urlAuthorityEnd(rest);
     QStringView authority = rest.first(authorityEnd);
     const QStringView tail = rest.mid(authorityEnd);
     if (tail.contains(QLatin1Char('?')))

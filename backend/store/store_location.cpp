@@ -1,3 +1,4 @@
+#include <backend/core/url_parts.h>
 #include <backend/store/store_location.h>
 
 #include <QDir>
@@ -29,12 +30,7 @@ QString parsePostgresUrl(QStringView rest, StoreLocation &location) {
         if (c.isSpace() || c.unicode() < 0x20)
             return notUrl + QStringLiteral("contains white space or control characters");
     }
-    qsizetype authorityEnd = rest.size();
-    for (const QChar stop : {QLatin1Char('/'), QLatin1Char('?'), QLatin1Char('#')}) {
-        const qsizetype at = rest.indexOf(stop);
-        if (at >= 0 && at < authorityEnd)
-            authorityEnd = at;
-    }
+    const qsizetype authorityEnd = urlAuthorityEnd(rest);
     QStringView authority = rest.first(authorityEnd);
     const QStringView path = rest.mid(authorityEnd);
     const qsizetype query = path.indexOf(QLatin1Char('?'));
