@@ -1,5 +1,6 @@
 #include <backend/cache/cache_key.h>
 #include <backend/http/header_checks.h>
+#include <backend/http/request_target.h>
 
 #include <algorithm>
 #include <charconv>
@@ -113,7 +114,8 @@ void setPathAndQuery(QByteArrayView rest, CacheKey::Uri &uri) {
     uri.query = uri.hasQuery ? normalisePercent(rest.sliced(question + 1)) : QByteArray();
     // RFC 9110 section 4.2.3: an empty path is "/"; decode before removing dot segments so
     // that "%2E" segments count as dots.
-    uri.path = CacheKey::removeDotSegments(normalisePercent(path));
+    uri.path = normalisePercent(path);
+    removeDotSegments(uri.path);
     if (uri.path.isEmpty() || !uri.path.startsWith('/'))
         uri.path.prepend('/');
 }
@@ -192,35 +194,6 @@ QByteArray normaliseListField(const QByteArray &name, const QByteArray &value) {
 }
 
 } // namespace
-
-QByteArray CacheKey::removeDotSegments(QByteArrayView path) {
-    QByteArray input = path.toByteArray();
-    QByteArray output;
-    while (!input.isEmpty()) {
-        if (input.startsWith("../")) {
-            input.remove(0, 3);
-        } else if (input.startsWith("./")) {
-            input.remove(0, 2);
-        } else if (input.startsWith("/./")) {
-            input.remove(0, 2);
-        } else if (input == "/.") {
-            input = "/";
-        } else if (input.startsWith("/../") || input == "/..") {
-            input = input == "/.." ? QByteArray("/") : input.mid(3);
-            const qsizetype last = output.lastIndexOf('/');
-            output.truncate(last < 0 ? 0 : last);
-        } else if (input == "." || input == "..") {
-            input.clear();
-        } else {
-            qsizetype next = input.indexOf('/', input.startsWith('/') ? 1 : 0);
-            if (next < 0)
-                next = input.size();
-            output += input.first(next);
-            input.remove(0, next);
-        }
-    }
-    return output;
-}
 
 QByteArray CacheKey::Uri::key() const {
     QByteArray out = scheme + "://" + host;

@@ -64,9 +64,6 @@ public:
     static bool varyMatches(const HttpHeaders &storedResponseHeaders,
                             const QByteArray &storedSecondaryKey,
                             const HttpHeaders &newRequestHeaders);
-
-    // RFC 3986 section 5.2.4.
-    static QByteArray removeDotSegments(QByteArrayView path);
 };
 
 } // namespace ToolCapture

@@ -14,8 +14,6 @@ private slots:
     void primary();
     void vary_data();
     void vary();
-    void removeDotSegments_data();
-    void removeDotSegments();
 };
 
 void TestCacheKey::primary_data() {
@@ -141,24 +139,6 @@ void TestCacheKey::vary() {
     QCOMPARE(CacheKey::varyMatches(responseHeaders, storedKey.value_or(QByteArray()),
                                    RfcTest::headers(newRequest)),
              matches);
-}
-
-void TestCacheKey::removeDotSegments_data() {
-    QTest::addColumn<QByteArray>("in");
-    QTest::addColumn<QByteArray>("out");
-    // RFC 3986 section 5.2.4's examples and its edge cases.
-    QTest::newRow("rfc example 1") << QByteArray("/a/b/c/./../../g") << QByteArray("/a/g");
-    QTest::newRow("rfc example 2") << QByteArray("mid/content=5/../6") << QByteArray("mid/6");
-    QTest::newRow("above the root") << QByteArray("/../../x") << QByteArray("/x");
-    QTest::newRow("trailing dot-dot") << QByteArray("/a/b/..") << QByteArray("/a/");
-    QTest::newRow("trailing dot") << QByteArray("/a/.") << QByteArray("/a/");
-    QTest::newRow("dots inside names kept") << QByteArray("/a..b/.c") << QByteArray("/a..b/.c");
-}
-
-void TestCacheKey::removeDotSegments() {
-    QFETCH(QByteArray, in);
-    QFETCH(QByteArray, out);
-    QCOMPARE(CacheKey::removeDotSegments(in), out);
 }
 
 QTEST_GUILESS_MAIN(TestCacheKey)

@@ -1,4 +1,5 @@
 #include <backend/http/http_message.h>
+#include <backend/http/request_target.h>
 
 #include <QTest>
 
@@ -14,6 +15,8 @@ private slots:
     void findAndCount();
     void headerListContains_data();
     void headerListContains();
+    void removeDotSegments_data();
+    void removeDotSegments();
 };
 
 void TestHttpMessage::equalsIgnoreCase_data() {
@@ -68,6 +71,36 @@ void TestHttpMessage::headerListContains() {
     QFETCH(QByteArray, token);
     QFETCH(bool, contains);
     QCOMPARE(ToolCapture::headerListContains(value, token), contains);
+}
+
+// The one RFC 3986 section 5.2.4 implementation: the parser's target and the cache key use it.
+void TestHttpMessage::removeDotSegments_data() {
+    QTest::addColumn<QByteArray>("in");
+    QTest::addColumn<QByteArray>("out");
+    QTest::addColumn<bool>("changed");
+    QTest::newRow("rfc example 1") << QByteArray("/a/b/c/./../../g") << QByteArray("/a/g") << true;
+    QTest::newRow("above the root") << QByteArray("/../../x") << QByteArray("/x") << true;
+    QTest::newRow("trailing dot-dot") << QByteArray("/a/b/..") << QByteArray("/a/") << true;
+    QTest::newRow("trailing dot") << QByteArray("/a/.") << QByteArray("/a/") << true;
+    QTest::newRow("only dot-dot") << QByteArray("/..") << QByteArray("/") << true;
+    QTest::newRow("empty segment popped") << QByteArray("/a//../b") << QByteArray("/a/b") << true;
+    QTest::newRow("encoded dots") << QByteArray("/s/%2e%2E/x") << QByteArray("/x") << true;
+    QTest::newRow("query kept") << QByteArray("/a/../b?c=/../d") << QByteArray("/b?c=/../d")
+                                << true;
+    QTest::newRow("dots inside names kept")
+        << QByteArray("/a..b/.c/...") << QByteArray("/a..b/.c/...") << false;
+    QTest::newRow("dots only in the query")
+        << QByteArray("/p?x=/../y") << QByteArray("/p?x=/../y") << false;
+    QTest::newRow("not origin-form") << QByteArray("a/../b") << QByteArray("a/../b") << false;
+}
+
+void TestHttpMessage::removeDotSegments() {
+    QFETCH(QByteArray, in);
+    QFETCH(QByteArray, out);
+    QFETCH(bool, changed);
+    QByteArray target = in;
+    QCOMPARE(ToolCapture::removeDotSegments(target), changed);
+    QCOMPARE(target, out);
 }
 
 QTEST_GUILESS_MAIN(TestHttpMessage)
