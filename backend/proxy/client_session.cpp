@@ -194,10 +194,11 @@ void ClientSession::flushClientAtRoundEnd() {
 }
 
 void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
-                                              bool keepAlive, int clientVersionMinor) {
+                                              bool keepAlive, int clientVersionMinor,
+                                              time_point now) {
     const qsizetype before = m_clientOut.size();
     writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
-                            m_correlationId, m_worker.httpDate(m_worker.clock().now()));
+                            m_correlationId, m_worker.httpDate(now));
     m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
@@ -839,6 +840,8 @@ void ClientSession::onRequestComplete() {
 }
 
 void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
+    // NOTE: one clock reading for the head: the cache, the capture and the Date field.
+    const auto now = m_worker.clock().now();
     m_responseStarted = true;
     m_upstreamHead.resize(0); // keeps the capacity for the next exchange
     if (m_deadlineKind == Deadline::FirstByte)
@@ -850,7 +853,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
             return;
         }
         if (m_request.versionMinor >= 1)
-            writeResponseHeadToClient(head, ClientFraming::None, true, 1);
+            writeResponseHeadToClient(head, ClientFraming::None, true, 1, now);
         return;
     }
     if (const auto kind = RetryPolicy::failureKindForStatus(head.status)) {
@@ -870,7 +873,6 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     }
     m_responseStatus = head.status;
     if (m_cache.active()) {
-        const auto now = m_worker.clock().now();
         if (m_cache.onResponseHead(head, m_request, now) == ExchangeCache::HeadAction::Serve) {
             if (m_capturing)
                 m_capture.firstByteUs = capturedSince(now);
@@ -882,7 +884,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     }
     if (m_capturing) {
         m_capture.status = head.status;
-        m_capture.firstByteUs = capturedSince(m_worker.clock().now());
+        m_capture.firstByteUs = capturedSince(now);
         m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders,
                                            m_capture.spareHeaders);
         for (const HttpHeader &header : head.headers) {
@@ -895,7 +897,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
-    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor);
+    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor, now);
     m_responseHeadSent = true;
 }
 
@@ -1165,7 +1167,7 @@ void ClientSession::writeCachedReply(time_point now) {
         m_keepAlive = false;
     writeResponseHeadToClient(reply.head,
                               reply.sendBody ? ClientFraming::ContentLength : ClientFraming::None,
-                              m_keepAlive, m_request.versionMinor);
+                              m_keepAlive, m_request.versionMinor, now);
     m_responseHeadSent = true;
     if (bodySize > 0)
         writeToClient(reply.body);
