@@ -46,9 +46,6 @@ std::int64_t StoredResponse::weight() const {
 
 ResponseCache::ResponseCache(const Options &options, const Clock &clock)
     : m_clock(clock)
-    , m_steadyAnchor(clock.now())
-    , m_wallAnchor(
-          std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()))
     , m_policies(options.services)
     , m_defaults(options.defaults)
     , m_serviceCapacity(std::max<int>(options.serviceCapacity, int(options.services.size())))
@@ -227,8 +224,8 @@ std::int64_t ResponseCache::maxObjectBytes(int service) const {
     return std::min(own > 0 ? own : m_maxObjectBytes, storeLimit);
 }
 
-HttpTime ResponseCache::wallNow(Clock::time_point now) const {
-    return m_wallAnchor + std::chrono::duration_cast<std::chrono::seconds>(now - m_steadyAnchor);
+HttpTime ResponseCache::wallNow() const {
+    return std::chrono::floor<std::chrono::seconds>(m_clock.wallNow());
 }
 
 QByteArray ResponseCache::primaryKey(QByteArrayView service, const RequestHead &request) {
@@ -396,8 +393,7 @@ ResponseCache::Page ResponseCache::list(QByteArrayView cursor, int limit, int se
             after = cursor.sliced(colon + 1);
         }
     }
-    const auto now = m_clock.now();
-    const HttpTime wall = wallNow(now);
+    const HttpTime wall = wallNow();
     for (size_t s = first; s < m_stores.size() && int(page.entries.size()) < limit; ++s) {
         if (service >= 0 && size_t(m_storeOfService.at(size_t(service))) != s)
             continue;

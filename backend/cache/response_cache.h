@@ -201,9 +201,10 @@ public:
     // Any thread; all zero without a shared tier or before the proxy started it.
     SharedTierStatus sharedTierStatus() const;
 
-    // The cache's wall clock: the wall time when it was built advanced by the injected
-    // (monotonic) clock, so that a test's manual clock ages stored responses too.
-    HttpTime wallNow(Clock::time_point now) const;
+    // The cache's wall clock, read from the injected clock (so that a test's manual clock ages
+    // stored responses too), to the second. Not derived from the monotonic clock: a response
+    // stored before the machine slept has aged by the time asleep when it wakes.
+    HttpTime wallNow() const;
 
     // "<service> <normalised URI>"; empty when the target is not a URI a cache can key
     // (RFC 9111 section 2 with RFC 9110 4.2.3 normalisation).
@@ -272,8 +273,6 @@ private:
     int serviceOfKey(QByteArrayView key) const;
 
     const Clock &m_clock;
-    const Clock::time_point m_steadyAnchor;
-    const HttpTime m_wallAnchor;
     std::vector<ServicePolicy> m_policies;
     ServicePolicy m_defaults;
     struct LiveFlags {

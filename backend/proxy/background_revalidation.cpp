@@ -58,7 +58,7 @@ void BackgroundRevalidation::start(const ServiceEntry &service, const RequestHea
     }
     if (!m_cache.beginBackgroundRevalidation(m_worker.responseCache(), m_worker.index(),
                                              service.index, service.nameBytes, std::move(stored),
-                                             m_request, now)) {
+                                             m_request)) {
         finish(false); // another request is on its way upstream for the key already
         return;
     }

@@ -194,11 +194,10 @@ void ClientSession::flushClientAtRoundEnd() {
 }
 
 void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
-                                              bool keepAlive, int clientVersionMinor,
-                                              time_point now) {
+                                              bool keepAlive, int clientVersionMinor) {
     const qsizetype before = m_clientOut.size();
     writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
-                            m_correlationId, m_worker.httpDate(now));
+                            m_correlationId, m_worker.httpDate());
     m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
@@ -853,7 +852,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
             return;
         }
         if (m_request.versionMinor >= 1)
-            writeResponseHeadToClient(head, ClientFraming::None, true, 1, now);
+            writeResponseHeadToClient(head, ClientFraming::None, true, 1);
         return;
     }
     if (const auto kind = RetryPolicy::failureKindForStatus(head.status)) {
@@ -897,7 +896,7 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
     m_clientFraming = clientFramingFor(head, m_request.versionMinor);
     if (!m_requestComplete || m_clientFraming == ClientFraming::UntilClose)
         m_keepAlive = false;
-    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor, now);
+    writeResponseHeadToClient(head, m_clientFraming, m_keepAlive, m_request.versionMinor);
     m_responseHeadSent = true;
 }
 
@@ -1103,7 +1102,7 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
         // No instance could answer: a stale stored response may (stale-if-error, or the
         // service's stale-if-unavailable).
         const auto now = m_worker.clock().now();
-        if (m_cache.serveStaleOnFailure(m_request, true, std::nullopt, now)) {
+        if (m_cache.serveStaleOnFailure(m_request, true, std::nullopt)) {
             releaseUpstream(false);
             writeCachedReply(now);
             return;
@@ -1129,7 +1128,7 @@ void ClientSession::respondError(int status, QByteArrayView type, QByteArrayView
     // m_request is this exchange's only once its head was read.
     framing.keepAliveHttp10 = m_keepAlive && m_inExchange && m_request.versionMinor == 0;
     framing.headOnly = m_inExchange && m_request.method == "HEAD";
-    framing.date = m_worker.httpDate(m_worker.clock().now());
+    framing.date = m_worker.httpDate();
     framing.extraHeaderLines = extraHeaders;
     writeToClient(problem.toHttpResponse(m_correlationId, framing));
     m_responseHeadSent = true;
@@ -1167,7 +1166,7 @@ void ClientSession::writeCachedReply(time_point now) {
         m_keepAlive = false;
     writeResponseHeadToClient(reply.head,
                               reply.sendBody ? ClientFraming::ContentLength : ClientFraming::None,
-                              m_keepAlive, m_request.versionMinor, now);
+                              m_keepAlive, m_request.versionMinor);
     m_responseHeadSent = true;
     if (bodySize > 0)
         writeToClient(reply.body);

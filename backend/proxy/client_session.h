@@ -160,10 +160,10 @@ private:
     void setDeadline(Deadline kind, std::chrono::milliseconds in, time_point now);
     void clearDeadline();
     void writeToClient(QByteArrayView data); // queued; flushClient() sends with one write
-    // Serializes a response head straight into the client's output buffer; `now` dates it
-    // when the origin did not.
+    // Serializes a response head straight into the client's output buffer, dated by the
+    // worker when the origin did not date it.
     void writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing, bool keepAlive,
-                                   int clientVersionMinor, time_point now);
+                                   int clientVersionMinor);
     void flushClient();
     // The end of a response: written once the rest of the worker's round is handled
     // (EpollEventDispatcher::deferToRoundEnd), or now outside a round.

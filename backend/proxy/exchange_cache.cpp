@@ -161,7 +161,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         m_cache = nullptr;
         return Action::Forward;
     }
-    m_requestTime = cache->wallNow(now);
+    m_requestTime = cache->wallNow();
     if (!Storability::answerableFromStore(request.method)) {
         // Forwarded; an unsafe method's response may invalidate (onResponseHead).
         m_forward = CacheForward::Method;
@@ -213,12 +213,12 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
     switch (verdict.decision) {
     case CacheDecision::FreshHit:
         counters().hits.add();
-        prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
+        prepareReply(*m_stored, request, verdict, true, std::nullopt);
         m_outcome = hitOutcome(m_coalesced, m_stored->ttlSource);
         return Action::Serve;
     case CacheDecision::StaleServable:
         counters().staleServed.add();
-        prepareReply(*m_stored, request, verdict, true, std::nullopt, now);
+        prepareReply(*m_stored, request, verdict, true, std::nullopt);
         m_outcome = "stale; rule=" + Freshness::staleRuleName(verdict.staleRule).toByteArray();
         return Action::Serve;
     case CacheDecision::GatewayTimeout:
@@ -294,7 +294,7 @@ bool ExchangeCache::makeConditional(RequestHead &request) {
 bool ExchangeCache::beginBackgroundRevalidation(ResponseCache *cache, int worker, int service,
                                                 QByteArrayView serviceName,
                                                 std::shared_ptr<const StoredResponse> stored,
-                                                RequestHead &request, Clock::time_point now) {
+                                                RequestHead &request) {
     reset();
     const QByteArray key = ResponseCache::primaryKey(serviceName, request);
     if (!cache || !stored || key.isEmpty() || !cache->lead(key))
@@ -305,7 +305,7 @@ bool ExchangeCache::beginBackgroundRevalidation(ResponseCache *cache, int worker
     m_serviceName = serviceName.toByteArray();
     m_key = key;
     m_leader = true;
-    m_requestTime = cache->wallNow(now);
+    m_requestTime = cache->wallNow();
     m_requestControl = CacheControl::parseRequest(request.headers);
     m_stored = std::move(stored);
     m_forward = CacheForward::Stale;
@@ -371,7 +371,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         if (m_shared)
             m_shared->remove(ResponseCache::sharedKey(m_key));
         releaseFollowers();
-        prepareReply(*m_stored, request, CacheVerdict(), false, 304, now);
+        prepareReply(*m_stored, request, CacheVerdict(), false, 304);
         m_outcome = "stale; rule=none; validator-mismatch";
         return HeadAction::Serve;
     }
@@ -381,7 +381,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         fresh->headers = Validators::freshen(m_stored->headers, head.headers);
         fresh->control = CacheControl::parseResponse(fresh->headers);
         fresh->requestTime = m_requestTime;
-        fresh->responseTime = m_cache->wallNow(now);
+        fresh->responseTime = m_cache->wallNow();
         const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
         fresh->lifetime = Freshness::lifetime(fresh->status, fresh->headers, fresh->control,
                                               fresh->responseTime, policy);
@@ -389,18 +389,18 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         observeChange(false, now);
         applyLearnedTtl(*fresh, now);
         m_cache->store(m_service, m_key, request.headers, fresh);
-        writeShared(*fresh, now);
+        writeShared(*fresh);
         releaseFollowers();
         counters().revalidated.add();
         CacheVerdict verdict;
         verdict.decision = CacheDecision::FreshHit;
         verdict.freshnessRemaining = fresh->lifetime.value;
-        prepareReply(*fresh, request, verdict, false, 304, now);
+        prepareReply(*fresh, request, verdict, false, 304);
         m_outcome = "revalidated; ttl-source=" + ttlSourceName(fresh->ttlSource).toByteArray();
         return HeadAction::Serve;
     }
     if (m_stored && (status == 500 || status == 502 || status == 503 || status == 504) &&
-        serveStaleOnFailure(request, false, status, now)) {
+        serveStaleOnFailure(request, false, status)) {
         return HeadAction::Serve;
     }
     if (request.method == "HEAD" && status == 200 && m_stored &&
@@ -438,7 +438,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
     m_fill->headers = Storability::storedHeaders(head.headers, responseControl);
     m_fill->control = CacheControl::parseResponse(m_fill->headers);
     m_fill->requestTime = m_requestTime;
-    m_fill->responseTime = m_cache->wallNow(now);
+    m_fill->responseTime = m_cache->wallNow();
     // A cache records when a response without Date was received, as its Date (RFC 9110
     // section 6.6.1): what it serves later then says when it was made, and Age adds up.
     if (!findHeader(m_fill->headers, "date"))
@@ -504,7 +504,7 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
     releaseFollowers();
     if (result == ResponseCache::StoreResult::Stored ||
         result == ResponseCache::StoreResult::Rejected)
-        writeShared(*filled, now); // kept out here need not be kept out of the other proxies
+        writeShared(*filled); // kept out here need not be kept out of the other proxies
     switch (result) {
     case ResponseCache::StoreResult::Stored:
         counters().stores.add();
@@ -554,10 +554,10 @@ void ExchangeCache::acceptShared(int status, const QByteArray &value, const Requ
     }
 }
 
-void ExchangeCache::writeShared(const StoredResponse &response, Clock::time_point now) {
+void ExchangeCache::writeShared(const StoredResponse &response) {
     if (!m_shared || !response.secondaryKey.isEmpty())
         return;
-    const auto age = response.currentAge(m_cache->wallNow(now));
+    const auto age = response.currentAge(m_cache->wallNow());
     // As long as another proxy may serve it: fresh, then within its stale windows.
     std::chrono::seconds allowance{0};
     if (response.control.staleIfError)
@@ -588,17 +588,17 @@ void ExchangeCache::applyLearnedTtl(StoredResponse &response, Clock::time_point 
 void ExchangeCache::observeChange(bool changed, Clock::time_point now) {
     if (!m_stored || m_stored->operation.isEmpty())
         return;
-    const auto held = m_cache->wallNow(now) - m_stored->responseTime;
+    const auto held = m_cache->wallNow() - m_stored->responseTime;
     m_cache->ttlAdvisor().observe(m_stored->operation, changed,
                                   std::max(std::chrono::seconds(0), held), now);
 }
 
 bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavailable,
-                                        std::optional<int> upstreamStatus, Clock::time_point now) {
+                                        std::optional<int> upstreamStatus) {
     if (!m_cache || !m_stored || !m_lookedUp)
         return false;
     const FreshnessPolicy &policy = m_cache->policy(m_service).freshness;
-    const auto age = m_stored->currentAge(m_cache->wallNow(now));
+    const auto age = m_stored->currentAge(m_cache->wallNow());
     const CacheVerdict verdict =
         Freshness::decide(true, m_requestControl, m_stored->control, m_stored->lifetime, age,
                           unavailable ? OriginState::Unreachable : OriginState::Error, policy);
@@ -607,15 +607,15 @@ bool ExchangeCache::serveStaleOnFailure(const RequestHead &request, bool unavail
         return false;
     counters().staleServed.add();
     releaseFollowers();
-    prepareReply(*m_stored, request, verdict, false, upstreamStatus, now);
+    prepareReply(*m_stored, request, verdict, false, upstreamStatus);
     m_outcome = "stale; rule=" + Freshness::staleRuleName(verdict.staleRule).toByteArray();
     return true;
 }
 
 void ExchangeCache::prepareReply(const StoredResponse &stored, const RequestHead &request,
                                  const CacheVerdict &verdict, bool hit,
-                                 std::optional<int> forwardStatus, Clock::time_point now) {
-    const auto age = stored.currentAge(m_cache->wallNow(now));
+                                 std::optional<int> forwardStatus) {
+    const auto age = stored.currentAge(m_cache->wallNow());
     const bool stale = stored.lifetime.value <= age;
     // The reply's header storage is the session's, kept from one exchange to the next (a hit
     // copies the stored fields into it by reference: no allocation when it has room).

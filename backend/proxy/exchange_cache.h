@@ -83,7 +83,7 @@ public:
     bool beginBackgroundRevalidation(ResponseCache *cache, int worker, int service,
                                      QByteArrayView serviceName,
                                      std::shared_ptr<const StoredResponse> stored,
-                                     RequestHead &request, Clock::time_point now);
+                                     RequestHead &request);
     // The response head arrived (final status). Adds Cache-Status to `head` when it passes.
     HeadAction onResponseHead(ResponseHead &head, const RequestHead &request,
                               Clock::time_point now);
@@ -95,7 +95,7 @@ public:
     // it is unavailable). When true, reply() holds it.
     // `upstreamStatus`: what the upstream answered, if it answered at all.
     bool serveStaleOnFailure(const RequestHead &request, bool unavailable,
-                             std::optional<int> upstreamStatus, Clock::time_point now);
+                             std::optional<int> upstreamStatus);
 
     const Reply &reply() const { return m_reply; }
     // For the capture: "hit", "miss; stored; ttl-source=header", "uncacheable; reason=no-store"...
@@ -113,8 +113,7 @@ public:
 private:
     // `hit`: answered without forwarding; otherwise `forwardStatus` is what the upstream said.
     void prepareReply(const StoredResponse &stored, const RequestHead &request,
-                      const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus,
-                      Clock::time_point now);
+                      const CacheVerdict &verdict, bool hit, std::optional<int> forwardStatus);
     void setUncacheable(QByteArrayView reason);
     // Replaces the request's conditionals with the stored response's validators; false when it
     // has none (the request then fetches the response whole).
@@ -124,7 +123,7 @@ private:
     void applyLearnedTtl(StoredResponse &response, Clock::time_point now);
     // Writes a stored response to the shared tier (not a Vary variant: those stay local), for as
     // long as it may be served fresh or stale.
-    void writeShared(const StoredResponse &response, Clock::time_point now);
+    void writeShared(const StoredResponse &response);
     // Tells the TTL advisor whether the stored response changed, as the new one shows.
     void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;

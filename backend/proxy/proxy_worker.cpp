@@ -45,17 +45,12 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_counters(counters)
     , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
     , m_pools(size_t(registry.instanceCapacity()), nullptr)
-    , m_clock(clock)
-    , m_wallAnchor(std::chrono::system_clock::now())
-    , m_clockAnchor(clock.now()) {
+    , m_clock(clock) {
     m_scoring = static_cast<ScoringSelector *>(m_selector.get());
 }
 
-QByteArrayView ProxyWorker::httpDate(Clock::time_point now) {
-    const auto wall =
-        m_wallAnchor +
-        std::chrono::duration_cast<std::chrono::system_clock::duration>(now - m_clockAnchor);
-    const auto second = std::chrono::floor<std::chrono::seconds>(wall);
+QByteArrayView ProxyWorker::httpDate() {
+    const auto second = std::chrono::floor<std::chrono::seconds>(m_clock.wallNow());
     if (second != m_dateSecond || m_dateText.isEmpty()) {
         m_dateSecond = second;
         m_dateText = HttpDate::format(second);

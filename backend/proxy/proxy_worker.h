@@ -80,10 +80,10 @@ public:
 
     // Every time read on the data path comes from here.
     const Clock &clock() const noexcept { return m_clock; }
-    // The Date field value (IMF-fixdate, RFC 9110 section 6.6.1) for a response written at
-    // `now`: wall time anchored to the clock above when the worker was made, formatted once
-    // a second.
-    QByteArrayView httpDate(Clock::time_point now);
+    // The Date field value (IMF-fixdate, RFC 9110 section 6.6.1) for a response written now:
+    // the clock's wall time (read, not derived from the monotonic time, which stops while the
+    // machine sleeps), formatted once a second.
+    QByteArrayView httpDate();
     // Per-connection deadlines: one heap per worker, one timer armed for its earliest entry.
     void setDeadline(DeadlineQueue::Owner &owner, DeadlineQueue::time_point due);
     void cancelDeadline(DeadlineQueue::Owner &owner) { m_deadlines.cancel(owner); }
@@ -179,8 +179,6 @@ private:
     std::atomic<RedisClient *> m_sharedTier{nullptr}; // child of this worker
     QTimer *m_timer = nullptr;                        // idle upstream connections expire on this
     const Clock &m_clock;
-    const std::chrono::system_clock::time_point m_wallAnchor;
-    const Clock::time_point m_clockAnchor;
     std::chrono::sys_seconds m_dateSecond{};
     QByteArray m_dateText;
     DeadlineQueue m_deadlines;

@@ -26,6 +26,10 @@ namespace {
 class StepClock final : public Clock {
 public:
     time_point now() const override { return m_now; }
+    wall_time_point wallNow() const override {
+        return wall_time_point(
+            std::chrono::duration_cast<wall_time_point::duration>(m_now.time_since_epoch()));
+    }
     void advance(std::chrono::nanoseconds by) {
         m_now += std::chrono::duration_cast<time_point::duration>(by);
     }

@@ -184,6 +184,9 @@ private slots:
     void coalescing();
     void staleWhenEveryBreakerIsOpen_data();
     void staleWhenEveryBreakerIsOpen();
+    void agesWhileTheMachineSleeps_data();
+    void agesWhileTheMachineSleeps();
+    void dateFollowsWallTime();
 
 private:
     struct Proxy {
@@ -1935,7 +1938,7 @@ void TestProxyCache::scenarios() {
     Proxy proxy = start(upstream.port(), policy, clock);
     QVERIFY(proxy.server);
     // The cache's wall clock: the upstream's dates are the cache's, to the second.
-    const HttpTime wallStart = proxy.cache->wallNow(clock.now());
+    const HttpTime wallStart = proxy.cache->wallNow();
     std::chrono::seconds advanced{0};
     QByteArray raw;
     int n = 0;
@@ -2249,6 +2252,69 @@ void TestProxyCache::staleWhenEveryBreakerIsOpen() {
     } else {
         QVERIFY(response.header("content-type").startsWith("application/problem+json"));
     }
+}
+
+void TestProxyCache::agesWhileTheMachineSleeps_data() {
+    QTest::addColumn<int>("asleep");
+    QTest::addColumn<bool>("forwarded");
+    QTest::newRow("asleep 30 s: still fresh, 30 s older") << 30 << false;
+    QTest::newRow("asleep 2 h: stale, fetched again") << 7200 << true;
+}
+
+void TestProxyCache::agesWhileTheMachineSleeps() {
+    // The monotonic clock stops while an operator's workstation sleeps; the wall clock does
+    // not. A response stored before the sleep has aged by the time asleep, and the Date the
+    // proxy writes is the wall time, not the monotonic time since start.
+    QFETCH(int, asleep);
+    QFETCH(bool, forwarded);
+    ManualClock clock;
+    TestUpstream upstream;
+    answerFreshFor60s(upstream); // no Date: the cache dates it at receipt
+    Proxy proxy = start(upstream.port(), Policy::Default, clock);
+    QVERIFY(proxy.server);
+    const HttpTime stored = proxy.cache->wallNow();
+    RawClient client(proxy.server->port());
+    const RawResponse first = client.roundTrip(get());
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.header("date"), HttpDate::format(stored));
+    QCOMPARE(upstream.requestsReceived(), 1);
+
+    clock.suspend(std::chrono::seconds(asleep));
+    QCOMPARE(proxy.cache->wallNow(), stored + std::chrono::seconds(asleep));
+    const RawResponse second = client.roundTrip(get());
+    QCOMPARE(second.status, 200);
+    QCOMPARE(upstream.requestsReceived(), forwarded ? 2 : 1);
+    if (forwarded) {
+        // Fetched again now: dated now, not at the monotonic time (which did not move).
+        QCOMPARE(second.header("date"), HttpDate::format(stored + std::chrono::seconds(asleep)));
+        QVERIFY2(second.header("cache-status").contains("fwd=stale"),
+                 second.header("cache-status"));
+    } else {
+        QCOMPARE(second.header("age"), QByteArray::number(asleep));
+        QCOMPARE(second.header("date"), HttpDate::format(stored));
+        QVERIFY2(second.header("cache-status").contains("hit"), second.header("cache-status"));
+    }
+}
+
+void TestProxyCache::dateFollowsWallTime() {
+    // A response the proxy writes itself (here: the upstream's, undated and not storable)
+    // is dated by the worker from the wall clock.
+    ManualClock clock;
+    TestUpstream upstream;
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = undated("Cache-Control: no-store\r\n");
+    upstream.setBehaviour(behaviour);
+    Proxy proxy = start(upstream.port(), Policy::Default, clock);
+    QVERIFY(proxy.server);
+    const HttpTime start = proxy.cache->wallNow();
+    RawClient client(proxy.server->port());
+    QCOMPARE(client.roundTrip(get()).header("date"), HttpDate::format(start));
+    clock.suspend(std::chrono::hours(9));
+    clock.advance(2s);
+    QCOMPARE(client.roundTrip(get()).header("date"),
+             HttpDate::format(start + std::chrono::hours(9) + 2s));
+    QCOMPARE(upstream.requestsReceived(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestProxyCache)
