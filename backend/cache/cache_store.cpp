@@ -207,6 +207,17 @@ bool CacheStore::erase(QByteArrayView key) {
 }
 
 std::size_t CacheStore::eraseByPrefix(QByteArrayView prefix) {
+    return eraseIf(
+        [prefix](const QByteArray &key, Clock::time_point) { return key.startsWith(prefix); });
+}
+
+std::size_t CacheStore::eraseInsertedBefore(Clock::time_point when) {
+    return eraseIf(
+        [when](const QByteArray &, Clock::time_point insertedAt) { return insertedAt < when; });
+}
+
+template<typename Predicate>
+std::size_t CacheStore::eraseIf(Predicate erases) {
     std::size_t count = 0;
     for (const auto &shardPtr : m_shards) {
         Shard &shard = *shardPtr;
@@ -215,7 +226,7 @@ std::size_t CacheStore::eraseByPrefix(QByteArrayView prefix) {
         {
             std::lock_guard lock(shard.mutex);
             for (auto it = shard.entries.begin(); it != shard.entries.end();) {
-                if (!it->first.bytes.startsWith(prefix)) {
+                if (!erases(it->first.bytes, it->second.insertedAt)) {
                     ++it;
                     continue;
                 }

@@ -121,6 +121,8 @@ public:
     bool erase(QByteArrayView key);
     // Erases every key starting with `prefix`; returns how many.
     std::size_t eraseByPrefix(QByteArrayView prefix);
+    // Erases every entry inserted (or replaced) before `when` by the store's clock; how many.
+    std::size_t eraseInsertedBefore(Clock::time_point when);
     void clear();
 
     // Up to `limit` entries whose keys sort after `cursor` (empty: from the start) and start
@@ -140,6 +142,9 @@ private:
     struct Shard;
     Shard &shardFor(std::uint64_t hash) const;
     void notify(std::vector<Removal> &removals) const;
+    // Erases, one shard at a time, the entries `erases(key, insertedAt)` is true for.
+    template<typename Predicate>
+    std::size_t eraseIf(Predicate erases);
 
     const Clock &m_clock;
     const RemovalListener m_listener;

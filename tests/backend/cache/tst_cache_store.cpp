@@ -34,6 +34,7 @@ private slots:
     void eraseByKey();
     void eraseByPrefix_data();
     void eraseByPrefix();
+    void eraseInsertedBefore();
     void clearNotifiesEveryEntry();
     void listingPagesByCursor_data();
     void listingPagesByCursor();
@@ -344,6 +345,30 @@ void TestCacheStore::eraseByPrefix() {
     for (const QByteArray &key : keys)
         QCOMPARE(bool(store.lookup(key)), remaining.contains(key));
     QCOMPARE(store.stats().bytes, 100 * remaining.size());
+}
+
+void TestCacheStore::eraseInsertedBefore() {
+    // What a proxy drops when its invalidation subscription comes back: every entry stored
+    // before that moment (a replaced one counts from its replacement).
+    ManualClock clock;
+    CacheStore store(options(100000, CacheStore::Policy::WindowTinyLfu, 4), clock);
+    for (int key = 0; key < 6; ++key)
+        store.insert(keyOf(key), 100, payload(key));
+    clock.advance(std::chrono::seconds(1));
+    store.insert(keyOf(2), 100, payload(20)); // replaced after the first six
+    const Clock::time_point cut = clock.now();
+    store.insert(keyOf(10), 100, payload(10)); // at the cut: kept
+    clock.advance(std::chrono::milliseconds(1));
+    store.insert(keyOf(11), 100, payload(11));
+    QCOMPARE(store.eraseInsertedBefore(cut), std::size_t(5));
+    for (int key : {0, 1, 3, 4, 5})
+        QVERIFY(!store.lookup(keyOf(key)));
+    QCOMPARE(valueOf(store.lookup(keyOf(2))), 20);
+    QCOMPARE(valueOf(store.lookup(keyOf(10))), 10);
+    QCOMPARE(valueOf(store.lookup(keyOf(11))), 11);
+    QCOMPARE(store.stats().objects, 3);
+    QCOMPARE(store.stats().bytes, 300);
+    QCOMPARE(store.eraseInsertedBefore(cut), std::size_t(0));
 }
 
 void TestCacheStore::clearNotifiesEveryEntry() {
