@@ -59,6 +59,10 @@ RedisClient::RedisClient(Options options, const Clock &clock, QObject *parent)
             noteFailure(QStringLiteral("did not accept the connection within %1 ms")
                             .arg(m_options.connectTimeout.count()));
             dropConnection(Status::Down);
+        } else if (m_context && m_link == Link::Subscribing) {
+            noteFailure(QStringLiteral("did not confirm SUBSCRIBE within %1 ms")
+                            .arg(m_options.connectTimeout.count()));
+            dropConnection(Status::Timeout);
         }
     });
 }
@@ -71,6 +75,15 @@ RedisClient::~RedisClient() {
         redisAsyncFree(m_context);
         m_context = nullptr;
     }
+}
+
+void RedisClient::subscribe(const QByteArray &channel, MessageCallback onMessage) {
+    if (m_started || channel.isEmpty())
+        return;
+    m_channel = channel;
+    m_onMessage = std::move(onMessage);
+    m_subscriptionTimer = new QTimer(this);
+    connect(m_subscriptionTimer, &QTimer::timeout, this, &RedisClient::checkSubscription);
 }
 
 void RedisClient::start() {
@@ -89,6 +102,8 @@ RedisClient::Stats RedisClient::stats() const {
     stats.hits = m_stats.hits;
     stats.misses = m_stats.misses;
     stats.writes = m_stats.writes;
+    stats.published = m_stats.published;
+    stats.messages = m_stats.messages;
     stats.down = m_stats.down;
     stats.timeouts = m_stats.timeouts;
     stats.errors = m_stats.errors;
@@ -171,7 +186,7 @@ void RedisClient::onHandshakeReply(QByteArrayView command, Status status, redisR
         return; // the connection is being dropped (an earlier command was refused)
     if (status == Status::Ok) {
         if (--m_handshakeLeft == 0 && m_link == Link::Handshake)
-            becomeReady();
+            isSubscriber() ? sendSubscribe() : becomeReady();
         return;
     }
     if (status == Status::Error && !reply)
@@ -192,8 +207,74 @@ void RedisClient::becomeReady() {
         QMutexLocker lock(&m_errorMutex);
         m_lastError.clear();
     }
-    qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':' << m_options.port;
+    if (isSubscriber()) {
+        qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':'
+                                  << m_options.port << ", subscribed to " << m_channel;
+        m_renewalUnanswered = false;
+        m_subscriptionTimer->start(m_options.subscriptionCheck);
+    } else {
+        qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':'
+                                  << m_options.port;
+    }
     emit connectedChanged(true);
+}
+
+void RedisClient::sendSubscribe() {
+    if (!m_context)
+        return;
+    if (m_link == Link::Handshake) {
+        m_link = Link::Subscribing;
+        m_connectTimer->start(m_options.connectTimeout);
+    }
+    const char *argv[] = {"SUBSCRIBE", m_channel.constData()};
+    const size_t argvlen[] = {9, size_t(m_channel.size())};
+    // NOTE: not a Pending command: hiredis keeps a subscription's callback apart from the
+    // replies' queue and calls it for the confirmation and for every message.
+    if (redisAsyncCommandArgv(m_context, &RedisClient::subscribeTrampoline, nullptr, 2, argv,
+                              argvlen) != REDIS_OK) {
+        m_stats.errors++;
+        noteFailure(QStringLiteral("cannot send SUBSCRIBE"));
+        dropConnection(Status::Error);
+    }
+}
+
+void RedisClient::onSubscription(redisReply *reply) {
+    if (!reply || m_dropReason)
+        return; // the connection went away (onDisconnected() follows) or is being dropped
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    const QByteArrayView kind(reply->element[0]->str, qsizetype(reply->element[0]->len));
+    if (kind == "subscribe") {
+        if (m_link == Link::Subscribing) {
+            m_connectTimer->stop();
+            becomeReady();
+        } else {
+            m_renewalUnanswered = false;
+        }
+    } else if (kind == "message" && reply->element[2]->type == REDIS_REPLY_STRING) {
+        m_stats.messages++;
+        if (m_onMessage)
+            m_onMessage(QByteArray(reply->element[2]->str, qsizetype(reply->element[2]->len)));
+    }
+}
+
+void RedisClient::checkSubscription() {
+    if (m_link != Link::Ready)
+        return;
+    if (m_renewalUnanswered) {
+        // Nothing comes on an idle subscription: without the renewal, a Redis that stopped
+        // answering (paused, the network gone without a reset) would look subscribed forever
+        // while its messages were lost.
+        qCWarning(lcCache).nospace()
+            << "Redis at " << m_options.host << ':' << m_options.port
+            << " did not confirm the subscription to " << m_channel << " within "
+            << m_options.subscriptionCheck.count() << " ms; reconnecting";
+        dropConnection(Status::Timeout);
+        return;
+    }
+    m_renewalUnanswered = true;
+    sendSubscribe();
 }
 
 void RedisClient::noteFailure(const QString &error) {
@@ -209,7 +290,10 @@ void RedisClient::noteFailure(const QString &error) {
     }
     qCWarning(lcCache).nospace().noquote()
         << "Redis at " << m_options.host << ':' << m_options.port << ' ' << error
-        << "; the shared cache tier is a miss until it connects (retrying, at most every "
+        << (isSubscriber() ? "; invalidations from the other proxies are not received until it "
+                             "connects (retrying, at most every "
+                           : "; the shared cache tier is a miss until it connects (retrying, at "
+                             "most every ")
         << m_options.reconnectMax.count() << " ms)";
 }
 
@@ -239,8 +323,11 @@ void RedisClient::command(std::initializer_list<QByteArrayView> args,
 void RedisClient::command(const std::vector<QByteArrayView> &args,
                           std::function<void(Status, redisReply *)> handler) {
     // Before the connection is up only AUTH and SELECT are sent (the public calls answer Down
-    // while not connected): hiredis queues them until the socket is writable.
-    if (!m_context || m_pending.size() >= kMaxPending) {
+    // while not connected): hiredis queues them until the socket is writable. A subscriber
+    // sends nothing else.
+    const bool subscribed =
+        isSubscriber() && (m_link == Link::Subscribing || m_link == Link::Ready);
+    if (!m_context || subscribed || m_pending.size() >= kMaxPending) {
         m_stats.down++;
         handler(Status::Down, nullptr);
         return;
@@ -319,6 +406,23 @@ void RedisClient::remove(QByteArrayView key, CountCallback done) {
         return;
     }
     command({QByteArrayView("UNLINK"), key}, handler);
+}
+
+void RedisClient::publish(QByteArrayView channel, QByteArrayView message, CountCallback done) {
+    const auto handler = [this, done = std::move(done)](Status status, redisReply *reply) {
+        if (status == Status::Ok)
+            m_stats.published++;
+        if (done)
+            done(status, status == Status::Ok && reply && reply->type == REDIS_REPLY_INTEGER
+                             ? qint64(reply->integer)
+                             : 0);
+    };
+    if (!isConnected()) {
+        m_stats.down++;
+        handler(Status::Down, nullptr);
+        return;
+    }
+    command({QByteArrayView("PUBLISH"), channel, message}, handler);
 }
 
 void RedisClient::removePrefix(QByteArrayView prefix, CountCallback done, int batch) {
@@ -419,7 +523,7 @@ void RedisClient::onConnected(int status) {
     // refuses them would otherwise be announced, and the backoff reset, on every attempt.
     m_link = Link::Handshake;
     if (m_handshakeLeft == 0)
-        becomeReady();
+        isSubscriber() ? sendSubscribe() : becomeReady();
 }
 
 void RedisClient::onDisconnected(int) {
@@ -429,10 +533,13 @@ void RedisClient::onDisconnected(int) {
     m_link = Link::Idle;
     m_dropReason.reset();
     m_connectTimer->stop();
+    if (m_subscriptionTimer)
+        m_subscriptionTimer->stop();
     if (wasConnected) {
-        qCWarning(lcCache).nospace() << "Redis at " << m_options.host << ':' << m_options.port
-                                     << " went away; the shared cache tier is a miss until it "
-                                        "is back";
+        qCWarning(lcCache).nospace()
+            << "Redis at " << m_options.host << ':' << m_options.port << " went away; "
+            << (isSubscriber() ? "invalidations from the other proxies are lost until it is back"
+                               : "the shared cache tier is a miss until it is back");
         QMutexLocker lock(&m_errorMutex);
         m_lastError = QStringLiteral("went away");
         lock.unlock();
@@ -479,6 +586,11 @@ void RedisClient::checkTimeouts() {
 void RedisClient::replyTrampoline(redisAsyncContext *context, void *reply, void *) {
     if (auto *self = static_cast<RedisClient *>(context->data))
         self->onReply(static_cast<redisReply *>(reply));
+}
+
+void RedisClient::subscribeTrampoline(redisAsyncContext *context, void *reply, void *) {
+    if (auto *self = static_cast<RedisClient *>(context->data))
+        self->onSubscription(static_cast<redisReply *>(reply));
 }
 
 void RedisClient::connectTrampoline(const redisAsyncContext *context, int status) {

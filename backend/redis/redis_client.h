@@ -29,6 +29,8 @@ namespace ToolCapture {
 // a timeout, and a Redis that is down, slow or gone is an answer (Down, Timeout, Error) and a
 // counter, never a wait. It reconnects by itself, with backoff, and logs a change of state (up,
 // gone, refused and why), not every attempt.
+// A client made a subscriber (subscribe() before start()) sends no commands: it holds one
+// SUBSCRIBE and hands each message on, and is connected only while Redis confirms it.
 // Lives in the thread that created it (a proxy worker's, or any thread with an event loop);
 // every method but stats() is called from that thread, and every callback runs on it.
 class RedisClient : public QObject {
@@ -44,6 +46,9 @@ public:
         // Waits between reconnection attempts, doubling from min to max.
         std::chrono::milliseconds reconnectMin{100};
         std::chrono::milliseconds reconnectMax{5000};
+        // A subscriber renews its SUBSCRIBE this often; one not confirmed by the next renewal
+        // means a Redis that stopped answering (an idle subscription would not notice).
+        std::chrono::milliseconds subscriptionCheck{2000};
     };
 
     enum class Status {
@@ -55,13 +60,16 @@ public:
     };
 
     struct Stats {
-        std::uint64_t hits = 0;     // get() found a value
-        std::uint64_t misses = 0;   // get() found no key
-        std::uint64_t writes = 0;   // set()/remove() acknowledged
-        std::uint64_t down = 0;     // commands not sent: not connected
-        std::uint64_t timeouts = 0; // commands without an answer in time
-        std::uint64_t errors = 0;   // error replies and broken connections
-        std::uint64_t connects = 0; // connections made ready (AUTH and SELECT accepted)
+        std::uint64_t hits = 0;      // get() found a value
+        std::uint64_t misses = 0;    // get() found no key
+        std::uint64_t writes = 0;    // set()/remove() acknowledged
+        std::uint64_t published = 0; // publish() acknowledged
+        std::uint64_t messages = 0;  // a subscriber: messages received on its channel
+        std::uint64_t down = 0;      // commands not sent: not connected
+        std::uint64_t timeouts = 0;  // commands without an answer in time
+        std::uint64_t errors = 0;    // error replies and broken connections
+        std::uint64_t connects = 0;  // connections made ready (AUTH and SELECT accepted; for a
+                                     // subscriber, its SUBSCRIBE confirmed)
         bool connected = false;
         // Why the client is not connected, or last was not: Redis's own error text for a
         // refused AUTH or SELECT, or the connection's failure. Empty once connected.
@@ -71,6 +79,7 @@ public:
     using ValueCallback = std::function<void(Status, const QByteArray &value)>;
     using DoneCallback = std::function<void(Status)>;
     using CountCallback = std::function<void(Status, qint64 count)>;
+    using MessageCallback = std::function<void(const QByteArray &message)>;
 
     // Command deadlines are read on `clock` (which must outlive the client): a worker passes its
     // own, tests a manual one.
@@ -81,6 +90,12 @@ public:
     RedisClient(const RedisClient &) = delete;
     RedisClient &operator=(const RedisClient &) = delete;
 
+    // Makes this client a subscriber to `channel` (before start()): once AUTH and SELECT are
+    // accepted it SUBSCRIBEs, and is connected (connectedChanged(true)) when Redis confirms the
+    // subscription, on every connection. `onMessage` gets each message's payload. Its commands
+    // (get(), set()...) answer Down.
+    void subscribe(const QByteArray &channel, MessageCallback onMessage);
+    bool isSubscriber() const { return !m_channel.isEmpty(); }
     // Starts connecting (and keeps reconnecting while not connected).
     void start();
     // Connected, and AUTH and SELECT accepted: commands are sent.
@@ -100,6 +115,8 @@ public:
              DoneCallback done = {});
     // UNLINK key; the count removed (0 or 1).
     void remove(QByteArrayView key, CountCallback done = {});
+    // PUBLISH channel message; the count of subscribers that received it.
+    void publish(QByteArrayView channel, QByteArrayView message, CountCallback done = {});
     // Every key starting with `prefix` unlinked (SCAN MATCH, in rounds of at most `batch` keys,
     // so that Redis is never blocked on a large keyspace); the count removed.
     void removePrefix(QByteArrayView prefix, CountCallback done, int batch = 500);
@@ -110,20 +127,23 @@ public:
     void checkTimeouts();
 
 signals:
-    // True once AUTH and SELECT are accepted (not when the socket connects), false when a
-    // connection that was ready is lost.
+    // True once AUTH and SELECT are accepted (not when the socket connects; for a subscriber,
+    // once its SUBSCRIBE is confirmed), false when a connection that was ready is lost.
     void connectedChanged(bool connected);
 
 private:
     // Where the connection is. Connecting: the socket is being opened (AUTH and SELECT are
     // queued behind it); Handshake: connected, AUTH and SELECT not answered yet; Ready: both
-    // accepted, commands are sent.
-    enum class Link { Idle, Connecting, Handshake, Ready };
+    // accepted, commands are sent. A subscriber goes from Handshake to Subscribing (SUBSCRIBE
+    // sent, not confirmed yet), then Ready.
+    enum class Link { Idle, Connecting, Handshake, Subscribing, Ready };
     // The counters, written on the client's thread and read by stats() on any.
     struct Counters {
         std::atomic<std::uint64_t> hits{0};
         std::atomic<std::uint64_t> misses{0};
         std::atomic<std::uint64_t> writes{0};
+        std::atomic<std::uint64_t> published{0};
+        std::atomic<std::uint64_t> messages{0};
         std::atomic<std::uint64_t> down{0};
         std::atomic<std::uint64_t> timeouts{0};
         std::atomic<std::uint64_t> errors{0};
@@ -149,6 +169,10 @@ private:
     void onDisconnected(int status);
     void onHandshakeReply(QByteArrayView command, Status status, redisReply *reply);
     void becomeReady();
+    // A subscriber's SUBSCRIBE (at the end of the handshake, and again on every check).
+    void sendSubscribe();
+    void onSubscription(redisReply *reply);
+    void checkSubscription();
     // Records why the client is not connected; logs it (a warning) only when it differs from
     // the last reason, so that a Redis refusing every attempt is one line, not one per attempt.
     void noteFailure(const QString &error);
@@ -158,6 +182,7 @@ private:
     static void replyTrampoline(redisAsyncContext *context, void *reply, void *privdata);
     static void connectTrampoline(const redisAsyncContext *context, int status);
     static void disconnectTrampoline(const redisAsyncContext *context, int status);
+    static void subscribeTrampoline(redisAsyncContext *context, void *reply, void *privdata);
     void watch(QSocketNotifier *&notifier, QSocketNotifier::Type type);
     void unwatch(QSocketNotifier *&notifier);
     static void addRead(void *data);
@@ -177,6 +202,10 @@ private:
     QTimer *m_timeoutTimer = nullptr;
     QTimer *m_reconnectTimer = nullptr;
     QTimer *m_connectTimer = nullptr;
+    QByteArray m_channel; // a subscriber's channel; empty for a client that sends commands
+    MessageCallback m_onMessage;
+    QTimer *m_subscriptionTimer = nullptr; // a subscriber's renewals, while Ready
+    bool m_renewalUnanswered = false;      // ... the last one not confirmed yet
     std::chrono::milliseconds m_backoff{0};
     std::deque<Pending> m_pending; // in the order sent: Redis answers in that order
     // Set while we drop the connection ourselves: what its unanswered commands are answered.

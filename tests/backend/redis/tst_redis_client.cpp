@@ -31,6 +31,10 @@ private slots:
     void killedServerIsDownThenReconnects();
     void handshake_data();
     void handshake();
+    void subscriberReceivesWhatIsPublished_data();
+    void subscriberReceivesWhatIsPublished();
+    void subscriberSubscribesAgainAfterAKill();
+    void subscriberNoticesAStuckServer();
 
 private:
     std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {},
@@ -412,6 +416,110 @@ void TestRedisClient::handshake() {
     QVERIFY2(client.stats().lastError.startsWith(refusal), qPrintable(client.stats().lastError));
     QCOMPARE(refusals.count(), 1);
     QVERIFY2(refusals.messages().size() == 1, qPrintable(refusals.messages().join('\n')));
+}
+
+namespace {
+
+// PUBLISH from `client`; the number of subscribers that got it, -1 without an answer.
+qint64 publishNow(RedisClient &client, QByteArrayView channel, QByteArrayView message) {
+    std::optional<Status> done;
+    qint64 receivers = -1;
+    client.publish(channel, message, [&](Status status, qint64 count) {
+        done = status;
+        receivers = count;
+    });
+    if (!QTest::qWaitFor([&] { return done.has_value(); }, 5000) || *done != Status::Ok)
+        return -1;
+    return receivers;
+}
+
+} // namespace
+
+void TestRedisClient::subscriberReceivesWhatIsPublished_data() {
+    QTest::addColumn<int>("database");
+    QTest::addColumn<QByteArrayList>("messages");
+    QTest::newRow("one") << 0 << QByteArrayList{"hello"};
+    QTest::newRow("binary, in order")
+        << 0 << QByteArrayList{QByteArray("a\0b\r\n", 5), QByteArray(70000, 'x'), "last"};
+    // Pub/sub ignores databases; SELECT still comes first and must be accepted.
+    QTest::newRow("after SELECT") << 3 << QByteArrayList{"one", "two"};
+}
+
+void TestRedisClient::subscriberReceivesWhatIsPublished() {
+    QFETCH(int, database);
+    QFETCH(QByteArrayList, messages);
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.database = database;
+    RedisClient subscriber(options);
+    QByteArrayList received;
+    subscriber.subscribe("tc:test:channel", [&](const QByteArray &m) { received.append(m); });
+    QVERIFY(subscriber.isSubscriber());
+    QSignalSpy changed(&subscriber, &RedisClient::connectedChanged);
+    subscriber.start();
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    auto publisher = connectedClient();
+    QVERIFY(publisher);
+    // Connected means confirmed: Redis counts the subscriber at once.
+    for (const QByteArray &message : messages)
+        QCOMPARE(publishNow(*publisher, "tc:test:channel", message), qint64(1));
+    QCOMPARE(publishNow(*publisher, "tc:test:other", "not ours"), qint64(0));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), messages.size(), 5000);
+    QCOMPARE(received, messages);
+    QCOMPARE(subscriber.stats().messages, std::uint64_t(messages.size()));
+    QCOMPARE(publisher->stats().published, std::uint64_t(messages.size() + 1));
+    // A subscriber sends no commands.
+    QCOMPARE(getNow(subscriber, "tc:test:any"), Status::Down);
+    QCOMPARE(changed.count(), 1);
+}
+
+void TestRedisClient::subscriberSubscribesAgainAfterAKill() {
+    RedisClient::Options options;
+    options.port = m_server.port();
+    RedisClient subscriber(options);
+    QByteArrayList received;
+    subscriber.subscribe("tc:test:channel", [&](const QByteArray &m) { received.append(m); });
+    QSignalSpy changed(&subscriber, &RedisClient::connectedChanged);
+    subscriber.start();
+    QVERIFY(changed.wait(5000));
+    m_server.kill();
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), false);
+    QVERIFY(!subscriber.isConnected());
+    QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    auto publisher = connectedClient();
+    QVERIFY(publisher);
+    QCOMPARE(publishNow(*publisher, "tc:test:channel", "after"), qint64(1));
+    QTRY_COMPARE_WITH_TIMEOUT(received, QByteArrayList{"after"}, 5000);
+    QCOMPARE(subscriber.stats().connects, std::uint64_t(2));
+}
+
+void TestRedisClient::subscriberNoticesAStuckServer() {
+    // An idle subscription sees nothing of a Redis that stopped: the renewal does.
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.subscriptionCheck = 200ms;
+    options.reconnectMin = 10ms;
+    options.reconnectMax = 40ms;
+    RedisClient subscriber(options);
+    subscriber.subscribe("tc:test:channel", {});
+    QSignalSpy changed(&subscriber, &RedisClient::connectedChanged);
+    subscriber.start();
+    QVERIFY(changed.wait(5000));
+    // Renewals confirmed while Redis answers: still the one connection.
+    QVERIFY(!changed.wait(700)); // three renewals, each confirmed: no change
+    QCOMPARE(subscriber.stats().connects, std::uint64_t(1));
+    m_server.pause();
+    auto resume = qScopeGuard([this] { m_server.resume(); });
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), false);
+    m_server.resume();
+    resume.dismiss();
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
 }
 
 QTEST_GUILESS_MAIN(TestRedisClient)
