@@ -2,6 +2,8 @@
 #include <backend/cache/response_cache.h>
 #include <backend/intelligence/path_templater.h>
 
+#include <QRandomGenerator>
+
 #include <algorithm>
 
 namespace ToolCapture {
@@ -46,6 +48,7 @@ std::int64_t StoredResponse::weight() const {
 
 ResponseCache::ResponseCache(const Options &options, const Clock &clock)
     : m_clock(clock)
+    , m_instanceId(QRandomGenerator::system()->generate64())
     , m_policies(options.services)
     , m_defaults(options.defaults)
     , m_serviceCapacity(std::max<int>(options.serviceCapacity, int(options.services.size())))
@@ -95,6 +98,11 @@ ResponseCache::~ResponseCache() = default;
 
 QByteArray ResponseCache::sharedKey(QByteArrayView key) {
     return "toolcapture:cache:" + key.toByteArray();
+}
+
+QByteArray ResponseCache::invalidationChannel() {
+    // A channel, not a key: SCAN and the purges never see it.
+    return sharedKey("invalidate");
 }
 
 void ResponseCache::setSharedPurger(SharedPurger purger) {
@@ -427,29 +435,69 @@ ResponseCache::Page ResponseCache::list(QByteArrayView cursor, int limit, int se
 
 std::size_t ResponseCache::purgeKey(QByteArrayView key, SharedPurgeDone done) {
     if (m_sharedPurger) // variants are never in the shared tier
-        m_sharedPurger(sharedKey(key), false, std::move(done));
+        m_sharedPurger({m_instanceId, InvalidationMessage::Scope::Keys, {key.toByteArray()}},
+                       std::move(done));
+    return dropKey(key);
+}
+
+std::size_t ResponseCache::purgePrefix(QByteArrayView prefix, SharedPurgeDone done) {
+    if (m_sharedPurger)
+        m_sharedPurger({m_instanceId, InvalidationMessage::Scope::Prefix, {prefix.toByteArray()}},
+                       std::move(done));
+    return dropPrefix(prefix);
+}
+
+std::size_t ResponseCache::purgeAll(SharedPurgeDone done) {
+    if (m_sharedPurger)
+        m_sharedPurger({m_instanceId, InvalidationMessage::Scope::All, {}}, std::move(done));
+    return dropAll();
+}
+
+std::size_t ResponseCache::drop(const InvalidationMessage &message) {
     std::size_t count = 0;
+    switch (message.scope) {
+    case InvalidationMessage::Scope::Keys:
+        for (const QByteArray &key : message.keys)
+            count += dropKey(key);
+        break;
+    case InvalidationMessage::Scope::Prefix:
+        for (const QByteArray &prefix : message.keys)
+            count += dropPrefix(prefix);
+        break;
+    case InvalidationMessage::Scope::All:
+        count = dropAll();
+        break;
+    }
+    return count;
+}
+
+std::size_t ResponseCache::dropStoredBeforeNow() {
+    const Clock::time_point now = m_clock.now();
+    std::size_t count = 0;
+    for (const auto &store : m_stores)
+        count += store->eraseInsertedBefore(now);
+    return count;
+}
+
+std::size_t ResponseCache::dropKey(QByteArrayView key) {
+    std::size_t count = 0;
+    QByteArray variants = key.toByteArray();
+    variants.append(kVariantSeparator);
     for (const auto &store : m_stores) {
         count += store->erase(key) ? 1 : 0;
-        QByteArray variants = key.toByteArray();
-        variants.append(kVariantSeparator);
         count += store->eraseByPrefix(variants);
     }
     return count;
 }
 
-std::size_t ResponseCache::purgePrefix(QByteArrayView prefix, SharedPurgeDone done) {
-    if (m_sharedPurger)
-        m_sharedPurger(sharedKey(prefix), true, std::move(done));
+std::size_t ResponseCache::dropPrefix(QByteArrayView prefix) {
     std::size_t count = 0;
     for (const auto &store : m_stores)
         count += store->eraseByPrefix(prefix);
     return count;
 }
 
-std::size_t ResponseCache::purgeAll(SharedPurgeDone done) {
-    if (m_sharedPurger)
-        m_sharedPurger(sharedKey({}), true, std::move(done));
+std::size_t ResponseCache::dropAll() {
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += std::size_t(store->stats().objects);

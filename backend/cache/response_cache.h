@@ -3,6 +3,7 @@
 #include <backend/cache/cache_store.h>
 #include <backend/cache/freshness.h>
 #include <backend/cache/http_date.h>
+#include <backend/cache/invalidation_message.h>
 #include <backend/cache/stored_response.h>
 #include <backend/cache/ttl_advisor.h>
 #include <backend/core/clock.h>
@@ -164,6 +165,11 @@ public:
     const SharedTier &sharedTier() const { return m_sharedTier; }
     // The shared tier's key for a cache key.
     static QByteArray sharedKey(QByteArrayView key);
+    // The Redis channel the proxies sharing the tier publish their invalidations and purges on
+    // (named from the keys' prefix), and this cache's id in them: random, one per cache (one
+    // per proxy process in practice), so that a proxy knows its own messages.
+    static QByteArray invalidationChannel();
+    std::uint64_t instanceId() const { return m_instanceId; }
     // What the shared tier answered to a purge: whether it was done, how many keys it removed,
     // and why not ("down", "timeout", "error", with the connection's last error).
     struct SharedPurge {
@@ -173,11 +179,11 @@ public:
     };
     // Called once with the shared tier's answer, on whichever thread got it.
     using SharedPurgeDone = std::function<void(const SharedPurge &)>;
-    // How purges reach the shared tier: called with a shared-tier key (`prefix` false) or key
-    // prefix and a callback (may be empty), from the thread that purges; set by the proxy when
-    // the shared tier is on. It answers every purge, bounded by the Redis client's timeouts.
-    using SharedPurger =
-        std::function<void(const QByteArray &key, bool prefix, SharedPurgeDone done)>;
+    // How purges reach the shared tier and the other proxies' memory: called with what was
+    // purged (cache keys, sent by instanceId()) and a callback (may be empty), from the thread
+    // that purges; set by the proxy when the shared tier is on. It answers every purge, bounded
+    // by the Redis client's timeouts.
+    using SharedPurger = std::function<void(const InvalidationMessage &what, SharedPurgeDone done)>;
     void setSharedPurger(SharedPurger purger);
     // Whether purges reach a shared tier (and so call their SharedPurgeDone).
     bool hasSharedPurger() const { return bool(m_sharedPurger); }
@@ -194,6 +200,19 @@ public:
         std::uint64_t errors = 0;
         std::uint64_t connects = 0;
         QString lastError; // of a connection that is not connected; empty when all are
+
+        // Cross-proxy invalidation (Redis pub/sub).
+        bool subscriber = false;             // the proxy started its subscriber
+        bool subscribed = false;             // ... and Redis confirmed its subscription
+        QString subscriberError;             // why it is not subscribed, or last was not
+        std::uint64_t subscriberOutages = 0; // subscriptions lost
+        std::uint64_t published = 0;         // invalidations and purges PUBLISHed (acknowledged)
+        std::uint64_t received = 0;          // messages on the channel
+        std::uint64_t applied = 0;           // ... another proxy's, applied to memory
+        std::uint64_t ownIgnored = 0;        // ... this proxy's own, ignored
+        std::uint64_t refused = 0;           // ... not a message this version reads
+        std::uint64_t entriesDropped = 0;    // memory entries the applied messages removed
+        std::uint64_t resyncDropped = 0;     // ... removed after a (re)subscription
     };
     using SharedTierProbe = std::function<SharedTierStatus()>;
     // Set by the proxy with the shared tier (before the cache is shared with other threads).
@@ -230,6 +249,11 @@ public:
     std::size_t purgeKey(QByteArrayView key, SharedPurgeDone done = {});
     std::size_t purgePrefix(QByteArrayView prefix, SharedPurgeDone done = {});
     std::size_t purgeAll(SharedPurgeDone done = {});
+    // Memory only (what another proxy invalidated or purged): drops what `message` names;
+    // returns how many entries went. Any thread.
+    std::size_t drop(const InvalidationMessage &message);
+    // Memory only: drops every entry stored before now (by the cache's clock); how many.
+    std::size_t dropStoredBeforeNow();
 
     CacheCounters &counters(int worker, int service);
     CacheServiceTotals totals(int service) const;
@@ -271,8 +295,12 @@ private:
     CacheStore &storeFor(int service) const;
     void onRemoved(const CacheStore::Removal &removal);
     int serviceOfKey(QByteArrayView key) const;
+    std::size_t dropKey(QByteArrayView key);
+    std::size_t dropPrefix(QByteArrayView prefix);
+    std::size_t dropAll();
 
     const Clock &m_clock;
+    const std::uint64_t m_instanceId;
     std::vector<ServicePolicy> m_policies;
     ServicePolicy m_defaults;
     struct LiveFlags {

@@ -346,13 +346,11 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         const QList<QByteArray> uris = Invalidation::keysToInvalidate(
             request.method, "http", host ? QByteArrayView(host->value) : QByteArrayView(),
             request.target, status, head.headers);
-        std::size_t removed = 0;
-        for (const QByteArray &uri : uris) {
-            const QByteArray key = m_serviceName + ' ' + uri;
-            removed += m_cache->invalidate(m_service, key);
-            if (m_shared)
-                m_shared->remove(ResponseCache::sharedKey(key));
-        }
+        QList<QByteArray> keys;
+        keys.reserve(uris.size());
+        for (const QByteArray &uri : uris)
+            keys.append(m_serviceName + ' ' + uri);
+        const std::size_t removed = invalidateEverywhere(keys);
         if (!uris.isEmpty())
             counters().invalidations.add();
         m_outcome = removed > 0 ? "uncacheable; reason=method; invalidated=" +
@@ -367,9 +365,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         // It answered the conditional request made with our validators (RFC 9110 section
         // 13.1.2), so this request gets the stored response as it is (stale); it is dropped so
         // that the next request fetches the response whole.
-        m_cache->invalidate(m_service, m_key);
-        if (m_shared)
-            m_shared->remove(ResponseCache::sharedKey(m_key));
+        invalidateEverywhere({m_key});
         releaseFollowers();
         prepareReply(*m_stored, request, CacheVerdict(), false, 304);
         m_outcome = "stale; rule=none; validator-mismatch";
@@ -407,9 +403,7 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         !Validators::headMatchesStored(m_stored->headers, head.headers)) {
         // RFC 9111 section 4.3.5: a 200 to HEAD that disagrees with the stored GET response
         // (validators, Content-Length): that response is stale now; we drop it.
-        m_cache->invalidate(m_service, m_key);
-        if (m_shared)
-            m_shared->remove(ResponseCache::sharedKey(m_key));
+        invalidateEverywhere({m_key});
     }
     if (request.method != "GET") {
         // HEAD: answered from a stored GET when there is one, never stored itself.
@@ -523,6 +517,28 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         counters().uncacheable.add();
         break;
     }
+}
+
+std::size_t ExchangeCache::invalidateEverywhere(const QList<QByteArray> &keys) {
+    std::size_t removed = 0;
+    for (const QByteArray &key : keys) {
+        removed += m_cache->invalidate(m_service, key);
+        if (m_shared)
+            m_shared->remove(ResponseCache::sharedKey(key));
+    }
+    if (m_shared && !keys.isEmpty()) {
+        // NOTE: published whether or not this proxy had the keys: another may have them.
+        // Bounded by the message's key limit (an invalidation names at most three URIs).
+        InvalidationMessage message;
+        message.sender = m_cache->instanceId();
+        message.keys = keys.size() > InvalidationMessage::kMaxKeys
+                           ? keys.first(InvalidationMessage::kMaxKeys)
+                           : keys;
+        const QByteArray payload = message.encode();
+        if (!payload.isEmpty())
+            m_shared->publish(ResponseCache::invalidationChannel(), payload);
+    }
+    return removed;
 }
 
 QByteArray ExchangeCache::sharedKey() const {

@@ -124,6 +124,11 @@ private:
     // Writes a stored response to the shared tier (not a Vary variant: those stay local), for as
     // long as it may be served fresh or stale.
     void writeShared(const StoredResponse &response);
+    // Removes `keys` (primary keys) from memory and from the shared tier, and tells the other
+    // proxies sharing it to drop them from theirs (one PUBLISH after the UNLINKs, on the same
+    // connection, so that Redis has none of them when the others look); how many entries went
+    // from this proxy's memory.
+    std::size_t invalidateEverywhere(const QList<QByteArray> &keys);
     // Tells the TTL advisor whether the stored response changed, as the new one shows.
     void observeChange(bool changed, Clock::time_point now);
     CacheCounters &counters() const;

@@ -2,6 +2,7 @@
 #include <backend/core/logging.h>
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/epoll_event_dispatcher.h>
+#include <backend/proxy/invalidation_subscriber.h>
 #include <backend/proxy/proxy_server.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
@@ -71,6 +72,8 @@ ProxyServer::~ProxyServer() {
         m_cache->setSharedPurger({});
         m_cache->setSharedTierProbe({});
     }
+    delete m_subscriber; // before the cache it drops entries from can go
+    m_subscriber = nullptr;
     for (ProxyWorker *worker : m_workers)
         QMetaObject::invokeMethod(worker, &ProxyWorker::abortAll, Qt::QueuedConnection);
     for (QThread *thread : m_threads) {
@@ -93,45 +96,60 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
     if (m_cache && m_cache->sharedTier().enabled && !m_workers.empty()) {
         // Purges reach the shared tier through the first worker's connection; its answer (or
         // the client's Down or Timeout, so every purge is answered in bounded time) goes to
-        // `done`, in that worker's thread.
+        // `done`, in that worker's thread. Then the purge is published to the other proxies,
+        // on the same connection: after the keys left Redis, so that a proxy dropping its copy
+        // does not find the old one there.
         ProxyWorker *first = m_workers.front();
-        m_cache->setSharedPurger(
-            [first](const QByteArray &key, bool prefix, ResponseCache::SharedPurgeDone done) {
-                QMetaObject::invokeMethod(
-                    first,
-                    [first, key, prefix, done = std::move(done)] {
-                        RedisClient *redis = first->sharedTier();
-                        const auto answer = [redis, key, prefix, done](RedisClient::Status status,
-                                                                       qint64 removed) {
-                            ResponseCache::SharedPurge result;
-                            result.ok = status == RedisClient::Status::Ok;
-                            result.removed = removed;
-                            if (!result.ok) {
-                                result.error = QString::fromLatin1(RedisClient::statusName(status));
-                                const QString why = redis ? redis->stats().lastError : QString();
-                                if (!why.isEmpty())
-                                    result.error += QStringLiteral(" (") + why + u')';
-                                // Not repeated per attempt: an operator's purge is rare, and
-                                // one the shared tier missed serves old responses from it.
-                                qCWarning(lcProxy).noquote()
-                                    << "cache purge of" << QString::fromUtf8(key)
-                                    << (prefix ? "(prefix)" : "(key)")
-                                    << "did not reach the shared tier:" << result.error;
-                            }
-                            if (done)
-                                done(result);
-                        };
-                        if (!redis)
-                            answer(RedisClient::Status::Down, 0);
-                        else if (prefix)
-                            redis->removePrefix(key, answer);
-                        else
-                            redis->remove(key, answer);
-                    },
-                    Qt::QueuedConnection);
-            });
+        m_cache->setSharedPurger([first](const InvalidationMessage &what,
+                                         ResponseCache::SharedPurgeDone done) {
+            QMetaObject::invokeMethod(
+                first,
+                [first, what, done = std::move(done)] {
+                    RedisClient *redis = first->sharedTier();
+                    const bool prefix = what.scope != InvalidationMessage::Scope::Keys;
+                    const QByteArray key =
+                        ResponseCache::sharedKey(what.keys.isEmpty() ? QByteArray() : what.keys[0]);
+                    const auto answer = [redis, what, key, prefix, done](RedisClient::Status status,
+                                                                         qint64 removed) {
+                        ResponseCache::SharedPurge result;
+                        result.ok = status == RedisClient::Status::Ok;
+                        result.removed = removed;
+                        if (!result.ok) {
+                            result.error = QString::fromLatin1(RedisClient::statusName(status));
+                            const QString why = redis ? redis->stats().lastError : QString();
+                            if (!why.isEmpty())
+                                result.error += QStringLiteral(" (") + why + u')';
+                            // Not repeated per attempt: an operator's purge is rare, and
+                            // one the shared tier missed serves old responses from it.
+                            qCWarning(lcProxy).noquote()
+                                << "cache purge of" << QString::fromUtf8(key)
+                                << (prefix ? "(prefix)" : "(key)")
+                                << "did not reach the shared tier:" << result.error;
+                        }
+                        // NOTE: published even when Redis did not purge (a timeout may
+                        // still have purged): the other proxies' memory is dropped anyway.
+                        if (redis) {
+                            const QByteArray payload = what.encode();
+                            if (!payload.isEmpty())
+                                redis->publish(ResponseCache::invalidationChannel(), payload);
+                        }
+                        if (done)
+                            done(result);
+                    };
+                    if (!redis)
+                        answer(RedisClient::Status::Down, 0);
+                    else if (prefix)
+                        redis->removePrefix(key, answer);
+                    else
+                        redis->remove(key, answer);
+                },
+                Qt::QueuedConnection);
+        });
         // The workers' connections, summed for /metrics and the admin documents.
         m_cache->setSharedTierProbe([this] { return sharedTierStatus(); });
+        // One more connection, in this thread, for the other proxies' invalidations.
+        m_subscriber = new InvalidationSubscriber(*m_cache, m_cache->sharedTier(), m_clock, this);
+        m_subscriber->start();
     }
     for (ProxyWorker *worker : m_workers) {
         worker->setResponseCache(m_cache.get());
@@ -168,8 +186,22 @@ ResponseCache::SharedTierStatus ProxyServer::sharedTierStatus() const {
         status.timeouts += stats.timeouts;
         status.errors += stats.errors;
         status.connects += stats.connects;
+        status.published += stats.published;
         if (!stats.connected && status.lastError.isEmpty())
             status.lastError = stats.lastError;
+    }
+    if (m_subscriber) {
+        const InvalidationSubscriber::Stats stats = m_subscriber->stats();
+        status.subscriber = true;
+        status.subscribed = stats.subscribed;
+        status.subscriberError = stats.lastError;
+        status.subscriberOutages = stats.outages;
+        status.received = stats.received;
+        status.applied = stats.applied;
+        status.ownIgnored = stats.ownIgnored;
+        status.refused = stats.refused;
+        status.entriesDropped = stats.entriesDropped;
+        status.resyncDropped = stats.resyncDropped;
     }
     return status;
 }

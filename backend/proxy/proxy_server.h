@@ -18,6 +18,7 @@ class QTimer;
 
 namespace ToolCapture {
 
+class InvalidationSubscriber;
 class ProxyMetrics;
 struct ProxyCapture;
 class ProxyWorker;
@@ -106,6 +107,7 @@ private:
     std::unique_ptr<ProxyMetrics> m_metrics;
     std::unique_ptr<UpstreamRuntime> m_runtime;
     std::shared_ptr<ResponseCache> m_cache;
+    InvalidationSubscriber *m_subscriber = nullptr; // child; with a shared tier
     quint16 m_port = 0;
     QHostAddress m_address;
     std::vector<ProxyWorker *> m_workers;
