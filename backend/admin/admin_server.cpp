@@ -282,6 +282,30 @@ void sharedTierFamilies(PrometheusWriter &w, const ResponseCache::SharedTierStat
     w.family("toolcapture_redis_connects_total", Type::Counter,
              "Connections to the cache's shared tier made ready (the first ones included).");
     w.sample({}, shared.connects);
+    if (!shared.subscriber)
+        return;
+    w.family("toolcapture_redis_invalidation_subscribed", Type::Gauge,
+             "1 while this proxy is subscribed to the other proxies' cache invalidations "
+             "(Redis confirmed it), 0 while not: their invalidations and purges are lost then.");
+    w.sample({}, std::int64_t(shared.subscribed ? 1 : 0));
+    w.family("toolcapture_redis_invalidation_outages_total", Type::Counter,
+             "Subscriptions to the other proxies' cache invalidations that were lost.");
+    w.sample({}, shared.subscriberOutages);
+    w.family("toolcapture_redis_invalidations_total", Type::Counter,
+             "Cross-proxy cache invalidations: published (invalidations and purges of this proxy "
+             "PUBLISHed), received (messages on the channel), and of those received: applied "
+             "(another proxy's), own (this proxy's, ignored), refused (not a message this "
+             "version reads).");
+    w.sample({{"outcome", "published"}}, shared.published);
+    w.sample({{"outcome", "received"}}, shared.received);
+    w.sample({{"outcome", "applied"}}, shared.applied);
+    w.sample({{"outcome", "own"}}, shared.ownIgnored);
+    w.sample({{"outcome", "refused"}}, shared.refused);
+    w.family("toolcapture_redis_invalidation_dropped_entries_total", Type::Counter,
+             "Memory cache entries dropped for other proxies: by their messages, or after a "
+             "(re)subscription (everything stored before it, since messages were missed).");
+    w.sample({{"cause", "message"}}, shared.entriesDropped);
+    w.sample({{"cause", "resubscribed"}}, shared.resyncDropped);
 }
 
 void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
@@ -654,6 +678,15 @@ HttpResponse AdminServer::health(const EngineSnapshot &snapshot) {
         part["connected"] = cache.shared.connected;
         if (!cache.shared.lastError.isEmpty())
             part["error"] = str(cache.shared.lastError);
+        part["invalidation"] = cache.invalidationState();
+        if (cache.shared.subscriber && !cache.shared.subscribed) {
+            part["invalidation_warning"] =
+                "not subscribed to the other proxies' cache invalidations: their purges and "
+                "invalidations are lost until it is, then the memory entries stored before are "
+                "dropped";
+            if (!cache.shared.subscriberError.isEmpty())
+                part["invalidation_error"] = str(cache.shared.subscriberError);
+        }
         body["cache_shared_tier"] = std::move(part);
     }
     return HttpResponse::json(!snapshot.draining && allReady ? 200 : 503, dump(body));
@@ -1036,7 +1069,9 @@ HttpResponse AdminServer::status(const EngineSnapshot &snapshot) {
                   {"connected", cache.shared.connected},
                   {"last_error", cache.shared.lastError.isEmpty()
                                      ? Json(nullptr)
-                                     : Json(str(cache.shared.lastError))}};
+                                     : Json(str(cache.shared.lastError))},
+                  {"invalidation", cache.invalidationState()},
+                  {"invalidation_outages", cache.shared.subscriberOutages}};
     }
     body["cache"] = {{"enabled", cache.enabled}, {"shared_tier", std::move(shared)}};
     return HttpResponse::json(200, dump(body));

@@ -111,7 +111,20 @@ Json sharedTierJson(const CacheSnapshot &snapshot) {
             {"down", s.down},
             {"timeouts", s.timeouts},
             {"errors", s.errors},
-            {"connects", s.connects}};
+            {"connects", s.connects},
+            {"invalidation",
+             {{"state", snapshot.invalidationState()},
+              {"last_error", s.subscribed || s.subscriberError.isEmpty()
+                                 ? Json(nullptr)
+                                 : Json(s.subscriberError.toStdString())},
+              {"outages", s.subscriberOutages},
+              {"published", s.published},
+              {"received", s.received},
+              {"applied", s.applied},
+              {"own", s.ownIgnored},
+              {"refused", s.refused},
+              {"entries_dropped", s.entriesDropped},
+              {"resubscribe_dropped", s.resyncDropped}}}};
 }
 
 } // namespace

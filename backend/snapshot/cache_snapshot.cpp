@@ -12,6 +12,14 @@ const char *CacheSnapshot::sharedState() const {
     return shared.connected == 0 ? "down" : "partial";
 }
 
+const char *CacheSnapshot::invalidationState() const {
+    if (!sharedTier)
+        return "none";
+    if (!shared.subscriber)
+        return "starting";
+    return shared.subscribed ? "subscribed" : "down";
+}
+
 CacheSnapshot CacheSnapshot::take(const ResponseCache &cache, const QStringList &serviceNames) {
     CacheSnapshot snapshot;
     snapshot.enabled = true;

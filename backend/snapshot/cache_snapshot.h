@@ -27,6 +27,9 @@ struct CacheSnapshot {
     // The shared tier's connections in a word: "connected" (all of them), "partial", "down"
     // (none), "starting" (the workers have not opened them yet); "none" without a shared tier.
     const char *sharedState() const;
+    // The subscription to the other proxies' invalidations: "subscribed", "down", "starting"
+    // (not started yet); "none" without a shared tier.
+    const char *invalidationState() const;
 
     // Reads `cache`: one Service per name, `serviceNames` indexed by service index.
     static CacheSnapshot take(const ResponseCache &cache, const QStringList &serviceNames);

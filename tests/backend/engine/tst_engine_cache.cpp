@@ -347,6 +347,17 @@ void TestEngineCache::sharedTierBetweenTwoEngines() {
             10000);
     }
     QCOMPARE(plainStats(a).at("shared").at("errors").get<int>(), 0);
+    const auto invalidation = [this](Engine &engine) {
+        const auto document = admin("GET", "/api/v1/cache/stats", &engine);
+        return document ? Json::parse(document->body.toStdString())
+                              .at("shared_tier_status")
+                              .value("invalidation", Json::object())
+                        : Json::object();
+    };
+    for (Engine *engine : {&a, &b}) {
+        QTRY_COMPARE_WITH_TIMEOUT(invalidation(*engine).value("state", std::string()),
+                                  std::string("subscribed"), 10000);
+    }
 
     RedisClient::Options options;
     options.port = redis.port();
@@ -391,6 +402,15 @@ void TestEngineCache::sharedTierBetweenTwoEngines() {
     QVERIFY(purge);
     QCOMPARE(purge->status, 200);
     QTRY_VERIFY_WITH_TIMEOUT(!inRedis("plain http://test/plain/shared"), 5000);
+    // ... and from B's memory: B applies A's message (and A ignores its own).
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation(b).value("applied", 0), 1, 5000);
+    QVERIFY(invalidation(b).value("entries_dropped", 0) >= 1);
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation(a).value("own", 0), 1, 5000);
+    const auto afterPurge = get(b.proxyPort(), "/plain/shared");
+    QVERIFY(afterPurge);
+    QVERIFY2(!afterPurge->header("Cache-Status").contains("hit"),
+             afterPurge->header("Cache-Status"));
+    QCOMPARE(m_fresh->requestsReceived() - before, 2); // B went upstream
 
     for (Engine *engine : {&a, &b}) {
         QSignalSpy stopped(engine, &Engine::stopped);
@@ -442,11 +462,23 @@ void TestEngineCache::purgeWaitsForTheSharedTier() {
             .value("state", std::string());
     };
     QTRY_COMPARE_WITH_TIMEOUT(sharedState(), std::string("connected"), 10000);
+    const auto invalidation = [&] {
+        return document("/api/v1/cache/stats")
+            .value("shared_tier_status", Json::object())
+            .value("invalidation", Json::object());
+    };
+    // Subscribed to the other proxies' invalidations before anything is filled (a
+    // subscription drops what was stored before it).
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation().value("state", std::string()),
+                              std::string("subscribed"), 10000);
     const auto metrics = admin("GET", "/metrics", engine.get());
     QVERIFY(metrics);
     QCOMPARE(sampleValue(metrics->body, R"(toolcapture_redis_connections{state="connected"})"),
              2.0); // one per worker
     QCOMPARE(sampleValue(metrics->body, R"(toolcapture_redis_connects_total)"), 2.0);
+    QCOMPARE(sampleValue(metrics->body, R"(toolcapture_redis_invalidation_subscribed)"), 1.0);
+    QCOMPARE(document("/api/v1/status").at("cache").at("shared_tier").value("invalidation", ""),
+             std::string("subscribed"));
     QCOMPARE(document("/api/v1/status").at("cache").at("shared_tier").value("state", ""),
              std::string("connected"));
 
@@ -462,6 +494,16 @@ void TestEngineCache::purgeWaitsForTheSharedTier() {
     QCOMPARE(body.at("scope").get<std::string>(), scope.toStdString());
     QCOMPARE(body.at("purged").get<int>(), purged);
     QCOMPARE(body.at("shared_purged").get<int>(), purged);
+    // Published to the other proxies after Redis purged; this proxy hears its own and ignores
+    // it.
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation().value("published", 0), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation().value("own", 0), 1, 5000);
+    QCOMPARE(invalidation().value("applied", -1), 0);
+    const auto published = admin("GET", "/metrics", engine.get());
+    QVERIFY(published);
+    QCOMPARE(
+        sampleValue(published->body, R"(toolcapture_redis_invalidations_total{outcome="own"})"),
+        1.0);
 
     // Down: the purge reaches memory only, and says so.
     redis.kill();
@@ -474,11 +516,27 @@ void TestEngineCache::purgeWaitsForTheSharedTier() {
     const auto health = admin("GET", "/health", engine.get());
     QVERIFY(health);
     QCOMPARE(health->status, 200); // reported, not a reason to leave the load balancer
-    QCOMPARE(Json::parse(health->body.toStdString()).at("cache_shared_tier").value("status", ""),
+    const Json healthPart = Json::parse(health->body.toStdString()).at("cache_shared_tier");
+    QCOMPARE(healthPart.value("status", ""), std::string("down"));
+    // The subscriber notices by itself (its connection closes).
+    QTRY_COMPARE_WITH_TIMEOUT(invalidation().value("state", std::string()), std::string("down"),
+                              10000);
+    QCOMPARE(invalidation().value("outages", 0), 1);
+    QCOMPARE(document("/api/v1/status").at("cache").at("shared_tier").value("invalidation", ""),
              std::string("down"));
+    const auto healthDown = admin("GET", "/health", engine.get());
+    QVERIFY(healthDown);
+    QCOMPARE(healthDown->status, 200);
+    const Json healthInvalidation =
+        Json::parse(healthDown->body.toStdString()).at("cache_shared_tier");
+    QCOMPARE(healthInvalidation.value("invalidation", ""), std::string("down"));
+    QVERIFY2(healthInvalidation.contains("invalidation_warning"),
+             healthInvalidation.dump().c_str());
     const auto down = admin("GET", "/metrics", engine.get());
     QVERIFY(down);
     QCOMPARE(sampleValue(down->body, R"(toolcapture_redis_connections{state="down"})"), 2.0);
+    QCOMPARE(sampleValue(down->body, R"(toolcapture_redis_invalidation_subscribed)"), 0.0);
+    QCOMPARE(sampleValue(down->body, R"(toolcapture_redis_invalidation_outages_total)"), 1.0);
     QVERIFY(sampleValue(down->body, R"(toolcapture_redis_commands_total{outcome="write"})") >= 2);
 
     for (const QByteArray path : {"/plain/purge-1", "/plain/purge-2"})
