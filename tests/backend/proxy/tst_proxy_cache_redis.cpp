@@ -107,6 +107,9 @@ void TestProxyCacheRedis::cleanup() {
 }
 
 void TestProxyCacheRedis::waitConnected(CachingProxy &proxy, const QByteArray &probe) {
+    // Subscribed to the other proxies' invalidations first: a subscription confirmed later
+    // would drop what the test stores before it.
+    QTRY_VERIFY_WITH_TIMEOUT(proxy.shared().subscribed, 10000);
     // Throwaway requests (each a new connection: the kernel spreads them over the workers)
     // until every worker has asked the shared tier and had an answer (a miss): connected.
     const auto answeredBy = [&](int worker) {
@@ -245,8 +248,6 @@ void TestProxyCacheRedis::purgeReachesTheSharedTier() {
 
 void TestProxyCacheRedis::startBoth(CachingProxy &a, CachingProxy &b) {
     QVERIFY(a.server && b.server);
-    // Subscribed before anything is filled: a subscription drops what was stored before it.
-    QTRY_VERIFY_WITH_TIMEOUT(a.shared().subscribed && b.shared().subscribed, 10000);
     waitConnected(a, "/probe-a");
     if (QTest::currentTestFailed())
         return;
