@@ -527,13 +527,15 @@ std::size_t ExchangeCache::invalidateEverywhere(const QList<QByteArray> &keys) {
             m_shared->remove(ResponseCache::sharedKey(key));
     }
     if (m_shared && !keys.isEmpty()) {
-        // NOTE: published whether or not this proxy had the keys: another may have them.
-        // Bounded by the message's key limit (an invalidation names at most three URIs).
+        // NOTE: published whether or not this proxy had the keys: another may have them. A key
+        // beyond the message's bound (a Location over 16 KiB) is left out, not the others.
         InvalidationMessage message;
         message.sender = m_cache->instanceId();
-        message.keys = keys.size() > InvalidationMessage::kMaxKeys
-                           ? keys.first(InvalidationMessage::kMaxKeys)
-                           : keys;
+        for (const QByteArray &key : keys) {
+            if (key.size() <= InvalidationMessage::kMaxKeyBytes &&
+                message.keys.size() < InvalidationMessage::kMaxKeys)
+                message.keys.append(key);
+        }
         const QByteArray payload = message.encode();
         if (!payload.isEmpty())
             m_shared->publish(ResponseCache::invalidationChannel(), payload);
