@@ -39,8 +39,11 @@ bool CacheStatsSeries::applyDocument(const QByteArray &json, std::chrono::millis
     const QJsonObject shared = root.value(QLatin1String("shared_tier_status")).toObject();
     m_sharedTier.reset();
     if (shared.value(QLatin1String("state")).isString()) {
+        const QJsonObject invalidation = shared.value(QLatin1String("invalidation")).toObject();
         m_sharedTier = SharedTier{shared.value(QLatin1String("state")).toString(),
-                                  shared.value(QLatin1String("last_error")).toString()};
+                                  shared.value(QLatin1String("last_error")).toString(),
+                                  invalidation.value(QLatin1String("state")).toString(),
+                                  invalidation.value(QLatin1String("last_error")).toString()};
     }
 
     QList<Totals> totals;

@@ -42,6 +42,10 @@ public:
     struct SharedTier {
         QString state;     // "connected", "partial", "down" or "starting"
         QString lastError; // why the last connection failed; empty when none did
+        // The subscription to the other proxies' purges and invalidations: "subscribed",
+        // "down", "starting"; empty when the engine does not say (an older one).
+        QString invalidation;
+        QString invalidationError; // why it is down; empty when it is not
     };
 
     static constexpr std::chrono::seconds kDefaultSpan{300};

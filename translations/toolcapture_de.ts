@@ -874,7 +874,7 @@ zuletzt gesehen %2</translation>
     </message>
     <message>
         <location filename="../widgets/cache_view.cpp" line="155"/>
-        <location filename="../widgets/cache_view.cpp" line="377"/>
+        <location filename="../widgets/cache_view.cpp" line="385"/>
         <source>This engine has no response cache (cache.enabled is false).</source>
         <translation>Diese Engine hat keinen Antwort-Cache (cache.enabled ist false).</translation>
     </message>
@@ -957,47 +957,62 @@ zuletzt gesehen %2</translation>
         <translation>%1 (%2)</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="306"/>
+        <location filename="../widgets/cache_view.cpp" line="308"/>
+        <source>%1 · other proxies&apos; purges NOT received</source>
+        <translation>%1 · Purges anderer Proxys werden NICHT empfangen</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="310"/>
+        <source>Not subscribed to the other proxies&apos; invalidations.</source>
+        <translation>Nicht für die Invalidierungen der anderen Proxys angemeldet.</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="311"/>
+        <source>Not subscribed to the other proxies&apos; invalidations: %1</source>
+        <translation>Nicht für die Invalidierungen der anderen Proxys angemeldet: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="314"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="322"/>
+        <location filename="../widgets/cache_view.cpp" line="330"/>
         <source>Purge the cache entry %1 and its variants?</source>
         <translation>Den Cache-Eintrag %1 und seine Varianten löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="329"/>
+        <location filename="../widgets/cache_view.cpp" line="337"/>
         <source>Purge every cache entry whose key starts with %1?</source>
         <translation>Jeden Cache-Eintrag löschen, dessen Schlüssel mit %1 beginnt?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="336"/>
+        <location filename="../widgets/cache_view.cpp" line="344"/>
         <source>Purge every cache entry of the service %1?</source>
         <translation>Jeden Cache-Eintrag des Dienstes %1 löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="339"/>
+        <location filename="../widgets/cache_view.cpp" line="347"/>
         <source>Purge every entry of the response cache?</source>
         <translation>Jeden Eintrag des Antwort-Caches löschen?</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="343"/>
+        <location filename="../widgets/cache_view.cpp" line="351"/>
         <source>Purge the cache</source>
         <translation>Cache leeren</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="346"/>
+        <location filename="../widgets/cache_view.cpp" line="354"/>
         <source>The next requests for these resources go to the services.</source>
         <translation>Die nächsten Anfragen für diese Ressourcen gehen an die Dienste.</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="348"/>
+        <location filename="../widgets/cache_view.cpp" line="356"/>
         <source>Purge</source>
         <translation>Löschen</translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="351"/>
+        <location filename="../widgets/cache_view.cpp" line="359"/>
         <source>Purging the cache…</source>
         <translation>Der Cache wird geleert…</translation>
     </message>

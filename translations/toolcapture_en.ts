@@ -871,7 +871,7 @@ last seen %2</source>
     </message>
     <message>
         <location filename="../widgets/cache_view.cpp" line="155"/>
-        <location filename="../widgets/cache_view.cpp" line="377"/>
+        <location filename="../widgets/cache_view.cpp" line="385"/>
         <source>This engine has no response cache (cache.enabled is false).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -950,47 +950,62 @@ last seen %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="306"/>
+        <location filename="../widgets/cache_view.cpp" line="308"/>
+        <source>%1 · other proxies&apos; purges NOT received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="310"/>
+        <source>Not subscribed to the other proxies&apos; invalidations.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="311"/>
+        <source>Not subscribed to the other proxies&apos; invalidations: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/cache_view.cpp" line="314"/>
         <source>%1 · %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="322"/>
+        <location filename="../widgets/cache_view.cpp" line="330"/>
         <source>Purge the cache entry %1 and its variants?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="329"/>
+        <location filename="../widgets/cache_view.cpp" line="337"/>
         <source>Purge every cache entry whose key starts with %1?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="336"/>
+        <location filename="../widgets/cache_view.cpp" line="344"/>
         <source>Purge every cache entry of the service %1?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="339"/>
+        <location filename="../widgets/cache_view.cpp" line="347"/>
         <source>Purge every entry of the response cache?</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="343"/>
+        <location filename="../widgets/cache_view.cpp" line="351"/>
         <source>Purge the cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="346"/>
+        <location filename="../widgets/cache_view.cpp" line="354"/>
         <source>The next requests for these resources go to the services.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="348"/>
+        <location filename="../widgets/cache_view.cpp" line="356"/>
         <source>Purge</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/cache_view.cpp" line="351"/>
+        <location filename="../widgets/cache_view.cpp" line="359"/>
         <source>Purging the cache…</source>
         <translation type="unfinished"></translation>
     </message>

@@ -302,6 +302,14 @@ void CacheView::updateSummary() {
                 why = why.left(kShown - 1) + QChar(0x2026);
             state = tr("%1 (%2)").arg(state, why);
             tip = shared->lastError;
+        } else if (shared->invalidation == QLatin1String("down")) {
+            // Redis answers, but the other proxies' purges and invalidations do not arrive:
+            // this proxy may serve what they dropped until it expires.
+            state = tr("%1 · other proxies' purges NOT received").arg(state);
+            tip = shared->invalidationError.isEmpty()
+                      ? tr("Not subscribed to the other proxies' invalidations.")
+                      : tr("Not subscribed to the other proxies' invalidations: %1")
+                            .arg(shared->invalidationError);
         }
         text = tr("%1 · %2").arg(text, state);
         m_summary->setToolTip(tip);

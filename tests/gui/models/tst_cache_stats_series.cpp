@@ -174,14 +174,30 @@ void TestCacheStatsSeries::sharedTierState_data() {
     QTest::addColumn<bool>("present");
     QTest::addColumn<QString>("state");
     QTest::addColumn<QString>("lastError");
-    QTest::newRow("no shared tier") << QJsonValue() << false << QString() << QString();
-    QTest::newRow("connected") << QJsonValue(QJsonObject{{"state", "connected"},
-                                                         {"last_error", QJsonValue()}})
-                               << true << "connected" << QString();
+    QTest::addColumn<QString>("invalidation");
+    QTest::addColumn<QString>("invalidationError");
+    QTest::newRow("no shared tier")
+        << QJsonValue() << false << QString() << QString() << QString() << QString();
+    QTest::newRow("connected (an engine that does not report invalidations)")
+        << QJsonValue(QJsonObject{{"state", "connected"}, {"last_error", QJsonValue()}}) << true
+        << "connected" << QString() << QString() << QString();
     QTest::newRow("down, with the reason")
         << QJsonValue(QJsonObject{{"state", "down"}, {"last_error", "refused AUTH: WRONGPASS"}})
         << true << "down"
-        << "refused AUTH: WRONGPASS";
+        << "refused AUTH: WRONGPASS" << QString() << QString();
+    QTest::newRow("connected, invalidations not subscribed")
+        << QJsonValue(QJsonObject{
+               {"state", "connected"},
+               {"last_error", QJsonValue()},
+               {"invalidation", QJsonObject{{"state", "down"}, {"last_error", "went away"}}}})
+        << true << "connected" << QString() << "down"
+        << "went away";
+    QTest::newRow("connected and subscribed")
+        << QJsonValue(QJsonObject{{"state", "connected"},
+                                  {"last_error", QJsonValue()},
+                                  {"invalidation", QJsonObject{{"state", "subscribed"},
+                                                               {"last_error", QJsonValue()}}}})
+        << true << "connected" << QString() << "subscribed" << QString();
 }
 
 void TestCacheStatsSeries::sharedTierState() {
@@ -189,6 +205,8 @@ void TestCacheStatsSeries::sharedTierState() {
     QFETCH(bool, present);
     QFETCH(QString, state);
     QFETCH(QString, lastError);
+    QFETCH(QString, invalidation);
+    QFETCH(QString, invalidationError);
     QJsonObject root = QJsonDocument::fromJson(document({{"a", 1, 1, 0}})).object();
     root.insert(QStringLiteral("shared_tier_status"), status);
     CacheStatsSeries series;
@@ -203,6 +221,8 @@ void TestCacheStatsSeries::sharedTierState() {
         return;
     QCOMPARE(series.sharedTier()->state, state);
     QCOMPARE(series.sharedTier()->lastError, lastError);
+    QCOMPARE(series.sharedTier()->invalidation, invalidation);
+    QCOMPARE(series.sharedTier()->invalidationError, invalidationError);
 }
 
 void TestCacheStatsSeries::liveFromTheFeed_data() {

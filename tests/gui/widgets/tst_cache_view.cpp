@@ -215,6 +215,25 @@ void TestCacheView::sharedTierInTheSummary() {
     feed(R"({"state":"connected","last_error":null})");
     QTRY_VERIFY_WITH_TIMEOUT(view.summary()->text().endsWith(QLatin1String("Redis connected")),
                              kTimeoutMs);
+    QVERIFY(view.summary()->toolTip().isEmpty());
+    // Connected, but the subscription to the other proxies' invalidations is not.
+    feed(R"({"state":"connected","last_error":null,"invalidation":)"
+         R"({"state":"down","last_error":"did not confirm SUBSCRIBE within 1000 ms"}})");
+    QTRY_VERIFY2_WITH_TIMEOUT(view.summary()->text().endsWith(QStringLiteral(
+                                  "Redis connected · other proxies' purges NOT received")),
+                              qPrintable(view.summary()->text()), kTimeoutMs);
+    QVERIFY2(view.summary()->toolTip().contains(
+                 QLatin1String("did not confirm SUBSCRIBE within 1000 ms")),
+             qPrintable(view.summary()->toolTip()));
+    feed(R"({"state":"connected","last_error":null,"invalidation":)"
+         R"({"state":"subscribed","last_error":null}})");
+    QTRY_VERIFY_WITH_TIMEOUT(view.summary()->text().endsWith(QLatin1String("Redis connected")),
+                             kTimeoutMs);
+    // Redis down says so once, not twice.
+    feed(R"({"state":"down","last_error":"went away","invalidation":)"
+         R"({"state":"down","last_error":"went away"}})");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        view.summary()->text().endsWith(QLatin1String("Redis DOWN (went away)")), kTimeoutMs);
 }
 
 QTEST_MAIN(TestCacheView)
