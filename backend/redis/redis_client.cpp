@@ -208,13 +208,13 @@ void RedisClient::becomeReady() {
         m_lastError.clear();
     }
     if (isSubscriber()) {
-        qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':'
-                                  << m_options.port << ", subscribed to " << m_channel;
+        qCInfo(lcCache).nospace().noquote() << "Redis connected at " << m_options.host << ':'
+                                            << m_options.port << ", subscribed to " << m_channel;
         m_renewalUnanswered = false;
         m_subscriptionTimer->start(m_options.subscriptionCheck);
     } else {
-        qCInfo(lcCache).nospace() << "Redis connected at " << m_options.host << ':'
-                                  << m_options.port;
+        qCInfo(lcCache).nospace().noquote()
+            << "Redis connected at " << m_options.host << ':' << m_options.port;
     }
     emit connectedChanged(true);
 }
@@ -266,7 +266,7 @@ void RedisClient::checkSubscription() {
         // Nothing comes on an idle subscription: without the renewal, a Redis that stopped
         // answering (paused, the network gone without a reset) would look subscribed forever
         // while its messages were lost.
-        qCWarning(lcCache).nospace()
+        qCWarning(lcCache).nospace().noquote()
             << "Redis at " << m_options.host << ':' << m_options.port
             << " did not confirm the subscription to " << m_channel << " within "
             << m_options.subscriptionCheck.count() << " ms; reconnecting";
@@ -526,25 +526,31 @@ void RedisClient::onConnected(int status) {
         isSubscriber() ? sendSubscribe() : becomeReady();
 }
 
-void RedisClient::onDisconnected(int) {
+void RedisClient::onDisconnected(const QString &refusal) {
     // hiredis frees the context after this callback.
     const bool wasConnected = m_link == Link::Ready;
+    const bool subscription =
+        isSubscriber() && (m_link == Link::Subscribing || m_link == Link::Ready);
     m_context = nullptr;
     m_link = Link::Idle;
     m_dropReason.reset();
     m_connectTimer->stop();
     if (m_subscriptionTimer)
         m_subscriptionTimer->stop();
-    if (wasConnected) {
-        qCWarning(lcCache).nospace()
+    if (!refusal.isEmpty()) {
+        // Redis said why (an ACL without SUBSCRIBE, say): logged once, kept for the admin API.
+        noteFailure(subscription ? QStringLiteral("refused SUBSCRIBE: %1").arg(refusal)
+                                 : QStringLiteral("closed the connection: %1").arg(refusal));
+    } else if (wasConnected) {
+        qCWarning(lcCache).nospace().noquote()
             << "Redis at " << m_options.host << ':' << m_options.port << " went away; "
             << (isSubscriber() ? "invalidations from the other proxies are lost until it is back"
                                : "the shared cache tier is a miss until it is back");
         QMutexLocker lock(&m_errorMutex);
         m_lastError = QStringLiteral("went away");
-        lock.unlock();
-        emit connectedChanged(false);
     }
+    if (wasConnected)
+        emit connectedChanged(false);
     scheduleReconnect();
 }
 
@@ -575,8 +581,9 @@ void RedisClient::checkTimeouts() {
         }
     }
     if (stuck) {
-        qCWarning(lcCache).nospace() << "Redis at " << m_options.host << ':' << m_options.port
-                                     << " does not answer; reconnecting";
+        qCWarning(lcCache).nospace().noquote()
+            << "Redis at " << m_options.host << ':' << m_options.port
+            << " does not answer; reconnecting";
         dropConnection(Status::Timeout);
     }
     if (m_pending.empty())
@@ -598,9 +605,14 @@ void RedisClient::connectTrampoline(const redisAsyncContext *context, int status
         self->onConnected(status);
 }
 
-void RedisClient::disconnectTrampoline(const redisAsyncContext *context, int status) {
-    if (auto *self = static_cast<RedisClient *>(context->data))
-        self->onDisconnected(status);
+void RedisClient::disconnectTrampoline(const redisAsyncContext *context, int) {
+    auto *self = static_cast<RedisClient *>(context->data);
+    if (!self)
+        return;
+    // hiredis drops the connection over an error reply nothing waited for, with Redis's text
+    // as the context's error (REDIS_ERR_OTHER); I/O errors and our own drops are not that.
+    const bool refused = context->err == REDIS_ERR_OTHER && context->errstr;
+    self->onDisconnected(refused ? QString::fromUtf8(context->errstr) : QString());
 }
 
 // The event hooks hiredis calls: socket notifiers on this object's thread.

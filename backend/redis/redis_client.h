@@ -166,7 +166,9 @@ private:
                  std::function<void(Status, redisReply *)> handler);
     void onReply(redisReply *reply);
     void onConnected(int status);
-    void onDisconnected(int status);
+    // `refusal`: Redis's text when hiredis dropped the connection over an error reply that no
+    // command waited for (a refused SUBSCRIBE: a subscription's replies are not queued).
+    void onDisconnected(const QString &refusal);
     void onHandshakeReply(QByteArrayView command, Status status, redisReply *reply);
     void becomeReady();
     // A subscriber's SUBSCRIBE (at the end of the handshake, and again on every check).

@@ -3,8 +3,10 @@
 #include <tests/support/redis_server.h>
 
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <optional>
@@ -35,6 +37,7 @@ private slots:
     void subscriberReceivesWhatIsPublished();
     void subscriberSubscribesAgainAfterAKill();
     void subscriberNoticesAStuckServer();
+    void refusedSubscriptionSaysWhy();
 
 private:
     std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {},
@@ -520,6 +523,62 @@ void TestRedisClient::subscriberNoticesAStuckServer() {
     resume.dismiss();
     QVERIFY(changed.wait(10000));
     QCOMPARE(changed.last().at(0).toBool(), true);
+}
+
+namespace {
+
+// One command on a connection of its own (RESP by hand: RedisClient sends only what the cache
+// needs); Redis's first reply line, empty when none came.
+QByteArray rawCommand(quint16 port, const QByteArrayList &args) {
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000))
+        return {};
+    QByteArray request = "*" + QByteArray::number(args.size()) + "\r\n";
+    for (const QByteArray &arg : args)
+        request += "$" + QByteArray::number(arg.size()) + "\r\n" + arg + "\r\n";
+    socket.write(request);
+    while (!socket.canReadLine()) {
+        if (!socket.waitForReadyRead(5000))
+            return {};
+    }
+    return socket.readLine().trimmed();
+}
+
+} // namespace
+
+void TestRedisClient::refusedSubscriptionSaysWhy() {
+    // A Redis whose ACL forbids SUBSCRIBE (a managed Redis with pub/sub off): the refusal
+    // makes hiredis drop the connection, and the reason must reach the log (once) and the
+    // admin API instead of a silent loop of reconnections.
+    QCOMPARE(rawCommand(m_server.port(), {"ACL", "SETUSER", "default", "-subscribe"}),
+             QByteArray("+OK"));
+    auto restore = qScopeGuard([this] {
+        rawCommand(m_server.port(), {"ACL", "SETUSER", "default", "+subscribe"});
+    });
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.reconnectMin = 10ms;
+    options.reconnectMax = 40ms;
+    WarningCounter refusals(QRegularExpression(QStringLiteral("refused SUBSCRIBE: NOPERM")));
+    RedisClient subscriber(options);
+    subscriber.subscribe("tc:test:channel", {});
+    QSignalSpy changed(&subscriber, &RedisClient::connectedChanged);
+    subscriber.start();
+    // Refused over and over (the backoff grows to its maximum), never announced as connected.
+    QTRY_VERIFY_WITH_TIMEOUT(subscriber.reconnectDelay() == 40ms, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        subscriber.stats().lastError.startsWith(QLatin1String("refused SUBSCRIBE: NOPERM")), 5000);
+    QVERIFY(!subscriber.isConnected());
+    QCOMPARE(changed.count(), 0);
+    QCOMPARE(refusals.count(), 1);
+    // Allowed again: it subscribes by itself.
+    restore.dismiss();
+    QCOMPARE(rawCommand(m_server.port(), {"ACL", "SETUSER", "default", "+subscribe"}),
+             QByteArray("+OK"));
+    QVERIFY(changed.wait(5000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    QVERIFY(subscriber.stats().lastError.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestRedisClient)
