@@ -4,7 +4,7 @@ namespace ToolCapture {
 
 namespace {
 
-constexpr QByteArrayView kMagic = "TCI1";
+constexpr QByteArrayView kInvalidationMagic = "TCI1";
 
 void appendBigEndian(QByteArray &out, std::uint64_t value, int bytes) {
     for (int i = bytes - 1; i >= 0; --i)
@@ -40,7 +40,7 @@ QByteArray InvalidationMessage::encode() const {
     if (!validShape(scope, keys.size()))
         return {};
     QByteArray out;
-    qsizetype size = kMagic.size() + 8 + 1 + 2;
+    qsizetype size = kInvalidationMagic.size() + 8 + 1 + 2;
     for (const QByteArray &key : keys) {
         if (key.size() > kMaxKeyBytes)
             return {};
@@ -49,7 +49,7 @@ QByteArray InvalidationMessage::encode() const {
     if (size > kMaxBytes)
         return {};
     out.reserve(size);
-    out.append(kMagic);
+    out.append(kInvalidationMagic);
     appendBigEndian(out, sender, 8);
     out.append(char(scope));
     appendBigEndian(out, std::uint64_t(keys.size()), 2);
@@ -69,9 +69,9 @@ std::optional<InvalidationMessage> InvalidationMessage::decode(QByteArrayView pa
     };
     if (payload.size() > kMaxBytes)
         return refuse("too large");
-    if (!payload.startsWith(kMagic))
+    if (!payload.startsWith(kInvalidationMagic))
         return refuse("not an invalidation message of this version");
-    qsizetype at = kMagic.size();
+    qsizetype at = kInvalidationMagic.size();
     InvalidationMessage message;
     const auto sender = readBigEndian(payload, at, 8);
     if (!sender || at >= payload.size())
