@@ -151,12 +151,16 @@ void ProxyServer::setResponseCache(std::shared_ptr<ResponseCache> cache) {
         m_subscriber = new InvalidationSubscriber(*m_cache, m_cache->sharedTier(), m_clock, this);
         m_subscriber->start();
     }
+    const auto logGate = std::make_shared<RedisLogGate>();
     for (ProxyWorker *worker : m_workers) {
         worker->setResponseCache(m_cache.get());
         if (m_cache && m_cache->sharedTier().enabled) {
             // Each worker talks to the shared tier over its own connection, on its own loop.
             QMetaObject::invokeMethod(
-                worker, [worker, tier = m_cache->sharedTier()] { worker->startSharedTier(tier); },
+                worker,
+                [worker, tier = m_cache->sharedTier(), logGate] {
+                    worker->startSharedTier(tier, logGate);
+                },
                 Qt::QueuedConnection);
         }
         if (m_cache) {

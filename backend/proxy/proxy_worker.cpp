@@ -185,7 +185,8 @@ void ProxyWorker::deliverShared(std::uint64_t ticket, int status, const QByteArr
     session->onSharedAnswer(status, value);
 }
 
-void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
+void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier,
+                                  std::shared_ptr<RedisLogGate> logGate) {
     if (sharedTier() || !tier.enabled)
         return;
     RedisClient::Options options;
@@ -194,6 +195,7 @@ void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier) {
     options.database = tier.database;
     options.password = tier.password;
     options.commandTimeout = tier.timeout;
+    options.logGate = std::move(logGate);
     auto *client = new RedisClient(options, m_clock, this);
     m_sharedTier.store(client, std::memory_order_release);
     client->start();

@@ -28,6 +28,7 @@ class CaptureHeaderFilter;
 class CaptureQueue;
 class ClientSession;
 class RedisClient;
+class RedisLogGate;
 class InstanceSelector;
 class ScoringSelector;
 class ServiceRegistry;
@@ -127,8 +128,10 @@ public:
     // The shared tier's answer for the session waiting under `ticket` (worker thread).
     void deliverShared(std::uint64_t ticket, int status, const QByteArray &value);
     // The response cache's shared tier (Redis): this worker's own connection, made in its
-    // thread (queued from setResponseCache); null when there is none.
-    void startSharedTier(const ResponseCache::SharedTier &tier);
+    // thread (queued from setResponseCache); null when there is none. The workers share
+    // `logGate`, so that a change of Redis's state is logged once, not once per worker.
+    void startSharedTier(const ResponseCache::SharedTier &tier,
+                         std::shared_ptr<RedisLogGate> logGate = {});
     // Null until startSharedTier() ran. Any thread (the server reads the client's stats()).
     RedisClient *sharedTier() const noexcept {
         return m_sharedTier.load(std::memory_order_acquire);

@@ -208,13 +208,15 @@ void RedisClient::becomeReady() {
         m_lastError.clear();
     }
     if (isSubscriber()) {
-        qCInfo(lcCache).nospace().noquote() << "Redis connected at " << m_options.host << ':'
-                                            << m_options.port << ", subscribed to " << m_channel;
+        say(QtInfoMsg, QStringLiteral("Redis connected at %1:%2, subscribed to %3")
+                           .arg(m_options.host)
+                           .arg(m_options.port)
+                           .arg(QString::fromUtf8(m_channel)));
         m_renewalUnanswered = false;
         m_subscriptionTimer->start(m_options.subscriptionCheck);
     } else {
-        qCInfo(lcCache).nospace().noquote()
-            << "Redis connected at " << m_options.host << ':' << m_options.port;
+        say(QtInfoMsg,
+            QStringLiteral("Redis connected at %1:%2").arg(m_options.host).arg(m_options.port));
     }
     emit connectedChanged(true);
 }
@@ -266,10 +268,13 @@ void RedisClient::checkSubscription() {
         // Nothing comes on an idle subscription: without the renewal, a Redis that stopped
         // answering (paused, the network gone without a reset) would look subscribed forever
         // while its messages were lost.
-        qCWarning(lcCache).nospace().noquote()
-            << "Redis at " << m_options.host << ':' << m_options.port
-            << " did not confirm the subscription to " << m_channel << " within "
-            << m_options.subscriptionCheck.count() << " ms; reconnecting";
+        say(QtWarningMsg,
+            QStringLiteral("Redis at %1:%2 did not confirm the subscription to %3 within %4 ms; "
+                           "reconnecting")
+                .arg(m_options.host)
+                .arg(m_options.port)
+                .arg(QString::fromUtf8(m_channel))
+                .arg(m_options.subscriptionCheck.count()));
         dropConnection(Status::Timeout);
         return;
     }
@@ -288,13 +293,34 @@ void RedisClient::noteFailure(const QString &error) {
         }
         m_lastError = error;
     }
-    qCWarning(lcCache).nospace().noquote()
-        << "Redis at " << m_options.host << ':' << m_options.port << ' ' << error
-        << (isSubscriber() ? "; invalidations from the other proxies are not received until it "
-                             "connects (retrying, at most every "
-                           : "; the shared cache tier is a miss until it connects (retrying, at "
-                             "most every ")
-        << m_options.reconnectMax.count() << " ms)";
+    say(QtWarningMsg,
+        QStringLiteral("Redis at %1:%2 %3; %4 until it connects (retrying, at most every %5 ms)")
+            .arg(m_options.host)
+            .arg(m_options.port)
+            .arg(error, isSubscriber()
+                            ? QStringLiteral("invalidations from the other proxies are not "
+                                             "received")
+                            : QStringLiteral("the shared cache tier is a miss"))
+            .arg(m_options.reconnectMax.count()));
+}
+
+bool RedisLogGate::pass(const QString &message) {
+    QMutexLocker lock(&m_mutex);
+    if (m_last == message)
+        return false;
+    m_last = message;
+    return true;
+}
+
+void RedisClient::say(QtMsgType type, const QString &message) {
+    if (m_options.logGate && !m_options.logGate->pass(message)) {
+        qCDebug(lcCache).noquote() << message;
+        return;
+    }
+    if (type == QtWarningMsg)
+        qCWarning(lcCache).noquote() << message;
+    else
+        qCInfo(lcCache).noquote() << message;
 }
 
 void RedisClient::scheduleReconnect() {
@@ -542,10 +568,13 @@ void RedisClient::onDisconnected(const QString &refusal) {
         noteFailure(subscription ? QStringLiteral("refused SUBSCRIBE: %1").arg(refusal)
                                  : QStringLiteral("closed the connection: %1").arg(refusal));
     } else if (wasConnected) {
-        qCWarning(lcCache).nospace().noquote()
-            << "Redis at " << m_options.host << ':' << m_options.port << " went away; "
-            << (isSubscriber() ? "invalidations from the other proxies are lost until it is back"
-                               : "the shared cache tier is a miss until it is back");
+        say(QtWarningMsg,
+            QStringLiteral("Redis at %1:%2 went away; %3 until it is back")
+                .arg(m_options.host)
+                .arg(m_options.port)
+                .arg(isSubscriber()
+                         ? QStringLiteral("invalidations from the other proxies are lost")
+                         : QStringLiteral("the shared cache tier is a miss")));
         QMutexLocker lock(&m_errorMutex);
         m_lastError = QStringLiteral("went away");
     }
@@ -581,9 +610,9 @@ void RedisClient::checkTimeouts() {
         }
     }
     if (stuck) {
-        qCWarning(lcCache).nospace().noquote()
-            << "Redis at " << m_options.host << ':' << m_options.port
-            << " does not answer; reconnecting";
+        say(QtWarningMsg, QStringLiteral("Redis at %1:%2 does not answer; reconnecting")
+                              .arg(m_options.host)
+                              .arg(m_options.port));
         dropConnection(Status::Timeout);
     }
     if (m_pending.empty())

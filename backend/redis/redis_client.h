@@ -33,6 +33,19 @@ namespace ToolCapture {
 // SUBSCRIBE and hands each message on, and is connected only while Redis confirms it.
 // Lives in the thread that created it (a proxy worker's, or any thread with an event loop);
 // every method but stats() is called from that thread, and every callback runs on it.
+// Clients that share a gate (a proxy's workers, one client each, all to the same Redis) log a
+// change of state once, by the first of them to see it, instead of once per worker; the others
+// log it at debug level. Any thread.
+class RedisLogGate {
+public:
+    // True when `message` differs from the last one let through.
+    bool pass(const QString &message);
+
+private:
+    QMutex m_mutex;
+    QString m_last;
+};
+
 class RedisClient : public QObject {
     Q_OBJECT
 public:
@@ -46,6 +59,9 @@ public:
         // Waits between reconnection attempts, doubling from min to max.
         std::chrono::milliseconds reconnectMin{100};
         std::chrono::milliseconds reconnectMax{5000};
+        // Shared by clients whose changes of state are logged once between them; none: this
+        // client logs its own.
+        std::shared_ptr<RedisLogGate> logGate;
         // A subscriber renews its SUBSCRIBE this often; one not confirmed by the next renewal
         // means a Redis that stopped answering (an idle subscription would not notice).
         std::chrono::milliseconds subscriptionCheck{2000};
@@ -178,6 +194,8 @@ private:
     // Records why the client is not connected; logs it (a warning) only when it differs from
     // the last reason, so that a Redis refusing every attempt is one line, not one per attempt.
     void noteFailure(const QString &error);
+    // A change of state, at `type`'s level unless another client sharing the gate logged it.
+    void say(QtMsgType type, const QString &message);
     void armTimeoutTimer();
     void scanRound(std::shared_ptr<ScanState> state);
 

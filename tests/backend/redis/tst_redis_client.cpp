@@ -9,6 +9,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <algorithm>
 #include <optional>
 
 using namespace ToolCapture;
@@ -38,6 +39,7 @@ private slots:
     void subscriberSubscribesAgainAfterAKill();
     void subscriberNoticesAStuckServer();
     void refusedSubscriptionSaysWhy();
+    void sharedGateLogsAChangeOnce();
 
 private:
     std::unique_ptr<RedisClient> connectedClient(RedisClient::Options options = {},
@@ -579,6 +581,41 @@ void TestRedisClient::refusedSubscriptionSaysWhy() {
     QVERIFY(changed.wait(5000));
     QCOMPARE(changed.last().at(0).toBool(), true);
     QVERIFY(subscriber.stats().lastError.isEmpty());
+}
+
+void TestRedisClient::sharedGateLogsAChangeOnce() {
+    // A proxy's workers each have a client to the same Redis: a Redis that goes away is one
+    // warning, not one per worker.
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.reconnectMin = 10ms;
+    options.reconnectMax = 40ms;
+    options.logGate = std::make_shared<RedisLogGate>();
+    WarningCounter wentAway(QRegularExpression(QStringLiteral("went away")));
+    std::vector<std::unique_ptr<RedisClient>> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.push_back(connectedClient(options));
+        QVERIFY(clients.back());
+    }
+    m_server.kill();
+    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(clients.begin(), clients.end(),
+                                          [](const auto &c) { return c->isConnected(); }),
+                             5000);
+    QCOMPARE(wentAway.count(), 1);
+    // Each client still says why for the admin API.
+    for (const auto &client : clients)
+        QCOMPARE(client->stats().lastError.isEmpty(), false);
+    QVERIFY2(m_server.start(), qPrintable(m_server.error()));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::all_of(clients.begin(), clients.end(), [](const auto &c) { return c->isConnected(); }),
+        10000);
+    // Gone again: a new change, logged once again.
+    m_server.kill();
+    QTRY_VERIFY_WITH_TIMEOUT(std::none_of(clients.begin(), clients.end(),
+                                          [](const auto &c) { return c->isConnected(); }),
+                             5000);
+    QCOMPARE(wentAway.count(), 2);
+    QVERIFY2(m_server.start(), qPrintable(m_server.error()));
 }
 
 QTEST_GUILESS_MAIN(TestRedisClient)
