@@ -62,6 +62,21 @@ bool connectionHas(const HttpHeaders &headers, QByteArrayView token) noexcept {
     return false;
 }
 
+bool isWebSocketUpgrade(const HttpHeaders &headers) noexcept {
+    const HttpHeader *upgrade = nullptr;
+    for (const HttpHeader &header : headers) {
+        if (header.name.size() == 7 && equalsIgnoreCase(header.name, "upgrade")) {
+            if (upgrade)
+                return false; // more than one: not the one token
+            upgrade = &header;
+        }
+    }
+    if (!upgrade)
+        return false;
+    return equalsIgnoreCase(QByteArrayView(upgrade->value).trimmed(), "websocket") &&
+           connectionHas(headers, "upgrade");
+}
+
 Framing messageFraming(const HttpHeaders &headers) {
     Framing result;
     const HttpHeader *contentLength = nullptr;

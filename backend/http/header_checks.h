@@ -34,6 +34,12 @@ Framing messageFraming(const HttpHeaders &headers);
 // Whether the Connection fields list `token` (e.g. "close", "keep-alive").
 bool connectionHas(const HttpHeaders &headers, QByteArrayView token) noexcept;
 
+// Whether the head asks to switch to (a request) or switches to (a 101) the WebSocket protocol
+// (RFC 6455 section 4): the Connection fields list "upgrade" and there is exactly one Upgrade
+// field, whose value is the one token "websocket" (case-insensitive). Any other protocol
+// (h2c, ...) is not.
+bool isWebSocketUpgrade(const HttpHeaders &headers) noexcept;
+
 // The error value for `status` with its reason phrase as title.
 HttpParseError makeError(int status, QByteArray detail);
 

@@ -43,6 +43,9 @@ struct RequestHead {
     BodyFraming framing = BodyFraming::None;
     qint64 contentLength = 0; // valid when framing == ContentLength
     bool keepAlive = true;    // after this exchange, from the version and Connection
+    // A GET in HTTP/1.1 without a body asking for the WebSocket protocol (Connection: upgrade,
+    // Upgrade: websocket): forwarded with those fields and, on a 101, tunnelled.
+    bool upgradeWebSocket = false;
 
     // The path part of the target (no query), for routing.
     QByteArrayView path() const noexcept;

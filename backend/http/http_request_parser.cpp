@@ -81,6 +81,10 @@ LlhttpSession::HeadVerdict HttpRequestParser::Impl::onHeadComplete() {
                                             : HeaderChecks::connectionHas(headers, "keep-alive") &&
                                                   !HeaderChecks::connectionHas(headers, "close");
     head.keepAlive = head.keepAlive && session.llhttpKeepsAlive();
+    // One test for an ordinary request: llhttp's flags say whether the fields are worth a look.
+    head.upgradeWebSocket = session.llhttpSawUpgrade() && head.versionMinor == 1 &&
+                            head.framing == BodyFraming::None && head.method == "GET" &&
+                            HeaderChecks::isWebSocketUpgrade(headers);
     // The session takes the previous head's fields (if the handler gave them back) to reuse.
     std::swap(head.headers, headers);
 

@@ -26,6 +26,7 @@ struct HttpResponseParser::Impl final : LlhttpSession::Listener {
     BodyFraming framing = BodyFraming::None;
     bool toHead = false;
     bool interim = false;
+    bool upgradeAsked = false;
 };
 
 LlhttpSession::HeadVerdict HttpResponseParser::Impl::onHeadComplete() {
@@ -39,8 +40,20 @@ LlhttpSession::HeadVerdict HttpResponseParser::Impl::onHeadComplete() {
     head.keepAlive = true;
 
     if (head.status == 101) {
-        session.fail(502, "101 Switching Protocols: this proxy does not upgrade connections");
-        return LlhttpSession::HeadVerdict::Fail;
+        if (!upgradeAsked) {
+            session.fail(502, "101 Switching Protocols to a request that did not ask for it");
+            return LlhttpSession::HeadVerdict::Fail;
+        }
+        if (head.versionMinor == 0 || !HeaderChecks::isWebSocketUpgrade(headers)) {
+            session.fail(502, "101 Switching Protocols without Upgrade: websocket");
+            return LlhttpSession::HeadVerdict::Fail;
+        }
+        // The bytes after this head belong to the new protocol: feed() stops here for good.
+        std::swap(head.headers, headers);
+        framing = BodyFraming::None;
+        state = State::Upgraded;
+        handler.onResponseHead(std::move(head));
+        return LlhttpSession::HeadVerdict::Pause;
     }
     if (head.status < 200 && head.versionMinor == 0) {
         // llhttp ends an HTTP/1.0 connection after any message without keep-alive, even an
@@ -109,8 +122,9 @@ HttpResponseParser::HttpResponseParser(Handler &handler, Limits limits)
 
 HttpResponseParser::~HttpResponseParser() = default;
 
-void HttpResponseParser::expectResponseTo(QByteArrayView method) {
+void HttpResponseParser::expectResponseTo(QByteArrayView method, bool webSocketUpgrade) {
     d->toHead = method == "HEAD";
+    d->upgradeAsked = webSocketUpgrade;
     if (d->state == State::Complete) {
         d->state = State::Idle;
         d->framing = BodyFraming::None;
@@ -121,7 +135,7 @@ void HttpResponseParser::expectResponseTo(QByteArrayView method) {
 }
 
 qsizetype HttpResponseParser::feed(const char *data, qsizetype size) {
-    if (d->state == State::Failed || d->state == State::Complete)
+    if (d->state == State::Failed || d->state == State::Complete || d->state == State::Upgraded)
         return 0;
     const qsizetype consumed = d->session.execute(data, size);
     if (d->session.failed())
@@ -136,6 +150,7 @@ void HttpResponseParser::finish() {
     case State::Idle:
     case State::Complete:
     case State::Failed:
+    case State::Upgraded:
         return;
     case State::Body:
         if (d->framing == BodyFraming::UntilClose) {

@@ -29,15 +29,20 @@ public:
         virtual void onResponseComplete() = 0;
     };
 
-    enum class State { Idle, Head, Body, Complete, Failed };
+    // Upgraded: a 101 switching to WebSocket was delivered (onResponseHead, no
+    // onResponseComplete); feed() stopped right after its head, and what follows is no longer
+    // HTTP. The parser takes nothing more.
+    enum class State { Idle, Head, Body, Complete, Failed, Upgraded };
 
     HttpResponseParser(Handler &handler, Limits limits);
     ~HttpResponseParser();
     HttpResponseParser(const HttpResponseParser &) = delete;
     HttpResponseParser &operator=(const HttpResponseParser &) = delete;
 
-    // Call before each response: the method of the request it answers (HEAD has no body).
-    void expectResponseTo(QByteArrayView method);
+    // Call before each response: the method of the request it answers (HEAD has no body), and
+    // whether that request asked for WebSocket (RequestHead::upgradeWebSocket). A 101 is
+    // refused (502) unless it did and the 101 has "Upgrade: websocket".
+    void expectResponseTo(QByteArrayView method, bool webSocketUpgrade = false);
     // Parses from `data`, returns bytes consumed; stops after a complete final (>= 200)
     // response (state Complete) or on error.
     qsizetype feed(const char *data, qsizetype size);

@@ -307,8 +307,10 @@ int LlhttpSession::onHeaderValueCompleteCb(llhttp_t *parser) {
 int LlhttpSession::onHeadersCompleteCb(llhttp_t *parser) {
     LlhttpSession *self = sessionOf(parser);
     self->m_inTrailers = true;
-    // We never switch protocols: an Upgrade request is forwarded as plain HTTP/1.1 (the proxy
-    // drops the hop-by-hop Upgrade field), so llhttp must not stop for it.
+    // llhttp never stops for an upgrade on its own: a request asking for one is forwarded as
+    // any other (with or without its Upgrade field, HeaderRewriter decides), and the response
+    // parser stops after a 101 it accepts through HeadVerdict::Pause, leaving the bytes after
+    // the head to the tunnel.
     parser->upgrade = 0;
     switch (self->m_listener.onHeadComplete()) {
     case HeadVerdict::Continue:

@@ -62,6 +62,11 @@ public:
     // keeps the connection open. Where it does not, llhttp ends the connection after this
     // message whatever we decide, so the listeners must not promise keep-alive either.
     bool llhttpKeepsAlive() const noexcept;
+    // Whether llhttp saw an Upgrade field and "upgrade" in Connection in the current head: the
+    // flags it keeps anyway, so that an ordinary message costs one test, not a look at its fields.
+    bool llhttpSawUpgrade() const noexcept {
+        return (m_parser.flags & F_UPGRADE) != 0 && (m_parser.flags & F_CONNECTION_UPGRADE) != 0;
+    }
     // Whether the connection ends after this message: more bytes are then an error.
     void setCloseAfterMessage(bool close) noexcept { m_closeAfterMessage = close; }
     // Fields of earlier messages kept for the next heads' fields, at most kMaxSpareFields.
