@@ -146,10 +146,10 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
     // Request line, a Host made from the authority, the added fields and the framing:
     // 160 bytes and the pieces of variable size; every field copied at most once more
     // (X-Forwarded-For and Via values, with their ", ").
-    HeadWriter w(out, 160 + request.method.size() + 1 + request.target.size() + authority.size() +
-                          info.defaultHost.size() + info.clientAddress.size() +
-                          info.correlationId.size() + HeadWriter::kMaxNumber +
-                          HeadWriter::fieldsBound(request.headers));
+    HeadWriter w(out, 160 + (info.webSocketUpgrade ? 48 : 0) + request.method.size() + 1 +
+                          request.target.size() + authority.size() + info.defaultHost.size() +
+                          info.clientAddress.size() + info.correlationId.size() +
+                          HeadWriter::kMaxNumber + HeadWriter::fieldsBound(request.headers));
     w.add(request.method);
     w.add(' ');
     if (!info.stripPrefix.isEmpty() && target.startsWith(info.stripPrefix))
@@ -212,6 +212,8 @@ void writeUpstreamRequestHead(QByteArray &out, const RequestHead &request,
     w.add(viaEntry(request.versionMinor));
     w.add("\r\n");
     w.addHeader("X-Correlation-ID", info.correlationId);
+    if (info.webSocketUpgrade)
+        w.add("Connection: upgrade\r\nUpgrade: websocket\r\n");
     switch (request.framing) {
     case BodyFraming::ContentLength:
         w.add("Content-Length: ");
@@ -243,7 +245,7 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
 
 void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
                              bool keepAlive, int clientVersionMinor, QByteArrayView correlationId,
-                             QByteArrayView date) {
+                             QByteArrayView date, bool webSocketUpgrade) {
     bool hasConnection = false;
     for (const HttpHeader &h : response.headers) {
         if (equalsIgnoreCase(h.name, "connection")) {
@@ -253,8 +255,9 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response, Clie
     }
     // Status line, the added fields and the framing: 160 bytes and the pieces of variable
     // size; every field copied at most once more (Via values, with their ", ").
-    HeadWriter w(out, 160 + response.reason.size() + correlationId.size() + date.size() +
-                          HeadWriter::kMaxNumber + HeadWriter::fieldsBound(response.headers));
+    HeadWriter w(out, 160 + (webSocketUpgrade ? 48 : 0) + response.reason.size() +
+                          correlationId.size() + date.size() + HeadWriter::kMaxNumber +
+                          HeadWriter::fieldsBound(response.headers));
     w.add("HTTP/1.1 ");
     w.addNumber(response.status);
     w.add(' ');
@@ -313,7 +316,9 @@ void writeClientResponseHead(QByteArray &out, const ResponseHead &response, Clie
     case ClientFraming::UntilClose:
         break;
     }
-    if (!keepAlive || framing == ClientFraming::UntilClose)
+    if (webSocketUpgrade)
+        w.add("Connection: upgrade\r\nUpgrade: websocket\r\n");
+    else if (!keepAlive || framing == ClientFraming::UntilClose)
         w.add("Connection: close\r\n");
     else if (clientVersionMinor == 0)
         w.add("Connection: keep-alive\r\n");

@@ -17,6 +17,9 @@ struct ForwardedRequestInfo {
     QByteArrayView correlationId; // X-Correlation-ID, replacing any the client sent
     QByteArrayView stripPrefix;   // removed from the start of the path when non-empty
     QByteArrayView defaultHost;   // Host for a request without one (HTTP/1.0): the upstream's
+    // RequestHead::upgradeWebSocket: "Connection: upgrade" and "Upgrade: websocket" are sent
+    // (the client's own Connection and Upgrade fields are dropped as always).
+    bool webSocketUpgrade = false;
 };
 
 // Serializes the head of `request` as the proxy forwards it: origin-form target (absolute-form
@@ -37,10 +40,12 @@ ClientFraming clientFramingFor(const ResponseHead &response, int clientVersionMi
 
 // Serializes the head of a response as the proxy returns it: hop-by-hop fields dropped, Via
 // appended to, X-Correlation-ID set, `date` as the Date field when the response has none,
-// framing per `framing` (no Content-Length on a 1xx or 204), Connection per `keepAlive`.
+// framing per `framing` (no Content-Length on a 1xx or 204), Connection per `keepAlive`, or
+// "Connection: upgrade" and "Upgrade: websocket" for a 101 switching to WebSocket
+// (`webSocketUpgrade`).
 void writeClientResponseHead(QByteArray &out, const ResponseHead &response, ClientFraming framing,
                              bool keepAlive, int clientVersionMinor, QByteArrayView correlationId,
-                             QByteArrayView date = {});
+                             QByteArrayView date = {}, bool webSocketUpgrade = false);
 
 // A correlation id from a client is used only if it is 1..128 characters of [A-Za-z0-9._:-].
 bool isAcceptableCorrelationId(QByteArrayView id) noexcept;
