@@ -64,6 +64,11 @@ struct CaptureRecord {
     // The proxy answered itself (no upstream response reached the client): problem type,
     // e.g. "upstream-timeout", "rate-limited", "no-route". Empty for upstream answers.
     QByteArray proxyError;
+    // A WebSocket exchange (status 101) is captured when its tunnel ends: why it ended
+    // ("client-closed", "upstream-closed", "idle-timeout", "client-reset", "upstream-reset",
+    // "shutdown"); requestBytes and responseBytes are then the bytes copied each way (after the
+    // heads), doneUs the tunnel's end. Empty for every other exchange.
+    QByteArray tunnelEnd;
 
     std::vector<CapturedHeader> requestHeaders;
     std::vector<CapturedHeader> responseHeaders;

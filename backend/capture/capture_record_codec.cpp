@@ -183,13 +183,17 @@ private:
 // runner-up when present: the id (UTF-8), nine doubles (score, performance, reliability, load,
 // compatibility, weight, latencyMs, successRate, windowCalls; 8 bytes little-endian each) and
 // active (zigzag varint). Version 1 is still read.
+// Version 3 (frozen): version 2, and when kTunnelEnd is set the tunnel's end reason
+// (length-prefixed) right after the response fields. Versions 1 and 2 are still read.
 constexpr char kFormatVersion1 = 1;
-constexpr char kFormatVersion = 2;
+constexpr char kFormatVersion2 = 2;
+constexpr char kFormatVersion = 3;
 
 constexpr std::uint64_t kReplayable = 1;
 constexpr std::uint64_t kResponseBodyTruncated = 2;
 constexpr std::uint64_t kRoutingPacked = 4;
 constexpr std::uint64_t kRoutingBrief = 8;
+constexpr std::uint64_t kTunnelEnd = 16;
 
 constexpr unsigned char kBriefSlowStartYielded = 1;
 constexpr unsigned char kBriefAvoided = 2;
@@ -678,6 +682,7 @@ Json toJson(const CaptureRecord &r) {
         {"cache", textOrNull(r.cache)},
         {"breaker_state", textOrNull(r.breakerState)},
         {"proxy_error", textOrNull(r.proxyError)},
+        {"tunnel_end", textOrNull(r.tunnelEnd)},
         {"request_headers", headersJson(r.requestHeaders)},
         {"response_headers", headersJson(r.responseHeaders)},
         {"request_content_type", textOrNull(r.requestContentType)},
@@ -720,6 +725,7 @@ std::optional<CaptureRecord> captureRecordFromJson(const Json &json, QString *er
     r.cache = in.bytes("cache");
     r.breakerState = in.bytes("breaker_state");
     r.proxyError = in.bytes("proxy_error");
+    r.tunnelEnd = in.bytes("tunnel_end");
     r.requestHeaders = in.headers("request_headers");
     r.responseHeaders = in.headers("response_headers");
     r.requestContentType = in.bytes("request_content_type");
@@ -742,12 +748,13 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     // An upper bound: ten bytes per varint, three UTF-8 bytes per UTF-16 unit, and the packed
     // routing explanation is never longer than the text.
     constexpr qsizetype kVarint = 10;
-    qsizetype bound =
-        2 + kVarint + 8 * kVarint + 17 * kVarint + r.correlationId.size() + r.sessionId.size() +
-        r.userContext.size() + r.clientAddress.size() + r.method.size() + r.path.size() +
-        r.query.size() + 3 * (r.service.size() + r.instance.size()) + r.routing.size() +
-        r.cache.size() + r.breakerState.size() + r.proxyError.size() + r.requestContentType.size() +
-        r.responseContentType.size() + r.requestBody.size() + r.responseBody.size();
+    qsizetype bound = 2 + kVarint + 8 * kVarint + 17 * kVarint + r.correlationId.size() +
+                      r.sessionId.size() + r.userContext.size() + r.clientAddress.size() +
+                      r.method.size() + r.path.size() + r.query.size() +
+                      3 * (r.service.size() + r.instance.size()) + r.routing.size() +
+                      r.cache.size() + r.breakerState.size() + r.proxyError.size() +
+                      r.tunnelEnd.size() + kVarint + r.requestContentType.size() +
+                      r.responseContentType.size() + r.requestBody.size() + r.responseBody.size();
     for (const auto *fields : {&r.requestHeaders, &r.responseHeaders}) {
         bound += kVarint;
         for (const CapturedHeader &field : *fields)
@@ -771,7 +778,8 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.byte(kFormatVersion);
     w.varint((r.replayable ? kReplayable : 0) |
              (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
-             (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief));
+             (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief) |
+             (r.tunnelEnd.isEmpty() ? 0 : kTunnelEnd));
     w.svarint(r.acceptedAtUs);
     w.svarint(r.connectedUs);
     w.svarint(r.firstByteUs);
@@ -801,6 +809,8 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.bytes(r.responseBody);
     w.headers(r.requestHeaders, r, r.requestContentType);
     w.headers(r.responseHeaders, r, r.responseContentType);
+    if (!r.tunnelEnd.isEmpty())
+        w.bytes(r.tunnelEnd);
     out.resize(w.end() - out.constData());
 }
 
@@ -813,7 +823,7 @@ QByteArray encodeCaptureRecord(const CaptureRecord &record) {
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     Reader in(data);
     const char version = in.byte();
-    if (version != kFormatVersion && version != kFormatVersion1)
+    if (version != kFormatVersion && version != kFormatVersion2 && version != kFormatVersion1)
         return false;
     const std::uint64_t flags = in.varint();
     r.replayable = flags & kReplayable;
@@ -857,13 +867,19 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     r.responseBody = in.bytes();
     r.requestHeaders = in.headers(r, r.requestContentType);
     r.responseHeaders = in.headers(r, r.responseContentType);
+    r.tunnelEnd = QByteArray();
+    if (flags & kTunnelEnd) {
+        if (version != kFormatVersion)
+            return false;
+        r.tunnelEnd = in.bytes();
+    }
     return in.ok() && in.atEnd();
 }
 
 std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data) {
     Reader in(data);
     const char version = in.byte();
-    if (version != kFormatVersion && version != kFormatVersion1)
+    if (version != kFormatVersion && version != kFormatVersion2 && version != kFormatVersion1)
         return std::nullopt;
     in.varint(); // flags
     for (int i = 0; i < 8; ++i)

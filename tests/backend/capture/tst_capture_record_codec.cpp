@@ -67,6 +67,7 @@ void compareRecords(const CaptureRecord &actual, const CaptureRecord &expected) 
     QCOMPARE(actual.cache, expected.cache);
     QCOMPARE(actual.breakerState, expected.breakerState);
     QCOMPARE(actual.proxyError, expected.proxyError);
+    QCOMPARE(actual.tunnelEnd, expected.tunnelEnd);
     QCOMPARE(actual.requestContentType, expected.requestContentType);
     QCOMPARE(actual.responseContentType, expected.responseContentType);
     QCOMPARE(actual.requestBody, expected.requestBody);
@@ -284,8 +285,23 @@ void TestCaptureRecordCodec::binaryRejectsDamage() {
                  qPrintable(QStringLiteral("prefix of %1 bytes accepted").arg(n)));
     QVERIFY(!decodeCaptureRecord(encoded + '\0', out));
     QByteArray otherVersion = encoded;
-    otherVersion[0] = 3;
+    otherVersion[0] = 4;
     QVERIFY(!decodeCaptureRecord(otherVersion, out));
+    // Version 2 (no tunnel end) is still read; a tunnel end in a version 2 encoding is damage.
+    QByteArray version2 = encoded;
+    version2[0] = 2;
+    QVERIFY(decodeCaptureRecord(version2, out));
+    compareRecords(out, typicalGet());
+    CaptureRecord tunnelled = typicalGet();
+    tunnelled.status = 101;
+    tunnelled.tunnelEnd = "upstream-closed";
+    QByteArray tunnelEncoded = encodeCaptureRecord(tunnelled);
+    QVERIFY(decodeCaptureRecord(tunnelEncoded, out));
+    QCOMPARE(out.tunnelEnd, QByteArray("upstream-closed"));
+    QVERIFY(decodeCaptureRecord(encoded, out));
+    QVERIFY(out.tunnelEnd.isEmpty()); // not left over from the record decoded into before
+    tunnelEncoded[0] = 2;
+    QVERIFY(!decodeCaptureRecord(tunnelEncoded, out));
     // Version 1 (no routing brief) is still read; a brief in a version 1 encoding is damage.
     QByteArray version1 = encoded;
     version1[0] = 1;
