@@ -832,6 +832,13 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
              "Requests that matched no service.");
     w.sample({}, std::uint64_t(totals.unrouted));
 
+    w.family("toolcapture_tunnels_active", Type::Gauge,
+             "WebSocket tunnels open (101 relayed, bytes copied both ways).");
+    w.sample({}, std::int64_t(totals.tunnelsActive));
+    w.family("toolcapture_tunnels_ended_total", Type::Counter, "WebSocket tunnels ended, by why.");
+    for (std::size_t i = 0; i < totals.tunnelsEnded.size(); ++i)
+        w.sample({{"reason", kTunnelEndReasons[i]}}, totals.tunnelsEnded[i]);
+
     w.family("toolcapture_uptime_seconds", Type::Gauge, "Seconds since the engine started.");
     w.sample({}, double(snapshot.uptimeMs) / 1000.0);
 

@@ -65,6 +65,9 @@ ProxyTotals ProxyMetrics::totals() const {
         t.bytesFromClients += worker->bytesFromClients.value();
         t.bytesToClients += worker->bytesToClients.value();
         t.unrouted += worker->unrouted.value();
+        t.tunnelsActive += worker->tunnelsActive.value();
+        for (size_t i = 0; i < t.tunnelsEnded.size(); ++i)
+            t.tunnelsEnded[i] += worker->tunnelsEnded[i].value();
         for (size_t i = 0; i < t.proxyErrors.size(); ++i)
             t.proxyErrors[i] += worker->proxyErrors[i].value();
         for (int i = 0; i < m_instanceCount; ++i) {

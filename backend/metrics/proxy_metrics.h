@@ -25,6 +25,12 @@ inline constexpr int kLatencyBucketCount = int(kLatencyBucketsMs.size()) + 1;
 // Index of the bucket a latency falls in.
 int latencyBucketIndex(std::chrono::microseconds latency) noexcept;
 
+// Why a WebSocket tunnel ended, in UpgradeTunnel::End's order: the capture's tunnel_end and the
+// reason label of toolcapture_tunnels_ended_total.
+inline constexpr std::array<const char *, 6> kTunnelEndReasons{"client-closed",  "upstream-closed",
+                                                               "idle-timeout",   "client-reset",
+                                                               "upstream-reset", "shutdown"};
+
 // What one worker saw of one upstream instance. Written by that worker only.
 struct InstanceCounters {
     std::array<LocalCounter, 6> responses; // [1..5]: status class of the upstream's response
@@ -56,6 +62,8 @@ struct WorkerCounters {
     LocalCounter bytesToClients;
     std::array<LocalCounter, 200> proxyErrors; // responses the proxy produced, status 400..599
     LocalCounter unrouted;                     // requests that matched no service
+    LocalGauge tunnelsActive;                  // WebSocket tunnels open
+    std::array<LocalCounter, kTunnelEndReasons.size()> tunnelsEnded; // by kTunnelEndReasons
 };
 
 // Plain-value totals over all workers for one instance.
@@ -88,6 +96,8 @@ struct ProxyTotals {
     std::uint64_t bytesToClients = 0;
     std::array<std::uint64_t, 200> proxyErrors{}; // status 400..599
     std::uint64_t unrouted = 0;
+    std::int64_t tunnelsActive = 0;
+    std::array<std::uint64_t, kTunnelEndReasons.size()> tunnelsEnded{};
 };
 
 // Owns one WorkerCounters per worker and sums them on request (engine thread).
