@@ -55,6 +55,7 @@ struct TimeoutConfig {
     milliseconds headerRead{10000};    // client: first byte of a request to end of its head, 408
     milliseconds bodyRead{30000};      // client: longest pause while sending a body, 408
     milliseconds idleKeepAlive{60000}; // client: idle between requests, then closed
+    milliseconds tunnelIdle{3600000};  // WebSocket tunnel: no byte either way, then closed
     milliseconds drain{10000};         // graceful shutdown: in-flight requests get this long
 };
 

@@ -28,8 +28,9 @@ constexpr std::array kTopLevelKeys{
     "pool"sv,    "retry"sv,      "breaker"sv,     "bulkhead"sv, "health"sv,   "outlier"sv,
     "routing"sv, "rate_limit"sv, "admin_token"sv, "services"sv, "kafka"sv,    "store"sv,
     "logging"sv, "capture"sv,    "hooks"sv,       "registry"sv, "cache"sv,    "intelligence"sv};
-constexpr std::array kTimeoutKeys{"connect_ms"sv,   "first_byte_ms"sv,     "header_read_ms"sv,
-                                  "body_read_ms"sv, "idle_keepalive_ms"sv, "drain_ms"sv};
+constexpr std::array kTimeoutKeys{"connect_ms"sv,    "first_byte_ms"sv,     "header_read_ms"sv,
+                                  "body_read_ms"sv,  "idle_keepalive_ms"sv, "drain_ms"sv,
+                                  "tunnel_idle_ms"sv};
 constexpr std::array kServiceTimeoutKeys{"connect_ms"sv, "first_byte_ms"sv};
 constexpr std::array kLimitKeys{"max_request_line"sv, "max_header_bytes"sv, "max_header_count"sv,
                                 "max_body_bytes"sv};
@@ -60,6 +61,7 @@ constexpr std::array kTimeoutFields{
     TimeoutField{"header_read_ms", &TimeoutConfig::headerRead},
     TimeoutField{"body_read_ms", &TimeoutConfig::bodyRead},
     TimeoutField{"idle_keepalive_ms", &TimeoutConfig::idleKeepAlive},
+    TimeoutField{"tunnel_idle_ms", &TimeoutConfig::tunnelIdle},
     TimeoutField{"drain_ms", &TimeoutConfig::drain},
 };
 
