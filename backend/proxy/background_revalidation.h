@@ -74,6 +74,8 @@ private:
     void onUpstreamFailed(UpstreamFailure failure, const QString &detail) override;
     void onUpstreamWritable() override {}
     void onUpstreamBatchDone() override {}
+    // Never called: a revalidation never asks for an upgrade, so a 101 fails as a bad response.
+    void onUpstreamUpgraded(const char *, qsizetype) override {}
 
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;

@@ -194,10 +194,11 @@ void ClientSession::flushClientAtRoundEnd() {
 }
 
 void ClientSession::writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing,
-                                              bool keepAlive, int clientVersionMinor) {
+                                              bool keepAlive, int clientVersionMinor,
+                                              bool webSocketUpgrade) {
     const qsizetype before = m_clientOut.size();
     writeClientResponseHead(m_clientOut, head, framing, keepAlive, clientVersionMinor,
-                            m_correlationId, m_worker.httpDate());
+                            m_correlationId, m_worker.httpDate(), webSocketUpgrade);
     m_worker.counters().bytesToClients.add(std::uint64_t(m_clientOut.size() - before));
 }
 
@@ -272,7 +273,7 @@ void ClientSession::writeToUpstream(QByteArrayView data) {
 
 // Reads from the client and feeds the parser for as long as the exchange can take input.
 void ClientSession::pump() {
-    if (m_inPump || m_closing)
+    if (m_inPump || m_closing || m_tunnel)
         return;
     m_inPump = true;
     // A read shorter than asked for drained the socket: readiness is level-triggered, so Qt
@@ -442,7 +443,7 @@ void ClientSession::beginExchange() {
                      "prefix)");
         return;
     }
-    if (m_worker.responseCache()) {
+    if (m_worker.responseCache() && !m_request.upgradeWebSocket) {
         // Before the rate limit: an answer from the cache costs the service nothing.
         consultCache(now, true);
         return;
@@ -622,8 +623,8 @@ void ClientSession::startAttempt(time_point now) {
                               m_service->match.stripPrefix
                                   ? QByteArrayView(m_service->match.pathPrefix)
                                   : QByteArrayView(),
-                              defaultHost});
-    acquireUpstream(false);
+                              defaultHost, m_request.upgradeWebSocket});
+    acquireUpstream(m_request.upgradeWebSocket);
 }
 
 void ClientSession::endAttempt(CallOutcome::Kind kind, bool success) {
@@ -671,6 +672,10 @@ bool ClientSession::maybeRetry(RetryPolicy::FailureKind kind, int status, QByteA
         return false;
     UpstreamRuntime &runtime = m_worker.runtime();
     const RetryPolicy &policy = runtime.retryPolicy(m_service->index);
+    // An upgrade is retried only where nothing was sent (a connect failure): once written, the
+    // upstream may have acted on it.
+    if (m_request.upgradeWebSocket && kind != RetryPolicy::FailureKind::ConnectError)
+        return false;
     const bool idempotencyKey = findHeader(m_request.headers, "idempotency-key") != nullptr;
     if (!RetryPolicy::isRetryable(m_request.method, idempotencyKey) ||
         !policy.shouldRetry(m_attempts, kind, false))
@@ -743,7 +748,7 @@ void ClientSession::onConnectionLeased(UpstreamConnection *connection) {
 }
 
 void ClientSession::startExchange() {
-    m_upstream->attach(this, m_request.method);
+    m_upstream->attach(this, m_request.method, m_request.upgradeWebSocket);
     if (m_upstream->isConnected())
         sendRequestHead();
     else
@@ -847,8 +852,14 @@ void ClientSession::onUpstreamResponseHead(ResponseHead &&head) {
         clearDeadline();
     if (head.status < 200) {
         if (head.status == 101) {
-            onUpstreamFailed(UpstreamFailure::BadResponse,
-                             QStringLiteral("upstream switched protocols without being asked"));
+            // The parser lets a 101 through only with "Upgrade: websocket" to a request that
+            // asked for it (RequestHead::upgradeWebSocket); onUpstreamUpgraded follows.
+            if (!m_request.upgradeWebSocket) {
+                onUpstreamFailed(UpstreamFailure::BadResponse,
+                                 QStringLiteral("upstream switched protocols without being asked"));
+                return;
+            }
+            acceptUpgrade(head, now);
             return;
         }
         if (m_request.versionMinor >= 1)
@@ -952,7 +963,8 @@ void ClientSession::onUpstreamResponseComplete() {
         endAttempt(CallOutcome::Kind::Status5xx, false, now);
     else
         endAttempt(CallOutcome::Kind::Success, true, now);
-    releaseUpstream(m_requestComplete);
+    // A connection that carried an upgrade request is never reused, whatever the answer.
+    releaseUpstream(m_requestComplete && !m_request.upgradeWebSocket);
     if (m_cacheAnswers) {
         writeCachedReply(now);
         return;
@@ -1005,6 +1017,78 @@ void ClientSession::onUpstreamFailed(UpstreamFailure failure, const QString &det
 
 void ClientSession::onUpstreamWritable() {
     pump();
+}
+
+void ClientSession::acceptUpgrade(const ResponseHead &head, time_point now) {
+    // NOTE: the 101 ends the attempt and the exchange's accounting: it is the instance's success
+    // (breaker, statistics, latency), and the bulkhead slot, in-flight count, retry permit and
+    // budget share are given back now, as a tunnel may last hours and must not hold a request
+    // slot. The exchange itself (and its capture) goes on until the tunnel ends.
+    m_responseStatus = 101;
+    m_keepAlive = false;
+    m_instanceCounters->responses[1].add();
+    m_instanceCounters->recordLatency(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - m_exchangeStart));
+    endAttempt(CallOutcome::Kind::Success, true, now);
+    endExchangeAccounting();
+    if (m_capturing) {
+        m_capture.status = 101;
+        m_capture.firstByteUs = capturedSince(now);
+        m_worker.capture().filter->capture(head.headers, m_capture.responseHeaders,
+                                           m_capture.spareHeaders);
+    }
+    writeResponseHeadToClient(head, ClientFraming::None, false, 1, true);
+    m_responseHeadSent = true;
+}
+
+void ClientSession::onUpstreamUpgraded(const char *data, qsizetype size) {
+    // The upstream's descriptor and the client's become the tunnel's. What the client sent
+    // after its request head (early frames) is in m_in from m_inPos on, or still in the
+    // kernel: the parser stopped at the end of the request, and nothing was read since.
+    QByteArray toUpstream; // the request head, should part of it still be unsent
+    const int upstreamFd = m_upstream->takeDescriptor(toUpstream);
+    // NOTE: the connection object goes back to its pool, which destroys it: a tunnel does not
+    // count against the instance's connection limits (it holds no request slot either).
+    releaseUpstream(false);
+    const QByteArray head = m_clientOut.sliced(m_clientOutPos);
+    const QByteArray early(m_in.data() + m_inPos, m_in.size - m_inPos);
+    m_clientOut.resize(0);
+    m_clientOutPos = 0;
+    m_inPos = m_in.size = 0;
+    const int clientFd = m_fd;
+    m_socket.reset(); // before the tunnel watches the same descriptor (a queued flush goes too)
+    m_fd = -1;
+    clearDeadline();
+    m_worker.counters().tunnelsActive.add(1);
+    m_tunnel = std::make_unique<UpgradeTunnel>(static_cast<UpgradeTunnel::Listener &>(*this),
+                                               m_worker.clock(), clientFd, upstreamFd);
+    setDeadline(Deadline::TunnelIdle, m_worker.config().timeouts.tunnelIdle);
+    m_tunnel->start(head, QByteArrayView(data, size), toUpstream, early, m_clientEof);
+}
+
+void ClientSession::onTunnelEnded(UpgradeTunnel::End end) {
+    const auto now = m_worker.clock().now();
+    WorkerCounters &counters = m_worker.counters();
+    counters.tunnelsActive.add(-1);
+    counters.tunnelsEnded[size_t(end)].add();
+    const qint64 fromClient = m_tunnel->bytesFromClient();
+    const qint64 fromUpstream = m_tunnel->bytesFromUpstream();
+    counters.bytesFromClients.add(std::uint64_t(fromClient));
+    counters.bytesToClients.add(std::uint64_t(fromUpstream));
+    if (m_instanceCounters) {
+        m_instanceCounters->bytesToUpstream.add(std::uint64_t(fromClient));
+        m_instanceCounters->bytesFromUpstream.add(std::uint64_t(fromUpstream));
+    }
+    // Captured once, now: the whole tunnel's duration and bytes each way, and why it ended.
+    m_requestBodyBytes = fromClient;
+    if (m_capturing) {
+        m_capture.responseBytes = fromUpstream;
+        const char *why = UpgradeTunnel::toString(end);
+        m_capture.tunnelEnd = QByteArray::fromRawData(why, qstrlen(why));
+    }
+    finishCapture(true, now);
+    m_closing = true;
+    onClientDisconnected(); // both descriptors are closed already: the session goes
 }
 
 void ClientSession::releaseUpstream(bool reusable) {
@@ -1294,6 +1378,10 @@ void ClientSession::abortTruncated(QByteArrayView why) {
 }
 
 void ClientSession::abort() {
+    if (m_tunnel && !m_tunnel->isEnded()) {
+        m_tunnel->stop(UpgradeTunnel::End::Shutdown, true); // ends the session too
+        return;
+    }
     m_closing = true;
     releaseUpstream(false);
     onClientDisconnected();
@@ -1302,6 +1390,11 @@ void ClientSession::abort() {
 void ClientSession::onClientDisconnected() {
     if (slot < 0)
         return; // already gone
+    if (m_tunnel && !m_tunnel->isEnded()) {
+        // Learnt from before the tunnel began (a failed write of the 101's predecessors).
+        m_tunnel->stop(UpgradeTunnel::End::ClientReset, true); // comes back here, ended
+        return;
+    }
     m_closing = true;
     m_lingering = false;
     clearDeadline();
@@ -1317,6 +1410,12 @@ void ClientSession::onClientDisconnected() {
 }
 
 void ClientSession::drain() {
+    if (m_tunnel && !m_tunnel->isEnded()) {
+        // NOTE: a tunnel may last hours: it ends when the proxy drains (both sides see a FIN),
+        // rather than holding the shutdown until the drain timeout resets it.
+        m_tunnel->stop(UpgradeTunnel::End::Shutdown, false);
+        return;
+    }
     m_draining = true;
     m_keepAlive = false;
     if (!m_inExchange && m_parser.state() == HttpRequestParser::State::Idle && m_inPos >= m_in.size)
@@ -1336,6 +1435,20 @@ void ClientSession::checkDeadline(time_point now) {
     switch (kind) {
     case Deadline::None:
         break;
+    case Deadline::TunnelIdle: {
+        // The deadline is not moved on every byte: it is checked against the last activity
+        // when due, and armed again for what is left.
+        if (!m_tunnel || m_tunnel->isEnded())
+            break;
+        const auto due = m_tunnel->lastActivity() + m_worker.config().timeouts.tunnelIdle;
+        if (now < due) {
+            setDeadline(Deadline::TunnelIdle,
+                        std::chrono::ceil<std::chrono::milliseconds>(due - now), now);
+            break;
+        }
+        m_tunnel->stop(UpgradeTunnel::End::IdleTimeout, false);
+        break;
+    }
     case Deadline::Idle:
         closeGracefully();
         break;

@@ -8,6 +8,7 @@
 #include <backend/proxy/header_rewriter.h>
 #include <backend/proxy/socket_io.h>
 #include <backend/proxy/socket_watch.h>
+#include <backend/proxy/upgrade_tunnel.h>
 #include <backend/proxy/upstream_connection.h>
 #include <backend/proxy/upstream_pool.h>
 #include <backend/resilience/breaker_permit.h>
@@ -32,14 +33,17 @@ struct ServiceEntry;
 
 // One client connection: parses its requests, forwards each to an upstream instance and streams
 // the response back, one exchange at a time (pipelined requests wait their turn, so responses
-// leave in order). Lives in a proxy worker's thread; owned by that worker.
+// leave in order). A WebSocket upgrade that the upstream accepts (101) turns the session into a
+// tunnel (m_tunnel): its exchange then lasts until the tunnel ends, and the session with it.
+// Lives in a proxy worker's thread; owned by that worker.
 class ClientSession final
     : public QObject
     , private HttpRequestParser::Handler
     , private UpstreamConnection::Listener
     , private UpstreamPool::Waiter
     , private DeadlineQueue::Owner
-    , private SocketWatch::Handler {
+    , private SocketWatch::Handler
+    , private UpgradeTunnel::Listener {
     Q_OBJECT
 public:
     using time_point = std::chrono::steady_clock::time_point;
@@ -74,6 +78,7 @@ private:
         Linger,       // closing: what the client still sends is read and discarded until then
         RetryBackoff, // between a failed attempt and the next one
         CoalesceWait, // waiting for another request's response to the same key (the cache)
+        TunnelIdle,   // a WebSocket tunnel: checked against its last activity, then re-armed
     };
 
     // HttpRequestParser::Handler
@@ -89,12 +94,18 @@ private:
     void onUpstreamFailed(UpstreamFailure failure, const QString &detail) override;
     void onUpstreamWritable() override;
     void onUpstreamBatchDone() override;
+    void onUpstreamUpgraded(const char *data, qsizetype size) override;
+
+    // UpgradeTunnel::Listener
+    void onTunnelEnded(UpgradeTunnel::End end) override;
 
     // UpstreamPool::Waiter
     void onConnectionLeased(UpstreamConnection *connection) override;
     // A request that could not be sent again on a fresh connection (a body, or a method that
     // is not idempotent) gets a pooled connection only after a look for an unread close.
     bool needsVerifiedConnection() const noexcept override;
+    // A WebSocket upgrade goes on a connection of its own: never one from (or back to) the pool.
+    bool needsFreshConnection() const noexcept override { return m_request.upgradeWebSocket; }
 
     // DeadlineQueue::Owner
     void onDeadline(time_point now) override;
@@ -136,6 +147,8 @@ private:
     void startExchange();
     void sendRequestHead();
     void releaseUpstream(bool reusable);
+    // A 101 to WebSocket: the attempt ends as a success and the 101 head goes to the client.
+    void acceptUpgrade(const ResponseHead &head, time_point now);
     void respondError(int status, QByteArrayView type, QByteArrayView detail,
                       QByteArrayView extraHeaders = {});
     // Sends the response the cache answers with (m_cache.reply()).
@@ -163,7 +176,7 @@ private:
     // Serializes a response head straight into the client's output buffer, dated by the
     // worker when the origin did not date it.
     void writeResponseHeadToClient(const ResponseHead &head, ClientFraming framing, bool keepAlive,
-                                   int clientVersionMinor);
+                                   int clientVersionMinor, bool webSocketUpgrade = false);
     void flushClient();
     // The end of a response: written once the rest of the worker's round is handled
     // (EpollEventDispatcher::deferToRoundEnd), or now outside a round.
@@ -238,6 +251,11 @@ private:
     bool m_cacheAnswers = false;
     // Non-zero while waiting for another request's response or for the shared tier.
     std::uint64_t m_coalesceTicket = 0;
+
+    // Set once an upstream switched this exchange to WebSocket: the client's and the upstream's
+    // descriptors are the tunnel's (m_fd is -1, m_socket and m_upstream null) until it ends,
+    // and the session with it.
+    std::unique_ptr<UpgradeTunnel> m_tunnel;
 
     CaptureRecord m_capture;
     bool m_capturing = false;

@@ -82,11 +82,12 @@ void UpstreamConnection::setWatchingWrites(bool on) {
         m_socket->setWriteEnabled(on);
 }
 
-void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod) {
+void UpstreamConnection::attach(Listener *listener, QByteArrayView requestMethod,
+                                bool webSocketUpgrade) {
     m_listener = listener;
     m_responseComplete = false;
     ++m_exchanges;
-    m_parser.expectResponseTo(requestMethod);
+    m_parser.expectResponseTo(requestMethod, webSocketUpgrade);
     m_readingPaused = false;
     if (m_connected && m_readPending)
         onReadyRead();
@@ -170,6 +171,20 @@ void UpstreamConnection::close() {
     closeSocket();
 }
 
+int UpstreamConnection::takeDescriptor(QByteArray &unsent) {
+    if (m_outPos < m_out.size())
+        unsent.append(QByteArrayView(m_out).sliced(m_outPos));
+    m_out.resize(0);
+    m_outPos = 0;
+    m_socket.reset(); // the dispatcher forgets the descriptor (and a queued flush)
+    const int fd = m_fd;
+    m_fd = -1;
+    m_connected = false;
+    m_broken = true;
+    m_listener = nullptr;
+    return fd;
+}
+
 void UpstreamConnection::onConnected() {
     if (m_fd < 0)
         return;
@@ -250,6 +265,15 @@ void UpstreamConnection::onReadyRead() {
             if (m_parser.state() == HttpResponseParser::State::Failed) {
                 m_inRead = false;
                 fail(UpstreamFailure::BadResponse, QString::fromUtf8(m_parser.error().detail));
+                return;
+            }
+            if (m_parser.state() == HttpResponseParser::State::Upgraded) {
+                // No longer HTTP: the rest of this read (and of the connection) is the
+                // listener's, which takes the descriptor or releases the connection.
+                m_inRead = false;
+                m_readPending = false;
+                if (m_listener)
+                    m_listener->onUpstreamUpgraded(m_buffer.data() + offset, got - offset);
                 return;
             }
             if (m_parser.state() == HttpResponseParser::State::Complete ||

@@ -44,6 +44,10 @@ public:
         virtual void onUpstreamFailed(UpstreamFailure failure, const QString &detail) = 0;
         virtual void onUpstreamWritable() = 0;  // the write buffer drained below the low mark
         virtual void onUpstreamBatchDone() = 0; // what one readiness brought has been delivered
+        // After onUpstreamResponseHead of a 101 to WebSocket: `data` is what the upstream sent
+        // after that head (the new protocol's first bytes, valid during the call). The
+        // listener takes the descriptor (takeDescriptor) or releases the connection.
+        virtual void onUpstreamUpgraded(const char *data, qsizetype size) = 0;
     };
 
     UpstreamConnection(UpstreamInstance &instance, QObject *parent);
@@ -55,8 +59,9 @@ public:
     // Whether it carried an exchange before the current one.
     bool isReused() const noexcept { return m_exchanges > 1; }
 
-    // Starts an exchange: the listener gets every event until detach().
-    void attach(Listener *listener, QByteArrayView requestMethod);
+    // Starts an exchange: the listener gets every event until detach(). `webSocketUpgrade`: the
+    // request asked for WebSocket, so a 101 to it is accepted (onUpstreamUpgraded).
+    void attach(Listener *listener, QByteArrayView requestMethod, bool webSocketUpgrade = false);
     void detach();
     Listener *listener() const noexcept { return m_listener; }
 
@@ -81,6 +86,10 @@ public:
     bool peerClosedWhileIdle() const noexcept;
     // Closes now; no more events reach the listener.
     void close();
+    // After a 101 to WebSocket: hands over the descriptor (no longer watched here) and the
+    // bytes still queued for the upstream (appended to `unsent`); the connection is then
+    // closed as far as this object is concerned, and is released to its pool to be destroyed.
+    int takeDescriptor(QByteArray &unsent);
 
 signals:
     // The socket closed or failed while no listener was attached (idle in the pool).

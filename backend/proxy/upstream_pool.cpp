@@ -85,7 +85,8 @@ void UpstreamPool::serveWaiters() {
             return; // the next release schedules another round
         Waiter *waiter = m_waiters.front();
         m_waiters.pop_front();
-        UpstreamConnection *connection = lease(waiter, false, waiter->needsVerifiedConnection());
+        UpstreamConnection *connection =
+            lease(waiter, waiter->needsFreshConnection(), waiter->needsVerifiedConnection());
         if (!connection) {
             // Another worker took the capacity first: lease() queued it last; first again.
             m_waiters.pop_back();

@@ -35,6 +35,9 @@ public:
         virtual void onConnectionLeased(UpstreamConnection *connection) = 0;
         // Whether its request needs a verified connection (lease()'s `verified`).
         virtual bool needsVerifiedConnection() const noexcept { return false; }
+        // Whether its request needs a connection of its own, never an idle one (lease()'s
+        // `fresh`).
+        virtual bool needsFreshConnection() const noexcept { return false; }
     };
 
     UpstreamPool(UpstreamInstance &instance, InstanceCounters &counters, int workerCount,
