@@ -97,6 +97,8 @@ private slots:
     void errorNamesTheField();
     void reusedHeadStorage();
     void addedFieldsAreNotKeptForever();
+    void webSocketUpgrade_data();
+    void webSocketUpgrade();
     void closingRequestEndsTheConnection_data();
     void closingRequestEndsTheConnection();
     void noHandlerCallAfterError();
@@ -337,6 +339,40 @@ void TestHttpRequestParser::pipelinedRequestsComeOutOneAtATime() {
     QCOMPARE(parser.state(), State::Idle);
     parser.finish();
     QVERIFY(!parser.error().isError());
+}
+
+void TestHttpRequestParser::webSocketUpgrade_data() {
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<bool>("upgrade");
+    QTest::newRow("websocket") << get("Connection: Upgrade\r\nUpgrade: websocket\r\n") << true;
+    QTest::newRow("case and list")
+        << get("Connection: keep-alive, UPGRADE\r\nUpgrade: WebSocket\r\n") << true;
+    QTest::newRow("no Connection: upgrade") << get("Upgrade: websocket\r\n") << false;
+    QTest::newRow("h2c") << get("Connection: Upgrade\r\nUpgrade: h2c\r\n") << false;
+    QTest::newRow("two tokens") << get("Connection: Upgrade\r\nUpgrade: websocket, h2c\r\n")
+                                << false;
+    QTest::newRow("two fields") << get("Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                                       "Upgrade: websocket\r\n")
+                                << false;
+    QTest::newRow("HTTP/1.0") << QByteArray("GET / HTTP/1.0\r\nHost: a\r\nConnection: Upgrade\r\n"
+                                            "Upgrade: websocket\r\n\r\n")
+                              << false;
+    QTest::newRow("with a body") << post("Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                                         "Content-Length: 2\r\n",
+                                         "hi")
+                                 << false;
+    QTest::newRow("plain") << get("") << false;
+}
+
+void TestHttpRequestParser::webSocketUpgrade() {
+    QFETCH(QByteArray, raw);
+    QFETCH(bool, upgrade);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1)}) {
+        const RequestRun run = RequestRun::run(raw, piece);
+        QVERIFY(!run.error.isError());
+        QCOMPARE(run.heads.size(), size_t(1));
+        QCOMPARE(run.heads[0].upgradeWebSocket, upgrade);
+    }
 }
 
 void TestHttpRequestParser::closingRequestEndsTheConnection_data() {

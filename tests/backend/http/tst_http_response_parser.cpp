@@ -123,6 +123,8 @@ private slots:
     void malformed_data();
     void malformed();
     void continueThenFinalInOneFeed();
+    void switchToWebSocket_data();
+    void switchToWebSocket();
     void keepAliveConnectionCarriesTwoResponses();
     void closingResponseEndsTheConnection_data();
     void closingResponseEndsTheConnection();
@@ -290,6 +292,55 @@ void TestHttpResponseParser::malformed() {
         QCOMPARE(run.error.title, QByteArray("Bad Gateway"));
         QVERIFY2(run.error.detail.contains(detailPart), run.error.detail.constData());
         QVERIFY(!run.events.endsWith('C') || raw.startsWith("HTTP/1.1 100"));
+    }
+}
+
+void TestHttpResponseParser::switchToWebSocket_data() {
+    QTest::addColumn<QByteArray>("head");
+    QTest::addColumn<bool>("asked");
+    QTest::addColumn<bool>("upgraded");
+    const QByteArray websocket = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: WebSocket\r\n"
+                                 "Connection: Upgrade\r\nSec-WebSocket-Accept: a\r\n\r\n";
+    QTest::newRow("asked, websocket") << websocket << true << true;
+    QTest::newRow("not asked") << websocket << false << false;
+    QTest::newRow("asked, h2c") << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n"
+                                              "Connection: Upgrade\r\n\r\n")
+                                << true << false;
+    QTest::newRow("asked, no Connection: upgrade")
+        << QByteArray("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n") << true
+        << false;
+}
+
+// An accepted 101 stops the parser right after its head: what follows is the new protocol's.
+void TestHttpResponseParser::switchToWebSocket() {
+    QFETCH(QByteArray, head);
+    QFETCH(bool, asked);
+    QFETCH(bool, upgraded);
+    const QByteArray frames("\x81\x02hiHTTP/1.1 200 OK\r\n\r\n", 24);
+    for (qsizetype piece : {qsizetype(0), qsizetype(1), qsizetype(7)}) {
+        ResponseRun run;
+        HttpResponseParser parser(run, {});
+        parser.expectResponseTo("GET", asked);
+        const QByteArray raw = head + frames;
+        qsizetype offset = 0;
+        while (offset < raw.size() && parser.state() != HttpResponseParser::State::Failed &&
+               parser.state() != HttpResponseParser::State::Upgraded) {
+            const qsizetype length =
+                piece > 0 ? qMin(piece, raw.size() - offset) : raw.size() - offset;
+            offset += parser.feed(raw.constData() + offset, length);
+        }
+        if (!upgraded) {
+            QCOMPARE(parser.state(), HttpResponseParser::State::Failed);
+            QCOMPARE(parser.error().status, 502);
+            continue;
+        }
+        QCOMPARE(parser.state(), HttpResponseParser::State::Upgraded);
+        QCOMPARE(offset, head.size());
+        QCOMPARE(run.events, QByteArray("H"));
+        QCOMPARE(run.heads.front().status, 101);
+        QCOMPARE(parser.feed(frames.constData(), frames.size()), qsizetype(0));
+        parser.finish();
+        QCOMPARE(parser.state(), HttpResponseParser::State::Upgraded);
     }
 }
 

@@ -395,6 +395,51 @@ private slots:
         QCOMPARE(out.values("via"), QList<QByteArray>{via});
     }
 
+    // A WebSocket upgrade: the proxy's own Connection and Upgrade fields, one each, whatever the
+    // client's were; the end-to-end Sec-WebSocket-* fields as they came.
+    void webSocketUpgradeFields_data() {
+        QTest::addColumn<bool>("upgrade");
+        QTest::newRow("upgrade request") << true;
+        QTest::newRow("not marked: stripped as always") << false;
+    }
+    void webSocketUpgradeFields() {
+        QFETCH(bool, upgrade);
+        const RequestHead head = request("/ws", {{"Host", "a"},
+                                                 {"Connection", "keep-alive, Upgrade"},
+                                                 {"Upgrade", "websocket"},
+                                                 {"Sec-WebSocket-Key", "k"},
+                                                 {"Sec-WebSocket-Version", "13"}});
+        QByteArray raw;
+        ForwardedRequestInfo info{"192.0.2.7", "corr-1", {}, {}};
+        info.webSocketUpgrade = upgrade;
+        writeUpstreamRequestHead(raw, head, info);
+        const WrittenHead out = WrittenHead::of(raw);
+        QVERIFY(out.terminated);
+        QCOMPARE(out.values("connection"),
+                 upgrade ? QList<QByteArray>{"upgrade"} : QList<QByteArray>{});
+        QCOMPARE(out.values("upgrade"),
+                 upgrade ? QList<QByteArray>{"websocket"} : QList<QByteArray>{});
+        QCOMPARE(out.values("sec-websocket-key"), QList<QByteArray>{"k"});
+        QCOMPARE(out.values("sec-websocket-version"), QList<QByteArray>{"13"});
+
+        ResponseHead switched;
+        switched.status = 101;
+        switched.reason = "Switching Protocols";
+        switched.headers = {
+            {"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Accept", "a"}};
+        QByteArray rawResponse;
+        writeClientResponseHead(rawResponse, switched, ClientFraming::None, false, 1, "corr-1", {},
+                                upgrade);
+        const WrittenHead back = WrittenHead::of(rawResponse);
+        QCOMPARE(back.firstLine, QByteArray("HTTP/1.1 101 Switching Protocols"));
+        QCOMPARE(back.values("connection"),
+                 upgrade ? QList<QByteArray>{"upgrade"} : QList<QByteArray>{"close"});
+        QCOMPARE(back.values("upgrade"),
+                 upgrade ? QList<QByteArray>{"websocket"} : QList<QByteArray>{});
+        QCOMPARE(back.values("sec-websocket-accept"), QList<QByteArray>{"a"});
+        QVERIFY(back.values("content-length").isEmpty());
+    }
+
     // One buffer carries the heads of many exchanges, as a connection's output buffer does:
     // each head is written after what the buffer holds, whatever the size and count of the
     // fields before it, and nothing of an earlier head shows through.

@@ -300,6 +300,7 @@ private slots:
     void unaskedSwitchIsBadGateway();
     void captureAtTunnelEnd();
     void metricsAndPermit();
+    void retriedOnlyBeforeSending();
     void largeTransferBothWaysWithBoundedMemory();
 
 private:
@@ -602,6 +603,51 @@ void TestProxyWebSocket::metricsAndPermit() {
     }
     QTRY_COMPARE(proxy->metrics().totals().tunnelsActive, std::int64_t(0));
     QCOMPARE(proxy->metrics().totals().tunnelsEnded[0], 2u); // client-closed
+}
+
+void TestProxyWebSocket::retriedOnlyBeforeSending() {
+    ProxyConfig config = testConfig();
+    config.retry.maxAttempts = 3;
+    config.retry.baseDelay = 1ms;
+    // Load only: two idle instances score alike, so either may be tried first.
+    config.routing.latencyWeight = 0;
+    config.routing.reliabilityWeight = 0;
+    config.routing.loadWeight = 1;
+    config.routing.compatibilityWeight = 0;
+    {
+        // Written, then reset: the upstream may have acted on it, so it is not sent again, even
+        // though a plain GET would be (both instances reset; a retry would reach the other).
+        TestUpstream::Behaviour resets;
+        resets.mode = TestUpstream::Mode::ResetAfterRequest;
+        TestUpstream first(resets);
+        TestUpstream second(resets);
+        auto proxy = startProxy(config, {{"ws", "/ws/", {first.port(), second.port()}}});
+        QVERIFY(proxy);
+        RawClient client(proxy->port());
+        const RawResponse response = client.roundTrip(upgradeRequest());
+        QVERIFY(response.complete);
+        QCOMPARE(response.status, 502);
+        QCOMPARE(first.requestsReceived() + second.requestsReceived(), 1);
+    }
+    // A connect failure sent nothing: the upgrade goes to the other instance. Which instance
+    // is tried first is the selector's draw: both orders, until the refusing one was first.
+    WebSocketUpstream upstream(WebSocketUpstream::Mode::Echo);
+    const quint16 refusing = closedLoopbackPort();
+    bool retried = false;
+    for (int i = 0; i < 20 && !retried; ++i) {
+        const bool refusingFirst = i % 2 == 0;
+        const std::vector<quint16> ports = refusingFirst
+                                               ? std::vector<quint16>{refusing, upstream.port()}
+                                               : std::vector<quint16>{upstream.port(), refusing};
+        auto proxy = startProxy(config, {{"ws", "/ws/", ports}});
+        QVERIFY(proxy);
+        Tunnelled tunnel;
+        QVERIFY(open(proxy->port(), tunnel));
+        QVERIFY(sendAll(tunnel.fd, "x"));
+        QCOMPARE(readAtLeast(tunnel.fd, 1).bytes, QByteArray("x"));
+        retried = proxy->metrics().totals().instances[refusingFirst ? 0 : 1].connectFailures == 1;
+    }
+    QVERIFY(retried);
 }
 
 void TestProxyWebSocket::largeTransferBothWaysWithBoundedMemory() {
