@@ -9,7 +9,7 @@
 namespace ToolCapture {
 
 namespace {
-constexpr qsizetype kReadChunk = 64 * 1024;
+constexpr qsizetype kTunnelReadChunk = 64 * 1024;
 } // namespace
 
 static_assert(UpgradeTunnel::kEndCount == int(kTunnelEndReasons.size()));
@@ -50,7 +50,7 @@ void UpgradeTunnel::closeSide(Side &side, bool hard) {
 void UpgradeTunnel::start(QByteArrayView toClient, QByteArrayView upstreamEarly,
                           QByteArrayView toUpstream, QByteArrayView clientEarly, bool clientEof) {
     m_lastActivity = m_clock.now();
-    m_client.out.reserve(kReadChunk);
+    m_client.out.reserve(kTunnelReadChunk);
     m_client.out.append(toClient).append(upstreamEarly);
     m_upstream.received = upstreamEarly.size();
     m_upstream.out.append(toUpstream).append(clientEarly);
@@ -94,10 +94,11 @@ void UpgradeTunnel::onReadable(Side &from) {
     while (!from.readEnded && to.pending() < kMaxPendingBytes) {
         // Straight into what the other side is owed: no copy beyond the kernel's.
         const qsizetype before = to.out.size();
-        to.out.resize(before + kReadChunk); // keeps the capacity (at most the bound and a chunk)
+        to.out.resize(before +
+                      kTunnelReadChunk); // keeps the capacity (at most the bound and a chunk)
         qsizetype got = 0;
         const SocketIo::Result result =
-            SocketIo::read(from.fd, to.out.data() + before, kReadChunk, got);
+            SocketIo::read(from.fd, to.out.data() + before, kTunnelReadChunk, got);
         to.out.resize(before + got);
         if (result == SocketIo::Result::WouldBlock)
             break;
