@@ -35,6 +35,7 @@ std::optional<CaptureSummary> CaptureSummary::fromJson(const QJsonObject &object
     s.breakerState = object.value(QLatin1StringView("breaker_state")).toString();
     s.cache = object.value(QLatin1StringView("cache")).toString();
     s.proxyError = object.value(QLatin1StringView("proxy_error")).toString();
+    s.tunnelEnd = object.value(QLatin1StringView("tunnel_end")).toString();
     s.clientAddress = object.value(QLatin1StringView("client_address")).toString();
     s.sessionId = object.value(QLatin1StringView("session_id")).toString();
     s.userContext = object.value(QLatin1StringView("user_context")).toString();

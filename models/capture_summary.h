@@ -32,6 +32,7 @@ struct CaptureSummary {
     QString breakerState;
     QString cache;
     QString proxyError;
+    QString tunnelEnd; // a WebSocket exchange: why its tunnel ended; empty otherwise
     QString clientAddress;
     QString sessionId;
     QString userContext;

@@ -1059,7 +1059,7 @@ zuletzt gesehen %2</translation>
     </message>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="105"/>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="143"/>
         <source>Request</source>
         <translation>Anfrage</translation>
     </message>
@@ -1092,147 +1092,162 @@ zuletzt gesehen %2</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="135"/>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
         <source>none (the connection ended first)</source>
         <translation>keiner (die Verbindung endete vorher)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="137"/>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
         <source>%1, answered by the proxy: %2</source>
         <translation>%1, vom Proxy beantwortet: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="140"/>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
         <source>(no route matched)</source>
         <translation>(keine passende Route)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
         <source>Instance</source>
         <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
         <source>(none answered)</source>
         <translation>(keine hat geantwortet)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
         <source>Attempts</source>
         <translation>Versuche</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="148"/>
         <source>Breaker</source>
         <translation>Breaker</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="149"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="150"/>
         <source>%1 when the attempt began</source>
         <translation>%1 zu Beginn des Versuchs</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
         <source>Cache</source>
         <translation>Cache</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
         <source>not consulted</source>
         <translation>nicht abgefragt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="148"/>
+        <location filename="../widgets/capture_inspector.cpp" line="152"/>
         <source>Correlation ID</source>
         <translation>Korrelations-ID</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>Capture</source>
         <translation>Mitschnitt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>#%1</source>
         <translation>#%1</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <location filename="../widgets/capture_inspector.cpp" line="154"/>
         <source>Accepted</source>
         <translation>Angenommen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="157"/>
         <source>Duration</source>
         <translation>Dauer</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="154"/>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
         <source>did not complete</source>
         <translation>nicht abgeschlossen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="155"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>Bytes</source>
         <translation>Bytes</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>%1 in, %2 out</source>
         <translation>%1 ein, %2 aus</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="159"/>
+        <location filename="../widgets/capture_inspector.cpp" line="163"/>
         <source>Client</source>
         <translation>Client</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>Session</source>
         <translation>Sitzung</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="163"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>User context</source>
         <translation>Benutzerkontext</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <source>WebSocket</source>
+        <translation>WebSocket</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <source>tunnel ended: %1</source>
+        <translation>Tunnel beendet: %1</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>Replayable</source>
         <translation>Wiederholbar</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="173"/>
+        <source>no (a WebSocket tunnel)</source>
+        <translation>nein (ein WebSocket-Tunnel)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>no (the body was not kept)</source>
         <translation>nein (der Body wurde nicht gespeichert)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="174"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>
 … (only the first %n byte(s) were kept)</source>
         <translation>
@@ -1243,7 +1258,7 @@ zuletzt gesehen %2</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="189"/>
+        <location filename="../widgets/capture_inspector.cpp" line="199"/>
         <source>Select a captured request to inspect it.</source>
         <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um sie zu untersuchen.</translation>
     </message>

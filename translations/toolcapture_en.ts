@@ -1052,7 +1052,7 @@ last seen %2</source>
     </message>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="105"/>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="143"/>
         <source>Request</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1085,147 +1085,162 @@ last seen %2</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="135"/>
+        <location filename="../widgets/capture_inspector.cpp" line="139"/>
         <source>none (the connection ended first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="137"/>
+        <location filename="../widgets/capture_inspector.cpp" line="141"/>
         <source>%1, answered by the proxy: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="140"/>
+        <location filename="../widgets/capture_inspector.cpp" line="144"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="145"/>
         <source>(no route matched)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
         <source>Instance</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="142"/>
+        <location filename="../widgets/capture_inspector.cpp" line="146"/>
         <source>(none answered)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <location filename="../widgets/capture_inspector.cpp" line="147"/>
         <source>Attempts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="148"/>
         <source>Breaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="149"/>
         <source>unknown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="150"/>
         <source>%1 when the attempt began</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
         <source>Cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="151"/>
         <source>not consulted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="148"/>
+        <location filename="../widgets/capture_inspector.cpp" line="152"/>
         <source>Correlation ID</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>Capture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>#%1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <location filename="../widgets/capture_inspector.cpp" line="154"/>
         <source>Accepted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="157"/>
         <source>Duration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="154"/>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
         <source>did not complete</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="155"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>%1 ms</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>Bytes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="156"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>%1 in, %2 out</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="159"/>
+        <location filename="../widgets/capture_inspector.cpp" line="163"/>
         <source>Client</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="161"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>Session</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="163"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>User context</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <source>WebSocket</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <source>tunnel ended: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>Replayable</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>yes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="164"/>
+        <location filename="../widgets/capture_inspector.cpp" line="173"/>
+        <source>no (a WebSocket tunnel)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>no (the body was not kept)</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="174"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>
 … (only the first %n byte(s) were kept)</source>
         <translation type="unfinished">
@@ -1234,7 +1249,7 @@ last seen %2</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="189"/>
+        <location filename="../widgets/capture_inspector.cpp" line="199"/>
         <source>Select a captured request to inspect it.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -127,6 +127,10 @@ QString CaptureInspector::responseBodyText() const {
     return m_responseBody->toPlainText();
 }
 
+QString CaptureInspector::overviewText() const {
+    return m_overview->text();
+}
+
 void CaptureInspector::setDetail(const CaptureDetail &detail) {
     m_detail = detail;
     const CaptureSummary &s = detail.summary;
@@ -161,7 +165,13 @@ void CaptureInspector::setDetail(const CaptureDetail &detail) {
         html += row(tr("Session"), s.sessionId);
     if (!s.userContext.isEmpty())
         html += row(tr("User context"), s.userContext);
-    html += row(tr("Replayable"), s.replayable ? tr("yes") : tr("no (the body was not kept)"));
+    if (!s.tunnelEnd.isEmpty()) {
+        // The bytes and the duration above are the whole tunnel's.
+        html += row(tr("WebSocket"), tr("tunnel ended: %1").arg(s.tunnelEnd));
+    }
+    html += row(tr("Replayable"), s.replayable             ? tr("yes")
+                                  : !s.tunnelEnd.isEmpty() ? tr("no (a WebSocket tunnel)")
+                                                           : tr("no (the body was not kept)"));
     html += QStringLiteral("</table>");
     m_overview->setText(html);
     m_waterfall->setTimings(s.connectedUs, s.firstByteUs, s.doneUs);

@@ -40,6 +40,8 @@ public:
     CorrelationTimelineView *timelineView() const { return m_timeline; }
     QTabWidget *tabs() const { return m_tabs; }
     QString responseBodyText() const;
+    // The overview's text (rich text: the rows as HTML).
+    QString overviewText() const;
 
     // A body for people: JSON indented, UTF-8 as it is, anything else as a byte count.
     static QString bodyForDisplay(const QByteArray &body);

@@ -267,6 +267,13 @@ void Replayer::replay(const CaptureRecord &record, const ReplayTarget &target,
              QStringLiteral("capture %1 has no valid request method").arg(record.id));
         return;
     }
+    if (!record.tunnelEnd.isEmpty()) {
+        fail(std::move(done), ReplayResult::Failure::NotReplayable,
+             QStringLiteral("capture %1 is a WebSocket exchange: a replay sends one HTTP request "
+                            "and cannot open a tunnel")
+                 .arg(record.id));
+        return;
+    }
     if (!record.replayable && !edits.body) {
         fail(std::move(done), ReplayResult::Failure::NotReplayable,
              QStringLiteral("capture %1 is not replayable: its request body (%2 bytes) was not "

@@ -1083,6 +1083,9 @@ void ClientSession::onTunnelEnded(UpgradeTunnel::End end) {
     m_requestBodyBytes = fromClient;
     if (m_capturing) {
         m_capture.responseBytes = fromUpstream;
+        // A replay sends plain HTTP: it cannot open a tunnel (it would read the upstream's
+        // 426 as a difference).
+        m_capture.replayable = false;
         const char *why = UpgradeTunnel::toString(end);
         m_capture.tunnelEnd = QByteArray::fromRawData(why, qstrlen(why));
     }

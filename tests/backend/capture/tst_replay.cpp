@@ -262,6 +262,20 @@ void TestReplay::notReplayableIsRefused() {
     QVERIFY2(withBody.ok, qPrintable(withBody.error));
     QCOMPARE(m_seen.size(), 1u);
     QCOMPARE(m_seen[0].body, "{}");
+
+    // A WebSocket exchange is never replayed, whatever the edits: the upstream would answer
+    // the plain request 426 and the diff would blame it.
+    CaptureRecord tunnel = orderRecord();
+    tunnel.method = "GET";
+    tunnel.status = 101;
+    tunnel.tunnelEnd = "client-closed";
+    tunnel.replayable = false;
+    const ReplayResult refusedTunnel = run(replayer, tunnel, edits);
+    QVERIFY(!refusedTunnel.ok);
+    QVERIFY2(refusedTunnel.error.contains(QLatin1String("WebSocket")),
+             qPrintable(refusedTunnel.error));
+    QCOMPARE(refusedTunnel.failure, ReplayResult::Failure::NotReplayable);
+    QCOMPARE(m_seen.size(), 1u);
 }
 
 void TestReplay::timeout() {

@@ -570,6 +570,7 @@ void TestProxyWebSocket::captureAtTunnelEnd() {
     QCOMPARE(record.status, 101);
     QCOMPARE(record.method, QByteArray("GET"));
     QCOMPARE(record.tunnelEnd, QByteArray("client-closed"));
+    QVERIFY(!record.replayable);                      // a replay cannot open a tunnel
     QCOMPARE(record.requestBytes, std::int64_t(16));  // client to upstream, after the heads
     QCOMPARE(record.responseBytes, std::int64_t(16)); // upstream to client, after the 101 head
     QVERIFY(record.proxyError.isEmpty());

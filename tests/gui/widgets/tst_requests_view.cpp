@@ -66,6 +66,7 @@ private slots:
     void showCaptureOutsideTheList();
     void pauseHoldsTheList();
     void inspectorKeepsItsCaptureWhenTheRowLeaves();
+    void inspectorShowsAWebSocketTunnel();
 
 private:
     // Selects the first `n` rows the view shows.
@@ -482,6 +483,25 @@ void TestRequestsView::inspectorKeepsItsCaptureWhenTheRowLeaves() {
     QVERIFY(!shown.wait(300)); // no other capture was loaded
     QCOMPARE(m_view->inspector()->detail()->summary.id, id);
     QCOMPARE(model->rowCount(), 40);
+}
+
+// A WebSocket exchange (the engine captures it when its tunnel ends): the overview says why
+// the tunnel ended and that a replay cannot open one.
+void TestRequestsView::inspectorShowsAWebSocketTunnel() {
+    const auto detail = CaptureDetail::fromJson(
+        R"({"id": 7, "correlation_id": "c-7", "method": "GET", "path": "/ws", "status": 101,)"
+        R"("service": "events", "instance": "events-1", "accepted_at_us": 1796688186528570,)"
+        R"("connected_us": 240, "first_byte_us": 2818, "done_us": 126010,)"
+        R"("request_bytes": 1048613, "response_bytes": 1048653, "replayable": false,)"
+        R"("tunnel_end": "upstream-closed"})");
+    QVERIFY(detail.has_value());
+    QCOMPARE(detail->summary.tunnelEnd, QStringLiteral("upstream-closed"));
+    CaptureInspector inspector;
+    inspector.setDetail(*detail);
+    const QString overview = inspector.overviewText();
+    QVERIFY2(overview.contains(QStringLiteral("tunnel ended: upstream-closed")),
+             qPrintable(overview));
+    QVERIFY2(overview.contains(QStringLiteral("no (a WebSocket tunnel)")), qPrintable(overview));
 }
 
 QTEST_MAIN(TestRequestsView)
