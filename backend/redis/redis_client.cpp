@@ -418,26 +418,21 @@ void RedisClient::set(QByteArrayView key, QByteArrayView value, std::chrono::mil
 }
 
 void RedisClient::remove(QByteArrayView key, CountCallback done) {
-    const auto handler = [this, done = std::move(done)](Status status, redisReply *reply) {
-        if (status == Status::Ok)
-            m_stats.writes++;
-        if (done)
-            done(status, status == Status::Ok && reply && reply->type == REDIS_REPLY_INTEGER
-                             ? qint64(reply->integer)
-                             : 0);
-    };
-    if (!isConnected()) {
-        m_stats.down++;
-        handler(Status::Down, nullptr);
-        return;
-    }
-    command({QByteArrayView("UNLINK"), key}, handler);
+    countingCommand({QByteArrayView("UNLINK"), key}, &Counters::writes, std::move(done));
 }
 
 void RedisClient::publish(QByteArrayView channel, QByteArrayView message, CountCallback done) {
-    const auto handler = [this, done = std::move(done)](Status status, redisReply *reply) {
+    countingCommand({QByteArrayView("PUBLISH"), channel, message}, &Counters::published,
+                    std::move(done));
+}
+
+void RedisClient::countingCommand(std::initializer_list<QByteArrayView> args,
+                                  std::atomic<std::uint64_t> Counters::*onSuccess,
+                                  CountCallback done) {
+    const auto handler = [this, onSuccess, done = std::move(done)](Status status,
+                                                                   redisReply *reply) {
         if (status == Status::Ok)
-            m_stats.published++;
+            (m_stats.*onSuccess)++;
         if (done)
             done(status, status == Status::Ok && reply && reply->type == REDIS_REPLY_INTEGER
                              ? qint64(reply->integer)
@@ -448,7 +443,7 @@ void RedisClient::publish(QByteArrayView channel, QByteArrayView message, CountC
         handler(Status::Down, nullptr);
         return;
     }
-    command({QByteArrayView("PUBLISH"), channel, message}, handler);
+    command(args, handler);
 }
 
 void RedisClient::removePrefix(QByteArrayView prefix, CountCallback done, int batch) {

@@ -180,6 +180,10 @@ private:
                  std::function<void(Status, redisReply *)> handler);
     void command(const std::vector<QByteArrayView> &args,
                  std::function<void(Status, redisReply *)> handler);
+    // A command answered with a count (UNLINK, PUBLISH): `onSuccess` counts it when it
+    // succeeds; Down at once when not connected.
+    void countingCommand(std::initializer_list<QByteArrayView> args,
+                         std::atomic<std::uint64_t> Counters::*onSuccess, CountCallback done);
     void onReply(redisReply *reply);
     void onConnected(int status);
     // `refusal`: Redis's text when hiredis dropped the connection over an error reply that no

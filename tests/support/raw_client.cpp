@@ -107,18 +107,27 @@ RawResponse RawClient::roundTrip(QByteArrayView request, QByteArrayView method) 
     return read(method);
 }
 
-RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs,
-                               bool halfClose) {
-    RawTranscript transcript;
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+int connectLoopback(quint16 port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = htons(port);
     if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
         ::close(fd);
-        return transcript;
+        return -1;
     }
+    return fd;
+}
+
+RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs,
+                               bool halfClose) {
+    RawTranscript transcript;
+    const int fd = connectLoopback(port);
+    if (fd < 0)
+        return transcript;
     qsizetype sent = 0;
     while (sent < request.size()) {
         const ssize_t n =

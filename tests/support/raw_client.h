@@ -47,6 +47,10 @@ struct RawTranscript {
     bool reset = false;  // the server reset the connection
 };
 
+// A blocking socket connected to 127.0.0.1:`port` (close-on-exec), for tests that need what
+// QTcpSocket hides (half-close, resets); -1 when the connection was refused.
+int connectLoopback(quint16 port);
+
 // Connects to 127.0.0.1:`port`, sends `request` (then shuts down the sending side if
 // `halfClose`), reads until the server ends the connection.
 RawTranscript sendAndReadToEnd(quint16 port, QByteArrayView request, int timeoutMs = 10000,

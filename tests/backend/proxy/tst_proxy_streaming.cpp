@@ -1,6 +1,7 @@
 #include <backend/http/http_response_parser.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/process_stats.h>
+#include <tests/support/raw_client.h>
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -81,19 +82,6 @@ public:
     void onResponseComplete() override { complete = status >= 200; }
 };
 
-int connectTo(quint16 port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 bool sendAll(int fd, const char *data, qsizetype size) {
     while (size > 0) {
         const ssize_t n = ::send(fd, data, size_t(size), MSG_NOSIGNAL);
@@ -124,7 +112,7 @@ private slots:
         config.limits.maxBodyBytes = 2 * kTransferBytes;
         auto proxy = startProxy(config, {{QStringLiteral("svc"), "/", {upstream.port()}}});
         QVERIFY(proxy);
-        const int fd = connectTo(proxy->port());
+        const int fd = connectLoopback(proxy->port());
         QVERIFY(fd >= 0);
         RssWatch watch;
         QElapsedTimer timer;
@@ -209,7 +197,7 @@ private slots:
         auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", {upstream.port()}}},
                                 nullptr, responseCache);
         QVERIFY(proxy);
-        const int fd = connectTo(proxy->port());
+        const int fd = connectLoopback(proxy->port());
         QVERIFY(fd >= 0);
         RssWatch watch;
         QElapsedTimer timer;

@@ -40,19 +40,6 @@ QByteArray upgradeRequest(QByteArrayView version = "1.1", QByteArrayView upgrade
            "\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
 }
 
-int connectTo(quint16 port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 bool sendAll(int fd, QByteArrayView data) {
     const char *at = data.data();
     qsizetype left = data.size();
@@ -306,7 +293,7 @@ private slots:
 private:
     // Connects, sends the upgrade request (and `early` in the same write) and reads the 101.
     static bool open(quint16 port, Tunnelled &tunnel, QByteArrayView early = {}) {
-        tunnel.fd = connectTo(port);
+        tunnel.fd = connectLoopback(port);
         if (tunnel.fd < 0 || !sendAll(tunnel.fd, upgradeRequest() + early.toByteArray()))
             return false;
         QByteArray rest;
