@@ -4,18 +4,22 @@
 
 namespace ToolCapture {
 
-InvalidationSubscriber::InvalidationSubscriber(ResponseCache &cache,
-                                               const ResponseCache::SharedTier &tier,
-                                               const Clock &clock, QObject *parent)
-    : QObject(parent)
-    , m_cache(cache) {
+RedisClient::Options sharedTierClientOptions(const ResponseCache::SharedTier &tier) {
     RedisClient::Options options;
     options.host = tier.host;
     options.port = tier.port;
     options.database = tier.database;
     options.password = tier.password;
     options.commandTimeout = tier.timeout;
-    m_redis = new RedisClient(options, clock, this);
+    return options;
+}
+
+InvalidationSubscriber::InvalidationSubscriber(ResponseCache &cache,
+                                               const ResponseCache::SharedTier &tier,
+                                               const Clock &clock, QObject *parent)
+    : QObject(parent)
+    , m_cache(cache) {
+    m_redis = new RedisClient(sharedTierClientOptions(tier), clock, this);
     m_redis->subscribe(ResponseCache::invalidationChannel(),
                        [this](const QByteArray &payload) { onMessage(payload); });
     connect(m_redis, &RedisClient::connectedChanged, this,
@@ -28,19 +32,18 @@ void InvalidationSubscriber::start() {
     m_redis->start();
 }
 
-InvalidationSubscriber::Stats InvalidationSubscriber::stats() const {
+void InvalidationSubscriber::report(ResponseCache::SharedTierStatus &status) const {
     const RedisClient::Stats redis = m_redis->stats();
-    Stats stats;
-    stats.subscribed = redis.connected;
-    stats.lastError = redis.lastError;
-    stats.received = redis.messages;
-    stats.outages = m_outages.load(std::memory_order_relaxed);
-    stats.applied = m_applied.load(std::memory_order_relaxed);
-    stats.ownIgnored = m_ownIgnored.load(std::memory_order_relaxed);
-    stats.refused = m_refused.load(std::memory_order_relaxed);
-    stats.entriesDropped = m_entriesDropped.load(std::memory_order_relaxed);
-    stats.resyncDropped = m_resyncDropped.load(std::memory_order_relaxed);
-    return stats;
+    status.subscriber = true;
+    status.subscribed = redis.connected;
+    status.subscriberError = redis.lastError;
+    status.received = redis.messages;
+    status.subscriberOutages = m_outages.load(std::memory_order_relaxed);
+    status.applied = m_applied.load(std::memory_order_relaxed);
+    status.ownIgnored = m_ownIgnored.load(std::memory_order_relaxed);
+    status.refused = m_refused.load(std::memory_order_relaxed);
+    status.entriesDropped = m_entriesDropped.load(std::memory_order_relaxed);
+    status.resyncDropped = m_resyncDropped.load(std::memory_order_relaxed);
 }
 
 void InvalidationSubscriber::onMessage(const QByteArray &payload) {

@@ -2,6 +2,7 @@
 
 #include <backend/cache/response_cache.h>
 #include <backend/core/clock.h>
+#include <backend/redis/redis_client.h>
 
 #include <QObject>
 
@@ -10,36 +11,28 @@
 
 namespace ToolCapture {
 
-class RedisClient;
+// A Redis client's options for the shared tier's settings: the workers' clients and the
+// subscriber's.
+RedisClient::Options sharedTierClientOptions(const ResponseCache::SharedTier &tier);
 
 // Drops from this proxy's memory what the other proxies sharing its Redis tier invalidated or
 // purged: one Redis connection per proxy, subscribed to ResponseCache::invalidationChannel().
 // Messages sent while it was not subscribed are lost, so each (re)subscription drops every
 // memory entry stored before Redis confirmed it.
 // Lives in the thread that created it (the proxy server's: the engine thread, where the admin
-// API's purges run too), never a worker's: a prefix purge scans the stores. stats() from any.
+// API's purges run too), never a worker's: a prefix purge scans the stores. report() from any.
 class InvalidationSubscriber final : public QObject {
     Q_OBJECT
 public:
-    struct Stats {
-        bool subscribed = false;
-        QString lastError;
-        std::uint64_t outages = 0;  // subscriptions lost
-        std::uint64_t received = 0; // messages on the channel
-        std::uint64_t applied = 0;
-        std::uint64_t ownIgnored = 0;
-        std::uint64_t refused = 0;
-        std::uint64_t entriesDropped = 0; // by applied messages
-        std::uint64_t resyncDropped = 0;  // after (re)subscriptions
-    };
-
     // `cache` and `clock` must outlive it.
     InvalidationSubscriber(ResponseCache &cache, const ResponseCache::SharedTier &tier,
                            const Clock &clock, QObject *parent = nullptr);
     ~InvalidationSubscriber() override;
 
     void start();
-    Stats stats() const;
+    // Writes the subscription's state and counters into `status` (its fields are documented
+    // there). Any thread.
+    void report(ResponseCache::SharedTierStatus &status) const;
     // One payload from the channel: refused (counted, logged at debug level) unless it decodes,
     // ignored when this proxy sent it, else applied to the cache's memory.
     void onMessage(const QByteArray &payload);

@@ -194,19 +194,8 @@ ResponseCache::SharedTierStatus ProxyServer::sharedTierStatus() const {
         if (!stats.connected && status.lastError.isEmpty())
             status.lastError = stats.lastError;
     }
-    if (m_subscriber) {
-        const InvalidationSubscriber::Stats stats = m_subscriber->stats();
-        status.subscriber = true;
-        status.subscribed = stats.subscribed;
-        status.subscriberError = stats.lastError;
-        status.subscriberOutages = stats.outages;
-        status.received = stats.received;
-        status.applied = stats.applied;
-        status.ownIgnored = stats.ownIgnored;
-        status.refused = stats.refused;
-        status.entriesDropped = stats.entriesDropped;
-        status.resyncDropped = stats.resyncDropped;
-    }
+    if (m_subscriber)
+        m_subscriber->report(status);
     return status;
 }
 

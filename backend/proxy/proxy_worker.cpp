@@ -3,6 +3,7 @@
 #include <backend/metrics/proxy_metrics.h>
 #include <backend/proxy/background_revalidation.h>
 #include <backend/proxy/client_session.h>
+#include <backend/proxy/invalidation_subscriber.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/socket_io.h>
 #include <backend/proxy/upstream_pool.h>
@@ -189,12 +190,7 @@ void ProxyWorker::startSharedTier(const ResponseCache::SharedTier &tier,
                                   std::shared_ptr<RedisLogGate> logGate) {
     if (sharedTier() || !tier.enabled)
         return;
-    RedisClient::Options options;
-    options.host = tier.host;
-    options.port = tier.port;
-    options.database = tier.database;
-    options.password = tier.password;
-    options.commandTimeout = tier.timeout;
+    RedisClient::Options options = sharedTierClientOptions(tier);
     options.logGate = std::move(logGate);
     auto *client = new RedisClient(options, m_clock, this);
     m_sharedTier.store(client, std::memory_order_release);
