@@ -41,8 +41,10 @@ ProxyWorker::ProxyWorker(int index, int workerCount, const ProxyConfig &config,
     , m_routes(registry)
     , m_runtime(runtime)
     , m_filter(runtime)
+    // Seeded apart, not by index: proxies started together must not draw the same candidates
+    // in step while nothing is measured yet (every first request on one instance).
     , m_selector(std::make_unique<ScoringSelector>(registry, runtime.stats(), runtime.routing(),
-                                                   std::uint64_t(index) + 1))
+                                                   QRandomGenerator::global()->generate64()))
     , m_counters(counters)
     , m_random(QRandomGenerator::global()->generate64()) // once, off the request path
     , m_pools(size_t(registry.instanceCapacity()), nullptr)

@@ -426,6 +426,39 @@ private slots:
                      qPrintable(QString::number(upstream->requestsReceived())));
     }
 
+    void freshProxiesDoNotPickInLockstep() {
+        // Several proxies in front of the same instances, all started at once (a deployment, a
+        // restart): with nothing measured yet, the draw alone decides. Were every proxy seeded
+        // alike, each would send its first request to the same instance, and so on in step.
+        // Eight fresh proxies, eight instances: that all eight first picks agree by chance
+        // has a probability of 8^-7.
+        std::vector<std::unique_ptr<TestUpstream>> upstreams;
+        std::vector<quint16> ports;
+        for (int i = 0; i < 8; ++i) {
+            upstreams.push_back(std::make_unique<TestUpstream>());
+            ports.push_back(upstreams.back()->port());
+        }
+        std::vector<int> firstPicks;
+        for (int p = 0; p < 8; ++p) {
+            auto proxy = startProxy(testConfig(1), {{QStringLiteral("svc"), "/", ports}});
+            QVERIFY(proxy);
+            std::vector<int> before;
+            for (const auto &u : upstreams)
+                before.push_back(u->requestsReceived());
+            RawClient client(proxy->port());
+            QCOMPARE(client.roundTrip(simpleGet("/x")).status, 200);
+            int picked = -1;
+            for (size_t i = 0; i < upstreams.size(); ++i)
+                if (upstreams[i]->requestsReceived() != before[i])
+                    picked = int(i);
+            QVERIFY(picked >= 0);
+            firstPicks.push_back(picked);
+        }
+        QVERIFY2(std::adjacent_find(firstPicks.begin(), firstPicks.end(), std::not_equal_to<>()) !=
+                     firstPicks.end(),
+                 "every fresh proxy sent its first request to the same instance");
+    }
+
     void metricsCountResponses() {
         TestUpstream upstream;
         auto proxy = startProxy(testConfig(2), {{QStringLiteral("svc"), "/s/", {upstream.port()}}});
