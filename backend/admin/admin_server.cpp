@@ -336,6 +336,10 @@ void cacheFamilies(PrometheusWriter &w, const CacheSnapshot &cache) {
     cacheCounter(w, cache, "toolcapture_cache_uncacheable_total",
                  "Forwarded responses that could not be stored (no-store, private, status...).",
                  &CacheServiceTotals::uncacheable);
+    cacheCounter(w, cache, "toolcapture_cache_overtaken_fills_total",
+                 "Storable responses not stored: their key was invalidated (an unsafe method, a "
+                 "purge, another proxy) while they were being fetched.",
+                 &CacheServiceTotals::overtakenFills);
     if (cache.sharedTier) {
         w.family("toolcapture_cache_shared_tier_total", Type::Counter,
                  "Lookups in the shared tier (Redis) after a miss in memory: hit, miss, or error "

@@ -72,6 +72,7 @@ Json serviceJson(const CacheSnapshot::Service &service) {
             {"stores", t.stores},
             {"uncacheable", t.uncacheable},
             {"invalidations", t.invalidations},
+            {"overtaken_fills", t.overtakenFills},
             {"bypassed", t.bypassed},
             {"shared",
              {{"hits", t.sharedHits}, {"misses", t.sharedMisses}, {"errors", t.sharedErrors}}},

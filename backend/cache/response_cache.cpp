@@ -378,8 +378,28 @@ ResponseCache::StoreResult ResponseCache::store(int service, QByteArrayView prim
     return result == CacheStore::InsertResult::Stored ? StoreResult::Stored : StoreResult::Rejected;
 }
 
+ResponseCache::StoreResult ResponseCache::storeFill(int service, QByteArrayView primaryKey,
+                                                    const HttpHeaders &requestHeaders,
+                                                    std::shared_ptr<StoredResponse> response,
+                                                    std::uint64_t since) {
+    if (m_invalidations.invalidatedSince(since, primaryKey))
+        return StoreResult::Overtaken;
+    const StoreResult result = store(service, primaryKey, requestHeaders, std::move(response));
+    // An invalidation records itself before it erases: one that came between the check above
+    // and the insert is seen here, one that comes later erases what was inserted.
+    if (result == StoreResult::Stored && m_invalidations.invalidatedSince(since, primaryKey)) {
+        eraseWithVariants(storeFor(service), primaryKey);
+        return StoreResult::Overtaken;
+    }
+    return result;
+}
+
 std::size_t ResponseCache::invalidate(int service, QByteArrayView primaryKey) {
-    CacheStore &store = storeFor(service);
+    m_invalidations.recordKey(primaryKey); // first: see storeFill
+    return eraseWithVariants(storeFor(service), primaryKey);
+}
+
+std::size_t ResponseCache::eraseWithVariants(CacheStore &store, QByteArrayView primaryKey) {
     std::size_t count = store.erase(primaryKey) ? 1 : 0;
     QByteArray variants = primaryKey.toByteArray();
     variants.append(kVariantSeparator);
@@ -472,6 +492,8 @@ std::size_t ResponseCache::drop(const InvalidationMessage &message) {
 }
 
 std::size_t ResponseCache::dropStoredBeforeNow() {
+    // Messages were missed: any fill in flight may be overtaken by one of them.
+    m_invalidations.recordAll();
     const Clock::time_point now = m_clock.now();
     std::size_t count = 0;
     for (const auto &store : m_stores)
@@ -480,17 +502,15 @@ std::size_t ResponseCache::dropStoredBeforeNow() {
 }
 
 std::size_t ResponseCache::dropKey(QByteArrayView key) {
+    m_invalidations.recordKey(key);
     std::size_t count = 0;
-    QByteArray variants = key.toByteArray();
-    variants.append(kVariantSeparator);
-    for (const auto &store : m_stores) {
-        count += store->erase(key) ? 1 : 0;
-        count += store->eraseByPrefix(variants);
-    }
+    for (const auto &store : m_stores)
+        count += eraseWithVariants(*store, key);
     return count;
 }
 
 std::size_t ResponseCache::dropPrefix(QByteArrayView prefix) {
+    m_invalidations.recordPrefix(prefix);
     std::size_t count = 0;
     for (const auto &store : m_stores)
         count += store->eraseByPrefix(prefix);
@@ -498,6 +518,7 @@ std::size_t ResponseCache::dropPrefix(QByteArrayView prefix) {
 }
 
 std::size_t ResponseCache::dropAll() {
+    m_invalidations.recordAll();
     std::size_t count = 0;
     for (const auto &store : m_stores) {
         count += std::size_t(store->stats().objects);
@@ -530,6 +551,7 @@ CacheServiceTotals ResponseCache::totals(int service) const {
         t.stores += c.stores.value();
         t.uncacheable += c.uncacheable.value();
         t.invalidations += c.invalidations.value();
+        t.overtakenFills += c.overtakenFills.value();
         t.bypassed += c.bypassed.value();
         t.sharedHits += c.sharedHits.value();
         t.sharedMisses += c.sharedMisses.value();

@@ -3,6 +3,7 @@
 #include <backend/cache/cache_store.h>
 #include <backend/cache/freshness.h>
 #include <backend/cache/http_date.h>
+#include <backend/cache/invalidation_log.h>
 #include <backend/cache/invalidation_message.h>
 #include <backend/cache/stored_response.h>
 #include <backend/cache/ttl_advisor.h>
@@ -37,6 +38,7 @@ struct CacheCounters {
     LocalCounter stores;         // responses stored
     LocalCounter uncacheable;    // forwarded responses that could not be stored
     LocalCounter invalidations;  // unsafe requests that invalidated stored responses
+    LocalCounter overtakenFills; // responses not stored: their key was invalidated meanwhile
     LocalCounter bypassed;       // requests the cache did not look at (no-store, Authorization...)
     LocalCounter sharedHits;     // shared tier (Redis): a response found there
     LocalCounter sharedMisses;   // ... asked, nothing there
@@ -59,6 +61,7 @@ struct CacheServiceTotals {
     std::uint64_t stores = 0;
     std::uint64_t uncacheable = 0;
     std::uint64_t invalidations = 0;
+    std::uint64_t overtakenFills = 0;
     std::uint64_t bypassed = 0;
     std::uint64_t sharedHits = 0;
     std::uint64_t sharedMisses = 0;
@@ -121,7 +124,9 @@ public:
         std::shared_ptr<const StoredResponse> response;
         bool varyMiss = false; // a response with Vary is stored, not for these request fields
     };
-    enum class StoreResult { Stored, TooLarge, Rejected, VaryStar };
+    // Overtaken: an invalidation of the key came while the response was being fetched
+    // (storeFill).
+    enum class StoreResult { Stored, TooLarge, Rejected, VaryStar, Overtaken };
     struct Entry {
         QByteArray key;
         int service = -1;
@@ -236,6 +241,17 @@ public:
     // secondary key). Replaces what was stored for the same key and variant.
     StoreResult store(int service, QByteArrayView primaryKey, const HttpHeaders &requestHeaders,
                       std::shared_ptr<StoredResponse> response);
+    // What a request that went upstream brings back (or found in the shared tier), stored
+    // unless an invalidation of its key was recorded after `since` (invalidationGeneration()
+    // read before the request went): the response may predate the change that invalidated it.
+    // Checked before the insert and again after it, so an invalidation racing the insert in
+    // another thread leaves nothing stored either way.
+    StoreResult storeFill(int service, QByteArrayView primaryKey, const HttpHeaders &requestHeaders,
+                          std::shared_ptr<StoredResponse> response, std::uint64_t since);
+    std::uint64_t invalidationGeneration() const noexcept { return m_invalidations.generation(); }
+    bool invalidatedSince(std::uint64_t since, QByteArrayView primaryKey) const {
+        return m_invalidations.invalidatedSince(since, primaryKey);
+    }
     // Removes the response stored under `primaryKey` and all its variants (RFC 9111 4.4);
     // returns how many entries went.
     std::size_t invalidate(int service, QByteArrayView primaryKey);
@@ -298,6 +314,7 @@ private:
     std::size_t dropKey(QByteArrayView key);
     std::size_t dropPrefix(QByteArrayView prefix);
     std::size_t dropAll();
+    std::size_t eraseWithVariants(CacheStore &store, QByteArrayView primaryKey);
 
     const Clock &m_clock;
     const std::uint64_t m_instanceId;
@@ -321,6 +338,7 @@ private:
     std::unique_ptr<std::atomic<std::int64_t>[]> m_objects;
     std::unique_ptr<std::atomic<std::uint64_t>[]> m_evictions;
     TtlAdvisor m_advisor;
+    InvalidationLog m_invalidations;
     struct Waiter {
         int worker = 0;
         std::uint64_t ticket = 0;

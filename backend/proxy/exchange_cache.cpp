@@ -162,6 +162,7 @@ ExchangeCache::Action ExchangeCache::begin(ResponseCache *cache, int worker, int
         return Action::Forward;
     }
     m_requestTime = cache->wallNow();
+    m_fillSince = cache->invalidationGeneration(); // before the look-up: see storeFill
     if (!Storability::answerableFromStore(request.method)) {
         // Forwarded; an unsafe method's response may invalidate (onResponseHead).
         m_forward = CacheForward::Method;
@@ -306,6 +307,7 @@ bool ExchangeCache::beginBackgroundRevalidation(ResponseCache *cache, int worker
     m_key = key;
     m_leader = true;
     m_requestTime = cache->wallNow();
+    m_fillSince = cache->invalidationGeneration();
     m_requestControl = CacheControl::parseRequest(request.headers);
     m_stored = std::move(stored);
     m_forward = CacheForward::Stale;
@@ -384,15 +386,24 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         fresh->ttlSource = ttlSourceOf(fresh->lifetime);
         observeChange(false, now);
         applyLearnedTtl(*fresh, now);
-        m_cache->store(m_service, m_key, request.headers, fresh);
-        writeShared(*fresh);
+        // This request still gets what the 304 validated; the store keeps it only if no
+        // invalidation of the key came while the conditional request was out.
+        const bool overtaken =
+            m_cache->storeFill(m_service, m_key, request.headers, fresh, m_fillSince) ==
+            ResponseCache::StoreResult::Overtaken;
+        if (overtaken)
+            counters().overtakenFills.add();
+        else
+            writeShared(*fresh);
         releaseFollowers();
         counters().revalidated.add();
         CacheVerdict verdict;
         verdict.decision = CacheDecision::FreshHit;
         verdict.freshnessRemaining = fresh->lifetime.value;
         prepareReply(*fresh, request, verdict, false, 304);
-        m_outcome = "revalidated; ttl-source=" + ttlSourceName(fresh->ttlSource).toByteArray();
+        m_outcome =
+            overtaken ? QByteArray("revalidated; not-stored; reason=invalidated")
+                      : "revalidated; ttl-source=" + ttlSourceName(fresh->ttlSource).toByteArray();
         return HeadAction::Serve;
     }
     if (m_stored && (status == 500 || status == 502 || status == 503 || status == 504) &&
@@ -423,6 +434,15 @@ ExchangeCache::HeadAction ExchangeCache::onResponseHead(ResponseHead &head,
         releaseFollowers(true, now); // nothing to wait for: they go upstream at once
         setUncacheable(Storability::reasonName(reason));
         counters().uncacheable.add();
+        setCacheStatus(head.headers, cacheStatus);
+        return HeadAction::Pass;
+    }
+    if (m_cache->invalidatedSince(m_fillSince, m_key)) {
+        // Invalidated while this was upstream: the response may predate the change. Not
+        // buffered; the followers look again (and go upstream).
+        releaseFollowers();
+        counters().overtakenFills.add();
+        m_outcome = QByteArrayLiteral("miss; not-stored; reason=invalidated");
         setCacheStatus(head.headers, cacheStatus);
         return HeadAction::Pass;
     }
@@ -494,7 +514,8 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
         observeChange(m_fill->body != m_stored->body, now);
     const TtlSource source = m_fill->ttlSource;
     const std::shared_ptr<const StoredResponse> filled = m_fill;
-    const auto result = m_cache->store(m_service, m_key, request.headers, std::move(m_fill));
+    const auto result =
+        m_cache->storeFill(m_service, m_key, request.headers, std::move(m_fill), m_fillSince);
     releaseFollowers();
     if (result == ResponseCache::StoreResult::Stored ||
         result == ResponseCache::StoreResult::Rejected)
@@ -515,6 +536,10 @@ void ExchangeCache::onResponseComplete(const RequestHead &request, Clock::time_p
     case ResponseCache::StoreResult::VaryStar:
         setUncacheable("vary-star");
         counters().uncacheable.add();
+        break;
+    case ResponseCache::StoreResult::Overtaken:
+        counters().overtakenFills.add();
+        m_outcome = QByteArrayLiteral("miss; not-stored; reason=invalidated");
         break;
     }
 }
@@ -556,7 +581,11 @@ void ExchangeCache::acceptShared(int status, const QByteArray &value, const Requ
             response && response->secondaryKey.isEmpty()) {
             counters().sharedHits.add();
             // Into memory: the look-up that follows finds it (and decides fresh or stale).
-            m_cache->store(m_service, m_key, request.headers, std::move(response));
+            // Unless the key was invalidated while Redis was asked: the copy read may be the
+            // one the invalidation removed; the look-up then misses and the request goes on.
+            if (m_cache->storeFill(m_service, m_key, request.headers, std::move(response),
+                                   m_fillSince) == ResponseCache::StoreResult::Overtaken)
+                counters().overtakenFills.add();
         } else {
             counters().sharedErrors.add(); // another version's record, or a corrupted one
         }

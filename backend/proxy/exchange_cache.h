@@ -162,6 +162,9 @@ private:
     std::shared_ptr<StoredResponse> m_fill;
     std::int64_t m_fillLimit = 0;
     HttpTime m_requestTime;
+    // The cache's invalidation generation when the lookup began: a response fetched since is
+    // not stored if its key was invalidated after it (ResponseCache::storeFill).
+    std::uint64_t m_fillSince = 0;
     Reply m_reply;
     QByteArray m_outcome;
 };

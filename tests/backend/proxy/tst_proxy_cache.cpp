@@ -182,6 +182,8 @@ private slots:
     void learnsTtlWhereHeuristicsAreAllowed();
     void coalescing_data();
     void coalescing();
+    void fillOvertakenByInvalidation_data();
+    void fillOvertakenByInvalidation();
     void staleWhenEveryBreakerIsOpen_data();
     void staleWhenEveryBreakerIsOpen();
     void agesWhileTheMachineSleeps_data();
@@ -2196,6 +2198,82 @@ void TestProxyCache::coalescing() {
                  answer.header("cache-status"));
     }
     QCOMPARE(upstream.requestsReceived(), upstreamRequests);
+}
+
+void TestProxyCache::fillOvertakenByInvalidation_data() {
+    QTest::addColumn<QByteArray>("invalidation"); // a request through the proxy, or "purge ..."
+    QTest::addColumn<bool>("overtaken");
+    QTest::newRow("POST to the key") << QByteArray("POST /r HTTP/1.1\r\nHost: test\r\n"
+                                                   "Content-Length: 1\r\n\r\nx")
+                                     << true;
+    QTest::newRow("DELETE of the key")
+        << QByteArray("DELETE /r HTTP/1.1\r\nHost: test\r\n\r\n") << true;
+    QTest::newRow("purge of the key") << QByteArray("purge key") << true;
+    QTest::newRow("purge of the service") << QByteArray("purge service") << true;
+    QTest::newRow("purge of everything") << QByteArray("purge all") << true;
+    QTest::newRow("POST to another key: stored")
+        << QByteArray("POST /other HTTP/1.1\r\nHost: test\r\nContent-Length: 1\r\n\r\nx") << false;
+    QTest::newRow("purge of a longer key: stored") << QByteArray("purge longer key") << false;
+}
+
+void TestProxyCache::fillOvertakenByInvalidation() {
+    // A GET misses and goes upstream; while it is there, its key is invalidated (an unsafe
+    // request, an operator's purge). The response it brings may be from before the change: it
+    // is answered, not stored, and the next GET goes upstream again.
+    QFETCH(QByteArray, invalidation);
+    QFETCH(bool, overtaken);
+    ManualClock clock;
+    TestUpstream upstream;
+    TestUpstream::Behaviour behaviour;
+    behaviour.mode = TestUpstream::Mode::Raw;
+    behaviour.raw = QByteArray("HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\n"
+                               "Content-Length: 3\r\n\r\nold");
+    behaviour.held = true;
+    upstream.setBehaviour(behaviour);
+    Proxy proxy = start(upstream.port(), Policy::Default, clock);
+    QVERIFY(proxy.server);
+    RawClient reader(proxy.server->port());
+    reader.send(get());
+    QTRY_COMPARE(upstream.heldRequests(), 1);
+
+    behaviour.held = false; // what comes next is answered at once; the GET stays held
+    upstream.setBehaviour(behaviour);
+    const QByteArray key = ResponseCache::primaryKey("svc", [] {
+        RequestHead head;
+        head.method = "GET";
+        head.target = "/r";
+        head.headers.push_back({"Host", "test"});
+        return head;
+    }());
+    QVERIFY(!key.isEmpty());
+    if (invalidation == "purge key")
+        proxy.cache->purgeKey(key);
+    else if (invalidation == "purge longer key")
+        proxy.cache->purgeKey(key + "x");
+    else if (invalidation == "purge service")
+        proxy.cache->purgePrefix("svc ");
+    else if (invalidation == "purge all")
+        proxy.cache->purgeAll();
+    else {
+        RawClient writer(proxy.server->port());
+        QCOMPARE(writer.roundTrip(invalidation).status, 200);
+    }
+
+    upstream.releaseHeld();
+    const RawResponse first = reader.read();
+    QVERIFY(first.complete);
+    QCOMPARE(first.status, 200);
+    QCOMPARE(first.body, QByteArray("old"));
+    QCOMPARE(first.header("cache-status").contains("stored"), !overtaken);
+    QCOMPARE(proxy.cache->totals(0).overtakenFills, std::uint64_t(overtaken ? 1 : 0));
+
+    const int before = upstream.requestsReceived();
+    RawClient again(proxy.server->port());
+    const RawResponse second = again.roundTrip(get());
+    QCOMPARE(second.status, 200);
+    QCOMPARE(upstream.requestsReceived(), before + (overtaken ? 1 : 0));
+    QVERIFY2(second.header("cache-status").contains(overtaken ? "fwd=uri-miss" : "hit"),
+             second.header("cache-status"));
 }
 
 void TestProxyCache::staleWhenEveryBreakerIsOpen_data() {
