@@ -683,7 +683,7 @@ HttpResponse AdminServer::health(const EngineSnapshot &snapshot) {
         if (!cache.shared.lastError.isEmpty())
             part["error"] = str(cache.shared.lastError);
         part["invalidation"] = cache.invalidationState();
-        if (cache.shared.subscriber && !cache.shared.subscribed) {
+        if (cache.invalidationState() == std::string_view("down")) {
             part["invalidation_warning"] =
                 "not subscribed to the other proxies' cache invalidations: their purges and "
                 "invalidations are lost until it is, then the memory entries stored before are "

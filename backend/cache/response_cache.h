@@ -197,6 +197,7 @@ public:
     struct SharedTierStatus {
         int connections = 0; // clients started
         int connected = 0;   // ... connected, AUTH and SELECT accepted
+        int starting = 0;    // ... still on their first attempt (neither ready nor failed)
         std::uint64_t hits = 0;
         std::uint64_t misses = 0;
         std::uint64_t writes = 0;
@@ -209,6 +210,7 @@ public:
         // Cross-proxy invalidation (Redis pub/sub).
         bool subscriber = false;             // the proxy started its subscriber
         bool subscribed = false;             // ... and Redis confirmed its subscription
+        bool subscriberStarting = false;     // ... still on its first attempt
         QString subscriberError;             // why it is not subscribed, or last was not
         std::uint64_t subscriberOutages = 0; // subscriptions lost
         std::uint64_t published = 0;         // invalidations and purges PUBLISHed (acknowledged)

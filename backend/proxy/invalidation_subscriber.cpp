@@ -36,6 +36,7 @@ void InvalidationSubscriber::report(ResponseCache::SharedTierStatus &status) con
     const RedisClient::Stats redis = m_redis->stats();
     status.subscriber = true;
     status.subscribed = redis.connected;
+    status.subscriberStarting = redis.firstAttemptPending();
     status.subscriberError = redis.lastError;
     status.received = redis.messages;
     status.subscriberOutages = m_outages.load(std::memory_order_relaxed);

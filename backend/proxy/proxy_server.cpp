@@ -183,6 +183,7 @@ ResponseCache::SharedTierStatus ProxyServer::sharedTierStatus() const {
         const RedisClient::Stats stats = redis->stats();
         status.connections++;
         status.connected += stats.connected ? 1 : 0;
+        status.starting += stats.firstAttemptPending() ? 1 : 0;
         status.hits += stats.hits;
         status.misses += stats.misses;
         status.writes += stats.writes;

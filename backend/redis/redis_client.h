@@ -90,6 +90,12 @@ public:
         // Why the client is not connected, or last was not: Redis's own error text for a
         // refused AUTH or SELECT, or the connection's failure. Empty once connected.
         QString lastError;
+
+        // Still on its first connection attempt: never ready, and no failure yet. Reported as
+        // "starting", not "down", so that a proxy's first moments raise no alarm.
+        bool firstAttemptPending() const {
+            return !connected && connects == 0 && lastError.isEmpty();
+        }
     };
 
     using ValueCallback = std::function<void(Status, const QByteArray &value)>;

@@ -5,7 +5,7 @@ namespace ToolCapture {
 const char *CacheSnapshot::sharedState() const {
     if (!sharedTier)
         return "none";
-    if (shared.connections == 0)
+    if (shared.connections == 0 || (shared.connected == 0 && shared.starting == shared.connections))
         return "starting";
     if (shared.connected == shared.connections)
         return "connected";
@@ -15,7 +15,7 @@ const char *CacheSnapshot::sharedState() const {
 const char *CacheSnapshot::invalidationState() const {
     if (!sharedTier)
         return "none";
-    if (!shared.subscriber)
+    if (!shared.subscriber || shared.subscriberStarting)
         return "starting";
     return shared.subscribed ? "subscribed" : "down";
 }

@@ -25,10 +25,11 @@ struct CacheSnapshot {
     std::vector<CacheStore::Stats> stores;
 
     // The shared tier's connections in a word: "connected" (all of them), "partial", "down"
-    // (none), "starting" (the workers have not opened them yet); "none" without a shared tier.
+    // (none), "starting" (the workers have not opened them yet, or none has ended its first
+    // attempt); "none" without a shared tier.
     const char *sharedState() const;
     // The subscription to the other proxies' invalidations: "subscribed", "down", "starting"
-    // (not started yet); "none" without a shared tier.
+    // (not started yet, or its first attempt has not ended); "none" without a shared tier.
     const char *invalidationState() const;
 
     // Reads `cache`: one Service per name, `serviceNames` indexed by service index.

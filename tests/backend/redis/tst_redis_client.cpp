@@ -38,6 +38,8 @@ private slots:
     void subscriberReceivesWhatIsPublished();
     void subscriberSubscribesAgainAfterAKill();
     void subscriberNoticesAStuckServer();
+    void firstAttemptPendingUntilItEnds_data();
+    void firstAttemptPendingUntilItEnds();
     void refusedSubscriptionSaysWhy();
     void sharedGateLogsAChangeOnce();
 
@@ -260,6 +262,9 @@ void TestRedisClient::noServerIsDownAtOnce() {
     QCOMPARE(*written, Status::Down);
     QCOMPARE(client.stats().down, std::uint64_t(2));
     QVERIFY(!client.isConnected());
+    // Once the refusal is read: down, with the reason, no longer starting.
+    QTRY_VERIFY(!client.stats().firstAttemptPending());
+    QVERIFY(!client.stats().lastError.isEmpty());
 }
 
 void TestRedisClient::stuckServerTimesOutThenRecovers() {
@@ -525,6 +530,38 @@ void TestRedisClient::subscriberNoticesAStuckServer() {
     resume.dismiss();
     QVERIFY(changed.wait(10000));
     QCOMPARE(changed.last().at(0).toBool(), true);
+}
+
+void TestRedisClient::firstAttemptPendingUntilItEnds_data() {
+    QTest::addColumn<bool>("subscriber");
+    QTest::newRow("client") << false;
+    QTest::newRow("subscriber") << true;
+}
+
+void TestRedisClient::firstAttemptPendingUntilItEnds() {
+    // A Redis that answers nothing yet (stopped): until the first attempt ends the client is
+    // starting (a proxy's first moments are not an outage); once ready, it is not.
+    QFETCH(bool, subscriber);
+    m_server.pause();
+    auto resume = qScopeGuard([this] { m_server.resume(); });
+    RedisClient::Options options;
+    options.port = m_server.port();
+    options.connectTimeout = 60s;
+    options.commandTimeout = 60s;
+    options.subscriptionCheck = 60s;
+    RedisClient client(options);
+    if (subscriber)
+        client.subscribe("tc:test:first-attempt", {});
+    QSignalSpy changed(&client, &RedisClient::connectedChanged);
+    QVERIFY(client.stats().firstAttemptPending()); // not even started
+    client.start();
+    QVERIFY(client.stats().firstAttemptPending());
+    QVERIFY(client.stats().lastError.isEmpty());
+    m_server.resume();
+    resume.dismiss();
+    QVERIFY(changed.wait(10000));
+    QCOMPARE(changed.last().at(0).toBool(), true);
+    QVERIFY(!client.stats().firstAttemptPending());
 }
 
 namespace {
