@@ -104,6 +104,7 @@ RedisClient::Stats RedisClient::stats() const {
     stats.writes = m_stats.writes;
     stats.published = m_stats.published;
     stats.messages = m_stats.messages;
+    stats.renewals = m_stats.renewals;
     stats.down = m_stats.down;
     stats.timeouts = m_stats.timeouts;
     stats.errors = m_stats.errors;
@@ -253,6 +254,7 @@ void RedisClient::onSubscription(redisReply *reply) {
             becomeReady();
         } else {
             m_renewalUnanswered = false;
+            m_stats.renewals++;
         }
     } else if (kind == "message" && reply->element[2]->type == REDIS_REPLY_STRING) {
         m_stats.messages++;

@@ -81,6 +81,7 @@ public:
         std::uint64_t writes = 0;    // set()/remove() acknowledged
         std::uint64_t published = 0; // publish() acknowledged
         std::uint64_t messages = 0;  // a subscriber: messages received on its channel
+        std::uint64_t renewals = 0;  // ... renewals of its subscription Redis confirmed
         std::uint64_t down = 0;      // commands not sent: not connected
         std::uint64_t timeouts = 0;  // commands without an answer in time
         std::uint64_t errors = 0;    // error replies and broken connections
@@ -166,6 +167,7 @@ private:
         std::atomic<std::uint64_t> writes{0};
         std::atomic<std::uint64_t> published{0};
         std::atomic<std::uint64_t> messages{0};
+        std::atomic<std::uint64_t> renewals{0};
         std::atomic<std::uint64_t> down{0};
         std::atomic<std::uint64_t> timeouts{0};
         std::atomic<std::uint64_t> errors{0};
