@@ -910,8 +910,11 @@ private slots:
         QCOMPARE(fast1.requestsReceived() + fast2.requestsReceived() + toSlow, 300);
         QVERIFY2(toSlow >= 1, "the slow instance was never tried"); // no sample: neutral score
         QVERIFY2(toSlow < 300 * 15 / 100, qPrintable(QString::number(toSlow)));
-        // The fast ones share the rest: neither starves (power of two choices, tie band).
-        QVERIFY2(fast1.requestsReceived() > 90 && fast2.requestsReceived() > 90,
+        // The fast ones share the rest, and neither starves: a third of the draws pair each
+        // with the slow one, so even one that loses every draw against the other (their
+        // latencies in this loaded test process are not equal) takes about 100. Thirty runs
+        // with random seeds: the smaller share was 77 to 146. 60 is five deviations below 100.
+        QVERIFY2(fast1.requestsReceived() > 60 && fast2.requestsReceived() > 60,
                  qPrintable(QStringLiteral("%1 / %2")
                                 .arg(fast1.requestsReceived())
                                 .arg(fast2.requestsReceived())));
