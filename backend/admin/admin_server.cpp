@@ -739,7 +739,8 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
                     &InstanceTotals::connectionsOpened);
 
     w.family("toolcapture_pool_connections", Type::Gauge,
-             "Pooled upstream connections, carrying a request (active) or kept for reuse (idle).");
+             "Pooled upstream connections, carrying a request or a WebSocket tunnel (active) or "
+             "kept for reuse (idle).");
     forEachInstance(snapshot,
                     [&](const Labels &labels, const InstanceTotals &t, const InstanceSnapshot &) {
                         Labels active = labels;

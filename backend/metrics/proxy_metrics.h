@@ -42,7 +42,7 @@ struct InstanceCounters {
     LocalCounter bytesFromUpstream;
     std::array<LocalCounter, kLatencyBucketCount> latencyBuckets; // request sent to response end
     LocalCounter latencySumMicros;
-    LocalGauge poolActive; // connections carrying a request
+    LocalGauge poolActive; // connections carrying a request or an open WebSocket tunnel
     LocalGauge poolIdle;   // connections kept for reuse
     LocalGauge inFlight;   // requests routed to the instance and not yet done
 

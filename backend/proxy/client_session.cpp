@@ -1047,9 +1047,10 @@ void ClientSession::onUpstreamUpgraded(const char *data, qsizetype size) {
     // kernel: the parser stopped at the end of the request, and nothing was read since.
     QByteArray toUpstream; // the request head, should part of it still be unsent
     const int upstreamFd = m_upstream->takeDescriptor(toUpstream);
-    // NOTE: the connection object goes back to its pool, which destroys it: a tunnel does not
-    // count against the instance's connection limits (it holds no request slot either).
-    releaseUpstream(false);
+    // The connection object goes, its place in the pool does not: an open tunnel counts against
+    // the instance's max_connections (it holds no request slot) until onTunnelEnded.
+    m_tunnelPool = m_pool;
+    m_tunnelPool->holdForTunnel(std::exchange(m_upstream, nullptr));
     const QByteArray head = m_clientOut.sliced(m_clientOutPos);
     const QByteArray early(m_in.data() + m_inPos, m_in.size - m_inPos);
     m_clientOut.resize(0);
@@ -1071,6 +1072,8 @@ void ClientSession::onTunnelEnded(UpgradeTunnel::End end) {
     WorkerCounters &counters = m_worker.counters();
     counters.tunnelsActive.add(-1);
     counters.tunnelsEnded[size_t(end)].add();
+    // Once: the tunnel ends once, whatever the reason (stop() is the one way out).
+    std::exchange(m_tunnelPool, nullptr)->releaseTunnel();
     const qint64 fromClient = m_tunnel->bytesFromClient();
     const qint64 fromUpstream = m_tunnel->bytesFromUpstream();
     counters.bytesFromClients.add(std::uint64_t(fromClient));

@@ -256,6 +256,9 @@ private:
     // descriptors are the tunnel's (m_fd is -1, m_socket and m_upstream null) until it ends,
     // and the session with it.
     std::unique_ptr<UpgradeTunnel> m_tunnel;
+    // The pool whose connection the tunnel took over: its place there is held until the tunnel
+    // ends (UpstreamPool::holdForTunnel).
+    UpstreamPool *m_tunnelPool = nullptr;
 
     CaptureRecord m_capture;
     bool m_capturing = false;

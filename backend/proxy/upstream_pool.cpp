@@ -70,6 +70,27 @@ void UpstreamPool::release(UpstreamConnection *connection) {
     } else {
         destroy(connection);
     }
+    scheduleServeWaiters();
+}
+
+void UpstreamPool::holdForTunnel(UpstreamConnection *connection) {
+    // Still active: the tunnel carries the connection on. Only the object goes.
+    connection->detach();
+    connection->close();
+    connection->deleteLater();
+    ++m_tunnels;
+}
+
+void UpstreamPool::releaseTunnel() {
+    Q_ASSERT(m_tunnels > 0);
+    --m_tunnels;
+    --m_total;
+    m_counters.poolActive.add(-1);
+    m_instance.releaseConnection();
+    scheduleServeWaiters();
+}
+
+void UpstreamPool::scheduleServeWaiters() {
     if (!m_waiters.empty() && !m_serveScheduled) {
         // Served on the next turn of the event loop, never from inside the callbacks of the
         // exchange that just ended.

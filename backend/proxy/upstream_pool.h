@@ -25,6 +25,8 @@ class UpstreamInstance;
 // connection is closed when released rather than kept idle, which gives the capacity back.
 // A request waiting in one worker's queue is not woken by another worker's release: it gets
 // the next connection its own worker frees, or its pool-wait timeout.
+// A WebSocket tunnel keeps the place of the connection it took over (holdForTunnel) until it
+// ends: open tunnels count against max_connections like connections carrying a request.
 class UpstreamPool final : public QObject {
     Q_OBJECT
 public:
@@ -53,11 +55,18 @@ public:
     void cancelWait(Waiter *waiter);
     // Gives a connection back after an exchange: kept if reusable, closed otherwise.
     void release(UpstreamConnection *connection);
+    // A leased connection whose descriptor a tunnel took (UpstreamConnection::takeDescriptor):
+    // the object goes, but its place in this pool's count and in the instance's stays taken
+    // until releaseTunnel(), called once when the tunnel ends.
+    void holdForTunnel(UpstreamConnection *connection);
+    // Gives back a place held by holdForTunnel; a request waiting here may take it.
+    void releaseTunnel();
     // Closes idle connections past their idle timeout, or all of them once the instance drains.
     void expireIdle(std::chrono::steady_clock::time_point now);
     void closeIdle();
 
-    int size() const noexcept { return m_total; }
+    int size() const noexcept { return m_total; } // tunnels held included
+    int tunnelCount() const noexcept { return m_tunnels; }
     int idleCount() const noexcept { return int(m_idle.size()); }
     int maxConnections() const noexcept { return m_maxConnections; } // this worker's share
 
@@ -69,6 +78,7 @@ private:
     UpstreamConnection *createConnection();
     void destroy(UpstreamConnection *connection);
     void serveWaiters();
+    void scheduleServeWaiters();
 
     UpstreamInstance &m_instance;
     InstanceCounters &m_counters;
@@ -78,6 +88,7 @@ private:
     int m_maxIdle;
     std::chrono::milliseconds m_idleTimeout;
     int m_total = 0;
+    int m_tunnels = 0;        // places held by open tunnels (in m_total)
     std::vector<Idle> m_idle; // most recently released last
     std::deque<Waiter *> m_waiters;
     bool m_serveScheduled = false;

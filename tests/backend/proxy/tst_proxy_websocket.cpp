@@ -5,6 +5,9 @@
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
 #include <backend/proxy/proxy_worker.h>
+#include <backend/proxy/upgrade_tunnel.h>
+#include <backend/proxy/upstream_runtime.h>
+#include <backend/routing/service_registry.h>
 #include <tests/backend/proxy/proxy_fixture.h>
 #include <tests/support/manual_clock.h>
 #include <tests/support/process_stats.h>
@@ -112,6 +115,8 @@ bool headHas(QByteArrayView head, QByteArrayView line) {
 // connection, all joined at destruction.
 class WebSocketUpstream {
 public:
+    // In every mode a request without "Upgrade: websocket" is answered 200 "plain" and the
+    // connection kept for the next request.
     enum class Mode {
         Echo,      // 101, then echo; a FIN is answered with a FIN once all was echoed
         HalfClose, // 101 and "bye", then shut down its sending side; reads until the end
@@ -151,7 +156,8 @@ public:
 
     quint16 port() const { return m_port; }
     int connections() const { return m_connections.load(); }
-    int ended() const { return m_ended.load(); }          // connections it saw end
+    int ended() const { return m_ended.load(); } // connections it saw end
+    int plainRequests() const { return m_plainRequests.load(); }
     qint64 received() const { return m_received.load(); } // bytes after the heads
     bool sawReset() const { return m_sawReset.load(); }
     QByteArray firstHead() const {
@@ -176,11 +182,19 @@ private:
         QByteArray in;
         char buffer[65536];
         qsizetype end = -1;
-        while ((end = in.indexOf("\r\n\r\n")) < 0) {
-            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
-            if (n <= 0)
-                return finish(fd, n < 0);
-            in.append(buffer, n);
+        for (;;) {
+            while ((end = in.indexOf("\r\n\r\n")) < 0) {
+                const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+                if (n <= 0)
+                    return finish(fd, n < 0);
+                in.append(buffer, n);
+            }
+            if (headHas(in.first(end + 4), "\r\nupgrade: websocket\r\n"))
+                break;
+            ++m_plainRequests;
+            if (!sendAll(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain"))
+                return finish(fd, true);
+            in.remove(0, end + 4);
         }
         {
             std::lock_guard lock(m_mutex);
@@ -254,6 +268,7 @@ private:
     QList<QByteArray> m_heads;
     std::atomic<int> m_connections{0};
     std::atomic<int> m_ended{0};
+    std::atomic<int> m_plainRequests{0};
     std::atomic<qint64> m_received{0};
     std::atomic<bool> m_sawReset{false};
 };
@@ -287,6 +302,9 @@ private slots:
     void unaskedSwitchIsBadGateway();
     void captureAtTunnelEnd();
     void metricsAndPermit();
+    void tunnelsCountAgainstMaxConnections();
+    void tunnelGivesItsPlaceBack_data();
+    void tunnelGivesItsPlaceBack();
     void retriedOnlyBeforeSending();
     void largeTransferBothWaysWithBoundedMemory();
 
@@ -591,6 +609,155 @@ void TestProxyWebSocket::metricsAndPermit() {
     }
     QTRY_COMPARE(proxy->metrics().totals().tunnelsActive, std::int64_t(0));
     QCOMPARE(proxy->metrics().totals().tunnelsEnded[0], 2u); // client-closed
+}
+
+void TestProxyWebSocket::tunnelsCountAgainstMaxConnections() {
+    // On a manual clock: a request waits for a place until the test says its wait is over.
+    ManualClock clock;
+    WebSocketUpstream upstream(WebSocketUpstream::Mode::Echo);
+    ProxyConfig config = testConfig();
+    config.pool.maxConnections = 2;
+    config.pool.maxIdle = 2;
+    auto proxy = startProxy(config, {{"ws", "/ws/", {upstream.port()}}}, &clock);
+    QVERIFY(proxy);
+    const UpstreamInstance &instance = proxy->registry().instance(0);
+    const Bulkhead &bulkhead = proxy->runtime().bulkhead(0);
+    const auto poolWait = config.timeouts.connect; // the service's connect timeout bounds it
+    const auto poolActive = [&] { return proxy->metrics().totals().instances[0].poolActive; };
+
+    auto first = std::make_unique<Tunnelled>();
+    Tunnelled second;
+    QVERIFY(open(proxy->port(), *first));
+    QVERIFY(open(proxy->port(), second));
+    QCOMPARE(instance.openConnections(), 2);
+    QCOMPARE(poolActive(), std::int64_t(2));
+
+    // A third upgrade and a plain request find the instance's connections taken: each waits
+    // for a place and gets the pool's 503 when its wait is over, without a connection opened.
+    const std::pair<QByteArray, QByteArray> beyond[] = {{upgradeRequest(), "upgrade"},
+                                                        {simpleGet("/ws/plain"), "plain"}};
+    for (const auto &[request, what] : beyond) {
+        RawClient client(proxy->port());
+        const std::uint64_t entered = bulkhead.pendingEntered();
+        client.send(request);
+        QTRY_COMPARE(bulkhead.pendingEntered(), entered + 1);
+        QCOMPARE(bulkhead.pending(), 1);
+        clock.advance(poolWait);
+        QVERIFY(checkDeadlines(*proxy));
+        const RawResponse response = client.read();
+        QVERIFY2(response.complete, what.constData());
+        QCOMPARE(response.status, 503);
+        QVERIFY(response.body.contains("urn:toolcapture:problem:pool-exhausted"));
+        QCOMPARE(bulkhead.pending(), 0);
+    }
+    QCOMPARE(upstream.connections(), 2);
+    QCOMPARE(upstream.plainRequests(), 0);
+    QCOMPARE(instance.openConnections(), 2);
+
+    // A request waiting when a tunnel ends gets its place.
+    RawClient waiting(proxy->port());
+    const std::uint64_t entered = bulkhead.pendingEntered();
+    waiting.send(simpleGet("/ws/after"));
+    QTRY_COMPARE(bulkhead.pendingEntered(), entered + 1);
+    ::shutdown(first->fd, SHUT_WR); // the echo upstream answers with its FIN: a clean end
+    QVERIFY(readToEnd(first->fd).ended);
+    const RawResponse served = waiting.read();
+    QVERIFY(served.complete);
+    QCOMPARE(served.status, 200);
+    QCOMPARE(served.body, QByteArray("plain"));
+    QCOMPARE(upstream.connections(), 3);
+    QCOMPARE(proxy->metrics().totals().tunnelsEnded[0], 1u);
+    // Kept for reuse: the idle connection and the open tunnel fill the instance's two places.
+    QTRY_COMPARE(poolActive(), std::int64_t(1));
+    QCOMPARE(instance.openConnections(), 2);
+
+    // An upgrade needs a connection of its own: the idle one is closed to make room for it.
+    Tunnelled third;
+    QVERIFY(open(proxy->port(), third));
+    QVERIFY(sendAll(third.fd, "x"));
+    QCOMPARE(readAtLeast(third.fd, 1).bytes, QByteArray("x"));
+    QCOMPARE(upstream.connections(), 4);
+    QCOMPARE(instance.openConnections(), 2);
+    QCOMPARE(poolActive(), std::int64_t(2));
+
+    first.reset();
+    ::shutdown(second.fd, SHUT_WR);
+    ::shutdown(third.fd, SHUT_WR);
+    QVERIFY(readToEnd(second.fd).ended);
+    QVERIFY(readToEnd(third.fd).ended);
+    QTRY_COMPARE(instance.openConnections(), 0);
+    QTRY_COMPARE(poolActive(), std::int64_t(0));
+    QCOMPARE(proxy->metrics().totals().tunnelsActive, std::int64_t(0));
+}
+
+void TestProxyWebSocket::tunnelGivesItsPlaceBack_data() {
+    QTest::addColumn<int>("reason"); // UpgradeTunnel::End
+    for (const UpgradeTunnel::End end :
+         {UpgradeTunnel::End::ClientClosed, UpgradeTunnel::End::UpstreamClosed,
+          UpgradeTunnel::End::IdleTimeout, UpgradeTunnel::End::ClientReset,
+          UpgradeTunnel::End::UpstreamReset, UpgradeTunnel::End::Shutdown})
+        QTest::newRow(UpgradeTunnel::toString(end)) << int(end);
+}
+
+void TestProxyWebSocket::tunnelGivesItsPlaceBack() {
+    QFETCH(int, reason);
+    const auto end = UpgradeTunnel::End(reason);
+    using End = UpgradeTunnel::End;
+    ManualClock clock;
+    const WebSocketUpstream::Mode mode =
+        end == End::UpstreamClosed  ? WebSocketUpstream::Mode::HalfClose
+        : end == End::UpstreamReset ? WebSocketUpstream::Mode::Reset
+                                    : WebSocketUpstream::Mode::Echo;
+    WebSocketUpstream upstream(mode);
+    ProxyConfig config = testConfig();
+    config.pool.maxConnections = 1;
+    config.timeouts.tunnelIdle = 1000ms;
+    auto proxy = startProxy(config, {{"ws", "/ws/", {upstream.port()}}}, &clock);
+    QVERIFY(proxy);
+    const UpstreamInstance &instance = proxy->registry().instance(0);
+    Tunnelled tunnel;
+    QVERIFY(open(proxy->port(), tunnel));
+    QCOMPARE(instance.openConnections(), 1);
+    switch (end) {
+    case End::ClientClosed:
+        ::shutdown(tunnel.fd, SHUT_WR);
+        QVERIFY(readToEnd(tunnel.fd).ended);
+        break;
+    case End::UpstreamClosed:
+        QCOMPARE(readToEnd(tunnel.fd).bytes, QByteArray("bye"));
+        ::shutdown(tunnel.fd, SHUT_WR);
+        break;
+    case End::IdleTimeout:
+        clock.advance(1001ms);
+        QVERIFY(checkDeadlines(*proxy));
+        QVERIFY(readToEnd(tunnel.fd).ended);
+        break;
+    case End::ClientReset:
+        resetAndClose(tunnel.fd);
+        tunnel.fd = -1;
+        break;
+    case End::UpstreamReset:
+        QVERIFY(sendAll(tunnel.fd, "x"));
+        QVERIFY(readToEnd(tunnel.fd).reset);
+        break;
+    case End::Shutdown: {
+        QSignalSpy drained(proxy.get(), &ProxyServer::drained);
+        QVERIFY(drained.isValid());
+        proxy->drain(10000ms);
+        QVERIFY(drained.wait(10000));
+        break;
+    }
+    }
+    QTRY_COMPARE(proxy->metrics().totals().tunnelsEnded[size_t(reason)], 1u);
+    QTRY_COMPARE(instance.openConnections(), 0);
+    QTRY_COMPARE(proxy->metrics().totals().instances[0].poolActive, std::int64_t(0));
+    if (end == End::Shutdown)
+        return; // no new connection is taken any more
+    // Given back once: the place is the next upgrade's, and there is one place only.
+    Tunnelled next;
+    QVERIFY(open(proxy->port(), next));
+    QCOMPARE(instance.openConnections(), 1);
+    QCOMPARE(proxy->metrics().totals().instances[0].poolActive, std::int64_t(1));
 }
 
 void TestProxyWebSocket::retriedOnlyBeforeSending() {
