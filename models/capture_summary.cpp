@@ -11,6 +11,16 @@ qint64 integer(const QJsonObject &object, QLatin1StringView key, qint64 fallback
     return value.isDouble() ? value.toInteger(fallback) : fallback;
 }
 
+CaptureSummary::WebSocketMessages webSocketMessages(const QJsonObject &object) {
+    CaptureSummary::WebSocketMessages m;
+    m.messages = integer(object, QLatin1StringView("messages"), 0);
+    m.dataBytes = integer(object, QLatin1StringView("data_bytes"), 0);
+    m.largestMessage = integer(object, QLatin1StringView("largest_message_bytes"), 0);
+    m.controlFrames = integer(object, QLatin1StringView("control_frames"), 0);
+    m.malformed = object.value(QLatin1StringView("malformed")).toBool();
+    return m;
+}
+
 } // namespace
 
 std::optional<CaptureSummary> CaptureSummary::fromJson(const QJsonObject &object) {
@@ -36,6 +46,15 @@ std::optional<CaptureSummary> CaptureSummary::fromJson(const QJsonObject &object
     s.cache = object.value(QLatin1StringView("cache")).toString();
     s.proxyError = object.value(QLatin1StringView("proxy_error")).toString();
     s.tunnelEnd = object.value(QLatin1StringView("tunnel_end")).toString();
+    const QJsonValue messages = object.value(QLatin1StringView("websocket_messages"));
+    s.webSocketCounted = messages.isObject();
+    if (s.webSocketCounted) {
+        const QJsonObject each = messages.toObject();
+        s.messagesFromClient =
+            webSocketMessages(each.value(QLatin1StringView("client_to_upstream")).toObject());
+        s.messagesFromUpstream =
+            webSocketMessages(each.value(QLatin1StringView("upstream_to_client")).toObject());
+    }
     s.clientAddress = object.value(QLatin1StringView("client_address")).toString();
     s.sessionId = object.value(QLatin1StringView("session_id")).toString();
     s.userContext = object.value(QLatin1StringView("user_context")).toString();

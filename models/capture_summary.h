@@ -33,6 +33,17 @@ struct CaptureSummary {
     QString cache;
     QString proxyError;
     QString tunnelEnd; // a WebSocket exchange: why its tunnel ended; empty otherwise
+    // A WebSocket exchange's messages one way, counted from its frames ("websocket_messages").
+    struct WebSocketMessages {
+        qint64 messages = 0;
+        qint64 dataBytes = 0;
+        qint64 largestMessage = 0;
+        qint64 controlFrames = 0;
+        bool malformed = false; // the bytes stopped parsing as frames: counted up to there
+    };
+    bool webSocketCounted = false; // false: not a WebSocket exchange, or not counted
+    WebSocketMessages messagesFromClient;
+    WebSocketMessages messagesFromUpstream;
     QString clientAddress;
     QString sessionId;
     QString userContext;

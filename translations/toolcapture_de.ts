@@ -1059,7 +1059,7 @@ zuletzt gesehen %2</translation>
     </message>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="105"/>
-        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <location filename="../widgets/capture_inspector.cpp" line="157"/>
         <source>Request</source>
         <translation>Anfrage</translation>
     </message>
@@ -1091,163 +1091,199 @@ zuletzt gesehen %2</translation>
             <numerusform>(%n binäre Bytes)</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="128"/>
+        <source>%n message(s)</source>
+        <translation>
+            <numerusform>%n Nachricht</numerusform>
+            <numerusform>%n Nachrichten</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="130"/>
+        <source>, %1 in all, the largest %2</source>
+        <translation>, %1 insgesamt, die größte %2</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="134"/>
+        <source>; %n control frame(s)</source>
+        <translation>
+            <numerusform>; %n Steuer-Frame</numerusform>
+            <numerusform>; %n Steuer-Frames</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="136"/>
+        <source> (then bytes that are not frames: not counted further)</source>
+        <translation> (danach Bytes, die keine Frames sind: nicht weiter gezählt)</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>none (the connection ended first)</source>
         <translation>keiner (die Verbindung endete vorher)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="155"/>
         <source>%1, answered by the proxy: %2</source>
         <translation>%1, vom Proxy beantwortet: %2</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>Service</source>
         <translation>Dienst</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>(no route matched)</source>
         <translation>(keine passende Route)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>Instance</source>
         <translation>Instanz</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>(none answered)</source>
         <translation>(keine hat geantwortet)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
         <source>Attempts</source>
         <translation>Versuche</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="148"/>
+        <location filename="../widgets/capture_inspector.cpp" line="162"/>
         <source>Breaker</source>
         <translation>Breaker</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="163"/>
         <source>unknown</source>
         <translation>unbekannt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <location filename="../widgets/capture_inspector.cpp" line="164"/>
         <source>%1 when the attempt began</source>
         <translation>%1 zu Beginn des Versuchs</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>Cache</source>
         <translation>Cache</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>not consulted</source>
         <translation>nicht abgefragt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="152"/>
+        <location filename="../widgets/capture_inspector.cpp" line="166"/>
         <source>Correlation ID</source>
         <translation>Korrelations-ID</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>Capture</source>
         <translation>Mitschnitt</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>#%1</source>
         <translation>#%1</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="154"/>
+        <location filename="../widgets/capture_inspector.cpp" line="168"/>
         <source>Accepted</source>
         <translation>Angenommen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="157"/>
+        <location filename="../widgets/capture_inspector.cpp" line="171"/>
         <source>Duration</source>
         <translation>Dauer</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="158"/>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>did not complete</source>
         <translation>nicht abgeschlossen</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="159"/>
+        <location filename="../widgets/capture_inspector.cpp" line="173"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>Bytes</source>
         <translation>Bytes</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>%1 in, %2 out</source>
         <translation>%1 ein, %2 aus</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="163"/>
+        <location filename="../widgets/capture_inspector.cpp" line="177"/>
         <source>Client</source>
         <translation>Client</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="165"/>
+        <location filename="../widgets/capture_inspector.cpp" line="179"/>
         <source>Session</source>
         <translation>Sitzung</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="167"/>
+        <location filename="../widgets/capture_inspector.cpp" line="181"/>
         <source>User context</source>
         <translation>Benutzerkontext</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>WebSocket</source>
         <translation>WebSocket</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>tunnel ended: %1</source>
         <translation>Tunnel beendet: %1</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="172"/>
+        <location filename="../widgets/capture_inspector.cpp" line="186"/>
+        <source>Client to upstream</source>
+        <translation>Client zum Upstream</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="187"/>
+        <source>Upstream to client</source>
+        <translation>Upstream zum Client</translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="190"/>
         <source>Replayable</source>
         <translation>Wiederholbar</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="172"/>
+        <location filename="../widgets/capture_inspector.cpp" line="190"/>
         <source>yes</source>
         <translation>ja</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="173"/>
+        <location filename="../widgets/capture_inspector.cpp" line="191"/>
         <source>no (a WebSocket tunnel)</source>
         <translation>nein (ein WebSocket-Tunnel)</translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="174"/>
+        <location filename="../widgets/capture_inspector.cpp" line="192"/>
         <source>no (the body was not kept)</source>
         <translation>nein (der Body wurde nicht gespeichert)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="184"/>
+        <location filename="../widgets/capture_inspector.cpp" line="202"/>
         <source>
 … (only the first %n byte(s) were kept)</source>
         <translation>
@@ -1258,7 +1294,7 @@ zuletzt gesehen %2</translation>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="199"/>
+        <location filename="../widgets/capture_inspector.cpp" line="217"/>
         <source>Select a captured request to inspect it.</source>
         <translation>Wählen Sie eine mitgeschnittene Anfrage aus, um sie zu untersuchen.</translation>
     </message>

@@ -1052,7 +1052,7 @@ last seen %2</source>
     </message>
     <message>
         <location filename="../widgets/capture_inspector.cpp" line="105"/>
-        <location filename="../widgets/capture_inspector.cpp" line="143"/>
+        <location filename="../widgets/capture_inspector.cpp" line="157"/>
         <source>Request</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1084,163 +1084,199 @@ last seen %2</source>
             <numerusform></numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="128"/>
+        <source>%n message(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="139"/>
+        <location filename="../widgets/capture_inspector.cpp" line="130"/>
+        <source>, %1 in all, the largest %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../widgets/capture_inspector.cpp" line="134"/>
+        <source>; %n control frame(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="136"/>
+        <source> (then bytes that are not frames: not counted further)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="153"/>
         <source>none (the connection ended first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="141"/>
+        <location filename="../widgets/capture_inspector.cpp" line="155"/>
         <source>%1, answered by the proxy: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="144"/>
+        <location filename="../widgets/capture_inspector.cpp" line="158"/>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="145"/>
+        <location filename="../widgets/capture_inspector.cpp" line="159"/>
         <source>(no route matched)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>Instance</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="146"/>
+        <location filename="../widgets/capture_inspector.cpp" line="160"/>
         <source>(none answered)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="147"/>
+        <location filename="../widgets/capture_inspector.cpp" line="161"/>
         <source>Attempts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="148"/>
+        <location filename="../widgets/capture_inspector.cpp" line="162"/>
         <source>Breaker</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="149"/>
+        <location filename="../widgets/capture_inspector.cpp" line="163"/>
         <source>unknown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="150"/>
+        <location filename="../widgets/capture_inspector.cpp" line="164"/>
         <source>%1 when the attempt began</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>Cache</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="151"/>
+        <location filename="../widgets/capture_inspector.cpp" line="165"/>
         <source>not consulted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="152"/>
+        <location filename="../widgets/capture_inspector.cpp" line="166"/>
         <source>Correlation ID</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>Capture</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="153"/>
+        <location filename="../widgets/capture_inspector.cpp" line="167"/>
         <source>#%1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="154"/>
+        <location filename="../widgets/capture_inspector.cpp" line="168"/>
         <source>Accepted</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="157"/>
+        <location filename="../widgets/capture_inspector.cpp" line="171"/>
         <source>Duration</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="158"/>
+        <location filename="../widgets/capture_inspector.cpp" line="172"/>
         <source>did not complete</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="159"/>
+        <location filename="../widgets/capture_inspector.cpp" line="173"/>
         <source>%1 ms</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>Bytes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="160"/>
+        <location filename="../widgets/capture_inspector.cpp" line="174"/>
         <source>%1 in, %2 out</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="163"/>
+        <location filename="../widgets/capture_inspector.cpp" line="177"/>
         <source>Client</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="165"/>
+        <location filename="../widgets/capture_inspector.cpp" line="179"/>
         <source>Session</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="167"/>
+        <location filename="../widgets/capture_inspector.cpp" line="181"/>
         <source>User context</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>WebSocket</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="170"/>
+        <location filename="../widgets/capture_inspector.cpp" line="184"/>
         <source>tunnel ended: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="172"/>
+        <location filename="../widgets/capture_inspector.cpp" line="186"/>
+        <source>Client to upstream</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="187"/>
+        <source>Upstream to client</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../widgets/capture_inspector.cpp" line="190"/>
         <source>Replayable</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="172"/>
+        <location filename="../widgets/capture_inspector.cpp" line="190"/>
         <source>yes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="173"/>
+        <location filename="../widgets/capture_inspector.cpp" line="191"/>
         <source>no (a WebSocket tunnel)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="174"/>
+        <location filename="../widgets/capture_inspector.cpp" line="192"/>
         <source>no (the body was not kept)</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location filename="../widgets/capture_inspector.cpp" line="184"/>
+        <location filename="../widgets/capture_inspector.cpp" line="202"/>
         <source>
 … (only the first %n byte(s) were kept)</source>
         <translation type="unfinished">
@@ -1249,7 +1285,7 @@ last seen %2</source>
         </translation>
     </message>
     <message>
-        <location filename="../widgets/capture_inspector.cpp" line="199"/>
+        <location filename="../widgets/capture_inspector.cpp" line="217"/>
         <source>Select a captured request to inspect it.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -123,6 +123,20 @@ QString CaptureInspector::bodyForDisplay(const QByteArray &body) {
     return tr("(%n binary byte(s))", nullptr, int(body.size()));
 }
 
+QString CaptureInspector::webSocketMessagesText(const CaptureSummary::WebSocketMessages &messages) {
+    const QLocale locale;
+    QString text = tr("%n message(s)", nullptr, int(messages.messages));
+    if (messages.messages > 0) {
+        text += tr(", %1 in all, the largest %2")
+                    .arg(locale.formattedDataSize(messages.dataBytes),
+                         locale.formattedDataSize(messages.largestMessage));
+    }
+    text += tr("; %n control frame(s)", nullptr, int(messages.controlFrames));
+    if (messages.malformed)
+        text += tr(" (then bytes that are not frames: not counted further)");
+    return text;
+}
+
 QString CaptureInspector::responseBodyText() const {
     return m_responseBody->toPlainText();
 }
@@ -168,6 +182,10 @@ void CaptureInspector::setDetail(const CaptureDetail &detail) {
     if (!s.tunnelEnd.isEmpty()) {
         // The bytes and the duration above are the whole tunnel's.
         html += row(tr("WebSocket"), tr("tunnel ended: %1").arg(s.tunnelEnd));
+        if (s.webSocketCounted) {
+            html += row(tr("Client to upstream"), webSocketMessagesText(s.messagesFromClient));
+            html += row(tr("Upstream to client"), webSocketMessagesText(s.messagesFromUpstream));
+        }
     }
     html += row(tr("Replayable"), s.replayable             ? tr("yes")
                                   : !s.tunnelEnd.isEmpty() ? tr("no (a WebSocket tunnel)")

@@ -45,6 +45,8 @@ public:
 
     // A body for people: JSON indented, UTF-8 as it is, anything else as a byte count.
     static QString bodyForDisplay(const QByteArray &body);
+    // A WebSocket exchange's messages one way, for people.
+    static QString webSocketMessagesText(const CaptureSummary::WebSocketMessages &messages);
 
 private:
     std::optional<CaptureDetail> m_detail;

@@ -843,6 +843,26 @@ HttpResponse AdminServer::metrics(const EngineSnapshot &snapshot) {
     w.family("toolcapture_tunnels_ended_total", Type::Counter, "WebSocket tunnels ended, by why.");
     for (std::size_t i = 0; i < totals.tunnelsEnded.size(); ++i)
         w.sample({{"reason", kTunnelEndReasons[i]}}, totals.tunnelsEnded[i]);
+    const auto perDirection = [&](const char *name, const char *help,
+                                  std::uint64_t WebSocketTotals::*field) {
+        w.family(name, Type::Counter, help);
+        for (std::size_t i = 0; i < totals.webSocket.size(); ++i)
+            w.sample({{"direction", kWebSocketDirections[i]}}, totals.webSocket[i].*field);
+    };
+    perDirection("toolcapture_websocket_messages_total",
+                 "WebSocket data messages relayed (text, binary), counted when their last frame "
+                 "passed.",
+                 &WebSocketTotals::messages);
+    perDirection("toolcapture_websocket_message_bytes_total",
+                 "Payload bytes of the WebSocket data frames relayed.",
+                 &WebSocketTotals::messageBytes);
+    perDirection("toolcapture_websocket_control_frames_total",
+                 "WebSocket control frames relayed (close, ping, pong).",
+                 &WebSocketTotals::controlFrames);
+    perDirection("toolcapture_websocket_malformed_total",
+                 "WebSocket tunnels whose bytes stopped parsing as frames (not counted from there; "
+                 "still relayed).",
+                 &WebSocketTotals::malformedStreams);
 
     w.family("toolcapture_uptime_seconds", Type::Gauge, "Seconds since the engine started.");
     w.sample({}, double(snapshot.uptimeMs) / 1000.0);

@@ -7,7 +7,7 @@ namespace ToolCapture {
 // Every field is reset below, by hand: cheaper than building a new record and moving it in (a
 // tenth of the capture thread's time). A field added to CaptureRecord changes its size and stops
 // the build here until it is reset too (tst_capture_recycling checks the result).
-static_assert(sizeof(void *) != 8 || sizeof(CaptureRecord) == 848,
+static_assert(sizeof(void *) != 8 || sizeof(CaptureRecord) == 936,
               "a field was added to CaptureRecord: reset it in clearForReuse()");
 
 void CaptureRecord::clearForReuse() {
@@ -52,6 +52,9 @@ void CaptureRecord::clearForReuse() {
     breakerState = QByteArray();
     proxyError = QByteArray();
     tunnelEnd = QByteArray();
+    webSocketCounted = false;
+    messagesFromClient = {};
+    messagesFromUpstream = {};
     replayable = true;
     responseBodyTruncated = false;
     // Then the header fields, as spares (those not used last time first), while they fit.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <backend/core/byte_reuse.h>
+#include <backend/http/websocket_message_stats.h>
 #include <backend/routing/routing_brief.h>
 
 #include <QByteArray>
@@ -69,6 +70,12 @@ struct CaptureRecord {
     // "shutdown"); requestBytes and responseBytes are then the bytes copied each way (after the
     // heads), doneUs the tunnel's end. Empty for every other exchange.
     QByteArray tunnelEnd;
+    // A WebSocket exchange: the messages each way, counted from the frame headers as the bytes
+    // passed. webSocketCounted is false for every other exchange, and for tunnels captured
+    // before messages were counted (a version 3 encoding).
+    bool webSocketCounted = false;
+    WebSocketMessageStats messagesFromClient;
+    WebSocketMessageStats messagesFromUpstream;
 
     std::vector<CapturedHeader> requestHeaders;
     std::vector<CapturedHeader> responseHeaders;

@@ -49,6 +49,21 @@ void putBody(Json &json, const char *key, const char *encodingKey, const QByteAr
     }
 }
 
+Json webSocketStatsJson(const WebSocketMessageStats &stats) {
+    return {{"messages", stats.messages},
+            {"data_bytes", stats.dataBytes},
+            {"largest_message_bytes", stats.largestMessage},
+            {"control_frames", stats.controlFrames},
+            {"malformed", stats.malformed}};
+}
+
+Json webSocketMessagesJson(const CaptureRecord &r) {
+    if (!r.webSocketCounted)
+        return nullptr;
+    return {{"client_to_upstream", webSocketStatsJson(r.messagesFromClient)},
+            {"upstream_to_client", webSocketStatsJson(r.messagesFromUpstream)}};
+}
+
 Json routingJson(const QByteArray &routing) {
     if (routing.isEmpty())
         return nullptr;
@@ -125,6 +140,38 @@ public:
         const std::string dumped = value->dump();
         return QByteArray(dumped.data(), qsizetype(dumped.size()));
     }
+    // webSocketMessagesJson's form; false when absent or null.
+    bool webSocketMessages(const char *key, WebSocketMessageStats &fromClient,
+                           WebSocketMessageStats &fromUpstream) {
+        const Json *value = find(key);
+        if (!value)
+            return false;
+        constexpr const char *kShape =
+            "{\"client_to_upstream\": {...}, \"upstream_to_client\": {...}}";
+        if (!value->is_object()) {
+            fail(key, kShape);
+            return false;
+        }
+        for (const auto &[direction, stats] : {std::pair{"client_to_upstream", &fromClient},
+                                               std::pair{"upstream_to_client", &fromUpstream}}) {
+            const auto it = value->find(direction);
+            if (it == value->end() || !it->is_object()) {
+                fail(key, kShape);
+                return false;
+            }
+            JsonReader in(*it);
+            stats->messages = in.integer("messages", 0);
+            stats->dataBytes = in.integer("data_bytes", 0);
+            stats->largestMessage = in.integer("largest_message_bytes", 0);
+            stats->controlFrames = in.integer("control_frames", 0);
+            stats->malformed = in.boolean("malformed", false);
+            if (in.failed()) {
+                fail(key, kShape);
+                return false;
+            }
+        }
+        return true;
+    }
     std::vector<CapturedHeader> headers(const char *key) {
         std::vector<CapturedHeader> out;
         const Json *value = find(key);
@@ -185,15 +232,27 @@ private:
 // active (zigzag varint). Version 1 is still read.
 // Version 3 (frozen): version 2, and when kTunnelEnd is set the tunnel's end reason
 // (length-prefixed) right after the response fields. Versions 1 and 2 are still read.
+// Version 4 (frozen): version 3, and when kWebSocketMessages is set the WebSocket messages
+// after the tunnel's end, client to upstream then upstream to client: varints messages,
+// dataBytes, largestMessage, controlFrames and a flags byte (kWsStatsMalformed). Versions 1
+// to 3 are still read.
 constexpr char kFormatVersion1 = 1;
 constexpr char kFormatVersion2 = 2;
-constexpr char kFormatVersion = 3;
+constexpr char kFormatVersion3 = 3;
+constexpr char kFormatVersion = 4;
 
 constexpr std::uint64_t kReplayable = 1;
 constexpr std::uint64_t kResponseBodyTruncated = 2;
 constexpr std::uint64_t kRoutingPacked = 4;
 constexpr std::uint64_t kRoutingBrief = 8;
 constexpr std::uint64_t kTunnelEnd = 16;
+constexpr std::uint64_t kWebSocketMessages = 32;
+
+constexpr unsigned char kWsStatsMalformed = 1;
+
+bool knownFormatVersion(char version) {
+    return version >= kFormatVersion1 && version <= kFormatVersion;
+}
 
 constexpr unsigned char kBriefSlowStartYielded = 1;
 constexpr unsigned char kBriefAvoided = 2;
@@ -431,6 +490,13 @@ public:
             std::memcpy(m_p, data.data(), size_t(data.size()));
         m_p += data.size();
     }
+    void webSocketStats(const WebSocketMessageStats &stats) {
+        varint(std::uint64_t(stats.messages));
+        varint(std::uint64_t(stats.dataBytes));
+        varint(std::uint64_t(stats.largestMessage));
+        varint(std::uint64_t(stats.controlFrames));
+        byte(char(stats.malformed ? kWsStatsMalformed : 0));
+    }
     void bytes(QByteArrayView data) {
         varint(std::uint64_t(data.size()));
         raw(data);
@@ -520,6 +586,22 @@ public:
             return 0;
         }
         return *m_p++;
+    }
+    void webSocketStats(WebSocketMessageStats &stats) {
+        stats.messages = nonNegative();
+        stats.dataBytes = nonNegative();
+        stats.largestMessage = nonNegative();
+        stats.controlFrames = nonNegative();
+        const auto flags = static_cast<unsigned char>(byte());
+        if (flags & ~kWsStatsMalformed)
+            fail();
+        stats.malformed = flags & kWsStatsMalformed;
+    }
+    std::int64_t nonNegative() {
+        const std::uint64_t value = varint();
+        if (value > std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+            fail();
+        return std::int64_t(value & std::uint64_t(std::numeric_limits<std::int64_t>::max()));
     }
     std::uint64_t varint() {
         std::uint64_t value = 0;
@@ -683,6 +765,7 @@ Json toJson(const CaptureRecord &r) {
         {"breaker_state", textOrNull(r.breakerState)},
         {"proxy_error", textOrNull(r.proxyError)},
         {"tunnel_end", textOrNull(r.tunnelEnd)},
+        {"websocket_messages", webSocketMessagesJson(r)},
         {"request_headers", headersJson(r.requestHeaders)},
         {"response_headers", headersJson(r.responseHeaders)},
         {"request_content_type", textOrNull(r.requestContentType)},
@@ -726,6 +809,8 @@ std::optional<CaptureRecord> captureRecordFromJson(const Json &json, QString *er
     r.breakerState = in.bytes("breaker_state");
     r.proxyError = in.bytes("proxy_error");
     r.tunnelEnd = in.bytes("tunnel_end");
+    r.webSocketCounted =
+        in.webSocketMessages("websocket_messages", r.messagesFromClient, r.messagesFromUpstream);
     r.requestHeaders = in.headers("request_headers");
     r.responseHeaders = in.headers("response_headers");
     r.requestContentType = in.bytes("request_content_type");
@@ -753,7 +838,7 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
                       r.method.size() + r.path.size() + r.query.size() +
                       3 * (r.service.size() + r.instance.size()) + r.routing.size() +
                       r.cache.size() + r.breakerState.size() + r.proxyError.size() +
-                      r.tunnelEnd.size() + kVarint + r.requestContentType.size() +
+                      r.tunnelEnd.size() + 10 * kVarint + 2 + r.requestContentType.size() +
                       r.responseContentType.size() + r.requestBody.size() + r.responseBody.size();
     for (const auto *fields : {&r.requestHeaders, &r.responseHeaders}) {
         bound += kVarint;
@@ -776,10 +861,10 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
 
     Writer w(out.data() + start);
     w.byte(kFormatVersion);
-    w.varint((r.replayable ? kReplayable : 0) |
-             (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
-             (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief) |
-             (r.tunnelEnd.isEmpty() ? 0 : kTunnelEnd));
+    w.varint(
+        (r.replayable ? kReplayable : 0) | (r.responseBodyTruncated ? kResponseBodyTruncated : 0) |
+        (packRouting ? kRoutingPacked : 0) | (r.routingBrief.isEmpty() ? 0 : kRoutingBrief) |
+        (r.tunnelEnd.isEmpty() ? 0 : kTunnelEnd) | (r.webSocketCounted ? kWebSocketMessages : 0));
     w.svarint(r.acceptedAtUs);
     w.svarint(r.connectedUs);
     w.svarint(r.firstByteUs);
@@ -811,6 +896,10 @@ void encodeCaptureRecord(const CaptureRecord &r, QByteArray &out) {
     w.headers(r.responseHeaders, r, r.responseContentType);
     if (!r.tunnelEnd.isEmpty())
         w.bytes(r.tunnelEnd);
+    if (r.webSocketCounted) {
+        w.webSocketStats(r.messagesFromClient);
+        w.webSocketStats(r.messagesFromUpstream);
+    }
     out.resize(w.end() - out.constData());
 }
 
@@ -823,7 +912,7 @@ QByteArray encodeCaptureRecord(const CaptureRecord &record) {
 bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     Reader in(data);
     const char version = in.byte();
-    if (version != kFormatVersion && version != kFormatVersion2 && version != kFormatVersion1)
+    if (!knownFormatVersion(version))
         return false;
     const std::uint64_t flags = in.varint();
     r.replayable = flags & kReplayable;
@@ -869,9 +958,18 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
     r.responseHeaders = in.headers(r, r.responseContentType);
     r.tunnelEnd = QByteArray();
     if (flags & kTunnelEnd) {
-        if (version != kFormatVersion)
+        if (version < kFormatVersion3)
             return false;
         r.tunnelEnd = in.bytes();
+    }
+    r.webSocketCounted = flags & kWebSocketMessages;
+    r.messagesFromClient = {};
+    r.messagesFromUpstream = {};
+    if (r.webSocketCounted) {
+        if (version < kFormatVersion)
+            return false;
+        in.webSocketStats(r.messagesFromClient);
+        in.webSocketStats(r.messagesFromUpstream);
     }
     return in.ok() && in.atEnd();
 }
@@ -879,7 +977,7 @@ bool decodeCaptureRecord(QByteArrayView data, CaptureRecord &r) {
 std::optional<QByteArrayView> peekCorrelationId(QByteArrayView data) {
     Reader in(data);
     const char version = in.byte();
-    if (version != kFormatVersion && version != kFormatVersion2 && version != kFormatVersion1)
+    if (!knownFormatVersion(version))
         return std::nullopt;
     in.varint(); // flags
     for (int i = 0; i < 8; ++i)

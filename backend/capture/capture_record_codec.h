@@ -18,12 +18,15 @@ namespace ToolCapture {
 //   done_us, method, path, query, status, request_bytes, response_bytes, service, instance,
 //   attempts, routing (the explanation as a JSON object: the record's routing text when it has
 //   one, else its routing brief rendered, see toJson(RoutingBrief)), cache, breaker_state,
-//   proxy_error, request_headers and response_headers ([{name, value}]), request_content_type,
+//   proxy_error, tunnel_end, websocket_messages (null, or {client_to_upstream,
+//   upstream_to_client}, each {messages, data_bytes, largest_message_bytes, control_frames,
+//   malformed}), request_headers and response_headers ([{name, value}]), request_content_type,
 //   response_content_type, request_body and response_body with request_body_encoding and
 //   response_body_encoding ("utf-8": the body as text; "base64": it was not UTF-8),
 //   replayable, response_body_truncated.
 // Absent values are null: session_id, user_context, service, instance, routing, cache,
-// breaker_state, proxy_error and the content types when empty, status 0, offsets of -1.
+// breaker_state, proxy_error, tunnel_end and the content types when empty,
+// websocket_messages when not counted, status 0, offsets of -1.
 // Byte strings that are not UTF-8 (other than bodies) are read as Latin-1, HTTP's historic
 // charset for field values.
 nlohmann::json toJson(const CaptureRecord &record);

@@ -423,6 +423,37 @@ void ProxyEventBuilder::writePerformanceMetrics(const CaptureRecord &record) {
     json.endObject();
 }
 
+void ProxyEventBuilder::writeWebSocket(const CaptureRecord &record) {
+    JsonWriter &json = m_webSocketJson;
+    json.clear();
+    json.beginObject();
+    json.key("messages");
+    if (record.webSocketCounted) {
+        json.beginObject();
+        for (const auto &[direction, stats] :
+             {std::pair{"client_to_upstream", &record.messagesFromClient},
+              std::pair{"upstream_to_client", &record.messagesFromUpstream}}) {
+            json.key(direction);
+            json.beginObject();
+            json.key("messages");
+            json.number(std::int64_t(stats->messages));
+            json.key("data_bytes");
+            json.number(std::int64_t(stats->dataBytes));
+            json.key("largest_message_bytes");
+            json.number(std::int64_t(stats->largestMessage));
+            json.key("control_frames");
+            json.number(std::int64_t(stats->controlFrames));
+            json.key("malformed");
+            json.boolean(stats->malformed);
+            json.endObject();
+        }
+        json.endObject();
+    } else {
+        json.null();
+    }
+    json.endObject();
+}
+
 void ProxyEventBuilder::writeEnvelope(std::string_view eventType, const char *eventId,
                                       const CaptureRecord &record, std::int64_t timeUs) {
     // m_json is lent the batch's buffer (beginEvent): it writes after what the batch holds.
@@ -556,6 +587,10 @@ void ProxyEventBuilder::writeResponseIntelligence(const CaptureRecord &record,
     json.stringOrNull(record.cache);
     json.key("breaker_state");
     json.stringOrNull(record.breakerState);
+    if (!record.tunnelEnd.isEmpty()) {
+        json.key("websocket");
+        json.raw(m_webSocketJson.view());
+    }
     json.endObject();
 }
 
@@ -619,6 +654,10 @@ void ProxyEventBuilder::writeCommunicationIntelligence(const CaptureRecord &reco
     writeStatusClass(json, record.status);
     json.endObject();
     json.endObject(); // intelligence_analysis
+    if (!record.tunnelEnd.isEmpty()) {
+        json.key("websocket");
+        json.raw(m_webSocketJson.view());
+    }
     json.endObject();
 }
 
@@ -702,6 +741,8 @@ void ProxyEventBuilder::build(const CaptureRecord &record, EventBatch &out) {
     const bool upstream = record.upstreamAnswered();
     writeHeaders(record.requestHeaders);
     writePerformanceMetrics(record);
+    if (!record.tunnelEnd.isEmpty())
+        writeWebSocket(record);
     // The three events share the key and the time: written once.
     const EventBatch::Span key = out.append(record.correlationId);
     const EventBatch::Span time = out.appendTime(timeUs);

@@ -74,6 +74,8 @@ private:
     static void writeRoutingBrief(JsonWriter &json, const RoutingBrief &brief);
     void writeHeaders(const std::vector<CapturedHeader> &headers);
     void writePerformanceMetrics(const CaptureRecord &record);
+    // A WebSocket exchange's "websocket" object (a tunnel's exchange only).
+    void writeWebSocket(const CaptureRecord &record);
     void writeEnvelope(std::string_view eventType, const char *eventId, const CaptureRecord &record,
                        std::int64_t timeUs);
     void writeRequestIntelligence(const CaptureRecord &record, std::int64_t timeUs);
@@ -100,6 +102,7 @@ private:
     // Written once per exchange, then copied into two events each.
     JsonWriter m_headersJson;
     JsonWriter m_metricsJson;
+    JsonWriter m_webSocketJson;
     Sha256 m_hash;
     std::mt19937_64 m_random;
     char m_eventId[36];

@@ -68,6 +68,13 @@ ProxyTotals ProxyMetrics::totals() const {
         t.tunnelsActive += worker->tunnelsActive.value();
         for (size_t i = 0; i < t.tunnelsEnded.size(); ++i)
             t.tunnelsEnded[i] += worker->tunnelsEnded[i].value();
+        for (size_t i = 0; i < t.webSocket.size(); ++i) {
+            const WebSocketCounters &c = worker->webSocket[i];
+            t.webSocket[i].messages += c.messages.value();
+            t.webSocket[i].messageBytes += c.messageBytes.value();
+            t.webSocket[i].controlFrames += c.controlFrames.value();
+            t.webSocket[i].malformedStreams += c.malformedStreams.value();
+        }
         for (size_t i = 0; i < t.proxyErrors.size(); ++i)
             t.proxyErrors[i] += worker->proxyErrors[i].value();
         for (int i = 0; i < m_instanceCount; ++i) {

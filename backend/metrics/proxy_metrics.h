@@ -31,6 +31,19 @@ inline constexpr std::array<const char *, 6> kTunnelEndReasons{"client-closed", 
                                                                "idle-timeout",   "client-reset",
                                                                "upstream-reset", "shutdown"};
 
+// The directions of a WebSocket tunnel, in the order of WorkerCounters::webSocket: the direction
+// label of toolcapture_websocket_*_total.
+inline constexpr std::array<const char *, 2> kWebSocketDirections{"client_to_upstream",
+                                                                  "upstream_to_client"};
+
+// What WebSocket tunnels carried one way, counted from the frames as they passed.
+struct WebSocketCounters {
+    LocalCounter messages;         // data messages whose last frame passed
+    LocalCounter messageBytes;     // payload bytes of data frames
+    LocalCounter controlFrames;    // close, ping, pong
+    LocalCounter malformedStreams; // tunnels whose bytes stopped parsing as frames this way
+};
+
 // What one worker saw of one upstream instance. Written by that worker only.
 struct InstanceCounters {
     std::array<LocalCounter, 6> responses; // [1..5]: status class of the upstream's response
@@ -63,7 +76,8 @@ struct WorkerCounters {
     std::array<LocalCounter, 200> proxyErrors; // responses the proxy produced, status 400..599
     LocalCounter unrouted;                     // requests that matched no service
     LocalGauge tunnelsActive;                  // WebSocket tunnels open
-    std::array<LocalCounter, kTunnelEndReasons.size()> tunnelsEnded; // by kTunnelEndReasons
+    std::array<LocalCounter, kTunnelEndReasons.size()> tunnelsEnded;      // by kTunnelEndReasons
+    std::array<WebSocketCounters, kWebSocketDirections.size()> webSocket; // by direction
 };
 
 // Plain-value totals over all workers for one instance.
@@ -86,6 +100,14 @@ struct InstanceTotals {
     double latencyQuantileMs(double q) const noexcept;
 };
 
+// Plain-value totals of WebSocketCounters.
+struct WebSocketTotals {
+    std::uint64_t messages = 0;
+    std::uint64_t messageBytes = 0;
+    std::uint64_t controlFrames = 0;
+    std::uint64_t malformedStreams = 0;
+};
+
 // Plain-value totals over all workers.
 struct ProxyTotals {
     std::vector<InstanceTotals> instances;
@@ -98,6 +120,7 @@ struct ProxyTotals {
     std::uint64_t unrouted = 0;
     std::int64_t tunnelsActive = 0;
     std::array<std::uint64_t, kTunnelEndReasons.size()> tunnelsEnded{};
+    std::array<WebSocketTotals, kWebSocketDirections.size()> webSocket{};
 };
 
 // Owns one WorkerCounters per worker and sums them on request (engine thread).

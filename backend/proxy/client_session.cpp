@@ -1062,7 +1062,8 @@ void ClientSession::onUpstreamUpgraded(const char *data, qsizetype size) {
     clearDeadline();
     m_worker.counters().tunnelsActive.add(1);
     m_tunnel = std::make_unique<UpgradeTunnel>(static_cast<UpgradeTunnel::Listener &>(*this),
-                                               m_worker.clock(), clientFd, upstreamFd);
+                                               m_worker.clock(), m_worker.counters(), clientFd,
+                                               upstreamFd);
     setDeadline(Deadline::TunnelIdle, m_worker.config().timeouts.tunnelIdle);
     m_tunnel->start(head, QByteArrayView(data, size), toUpstream, early, m_clientEof);
 }
@@ -1091,6 +1092,9 @@ void ClientSession::onTunnelEnded(UpgradeTunnel::End end) {
         m_capture.replayable = false;
         const char *why = UpgradeTunnel::toString(end);
         m_capture.tunnelEnd = QByteArray::fromRawData(why, qstrlen(why));
+        m_capture.webSocketCounted = true;
+        m_capture.messagesFromClient = m_tunnel->messagesFromClient();
+        m_capture.messagesFromUpstream = m_tunnel->messagesFromUpstream();
     }
     finishCapture(true, now);
     m_closing = true;

@@ -18,9 +18,11 @@ const char *UpgradeTunnel::toString(End end) noexcept {
     return kTunnelEndReasons[size_t(end)];
 }
 
-UpgradeTunnel::UpgradeTunnel(Listener &listener, const Clock &clock, int clientFd, int upstreamFd)
+UpgradeTunnel::UpgradeTunnel(Listener &listener, const Clock &clock, WorkerCounters &counters,
+                             int clientFd, int upstreamFd)
     : m_listener(listener)
-    , m_clock(clock) {
+    , m_clock(clock)
+    , m_counters(counters) {
     m_client.tunnel = this;
     m_client.peer = &m_upstream;
     m_client.fd = clientFd;
@@ -55,6 +57,8 @@ void UpgradeTunnel::start(QByteArrayView toClient, QByteArrayView upstreamEarly,
     m_upstream.received = upstreamEarly.size();
     m_upstream.out.append(toUpstream).append(clientEarly);
     m_client.received = clientEarly.size();
+    count(m_upstream, upstreamEarly.data(), upstreamEarly.size());
+    count(m_client, clientEarly.data(), clientEarly.size());
     m_client.watch = std::make_unique<SocketWatch>(m_client.fd, m_client);
     m_upstream.watch = std::make_unique<SocketWatch>(m_upstream.fd, m_upstream);
     if (clientEof) {
@@ -115,6 +119,7 @@ void UpgradeTunnel::onReadable(Side &from) {
             break;
         }
         from.received += got;
+        count(from, to.out.constData() + before, got);
         if (!progressed) {
             // Stamped before the bytes go on: whoever sees them sees the activity counted.
             m_lastActivity = m_clock.now();
@@ -126,6 +131,23 @@ void UpgradeTunnel::onReadable(Side &from) {
     if (!flushTo(to))
         return;
     settle();
+}
+
+void UpgradeTunnel::count(Side &from, const char *data, qsizetype size) {
+    if (size <= 0)
+        return;
+    const WebSocketMessageStats before = from.meter.stats();
+    from.meter.consume(data, size);
+    const WebSocketMessageStats &after = from.meter.stats();
+    WebSocketCounters &counters = m_counters.webSocket[from.isClient ? 0 : 1];
+    if (after.messages != before.messages)
+        counters.messages.add(std::uint64_t(after.messages - before.messages));
+    if (after.dataBytes != before.dataBytes)
+        counters.messageBytes.add(std::uint64_t(after.dataBytes - before.dataBytes));
+    if (after.controlFrames != before.controlFrames)
+        counters.controlFrames.add(std::uint64_t(after.controlFrames - before.controlFrames));
+    if (after.malformed != before.malformed)
+        counters.malformedStreams.add();
 }
 
 void UpgradeTunnel::onWritable(Side &to) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <backend/http/websocket_frame_meter.h>
 #include <backend/proxy/socket_watch.h>
 
 #include <QByteArray>
@@ -11,9 +12,12 @@
 namespace ToolCapture {
 
 class Clock;
+struct WorkerCounters;
 
 // The two connections of an exchange that switched to WebSocket (an upstream's 101), joined:
-// what one side sends is written to the other as it comes, in order, without looking at it.
+// what one side sends is written to the other as it comes, in order, unchanged. On the way the
+// frame headers are read (a WebSocketFrameMeter each way, over the bytes already read) to count
+// the messages; bytes that stop being frames only stop the counting.
 // Each socket is read until it would block and written until it would block; a side is not read
 // while the other side is owed more than kMaxPendingBytes, so memory stays bounded whatever the
 // peers do (TCP flow control slows the faster one). A FIN from one side becomes a shutdown of
@@ -48,7 +52,9 @@ public:
     static constexpr qint64 kMaxPendingBytes = 256 * 1024;
 
     // Takes over both descriptors (non-blocking, connected) and closes them when it ends.
-    UpgradeTunnel(Listener &listener, const Clock &clock, int clientFd, int upstreamFd);
+    // `counters`: the worker's, where the messages are counted as they pass.
+    UpgradeTunnel(Listener &listener, const Clock &clock, WorkerCounters &counters, int clientFd,
+                  int upstreamFd);
     ~UpgradeTunnel();
     UpgradeTunnel(const UpgradeTunnel &) = delete;
     UpgradeTunnel &operator=(const UpgradeTunnel &) = delete;
@@ -67,6 +73,12 @@ public:
     time_point lastActivity() const noexcept { return m_lastActivity; }
     qint64 bytesFromClient() const noexcept { return m_client.received; }
     qint64 bytesFromUpstream() const noexcept { return m_upstream.received; }
+    const WebSocketMessageStats &messagesFromClient() const noexcept {
+        return m_client.meter.stats();
+    }
+    const WebSocketMessageStats &messagesFromUpstream() const noexcept {
+        return m_upstream.meter.stats();
+    }
 
 private:
     struct Side final : SocketWatch::Handler {
@@ -75,11 +87,12 @@ private:
         int fd = -1;
         bool isClient = false;
         std::unique_ptr<SocketWatch> watch;
-        QByteArray out;         // owed to this side, from outPos on
-        qsizetype outPos = 0;   // what the kernel took already
-        qint64 received = 0;    // bytes read from this side (and its early bytes)
-        bool readEnded = false; // this side shut down its sending side
-        bool writeShut = false; // we shut down ours towards it
+        QByteArray out;            // owed to this side, from outPos on
+        qsizetype outPos = 0;      // what the kernel took already
+        qint64 received = 0;       // bytes read from this side (and its early bytes)
+        bool readEnded = false;    // this side shut down its sending side
+        bool writeShut = false;    // we shut down ours towards it
+        WebSocketFrameMeter meter; // the frames this side sent
 
         qint64 pending() const noexcept { return out.size() - outPos; }
         // SocketWatch::Handler
@@ -89,6 +102,8 @@ private:
 
     void onReadable(Side &from);
     void onWritable(Side &to);
+    // What `from` sent, through its meter and into the worker's counters.
+    void count(Side &from, const char *data, qsizetype size);
     // Writes what `to` is owed, then shuts down towards it if its peer ended; false when the
     // tunnel ended.
     bool flushTo(Side &to);
@@ -99,6 +114,7 @@ private:
 
     Listener &m_listener;
     const Clock &m_clock;
+    WorkerCounters &m_counters;
     Side m_client;
     Side m_upstream;
     time_point m_lastActivity;

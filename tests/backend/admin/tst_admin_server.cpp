@@ -72,6 +72,10 @@ EngineSnapshot sampleSnapshot() {
     s.totals.proxyErrors[502 - 400] = 4;
     s.totals.proxyErrors[503 - 400] = 1;
     s.totals.unrouted = 6;
+    s.totals.webSocket[0].messages = 21;
+    s.totals.webSocket[1].messageBytes = 4096;
+    s.totals.webSocket[1].controlFrames = 3;
+    s.totals.webSocket[0].malformedStreams = 1;
 
     // Resilience: inventory-1 closed and healthy, inventory-2 open after a trip and ejected.
     s.takenAt = std::chrono::steady_clock::time_point(std::chrono::hours(1));
@@ -381,23 +385,29 @@ void TestAdminServer::metricsExposition() {
     const QStringList errors = validateExposition(response->body);
     QVERIFY2(errors.isEmpty(), qPrintable(errors.join('\n')));
 
-    for (const char *family :
-         {"toolcapture_requests_total counter",
-          "toolcapture_upstream_request_duration_seconds histogram",
-          "toolcapture_upstream_bytes_sent_total counter",
-          "toolcapture_upstream_bytes_received_total counter",
-          "toolcapture_upstream_connect_failures_total counter",
-          "toolcapture_upstream_resets_total counter",
-          "toolcapture_upstream_first_byte_timeouts_total counter",
-          "toolcapture_upstream_connections_opened_total counter",
-          "toolcapture_pool_connections gauge", "toolcapture_upstream_in_flight gauge",
-          "toolcapture_client_connections gauge",
-          "toolcapture_client_connections_accepted_total counter",
-          "toolcapture_client_requests_total counter",
-          "toolcapture_client_bytes_received_total counter",
-          "toolcapture_client_bytes_sent_total counter", "toolcapture_proxy_errors_total counter",
-          "toolcapture_unrouted_requests_total counter", "toolcapture_instance_reachable gauge",
-          "toolcapture_uptime_seconds gauge"}) {
+    for (const char *family : {"toolcapture_requests_total counter",
+                               "toolcapture_upstream_request_duration_seconds histogram",
+                               "toolcapture_upstream_bytes_sent_total counter",
+                               "toolcapture_upstream_bytes_received_total counter",
+                               "toolcapture_upstream_connect_failures_total counter",
+                               "toolcapture_upstream_resets_total counter",
+                               "toolcapture_upstream_first_byte_timeouts_total counter",
+                               "toolcapture_upstream_connections_opened_total counter",
+                               "toolcapture_pool_connections gauge",
+                               "toolcapture_upstream_in_flight gauge",
+                               "toolcapture_client_connections gauge",
+                               "toolcapture_client_connections_accepted_total counter",
+                               "toolcapture_client_requests_total counter",
+                               "toolcapture_client_bytes_received_total counter",
+                               "toolcapture_client_bytes_sent_total counter",
+                               "toolcapture_proxy_errors_total counter",
+                               "toolcapture_unrouted_requests_total counter",
+                               "toolcapture_instance_reachable gauge",
+                               "toolcapture_websocket_messages_total counter",
+                               "toolcapture_websocket_message_bytes_total counter",
+                               "toolcapture_websocket_control_frames_total counter",
+                               "toolcapture_websocket_malformed_total counter",
+                               "toolcapture_uptime_seconds gauge"}) {
         QVERIFY2(response->body.contains("\n# TYPE " + QByteArray(family) + '\n'), family);
     }
     // Proxy errors: only the codes that occurred.
@@ -465,6 +475,23 @@ void TestAdminServer::metricsValues_data() {
     QTest::newRow("503") << QByteArray(R"(toolcapture_proxy_errors_total{code="503"})") << 1.0;
     QTest::newRow("unrouted") << QByteArray("toolcapture_unrouted_requests_total") << 6.0;
     QTest::newRow("uptime") << QByteArray("toolcapture_uptime_seconds") << 12.345;
+    QTest::newRow("websocket messages from clients")
+        << QByteArray(R"(toolcapture_websocket_messages_total{direction="client_to_upstream"})")
+        << 21.0;
+    QTest::newRow("websocket messages from upstreams")
+        << QByteArray(R"(toolcapture_websocket_messages_total{direction="upstream_to_client"})")
+        << 0.0;
+    QTest::newRow("websocket message bytes")
+        << QByteArray(
+               R"(toolcapture_websocket_message_bytes_total{direction="upstream_to_client"})")
+        << 4096.0;
+    QTest::newRow("websocket control frames")
+        << QByteArray(
+               R"(toolcapture_websocket_control_frames_total{direction="upstream_to_client"})")
+        << 3.0;
+    QTest::newRow("websocket malformed")
+        << QByteArray(R"(toolcapture_websocket_malformed_total{direction="client_to_upstream"})")
+        << 1.0;
 }
 
 void TestAdminServer::metricsValues() {

@@ -46,6 +46,24 @@ CaptureRecord typicalGet() {
 }
 
 // Every field but the id, which the encoding leaves to the store.
+// A WebSocket exchange as captured when its tunnel ended: its messages each way.
+CaptureRecord tunnelRecord() {
+    CaptureRecord r = typicalGet();
+    r.status = 101;
+    r.replayable = false;
+    r.tunnelEnd = "upstream-closed";
+    r.webSocketCounted = true;
+    r.messagesFromClient.messages = 12;
+    r.messagesFromClient.dataBytes = std::int64_t(5) << 32; // beyond 32 bits
+    r.messagesFromClient.largestMessage = std::int64_t(4) << 32;
+    r.messagesFromClient.controlFrames = 3;
+    r.messagesFromUpstream.messages = 1;
+    r.messagesFromUpstream.dataBytes = 40;
+    r.messagesFromUpstream.largestMessage = 40;
+    r.messagesFromUpstream.malformed = true;
+    return r;
+}
+
 void compareRecords(const CaptureRecord &actual, const CaptureRecord &expected) {
     QCOMPARE(actual.correlationId, expected.correlationId);
     QCOMPARE(actual.sessionId, expected.sessionId);
@@ -68,6 +86,9 @@ void compareRecords(const CaptureRecord &actual, const CaptureRecord &expected) 
     QCOMPARE(actual.breakerState, expected.breakerState);
     QCOMPARE(actual.proxyError, expected.proxyError);
     QCOMPARE(actual.tunnelEnd, expected.tunnelEnd);
+    QCOMPARE(actual.webSocketCounted, expected.webSocketCounted);
+    QCOMPARE(actual.messagesFromClient, expected.messagesFromClient);
+    QCOMPARE(actual.messagesFromUpstream, expected.messagesFromUpstream);
     QCOMPARE(actual.requestContentType, expected.requestContentType);
     QCOMPARE(actual.responseContentType, expected.responseContentType);
     QCOMPARE(actual.requestBody, expected.requestBody);
@@ -236,6 +257,12 @@ void TestCaptureRecordCodec::records() {
     headers.requestHeaders.push_back({"", ""});
     headers.responseHeaders = {{"SET-COOKIE", "[REDACTED]"}, {"Date", "today"}};
     QTest::newRow("many unknown headers, odd cases") << headers;
+
+    QTest::newRow("WebSocket tunnel") << tunnelRecord();
+    CaptureRecord uncounted = tunnelRecord();
+    uncounted.webSocketCounted = false;
+    uncounted.messagesFromClient = uncounted.messagesFromUpstream = {};
+    QTest::newRow("WebSocket tunnel, messages not counted") << uncounted;
 }
 
 void TestCaptureRecordCodec::binaryRoundTrip() {
@@ -285,8 +312,29 @@ void TestCaptureRecordCodec::binaryRejectsDamage() {
                  qPrintable(QStringLiteral("prefix of %1 bytes accepted").arg(n)));
     QVERIFY(!decodeCaptureRecord(encoded + '\0', out));
     QByteArray otherVersion = encoded;
-    otherVersion[0] = 4;
+    otherVersion[0] = 5;
     QVERIFY(!decodeCaptureRecord(otherVersion, out));
+    otherVersion[0] = 0;
+    QVERIFY(!decodeCaptureRecord(otherVersion, out));
+    // Version 3 (a tunnel end, no messages) is still read; messages in a version 3 encoding
+    // are damage.
+    const CaptureRecord tunnel = tunnelRecord();
+    CaptureRecord tunnelV3 = tunnel;
+    tunnelV3.webSocketCounted = false;
+    tunnelV3.messagesFromClient = tunnelV3.messagesFromUpstream = {};
+    QByteArray version3 = encodeCaptureRecord(tunnelV3);
+    QCOMPARE(version3.at(0), char(4));
+    version3[0] = 3;
+    QVERIFY(decodeCaptureRecord(encodeCaptureRecord(tunnel), out)); // counts in `out` first
+    QVERIFY(decodeCaptureRecord(version3, out));
+    compareRecords(out, tunnelV3); // not left over from the record decoded into before
+    QByteArray countedInVersion3 = encodeCaptureRecord(tunnel);
+    countedInVersion3[0] = 3;
+    QVERIFY(!decodeCaptureRecord(countedInVersion3, out));
+    // Unknown flag bits in a direction's counts are damage.
+    QByteArray badFlags = encodeCaptureRecord(tunnel);
+    badFlags[badFlags.size() - 1] = char(2);
+    QVERIFY(!decodeCaptureRecord(badFlags, out));
     // Version 2 (no tunnel end) is still read; a tunnel end in a version 2 encoding is damage.
     QByteArray version2 = encoded;
     version2[0] = 2;
@@ -518,6 +566,16 @@ void TestCaptureRecordCodec::jsonRejectsWrongTypes_data() {
         << R"(request_body_encoding: expected "utf-8" or "base64")";
     QTest::newRow("replayable as number")
         << QByteArray(R"({"replayable":1})") << "replayable: expected a boolean";
+    const QString shape =
+        R"(websocket_messages: expected {"client_to_upstream": {...}, "upstream_to_client": {...}})";
+    QTest::newRow("websocket messages as a number")
+        << QByteArray(R"({"websocket_messages":3})") << shape;
+    QTest::newRow("websocket messages one way only")
+        << QByteArray(R"({"websocket_messages":{"client_to_upstream":{"messages":1}}})") << shape;
+    QTest::newRow("websocket message count as text")
+        << QByteArray(R"({"websocket_messages":{"client_to_upstream":{"messages":"1"},)"
+                      R"("upstream_to_client":{}}})")
+        << shape;
 }
 
 void TestCaptureRecordCodec::jsonRejectsWrongTypes() {

@@ -40,6 +40,12 @@ CaptureRecord fullRecord() {
     r.cache = "miss";
     r.breakerState = "half_open";
     r.proxyError = "upstream-failed";
+    r.tunnelEnd = "client-reset";
+    r.webSocketCounted = true;
+    r.messagesFromClient.messages = 4;
+    r.messagesFromClient.dataBytes = 400;
+    r.messagesFromUpstream.controlFrames = 1;
+    r.messagesFromUpstream.malformed = true;
     r.requestHeaders = {{"Host", "shop.local"}, {"Authorization", CaptureRecord::kRedacted}};
     r.responseHeaders = {{"content-type", "application/problem+json"}};
     r.requestContentType = "application/json";

@@ -208,6 +208,7 @@ private slots:
     void utf16Escaping();
     void numbersAndTimes();
     void buildCost();
+    void webSocketExchange();
 };
 
 void TestProxyEvents::build_data() {
@@ -991,6 +992,62 @@ void TestProxyEvents::buildCost() {
         builder.build(record, events);
     }
     QCOMPARE(events.size(), std::size_t(3));
+}
+
+// A tunnel's exchange: the post and communication events say what went through it; no other
+// exchange has the key.
+void TestProxyEvents::webSocketExchange() {
+    CaptureRecord record = typicalRecord();
+    record.status = 101;
+    record.replayable = false;
+    record.tunnelEnd = "client-closed";
+    record.webSocketCounted = true;
+    record.messagesFromClient.messages = 7;
+    record.messagesFromClient.dataBytes = 700;
+    record.messagesFromClient.largestMessage = 300;
+    record.messagesFromClient.controlFrames = 2;
+    record.messagesFromUpstream.messages = 1;
+    record.messagesFromUpstream.dataBytes = 9;
+    record.messagesFromUpstream.largestMessage = 9;
+    record.messagesFromUpstream.malformed = true;
+    ProxyEventBuilder builder;
+    std::vector<OutgoingEvent> events;
+    builder.build(record, events);
+    QCOMPARE(events.size(), std::size_t(3));
+    QVERIFY(!parse(events[0].value).contains("websocket"));
+    for (std::size_t i : {std::size_t(1), std::size_t(2)}) {
+        const Json json = parse(events[i].value);
+        verifySchema(events[i].topic.constData(), json);
+        const Json &messages = json.at("websocket").at("messages");
+        const Json &fromClient = messages.at("client_to_upstream");
+        QCOMPARE(fromClient.at("messages").get<int>(), 7);
+        QCOMPARE(fromClient.at("data_bytes").get<int>(), 700);
+        QCOMPARE(fromClient.at("largest_message_bytes").get<int>(), 300);
+        QCOMPARE(fromClient.at("control_frames").get<int>(), 2);
+        QCOMPARE(fromClient.at("malformed").get<bool>(), false);
+        const Json &fromUpstream = messages.at("upstream_to_client");
+        QCOMPARE(fromUpstream.at("messages").get<int>(), 1);
+        QCOMPARE(fromUpstream.at("data_bytes").get<int>(), 9);
+        QCOMPARE(fromUpstream.at("malformed").get<bool>(), true);
+        // The schema holds the counts to their form.
+        Json drift = json;
+        drift["websocket"]["messages"]["client_to_upstream"]["messages"] = -1;
+        QVERIFY(!schemaNamed("events/" + events[i].topic.toStdString()).validate(drift).empty());
+    }
+    // Not counted (as a tunnel captured by an older version): the messages are null.
+    record.webSocketCounted = false;
+    events.clear();
+    builder.build(record, events);
+    for (std::size_t i : {std::size_t(1), std::size_t(2)}) {
+        const Json json = parse(events[i].value);
+        verifySchema(events[i].topic.constData(), json);
+        QVERIFY(json.at("websocket").at("messages").is_null());
+    }
+    // Any other exchange: no websocket key at all.
+    events.clear();
+    builder.build(typicalRecord(), events);
+    for (const OutgoingEvent &event : events)
+        QVERIFY(!parse(event.value).contains("websocket"));
 }
 
 QTEST_GUILESS_MAIN(TestProxyEvents)

@@ -273,6 +273,44 @@ private:
     std::atomic<bool> m_sawReset{false};
 };
 
+// An RFC 6455 frame with `payload` bytes of text, masked as a client sends it.
+QByteArray maskedFrame(unsigned char opcode, qsizetype payload, bool fin = true) {
+    QByteArray out;
+    out.append(char((fin ? 0x80 : 0) | opcode));
+    if (payload < 126) {
+        out.append(char(0x80 | payload));
+    } else if (payload <= 0xFFFF) {
+        out.append(char(0x80 | 126)).append(char(payload >> 8)).append(char(payload & 0xFF));
+    } else {
+        out.append(char(0x80 | 127));
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out.append(char((quint64(payload) >> shift) & 0xFF));
+    }
+    const char key[4] = {0x11, 0x22, 0x33, 0x44};
+    out.append(key, 4);
+    for (qsizetype i = 0; i < payload; ++i)
+        out.append(char(('a' + i % 26) ^ key[i % 4]));
+    return out;
+}
+
+// A ProxyServer capturing into `queue`, in front of one WebSocket service on `port`.
+std::unique_ptr<ProxyServer> startCapturingProxy(quint16 port, CaptureQueue &queue,
+                                                 const CaptureHeaderFilter &filter) {
+    ProxyConfig config = testConfig();
+    config.listen.port = 0;
+    config.services.push_back(makeService({"ws", "/ws/", {port}}, config));
+    auto server = std::make_unique<ProxyServer>(config);
+    ProxyCapture capture;
+    capture.queue = &queue;
+    capture.filter = &filter;
+    capture.maxBodyBytes = 1024;
+    capture.maxResponseBodyBytes = 1024;
+    server->setCapture(capture);
+    if (!server->listen())
+        return nullptr;
+    return server;
+}
+
 // A client connected through the proxy whose upgrade was answered: `fd` is in the tunnel.
 struct Tunnelled {
     int fd = -1;
@@ -307,6 +345,8 @@ private slots:
     void tunnelGivesItsPlaceBack();
     void retriedOnlyBeforeSending();
     void largeTransferBothWaysWithBoundedMemory();
+    void messagesCountedEachWay();
+    void malformedFramesStillRelayed();
 
 private:
     // Connects, sends the upgrade request (and `early` in the same write) and reads the 101.
@@ -854,6 +894,106 @@ void TestProxyWebSocket::largeTransferBothWaysWithBoundedMemory() {
     if (kResidentMemoryIsMeaningful)
         QVERIFY2(growth < qint64(16) << 20, qPrintable(QString::number(growth)));
     QTRY_COMPARE(proxy->metrics().totals().tunnelsActive, std::int64_t(0));
+}
+
+// The frames of a real exchange through the proxy, counted each way (the echo upstream sends
+// back what it gets, frames included): in the capture, and in the metrics as they pass.
+void TestProxyWebSocket::messagesCountedEachWay() {
+    WebSocketUpstream upstream(WebSocketUpstream::Mode::Echo);
+    CaptureQueue queue(1, 1000);
+    const CaptureHeaderFilter filter(QStringList{});
+    auto server = startCapturingProxy(upstream.port(), queue, filter);
+    QVERIFY(server);
+
+    enum : unsigned char { Continuation = 0, Text = 1, Binary = 2, Close = 8, Ping = 9 };
+    const QByteArray early = maskedFrame(Text, 2); // sent before the 101
+    const QByteArray hello = maskedFrame(Text, 5);
+    const QByteArray fragmented = maskedFrame(Binary, 3, false) + maskedFrame(Ping, 4) +
+                                  maskedFrame(Continuation, 5, false) +
+                                  maskedFrame(Continuation, 6);
+    const QByteArray medium = maskedFrame(Binary, 300);  // 16-bit length
+    const QByteArray large = maskedFrame(Binary, 70000); // 64-bit length
+    const QByteArray close = maskedFrame(Close, 2);
+    Tunnelled tunnel;
+    QVERIFY(open(server->port(), tunnel, early));
+    QVERIFY(sendAll(tunnel.fd, hello.first(1))); // a header split across writes
+    QVERIFY(sendAll(tunnel.fd, hello.sliced(1)));
+    QVERIFY(sendAll(tunnel.fd, fragmented + medium + large));
+    const QByteArray sent = early + hello + fragmented + medium + large;
+    QCOMPARE(readAtLeast(tunnel.fd, sent.size()).bytes, sent);
+    // Counted as they passed: the tunnel is still open.
+    constexpr std::int64_t kData = 2 + 5 + (3 + 5 + 6) + 300 + 70000;
+    for (size_t direction : {size_t(0), size_t(1)}) {
+        QTRY_COMPARE(server->metrics().totals().webSocket[direction].messages, 5u);
+        const WebSocketTotals totals = server->metrics().totals().webSocket[direction];
+        QCOMPARE(totals.messageBytes, std::uint64_t(kData));
+        QCOMPARE(totals.controlFrames, 1u);
+        QCOMPARE(totals.malformedStreams, 0u);
+    }
+    QCOMPARE(server->metrics().totals().tunnelsActive, std::int64_t(1));
+    QVERIFY(sendAll(tunnel.fd, close));
+    QCOMPARE(readAtLeast(tunnel.fd, close.size()).bytes, close);
+    ::shutdown(tunnel.fd, SHUT_WR);
+    QVERIFY(readToEnd(tunnel.fd).ended);
+
+    std::vector<CaptureRecord> records;
+    QTRY_VERIFY(([&] {
+        queue.drain(records);
+        return !records.empty();
+    }()));
+    QCOMPARE(records.size(), size_t(1));
+    const CaptureRecord *record = &records.front();
+    QCOMPARE(record->tunnelEnd, QByteArray("client-closed"));
+    QVERIFY(record->webSocketCounted);
+    for (const WebSocketMessageStats &stats :
+         {record->messagesFromClient, record->messagesFromUpstream}) {
+        QCOMPARE(stats.messages, std::int64_t(5));
+        QCOMPARE(stats.dataBytes, kData);
+        QCOMPARE(stats.largestMessage, std::int64_t(70000));
+        QCOMPARE(stats.controlFrames, std::int64_t(2)); // the ping and the close
+        QVERIFY(!stats.malformed);
+    }
+    QCOMPARE(record->requestBytes, std::int64_t(sent.size() + close.size()));
+    QCOMPARE(server->metrics().totals().webSocket[0].controlFrames, 2u);
+}
+
+// Bytes that stop being frames stop the counting, never the tunnel.
+void TestProxyWebSocket::malformedFramesStillRelayed() {
+    WebSocketUpstream upstream(WebSocketUpstream::Mode::Echo);
+    CaptureQueue queue(1, 1000);
+    const CaptureHeaderFilter filter(QStringList{});
+    auto server = startCapturingProxy(upstream.port(), queue, filter);
+    QVERIFY(server);
+    Tunnelled tunnel;
+    QVERIFY(open(server->port(), tunnel));
+    const QByteArray valid = maskedFrame(1, 4);
+    const QByteArray reserved("\x83\x81\x00\x00\x00\x00z", 7); // opcode 0x3 is reserved
+    QVERIFY(sendAll(tunnel.fd, valid + reserved));
+    QCOMPARE(readAtLeast(tunnel.fd, valid.size() + reserved.size()).bytes, valid + reserved);
+    for (int i = 0; i < 5; ++i) {
+        const QByteArray more = maskedFrame(2, 10) + "not a frame at all " + QByteArray::number(i);
+        QVERIFY(sendAll(tunnel.fd, more));
+        QCOMPARE(readAtLeast(tunnel.fd, more.size()).bytes, more);
+    }
+    QTRY_COMPARE(server->metrics().totals().webSocket[0].malformedStreams, 1u);
+    QTRY_COMPARE(server->metrics().totals().webSocket[1].malformedStreams, 1u);
+    ::shutdown(tunnel.fd, SHUT_WR);
+    QVERIFY(readToEnd(tunnel.fd).ended);
+    std::vector<CaptureRecord> records;
+    QTRY_VERIFY(([&] {
+        queue.drain(records);
+        return !records.empty();
+    }()));
+    QCOMPARE(records.size(), size_t(1));
+    const CaptureRecord *record = &records.front();
+    QCOMPARE(record->tunnelEnd, QByteArray("client-closed"));
+    for (const WebSocketMessageStats &stats :
+         {record->messagesFromClient, record->messagesFromUpstream}) {
+        QCOMPARE(stats.messages, std::int64_t(1));
+        QCOMPARE(stats.dataBytes, std::int64_t(4));
+        QVERIFY(stats.malformed);
+    }
+    QCOMPARE(server->metrics().totals().webSocket[0].messages, 1u);
 }
 
 QTEST_GUILESS_MAIN(TestProxyWebSocket)

@@ -493,15 +493,45 @@ void TestRequestsView::inspectorShowsAWebSocketTunnel() {
         R"("service": "events", "instance": "events-1", "accepted_at_us": 1796688186528570,)"
         R"("connected_us": 240, "first_byte_us": 2818, "done_us": 126010,)"
         R"("request_bytes": 1048613, "response_bytes": 1048653, "replayable": false,)"
-        R"("tunnel_end": "upstream-closed"})");
+        R"("tunnel_end": "upstream-closed", "websocket_messages": {)"
+        R"("client_to_upstream": {"messages": 12, "data_bytes": 1048000, )"
+        R"("largest_message_bytes": 1000000, "control_frames": 3, "malformed": false},)"
+        R"("upstream_to_client": {"messages": 1, "data_bytes": 40, )"
+        R"("largest_message_bytes": 40, "control_frames": 0, "malformed": true}}})");
     QVERIFY(detail.has_value());
     QCOMPARE(detail->summary.tunnelEnd, QStringLiteral("upstream-closed"));
+    QVERIFY(detail->summary.webSocketCounted);
+    QCOMPARE(detail->summary.messagesFromClient.messages, 12);
+    QCOMPARE(detail->summary.messagesFromClient.largestMessage, 1000000);
+    QCOMPARE(detail->summary.messagesFromClient.controlFrames, 3);
+    QVERIFY(!detail->summary.messagesFromClient.malformed);
+    QCOMPARE(detail->summary.messagesFromUpstream.dataBytes, 40);
+    QVERIFY(detail->summary.messagesFromUpstream.malformed);
     CaptureInspector inspector;
     inspector.setDetail(*detail);
     const QString overview = inspector.overviewText();
     QVERIFY2(overview.contains(QStringLiteral("tunnel ended: upstream-closed")),
              qPrintable(overview));
     QVERIFY2(overview.contains(QStringLiteral("no (a WebSocket tunnel)")), qPrintable(overview));
+    const QLocale locale;
+    QVERIFY2(overview.contains(
+                 QStringLiteral("12 message(s), %1 in all, the largest %2; 3 control "
+                                "frame(s)")
+                     .arg(locale.formattedDataSize(1048000), locale.formattedDataSize(1000000))),
+             qPrintable(overview));
+    QVERIFY2(overview.contains(QStringLiteral("1 message(s), %1 in all, the largest %1; 0 control "
+                                              "frame(s) (then bytes that are not frames")
+                                   .arg(locale.formattedDataSize(40))),
+             qPrintable(overview));
+    // Before messages were counted: no message rows, not zeros.
+    const auto older = CaptureDetail::fromJson(
+        R"({"id": 8, "correlation_id": "c-8", "method": "GET", "path": "/ws", "status": 101,)"
+        R"("tunnel_end": "client-closed", "websocket_messages": null})");
+    QVERIFY(older.has_value());
+    QVERIFY(!older->summary.webSocketCounted);
+    inspector.setDetail(*older);
+    QVERIFY(inspector.overviewText().contains(QStringLiteral("tunnel ended: client-closed")));
+    QVERIFY(!inspector.overviewText().contains(QStringLiteral("Client to upstream")));
 }
 
 QTEST_MAIN(TestRequestsView)
