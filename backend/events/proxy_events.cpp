@@ -427,6 +427,18 @@ void ProxyEventBuilder::writeWebSocket(const CaptureRecord &record) {
     JsonWriter &json = m_webSocketJson;
     json.clear();
     json.beginObject();
+    json.key("tunnel_end");
+    json.string(record.tunnelEnd);
+    // The tunnel's own life, from the 101 to its end (response_time_ms counts from the request).
+    json.key("duration_ms");
+    if (record.firstByteUs >= 0 && record.doneUs >= record.firstByteUs)
+        json.millisFromMicros(record.doneUs - record.firstByteUs);
+    else
+        json.null();
+    json.key("bytes_client_to_upstream");
+    json.number(std::int64_t(record.requestBytes));
+    json.key("bytes_upstream_to_client");
+    json.number(std::int64_t(record.responseBytes));
     json.key("messages");
     if (record.webSocketCounted) {
         json.beginObject();

@@ -74,7 +74,8 @@ private:
     static void writeRoutingBrief(JsonWriter &json, const RoutingBrief &brief);
     void writeHeaders(const std::vector<CapturedHeader> &headers);
     void writePerformanceMetrics(const CaptureRecord &record);
-    // A WebSocket exchange's "websocket" object (a tunnel's exchange only).
+    // A WebSocket exchange's "websocket" object (a tunnel's exchange only): why and when its
+    // tunnel ended, the bytes and the messages each way.
     void writeWebSocket(const CaptureRecord &record);
     void writeEnvelope(std::string_view eventType, const char *eventId, const CaptureRecord &record,
                        std::int64_t timeUs);

@@ -1001,6 +1001,10 @@ void TestProxyEvents::webSocketExchange() {
     record.status = 101;
     record.replayable = false;
     record.tunnelEnd = "client-closed";
+    record.firstByteUs = 2500;
+    record.doneUs = 3002500;
+    record.requestBytes = 1234;
+    record.responseBytes = 56789;
     record.webSocketCounted = true;
     record.messagesFromClient.messages = 7;
     record.messagesFromClient.dataBytes = 700;
@@ -1018,7 +1022,12 @@ void TestProxyEvents::webSocketExchange() {
     for (std::size_t i : {std::size_t(1), std::size_t(2)}) {
         const Json json = parse(events[i].value);
         verifySchema(events[i].topic.constData(), json);
-        const Json &messages = json.at("websocket").at("messages");
+        const Json &webSocket = json.at("websocket");
+        QCOMPARE(webSocket.at("tunnel_end").get<std::string>(), std::string("client-closed"));
+        QCOMPARE(webSocket.at("duration_ms").get<double>(), 3000.0); // from the 101
+        QCOMPARE(webSocket.at("bytes_client_to_upstream").get<int>(), 1234);
+        QCOMPARE(webSocket.at("bytes_upstream_to_client").get<int>(), 56789);
+        const Json &messages = webSocket.at("messages");
         const Json &fromClient = messages.at("client_to_upstream");
         QCOMPARE(fromClient.at("messages").get<int>(), 7);
         QCOMPARE(fromClient.at("data_bytes").get<int>(), 700);
@@ -1033,15 +1042,26 @@ void TestProxyEvents::webSocketExchange() {
         Json drift = json;
         drift["websocket"]["messages"]["client_to_upstream"]["messages"] = -1;
         QVERIFY(!schemaNamed("events/" + events[i].topic.toStdString()).validate(drift).empty());
+        drift = json;
+        drift["websocket"]["tunnel_end"] = "went-away";
+        QVERIFY(!schemaNamed("events/" + events[i].topic.toStdString()).validate(drift).empty());
+        drift = json;
+        drift["websocket"].erase("bytes_upstream_to_client");
+        QVERIFY(!schemaNamed("events/" + events[i].topic.toStdString()).validate(drift).empty());
     }
-    // Not counted (as a tunnel captured by an older version): the messages are null.
+    // Not counted (as a tunnel captured by an older version): the messages are null; a tunnel
+    // that never saw its 101's time has no duration.
     record.webSocketCounted = false;
+    record.firstByteUs = -1;
     events.clear();
     builder.build(record, events);
     for (std::size_t i : {std::size_t(1), std::size_t(2)}) {
         const Json json = parse(events[i].value);
         verifySchema(events[i].topic.constData(), json);
         QVERIFY(json.at("websocket").at("messages").is_null());
+        QVERIFY(json.at("websocket").at("duration_ms").is_null());
+        QCOMPARE(json.at("websocket").at("tunnel_end").get<std::string>(),
+                 std::string("client-closed"));
     }
     // Any other exchange: no websocket key at all.
     events.clear();

@@ -4,6 +4,7 @@
 // unasked 101 is a 502).
 #include <backend/capture/capture_header_filter.h>
 #include <backend/capture/capture_queue.h>
+#include <backend/events/proxy_events.h>
 #include <backend/proxy/proxy_worker.h>
 #include <backend/proxy/upgrade_tunnel.h>
 #include <backend/proxy/upstream_runtime.h>
@@ -20,6 +21,7 @@
 #include <cerrno>
 #include <mutex>
 #include <netinet/in.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <sys/socket.h>
 #include <thread>
@@ -955,6 +957,29 @@ void TestProxyWebSocket::messagesCountedEachWay() {
     }
     QCOMPARE(record->requestBytes, std::int64_t(sent.size() + close.size()));
     QCOMPARE(server->metrics().totals().webSocket[0].controlFrames, 2u);
+
+    // The exchange's events say how the tunnel ended, the bytes and the messages each way.
+    ProxyEventBuilder builder;
+    std::vector<OutgoingEvent> events;
+    builder.build(*record, events);
+    QCOMPARE(events.size(), std::size_t(3));
+    QCOMPARE(events[2].topic, QByteArray(ProxyTopics::kCommunicationIntelligence));
+    const nlohmann::json communication = nlohmann::json::parse(events[2].value.toStdString());
+    const nlohmann::json &webSocket = communication.at("websocket");
+    QCOMPARE(webSocket.at("tunnel_end").get<std::string>(), std::string("client-closed"));
+    QCOMPARE(webSocket.at("bytes_client_to_upstream").get<qint64>(), record->requestBytes);
+    QCOMPARE(webSocket.at("bytes_upstream_to_client").get<qint64>(), record->responseBytes);
+    QCOMPARE(webSocket.at("bytes_upstream_to_client").get<qint64>(),
+             qint64(sent.size() + close.size()));
+    QVERIFY(webSocket.at("duration_ms").get<double>() >= 0);
+    QCOMPARE(webSocket.at("duration_ms").get<double>(),
+             double(record->doneUs - record->firstByteUs) / 1000.0);
+    for (const char *direction : {"client_to_upstream", "upstream_to_client"}) {
+        const nlohmann::json &counts = webSocket.at("messages").at(direction);
+        QCOMPARE(counts.at("messages").get<int>(), 5);
+        QCOMPARE(counts.at("data_bytes").get<std::int64_t>(), kData);
+        QCOMPARE(counts.at("control_frames").get<int>(), 2);
+    }
 }
 
 // Bytes that stop being frames stop the counting, never the tunnel.
