@@ -26,7 +26,7 @@ filter=""
 fuzz_seconds=30
 ctest_jobs=2
 ctest_timeout=300 # seconds, for tests that do not set their own TIMEOUT
-fuzz_targets=(fuzz_request_parser fuzz_response_parser)
+fuzz_targets=(fuzz_request_parser fuzz_response_parser fuzz_websocket_frames)
 
 while (($#)); do
     case "$1" in

@@ -3,7 +3,9 @@
 #include <backend/http/http_request_parser.h>
 #include <backend/http/http_response_parser.h>
 #include <backend/http/request_target.h>
+#include <backend/http/websocket_frame_meter.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -296,6 +298,45 @@ std::string checkResponseParser(const std::uint8_t *data, std::size_t size, unsi
         parser.finish();
     }
     return checker.violation;
+}
+
+std::string checkWebSocketFrameMeter(const std::uint8_t *data, std::size_t size) {
+    return checkWebSocketFrameMeter(data, size, size > 0 ? data[0] : 0);
+}
+
+std::string checkWebSocketFrameMeter(const std::uint8_t *data, std::size_t size,
+                                     unsigned splitSeed) {
+    const auto *bytes = reinterpret_cast<const char *>(data);
+    const auto total = std::int64_t(size);
+    WebSocketFrameMeter whole;
+    whole.consume(bytes, qsizetype(size));
+    const WebSocketMessageStats &counted = whole.stats();
+    if (counted.messages < 0 || counted.dataBytes < 0 || counted.largestMessage < 0 ||
+        counted.controlFrames < 0)
+        return "a negative count";
+    if (counted.largestMessage > counted.dataBytes)
+        return "a message larger than all the data bytes";
+    if (counted.dataBytes + 2 * (counted.messages + counted.controlFrames) > total)
+        return "more frames and payload than the bytes hold";
+
+    WebSocketFrameMeter pieces;
+    WebSocketMessageStats previous;
+    unsigned state = splitSeed * 2654435761u + 1;
+    for (std::size_t at = 0; at < size;) {
+        state = state * 1103515245u + 12345u;
+        const std::size_t piece = std::min<std::size_t>(size - at, 1 + (state >> 16) % 16);
+        pieces.consume(bytes + at, qsizetype(piece));
+        at += piece;
+        const WebSocketMessageStats &now = pieces.stats();
+        if (now.messages < previous.messages || now.dataBytes < previous.dataBytes ||
+            now.largestMessage < previous.largestMessage ||
+            now.controlFrames < previous.controlFrames || (previous.malformed && !now.malformed))
+            return "a count went back as bytes came";
+        previous = now;
+    }
+    if (!(pieces.stats() == counted))
+        return "the counts depend on how the bytes were cut";
+    return {};
 }
 
 } // namespace ToolCapture::FuzzChecks

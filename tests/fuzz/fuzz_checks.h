@@ -18,4 +18,12 @@ std::string checkRequestParser(const std::uint8_t *data, std::size_t size, unsig
 std::string checkResponseParser(const std::uint8_t *data, std::size_t size);
 std::string checkResponseParser(const std::uint8_t *data, std::size_t size, unsigned splitSeed);
 
+// Feeds `data` (a tunnel's bytes in one direction) to a WebSocketFrameMeter whole, and again in
+// pieces of 1 to 16 bytes whose sizes come from `splitSeed` (the first byte without it), and
+// checks: the counts do not depend on the cuts, never go back as bytes come, and stay within
+// what the bytes can hold (a frame has at least a two-byte header, payload bytes passed).
+std::string checkWebSocketFrameMeter(const std::uint8_t *data, std::size_t size);
+std::string checkWebSocketFrameMeter(const std::uint8_t *data, std::size_t size,
+                                     unsigned splitSeed);
+
 } // namespace ToolCapture::FuzzChecks

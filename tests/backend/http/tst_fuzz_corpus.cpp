@@ -4,6 +4,8 @@
 #include <QFile>
 #include <QTest>
 
+#include <optional>
+
 using namespace ToolCapture;
 
 // Replays the fuzzers' seed corpus through the same invariant checks as the fuzzers, so every
@@ -34,12 +36,29 @@ QByteArray readAll(const QString &path) {
     return file.readAll();
 }
 
+// The fuzzers' checks by corpus: the request parser's, the response parser's, the frame meter's.
+std::string check(const QString &kind, const QByteArray &data, std::optional<unsigned> seed) {
+    const auto *bytes = reinterpret_cast<const std::uint8_t *>(data.constData());
+    const auto size = std::size_t(data.size());
+    if (kind == QLatin1String("request"))
+        return seed ? FuzzChecks::checkRequestParser(bytes, size, *seed)
+                    : FuzzChecks::checkRequestParser(bytes, size);
+    if (kind == QLatin1String("response"))
+        return seed ? FuzzChecks::checkResponseParser(bytes, size, *seed)
+                    : FuzzChecks::checkResponseParser(bytes, size);
+    return seed ? FuzzChecks::checkWebSocketFrameMeter(bytes, size, *seed)
+                : FuzzChecks::checkWebSocketFrameMeter(bytes, size);
+}
+
+const QStringList kKinds = {QStringLiteral("request"), QStringLiteral("response"),
+                            QStringLiteral("websocket_frames")};
+
 } // namespace
 
 void TestFuzzCorpus::replay_data() {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("path");
-    for (const QString &kind : {QStringLiteral("request"), QStringLiteral("response")}) {
+    for (const QString &kind : kKinds) {
         const QStringList files = corpusFiles(kind);
         QVERIFY2(files.size() >= (kind == QLatin1String("request") ? 30 : 5),
                  qPrintable(kind + " corpus too small"));
@@ -53,10 +72,7 @@ void TestFuzzCorpus::replay() {
     QFETCH(QString, path);
     const QByteArray data = readAll(path);
     QVERIFY(!data.isEmpty());
-    const auto *bytes = reinterpret_cast<const std::uint8_t *>(data.constData());
-    const std::string violation = kind == QLatin1String("request")
-                                      ? FuzzChecks::checkRequestParser(bytes, data.size())
-                                      : FuzzChecks::checkResponseParser(bytes, data.size());
+    const std::string violation = check(kind, data, std::nullopt);
     QVERIFY2(violation.empty(), violation.c_str());
 }
 
@@ -64,15 +80,11 @@ void TestFuzzCorpus::everySplitOfEveryFile() {
     // Vary the seed that picks the cut points (and GET or HEAD) over the range of a byte, on
     // every file left intact (a changed first byte would only test a broken start line).
     int runs = 0;
-    for (const QString &kind : {QStringLiteral("request"), QStringLiteral("response")}) {
+    for (const QString &kind : kKinds) {
         for (const QString &path : corpusFiles(kind)) {
             const QByteArray data = readAll(path);
-            const auto *bytes = reinterpret_cast<const std::uint8_t *>(data.constData());
             for (unsigned seed = 0; seed < 256; seed += 7) {
-                const std::string violation =
-                    kind == QLatin1String("request")
-                        ? FuzzChecks::checkRequestParser(bytes, data.size(), seed)
-                        : FuzzChecks::checkResponseParser(bytes, data.size(), seed);
+                const std::string violation = check(kind, data, seed);
                 QVERIFY2(violation.empty(), qPrintable(path + ": " + violation.c_str()));
                 ++runs;
             }
