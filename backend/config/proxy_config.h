@@ -125,6 +125,9 @@ struct HealthConfig {
     int fall = 3;                  // consecutive failures to become unhealthy
     milliseconds slowStart{30000}; // a returning instance's share ramps up over this long
     bool enabled = true;
+    // The check is a WebSocket opening handshake (RFC 6455 section 4): it passes on a 101 whose
+    // Sec-WebSocket-Accept answers its key, for instances that speak nothing else at `path`.
+    bool websocket = false;
 };
 
 // Passive outlier detection from live traffic (Envoy's outlier detection, simplified).

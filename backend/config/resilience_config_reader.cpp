@@ -25,7 +25,7 @@ constexpr std::array kFailureOnKeys{"connect_error"sv, "reset"sv, "timeout"sv, "
 constexpr std::array kBulkheadKeys{"max_active"sv, "max_pending"sv};
 constexpr std::array kRateLimitKeys{"requests_per_second"sv, "burst"sv};
 constexpr std::array kHealthKeys{"path"sv, "interval_ms"sv,   "timeout_ms"sv, "rise"sv,
-                                 "fall"sv, "slow_start_ms"sv, "enabled"sv};
+                                 "fall"sv, "slow_start_ms"sv, "enabled"sv,    "websocket"sv};
 constexpr std::array kOutlierKeys{"consecutive_failures"sv,
                                   "success_rate_stdev_factor"sv,
                                   "success_rate_minimum_hosts"sv,
@@ -321,6 +321,9 @@ void ResilienceConfigReader::readHealth(const QString &path, const ConfigJson &v
             } else if (key == "enabled") {
                 if (const auto enabled = m_reader.readBool(p, v))
                     health.enabled = *enabled;
+            } else if (key == "websocket") {
+                if (const auto websocket = m_reader.readBool(p, v))
+                    health.websocket = *websocket;
             }
         });
     if (m_reader.errorCount() != errorsBefore || health.timeout <= health.interval)

@@ -2,10 +2,13 @@
 #include <backend/http/http_response_parser.h>
 #include <backend/routing/service_registry.h>
 
+#include <QCryptographicHash>
+#include <QRandomGenerator>
 #include <QTcpSocket>
 #include <QTimer>
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 namespace ToolCapture {
@@ -15,6 +18,28 @@ using std::chrono::milliseconds;
 namespace {
 
 constexpr qint64 kMaxResponseBytes = 1024 * 1024;
+
+// RFC 6455 section 4.2.2: the accept value is base64(SHA-1(key + this GUID)).
+constexpr QByteArrayView kWebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+QByteArray webSocketAccept(const QByteArray &key) {
+    return QCryptographicHash::hash(key + kWebSocketGuid.toByteArray(), QCryptographicHash::Sha1)
+        .toBase64();
+}
+
+// A close frame with status 1000, masked as a client's must be (RFC 6455 section 5.3): the
+// check leaves as a polite peer does, so the instance does not log an abnormal closure.
+QByteArray webSocketClose() {
+    const quint32 mask = QRandomGenerator::global()->generate();
+    const unsigned char key[4] = {uchar(mask >> 24), uchar(mask >> 16), uchar(mask >> 8),
+                                  uchar(mask)};
+    const unsigned char code[2] = {0x03, 0xE8}; // 1000
+    QByteArray frame;
+    frame.append(char(0x88)).append(char(0x82)); // FIN + close; masked, 2 bytes
+    frame.append(reinterpret_cast<const char *>(key), 4);
+    frame.append(char(code[0] ^ key[0])).append(char(code[1] ^ key[1]));
+    return frame;
+}
 
 } // namespace
 
@@ -32,9 +57,15 @@ struct HealthChecker::Target final : HttpResponseParser::Handler {
     Clock::time_point started{};
     int status = 0;
     qint64 received = 0;
+    QByteArray expectedAccept; // a WebSocket check: what the 101 must answer
+    QByteArray accept;         // ... and what it did
 
     // HttpResponseParser::Handler
-    void onResponseHead(ResponseHead &&head) override { status = head.status; }
+    void onResponseHead(ResponseHead &&head) override {
+        status = head.status;
+        if (const HttpHeader *field = findHeader(head.headers, "sec-websocket-accept"))
+            accept = field->value;
+    }
     void onResponseBody(const char *, qsizetype) override {}
     void onResponseComplete() override {}
 };
@@ -78,8 +109,13 @@ HealthChecker::Target &HealthChecker::addTarget(const UpstreamInstance &instance
         instance.host().toUtf8() + ':' + QByteArray::number(instance.port());
     target->request = "GET " + (config.path.isEmpty() ? QByteArray("/") : config.path) +
                       " HTTP/1.1\r\nHost: " + hostHeader +
-                      "\r\nUser-Agent: ToolCapture-HealthCheck\r\nAccept: */*\r\n"
-                      "Connection: close\r\n\r\n";
+                      "\r\nUser-Agent: ToolCapture-HealthCheck\r\n";
+    // A WebSocket check gets its key (a fresh nonce) and the end of its head at each check.
+    if (!config.websocket)
+        target->request += "Accept: */*\r\nConnection: close\r\n\r\n";
+    else
+        target->request += "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                           "Sec-WebSocket-Version: 13\r\n";
     target->nextTimer = new QTimer(this);
     target->nextTimer->setSingleShot(true);
     target->timeoutTimer = new QTimer(this);
@@ -159,11 +195,22 @@ void HealthChecker::beginCheck(Target &target) {
     target.status = 0;
     target.received = 0;
     target.parser = std::make_unique<HttpResponseParser>(target, HttpResponseParser::Limits{});
-    target.parser->expectResponseTo("GET");
+    target.parser->expectResponseTo("GET", target.config.websocket);
+    QByteArray request = target.request;
+    target.accept.clear();
+    if (target.config.websocket) {
+        std::array<quint32, 4> nonce{}; // 16 random bytes, base64 (RFC 6455 section 4.1)
+        QRandomGenerator::global()->fillRange(nonce.data(), nonce.size());
+        const QByteArray key =
+            QByteArray(reinterpret_cast<const char *>(nonce.data()), sizeof nonce).toBase64();
+        target.expectedAccept = webSocketAccept(key);
+        request += "Sec-WebSocket-Key: " + key + "\r\n\r\n";
+    }
     auto *socket = new QTcpSocket(this);
     target.socket = socket;
     Target *t = &target;
-    connect(socket, &QTcpSocket::connected, this, [socket, t] { socket->write(t->request); });
+    connect(socket, &QTcpSocket::connected, this,
+            [socket, request = std::move(request)] { socket->write(request); });
     connect(socket, &QTcpSocket::readyRead, this, [this, t] { onReadyRead(*t); });
     connect(socket, &QTcpSocket::disconnected, this, [this, t] { onClosed(*t); });
     connect(socket, &QTcpSocket::errorOccurred, this,
@@ -195,9 +242,19 @@ void HealthChecker::onReadyRead(Target &target) {
         offset += used;
     }
     const HttpResponseParser::State state = target.parser->state();
-    if (state == HttpResponseParser::State::Complete) {
-        finishCheck(target, target.status >= 200 && target.status < 300, target.status,
-                    QStringLiteral("HTTP %1").arg(target.status));
+    if (state == HttpResponseParser::State::Upgraded) {
+        // A 101 to our upgrade: it passes when it answers our key.
+        const bool answered = target.accept == target.expectedAccept;
+        if (answered) {
+            target.socket->write(webSocketClose());
+            target.socket->flush();
+        }
+        finishCheck(target, answered, target.status,
+                    answered ? QString()
+                             : QStringLiteral("HTTP 101 with a Sec-WebSocket-Accept that does not "
+                                              "answer the key"));
+    } else if (state == HttpResponseParser::State::Complete) {
+        finishAnswered(target);
     } else if (state == HttpResponseParser::State::Failed) {
         finishCheck(target, false, target.status,
                     QStringLiteral("bad response: ") +
@@ -212,12 +269,23 @@ void HealthChecker::onClosed(Target &target) {
         return;
     target.parser->finish();
     if (target.parser->state() == HttpResponseParser::State::Complete) {
-        finishCheck(target, target.status >= 200 && target.status < 300, target.status,
-                    QStringLiteral("HTTP %1").arg(target.status));
+        finishAnswered(target);
     } else {
         finishCheck(target, false, target.status,
                     QStringLiteral("connection closed before a complete response"));
     }
+}
+
+void HealthChecker::finishAnswered(Target &target) {
+    // A complete response: 2xx passes, unless the check wanted a WebSocket handshake (its 101
+    // ends in Upgraded, never here), for which a 426 or a 200 fails.
+    if (target.config.websocket) {
+        finishCheck(target, false, target.status,
+                    QStringLiteral("HTTP %1, not a WebSocket handshake (101)").arg(target.status));
+        return;
+    }
+    finishCheck(target, target.status >= 200 && target.status < 300, target.status,
+                QStringLiteral("HTTP %1").arg(target.status));
 }
 
 void HealthChecker::finishCheck(Target &target, bool passed, int status, const QString &error) {

@@ -60,6 +60,7 @@ private:
     void beginCheck(Target &target);
     void onReadyRead(Target &target);
     void onClosed(Target &target);
+    void finishAnswered(Target &target); // a complete (non-101) response arrived
     void finishCheck(Target &target, bool passed, int status, const QString &error);
 
     const ServiceRegistry &m_registry;

@@ -114,6 +114,7 @@ QVariant settingOf(const ResilienceSections &sections, const QString &key) {
         {"health.fall", [](auto &s) { return QVariant(s.health.fall); }},
         {"health.slow_start_ms", [](auto &s) { return msOf(s.health.slowStart); }},
         {"health.enabled", [](auto &s) { return QVariant(s.health.enabled); }},
+        {"health.websocket", [](auto &s) { return QVariant(s.health.websocket); }},
         {"outlier.consecutive_failures",
          [](auto &s) { return QVariant(s.outlier.consecutiveFailures); }},
         {"outlier.success_rate_stdev_factor",
@@ -841,6 +842,9 @@ void TestProxyConfig::rejectsBadResilienceSettings_data() {
     QTest::newRow("health enabled null")
         << topLevel(R"("health": {"enabled": null})")
         << QStringList{"health.enabled: expected true or false, got null"};
+    QTest::newRow("health websocket a string")
+        << topLevel(R"("health": {"websocket": "yes"})")
+        << QStringList{"health.websocket: expected true or false, got a string"};
     QTest::newRow("health interval without unit")
         << topLevel(R"("health": {"interval": 5000})")
         << QStringList{"health: unknown key \"interval\" (did you mean \"interval_ms\"?)"};
@@ -977,6 +981,7 @@ void TestProxyConfig::resilienceSettings_data() {
     row("health", R"({"fall": 10})", "health.fall", 10);
     row("health", R"({"slow_start_ms": 0})", "health.slow_start_ms", qint64(0));
     row("health", R"({"enabled": false})", "health.enabled", false);
+    row("health", R"({"websocket": true})", "health.websocket", true);
 
     row("outlier", R"({"consecutive_failures": 7})", "outlier.consecutive_failures", 7);
     row("outlier", R"({"success_rate_stdev_factor": 2.5})", "outlier.success_rate_stdev_factor",

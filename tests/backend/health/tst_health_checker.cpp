@@ -2,7 +2,10 @@
 #include <backend/routing/service_registry.h>
 #include <tests/support/test_upstream.h>
 
+#include <QCryptographicHash>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 
 #include <algorithm>
@@ -12,6 +15,82 @@
 using namespace ToolCapture;
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
+
+namespace {
+
+// A WebSocket endpoint's opening handshake, answered as `mode` says; it records each request
+// head and what the client sent after the 101.
+class HandshakeServer : public QObject {
+public:
+    enum class Mode { Accept, WrongAccept, Refuse426, Plain200 };
+    explicit HandshakeServer(Mode mode)
+        : m_mode(mode) {
+        QVERIFY(m_server.listen(QHostAddress::LocalHost, 0));
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                auto buffer = std::make_shared<QByteArray>();
+                auto answered = std::make_shared<bool>(false);
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket, buffer, answered] {
+                    buffer->append(socket->readAll());
+                    if (*answered) {
+                        afterHandshake += *buffer;
+                        buffer->clear();
+                        return;
+                    }
+                    const qsizetype end = buffer->indexOf("\r\n\r\n");
+                    if (end < 0)
+                        return;
+                    *answered = true;
+                    const QByteArray head = buffer->first(end + 2);
+                    heads.append(head);
+                    buffer->remove(0, end + 4);
+                    answer(*socket, head);
+                });
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+            }
+        });
+    }
+    quint16 port() const { return m_server.serverPort(); }
+
+    QByteArrayList heads;
+    QByteArray afterHandshake;
+
+private:
+    void answer(QTcpSocket &socket, const QByteArray &head) {
+        QByteArray key;
+        for (const QByteArray &line : head.split('\n')) {
+            if (line.toLower().startsWith("sec-websocket-key:"))
+                key = line.mid(18).trimmed();
+        }
+        QByteArray accept = QCryptographicHash::hash(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11",
+                                                     QCryptographicHash::Sha1)
+                                .toBase64();
+        switch (m_mode) {
+        case Mode::WrongAccept:
+            accept = QCryptographicHash::hash("not the key", QCryptographicHash::Sha1).toBase64();
+            [[fallthrough]];
+        case Mode::Accept:
+            socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                         accept + "\r\n\r\n");
+            break;
+        case Mode::Refuse426:
+            socket.write("HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n");
+            socket.disconnectFromHost();
+            break;
+        case Mode::Plain200:
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            socket.disconnectFromHost();
+            break;
+        }
+    }
+
+    Mode m_mode;
+    QTcpServer m_server;
+};
+
+} // namespace
 
 // Active health checks against real upstreams on 127.0.0.1: passing, failing in every way
 // (status, timeout, refused, closed, malformed), the fall and rise thresholds, staggering and
@@ -92,6 +171,58 @@ private slots:
         // One connection per check, closed after it.
         QTRY_COMPARE_WITH_TIMEOUT(upstream.openConnections() <= 1, true, 5000);
         QVERIFY(upstream.connectionsAccepted() >= 4);
+    }
+
+    // health.websocket: the check is an opening handshake. It passes on a 101 whose
+    // Sec-WebSocket-Accept answers the check's key, and then closes with a masked close frame
+    // (1000); a wrong accept, a 426 or a plain 200 fail it.
+    void webSocketCheck_data() {
+        QTest::addColumn<int>("mode");
+        QTest::addColumn<bool>("passes");
+        QTest::addColumn<QString>("reason");
+        QTest::newRow("101 answering the key")
+            << int(HandshakeServer::Mode::Accept) << true << QString();
+        QTest::newRow("101 answering another key")
+            << int(HandshakeServer::Mode::WrongAccept) << false
+            << QStringLiteral("does not answer the key");
+        QTest::newRow("426") << int(HandshakeServer::Mode::Refuse426) << false
+                             << QStringLiteral("HTTP 426, not a WebSocket handshake");
+        QTest::newRow("200") << int(HandshakeServer::Mode::Plain200) << false
+                             << QStringLiteral("HTTP 200, not a WebSocket handshake");
+    }
+    void webSocketCheck() {
+        QFETCH(int, mode);
+        QFETCH(bool, passes);
+        QFETCH(QString, reason);
+        HandshakeServer server{HandshakeServer::Mode(mode)};
+        HealthConfig health = fastChecks();
+        health.websocket = true;
+        health.path = "/ws";
+        Fixture f({server.port()}, health);
+        QSignalSpy checks(&f.checker, &HealthChecker::checkFinished);
+        f.checker.start();
+        QTRY_VERIFY_WITH_TIMEOUT(checks.count() >= 3, 5000);
+        for (const QList<QVariant> &check : checks)
+            QCOMPARE(check.at(1).toBool(), passes);
+        const HealthSnapshot s = f.state(0).snapshot(f.now());
+        QVERIFY2(s.lastError.contains(reason), qPrintable(s.lastError));
+        QVERIFY(passes == f.state(0).isHealthy(f.now()));
+        // Each check a fresh key, in a handshake request.
+        QVERIFY(server.heads.size() >= 3);
+        QVERIFY2(server.heads[0].startsWith("GET /ws HTTP/1.1\r\n"), server.heads[0].constData());
+        for (const char *field : {"Upgrade: websocket", "Connection: Upgrade",
+                                  "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: "})
+            QVERIFY2(server.heads[0].contains(field), field);
+        QVERIFY(server.heads[0] != server.heads[1]); // the keys differ
+        if (passes) {
+            // A masked close frame with status 1000 (unmasked with its key).
+            QTRY_VERIFY_WITH_TIMEOUT(server.afterHandshake.size() >= 8, 5000);
+            const QByteArray frame = server.afterHandshake.first(8);
+            QCOMPARE(quint8(frame[0]), quint8(0x88));
+            QCOMPARE(quint8(frame[1]), quint8(0x82));
+            QCOMPARE(quint8(frame[6] ^ frame[2]), quint8(0x03));
+            QCOMPARE(quint8(frame[7] ^ frame[3]), quint8(0xE8));
+        }
     }
 
     // Every way of failing makes the instance unhealthy after exactly `fall` failed checks.
